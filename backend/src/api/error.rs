@@ -1,0 +1,119 @@
+//! The only code that knows HTTP statuses: every error of the domain, the store and the request
+//! extractors maps here, exhaustively, to a status and a stable snake_case `code`. The body is
+//! always `{"code", "message", "field"}`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::device::InvalidField;
+use crate::store::StoreError;
+
+/// Every error answer of the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
+    /// unsupported_media_type, payload_too_large, device_not_found, interface_not_found,
+    /// duplicate_device, not_found, storage_error.
+    #[schema(example = "invalid_field")]
+    pub code: &'static str,
+    /// What went wrong, naming the field at fault.
+    #[schema(example = "snmp.community: must not be empty")]
+    pub message: String,
+    /// JSON path of the field (or name of the parameter) at fault, when one is.
+    #[schema(example = "snmp.community")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("request body is not valid JSON: {reason}")]
+    InvalidJson { reason: String },
+    #[error("{field}: {reason}")]
+    InvalidField { field: String, reason: String },
+    #[error("parameter {param}: {reason}")]
+    InvalidParameter { param: String, reason: String },
+    #[error("request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("request body is larger than {limit_bytes} bytes")]
+    PayloadTooLarge { limit_bytes: usize },
+    #[error("no such route: {method} {path}")]
+    RouteNotFound { method: String, path: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<InvalidField> for ApiError {
+    fn from(e: InvalidField) -> Self {
+        ApiError::InvalidField { field: e.field.to_string(), reason: e.reason }
+    }
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::InvalidJson { .. } => "invalid_json",
+            ApiError::InvalidField { .. } => "invalid_field",
+            ApiError::InvalidParameter { .. } => "invalid_parameter",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::RouteNotFound { .. } => "not_found",
+            ApiError::Store(e) => match e {
+                StoreError::DeviceNotFound { .. } => "device_not_found",
+                StoreError::InterfaceNotFound { .. } => "interface_not_found",
+                StoreError::DuplicateDevice { .. } => "duplicate_device",
+                StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
+            },
+        }
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            ApiError::InvalidField { field, .. } => Some(field.clone()),
+            ApiError::InvalidParameter { param, .. } => Some(param.clone()),
+            ApiError::Store(StoreError::DuplicateDevice { .. }) => Some("host".to_string()),
+            _ => None,
+        }
+    }
+
+    /// The message a client sees. Server faults are logged in full but answered vaguely: paths
+    /// and OS errors are for the operator's log, not for API users.
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::Store(StoreError::Io { .. } | StoreError::Corrupt { .. }) => {
+                "the server could not read or write its data; see its log".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::InvalidJson { .. } | ApiError::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
+            ApiError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Store(e) => match e {
+                StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
+                StoreError::DuplicateDevice { .. } => StatusCode::CONFLICT,
+                StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            log::error!("API request failed: {self}");
+        }
+        HttpResponse::build(status).json(ApiErrorBody {
+            code: self.code(),
+            message: self.public_message(),
+            field: self.field(),
+        })
+    }
+}

@@ -1,0 +1,121 @@
+//! Request extractors whose failures are [`ApiError`]s naming the field at fault, so bad JSON,
+//! bad fields and bad query parameters all answer in the one error shape.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body, deserialized with the path of the field at fault on error.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+        let declared_len = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
+                return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+            }
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            let bytes = body.await.map_err(|_| ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES })?;
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// Deserializes JSON: syntax errors are `invalid_json` (400); well-formed JSON of the wrong
+/// shape is `invalid_field` (422) naming the field's path, e.g. `snmp.community`.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::InvalidJson { reason: inner.to_string() };
+        }
+        let reason = strip_position(&inner.to_string());
+        // serde's path already ends at an unknown field, but stops at the parent of a missing one.
+        let field = match (missing_field(&reason), path.as_str()) {
+            (Some(name), ".") => name.to_string(),
+            (Some(name), parent) => format!("{parent}.{name}"),
+            (None, ".") => "body".to_string(),
+            (None, _) => path,
+        };
+        ApiError::InvalidField { field, reason }
+    })
+}
+
+fn missing_field(reason: &str) -> Option<&str> {
+    reason.strip_prefix("missing field `")?.split('`').next()
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Query parameters, deserialized with the name of the parameter at fault on error.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for QueryParams<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let parsed = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
+        let result = serde_path_to_error::deserialize(parsed).map(QueryParams).map_err(|e| {
+            ApiError::InvalidParameter { param: e.path().to_string(), reason: e.into_inner().to_string() }
+        });
+        std::future::ready(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::views::NewDevice;
+
+    fn field_of(json: &str) -> (String, String) {
+        match parse_json::<NewDevice>(json.as_bytes()) {
+            Err(ApiError::InvalidField { field, reason }) => (field, reason),
+            Err(ApiError::InvalidJson { reason }) => ("<json>".into(), reason),
+            other => panic!("unexpected {:?}", other.map(|_| ())),
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_the_field() {
+        assert_eq!(field_of(r#"{"snmp":{"version":"v2c","community":"x"}}"#).0, "host");
+        assert_eq!(field_of(r#"{"host":"h","snmp":{"version":"v2c"}}"#).0, "snmp.community");
+        assert_eq!(field_of(r#"{"host":"h","port":70000,"snmp":{"version":"v2c","community":"x"}}"#).0, "port");
+        assert_eq!(field_of(r#"{"host":"h","snmp":{"version":"v9","community":"x"}}"#).0, "snmp.version");
+        assert_eq!(field_of(r#"{"host":"h","colour":1,"snmp":{"version":"v2c","community":"x"}}"#).0, "colour");
+        assert_eq!(field_of("1").0, "body");
+        assert_eq!(field_of(r#"{"host": "#).0, "<json>");
+    }
+}

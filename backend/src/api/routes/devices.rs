@@ -1,0 +1,109 @@
+//! `/devices`: add, list, read, change and remove supervised devices.
+
+use std::time::Duration;
+
+use actix_web::{delete, get, patch, post, web, HttpResponse};
+
+use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::extract::JsonBody;
+use crate::api::views::{DevicePatch, DeviceView, NewDevice};
+use crate::api::AppState;
+use crate::store::now_secs;
+
+/// List devices, ordered by id.
+#[utoipa::path(operation_id = "listDevices", tag = "devices", responses((status = 200, description = "All devices", body = Vec<DeviceView>)))]
+#[get("/devices")]
+pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+    let now = now_secs();
+    let views: Vec<DeviceView> = state.store.devices().iter().map(|d| DeviceView::new(d, now)).collect();
+    HttpResponse::Ok().json(views)
+}
+
+/// Add a device; polling starts at once.
+#[utoipa::path(operation_id = "createDevice", 
+    tag = "devices",
+    request_body = NewDevice,
+    responses(
+        (status = 201, description = "Added; `Location` names it", body = DeviceView,
+            headers(("Location" = String, description = "URL of the new device"))),
+        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
+        (status = 409, description = "Another device has this host and port", body = ApiErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
+        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
+        (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
+    )
+)]
+#[post("/devices")]
+pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Result<HttpResponse, ApiError> {
+    let config = body.0.into_config();
+    config.validate()?;
+    let device = state.store.add_device(config)?;
+    log::info!("Device {} ({}:{}) added as {}.", device.config.name, device.config.host, device.config.port, device.id);
+    state.scheduler.start(device.clone(), Duration::ZERO);
+    let view = DeviceView::new(&state.store.device(&device.id.0)?, now_secs());
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/devices/{}", device.id))).json(view))
+}
+
+/// One device.
+#[utoipa::path(operation_id = "getDevice", 
+    tag = "devices",
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b")),
+    responses(
+        (status = 200, description = "The device", body = DeviceView),
+        (status = 404, description = "No such device", body = ApiErrorBody),
+    )
+)]
+#[get("/devices/{id}")]
+pub async fn read(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.store.device(&id)?;
+    Ok(HttpResponse::Ok().json(DeviceView::new(&snapshot, now_secs())))
+}
+
+/// Change any field of a device, credentials included; polling picks the change up at once.
+#[utoipa::path(operation_id = "updateDevice", 
+    tag = "devices",
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b")),
+    request_body = DevicePatch,
+    responses(
+        (status = 200, description = "The changed device", body = DeviceView),
+        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
+        (status = 404, description = "No such device", body = ApiErrorBody),
+        (status = 409, description = "Another device has this host and port", body = ApiErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
+        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
+        (status = 422, description = "A field is invalid; `field` names it", body = ApiErrorBody),
+    )
+)]
+#[patch("/devices/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: JsonBody<DevicePatch>,
+) -> Result<HttpResponse, ApiError> {
+    let current = state.store.device(&id)?.device;
+    let config = body.0.apply(current.config.clone());
+    config.validate()?;
+    let device = state.store.update_device(&id, config)?;
+    if device.config != current.config {
+        log::info!("Device {} ({}) changed; polling restarts with the new settings.", device.config.name, device.id);
+        state.scheduler.start(device.clone(), Duration::ZERO);
+    }
+    Ok(HttpResponse::Ok().json(DeviceView::new(&state.store.device(&id)?, now_secs())))
+}
+
+/// Remove a device: polling stops and its history is deleted.
+#[utoipa::path(operation_id = "deleteDevice", 
+    tag = "devices",
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such device", body = ApiErrorBody),
+    )
+)]
+#[delete("/devices/{id}")]
+pub async fn remove(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let device = state.store.remove_device(&id)?;
+    state.scheduler.stop(&device.id);
+    log::info!("Device {} ({}) removed with its history.", device.config.name, device.id);
+    Ok(HttpResponse::NoContent().finish())
+}

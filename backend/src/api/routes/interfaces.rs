@@ -1,0 +1,117 @@
+//! `/devices/{id}/interfaces`: the interface table, and each interface's traffic and counters.
+
+use actix_web::{get, web, HttpResponse};
+
+use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::extract::QueryParams;
+use crate::api::views::{CounterSampleView, CountersQuery, InterfaceView, TrafficQuery, TrafficView};
+use crate::api::AppState;
+use crate::store::now_secs;
+
+const DEFAULT_WINDOW_SECS: i64 = 3600;
+const DEFAULT_MAX_POINTS: u32 = 500;
+const MAX_MAX_POINTS: u32 = 10_000;
+/// Raw counters are kept 48 h by default; one request may ask for at most this much.
+const MAX_COUNTERS_WINDOW_SECS: i64 = 7 * 86_400;
+
+/// Interfaces of a device, by ifIndex.
+#[utoipa::path(operation_id = "listInterfaces", 
+    tag = "interfaces",
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b")),
+    responses(
+        (status = 200, description = "Interfaces with their latest counters and rates", body = Vec<InterfaceView>),
+        (status = 404, description = "No such device", body = ApiErrorBody),
+    )
+)]
+#[get("/devices/{id}/interfaces")]
+pub async fn list(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let snapshot = state.store.device(&id)?;
+    let views: Vec<InterfaceView> = snapshot.live.interfaces.values().map(InterfaceView::from).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+/// Traffic of one interface in bits per second, averaged and peaked per step on the server.
+#[utoipa::path(operation_id = "getTraffic", 
+    tag = "interfaces",
+    params(
+        ("id" = String, Path, description = "Device id", example = "3f9a2c1b"),
+        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3),
+        TrafficQuery,
+    ),
+    responses(
+        (status = 200, description = "One point per step over the window; gaps are null", body = TrafficView),
+        (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
+        (status = 404, description = "No such device or interface", body = ApiErrorBody),
+    )
+)]
+#[get("/devices/{id}/interfaces/{ifIndex}/traffic")]
+pub async fn traffic(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: QueryParams<TrafficQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, if_index) = path.into_inner();
+    let if_index = parse_if_index(&if_index)?;
+    let q = query.0;
+    let (from, to) = window(q.from, q.to, None)?;
+    let max_points = q.max_points.unwrap_or(DEFAULT_MAX_POINTS);
+    if !(1..=MAX_MAX_POINTS).contains(&max_points) {
+        return Err(ApiError::InvalidParameter {
+            param: "maxPoints".into(),
+            reason: format!("must be between 1 and {MAX_MAX_POINTS}"),
+        });
+    }
+    let traffic = state.store.traffic(&id, if_index, from, to, max_points)?;
+    Ok(HttpResponse::Ok().json(TrafficView::from(traffic)))
+}
+
+/// Raw counter readings of one interface, oldest first, as polled.
+#[utoipa::path(operation_id = "getCounters", 
+    tag = "interfaces",
+    params(
+        ("id" = String, Path, description = "Device id", example = "3f9a2c1b"),
+        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3),
+        CountersQuery,
+    ),
+    responses(
+        (status = 200, description = "Readings in the window (at most 7 days)", body = Vec<CounterSampleView>),
+        (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
+        (status = 404, description = "No such device or interface", body = ApiErrorBody),
+    )
+)]
+#[get("/devices/{id}/interfaces/{ifIndex}/counters")]
+pub async fn counters(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: QueryParams<CountersQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, if_index) = path.into_inner();
+    let if_index = parse_if_index(&if_index)?;
+    let (from, to) = window(query.0.from, query.0.to, Some(MAX_COUNTERS_WINDOW_SECS))?;
+    let points = state.store.counters(&id, if_index, from, to)?;
+    Ok(HttpResponse::Ok().json(points.into_iter().map(CounterSampleView::from).collect::<Vec<_>>()))
+}
+
+fn parse_if_index(text: &str) -> Result<u32, ApiError> {
+    text.parse::<u32>().ok().filter(|&i| i > 0).ok_or_else(|| ApiError::InvalidParameter {
+        param: "ifIndex".into(),
+        reason: format!("'{text}' is not an ifIndex (a positive integer)"),
+    })
+}
+
+/// `[from, to]` with defaults: the last hour up to now.
+fn window(from: Option<i64>, to: Option<i64>, max_secs: Option<i64>) -> Result<(i64, i64), ApiError> {
+    let to = to.unwrap_or_else(now_secs);
+    let from = from.unwrap_or(to - DEFAULT_WINDOW_SECS);
+    let invalid = |param: &str, reason: String| ApiError::InvalidParameter { param: param.into(), reason };
+    if !(0..=i64::from(u32::MAX) * 4).contains(&to) {
+        return Err(invalid("to", "must be a Unix time in seconds".into()));
+    }
+    if from >= to {
+        return Err(invalid("from", format!("must be before to ({to})")));
+    }
+    if let Some(max) = max_secs.filter(|&max| to - from > max) {
+        return Err(invalid("from", format!("the window may span at most {max} seconds")));
+    }
+    Ok((from, to))
+}

@@ -1,0 +1,5 @@
+//! One module per resource; each handler extracts, calls the domain, and answers a view.
+
+pub mod devices;
+pub mod interfaces;
+pub mod status;

@@ -1,0 +1,41 @@
+//! `/status` and `/health`: the fleet at a glance, and liveness.
+
+use actix_web::{get, web, HttpResponse};
+
+use crate::api::views::{HealthView, PollerView, StatusSummaryView};
+use crate::api::AppState;
+use crate::device::DeviceState;
+
+/// How many devices are up, down and unknown, and the poller's work since start.
+#[utoipa::path(operation_id = "getStatus", tag = "status", responses((status = 200, description = "Fleet summary", body = StatusSummaryView)))]
+#[get("/status")]
+pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
+    let devices = state.store.devices();
+    let count = |s: DeviceState| devices.iter().filter(|d| d.live.status.state == s).count();
+    let p = state.scheduler.stats().counts();
+    HttpResponse::Ok().json(StatusSummaryView {
+        devices: devices.len(),
+        up: count(DeviceState::Up),
+        down: count(DeviceState::Down),
+        unknown: count(DeviceState::Unknown),
+        interfaces: devices.iter().map(|d| d.live.interfaces.len()).sum(),
+        poller: PollerView {
+            polls_total: p.polls_total,
+            polls_failed: p.polls_failed,
+            polls_late: p.polls_late,
+            interface_samples_total: p.interface_samples_total,
+            samples_dropped: p.samples_dropped,
+        },
+    })
+}
+
+/// Answers while the server runs.
+#[utoipa::path(operation_id = "getHealth", tag = "status", responses((status = 200, description = "Alive", body = HealthView)))]
+#[get("/health")]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(HealthView {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        uptime_secs: state.started.elapsed().as_secs(),
+    })
+}

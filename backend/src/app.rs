@@ -1,0 +1,78 @@
+//! Wiring only: open the store, start the pollers and the HTTP server, and shut down in order
+//! (stop HTTP, cancel pollers and await them, flush the store).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpServer};
+use tokio_util::sync::CancellationToken;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::poller::Scheduler;
+use crate::store::Store;
+
+const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
+const RETENTION_EVERY: Duration = Duration::from_secs(600);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("HTTP server failed: {0}")]
+    Http(std::io::Error),
+}
+
+pub async fn run(config: Config) -> Result<(), AppError> {
+    let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
+    let scheduler = Arc::new(Scheduler::new(store.clone()));
+    scheduler.start_all();
+    let background = CancellationToken::new();
+    let retention = tokio::spawn(enforce_retention(store.clone(), background.clone()));
+
+    let state =
+        web::Data::new(AppState { store: store.clone(), scheduler: scheduler.clone(), started: Instant::now() });
+    let server = HttpServer::new(move || {
+        let (app, doc) = App::new()
+            .into_utoipa_app()
+            .openapi(api::base_document())
+            .app_data(state.clone())
+            .configure(api::configure)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc))
+            .default_service(web::to(api::route_not_found))
+    })
+    .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs())
+    .bind(config.listen)
+    .map_err(|source| AppError::Listen { addr: config.listen, source })?;
+    log::info!("Vigie listens on http://{} with data in {}.", config.listen, config.data_dir.display());
+    server.run().await.map_err(AppError::Http)?;
+
+    log::info!("Stopping: HTTP closed; stopping pollers.");
+    background.cancel();
+    scheduler.shutdown(SHUTDOWN_DEADLINE).await;
+    let _ = retention.await;
+    store.flush()?;
+    log::info!("Stopped; the store is flushed.");
+    Ok(())
+}
+
+async fn enforce_retention(store: Arc<Store>, cancel: CancellationToken) {
+    let mut every = tokio::time::interval(RETENTION_EVERY);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let store = store.clone();
+        match tokio::task::spawn_blocking(move || store.enforce_retention()).await {
+            Ok(0) => {}
+            Ok(freed) => log::info!("Retention removed {freed} bytes of expired samples and rollups."),
+            Err(e) => log::error!("Retention task failed: {e}"),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Configuration in layers: defaults, then the TOML file (`--config`), then the environment
+//! (`VIGIE_*`), then the command line. Validated once; every problem is reported together.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+
+use crate::store::Retention;
+
+#[derive(Debug, Parser)]
+#[command(name = "vigie", version, about = "Vigie: a light SNMP network monitor")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the monitor: pollers, store and the HTTP API.
+    Serve(ServeArgs),
+    /// Print the OpenAPI document (YAML) that `openapi.yaml` holds.
+    Openapi,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address and port of the HTTP API and UI [default: 127.0.0.1:8080]
+    #[arg(long, env = "VIGIE_LISTEN")]
+    pub listen: Option<String>,
+    /// Where devices, samples and rollups are kept [default: ./data]
+    #[arg(long, env = "VIGIE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A TOML configuration file (see vigie.example.toml)
+    #[arg(long, env = "VIGIE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The TOML file. Every key is optional; unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub retention: RetentionFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionFile {
+    pub raw_hours: Option<i64>,
+    pub five_minute_days: Option<i64>,
+    pub hourly_days: Option<i64>,
+}
+
+/// The validated configuration of `vigie serve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub retention: Retention,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
+impl Config {
+    /// Merges the layers and validates; on error, every problem found.
+    pub fn load(args: &ServeArgs) -> Result<Config, Vec<String>> {
+        let mut problems = Vec::new();
+        let file = match &args.config {
+            Some(path) => read_file(path).unwrap_or_else(|e| {
+                problems.push(e);
+                FileConfig::default()
+            }),
+            None => FileConfig::default(),
+        };
+        let listen_text = args.listen.clone().or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let listen = listen_text.parse::<SocketAddr>().map_err(|_| {
+            problems.push(format!("listen: '{listen_text}' is not an address:port such as 127.0.0.1:8080"));
+        });
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        if data_dir.as_os_str().is_empty() {
+            problems.push("data_dir: must not be empty".to_string());
+        }
+        let r = &file.retention;
+        let mut span = |key: &str, value: Option<i64>, default: i64, unit_secs: i64, min: i64| -> i64 {
+            let v = value.unwrap_or(default);
+            if v < min || v > 100 * 365 * 86_400 / unit_secs {
+                problems.push(format!("retention.{key}: {v} is out of range (at least {min})"));
+            }
+            v * unit_secs
+        };
+        let retention = Retention {
+            raw_secs: span("raw_hours", r.raw_hours, 48, 3600, 1),
+            five_minute_secs: span("five_minute_days", r.five_minute_days, 30, 86_400, 1),
+            hourly_secs: span("hourly_days", r.hourly_days, 730, 86_400, 1),
+        };
+        match (listen, problems.is_empty()) {
+            (Ok(listen), true) => Ok(Config { listen, data_dir, retention }),
+            _ => Err(problems),
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("config file {}: {e}", path.display()))?;
+    parse_file(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+pub fn parse_file(text: &str) -> Result<FileConfig, String> {
+    toml::from_str(text).map_err(|e| e.to_string().trim().replace('\n', " "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_config_parses() {
+        let text = include_str!("../../vigie.example.toml");
+        let file = parse_file(text).expect("vigie.example.toml parses");
+        assert_eq!(file.retention.raw_hours, Some(48));
+    }
+
+    #[test]
+    fn layers_apply_in_order_and_every_problem_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vigie.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/vigie\"\n").unwrap();
+        let args =
+            ServeArgs { config: Some(path.clone()), listen: Some("127.0.0.1:9100".into()), ..Default::default() };
+        let config = Config::load(&args).unwrap();
+        assert_eq!(config.listen.port(), 9100, "the command line wins over the file");
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/vigie"));
+        assert_eq!(config.retention.raw_secs, 48 * 3600);
+
+        std::fs::write(&path, "listen = \"nowhere\"\n[retention]\nraw_hours = 0\n").unwrap();
+        let problems = Config::load(&ServeArgs { config: Some(path.clone()), ..Default::default() }).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+
+        std::fs::write(&path, "lisen = \"127.0.0.1:1\"\n").unwrap();
+        let problems = Config::load(&ServeArgs { config: Some(path), ..Default::default() }).unwrap_err();
+        assert!(problems[0].contains("unknown field"), "{problems:?}");
+    }
+}

@@ -1,0 +1,216 @@
+//! What a supervised device is: its identity, how to reach it, and its health as Vigie sees it.
+//! Validation rules live here, once, for the API and the config alike.
+
+use std::net::IpAddr;
+
+use crate::snmp::Credentials;
+
+/// A stable, server-assigned device id (8 hex digits).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct DeviceId(pub String);
+
+impl DeviceId {
+    pub fn random() -> DeviceId {
+        DeviceId(format!("{:08x}", rand::random::<u32>()))
+    }
+
+    /// Whether `text` can be an id at all; also keeps ids safe as directory names.
+    pub fn parse(text: &str) -> Option<DeviceId> {
+        (text.len() == 8 && text.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+            .then(|| DeviceId(text.to_string()))
+    }
+}
+
+impl std::fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub const DEFAULT_PORT: u16 = 161;
+pub const DEFAULT_POLL_INTERVAL_SECS: u32 = 60;
+pub const DEFAULT_TIMEOUT_MS: u32 = 1000;
+pub const DEFAULT_RETRIES: u32 = 1;
+const MAX_POLL_INTERVAL_SECS: u32 = 86_400;
+const MAX_TIMEOUT_MS: u32 = 60_000;
+const MAX_RETRIES: u32 = 10;
+const MAX_NAME_LEN: usize = 200;
+
+/// How to reach and poll a device.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceConfig {
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub credentials: Credentials,
+    pub poll_interval_secs: u32,
+    pub timeout_ms: u32,
+    pub retries: u32,
+}
+
+/// A device as stored: config plus identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Device {
+    pub id: DeviceId,
+    pub created_at: i64,
+    pub config: DeviceConfig,
+}
+
+/// A rule a device field breaks. `field` is the JSON path the API user wrote, e.g. `snmp.community`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidField {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+fn invalid(field: &'static str, reason: impl Into<String>) -> InvalidField {
+    InvalidField { field, reason: reason.into() }
+}
+
+impl DeviceConfig {
+    /// Checks every rule; the first broken one is reported, naming its field.
+    pub fn validate(&self) -> Result<(), InvalidField> {
+        if self.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty"));
+        }
+        if self.name.chars().count() > MAX_NAME_LEN {
+            return Err(invalid("name", format!("must be at most {MAX_NAME_LEN} characters")));
+        }
+        validate_host(&self.host)?;
+        if self.port == 0 {
+            return Err(invalid("port", "must be between 1 and 65535"));
+        }
+        let Credentials::V2c { community } = &self.credentials;
+        if community.is_empty() {
+            return Err(invalid("snmp.community", "must not be empty"));
+        }
+        if community.len() > 255 || community.chars().any(char::is_control) {
+            return Err(invalid("snmp.community", "must be at most 255 printable characters"));
+        }
+        if !(1..=MAX_POLL_INTERVAL_SECS).contains(&self.poll_interval_secs) {
+            return Err(invalid("pollIntervalSecs", format!("must be between 1 and {MAX_POLL_INTERVAL_SECS}")));
+        }
+        if !(10..=MAX_TIMEOUT_MS).contains(&self.timeout_ms) {
+            return Err(invalid("timeoutMs", format!("must be between 10 and {MAX_TIMEOUT_MS}")));
+        }
+        if self.retries > MAX_RETRIES {
+            return Err(invalid("retries", format!("must be between 0 and {MAX_RETRIES}")));
+        }
+        Ok(())
+    }
+
+    /// How long one poll may go unanswered before the device counts as down.
+    pub fn answer_deadline_ms(&self) -> u64 {
+        u64::from(self.timeout_ms) * (u64::from(self.retries) + 1)
+    }
+}
+
+/// An IP literal (v4 or v6) or a DNS name (RFC 1123 labels).
+fn validate_host(host: &str) -> Result<(), InvalidField> {
+    if host.is_empty() {
+        return Err(invalid("host", "must not be empty"));
+    }
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(());
+    }
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    let all_numeric = name.split('.').all(|l| l.bytes().all(|b| b.is_ascii_digit()));
+    if name.len() > 253 || all_numeric || !name.split('.').all(label_ok) {
+        return Err(invalid("host", format!("'{host}' is neither an IP address nor a valid DNS name")));
+    }
+    Ok(())
+}
+
+/// Whether a device answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceState {
+    Up,
+    Down,
+    Unknown,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceStatus {
+    pub state: DeviceState,
+    /// Unix seconds of the last change of `state`.
+    pub since: Option<i64>,
+    pub last_poll_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub last_poll_duration_ms: Option<u64>,
+}
+
+impl DeviceStatus {
+    pub fn unknown() -> DeviceStatus {
+        DeviceStatus {
+            state: DeviceState::Unknown,
+            since: None,
+            last_poll_at: None,
+            last_error: None,
+            consecutive_failures: 0,
+            last_poll_duration_ms: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> DeviceConfig {
+        DeviceConfig {
+            name: "core-sw1".into(),
+            host: "192.0.2.1".into(),
+            port: 161,
+            credentials: Credentials::V2c { community: "public".into() },
+            poll_interval_secs: 60,
+            timeout_ms: 1000,
+            retries: 1,
+        }
+    }
+
+    #[test]
+    fn hosts_are_ip_literals_or_dns_names() {
+        for good in ["192.0.2.1", "2001:db8::1", "core-sw1", "sw1.example.net", "sw1.example.net."] {
+            let c = DeviceConfig { host: good.into(), ..config() };
+            assert_eq!(c.validate(), Ok(()), "{good}");
+        }
+        for bad in ["", "bad host", "-sw", "300.1.2.3", "sw_1.example", "a..b"] {
+            let c = DeviceConfig { host: bad.into(), ..config() };
+            assert_eq!(c.validate().unwrap_err().field, "host", "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let cases: Vec<(DeviceConfig, &str)> = vec![
+            (DeviceConfig { name: " ".into(), ..config() }, "name"),
+            (DeviceConfig { port: 0, ..config() }, "port"),
+            (DeviceConfig { credentials: Credentials::V2c { community: "".into() }, ..config() }, "snmp.community"),
+            (DeviceConfig { poll_interval_secs: 0, ..config() }, "pollIntervalSecs"),
+            (DeviceConfig { timeout_ms: 0, ..config() }, "timeoutMs"),
+            (DeviceConfig { retries: 99, ..config() }, "retries"),
+        ];
+        for (c, field) in cases {
+            assert_eq!(c.validate().unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn ids_are_eight_lowercase_hex_digits() {
+        assert!(DeviceId::parse(&DeviceId::random().0).is_some());
+        assert!(DeviceId::parse("../etc/x").is_none());
+        assert!(DeviceId::parse("ABCDEF01").is_none());
+    }
+}

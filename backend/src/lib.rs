@@ -1,0 +1,10 @@
+//! Vigie: a light SNMP network monitor. Data flows one way:
+//! SNMP agent → [`snmp`] → [`poller`] → [`store`] → [`api`] → the web UI.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod device;
+pub mod poller;
+pub mod snmp;
+pub mod store;

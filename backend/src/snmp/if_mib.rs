@@ -1,0 +1,183 @@
+//! IF-MIB: the interface inventory (names, types, speeds, states) and the traffic counters.
+
+use std::collections::BTreeMap;
+
+use super::oids::if_mib::*;
+use super::{Session, SnmpError, Value};
+
+/// What an interface is, from ifTable and ifXTable. Changes rarely; walked on first contact,
+/// when the table changes, and now and then.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InterfaceInfo {
+    pub if_index: u32,
+    pub if_name: String,
+    pub if_descr: String,
+    pub if_alias: String,
+    pub if_type: i64,
+    /// From ifHighSpeed (Mbit/s) where it is set, else ifSpeed; `None` when the agent says 0.
+    pub speed_bps: Option<u64>,
+    pub admin_status: IfStatus,
+    pub oper_status: IfStatus,
+}
+
+/// ifAdminStatus / ifOperStatus, RFC 2863.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum IfStatus {
+    Up,
+    Down,
+    Testing,
+    Unknown,
+    Dormant,
+    NotPresent,
+    LowerLayerDown,
+}
+
+impl IfStatus {
+    pub fn from_code(code: i64) -> IfStatus {
+        match code {
+            1 => IfStatus::Up,
+            2 => IfStatus::Down,
+            3 => IfStatus::Testing,
+            5 => IfStatus::Dormant,
+            6 => IfStatus::NotPresent,
+            7 => IfStatus::LowerLayerDown,
+            _ => IfStatus::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IfStatus::Up => "up",
+            IfStatus::Down => "down",
+            IfStatus::Testing => "testing",
+            IfStatus::Unknown => "unknown",
+            IfStatus::Dormant => "dormant",
+            IfStatus::NotPresent => "notPresent",
+            IfStatus::LowerLayerDown => "lowerLayerDown",
+        }
+    }
+}
+
+/// Width of an octet counter: 64-bit ifHC*Octets, or the 32-bit ifIn/OutOctets fallback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterBits {
+    Bits32,
+    Bits64,
+}
+
+impl CounterBits {
+    pub fn modulus(self) -> u128 {
+        match self {
+            CounterBits::Bits32 => 1u128 << 32,
+            CounterBits::Bits64 => 1u128 << 64,
+        }
+    }
+
+    pub fn as_number(self) -> u8 {
+        match self {
+            CounterBits::Bits32 => 32,
+            CounterBits::Bits64 => 64,
+        }
+    }
+}
+
+/// One interface's counters at one poll.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CounterRow {
+    pub if_index: u32,
+    pub in_octets: u64,
+    pub out_octets: u64,
+    pub bits: CounterBits,
+    pub in_errors: Option<u32>,
+    pub out_errors: Option<u32>,
+    pub in_discards: Option<u32>,
+    pub out_discards: Option<u32>,
+    pub oper_status: Option<IfStatus>,
+}
+
+/// Walks ifTable and ifXTable for the inventory.
+pub async fn walk_inventory(session: &mut Session, if_number: Option<u32>) -> Result<Vec<InterfaceInfo>, SnmpError> {
+    let columns = [IF_DESCR, IF_TYPE, IF_SPEED, IF_ADMIN_STATUS, IF_OPER_STATUS, IF_NAME, IF_HIGH_SPEED, IF_ALIAS];
+    let [descr, kind, speed, admin, oper, name, high_speed, alias]: [BTreeMap<u32, Value>; 8] =
+        session.walk_columns(&columns, if_number).await?.try_into().expect("one map per column");
+    let text = |map: &BTreeMap<u32, Value>, i: &u32| map.get(i).map(Value::as_text).unwrap_or_default();
+    let number = |map: &BTreeMap<u32, Value>, i: &u32| map.get(i).and_then(Value::as_i64);
+    Ok(descr
+        .keys()
+        .chain(name.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|i| {
+            let high_speed_bps = number(&high_speed, i).filter(|&mbps| mbps > 0).map(|mbps| mbps as u64 * 1_000_000);
+            let speed_bps = number(&speed, i).filter(|&bps| bps > 0).map(|bps| bps as u64);
+            InterfaceInfo {
+                if_index: *i,
+                if_name: text(&name, i),
+                if_descr: text(&descr, i),
+                if_alias: text(&alias, i),
+                if_type: number(&kind, i).unwrap_or(1),
+                speed_bps: high_speed_bps.or(speed_bps),
+                admin_status: IfStatus::from_code(number(&admin, i).unwrap_or(4)),
+                oper_status: IfStatus::from_code(number(&oper, i).unwrap_or(4)),
+            }
+        })
+        .collect())
+}
+
+/// Walks the traffic counters: 64-bit where the agent has them, else 32-bit (asked for only when
+/// `want_32bit`, i.e. when some interface lacked the 64-bit columns last time).
+pub async fn walk_counters(
+    session: &mut Session,
+    want_32bit: bool,
+    if_number: Option<u32>,
+) -> Result<Vec<CounterRow>, SnmpError> {
+    let mut columns = vec![
+        IF_HC_IN_OCTETS,
+        IF_HC_OUT_OCTETS,
+        IF_OPER_STATUS,
+        IF_IN_ERRORS,
+        IF_OUT_ERRORS,
+        IF_IN_DISCARDS,
+        IF_OUT_DISCARDS,
+    ];
+    if want_32bit {
+        columns.extend([IF_IN_OCTETS, IF_OUT_OCTETS]);
+    }
+    let mut maps = session.walk_columns(&columns, if_number).await?;
+    let (in32, out32) = if want_32bit {
+        let out32 = maps.pop().expect("column");
+        (maps.pop().expect("column"), out32)
+    } else {
+        (BTreeMap::new(), BTreeMap::new())
+    };
+    let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc]: [BTreeMap<u32, Value>; 7] =
+        maps.try_into().expect("one map per column");
+    let small = |map: &BTreeMap<u32, Value>, i: u32| map.get(&i).and_then(Value::as_u64).map(|v| v as u32);
+    let indexes: std::collections::BTreeSet<u32> = hc_in.keys().chain(in32.keys()).copied().collect();
+    Ok(indexes
+        .into_iter()
+        .filter_map(|i| {
+            let hc = hc_in.get(&i).and_then(Value::as_u64).zip(hc_out.get(&i).and_then(Value::as_u64));
+            let (in_octets, out_octets, bits) = match hc {
+                Some((a, b)) => (a, b, CounterBits::Bits64),
+                None => {
+                    let (a, b) = in32.get(&i).and_then(Value::as_u64).zip(out32.get(&i).and_then(Value::as_u64))?;
+                    (a, b, CounterBits::Bits32)
+                }
+            };
+            Some(CounterRow {
+                if_index: i,
+                in_octets,
+                out_octets,
+                bits,
+                in_errors: small(&in_err, i),
+                out_errors: small(&out_err, i),
+                in_discards: small(&in_disc, i),
+                out_discards: small(&out_disc, i),
+                oper_status: oper.get(&i).and_then(Value::as_i64).map(IfStatus::from_code),
+            })
+        })
+        .collect())
+}

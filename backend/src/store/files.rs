@@ -1,0 +1,187 @@
+//! Crash-safe file primitives: atomic replace, and append-only JSON lines that survive a torn
+//! last line.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Replaces `path` with `bytes` atomically: temp file in the same directory, fsync, rename,
+/// fsync of the directory. A crash leaves either the old file or the new one, never a mix.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().expect("store files live in a directory");
+    fs::create_dir_all(dir)?;
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    {
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+        restrict_permissions(&file)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(unix)]
+fn restrict_permissions(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    // Store files may hold SNMP communities: readable by the owner only.
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_file: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Appends lines to JSON-lines files. The first append to a file in this process checks that
+/// the file ends with a newline and adds one if a crash tore the last line, so a new line is
+/// never glued onto a torn one. No fsync per line: a `kill -9` loses nothing already written
+/// (it is in the page cache); a power cut may lose the last seconds.
+#[derive(Default)]
+pub struct Appender {
+    checked: Mutex<HashSet<PathBuf>>,
+}
+
+impl Appender {
+    pub fn append(&self, path: &Path, line: &str) -> io::Result<()> {
+        debug_assert!(!line.contains('\n'));
+        let mut file = match OpenOptions::new().append(true).read(true).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(path.parent().expect("store files live in a directory"))?;
+                OpenOptions::new().append(true).read(true).create(true).open(path)?
+            }
+            Err(e) => return Err(e),
+        };
+        let mut buf = Vec::with_capacity(line.len() + 2);
+        if self.checked.lock().expect("appender lock").insert(path.to_path_buf()) && ends_torn(&mut file)? {
+            log::warn!(
+                "{} ended with a torn line (crash?); it is skipped and appends start on a new line",
+                path.display()
+            );
+            buf.push(b'\n');
+        }
+        buf.extend_from_slice(line.as_bytes());
+        buf.push(b'\n');
+        file.write_all(&buf)
+    }
+
+    /// Forgets files below `dir` (after they were deleted).
+    pub fn forget_below(&self, dir: &Path) {
+        self.checked.lock().expect("appender lock").retain(|p| !p.starts_with(dir));
+    }
+}
+
+fn ends_torn(file: &mut File) -> io::Result<bool> {
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
+}
+
+/// Reads the JSON lines of `path` that parse as `T`, skipping blank, torn or corrupt lines.
+/// A missing file reads as empty.
+pub fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, mut each: impl FnMut(T)) -> io::Result<()> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut line = Vec::new();
+    let mut skipped = 0usize;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<T>(&line) {
+            Ok(value) => each(value),
+            Err(_) => skipped += 1,
+        }
+    }
+    if skipped > 0 {
+        log::debug!("skipped {skipped} unreadable line(s) in {}", path.display());
+    }
+    Ok(())
+}
+
+/// The last complete line of `path` (a torn tail is passed over), reading only the file's end.
+pub fn last_line(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let mut file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    let mut window = 4096u64;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::with_capacity((len - start) as usize);
+        file.read_to_end(&mut buf)?;
+        // Only text up to the last newline is complete.
+        let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+            if start == 0 {
+                return Ok(None);
+            }
+            window *= 4;
+            continue;
+        };
+        match buf[..end].iter().rposition(|&b| b == b'\n') {
+            Some(begin) => return Ok(Some(buf[begin + 1..end].to_vec())),
+            None if start == 0 => return Ok(Some(buf[..end].to_vec())),
+            None => window *= 4,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Line {
+        n: u32,
+    }
+
+    fn read_all(path: &Path) -> Vec<u32> {
+        let mut out = Vec::new();
+        read_lines::<Line>(path, |l| out.push(l.n)).unwrap();
+        out
+    }
+
+    #[test]
+    fn a_torn_last_line_is_skipped_and_not_glued_to_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        fs::write(&path, "{\"n\":1}\n{\"n\":2}\n{\"n\":3").unwrap(); // crash mid-line
+        assert_eq!(read_all(&path), vec![1, 2]);
+        let appender = Appender::default();
+        appender.append(&path, "{\"n\":4}").unwrap();
+        appender.append(&path, "{\"n\":5}").unwrap();
+        assert_eq!(read_all(&path), vec![1, 2, 4, 5]);
+        assert_eq!(last_line(&path).unwrap().unwrap(), b"{\"n\":5}");
+        fs::write(&path, "{\"n\":1}\n{\"n\":2").unwrap();
+        assert_eq!(last_line(&path).unwrap().unwrap(), b"{\"n\":1}");
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/devices.json");
+        write_atomic(&path, b"old").unwrap();
+        write_atomic(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temp file left");
+    }
+}

@@ -1,0 +1,223 @@
+//! What Vigie currently knows of each device: status, system group, interfaces and their latest
+//! readings. Kept in memory for the API; persisted in `state.json` when something changes.
+
+use std::collections::BTreeMap;
+
+use super::records::StateFile;
+use super::series::{InterfaceSample, PollLine};
+use crate::device::{DeviceState, DeviceStatus};
+use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+use crate::snmp::system::SystemInfo;
+
+/// What one poll that answered saw, rates included.
+#[derive(Clone, Debug)]
+pub struct PollRecord {
+    pub at_ms: i64,
+    pub duration_ms: u64,
+    pub uptime_ticks: u32,
+    /// Present when the poll walked the system group.
+    pub system: Option<SystemInfo>,
+    /// Present when the poll walked the interface table.
+    pub inventory: Option<Vec<InterfaceInfo>>,
+    pub interfaces: Vec<InterfaceReading>,
+}
+
+/// One interface's counters at one poll, and the rates since the poll before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterfaceReading {
+    pub counters: CounterRow,
+    pub in_bps: Option<f64>,
+    pub out_bps: Option<f64>,
+    pub in_errors_per_sec: Option<f64>,
+    pub out_errors_per_sec: Option<f64>,
+    pub in_discards_per_sec: Option<f64>,
+    pub out_discards_per_sec: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatestSample {
+    pub at_ms: i64,
+    pub uptime_ticks: u32,
+    pub reading: InterfaceReading,
+}
+
+#[derive(Clone, Debug)]
+pub struct InterfaceLive {
+    pub info: InterfaceInfo,
+    pub latest: Option<LatestSample>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeviceLive {
+    pub status: DeviceStatus,
+    pub system: Option<SystemInfo>,
+    /// Unix seconds when `system` was read; its sysUpTime is as of then.
+    pub system_at: Option<i64>,
+    pub interfaces: BTreeMap<u32, InterfaceLive>,
+}
+
+impl PollRecord {
+    /// The raw-sample line this poll appends.
+    pub fn poll_line(&self) -> PollLine {
+        PollLine {
+            timestamp: self.at_ms as f64 / 1000.0,
+            sys_up_time: self.uptime_ticks,
+            interfaces: self
+                .interfaces
+                .iter()
+                .map(|r| {
+                    let c = &r.counters;
+                    let (hc, small) = match c.bits {
+                        CounterBits::Bits64 => ((Some(c.in_octets), Some(c.out_octets)), (None, None)),
+                        CounterBits::Bits32 => ((None, None), (Some(c.in_octets), Some(c.out_octets))),
+                    };
+                    InterfaceSample {
+                        if_index: c.if_index,
+                        hc_in_octets: hc.0,
+                        hc_out_octets: hc.1,
+                        in_octets_32: small.0,
+                        out_octets_32: small.1,
+                        in_bps: r.in_bps,
+                        out_bps: r.out_bps,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+impl DeviceLive {
+    pub fn new() -> DeviceLive {
+        DeviceLive { status: DeviceStatus::unknown(), system: None, system_at: None, interfaces: BTreeMap::new() }
+    }
+
+    pub fn from_state(state: StateFile) -> DeviceLive {
+        DeviceLive {
+            status: state.status,
+            system: state.system,
+            system_at: state.system_at,
+            interfaces: state
+                .interfaces
+                .into_iter()
+                .map(|info| (info.if_index, InterfaceLive { info, latest: None }))
+                .collect(),
+        }
+    }
+
+    pub fn to_state(&self) -> StateFile {
+        StateFile {
+            status: self.status.clone(),
+            system: self.system.clone(),
+            system_at: self.system_at,
+            interfaces: self.interfaces.values().map(|i| i.info.clone()).collect(),
+        }
+    }
+
+    /// Sets the latest readings from the last raw line on disk (after a restart).
+    pub fn restore_latest(&mut self, line: &PollLine) {
+        let at_ms = (line.timestamp * 1000.0).round() as i64;
+        for s in &line.interfaces {
+            let Some(iface) = self.interfaces.get_mut(&s.if_index) else { continue };
+            let (in_octets, out_octets, bits) = match (s.hc_in_octets, s.hc_out_octets, s.in_octets_32, s.out_octets_32)
+            {
+                (Some(i), Some(o), _, _) => (i, o, CounterBits::Bits64),
+                (_, _, Some(i), Some(o)) => (i, o, CounterBits::Bits32),
+                _ => continue,
+            };
+            let counters = CounterRow {
+                if_index: s.if_index,
+                in_octets,
+                out_octets,
+                bits,
+                in_errors: None,
+                out_errors: None,
+                in_discards: None,
+                out_discards: None,
+                oper_status: None,
+            };
+            let reading = InterfaceReading {
+                counters,
+                in_bps: s.in_bps,
+                out_bps: s.out_bps,
+                in_errors_per_sec: None,
+                out_errors_per_sec: None,
+                in_discards_per_sec: None,
+                out_discards_per_sec: None,
+            };
+            iface.latest = Some(LatestSample { at_ms, uptime_ticks: line.sys_up_time, reading });
+        }
+    }
+
+    fn set_state(&mut self, state: DeviceState, at_secs: i64) -> bool {
+        let changed = self.status.state != state;
+        if changed {
+            self.status.state = state;
+            self.status.since = Some(at_secs);
+        }
+        changed
+    }
+
+    /// Applies a poll that answered; answers whether something worth persisting changed.
+    pub fn apply_poll(&mut self, record: PollRecord) -> bool {
+        let at_secs = record.at_ms.div_euclid(1000);
+        let mut changed = self.set_state(DeviceState::Up, at_secs);
+        self.status.last_poll_at = Some(at_secs);
+        self.status.last_error = None;
+        self.status.consecutive_failures = 0;
+        self.status.last_poll_duration_ms = Some(record.duration_ms);
+        if let Some(system) = record.system {
+            self.system = Some(system);
+            self.system_at = Some(at_secs);
+            changed = true;
+        }
+        if let Some(inventory) = record.inventory {
+            let mut old = std::mem::take(&mut self.interfaces);
+            self.interfaces = inventory
+                .into_iter()
+                .map(|info| {
+                    let latest = old.remove(&info.if_index).and_then(|i| i.latest);
+                    (info.if_index, InterfaceLive { info, latest })
+                })
+                .collect();
+            changed = true;
+        }
+        for reading in record.interfaces {
+            let Some(iface) = self.interfaces.get_mut(&reading.counters.if_index) else { continue };
+            if let Some(oper) = reading.counters.oper_status {
+                changed |= iface.info.oper_status != oper;
+                iface.info.oper_status = oper;
+            }
+            iface.latest = Some(LatestSample { at_ms: record.at_ms, uptime_ticks: record.uptime_ticks, reading });
+        }
+        changed
+    }
+
+    /// Applies a poll that failed; answers whether something worth persisting changed.
+    pub fn apply_failure(&mut self, at_secs: i64, duration_ms: u64, error: String) -> bool {
+        let changed = self.set_state(DeviceState::Down, at_secs);
+        self.status.last_poll_at = Some(at_secs);
+        self.status.consecutive_failures += 1;
+        self.status.last_poll_duration_ms = Some(duration_ms);
+        let error_changed = self.status.last_error.as_deref() != Some(error.as_str());
+        self.status.last_error = Some(error);
+        changed || error_changed
+    }
+
+    /// The device's sysUpTime now, in seconds, extrapolated from the last reading.
+    pub fn uptime_secs(&self, now_secs: i64) -> Option<i64> {
+        let system = self.system.as_ref()?;
+        let read_at = self.system_at?;
+        let up_at_read = i64::from(system.sys_up_time_ticks) / 100;
+        Some(up_at_read + (now_secs - read_at).max(0))
+    }
+
+    pub fn oper_up_count(&self) -> usize {
+        self.interfaces.values().filter(|i| i.info.oper_status == IfStatus::Up).count()
+    }
+}
+
+impl Default for DeviceLive {
+    fn default() -> Self {
+        DeviceLive::new()
+    }
+}
