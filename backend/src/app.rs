@@ -34,17 +34,21 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let background = CancellationToken::new();
     let retention = tokio::spawn(enforce_retention(store.clone(), background.clone()));
 
+    let ui = web::Data::new(api::ui::UiDir(config.ui_dir.clone()));
+    let cors_origins = config.cors_origins.clone();
     let state =
         web::Data::new(AppState { store: store.clone(), scheduler: scheduler.clone(), started: Instant::now() });
     let server = HttpServer::new(move || {
-        let (app, doc) = App::new()
+        // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
+        let (app, _) = App::new()
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api::openapi()))
             .into_utoipa_app()
             .openapi(api::base_document())
             .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
             .configure(api::configure)
             .split_for_parts();
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", doc))
-            .default_service(web::to(api::route_not_found))
+        app.wrap(cors(&cors_origins)).app_data(ui.clone()).default_service(web::to(api::ui::fallback))
     })
     .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs())
     .bind(config.listen)
@@ -59,6 +63,16 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     store.flush()?;
     log::info!("Stopped; the store is flushed.");
     Ok(())
+}
+
+/// CORS for an SPA hosted elsewhere: only the configured origins (none by default).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    origins
+        .iter()
+        .fold(actix_cors::Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_header(actix_web::http::header::CONTENT_TYPE)
+        .max_age(3600)
 }
 
 async fn enforce_retention(store: Arc<Store>, cancel: CancellationToken) {

@@ -32,6 +32,13 @@ pub struct ServeArgs {
     /// Where devices, samples and rollups are kept [default: ./data]
     #[arg(long, env = "VIGIE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
+    /// The built web UI to serve at / (frontend/dist) [default: none, API only]
+    #[arg(long, env = "VIGIE_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
+    /// An origin allowed to call the API from a browser (CORS), e.g. https://noc.example.net;
+    /// repeat for several [default: none]
+    #[arg(long = "cors-origin", env = "VIGIE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// A TOML configuration file (see vigie.example.toml)
     #[arg(long, env = "VIGIE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -43,6 +50,9 @@ pub struct ServeArgs {
 pub struct FileConfig {
     pub listen: Option<String>,
     pub data_dir: Option<PathBuf>,
+    pub ui_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
     #[serde(default)]
     pub retention: RetentionFile,
 }
@@ -60,6 +70,8 @@ pub struct RetentionFile {
 pub struct Config {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    pub ui_dir: Option<PathBuf>,
+    pub cors_origins: Vec<String>,
     pub retention: Retention,
 }
 
@@ -85,6 +97,19 @@ impl Config {
         if data_dir.as_os_str().is_empty() {
             problems.push("data_dir: must not be empty".to_string());
         }
+        let ui_dir = args.ui_dir.clone().or(file.ui_dir);
+        if let Some(dir) = ui_dir.as_ref().filter(|d| !d.join("index.html").is_file()) {
+            problems.push(format!(
+                "ui_dir: {} has no index.html (build the UI: npm run build in frontend/)",
+                dir.display()
+            ));
+        }
+        let cors_origins = if args.cors_origins.is_empty() { file.cors_origins } else { args.cors_origins.clone() };
+        for origin in &cors_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://")) || origin.ends_with('/') {
+                problems.push(format!("cors_origins: '{origin}' is not an origin such as https://noc.example.net"));
+            }
+        }
         let r = &file.retention;
         let mut span = |key: &str, value: Option<i64>, default: i64, unit_secs: i64, min: i64| -> i64 {
             let v = value.unwrap_or(default);
@@ -99,7 +124,7 @@ impl Config {
             hourly_secs: span("hourly_days", r.hourly_days, 730, 86_400, 1),
         };
         match (listen, problems.is_empty()) {
-            (Ok(listen), true) => Ok(Config { listen, data_dir, retention }),
+            (Ok(listen), true) => Ok(Config { listen, data_dir, ui_dir, cors_origins, retention }),
             _ => Err(problems),
         }
     }

@@ -4,18 +4,17 @@
 pub mod error;
 pub mod extract;
 pub mod routes;
+pub mod ui;
 pub mod views;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::{HttpRequest, HttpResponse};
 use utoipa::openapi::{InfoBuilder, LicenseBuilder, OpenApi};
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 
 use crate::poller::Scheduler;
 use crate::store::Store;
-use error::ApiError;
 
 /// What handlers share.
 pub struct AppState {
@@ -62,9 +61,4 @@ pub fn openapi() -> OpenApi {
     let (_, doc) =
         actix_web::App::new().into_utoipa_app().openapi(base_document()).configure(configure).split_for_parts();
     doc
-}
-
-/// JSON 404 for unknown routes.
-pub async fn route_not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::RouteNotFound { method: req.method().to_string(), path: req.path().to_string() })
 }

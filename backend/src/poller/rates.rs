@@ -57,7 +57,7 @@ pub fn rebooted(prev_ticks: u32, cur_ticks: u32, elapsed_ms: i64) -> bool {
     // A wrap of sysUpTime is not a reboot: after it, uptime moved forward by about the elapsed time.
     let wrapped_ticks = UPTIME_MODULUS - u64::from(prev_ticks) + u64::from(cur_ticks);
     let elapsed_ticks = (elapsed_ms.max(0) as u64) / 10;
-    !(wrapped_ticks <= elapsed_ticks * 2 + 100)
+    wrapped_ticks > elapsed_ticks * 2 + 100
 }
 
 /// Octets counted between two readings of one counter, if that is plausible.

@@ -34,7 +34,7 @@ pub enum StoreError {
     DeviceNotFound { id: String },
     #[error("device {id} has no interface with ifIndex {if_index}")]
     InterfaceNotFound { id: DeviceId, if_index: u32 },
-    #[error("a device already watches {host} port {port} (id {existing})")]
+    #[error("host: {host} port {port} is already watched by device {existing}")]
     DuplicateDevice { host: String, port: u16, existing: DeviceId },
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },

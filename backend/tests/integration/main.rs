@@ -1,0 +1,11 @@
+//! Vigie's integration tests: one binary, one module per feature. Tests run the real `vigie`
+//! binary over a temp dir and, where SNMP is involved, a real net-snmp `snmpd` on a free
+//! loopback port.
+
+mod bad_input;
+mod crash;
+mod fixture;
+mod openapi;
+mod snmpd;
+mod traffic;
+mod vigie;

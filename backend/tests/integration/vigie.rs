@@ -1,0 +1,171 @@
+//! The real `vigie` binary, started on a free loopback port over a data directory the test
+//! owns, and driven through its HTTP API.
+#![allow(dead_code)] // shared test support: not every test uses every helper
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_vigie");
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Vigie {
+    child: Option<Child>,
+    port: u16,
+    data_dir: PathBuf,
+    log_path: PathBuf,
+    http: reqwest::blocking::Client,
+}
+
+/// An HTTP answer: status and JSON body (Null when empty).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub location: Option<String>,
+}
+
+impl Vigie {
+    /// Starts vigie over `data_dir` and waits until `/api/v1/health` answers.
+    pub fn start(data_dir: &Path) -> Vigie {
+        let port = free_tcp_port();
+        let log_path = data_dir.with_extension(format!("log-{port}"));
+        let log = File::create(&log_path).expect("create vigie's log");
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "debug")
+            .env_remove("VIGIE_CONFIG")
+            .stdout(log.try_clone().expect("clone log handle"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start vigie");
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client");
+        let mut vigie = Vigie { child: Some(child), port, data_dir: data_dir.to_path_buf(), log_path, http };
+        vigie.wait_until(READY_TIMEOUT, "vigie answers /api/v1/health", |v| {
+            v.try_get("/api/v1/health").filter(|a| a.status == 200).map(|_| ())
+        });
+        vigie
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    fn send(&self, request: reqwest::blocking::RequestBuilder) -> Option<Answer> {
+        let response = request.send().ok()?;
+        let status = response.status().as_u16();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = response.text().ok()?;
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
+        Some(Answer { status, body, text, location })
+    }
+
+    fn try_get(&self, path: &str) -> Option<Answer> {
+        self.send(self.http.get(self.url(path)))
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        self.try_get(path).unwrap_or_else(|| panic!("GET {path} failed; vigie log:\n{}", self.log()))
+    }
+
+    pub fn post_json(&self, path: &str, body: &Value) -> Answer {
+        self.raw("POST", path, "application/json", body.to_string())
+    }
+
+    pub fn patch_json(&self, path: &str, body: &Value) -> Answer {
+        self.raw("PATCH", path, "application/json", body.to_string())
+    }
+
+    pub fn delete(&self, path: &str) -> Answer {
+        self.send(self.http.delete(self.url(path))).expect("DELETE answers")
+    }
+
+    /// Any request with a body as given, for malformed-input tests.
+    pub fn raw(&self, method: &str, path: &str, content_type: &str, body: String) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let request = self.http.request(method, self.url(path)).header("content-type", content_type).body(body);
+        self.send(request).unwrap_or_else(|| panic!("{path} failed; vigie log:\n{}", self.log()))
+    }
+
+    /// Adds a device polled every second from the agent on `port`; answers its id.
+    pub fn add_device(&self, name: &str, port: u16) -> String {
+        let answer = self.post_json(
+            "/api/v1/devices",
+            &json!({"name": name, "host": "127.0.0.1", "port": port,
+                    "snmp": {"version": "v2c", "community": "public"},
+                    "pollIntervalSecs": 1, "timeoutMs": 300, "retries": 0}),
+        );
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        answer.body["id"].as_str().expect("id").to_string()
+    }
+
+    /// Polls `check` every 100 ms until it answers Some, panicking with the log after `timeout`.
+    pub fn wait_until<T>(&mut self, timeout: Duration, what: &str, check: impl Fn(&Vigie) -> Option<T>) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(value) = check(self) {
+                return value;
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("vigie exited with {status} while waiting until {what}; log:\n{}", self.log());
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting until {what}; vigie log:\n{}", self.log());
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn device(&self, id: &str) -> Value {
+        self.get(&format!("/api/v1/devices/{id}")).body
+    }
+
+    /// Stops vigie with SIGTERM, as a service manager would; answers its exit status.
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.signal("TERM")
+    }
+
+    /// Kills vigie with SIGKILL, as a crash would.
+    pub fn kill9(&mut self) -> ExitStatus {
+        self.signal("KILL")
+    }
+
+    fn signal(&mut self, name: &str) -> ExitStatus {
+        let mut child = self.child.take().expect("vigie is running");
+        let ok = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().expect("run kill");
+        assert!(ok.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for vigie") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "vigie did not stop after SIG{name}; log:\n{}", self.log());
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Vigie {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn free_tcp_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local addr").port()
+}
