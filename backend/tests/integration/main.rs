@@ -3,6 +3,7 @@
 //! loopback port.
 
 mod bad_input;
+mod bench;
 mod crash;
 mod fixture;
 mod openapi;

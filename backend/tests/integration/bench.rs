@@ -1,0 +1,70 @@
+//! Measurements for the closing notes, not tests: `cargo test --release -p vigie --test
+//! integration bench -- --ignored --nocapture`. Prints figures; asserts nothing about time.
+//!
+//! The agent is net-snmp with the Python pass_persist fixture, which costs ~50-100 µs per varbind:
+//! the poll time printed here is mostly the agent's, an upper bound for Vigie's part.
+
+use std::time::Duration;
+
+use crate::snmpd::{Interface, Snmpd};
+use crate::vigie::Vigie;
+
+const INTERFACES: u32 = 48;
+const POLLS: usize = 15;
+
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+fn bench_poll_one_48_interface_device() {
+    let interfaces: Vec<Interface> = (1..=INTERFACES)
+        .map(|i| {
+            let mut itf = Interface::new(i, format!("ge-0/0/{i}"));
+            itf.in_octets = u64::MAX / 3 + u64::from(i) * 1_000_003;
+            itf.out_octets = u64::MAX / 5;
+            itf.in_octets_per_sec = 1_250_000 + u64::from(i);
+            itf.out_octets_per_sec = 625_000;
+            itf
+        })
+        .collect();
+    let agent = Snmpd::start(&interfaces);
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let mut vigie = Vigie::start(&data_dir);
+    let id = vigie.add_device("bench-48", agent.port());
+    let mut durations = Vec::new();
+    let mut last_poll = None;
+    vigie.wait_until(Duration::from_secs(60), "enough polls", |v| {
+        let status = v.device(&id)["status"].clone();
+        (status["lastPollAt"] != serde_json::Value::Null && status["state"] == "up").then_some(())
+    });
+    while durations.len() < POLLS {
+        let status = vigie.device(&id)["status"].clone();
+        if status["lastPollAt"] != last_poll.clone().unwrap_or_default() {
+            last_poll = Some(status["lastPollAt"].clone());
+            durations.push(status["lastPollDurationMs"].as_u64().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let first = durations[0];
+    let mut steady: Vec<u64> = durations[1..].to_vec();
+    steady.sort_unstable();
+    let samples_dir = data_dir.join("devices").join(&id).join("samples");
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    for entry in std::fs::read_dir(&samples_dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        bytes += text.len() as u64;
+        lines += text.lines().count() as u64;
+    }
+    println!("poll of one {INTERFACES}-interface device (net-snmp + pass_persist agent, loopback):");
+    println!("  first poll (inventory + system + counters): {first} ms");
+    println!(
+        "  steady polls (counters): median {} ms, min {} ms, max {} ms over {} polls",
+        steady[steady.len() / 2],
+        steady[0],
+        steady[steady.len() - 1],
+        steady.len()
+    );
+    println!(
+        "  raw samples on disk: {bytes} bytes in {lines} polls = {:.1} bytes per interface-sample",
+        bytes as f64 / (lines as f64 * f64::from(INTERFACES))
+    );
+}

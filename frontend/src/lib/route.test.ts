@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { href, matchRoute, routeKey, withParams } from "./route";
+
+describe("matchRoute", () => {
+  it.each([
+    ["/", { name: "overview" }],
+    ["", { name: "overview" }],
+    ["/devices/new", { name: "newDevice" }],
+    ["/devices/abc", { name: "device", id: "abc" }],
+    ["/devices/abc/", { name: "device", id: "abc" }],
+    ["/devices/a%20b/edit", { name: "editDevice", id: "a b" }],
+    ["/devices/abc/interfaces/12", { name: "interface", id: "abc", ifIndex: 12 }],
+  ])("%s", (path, route) => {
+    expect(matchRoute(path)).toEqual(route);
+  });
+
+  it.each(["/devices", "/devices/abc/interfaces/x", "/devices/abc/interfaces", "/other", "/devices/%E0%A4%A/edit"])(
+    "%s is not found",
+    (path) => {
+      expect(matchRoute(path).name).toBe("notFound");
+    },
+  );
+});
+
+describe("href", () => {
+  it("builds paths that match back", () => {
+    expect(matchRoute(href.device("a/b"))).toEqual({ name: "device", id: "a/b" });
+    expect(matchRoute(href.editDevice("x y"))).toEqual({ name: "editDevice", id: "x y" });
+    expect(href.interface("d1", 3, "range=6h")).toBe("/devices/d1/interfaces/3?range=6h");
+    expect(href.interface("d1", 3)).toBe("/devices/d1/interfaces/3");
+  });
+});
+
+describe("routeKey", () => {
+  it("tells pages apart but not query strings", () => {
+    expect(routeKey(matchRoute("/devices/a"))).not.toBe(routeKey(matchRoute("/devices/b")));
+    expect(routeKey(matchRoute("/devices/a/interfaces/1"))).toBe("interface:a:1");
+  });
+});
+
+describe("withParams", () => {
+  it("sets and removes parameters without touching the original", () => {
+    const q = new URLSearchParams("a=1&b=2");
+    expect(withParams(q, { a: null, c: "3", b: "" }).toString()).toBe("c=3");
+    expect(q.toString()).toBe("a=1&b=2");
+  });
+});

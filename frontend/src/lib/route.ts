@@ -1,0 +1,71 @@
+//! The app's URLs: which page a path shows, and the builders every link uses, so paths are written once.
+//! Pure: the router (src/router.ts) does the history API and the rendering.
+
+export type Route =
+  | { name: "overview" }
+  | { name: "newDevice" }
+  | { name: "device"; id: string }
+  | { name: "editDevice"; id: string }
+  | { name: "interface"; id: string; ifIndex: number }
+  | { name: "notFound"; path: string };
+
+export function matchRoute(pathname: string): Route {
+  const segments = pathname.split("/").filter(Boolean).map(decodeSegment);
+  if (segments.some((s) => s === null)) return { name: "notFound", path: pathname };
+  const s = segments as string[];
+  if (s.length === 0) return { name: "overview" };
+  if (s[0] !== "devices" || s.length < 2) return { name: "notFound", path: pathname };
+  const id = s[1]!;
+  if (s.length === 2) return id === "new" ? { name: "newDevice" } : { name: "device", id };
+  if (s.length === 3 && s[2] === "edit") return { name: "editDevice", id };
+  if (s.length === 4 && s[2] === "interfaces" && /^\d{1,10}$/.test(s[3]!)) {
+    return { name: "interface", id, ifIndex: Number(s[3]) };
+  }
+  return { name: "notFound", path: pathname };
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/** Two URLs with the same key show the same page instance; only their query string may differ. */
+export function routeKey(route: Route): string {
+  switch (route.name) {
+    case "overview":
+    case "newDevice":
+      return route.name;
+    case "device":
+    case "editDevice":
+      return `${route.name}:${route.id}`;
+    case "interface":
+      return `interface:${route.id}:${route.ifIndex}`;
+    case "notFound":
+      return `notFound:${route.path}`;
+  }
+}
+
+const enc = encodeURIComponent;
+
+/** Builders for every link in the app. */
+export const href = {
+  overview: (): string => "/",
+  newDevice: (): string => "/devices/new",
+  device: (id: string): string => `/devices/${enc(id)}`,
+  editDevice: (id: string): string => `/devices/${enc(id)}/edit`,
+  interface: (id: string, ifIndex: number, query = ""): string =>
+    `/devices/${enc(id)}/interfaces/${ifIndex}${query ? `?${query}` : ""}`,
+};
+
+/** A copy of `query` with `changes` applied: null or "" removes a parameter. */
+export function withParams(query: URLSearchParams, changes: Record<string, string | null>): URLSearchParams {
+  const next = new URLSearchParams(query);
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null || value === "") next.delete(key);
+    else next.set(key, value);
+  }
+  return next;
+}

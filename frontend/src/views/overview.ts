@@ -1,0 +1,195 @@
+//! Overview (`/`): every device with its state, identity, uptime and current traffic, the up/down
+//! counts, a search by name or address and sortable columns. Refreshes every 10 s.
+//! Search and sort live in the URL (`?q=core&sort=-inBps`) so a view can be shared.
+
+import { getStatus, isAbort, listDevices, type DeviceView, type StatusSummary } from "../api/client";
+import { AsyncView } from "../components/async-view";
+import { startAutoRefresh } from "../components/auto-refresh";
+import { DataTable, type Column } from "../components/data-table";
+import { h, html } from "../components/dom";
+import { deviceBadge, relativeTime } from "../components/status-badge";
+import { formatBps, formatDuration, MISSING, shortDescription } from "../lib/format";
+import { href, withParams } from "../lib/route";
+import { filterRows, nextSort, parseSort, sortRows, sortToParam, type SortState, type SortValue } from "../lib/table-rows";
+import type { ViewContext } from "../router";
+
+export const OVERVIEW_REFRESH_MS = 10_000;
+
+const SORT_KEYS = ["status", "name", "host", "sysName", "uptime", "interfaces", "inBps", "outBps"] as const;
+type SortKey = (typeof SORT_KEYS)[number];
+const DEFAULT_SORT: SortState<SortKey> = { key: "name", dir: "asc" };
+// Problems first when sorting by status.
+const STATE_ORDER: Record<string, number> = { down: 0, unknown: 1, up: 2 };
+
+interface Snapshot {
+  devices: DeviceView[];
+  status: StatusSummary;
+  /** Browser time of the answer, in Unix seconds, for "since" and uptime. */
+  now: number;
+}
+
+/** Uptime now: the agent's figure plus the time since it was read, while the device answers. */
+function uptimeNow(device: DeviceView, now: number): number | null {
+  const secs = device.system?.sysUpTimeSecs;
+  if (secs == null) return null;
+  const lastPoll = device.status.lastPollAt;
+  return device.status.state === "up" && lastPoll != null ? secs + Math.max(0, now - lastPoll) : secs;
+}
+
+function sortValue(now: number) {
+  return (d: DeviceView, key: SortKey): SortValue => {
+    switch (key) {
+      case "status":
+        return STATE_ORDER[d.status.state] ?? 1;
+      case "name":
+        return d.name;
+      case "host":
+        return d.host;
+      case "sysName":
+        return d.system?.sysName || null;
+      case "uptime":
+        return uptimeNow(d, now);
+      case "interfaces":
+        return d.interfaceCount;
+      case "inBps":
+        return d.inBps ?? null;
+      case "outBps":
+        return d.outBps ?? null;
+    }
+  };
+}
+
+function columns(now: () => number): Column<DeviceView, SortKey>[] {
+  return [
+    {
+      sort: "status",
+      label: "Status",
+     
+      cell: (d) => html`${deviceBadge(d.status.state)}
+        <div class="sub">since ${relativeTime(d.status.since, now())}</div>
+        ${d.status.state === "down" && d.status.lastError ? html`<div class="sub error-text">${d.status.lastError}</div>` : null}`,
+    },
+    {
+      sort: "name",
+      label: "Name",
+     
+      cell: (d) => html`<a class="strong" href="${href.device(d.id)}">${d.name}</a>`,
+    },
+    { sort: "host", label: "Address", className: "optional", cell: (d) => html`<span class="mono ellipsis" title="${d.host}">${d.host}</span>` },
+    {
+      sort: "sysName",
+      label: "sysName",
+      className: "optional",
+      cell: (d) => html`<span class="ellipsis narrow" title="${d.system?.sysName ?? ""}">${d.system?.sysName || MISSING}</span>`,
+    },
+    {
+      label: "Description",
+      className: "optional optional-wide",
+      cell: (d) => html`<span class="ellipsis" title="${d.system?.sysDescr ?? ""}">${shortDescription(d.system?.sysDescr) || MISSING}</span>`,
+    },
+    { sort: "uptime", label: "Uptime", firstDir: "desc", className: "num optional", cell: (d) => html`${formatDuration(uptimeNow(d, now()))}` },
+    {
+      sort: "interfaces",
+      label: "Interfaces",
+      firstDir: "desc",
+      className: "num optional",
+      cell: (d) => html`<span title="${d.interfacesUp} of ${d.interfaceCount} interfaces up">${d.interfaceCount}<span class="muted"> (${d.interfacesUp} up)</span></span>`,
+    },
+    { sort: "inBps", label: "In", firstDir: "desc", className: "num", cell: (d) => html`${formatBps(d.inBps)}` },
+    { sort: "outBps", label: "Out", firstDir: "desc", className: "num", cell: (d) => html`${formatBps(d.outBps)}` },
+  ];
+}
+
+export function countsText(status: StatusSummary): string {
+  const interfaces = status.interfaces === 1 ? "1 interface" : `${status.interfaces} interfaces`;
+  return `${status.up} up · ${status.down} down · ${status.unknown} unknown · ${interfaces}`;
+}
+
+export function overviewView(ctx: ViewContext): void {
+  ctx.setTitle("Devices");
+  let query = ctx.query;
+  let sort = parseSort(query.get("sort"), SORT_KEYS, DEFAULT_SORT);
+  let snapshot: Snapshot | null = null;
+
+  const counts = h("p", { class: "counts", "aria-live": "polite" });
+  const search = h("input", {
+    type: "search",
+    id: "device-search",
+    placeholder: "Name, address or sysName",
+    value: query.get("q") ?? "",
+    autocomplete: "off",
+  });
+  const shown = h("p", { class: "muted table-meta", "aria-live": "polite" });
+
+  const table = new DataTable<DeviceView, SortKey>({
+    caption: "Devices",
+    columns: columns(() => snapshot?.now ?? Date.now() / 1000),
+    onSort: (key, firstDir) => {
+      sort = nextSort(sort, key, firstDir);
+      query = withParams(query, { sort: sortToParam(sort) === sortToParam(DEFAULT_SORT) ? null : sortToParam(sort) });
+      ctx.replaceQuery(query);
+      draw();
+    },
+    emptyRow: () => html`No device matches “${search.value.trim()}”.`,
+    rowClass: (d) => `state-${d.status.state}`,
+  });
+
+  const view = new AsyncView<Snapshot>({
+    loadingText: "Loading devices…",
+    isEmpty: (s) => s.devices.length === 0,
+    empty: () =>
+      h("div", {}, h("p", { class: "empty-title" }, "No devices yet"), h("p", {}, "Add a router or switch to start polling it over SNMP."),
+        h("a", { class: "button primary", href: href.newDevice() }, "Add a device")),
+    // `draw` reads the latest snapshot; it also runs on search and sort without a reload.
+    render: (_snapshot, container) => {
+      if (!container.firstChild) container.append(shown, table.element);
+      draw();
+    },
+    retry: () => refresh.now(),
+  });
+
+  function draw(): void {
+    if (!snapshot) return;
+    counts.textContent = countsText(snapshot.status);
+    const term = search.value;
+    const rows = sortRows(
+      filterRows(snapshot.devices, term, (d) => [d.name, d.host, d.system?.sysName]),
+      sort,
+      sortValue(snapshot.now),
+    );
+    table.setSort(sort);
+    table.setRows(rows);
+    shown.textContent = term.trim() ? `${rows.length} of ${snapshot.devices.length} devices` : `${snapshot.devices.length} devices`;
+  }
+
+  search.addEventListener("input", () => {
+    query = withParams(query, { q: search.value.trim() || null });
+    ctx.replaceQuery(query);
+    draw();
+  });
+
+  const load = async () => {
+    if (!snapshot) view.loading();
+    try {
+      const [devices, status] = await Promise.all([listDevices(ctx.signal), getStatus(ctx.signal)]);
+      snapshot = { devices, status, now: Date.now() / 1000 };
+      view.data(snapshot);
+      if (devices.length === 0) counts.textContent = countsText(status);
+    } catch (err) {
+      if (!isAbort(err)) view.error(err);
+    }
+  };
+  const refresh = startAutoRefresh(load, OVERVIEW_REFRESH_MS, ctx.signal);
+
+  ctx.root.append(
+    h(
+      "div",
+      { class: "page-head" },
+      h("div", {}, h("h1", {}, "Devices"), counts),
+      h("a", { class: "button primary", href: href.newDevice() }, "Add device"),
+    ),
+    h("div", { class: "toolbar" }, h("div", { class: "field inline" }, h("label", { for: "device-search" }, "Search"), search)),
+    view.element,
+  );
+  refresh.now();
+}
