@@ -36,7 +36,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::interfaces::traffic)
             .service(routes::interfaces::counters)
             .service(routes::status::summary)
-            .service(routes::status::health),
+            .service(routes::status::health)
+            .service(routes::events::stream),
     );
 }
 

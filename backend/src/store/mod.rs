@@ -21,6 +21,17 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
 pub use live::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
+
+/// What changed, pushed to whoever listens (the API's event stream): every poll's rates, and
+/// every change of a device's status.
+#[derive(Clone, Debug)]
+pub enum StoreEvent {
+    Sample { device_id: DeviceId, timestamp: i64, rates: Vec<(u32, Option<f64>, Option<f64>)> },
+    Status { device_id: DeviceId, status: crate::device::DeviceStatus },
+}
+
+/// Events kept for a listener that falls behind; past that it skips ahead.
+const EVENTS_BUFFER: usize = 4096;
 pub use series::Retention;
 
 use crate::device::{Device, DeviceConfig, DeviceId};
@@ -54,6 +65,7 @@ pub struct Store {
     devices: Mutex<BTreeMap<DeviceId, Device>>,
     live: RwLock<HashMap<DeviceId, DeviceLive>>,
     buckets: Mutex<HashMap<DeviceId, OpenBuckets>>,
+    events: tokio::sync::broadcast::Sender<StoreEvent>,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -75,6 +87,7 @@ impl Store {
             devices: Mutex::new(BTreeMap::new()),
             live: RwLock::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
+            events: tokio::sync::broadcast::channel(EVENTS_BUFFER).0,
         };
         let now = now_secs();
         for device in store.load_devices()? {
@@ -239,10 +252,12 @@ impl Store {
     /// Records a poll that answered: status, inventory, latest counters, samples and rollups.
     pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
         let line = record.poll_line();
-        let changed = {
+        let (changed, status) = {
             let mut live = self.live.write().expect("live lock");
             let Some(device) = live.get_mut(id) else { return Ok(()) }; // removed meanwhile
-            device.apply_poll(record)
+            let before = device.status.state;
+            let changed = device.apply_poll(record);
+            (changed, (device.status.state != before).then(|| device.status.clone()))
         };
         {
             // Under the buckets lock, so a removal in between cannot leave files behind.
@@ -253,6 +268,11 @@ impl Store {
         }
         if changed {
             self.persist_state(id)?;
+        }
+        let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
+        self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
+        if let Some(status) = status {
+            self.publish(StoreEvent::Status { device_id: id.clone(), status });
         }
         Ok(())
     }
@@ -265,15 +285,26 @@ impl Store {
         duration_ms: u64,
         error: String,
     ) -> Result<(), StoreError> {
-        let changed = {
+        let (changed, status) = {
             let mut live = self.live.write().expect("live lock");
             let Some(device) = live.get_mut(id) else { return Ok(()) };
-            device.apply_failure(at_secs, duration_ms, error)
+            (device.apply_failure(at_secs, duration_ms, error), device.status.clone())
         };
         if changed {
             self.persist_state(id)?;
+            self.publish(StoreEvent::Status { device_id: id.clone(), status });
         }
         Ok(())
+    }
+
+    fn publish(&self, event: StoreEvent) {
+        // No listener is not an error.
+        let _ = self.events.send(event);
+    }
+
+    /// Listens to what changes from now on.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<StoreEvent> {
+        self.events.subscribe()
     }
 
     fn persist_state(&self, id: &DeviceId) -> Result<(), StoreError> {

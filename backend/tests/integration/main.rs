@@ -5,6 +5,7 @@
 mod bad_input;
 mod bench;
 mod crash;
+mod events;
 mod fixture;
 mod openapi;
 mod snmpd;

@@ -92,6 +92,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
+         *     answered, `event: status` (data: StatusEvent) when a device goes up or down.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -297,6 +317,8 @@ export interface components {
              */
             timeoutMs: number;
         };
+        /** @description The `data:` of one event: a SampleEvent (`event: sample`) or a StatusEvent (`event: status`). */
+        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"];
         /** @description Liveness. */
         HealthView: {
             /**
@@ -501,6 +523,42 @@ export interface components {
              */
             samplesDropped: number;
         };
+        /** @description `event: sample`: the rates one poll of one device measured. */
+        SampleEvent: {
+            /**
+             * @description The device polled.
+             * @example 3f9a2c1b
+             */
+            deviceId: string;
+            interfaces: components["schemas"]["SampleRateView"][];
+            /**
+             * Format: int64
+             * @description When the answer arrived, Unix seconds.
+             * @example 1764075060
+             */
+            timestamp: number;
+        };
+        /** @description One interface's rates in a [`SampleEvent`]. */
+        SampleRateView: {
+            /**
+             * Format: int32
+             * @description ifIndex.
+             * @example 3
+             */
+            ifIndex: number;
+            /**
+             * Format: double
+             * @description Inbound bits per second since the previous poll; null for a gap.
+             * @example 125000
+             */
+            inBps?: number | null;
+            /**
+             * Format: double
+             * @description Outbound bits per second; null for a gap.
+             * @example 83000
+             */
+            outBps?: number | null;
+        };
         /** @description SNMP credentials as given when adding a device. */
         SnmpInput: {
             /**
@@ -542,6 +600,15 @@ export interface components {
          * @enum {string}
          */
         StateView: "up" | "down" | "unknown";
+        /** @description `event: status`: a device went up or down. */
+        StatusEvent: {
+            /**
+             * @description The device.
+             * @example 3f9a2c1b
+             */
+            deviceId: string;
+            status: components["schemas"]["StatusView"];
+        };
         /** @description Fleet summary. */
         StatusSummaryView: {
             /**
@@ -1091,6 +1158,41 @@ export interface operations {
             };
             /** @description No such device or interface */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this device's events; default: every device.
+                 * @example 3f9a2c1b
+                 */
+                deviceId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless stream; each `data:` line is one JSON SampleEvent or StatusEvent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["EventData"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
