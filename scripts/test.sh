@@ -13,3 +13,6 @@ cargo test --workspace --locked
 
 echo "== frontend: generated API types are current, unit tests, type check and build"
 (cd frontend && npm run --silent check:api && npm test --silent && npm run --silent build)
+
+echo "== end to end: real backend, real snmpd, headless Chromium"
+node frontend/e2e/e2e.mjs

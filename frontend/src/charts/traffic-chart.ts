@@ -24,6 +24,13 @@ export class TrafficChart {
 
   constructor(canvas: HTMLCanvasElement, data: TrafficChartData, options: ChartOptions<"line">) {
     this.chart = new Chart(canvas, { type: "line", data, options });
+    this.markPoints();
+  }
+
+  /** Exposes how many "In" points are drawn as `data-points` on the canvas, for the end-to-end test. */
+  private markPoints(): void {
+    const points = this.chart.data.datasets[0]?.data.filter((p) => p.y !== null).length ?? 0;
+    this.chart.canvas.dataset.points = String(points);
   }
 
   /** Replace data and/or options and redraw without animation; the canvas and its listeners stay. */
@@ -31,6 +38,7 @@ export class TrafficChart {
     if (data) this.chart.data = data;
     if (options) this.chart.options = options;
     this.chart.update("none");
+    this.markPoints();
   }
 
   /** The plot area in canvas CSS pixels (inside the axes). */
