@@ -11,6 +11,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
+use crate::logs::syslog_listener::{self, Context};
+use crate::logs::{traps, Attribution, Sink};
 use crate::poller::Scheduler;
 use crate::store::Store;
 
@@ -29,15 +31,28 @@ pub enum AppError {
 
 pub async fn run(config: Config) -> Result<(), AppError> {
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
-    let scheduler = Arc::new(Scheduler::new(store.clone()));
+    let sink = Sink::new();
+    let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()));
     scheduler.start_all();
     let background = CancellationToken::new();
-    let retention = tokio::spawn(enforce_retention(store.clone(), background.clone()));
+    let mut tasks = vec![tokio::spawn(enforce_retention(store.clone(), background.clone()))];
+    // The log writer stops last, after the pollers, so their last events are written.
+    let writer_stop = CancellationToken::new();
+    let writer = tokio::spawn(sink.clone().run_writer(store.clone(), writer_stop.clone()));
+    let receivers = Context {
+        sink: sink.clone(),
+        attribution: Arc::new(Wiring { store: store.clone(), scheduler: scheduler.clone() }),
+    };
+    tasks.extend(start_receivers(&config, &receivers, &background).await?);
 
     let ui = web::Data::new(api::ui::UiDir(config.ui_dir.clone()));
     let cors_origins = config.cors_origins.clone();
-    let state =
-        web::Data::new(AppState { store: store.clone(), scheduler: scheduler.clone(), started: Instant::now() });
+    let state = web::Data::new(AppState {
+        store: store.clone(),
+        sink: sink.clone(),
+        scheduler: scheduler.clone(),
+        started: Instant::now(),
+    });
     let server = HttpServer::new(move || {
         // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
         let (app, _) = App::new()
@@ -59,10 +74,60 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     log::info!("Stopping: HTTP closed; stopping pollers.");
     background.cancel();
     scheduler.shutdown(SHUTDOWN_DEADLINE).await;
-    let _ = retention.await;
+    for task in tasks {
+        let _ = task.await;
+    }
+    writer_stop.cancel();
+    let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, writer).await;
     store.flush()?;
     log::info!("Stopped; the store is flushed.");
     Ok(())
+}
+
+/// Binds the syslog and trap receivers that are turned on and starts them.
+async fn start_receivers(
+    config: &Config,
+    ctx: &Context,
+    cancel: &CancellationToken,
+) -> Result<Vec<tokio::task::JoinHandle<()>>, AppError> {
+    let listen_error = |addr| move |source| AppError::Listen { addr, source };
+    let mut tasks = Vec::new();
+    if let Some(addr) = config.syslog_udp {
+        let socket = tokio::net::UdpSocket::bind(addr).await.map_err(listen_error(addr))?;
+        log::info!("Syslog over UDP on {addr}.");
+        tasks.push(tokio::spawn(syslog_listener::run_udp(socket, ctx.clone(), cancel.clone())));
+    }
+    if let Some(addr) = config.syslog_tcp {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen_error(addr))?;
+        log::info!("Syslog over TCP on {addr}.");
+        tasks.push(tokio::spawn(syslog_listener::run_tcp(listener, ctx.clone(), cancel.clone())));
+    }
+    if let Some(addr) = config.trap_udp {
+        let socket = tokio::net::UdpSocket::bind(addr).await.map_err(listen_error(addr))?;
+        log::info!("SNMP traps on UDP {addr}.");
+        tasks.push(tokio::spawn(traps::run(socket, ctx.clone(), cancel.clone())));
+    }
+    Ok(tasks)
+}
+
+/// Lets the receivers name devices and interfaces, and nudge a device's poller.
+struct Wiring {
+    store: Arc<Store>,
+    scheduler: Arc<Scheduler>,
+}
+
+impl Attribution for Wiring {
+    fn device_for(&self, addr: std::net::IpAddr) -> Option<crate::device::DeviceId> {
+        self.store.device_for_addr(addr)
+    }
+
+    fn interface_name(&self, device: &crate::device::DeviceId, if_index: u32) -> Option<String> {
+        self.store.interface_name(device, if_index)
+    }
+
+    fn link_changed(&self, device: &crate::device::DeviceId) {
+        self.scheduler.poll_now(device);
+    }
 }
 
 /// CORS for an SPA hosted elsewhere: only the configured origins (none by default).

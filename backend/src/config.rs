@@ -39,6 +39,15 @@ pub struct ServeArgs {
     /// repeat for several [default: none]
     #[arg(long = "cors-origin", env = "VIGIE_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Syslog over UDP: ADDR:PORT, or "off" [default: 0.0.0.0:1514]
+    #[arg(long, env = "VIGIE_SYSLOG_UDP")]
+    pub syslog_udp: Option<String>,
+    /// Syslog over TCP: ADDR:PORT, or "off" [default: 0.0.0.0:1514]
+    #[arg(long, env = "VIGIE_SYSLOG_TCP")]
+    pub syslog_tcp: Option<String>,
+    /// SNMP traps and informs over UDP: ADDR:PORT, or "off" [default: 0.0.0.0:1162]
+    #[arg(long, env = "VIGIE_TRAP_UDP")]
+    pub trap_udp: Option<String>,
     /// A TOML configuration file (see vigie.example.toml)
     #[arg(long, env = "VIGIE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -53,6 +62,9 @@ pub struct FileConfig {
     pub ui_dir: Option<PathBuf>,
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    pub syslog_udp: Option<String>,
+    pub syslog_tcp: Option<String>,
+    pub trap_udp: Option<String>,
     #[serde(default)]
     pub retention: RetentionFile,
 }
@@ -63,6 +75,8 @@ pub struct RetentionFile {
     pub raw_hours: Option<i64>,
     pub five_minute_days: Option<i64>,
     pub hourly_days: Option<i64>,
+    pub logs_days: Option<i64>,
+    pub logs_max_mb: Option<i64>,
 }
 
 /// The validated configuration of `vigie serve`.
@@ -72,11 +86,18 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub ui_dir: Option<PathBuf>,
     pub cors_origins: Vec<String>,
+    /// Receivers; `None` when turned off.
+    pub syslog_udp: Option<SocketAddr>,
+    pub syslog_tcp: Option<SocketAddr>,
+    pub trap_udp: Option<SocketAddr>,
     pub retention: Retention,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
+/// Unprivileged ports, so Vigie runs without root; see the README to receive on 514 and 162.
+pub const DEFAULT_SYSLOG: &str = "0.0.0.0:1514";
+pub const DEFAULT_TRAP: &str = "0.0.0.0:1162";
 
 impl Config {
     /// Merges the layers and validates; on error, every problem found.
@@ -110,6 +131,18 @@ impl Config {
                 problems.push(format!("cors_origins: '{origin}' is not an origin such as https://noc.example.net"));
             }
         }
+        let mut receiver = |key: &str, cli: &Option<String>, file: Option<String>, default: &str| {
+            let text = cli.clone().or(file).unwrap_or_else(|| default.to_string());
+            if text == "off" {
+                return None;
+            }
+            text.parse::<SocketAddr>()
+                .map_err(|_| problems.push(format!("{key}: '{text}' is not ADDR:PORT or off")))
+                .ok()
+        };
+        let syslog_udp = receiver("syslog_udp", &args.syslog_udp, file.syslog_udp, DEFAULT_SYSLOG);
+        let syslog_tcp = receiver("syslog_tcp", &args.syslog_tcp, file.syslog_tcp, DEFAULT_SYSLOG);
+        let trap_udp = receiver("trap_udp", &args.trap_udp, file.trap_udp, DEFAULT_TRAP);
         let r = &file.retention;
         let mut span = |key: &str, value: Option<i64>, default: i64, unit_secs: i64, min: i64| -> i64 {
             let v = value.unwrap_or(default);
@@ -122,9 +155,13 @@ impl Config {
             raw_secs: span("raw_hours", r.raw_hours, 48, 3600, 1),
             five_minute_secs: span("five_minute_days", r.five_minute_days, 30, 86_400, 1),
             hourly_secs: span("hourly_days", r.hourly_days, 730, 86_400, 1),
+            logs_secs: span("logs_days", r.logs_days, 30, 86_400, 1),
+            logs_max_bytes: span("logs_max_mb", r.logs_max_mb, 1024, 1, 1) as u64 * 1024 * 1024,
         };
         match (listen, problems.is_empty()) {
-            (Ok(listen), true) => Ok(Config { listen, data_dir, ui_dir, cors_origins, retention }),
+            (Ok(listen), true) => {
+                Ok(Config { listen, data_dir, ui_dir, cors_origins, syslog_udp, syslog_tcp, trap_udp, retention })
+            }
             _ => Err(problems),
         }
     }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod device;
+pub mod logs;
 pub mod poller;
 pub mod snmp;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::store::Store;
 /// What handlers share.
 pub struct AppState {
     pub store: Arc<Store>,
+    pub sink: Arc<crate::logs::Sink>,
     pub scheduler: Arc<Scheduler>,
     pub started: Instant,
 }
@@ -37,7 +38,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::interfaces::counters)
             .service(routes::status::summary)
             .service(routes::status::health)
-            .service(routes::events::stream),
+            .service(routes::events::stream)
+            .service(routes::logs::list)
+            .service(routes::logs::for_device),
     );
 }
 

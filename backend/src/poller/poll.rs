@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
 use super::rates::{self, RateOutcome, Reading};
-use crate::snmp::if_mib::{self, CounterBits, CounterRow, InterfaceInfo};
+use crate::snmp::if_mib::{self, CounterBits, CounterRow, IfStatus, InterfaceInfo};
 use crate::snmp::system::{self, SystemInfo};
 use crate::snmp::{Session, SnmpError};
 use crate::store::{now_ms, InterfaceReading, LatestSample, PollRecord};
@@ -67,6 +67,7 @@ pub struct PollMemory {
     if_number: Option<u32>,
     uses_32bit: bool,
     force_inventory: bool,
+    oper: HashMap<u32, IfStatus>,
 }
 
 /// Rates computed from one poll.
@@ -75,18 +76,25 @@ pub struct Rated {
     /// Rates dropped as implausible (above the interface speed).
     pub dropped: usize,
     pub rebooted: bool,
+    /// Interfaces whose ifOperStatus changed since the poll before: (ifIndex, before, now).
+    pub oper_changes: Vec<(u32, IfStatus, IfStatus)>,
 }
 
 impl PollMemory {
-    /// Starts from the last readings kept in the store, if recent, so a restart costs no gap.
-    pub fn seeded(latest: impl IntoIterator<Item = LatestSample>, max_age_ms: i64) -> PollMemory {
+    /// Starts from the last readings kept in the store, if recent, so a restart costs no gap,
+    /// and from the interface states last seen, so a change while Vigie was stopped is told.
+    pub fn seeded(
+        latest: impl IntoIterator<Item = LatestSample>,
+        oper: HashMap<u32, IfStatus>,
+        max_age_ms: i64,
+    ) -> PollMemory {
         let now = now_ms();
         let previous = latest
             .into_iter()
             .filter(|s| now - s.at_ms <= max_age_ms)
             .map(|s| (s.reading.counters.if_index, s))
             .collect();
-        PollMemory { previous, ..PollMemory::default() }
+        PollMemory { previous, oper, ..PollMemory::default() }
     }
 
     pub fn plan(&self, now_ms: i64) -> PollPlan {
@@ -111,6 +119,15 @@ impl PollMemory {
         // An interface we have not inventoried yet: walk the table again next time.
         self.force_inventory |= outcome.counters.iter().any(|c| !self.indexes.contains(&c.if_index));
 
+        let mut oper_changes = Vec::new();
+        for c in &outcome.counters {
+            if let Some(now) = c.oper_status {
+                match self.oper.insert(c.if_index, now) {
+                    Some(before) if before != now => oper_changes.push((c.if_index, before, now)),
+                    _ => {}
+                }
+            }
+        }
         let mut dropped = 0;
         let mut rebooted = false;
         let mut readings = Vec::with_capacity(outcome.counters.len());
@@ -167,8 +184,9 @@ impl PollMemory {
             system: outcome.system,
             inventory: outcome.inventory,
             interfaces: readings,
+            agent_addr: None,
         };
-        Rated { record, dropped, rebooted }
+        Rated { record, dropped, rebooted, oper_changes }
     }
 }
 

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::device::{Device, DeviceId};
+use crate::logs::Sink;
 use crate::store::Store;
 
 /// Counters of the poller's work since start.
@@ -62,19 +63,21 @@ impl PollerStats {
 
 struct Running {
     cancel: CancellationToken,
+    poke: Arc<tokio::sync::Notify>,
     handle: JoinHandle<()>,
 }
 
 pub struct Scheduler {
     store: Arc<Store>,
+    sink: Arc<Sink>,
     stats: Arc<PollerStats>,
     tasks: Mutex<HashMap<DeviceId, Running>>,
     root: CancellationToken,
 }
 
 impl Scheduler {
-    pub fn new(store: Arc<Store>) -> Scheduler {
-        Scheduler { store, stats: Arc::default(), tasks: Mutex::default(), root: CancellationToken::new() }
+    pub fn new(store: Arc<Store>, sink: Arc<Sink>) -> Scheduler {
+        Scheduler { store, sink, stats: Arc::default(), tasks: Mutex::default(), root: CancellationToken::new() }
     }
 
     pub fn stats(&self) -> &PollerStats {
@@ -93,11 +96,27 @@ impl Scheduler {
     /// Starts polling a device after `first_delay` (zero: at once); replaces a running poller.
     pub fn start(&self, device: Device, first_delay: Duration) {
         let cancel = self.root.child_token();
+        let poke = Arc::new(tokio::sync::Notify::new());
         let id = device.id.clone();
-        let handle =
-            tokio::spawn(super::task::run(device, self.store.clone(), self.stats.clone(), cancel.clone(), first_delay));
-        if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, handle }) {
+        let task = super::task::Task {
+            device,
+            store: self.store.clone(),
+            stats: self.stats.clone(),
+            sink: self.sink.clone(),
+            cancel: cancel.clone(),
+            poke: poke.clone(),
+            first_delay,
+        };
+        let handle = tokio::spawn(task.run());
+        if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, poke, handle }) {
             old.cancel.cancel();
+        }
+    }
+
+    /// Polls a device now, out of its schedule (its interfaces changed state).
+    pub fn poll_now(&self, id: &DeviceId) {
+        if let Some(running) = self.tasks.lock().expect("tasks lock").get(id) {
+            running.poke.notify_one();
         }
     }
 

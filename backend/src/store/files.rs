@@ -45,8 +45,9 @@ pub struct Appender {
 }
 
 impl Appender {
-    pub fn append(&self, path: &Path, line: &str) -> io::Result<()> {
-        debug_assert!(!line.contains('\n'));
+    /// Appends `lines` (one line, or several joined by newlines) in one write.
+    pub fn append(&self, path: &Path, lines: &str) -> io::Result<()> {
+        let line = lines;
         let mut file = match OpenOptions::new().append(true).read(true).open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {

@@ -20,6 +20,8 @@ pub struct PollRecord {
     /// Present when the poll walked the interface table.
     pub inventory: Option<Vec<InterfaceInfo>>,
     pub interfaces: Vec<InterfaceReading>,
+    /// The address the agent answered from (the host, resolved).
+    pub agent_addr: Option<std::net::IpAddr>,
 }
 
 /// One interface's counters at one poll, and the rates since the poll before.
@@ -54,6 +56,8 @@ pub struct DeviceLive {
     /// Unix seconds when `system` was read; its sysUpTime is as of then.
     pub system_at: Option<i64>,
     pub interfaces: BTreeMap<u32, InterfaceLive>,
+    /// The address the device last answered from.
+    pub address: Option<std::net::IpAddr>,
 }
 
 impl PollRecord {
@@ -88,7 +92,13 @@ impl PollRecord {
 
 impl DeviceLive {
     pub fn new() -> DeviceLive {
-        DeviceLive { status: DeviceStatus::unknown(), system: None, system_at: None, interfaces: BTreeMap::new() }
+        DeviceLive {
+            status: DeviceStatus::unknown(),
+            system: None,
+            system_at: None,
+            interfaces: BTreeMap::new(),
+            address: None,
+        }
     }
 
     pub fn from_state(state: StateFile) -> DeviceLive {
@@ -101,6 +111,7 @@ impl DeviceLive {
                 .into_iter()
                 .map(|info| (info.if_index, InterfaceLive { info, latest: None }))
                 .collect(),
+            address: None,
         }
     }
 
@@ -165,6 +176,7 @@ impl DeviceLive {
         self.status.last_error = None;
         self.status.consecutive_failures = 0;
         self.status.last_poll_duration_ms = Some(record.duration_ms);
+        self.address = record.agent_addr.or(self.address);
         if let Some(system) = record.system {
             self.system = Some(system);
             self.system_at = Some(at_secs);

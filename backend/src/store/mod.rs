@@ -11,6 +11,7 @@
 
 mod files;
 mod live;
+pub mod logs;
 pub mod query;
 mod records;
 mod segments;
@@ -28,6 +29,7 @@ pub use live::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample, PollRe
 pub enum StoreEvent {
     Sample { device_id: DeviceId, timestamp: i64, rates: Vec<(u32, Option<f64>, Option<f64>)> },
     Status { device_id: DeviceId, status: crate::device::DeviceStatus },
+    Log(logs::LogEntry),
 }
 
 /// Events kept for a listener that falls behind; past that it skips ahead.
@@ -66,6 +68,7 @@ pub struct Store {
     live: RwLock<HashMap<DeviceId, DeviceLive>>,
     buckets: Mutex<HashMap<DeviceId, OpenBuckets>>,
     events: tokio::sync::broadcast::Sender<StoreEvent>,
+    logs: logs::LogStore,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -88,6 +91,11 @@ impl Store {
             live: RwLock::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             events: tokio::sync::broadcast::channel(EVENTS_BUFFER).0,
+            logs: logs::LogStore::open(
+                &dir.join("logs"),
+                logs::LogRetention { max_age_secs: retention.logs_secs, max_total_bytes: retention.logs_max_bytes },
+            )
+            .map_err(io_error(&dir.join("logs")))?,
         };
         let now = now_secs();
         for device in store.load_devices()? {
@@ -330,7 +338,43 @@ impl Store {
     pub fn enforce_retention(&self) -> u64 {
         let now = now_secs();
         let ids: Vec<DeviceId> = self.devices.lock().expect("devices lock").keys().cloned().collect();
-        ids.iter().map(|id| self.series(id).enforce_retention(&self.retention, now)).sum()
+        let series: u64 = ids.iter().map(|id| self.series(id).enforce_retention(&self.retention, now)).sum();
+        series + self.logs.enforce_retention(now)
+    }
+
+    /// Appends log entries and pushes them to listeners.
+    pub fn append_logs(&self, batch: Vec<logs::NewLogEntry>) -> Result<(), StoreError> {
+        let dir = self.dir.join("logs");
+        for entry in self.logs.append(batch).map_err(io_error(&dir))? {
+            self.publish(StoreEvent::Log(entry));
+        }
+        Ok(())
+    }
+
+    /// Log entries matching `filter`, newest first.
+    pub fn logs(&self, filter: &logs::LogFilter, limit: usize) -> Result<Vec<logs::LogEntry>, StoreError> {
+        self.logs.query(filter, limit).map_err(io_error(&self.dir.join("logs")))
+    }
+
+    /// The device a message from `addr` belongs to: its host is that address, or resolved to it.
+    pub fn device_for_addr(&self, addr: std::net::IpAddr) -> Option<DeviceId> {
+        let addr = canonical(addr);
+        let live = self.live.read().expect("live lock");
+        let devices = self.devices.lock().expect("devices lock");
+        devices
+            .values()
+            .find(|d| {
+                d.config.host.parse::<std::net::IpAddr>().ok().map(canonical) == Some(addr)
+                    || live.get(&d.id).and_then(|l| l.address).map(canonical) == Some(addr)
+            })
+            .map(|d| d.id.clone())
+    }
+
+    /// The ifName (else ifDescr) of one interface.
+    pub fn interface_name(&self, id: &DeviceId, if_index: u32) -> Option<String> {
+        let live = self.live.read().expect("live lock");
+        let info = &live.get(id)?.interfaces.get(&if_index)?.info;
+        Some(if info.if_name.is_empty() { info.if_descr.clone() } else { info.if_name.clone() })
     }
 
     pub fn retention(&self) -> &Retention {
@@ -340,6 +384,14 @@ impl Store {
 
 mod traffic;
 pub use traffic::{CounterPoint, Traffic};
+
+/// IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`) as plain IPv4.
+fn canonical(addr: std::net::IpAddr) -> std::net::IpAddr {
+    match addr {
+        std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(addr, std::net::IpAddr::V4),
+        v4 => v4,
+    }
+}
 
 fn parse_id(text: &str) -> Result<DeviceId, StoreError> {
     DeviceId::parse(text).ok_or_else(|| StoreError::DeviceNotFound { id: text.to_string() })

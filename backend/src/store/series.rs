@@ -37,6 +37,9 @@ pub struct Retention {
     pub raw_secs: i64,
     pub five_minute_secs: i64,
     pub hourly_secs: i64,
+    /// Device logs (syslog, traps, events): by age and by total size.
+    pub logs_secs: i64,
+    pub logs_max_bytes: u64,
 }
 
 impl Retention {
@@ -272,7 +275,13 @@ mod tests {
     use super::*;
 
     fn retention() -> Retention {
-        Retention { raw_secs: 48 * 3600, five_minute_secs: 30 * DAY_SECS, hourly_secs: 730 * DAY_SECS }
+        Retention {
+            raw_secs: 48 * 3600,
+            five_minute_secs: 30 * DAY_SECS,
+            hourly_secs: 730 * DAY_SECS,
+            logs_secs: 30 * DAY_SECS,
+            logs_max_bytes: 1 << 30,
+        }
     }
 
     fn poll(ts: f64, bps: Option<f64>) -> PollLine {

@@ -7,6 +7,7 @@ mod bench;
 mod crash;
 mod events;
 mod fixture;
+mod logs;
 mod openapi;
 mod snmpd;
 mod traffic;

@@ -17,6 +17,9 @@ const READY_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Vigie {
     child: Option<Child>,
     port: u16,
+    /// Syslog over UDP and TCP share this port number.
+    pub syslog_port: u16,
+    pub trap_port: u16,
     data_dir: PathBuf,
     log_path: PathBuf,
     http: reqwest::blocking::Client,
@@ -35,11 +38,16 @@ impl Vigie {
     /// Starts vigie over `data_dir` and waits until `/api/v1/health` answers.
     pub fn start(data_dir: &Path) -> Vigie {
         let port = free_tcp_port();
+        let syslog_port = free_tcp_and_udp_port();
+        let trap_port = free_udp_port();
         let log_path = data_dir.with_extension(format!("log-{port}"));
         let log = File::create(&log_path).expect("create vigie's log");
         let child = Command::new(BIN)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
+            .args(["--syslog-udp", &format!("127.0.0.1:{syslog_port}")])
+            .args(["--syslog-tcp", &format!("127.0.0.1:{syslog_port}")])
+            .args(["--trap-udp", &format!("127.0.0.1:{trap_port}")])
             .env("RUST_LOG", "debug")
             .env_remove("VIGIE_CONFIG")
             .stdout(log.try_clone().expect("clone log handle"))
@@ -48,7 +56,15 @@ impl Vigie {
             .spawn()
             .expect("start vigie");
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client");
-        let mut vigie = Vigie { child: Some(child), port, data_dir: data_dir.to_path_buf(), log_path, http };
+        let mut vigie = Vigie {
+            child: Some(child),
+            port,
+            syslog_port,
+            trap_port,
+            data_dir: data_dir.to_path_buf(),
+            log_path,
+            http,
+        };
         vigie.wait_until(READY_TIMEOUT, "vigie answers /api/v1/health", |v| {
             v.try_get("/api/v1/health").filter(|a| a.status == 200).map(|_| ())
         });
@@ -168,4 +184,19 @@ impl Drop for Vigie {
 
 fn free_tcp_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local addr").port()
+}
+
+fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local addr").port()
+}
+
+/// A port free for both TCP and UDP right now.
+fn free_tcp_and_udp_port() -> u16 {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = tcp.local_addr().expect("local addr").port();
+        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }

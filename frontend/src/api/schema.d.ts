@@ -92,6 +92,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log entries of one device. */
+        get: operations["listDeviceLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -101,7 +118,8 @@ export interface paths {
         };
         /**
          * Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
-         *     answered, `event: status` (data: StatusEvent) when a device goes up or down.
+         *     answered, `event: status` (data: StatusEvent) when a device goes up or down, `event: log`
+         *     (data: LogEntryView) for every new log entry.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -121,6 +139,23 @@ export interface paths {
         };
         /** Answers while the server runs. */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Log entries of every device, and unattributed ones. */
+        get: operations["listLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -317,8 +352,11 @@ export interface components {
              */
             timeoutMs: number;
         };
-        /** @description The `data:` of one event: a SampleEvent (`event: sample`) or a StatusEvent (`event: status`). */
-        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"];
+        /**
+         * @description The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
+         *     or a LogEntryView (`event: log`).
+         */
+        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"];
         /** @description Liveness. */
         HealthView: {
             /**
@@ -450,6 +488,148 @@ export interface components {
              * @example 0.000125
              */
             utilization?: number | null;
+        };
+        /** @description One log entry: a syslog message, an SNMP trap, or one of Vigie's own events. */
+        LogEntryView: {
+            /**
+             * @description Syslog APP-NAME / tag; `snmptrap` for traps, `vigie` for events.
+             * @example sshd
+             */
+            appName?: string | null;
+            /**
+             * @description The device whose address sent it; null when unattributed.
+             * @example 3f9a2c1b
+             */
+            deviceId?: string | null;
+            /**
+             * @description Syslog facility (kern, user, local7…).
+             * @example local7
+             */
+            facility?: string | null;
+            /** @description Structured data or variable bindings. */
+            fields: components["schemas"]["LogFieldView"][];
+            /**
+             * @description Host name in the message.
+             * @example core-sw1
+             */
+            hostname?: string | null;
+            /**
+             * Format: int64
+             * @description Grows with every entry; the cursor of pagination.
+             * @example 1234
+             */
+            id: number;
+            /**
+             * @description The message.
+             * @example linkDown: interface eth1 (ifIndex 2)
+             */
+            message: string;
+            /**
+             * Format: double
+             * @description When Vigie received it, Unix seconds (ms precision).
+             * @example 1764075060.125
+             */
+            receivedAt: number;
+            /**
+             * Format: int32
+             * @description 0 emergency, 1 alert, 2 critical, 3 error, 4 warning, 5 notice, 6 info, 7 debug.
+             * @example 3
+             */
+            severity: number;
+            source: components["schemas"]["LogSourceView"];
+            /**
+             * @description `ip:port` it came from; null for Vigie's own events.
+             * @example 192.0.2.1:49152
+             */
+            sourceAddr?: string | null;
+            /**
+             * Format: double
+             * @description The device's own time, where the message carried one.
+             * @example 1764075060
+             */
+            timestamp?: number | null;
+            /**
+             * @description The message was over 64 KiB and was cut.
+             * @example false
+             */
+            truncated: boolean;
+        };
+        /**
+         * @description A named value of an entry: a syslog structured-data parameter (`sdId.name`) or a trap
+         *     variable binding (its OID).
+         */
+        LogFieldView: {
+            /**
+             * @description Parameter name or OID.
+             * @example 1.3.6.1.2.1.2.2.1.1.2
+             */
+            name: string;
+            /**
+             * @description Value as text.
+             * @example 2
+             */
+            value: string;
+        };
+        /** @description A page of log entries, newest first. */
+        LogPageView: {
+            entries: components["schemas"]["LogEntryView"][];
+            /**
+             * Format: int64
+             * @description Pass as `cursor` for the next (older) page; null on the last page.
+             * @example 1134
+             */
+            nextCursor?: number | null;
+        };
+        /**
+         * @description Where a log entry came from.
+         * @example syslog
+         * @enum {string}
+         */
+        LogSourceView: "syslog" | "trap" | "event";
+        /** @description The receivers' work since start. */
+        LogsStatusView: {
+            /**
+             * Format: int64
+             * @description Entries dropped because a burst outran the disk (oldest first).
+             * @example 0
+             */
+            dropped: number;
+            /**
+             * Format: int64
+             * @description Entries written to the log.
+             * @example 1300
+             */
+            stored: number;
+            /**
+             * Format: int64
+             * @description Syslog input dropped as malformed (binary noise, invalid frames).
+             * @example 2
+             */
+            syslogMalformed: number;
+            /**
+             * Format: int64
+             * @description Syslog messages received (UDP datagrams and TCP frames).
+             * @example 1200
+             */
+            syslogReceived: number;
+            /**
+             * Format: int64
+             * @description Syslog messages over 64 KiB, cut.
+             * @example 0
+             */
+            syslogTruncated: number;
+            /**
+             * Format: int64
+             * @description Datagrams that were not SNMP v1/v2c traps or informs.
+             * @example 1
+             */
+            trapsMalformed: number;
+            /**
+             * Format: int64
+             * @description Trap datagrams received.
+             * @example 40
+             */
+            trapsReceived: number;
         };
         /** @description A device to supervise. Only `host` and `snmp` are required. */
         NewDevice: {
@@ -626,6 +806,7 @@ export interface components {
              * @example 624
              */
             interfaces: number;
+            logs: components["schemas"]["LogsStatusView"];
             poller: components["schemas"]["PollerView"];
             /**
              * @description Devices not polled yet.
@@ -1167,6 +1348,89 @@ export interface operations {
             };
         };
     };
+    listDeviceLogs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this device's entries.
+                 * @example 3f9a2c1b
+                 */
+                deviceId?: string;
+                /** @description Only entries from this source. */
+                source?: "syslog" | "trap" | "event";
+                /**
+                 * @description Only entries at least this severe (syslog scale: 0 emergency … 7 debug; 4 keeps
+                 *     warnings and worse).
+                 * @example 4
+                 */
+                minSeverity?: number;
+                /**
+                 * @description Case-insensitive substring of the message, app name or host name.
+                 * @example link
+                 */
+                q?: string;
+                /**
+                 * @description Received at or after, Unix seconds.
+                 * @example 1764071460
+                 */
+                from?: number;
+                /**
+                 * @description Received at or before, Unix seconds.
+                 * @example 1764075060
+                 */
+                to?: number;
+                /**
+                 * @description Entries per page (1 to 1000); default 100.
+                 * @example 100
+                 */
+                limit?: number;
+                /**
+                 * @description The `nextCursor` of the previous page: continue with older entries.
+                 * @example 1234
+                 */
+                cursor?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Device id
+                 * @example 3f9a2c1b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPageView"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     streamEvents: {
         parameters: {
             query?: {
@@ -1182,7 +1446,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An endless stream; each `data:` line is one JSON SampleEvent or StatusEvent */
+            /** @description An endless stream; each `data:` line is one JSON SampleEvent, StatusEvent or LogEntryView */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1218,6 +1482,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthView"];
+                };
+            };
+        };
+    };
+    listLogs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only this device's entries.
+                 * @example 3f9a2c1b
+                 */
+                deviceId?: string;
+                /** @description Only entries from this source. */
+                source?: "syslog" | "trap" | "event";
+                /**
+                 * @description Only entries at least this severe (syslog scale: 0 emergency … 7 debug; 4 keeps
+                 *     warnings and worse).
+                 * @example 4
+                 */
+                minSeverity?: number;
+                /**
+                 * @description Case-insensitive substring of the message, app name or host name.
+                 * @example link
+                 */
+                q?: string;
+                /**
+                 * @description Received at or after, Unix seconds.
+                 * @example 1764071460
+                 */
+                from?: number;
+                /**
+                 * @description Received at or before, Unix seconds.
+                 * @example 1764075060
+                 */
+                to?: number;
+                /**
+                 * @description Entries per page (1 to 1000); default 100.
+                 * @example 100
+                 */
+                limit?: number;
+                /**
+                 * @description The `nextCursor` of the previous page: continue with older entries.
+                 * @example 1234
+                 */
+                cursor?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPageView"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };

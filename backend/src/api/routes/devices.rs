@@ -40,6 +40,8 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Re
     let device = state.store.add_device(config)?;
     log::info!("Device {} ({}:{}) added as {}.", device.config.name, device.config.host, device.config.port, device.id);
     state.scheduler.start(device.clone(), Duration::ZERO);
+    let c = &device.config;
+    state.sink.event(Some(&device.id), 6, format!("{} added ({}:{})", c.name, c.host, c.port), Vec::new());
     let view = DeviceView::new(&state.store.device(&device.id.0)?, now_secs());
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/devices/{}", device.id))).json(view))
 }
@@ -87,6 +89,8 @@ pub async fn update(
     if device.config != current.config {
         log::info!("Device {} ({}) changed; polling restarts with the new settings.", device.config.name, device.id);
         state.scheduler.start(device.clone(), Duration::ZERO);
+        let what = changed_fields(&current.config, &device.config).join(", ");
+        state.sink.event(Some(&device.id), 6, format!("{} edited: {what}", device.config.name), Vec::new());
     }
     Ok(HttpResponse::Ok().json(DeviceView::new(&state.store.device(&id)?, now_secs())))
 }
@@ -104,6 +108,21 @@ pub async fn update(
 pub async fn remove(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let device = state.store.remove_device(&id)?;
     state.scheduler.stop(&device.id);
+    state.sink.event(Some(&device.id), 6, format!("{} removed with its history", device.config.name), Vec::new());
     log::info!("Device {} ({}) removed with its history.", device.config.name, device.id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Names of the fields that differ (the community is named, never shown).
+fn changed_fields(old: &crate::device::DeviceConfig, new: &crate::device::DeviceConfig) -> Vec<&'static str> {
+    let checks = [
+        ("name", old.name != new.name),
+        ("host", old.host != new.host),
+        ("port", old.port != new.port),
+        ("snmp", old.credentials != new.credentials),
+        ("pollIntervalSecs", old.poll_interval_secs != new.poll_interval_secs),
+        ("timeoutMs", old.timeout_ms != new.timeout_ms),
+        ("retries", old.retries != new.retries),
+    ];
+    checks.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
 }

@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use crate::api::error::ApiErrorBody;
 use crate::api::extract::QueryParams;
-use crate::api::views::{EventData, EventsQuery, SampleEvent, StatusEvent, StatusView};
+use crate::api::views::{EventData, EventsQuery, LogEntryView, SampleEvent, StatusEvent, StatusView};
 use crate::api::AppState;
 use crate::store::StoreEvent;
 
@@ -17,11 +17,12 @@ use crate::store::StoreEvent;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
-/// answered, `event: status` (data: StatusEvent) when a device goes up or down.
+/// answered, `event: status` (data: StatusEvent) when a device goes up or down, `event: log`
+/// (data: LogEntryView) for every new log entry.
 #[utoipa::path(operation_id = "streamEvents", tag = "events",
     params(EventsQuery),
     responses(
-        (status = 200, description = "An endless stream; each `data:` line is one JSON SampleEvent or StatusEvent",
+        (status = 200, description = "An endless stream; each `data:` line is one JSON SampleEvent, StatusEvent or LogEntryView",
             body = EventData, content_type = "text/event-stream"),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
     )
@@ -61,6 +62,13 @@ fn encode(event: &StoreEvent, only: Option<&str>) -> Option<String> {
     let (name, device_id, data) = match event {
         StoreEvent::Sample { device_id, timestamp, rates } => {
             ("sample", device_id, serde_json::to_string(&SampleEvent::new(device_id, *timestamp, rates)))
+        }
+        StoreEvent::Log(entry) => {
+            if only.is_some_and(|only| entry.entry.device_id.as_ref().is_none_or(|d| d.0 != only)) {
+                return None;
+            }
+            let data = serde_json::to_string(&LogEntryView::from(entry.clone())).expect("events serialize");
+            return Some(format!("event: log\ndata: {data}\n\n"));
         }
         StoreEvent::Status { device_id, status } => (
             "status",

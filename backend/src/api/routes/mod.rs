@@ -3,4 +3,5 @@
 pub mod devices;
 pub mod events;
 pub mod interfaces;
+pub mod logs;
 pub mod status;

@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::api::views::{HealthView, PollerView, StatusSummaryView};
+use crate::api::views::{HealthView, LogsStatusView, PollerView, StatusSummaryView};
 use crate::api::AppState;
 use crate::device::DeviceState;
 
@@ -26,7 +26,21 @@ pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
             interface_samples_total: p.interface_samples_total,
             samples_dropped: p.samples_dropped,
         },
+        logs: logs_status(&state.sink.counters),
     })
+}
+
+fn logs_status(c: &crate::logs::LogCounters) -> LogsStatusView {
+    let read = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    LogsStatusView {
+        syslog_received: read(&c.syslog.received),
+        syslog_malformed: read(&c.syslog.malformed),
+        syslog_truncated: read(&c.syslog.truncated),
+        traps_received: read(&c.traps.received),
+        traps_malformed: read(&c.traps.malformed),
+        dropped: read(&c.dropped),
+        stored: read(&c.stored),
+    }
 }
 
 /// Answers while the server runs.
