@@ -67,7 +67,7 @@ mod tests {
         assert_eq!(e.hostname.as_deref(), Some("sw1"));
         assert_eq!(e.app_name.as_deref(), Some("app"));
         assert_eq!(e.message, "Link up");
-        assert_eq!(e.timestamp, Some(1_795_657_441.123));
+        assert_eq!(e.timestamp, Some(1_795_614_241.123));
         assert_eq!(e.fields[0], LogField { name: "timeQuality.tzKnown".into(), value: "1".into() });
     }
 
