@@ -1,4 +1,5 @@
-//! The server-sent-events stream: a viewer sees the device come up and each new sample arrive.
+//! The server-sent-events stream: a viewer sees the device come up, each new sample arrive, and
+//! the event log's entries.
 
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
@@ -19,10 +20,10 @@ fn the_event_stream_pushes_status_changes_and_samples() {
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let id = vigie.add_device("streamed", agent.port());
     let mut lines = BufReader::new(response).lines();
-    let (mut saw_up, mut samples_with_rate) = (false, 0);
+    let (mut saw_up, mut samples_with_rate, mut saw_log) = (false, 0, false);
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut event = String::new();
-    while Instant::now() < deadline && !(saw_up && samples_with_rate >= 2) {
+    while Instant::now() < deadline && !(saw_up && samples_with_rate >= 2 && saw_log) {
         let line = lines.next().expect("the stream stays open").expect("read the stream");
         if let Some(name) = line.strip_prefix("event: ") {
             event = name.to_string();
@@ -34,11 +35,15 @@ fn the_event_stream_pushes_status_changes_and_samples() {
             match event.as_str() {
                 "status" => saw_up |= data["status"]["state"] == "up",
                 "sample" => samples_with_rate += usize::from(data["interfaces"][0]["inBps"].as_f64().is_some()),
+                "log" => saw_log |= data["source"] == "event",
                 other => panic!("unknown event {other}"),
             }
         }
     }
-    assert!(saw_up && samples_with_rate >= 2, "up: {saw_up}, samples with a rate: {samples_with_rate}");
+    assert!(
+        saw_up && samples_with_rate >= 2 && saw_log,
+        "up: {saw_up}, samples with a rate: {samples_with_rate}, event log entry: {saw_log}"
+    );
 
     // The device filter: the other device (down, quiet) is left out.
     let filtered = http.get(vigie.url(&format!("/api/v1/events?deviceId={id}"))).send().unwrap();
