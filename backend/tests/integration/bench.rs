@@ -68,3 +68,47 @@ fn bench_poll_one_48_interface_device() {
         bytes as f64 / (lines as f64 * f64::from(INTERFACES))
     );
 }
+
+/// Sustained syslog ingest over real UDP sockets: steps of increasing rate, 5 s each; prints
+/// what was sent, received by Vigie, stored and dropped. Loss is sent minus stored.
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+fn bench_syslog_ingest() {
+    let data = tempfile::tempdir().unwrap();
+    let vigie = Vigie::start(&data.path().join("data"));
+    let target = ("127.0.0.1", vigie.syslog_port);
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let counts = |v: &Vigie| {
+        let logs = v.get("/api/v1/status").body["logs"].clone();
+        (logs["syslogReceived"].as_u64().unwrap(), logs["stored"].as_u64().unwrap(), logs["dropped"].as_u64().unwrap())
+    };
+    println!("syslog ingest over UDP, 5 s per step (messages of ~110 bytes, RFC 3164):");
+    println!("{:>10} {:>10} {:>10} {:>10} {:>10} {:>8}", "rate/s", "sent", "received", "stored", "dropped", "loss");
+    for rate in [10_000u64, 20_000, 40_000, 80_000, 120_000] {
+        let (r0, s0, d0) = counts(&vigie);
+        let started = std::time::Instant::now();
+        let mut sent = 0u64;
+        while started.elapsed() < Duration::from_secs(5) {
+            // Send in 1 ms slices to hold the rate.
+            let due = (started.elapsed().as_secs_f64() * rate as f64) as u64;
+            while sent < due {
+                let line = format!(
+                    "<134>Nov 25 13:40:00 bench-sw app[7]: message {sent} %LINK-3-UPDOWN Gi0/{} down",
+                    sent % 48
+                );
+                socket.send_to(line.as_bytes(), target).unwrap();
+                sent += 1;
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        std::thread::sleep(Duration::from_secs(2)); // let the queue drain
+        let (r1, s1, d1) = counts(&vigie);
+        let stored = s1 - s0;
+        println!(
+            "{rate:>10} {sent:>10} {:>10} {stored:>10} {:>10} {:>7.2}%",
+            r1 - r0,
+            d1 - d0,
+            100.0 * (sent.saturating_sub(stored)) as f64 / sent as f64
+        );
+    }
+}
