@@ -1,0 +1,77 @@
+//! The server-sent events on the wire.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{LogEntryView, StatusView};
+
+/// Filter of the event stream.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Only this device's events; default: every device.
+    #[param(example = "3f9a2c1b")]
+    pub device_id: Option<String>,
+}
+
+/// `event: sample`: the rates one poll of one device measured.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SampleEvent {
+    /// The device polled.
+    #[schema(example = "3f9a2c1b")]
+    pub device_id: String,
+    /// When the answer arrived, Unix seconds.
+    #[schema(example = 1764075060)]
+    pub timestamp: i64,
+    pub interfaces: Vec<SampleRateView>,
+}
+
+/// One interface's rates in a [`SampleEvent`].
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SampleRateView {
+    /// ifIndex.
+    #[schema(example = 3)]
+    pub if_index: u32,
+    /// Inbound bits per second since the previous poll; null for a gap.
+    #[schema(example = 125000.0)]
+    pub in_bps: Option<f64>,
+    /// Outbound bits per second; null for a gap.
+    #[schema(example = 83000.0)]
+    pub out_bps: Option<f64>,
+}
+
+impl SampleEvent {
+    pub fn new(device_id: &crate::device::DeviceId, timestamp: i64, rates: &[(u32, Option<f64>, Option<f64>)]) -> Self {
+        SampleEvent {
+            device_id: device_id.0.clone(),
+            timestamp,
+            interfaces: rates
+                .iter()
+                .map(|&(if_index, in_bps, out_bps)| SampleRateView { if_index, in_bps, out_bps })
+                .collect(),
+        }
+    }
+}
+
+/// `event: status`: a device went up or down.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusEvent {
+    /// The device.
+    #[schema(example = "3f9a2c1b")]
+    pub device_id: String,
+    pub status: StatusView,
+}
+
+/// The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
+/// or a LogEntryView (`event: log`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EventData {
+    Sample(SampleEvent),
+    Status(StatusEvent),
+    Log(LogEntryView),
+}

@@ -1,0 +1,14 @@
+//! The wire types of the API (camelCase JSON), with their OpenAPI schemas, one module per
+//! resource. Handlers convert domain values into these; nothing else is serialized to clients.
+
+mod devices;
+mod events;
+mod interfaces;
+mod logs;
+mod status;
+
+pub use devices::*;
+pub use events::*;
+pub use interfaces::*;
+pub use logs::*;
+pub use status::*;
