@@ -22,6 +22,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the OpenAPI document (YAML) that `openapi.yaml` holds.
     Openapi,
+    /// Serve simulated SNMPv2c agents on loopback, for tests, benchmarks and demos.
+    Sim(crate::sim::SimArgs),
 }
 
 #[derive(Debug, Args, Default)]

@@ -7,5 +7,6 @@ pub mod config;
 pub mod device;
 pub mod logs;
 pub mod poller;
+pub mod sim;
 pub mod snmp;
 pub mod store;

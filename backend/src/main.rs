@@ -15,6 +15,17 @@ fn main() -> ExitCode {
             print!("{}", vigie::api::openapi().to_yaml().expect("the OpenAPI document serializes"));
             ExitCode::SUCCESS
         }
+        Command::Sim(args) => {
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime starts");
+            match runtime.block_on(vigie::sim::run(args)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("vigie sim: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(args) => {
             env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
             let config = match Config::load(&args) {

@@ -1,0 +1,475 @@
+//! The BER subset SNMPv2c needs, both ways: parse a message without copying (tags, lengths,
+//! integers, OIDs) and write one into a reusable buffer. Every read is bounds-checked and
+//! returns [`BerError`] on bad input: nothing here may panic, whatever the bytes.
+
+/// Universal and SNMP application tags.
+pub mod tag {
+    pub const INTEGER: u8 = 0x02;
+    pub const OCTET_STRING: u8 = 0x04;
+    pub const NULL: u8 = 0x05;
+    pub const OID: u8 = 0x06;
+    pub const SEQUENCE: u8 = 0x30;
+    pub const IP_ADDRESS: u8 = 0x40;
+    pub const COUNTER32: u8 = 0x41;
+    pub const GAUGE32: u8 = 0x42;
+    pub const TIME_TICKS: u8 = 0x43;
+    pub const COUNTER64: u8 = 0x46;
+    pub const NO_SUCH_OBJECT: u8 = 0x80;
+    pub const NO_SUCH_INSTANCE: u8 = 0x81;
+    pub const END_OF_MIB_VIEW: u8 = 0x82;
+    pub const GET: u8 = 0xA0;
+    pub const GET_NEXT: u8 = 0xA1;
+    pub const RESPONSE: u8 = 0xA2;
+    pub const SET: u8 = 0xA3;
+    pub const GET_BULK: u8 = 0xA5;
+}
+
+/// SNMP limits OIDs to 128 sub-identifiers (RFC 2578 §3.5).
+pub const MAX_OID_ARCS: usize = 128;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BerError {
+    #[error("truncated at byte {at}")]
+    Truncated { at: usize },
+    #[error("unexpected tag 0x{found:02x} at byte {at}")]
+    UnexpectedTag { found: u8, at: usize },
+    #[error("unsupported length form at byte {at}")]
+    BadLength { at: usize },
+    #[error("integer of {len} bytes does not fit")]
+    IntegerTooLong { len: usize },
+    #[error("malformed object identifier")]
+    BadOid,
+    #[error("{extra} bytes after the message")]
+    TrailingBytes { extra: usize },
+}
+
+/// One TLV: its tag and contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tlv<'a> {
+    pub tag: u8,
+    pub contents: &'a [u8],
+}
+
+/// A cursor over BER bytes. `at` counts from the start of the packet, for error messages.
+#[derive(Debug, Clone, Copy)]
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, at: 0 }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The next TLV, any tag (single-byte tags only, definite lengths only).
+    pub fn any(&mut self) -> Result<Tlv<'a>, BerError> {
+        let start = self.at;
+        let truncated = BerError::Truncated { at: start };
+        let (&tag, rest) = self.bytes.split_first().ok_or(truncated)?;
+        if tag & 0x1f == 0x1f {
+            return Err(BerError::UnexpectedTag { found: tag, at: start });
+        }
+        let (&first, mut rest) = rest.split_first().ok_or(truncated)?;
+        let mut header = 2;
+        let len = if first < 0x80 {
+            usize::from(first)
+        } else {
+            let count = usize::from(first & 0x7f);
+            if count == 0 || count > 4 || rest.len() < count {
+                return Err(BerError::BadLength { at: start + 1 });
+            }
+            let len = rest[..count].iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+            rest = &rest[count..];
+            header += count;
+            len
+        };
+        if rest.len() < len {
+            return Err(truncated);
+        }
+        let (contents, rest) = rest.split_at(len);
+        self.bytes = rest;
+        self.at = start + header + len;
+        Ok(Tlv { tag, contents })
+    }
+
+    /// The next TLV, which must carry `expected`.
+    pub fn expect(&mut self, expected: u8) -> Result<Tlv<'a>, BerError> {
+        let at = self.at;
+        let tlv = self.any()?;
+        if tlv.tag != expected {
+            return Err(BerError::UnexpectedTag { found: tlv.tag, at });
+        }
+        Ok(tlv)
+    }
+
+    /// A reader over the contents of the next TLV tagged `expected`.
+    pub fn enter(&mut self, expected: u8) -> Result<Reader<'a>, BerError> {
+        let before = self.at;
+        let tlv = self.expect(expected)?;
+        let header = self.at - before - tlv.contents.len();
+        Ok(Reader { bytes: tlv.contents, at: before + header })
+    }
+
+    pub fn integer(&mut self) -> Result<i64, BerError> {
+        decode_integer(self.expect(tag::INTEGER)?.contents)
+    }
+}
+
+/// A two's-complement INTEGER of 1 to 8 bytes.
+pub fn decode_integer(contents: &[u8]) -> Result<i64, BerError> {
+    if contents.is_empty() || contents.len() > 8 {
+        return Err(BerError::IntegerTooLong { len: contents.len() });
+    }
+    let sign = if contents[0] & 0x80 != 0 { -1i64 } else { 0 };
+    Ok(contents.iter().fold(sign, |acc, &b| (acc << 8) | i64::from(b)))
+}
+
+/// An unsigned value (Counter32, Gauge32, TimeTicks, Counter64): up to 8 bytes, or 9 with a
+/// leading zero.
+pub fn decode_unsigned(contents: &[u8]) -> Result<u64, BerError> {
+    let digits = match contents {
+        [0, rest @ ..] if rest.len() == 8 => rest,
+        _ if !contents.is_empty() && contents.len() <= 8 => contents,
+        _ => return Err(BerError::IntegerTooLong { len: contents.len() }),
+    };
+    Ok(digits.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b)))
+}
+
+/// Decodes OID contents into `out` (cleared first).
+pub fn decode_oid(contents: &[u8], out: &mut Vec<u32>) -> Result<(), BerError> {
+    out.clear();
+    let mut value: u64 = 0;
+    let mut fresh = true;
+    for &b in contents {
+        if fresh && b == 0x80 {
+            return Err(BerError::BadOid); // non-minimal sub-identifier
+        }
+        value = (value << 7) | u64::from(b & 0x7f);
+        fresh = false;
+        if value > u64::from(u32::MAX) + 80 {
+            return Err(BerError::BadOid);
+        }
+        if b & 0x80 == 0 {
+            if out.is_empty() {
+                let first = (value / 40).min(2);
+                out.push(first as u32);
+                out.push(u32::try_from(value - first * 40).map_err(|_| BerError::BadOid)?);
+            } else {
+                out.push(u32::try_from(value).map_err(|_| BerError::BadOid)?);
+            }
+            if out.len() > MAX_OID_ARCS {
+                return Err(BerError::BadOid);
+            }
+            value = 0;
+            fresh = true;
+        }
+    }
+    if !fresh || out.is_empty() {
+        return Err(BerError::BadOid);
+    }
+    Ok(())
+}
+
+/// The parts of an SNMP message this agent reads; varbinds are parsed lazily.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    pub version: i64,
+    pub community: &'a [u8],
+    pub pdu_type: u8,
+    pub request_id: i64,
+    /// error-status, or non-repeaters in a GETBULK.
+    pub field_a: i64,
+    /// error-index, or max-repetitions in a GETBULK.
+    pub field_b: i64,
+    pub varbinds: Reader<'a>,
+}
+
+pub fn parse_message(packet: &[u8]) -> Result<Message<'_>, BerError> {
+    let mut outer = Reader::new(packet);
+    let mut message = outer.enter(tag::SEQUENCE)?;
+    if !outer.is_empty() {
+        return Err(BerError::TrailingBytes { extra: outer.bytes.len() });
+    }
+    let version = message.integer()?;
+    let community = message.expect(tag::OCTET_STRING)?.contents;
+    let pdu_at = message.at;
+    let pdu_tlv = message.clone().any()?;
+    if pdu_tlv.tag & 0xe0 != 0xa0 {
+        return Err(BerError::UnexpectedTag { found: pdu_tlv.tag, at: pdu_at });
+    }
+    let mut pdu = message.enter(pdu_tlv.tag)?;
+    let request_id = pdu.integer()?;
+    let field_a = pdu.integer()?;
+    let field_b = pdu.integer()?;
+    let varbinds = pdu.enter(tag::SEQUENCE)?;
+    Ok(Message { version, community, pdu_type: pdu_tlv.tag, request_id, field_a, field_b, varbinds })
+}
+
+impl<'a> Iterator for Reader<'a> {
+    /// One varbind: the OID's contents and the value.
+    type Item = Result<(&'a [u8], Tlv<'a>), BerError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.is_empty() {
+            return None;
+        }
+        let item = self.enter(tag::SEQUENCE).and_then(|mut vb| {
+            let oid = vb.expect(tag::OID)?.contents;
+            let value = vb.any()?;
+            Ok((oid, value))
+        });
+        if item.is_err() {
+            self.bytes = &[]; // stop after the first error
+        }
+        Some(item)
+    }
+}
+
+// ---- writing ----
+
+/// Bytes taken by the length of `len` contents.
+pub fn length_len(len: usize) -> usize {
+    match len {
+        0..=0x7f => 1,
+        0x80..=0xff => 2,
+        0x100..=0xffff => 3,
+        _ => 4,
+    }
+}
+
+/// Bytes taken by a whole TLV with `len` contents.
+pub fn tlv_len(len: usize) -> usize {
+    1 + length_len(len) + len
+}
+
+pub fn write_header(out: &mut Vec<u8>, tag: u8, len: usize) {
+    out.push(tag);
+    match len {
+        0..=0x7f => out.push(len as u8),
+        0x80..=0xff => out.extend_from_slice(&[0x81, len as u8]),
+        0x100..=0xffff => out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]),
+        _ => out.extend_from_slice(&[0x83, (len >> 16) as u8, (len >> 8) as u8, len as u8]),
+    }
+}
+
+/// The minimal two's-complement contents of a signed integer: (buffer, first used byte).
+fn signed_digits(value: i64) -> ([u8; 8], usize) {
+    let bytes = value.to_be_bytes();
+    let mut start = 0;
+    while start < 7 {
+        let (b, next) = (bytes[start], bytes[start + 1]);
+        if (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0) {
+            start += 1;
+        } else {
+            break;
+        }
+    }
+    (bytes, start)
+}
+
+pub fn write_integer(out: &mut Vec<u8>, tag: u8, value: i64) {
+    let (bytes, start) = signed_digits(value);
+    write_header(out, tag, 8 - start);
+    out.extend_from_slice(&bytes[start..]);
+}
+
+pub fn integer_tlv_len(value: i64) -> usize {
+    2 + 8 - signed_digits(value).1
+}
+
+/// An unsigned application value (Counter32, Gauge32, TimeTicks, Counter64).
+pub fn write_unsigned(out: &mut Vec<u8>, tag: u8, value: u64) {
+    let bytes = value.to_be_bytes();
+    let start = bytes.iter().position(|&b| b != 0).unwrap_or(7);
+    if bytes[start] & 0x80 != 0 {
+        write_header(out, tag, 9 - start);
+        out.push(0);
+    } else {
+        write_header(out, tag, 8 - start);
+    }
+    out.extend_from_slice(&bytes[start..]);
+}
+
+pub fn write_bytes(out: &mut Vec<u8>, tag: u8, contents: &[u8]) {
+    write_header(out, tag, contents.len());
+    out.extend_from_slice(contents);
+}
+
+/// Appends the contents (no tag or length) of the OID `arcs`; at least two arcs, first 0 to 2.
+pub fn encode_oid_contents(arcs: &[u32], out: &mut Vec<u8>) {
+    let (first, rest) = match arcs {
+        [a, b, rest @ ..] => (u64::from(*a) * 40 + u64::from(*b), rest),
+        [a] => (u64::from(*a) * 40, &[][..]),
+        [] => (0, &[][..]),
+    };
+    push_base128(out, first);
+    for &arc in rest {
+        push_base128(out, u64::from(arc));
+    }
+}
+
+fn push_base128(out: &mut Vec<u8>, value: u64) {
+    let groups = (1..10).take_while(|i| value >> (7 * i) != 0).count();
+    for i in (1..=groups).rev() {
+        out.push(0x80 | ((value >> (7 * i)) & 0x7f) as u8);
+    }
+    out.push((value & 0x7f) as u8);
+}
+
+/// The fixed fields of a message, written around a ready varbind list by [`write_message`].
+#[derive(Debug, Clone, Copy)]
+pub struct Header<'a> {
+    pub version: i64,
+    pub community: &'a [u8],
+    pub pdu_type: u8,
+    pub request_id: i64,
+    pub field_a: i64,
+    pub field_b: i64,
+}
+
+impl Header<'_> {
+    fn pdu_contents_len(&self, varbinds_len: usize) -> usize {
+        integer_tlv_len(self.request_id)
+            + integer_tlv_len(self.field_a)
+            + integer_tlv_len(self.field_b)
+            + tlv_len(varbinds_len)
+    }
+
+    fn message_contents_len(&self, varbinds_len: usize) -> usize {
+        integer_tlv_len(self.version) + tlv_len(self.community.len()) + tlv_len(self.pdu_contents_len(varbinds_len))
+    }
+
+    /// Size of the whole message around `varbinds_len` bytes of encoded varbinds.
+    pub fn message_len(&self, varbinds_len: usize) -> usize {
+        tlv_len(self.message_contents_len(varbinds_len))
+    }
+}
+
+/// Writes a whole message into `out` (cleared first) around the encoded `varbinds`.
+pub fn write_message(out: &mut Vec<u8>, header: &Header<'_>, varbinds: &[u8]) {
+    out.clear();
+    write_header(out, tag::SEQUENCE, header.message_contents_len(varbinds.len()));
+    write_integer(out, tag::INTEGER, header.version);
+    write_bytes(out, tag::OCTET_STRING, header.community);
+    write_header(out, header.pdu_type, header.pdu_contents_len(varbinds.len()));
+    write_integer(out, tag::INTEGER, header.request_id);
+    write_integer(out, tag::INTEGER, header.field_a);
+    write_integer(out, tag::INTEGER, header.field_b);
+    write_bytes(out, tag::SEQUENCE, varbinds);
+}
+
+/// Appends one varbind: `oid_tlv` is an encoded OID TLV, `value_tlv` an encoded value TLV.
+pub fn write_varbind(out: &mut Vec<u8>, oid_tlv: &[u8], value_tlv: &[u8]) {
+    write_header(out, tag::SEQUENCE, oid_tlv.len() + value_tlv.len());
+    out.extend_from_slice(oid_tlv);
+    out.extend_from_slice(value_tlv);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oid_tlv(arcs: &[u32]) -> Vec<u8> {
+        let mut contents = Vec::new();
+        encode_oid_contents(arcs, &mut contents);
+        let mut out = Vec::new();
+        write_bytes(&mut out, tag::OID, &contents);
+        out
+    }
+
+    #[test]
+    fn integers_round_trip_in_minimal_form() {
+        for v in [0i64, 1, 127, 128, 255, 256, -1, -128, -129, i32::MAX.into(), i32::MIN.into(), i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            write_integer(&mut out, tag::INTEGER, v);
+            assert_eq!(out.len(), integer_tlv_len(v));
+            let tlv = Reader::new(&out).expect(tag::INTEGER).unwrap();
+            assert_eq!(decode_integer(tlv.contents).unwrap(), v, "{v}");
+        }
+        let mut out = Vec::new();
+        write_integer(&mut out, tag::INTEGER, 128);
+        assert_eq!(out, [2, 2, 0, 128]);
+    }
+
+    #[test]
+    fn unsigned_values_round_trip() {
+        for v in [0u64, 127, 128, 0xffff_ffff, 1 << 32, u64::MAX, u64::MAX - 4] {
+            let mut out = Vec::new();
+            write_unsigned(&mut out, tag::COUNTER64, v);
+            let tlv = Reader::new(&out).expect(tag::COUNTER64).unwrap();
+            assert_eq!(decode_unsigned(tlv.contents).unwrap(), v);
+        }
+        let mut out = Vec::new();
+        write_unsigned(&mut out, tag::COUNTER32, 0xffff_ffff);
+        assert_eq!(out, [0x41, 5, 0, 0xff, 0xff, 0xff, 0xff]);
+    }
+
+    #[test]
+    fn oids_round_trip() {
+        let cases: [&[u32]; 4] =
+            [&[1, 3, 6, 1, 2, 1, 1, 3, 0], &[1, 3, 6, 1, 4, 1, 8072, 3, 2, 10], &[0, 0], &[2, 999, u32::MAX, 128, 127]];
+        for arcs in cases {
+            let tlv = oid_tlv(arcs);
+            let mut decoded = Vec::new();
+            decode_oid(Reader::new(&tlv).expect(tag::OID).unwrap().contents, &mut decoded).unwrap();
+            assert_eq!(decoded, arcs);
+        }
+        assert_eq!(oid_tlv(&[1, 3, 6, 1, 2, 1, 1, 3, 0]), [6, 8, 0x2b, 6, 1, 2, 1, 1, 3, 0]);
+        let mut out = Vec::new();
+        assert_eq!(decode_oid(&[0x2b, 0x86], &mut out), Err(BerError::BadOid), "unfinished arc");
+        assert_eq!(decode_oid(&[0x2b, 0x80, 0x01], &mut out), Err(BerError::BadOid), "non-minimal arc");
+        assert_eq!(decode_oid(&[0x2b, 0x90, 0x80, 0x80, 0x80, 0x80, 0], &mut out), Err(BerError::BadOid));
+    }
+
+    #[test]
+    fn long_lengths_round_trip() {
+        for len in [0usize, 127, 128, 255, 256, 65_535, 65_536] {
+            let contents = vec![7u8; len];
+            let mut out = Vec::new();
+            write_bytes(&mut out, tag::OCTET_STRING, &contents);
+            assert_eq!(out.len(), tlv_len(len));
+            assert_eq!(Reader::new(&out).any().unwrap().contents.len(), len);
+        }
+    }
+
+    #[test]
+    fn a_message_round_trips() {
+        let mut varbinds = Vec::new();
+        write_varbind(&mut varbinds, &oid_tlv(&[1, 3, 6, 1, 2, 1, 1, 5, 0]), &[tag::NULL, 0]);
+        write_varbind(&mut varbinds, &oid_tlv(&[1, 3, 6, 1, 2, 1, 2, 2, 1, 10]), &[tag::NULL, 0]);
+        let header = Header {
+            version: 1,
+            community: b"public",
+            pdu_type: tag::GET_BULK,
+            request_id: 0x7fff_fff0,
+            field_a: 1,
+            field_b: 25,
+        };
+        let mut packet = Vec::new();
+        write_message(&mut packet, &header, &varbinds);
+        assert_eq!(packet.len(), header.message_len(varbinds.len()));
+        let message = parse_message(&packet).unwrap();
+        assert_eq!(
+            (message.version, message.community, message.pdu_type, message.request_id),
+            (1, &b"public"[..], tag::GET_BULK, 0x7fff_fff0)
+        );
+        assert_eq!((message.field_a, message.field_b), (1, 25));
+        let oids: Vec<Vec<u32>> = message
+            .varbinds
+            .map(|vb| {
+                let mut arcs = Vec::new();
+                decode_oid(vb.unwrap().0, &mut arcs).unwrap();
+                arcs
+            })
+            .collect();
+        assert_eq!(oids, vec![vec![1, 3, 6, 1, 2, 1, 1, 5, 0], vec![1, 3, 6, 1, 2, 1, 2, 2, 1, 10]]);
+        for cut in 0..packet.len() {
+            assert!(parse_message(&packet[..cut]).is_err(), "a packet cut at {cut} must not parse");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The SNMP agent simulator used by tests, benchmarks and demo mode: SNMPv2c agents on UDP
+//! (GET, GETNEXT, GETBULK) serving the system group, ifNumber, ifTable and ifXTable of made-up
+//! interfaces whose counters grow with time. It has its own small BER codec and shares nothing
+//! with the [`crate::snmp`] client, so it can check that client rather than mirror it. It knows
+//! nothing of the store, the poller or HTTP.
+//!
+//! Capacity: one task per answering agent, one shared sorted OID view per agent shape, values
+//! computed on demand, buffers reused per socket: no allocation per varbind.
+
+pub mod ber;
+pub mod demo;
+mod fleet;
+pub mod mib;
+mod model;
+mod options;
+pub mod responder;
+pub mod traffic;
+
+pub use fleet::{Fleet, SimError, SimStats, StartedAgent};
+pub use model::{AgentModel, AgentSpec, Behaviour, Moment};
+pub use options::{run, SimArgs};

@@ -1,0 +1,216 @@
+//! `vigie sim`: the command-line options, the fleet they describe, and the command itself
+//! (start, print each agent's address, serve until SIGINT or SIGTERM, print the counts).
+
+use std::net::IpAddr;
+use std::sync::atomic::Ordering::Relaxed;
+
+use clap::Args;
+
+use super::fleet::{Fleet, SimError};
+use super::model::{AgentSpec, Behaviour};
+use super::traffic::mix;
+
+#[derive(Debug, Clone, Args)]
+pub struct SimArgs {
+    /// Number of agents
+    #[arg(long, default_value_t = 1)]
+    pub agents: usize,
+    /// Interfaces per agent
+    #[arg(long, default_value_t = 48)]
+    pub interfaces: u32,
+    /// Address to serve on (keep it on loopback)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Agent i listens on UDP base-port + i; 0 picks free ports and prints them
+    #[arg(long, default_value_t = 0)]
+    pub base_port: u16,
+    #[arg(long, default_value = "public")]
+    pub community: String,
+    /// Mean traffic per interface and direction, bits per second
+    #[arg(long, default_value_t = 10_000_000.0)]
+    pub rate_bps: f64,
+    /// Speed of every interface, bits per second
+    #[arg(long, default_value_t = 1_000_000_000)]
+    pub speed_bps: u64,
+    /// Delay before each answer, milliseconds
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Share of requests dropped at random, percent
+    #[arg(long, default_value_t = 0.0)]
+    pub loss_percent: f64,
+    /// Share of agents that never answer, percent
+    #[arg(long, default_value_t = 0.0)]
+    pub dead_percent: f64,
+    /// Share of agents with no socket at all (ICMP port unreachable), percent
+    #[arg(long, default_value_t = 0.0)]
+    pub closed_percent: f64,
+    /// Every agent reboots every so many seconds (sysUpTime and counters back to 0); 0: never
+    #[arg(long, default_value_t = 0)]
+    pub reboot_secs: u64,
+    /// Share of agents with 32-bit counters only (no ifHC* columns), percent
+    #[arg(long, default_value_t = 0.0)]
+    pub legacy_percent: f64,
+    /// Add one more agent with this many interfaces (e.g. 4000); 0: none
+    #[arg(long, default_value_t = 0)]
+    pub huge_interfaces: u32,
+    /// Seed of every random choice (which agents are dead, interface rates...)
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl Default for SimArgs {
+    fn default() -> Self {
+        SimArgs {
+            agents: 1,
+            interfaces: 48,
+            bind: IpAddr::from([127, 0, 0, 1]),
+            base_port: 0,
+            community: "public".into(),
+            rate_bps: 10e6,
+            speed_bps: 1_000_000_000,
+            latency_ms: 0,
+            loss_percent: 0.0,
+            dead_percent: 0.0,
+            closed_percent: 0.0,
+            reboot_secs: 0,
+            legacy_percent: 0.0,
+            huge_interfaces: 0,
+            seed: 1,
+        }
+    }
+}
+
+/// How many of `total` agents make `percent`, rounded to the nearest.
+fn share(total: usize, percent: f64) -> usize {
+    ((total as f64 * percent.clamp(0.0, 100.0) / 100.0).round() as usize).min(total)
+}
+
+impl SimArgs {
+    /// The agents these options describe. Dead, closed and 32-bit-only agents are exact shares,
+    /// picked by the seed; the huge agent, if any, comes last and always answers.
+    pub fn specs(&self) -> Vec<AgentSpec> {
+        let n = self.agents;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| mix(self.seed ^ mix(i as u64)));
+        let (dead, closed) = (share(n, self.dead_percent), share(n, self.closed_percent));
+        let mut behaviour = vec![Behaviour::Answer; n];
+        for (rank, &i) in order.iter().enumerate() {
+            if rank < dead {
+                behaviour[i] = Behaviour::Dead;
+            } else if rank < dead + closed {
+                behaviour[i] = Behaviour::Closed;
+            }
+        }
+        let mut legacy_order: Vec<usize> = (0..n).collect();
+        legacy_order.sort_by_key(|&i| mix(!self.seed ^ mix(i as u64)));
+        let mut hc = vec![true; n];
+        for &i in legacy_order.iter().take(share(n, self.legacy_percent)) {
+            hc[i] = false;
+        }
+        let mut specs: Vec<AgentSpec> = (0..n)
+            .map(|i| self.spec(format!("sim-{i:04}"), self.interfaces, hc[i], behaviour[i], mix(self.seed) ^ i as u64))
+            .collect();
+        if self.huge_interfaces > 0 {
+            specs.push(self.spec("sim-huge".into(), self.huge_interfaces, true, Behaviour::Answer, !self.seed));
+        }
+        specs
+    }
+
+    fn spec(&self, name: String, interfaces: u32, hc: bool, behaviour: Behaviour, seed: u64) -> AgentSpec {
+        AgentSpec {
+            hc,
+            behaviour,
+            community: self.community.clone(),
+            rate_bps: self.rate_bps,
+            speed_bps: self.speed_bps,
+            reboot_every_secs: (self.reboot_secs > 0).then_some(self.reboot_secs),
+            latency_ms: self.latency_ms,
+            loss_percent: self.loss_percent,
+            seed,
+            sys_descr: format!(
+                "Vigie simulated switch, {interfaces} ports, {} counters",
+                if hc { "64-bit" } else { "32-bit" }
+            ),
+            ..AgentSpec::new(name, interfaces)
+        }
+    }
+}
+
+/// `vigie sim`: serves the fleet until SIGINT or SIGTERM.
+pub async fn run(args: SimArgs) -> Result<(), SimError> {
+    let fleet = Fleet::start(args.specs(), args.bind, args.base_port).await?;
+    for agent in fleet.agents() {
+        let what = match agent.behaviour {
+            Behaviour::Answer => format!(
+                "{} interfaces, {}-bit counters{}",
+                agent.interfaces,
+                if agent.hc { 64 } else { 32 },
+                agent.reboot_every_secs.map(|s| format!(", reboots every {s} s")).unwrap_or_default()
+            ),
+            Behaviour::Dead => "dead (never answers)".into(),
+            Behaviour::Closed => "closed (no socket)".into(),
+        };
+        println!("{} udp:{} {}", agent.name, agent.addr, what);
+    }
+    println!("{} agents ready, community '{}'. Stop with Ctrl-C.", fleet.agents().len(), args.community);
+    wait_for_signal().await;
+    let stats = fleet.stats().clone();
+    fleet.shutdown().await;
+    println!(
+        "Stopped: {} requests, {} responses, {} varbinds, {} malformed, {} wrong community, {} unsupported, {} lost on purpose.",
+        stats.requests.load(Relaxed),
+        stats.responses.load(Relaxed),
+        stats.varbinds.load(Relaxed),
+        stats.malformed.load(Relaxed),
+        stats.wrong_community.load(Relaxed),
+        stats.unsupported.load(Relaxed),
+        stats.lost.load(Relaxed),
+    );
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let term = async {
+            match term.as_mut() {
+                Some(term) => {
+                    term.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_are_exact_and_the_huge_agent_comes_last() {
+        let args = SimArgs {
+            agents: 200,
+            dead_percent: 10.0,
+            closed_percent: 2.0,
+            legacy_percent: 25.0,
+            huge_interfaces: 4000,
+            ..SimArgs::default()
+        };
+        let specs = args.specs();
+        assert_eq!(specs.len(), 201);
+        let count = |b| specs.iter().filter(|s| s.behaviour == b).count();
+        assert_eq!((count(Behaviour::Dead), count(Behaviour::Closed)), (20, 4));
+        assert_eq!(specs.iter().filter(|s| !s.hc).count(), 50);
+        let huge = specs.last().unwrap();
+        assert_eq!((huge.interfaces, huge.behaviour, huge.hc), (4000, Behaviour::Answer, true));
+        assert_eq!(args.specs()[7].seed, specs[7].seed, "the same options give the same fleet");
+    }
+}

@@ -1,0 +1,468 @@
+//! Turns one request datagram into one response datagram for an agent: GET, GETNEXT and
+//! GETBULK with RFC 3416 semantics (noSuchObject / noSuchInstance for GET, endOfMibView past
+//! the end of the view, GETBULK repetitions cut to fit [`MAX_REPLY_BYTES`]). Pure: no sockets,
+//! no clock reads (the caller passes the moment), buffers reused from one request to the next.
+
+use super::ber::{self, tag, BerError, Header};
+use super::model::{AgentModel, Moment};
+
+/// Replies stay under this size: csnmp reads into a 9,000-byte buffer, and net-snmp likewise
+/// cuts GETBULK repetitions rather than send more than its limit.
+pub const MAX_REPLY_BYTES: usize = 8000;
+/// SNMPv2c's version field.
+const VERSION_2C: i64 = 1;
+const TOO_BIG: i64 = 1;
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropped {
+    Malformed(BerError),
+    /// Not SNMPv2c (SNMPv1, v3).
+    Version(i64),
+    WrongCommunity,
+    /// SET, or any PDU an agent does not answer.
+    Unsupported(u8),
+}
+
+impl From<BerError> for Dropped {
+    fn from(e: BerError) -> Self {
+        Dropped::Malformed(e)
+    }
+}
+
+/// Buffers kept between requests so that answering allocates nothing once warm.
+#[derive(Default)]
+pub struct Scratch {
+    arcs: Vec<u32>,
+    /// Each requested OID: its range in `arcs` and its raw contents' range in the packet.
+    requested: Vec<Requested>,
+    oid: Vec<u32>,
+    cursors: Vec<Cursor>,
+    varbinds: Vec<u8>,
+    value: Vec<u8>,
+    text: String,
+}
+
+#[derive(Clone, Copy)]
+struct Requested {
+    arcs: (usize, usize),
+    raw: (usize, usize),
+}
+
+/// Where a GETBULK repeater stands: the next view index to return, or past the end with the
+/// name to repeat in endOfMibView.
+#[derive(Clone, Copy)]
+enum Cursor {
+    Next(usize),
+    End { name: Name, sent: bool },
+}
+
+#[derive(Clone, Copy)]
+enum Name {
+    View(usize),
+    Requested(usize),
+}
+
+/// What was answered, for the agent's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    pub varbinds: usize,
+}
+
+/// Answers `packet` into `reply`; `Err` when it must be dropped silently.
+pub fn respond(
+    model: &AgentModel,
+    packet: &[u8],
+    at: &Moment,
+    scratch: &mut Scratch,
+    reply: &mut Vec<u8>,
+) -> Result<Answered, Dropped> {
+    let message = ber::parse_message(packet)?;
+    if message.version != VERSION_2C {
+        return Err(Dropped::Version(message.version));
+    }
+    if message.community != model.spec.community.as_bytes() {
+        return Err(Dropped::WrongCommunity);
+    }
+    if !matches!(message.pdu_type, tag::GET | tag::GET_NEXT | tag::GET_BULK) {
+        return Err(Dropped::Unsupported(message.pdu_type));
+    }
+    scratch.arcs.clear();
+    scratch.requested.clear();
+    let base = packet.as_ptr() as usize;
+    for varbind in message.varbinds {
+        let (raw, _) = varbind?;
+        ber::decode_oid(raw, &mut scratch.oid)?;
+        let start = scratch.arcs.len();
+        scratch.arcs.extend_from_slice(&scratch.oid);
+        let raw_start = raw.as_ptr() as usize - base;
+        scratch.requested.push(Requested { arcs: (start, scratch.oid.len()), raw: (raw_start, raw.len()) });
+    }
+    let mut header = Header {
+        version: message.version,
+        community: message.community,
+        pdu_type: tag::RESPONSE,
+        request_id: message.request_id,
+        field_a: 0,
+        field_b: 0,
+    };
+    scratch.varbinds.clear();
+    let fits = match message.pdu_type {
+        tag::GET => {
+            (0..scratch.requested.len()).for_each(|j| get(model, packet, at, scratch, j));
+            header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES
+        }
+        tag::GET_NEXT => {
+            (0..scratch.requested.len()).for_each(|j| get_next(model, packet, at, scratch, j));
+            header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES
+        }
+        _ => get_bulk(model, packet, at, scratch, &header, message.field_a, message.field_b),
+    };
+    let count = if fits { count_varbinds(&scratch.varbinds) } else { 0 };
+    if !fits {
+        scratch.varbinds.clear();
+        header.field_a = TOO_BIG;
+    }
+    ber::write_message(reply, &header, &scratch.varbinds);
+    Ok(Answered { varbinds: count })
+}
+
+fn count_varbinds(varbinds: &[u8]) -> usize {
+    let mut reader = ber::Reader::new(varbinds);
+    std::iter::from_fn(|| reader.any().ok()).count()
+}
+
+fn requested_arcs(scratch: &Scratch, j: usize) -> &[u32] {
+    let (start, len) = scratch.requested[j].arcs;
+    &scratch.arcs[start..start + len]
+}
+
+/// Appends a varbind named by `name` with the value in `scratch.value`.
+fn push(model: &AgentModel, packet: &[u8], scratch: &mut Scratch, name: Name) {
+    let Scratch { varbinds, value, requested, .. } = scratch;
+    match name {
+        Name::View(i) => ber::write_varbind(varbinds, model.shape.encoded_oid(i), value),
+        Name::Requested(j) => {
+            let (start, len) = requested[j].raw;
+            let raw = &packet[start..start + len];
+            ber::write_header(varbinds, tag::SEQUENCE, ber::tlv_len(len) + value.len());
+            ber::write_bytes(varbinds, tag::OID, raw);
+            varbinds.extend_from_slice(value);
+        }
+    }
+}
+
+fn push_view(model: &AgentModel, packet: &[u8], at: &Moment, scratch: &mut Scratch, i: usize) {
+    scratch.value.clear();
+    model.write_value(model.shape.object(i), at, &mut scratch.value, &mut scratch.text);
+    push(model, packet, scratch, Name::View(i));
+}
+
+fn push_exception(model: &AgentModel, packet: &[u8], scratch: &mut Scratch, name: Name, exception: u8) {
+    scratch.value.clear();
+    scratch.value.extend_from_slice(&[exception, 0]);
+    push(model, packet, scratch, name);
+}
+
+fn get(model: &AgentModel, packet: &[u8], at: &Moment, scratch: &mut Scratch, j: usize) {
+    let oid = requested_arcs(scratch, j);
+    match model.shape.find(oid) {
+        Some(i) => push_view(model, packet, at, scratch, i),
+        None => {
+            let exception = if model.shape.object_exists(oid) { tag::NO_SUCH_INSTANCE } else { tag::NO_SUCH_OBJECT };
+            push_exception(model, packet, scratch, Name::Requested(j), exception);
+        }
+    }
+}
+
+fn get_next(model: &AgentModel, packet: &[u8], at: &Moment, scratch: &mut Scratch, j: usize) {
+    match model.shape.next_after(requested_arcs(scratch, j)) {
+        Some(i) => push_view(model, packet, at, scratch, i),
+        None => push_exception(model, packet, scratch, Name::Requested(j), tag::END_OF_MIB_VIEW),
+    }
+}
+
+/// GETBULK: non-repeaters as GETNEXT, then repetitions of the others until max-repetitions,
+/// until every repeater is past the end, or until the reply would exceed [`MAX_REPLY_BYTES`]
+/// (cut at the last whole repetition). Answers false when even the non-repeaters do not fit.
+fn get_bulk(
+    model: &AgentModel,
+    packet: &[u8],
+    at: &Moment,
+    scratch: &mut Scratch,
+    header: &Header<'_>,
+    non_repeaters: i64,
+    max_repetitions: i64,
+) -> bool {
+    let n = scratch.requested.len();
+    let non_repeaters = usize::try_from(non_repeaters.max(0)).unwrap_or(usize::MAX).min(n);
+    let max_repetitions = usize::try_from(max_repetitions.max(0)).unwrap_or(usize::MAX);
+    let fits = |scratch: &Scratch| header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES;
+    for j in 0..non_repeaters {
+        get_next(model, packet, at, scratch, j);
+    }
+    if !fits(scratch) {
+        return false;
+    }
+    let mut cursors = std::mem::take(&mut scratch.cursors);
+    cursors.clear();
+    cursors.extend((non_repeaters..n).map(|j| match model.shape.next_after(requested_arcs(scratch, j)) {
+        Some(i) => Cursor::Next(i),
+        None => Cursor::End { name: Name::Requested(j), sent: false },
+    }));
+    for _ in 0..max_repetitions {
+        // RFC 3416 §4.2.3: once every repeater has answered endOfMibView, stop early.
+        if cursors.iter().all(|c| matches!(c, Cursor::End { sent: true, .. })) {
+            break;
+        }
+        let whole = scratch.varbinds.len();
+        for cursor in cursors.iter_mut() {
+            match *cursor {
+                Cursor::Next(i) => {
+                    push_view(model, packet, at, scratch, i);
+                    *cursor = if i + 1 < model.shape.len() {
+                        Cursor::Next(i + 1)
+                    } else {
+                        Cursor::End { name: Name::View(i), sent: false }
+                    };
+                }
+                Cursor::End { name, .. } => {
+                    push_exception(model, packet, scratch, name, tag::END_OF_MIB_VIEW);
+                    *cursor = Cursor::End { name, sent: true };
+                }
+            }
+            if !fits(scratch) {
+                break;
+            }
+        }
+        if !fits(scratch) {
+            if whole > 0 {
+                scratch.varbinds.truncate(whole);
+            } else {
+                truncate_to_fit(scratch, header);
+            }
+            break;
+        }
+    }
+    scratch.cursors = cursors;
+    true
+}
+
+/// The first repetition alone is too big: keep its varbinds that fit.
+fn truncate_to_fit(scratch: &mut Scratch, header: &Header<'_>) {
+    let mut reader = ber::Reader::new(&scratch.varbinds);
+    let mut kept = 0;
+    while let Ok(tlv) = reader.any() {
+        let end = tlv.contents.as_ptr() as usize + tlv.contents.len() - scratch.varbinds.as_ptr() as usize;
+        if header.message_len(end) > MAX_REPLY_BYTES {
+            break;
+        }
+        kept = end;
+    }
+    scratch.varbinds.truncate(kept);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::sim::mib::Shape;
+    use crate::sim::model::AgentSpec;
+    use crate::sim::traffic::mix;
+
+    const SYS_UP_TIME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
+    const IF_DESCR: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1, 2];
+    const IF_HC_IN: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6];
+    const IF_X_LAST: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 19];
+
+    fn model(interfaces: u32) -> AgentModel {
+        AgentModel::new(AgentSpec::new("test-agent", interfaces), Arc::new(Shape::new(interfaces, true)))
+    }
+
+    fn request(community: &str, pdu_type: u8, a: i64, b: i64, oids: &[&[u32]]) -> Vec<u8> {
+        let mut varbinds = Vec::new();
+        for oid in oids {
+            let mut contents = Vec::new();
+            ber::encode_oid_contents(oid, &mut contents);
+            let mut tlv = Vec::new();
+            ber::write_bytes(&mut tlv, tag::OID, &contents);
+            ber::write_varbind(&mut varbinds, &tlv, &[tag::NULL, 0]);
+        }
+        let header =
+            Header { version: 1, community: community.as_bytes(), pdu_type, request_id: 42, field_a: a, field_b: b };
+        let mut packet = Vec::new();
+        ber::write_message(&mut packet, &header, &varbinds);
+        packet
+    }
+
+    struct Reply {
+        error_status: i64,
+        varbinds: Vec<(Vec<u32>, u8, Vec<u8>)>,
+        len: usize,
+    }
+
+    fn ask(model: &AgentModel, packet: &[u8]) -> Result<Reply, Dropped> {
+        let (mut scratch, mut reply) = (Scratch::default(), Vec::new());
+        let answered = respond(model, packet, &model.moment(), &mut scratch, &mut reply)?;
+        let message = ber::parse_message(&reply).expect("the reply parses");
+        assert_eq!((message.pdu_type, message.request_id), (tag::RESPONSE, 42));
+        let varbinds: Vec<_> = message
+            .varbinds
+            .map(|vb| {
+                let (oid, value) = vb.expect("a varbind parses");
+                let mut arcs = Vec::new();
+                ber::decode_oid(oid, &mut arcs).unwrap();
+                (arcs, value.tag, value.contents.to_vec())
+            })
+            .collect();
+        assert_eq!(answered.varbinds, varbinds.len());
+        Ok(Reply { error_status: message.field_a, varbinds, len: reply.len() })
+    }
+
+    fn oid(prefix: &[u32], more: &[u32]) -> Vec<u32> {
+        [prefix, more].concat()
+    }
+
+    #[test]
+    fn get_answers_values_and_the_right_exceptions() {
+        let model = model(4);
+        let reply = ask(
+            &model,
+            &request(
+                "public",
+                tag::GET,
+                0,
+                0,
+                &[SYS_UP_TIME, &oid(IF_DESCR, &[3]), &oid(IF_DESCR, &[9]), &[1, 3, 6, 1, 2, 1, 1, 9, 0], &[1, 3]],
+            ),
+        )
+        .unwrap();
+        let tags: Vec<u8> = reply.varbinds.iter().map(|v| v.1).collect();
+        assert_eq!(
+            tags,
+            [tag::TIME_TICKS, tag::OCTET_STRING, tag::NO_SUCH_INSTANCE, tag::NO_SUCH_OBJECT, tag::NO_SUCH_OBJECT]
+        );
+        assert_eq!(reply.varbinds[1].2, b"ge-0/0/3");
+        assert_eq!(reply.varbinds[2].0, oid(IF_DESCR, &[9]), "exceptions echo the requested name");
+    }
+
+    #[test]
+    fn getnext_walks_the_whole_view_in_order_then_ends() {
+        let model = model(3);
+        let mut at = vec![1, 3];
+        let mut seen = 0;
+        loop {
+            let reply = ask(&model, &request("public", tag::GET_NEXT, 0, 0, &[&at])).unwrap();
+            let (next, value_tag, _) = reply.varbinds.into_iter().next().unwrap();
+            if value_tag == tag::END_OF_MIB_VIEW {
+                assert_eq!(next, at, "endOfMibView repeats the requested name");
+                break;
+            }
+            assert!(next > at, "{next:?} after {at:?}");
+            assert_eq!(next, model.shape.oid(seen));
+            at = next;
+            seen += 1;
+        }
+        assert_eq!(seen, model.shape.len());
+    }
+
+    #[test]
+    fn getbulk_honours_non_repeaters_and_repetitions() {
+        let model = model(4);
+        let reply = ask(&model, &request("public", tag::GET_BULK, 1, 3, &[&[1, 3, 6, 1, 2, 1, 1], IF_DESCR, IF_HC_IN]))
+            .unwrap();
+        let names: Vec<Vec<u32>> = reply.varbinds.iter().map(|v| v.0.clone()).collect();
+        let mut expected = vec![oid(&[1, 3, 6, 1, 2, 1, 1], &[1, 0])];
+        for row in 1..=3 {
+            expected.push(oid(IF_DESCR, &[row]));
+            expected.push(oid(IF_HC_IN, &[row]));
+        }
+        assert_eq!(names, expected);
+        assert_eq!(reply.varbinds[2].1, tag::COUNTER64);
+    }
+
+    #[test]
+    fn getbulk_past_the_end_answers_end_of_mib_view_once_per_repeater() {
+        let model = model(2);
+        let reply = ask(&model, &request("public", tag::GET_BULK, 0, 10, &[&oid(IF_X_LAST, &[1]), &[2, 1]])).unwrap();
+        let got: Vec<(Vec<u32>, u8)> = reply.varbinds.iter().map(|v| (v.0.clone(), v.1)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (oid(IF_X_LAST, &[2]), tag::TIME_TICKS),
+                (vec![2, 1], tag::END_OF_MIB_VIEW),
+                (oid(IF_X_LAST, &[2]), tag::END_OF_MIB_VIEW),
+                (vec![2, 1], tag::END_OF_MIB_VIEW),
+            ],
+            "then it stops early: every repeater has reached the end"
+        );
+        let none = ask(&model, &request("public", tag::GET_BULK, 5, -3, &[SYS_UP_TIME])).unwrap();
+        assert_eq!(none.varbinds.len(), 1, "non-repeaters capped to the varbinds, negative repetitions are 0");
+    }
+
+    #[test]
+    fn big_getbulks_are_cut_at_whole_repetitions_under_the_limit() {
+        let model = model(4000);
+        let reply = ask(&model, &request("public", tag::GET_BULK, 0, 100_000, &[IF_DESCR, IF_HC_IN])).unwrap();
+        assert!(reply.len <= MAX_REPLY_BYTES, "{} bytes", reply.len);
+        assert!(reply.len > MAX_REPLY_BYTES - 100, "filled: {} bytes", reply.len);
+        assert_eq!(reply.varbinds.len() % 2, 0, "whole repetitions only");
+        let get = ask(&model, &request("public", tag::GET, 0, 0, &vec![SYS_UP_TIME; 700])).unwrap();
+        assert_eq!((get.error_status, get.varbinds.len()), (TOO_BIG, 0), "a GET that does not fit is tooBig");
+    }
+
+    #[test]
+    fn wrong_community_other_versions_and_sets_get_no_answer() {
+        let model = model(1);
+        assert_eq!(
+            ask(&model, &request("private", tag::GET, 0, 0, &[SYS_UP_TIME])).err(),
+            Some(Dropped::WrongCommunity)
+        );
+        assert_eq!(
+            ask(&model, &request("public", tag::SET, 0, 0, &[SYS_UP_TIME])).err(),
+            Some(Dropped::Unsupported(tag::SET))
+        );
+        let mut v1 = request("public", tag::GET, 0, 0, &[SYS_UP_TIME]);
+        v1[4] = 0; // the version's only byte
+        assert_eq!(ask(&model, &v1).err(), Some(Dropped::Version(0)));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let model = model(4);
+        let (mut scratch, mut reply) = (Scratch::default(), Vec::new());
+        let at = model.moment();
+        let valid = request("public", tag::GET_BULK, 1, 5, &[SYS_UP_TIME, IF_DESCR, IF_HC_IN]);
+        let mut state = 12345u64;
+        let mut answered = 0;
+        for round in 0..20_000u64 {
+            state = mix(state ^ round);
+            let packet: Vec<u8> = match round % 4 {
+                // Pure noise, sometimes starting like a message.
+                0 => (0..state % 200).map(|k| mix(state ^ k) as u8).collect(),
+                1 => {
+                    let mut p: Vec<u8> = (0..state % 120).map(|k| mix(state ^ k) as u8).collect();
+                    p.splice(0..0, [0x30, (state % 256) as u8, 0x02, 0x01, 0x01]);
+                    p
+                }
+                // A valid request cut short.
+                2 => valid[..(state as usize) % valid.len()].to_vec(),
+                // A valid request with a few bytes changed.
+                _ => {
+                    let mut p = valid.clone();
+                    for k in 0..1 + state % 4 {
+                        let i = (mix(state ^ k) as usize) % p.len();
+                        p[i] = mix(state ^ k ^ 0xff) as u8;
+                    }
+                    p
+                }
+            };
+            if respond(&model, &packet, &at, &mut scratch, &mut reply).is_ok() {
+                answered += 1;
+                assert!(ber::parse_message(&reply).is_ok());
+            }
+        }
+        assert!(answered > 0, "some mutated requests are still valid");
+    }
+}
