@@ -78,6 +78,7 @@ async function api(req, res, url) {
       poller: { pollsTotal: 1440, pollsFailed: 3, pollsLate: 0, interfaceSamplesTotal: 69_120, samplesDropped: 0 },
     });
   }
+  if (parts[0] === "events" && parts.length === 1 && method === "GET") return streamEvents(req, res, url.searchParams.get("deviceId"));
   if (parts[0] !== "devices") return error(res, 404, "not_found", `No API route ${url.pathname}.`);
 
   if (parts.length === 1) {
@@ -153,6 +154,30 @@ async function api(req, res, url) {
     return send(res, 200, makeTraffic(device, iface, from, to, maxPoints, now()));
   }
   return error(res, 404, "not_found", `No API route ${url.pathname}.`);
+}
+
+/**
+ * `GET /events`: like the server, a `sample` per poll of each device that answers (here at each multiple
+ * of its poll interval, with the fixtures' rates) and a keep-alive comment every 15 s. No status changes:
+ * fixture devices keep their state.
+ */
+function streamEvents(req, res, deviceId) {
+  res.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+  res.write(": connected\n\n");
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const t = now();
+    if (++ticks % 15 === 0) res.write(": keep-alive\n\n");
+    for (const device of devices.values()) {
+      if ((deviceId && device.id !== deviceId) || device.status.state !== "up" || t % device.pollIntervalSecs !== 0) continue;
+      const rates = interfaces.get(device.id).map((iface) => {
+        const point = makeTraffic(device, iface, t - 60, t, 1, t).points.at(-1);
+        return { ifIndex: iface.ifIndex, inBps: point?.inBps ?? null, outBps: point?.outBps ?? null };
+      });
+      res.write(`event: sample\ndata: ${JSON.stringify({ deviceId: device.id, timestamp: t, interfaces: rates })}\n\n`);
+    }
+  }, 1000);
+  req.on("close", () => clearInterval(timer));
 }
 
 async function serveStatic(res, url) {

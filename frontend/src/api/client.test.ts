@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, createDevice, deleteDevice, getTraffic, isAbort, listDevices } from "./client";
+import { ApiError, createDevice, deleteDevice, EVENTS_RETRY_MS, getTraffic, isAbort, listDevices, openEvents } from "./client";
 
 function mockFetch(response: Response | Error) {
   const fn = vi.fn(async () => {
@@ -66,5 +66,116 @@ describe("client", () => {
     mockFetch(new DOMException("The operation was aborted.", "AbortError"));
     const err = await listDevices(controller.signal).catch((e: unknown) => e);
     expect(isAbort(err)).toBe(true);
+  });
+});
+
+/** Stands in for the browser's EventSource: records instances, lets a test play the server. */
+class FakeEventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static instances: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+  constructor(readonly url: string | URL) {
+    super();
+    FakeEventSource.instances.push(this);
+  }
+  close() {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  open() {
+    this.readyState = FakeEventSource.OPEN;
+    this.dispatchEvent(new Event("open"));
+  }
+  emit(type: string, data: string) {
+    this.dispatchEvent(new MessageEvent(type, { data }));
+  }
+  fail(readyState: number) {
+    this.readyState = readyState;
+    this.dispatchEvent(new Event("error"));
+  }
+}
+
+describe("openEvents", () => {
+  afterEach(() => {
+    FakeEventSource.instances = [];
+    vi.useRealTimers();
+  });
+  const setup = () => {
+    vi.stubGlobal("EventSource", FakeEventSource);
+    const controller = new AbortController();
+    const samples: unknown[] = [];
+    const statuses: unknown[] = [];
+    const onOpen = vi.fn();
+    const onError = vi.fn();
+    openEvents(
+      { sample: (e) => samples.push(e), status: (e) => statuses.push(e) },
+      { deviceId: "d 1", signal: controller.signal, onOpen, onError },
+    );
+    return { controller, samples, statuses, onOpen, onError, source: () => FakeEventSource.instances.at(-1)! };
+  };
+  const sample = { deviceId: "d 1", timestamp: 1000, interfaces: [{ ifIndex: 1, inBps: 8, outBps: null }] };
+  const status = { deviceId: "d 1", status: { state: "down", since: 1000, consecutiveFailures: 1 } };
+
+  it("asks for one device's stream under /api/v1", () => {
+    const { source } = setup();
+    const url = new URL(String(source().url));
+    expect(url.pathname).toBe("/api/v1/events");
+    expect(url.searchParams.get("deviceId")).toBe("d 1");
+  });
+
+  it("hands each event's parsed data to the handler of its type", () => {
+    const { source, samples, statuses, onOpen } = setup();
+    source().open();
+    source().emit("sample", JSON.stringify(sample));
+    source().emit("status", JSON.stringify(status));
+    expect(onOpen).toHaveBeenCalledOnce();
+    expect(samples).toEqual([sample]);
+    expect(statuses).toEqual([status]);
+  });
+
+  it("drops events that are not JSON or lack their fields", () => {
+    const { source, samples, statuses } = setup();
+    source().emit("sample", "not json");
+    source().emit("sample", JSON.stringify({ deviceId: "d 1" }));
+    source().emit("status", JSON.stringify({ deviceId: "d 1", status: null }));
+    expect(samples).toEqual([]);
+    expect(statuses).toEqual([]);
+  });
+
+  it("leaves a dropped connection to the browser, and retries itself when the browser gave up", () => {
+    vi.useFakeTimers();
+    const { source, onError, onOpen } = setup();
+    source().fail(FakeEventSource.CONNECTING);
+    expect(onError).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(EVENTS_RETRY_MS);
+    expect(FakeEventSource.instances).toHaveLength(1);
+
+    source().fail(FakeEventSource.CLOSED);
+    expect(onError).toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(EVENTS_RETRY_MS);
+    expect(FakeEventSource.instances).toHaveLength(2);
+    source().open();
+    expect(onOpen).toHaveBeenCalledOnce();
+  });
+
+  it("closes the stream and cancels a pending retry when the signal fires", () => {
+    vi.useFakeTimers();
+    const { source, controller, onError } = setup();
+    const first = source();
+    first.fail(FakeEventSource.CLOSED);
+    controller.abort();
+    vi.advanceTimersByTime(EVENTS_RETRY_MS * 2);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(first.readyState).toBe(FakeEventSource.CLOSED);
+
+    expect(onError).toHaveBeenCalledOnce();
+
+    // An error the closing itself causes is not reported to a page that is gone.
+    const again = setup();
+    again.controller.abort();
+    expect(again.source().readyState).toBe(FakeEventSource.CLOSED);
+    again.source().fail(FakeEventSource.CLOSED);
+    expect(again.onError).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,7 @@
 //! The only code that talks to the server: every request goes through `request()` here, typed from the
 //! generated `schema.d.ts`. Views never call fetch() or build URLs themselves. Errors come out as
 //! `ApiError` carrying the server's `{code, message, field}`, or a client-side code for network faults.
+//! The live event stream (`openEvents`, an EventSource) is here too, for the same reason.
 
 import type { components, paths } from "./schema";
 
@@ -24,6 +25,9 @@ export type TrafficResponse = JsonBody<TrafficOp, 200>;
 export type TrafficPoint = TrafficResponse["points"][number];
 export type TrafficQuery = NonNullable<TrafficOp["parameters"]["query"]>;
 export type StatusSummary = JsonBody<paths["/api/v1/status"]["get"], 200>;
+export type SampleEvent = Schemas["SampleEvent"];
+export type SampleRate = SampleEvent["interfaces"][number];
+export type StatusEvent = Schemas["StatusEvent"];
 
 export const API_BASE = "/api/v1";
 /** A request that has not answered in this time fails with code `timeout` instead of hanging a view. */
@@ -146,26 +150,87 @@ export function getStatus(signal?: AbortSignal): Promise<StatusSummary> {
   return request("GET", "/status", { signal });
 }
 
-/** Event types of the planned server-sent event stream `GET /api/v1/events`. */
-export type ServerEventType = "sample" | "status";
-export type ServerEventHandlers = Partial<Record<ServerEventType, (data: unknown) => void>>;
+/** The `data` of each event type of `GET /api/v1/events`. */
+export interface ServerEvents {
+  sample: SampleEvent;
+  status: StatusEvent;
+}
+export type ServerEventHandlers = { [K in keyof ServerEvents]?: (data: ServerEvents[K]) => void };
+
+export interface EventStreamOptions {
+  /** Only this device's events; every device's when absent. */
+  deviceId?: string;
+  /** Closes the stream for good: pass the page's signal. */
+  signal: AbortSignal;
+  /** Connected: the first time and after every reconnection (events may have been missed in between). */
+  onOpen?: () => void;
+  /** Disconnected; a reconnection is already on its way. May fire once per failed attempt. */
+  onError?: () => void;
+}
+
+/** Wait before reconnecting when the browser gave up on the stream (an HTTP error rather than a drop). */
+export const EVENTS_RETRY_MS = 5_000;
 
 /**
- * Subscribe to the planned `GET /api/v1/events` stream (not served yet: the graph's live mode polls
- * until it is). Each event's JSON `data` goes to the handler of its type; the browser reconnects by
- * itself. Payloads are `unknown` until the server's spec names their schemas. Returns the unsubscribe.
+ * Subscribe to the server-sent events of `GET /api/v1/events` until `options.signal` fires. Each event's
+ * JSON `data` goes to the handler of its type; an event that is not JSON or lacks its ids is dropped (the
+ * next one carries fresh state anyway). After a dropped connection the browser reconnects by itself;
+ * when it gives up (the server answered an error), this retries every `EVENTS_RETRY_MS`.
  */
-export function openEvents(handlers: ServerEventHandlers, onError?: (event: Event) => void): () => void {
-  const source = new EventSource(`${API_BASE}/events`);
-  for (const [type, handle] of Object.entries(handlers)) {
-    source.addEventListener(type, (event) => {
-      try {
-        handle(JSON.parse((event as MessageEvent<string>).data));
-      } catch {
-        // A malformed event is dropped; the next one carries fresh state anyway.
+export function openEvents(handlers: ServerEventHandlers, options: EventStreamOptions): void {
+  const { signal } = options;
+  const url = new URL(`${API_BASE}/events`, window.location.origin);
+  if (options.deviceId !== undefined) url.searchParams.set("deviceId", options.deviceId);
+  let source: EventSource | null = null;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+
+  const connect = () => {
+    if (signal.aborted) return;
+    const current = new EventSource(url);
+    source = current;
+    current.addEventListener("open", () => options.onOpen?.());
+    current.addEventListener("error", () => {
+      if (signal.aborted) return;
+      options.onError?.();
+      if (current.readyState === EventSource.CLOSED) {
+        clearTimeout(retry);
+        retry = setTimeout(connect, EVENTS_RETRY_MS);
       }
     });
-  }
-  if (onError) source.addEventListener("error", onError);
-  return () => source.close();
+    if (handlers.sample) listen(current, "sample", isSampleEvent, handlers.sample);
+    if (handlers.status) listen(current, "status", isStatusEvent, handlers.status);
+  };
+
+  signal.addEventListener(
+    "abort",
+    () => {
+      clearTimeout(retry);
+      source?.close();
+    },
+    { once: true },
+  );
+  connect();
+}
+
+function listen<T>(source: EventSource, type: string, isValid: (data: unknown) => data is T, handle: (data: T) => void): void {
+  source.addEventListener(type, (event) => {
+    let data: unknown;
+    try {
+      data = JSON.parse((event as MessageEvent<string>).data);
+    } catch {
+      return;
+    }
+    if (isValid(data)) handle(data);
+  });
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null;
+
+/** Enough of the schema to use the event safely; the spec (and its generated types) says the rest. */
+function isSampleEvent(data: unknown): data is SampleEvent {
+  return isObject(data) && typeof data.deviceId === "string" && typeof data.timestamp === "number" && Array.isArray(data.interfaces);
+}
+
+function isStatusEvent(data: unknown): data is StatusEvent {
+  return isObject(data) && typeof data.deviceId === "string" && isObject(data.status) && typeof data.status.state === "string";
 }
