@@ -322,6 +322,16 @@ async function deviceReadyMs(url, rows) {
     .then((h) => h.jsonValue());
 }
 
+/** Requests the page makes to paths matching `pattern`, from now until `stop()`. */
+function recordRequests(pattern) {
+  const seen = [];
+  const onRequest = (req) => {
+    if (pattern.test(new URL(req.url()).pathname)) seen.push(`${req.method()} ${req.url()}`);
+  };
+  page.on("request", onRequest);
+  return { seen, stop: () => page.off("request", onRequest) };
+}
+
 const ifRows = () => page.locator('section[aria-labelledby="interfaces-title"] table.data-table tbody tr');
 const chartPoints = async () => Number((await page.locator("canvas[data-points]").getAttribute("data-points", { timeout: 1000 }).catch(() => "0")) ?? 0);
 
@@ -391,20 +401,33 @@ async function run() {
     log(`  1h graph: ${await chartPoints()} points`);
   });
 
-  await check("live mode grows without a reload", async () => {
-    await page.locator('a[data-preset="live"]').click();
-    await page.waitForURL(/range=live/);
-    await page.locator(".live-status", { hasText: "Updated" }).waitFor();
-    await page.evaluate(() => {
-      window.__e2eMarker = "still here";
-    });
-    const first = await chartPoints();
-    if (first <= 0) throw new Error("no points in live mode");
-    let now = first;
-    await waitFor("more live points", async () => (now = await chartPoints()) > first, { timeout: 12_000, interval: 250 });
-    const navs = await page.evaluate(() => ({ n: performance.getEntriesByType("navigation").length, marker: window.__e2eMarker }));
-    if (navs.n !== 1 || navs.marker !== "still here") throw new Error(`the page reloaded: ${JSON.stringify(navs)}`);
-    log(`  live points ${first} -> ${now}`);
+  await check("live mode grows from the event stream, without a reload or a refetch", async () => {
+    const traffic = recordRequests(/\/interfaces\/\d+\/traffic$/);
+    try {
+      await page.locator('a[data-preset="live"]').click();
+      await page.waitForURL(/range=live/);
+      await page.locator('.live-status[data-mode="stream"]', { hasText: "Updated" }).waitFor();
+      await page.evaluate(() => {
+        window.__e2eMarker = "still here";
+      });
+      const first = await chartPoints();
+      if (first <= 0) throw new Error("no points in live mode");
+      const t0 = Date.now();
+      let now = first;
+      // The device is polled every second and each poll's sample is pushed: a point within a few seconds.
+      await waitFor("a new live point", async () => (now = await chartPoints()) > first, { timeout: 4_000, interval: 100 });
+      const grewMs = Date.now() - t0;
+      // Longer than the fallback refetch period (5 s), so a timer left running would have shown itself.
+      await waitFor("6 more live points", async () => (now = await chartPoints()) >= first + 6, { timeout: 12_000, interval: 250 });
+      const navs = await page.evaluate(() => ({ n: performance.getEntriesByType("navigation").length, marker: window.__e2eMarker }));
+      if (navs.n !== 1 || navs.marker !== "still here") throw new Error(`the page reloaded: ${JSON.stringify(navs)}`);
+      if (traffic.seen.length !== 1) throw new Error(`expected the initial /traffic request only, saw ${traffic.seen.length}:\n    ${traffic.seen.join("\n    ")}`);
+      const mode = await page.getAttribute(".live-status", "data-mode");
+      if (mode !== "stream") throw new Error(`live status mode is ${mode}, not stream`);
+      log(`  live points ${first} -> ${now}, the first new one after ${grewMs} ms; 1 /traffic request (the initial load)`);
+    } finally {
+      traffic.stop();
+    }
   });
 
   await check("server rejects a duplicate device next to the host field", async () => {

@@ -1,17 +1,17 @@
 //! Interface graph (`/devices/:id/interfaces/:ifIndex?range=1h`, or `?from=&to=`): in/out bit/s over
 //! time with the per-step maximum, gaps, the 95th percentile, presets, custom range and drag-to-zoom.
-//! Loaded on first use (it brings Chart.js). Live mode refetches the last 15 minutes every poll interval;
-//! the planned server-sent events (client.ts `openEvents`) would replace that timer.
+//! Loaded on first use (it brings Chart.js). Live mode (interface-live.ts) loads the last 15 minutes once
+//! and then grows the same chart from the server's event stream.
 
 import { getDevice, getTraffic, isAbort, listInterfaces, type DeviceView, type InterfaceView, type TrafficResponse } from "../api/client";
 import { AsyncView } from "../components/async-view";
-import { startAutoRefresh, type AutoRefresh } from "../components/auto-refresh";
 import { fromHtml, h, html } from "../components/dom";
 import { interfaceBadge } from "../components/status-badge";
 import { attachDragSelect } from "../charts/drag-select";
 import { TrafficChart } from "../charts/traffic-chart";
 import { chartOptions, THEMES, type ColorScheme } from "../lib/chart-options";
 import { formatBps, formatTimestamp, MISSING } from "../lib/format";
+import { livePointsFor } from "../lib/live-traffic";
 import { href } from "../lib/route";
 import {
   describeRange,
@@ -29,6 +29,7 @@ import {
 } from "../lib/time-range";
 import { hasSamples, summarize, toChartData, type DirectionSummary } from "../lib/traffic-data";
 import type { ViewContext, ViewInstance } from "../router";
+import { startLiveFeed, type LiveFeed } from "./interface-live";
 import { interfaceLabel } from "./interface-table";
 
 /** Live mode never polls the server faster than this, whatever the device's interval. */
@@ -42,6 +43,7 @@ interface Loaded {
 const darkQuery = () => window.matchMedia("(prefers-color-scheme: dark)");
 const scheme = (): ColorScheme => (darkQuery().matches ? "dark" : "light");
 const nowSecs = () => Math.floor(Date.now() / 1000);
+const isLive = (range: TimeRange) => range.kind === "preset" && range.preset === "live";
 
 function summaryTable(s: { in: DirectionSummary; out: DirectionSummary }): HTMLElement {
   const row = (label: string, d: DirectionSummary) =>
@@ -60,17 +62,24 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
   const { id, ifIndex } = ctx.route;
   let range: TimeRange = parseRange(ctx.query);
   let device: DeviceView | null = null;
+  // Live mode needs the poll interval before its first load, so the device is fetched once, up front.
+  const deviceReady: Promise<DeviceView | null> = getDevice(id, ctx.signal).then(
+    (d) => (device = d),
+    () => null,
+  );
   let shownWindow: TimeWindow | null = null;
   let chart: TrafficChart | null = null;
   let loadController: AbortController | null = null;
   let liveController: AbortController | null = null;
-  let liveRefresh: AutoRefresh | null = null;
+  let liveFeed: LiveFeed | null = null;
 
   // Header: device and interface identity.
   const crumbDevice = h("a", { href: href.device(id) }, "Device");
   const crumbInterface = h("span", { "aria-current": "page" }, `Interface ${ifIndex}`);
   const heading = h("h1", {}, `Interface ${ifIndex}`);
   const meta = h("p", { class: "graph-meta" });
+  const inNow = h("span", {});
+  const outNow = h("span", {});
 
   // Range controls: presets are links (shareable, keyboard-friendly), custom is a small form.
   const presets = h("nav", { class: "range-presets", "aria-label": "Time range" });
@@ -90,7 +99,7 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
     customError,
   );
   const rangeTitle = h("h2", { class: "range-title" });
-  const liveStatus = h("p", { class: "muted live-status", "aria-live": "polite" });
+  const liveStatus = h("p", { class: "muted live-status" });
 
   // The chart region.
   const canvas = h("canvas", { role: "img", "aria-label": "Traffic graph, in and out bits per second" });
@@ -112,7 +121,7 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
       else chart = new TrafficChart(canvas, toChartData(traffic), options);
       summary.replaceChildren(summaryTable(summarize(traffic)));
     },
-    retry: () => void load(),
+    retry: () => void (liveFeed ? liveFeed.reload() : load()),
   });
 
   const setCustomInputs = (w: TimeWindow) => {
@@ -160,23 +169,26 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
     ctx.signal,
   );
 
-  async function load(): Promise<void> {
+  /** Fetches the range's window and draws it; what was drawn, or null when it failed or was superseded. */
+  async function load(): Promise<TrafficResponse | null> {
     loadController?.abort();
     const controller = new AbortController();
     loadController = controller;
     const signal = AbortSignal.any([ctx.signal, controller.signal]);
-    const window = resolveWindow(range, nowSecs());
-    const width = chartBox.clientWidth || ctx.root.clientWidth;
     graph.loading();
     try {
-      const traffic = await getTraffic(id, ifIndex, { from: window.from, to: window.to, maxPoints: maxPointsFor(width) }, signal);
-      if (controller !== loadController) return;
+      // Live: one point per poll, so each sample from the stream adds exactly one.
+      const interval = isLive(range) ? (await deviceReady)?.pollIntervalSecs : undefined;
+      if (controller !== loadController) return null;
+      const window = resolveWindow(range, nowSecs());
+      const maxPoints = interval ? livePointsFor(interval) : maxPointsFor(chartBox.clientWidth || ctx.root.clientWidth);
+      const traffic = await getTraffic(id, ifIndex, { from: window.from, to: window.to, maxPoints }, signal);
+      if (controller !== loadController) return null;
       graph.data({ traffic, window });
-      if (range.kind === "preset" && range.preset === "live") {
-        liveStatus.textContent = `Updated ${formatTimestamp(nowSecs()).slice(11)} · every ${liveRefreshSecs()} s`;
-      }
+      return traffic;
     } catch (err) {
       if (!isAbort(err) && controller === loadController) graph.error(err);
+      return null;
     }
   }
 
@@ -195,12 +207,23 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
 
     liveController?.abort();
     liveController = null;
-    liveRefresh = null;
-    liveStatus.textContent = "";
-    if (range.kind === "preset" && range.preset === "live") {
+    liveFeed = null;
+    liveStatus.replaceChildren();
+    if (isLive(range)) {
       liveController = new AbortController();
-      liveRefresh = startAutoRefresh(load, liveRefreshSecs() * 1000, AbortSignal.any([ctx.signal, liveController.signal]));
-      liveRefresh.now();
+      liveFeed = startLiveFeed({
+        deviceId: id,
+        ifIndex,
+        signal: AbortSignal.any([ctx.signal, liveController.signal]),
+        load,
+        draw: (traffic, window) => graph.data({ traffic, window }),
+        refreshSecs: liveRefreshSecs,
+        status: liveStatus,
+        onRate: (rate) => {
+          inNow.textContent = `In now ${formatBps(rate.inBps)}`;
+          outNow.textContent = `Out now ${formatBps(rate.outBps)}`;
+        },
+      });
     } else {
       void load();
     }
@@ -208,9 +231,8 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
 
   async function loadIdentity(): Promise<void> {
     try {
-      const [d, interfaces] = await Promise.all([getDevice(id, ctx.signal), listInterfaces(id, ctx.signal)]);
-      device = d;
-      liveRefresh?.setInterval(liveRefreshSecs() * 1000);
+      const [d, interfaces] = await Promise.all([deviceReady, listInterfaces(id, ctx.signal)]);
+      if (!d) throw new Error("device not loaded");
       const iface: InterfaceView | undefined = interfaces.find((i) => i.ifIndex === ifIndex);
       const label = iface ? interfaceLabel(iface) : `Interface ${ifIndex}`;
       ctx.setTitle(`${label} · ${d.name}`);
@@ -221,10 +243,17 @@ export function interfaceGraphView(ctx: ViewContext): ViewInstance | void {
       meta.replaceChildren(
         iface
           ? fromHtml(html`${interfaceBadge(iface.adminStatus, iface.operStatus)} <span>Speed ${iface.speedBps ? formatBps(iface.speedBps) : MISSING}</span>
-              <span>In now ${formatBps(iface.inBps)}</span> <span>Out now ${formatBps(iface.outBps)}</span>
+              <span class="in-now"></span> <span class="out-now"></span>
               ${iface.ifDescr && iface.ifDescr !== label ? html`<span class="muted">${iface.ifDescr}</span>` : null}`)
           : "This interface is not in the device's current interface table.",
       );
+      if (iface) {
+        meta.querySelector(".in-now")?.replaceWith(inNow);
+        meta.querySelector(".out-now")?.replaceWith(outNow);
+        // A sample from the live stream may already have said something newer.
+        if (!inNow.textContent) inNow.textContent = `In now ${formatBps(iface.inBps)}`;
+        if (!outNow.textContent) outNow.textContent = `Out now ${formatBps(iface.outBps)}`;
+      }
     } catch (err) {
       // The graph below reports its own errors; the header keeps its placeholders.
       if (!isAbort(err)) meta.textContent = "Could not load the device details.";
