@@ -59,6 +59,13 @@ describe("chartOptions", () => {
     expect(itemSort({ datasetIndex: 3 }, { datasetIndex: 1 })).toBeGreaterThan(0);
   });
 
+  it("ticks in minutes or more from ten minutes up, so only hours stand out in the live window", () => {
+    const time = (w: { from: number; to: number }) => (chartOptions(THEMES.light, "bps", w).scales?.x as { time: { minUnit?: string } }).time;
+    expect(time({ from: 0, to: 15 * 60 }).minUnit).toBe("minute");
+    expect(time({ from: 0, to: 3600 }).minUnit).toBe("minute");
+    expect(time({ from: 0, to: 120 }).minUnit).toBeUndefined();
+  });
+
   it("leaves the x axis free without a window", () => {
     const x = chartOptions(THEMES.dark, "bps").scales?.x as { min?: number; max?: number };
     expect(x.min).toBeUndefined();

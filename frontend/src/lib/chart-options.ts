@@ -70,6 +70,12 @@ export const TIME_FORMATS = {
   year: "yyyy",
 } as const;
 
+/**
+ * From this window width the time axis ticks in minutes or more. Chart.js would otherwise pick seconds
+ * for a quarter of an hour (the live window), making every minute a "major" tick: all labels in bold.
+ */
+export const MINUTE_TICKS_FROM_SECS = 600;
+
 export function chartOptions(theme: ChartTheme, units: ValueUnit, window?: TimeWindow): ChartOptions<"line"> {
   const format = UNIT_FORMATTERS[units];
   const role = (index: number): SeriesRole => SERIES[index] ?? "in";
@@ -94,7 +100,7 @@ export function chartOptions(theme: ChartTheme, units: ValueUnit, window?: TimeW
         type: "time",
         min: window ? window.from * 1000 : undefined,
         max: window ? window.to * 1000 : undefined,
-        time: { tooltipFormat: "yyyy-MM-dd HH:mm:ss", displayFormats: TIME_FORMATS },
+        time: { tooltipFormat: "yyyy-MM-dd HH:mm:ss", displayFormats: TIME_FORMATS, ...(window && window.to - window.from >= MINUTE_TICKS_FROM_SECS ? { minUnit: "minute" } : {}) },
         // Major ticks (midnight, first of month…) carry the date in the larger unit's format, in bold.
         ticks: {
           color: theme.text,
