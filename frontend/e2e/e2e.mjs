@@ -1,6 +1,6 @@
 // End-to-end test: the real backend (target/debug/vigie) serving the built UI (frontend/dist), a real
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
-// Seven named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Eight named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except the 409 step 6 provokes).
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
@@ -26,6 +26,7 @@ const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e
 const GLOBAL_TIMEOUT_MS = 180_000;
 const SYS_NAME = "vigie-e2e-agent";
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
+const CHECKS = 8;
 
 const log = (...args) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
 
@@ -379,7 +380,7 @@ async function run() {
 
   await check("device online with system info and 3 interfaces", async () => {
     const t0 = Date.now();
-    // The device page refreshes every 10 s, so the first poll's result shows at the latest then.
+    // A status event shows the first poll's result at once; the 10 s refresh would too, at the latest.
     await page.locator(".heading-badge .badge-up", { hasText: "online" }).waitFor({ timeout: 15_000 });
     timings.onlineSecs = (Date.now() - t0) / 1000;
     await page.locator('section[aria-labelledby="system-title"] dd', { hasText: SYS_NAME }).waitFor();
@@ -392,6 +393,9 @@ async function run() {
   });
 
   await check("interface 1 graph has points", async () => {
+    // The 1 h view loads once: open it when the server has a rate to draw (two polls after the add).
+    const deviceId = new URL(deviceUrl).pathname.split("/")[2];
+    await waitFor("a rate on eth0", async () => (await api("GET", `/devices/${deviceId}/interfaces`)).body.find((i) => i.ifIndex === 1)?.inBps != null, { timeout: 10_000, interval: 250 });
     await ifRows().locator("td a", { hasText: "eth0" }).click();
     await page.waitForURL(/\/interfaces\/1(\?|$)/);
     await page.locator("h1", { hasText: "eth0" }).waitFor();
@@ -460,6 +464,36 @@ async function run() {
     }
   });
 
+  await check("device page turns offline at once when the agent stops", async () => {
+    const deviceId = new URL(deviceUrl).pathname.split("/")[2];
+    const deviceGets = recordRequests(new RegExp(`^/api/v1/devices/${deviceId}$`));
+    try {
+      // A fresh load: the page's own refresh is 10 s away, so a badge that changes sooner came from the stream.
+      await page.goto(deviceUrl);
+      await page.locator(".heading-badge .badge-up", { hasText: "online" }).waitFor();
+      await waitFor("3 interface rows", async () => (await ifRows().count()) === 3);
+      await page.evaluate(() => {
+        window.__e2eMarker = "still here";
+      });
+      const loads = deviceGets.seen.length;
+      const t0 = Date.now();
+      process.kill(-snmpd.proc.child.pid, "SIGKILL");
+      await page.locator(".heading-badge .badge-down", { hasText: "offline" }).waitFor({ timeout: 5_000 });
+      const secs = (Date.now() - t0) / 1000;
+      // The status card and its "since" changed with the badge.
+      const state = page.locator('section[aria-labelledby="status-title"] dd').first();
+      await state.locator(".badge-down").waitFor({ timeout: 500 });
+      const since = Date.parse((await state.locator("time").getAttribute("datetime")) ?? "");
+      if (!(Math.abs(since - Date.now()) < 15_000)) throw new Error(`"since" is not the moment it went down: ${new Date(since).toISOString()}`);
+      if (deviceGets.seen.length !== loads) throw new Error(`the device was refetched before the badge changed:\n    ${deviceGets.seen.join("\n    ")}`);
+      const marker = await page.evaluate(() => window.__e2eMarker);
+      if (marker !== "still here") throw new Error("the page reloaded");
+      log(`  offline ${secs.toFixed(1)} s after snmpd was killed, without a refetch (poll every 1 s, timeout 1000 ms, 1 retry)`);
+    } finally {
+      deviceGets.stop();
+    }
+  });
+
   await check("remove the device", async () => {
     await page.locator("header").getByRole("link", { name: "Devices" }).click();
     await page.waitForURL(`${base}/`);
@@ -490,7 +524,7 @@ async function bonus() {
       return res.status === 200 && res.body.length === 400;
     }, { timeout: 40_000, interval: 500 });
     timings.device400 = await deviceReadyMs(`${base}/devices/${id}`, 400);
-    stepNo = 8;
+    stepNo = CHECKS + 1;
     await screenshot("bonus-400-interfaces");
     log(`  device page ready in ${timings.device400.toFixed(0)} ms (400 interfaces)`);
   } finally {
@@ -519,8 +553,8 @@ try {
 }
 
 const passed = results.filter((r) => r.ok).length;
-const failedCount = failed ? 7 - passed : results.length - passed;
+const failedCount = failed ? CHECKS - passed : results.length - passed;
 console.log(`device page ready (navigation start to interface table drawn): 3 interfaces ${timings.device3 != null ? `${timings.device3.toFixed(0)} ms` : "n/a"}, 400 interfaces ${timings.device400 != null ? `${timings.device400.toFixed(0)} ms` : "n/a"}`);
 console.log(`screenshots in ${ARTIFACTS}; took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(`e2e: ${passed} passed, ${failedCount} failed`);
-process.exit(failedCount === 0 && passed === 7 ? 0 : 1);
+process.exit(failedCount === 0 && passed === CHECKS ? 0 : 1);

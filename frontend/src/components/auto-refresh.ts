@@ -3,8 +3,13 @@
 //! stopped when the page's AbortSignal fires.
 
 export interface AutoRefresh {
-  /** Run now and restart the timer (e.g. after the person changed something). */
+  /**
+   * Run now and restart the timer (e.g. after the person changed something). During a run, run again as
+   * soon as it ends: what it fetches may predate the change.
+   */
   now: () => void;
+  /** What a run in progress fetches is already out of date: run again as soon as it ends. Idle: nothing. */
+  rerunIfRunning: () => void;
   /** Change the period; takes effect from the next wait. */
   setInterval: (ms: number) => void;
 }
@@ -13,6 +18,7 @@ export function startAutoRefresh(run: () => Promise<void>, intervalMs: number, s
   let period = intervalMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = false;
+  let rerun = false;
   let lastRun = 0;
 
   const schedule = () => {
@@ -21,7 +27,11 @@ export function startAutoRefresh(run: () => Promise<void>, intervalMs: number, s
     timer = setTimeout(tick, period);
   };
   const tick = async () => {
-    if (signal.aborted || running) return;
+    if (signal.aborted) return;
+    if (running) {
+      rerun = true;
+      return;
+    }
     if (document.visibilityState === "hidden") return; // resumed by the visibility listener
     running = true;
     lastRun = Date.now();
@@ -29,7 +39,12 @@ export function startAutoRefresh(run: () => Promise<void>, intervalMs: number, s
       await run();
     } finally {
       running = false;
-      schedule();
+      if (rerun) {
+        rerun = false;
+        void tick();
+      } else {
+        schedule();
+      }
     }
   };
   const onVisibility = () => {
@@ -47,6 +62,9 @@ export function startAutoRefresh(run: () => Promise<void>, intervalMs: number, s
     now: () => {
       clearTimeout(timer);
       void tick();
+    },
+    rerunIfRunning: () => {
+      if (running) rerun = true;
     },
     setInterval: (ms) => {
       period = ms;

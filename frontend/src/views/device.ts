@@ -1,13 +1,16 @@
 //! Device page (`/devices/:id`): identity and system information, reachability with its history
-//! ("since"), polling settings, the interface table, and the edit/remove actions. Refreshes every 10 s.
+//! ("since"), polling settings, the interface table, and the edit/remove actions. Refreshes every 10 s;
+//! a `status` event from the server's stream updates the state and its "since" at once, and the first
+//! samples of a new device bring its system group without waiting for the refresh.
 
-import { deleteDevice, getDevice, isAbort, listInterfaces, type DeviceView, type InterfaceView } from "../api/client";
+import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, type DeviceView, type InterfaceView } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { confirmDialog } from "../components/confirm-dialog";
 import { fromHtml, h, html, type Html } from "../components/dom";
 import { queueFlash } from "../components/flash";
 import { deviceBadge, relativeTime } from "../components/status-badge";
+import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
 import { href } from "../lib/route";
 import type { ViewContext } from "../router";
@@ -139,6 +142,26 @@ export function deviceView(ctx: ViewContext): void {
     else if (!isAbort(rows.reason)) interfaces.error(rows.reason);
   };
   const refresh = startAutoRefresh(load, DEVICE_REFRESH_MS, ctx.signal);
+  // The periodic refresh stays the source of truth; the stream only makes changes show at once.
+  openEvents(
+    {
+      // A device just added shows its system group and interfaces after the poll that read them, not
+      // up to 10 s later.
+      sample: (event) => {
+        if (snapshot && event.deviceId === id && snapshot.device.system === null) refresh.now();
+      },
+      status: (event) => {
+        if (!snapshot || event.deviceId !== id) return;
+        snapshot = { device: withStatus(snapshot.device, event), now: Date.now() / 1000 };
+        page.data(snapshot);
+        // A device that answers again (or for the first time) may have a new system group and interfaces;
+        // otherwise only a refresh already on its way (maybe answered before the change) is redone.
+        if (event.status.state === "up") refresh.now();
+        else refresh.rerunIfRunning();
+      },
+    },
+    { deviceId: id, signal: ctx.signal },
+  );
 
   ctx.setTitle("Device");
   ctx.root.append(

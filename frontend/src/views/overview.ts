@@ -1,13 +1,15 @@
 //! Overview (`/`): every device with its state, identity, uptime and current traffic, the up/down
-//! counts, a search by name or address and sortable columns. Refreshes every 10 s.
+//! counts, a search by name or address and sortable columns. Refreshes every 10 s; a `status` event from
+//! the server's stream updates a device's badge, its "since" and the counts at once.
 //! Search and sort live in the URL (`?q=core&sort=-inBps`) so a view can be shared.
 
-import { getStatus, isAbort, listDevices, type DeviceView, type StatusSummary } from "../api/client";
+import { getStatus, isAbort, listDevices, openEvents, type DeviceView, type StatusEvent, type StatusSummary } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { DataTable, type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
 import { deviceBadge, relativeTime } from "../components/status-badge";
+import { applyStatus, recount } from "../lib/device-status";
 import { formatBps, formatDuration, MISSING, shortDescription } from "../lib/format";
 import { href, withParams } from "../lib/route";
 import { filterRows, nextSort, parseSort, sortRows, sortToParam, type SortState, type SortValue } from "../lib/table-rows";
@@ -180,6 +182,25 @@ export function overviewView(ctx: ViewContext): void {
     }
   };
   const refresh = startAutoRefresh(load, OVERVIEW_REFRESH_MS, ctx.signal);
+
+  const onStatus = (event: StatusEvent) => {
+    if (!snapshot) return;
+    const applied = applyStatus(snapshot.devices, event);
+    // A device this page has not seen yet (added elsewhere): the full list tells more than the event.
+    if (!applied) return refresh.now();
+    snapshot = {
+      devices: applied.devices,
+      status: recount(snapshot.status, applied.before, event.status.state),
+      now: Date.now() / 1000,
+    };
+    view.data(snapshot);
+    // A device that answers again (or for the first time) may have a new sysName, uptime and interfaces;
+    // otherwise only a refresh already on its way (maybe answered before the change) is redone.
+    if (event.status.state === "up") refresh.now();
+    else refresh.rerunIfRunning();
+  };
+  // Every device's events; only status changes matter here, the 10 s refresh brings the rest.
+  openEvents({ status: onStatus }, { signal: ctx.signal });
 
   ctx.root.append(
     h(

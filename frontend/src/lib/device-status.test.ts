@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import type { DeviceView, StatusEvent, StatusSummary } from "../api/client";
+import { applyStatus, recount, withStatus } from "./device-status";
+
+const device = (id: string, state: DeviceView["status"]["state"]): DeviceView => ({
+  id,
+  name: id,
+  host: "10.0.0.1",
+  port: 161,
+  snmp: { version: "v2c", communitySet: true },
+  pollIntervalSecs: 60,
+  timeoutMs: 2000,
+  retries: 1,
+  createdAt: 1_700_000_000,
+  status: { state, since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
+  system: null,
+  interfaceCount: 4,
+  interfacesUp: 2,
+  inBps: 100,
+  outBps: 50,
+});
+const down: StatusEvent = {
+  deviceId: "b",
+  status: { state: "down", since: 1_700_000_200, lastPollAt: 1_700_000_200, lastError: "no answer within 2000 ms", consecutiveFailures: 1 },
+};
+const summary: StatusSummary = {
+  devices: 3,
+  up: 2,
+  down: 0,
+  unknown: 1,
+  interfaces: 12,
+  poller: { pollsTotal: 10, pollsFailed: 0, pollsLate: 0, interfaceSamplesTotal: 40, samplesDropped: 0 },
+  logs: { stored: 0, dropped: 0, syslogReceived: 0, syslogMalformed: 0, syslogTruncated: 0, trapsReceived: 0, trapsMalformed: 0 },
+};
+
+describe("withStatus", () => {
+  it("replaces the whole status of the device the event names", () => {
+    const next = withStatus(device("b", "up"), down);
+    expect(next.status).toEqual(down.status);
+    expect(next.inBps).toBe(100);
+  });
+
+  it("leaves another device alone", () => {
+    const other = device("a", "up");
+    expect(withStatus(other, down)).toBe(other);
+  });
+});
+
+describe("applyStatus", () => {
+  it("replaces the device in a new list and tells its previous state", () => {
+    const list = [device("a", "up"), device("b", "up"), device("c", "unknown")];
+    const result = applyStatus(list, down);
+    expect(result?.before).toBe("up");
+    expect(result?.devices.map((d) => d.status.state)).toEqual(["up", "down", "unknown"]);
+    expect(result?.devices[0]).toBe(list[0]);
+    expect(list[1]!.status.state).toBe("up");
+  });
+
+  it("says when the device is not in the list", () => {
+    expect(applyStatus([device("a", "up")], down)).toBeNull();
+  });
+});
+
+describe("recount", () => {
+  it("moves one device between the counts", () => {
+    expect(recount(summary, "up", "down")).toMatchObject({ devices: 3, up: 1, down: 1, unknown: 1 });
+    expect(recount(summary, "unknown", "up")).toMatchObject({ up: 3, down: 0, unknown: 0 });
+  });
+
+  it("returns the same counts when the state did not change", () => {
+    expect(recount(summary, "up", "up")).toBe(summary);
+  });
+
+  it("never counts below zero when the counts were already stale", () => {
+    expect(recount(summary, "down", "up")).toMatchObject({ up: 3, down: 0 });
+  });
+});

@@ -1,0 +1,33 @@
+//! Applying a `status` event from the server's event stream to what a page already shows: the device's
+//! status replaced at once, and the fleet counts moved, without waiting for the next refresh. Pure.
+
+import type { DeviceState, DeviceView, StatusEvent, StatusSummary } from "../api/client";
+
+/** `device` with the event's status; the same object when the event is about another device. */
+export function withStatus(device: DeviceView, event: StatusEvent): DeviceView {
+  return device.id === event.deviceId ? { ...device, status: event.status } : device;
+}
+
+/**
+ * `devices` with the event applied, and the state the device had before; `null` when no device in the
+ * list has that id (one added elsewhere since the last refresh: the caller reloads).
+ */
+export function applyStatus(devices: DeviceView[], event: StatusEvent): { devices: DeviceView[]; before: DeviceState } | null {
+  const index = devices.findIndex((d) => d.id === event.deviceId);
+  const old = devices[index];
+  if (!old) return null;
+  const next = devices.slice();
+  next[index] = withStatus(old, event);
+  return { devices: next, before: old.status.state };
+}
+
+const COUNTED: readonly DeviceState[] = ["up", "down", "unknown"];
+
+/** The fleet counts after one device went from `before` to `after`; never below zero. */
+export function recount(summary: StatusSummary, before: DeviceState, after: DeviceState): StatusSummary {
+  if (before === after) return summary;
+  const next = { ...summary };
+  if (COUNTED.includes(before)) next[before] = Math.max(0, next[before] - 1);
+  if (COUNTED.includes(after)) next[after] += 1;
+  return next;
+}
