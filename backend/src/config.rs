@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// A TOML configuration file (see vigie.example.toml)
     #[arg(long, env = "VIGIE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Also run five simulated devices on loopback and add them to the store (named demo-*)
+    #[arg(long)]
+    pub demo: bool,
 }
 
 /// The TOML file. Every key is optional; unknown keys are errors.
@@ -93,6 +96,8 @@ pub struct Config {
     pub syslog_tcp: Option<SocketAddr>,
     pub trap_udp: Option<SocketAddr>,
     pub retention: Retention,
+    /// `--demo`: run simulated devices in-process (command line only).
+    pub demo: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -161,9 +166,17 @@ impl Config {
             logs_max_bytes: span("logs_max_mb", r.logs_max_mb, 1024, 1, 1) as u64 * 1024 * 1024,
         };
         match (listen, problems.is_empty()) {
-            (Ok(listen), true) => {
-                Ok(Config { listen, data_dir, ui_dir, cors_origins, syslog_udp, syslog_tcp, trap_udp, retention })
-            }
+            (Ok(listen), true) => Ok(Config {
+                listen,
+                data_dir,
+                ui_dir,
+                cors_origins,
+                syslog_udp,
+                syslog_tcp,
+                trap_udp,
+                retention,
+                demo: args.demo,
+            }),
             _ => Err(problems),
         }
     }
