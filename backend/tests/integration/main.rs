@@ -9,6 +9,7 @@ mod events;
 mod fixture;
 mod logs;
 mod openapi;
+mod sim;
 mod snmpd;
 mod traffic;
 mod vigie;
