@@ -5,13 +5,15 @@
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
 //   (cd frontend && npm run build) && node frontend/e2e/e2e.mjs
-//   env: VIGIE_BIN, CHROMIUM, E2E_ARTIFACTS, E2E_BONUS=0 (skip the 400-interface timing)
+//   env: VIGIE_BIN, CHROMIUM, E2E_ARTIFACTS, E2E_BONUS=0 (skip the 400-interface timing),
+//        SCREENSHOTS_DIR=docs/screenshots (also write the README's device.png and graph.png there, 1280x800;
+//        a relative path is taken from the repository root; adds LIVE_SHOT_SECS of live data for the graph)
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -27,6 +29,10 @@ const GLOBAL_TIMEOUT_MS = 180_000;
 const SYS_NAME = "vigie-e2e-agent";
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
 const CHECKS = 8;
+const VIEWPORT = { width: 1280, height: 800 };
+const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
+/** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
+const LIVE_SHOT_SECS = 45;
 
 const log = (...args) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
 
@@ -172,8 +178,8 @@ async function startSnmpd(name, interfaces) {
   tempDirs.push(dir);
   const port = await freeUdpPort();
   const state = join(dir, "state.json");
-  writeFileSync(`${state}.tmp`, JSON.stringify({ interfaces: interfaces.map(interfaceJson), epoch: Date.now() / 1000 }));
-  renameSync(`${state}.tmp`, state);
+  const agentState = { interfaces: interfaces.map(interfaceJson), epoch: Date.now() / 1000 };
+  writeState(state, agentState);
   mkdirSync(join(dir, "persist"));
   const pass = (oid) => `pass_persist ${oid} /usr/bin/python3 ${PASS_SCRIPT} ${state}\n`;
   writeFileSync(
@@ -199,7 +205,29 @@ async function startSnmpd(name, interfaces) {
     err.message += `\nsnmpd output: ${proc.output()}`;
     throw err;
   }
-  return { port, dir, proc };
+  return { port, dir, proc, state, agentState };
+}
+
+function writeState(file, agentState) {
+  writeFileSync(`${file}.tmp`, JSON.stringify(agentState));
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * Changes the octet rates of some interfaces from now on. The counters carry on from where they are
+ * (ifmib_pass.py counts from `epoch` and takes the modulus when read), so the rates Vigie measures follow.
+ */
+function setRates(agent, rates) {
+  const now = Date.now() / 1000;
+  const elapsed = Math.max(0, now - agent.agentState.epoch);
+  for (const itf of agent.agentState.interfaces) {
+    itf.inOctets += Math.floor(itf.inOctetsPerSec * elapsed);
+    itf.outOctets += Math.floor(itf.outOctetsPerSec * elapsed);
+    const rate = rates[itf.ifIndex];
+    if (rate) [itf.inOctetsPerSec, itf.outOctetsPerSec] = rate;
+  }
+  agent.agentState.epoch = now;
+  writeState(agent.state, agent.agentState);
 }
 
 // ---------------------------------------------------------------- vigie
@@ -333,6 +361,25 @@ function recordRequests(pattern) {
   return { seen, stop: () => page.off("request", onRequest) };
 }
 
+/** A screenshot for the README (the viewport only, so each is 1280x800), when SCREENSHOTS_DIR is set. */
+async function readmeShot(name) {
+  if (!SCREENSHOTS_DIR) return;
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const file = join(SCREENSHOTS_DIR, name);
+  await page.screenshot({ path: file });
+  log(`  wrote ${file}`);
+}
+
+/** Gives eth0 a varying rate for `secs` seconds, so the README's graph shows a line worth looking at. */
+async function varyTraffic(secs) {
+  const end = Date.now() + secs * 1000;
+  for (let k = 0; Date.now() < end; k++) {
+    const wave = 1 + 0.45 * Math.sin(k / 2.2) + 0.2 * Math.sin(k * 1.7);
+    setRates(snmpd, { 1: [Math.round(IN_RATE * wave), Math.round((IN_RATE / 5) * (2 - wave))] });
+    await sleep(1000);
+  }
+}
+
 const ifRows = () => page.locator('section[aria-labelledby="interfaces-title"] table.data-table tbody tr');
 const chartPoints = async () => Number((await page.locator("canvas[data-points]").getAttribute("data-points", { timeout: 1000 }).catch(() => "0")) ?? 0);
 
@@ -357,7 +404,7 @@ async function run() {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: "UTC", colorScheme: "light" });
+    const context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
     context.setDefaultTimeout(10_000);
     page = await context.newPage();
     watch(page);
@@ -429,6 +476,16 @@ async function run() {
       const mode = await page.getAttribute(".live-status", "data-mode");
       if (mode !== "stream") throw new Error(`live status mode is ${mode}, not stream`);
       log(`  live points ${first} -> ${now}, the first new one after ${grewMs} ms; 1 /traffic request (the initial load)`);
+      if (SCREENSHOTS_DIR) {
+        await varyTraffic(LIVE_SHOT_SECS);
+        if (traffic.seen.length !== 1) throw new Error(`/traffic was requested again while live: ${traffic.seen.length}`);
+        // A minute of data is a sliver of the live quarter hour: the README's graph shows the last minute.
+        const to = Math.floor(Date.now() / 1000);
+        await page.goto(`${page.url().split("?")[0]}?from=${to - 60}&to=${to}`);
+        await waitFor("chart points (last minute)", async () => (await chartPoints()) > 30, { timeout: 5_000 });
+        await page.locator("h1", { hasText: "eth0" }).waitFor();
+        await readmeShot("graph.png");
+      }
     } finally {
       traffic.stop();
     }
@@ -472,6 +529,7 @@ async function run() {
       await page.goto(deviceUrl);
       await page.locator(".heading-badge .badge-up", { hasText: "online" }).waitFor();
       await waitFor("3 interface rows", async () => (await ifRows().count()) === 3);
+      await readmeShot("device.png");
       await page.evaluate(() => {
         window.__e2eMarker = "still here";
       });
