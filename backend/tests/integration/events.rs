@@ -55,4 +55,11 @@ fn the_event_stream_pushes_status_changes_and_samples() {
         .collect();
     assert!(data.iter().all(|d| d["deviceId"] == id.as_str()), "{data:?}");
     assert_ne!(other, id);
+
+    // The kinds filter: status and log only, no samples.
+    let kinds = http.get(vigie.url(&format!("/api/v1/events?deviceId={id}&types=status,log"))).send().unwrap();
+    vigie.patch_json(&format!("/api/v1/devices/{id}"), &serde_json::json!({"name": "renamed"})); // an event
+    let mut lines = BufReader::new(kinds).lines();
+    let first_event = (&mut lines).map_while(Result::ok).find_map(|l| l.strip_prefix("event: ").map(str::to_owned));
+    assert_eq!(first_event.as_deref(), Some("log"), "samples are filtered out");
 }

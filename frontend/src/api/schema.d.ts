@@ -1439,6 +1439,11 @@ export interface operations {
                  * @example 3f9a2c1b
                  */
                 deviceId?: string;
+                /**
+                 * @description Only these kinds, comma-separated: `sample`, `status`, `log`; default: all.
+                 * @example status,log
+                 */
+                types?: string;
             };
             header?: never;
             path?: never;

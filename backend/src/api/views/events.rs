@@ -13,6 +13,9 @@ pub struct EventsQuery {
     /// Only this device's events; default: every device.
     #[param(example = "3f9a2c1b")]
     pub device_id: Option<String>,
+    /// Only these kinds, comma-separated: `sample`, `status`, `log`; default: all.
+    #[param(example = "status,log")]
+    pub types: Option<String>,
 }
 
 /// `event: sample`: the rates one poll of one device measured.
