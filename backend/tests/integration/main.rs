@@ -12,4 +12,5 @@ mod openapi;
 mod sim;
 mod snmpd;
 mod traffic;
+mod ui;
 mod vigie;

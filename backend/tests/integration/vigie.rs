@@ -37,6 +37,11 @@ pub struct Answer {
 impl Vigie {
     /// Starts vigie over `data_dir` and waits until `/api/v1/health` answers.
     pub fn start(data_dir: &Path) -> Vigie {
+        Vigie::start_with(data_dir, &[])
+    }
+
+    /// The same, with more `vigie serve` arguments.
+    pub fn start_with(data_dir: &Path, extra: &[&str]) -> Vigie {
         let port = free_tcp_port();
         let syslog_port = free_tcp_and_udp_port();
         let trap_port = free_udp_port();
@@ -48,6 +53,7 @@ impl Vigie {
             .args(["--syslog-udp", &format!("127.0.0.1:{syslog_port}")])
             .args(["--syslog-tcp", &format!("127.0.0.1:{syslog_port}")])
             .args(["--trap-udp", &format!("127.0.0.1:{trap_port}")])
+            .args(extra)
             .env("RUST_LOG", "debug")
             .env_remove("VIGIE_CONFIG")
             .stdout(log.try_clone().expect("clone log handle"))
@@ -86,6 +92,13 @@ impl Vigie {
         let text = response.text().ok()?;
         let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
         Some(Answer { status, body, text, location })
+    }
+
+    /// A request with extra headers, for CORS and caching checks; answers the response.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> reqwest::blocking::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let request = headers.iter().fold(self.http.request(method, self.url(path)), |r, (k, v)| r.header(*k, *v));
+        request.send().expect("request answers")
     }
 
     fn try_get(&self, path: &str) -> Option<Answer> {
