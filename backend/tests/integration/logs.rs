@@ -20,6 +20,28 @@ fn run(program: &str, args: &[&str]) {
     assert!(output.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
 }
 
+/// util-linux `logger` to Vigie's syslog port: `options` as on its command line, then the message.
+fn logger(port: &str, options: &str, message: &str) {
+    let mut args = vec!["-n", "127.0.0.1", "-P", port];
+    args.extend(options.split_whitespace());
+    args.push(message);
+    run("logger", &args);
+}
+
+/// net-snmp `snmptrap` or `snmpinform` to `target`; `TARGET` and `''` in `args` stand for the
+/// target and an empty argument.
+fn notify(program: &str, target: &str, args: &str) {
+    let args: Vec<&str> = args
+        .split_whitespace()
+        .map(|a| match a {
+            "TARGET" => target,
+            "''" => "",
+            other => other,
+        })
+        .collect();
+    run(program, &args);
+}
+
 fn logs(vigie: &Vigie, query: &str) -> Vec<Value> {
     let page = vigie.get(&format!("/api/v1/logs?{query}"));
     assert_eq!(page.status, 200, "{}", page.text);
@@ -53,73 +75,10 @@ fn syslog_and_traps_from_the_real_tools_reach_the_right_device() {
     let port = vigie.syslog_port.to_string();
     let device_logs = format!("deviceId={id}&source=syslog");
 
-    run(
-        "logger",
-        &[
-            "-n",
-            "127.0.0.1",
-            "-P",
-            &port,
-            "-d",
-            "--rfc3164",
-            "-t",
-            "sw-test",
-            "-p",
-            "local7.err",
-            "MARK1 3164 over UDP",
-        ],
-    );
-    run(
-        "logger",
-        &[
-            "-n",
-            "127.0.0.1",
-            "-P",
-            &port,
-            "-d",
-            "-t",
-            "sw-test",
-            "-p",
-            "user.notice",
-            "--sd-id",
-            "origin@32473",
-            "--sd-param",
-            "sw=\"test\"",
-            "MARK2 5424 over UDP",
-        ],
-    );
-    run(
-        "logger",
-        &[
-            "-n",
-            "127.0.0.1",
-            "-P",
-            &port,
-            "-T",
-            "--rfc3164",
-            "-t",
-            "sw-test",
-            "-p",
-            "daemon.warning",
-            "MARK3 3164 over TCP",
-        ],
-    );
-    run(
-        "logger",
-        &[
-            "-n",
-            "127.0.0.1",
-            "-P",
-            &port,
-            "-T",
-            "--octet-count",
-            "-t",
-            "sw-test",
-            "-p",
-            "auth.info",
-            "MARK4 5424 octet-counted over TCP",
-        ],
-    );
+    logger(&port, r#"-d --rfc3164 -t sw-test -p local7.err"#, "MARK1 3164 over UDP");
+    logger(&port, r#"-d -t sw-test -p user.notice --sd-id origin@32473 --sd-param sw="test""#, "MARK2 5424 over UDP");
+    logger(&port, r#"-T --rfc3164 -t sw-test -p daemon.warning"#, "MARK3 3164 over TCP");
+    logger(&port, r#"-T --octet-count -t sw-test -p auth.info"#, "MARK4 5424 octet-counted over TCP");
     let m1 = wait_for_entry(&mut vigie, &device_logs, "MARK1");
     assert_eq!((m1["severity"].as_u64(), m1["facility"].as_str()), (Some(3), Some("local7")));
     assert_eq!(m1["appName"], "sw-test");
@@ -141,29 +100,7 @@ fn syslog_and_traps_from_the_real_tools_reach_the_right_device() {
     eth1_down.oper_up = false;
     agent.set_interfaces(&[Interface::new(1, "eth0"), eth1_down]);
     let traps = format!("127.0.0.1:{}", vigie.trap_port);
-    run(
-        "snmptrap",
-        &[
-            "-v",
-            "2c",
-            "-c",
-            "public",
-            "-m",
-            "",
-            &traps,
-            "",
-            "1.3.6.1.6.3.1.1.5.3",
-            "1.3.6.1.2.1.2.2.1.1.2",
-            "i",
-            "2",
-            "1.3.6.1.2.1.2.2.1.7.2",
-            "i",
-            "1",
-            "1.3.6.1.2.1.2.2.1.8.2",
-            "i",
-            "2",
-        ],
-    );
+    notify("snmptrap", &traps, "-v 2c -c public -m '' TARGET '' 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.2 i 2 1.3.6.1.2.1.2.2.1.7.2 i 1 1.3.6.1.2.1.2.2.1.8.2 i 2");
     let down = wait_for_entry(&mut vigie, &format!("deviceId={id}&source=trap"), "linkDown");
     assert_eq!(down["message"], "linkDown: interface eth1 (ifIndex 2)");
     assert_eq!(down["severity"], 3);
@@ -180,46 +117,15 @@ fn syslog_and_traps_from_the_real_tools_reach_the_right_device() {
     assert!(event["message"].as_str().unwrap().contains("interface eth1 went down (was up)"), "{event}");
 
     // A v1 linkDown (generic trap 2) and an INFORM linkUp, answered (snmpinform fails otherwise).
-    run(
+    notify(
         "snmptrap",
-        &[
-            "-v",
-            "1",
-            "-c",
-            "public",
-            "-m",
-            "",
-            &traps,
-            "1.3.6.1.4.1.8072.3.2.10",
-            "127.0.0.1",
-            "2",
-            "0",
-            "",
-            "1.3.6.1.2.1.2.2.1.1.1",
-            "i",
-            "1",
-        ],
+        &traps,
+        "-v 1 -c public -m '' TARGET 1.3.6.1.4.1.8072.3.2.10 127.0.0.1 2 0 '' 1.3.6.1.2.1.2.2.1.1.1 i 1",
     );
-    run(
+    notify(
         "snmpinform",
-        &[
-            "-v",
-            "2c",
-            "-c",
-            "public",
-            "-m",
-            "",
-            "-t",
-            "3",
-            "-r",
-            "0",
-            &traps,
-            "",
-            "1.3.6.1.6.3.1.1.5.4",
-            "1.3.6.1.2.1.2.2.1.1.2",
-            "i",
-            "2",
-        ],
+        &traps,
+        "-v 2c -c public -m '' -t 3 -r 0 TARGET '' 1.3.6.1.6.3.1.1.5.4 1.3.6.1.2.1.2.2.1.1.2 i 2",
     );
     wait_for_entry(&mut vigie, "source=trap", "linkDown: interface eth0 (ifIndex 1)");
     let up = wait_for_entry(&mut vigie, "source=trap", "(inform)");
