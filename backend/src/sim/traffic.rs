@@ -34,9 +34,23 @@ pub fn unit(seed: u64, a: u64, b: u64) -> f64 {
 
 #[derive(Debug, Clone, Copy)]
 struct Wave {
+    period_secs: f64,
     omega: f64,
     amplitude: f64,
     phase: f64,
+}
+
+impl Wave {
+    fn new(period_secs: f64, amplitude: f64, phase: f64) -> Wave {
+        Wave { period_secs, omega: TAU / period_secs, amplitude, phase }
+    }
+
+    /// ωt + φ, reduced to a small angle first: Unix times make ωt huge, and libm's slow path
+    /// for huge angles was half the simulator's time.
+    fn angle(&self, t_secs: f64) -> f64 {
+        let turns = t_secs / self.period_secs;
+        TAU * (turns - turns.floor()) + self.phase
+    }
 }
 
 /// The octet flow of one interface in one direction.
@@ -58,17 +72,17 @@ impl Flow {
         let mean_bps = if peak_bps > limit_bps { rate_bps * scale * limit_bps / peak_bps } else { rate_bps * scale };
         // Busiest in the afternoon (UTC), give or take an hour per interface.
         let daily_phase = -TAU * (14.0 + 2.0 * draw(2) - 1.0) / 24.0 + TAU / 4.0;
-        let mut waves = [Wave { omega: TAU / DAY_SECS, amplitude: DAILY_AMPLITUDE, phase: daily_phase }; 4];
+        let mut waves = [Wave::new(DAY_SECS, DAILY_AMPLITUDE, daily_phase); 4];
         for (i, ((low, high), amplitude)) in NOISE_PERIODS.iter().zip(NOISE_AMPLITUDES).enumerate() {
             let period = low + (high - low) * draw(10 + i as u64);
-            waves[i + 1] = Wave { omega: TAU / period, amplitude, phase: TAU * draw(20 + i as u64) };
+            waves[i + 1] = Wave::new(period, amplitude, TAU * draw(20 + i as u64));
         }
         Flow { mean_octets_per_sec: mean_bps / 8.0, waves }
     }
 
     /// A flow that never moves (an interface that is down).
     pub fn idle() -> Flow {
-        Flow { mean_octets_per_sec: 0.0, waves: [Wave { omega: 1.0, amplitude: 0.0, phase: 0.0 }; 4] }
+        Flow { mean_octets_per_sec: 0.0, waves: [Wave::new(1.0, 0.0, 0.0); 4] }
     }
 
     /// Octets counted between `boot_secs` and `now_secs` (Unix seconds).
@@ -80,15 +94,14 @@ impl Flow {
         // ∫ (1 + Σ a·sin(ωt + φ)) dt = t + Σ a/ω · (cos(ωb + φ) − cos(ωt + φ))
         let mut integral = elapsed;
         for w in &self.waves {
-            integral +=
-                w.amplitude / w.omega * ((w.omega * boot_secs + w.phase).cos() - (w.omega * now_secs + w.phase).cos());
+            integral += w.amplitude / w.omega * (w.angle(boot_secs).cos() - w.angle(now_secs).cos());
         }
         (self.mean_octets_per_sec * integral).max(0.0) as u64
     }
 
     /// The instantaneous rate at `now_secs`, in bits per second.
     pub fn rate_bps(&self, now_secs: f64) -> f64 {
-        let variation: f64 = self.waves.iter().map(|w| w.amplitude * (w.omega * now_secs + w.phase).sin()).sum();
+        let variation: f64 = self.waves.iter().map(|w| w.amplitude * w.angle(now_secs).sin()).sum();
         self.mean_octets_per_sec * 8.0 * (1.0 + variation)
     }
 }
