@@ -85,55 +85,28 @@ impl Fleet {
         if base_port != 0 && usize::from(base_port) + specs.len() > 65_536 {
             return Err(SimError::PortRange { base: base_port, agents: specs.len() });
         }
-        let stats = Arc::new(SimStats::default());
-        let cancel = CancellationToken::new();
+        let mut fleet = Fleet {
+            agents: Vec::new(),
+            models: Vec::new(),
+            stats: Arc::new(SimStats::default()),
+            cancel: CancellationToken::new(),
+            tasks: Vec::new(),
+            _silent: Vec::new(),
+        };
         let mut shapes: HashMap<(u32, bool), Arc<Shape>> = HashMap::new();
-        let mut fleet =
-            Fleet { agents: Vec::new(), models: Vec::new(), stats, cancel, tasks: Vec::new(), _silent: Vec::new() };
-        for (i, spec) in specs.into_iter().enumerate() {
+        let mut started: Vec<Option<(SocketAddr, Option<Arc<AgentModel>>)>> = vec![None; specs.len()];
+        // Closed agents last: a port released to learn a free number cannot then go to another
+        // agent of the fleet.
+        let is_closed = |i: &usize| specs[*i].behaviour == Behaviour::Closed;
+        let order = (0..specs.len()).filter(|i| !is_closed(i)).chain((0..specs.len()).filter(is_closed));
+        for i in order {
             let port = if base_port == 0 { 0 } else { base_port + i as u16 };
-            let addr = SocketAddr::new(ip, port);
-            let bind = |spec: &AgentSpec| {
-                StdUdpSocket::bind(addr).map_err(|source| SimError::Bind { name: spec.name.clone(), addr, source })
-            };
-            let (bound_addr, model) = match spec.behaviour {
-                // No socket: with an ephemeral port, bind one to learn a free number, then close it.
-                Behaviour::Closed if base_port == 0 => (bind(&spec)?.local_addr().unwrap_or(addr), None),
-                Behaviour::Closed => (addr, None),
-                Behaviour::Dead => {
-                    let socket = bind(&spec)?;
-                    let local = socket.local_addr().unwrap_or(addr);
-                    fleet._silent.push(socket);
-                    (local, None)
-                }
-                Behaviour::Answer => {
-                    let socket = bind(&spec)?;
-                    let local = socket.local_addr().unwrap_or(addr);
-                    socket.set_nonblocking(true).map_err(|source| SimError::Bind {
-                        name: spec.name.clone(),
-                        addr,
-                        source,
-                    })?;
-                    let socket = UdpSocket::from_std(socket).map_err(|source| SimError::Bind {
-                        name: spec.name.clone(),
-                        addr,
-                        source,
-                    })?;
-                    let shape = shapes
-                        .entry((spec.interfaces, spec.hc))
-                        .or_insert_with(|| Arc::new(Shape::new(spec.interfaces, spec.hc)));
-                    let model = Arc::new(AgentModel::new(spec.clone(), shape.clone()));
-                    let task = serve(Arc::new(socket), model.clone(), fleet.stats.clone());
-                    let cancel = fleet.cancel.clone();
-                    fleet.tasks.push(tokio::spawn(async move {
-                        cancel.run_until_cancelled(task).await;
-                    }));
-                    (local, Some(model))
-                }
-            };
+            started[i] = Some(fleet.start_agent(&specs[i], SocketAddr::new(ip, port), &mut shapes)?);
+        }
+        for (spec, (addr, model)) in specs.into_iter().zip(started.into_iter().flatten()) {
             fleet.agents.push(StartedAgent {
-                name: spec.name.clone(),
-                addr: bound_addr,
+                name: spec.name,
+                addr,
                 interfaces: spec.interfaces,
                 hc: spec.hc,
                 behaviour: spec.behaviour,
@@ -142,6 +115,44 @@ impl Fleet {
             fleet.models.push(model);
         }
         Ok(fleet)
+    }
+
+    /// Binds one agent and starts serving it; answers its address and its model (if it answers).
+    fn start_agent(
+        &mut self,
+        spec: &AgentSpec,
+        addr: SocketAddr,
+        shapes: &mut HashMap<(u32, bool), Arc<Shape>>,
+    ) -> Result<(SocketAddr, Option<Arc<AgentModel>>), SimError> {
+        let error = |source| SimError::Bind { name: spec.name.clone(), addr, source };
+        let bind = || StdUdpSocket::bind(addr).map_err(error);
+        match spec.behaviour {
+            // No socket: with an ephemeral port, bind one to learn a free number, then close it.
+            Behaviour::Closed if addr.port() == 0 => Ok((bind()?.local_addr().map_err(error)?, None)),
+            Behaviour::Closed => Ok((addr, None)),
+            Behaviour::Dead => {
+                let socket = bind()?;
+                let local = socket.local_addr().map_err(error)?;
+                self._silent.push(socket);
+                Ok((local, None))
+            }
+            Behaviour::Answer => {
+                let socket = bind()?;
+                let local = socket.local_addr().map_err(error)?;
+                socket.set_nonblocking(true).map_err(error)?;
+                let socket = UdpSocket::from_std(socket).map_err(error)?;
+                let shape = shapes
+                    .entry((spec.interfaces, spec.hc))
+                    .or_insert_with(|| Arc::new(Shape::new(spec.interfaces, spec.hc)));
+                let model = Arc::new(AgentModel::new(spec.clone(), shape.clone()));
+                let task = serve(Arc::new(socket), model.clone(), self.stats.clone());
+                let cancel = self.cancel.clone();
+                self.tasks.push(tokio::spawn(async move {
+                    cancel.run_until_cancelled(task).await;
+                }));
+                Ok((local, Some(model)))
+            }
+        }
     }
 
     pub fn agents(&self) -> &[StartedAgent] {
