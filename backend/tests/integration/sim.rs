@@ -295,6 +295,45 @@ fn dead_agents_stay_silent_and_closed_ports_are_refused() {
     assert_eq!(error.kind(), std::io::ErrorKind::ConnectionRefused, "{error}");
 }
 
+#[test]
+fn a_lossy_agent_drops_its_share_of_requests() {
+    let lossy = AgentSpec { loss_percent: 50.0, ..AgentSpec::new("lossy", 2) };
+    let sim = Background::start(vec![lossy]);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let oid: &[&[u32]] = &[&[1, 3, 6, 1, 2, 1, 1, 3, 0]];
+    let request = request_packet(ber::tag::GET, oid, 0);
+    for _ in 0..200 {
+        socket.send_to(&request, sim.fleet().agents()[0].addr).unwrap();
+    }
+    let mut answers = 0;
+    while socket.recv(&mut [0u8; 1500]).is_ok() {
+        answers += 1;
+    }
+    let stats = sim.fleet().stats();
+    let lost = stats.lost.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(stats.requests.load(std::sync::atomic::Ordering::Relaxed), 200);
+    assert_eq!(answers + lost, 200);
+    assert!((40..=160).contains(&lost), "{lost} of 200 lost at 50 %");
+}
+
+/// A request for `oids` (max-repetitions `repetitions` for a GETBULK).
+fn request_packet(pdu_type: u8, oids: &[&[u32]], repetitions: i64) -> Vec<u8> {
+    let mut varbinds = Vec::new();
+    for oid in oids {
+        let mut contents = Vec::new();
+        ber::encode_oid_contents(oid, &mut contents);
+        let mut tlv = Vec::new();
+        ber::write_bytes(&mut tlv, ber::tag::OID, &contents);
+        ber::write_varbind(&mut varbinds, &tlv, &[ber::tag::NULL, 0]);
+    }
+    let header =
+        ber::Header { version: 1, community: b"public", pdu_type, request_id: 1, field_a: 0, field_b: repetitions };
+    let mut packet = Vec::new();
+    ber::write_message(&mut packet, &header, &varbinds);
+    packet
+}
+
 /// `vigie serve --demo` over `data_dir` on a free port; killed when dropped.
 struct DemoServe {
     child: std::process::Child,
