@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, createDevice, deleteDevice, EVENTS_RETRY_MS, getTraffic, isAbort, listDevices, openEvents } from "./client";
+import { ApiError, createDevice, deleteDevice, EVENTS_RETRY_MS, getTraffic, isAbort, listDeviceLogs, listDevices, openEvents } from "./client";
 
 function mockFetch(response: Response | Error) {
   const fn = vi.fn(async () => {
@@ -27,6 +27,14 @@ describe("client", () => {
     const url = new URL(String((fetch.mock.calls[0] as unknown[])[0]));
     expect(url.pathname).toBe("/api/v1/devices/a%2Fb/interfaces/7/traffic");
     expect(url.search).toBe("?from=100&to=200");
+  });
+
+  it("asks for a device's logs with filters and a cursor", async () => {
+    const fetch = mockFetch(json(200, { entries: [], nextCursor: null }));
+    await listDeviceLogs("d1", { source: "trap", minSeverity: 4, cursor: 1234, limit: 100 });
+    const url = new URL(String((fetch.mock.calls[0] as unknown[])[0]));
+    expect(url.pathname).toBe("/api/v1/devices/d1/logs");
+    expect(url.search).toBe("?source=trap&minSeverity=4&cursor=1234&limit=100");
   });
 
   it("sends JSON bodies", async () => {
@@ -122,6 +130,23 @@ describe("openEvents", () => {
     const url = new URL(String(source().url));
     expect(url.pathname).toBe("/api/v1/events");
     expect(url.searchParams.get("deviceId")).toBe("d 1");
+    expect(url.searchParams.get("types")).toBe("sample,status");
+  });
+
+  it("asks only for the types it has handlers for, and hands log entries over", () => {
+    vi.stubGlobal("EventSource", FakeEventSource);
+    const controller = new AbortController();
+    const logs: unknown[] = [];
+    openEvents({ log: (e) => logs.push(e) }, { signal: controller.signal });
+    const source = FakeEventSource.instances.at(-1)!;
+    const url = new URL(String(source.url));
+    expect(url.searchParams.get("types")).toBe("log");
+    expect(url.searchParams.has("deviceId")).toBe(false);
+    const entry = { id: 7, receivedAt: 1000.5, source: "syslog", severity: 3, message: "hello", truncated: false, fields: [] };
+    source.emit("log", JSON.stringify(entry));
+    source.emit("log", JSON.stringify({ ...entry, id: "7" }));
+    expect(logs).toEqual([entry]);
+    controller.abort();
   });
 
   it("hands each event's parsed data to the handler of its type", () => {

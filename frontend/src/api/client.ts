@@ -28,6 +28,11 @@ export type StatusSummary = JsonBody<paths["/api/v1/status"]["get"], 200>;
 export type SampleEvent = Schemas["SampleEvent"];
 export type SampleRate = SampleEvent["interfaces"][number];
 export type StatusEvent = Schemas["StatusEvent"];
+export type LogEntryView = Schemas["LogEntryView"];
+export type LogPageView = Schemas["LogPageView"];
+type LogsOp = paths["/api/v1/logs"]["get"];
+/** Filters and paging of `GET /logs`; the device's own page takes the same, without `deviceId`. */
+export type LogsQuery = NonNullable<LogsOp["parameters"]["query"]>;
 
 export const API_BASE = "/api/v1";
 /** A request that has not answered in this time fails with code `timeout` instead of hanging a view. */
@@ -150,10 +155,20 @@ export function getStatus(signal?: AbortSignal): Promise<StatusSummary> {
   return request("GET", "/status", { signal });
 }
 
+/** Syslog, traps and events of every device, newest first; pass `nextCursor` as `cursor` for older ones. */
+export function listLogs(query: LogsQuery, signal?: AbortSignal): Promise<LogPageView> {
+  return request("GET", "/logs", { query, signal });
+}
+
+export function listDeviceLogs(deviceId: string, query: Omit<LogsQuery, "deviceId">, signal?: AbortSignal): Promise<LogPageView> {
+  return request("GET", `/devices/${enc(deviceId)}/logs`, { query, signal });
+}
+
 /** The `data` of each event type of `GET /api/v1/events`. */
 export interface ServerEvents {
   sample: SampleEvent;
   status: StatusEvent;
+  log: LogEntryView;
 }
 export type ServerEventHandlers = { [K in keyof ServerEvents]?: (data: ServerEvents[K]) => void };
 
@@ -168,12 +183,15 @@ export interface EventStreamOptions {
   onError?: () => void;
 }
 
+const EVENT_TYPES: readonly (keyof ServerEvents)[] = ["sample", "status", "log"];
+
 /** Wait before reconnecting when the browser gave up on the stream (an HTTP error rather than a drop). */
 export const EVENTS_RETRY_MS = 5_000;
 
 /**
- * Subscribe to the server-sent events of `GET /api/v1/events` until `options.signal` fires. Each event's
- * JSON `data` goes to the handler of its type; an event that is not JSON or lacks its ids is dropped (the
+ * Subscribe to the server-sent events of `GET /api/v1/events` until `options.signal` fires. Only the
+ * types that have a handler are asked for (`?types=status`), so a page never receives what it ignores
+ * (a busy syslog feed is not sent to the overview). Each event's JSON `data` goes to the handler of its type; an event that is not JSON or lacks its ids is dropped (the
  * next one carries fresh state anyway). After a dropped connection the browser reconnects by itself;
  * when it gives up (the server answered an error), this retries every `EVENTS_RETRY_MS`.
  */
@@ -181,6 +199,7 @@ export function openEvents(handlers: ServerEventHandlers, options: EventStreamOp
   const { signal } = options;
   const url = new URL(`${API_BASE}/events`, window.location.origin);
   if (options.deviceId !== undefined) url.searchParams.set("deviceId", options.deviceId);
+  url.searchParams.set("types", EVENT_TYPES.filter((type) => handlers[type]).join(","));
   let source: EventSource | null = null;
   let retry: ReturnType<typeof setTimeout> | undefined;
 
@@ -199,6 +218,7 @@ export function openEvents(handlers: ServerEventHandlers, options: EventStreamOp
     });
     if (handlers.sample) listen(current, "sample", isSampleEvent, handlers.sample);
     if (handlers.status) listen(current, "status", isStatusEvent, handlers.status);
+    if (handlers.log) listen(current, "log", isLogEntry, handlers.log);
   };
 
   signal.addEventListener(
@@ -233,4 +253,16 @@ function isSampleEvent(data: unknown): data is SampleEvent {
 
 function isStatusEvent(data: unknown): data is StatusEvent {
   return isObject(data) && typeof data.deviceId === "string" && isObject(data.status) && typeof data.status.state === "string";
+}
+
+function isLogEntry(data: unknown): data is LogEntryView {
+  return (
+    isObject(data) &&
+    typeof data.id === "number" &&
+    typeof data.receivedAt === "number" &&
+    typeof data.severity === "number" &&
+    typeof data.source === "string" &&
+    typeof data.message === "string" &&
+    Array.isArray(data.fields)
+  );
 }
