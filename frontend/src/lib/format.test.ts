@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
   formatBps,
+  formatCount,
   formatDuration,
+  formatLogTime,
   formatPercent,
   formatRelative,
   formatTimestamp,
@@ -106,4 +108,25 @@ describe("shortDescription", () => {
     expect(text.endsWith("…")).toBe(true);
   });
   it("is empty for missing text", () => expect(shortDescription(null)).toBe(""));
+});
+
+describe("formatCount", () => {
+  it.each([
+    [0, "0"],
+    [999, "999"],
+    [1000, "1,000"],
+    [69_120, "69,120"],
+    [1_234_567, "1,234,567"],
+    [null, MISSING],
+  ])("%s -> %s", (n, text) => {
+    expect(formatCount(n)).toBe(text);
+  });
+});
+
+describe("formatLogTime", () => {
+  it("gives the time of day with milliseconds today, the date otherwise", () => {
+    const t = new Date(2026, 10, 25, 14, 3, 27, 125).getTime() / 1000;
+    expect(formatLogTime(t, t + 3600)).toBe("14:03:27.125");
+    expect(formatLogTime(t, t + 86_400)).toBe("2026-11-25 14:03:27");
+  });
 });

@@ -86,6 +86,23 @@ export function formatTimestamp(secs: number | null | undefined): string {
   );
 }
 
+/** A count with thousands separators, locale-independent: 69120 -> "69,120". */
+export function formatCount(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return MISSING;
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/**
+ * When a log entry arrived, short: the time of day ("14:03:27.125") when it is the same local day as
+ * `nowSecs`, else the date and time to the second. Logs come in bursts, so milliseconds tell them apart.
+ */
+export function formatLogTime(secs: number, nowSecs: number): string {
+  const full = formatTimestamp(secs);
+  if (full === MISSING) return full;
+  const ms = String(Math.floor((secs * 1000) % 1000)).padStart(3, "0");
+  return full.slice(0, 10) === formatTimestamp(nowSecs).slice(0, 10) ? `${full.slice(11)}.${ms}` : full;
+}
+
 /** First line of a sysDescr, cut at `max` characters with an ellipsis: overview cells stay one line. */
 export function shortDescription(text: string | null | undefined, max = 60): string {
   if (!text) return "";
