@@ -58,3 +58,57 @@ describe("DataTable", () => {
     expect(document.querySelector("tbody td")!.getAttribute("colspan")).toBe("3");
   });
 });
+
+describe("DataTable with row details", () => {
+  function makeDetailed() {
+    const table = new DataTable<Row, never>({
+      caption: "Things",
+      columns: [
+        { label: "Name", cell: (r) => html`<a href="/x">${r.name}</a>` },
+        { label: "Rate", cell: (r) => html`${r.bps}` },
+      ],
+      details: { key: (r) => r.name, label: (r) => `Details of ${r.name}`, render: (r) => html`<p class="d">about ${r.name}</p>` },
+    });
+    document.body.replaceChildren(table.element);
+    return table;
+  }
+  const toggle = (name: string) => document.querySelector<HTMLButtonElement>(`button.row-toggle[data-row-key="${name}"]`)!;
+
+  it("gives each row a named toggle button, closed at first", () => {
+    makeDetailed().setRows([{ name: "a", bps: 1 }, { name: "b", bps: 2 }]);
+    expect(document.querySelectorAll("thead th")).toHaveLength(3);
+    expect(toggle("a").getAttribute("aria-expanded")).toBe("false");
+    expect(toggle("a").getAttribute("aria-label")).toBe("Details of a");
+    expect(document.querySelector(".detail-row")).toBeNull();
+  });
+
+  it("opens and closes the detail under its row, and keeps it open across redraws", () => {
+    const table = makeDetailed();
+    table.setRows([{ name: "a", bps: 1 }, { name: "b", bps: 2 }]);
+    toggle("a").click();
+    expect(toggle("a").getAttribute("aria-expanded")).toBe("true");
+    const detail = document.getElementById(toggle("a").getAttribute("aria-controls")!)!;
+    expect(detail.textContent).toBe("about a");
+    expect(detail.previousElementSibling!.getAttribute("data-row-key")).toBe("a");
+    expect(detail.querySelector("td")!.getAttribute("colspan")).toBe("3");
+
+    toggle("a").focus();
+    table.setRows([{ name: "new", bps: 0 }, { name: "a", bps: 1 }, { name: "b", bps: 2 }]);
+    expect(toggle("a").getAttribute("aria-expanded")).toBe("true");
+    expect(document.querySelectorAll(".detail-row")).toHaveLength(1);
+    expect(document.activeElement).toBe(toggle("a"));
+
+    toggle("a").click();
+    expect(document.querySelector(".detail-row")).toBeNull();
+    expect(toggle("a").getAttribute("aria-expanded")).toBe("false");
+  });
+
+  it("opens a row clicked outside its links, not one whose link was clicked", () => {
+    makeDetailed().setRows([{ name: "a", bps: 1 }]);
+    document.querySelector<HTMLElement>("tbody a")!.addEventListener("click", (e) => e.preventDefault());
+    document.querySelector<HTMLElement>("tbody a")!.click();
+    expect(document.querySelector(".detail-row")).toBeNull();
+    document.querySelectorAll<HTMLElement>("tbody td")[2]!.click();
+    expect(document.querySelector(".detail-row")).not.toBeNull();
+  });
+});
