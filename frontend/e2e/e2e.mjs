@@ -115,6 +115,20 @@ function freeUdpPort() {
     });
   });
 }
+/** A port free for both UDP and TCP on 127.0.0.1: syslog listens on both with the same number. */
+async function freeUdpTcpPort() {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freeTcpPort();
+    const udpFree = await new Promise((resolve) => {
+      const s = dgram.createSocket("udp4");
+      s.on("error", () => resolve(false));
+      s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+    if (udpFree) return port;
+  }
+  throw new Error("no port free for both UDP and TCP on 127.0.0.1");
+}
+
 function freeTcpPort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -234,6 +248,8 @@ function setRates(agent, rates) {
 
 let base = "";
 let vigie = null;
+/** Where vigie receives syslog (UDP and TCP) and traps: explicit loopback ports, never the 0.0.0.0 defaults. */
+const receivers = { syslog: 0, trap: 0 };
 
 async function api(method, path, body) {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -251,8 +267,11 @@ async function startVigie() {
   const dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
   tempDirs.push(dataDir);
   const port = await freeTcpPort();
+  receivers.syslog = await freeUdpTcpPort();
+  receivers.trap = await freeUdpPort();
   base = `http://127.0.0.1:${port}`;
-  vigie = spawnGroup("vigie", VIGIE_BIN, ["serve", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir, "--ui-dir", DIST], {
+  const listen = ["--listen", `127.0.0.1:${port}`, "--syslog-udp", `127.0.0.1:${receivers.syslog}`, "--syslog-tcp", `127.0.0.1:${receivers.syslog}`, "--trap-udp", `127.0.0.1:${receivers.trap}`];
+  vigie = spawnGroup("vigie", VIGIE_BIN, ["serve", ...listen, "--data-dir", dataDir, "--ui-dir", DIST], {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
   await waitFor("vigie /api/v1/health", async () => {
