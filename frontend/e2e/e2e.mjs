@@ -1,12 +1,12 @@
 // End-to-end test: the real backend (target/debug/vigie) serving the built UI (frontend/dist), a real
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
-// Eight named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Ten named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except the 409 step 6 provokes).
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
 //   (cd frontend && npm run build) && node frontend/e2e/e2e.mjs
 //   env: VIGIE_BIN, CHROMIUM, E2E_ARTIFACTS, E2E_BONUS=0 (skip the 400-interface timing),
-//        SCREENSHOTS_DIR=docs/screenshots (also write the README's device.png and graph.png there, 1280x800;
+//        SCREENSHOTS_DIR=docs/screenshots (also write the README's device.png, graph.png and logs.png there, 1280x800;
 //        a relative path is taken from the repository root; adds LIVE_SHOT_SECS of live data for the graph)
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
@@ -28,7 +28,7 @@ const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e
 const GLOBAL_TIMEOUT_MS = 180_000;
 const SYS_NAME = "vigie-e2e-agent";
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 8;
+const CHECKS = 10;
 const VIEWPORT = { width: 1280, height: 800 };
 const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
@@ -399,6 +399,18 @@ async function varyTraffic(secs) {
   }
 }
 
+/** Runs a command-line tool (util-linux logger, net-snmp snmptrap) to completion; fails on a non-zero exit. */
+async function runTool(cmd, args) {
+  const tool = spawnGroup(cmd, cmd, args, {});
+  const code = await new Promise((resolve) => {
+    if (tool.child.exitCode !== null) resolve(tool.child.exitCode);
+    else tool.child.on("close", (c) => resolve(c));
+  });
+  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${code}: ${tool.output()}`);
+}
+
+const logRows = () => page.locator(".log-panel table.data-table tbody tr.log-row");
+
 const ifRows = () => page.locator('section[aria-labelledby="interfaces-title"] table.data-table tbody tr');
 const chartPoints = async () => Number((await page.locator("canvas[data-points]").getAttribute("data-points", { timeout: 1000 }).catch(() => "0")) ?? 0);
 
@@ -537,6 +549,82 @@ async function run() {
       if (!page.url().endsWith("/devices/new")) throw new Error(`left the form: ${page.url()}`);
     } finally {
       expected = null;
+    }
+  });
+
+  await check("device Logs tab shows a syslog message live, attributed to the device", async () => {
+    const deviceId = new URL(deviceUrl).pathname.split("/")[2];
+    await page.goto(deviceUrl);
+    await page.locator(".heading-badge .badge-up", { hasText: "online" }).waitFor();
+    await page.locator("nav.tabs a", { hasText: "Logs" }).click();
+    await page.waitForURL(`${deviceUrl}/logs`);
+    if ((await page.getAttribute('nav.tabs a[data-tab="logs"]', "aria-current")) !== "page") throw new Error("the Logs tab is not marked current");
+    // Vigie's own events about the device (added, up) are its first entries.
+    await page.locator('.log-panel .async-view[data-state="data"]').waitFor();
+    await page.getByRole("button", { name: "Live tail" }).click();
+    await page.waitForURL(/[?&]live=1/);
+    if ((await page.getAttribute(".live-toggle", "aria-pressed")) !== "true") throw new Error("live tail toggle not pressed");
+    await page.locator('.log-live-status[data-mode="stream"]').waitFor();
+    await page.evaluate(() => {
+      window.__e2eMarker = "still here";
+    });
+    const fetches = recordRequests(/\/logs$/);
+    try {
+      const t0 = Date.now();
+      await runTool("logger", ["-n", "127.0.0.1", "-P", String(receivers.syslog), "-d", "--rfc3164", "-t", "e2e", "-p", "local7.err", "E2E-LOG-MARK hello"]);
+      const row = logRows().filter({ hasText: "E2E-LOG-MARK hello" });
+      await row.waitFor({ timeout: 5_000 });
+      const secs = (Date.now() - t0) / 1000;
+      const badge = (await row.locator(".badge.sev").textContent()).trim();
+      if (badge !== "err") throw new Error(`severity badge says "${badge}", not err`);
+      if (fetches.seen.length !== 0) throw new Error(`the entry was fetched, not pushed:\n    ${fetches.seen.join("\n    ")}`);
+      if ((await page.evaluate(() => window.__e2eMarker)) !== "still here") throw new Error("the page reloaded");
+      // Attributed: it is in the device's own list on the server too.
+      const entries = (await api("GET", `/devices/${deviceId}/logs?q=E2E-LOG-MARK`)).body.entries;
+      if (entries.length !== 1 || entries[0].deviceId !== deviceId) throw new Error(`not attributed to the device: ${JSON.stringify(entries)}`);
+
+      const toggle = row.locator("button.row-toggle");
+      await toggle.focus();
+      await page.keyboard.press("Enter");
+      if ((await toggle.getAttribute("aria-expanded")) !== "true") throw new Error("the row did not open from the keyboard");
+      const detail = page.locator(`#${await toggle.getAttribute("aria-controls")}`);
+      await detail.locator("dd", { hasText: "local7" }).waitFor();
+      await detail.locator("dd", { hasText: "3 (error)" }).waitFor();
+      log(`  the message showed ${secs.toFixed(1)} s after logger sent it, pushed by the stream, and opened from the keyboard`);
+    } finally {
+      fetches.stop();
+    }
+  });
+
+  await check("Logs page shows a linkDown trap, filtered by source", async () => {
+    await runTool("snmptrap", ["-v", "2c", "-c", "public", "-m", "", `127.0.0.1:${receivers.trap}`, "", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.2", "i", "2"]);
+    await page.locator("header").getByRole("link", { name: "Logs" }).click();
+    await page.waitForURL(`${base}/logs`);
+    if ((await page.getAttribute('header a[data-nav="logs"]', "aria-current")) !== "page") throw new Error("the header does not mark Logs");
+    await page.selectOption("#log-source", "trap");
+    await page.waitForURL(/[?&]source=trap/);
+    const row = logRows().filter({ hasText: "linkDown: interface" });
+    await waitFor("the linkDown row", async () => (await row.count()) === 1, { timeout: 5_000, interval: 200 });
+    const sources = await logRows().locator("td:nth-child(4)").allTextContents();
+    if (sources.some((s) => s.trim() !== "trap")) throw new Error(`rows from other sources: ${sources.join(",")}`);
+    const badge = (await row.locator(".badge.sev").textContent()).trim();
+    if (badge !== "err") throw new Error(`linkDown severity badge says "${badge}"`);
+    if ((await row.locator("td a").textContent()).trim() !== "127.0.0.1") throw new Error("the trap is not attributed to the device");
+    await row.locator("button.row-toggle").click();
+    await page.locator(".detail-row .fields-table td", { hasText: "1.3.6.1.2.1.2.2.1.1.2" }).waitFor();
+    log(`  "${(await row.locator(".log-message").textContent()).trim()}"`);
+    if (SCREENSHOTS_DIR) {
+      // The README's picture: every source, the trap open with its variable bindings.
+      const sendLog = (args) => runTool("logger", ["-n", "127.0.0.1", "-P", String(receivers.syslog), "-d", ...args]);
+      await sendLog(["--rfc3164", "-t", "sshd", "-p", "auth.info", "Accepted publickey for admin from 192.0.2.50 port 52144 ssh2"]);
+      await sendLog(["--rfc5424", "-t", "bgpd", "-p", "local7.warning", "--sd-id", "bgp@32473", "--sd-param", 'peer="192.0.2.7"', "--sd-param", 'as="64512"', "BGP peer 192.0.2.7 (AS 64512) down: hold timer expired"]);
+      await page.goto(`${base}/logs`);
+      await logRows().filter({ hasText: "BGP peer" }).waitFor();
+      const trap = logRows().filter({ hasText: "linkDown: interface" });
+      await trap.waitFor();
+      await trap.locator("button.row-toggle").click();
+      await page.locator(".detail-row .fields-table").waitFor();
+      await readmeShot("logs.png");
     }
   });
 

@@ -76,8 +76,10 @@ async function api(req, res, url) {
       unknown: count("unknown"),
       interfaces: all.reduce((a, d) => a + d.interfaceCount, 0),
       poller: { pollsTotal: 1440, pollsFailed: 3, pollsLate: 0, interfaceSamplesTotal: 69_120, samplesDropped: 0 },
+      logs: { syslogReceived: 1200, syslogMalformed: 2, syslogTruncated: 0, trapsReceived: 40, trapsMalformed: 1, dropped: 0, stored: 1236 },
     });
   }
+  if (parts[0] === "logs" && parts.length === 1 && method === "GET") return sendLogs(res, url.searchParams, null);
   if (parts[0] === "events" && parts.length === 1 && method === "GET") return streamEvents(req, res, url.searchParams.get("deviceId"));
   if (parts[0] !== "devices") return error(res, 404, "not_found", `No API route ${url.pathname}.`);
 
@@ -141,6 +143,7 @@ async function api(req, res, url) {
     }
     return error(res, 405, "method_not_allowed", `${method} is not allowed here.`);
   }
+  if (parts[2] === "logs" && parts.length === 3 && method === "GET") return sendLogs(res, url.searchParams, device.id);
   if (parts[2] === "interfaces" && parts.length === 3 && method === "GET") {
     return send(res, 200, interfaces.get(device.id).map(({ _base, ...row }) => row));
   }
@@ -154,6 +157,40 @@ async function api(req, res, url) {
     return send(res, 200, makeTraffic(device, iface, from, to, maxPoints, now()));
   }
   return error(res, 404, "not_found", `No API route ${url.pathname}.`);
+}
+
+/** A few made-up entries per device, one unattributed, so the log pages have something to show. */
+const logEntries = (() => {
+  const entries = [];
+  let id = 0;
+  const add = (deviceId, source, severity, appName, message, fields = []) =>
+    entries.push({ id: ++id, receivedAt: now() - 3600 + id * 97.125, timestamp: null, source, deviceId, sourceAddr: deviceId ? "192.0.2.1:514" : "198.51.100.9:514", severity, facility: source === "syslog" ? "local7" : null, appName, hostname: null, message, truncated: false, fields });
+  for (const d of devices.values()) {
+    add(d.id, "event", 6, "vigie", `${d.name} added`);
+    add(d.id, "syslog", 5, "LINK", "%LINK-5-CHANGED: Interface Gi0/1, changed state to up");
+    add(d.id, "trap", 3, "snmptrap", "linkDown: interface Gi0/2 (ifIndex 2)", [{ name: "1.3.6.1.2.1.2.2.1.1.2", value: "2" }]);
+  }
+  add(null, "syslog", 4, "sshd", "Failed password for root from 203.0.113.4 port 40022 ssh2");
+  return entries.reverse();
+})();
+
+/** `GET /logs` and `GET /devices/{id}/logs` over the entries above, with the server's filters and cursor. */
+function sendLogs(res, q, deviceId) {
+  const num = (k) => (q.has(k) ? Number(q.get(k)) : null);
+  const limit = num("limit") ?? 100;
+  const text = (q.get("q") ?? "").toLowerCase();
+  const rows = logEntries.filter(
+    (e) =>
+      (!deviceId || e.deviceId === deviceId) &&
+      (!q.get("source") || e.source === q.get("source")) &&
+      (num("minSeverity") === null || e.severity <= num("minSeverity")) &&
+      (!text || [e.message, e.appName].some((t) => t?.toLowerCase().includes(text))) &&
+      (num("from") === null || e.receivedAt >= num("from")) &&
+      (num("to") === null || e.receivedAt <= num("to")) &&
+      (num("cursor") === null || e.id < num("cursor")),
+  );
+  const page = rows.slice(0, limit);
+  return send(res, 200, { entries: page, nextCursor: page.length === limit ? page[page.length - 1].id : null });
 }
 
 /**

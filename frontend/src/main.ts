@@ -5,6 +5,7 @@ import "./styles.css";
 import { Router, type ViewTable } from "./router";
 import { deviceView } from "./views/device";
 import { deviceFormView } from "./views/device-form";
+import { logsView } from "./views/logs";
 import { notFoundView } from "./views/not-found";
 import { overviewView } from "./views/overview";
 
@@ -12,6 +13,7 @@ const views: ViewTable = {
   overview: async () => overviewView,
   newDevice: async () => deviceFormView,
   editDevice: async () => deviceFormView,
+  logs: async () => logsView,
   device: async () => deviceView,
   interface: async () => (await import("./views/interface-graph")).interfaceGraphView,
   notFound: async () => notFoundView,

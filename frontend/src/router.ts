@@ -1,7 +1,8 @@
 //! History-API routing: the URL is the state of the app (shareable links, back/forward work).
 //! It maps a path to a page module, mounts it into <main>, gives it an AbortSignal that fires when the
 //! page is left (cancelling its requests and timers), and intercepts same-origin link clicks.
-//! When only the query string changes, the mounted page gets `update(query)` instead of a remount.
+//! When only the query string changes (or the tab of a device page), the mounted page gets
+//! `update(query, route)` instead of a remount.
 
 import { errorMessage } from "./components/async-view";
 import { h } from "./components/dom";
@@ -21,8 +22,8 @@ export interface ViewContext<R extends Route = Route> {
 }
 
 export interface ViewInstance {
-  /** Called when only the query string changed (e.g. back/forward between graph ranges). */
-  update?: (query: URLSearchParams) => void;
+  /** Called when only the query string or a tab changed (e.g. back/forward between graph ranges). */
+  update?: (query: URLSearchParams, route: Route) => void;
 }
 
 export type ViewFactory = (ctx: ViewContext) => ViewInstance | void;
@@ -67,7 +68,7 @@ export class Router {
     markNavigation(route);
 
     if (key === this.key && this.instance?.update) {
-      this.instance.update(query);
+      this.instance.update(query, route);
       return;
     }
 
@@ -132,7 +133,7 @@ export class Router {
 
 /** Highlights the header link of the current section. */
 function markNavigation(route: Route): void {
-  const section = route.name === "newDevice" ? "new" : route.name === "overview" ? "overview" : null;
+  const section = route.name === "newDevice" ? "new" : route.name === "overview" ? "overview" : route.name === "logs" ? "logs" : null;
   for (const link of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
     if (link.dataset.nav === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

@@ -1,8 +1,9 @@
-//! Status badges: a device's reachability (online/offline/unknown) and an interface's state.
-//! Each badge carries its state as text, not only as colour.
+//! Status badges: a device's reachability (online/offline/unknown), an interface's state, and a log
+//! entry's severity. Each badge carries its state as text, not only as colour.
 
 import type { DeviceState } from "../api/client";
 import { formatRelative, formatTimestamp } from "../lib/format";
+import { SEVERITY_WORDS, severityName, severityTone } from "../lib/log-query";
 import { html, type Html } from "./dom";
 
 const DEVICE_LABELS: Record<DeviceState, string> = { up: "online", down: "offline", unknown: "unknown" };
@@ -41,4 +42,9 @@ export function interfaceBadge(adminStatus: string, operStatus: string): Html {
   const label = condition === "disabled" ? "admin down" : condition === "other" ? operStatus : condition;
   const cls = condition === "up" ? "up" : condition === "down" ? "down" : condition === "disabled" ? "disabled" : "unknown";
   return html`<span class="badge badge-${cls}">${label}</span>`;
+}
+
+/** "err" on red, "warning" on amber, "notice" on blue, "info" and "debug" grey; the title says it in words. */
+export function severityBadge(severity: number): Html {
+  return html`<span class="badge sev sev-${severityTone(severity)}" title="Severity ${severity}: ${SEVERITY_WORDS[severity] ?? "unknown"}">${severityName(severity)}</span>`;
 }

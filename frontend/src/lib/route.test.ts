@@ -6,15 +6,17 @@ describe("matchRoute", () => {
     ["/", { name: "overview" }],
     ["", { name: "overview" }],
     ["/devices/new", { name: "newDevice" }],
-    ["/devices/abc", { name: "device", id: "abc" }],
-    ["/devices/abc/", { name: "device", id: "abc" }],
+    ["/devices/abc", { name: "device", id: "abc", tab: "interfaces" }],
+    ["/devices/abc/", { name: "device", id: "abc", tab: "interfaces" }],
+    ["/devices/abc/logs", { name: "device", id: "abc", tab: "logs" }],
+    ["/logs", { name: "logs" }],
     ["/devices/a%20b/edit", { name: "editDevice", id: "a b" }],
     ["/devices/abc/interfaces/12", { name: "interface", id: "abc", ifIndex: 12 }],
   ])("%s", (path, route) => {
     expect(matchRoute(path)).toEqual(route);
   });
 
-  it.each(["/devices", "/devices/abc/interfaces/x", "/devices/abc/interfaces", "/other", "/devices/%E0%A4%A/edit"])(
+  it.each(["/devices", "/devices/abc/interfaces/x", "/devices/abc/interfaces", "/other", "/devices/%E0%A4%A/edit", "/devices/new/logs", "/logs/x"])(
     "%s is not found",
     (path) => {
       expect(matchRoute(path).name).toBe("notFound");
@@ -24,7 +26,11 @@ describe("matchRoute", () => {
 
 describe("href", () => {
   it("builds paths that match back", () => {
-    expect(matchRoute(href.device("a/b"))).toEqual({ name: "device", id: "a/b" });
+    expect(matchRoute(href.device("a/b"))).toEqual({ name: "device", id: "a/b", tab: "interfaces" });
+    expect(matchRoute(href.deviceLogs("a/b"))).toEqual({ name: "device", id: "a/b", tab: "logs" });
+    expect(href.deviceLogs("d1", "source=trap")).toBe("/devices/d1/logs?source=trap");
+    expect(href.logs()).toBe("/logs");
+    expect(href.logs("live=1")).toBe("/logs?live=1");
     expect(matchRoute(href.editDevice("x y"))).toEqual({ name: "editDevice", id: "x y" });
     expect(href.interface("d1", 3, "range=6h")).toBe("/devices/d1/interfaces/3?range=6h");
     expect(href.interface("d1", 3)).toBe("/devices/d1/interfaces/3");
@@ -35,6 +41,8 @@ describe("routeKey", () => {
   it("tells pages apart but not query strings", () => {
     expect(routeKey(matchRoute("/devices/a"))).not.toBe(routeKey(matchRoute("/devices/b")));
     expect(routeKey(matchRoute("/devices/a/interfaces/1"))).toBe("interface:a:1");
+    // A device's tabs are one page.
+    expect(routeKey(matchRoute("/devices/a/logs"))).toBe(routeKey(matchRoute("/devices/a")));
   });
 });
 

@@ -4,20 +4,26 @@
 export type Route =
   | { name: "overview" }
   | { name: "newDevice" }
-  | { name: "device"; id: string }
+  | { name: "logs" }
+  /** The device page; `tab` is the section below its cards, and only the path tells it. */
+  | { name: "device"; id: string; tab: DeviceTab }
   | { name: "editDevice"; id: string }
   | { name: "interface"; id: string; ifIndex: number }
   | { name: "notFound"; path: string };
+
+export type DeviceTab = "interfaces" | "logs";
 
 export function matchRoute(pathname: string): Route {
   const segments = pathname.split("/").filter(Boolean).map(decodeSegment);
   if (segments.some((s) => s === null)) return { name: "notFound", path: pathname };
   const s = segments as string[];
   if (s.length === 0) return { name: "overview" };
+  if (s.length === 1 && s[0] === "logs") return { name: "logs" };
   if (s[0] !== "devices" || s.length < 2) return { name: "notFound", path: pathname };
   const id = s[1]!;
-  if (s.length === 2) return id === "new" ? { name: "newDevice" } : { name: "device", id };
+  if (s.length === 2) return id === "new" ? { name: "newDevice" } : { name: "device", id, tab: "interfaces" };
   if (s.length === 3 && s[2] === "edit") return { name: "editDevice", id };
+  if (s.length === 3 && s[2] === "logs" && id !== "new") return { name: "device", id, tab: "logs" };
   if (s.length === 4 && s[2] === "interfaces" && /^\d{1,10}$/.test(s[3]!)) {
     return { name: "interface", id, ifIndex: Number(s[3]) };
   }
@@ -32,11 +38,15 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
-/** Two URLs with the same key show the same page instance; only their query string may differ. */
+/**
+ * Two URLs with the same key show the same page instance; only their query string may differ, or the tab
+ * of a device page (switching tabs keeps the page and its data).
+ */
 export function routeKey(route: Route): string {
   switch (route.name) {
     case "overview":
     case "newDevice":
+    case "logs":
       return route.name;
     case "device":
     case "editDevice":
@@ -54,7 +64,9 @@ const enc = encodeURIComponent;
 export const href = {
   overview: (): string => "/",
   newDevice: (): string => "/devices/new",
-  device: (id: string): string => `/devices/${enc(id)}`,
+  logs: (query = ""): string => `/logs${query ? `?${query}` : ""}`,
+  device: (id: string, query = ""): string => `/devices/${enc(id)}${query ? `?${query}` : ""}`,
+  deviceLogs: (id: string, query = ""): string => `/devices/${enc(id)}/logs${query ? `?${query}` : ""}`,
   editDevice: (id: string): string => `/devices/${enc(id)}/edit`,
   interface: (id: string, ifIndex: number, query = ""): string =>
     `/devices/${enc(id)}/interfaces/${ifIndex}${query ? `?${query}` : ""}`,

@@ -1,5 +1,7 @@
-//! Device page (`/devices/:id`): identity and system information, reachability with its history
-//! ("since"), polling settings, the interface table, and the edit/remove actions. Refreshes every 10 s;
+//! Device page (`/devices/:id`, `/devices/:id/logs`): identity and system information, reachability with
+//! its history ("since"), polling settings, the edit/remove actions, and two tabs below: the interface
+//! table and the device's logs (the path holds the tab; each tab keeps its own filters in the query
+//! string, and switching keeps the page and both tabs' state). Refreshes every 10 s;
 //! a `status` event from the server's stream updates the state and its "since" at once, and the first
 //! samples of a new device bring its system group without waiting for the refresh.
 
@@ -12,9 +14,10 @@ import { queueFlash } from "../components/flash";
 import { deviceBadge, relativeTime } from "../components/status-badge";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
-import { href } from "../lib/route";
-import type { ViewContext } from "../router";
+import { href as href, type DeviceTab, type Route } from "../lib/route";
+import type { ViewContext, ViewInstance } from "../router";
 import { InterfaceTable } from "./interface-table";
+import { LogPanel } from "./log-panel";
 
 export const DEVICE_REFRESH_MS = 10_000;
 
@@ -63,10 +66,13 @@ function pollingCard(d: DeviceView): Html {
   ])}</section>`;
 }
 
-export function deviceView(ctx: ViewContext): void {
+export function deviceView(ctx: ViewContext): ViewInstance | void {
   if (ctx.route.name !== "device") return;
   const id = ctx.route.id;
+  let tab: DeviceTab = ctx.route.tab;
   let snapshot: Snapshot | null = null;
+  // Each tab's own query string; the URL shows the current tab's.
+  let interfacesQuery = tab === "interfaces" ? ctx.query : new URLSearchParams();
 
   const heading = h("h1", {}, "Device");
   const badge = h("span", { class: "heading-badge" });
@@ -75,8 +81,39 @@ export function deviceView(ctx: ViewContext): void {
   const actions = h("div", { class: "actions" }, h("a", { class: "button", href: href.editDevice(id) }, "Edit"), removeButton);
   const crumbName = h("span", { "aria-current": "page" }, "…");
 
-  const table = new InterfaceTable(id, ctx.query, ctx.replaceQuery);
+  const table = new InterfaceTable(id, interfacesQuery, (query) => {
+    interfacesQuery = query;
+    interfacesTab.href = href.device(id, query.toString());
+    ctx.replaceQuery(query);
+  });
+  const logs = new LogPanel({
+    deviceId: id,
+    query: tab === "logs" ? ctx.query : new URLSearchParams(),
+    onQuery: (query) => {
+      logsTab.href = href.deviceLogs(id, query.toString());
+      ctx.replaceQuery(query);
+    },
+    signal: ctx.signal,
+    deviceName: (deviceId) => (deviceId === id ? (snapshot?.device.name ?? null) : null),
+  });
+  const interfacesTab = h("a", { href: href.device(id, interfacesQuery.toString()), "data-tab": "interfaces" }, "Interfaces");
+  const logsTab = h("a", { href: href.deviceLogs(id, logs.queryString), "data-tab": "logs" }, "Logs");
+  const tabs = h("nav", { class: "tabs", "aria-label": "Device sections" }, interfacesTab, logsTab);
   const interfacesTitle = h("h2", { id: "interfaces-title" }, "Interfaces");
+  const interfacesSection = h("section", { "aria-labelledby": "interfaces-title", class: "tab-panel" }, interfacesTitle);
+  const logsSection = h("section", { "aria-labelledby": "logs-title", class: "tab-panel" }, h("h2", { id: "logs-title" }, "Logs"), logs.element);
+
+  function showTab(next: DeviceTab): void {
+    tab = next;
+    for (const link of [interfacesTab, logsTab]) {
+      if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+      else link.removeAttribute("aria-current");
+    }
+    interfacesSection.hidden = tab !== "interfaces";
+    logsSection.hidden = tab !== "logs";
+    // The logs load when their tab is first shown, and tail only while it is.
+    if (snapshot) logs.setActive(tab === "logs");
+  }
   const interfaces = new AsyncView<InterfaceView[]>({
     loadingText: "Loading interfaces…",
     isEmpty: (rows) => rows.length === 0,
@@ -95,8 +132,12 @@ export function deviceView(ctx: ViewContext): void {
         container.append(
           h("div", { class: "page-head" }, h("div", { class: "title-row" }, heading, badge), actions),
           cards,
-          h("section", { "aria-labelledby": "interfaces-title" }, interfacesTitle, interfaces.element),
+          tabs,
+          interfacesSection,
+          logsSection,
         );
+        interfacesSection.append(interfaces.element);
+        showTab(tab);
       }
       ctx.setTitle(device.name);
       heading.textContent = device.name;
@@ -104,6 +145,7 @@ export function deviceView(ctx: ViewContext): void {
       badge.replaceChildren(fromHtml(deviceBadge(device.status.state)));
       cards.replaceChildren(fromHtml(html`${statusCard(device, now)}${systemCard(device, now)}${pollingCard(device)}`));
       interfacesTitle.textContent = `Interfaces (${device.interfaceCount}, ${device.interfacesUp} up)`;
+      interfacesTab.textContent = `Interfaces (${device.interfaceCount})`;
     },
     retry: () => refresh.now(),
   });
@@ -168,5 +210,14 @@ export function deviceView(ctx: ViewContext): void {
     h("nav", { class: "breadcrumbs", "aria-label": "Breadcrumbs" }, h("a", { href: href.overview() }, "Devices"), h("span", { "aria-hidden": "true" }, " › "), crumbName),
     page.element,
   );
+  showTab(tab);
   refresh.now();
+
+  return {
+    update: (query: URLSearchParams, route: Route) => {
+      if (route.name !== "device") return;
+      if (route.tab === "logs") logs.applyQuery(query);
+      if (route.tab !== tab) showTab(route.tab);
+    },
+  };
 }
