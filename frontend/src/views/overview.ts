@@ -1,19 +1,21 @@
 //! Overview (`/`): every device with its state, identity, uptime and current traffic, the up/down
 //! counts, a search by name or address and sortable columns. Refreshes every 10 s; a `status` event from
 //! the server's stream updates a device's badge, its "since" and the counts at once.
-//! Search and sort live in the URL (`?q=core&sort=-inBps`) so a view can be shared.
+//! Search and sort live in the URL (`?q=core&sort=-inBps`) so a view can be shared. Below the table, the
+//! poller-health panel: the slowest devices and the poller's and log receivers' counters.
 
 import { getStatus, isAbort, listDevices, openEvents, type DeviceView, type StatusEvent, type StatusSummary } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { DataTable, type Column } from "../components/data-table";
-import { h, html } from "../components/dom";
+import { h, html, setHtml } from "../components/dom";
 import { deviceBadge, relativeTime } from "../components/status-badge";
 import { applyStatus, recount } from "../lib/device-status";
 import { formatBps, formatDuration, MISSING, shortDescription } from "../lib/format";
 import { href, withParams } from "../lib/route";
 import { filterRows, nextSort, parseSort, sortRows, sortToParam, type SortState, type SortValue } from "../lib/table-rows";
 import type { ViewContext } from "../router";
+import { pollerHealth } from "./poller-health";
 
 export const OVERVIEW_REFRESH_MS = 10_000;
 
@@ -122,6 +124,7 @@ export function overviewView(ctx: ViewContext): void {
     autocomplete: "off",
   });
   const shown = h("p", { class: "muted table-meta", "aria-live": "polite" });
+  const health = h("div", { class: "health-box" });
 
   const table = new DataTable<DeviceView, SortKey>({
     caption: "Devices",
@@ -144,7 +147,7 @@ export function overviewView(ctx: ViewContext): void {
         h("a", { class: "button primary", href: href.newDevice() }, "Add a device")),
     // `draw` reads the latest snapshot; it also runs on search and sort without a reload.
     render: (_snapshot, container) => {
-      if (!container.firstChild) container.append(shown, table.element);
+      if (!container.firstChild) container.append(shown, table.element, health);
       draw();
     },
     retry: () => refresh.now(),
@@ -162,6 +165,7 @@ export function overviewView(ctx: ViewContext): void {
     table.setSort(sort);
     table.setRows(rows);
     shown.textContent = term.trim() ? `${rows.length} of ${snapshot.devices.length} devices` : `${snapshot.devices.length} devices`;
+    setHtml(health, pollerHealth(snapshot.devices, snapshot.status));
   }
 
   search.addEventListener("input", () => {
@@ -199,7 +203,7 @@ export function overviewView(ctx: ViewContext): void {
     if (event.status.state === "up") refresh.now();
     else refresh.rerunIfRunning();
   };
-  // Every device's events; only status changes matter here, the 10 s refresh brings the rest.
+  // Every device's status changes, and only those (`?types=status`): the 10 s refresh brings the rest.
   openEvents({ status: onStatus }, { signal: ctx.signal });
 
   ctx.root.append(

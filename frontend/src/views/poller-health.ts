@@ -1,0 +1,46 @@
+//! The overview's poller-health panel: the five devices whose last poll took longest (a slow agent or
+//! a long walk shows here before it times out), the poller's counters and the log receivers' counters
+//! from `GET /status`, all since Vigie started. Markup only; the overview loads and refreshes the data.
+
+import type { DeviceView, StatusSummary } from "../api/client";
+import { html, type Html } from "../components/dom";
+import { deviceBadge } from "../components/status-badge";
+import { formatCount } from "../lib/format";
+import { slowestDevices } from "../lib/poller-health";
+import { href } from "../lib/route";
+
+function counters(caption: string, rows: [string, number, string?][]): Html {
+  return html`<table class="counter-table"><caption>${caption}</caption><tbody>${rows.map(
+    ([label, value, note]) => html`<tr><th scope="row"${note ? html` title="${note}"` : null}>${label}</th><td class="num">${formatCount(value)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+export function pollerHealth(devices: readonly DeviceView[], status: StatusSummary): Html {
+  const slow = slowestDevices(devices, 5);
+  const list = slow.length
+    ? html`<ol class="slowest">${slow.map(
+        (d) => html`<li><a href="${href.device(d.id)}">${d.name}</a> ${deviceBadge(d.status.state)}<span class="num">${formatCount(d.status.lastPollDurationMs)} ms</span></li>`,
+      )}</ol>`
+    : html`<p class="muted">No device has been polled yet.</p>`;
+  const p = status.poller;
+  const l = status.logs;
+  return html`<section class="card health" aria-labelledby="health-title">
+    <h2 id="health-title">Poller health</h2>
+    <div class="health-grid">
+      <div><h3>Slowest devices <span class="muted">(last poll)</span></h3>${list}</div>
+      ${counters("Poller, since start", [
+        ["Polls", p.pollsTotal],
+        ["Failed", p.pollsFailed, "Polls that got no answer in time"],
+        ["Late", p.pollsLate, "Polls that started after their time: the poller is behind"],
+        ["Interface samples", p.interfaceSamplesTotal],
+      ])}
+      ${counters("Logs, since start", [
+        ["Stored", l.stored],
+        ["Syslog received", l.syslogReceived],
+        ["Traps received", l.trapsReceived],
+        ["Malformed", l.syslogMalformed + l.trapsMalformed, "Syslog input and trap datagrams dropped as unreadable"],
+        ["Dropped", l.dropped, "Entries dropped because a burst outran the disk"],
+      ])}
+    </div>
+  </section>`;
+}
