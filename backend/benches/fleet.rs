@@ -1,0 +1,347 @@
+//! The fleet benchmark: a simulated fleet, the real `vigie serve` polling it, and net-snmp's
+//! `snmpbulkget` polling the same fleet in the same run. Prints figures; asserts nothing.
+//!
+//! `cargo bench -p vigie --bench fleet` (builds the release binary first). Environment:
+//! `FLEET_SIZES` (default `100,1000,2000`), `FLEET_INTERFACES` (48), `FLEET_INTERVAL_SECS` (60),
+//! `FLEET_WINDOW_SECS` (steady window measured, default two intervals), `FLEET_DEAD_PERCENT` (0),
+//! `FLEET_CLOSED_PERCENT` (0). All traffic stays on 127.0.0.1.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use vigie::device::DeviceConfig;
+use vigie::sim::{Fleet, SimArgs};
+use vigie::snmp::if_mib::{CounterBits, CounterRow};
+use vigie::snmp::Credentials;
+use vigie::store::{InterfaceReading, PollRecord, Retention, Store};
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("FLEET_SIZES")
+        .unwrap_or_else(|_| "100,1000,2000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let interfaces: u32 = env_or("FLEET_INTERFACES", 48);
+    let interval: u64 = env_or("FLEET_INTERVAL_SECS", 60);
+    let window: u64 = env_or("FLEET_WINDOW_SECS", 2 * interval);
+    let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
+    let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
+    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
+    assert!(status.success(), "release build");
+    println!("fleet benchmark: {interfaces} interfaces per device, polled every {interval} s, steady window {window} s, dead {dead} %, closed {closed} %");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    for &size in &sizes {
+        let args =
+            SimArgs { agents: size, interfaces, dead_percent: dead, closed_percent: closed, ..SimArgs::default() };
+        let fleet = runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
+        let ports: Vec<u16> = fleet.agents().iter().map(|a| a.addr.port()).collect();
+        run_size(size, interfaces, interval, window, &ports);
+        runtime.block_on(fleet.shutdown());
+    }
+}
+
+fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u16]) {
+    println!("\n== {size} devices × {interfaces} interfaces");
+    let data = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let history = synthesize_history(data.path(), interfaces);
+    println!(
+        "history synthesized for one device (1 year hourly, 30 days at 5 min, 48 h at 1 min) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut vigie = Server::start(data.path());
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let added = Instant::now();
+    for (i, port) in ports.iter().enumerate() {
+        let body = json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": port,
+            "snmp": {"version": "v2c", "community": "public"}, "pollIntervalSecs": interval, "timeoutMs": 1000, "retries": 1});
+        let answer = http.post(vigie.url("/api/v1/devices")).json(&body).send().unwrap();
+        assert_eq!(answer.status().as_u16(), 201);
+    }
+    let add_secs = added.elapsed().as_secs_f64();
+    // Devices added through the API are polled at once: the time until every one has answered.
+    let all_polled = loop {
+        let devices: Value = http.get(vigie.url("/api/v1/devices")).send().unwrap().json().unwrap();
+        let waiting = devices.as_array().unwrap().iter().filter(|d| d["status"]["lastPollAt"].is_null()).count();
+        if waiting == 0 {
+            break added.elapsed().as_secs_f64();
+        }
+        assert!(added.elapsed() < Duration::from_secs(600), "{waiting} devices never polled");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    println!("added {size} devices through the API in {add_secs:.1} s; all polled once {all_polled:.1} s after the first was added");
+
+    let status = |http: &reqwest::blocking::Client| -> Value {
+        http.get(vigie.url("/api/v1/status")).send().unwrap().json().unwrap()
+    };
+    let before = status(&http);
+    let cpu_before = vigie.cpu_secs();
+    std::thread::sleep(Duration::from_secs(window));
+    let after = status(&http);
+    let cpu = vigie.cpu_secs() - cpu_before;
+    let vigie_cpu = cpu.max(1e-9);
+    let delta = |key: &str| after["poller"][key].as_u64().unwrap() - before["poller"][key].as_u64().unwrap();
+    let samples = delta("interfaceSamplesTotal");
+    println!(
+        "steady {window} s: {} polls, {} failed, {} late; {samples} interface-samples; vigie CPU {cpu:.2} s = {:.1} % of one core",
+        delta("pollsTotal"),
+        delta("pollsFailed"),
+        delta("pollsLate"),
+        100.0 * cpu / window as f64
+    );
+    if samples > 0 {
+        println!(
+            "  CPU-seconds per 1,000 interface-samples: {:.4}; interface-samples per CPU-second: {:.0}",
+            1000.0 * cpu / samples as f64,
+            samples as f64 / cpu.max(1e-9)
+        );
+    }
+    println!(
+        "  peak RSS {:.1} MB; raw samples on disk {:.1} bytes per interface-sample",
+        vigie.peak_rss_mb(),
+        raw_bytes_per_sample(data.path(), &history, &after)
+    );
+
+    for (label, span) in [("1 h", 3_600), ("24 h", 86_400), ("30 d", 30 * 86_400), ("1 y", 365 * 86_400)] {
+        let (p50, p99) = latency(
+            &http,
+            &vigie,
+            &format!("/api/v1/devices/{history}/interfaces/1/traffic?from={}", now() - span),
+            200,
+        );
+        println!("  API traffic of one interface over {label:>4}: p50 {p50:.2} ms, p99 {p99:.2} ms");
+    }
+    let (p50, p99) = latency(&http, &vigie, "/api/v1/devices", 20);
+    println!("  API device list ({} devices): p50 {p50:.2} ms, p99 {p99:.2} ms", size + 1);
+    vigie.stop();
+
+    let (wall, cpu) = snmpbulkget(ports, interfaces);
+    let bulk_samples = (ports.len() * interfaces as usize) as f64;
+    println!(
+        "snmpbulkget, one -Cr{interfaces} request per device, 2 in parallel: {wall:.1} s wall, {cpu:.2} CPU-s = {:.0} interface-samples per CPU-second",
+        bulk_samples / cpu.max(1e-9)
+    );
+    if samples > 0 && cpu > 0.0 {
+        let vigie_rate = samples as f64 / vigie_cpu;
+        println!(
+            "  ratio, interface-samples per CPU-second, Vigie / snmpbulkget: {:.1}",
+            vigie_rate / (bulk_samples / cpu)
+        );
+    }
+}
+
+/// One device with a year of history, written through the store as the poller would.
+fn synthesize_history(dir: &Path, interfaces: u32) -> String {
+    let retention = Retention {
+        raw_secs: 48 * 3600,
+        five_minute_secs: 30 * 86_400,
+        hourly_secs: 730 * 86_400,
+        logs_secs: 30 * 86_400,
+        logs_max_bytes: 1 << 30,
+    };
+    let store = Store::open(dir, retention).unwrap();
+    let config = DeviceConfig {
+        name: "history".into(),
+        host: "127.0.0.9".into(),
+        port: 161,
+        credentials: Credentials::V2c { community: "public".into() },
+        poll_interval_secs: 60,
+        timeout_ms: 1000,
+        retries: 1,
+    };
+    let id = store.add_device(config).unwrap().id;
+    let now = now();
+    let mut at = now - 365 * 86_400;
+    let mut octets = 0u64;
+    while at < now {
+        let step = if at < now - 30 * 86_400 {
+            3600
+        } else if at < now - 48 * 3600 {
+            300
+        } else {
+            60
+        };
+        octets += 125_000 * step as u64;
+        let readings = (1..=interfaces)
+            .map(|i| InterfaceReading {
+                counters: CounterRow {
+                    if_index: i,
+                    in_octets: octets,
+                    out_octets: octets / 2,
+                    bits: CounterBits::Bits64,
+                    in_errors: None,
+                    out_errors: None,
+                    in_discards: None,
+                    out_discards: None,
+                    oper_status: None,
+                },
+                in_bps: Some(1_000_000.0 + f64::from(i)),
+                out_bps: Some(500_000.0),
+                in_errors_per_sec: None,
+                out_errors_per_sec: None,
+                in_discards_per_sec: None,
+                out_discards_per_sec: None,
+            })
+            .collect();
+        let record = PollRecord {
+            at_ms: at * 1000,
+            duration_ms: 5,
+            uptime_ticks: ((at - (now - 365 * 86_400)) * 100) as u32,
+            system: None,
+            inventory: (at == now - 365 * 86_400).then(|| inventory(interfaces)),
+            interfaces: readings,
+            agent_addr: None,
+        };
+        store.record_poll(&id, record).unwrap();
+        at += step;
+    }
+    store.enforce_retention();
+    store.flush().unwrap();
+    id.0
+}
+
+fn inventory(interfaces: u32) -> Vec<vigie::snmp::if_mib::InterfaceInfo> {
+    use vigie::snmp::if_mib::{IfStatus, InterfaceInfo};
+    (1..=interfaces)
+        .map(|i| InterfaceInfo {
+            if_index: i,
+            if_name: format!("ge-0/0/{i}"),
+            if_descr: format!("ge-0/0/{i}"),
+            if_alias: String::new(),
+            if_type: 6,
+            speed_bps: Some(1_000_000_000),
+            admin_status: IfStatus::Up,
+            oper_status: IfStatus::Up,
+        })
+        .collect()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn latency(http: &reqwest::blocking::Client, vigie: &Server, path: &str, count: usize) -> (f64, f64) {
+    let mut ms: Vec<f64> = (0..count)
+        .map(|_| {
+            let t = Instant::now();
+            let answer = http.get(vigie.url(path)).send().unwrap();
+            assert_eq!(answer.status().as_u16(), 200, "{path}");
+            let _ = answer.bytes().unwrap();
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (ms[ms.len() / 2], ms[(ms.len() * 99 / 100).min(ms.len() - 1)])
+}
+
+fn raw_bytes_per_sample(dir: &Path, history: &str, status: &Value) -> f64 {
+    let mut bytes = 0u64;
+    for device in std::fs::read_dir(dir.join("devices")).unwrap().filter_map(Result::ok) {
+        if device.file_name().to_str() == Some(history) {
+            continue;
+        }
+        if let Ok(files) = std::fs::read_dir(device.path().join("samples")) {
+            bytes += files.filter_map(Result::ok).map(|f| f.metadata().map(|m| m.len()).unwrap_or(0)).sum::<u64>();
+        }
+    }
+    bytes as f64 / status["poller"]["interfaceSamplesTotal"].as_f64().unwrap().max(1.0)
+}
+
+/// net-snmp's snmpbulkget against every agent, two at a time; answers wall and CPU seconds.
+fn snmpbulkget(ports: &[u16], interfaces: u32) -> (f64, f64) {
+    let columns = ["1.3.6.1.2.1.31.1.1.1.6", "1.3.6.1.2.1.31.1.1.1.10"];
+    let cpu_before = children_cpu_secs();
+    let started = Instant::now();
+    for pair in ports.chunks(2) {
+        let children: Vec<Child> = pair
+            .iter()
+            .map(|port| {
+                Command::new("snmpbulkget")
+                    .args(["-v2c", "-c", "public", "-m", "", "-On", "-t", "1", "-r", "1", &format!("-Cr{interfaces}")])
+                    .arg(format!("127.0.0.1:{port}"))
+                    .args(columns)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("snmpbulkget")
+            })
+            .collect();
+        for mut child in children {
+            let _ = child.wait();
+        }
+    }
+    (started.elapsed().as_secs_f64(), children_cpu_secs() - cpu_before)
+}
+
+/// CPU seconds of this process's waited-for children (fields cutime and cstime of /proc/self/stat).
+fn children_cpu_secs() -> f64 {
+    stat_fields("/proc/self/stat", 15, 16)
+}
+
+fn stat_fields(path: &str, a: usize, b: usize) -> f64 {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let after = text.rsplit(')').next().unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields counted from 1 in proc(5); `after` starts at field 3.
+    let get = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (get(a) + get(b)) / 100.0
+}
+
+/// The real `vigie serve` (release build) on free loopback ports.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/vigie");
+        let child = Command::new(bin)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .arg(data.join(""))
+            .args(["--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start vigie");
+        let server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "vigie did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// User + system CPU seconds of the vigie process so far.
+    fn cpu_secs(&self) -> f64 {
+        stat_fields(&format!("/proc/{}/stat", self.child.id()), 14, 15)
+    }
+
+    fn peak_rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kb: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        kb / 1024.0
+    }
+
+    fn stop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
