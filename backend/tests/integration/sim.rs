@@ -106,6 +106,17 @@ fn net_snmp_walks_the_simulator() {
     let (ok, _, stderr) = net_snmp("snmpget", &["-c", "private", "-t", "0.3", "-r", "0", &target, SYS_UP_TIME]);
     assert!(!ok && stderr.contains("Timeout"), "{stderr}");
     assert!(sim.fleet().stats().wrong_community.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+
+    // Garbage is counted and dropped; the agent still answers afterwards.
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.send_to(b"\x30\x03\x02\x01", sim.fleet().agents()[0].addr).unwrap();
+    let malformed = || sim.fleet().stats().malformed.load(std::sync::atomic::Ordering::Relaxed);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while malformed() == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(malformed(), 1);
+    assert!(net_snmp("snmpget", &["-c", "public", &target, SYS_UP_TIME]).0);
 }
 
 fn interfaces(vigie: &Vigie, id: &str) -> Vec<Value> {
@@ -136,9 +147,14 @@ fn vigie_polls_a_simulated_agent() {
         assert_eq!(interface["counterBits"], 64, "{interface}");
         assert!(interface["ifName"].as_str().unwrap().starts_with("ge-0/0/"), "{interface}");
         if interface["operStatus"] == "up" {
-            for key in ["inBps", "outBps"] {
+            // The agent's own rate now: Vigie's last 1 s average is at most a few seconds old,
+            // and the fastest variation (a 20 s period) moves it by a few percent a second.
+            let if_index = interface["ifIndex"].as_u64().unwrap() as u32;
+            let (in_bps, out_bps) = sim.fleet().rates_bps(0, if_index).unwrap();
+            for (key, truth) in [("inBps", in_bps), ("outBps", out_bps)] {
                 let bps = interface[key].as_f64().unwrap();
                 assert!((low..=high).contains(&bps), "{key} {bps} outside [{low}, {high}]: {interface}");
+                assert!((bps - truth).abs() <= 0.25 * truth, "{key} {bps}, the agent's rate {truth}: {interface}");
             }
         }
     }
