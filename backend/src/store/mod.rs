@@ -187,6 +187,16 @@ impl Store {
             .collect()
     }
 
+    /// Visits every device with its live view, ordered by id, without copying them (the API's
+    /// device list and summary run this on every request).
+    pub fn visit_devices<T>(&self, mut each: impl FnMut(&Device, &DeviceLive) -> T) -> Vec<T> {
+        // Lock order everywhere: devices, then live.
+        let devices = self.devices.lock().expect("devices lock");
+        let live = self.live.read().expect("live lock");
+        let unknown = DeviceLive::new();
+        devices.values().map(|d| each(d, live.get(&d.id).unwrap_or(&unknown))).collect()
+    }
+
     pub fn device(&self, id: &str) -> Result<DeviceSnapshot, StoreError> {
         let id = parse_id(id)?;
         let device = self.devices.lock().expect("devices lock").get(&id).cloned().ok_or_else(|| not_found(&id))?;
@@ -359,8 +369,8 @@ impl Store {
     /// The device a message from `addr` belongs to: its host is that address, or resolved to it.
     pub fn device_for_addr(&self, addr: std::net::IpAddr) -> Option<DeviceId> {
         let addr = canonical(addr);
-        let live = self.live.read().expect("live lock");
         let devices = self.devices.lock().expect("devices lock");
+        let live = self.live.read().expect("live lock");
         devices
             .values()
             .find(|d| {

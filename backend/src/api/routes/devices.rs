@@ -15,7 +15,7 @@ use crate::store::now_secs;
 #[get("/devices")]
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     let now = now_secs();
-    let views: Vec<DeviceView> = state.store.devices().iter().map(|d| DeviceView::new(d, now)).collect();
+    let views: Vec<DeviceView> = state.store.visit_devices(|device, live| DeviceView::new(device, live, now));
     HttpResponse::Ok().json(views)
 }
 
@@ -42,7 +42,7 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Re
     state.scheduler.start(device.clone(), Duration::ZERO);
     let c = &device.config;
     state.sink.event(Some(&device.id), 6, format!("{} added ({}:{})", c.name, c.host, c.port), Vec::new());
-    let view = DeviceView::new(&state.store.device(&device.id.0)?, now_secs());
+    let view = view_of(&state, &device.id.0)?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/devices/{}", device.id))).json(view))
 }
 
@@ -57,8 +57,7 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Re
 )]
 #[get("/devices/{id}")]
 pub async fn read(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.store.device(&id)?;
-    Ok(HttpResponse::Ok().json(DeviceView::new(&snapshot, now_secs())))
+    Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
 }
 
 /// Change any field of a device, credentials included; polling picks the change up at once.
@@ -92,7 +91,7 @@ pub async fn update(
         let what = changed_fields(&current.config, &device.config).join(", ");
         state.sink.event(Some(&device.id), 6, format!("{} edited: {what}", device.config.name), Vec::new());
     }
-    Ok(HttpResponse::Ok().json(DeviceView::new(&state.store.device(&id)?, now_secs())))
+    Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
 }
 
 /// Remove a device: polling stops and its history is deleted.
@@ -111,6 +110,11 @@ pub async fn remove(state: web::Data<AppState>, id: web::Path<String>) -> Result
     state.sink.event(Some(&device.id), 6, format!("{} removed with its history", device.config.name), Vec::new());
     log::info!("Device {} ({}) removed with its history.", device.config.name, device.id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn view_of(state: &AppState, id: &str) -> Result<DeviceView, ApiError> {
+    let snapshot = state.store.device(id)?;
+    Ok(DeviceView::new(&snapshot.device, &snapshot.live, now_secs()))
 }
 
 /// Names of the fields that differ (the community is named, never shown).

@@ -10,15 +10,15 @@ use crate::device::DeviceState;
 #[utoipa::path(operation_id = "getStatus", tag = "status", responses((status = 200, description = "Fleet summary", body = StatusSummaryView)))]
 #[get("/status")]
 pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
-    let devices = state.store.devices();
-    let count = |s: DeviceState| devices.iter().filter(|d| d.live.status.state == s).count();
+    let devices = state.store.visit_devices(|_, live| (live.status.state, live.interfaces.len()));
+    let count = |s: DeviceState| devices.iter().filter(|d| d.0 == s).count();
     let p = state.scheduler.stats().counts();
     HttpResponse::Ok().json(StatusSummaryView {
         devices: devices.len(),
         up: count(DeviceState::Up),
         down: count(DeviceState::Down),
         unknown: count(DeviceState::Unknown),
-        interfaces: devices.iter().map(|d| d.live.interfaces.len()).sum(),
+        interfaces: devices.iter().map(|d| d.1).sum(),
         poller: PollerView {
             polls_total: p.polls_total,
             polls_failed: p.polls_failed,

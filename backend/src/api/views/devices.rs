@@ -4,12 +4,13 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::device::Device;
 use crate::device::{
     DeviceConfig, DeviceState, DeviceStatus, DEFAULT_POLL_INTERVAL_SECS, DEFAULT_PORT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS,
 };
 use crate::snmp::Credentials;
-use crate::store::{DeviceSnapshot, InterfaceLive};
+use crate::store::{DeviceLive, InterfaceLive};
 
 /// SNMP protocol version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -208,8 +209,7 @@ pub struct DeviceView {
 }
 
 impl DeviceView {
-    pub fn new(snapshot: &DeviceSnapshot, now_secs: i64) -> DeviceView {
-        let DeviceSnapshot { device, live } = snapshot;
+    pub fn new(device: &Device, live: &DeviceLive, now_secs: i64) -> DeviceView {
         let c = &device.config;
         let sum = |pick: fn(&InterfaceLive) -> Option<f64>| {
             let rates: Vec<f64> = live.interfaces.values().filter_map(pick).collect();
