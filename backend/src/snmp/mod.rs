@@ -2,6 +2,7 @@
 //! IF-MIB. It knows nothing of the store or of HTTP, and it hides which library answers: callers
 //! see [`Session`], [`Value`] and [`SnmpError`], never a csnmp type.
 
+mod canary;
 pub mod if_mib;
 mod oids;
 mod session;

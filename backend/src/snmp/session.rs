@@ -103,6 +103,8 @@ pub enum SnmpError {
     Protocol { target: SocketAddr, reason: String },
     #[error("{target} has no object {oid}")]
     NoSuchObject { target: SocketAddr, oid: Oid },
+    #[error("{target} refused SNMP: nothing listens on that port (ICMP port unreachable)")]
+    Refused { target: SocketAddr },
 }
 
 /// A session with one agent.
@@ -112,6 +114,7 @@ pub struct Session {
     timeout_ms: u64,
     retries: u32,
     max_repetitions: u32,
+    canary: Option<super::canary::Canary>,
 }
 
 impl Session {
@@ -138,11 +141,24 @@ impl Session {
         )
         .await
         .map_err(|e| SnmpError::Network { target, reason: e.to_string() })?;
-        Ok(Session { client, target, timeout_ms, retries, max_repetitions: MAX_REPETITIONS })
+        let canary = super::canary::Canary::open(target, community.as_bytes()).await;
+        Ok(Session { client, target, timeout_ms, retries, max_repetitions: MAX_REPETITIONS, canary })
     }
 
     pub fn target(&self) -> SocketAddr {
         self.target
+    }
+
+    /// Resolves if the agent's port turns out closed; pends forever otherwise. Poll it beside an
+    /// exchange to see a closed port at once rather than after the timeout.
+    pub fn closed_port(&self) -> impl std::future::Future<Output = SnmpError> + 'static {
+        let canary = self.canary.clone();
+        async move {
+            match canary {
+                Some(canary) => canary.refused().await,
+                None => std::future::pending().await,
+            }
+        }
     }
 
     /// GETs scalars; each OID must exist.

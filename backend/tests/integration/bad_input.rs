@@ -21,7 +21,15 @@ fn malformed_requests_are_refused_with_the_field_named_and_change_nothing() {
     assert_eq!(created.location.as_deref(), Some(format!("/api/v1/devices/{id}").as_str()));
     assert_eq!(created.body["pollIntervalSecs"], 60, "defaults apply");
     assert_eq!(created.body["status"]["state"], "unknown");
-    let before = vigie.get("/api/v1/devices").body;
+    // What a request could change: the devices without their status (the poller owns that).
+    let configs = |vigie: &Vigie| {
+        let mut list = vigie.get("/api/v1/devices").body;
+        list.as_array_mut().unwrap().iter_mut().for_each(|d| {
+            d.as_object_mut().unwrap().remove("status");
+        });
+        list
+    };
+    let before = configs(&vigie);
 
     let ok_snmp = json!({"version": "v2c", "community": "x"});
     let device_path = format!("/api/v1/devices/{id}");
@@ -246,7 +254,7 @@ fn malformed_requests_are_refused_with_the_field_named_and_change_nothing() {
             assert!(message.contains(field), "{label}: the message names {field}: {message}");
         }
     }
-    assert_eq!(vigie.get("/api/v1/devices").body, before, "no rejected request changed anything");
+    assert_eq!(configs(&vigie), before, "no rejected request changed anything");
     assert_eq!(vigie.get("/api/v1/openapi.json").body["openapi"], "3.1.0", "the spec is served");
     assert_eq!(vigie.get("/docs/").status, 200, "Swagger UI is served");
 
