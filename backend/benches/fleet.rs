@@ -82,9 +82,11 @@ fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u
     };
     let before = status(&http);
     let cpu_before = vigie.cpu_secs();
+    println!("window starts: RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
     std::thread::sleep(Duration::from_secs(window));
     let after = status(&http);
     let cpu = vigie.cpu_secs() - cpu_before;
+    println!("window ends:   RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
     let vigie_cpu = cpu.max(1e-9);
     let delta = |key: &str| after["poller"][key].as_u64().unwrap() - before["poller"][key].as_u64().unwrap();
     let samples = delta("interfaceSamplesTotal");
@@ -104,7 +106,7 @@ fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u
     }
     println!(
         "  peak RSS {:.1} MB; raw samples on disk {:.1} bytes per interface-sample",
-        vigie.peak_rss_mb(),
+        vigie.rss_mb("VmHWM:"),
         raw_bytes_per_sample(data.path(), &history, &after)
     );
 
@@ -240,6 +242,17 @@ fn latency(http: &reqwest::blocking::Client, vigie: &Server, path: &str, count: 
     (ms[ms.len() / 2], ms[(ms.len() * 99 / 100).min(ms.len() - 1)])
 }
 
+/// Size of everything under `dir`, in MB.
+fn dir_mb(dir: &Path) -> f64 {
+    fn size(path: &Path) -> u64 {
+        match std::fs::read_dir(path) {
+            Ok(entries) => entries.filter_map(Result::ok).map(|e| size(&e.path())).sum(),
+            Err(_) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+        }
+    }
+    size(dir) as f64 / 1e6
+}
+
 fn raw_bytes_per_sample(dir: &Path, history: &str, status: &Value) -> f64 {
     let mut bytes = 0u64;
     for device in std::fs::read_dir(dir.join("devices")).unwrap().filter_map(Result::ok) {
@@ -330,11 +343,12 @@ impl Server {
         stat_fields(&format!("/proc/{}/stat", self.child.id()), 14, 15)
     }
 
-    fn peak_rss_mb(&self) -> f64 {
+    /// A memory figure of /proc/PID/status in MB: `VmRSS:` now, `VmHWM:` the peak.
+    fn rss_mb(&self, key: &str) -> f64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
         let kb: f64 = status
             .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .find_map(|l| l.strip_prefix(key))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or(0.0);
         kb / 1024.0
