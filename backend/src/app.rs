@@ -36,7 +36,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let sink = Sink::new();
     let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()));
     // Demo agents first, so that the pollers start with their current ports.
-    let demo = if config.demo { Some(start_demo(&store).await?) } else { None };
+    let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
     scheduler.start_all();
     let background = CancellationToken::new();
     let mut tasks = vec![tokio::spawn(enforce_retention(store.clone(), background.clone()))];
@@ -135,53 +135,6 @@ impl Attribution for Wiring {
     fn link_changed(&self, device: &crate::device::DeviceId) {
         self.scheduler.poll_now(device);
     }
-}
-
-// ---- demo mode (`vigie serve --demo`) ----
-
-/// How often demo devices are polled: often enough for live graphs within a minute.
-const DEMO_POLL_INTERVAL_SECS: u32 = 10;
-
-/// Starts the demo agents on free loopback ports and makes sure the store knows them: they are
-/// added when the store has no `demo-*` device yet, and their port is updated on later starts
-/// (ports are picked anew each time). Devices a user deleted are not added back.
-async fn start_demo(store: &Store) -> Result<crate::sim::Fleet, AppError> {
-    use crate::device::DeviceConfig;
-    use crate::sim::demo;
-
-    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    let fleet = crate::sim::Fleet::start(demo::agents(), loopback, 0).await?;
-    let stored = store.devices();
-    let first_run = !stored.iter().any(|s| s.device.config.name.starts_with(demo::NAME_PREFIX));
-    for agent in fleet.agents() {
-        let host = agent.addr.ip().to_string();
-        let port = agent.addr.port();
-        let known = stored.iter().find(|s| s.device.config.name == agent.name);
-        let result = match known {
-            Some(s) if s.device.config.host == host && s.device.config.port == port => Ok(()),
-            Some(s) => {
-                let config = DeviceConfig { host: host.clone(), port, ..s.device.config.clone() };
-                store.update_device(&s.device.id.0, config).map(drop)
-            }
-            None if first_run => store
-                .add_device(DeviceConfig {
-                    name: agent.name.clone(),
-                    host: host.clone(),
-                    port,
-                    credentials: crate::snmp::Credentials::V2c { community: "public".into() },
-                    poll_interval_secs: DEMO_POLL_INTERVAL_SECS,
-                    timeout_ms: crate::device::DEFAULT_TIMEOUT_MS,
-                    retries: crate::device::DEFAULT_RETRIES,
-                })
-                .map(drop),
-            None => continue,
-        };
-        match result {
-            Ok(()) => log::info!("Demo device {} is simulated on udp:{}.", agent.name, agent.addr),
-            Err(e) => log::warn!("Demo device {} could not be registered: {e}", agent.name),
-        }
-    }
-    Ok(fleet)
 }
 
 /// CORS for an SPA hosted elsewhere: only the configured origins (none by default).

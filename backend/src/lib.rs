@@ -4,6 +4,7 @@
 pub mod api;
 pub mod app;
 pub mod config;
+pub mod demo;
 pub mod device;
 pub mod logs;
 pub mod poller;
