@@ -287,8 +287,11 @@ impl Store {
         if changed {
             self.persist_state(id)?;
         }
-        let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
-        self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
+        // Samples are the bulk of events: built only when someone listens.
+        if self.events.receiver_count() > 0 {
+            let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
+            self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
+        }
         if let Some(status) = status {
             self.publish(StoreEvent::Status { device_id: id.clone(), status });
         }
