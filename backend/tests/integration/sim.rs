@@ -237,14 +237,7 @@ fn drive(addrs: &[SocketAddr], oids: &[&[u32]], count: u64, limit: Duration) -> 
     const WINDOW: usize = 8;
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
-    let mut varbinds = Vec::new();
-    for oid in oids {
-        let mut contents = Vec::new();
-        ber::encode_oid_contents(oid, &mut contents);
-        let mut tlv = Vec::new();
-        ber::write_bytes(&mut tlv, ber::tag::OID, &contents);
-        ber::write_varbind(&mut varbinds, &tlv, &[ber::tag::NULL, 0]);
-    }
+    let varbinds = null_varbinds(oids);
     let mut packet = Vec::new();
     let mut send = |n: u64| {
         let header = ber::Header {
@@ -333,8 +326,8 @@ fn a_lossy_agent_drops_its_share_of_requests() {
     assert!((40..=160).contains(&lost), "{lost} of 200 lost at 50 %");
 }
 
-/// A request for `oids` (max-repetitions `repetitions` for a GETBULK).
-fn request_packet(pdu_type: u8, oids: &[&[u32]], repetitions: i64) -> Vec<u8> {
+/// The variable bindings of a request: each OID with a NULL value.
+fn null_varbinds(oids: &[&[u32]]) -> Vec<u8> {
     let mut varbinds = Vec::new();
     for oid in oids {
         let mut contents = Vec::new();
@@ -343,6 +336,12 @@ fn request_packet(pdu_type: u8, oids: &[&[u32]], repetitions: i64) -> Vec<u8> {
         ber::write_bytes(&mut tlv, ber::tag::OID, &contents);
         ber::write_varbind(&mut varbinds, &tlv, &[ber::tag::NULL, 0]);
     }
+    varbinds
+}
+
+/// A request for `oids` (max-repetitions `repetitions` for a GETBULK).
+fn request_packet(pdu_type: u8, oids: &[&[u32]], repetitions: i64) -> Vec<u8> {
+    let varbinds = null_varbinds(oids);
     let header =
         ber::Header { version: 1, community: b"public", pdu_type, request_id: 1, field_a: 0, field_b: repetitions };
     let mut packet = Vec::new();
