@@ -133,12 +133,8 @@ async fn poll(device: &Device, session: &mut Option<Session>, memory: &mut PollM
         *session = Some(Session::open(&c.host, c.port, &c.credentials, u64::from(c.timeout_ms), c.retries).await?);
     }
     let session = session.as_mut().expect("opened above");
-    let closed = session.closed_port();
     let plan = memory.plan(now_ms());
-    let outcome = tokio::select! {
-        outcome = poll_once(session, &plan) => outcome?,
-        refused = closed => return Err(refused),
-    };
+    let outcome = poll_once(session, &plan).await?;
     let mut rated = memory.rate(outcome);
     rated.record.agent_addr = Some(session.target().ip());
     Ok(rated)

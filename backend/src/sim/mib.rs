@@ -3,7 +3,7 @@
 //! agents with the same number of interfaces and counter width. Values are computed elsewhere,
 //! on demand; this module only answers "which object is at or after this OID".
 
-use super::ber;
+use crate::snmp::ber;
 
 pub const SYSTEM: &[u32] = &[1, 3, 6, 1, 2, 1, 1];
 pub const IF_NUMBER: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 1];

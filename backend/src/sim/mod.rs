@@ -1,13 +1,13 @@
 //! The SNMP agent simulator used by tests, benchmarks and demo mode: SNMPv2c agents on UDP
 //! (GET, GETNEXT, GETBULK) serving the system group, ifNumber, ifTable and ifXTable of made-up
-//! interfaces whose counters grow with time. It has its own small BER codec and shares nothing
-//! with the [`crate::snmp`] client, so it can check that client rather than mirror it. It knows
-//! nothing of the store, the poller or HTTP.
+//! interfaces whose counters grow with time. It shares only the BER codec ([`crate::snmp::ber`])
+//! with the client; what keeps both honest is net-snmp: its tools walk the simulator and the
+//! client polls a real snmpd in the integration tests. It knows nothing of the store, the poller
+//! or HTTP.
 //!
 //! Capacity: one task per answering agent, one shared sorted OID view per agent shape, values
 //! computed on demand, buffers reused per socket: no allocation per varbind.
 
-pub mod ber;
 pub mod demo;
 mod fleet;
 pub mod mib;

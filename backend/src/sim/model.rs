@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::ber::{self, tag};
 use super::mib::{Object, Shape};
 use super::traffic::{mix, unit, Flow};
+use crate::snmp::ber::{self, tag};
 
 /// How an agent treats requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

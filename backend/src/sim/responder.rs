@@ -3,8 +3,8 @@
 //! the end of the view, GETBULK repetitions cut to fit [`MAX_REPLY_BYTES`]). Pure: no sockets,
 //! no clock reads (the caller passes the moment), buffers reused from one request to the next.
 
-use super::ber::{self, tag, BerError, Header};
 use super::model::{AgentModel, Moment};
+use crate::snmp::ber::{self, tag, BerError, Header};
 
 /// Replies stay under this size: csnmp reads into a 9,000-byte buffer, and net-snmp likewise
 /// cuts GETBULK repetitions rather than send more than its limit.
@@ -98,14 +98,7 @@ pub fn respond(
         let raw_start = raw.as_ptr() as usize - base;
         scratch.requested.push(Requested { arcs: (start, scratch.oid.len()), raw: (raw_start, raw.len()) });
     }
-    let mut header = Header {
-        version: message.version,
-        community: message.community,
-        pdu_type: tag::RESPONSE,
-        request_id: message.request_id,
-        field_a: 0,
-        field_b: 0,
-    };
+    let mut header = message.response_header();
     scratch.varbinds.clear();
     let fits = match message.pdu_type {
         tag::GET => {

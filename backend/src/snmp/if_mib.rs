@@ -1,9 +1,7 @@
 //! IF-MIB: the interface inventory (names, types, speeds, states) and the traffic counters.
 
-use std::collections::BTreeMap;
-
 use super::oids::if_mib::*;
-use super::{Session, SnmpError, Value};
+use super::{Column, Session, SnmpError, Value};
 
 /// What an interface is, from ifTable and ifXTable. Changes rarely; walked on first contact,
 /// when the table changes, and now and then.
@@ -100,20 +98,20 @@ pub struct CounterRow {
 /// Walks ifTable and ifXTable for the inventory.
 pub async fn walk_inventory(session: &mut Session, if_number: Option<u32>) -> Result<Vec<InterfaceInfo>, SnmpError> {
     let columns = [IF_DESCR, IF_TYPE, IF_SPEED, IF_ADMIN_STATUS, IF_OPER_STATUS, IF_NAME, IF_HIGH_SPEED, IF_ALIAS];
-    let [descr, kind, speed, admin, oper, name, high_speed, alias]: [BTreeMap<u32, Value>; 8] =
-        session.walk_columns(&columns, if_number).await?.try_into().expect("one map per column");
-    let text = |map: &BTreeMap<u32, Value>, i: &u32| map.get(i).map(Value::as_text).unwrap_or_default();
-    let number = |map: &BTreeMap<u32, Value>, i: &u32| map.get(i).and_then(Value::as_i64);
+    let [descr, kind, speed, admin, oper, name, high_speed, alias]: [Column; 8] =
+        session.walk_columns(&columns, if_number).await?.try_into().expect("one column per OID");
+    let text = |column: &Column, i: u32| column.get(i).map(Value::as_text).unwrap_or_default();
+    let number = |column: &Column, i: u32| column.get(i).and_then(Value::as_i64);
     Ok(descr
-        .keys()
-        .chain(name.keys())
+        .indexes()
+        .chain(name.indexes())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .map(|i| {
             let high_speed_bps = number(&high_speed, i).filter(|&mbps| mbps > 0).map(|mbps| mbps as u64 * 1_000_000);
             let speed_bps = number(&speed, i).filter(|&bps| bps > 0).map(|bps| bps as u64);
             InterfaceInfo {
-                if_index: *i,
+                if_index: i,
                 if_name: text(&name, i),
                 if_descr: text(&descr, i),
                 if_alias: text(&alias, i),
@@ -145,25 +143,25 @@ pub async fn walk_counters(
     if want_32bit {
         columns.extend([IF_IN_OCTETS, IF_OUT_OCTETS]);
     }
-    let mut maps = session.walk_columns(&columns, if_number).await?;
+    let mut found = session.walk_columns(&columns, if_number).await?;
     let (in32, out32) = if want_32bit {
-        let out32 = maps.pop().expect("column");
-        (maps.pop().expect("column"), out32)
+        let out32 = found.pop().expect("column");
+        (found.pop().expect("column"), out32)
     } else {
-        (BTreeMap::new(), BTreeMap::new())
+        (Column::default(), Column::default())
     };
-    let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc]: [BTreeMap<u32, Value>; 7] =
-        maps.try_into().expect("one map per column");
-    let small = |map: &BTreeMap<u32, Value>, i: u32| map.get(&i).and_then(Value::as_u64).map(|v| v as u32);
-    let indexes: std::collections::BTreeSet<u32> = hc_in.keys().chain(in32.keys()).copied().collect();
+    let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc]: [Column; 7] =
+        found.try_into().expect("one column per OID");
+    let small = |column: &Column, i: u32| column.get(i).and_then(Value::as_u64).map(|v| v as u32);
+    let indexes: std::collections::BTreeSet<u32> = hc_in.indexes().chain(in32.indexes()).collect();
     Ok(indexes
         .into_iter()
         .filter_map(|i| {
-            let hc = hc_in.get(&i).and_then(Value::as_u64).zip(hc_out.get(&i).and_then(Value::as_u64));
+            let hc = hc_in.get(i).and_then(Value::as_u64).zip(hc_out.get(i).and_then(Value::as_u64));
             let (in_octets, out_octets, bits) = match hc {
                 Some((a, b)) => (a, b, CounterBits::Bits64),
                 None => {
-                    let (a, b) = in32.get(&i).and_then(Value::as_u64).zip(out32.get(&i).and_then(Value::as_u64))?;
+                    let (a, b) = in32.get(i).and_then(Value::as_u64).zip(out32.get(i).and_then(Value::as_u64))?;
                     (a, b, CounterBits::Bits32)
                 }
             };
@@ -176,7 +174,7 @@ pub async fn walk_counters(
                 out_errors: small(&out_err, i),
                 in_discards: small(&in_disc, i),
                 out_discards: small(&out_disc, i),
-                oper_status: oper.get(&i).and_then(Value::as_i64).map(IfStatus::from_code),
+                oper_status: oper.get(i).and_then(Value::as_i64).map(IfStatus::from_code),
             })
         })
         .collect())

@@ -1,23 +1,27 @@
 //! One SNMP session to one agent: GET of scalars and GETBULK walks of table columns.
 //!
-//! Backed by csnmp (SNMPv2c). A session owns its own client and socket: csnmp drops replies whose
-//! request-id it did not send, so sessions must never be shared between concurrent tasks.
+//! SNMPv2c over our own zero-copy BER codec ([`super::ber`]): a walk reads each row's index and
+//! value straight from the reply's bytes, and numbers allocate nothing. csnmp used to answer
+//! here; profiling the poller at 2,000 devices showed most of its time in csnmp's decoding
+//! (520-byte OIDs copied through maps, simple_asn1, big integers), so the hot path is ours and
+//! csnmp checks it in the tests instead. A session owns its socket: never share one between
+//! concurrent tasks.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use csnmp::message::BindingValue;
-use csnmp::{ObjectIdentifier, ObjectValue, Snmp2cClient, SnmpClientError};
+use super::ber::{self, BerError, Reader};
+use super::transport::{self, Request, Transport};
+use super::{Oid, Value};
 
-use super::Oid;
-
-/// GETBULK repetitions asked for at first. csnmp reads replies into a 9,000-byte buffer, so a
-/// reply with many wide columns must stay modest; on a reply too big to decode we halve it.
-const MAX_REPETITIONS: u32 = 24;
+/// GETBULK repetitions asked for at most, and at least after halving on a "tooBig" answer.
+/// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
+const MAX_REPETITIONS: u32 = 50;
 const MIN_REPETITIONS: u32 = 2;
+/// A walk stops there rather than follow an agent whose table never ends.
+const MAX_ROWS: usize = 1_000_000;
 /// Varbinds per GETBULK reply we aim for, whatever the number of columns.
-const VARBINDS_PER_REPLY: u32 = 160;
+const VARBINDS_PER_REPLY: u32 = 400;
 
 /// How Vigie authenticates to an agent. Secrets never appear in `Debug` output.
 #[derive(Clone, PartialEq, Eq)]
@@ -29,63 +33,6 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Credentials::V2c { .. } => f.write_str("V2c { community: <secret> }"),
-        }
-    }
-}
-
-/// A decoded SNMP value.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Integer(i32),
-    Counter32(u32),
-    Gauge32(u32),
-    TimeTicks(u32),
-    Counter64(u64),
-    Bytes(Vec<u8>),
-    ObjectId(Oid),
-    IpAddress(std::net::Ipv4Addr),
-}
-
-impl Value {
-    /// Any unsigned or non-negative integer value, widened.
-    pub fn as_u64(&self) -> Option<u64> {
-        match *self {
-            Value::Integer(v) => u64::try_from(v).ok(),
-            Value::Counter32(v) | Value::Gauge32(v) | Value::TimeTicks(v) => Some(u64::from(v)),
-            Value::Counter64(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    pub fn as_i64(&self) -> Option<i64> {
-        match *self {
-            Value::Integer(v) => Some(i64::from(v)),
-            _ => self.as_u64().and_then(|v| i64::try_from(v).ok()),
-        }
-    }
-
-    /// Text for display; invalid UTF-8 is replaced, not rejected (devices send Latin-1 too).
-    pub fn as_text(&self) -> String {
-        match self {
-            Value::Bytes(bytes) => String::from_utf8_lossy(bytes).trim_end_matches('\0').to_string(),
-            Value::ObjectId(oid) => oid.to_string(),
-            Value::IpAddress(ip) => ip.to_string(),
-            other => other.as_i64().map(|v| v.to_string()).unwrap_or_default(),
-        }
-    }
-}
-
-impl From<ObjectValue> for Value {
-    fn from(value: ObjectValue) -> Self {
-        match value {
-            ObjectValue::Integer(v) => Value::Integer(v),
-            ObjectValue::String(v) | ObjectValue::Opaque(v) => Value::Bytes(v),
-            ObjectValue::ObjectId(oid) => Value::ObjectId(Oid::from_slice(oid.as_slice())),
-            ObjectValue::IpAddress(ip) => Value::IpAddress(ip),
-            ObjectValue::Counter32(v) => Value::Counter32(v),
-            ObjectValue::Unsigned32(v) => Value::Gauge32(v),
-            ObjectValue::TimeTicks(v) => Value::TimeTicks(v),
-            ObjectValue::Counter64(v) => Value::Counter64(v),
         }
     }
 }
@@ -107,14 +54,33 @@ pub enum SnmpError {
     Refused { target: SocketAddr },
 }
 
+/// One column of a table indexed by one integer (such as ifTable): values by row index, in
+/// increasing index order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Column(Vec<(u32, Value)>);
+
+impl Column {
+    pub fn get(&self, index: u32) -> Option<&Value> {
+        self.0.binary_search_by_key(&index, |(i, _)| *i).ok().map(|at| &self.0[at].1)
+    }
+
+    pub fn indexes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().map(|(i, _)| *i)
+    }
+}
+
+/// Where a column's walk stands.
+#[derive(Clone, Copy, PartialEq)]
+enum Cursor {
+    Start,
+    After(u32),
+    Done,
+}
+
 /// A session with one agent.
 pub struct Session {
-    client: Snmp2cClient,
-    target: SocketAddr,
-    timeout_ms: u64,
-    retries: u32,
+    transport: Transport,
     max_repetitions: u32,
-    canary: Option<super::canary::Canary>,
 }
 
 impl Session {
@@ -127,199 +93,142 @@ impl Session {
         retries: u32,
     ) -> Result<Session, SnmpError> {
         let target = resolve(host, port).await?;
-        let bind: SocketAddr = match target.ip() {
-            IpAddr::V4(_) => "0.0.0.0:0".parse().expect("valid literal"),
-            IpAddr::V6(_) => "[::]:0".parse().expect("valid literal"),
-        };
         let Credentials::V2c { community } = credentials;
-        let client = Snmp2cClient::new(
-            target,
-            community.as_bytes().to_vec(),
-            Some(bind),
-            Some(Duration::from_millis(timeout_ms)),
-            retries as usize,
-        )
-        .await
-        .map_err(|e| SnmpError::Network { target, reason: e.to_string() })?;
-        let canary = super::canary::Canary::open(target, community.as_bytes()).await;
-        Ok(Session { client, target, timeout_ms, retries, max_repetitions: MAX_REPETITIONS, canary })
+        let transport =
+            Transport::connect(target, community.as_bytes(), Duration::from_millis(timeout_ms), retries).await?;
+        Ok(Session { transport, max_repetitions: MAX_REPETITIONS })
     }
 
     pub fn target(&self) -> SocketAddr {
-        self.target
-    }
-
-    /// Resolves if the agent's port turns out closed; pends forever otherwise. Poll it beside an
-    /// exchange to see a closed port at once rather than after the timeout.
-    pub fn closed_port(&self) -> impl std::future::Future<Output = SnmpError> + 'static {
-        let canary = self.canary.clone();
-        async move {
-            match canary {
-                Some(canary) => canary.refused().await,
-                None => std::future::pending().await,
-            }
-        }
+        self.transport.target()
     }
 
     /// GETs scalars; each OID must exist.
-    pub async fn get(&self, oids: &[&[u32]]) -> Result<Vec<Value>, SnmpError> {
-        let request: Vec<ObjectIdentifier> = oids.iter().map(|arcs| to_csnmp(arcs)).collect();
-        let mut answer = self.client.get_multiple(request.clone()).await.map_err(|e| self.error(e))?;
-        request
-            .iter()
-            .map(|oid| {
-                answer.remove(oid).map(Value::from).ok_or_else(|| SnmpError::NoSuchObject {
-                    target: self.target,
-                    oid: Oid::from_slice(oid.as_slice()),
-                })
-            })
-            .collect()
+    pub async fn get(&mut self, oids: &[&[u32]]) -> Result<Vec<Value>, SnmpError> {
+        let target = self.target();
+        let reply = self.transport.exchange(Request::Get, oids.iter().map(|oid| (*oid, None))).await?;
+        let missing = |at: usize| SnmpError::NoSuchObject { target, oid: Oid::from_slice(oids[at]) };
+        match reply.error_status {
+            0 => {}
+            transport::NO_SUCH_NAME => {
+                return Err(missing((reply.error_index.max(1) as usize - 1).min(oids.len().saturating_sub(1))))
+            }
+            status => return Err(protocol(target, format!("error-status {status} for a GET"))),
+        }
+        let mut values = Vec::with_capacity(oids.len());
+        for (at, varbind) in reply.varbinds.enumerate() {
+            let (_, value) = varbind.map_err(|e| undecodable(target, e))?;
+            match Value::decode(value).map_err(|e| undecodable(target, e))? {
+                Some(value) if at < oids.len() => values.push(value),
+                Some(_) => return Err(protocol(target, "more values than asked for".into())),
+                None => return Err(missing(at)),
+            }
+        }
+        if values.len() != oids.len() {
+            return Err(protocol(target, format!("{} values for {} OIDs", values.len(), oids.len())));
+        }
+        Ok(values)
     }
 
     /// Walks several columns of a table indexed by one integer (such as ifTable) together with
-    /// GETBULK, and answers, per column in the order asked, the values by row index.
+    /// GETBULK, and answers one [`Column`] per column, in the order asked.
     ///
-    /// `rows_hint` (e.g. ifNumber) caps the repetitions so that a column running past its end
-    /// cannot spill into the rows another column is fetching in the same request: csnmp rejects
-    /// a reply that holds one OID twice. Should that still happen (a sparse table), each column
-    /// is walked on its own.
-    pub async fn walk_columns(
-        &mut self,
-        columns: &[&[u32]],
-        rows_hint: Option<u32>,
-    ) -> Result<Vec<BTreeMap<u32, Value>>, SnmpError> {
-        match self.walk_together(columns, rows_hint).await {
-            Err(BulkError::Overlap) => {
-                let mut tables = Vec::with_capacity(columns.len());
-                for column in columns {
-                    match self.walk_together(&[column], rows_hint).await {
-                        Ok(mut one) => tables.push(one.pop().expect("one column")),
-                        Err(BulkError::Overlap) => unreachable!("a single column cannot overlap itself"),
-                        Err(BulkError::Snmp(e)) => return Err(e),
-                    }
-                }
-                Ok(tables)
-            }
-            Err(BulkError::Snmp(e)) => Err(e),
-            Ok(tables) => Ok(tables),
-        }
-    }
-
-    async fn walk_together(
-        &mut self,
-        columns: &[&[u32]],
-        rows_hint: Option<u32>,
-    ) -> Result<Vec<BTreeMap<u32, Value>>, BulkError> {
-        let prefixes: Vec<Oid> = columns.iter().map(|arcs| Oid::from_slice(arcs)).collect();
-        let mut tables: Vec<BTreeMap<u32, Value>> = vec![BTreeMap::new(); columns.len()];
-        let mut cursors: Vec<Option<Oid>> = prefixes.iter().cloned().map(Some).collect();
+    /// `rows_hint` (e.g. ifNumber) sizes the repetitions so that one reply can hold a whole
+    /// column and its end. Each varbind is matched to its column by its place in the reply
+    /// (RFC 3416 §4.2.3), so a column running past its end into another is simply ended.
+    pub async fn walk_columns(&mut self, columns: &[&[u32]], rows_hint: Option<u32>) -> Result<Vec<Column>, SnmpError> {
+        let target = self.target();
+        let prefixes: Vec<Vec<u8>> = columns
+            .iter()
+            .map(|arcs| {
+                let mut contents = Vec::new();
+                ber::encode_oid_contents(arcs, &mut contents);
+                contents
+            })
+            .collect();
+        let mut tables = vec![Column::default(); columns.len()];
+        let mut cursors = vec![Cursor::Start; columns.len()];
         loop {
-            let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i].is_some()).collect();
+            let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();
             if active.is_empty() {
                 return Ok(tables);
             }
-            let request: Vec<ObjectIdentifier> =
-                active.iter().map(|&i| to_csnmp(&cursors[i].as_ref().expect("active").0)).collect();
-            let answer = self.get_bulk(&request, rows_hint).await?;
-            // Each column got the same number of repetitions (or one fewer where the reply was
-            // cut); a column with fewer rows than that has run past its end.
-            let repetitions = answer.len() / active.len();
-            for &i in &active {
-                let cursor = cursors[i].take().expect("active");
-                let depth = prefixes[i].0.len() + 1;
-                let rows: Vec<(&Oid, &Value)> = answer
-                    .iter()
-                    .filter(|(oid, _)| oid.starts_with(&prefixes[i]) && *oid > cursor && oid.0.len() == depth)
-                    .map(|(oid, value)| (oid, value))
-                    .collect();
-                let finished = rows.is_empty() || rows.len() < repetitions;
-                for (oid, value) in rows {
-                    tables[i].insert(oid.last().expect("row index"), value.clone());
-                    cursors[i] = Some(oid.clone());
-                }
-                if finished {
-                    cursors[i] = None;
-                }
-            }
-        }
-    }
-
-    /// One GETBULK, retried with fewer repetitions when the reply is too big for the client.
-    async fn get_bulk(
-        &mut self,
-        request: &[ObjectIdentifier],
-        rows_hint: Option<u32>,
-    ) -> Result<Vec<(Oid, Value)>, BulkError> {
-        loop {
-            let budget = (VARBINDS_PER_REPLY / request.len() as u32).max(MIN_REPETITIONS);
-            let hint = rows_hint.filter(|&n| n > 0).unwrap_or(u32::MAX).max(MIN_REPETITIONS);
-            let repetitions = self.max_repetitions.min(budget).min(hint);
-            match self.client.get_bulk(request, 0, repetitions).await {
-                Ok(result) => {
-                    return Ok(result
-                        .values
-                        .into_iter()
-                        .map(|(oid, value)| (Oid::from_slice(oid.as_slice()), Value::from(value)))
-                        .collect())
-                }
-                Err(SnmpClientError::DecodingIncoming { .. }) if repetitions > MIN_REPETITIONS => {
+            let repetitions = self.repetitions(active.len(), rows_hint);
+            let request = active.iter().map(|&i| match cursors[i] {
+                Cursor::After(index) => (columns[i], Some(index)),
+                _ => (columns[i], None),
+            });
+            let reply = self.transport.exchange(Request::GetBulk { max_repetitions: repetitions }, request).await?;
+            match reply.error_status {
+                0 => {}
+                transport::TOO_BIG if repetitions > MIN_REPETITIONS => {
                     self.max_repetitions = (repetitions / 2).max(MIN_REPETITIONS);
-                    log::debug!(
-                        "GETBULK reply from {} too big; now asking for {} repetitions",
-                        self.target,
-                        self.max_repetitions
-                    );
+                    log::debug!("GETBULK too big for {target}; now asking for {} repetitions", self.max_repetitions);
+                    continue;
                 }
-                Err(SnmpClientError::DuplicateValue { .. }) if request.len() > 1 => return Err(BulkError::Overlap),
-                Err(e) => return Err(BulkError::Snmp(self.error(e))),
+                status => return Err(protocol(target, format!("error-status {status} for a GETBULK"))),
+            }
+            let rows = read_rows(reply.varbinds, &active, &prefixes, &mut cursors, &mut tables)
+                .map_err(|e| undecodable(target, e))?;
+            if rows == 0 {
+                return Err(protocol(target, "an empty GETBULK reply".into()));
+            }
+            if tables.iter().any(|column| column.0.len() > MAX_ROWS) {
+                return Err(protocol(target, format!("a table of more than {MAX_ROWS} rows")));
             }
         }
     }
 
-    fn error(&self, error: SnmpClientError) -> SnmpError {
-        let target = self.target;
-        match error {
-            SnmpClientError::TimedOut => SnmpError::Timeout {
-                target,
-                after_ms: self.timeout_ms * (u64::from(self.retries) + 1),
-                attempts: self.retries + 1,
-                timeout_ms: self.timeout_ms,
-            },
-            SnmpClientError::CreatingSocket { io_error }
-            | SnmpClientError::Connecting { io_error }
-            | SnmpClientError::Sending { io_error }
-            | SnmpClientError::Receiving { io_error } => SnmpError::Network { target, reason: io_error.to_string() },
-            SnmpClientError::FailedBinding { binding } => match binding.value {
-                BindingValue::NoSuchObject | BindingValue::NoSuchInstance => {
-                    SnmpError::NoSuchObject { target, oid: Oid::from_slice(binding.name.as_slice()) }
-                }
-                other => SnmpError::Protocol {
-                    target,
-                    reason: format!("{} answered {:?}", Oid::from_slice(binding.name.as_slice()), other),
-                },
-            },
-            other => {
-                // csnmp's messages can carry whole varbind lists: keep the gist.
-                let mut reason = other.to_string();
-                if reason.len() > 160 {
-                    reason.truncate(reason.char_indices().nth(157).map_or(reason.len(), |(i, _)| i));
-                    reason.push('…');
-                }
-                SnmpError::Protocol { target, reason }
-            }
-        }
+    fn repetitions(&self, columns: usize, rows_hint: Option<u32>) -> u32 {
+        let budget = (VARBINDS_PER_REPLY / columns as u32).max(MIN_REPETITIONS);
+        // One more than the rows expected, to see each column's end in the same reply.
+        let hint = rows_hint.filter(|&n| n > 0).map_or(u32::MAX, |n| n.saturating_add(1)).max(MIN_REPETITIONS);
+        self.max_repetitions.min(budget).min(hint)
     }
 }
 
-/// Why a GETBULK did not give values.
-enum BulkError {
-    /// Columns ran into each other's rows within one reply.
-    Overlap,
-    Snmp(SnmpError),
+/// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
+/// ends at its first varbind outside it, at an exception, or at an index that does not grow.
+/// Answers how many varbinds the reply held.
+fn read_rows(
+    varbinds: Reader<'_>,
+    active: &[usize],
+    prefixes: &[Vec<u8>],
+    cursors: &mut [Cursor],
+    tables: &mut [Column],
+) -> Result<usize, BerError> {
+    let mut count = 0;
+    for (at, varbind) in varbinds.enumerate() {
+        let (oid, value) = varbind?;
+        count += 1;
+        let column = active[at % active.len()];
+        let after = match cursors[column] {
+            Cursor::Done => continue,
+            Cursor::After(index) => Some(index),
+            Cursor::Start => None,
+        };
+        let index = oid.strip_prefix(prefixes[column].as_slice()).and_then(ber::decode_single_arc);
+        let row = match (index, Value::decode(value)?) {
+            (Some(index), Some(value)) if after.is_none_or(|after| index > after) => Some((index, value)),
+            _ => None,
+        };
+        match row {
+            Some((index, value)) => {
+                tables[column].0.push((index, value));
+                cursors[column] = Cursor::After(index);
+            }
+            None => cursors[column] = Cursor::Done,
+        }
+    }
+    Ok(count)
 }
 
-fn to_csnmp(arcs: &[u32]) -> ObjectIdentifier {
-    ObjectIdentifier::try_from(arcs).expect("Vigie's OIDs are short and valid")
+fn protocol(target: SocketAddr, reason: String) -> SnmpError {
+    SnmpError::Protocol { target, reason }
+}
+
+fn undecodable(target: SocketAddr, error: BerError) -> SnmpError {
+    protocol(target, format!("undecodable reply ({error})"))
 }
 
 async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
@@ -330,4 +239,181 @@ async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
         .await
         .map_err(|e| SnmpError::Resolve { host: host.to_string(), reason: e.to_string() })?;
     addrs.next().ok_or_else(|| SnmpError::Resolve { host: host.to_string(), reason: "no address".into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::sim::{AgentSpec, Behaviour, Fleet};
+    use crate::snmp::ber::{tag, Header};
+    use crate::snmp::oids::{if_mib::*, system::*};
+
+    const COUNTERS: [&[u32]; 7] = [
+        IF_HC_IN_OCTETS,
+        IF_HC_OUT_OCTETS,
+        IF_OPER_STATUS,
+        IF_IN_ERRORS,
+        IF_OUT_ERRORS,
+        IF_IN_DISCARDS,
+        IF_OUT_DISCARDS,
+    ];
+
+    async fn open(addr: SocketAddr, timeout_ms: u64) -> Session {
+        let credentials = Credentials::V2c { community: "public".into() };
+        Session::open(&addr.ip().to_string(), addr.port(), &credentials, timeout_ms, 1).await.unwrap()
+    }
+
+    async fn agent(spec: AgentSpec) -> (Fleet, Session) {
+        let fleet = Fleet::start(vec![spec], Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
+        let session = open(fleet.agents()[0].addr, 2_000).await;
+        (fleet, session)
+    }
+
+    #[tokio::test]
+    async fn a_walk_reads_every_row_of_every_column_whatever_the_hint() {
+        let (_fleet, mut session) = agent(AgentSpec::new("sw", 48)).await;
+        for hint in [None, Some(48), Some(3), Some(1_000)] {
+            let columns = session.walk_columns(&COUNTERS, hint).await.unwrap();
+            for column in &columns {
+                assert_eq!(column.indexes().collect::<Vec<_>>(), (1..=48).collect::<Vec<_>>(), "hint {hint:?}");
+            }
+            assert!(matches!(columns[0].get(48), Some(Value::Counter64(_))));
+            assert!(matches!(columns[2].get(1), Some(Value::Integer(1))), "ifIndex 1 is up");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_huge_table_is_walked_whole_over_cut_replies() {
+        let (_fleet, mut session) = agent(AgentSpec::new("core", 3_000)).await;
+        let [names, traffic]: [Column; 2] =
+            session.walk_columns(&[IF_NAME, IF_HC_IN_OCTETS], Some(3_000)).await.unwrap().try_into().unwrap();
+        assert_eq!(names.indexes().count(), 3_000);
+        assert_eq!(traffic.indexes().last(), Some(3_000));
+        assert_eq!(names.get(2_999).map(Value::as_text).as_deref(), Some("ge-0/0/2999"));
+    }
+
+    #[tokio::test]
+    async fn an_agent_without_64_bit_counters_has_empty_hc_columns() {
+        let (_fleet, mut session) = agent(AgentSpec { hc: false, ..AgentSpec::new("old", 8) }).await;
+        let columns = session.walk_columns(&[IF_HC_IN_OCTETS, IF_IN_OCTETS], Some(8)).await.unwrap();
+        assert_eq!(columns[0].indexes().count(), 0);
+        assert_eq!(columns[1].indexes().count(), 8);
+        assert!(matches!(columns[1].get(8), Some(Value::Counter32(_))));
+    }
+
+    #[tokio::test]
+    async fn get_answers_in_order_and_names_a_missing_object() {
+        let (_fleet, mut session) = agent(AgentSpec::new("sw", 4)).await;
+        let values = session.get(&[IF_NUMBER, SYS_NAME]).await.unwrap();
+        assert_eq!(values, [Value::Integer(4), Value::Bytes(b"sw".to_vec())]);
+        let missing: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 99, 0];
+        match session.get(&[SYS_NAME, missing]).await {
+            Err(SnmpError::NoSuchObject { oid, .. }) => assert_eq!(oid, Oid::from_slice(missing)),
+            other => panic!("expected noSuchObject, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_refused_and_a_dead_agent_times_out() {
+        let specs = vec![
+            AgentSpec { behaviour: Behaviour::Closed, ..AgentSpec::new("closed", 1) },
+            AgentSpec { behaviour: Behaviour::Dead, ..AgentSpec::new("dead", 1) },
+        ];
+        let fleet = Fleet::start(specs, Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
+        // A 60-second timeout: only the kernel's "port unreachable" can end this one.
+        let mut closed = open(fleet.agents()[0].addr, 60_000).await;
+        assert!(matches!(closed.get(&[SYS_UP_TIME]).await, Err(SnmpError::Refused { .. })));
+        let mut dead = open(fleet.agents()[1].addr, 100).await;
+        let error = dead.get(&[SYS_UP_TIME]).await.unwrap_err();
+        assert!(matches!(error, SnmpError::Timeout { attempts: 2, after_ms: 200, .. }), "{error}");
+    }
+
+    /// An agent that answers each request with noise, then an answer to another request id, then
+    /// the real answer (sysUpTime = 42) — or with noise only.
+    async fn noisy_agent(answer: bool) -> SocketAddr {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buf = vec![0; 2_000];
+            while let Ok((len, from)) = socket.recv_from(&mut buf).await {
+                let request = ber::parse_message(&buf[..len]).unwrap();
+                let reply = |request_id| {
+                    let mut varbinds = Vec::new();
+                    ber::write_varbind(&mut varbinds, &[6, 8, 0x2b, 6, 1, 2, 1, 1, 3, 0], &[tag::TIME_TICKS, 1, 42]);
+                    let header = Header { request_id, ..request.response_header() };
+                    let mut out = Vec::new();
+                    ber::write_message(&mut out, &header, &varbinds);
+                    out
+                };
+                socket.send_to(&[0x30, 0x03, 0xff, 0xff], from).await.unwrap();
+                if answer {
+                    socket.send_to(&reply(request.request_id + 1), from).await.unwrap();
+                    socket.send_to(&reply(request.request_id), from).await.unwrap();
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn stale_and_garbled_replies_are_dropped_and_told() {
+        let mut session = open(noisy_agent(true).await, 2_000).await;
+        assert_eq!(session.get(&[SYS_UP_TIME]).await.unwrap(), [Value::TimeTicks(42)]);
+        assert_eq!(session.get(&[SYS_UP_TIME]).await.unwrap(), [Value::TimeTicks(42)], "the next request too");
+        let mut session = open(noisy_agent(false).await, 100).await;
+        let error = session.get(&[SYS_UP_TIME]).await.unwrap_err();
+        assert!(error.to_string().contains("undecodable reply"), "{error}");
+    }
+
+    fn reply_rows(active: &[usize], varbinds: &[(&[u32], u64)], cursors: &mut [Cursor]) -> Vec<Vec<u32>> {
+        let mut bytes = Vec::new();
+        for (oid, value) in varbinds {
+            let (mut oid_tlv, mut value_tlv) = (Vec::new(), Vec::new());
+            let mut contents = Vec::new();
+            ber::encode_oid_contents(oid, &mut contents);
+            ber::write_bytes(&mut oid_tlv, tag::OID, &contents);
+            ber::write_unsigned(&mut value_tlv, tag::COUNTER32, *value);
+            ber::write_varbind(&mut bytes, &oid_tlv, &value_tlv);
+        }
+        let prefixes: Vec<Vec<u8>> = [IF_IN_OCTETS, IF_OUT_OCTETS]
+            .iter()
+            .map(|arcs| {
+                let mut contents = Vec::new();
+                ber::encode_oid_contents(arcs, &mut contents);
+                contents
+            })
+            .collect();
+        let mut tables = vec![Column::default(); 2];
+        read_rows(Reader::new(&bytes), active, &prefixes, cursors, &mut tables).unwrap();
+        tables.iter().map(|t| t.indexes().collect()).collect()
+    }
+
+    fn row(column: &[u32], index: u32) -> Vec<u32> {
+        let mut oid = column.to_vec();
+        oid.push(index);
+        oid
+    }
+
+    #[test]
+    fn a_column_ends_where_it_spills_goes_backwards_or_meets_an_exception() {
+        let (i1, i2, i3, o1) =
+            (row(IF_IN_OCTETS, 1), row(IF_IN_OCTETS, 2), row(IF_IN_OCTETS, 3), row(IF_OUT_OCTETS, 1));
+        // ifInOctets has 2 rows: its third repetition is ifOutOctets.1, which ends it.
+        let mut cursors = [Cursor::Start, Cursor::Start];
+        let rows = reply_rows(&[0], &[(&i1, 1), (&i2, 2), (&o1, 3)], &mut cursors);
+        assert_eq!(rows, [vec![1, 2], vec![]]);
+        assert!(cursors[0] == Cursor::Done);
+        // An index that does not grow ends the column rather than loop.
+        let mut cursors = [Cursor::After(2), Cursor::Start];
+        let rows = reply_rows(&[0], &[(&i3, 1), (&i2, 2), (&i3, 3)], &mut cursors);
+        assert_eq!(rows, [vec![3], vec![]]);
+        assert!(cursors[0] == Cursor::Done);
+        // A reply cut after the first column's varbind: the second keeps its place.
+        let mut cursors = [Cursor::Start, Cursor::After(7)];
+        let rows = reply_rows(&[0, 1], &[(&i1, 1)], &mut cursors);
+        assert_eq!(rows, [vec![1], vec![]]);
+        assert!(cursors == [Cursor::After(1), Cursor::After(7)]);
+    }
 }

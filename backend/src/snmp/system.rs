@@ -14,7 +14,7 @@ pub struct SystemInfo {
     pub sys_contact: String,
 }
 
-pub async fn get_system(session: &Session) -> Result<SystemInfo, SnmpError> {
+pub async fn get_system(session: &mut Session) -> Result<SystemInfo, SnmpError> {
     let values = session.get(&[SYS_NAME, SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME, SYS_LOCATION, SYS_CONTACT]).await?;
     Ok(SystemInfo {
         sys_name: values[0].as_text(),
@@ -28,7 +28,7 @@ pub async fn get_system(session: &Session) -> Result<SystemInfo, SnmpError> {
 
 /// sysUpTime.0 (hundredths of a second) and ifNumber.0, the cheap per-poll probe that tells a
 /// reboot and a changed interface table; ifNumber is `None` on agents without it.
-pub async fn get_uptime_and_if_number(session: &Session) -> Result<(u32, Option<u32>), SnmpError> {
+pub async fn get_uptime_and_if_number(session: &mut Session) -> Result<(u32, Option<u32>), SnmpError> {
     match session.get(&[SYS_UP_TIME, super::oids::if_mib::IF_NUMBER]).await {
         Ok(values) => Ok((values[0].as_u64().unwrap_or(0) as u32, values[1].as_u64().map(|n| n as u32))),
         Err(SnmpError::NoSuchObject { .. }) => {

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use vigie::sim::traffic::{RATE_MAX_FACTOR, RATE_MIN_FACTOR};
-use vigie::sim::{ber, AgentSpec, Behaviour, Fleet};
+use vigie::sim::{AgentSpec, Behaviour, Fleet};
+use vigie::snmp::ber;
 
 use crate::vigie::Vigie;
 

@@ -1,6 +1,7 @@
 //! The BER subset SNMPv2c needs, both ways: parse a message without copying (tags, lengths,
 //! integers, OIDs) and write one into a reusable buffer. Every read is bounds-checked and
-//! returns [`BerError`] on bad input: nothing here may panic, whatever the bytes.
+//! returns [`BerError`] on bad input: nothing here may panic, whatever the bytes. The poller's
+//! client and the simulator's agents both speak through it.
 
 /// Universal and SNMP application tags.
 pub mod tag {
@@ -175,6 +176,16 @@ pub fn decode_oid(contents: &[u8], out: &mut Vec<u32>) -> Result<(), BerError> {
     Ok(())
 }
 
+/// Decodes contents that hold exactly one sub-identifier (e.g. what follows a column's OID
+/// in a row's OID); `None` if they hold none, several, or one that does not fit in 32 bits.
+pub fn decode_single_arc(contents: &[u8]) -> Option<u32> {
+    let (last, init) = contents.split_last()?;
+    if last & 0x80 != 0 || init.iter().any(|b| b & 0x80 == 0) || init.first() == Some(&0x80) || contents.len() > 5 {
+        return None;
+    }
+    u32::try_from(contents.iter().fold(0u64, |acc, &b| (acc << 7) | u64::from(b & 0x7f))).ok()
+}
+
 /// The parts of an SNMP message this agent reads; varbinds are parsed lazily.
 #[derive(Debug, Clone, Copy)]
 pub struct Message<'a> {
@@ -187,6 +198,20 @@ pub struct Message<'a> {
     /// error-index, or max-repetitions in a GETBULK.
     pub field_b: i64,
     pub varbinds: Reader<'a>,
+}
+
+impl<'a> Message<'a> {
+    /// The header of a Response to this message, without errors.
+    pub fn response_header(&self) -> Header<'a> {
+        Header {
+            version: self.version,
+            community: self.community,
+            pdu_type: tag::RESPONSE,
+            request_id: self.request_id,
+            field_a: 0,
+            field_b: 0,
+        }
+    }
 }
 
 pub fn parse_message(packet: &[u8]) -> Result<Message<'_>, BerError> {
@@ -313,7 +338,8 @@ pub fn encode_oid_contents(arcs: &[u32], out: &mut Vec<u8>) {
     }
 }
 
-fn push_base128(out: &mut Vec<u8>, value: u64) {
+/// Appends one sub-identifier in base 128.
+pub fn push_base128(out: &mut Vec<u8>, value: u64) {
     let groups = (1..10).take_while(|i| value >> (7 * i) != 0).count();
     for i in (1..=groups).rev() {
         out.push(0x80 | ((value >> (7 * i)) & 0x7f) as u8);
@@ -424,6 +450,20 @@ mod tests {
         assert_eq!(decode_oid(&[0x2b, 0x86], &mut out), Err(BerError::BadOid), "unfinished arc");
         assert_eq!(decode_oid(&[0x2b, 0x80, 0x01], &mut out), Err(BerError::BadOid), "non-minimal arc");
         assert_eq!(decode_oid(&[0x2b, 0x90, 0x80, 0x80, 0x80, 0x80, 0], &mut out), Err(BerError::BadOid));
+    }
+
+    #[test]
+    fn single_arcs_decode_and_anything_else_is_refused() {
+        for arc in [0u32, 1, 127, 128, 16_383, 16_384, u32::MAX] {
+            let mut contents = Vec::new();
+            push_base128(&mut contents, u64::from(arc));
+            assert_eq!(decode_single_arc(&contents), Some(arc), "{arc}");
+        }
+        for bad in
+            [&[][..], &[1, 2], &[0x81], &[0x80, 1], &[0x90, 0x80, 0x80, 0x80, 0], &[0x81, 0x80, 0x80, 0x80, 0x80, 0]]
+        {
+            assert_eq!(decode_single_arc(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
