@@ -6,8 +6,8 @@
 use super::model::{AgentModel, Moment};
 use crate::snmp::ber::{self, tag, BerError, Header};
 
-/// Replies stay under this size: csnmp reads into a 9,000-byte buffer, and net-snmp likewise
-/// cuts GETBULK repetitions rather than send more than its limit.
+/// Replies stay under this size, as real agents cut GETBULK repetitions to their own limit
+/// (net-snmp's and many routers' are of this order; some go as low as 1,500 bytes).
 pub const MAX_REPLY_BYTES: usize = 8000;
 /// SNMPv2c's version field.
 const VERSION_2C: i64 = 1;

@@ -100,7 +100,8 @@ impl Store {
         let now = now_secs();
         for device in store.load_devices()? {
             let live = store.load_live(&device.id)?;
-            let open = store.series(&device.id).rebuild_open_buckets(&store.tiers, now).map_err(io_error(dir))?;
+            let series = store.series(&device.id);
+            let open = series.rebuild_open_buckets(&store.appender, &store.tiers, now).map_err(io_error(dir))?;
             store.buckets.lock().expect("buckets lock").insert(device.id.clone(), open);
             store.live.write().expect("live lock").insert(device.id.clone(), live);
             store.devices.lock().expect("devices lock").insert(device.id.clone(), device);
@@ -157,13 +158,9 @@ impl Store {
         };
         // The latest counters come from the last poll line, not from state.json (which is not
         // rewritten on every poll).
-        let samples = self.series(id).samples();
-        if let Some(newest) = segments_newest(&samples) {
-            if let Some(bytes) = files::last_line(&newest).map_err(io_error(&newest))? {
-                if let Ok(line) = serde_json::from_slice::<series::PollLine>(&bytes) {
-                    live.restore_latest(&line);
-                }
-            }
+        let series = self.series(id);
+        if let Some(line) = series.newest_poll(now_secs()).map_err(io_error(&series.samples()))? {
+            live.restore_latest(&line);
         }
         Ok(live)
     }
@@ -337,6 +334,8 @@ impl Store {
     }
 
     /// Writes every device's state (status with its last poll) to disk; called at shutdown.
+    /// Rollup buckets not yet on disk need nothing: the next start rebuilds them from the raw
+    /// samples.
     pub fn flush(&self) -> Result<(), StoreError> {
         let ids: Vec<DeviceId> = self.devices.lock().expect("devices lock").keys().cloned().collect();
         ids.iter().try_for_each(|id| self.persist_state(id))
@@ -428,11 +427,6 @@ fn check_unique(
         }
         None => Ok(()),
     }
-}
-
-fn segments_newest(dir: &Path) -> Option<PathBuf> {
-    let now = now_secs();
-    segments::overlapping(dir, now - 7 * segments::DAY_SECS, i64::MAX / 2, series::RAW_SEGMENT_SECS).pop()
 }
 
 pub fn now_secs() -> i64 {

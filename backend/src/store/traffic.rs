@@ -96,9 +96,9 @@ impl Store {
         let t = &self.tiers[tier];
         let mut points =
             series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t, if_index)))?;
-        // The bucket still filling is in memory only.
-        let open = self.buckets.lock().expect("buckets lock").get(id).and_then(|b| b.open_point(if_index, tier));
-        if let Some(p) = open.filter(|p| p.timestamp >= from && p.timestamp <= to) {
+        // The bucket still filling, and closed ones waiting for their hour, are in memory only.
+        let unwritten = self.buckets.lock().expect("buckets lock").get(id).map(|b| b.unwritten_points(if_index, tier));
+        for p in unwritten.into_iter().flatten().filter(|p| p.timestamp >= from && p.timestamp <= to) {
             if points.last().is_none_or(|last| last.timestamp < p.timestamp) {
                 points.push(p);
             }
