@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::rates::{self, RateOutcome, Reading};
 use crate::snmp::if_mib::{self, CounterBits, CounterRow, IfStatus, InterfaceInfo};
-use crate::snmp::system::{self, SystemInfo};
+use crate::snmp::system::{self, Probe, SystemInfo};
 use crate::snmp::{Session, SnmpError};
 use crate::store::{now_ms, InterfaceReading, LatestSample, PollRecord};
 
@@ -34,27 +34,32 @@ pub struct PollOutcome {
     pub counters: Vec<CounterRow>,
 }
 
-/// Polls one device once.
+/// Polls one device once. Usually one walk: the probe (sysUpTime, ifNumber) rides in the
+/// counters' first request. When the inventory is due, or the probe shows the interface table
+/// changed, the system group and the inventory are walked, then the counters again (with the
+/// 32-bit columns: which interfaces lack the 64-bit ones is not known yet).
 pub async fn poll_once(session: &mut Session, plan: &PollPlan) -> Result<PollOutcome, SnmpError> {
     let started = Instant::now();
-    let (uptime_ticks, if_number) = system::get_uptime_and_if_number(session).await?;
-    let walk_inventory = plan.walk_inventory || if_number != plan.known_if_number;
-    let (system, inventory) = if walk_inventory {
-        (Some(system::get_system(session).await?), Some(if_mib::walk_inventory(session, if_number).await?))
-    } else {
-        (None, None)
-    };
-    // After a fresh inventory we do not yet know which interfaces lack 64-bit counters.
-    let counters = if_mib::walk_counters(session, plan.want_32bit || walk_inventory, if_number).await?;
-    Ok(PollOutcome {
+    let outcome = |probe: Probe, system, inventory, counters| PollOutcome {
         at_ms: now_ms(),
         duration_ms: started.elapsed().as_millis() as u64,
-        uptime_ticks,
-        if_number,
+        uptime_ticks: probe.uptime_ticks,
+        if_number: probe.if_number,
         system,
         inventory,
         counters,
-    })
+    };
+    if !plan.walk_inventory {
+        let (probe, counters) = if_mib::walk_counters_and_probe(session, plan.want_32bit, plan.known_if_number).await?;
+        if probe.if_number == plan.known_if_number {
+            return Ok(outcome(probe, None, None, counters));
+        }
+    }
+    let probe = system::probe(session).await?;
+    let system = system::get_system(session).await?;
+    let inventory = if_mib::walk_inventory(session, probe.if_number).await?;
+    let counters = if_mib::walk_counters(session, true, probe.if_number).await?;
+    Ok(outcome(probe, Some(system), Some(inventory), counters))
 }
 
 /// What a device's poller remembers between polls.

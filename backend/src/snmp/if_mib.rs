@@ -1,6 +1,7 @@
 //! IF-MIB: the interface inventory (names, types, speeds, states) and the traffic counters.
 
 use super::oids::if_mib::*;
+use super::system::Probe;
 use super::{Column, Session, SnmpError, Value};
 
 /// What an interface is, from ifTable and ifXTable. Changes rarely; walked on first contact,
@@ -131,6 +132,25 @@ pub async fn walk_counters(
     want_32bit: bool,
     if_number: Option<u32>,
 ) -> Result<Vec<CounterRow>, SnmpError> {
+    Ok(walk_counters_with(session, &[], want_32bit, if_number).await?.1)
+}
+
+/// [`walk_counters`] with the [`Probe`] in the same first request: one round trip fewer.
+pub async fn walk_counters_and_probe(
+    session: &mut Session,
+    want_32bit: bool,
+    if_number: Option<u32>,
+) -> Result<(Probe, Vec<CounterRow>), SnmpError> {
+    let (values, counters) = walk_counters_with(session, &Probe::OIDS, want_32bit, if_number).await?;
+    Ok((Probe::from_values(session, &values)?, counters))
+}
+
+async fn walk_counters_with(
+    session: &mut Session,
+    scalars: &[&[u32]],
+    want_32bit: bool,
+    if_number: Option<u32>,
+) -> Result<(Vec<Option<Value>>, Vec<CounterRow>), SnmpError> {
     let mut columns = vec![
         IF_HC_IN_OCTETS,
         IF_HC_OUT_OCTETS,
@@ -143,7 +163,7 @@ pub async fn walk_counters(
     if want_32bit {
         columns.extend([IF_IN_OCTETS, IF_OUT_OCTETS]);
     }
-    let mut found = session.walk_columns(&columns, if_number).await?;
+    let (scalars, mut found) = session.walk_columns_with(scalars, &columns, if_number).await?;
     let (in32, out32) = if want_32bit {
         let out32 = found.pop().expect("column");
         (found.pop().expect("column"), out32)
@@ -154,7 +174,7 @@ pub async fn walk_counters(
         found.try_into().expect("one column per OID");
     let small = |column: &Column, i: u32| column.get(i).and_then(Value::as_u64).map(|v| v as u32);
     let indexes: std::collections::BTreeSet<u32> = hc_in.indexes().chain(in32.indexes()).collect();
-    Ok(indexes
+    let rows = indexes
         .into_iter()
         .filter_map(|i| {
             let hc = hc_in.get(i).and_then(Value::as_u64).zip(hc_out.get(i).and_then(Value::as_u64));
@@ -177,5 +197,6 @@ pub async fn walk_counters(
                 oper_status: oper.get(i).and_then(Value::as_i64).map(IfStatus::from_code),
             })
         })
-        .collect())
+        .collect();
+    Ok((scalars, rows))
 }

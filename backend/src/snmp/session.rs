@@ -137,28 +137,38 @@ impl Session {
     /// column and its end. Each varbind is matched to its column by its place in the reply
     /// (RFC 3416 §4.2.3), so a column running past its end into another is simply ended.
     pub async fn walk_columns(&mut self, columns: &[&[u32]], rows_hint: Option<u32>) -> Result<Vec<Column>, SnmpError> {
+        Ok(self.walk_columns_with(&[], columns, rows_hint).await?.1)
+    }
+
+    /// [`Session::walk_columns`], with scalars (given with their instance, e.g. sysUpTime.0)
+    /// fetched in the same first request as GETBULK non-repeaters, which saves a round trip.
+    /// A scalar the agent does not have comes back `None`.
+    pub async fn walk_columns_with(
+        &mut self,
+        scalars: &[&[u32]],
+        columns: &[&[u32]],
+        rows_hint: Option<u32>,
+    ) -> Result<(Vec<Option<Value>>, Vec<Column>), SnmpError> {
         let target = self.target();
-        let prefixes: Vec<Vec<u8>> = columns
-            .iter()
-            .map(|arcs| {
-                let mut contents = Vec::new();
-                ber::encode_oid_contents(arcs, &mut contents);
-                contents
-            })
-            .collect();
+        let prefixes: Vec<Vec<u8>> = columns.iter().map(|arcs| encoded(arcs)).collect();
+        let mut scalar_values: Option<Vec<Option<Value>>> = None;
         let mut tables = vec![Column::default(); columns.len()];
         let mut cursors = vec![Cursor::Start; columns.len()];
         loop {
             let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();
-            if active.is_empty() {
-                return Ok(tables);
+            let asked_scalars = if scalar_values.is_none() { scalars } else { &[] };
+            if active.is_empty() && asked_scalars.is_empty() {
+                return Ok((scalar_values.unwrap_or_default(), tables));
             }
-            let repetitions = self.repetitions(active.len(), rows_hint);
-            let request = active.iter().map(|&i| match cursors[i] {
+            let repetitions = self.repetitions(active.len().max(1), rows_hint);
+            // GETNEXT of a scalar's object (its OID without the instance) answers the scalar.
+            let scalar_oids = asked_scalars.iter().map(|oid| (&oid[..oid.len().saturating_sub(1)], None));
+            let column_oids = active.iter().map(|&i| match cursors[i] {
                 Cursor::After(index) => (columns[i], Some(index)),
                 _ => (columns[i], None),
             });
-            let reply = self.transport.exchange(Request::GetBulk { max_repetitions: repetitions }, request).await?;
+            let request = Request::GetBulk { non_repeaters: asked_scalars.len() as u32, max_repetitions: repetitions };
+            let reply = self.transport.exchange(request, scalar_oids.chain(column_oids)).await?;
             match reply.error_status {
                 0 => {}
                 transport::TOO_BIG if repetitions > MIN_REPETITIONS => {
@@ -168,7 +178,16 @@ impl Session {
                 }
                 status => return Err(protocol(target, format!("error-status {status} for a GETBULK"))),
             }
-            let rows = read_rows(reply.varbinds, &active, &prefixes, &mut cursors, &mut tables)
+            let mut varbinds = reply.varbinds;
+            if !asked_scalars.is_empty() {
+                let values = read_scalars(&mut varbinds, asked_scalars).map_err(|e| undecodable(target, e))?;
+                scalar_values =
+                    Some(values.ok_or_else(|| protocol(target, "a GETBULK reply without its non-repeaters".into()))?);
+            }
+            if active.is_empty() {
+                continue;
+            }
+            let rows = read_rows(varbinds, &active, &prefixes, &mut cursors, &mut tables)
                 .map_err(|e| undecodable(target, e))?;
             if rows == 0 {
                 return Err(protocol(target, "an empty GETBULK reply".into()));
@@ -185,6 +204,26 @@ impl Session {
         let hint = rows_hint.filter(|&n| n > 0).map_or(u32::MAX, |n| n.saturating_add(1)).max(MIN_REPETITIONS);
         self.max_repetitions.min(budget).min(hint)
     }
+}
+
+/// Reads the non-repeaters at the head of a GETBULK reply: each scalar's value if the agent
+/// answered that very OID, `None` if it answered the next object instead; `None` overall if the
+/// reply holds fewer varbinds than scalars.
+fn read_scalars(varbinds: &mut Reader<'_>, scalars: &[&[u32]]) -> Result<Option<Vec<Option<Value>>>, BerError> {
+    let mut values = Vec::with_capacity(scalars.len());
+    for scalar in scalars {
+        let Some(varbind) = varbinds.next() else { return Ok(None) };
+        let (oid, value) = varbind?;
+        values.push(if oid == encoded(scalar) { Value::decode(value)? } else { None });
+    }
+    Ok(Some(values))
+}
+
+/// The contents of an OID's encoding, e.g. for comparing with a varbind's OID.
+fn encoded(arcs: &[u32]) -> Vec<u8> {
+    let mut contents = Vec::new();
+    ber::encode_oid_contents(arcs, &mut contents);
+    contents
 }
 
 /// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
@@ -285,6 +324,20 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn scalars_ride_in_the_first_request_of_a_walk() {
+        let (fleet, mut session) = agent(AgentSpec::new("sw", 48)).await;
+        let missing: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 99, 0];
+        let (scalars, columns) =
+            session.walk_columns_with(&[SYS_UP_TIME, missing, IF_NUMBER], &COUNTERS, Some(48)).await.unwrap();
+        assert!(matches!(scalars[..], [Some(Value::TimeTicks(_)), None, Some(Value::Integer(48))]), "{scalars:?}");
+        assert!(columns.iter().all(|column| column.indexes().count() == 48));
+        let requests = fleet.stats().requests.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(requests, 1, "one GETBULK: 7 × 49 small simulated values fit in 8,000 bytes; no GET");
+        let (scalars, columns) = session.walk_columns_with(&[IF_NUMBER], &[], None).await.unwrap();
+        assert_eq!((scalars, columns.len()), (vec![Some(Value::Integer(48))], 0));
+    }
+
+    #[tokio::test]
     async fn a_huge_table_is_walked_whole_over_cut_replies() {
         let (_fleet, mut session) = agent(AgentSpec::new("core", 3_000)).await;
         let [names, traffic]: [Column; 2] =
@@ -377,14 +430,7 @@ mod tests {
             ber::write_unsigned(&mut value_tlv, tag::COUNTER32, *value);
             ber::write_varbind(&mut bytes, &oid_tlv, &value_tlv);
         }
-        let prefixes: Vec<Vec<u8>> = [IF_IN_OCTETS, IF_OUT_OCTETS]
-            .iter()
-            .map(|arcs| {
-                let mut contents = Vec::new();
-                ber::encode_oid_contents(arcs, &mut contents);
-                contents
-            })
-            .collect();
+        let prefixes: Vec<Vec<u8>> = [IF_IN_OCTETS, IF_OUT_OCTETS].iter().map(|arcs| encoded(arcs)).collect();
         let mut tables = vec![Column::default(); 2];
         read_rows(Reader::new(&bytes), active, &prefixes, cursors, &mut tables).unwrap();
         tables.iter().map(|t| t.indexes().collect()).collect()

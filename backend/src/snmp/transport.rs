@@ -32,11 +32,12 @@ pub struct Reply<'a> {
     pub varbinds: Reader<'a>,
 }
 
-/// What to ask: GET of the OIDs, or GETBULK of them with that many repetitions.
+/// What to ask: GET of the OIDs, or GETBULK of them: GETNEXT of the first `non_repeaters`,
+/// then that many repetitions of the others.
 #[derive(Clone, Copy, Debug)]
 pub enum Request {
     Get,
-    GetBulk { max_repetitions: u32 },
+    GetBulk { non_repeaters: u32, max_repetitions: u32 },
 }
 
 pub struct Transport {
@@ -138,16 +139,18 @@ impl Transport {
             ber::write_bytes(&mut self.varbinds, tag::OID, &oid);
             self.varbinds.extend_from_slice(&[tag::NULL, 0]);
         }
-        let (pdu_type, field_b) = match request {
-            Request::Get => (tag::GET, 0),
-            Request::GetBulk { max_repetitions } => (tag::GET_BULK, i64::from(max_repetitions)),
+        let (pdu_type, field_a, field_b) = match request {
+            Request::Get => (tag::GET, 0, 0),
+            Request::GetBulk { non_repeaters, max_repetitions } => {
+                (tag::GET_BULK, i64::from(non_repeaters), i64::from(max_repetitions))
+            }
         };
         let header = Header {
             version: VERSION_2C,
             community: &self.community,
             pdu_type,
             request_id: i64::from(self.request_id),
-            field_a: 0,
+            field_a,
             field_b,
         };
         ber::write_message(&mut self.request, &header, &self.varbinds);
