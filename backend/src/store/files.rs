@@ -1,7 +1,7 @@
 //! Crash-safe file primitives: atomic replace, and append-only JSON lines that survive a torn
 //! last line.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -42,12 +42,36 @@ fn restrict_permissions(_file: &File) -> io::Result<()> {
 #[derive(Default)]
 pub struct Appender {
     checked: Mutex<HashSet<PathBuf>>,
+    /// Files kept open by [`Appender::append_kept`]: one per directory.
+    kept: Mutex<HashMap<PathBuf, (PathBuf, File)>>,
 }
 
 impl Appender {
     /// Appends `lines` (one line, or several joined by newlines) in one write.
     pub fn append(&self, path: &Path, lines: &str) -> io::Result<()> {
-        let line = lines;
+        let (mut file, torn) = self.open(path)?;
+        file.write_all(&line_bytes(lines, torn))
+    }
+
+    /// Like [`Appender::append`], for a file written again and again (a device's samples of the
+    /// day): it stays open until the next append to its directory names another file.
+    pub fn append_kept(&self, path: &Path, lines: &str) -> io::Result<()> {
+        let dir = path.parent().expect("store files live in a directory");
+        let mut kept = self.kept.lock().expect("appender lock");
+        if let Some((open, file)) = kept.get_mut(dir) {
+            if open == path {
+                return file.write_all(&line_bytes(lines, false));
+            }
+        }
+        let (mut file, torn) = self.open(path)?;
+        file.write_all(&line_bytes(lines, torn))?;
+        kept.insert(dir.to_path_buf(), (path.to_path_buf(), file));
+        Ok(())
+    }
+
+    /// Opens `path` for appending, creating it and its directory; answers whether a torn last
+    /// line needs a newline first (checked on the first open in this process only).
+    fn open(&self, path: &Path) -> io::Result<(File, bool)> {
         let mut file = match OpenOptions::new().append(true).read(true).open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -56,23 +80,32 @@ impl Appender {
             }
             Err(e) => return Err(e),
         };
-        let mut buf = Vec::with_capacity(line.len() + 2);
-        if self.checked.lock().expect("appender lock").insert(path.to_path_buf()) && ends_torn(&mut file)? {
+        let torn = self.checked.lock().expect("appender lock").insert(path.to_path_buf()) && ends_torn(&mut file)?;
+        if torn {
             log::warn!(
                 "{} ended with a torn line (crash?); it is skipped and appends start on a new line",
                 path.display()
             );
-            buf.push(b'\n');
         }
-        buf.extend_from_slice(line.as_bytes());
-        buf.push(b'\n');
-        file.write_all(&buf)
+        Ok((file, torn))
     }
 
-    /// Forgets files below `dir` (after they were deleted).
+    /// Forgets (and closes) files below `dir` (before they are deleted).
     pub fn forget_below(&self, dir: &Path) {
         self.checked.lock().expect("appender lock").retain(|p| !p.starts_with(dir));
+        self.kept.lock().expect("appender lock").retain(|d, _| !d.starts_with(dir));
     }
+}
+
+/// `lines` and a final newline, after a newline of its own if the file's last line was torn.
+fn line_bytes(lines: &str, torn: bool) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(lines.len() + 2);
+    if torn {
+        buf.push(b'\n');
+    }
+    buf.extend_from_slice(lines.as_bytes());
+    buf.push(b'\n');
+    buf
 }
 
 fn ends_torn(file: &mut File) -> io::Result<bool> {
@@ -174,6 +207,22 @@ mod tests {
         assert_eq!(last_line(&path).unwrap().unwrap(), b"{\"n\":5}");
         fs::write(&path, "{\"n\":1}\n{\"n\":2").unwrap();
         assert_eq!(last_line(&path).unwrap().unwrap(), b"{\"n\":1}");
+    }
+
+    #[test]
+    fn a_kept_file_is_checked_once_then_written_in_place_until_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (day1, day2) = (dir.path().join("d/1.jsonl"), dir.path().join("d/2.jsonl"));
+        fs::create_dir_all(day1.parent().unwrap()).unwrap();
+        fs::write(&day1, "{\"n\":1}\n{\"n\":").unwrap(); // crash mid-line
+        let appender = Appender::default();
+        for n in 2..5 {
+            appender.append_kept(&day1, &format!("{{\"n\":{n}}}")).unwrap();
+        }
+        appender.append_kept(&day2, "{\"n\":5}").unwrap();
+        assert_eq!((read_all(&day1), read_all(&day2)), (vec![1, 2, 3, 4], vec![5]));
+        appender.forget_below(dir.path());
+        assert!(appender.kept.lock().unwrap().is_empty(), "closed before the files are deleted");
     }
 
     #[test]

@@ -289,7 +289,7 @@ impl SeriesDir {
     ) -> std::io::Result<()> {
         let ts = line.timestamp.floor() as i64;
         let text = serde_json::to_string(line).expect("poll lines serialize");
-        appender.append(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
+        appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
         for sample in &line.interfaces {
             let (Some(in_bps), Some(out_bps)) = (sample.in_bps, sample.out_bps) else { continue };
             let due = open.add(tiers, ts, sample.if_index, in_bps, out_bps);
