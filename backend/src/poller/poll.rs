@@ -2,6 +2,8 @@
 //! traffic counters. Testable alone against any agent; knows nothing of schedules or storage.
 
 use std::collections::{BTreeSet, HashMap};
+
+use foldhash::HashMap as FastMap;
 use std::time::Instant;
 
 use super::rates::{self, RateOutcome, Reading};
@@ -65,14 +67,14 @@ pub async fn poll_once(session: &mut Session, plan: &PollPlan) -> Result<PollOut
 /// What a device's poller remembers between polls.
 #[derive(Default)]
 pub struct PollMemory {
-    previous: HashMap<u32, LatestSample>,
-    speeds: HashMap<u32, Option<u64>>,
+    previous: FastMap<u32, LatestSample>,
+    speeds: FastMap<u32, Option<u64>>,
     indexes: BTreeSet<u32>,
     inventory_at_ms: Option<i64>,
     if_number: Option<u32>,
     uses_32bit: bool,
     force_inventory: bool,
-    oper: HashMap<u32, IfStatus>,
+    oper: FastMap<u32, IfStatus>,
 }
 
 /// Rates computed from one poll.
@@ -99,7 +101,7 @@ impl PollMemory {
             .filter(|s| now - s.at_ms <= max_age_ms)
             .map(|s| (s.reading.counters.if_index, s))
             .collect();
-        PollMemory { previous, oper, ..PollMemory::default() }
+        PollMemory { previous, oper: oper.into_iter().collect(), ..PollMemory::default() }
     }
 
     pub fn plan(&self, now_ms: i64) -> PollPlan {

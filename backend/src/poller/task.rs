@@ -22,6 +22,19 @@ use crate::store::{now_ms, Store};
 /// rate would average over the whole outage.
 const SEED_MAX_INTERVALS: i64 = 5;
 
+/// Polls start on a grid of this step shared by all devices, so that polls due about the same
+/// time share one wake-up of the runtime rather than one each; a poll moves by less than a step.
+const SCHEDULE_GRID: Duration = Duration::from_millis(100);
+
+/// The first point of the schedule grid at or after `at`.
+fn on_grid(at: Instant) -> Instant {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    let grid = SCHEDULE_GRID.as_nanos();
+    let steps = at.saturating_duration_since(epoch).as_nanos().div_ceil(grid);
+    epoch + Duration::from_nanos((steps * grid) as u64)
+}
+
 /// What a device's poller works with.
 pub(super) struct Task {
     pub device: Device,
@@ -48,7 +61,7 @@ impl Task {
             .unwrap_or_default();
         let mut memory = PollMemory::seeded(latest, oper, interval.as_millis() as i64 * SEED_MAX_INTERVALS);
         let mut session: Option<Session> = None;
-        let mut ticker = tokio::time::interval_at(Instant::now() + self.first_delay, interval);
+        let mut ticker = tokio::time::interval_at(on_grid(Instant::now() + self.first_delay), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
             tokio::select! {
@@ -138,4 +151,22 @@ async fn poll(device: &Device, session: &mut Option<Session>, memory: &mut PollM
     let mut rated = memory.rate(outcome);
     rated.record.agent_addr = Some(session.target().ip());
     Ok(rated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_land_on_one_shared_grid_just_after_the_asked_time() {
+        let base = Instant::now();
+        let points: Vec<Instant> =
+            [0, 1, 99, 100, 101, 250, 60_000].iter().map(|&ms| on_grid(base + Duration::from_millis(ms))).collect();
+        for (point, ms) in points.iter().zip([0u64, 1, 99, 100, 101, 250, 60_000]) {
+            let asked = base + Duration::from_millis(ms);
+            assert!(*point >= asked && *point < asked + SCHEDULE_GRID, "{ms} ms");
+        }
+        let step = |a: Instant, b: Instant| (b - a).as_nanos() % SCHEDULE_GRID.as_nanos();
+        assert!(points.windows(2).all(|w| step(w[0], w[1]) == 0), "all on the same grid");
+    }
 }

@@ -152,7 +152,8 @@ impl Session {
         let target = self.target();
         let prefixes: Vec<Vec<u8>> = columns.iter().map(|arcs| encoded(arcs)).collect();
         let mut scalar_values: Option<Vec<Option<Value>>> = None;
-        let mut tables = vec![Column::default(); columns.len()];
+        let rows = rows_hint.unwrap_or(0).min(4_096) as usize;
+        let mut tables: Vec<Column> = columns.iter().map(|_| Column(Vec::with_capacity(rows))).collect();
         let mut cursors = vec![Cursor::Start; columns.len()];
         loop {
             let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();

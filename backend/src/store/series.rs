@@ -12,7 +12,7 @@
 //! then queries read them from memory. After a restart the buckets not yet on disk are rebuilt
 //! from the raw samples, so nothing is counted twice or lost.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
