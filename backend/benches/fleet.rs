@@ -46,6 +46,33 @@ fn main() {
     }
 }
 
+/// Devices down after their first poll, by reason, with how long that poll took: a closed port
+/// should fail at once, a dead agent after timeout × (retries + 1) = 2,000 ms here.
+fn report_down(devices: &Value) {
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    for status in devices.as_array().unwrap().iter().map(|d| &d["status"]) {
+        if status["state"] != "down" {
+            continue;
+        }
+        let error = status["lastError"].as_str().unwrap_or("");
+        let reason = match () {
+            _ if error.contains("ICMP port unreachable") => "closed port",
+            _ if error.contains("no SNMP answer") => "no answer",
+            _ => "other",
+        };
+        by_reason.entry(reason).or_default().push(status["lastPollDurationMs"].as_u64().unwrap_or(0));
+    }
+    for (reason, mut took) in by_reason {
+        took.sort_unstable();
+        println!(
+            "  down ({reason}): {} devices; their failed poll took {} ms at most, {} ms at the median",
+            took.len(),
+            took.last().unwrap(),
+            took[took.len() / 2]
+        );
+    }
+}
+
 fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u16]) {
     println!("\n== {size} devices × {interfaces} interfaces");
     let data = tempfile::tempdir().unwrap();
@@ -76,6 +103,7 @@ fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u
         std::thread::sleep(Duration::from_millis(200));
     };
     println!("added {size} devices through the API in {add_secs:.1} s; all polled once {all_polled:.1} s after the first was added");
+    report_down(&http.get(vigie.url("/api/v1/devices")).send().unwrap().json().unwrap());
 
     let status = |http: &reqwest::blocking::Client| -> Value {
         http.get(vigie.url("/api/v1/status")).send().unwrap().json().unwrap()
