@@ -12,6 +12,7 @@
 mod files;
 mod live;
 pub mod logs;
+mod poll_line;
 pub mod query;
 mod records;
 mod segments;
@@ -101,7 +102,8 @@ impl Store {
         for device in store.load_devices()? {
             let live = store.load_live(&device.id)?;
             let series = store.series(&device.id);
-            let open = series.rebuild_open_buckets(&store.appender, &store.tiers, now).map_err(io_error(dir))?;
+            let delay = OpenBuckets::delay_for(&device.id.0);
+            let open = series.rebuild_open_buckets(&store.appender, &store.tiers, now, delay).map_err(io_error(dir))?;
             store.buckets.lock().expect("buckets lock").insert(device.id.clone(), open);
             store.live.write().expect("live lock").insert(device.id.clone(), live);
             store.devices.lock().expect("devices lock").insert(device.id.clone(), device);
@@ -217,7 +219,8 @@ impl Store {
         }
         drop(devices);
         self.live.write().expect("live lock").insert(id.clone(), DeviceLive::new());
-        self.buckets.lock().expect("buckets lock").insert(id, OpenBuckets::default());
+        let open = OpenBuckets::new(OpenBuckets::delay_for(&id.0));
+        self.buckets.lock().expect("buckets lock").insert(id, open);
         Ok(device)
     }
 
