@@ -164,8 +164,8 @@ impl OpenBuckets {
         let hour = tiers.iter().map(|t| t.resolution_secs).max().unwrap_or(3600);
         let delay = self.flush_delay_secs;
         let due = |lines: &Vec<(usize, RollupLine)>| {
-            let oldest = lines.iter().map(|(_, l)| l.timestamp).min().unwrap_or(i64::MAX - 2 * hour);
-            now >= oldest.div_euclid(hour) * hour + hour + delay
+            let oldest = lines.iter().map(|(_, l)| l.timestamp).min();
+            oldest.is_some_and(|oldest| now >= oldest.div_euclid(hour) * hour + hour + delay)
         };
         let ready: Vec<u32> = self.closed.iter().filter(|(_, lines)| due(lines)).map(|(i, _)| *i).collect();
         let mut taken: Vec<_> =
