@@ -1,7 +1,7 @@
 //! Crash-safe file primitives: atomic replace, and append-only JSON lines that survive a torn
 //! last line.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -35,13 +35,12 @@ fn restrict_permissions(_file: &File) -> io::Result<()> {
     Ok(())
 }
 
-/// Appends lines to JSON-lines files. The first append to a file in this process checks that
-/// the file ends with a newline and adds one if a crash tore the last line, so a new line is
-/// never glued onto a torn one. No fsync per line: a `kill -9` loses nothing already written
-/// (it is in the page cache); a power cut may lose the last seconds.
+/// Appends lines to JSON-lines files. Each open checks that the file ends with a newline and
+/// adds one if a crash tore the last line, so a new line is never glued onto a torn one (a file
+/// kept open is checked when opened). No fsync per line: a `kill -9` loses nothing already
+/// written (it is in the page cache); a power cut may lose the last seconds.
 #[derive(Default)]
 pub struct Appender {
-    checked: Mutex<HashSet<PathBuf>>,
     /// Files kept open by [`Appender::append_kept`]: one per directory.
     kept: Mutex<HashMap<PathBuf, (PathBuf, File)>>,
 }
@@ -70,7 +69,8 @@ impl Appender {
     }
 
     /// Opens `path` for appending, creating it and its directory; answers whether a torn last
-    /// line needs a newline first (checked on the first open in this process only).
+    /// line needs a newline first. Remembering which files were checked would cost memory for
+    /// every rollup file ever written; the check is one read of one byte.
     fn open(&self, path: &Path) -> io::Result<(File, bool)> {
         let mut file = match OpenOptions::new().append(true).read(true).open(path) {
             Ok(file) => file,
@@ -80,7 +80,7 @@ impl Appender {
             }
             Err(e) => return Err(e),
         };
-        let torn = self.checked.lock().expect("appender lock").insert(path.to_path_buf()) && ends_torn(&mut file)?;
+        let torn = ends_torn(&mut file)?;
         if torn {
             log::warn!(
                 "{} ended with a torn line (crash?); it is skipped and appends start on a new line",
@@ -92,7 +92,6 @@ impl Appender {
 
     /// Forgets (and closes) files below `dir` (before they are deleted).
     pub fn forget_below(&self, dir: &Path) {
-        self.checked.lock().expect("appender lock").retain(|p| !p.starts_with(dir));
         self.kept.lock().expect("appender lock").retain(|d, _| !d.starts_with(dir));
     }
 }
