@@ -96,6 +96,10 @@ pub struct CounterRow {
     pub oper_status: Option<IfStatus>,
 }
 
+/// The columns walked on every poll, in this order.
+pub const COUNTER_COLUMNS: [&[u32]; 7] =
+    [IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_OPER_STATUS, IF_IN_ERRORS, IF_OUT_ERRORS, IF_IN_DISCARDS, IF_OUT_DISCARDS];
+
 /// Walks ifTable and ifXTable for the inventory.
 pub async fn walk_inventory(session: &mut Session, if_number: Option<u32>) -> Result<Vec<InterfaceInfo>, SnmpError> {
     let columns = [IF_DESCR, IF_TYPE, IF_SPEED, IF_ADMIN_STATUS, IF_OPER_STATUS, IF_NAME, IF_HIGH_SPEED, IF_ALIAS];
@@ -151,15 +155,7 @@ async fn walk_counters_with(
     want_32bit: bool,
     if_number: Option<u32>,
 ) -> Result<(Vec<Option<Value>>, Vec<CounterRow>), SnmpError> {
-    let mut columns = vec![
-        IF_HC_IN_OCTETS,
-        IF_HC_OUT_OCTETS,
-        IF_OPER_STATUS,
-        IF_IN_ERRORS,
-        IF_OUT_ERRORS,
-        IF_IN_DISCARDS,
-        IF_OUT_DISCARDS,
-    ];
+    let mut columns = COUNTER_COLUMNS.to_vec();
     if want_32bit {
         columns.extend([IF_IN_OCTETS, IF_OUT_OCTETS]);
     }

@@ -290,15 +290,7 @@ mod tests {
     use crate::snmp::ber::{tag, Header};
     use crate::snmp::oids::{if_mib::*, system::*};
 
-    const COUNTERS: [&[u32]; 7] = [
-        IF_HC_IN_OCTETS,
-        IF_HC_OUT_OCTETS,
-        IF_OPER_STATUS,
-        IF_IN_ERRORS,
-        IF_OUT_ERRORS,
-        IF_IN_DISCARDS,
-        IF_OUT_DISCARDS,
-    ];
+    use crate::snmp::if_mib::COUNTER_COLUMNS as COUNTERS;
 
     async fn open(addr: SocketAddr, timeout_ms: u64) -> Session {
         let credentials = Credentials::V2c { community: "public".into() };
