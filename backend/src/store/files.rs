@@ -121,6 +121,13 @@ fn ends_torn(file: &mut File) -> io::Result<bool> {
 /// Reads the JSON lines of `path` that parse as `T`, skipping blank, torn or corrupt lines.
 /// A missing file reads as empty.
 pub fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, mut each: impl FnMut(T)) -> io::Result<()> {
+    read_raw_lines(path, |bytes| serde_json::from_slice::<T>(bytes).map(&mut each).is_ok())
+}
+
+/// Calls `read` with each non-blank line of `path`; `read` answers whether it could read it.
+/// Lines it could not (a torn tail, corruption) are skipped and counted in a debug log. A
+/// missing file reads as empty.
+pub fn read_raw_lines(path: &Path, mut read: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -137,9 +144,8 @@ pub fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, mut each: impl Fn
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<T>(&line) {
-            Ok(value) => each(value),
-            Err(_) => skipped += 1,
+        if !read(&line) {
+            skipped += 1;
         }
     }
     if skipped > 0 {

@@ -15,6 +15,7 @@ pub mod logs;
 mod poll_line;
 pub mod query;
 mod records;
+mod rollup_line;
 mod segments;
 pub mod series;
 

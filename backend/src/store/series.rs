@@ -1,26 +1,25 @@
 //! Time series on disk: one JSON line per device poll (raw samples, kept 48 h by default), and
-//! per-interface rollups in the manner of RRD (5-minute and 1-hour average and maximum).
+//! per-device rollups in the manner of RRD (5-minute and 1-hour average and maximum of every
+//! interface, one line per bucket).
 //!
 //! ```text
-//! devices/<id>/samples/<date>.jsonl            {"timestamp":..,"sysUpTime":..,"ifIndex":[..],"ifHCInOctets":[..],..}
-//! devices/<id>/rollup/5m/<ifIndex>/<date>.jsonl {"timestamp":..,"inBps":..,"inBpsMax":..,"samples":5}
-//! devices/<id>/rollup/1h/<ifIndex>/<date>.jsonl
+//! devices/<id>/samples/<date>.jsonl    {"timestamp":..,"sysUpTime":..,"ifIndex":[..],"ifHCInOctets":[..],..}
+//! devices/<id>/rollup/5m/<date>.jsonl  {"timestamp":..,"ifIndex":[..],"inBps":[..],..,"samples":[..]}
+//! devices/<id>/rollup/1h/<date>.jsonl
 //! ```
-//! Rollup buckets accumulate in memory. An interface's closed buckets are appended together
-//! when its hourly bucket closes (twelve 5-minute lines in one write, then the hourly line), so
-//! a device costs two appends per interface and hour rather than one every five minutes; until
-//! then queries read them from memory. After a restart the buckets not yet on disk are rebuilt
-//! from the raw samples, so nothing is counted twice or lost.
+//! Rollup lines fill in memory. A device's closed lines are appended together once the hour of
+//! the oldest has ended (plus a delay of the device's own): twelve 5-minute lines in one write,
+//! the hourly line in another, so a device costs two appends an hour; until then queries read
+//! them from memory. After a restart the lines not yet on disk are rebuilt from the raw samples,
+//! so nothing is counted twice or lost.
 
-use foldhash::HashMap;
 use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
 
 pub use super::poll_line::{InterfaceSample, PollLine};
 
-use super::files::{last_line, read_lines, Appender};
+use super::files::{last_line, read_lines, read_raw_lines, Appender};
 use super::query::StoredPoint;
+use super::rollup_line::{bucket_of, RollupLine};
 use super::segments::{self, DAY_SECS};
 
 /// Raw samples: one file per day.
@@ -61,72 +60,17 @@ impl Retention {
     }
 }
 
-/// One closed rollup bucket.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RollupLine {
-    /// Start of the bucket, Unix seconds.
-    pub timestamp: i64,
-    pub in_bps: f64,
-    pub out_bps: f64,
-    pub in_bps_max: f64,
-    pub out_bps_max: f64,
-    pub samples: u32,
-}
-
-impl From<RollupLine> for StoredPoint {
-    fn from(l: RollupLine) -> Self {
-        StoredPoint {
-            timestamp: l.timestamp,
-            in_bps: l.in_bps,
-            out_bps: l.out_bps,
-            in_bps_max: l.in_bps_max,
-            out_bps_max: l.out_bps_max,
-            weight: l.samples,
-        }
-    }
-}
-
-/// An open rollup bucket.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Bucket {
-    line: RollupLine,
-}
-
-impl Bucket {
-    fn new(start: i64, in_bps: f64, out_bps: f64) -> Bucket {
-        Bucket {
-            line: RollupLine {
-                timestamp: start,
-                in_bps,
-                out_bps,
-                in_bps_max: in_bps,
-                out_bps_max: out_bps,
-                samples: 1,
-            },
-        }
-    }
-
-    fn add(&mut self, in_bps: f64, out_bps: f64) {
-        let l = &mut self.line;
-        let n = f64::from(l.samples);
-        l.in_bps = (l.in_bps * n + in_bps) / (n + 1.0);
-        l.out_bps = (l.out_bps * n + out_bps) / (n + 1.0);
-        l.in_bps_max = l.in_bps_max.max(in_bps);
-        l.out_bps_max = l.out_bps_max.max(out_bps);
-        l.samples += 1;
-    }
-}
-
-/// The buckets of one device not yet on disk: per interface, the open one of each tier and
-/// the closed ones waiting to be written. Closed buckets are written together once the hour of
-/// the oldest has ended, plus `flush_delay_secs`: each device has its own delay, below an hour,
-/// so that a fleet's rollup appends spread over the hour instead of all landing in the first
-/// seconds after it (which made polls late in the 2,000-device soak).
+/// The rollup lines of one device not yet on disk: the open one of each tier, and the closed
+/// ones waiting to be written. Closed lines are written together once the hour of the oldest
+/// has ended, plus `flush_delay_secs`: each device has its own delay, below an hour, so that a
+/// fleet's rollup appends spread over the hour instead of all landing in the first seconds
+/// after it (which made polls late in the 2,000-device soak).
 #[derive(Default)]
 pub struct OpenBuckets {
-    buckets: HashMap<(u32, usize), Bucket>,
-    closed: HashMap<u32, Vec<(usize, RollupLine)>>,
+    /// Per tier, the line still filling.
+    open: Vec<Option<RollupLine>>,
+    /// Closed lines with their tier, in the order they closed.
+    closed: Vec<(usize, RollupLine)>,
     flush_delay_secs: i64,
 }
 
@@ -142,43 +86,47 @@ impl OpenBuckets {
         (hash % 3_000) as i64
     }
 
-    /// Adds a rate; a bucket it closes joins the interface's waiting ones.
-    fn add(&mut self, tiers: &[Tier], ts: i64, if_index: u32, in_bps: f64, out_bps: f64) {
+    /// Adds a poll's rates; a line it closes joins the waiting ones.
+    fn add(&mut self, tiers: &[Tier], poll: &PollLine) {
+        let ts = poll.timestamp.floor() as i64;
+        self.open.resize_with(tiers.len(), || None);
         for (t, tier) in tiers.iter().enumerate() {
             let start = ts.div_euclid(tier.resolution_secs) * tier.resolution_secs;
-            match self.buckets.get_mut(&(if_index, t)) {
-                Some(b) if b.line.timestamp == start => b.add(in_bps, out_bps),
-                Some(b) if b.line.timestamp > start => {} // out of order: ignore, never rewrite
-                slot => {
-                    if let Some(old) = slot {
-                        self.closed.entry(if_index).or_default().push((t, old.line));
-                    }
-                    self.buckets.insert((if_index, t), Bucket::new(start, in_bps, out_bps));
+            let slot = &mut self.open[t];
+            if slot.as_ref().is_some_and(|open| open.timestamp > start) {
+                continue; // out of order: ignore, never rewrite
+            }
+            if slot.as_ref().is_none_or(|open| open.timestamp < start) {
+                let fresh = RollupLine { timestamp: start, buckets: Vec::with_capacity(poll.interfaces.len()) };
+                if let Some(old) = slot.replace(fresh).filter(|old| !old.buckets.is_empty()) {
+                    self.closed.push((t, old));
+                }
+            }
+            let open = slot.as_mut().expect("opened above");
+            for (i, sample) in poll.interfaces.iter().enumerate() {
+                if let (Some(in_bps), Some(out_bps)) = (sample.in_bps, sample.out_bps) {
+                    open.add(i, sample.if_index, in_bps, out_bps);
                 }
             }
         }
     }
 
-    /// Takes the waiting buckets due on disk at `now`, per interface, with their tier index.
-    fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(u32, Vec<(usize, RollupLine)>)> {
+    /// Takes the waiting lines, with their tier index, if they are due on disk at `now`.
+    fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(usize, RollupLine)> {
         let hour = tiers.iter().map(|t| t.resolution_secs).max().unwrap_or(3600);
-        let delay = self.flush_delay_secs;
-        let due = |lines: &Vec<(usize, RollupLine)>| {
-            let oldest = lines.iter().map(|(_, l)| l.timestamp).min();
-            oldest.is_some_and(|oldest| now >= oldest.div_euclid(hour) * hour + hour + delay)
-        };
-        let ready: Vec<u32> = self.closed.iter().filter(|(_, lines)| due(lines)).map(|(i, _)| *i).collect();
-        let mut taken: Vec<_> =
-            ready.into_iter().filter_map(|i| self.closed.remove(&i).map(|lines| (i, lines))).collect();
-        taken.sort_unstable_by_key(|(i, _)| *i);
-        taken
+        let oldest = self.closed.iter().map(|(_, l)| l.timestamp).min();
+        if oldest.is_some_and(|oldest| now >= oldest.div_euclid(hour) * hour + hour + self.flush_delay_secs) {
+            std::mem::take(&mut self.closed)
+        } else {
+            Vec::new()
+        }
     }
 
     /// The points of one interface in one tier that are not on disk yet, oldest first.
     pub fn unwritten_points(&self, if_index: u32, tier: usize) -> Vec<StoredPoint> {
-        let closed = self.closed.get(&if_index).into_iter().flatten().filter(|(t, _)| *t == tier).map(|(_, l)| *l);
-        let open = self.buckets.get(&(if_index, tier)).map(|b| b.line);
-        closed.chain(open).map(StoredPoint::from).collect()
+        let closed = self.closed.iter().filter(|(t, _)| *t == tier).map(|(_, l)| l);
+        let open = self.open.get(tier).and_then(Option::as_ref);
+        closed.chain(open).filter_map(|l| l.point(if_index)).collect()
     }
 }
 
@@ -201,8 +149,8 @@ impl SeriesDir {
         self.root.join("samples")
     }
 
-    pub fn rollup(&self, tier: &Tier, if_index: u32) -> PathBuf {
-        self.root.join("rollup").join(tier.name).join(if_index.to_string())
+    pub fn rollup(&self, tier: &Tier) -> PathBuf {
+        self.root.join("rollup").join(tier.name)
     }
 
     /// Appends a poll and the rollup buckets it closes.
@@ -216,24 +164,16 @@ impl SeriesDir {
         let ts = line.timestamp.floor() as i64;
         let text = serde_json::to_string(line).expect("poll lines serialize");
         appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
-        for sample in &line.interfaces {
-            if let (Some(in_bps), Some(out_bps)) = (sample.in_bps, sample.out_bps) {
-                open.add(tiers, ts, sample.if_index, in_bps, out_bps);
-            }
-        }
-        for (if_index, lines) in open.take_due(tiers, ts) {
-            self.write_rollups(appender, tiers, if_index, &lines, false)?;
-        }
-        Ok(())
+        open.add(tiers, line);
+        self.write_rollups(appender, tiers, &open.take_due(tiers, ts), false)
     }
 
-    /// Appends closed buckets of one interface, one write per file. With `skip_written`, lines
-    /// not newer than a file's last line are left out (they were written before a restart).
+    /// Appends closed lines, one write per file. With `skip_written`, lines not newer than a
+    /// file's last line are left out (they were written before a restart).
     fn write_rollups(
         &self,
         appender: &Appender,
         tiers: &[Tier],
-        if_index: u32,
         lines: &[(usize, RollupLine)],
         skip_written: bool,
     ) -> std::io::Result<()> {
@@ -241,23 +181,28 @@ impl SeriesDir {
             Some((path, text)) if !text.is_empty() => appender.append(&path, &text),
             _ => Ok(()),
         };
-        let mut batch: Option<(PathBuf, String)> = None;
-        for (t, line) in lines {
-            let tier = &tiers[*t];
-            let path = segments::path_for(&self.rollup(tier, if_index), line.timestamp, tier.segment_secs);
-            if batch.as_ref().is_some_and(|(p, _)| *p != path) {
-                flush(batch.take())?;
+        for (t, tier) in tiers.iter().enumerate() {
+            let mut batch: Option<(PathBuf, String)> = None;
+            for line in lines.iter().filter(|(lt, _)| *lt == t).map(|(_, l)| l) {
+                let path = segments::path_for(&self.rollup(tier), line.timestamp, tier.segment_secs);
+                if batch.as_ref().is_some_and(|(p, _)| *p != path) {
+                    flush(batch.take())?;
+                }
+                let (path, text) = batch.get_or_insert_with(|| (path, String::new()));
+                if skip_written
+                    && text.is_empty()
+                    && newest_rollup(path)?.is_some_and(|newest| newest >= line.timestamp)
+                {
+                    continue;
+                }
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&serde_json::to_string(line).expect("rollups serialize"));
             }
-            let (path, text) = batch.get_or_insert_with(|| (path, String::new()));
-            if skip_written && text.is_empty() && newest_rollup(path)?.is_some_and(|newest| newest >= line.timestamp) {
-                continue;
-            }
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            text.push_str(&serde_json::to_string(line).expect("rollups serialize"));
+            flush(batch)?;
         }
-        flush(batch)
+        Ok(())
     }
 
     /// Reads raw poll lines with a timestamp in `[from, to]`, oldest first.
@@ -296,16 +241,10 @@ impl SeriesDir {
         let from = (newest.timestamp.floor() as i64).div_euclid(coarsest) * coarsest - coarsest;
         let mut result = Ok(());
         self.read_polls(from, now.max(newest.timestamp.ceil() as i64), |line| {
-            let ts = line.timestamp.floor() as i64;
-            for s in &line.interfaces {
-                if let (Some(i), Some(o)) = (s.in_bps, s.out_bps) {
-                    open.add(tiers, ts, s.if_index, i, o);
-                }
-            }
-            for (if_index, lines) in open.take_due(tiers, ts) {
-                if result.is_ok() {
-                    result = self.write_rollups(appender, tiers, if_index, &lines, true);
-                }
+            open.add(tiers, &line);
+            let due = open.take_due(tiers, line.timestamp.floor() as i64);
+            if result.is_ok() {
+                result = self.write_rollups(appender, tiers, &due, true);
             }
         })?;
         result.map(|()| open)
@@ -314,11 +253,13 @@ impl SeriesDir {
     /// Points of one interface from one rollup tier in `[from, to]`.
     pub fn read_rollup(&self, tier: &Tier, if_index: u32, from: i64, to: i64) -> std::io::Result<Vec<StoredPoint>> {
         let mut points = Vec::new();
-        for path in segments::overlapping(&self.rollup(tier, if_index), from, to, tier.segment_secs) {
-            read_lines::<RollupLine>(&path, |l| {
-                if l.timestamp >= from && l.timestamp <= to {
-                    points.push(l.into())
+        for path in segments::overlapping(&self.rollup(tier), from, to, tier.segment_secs) {
+            read_raw_lines(&path, |bytes| match bucket_of(bytes, if_index) {
+                Ok(point) => {
+                    points.extend(point.filter(|p| p.timestamp >= from && p.timestamp <= to));
+                    true
                 }
+                Err(_) => false,
             })?;
         }
         Ok(points)
@@ -328,10 +269,7 @@ impl SeriesDir {
     pub fn enforce_retention(&self, retention: &Retention, now: i64) -> u64 {
         let mut freed = segments::delete_before(&self.samples(), now - retention.raw_secs, RAW_SEGMENT_SECS);
         for tier in retention.tiers() {
-            let Ok(entries) = std::fs::read_dir(self.root.join("rollup").join(tier.name)) else { continue };
-            for entry in entries.filter_map(Result::ok) {
-                freed += segments::delete_before(&entry.path(), now - tier.retention_secs, tier.segment_secs);
-            }
+            freed += segments::delete_before(&self.rollup(&tier), now - tier.retention_secs, tier.segment_secs);
         }
         freed
     }
@@ -384,7 +322,7 @@ mod tests {
     }
 
     #[test]
-    fn a_device_writes_its_hour_after_its_own_delay_even_for_an_interface_gone_since() {
+    fn a_device_writes_its_closed_lines_after_its_own_delay_even_for_an_interface_gone_since() {
         let dir = tempfile::tempdir().unwrap();
         let series = SeriesDir::new(dir.path());
         let tiers = retention().tiers();
@@ -399,9 +337,10 @@ mod tests {
         series.append_poll(&appender, &tiers, &mut open, &poll((base + 3600) as f64, Some(100.0))).unwrap();
         series.append_poll(&appender, &tiers, &mut open, &empty(base + 4000)).unwrap();
         assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "not before the hour's end + 600 s");
-        assert_eq!(open.unwritten_points(3, 0).len(), 3, "two closed 5-minute buckets and the open one");
+        assert_eq!(open.unwritten_points(3, 0).len(), 3, "three closed 5-minute buckets");
         series.append_poll(&appender, &tiers, &mut open, &empty(base + 4200)).unwrap();
-        assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1)]);
+        // Every closed line goes with the oldest: the one of 3600 too.
+        assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1), (3600, 1)]);
         assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 2)]);
         let spread: std::collections::BTreeSet<i64> =
             (0..100).map(|i| OpenBuckets::delay_for(&format!("d{i}"))).collect();
@@ -456,12 +395,9 @@ mod tests {
         assert_eq!(open.unwritten_points(3, 0).len(), 2, "buckets 7200 and 7500, the latter open");
         series.append_poll(&appender, &tiers, &mut open, &poll((base + 30_000) as f64, Some(100.0))).unwrap();
         assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 6);
-        let text = std::fs::read_to_string(segments::path_for(
-            &series.rollup(&tiers[0], 3),
-            base + 3600,
-            tiers[0].segment_secs,
-        ))
-        .unwrap();
+        let text =
+            std::fs::read_to_string(segments::path_for(&series.rollup(&tiers[0]), base + 3600, tiers[0].segment_secs))
+                .unwrap();
         assert!(!text.contains("\n\n"), "no blank line: {text}");
         assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9), (7200, 2)]);
     }
@@ -509,7 +445,7 @@ mod tests {
         let per_poll = other.0 / f64::from(other.1);
         println!("2,000 devices × 48 interfaces, CPU-seconds for one poll of every device:");
         println!("  a poll that closes no hour: {per_poll:.2} s (raw line only)");
-        println!("  the first hour closing (creates 192,000 rollup directories and files): {:.2} s", hour_closing[0]);
+        println!("  the first hour closing (creates 4,000 rollup files, two per device): {:.2} s", hour_closing[0]);
         println!("  a later hour closing (appends to existing files): {:.2} s", hour_closing[1]);
     }
 }

@@ -94,8 +94,7 @@ impl Store {
     ) -> Result<Vec<StoredPoint>, StoreError> {
         let series = self.series(id);
         let t = &self.tiers[tier];
-        let mut points =
-            series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t, if_index)))?;
+        let mut points = series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t)))?;
         // The bucket still filling, and closed ones waiting for their hour, are in memory only.
         let unwritten = self.buckets.lock().expect("buckets lock").get(id).map(|b| b.unwritten_points(if_index, tier));
         for p in unwritten.into_iter().flatten().filter(|p| p.timestamp >= from && p.timestamp <= to) {
@@ -125,5 +124,118 @@ impl Store {
             })
             .map_err(super::io_error(&series.samples()))?;
         Ok(points)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+    use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+    use crate::snmp::Credentials;
+    use crate::store::{InterfaceReading, PollRecord, Retention};
+
+    const DAY: i64 = 86_400;
+
+    fn retention() -> Retention {
+        Retention {
+            raw_secs: DAY,
+            five_minute_secs: 2 * DAY,
+            hourly_secs: 30 * DAY,
+            logs_secs: DAY,
+            logs_max_bytes: 1 << 20,
+        }
+    }
+
+    /// A poll of interfaces 1 and 2 at `at`, at 1,000 and 2,000 bit/s in (half that out).
+    fn record(at: i64, first: bool) -> PollRecord {
+        let reading = |if_index: u32| InterfaceReading {
+            counters: CounterRow {
+                if_index,
+                in_octets: 0,
+                out_octets: 0,
+                bits: CounterBits::Bits64,
+                in_errors: None,
+                out_errors: None,
+                in_discards: None,
+                out_discards: None,
+                oper_status: None,
+            },
+            in_bps: Some(1000.0 * f64::from(if_index)),
+            out_bps: Some(500.0 * f64::from(if_index)),
+            in_errors_per_sec: None,
+            out_errors_per_sec: None,
+            in_discards_per_sec: None,
+            out_discards_per_sec: None,
+        };
+        let info = |if_index: u32| InterfaceInfo {
+            if_index,
+            if_name: format!("eth{if_index}"),
+            if_descr: format!("eth{if_index}"),
+            if_alias: String::new(),
+            if_type: 6,
+            speed_bps: None,
+            admin_status: IfStatus::Up,
+            oper_status: IfStatus::Up,
+        };
+        PollRecord {
+            at_ms: at * 1000,
+            duration_ms: 1,
+            uptime_ticks: 100,
+            system: None,
+            inventory: first.then(|| vec![info(1), info(2)]),
+            interfaces: vec![reading(1), reading(2)],
+            agent_addr: None,
+        }
+    }
+
+    /// Rates over the window with their step, and whether every step has data.
+    fn rates(store: &Store, id: &str, if_index: u32, from: i64, to: i64, max_points: u32) -> (i64, Vec<f64>) {
+        let traffic = store.traffic(id, if_index, from, to, max_points).unwrap();
+        (traffic.step_secs, traffic.points.iter().filter_map(|p| p.in_bps).collect())
+    }
+
+    #[test]
+    fn each_window_is_read_from_the_resolution_that_serves_it_for_the_right_interface() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), retention()).unwrap();
+        let config = DeviceConfig {
+            name: "r1".into(),
+            host: "127.0.0.1".into(),
+            port: 1161,
+            credentials: Credentials::V2c { community: "public".into() },
+            poll_interval_secs: 300,
+            timeout_ms: 1000,
+            retries: 1,
+        };
+        let id = store.add_device(config).unwrap().id;
+        let now = now_secs();
+        let start = (now - 20 * DAY).div_euclid(3600) * 3600;
+        let polls: Vec<i64> = (0..).map(|k| start + 300 * k).take_while(|t| *t <= now).collect();
+        for at in &polls {
+            store.record_poll(&id, record(*at, *at == start)).unwrap();
+        }
+        let check = |store: &Store| {
+            // 20 days at 100 points: hourly rollups, most on disk, the last hours in memory.
+            let (step, in_bps) = rates(store, &id.0, 2, start, now, 100);
+            assert_eq!(step % 3600, 0);
+            assert!(in_bps.len() as i64 >= (now - start) / step, "every step has data: {}", in_bps.len());
+            assert!(in_bps.iter().all(|bps| *bps == 2000.0), "{in_bps:?}");
+            // A day at 500 points: 5-minute rollups.
+            let (step, in_bps) = rates(store, &id.0, 1, now - DAY, now, 500);
+            assert_eq!(step, 300);
+            assert!(in_bps.len() >= 287 && in_bps.iter().all(|bps| *bps == 1000.0), "{in_bps:?}");
+            // An hour: the raw polls.
+            let (step, in_bps) = rates(store, &id.0, 2, now - 3600, now, 500);
+            assert_eq!(step, 300);
+            assert_eq!(in_bps, vec![2000.0; in_bps.len()]);
+            assert!(in_bps.len() >= 12);
+        };
+        check(&store);
+        let on_disk = std::fs::read_dir(dir.path().join("devices").join(&id.0).join("rollup/1h")).unwrap().count();
+        assert!(on_disk >= 1, "the hourly lines went to disk");
+        drop(store);
+        // Reopened, the buckets not on disk are rebuilt from the raw samples: the same answers.
+        check(&Store::open(dir.path(), retention()).unwrap());
     }
 }
