@@ -4,7 +4,9 @@
 //! `cargo bench -p vigie --bench fleet` (builds the release binary first). Environment:
 //! `FLEET_SIZES` (default `100,1000,2000`), `FLEET_INTERFACES` (48), `FLEET_INTERVAL_SECS` (60),
 //! `FLEET_WINDOW_SECS` (steady window measured, default two intervals), `FLEET_DEAD_PERCENT` (0),
-//! `FLEET_CLOSED_PERCENT` (0). All traffic stays on 127.0.0.1.
+//! `FLEET_CLOSED_PERCENT` (0), `FLEET_ALIGN_SECS` (0: when set, the window starts at the next
+//! multiple of it in Unix time, e.g. 3600 for a window from one hour's start, which holds every
+//! device's hourly rollup writes). All traffic stays on 127.0.0.1.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -32,6 +34,7 @@ fn main() {
     let window: u64 = env_or("FLEET_WINDOW_SECS", 2 * interval);
     let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
     let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
+    let align: u64 = env_or("FLEET_ALIGN_SECS", 0);
     let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
     assert!(status.success(), "release build");
     println!("fleet benchmark: {interfaces} interfaces per device, polled every {interval} s, steady window {window} s, dead {dead} %, closed {closed} %");
@@ -41,7 +44,7 @@ fn main() {
             SimArgs { agents: size, interfaces, dead_percent: dead, closed_percent: closed, ..SimArgs::default() };
         let fleet = runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
         let ports: Vec<u16> = fleet.agents().iter().map(|a| a.addr.port()).collect();
-        run_size(size, interfaces, interval, window, &ports);
+        run_size(size, interfaces, interval, (window, align), &ports);
         runtime.block_on(fleet.shutdown());
     }
 }
@@ -73,7 +76,8 @@ fn report_down(devices: &Value) {
     }
 }
 
-fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u16]) {
+/// `window`: its length and the multiple of Unix time it starts at (0: at once).
+fn run_size(size: usize, interfaces: u32, interval: u64, (window, align): (u64, u64), ports: &[u16]) {
     println!("\n== {size} devices × {interfaces} interfaces");
     let data = tempfile::tempdir().unwrap();
     let started = Instant::now();
@@ -108,6 +112,11 @@ fn run_size(size: usize, interfaces: u32, interval: u64, window: u64, ports: &[u
     let status = |http: &reqwest::blocking::Client| -> Value {
         http.get(vigie.url("/api/v1/status")).send().unwrap().json().unwrap()
     };
+    if align > 0 {
+        let wait = align - now() as u64 % align;
+        println!("waiting {wait} s for the window to start at a multiple of {align} s");
+        std::thread::sleep(Duration::from_secs(wait));
+    }
     let before = status(&http);
     let cpu_before = vigie.cpu_secs();
     println!("window starts: RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
