@@ -2,11 +2,12 @@
 //! `devices/<id>/samples/<date>.jsonl` — one array per field in `ifIndex` order, so each field
 //! name is written once per poll rather than once per interface.
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 /// One line of a raw samples file: everything one poll of one device saw.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(into = "PollColumns", try_from = "PollColumns")]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(try_from = "PollColumns")]
 pub struct PollLine {
     /// Unix seconds, millisecond precision: when the counters answer arrived.
     pub timestamp: f64,
@@ -30,51 +31,66 @@ pub struct InterfaceSample {
 
 /// A [`PollLine`] as written: one array per field, in `ifIndex` order, so each field name is
 /// written once per poll rather than once per interface (about half the bytes). Columns that
-/// would hold only nulls are left out; rates are whole bits per second.
-#[derive(Serialize, Deserialize)]
+/// would hold only nulls are left out; rates are whole bits per second. Written straight from
+/// the line (below), read through this struct.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PollColumns {
     timestamp: f64,
     sys_up_time: u32,
     if_index: Vec<u32>,
-    #[serde(rename = "ifHCInOctets", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ifHCInOctets", default)]
     hc_in_octets: Option<Vec<Option<u64>>>,
-    #[serde(rename = "ifHCOutOctets", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ifHCOutOctets", default)]
     hc_out_octets: Option<Vec<Option<u64>>>,
-    #[serde(rename = "ifInOctets", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ifInOctets", default)]
     in_octets_32: Option<Vec<Option<u64>>>,
-    #[serde(rename = "ifOutOctets", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ifOutOctets", default)]
     out_octets_32: Option<Vec<Option<u64>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     in_bps: Option<Vec<Option<u64>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     out_bps: Option<Vec<Option<u64>>>,
 }
 
-/// A column, or `None` when every value is missing.
-fn column<T: Copy>(
-    samples: &[InterfaceSample],
-    pick: impl Fn(&InterfaceSample) -> Option<T>,
-) -> Option<Vec<Option<T>>> {
-    let values: Vec<Option<T>> = samples.iter().map(pick).collect();
-    values.iter().any(Option::is_some).then_some(values)
+/// Picks one interface's value of a column.
+type Pick<T> = fn(&InterfaceSample) -> T;
+
+/// The optional columns, in the order written.
+const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>); 6] = [
+    ("ifHCInOctets", |i| i.hc_in_octets),
+    ("ifHCOutOctets", |i| i.hc_out_octets),
+    ("ifInOctets", |i| i.in_octets_32),
+    ("ifOutOctets", |i| i.out_octets_32),
+    ("inBps", |i| rate(i.in_bps)),
+    ("outBps", |i| rate(i.out_bps)),
+];
+
+fn rate(bps: Option<f64>) -> Option<u64> {
+    bps.map(|bps| bps.round().max(0.0) as u64)
 }
 
-impl From<PollLine> for PollColumns {
-    fn from(line: PollLine) -> Self {
-        let s = &line.interfaces;
-        let rate = |r: Option<f64>| r.map(|bps| bps.round().max(0.0) as u64);
-        PollColumns {
-            timestamp: line.timestamp,
-            sys_up_time: line.sys_up_time,
-            if_index: s.iter().map(|i| i.if_index).collect(),
-            hc_in_octets: column(s, |i| i.hc_in_octets),
-            hc_out_octets: column(s, |i| i.hc_out_octets),
-            in_octets_32: column(s, |i| i.in_octets_32),
-            out_octets_32: column(s, |i| i.out_octets_32),
-            in_bps: column(s, |i| rate(i.in_bps)),
-            out_bps: column(s, |i| rate(i.out_bps)),
+/// One column of a line, serialized from the interfaces as it goes (no copy of the line).
+struct Column<'a, T>(&'a [InterfaceSample], Pick<T>);
+
+impl<T: Serialize> Serialize for Column<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(self.1))
+    }
+}
+
+impl Serialize for PollLine {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let s = &self.interfaces;
+        let present: Vec<_> = OPTIONAL_COLUMNS.iter().filter(|(_, pick)| s.iter().any(|i| pick(i).is_some())).collect();
+        let mut line = serializer.serialize_struct("PollLine", 3 + present.len())?;
+        line.serialize_field("timestamp", &self.timestamp)?;
+        line.serialize_field("sysUpTime", &self.sys_up_time)?;
+        line.serialize_field("ifIndex", &Column(s, |i| i.if_index))?;
+        for (name, pick) in present {
+            line.serialize_field(name, &Column(s, *pick))?;
         }
+        line.end()
     }
 }
 
