@@ -208,24 +208,9 @@ fn synthesize_history(dir: &Path, interfaces: u32) -> String {
         };
         octets += 125_000 * step as u64;
         let readings = (1..=interfaces)
-            .map(|i| InterfaceReading {
-                counters: CounterRow {
-                    if_index: i,
-                    in_octets: octets,
-                    out_octets: octets / 2,
-                    bits: CounterBits::Bits64,
-                    in_errors: None,
-                    out_errors: None,
-                    in_discards: None,
-                    out_discards: None,
-                    oper_status: None,
-                },
-                in_bps: Some(1_000_000.0 + f64::from(i)),
-                out_bps: Some(500_000.0),
-                in_errors_per_sec: None,
-                out_errors_per_sec: None,
-                in_discards_per_sec: None,
-                out_discards_per_sec: None,
+            .map(|i| {
+                let counters = CounterRow::octets(i, octets, octets / 2, CounterBits::Bits64);
+                InterfaceReading::traffic(counters, Some(1_000_000.0 + f64::from(i)), Some(500_000.0))
             })
             .collect();
         let record = PollRecord {

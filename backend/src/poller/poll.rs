@@ -254,17 +254,8 @@ mod tests {
     use super::*;
 
     fn counters(if_index: u32, octets: u64, oper: IfStatus) -> CounterRow {
-        CounterRow {
-            if_index,
-            in_octets: octets,
-            out_octets: octets / 2,
-            bits: CounterBits::Bits64,
-            in_errors: Some(0),
-            out_errors: None,
-            in_discards: None,
-            out_discards: None,
-            oper_status: Some(oper),
-        }
+        let row = CounterRow::octets(if_index, octets, octets / 2, CounterBits::Bits64);
+        CounterRow { in_errors: Some(0), oper_status: Some(oper), ..row }
     }
 
     fn outcome(at_secs: i64, inventory: Option<&[u32]>, counters: Vec<CounterRow>) -> PollOutcome {

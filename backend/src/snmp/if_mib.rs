@@ -96,6 +96,23 @@ pub struct CounterRow {
     pub oper_status: Option<IfStatus>,
 }
 
+impl CounterRow {
+    /// The octet counters alone (no error, discard or status column).
+    pub fn octets(if_index: u32, in_octets: u64, out_octets: u64, bits: CounterBits) -> CounterRow {
+        CounterRow {
+            if_index,
+            in_octets,
+            out_octets,
+            bits,
+            in_errors: None,
+            out_errors: None,
+            in_discards: None,
+            out_discards: None,
+            oper_status: None,
+        }
+    }
+}
+
 /// The columns walked on every poll, in this order.
 pub const COUNTER_COLUMNS: [&[u32]; 7] =
     [IF_HC_IN_OCTETS, IF_HC_OUT_OCTETS, IF_OPER_STATUS, IF_IN_ERRORS, IF_OUT_ERRORS, IF_IN_DISCARDS, IF_OUT_DISCARDS];

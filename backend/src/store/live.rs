@@ -36,6 +36,21 @@ pub struct InterfaceReading {
     pub out_discards_per_sec: Option<f64>,
 }
 
+impl InterfaceReading {
+    /// Counters with their traffic rates only (no error or discard rate).
+    pub fn traffic(counters: CounterRow, in_bps: Option<f64>, out_bps: Option<f64>) -> InterfaceReading {
+        InterfaceReading {
+            counters,
+            in_bps,
+            out_bps,
+            in_errors_per_sec: None,
+            out_errors_per_sec: None,
+            in_discards_per_sec: None,
+            out_discards_per_sec: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct LatestSample {
     pub at_ms: i64,
@@ -135,26 +150,11 @@ impl DeviceLive {
                 (_, _, Some(i), Some(o)) => (i, o, CounterBits::Bits32),
                 _ => continue,
             };
-            let counters = CounterRow {
-                if_index: s.if_index,
-                in_octets,
-                out_octets,
-                bits,
-                in_errors: None,
-                out_errors: None,
-                in_discards: None,
-                out_discards: None,
-                oper_status: None,
-            };
-            let reading = InterfaceReading {
-                counters,
-                in_bps: s.in_bps,
-                out_bps: s.out_bps,
-                in_errors_per_sec: None,
-                out_errors_per_sec: None,
-                in_discards_per_sec: None,
-                out_discards_per_sec: None,
-            };
+            let reading = InterfaceReading::traffic(
+                CounterRow::octets(s.if_index, in_octets, out_octets, bits),
+                s.in_bps,
+                s.out_bps,
+            );
             iface.latest = Some(LatestSample { at_ms, uptime_ticks: line.sys_up_time, reading });
         }
     }

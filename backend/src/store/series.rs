@@ -402,8 +402,8 @@ mod tests {
         assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9), (7200, 2)]);
     }
 
-    /// CPU of the hourly rollup appends for 2,000 devices × 48 interfaces: the first hour of an
-    /// interface creates its directories and files, later hours append to them. Prints, asserts
+    /// CPU of the hourly rollup appends for 2,000 devices × 48 interfaces: the first hour of a
+    /// device creates its rollup directories and files, later hours append to them. Prints, asserts
     /// nothing: `cargo test --release -p vigie --lib hourly_rollup_cost -- --ignored --nocapture`.
     #[test]
     #[ignore]

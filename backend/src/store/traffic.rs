@@ -149,24 +149,9 @@ mod tests {
 
     /// A poll of interfaces 1 and 2 at `at`, at 1,000 and 2,000 bit/s in (half that out).
     fn record(at: i64, first: bool) -> PollRecord {
-        let reading = |if_index: u32| InterfaceReading {
-            counters: CounterRow {
-                if_index,
-                in_octets: 0,
-                out_octets: 0,
-                bits: CounterBits::Bits64,
-                in_errors: None,
-                out_errors: None,
-                in_discards: None,
-                out_discards: None,
-                oper_status: None,
-            },
-            in_bps: Some(1000.0 * f64::from(if_index)),
-            out_bps: Some(500.0 * f64::from(if_index)),
-            in_errors_per_sec: None,
-            out_errors_per_sec: None,
-            in_discards_per_sec: None,
-            out_discards_per_sec: None,
+        let reading = |if_index: u32| {
+            let counters = CounterRow::octets(if_index, 0, 0, CounterBits::Bits64);
+            InterfaceReading::traffic(counters, Some(1000.0 * f64::from(if_index)), Some(500.0 * f64::from(if_index)))
         };
         let info = |if_index: u32| InterfaceInfo {
             if_index,
