@@ -178,11 +178,14 @@ impl DeviceLive {
         self.status.last_poll_duration_ms = Some(record.duration_ms);
         self.address = record.agent_addr.or(self.address);
         if let Some(system) = record.system {
+            changed |= !self.system_continues(&system, at_secs);
             self.system = Some(system);
             self.system_at = Some(at_secs);
-            changed = true;
         }
         if let Some(inventory) = record.inventory {
+            // The inventory is walked again every few minutes; state.json (two fsyncs) is only
+            // rewritten when it differs.
+            changed |= !self.interfaces.values().map(|i| &i.info).eq(inventory.iter());
             let mut old = std::mem::take(&mut self.interfaces);
             self.interfaces = inventory
                 .into_iter()
@@ -191,7 +194,6 @@ impl DeviceLive {
                     (info.if_index, InterfaceLive { info, latest })
                 })
                 .collect();
-            changed = true;
         }
         for reading in record.interfaces {
             let Some(iface) = self.interfaces.get_mut(&reading.counters.if_index) else { continue };
@@ -215,6 +217,16 @@ impl DeviceLive {
         changed || error_changed
     }
 
+    /// Whether `system`, read at `at_secs`, says what the stored reading says: the same text, and
+    /// a sysUpTime within a minute of where the stored one extrapolates (no reboot, no wrap).
+    fn system_continues(&self, system: &SystemInfo, at_secs: i64) -> bool {
+        let Some(old) = &self.system else { return false };
+        let uptime_drift =
+            self.uptime_secs(at_secs).map(|expected| i64::from(system.sys_up_time_ticks) / 100 - expected);
+        let text = |s: &SystemInfo| SystemInfo { sys_up_time_ticks: 0, ..s.clone() };
+        text(old) == text(system) && uptime_drift.is_some_and(|drift| drift.abs() <= 60)
+    }
+
     /// The device's sysUpTime now, in seconds, extrapolated from the last reading.
     pub fn uptime_secs(&self, now_secs: i64) -> Option<i64> {
         let system = self.system.as_ref()?;
@@ -231,5 +243,59 @@ impl DeviceLive {
 impl Default for DeviceLive {
     fn default() -> Self {
         DeviceLive::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn system(uptime_secs: u32, name: &str) -> SystemInfo {
+        SystemInfo {
+            sys_name: name.into(),
+            sys_descr: "switch".into(),
+            sys_object_id: "1.3.6.1.4.1.9".into(),
+            sys_up_time_ticks: uptime_secs * 100,
+            sys_location: String::new(),
+            sys_contact: String::new(),
+        }
+    }
+
+    fn info(alias: &str) -> InterfaceInfo {
+        InterfaceInfo {
+            if_index: 1,
+            if_name: "eth1".into(),
+            if_descr: "eth1".into(),
+            if_alias: alias.into(),
+            if_type: 6,
+            speed_bps: Some(1_000_000_000),
+            admin_status: IfStatus::Up,
+            oper_status: IfStatus::Up,
+        }
+    }
+
+    /// A poll at `at_secs` that walked the system group and the inventory.
+    fn walked(at_secs: i64, system: SystemInfo, alias: &str) -> PollRecord {
+        PollRecord {
+            at_ms: at_secs * 1000,
+            duration_ms: 1,
+            uptime_ticks: system.sys_up_time_ticks,
+            system: Some(system),
+            inventory: Some(vec![info(alias)]),
+            interfaces: Vec::new(),
+            agent_addr: None,
+        }
+    }
+
+    #[test]
+    fn a_walk_that_finds_nothing_new_is_not_persisted() {
+        let mut live = DeviceLive::new();
+        assert!(live.apply_poll(walked(1000, system(500, "sw1"), "uplink")), "first contact");
+        assert!(!live.apply_poll(walked(1600, system(1100, "sw1"), "uplink")), "ten minutes on, all the same");
+        assert!(!live.apply_poll(walked(2200, system(1730, "sw1"), "uplink")), "uptime 30 s off: clock skew");
+        assert!(live.apply_poll(walked(2800, system(1730, "sw1"), "to core")), "an alias changed");
+        assert!(live.apply_poll(walked(3400, system(5, "sw1"), "to core")), "a reboot");
+        assert!(live.apply_poll(walked(4000, system(605, "sw1-new"), "to core")), "a rename");
+        assert_eq!(live.uptime_secs(4100), Some(705));
     }
 }
