@@ -8,25 +8,21 @@
 //   env: VIGIE_BIN, CHROMIUM, E2E_ARTIFACTS, E2E_BONUS=0 (skip the 400-interface timing),
 //        SCREENSHOTS_DIR=docs/screenshots (also write the README's device.png, graph.png and logs.png there, 1280x800;
 //        a relative path is taken from the repository root; adds LIVE_SHOT_SECS of live data for the graph)
-import { spawn } from "node:child_process";
-import dgram from "node:dgram";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { exitAfter, freeTcpPort, freeUdpPort, freeUdpTcpPort, killAll, log, removeAtExit, removeTemps, sleep, spawnGroup, started, waitFor } from "./processes.mjs";
+import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
-const started = Date.now();
 const frontend = join(dirname(fileURLToPath(import.meta.url)), "..");
 const repo = join(frontend, "..");
 const VIGIE_BIN = process.env.VIGIE_BIN ?? join(repo, "target", "debug", "vigie");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const DIST = join(frontend, "dist");
-const PASS_SCRIPT = join(repo, "backend", "tests", "fixtures", "ifmib_pass.py");
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
-const SYS_NAME = "vigie-e2e-agent";
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
 const CHECKS = 10;
 const VIEWPORT = { width: 1280, height: 800 };
@@ -34,215 +30,8 @@ const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
 const LIVE_SHOT_SECS = 45;
 
-const log = (...args) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...args);
-
-// ---------------------------------------------------------------- processes and cleanup
-
-const children = []; // { name, child }
-const tempDirs = [];
 let browser = null;
-
-function killAll() {
-  for (const { child } of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
-  }
-}
-function removeTemps() {
-  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-}
-process.on("exit", () => {
-  killAll();
-  removeTemps();
-});
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    console.error(`e2e: interrupted by ${signal}`);
-    process.exit(130);
-  });
-}
-const globalTimer = setTimeout(async () => {
-  console.error(`e2e: global timeout of ${GLOBAL_TIMEOUT_MS / 1000} s reached`);
-  await Promise.race([browser?.close().catch(() => {}), sleep(3000)]);
-  console.log("e2e: 0 passed, 1 failed (global timeout)");
-  process.exit(1);
-}, GLOBAL_TIMEOUT_MS);
-globalTimer.unref();
-
-function spawnGroup(name, cmd, args, options) {
-  const child = spawn(cmd, args, { ...options, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  const keep = (chunk) => {
-    output = (output + chunk).slice(-20_000);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  child.on("error", (err) => keep(`spawn error: ${err.message}\n`));
-  const entry = { name, child, output: () => output };
-  children.push(entry);
-  return entry;
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what, fn, { timeout = 10_000, interval = 100 } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
-    await sleep(interval);
-  }
-}
-
-function freeUdpPort() {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket("udp4");
-    s.on("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-/** A port free for both UDP and TCP on 127.0.0.1: syslog listens on both with the same number. */
-async function freeUdpTcpPort() {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freeTcpPort();
-    const udpFree = await new Promise((resolve) => {
-      const s = dgram.createSocket("udp4");
-      s.on("error", () => resolve(false));
-      s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error("no port free for both UDP and TCP on 127.0.0.1");
-}
-
-function freeTcpPort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// ---------------------------------------------------------------- snmpd
-
-function interfaceJson(i) {
-  return {
-    ifIndex: i.ifIndex,
-    ifDescr: i.name,
-    ifName: i.name,
-    ifAlias: i.alias ?? "",
-    ifType: 6,
-    speedBps: i.speedBps ?? 1_000_000_000,
-    adminStatus: 1,
-    operStatus: i.up === false ? 2 : 1,
-    inOctets: i.inOctets ?? 0,
-    outOctets: i.outOctets ?? 0,
-    inOctetsPerSec: i.inPerSec ?? 0,
-    outOctetsPerSec: i.outPerSec ?? 0,
-    hc: i.hc ?? true,
-  };
-}
-
-/** SNMPv2c GetRequest (community "public") for sysUpTime.0 and ifNumber.0, as in the Rust tests. */
-const PROBE = Buffer.from([
-  0x30, 0x34, 0x02, 0x01, 0x01, 0x04, 0x06, 0x70, 0x75, 0x62, 0x6c, 0x69, 0x63, 0xa0, 0x27, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00,
-  0x02, 0x01, 0x00, 0x30, 0x1c, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x03, 0x00, 0x05, 0x00, 0x30, 0x0c,
-  0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x02, 0x01, 0x00, 0x05, 0x00,
-]);
-const IF_NUMBER_OID = Buffer.from([0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x02, 0x01, 0x00]);
-
-/** True once the agent answers with ifNumber.0 as an INTEGER (so the pass_persist script runs). */
-function probeSnmp(port) {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket("udp4");
-    const done = (ok) => {
-      clearTimeout(timer);
-      s.close();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), 300);
-    s.on("error", () => done(false));
-    s.on("message", (msg) => {
-      const at = msg.indexOf(IF_NUMBER_OID);
-      done(at >= 0 && msg[at + IF_NUMBER_OID.length] === 0x02);
-    });
-    s.send(PROBE, port, "127.0.0.1");
-  });
-}
-
-async function startSnmpd(name, interfaces) {
-  const dir = mkdtempSync(join(tmpdir(), `vigie-e2e-${name}-`));
-  tempDirs.push(dir);
-  const port = await freeUdpPort();
-  const state = join(dir, "state.json");
-  const agentState = { interfaces: interfaces.map(interfaceJson), epoch: Date.now() / 1000 };
-  writeState(state, agentState);
-  mkdirSync(join(dir, "persist"));
-  const pass = (oid) => `pass_persist ${oid} /usr/bin/python3 ${PASS_SCRIPT} ${state}\n`;
-  writeFileSync(
-    join(dir, "snmpd.conf"),
-    `agentAddress udp:127.0.0.1:${port}\nrocommunity public 127.0.0.1\nsysName ${SYS_NAME}\n` +
-      `sysDescr Vigie end-to-end agent (net-snmp with made-up interfaces)\nsysLocation E2E rack\nsysContact e2e@vigie.invalid\n` +
-      `dontLogTCPWrappersConnects yes\n${pass(".1.3.6.1.2.1.2")}${pass(".1.3.6.1.2.1.31")}`,
-  );
-  const proc = spawnGroup(
-    `snmpd-${name}`,
-    "snmpd",
-    ["-f", "-Lo", "-C", "-c", join(dir, "snmpd.conf"), "-p", join(dir, "snmpd.pid"), "-m", "", "-I", "-smux,ifTable,ifXTable,interfaces"],
-    { env: { ...process.env, SNMP_PERSISTENT_DIR: join(dir, "persist") } },
-  );
-  try {
-    await waitFor(`snmpd (${name}) to answer on udp ${port}`, async () => {
-      if (proc.child.exitCode !== null) throw new Error(`snmpd exited with ${proc.child.exitCode}: ${proc.output()}`);
-      return probeSnmp(port);
-    });
-  } catch (err) {
-    const scriptLog = join(dir, "ifmib_pass.log");
-    if (existsSync(scriptLog)) err.message += `\nifmib_pass.log: ${readFileSync(scriptLog, "utf8")}`;
-    err.message += `\nsnmpd output: ${proc.output()}`;
-    throw err;
-  }
-  return { port, dir, proc, state, agentState };
-}
-
-function writeState(file, agentState) {
-  writeFileSync(`${file}.tmp`, JSON.stringify(agentState));
-  renameSync(`${file}.tmp`, file);
-}
-
-/**
- * Changes the octet rates of some interfaces from now on. The counters carry on from where they are
- * (ifmib_pass.py counts from `epoch` and takes the modulus when read), so the rates Vigie measures follow.
- */
-function setRates(agent, rates) {
-  const now = Date.now() / 1000;
-  const elapsed = Math.max(0, now - agent.agentState.epoch);
-  for (const itf of agent.agentState.interfaces) {
-    itf.inOctets += Math.floor(itf.inOctetsPerSec * elapsed);
-    itf.outOctets += Math.floor(itf.outOctetsPerSec * elapsed);
-    const rate = rates[itf.ifIndex];
-    if (rate) [itf.inOctetsPerSec, itf.outOctetsPerSec] = rate;
-  }
-  agent.agentState.epoch = now;
-  writeState(agent.state, agent.agentState);
-}
+exitAfter(GLOBAL_TIMEOUT_MS, async () => browser?.close());
 
 // ---------------------------------------------------------------- vigie
 
@@ -265,7 +54,7 @@ async function startVigie() {
   if (!existsSync(VIGIE_BIN)) throw new Error(`${VIGIE_BIN} is missing: run cargo build -p vigie`);
   if (!existsSync(join(DIST, "index.html"))) throw new Error(`${DIST} is missing: run npm run build in frontend/`);
   const dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
-  tempDirs.push(dataDir);
+  removeAtExit(dataDir);
   const port = await freeTcpPort();
   receivers.syslog = await freeUdpTcpPort();
   receivers.trap = await freeUdpPort();
