@@ -174,7 +174,7 @@ mod tests {
         }
     }
 
-    /// Rates over the window with their step, and whether every step has data.
+    /// The step of the answer, and the average in-rate of each step that has data.
     fn rates(store: &Store, id: &str, if_index: u32, from: i64, to: i64, max_points: u32) -> (i64, Vec<f64>) {
         let traffic = store.traffic(id, if_index, from, to, max_points).unwrap();
         (traffic.step_secs, traffic.points.iter().filter_map(|p| p.in_bps).collect())
