@@ -18,8 +18,12 @@ use super::{Oid, Value};
 /// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
 const MAX_REPETITIONS: u32 = 50;
 const MIN_REPETITIONS: u32 = 2;
-/// A walk stops there rather than follow an agent whose table never ends.
-const MAX_ROWS: usize = 1_000_000;
+/// Rows a column may have at most, whatever the agent says: far above any real interface
+/// table, far below what would exhaust memory (a row costs about 30 bytes per column).
+pub const MAX_ROWS: usize = 100_000;
+/// What one poll may receive at most, in reply bytes and in varbinds, whatever the agent sends.
+pub const MAX_POLL_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_POLL_VARBINDS: u64 = 2_500_000;
 /// Varbinds per GETBULK reply we aim for, whatever the number of columns.
 const VARBINDS_PER_REPLY: u32 = 400;
 
@@ -52,6 +56,24 @@ pub enum SnmpError {
     NoSuchObject { target: SocketAddr, oid: Oid },
     #[error("{target} refused SNMP: nothing listens on that port (ICMP port unreachable)")]
     Refused { target: SocketAddr },
+    #[error("{target} answered {replies} time(s), always with another request id than asked: a broken agent, or something between that mixes up replies")]
+    WrongRequestId { target: SocketAddr, replies: u32 },
+    #[error("{target} answered OID {oid} after {previous}: OID not increasing, so the walk stops")]
+    NotIncreasing { target: SocketAddr, oid: Oid, previous: Oid },
+    #[error("{target} sent more than {limit} rows for column {column}{}: the walk stops", hint_note(*if_number))]
+    TooManyRows { target: SocketAddr, column: Oid, limit: usize, if_number: Option<u32> },
+    #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
+    OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
+}
+
+fn hint_note(if_number: Option<u32>) -> String {
+    if_number.map(|n| format!(" (ifNumber says {n})")).unwrap_or_default()
+}
+
+/// Rows a column may have: what the agent announced, with room for a table that changed since
+/// (max(n × 2, n + 64)), never more than [`MAX_ROWS`].
+pub fn row_limit(rows_hint: Option<u32>) -> usize {
+    rows_hint.map_or(MAX_ROWS, |n| (n as usize).saturating_mul(2).max(n as usize + 64)).min(MAX_ROWS)
 }
 
 /// One column of a table indexed by one integer (such as ifTable): values by row index, in
@@ -81,6 +103,9 @@ enum Cursor {
 pub struct Session {
     transport: Transport,
     max_repetitions: u32,
+    /// What the current poll has received so far (see [`Session::begin_poll`]).
+    poll_bytes: u64,
+    poll_varbinds: u64,
 }
 
 impl Session {
@@ -96,34 +121,82 @@ impl Session {
         let Credentials::V2c { community } = credentials;
         let transport =
             Transport::connect(target, community.as_bytes(), Duration::from_millis(timeout_ms), retries).await?;
-        Ok(Session { transport, max_repetitions: MAX_REPETITIONS })
+        Ok(Session::over(transport))
+    }
+
+    /// A session whose exchanges are answered by `replies` in turn, whatever was asked (any
+    /// request id is accepted); when none is left, an exchange times out at once. For fuzzing
+    /// and tests of the reply handling without a socket.
+    #[doc(hidden)]
+    pub fn scripted(replies: Vec<Vec<u8>>) -> Session {
+        Session::over(Transport::scripted(replies, Duration::from_millis(1), 0))
+    }
+
+    fn over(transport: Transport) -> Session {
+        Session { transport, max_repetitions: MAX_REPETITIONS, poll_bytes: 0, poll_varbinds: 0 }
     }
 
     pub fn target(&self) -> SocketAddr {
         self.transport.target()
     }
 
+    /// Starts counting a new poll's bytes and varbinds against [`MAX_POLL_BYTES`] and
+    /// [`MAX_POLL_VARBINDS`].
+    pub fn begin_poll(&mut self) {
+        (self.poll_bytes, self.poll_varbinds) = (0, 0);
+        self.transport.take_received_bytes();
+    }
+
+    /// Counts what an exchange brought against the poll's budget.
+    fn spend(&mut self, varbinds: usize) -> Result<(), SnmpError> {
+        let target = self.target();
+        self.poll_bytes = self.poll_bytes.saturating_add(self.transport.take_received_bytes());
+        self.poll_varbinds = self.poll_varbinds.saturating_add(varbinds as u64);
+        if self.poll_bytes > MAX_POLL_BYTES {
+            return Err(SnmpError::OverBudget { target, what: "bytes of replies", limit: MAX_POLL_BYTES });
+        }
+        if self.poll_varbinds > MAX_POLL_VARBINDS {
+            return Err(SnmpError::OverBudget { target, what: "varbinds", limit: MAX_POLL_VARBINDS });
+        }
+        Ok(())
+    }
+
     /// GETs scalars; each OID must exist.
     pub async fn get(&mut self, oids: &[&[u32]]) -> Result<Vec<Value>, SnmpError> {
         let target = self.target();
+        let values = self.get_optional(oids).await?;
+        let missing = values.iter().position(Option::is_none);
+        if let Some(at) = missing {
+            return Err(SnmpError::NoSuchObject { target, oid: Oid::from_slice(oids[at]) });
+        }
+        Ok(values.into_iter().flatten().collect())
+    }
+
+    /// GETs scalars; those the agent does not have (noSuchObject, noSuchInstance) are `None`.
+    /// The answer holds exactly one value per OID asked, in order, or the exchange fails.
+    pub async fn get_optional(&mut self, oids: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
+        let target = self.target();
         let reply = self.transport.exchange(Request::Get, oids.iter().map(|oid| (*oid, None))).await?;
-        let missing = |at: usize| SnmpError::NoSuchObject { target, oid: Oid::from_slice(oids[at]) };
         match reply.error_status {
             0 => {}
             transport::NO_SUCH_NAME => {
-                return Err(missing((reply.error_index.max(1) as usize - 1).min(oids.len().saturating_sub(1))))
+                let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(oids.len().saturating_sub(1));
+                return Err(SnmpError::NoSuchObject {
+                    target,
+                    oid: Oid::from_slice(oids.get(at).copied().unwrap_or(&[])),
+                });
             }
             status => return Err(protocol(target, format!("error-status {status} for a GET"))),
         }
         let mut values = Vec::with_capacity(oids.len());
-        for (at, varbind) in reply.varbinds.enumerate() {
-            let (_, value) = varbind.map_err(|e| undecodable(target, e))?;
-            match Value::decode(value).map_err(|e| undecodable(target, e))? {
-                Some(value) if at < oids.len() => values.push(value),
-                Some(_) => return Err(protocol(target, "more values than asked for".into())),
-                None => return Err(missing(at)),
+        for varbind in reply.varbinds {
+            if values.len() == oids.len() {
+                return Err(protocol(target, format!("more values than the {} asked for", oids.len())));
             }
+            let (_, value) = varbind.map_err(|e| undecodable(target, e))?;
+            values.push(Value::decode(value).map_err(|e| undecodable(target, e))?);
         }
+        self.spend(values.len())?;
         if values.len() != oids.len() {
             return Err(protocol(target, format!("{} values for {} OIDs", values.len(), oids.len())));
         }
@@ -155,6 +228,7 @@ impl Session {
         let rows = rows_hint.unwrap_or(0).min(4_096) as usize;
         let mut tables: Vec<Column> = columns.iter().map(|_| Column(Vec::with_capacity(rows))).collect();
         let mut cursors = vec![Cursor::Start; columns.len()];
+        let limit = row_limit(rows_hint);
         loop {
             let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();
             let asked_scalars = if scalar_values.is_none() { scalars } else { &[] };
@@ -188,13 +262,17 @@ impl Session {
             if active.is_empty() {
                 continue;
             }
-            let rows = read_rows(varbinds, &active, &prefixes, &mut cursors, &mut tables)
-                .map_err(|e| undecodable(target, e))?;
+            let asked = active.len() * repetitions as usize;
+            let walk = Walk { columns, prefixes: &prefixes, active: &active, asked };
+            let rows =
+                walk.read_rows(varbinds, &mut cursors, &mut tables).map_err(|e| e.at(target, columns, &cursors))?;
             if rows == 0 {
                 return Err(protocol(target, "an empty GETBULK reply".into()));
             }
-            if tables.iter().any(|column| column.0.len() > MAX_ROWS) {
-                return Err(protocol(target, format!("a table of more than {MAX_ROWS} rows")));
+            self.spend(rows)?;
+            if let Some(at) = tables.iter().position(|column| column.0.len() > limit) {
+                let column = Oid::from_slice(columns[at]);
+                return Err(SnmpError::TooManyRows { target, column, limit, if_number: rows_hint });
             }
         }
     }
@@ -227,40 +305,117 @@ fn encoded(arcs: &[u32]) -> Vec<u8> {
     contents
 }
 
-/// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
-/// ends at its first varbind outside it, at an exception, or at an index that does not grow.
-/// Answers how many varbinds the reply held.
-fn read_rows(
-    varbinds: Reader<'_>,
-    active: &[usize],
-    prefixes: &[Vec<u8>],
-    cursors: &mut [Cursor],
-    tables: &mut [Column],
-) -> Result<usize, BerError> {
-    let mut count = 0;
-    for (at, varbind) in varbinds.enumerate() {
-        let (oid, value) = varbind?;
-        count += 1;
-        let column = active[at % active.len()];
-        let after = match cursors[column] {
-            Cursor::Done => continue,
-            Cursor::After(index) => Some(index),
-            Cursor::Start => None,
-        };
-        let index = oid.strip_prefix(prefixes[column].as_slice()).and_then(ber::decode_single_arc);
-        let row = match (index, Value::decode(value)?) {
-            (Some(index), Some(value)) if after.is_none_or(|after| index > after) => Some((index, value)),
-            _ => None,
-        };
-        match row {
-            Some((index, value)) => {
-                tables[column].0.push((index, value));
-                cursors[column] = Cursor::After(index);
+/// What a GETBULK of a walk asked for, to file its reply.
+struct Walk<'a> {
+    columns: &'a [&'a [u32]],
+    prefixes: &'a [Vec<u8>],
+    /// The columns asked for, in the order of the request.
+    active: &'a [usize],
+    /// Varbinds asked for: columns × repetitions.
+    asked: usize,
+}
+
+/// Why a reply's rows could not be filed.
+#[derive(Debug, PartialEq)]
+enum RowError {
+    Ber(BerError),
+    /// A varbind's OID is not after the one asked for: `column`'s walk would never end.
+    NotIncreasing {
+        column: usize,
+        oid: Vec<u32>,
+    },
+    TooMany {
+        count: usize,
+        asked: usize,
+    },
+}
+
+impl From<BerError> for RowError {
+    fn from(e: BerError) -> Self {
+        RowError::Ber(e)
+    }
+}
+
+impl RowError {
+    fn at(self, target: SocketAddr, columns: &[&[u32]], cursors: &[Cursor]) -> SnmpError {
+        match self {
+            RowError::Ber(e) => undecodable(target, e),
+            RowError::NotIncreasing { column, oid } => {
+                let previous = asked_oid(columns[column], cursors[column]);
+                SnmpError::NotIncreasing { target, oid: Oid::from_slice(&oid), previous: Oid::from_slice(&previous) }
             }
-            None => cursors[column] = Cursor::Done,
+            RowError::TooMany { count, asked } => {
+                protocol(target, format!("{count} varbinds in a GETBULK reply that asked for {asked}"))
+            }
         }
     }
-    Ok(count)
+}
+
+/// The OID a column's walk asks for next: the column itself, or its last row.
+fn asked_oid(column: &[u32], cursor: Cursor) -> Vec<u32> {
+    let mut oid = column.to_vec();
+    if let Cursor::After(index) = cursor {
+        oid.push(index);
+    }
+    oid
+}
+
+impl Walk<'_> {
+    /// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
+    /// ends at its first varbind outside it or at an exception. A varbind whose OID is not
+    /// after the one asked for fails the walk ("OID not increasing", as net-snmp says), as does
+    /// a reply with more varbinds than asked for. Answers how many varbinds the reply held.
+    fn read_rows(
+        &self,
+        varbinds: Reader<'_>,
+        cursors: &mut [Cursor],
+        tables: &mut [Column],
+    ) -> Result<usize, RowError> {
+        let mut count = 0;
+        for (at, varbind) in varbinds.enumerate() {
+            let (oid, value) = varbind?;
+            count += 1;
+            if count > self.asked {
+                return Err(RowError::TooMany { count, asked: self.asked });
+            }
+            let column = self.active[at % self.active.len()];
+            let after = match cursors[column] {
+                Cursor::Done => continue,
+                Cursor::After(index) => Some(index),
+                Cursor::Start => None,
+            };
+            let Some(value) = Value::decode(value)? else {
+                cursors[column] = Cursor::Done; // endOfMibView and the other exceptions
+                continue;
+            };
+            match oid.strip_prefix(self.prefixes[column].as_slice()).and_then(ber::decode_single_arc) {
+                Some(index) if after.is_none_or(|after| index > after) => {
+                    tables[column].0.push((index, value));
+                    cursors[column] = Cursor::After(index);
+                }
+                // The next row of the column is not after this one.
+                Some(_) => return Err(self.not_increasing(column, oid)),
+                // Past the column's end (the next column, another table): it ends, if it moved on.
+                None => {
+                    let mut arcs = Vec::new();
+                    ber::decode_oid(oid, &mut arcs)?;
+                    if arcs <= asked_oid(self.columns[column], cursors[column]) {
+                        return Err(RowError::NotIncreasing { column, oid: arcs });
+                    }
+                    cursors[column] = Cursor::Done;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    fn not_increasing(&self, column: usize, oid: &[u8]) -> RowError {
+        let mut arcs = Vec::new();
+        match ber::decode_oid(oid, &mut arcs) {
+            Ok(()) => RowError::NotIncreasing { column, oid: arcs },
+            Err(e) => RowError::Ber(e),
+        }
+    }
 }
 
 fn protocol(target: SocketAddr, reason: String) -> SnmpError {
@@ -413,7 +568,11 @@ mod tests {
         assert!(error.to_string().contains("undecodable reply"), "{error}");
     }
 
-    fn reply_rows(active: &[usize], varbinds: &[(&[u32], u64)], cursors: &mut [Cursor]) -> Vec<Vec<u32>> {
+    fn reply_rows(
+        active: &[usize],
+        varbinds: &[(&[u32], u64)],
+        cursors: &mut [Cursor],
+    ) -> Result<Vec<Vec<u32>>, RowError> {
         let mut bytes = Vec::new();
         for (oid, value) in varbinds {
             let (mut oid_tlv, mut value_tlv) = (Vec::new(), Vec::new());
@@ -423,10 +582,12 @@ mod tests {
             ber::write_unsigned(&mut value_tlv, tag::COUNTER32, *value);
             ber::write_varbind(&mut bytes, &oid_tlv, &value_tlv);
         }
-        let prefixes: Vec<Vec<u8>> = [IF_IN_OCTETS, IF_OUT_OCTETS].iter().map(|arcs| encoded(arcs)).collect();
+        let columns = [IF_IN_OCTETS, IF_OUT_OCTETS];
+        let prefixes: Vec<Vec<u8>> = columns.iter().map(|arcs| encoded(arcs)).collect();
         let mut tables = vec![Column::default(); 2];
-        read_rows(Reader::new(&bytes), active, &prefixes, cursors, &mut tables).unwrap();
-        tables.iter().map(|t| t.indexes().collect()).collect()
+        let walk = Walk { columns: &columns, prefixes: &prefixes, active, asked: 3 * active.len() };
+        walk.read_rows(Reader::new(&bytes), cursors, &mut tables)?;
+        Ok(tables.iter().map(|t| t.indexes().collect()).collect())
     }
 
     fn row(column: &[u32], index: u32) -> Vec<u32> {
@@ -436,23 +597,51 @@ mod tests {
     }
 
     #[test]
-    fn a_column_ends_where_it_spills_goes_backwards_or_meets_an_exception() {
-        let (i1, i2, i3, o1) =
-            (row(IF_IN_OCTETS, 1), row(IF_IN_OCTETS, 2), row(IF_IN_OCTETS, 3), row(IF_OUT_OCTETS, 1));
+    fn a_column_ends_where_it_spills_or_meets_an_exception() {
+        let (i1, i2, o1) = (row(IF_IN_OCTETS, 1), row(IF_IN_OCTETS, 2), row(IF_OUT_OCTETS, 1));
         // ifInOctets has 2 rows: its third repetition is ifOutOctets.1, which ends it.
         let mut cursors = [Cursor::Start, Cursor::Start];
-        let rows = reply_rows(&[0], &[(&i1, 1), (&i2, 2), (&o1, 3)], &mut cursors);
+        let rows = reply_rows(&[0], &[(&i1, 1), (&i2, 2), (&o1, 3)], &mut cursors).unwrap();
         assert_eq!(rows, [vec![1, 2], vec![]]);
-        assert!(cursors[0] == Cursor::Done);
-        // An index that does not grow ends the column rather than loop.
-        let mut cursors = [Cursor::After(2), Cursor::Start];
-        let rows = reply_rows(&[0], &[(&i3, 1), (&i2, 2), (&i3, 3)], &mut cursors);
-        assert_eq!(rows, [vec![3], vec![]]);
         assert!(cursors[0] == Cursor::Done);
         // A reply cut after the first column's varbind: the second keeps its place.
         let mut cursors = [Cursor::Start, Cursor::After(7)];
-        let rows = reply_rows(&[0, 1], &[(&i1, 1)], &mut cursors);
+        let rows = reply_rows(&[0, 1], &[(&i1, 1)], &mut cursors).unwrap();
         assert_eq!(rows, [vec![1], vec![]]);
         assert!(cursors == [Cursor::After(1), Cursor::After(7)]);
+    }
+
+    #[test]
+    fn an_oid_that_does_not_increase_fails_the_walk() {
+        let (i2, i3) = (row(IF_IN_OCTETS, 2), row(IF_IN_OCTETS, 3));
+        let sys_up_time = [1, 3, 6, 1, 2, 1, 1, 3, 0];
+        // The same row twice in one reply, the row asked after again, an OID before the column.
+        let cases: [(Cursor, &[(&[u32], u64)], Vec<u32>); 3] = [
+            (Cursor::Start, &[(&i3, 1), (&i3, 2)], i3.clone()),
+            (Cursor::After(2), &[(&i2, 1)], i2.clone()),
+            (Cursor::Start, &[(&sys_up_time, 1)], sys_up_time.to_vec()),
+        ];
+        for (cursor, varbinds, oid) in cases {
+            let mut cursors = [cursor, Cursor::Start];
+            let error = reply_rows(&[0], varbinds, &mut cursors).unwrap_err();
+            assert_eq!(error, RowError::NotIncreasing { column: 0, oid });
+        }
+    }
+
+    #[test]
+    fn a_reply_with_more_varbinds_than_asked_fails() {
+        let varbinds: Vec<Vec<u32>> = (1..=4).map(|i| row(IF_IN_OCTETS, i)).collect();
+        let varbinds: Vec<(&[u32], u64)> = varbinds.iter().map(|oid| (oid.as_slice(), 1)).collect();
+        let mut cursors = [Cursor::Start, Cursor::Start];
+        let error = reply_rows(&[0], &varbinds, &mut cursors).unwrap_err();
+        assert_eq!(error, RowError::TooMany { count: 4, asked: 3 });
+    }
+
+    #[test]
+    fn row_limits_follow_if_number_with_room_to_grow() {
+        assert_eq!(row_limit(Some(48)), 112);
+        assert_eq!(row_limit(Some(4_000)), 8_000);
+        assert_eq!(row_limit(None), MAX_ROWS);
+        assert_eq!(row_limit(Some(u32::MAX)), MAX_ROWS);
     }
 }

@@ -3,26 +3,33 @@
 use super::oids::system::*;
 use super::{Oid, Session, SnmpError, Value};
 
+/// The system group. An agent's view may leave out any of it but sysUpTime (which every poll
+/// needs): what it leaves out is `None`, never a reason to stop watching the device.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemInfo {
-    pub sys_name: String,
-    pub sys_descr: String,
-    pub sys_object_id: String,
+    pub sys_name: Option<String>,
+    pub sys_descr: Option<String>,
+    pub sys_object_id: Option<String>,
     pub sys_up_time_ticks: u32,
-    pub sys_location: String,
-    pub sys_contact: String,
+    pub sys_location: Option<String>,
+    pub sys_contact: Option<String>,
 }
 
 pub async fn get_system(session: &mut Session) -> Result<SystemInfo, SnmpError> {
-    let values = session.get(&[SYS_NAME, SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME, SYS_LOCATION, SYS_CONTACT]).await?;
+    let oids = [SYS_NAME, SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME, SYS_LOCATION, SYS_CONTACT];
+    let values = session.get_optional(&oids).await?;
+    let text = |at: usize| values[at].as_ref().map(Value::as_text);
+    let Some(uptime) = values[3].as_ref().and_then(Value::as_u64) else {
+        return Err(SnmpError::NoSuchObject { target: session.target(), oid: Oid::from_slice(SYS_UP_TIME) });
+    };
     Ok(SystemInfo {
-        sys_name: values[0].as_text(),
-        sys_descr: values[1].as_text(),
-        sys_object_id: values[2].as_text(),
-        sys_up_time_ticks: values[3].as_u64().unwrap_or(0) as u32,
-        sys_location: values[4].as_text(),
-        sys_contact: values[5].as_text(),
+        sys_name: text(0),
+        sys_descr: text(1),
+        sys_object_id: text(2),
+        sys_up_time_ticks: uptime as u32,
+        sys_location: text(4),
+        sys_contact: text(5),
     })
 }
 
@@ -50,10 +57,10 @@ impl Probe {
 
 /// The probe on its own, by GET.
 pub async fn probe(session: &mut Session) -> Result<Probe, SnmpError> {
-    let values = match session.get(&Probe::OIDS).await {
-        Ok(values) => values.into_iter().map(Some).collect(),
-        Err(SnmpError::NoSuchObject { .. }) => vec![Some(session.get(&[SYS_UP_TIME]).await?.remove(0)), None],
-        Err(e) => return Err(e),
+    // An SNMPv1-style agent fails the whole GET with noSuchName when ifNumber is missing.
+    let values = match session.get_optional(&Probe::OIDS).await {
+        Err(SnmpError::NoSuchObject { .. }) => vec![session.get(&[SYS_UP_TIME]).await?.pop(), None],
+        other => other?,
     };
     Probe::from_values(session, &values)
 }

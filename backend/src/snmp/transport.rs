@@ -5,7 +5,12 @@
 //! `ConnectionRefused` and a closed port is seen at once rather than after the timeout. Replies
 //! with another request id (late answers to an earlier attempt) and replies that cannot be
 //! decoded are dropped and the wait goes on; buffers are reused from one exchange to the next.
+//!
+//! A transport can also be *scripted*: it answers each exchange with the next of a list of
+//! datagrams, whatever was asked, so that fuzzing and tests drive the whole reply handling
+//! without a socket.
 
+use std::collections::VecDeque;
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
@@ -40,8 +45,15 @@ pub enum Request {
     GetBulk { non_repeaters: u32, max_repetitions: u32 },
 }
 
+/// Where requests go and replies come from.
+enum Link {
+    Udp(UdpSocket),
+    /// Replies given in advance, one per datagram awaited; none left is a timeout.
+    Scripted(VecDeque<Vec<u8>>),
+}
+
 pub struct Transport {
-    socket: UdpSocket,
+    link: Link,
     target: SocketAddr,
     community: Vec<u8>,
     timeout: Duration,
@@ -50,6 +62,8 @@ pub struct Transport {
     varbinds: Vec<u8>,
     request: Vec<u8>,
     reply: Vec<u8>,
+    /// Bytes of every datagram received since [`Transport::take_received_bytes`].
+    received_bytes: u64,
 }
 
 impl Transport {
@@ -66,8 +80,18 @@ impl Transport {
         let network = |e: std::io::Error| SnmpError::Network { target, reason: e.to_string() };
         let socket = UdpSocket::bind(SocketAddr::new(any, 0)).await.map_err(network)?;
         socket.connect(target).await.map_err(network)?;
-        Ok(Transport {
-            socket,
+        Ok(Transport::new(Link::Udp(socket), target, community, timeout, retries))
+    }
+
+    /// A transport that answers each exchange with the next of `replies`, whatever it asked.
+    pub fn scripted(replies: Vec<Vec<u8>>, timeout: Duration, retries: u32) -> Transport {
+        let target = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 161);
+        Transport::new(Link::Scripted(replies.into()), target, b"public", timeout, retries)
+    }
+
+    fn new(link: Link, target: SocketAddr, community: &[u8], timeout: Duration, retries: u32) -> Transport {
+        Transport {
+            link,
             target,
             community: community.to_vec(),
             timeout,
@@ -76,11 +100,17 @@ impl Transport {
             varbinds: Vec::new(),
             request: Vec::new(),
             reply: Vec::new(),
-        })
+            received_bytes: 0,
+        }
     }
 
     pub fn target(&self) -> SocketAddr {
         self.target
+    }
+
+    /// The bytes received since the last call, and starts counting again.
+    pub fn take_received_bytes(&mut self) -> u64 {
+        std::mem::take(&mut self.received_bytes)
     }
 
     /// Sends the request for `oids` and waits for its reply, resending after each timeout.
@@ -93,19 +123,23 @@ impl Transport {
     ) -> Result<Reply<'_>, SnmpError> {
         self.encode(request, oids);
         self.await_reply().await?;
-        Ok(parse_reply(&self.reply).expect("decoded once already").1)
+        parse_reply(&self.reply).map(|(_, reply)| reply).map_err(|e| self.undecodable(e))
     }
 
     async fn await_reply(&mut self) -> Result<(), SnmpError> {
         let mut undecodable: Option<BerError> = None;
+        let mut mismatched = 0u32;
+        let scripted = matches!(self.link, Link::Scripted(_));
         for _attempt in 0..=self.retries {
             self.send().await?;
             let deadline = Instant::now() + self.timeout;
             while let Ok(received) = tokio::time::timeout_at(deadline, self.receive()).await {
-                received?;
+                if !received? {
+                    break; // a script with no reply left: as if the agent stayed silent
+                }
                 match parse_reply(&self.reply) {
-                    Ok((id, _)) if id == i64::from(self.request_id) => return Ok(()),
-                    Ok(_) => {} // an answer to an earlier attempt or poll
+                    Ok((id, _)) if id == i64::from(self.request_id) || scripted => return Ok(()),
+                    Ok(_) => mismatched = mismatched.saturating_add(1), // a late answer, or a broken agent
                     Err(e) => {
                         log::debug!("Dropped an undecodable reply from {}: {e}", self.target);
                         undecodable = Some(e);
@@ -114,7 +148,8 @@ impl Transport {
             }
         }
         Err(match undecodable {
-            Some(e) => SnmpError::Protocol { target: self.target, reason: format!("undecodable reply ({e})") },
+            Some(e) => self.undecodable(e),
+            None if mismatched > 0 => SnmpError::WrongRequestId { target: self.target, replies: mismatched },
             None => SnmpError::Timeout {
                 target: self.target,
                 after_ms: self.timeout.as_millis() as u64 * (u64::from(self.retries) + 1),
@@ -122,6 +157,10 @@ impl Transport {
                 timeout_ms: self.timeout.as_millis() as u64,
             },
         })
+    }
+
+    fn undecodable(&self, error: BerError) -> SnmpError {
+        SnmpError::Protocol { target: self.target, reason: format!("undecodable reply ({error})") }
     }
 
     /// Encodes the message into `self.request` with a new request id.
@@ -157,18 +196,34 @@ impl Transport {
     }
 
     async fn send(&self) -> Result<(), SnmpError> {
-        match self.socket.send(&self.request).await {
+        let Link::Udp(socket) = &self.link else { return Ok(()) };
+        match socket.send(&self.request).await {
             Ok(_) => Ok(()),
             Err(e) => Err(self.io_error(e)),
         }
     }
 
-    /// Receives one datagram into `self.reply`.
-    async fn receive(&mut self) -> Result<(), SnmpError> {
+    /// Receives one datagram into `self.reply`; false when a script has no reply left.
+    async fn receive(&mut self) -> Result<bool, SnmpError> {
         self.reply.clear();
-        self.reply.reserve(MAX_DATAGRAM);
-        match self.socket.recv_buf(&mut self.reply).await {
-            Ok(_) => Ok(()),
+        let received = match &mut self.link {
+            Link::Udp(socket) => {
+                self.reply.reserve(MAX_DATAGRAM);
+                socket.recv_buf(&mut self.reply).await
+            }
+            Link::Scripted(replies) => match replies.pop_front() {
+                Some(reply) => {
+                    self.reply = reply;
+                    Ok(self.reply.len())
+                }
+                None => return Ok(false),
+            },
+        };
+        match received {
+            Ok(len) => {
+                self.received_bytes = self.received_bytes.saturating_add(len as u64);
+                Ok(true)
+            }
             Err(e) => Err(self.io_error(e)),
         }
     }

@@ -252,12 +252,12 @@ mod tests {
 
     fn system(uptime_secs: u32, name: &str) -> SystemInfo {
         SystemInfo {
-            sys_name: name.into(),
-            sys_descr: "switch".into(),
-            sys_object_id: "1.3.6.1.4.1.9".into(),
+            sys_name: Some(name.into()),
+            sys_descr: Some("switch".into()),
+            sys_object_id: Some("1.3.6.1.4.1.9".into()),
             sys_up_time_ticks: uptime_secs * 100,
-            sys_location: String::new(),
-            sys_contact: String::new(),
+            sys_location: None,
+            sys_contact: Some(String::new()),
         }
     }
 

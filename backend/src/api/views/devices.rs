@@ -138,28 +138,28 @@ pub struct StatusView {
     pub last_poll_duration_ms: Option<u64>,
 }
 
-/// The device's SNMPv2-MIB system group.
+/// The device's SNMPv2-MIB system group; an object the agent does not expose is `null`.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemView {
     /// sysName.
     #[schema(example = "core-sw1.example.net")]
-    pub sys_name: String,
+    pub sys_name: Option<String>,
     /// sysDescr.
     #[schema(example = "Linux core-sw1 6.1.0 x86_64")]
-    pub sys_descr: String,
+    pub sys_descr: Option<String>,
     /// sysObjectID, dotted.
     #[schema(example = "1.3.6.1.4.1.8072.3.2.10")]
-    pub sys_object_id: String,
+    pub sys_object_id: Option<String>,
     /// sysUpTime in seconds, as of now (extrapolated from the last reading).
     #[schema(example = 86400)]
     pub sys_up_time_secs: i64,
     /// sysLocation.
     #[schema(example = "Rack 4, Paris DC")]
-    pub sys_location: String,
+    pub sys_location: Option<String>,
     /// sysContact.
     #[schema(example = "noc@example.net")]
-    pub sys_contact: String,
+    pub sys_contact: Option<String>,
 }
 
 /// A supervised device.
