@@ -27,6 +27,8 @@ pub enum AppError {
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("HTTP server failed: {0}")]
     Http(std::io::Error),
+    #[error("cannot start the pollers' runtime: {0}")]
+    Pollers(std::io::Error),
     #[error("demo devices: {0}")]
     Demo(#[from] crate::sim::SimError),
 }
@@ -34,7 +36,7 @@ pub enum AppError {
 pub async fn run(config: Config) -> Result<(), AppError> {
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
     let sink = Sink::new();
-    let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()));
+    let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()).map_err(AppError::Pollers)?);
     // Demo agents first, so that the pollers start with their current ports.
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
     scheduler.start_all();

@@ -53,10 +53,16 @@ pub async fn poll_once(session: &mut Session, plan: &PollPlan) -> Result<PollOut
         inventory,
         counters,
     };
+    session.begin_poll();
     if !plan.walk_inventory {
-        let (probe, counters) = if_mib::walk_counters_and_probe(session, plan.want_32bit, plan.known_if_number).await?;
-        if probe.if_number == plan.known_if_number {
-            return Ok(outcome(probe, None, None, counters));
+        match if_mib::walk_counters_and_probe(session, plan.want_32bit, plan.known_if_number).await {
+            Ok((probe, counters)) if probe.if_number == plan.known_if_number => {
+                return Ok(outcome(probe, None, None, counters));
+            }
+            // More rows than the last ifNumber allows: the table changed, or the agent is broken;
+            // the long way below asks ifNumber again and walks within what it says now.
+            Ok(_) | Err(SnmpError::TooManyRows { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     let probe = system::probe(session).await?;
@@ -161,6 +167,9 @@ impl PollMemory {
                 at = self.position(at, info.if_index);
                 (self.interfaces[at].inventoried, self.interfaces[at].speed_bps) = (true, info.speed_bps);
             }
+            // Interfaces the agent no longer lists are forgotten: memory follows what the device
+            // has, however many ifIndexes it went through.
+            self.interfaces.retain(|r| r.inventoried);
             self.inventory_at_ms = Some(outcome.at_ms);
             self.force_inventory = false;
         }

@@ -1,65 +1,20 @@
 //! When devices are polled: one task per device on its own schedule, spread with jitter so a
 //! fleet loaded at start does not poll all at once; a slow or dead device never delays another.
-//! Every task is owned: cancelled through its token and awaited at shutdown.
+//! Every task is owned: cancelled through its token and awaited at shutdown, supervised (a
+//! panic restarts it), and run on the pollers' own runtime, never on an HTTP worker.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::runtime::PollerRuntime;
+use super::stats::PollerStats;
 use crate::device::{Device, DeviceId};
 use crate::logs::Sink;
 use crate::store::Store;
-
-/// Counters of the poller's work since start.
-#[derive(Default, Debug)]
-pub struct PollerStats {
-    polls_total: AtomicU64,
-    polls_failed: AtomicU64,
-    polls_late: AtomicU64,
-    interface_samples_total: AtomicU64,
-    samples_dropped: AtomicU64,
-}
-
-/// A copy of [`PollerStats`] at one moment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PollerCounts {
-    pub polls_total: u64,
-    pub polls_failed: u64,
-    pub polls_late: u64,
-    pub interface_samples_total: u64,
-    pub samples_dropped: u64,
-}
-
-impl PollerStats {
-    pub(super) fn polled(&self, interfaces: usize, dropped: usize) {
-        self.polls_total.fetch_add(1, Ordering::Relaxed);
-        self.interface_samples_total.fetch_add(interfaces as u64, Ordering::Relaxed);
-        self.samples_dropped.fetch_add(dropped as u64, Ordering::Relaxed);
-    }
-
-    pub(super) fn failed(&self) {
-        self.polls_total.fetch_add(1, Ordering::Relaxed);
-        self.polls_failed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(super) fn late(&self) {
-        self.polls_late.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn counts(&self) -> PollerCounts {
-        PollerCounts {
-            polls_total: self.polls_total.load(Ordering::Relaxed),
-            polls_failed: self.polls_failed.load(Ordering::Relaxed),
-            polls_late: self.polls_late.load(Ordering::Relaxed),
-            interface_samples_total: self.interface_samples_total.load(Ordering::Relaxed),
-            samples_dropped: self.samples_dropped.load(Ordering::Relaxed),
-        }
-    }
-}
 
 struct Running {
     cancel: CancellationToken,
@@ -73,11 +28,20 @@ pub struct Scheduler {
     stats: Arc<PollerStats>,
     tasks: Mutex<HashMap<DeviceId, Running>>,
     root: CancellationToken,
+    runtime: PollerRuntime,
 }
 
 impl Scheduler {
-    pub fn new(store: Arc<Store>, sink: Arc<Sink>) -> Scheduler {
-        Scheduler { store, sink, stats: Arc::default(), tasks: Mutex::default(), root: CancellationToken::new() }
+    /// A scheduler with its own runtime for the pollers.
+    pub fn new(store: Arc<Store>, sink: Arc<Sink>) -> std::io::Result<Scheduler> {
+        Ok(Scheduler {
+            store,
+            sink,
+            stats: Arc::default(),
+            tasks: Mutex::default(),
+            root: CancellationToken::new(),
+            runtime: PollerRuntime::start()?,
+        })
     }
 
     pub fn stats(&self) -> &PollerStats {
@@ -107,7 +71,7 @@ impl Scheduler {
             poke: poke.clone(),
             first_delay,
         };
-        let handle = tokio::spawn(task.run());
+        let handle = self.runtime.handle().spawn(super::supervisor::supervise(task));
         if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, poke, handle }) {
             old.cancel.cancel();
         }

@@ -1,5 +1,5 @@
-//! The life of one device's poller: wait for its turn (or a nudge), poll, record, tell the event
-//! log what changed, repeat until cancelled.
+//! The life of one device's poller: wait for its turn (or a nudge), poll within a deadline,
+//! record, tell the event log what changed, repeat until cancelled.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,13 +10,13 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::poll::{poll_once, PollMemory, Rated};
-use super::scheduler::PollerStats;
+use super::stats::PollerStats;
 use crate::device::{Device, DeviceState};
 use crate::logs::Sink;
 use crate::snmp::if_mib::IfStatus;
 use crate::snmp::{Session, SnmpError};
 use crate::store::logs::LogField;
-use crate::store::{now_ms, Store};
+use crate::store::{now_ms, PollRecord, Store};
 
 /// Readings older than this many poll intervals are not used for a rate after a restart: the
 /// rate would average over the whole outage.
@@ -25,6 +25,11 @@ const SEED_MAX_INTERVALS: i64 = 5;
 /// Polls start on a grid of this step shared by all devices, so that polls due about the same
 /// time share one wake-up of the runtime rather than one each; a poll moves by less than a step.
 const SCHEDULE_GRID: Duration = Duration::from_millis(100);
+
+/// A nudge (a linkDown/linkUp trap) polls at once, but never sooner than this after the poll
+/// before: a device flapping its links, or anyone spoofing its traps, costs at most one extra
+/// poll per gap. Nudges in the meantime make one poll at the end of the gap.
+pub const NUDGE_MIN_GAP: Duration = Duration::from_secs(10);
 
 /// The first point of the schedule grid at or after `at`.
 fn on_grid(at: Instant) -> Instant {
@@ -35,7 +40,26 @@ fn on_grid(at: Instant) -> Instant {
     epoch + Duration::from_nanos((steps * grid) as u64)
 }
 
+/// How long one poll may take: most of the interval, so that the next poll starts on time, but
+/// at least one whole exchange (timeout × (retries + 1)); never more than the interval.
+pub fn poll_deadline(interval: Duration, timeout_ms: u32, retries: u32) -> Duration {
+    let exchange = Duration::from_millis(u64::from(timeout_ms) * (u64::from(retries) + 1));
+    (interval * 9 / 10).max(exchange).min(interval)
+}
+
+/// Why a poll failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error(transparent)]
+    Snmp(#[from] SnmpError),
+    #[error(
+        "the poll did not end within its deadline of {deadline_ms} ms: the agent answers too slowly or sends too much"
+    )]
+    Deadline { deadline_ms: u64 },
+}
+
 /// What a device's poller works with.
+#[derive(Clone)]
 pub(super) struct Task {
     pub device: Device,
     pub store: Arc<Store>,
@@ -51,6 +75,7 @@ impl Task {
     pub(super) async fn run(self) {
         let config = &self.device.config;
         let interval = Duration::from_secs(u64::from(config.poll_interval_secs));
+        let deadline = poll_deadline(interval, config.timeout_ms, config.retries);
         let known = self.store.latest(&self.device.id);
         let mut state = known.as_ref().map(|l| l.status.state);
         let (latest, oper): (Vec<_>, HashMap<u32, IfStatus>) = known
@@ -63,6 +88,7 @@ impl Task {
         let mut session: Option<Session> = None;
         let mut ticker = tokio::time::interval_at(on_grid(Instant::now() + self.first_delay), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        let mut last_poll: Option<Instant> = None;
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => return,
@@ -71,24 +97,43 @@ impl Task {
                         self.stats.late();
                     }
                 }
-                _ = self.poke.notified() => {}
+                _ = self.poke.notified() => {
+                    if !self.wait_nudge_gap(last_poll).await {
+                        return;
+                    }
+                }
             }
+            last_poll = Some(Instant::now());
             let started = std::time::Instant::now();
             let result = tokio::select! {
                 _ = self.cancel.cancelled() => return,
-                result = poll(&self.device, &mut session, &mut memory) => result,
+                result = tokio::time::timeout(deadline, poll(&self.device, &mut session, &mut memory)) => {
+                    result.unwrap_or(Err(PollError::Deadline { deadline_ms: deadline.as_millis() as u64 }))
+                }
             };
             match result {
-                Ok(rated) => self.answered(rated, &mut state),
+                Ok(rated) => self.answered(rated, &mut state).await,
                 Err(error) => {
-                    session = None; // resolve the host again next time
-                    self.failed(error, started.elapsed(), &mut state);
+                    session = None; // resolve the host again next time, and drop any exchange under way
+                    self.failed(error, started.elapsed(), &mut state).await;
                 }
             }
         }
     }
 
-    fn answered(&self, rated: Rated, state: &mut Option<DeviceState>) {
+    /// Waits until [`NUDGE_MIN_GAP`] has passed since the last poll; false if cancelled meanwhile.
+    async fn wait_nudge_gap(&self, last_poll: Option<Instant>) -> bool {
+        let Some(earliest) = last_poll.map(|at| at + NUDGE_MIN_GAP).filter(|&at| at > Instant::now()) else {
+            return true;
+        };
+        self.stats.nudge_deferred();
+        tokio::select! {
+            _ = self.cancel.cancelled() => false,
+            _ = tokio::time::sleep_until(earliest) => true,
+        }
+    }
+
+    async fn answered(&self, rated: Rated, state: &mut Option<DeviceState>) {
         let c = &self.device.config;
         let id = Some(&self.device.id);
         self.stats.polled(rated.record.interfaces.len(), rated.dropped);
@@ -120,32 +165,51 @@ impl Task {
             let message = format!("{}: interface {name} went {} (was {})", c.name, now.as_str(), before.as_str());
             self.sink.event(id, severity, message, fields);
         }
-        if let Err(e) = self.store.record_poll(&self.device.id, rated.record) {
-            log::error!("Device {}: cannot store its poll: {e}", c.name);
+        self.record(rated.record).await;
+    }
+
+    /// Hands a poll to the store on the blocking pool: its appends must not hold a runtime thread.
+    async fn record(&self, record: PollRecord) {
+        let (store, id) = (self.store.clone(), self.device.id.clone());
+        match tokio::task::spawn_blocking(move || store.record_poll(&id, record)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => log::error!("Device {}: cannot store its poll: {e}", self.device.config.name),
+            Err(e) => log::error!("Device {}: storing its poll failed: {e}", self.device.config.name),
         }
     }
 
-    fn failed(&self, error: SnmpError, took: Duration, state: &mut Option<DeviceState>) {
+    async fn failed(&self, error: PollError, took: Duration, state: &mut Option<DeviceState>) {
         let c = &self.device.config;
-        self.stats.failed();
+        self.stats.failed(matches!(error, PollError::Deadline { .. }));
         if *state != Some(DeviceState::Down) {
             log::warn!("Device {} ({}:{}) is down: {error}", c.name, c.host, c.port);
             self.sink.event(Some(&self.device.id), 3, format!("{} is down: {error}", c.name), Vec::new());
             *state = Some(DeviceState::Down);
         }
+        self.record_failure(took, error.to_string()).await;
+    }
+
+    /// Records a failed poll (or a poller that failed) as the device's status and `lastError`.
+    pub(super) async fn record_failure(&self, took: Duration, error: String) {
+        let (store, id) = (self.store.clone(), self.device.id.clone());
         let at = now_ms().div_euclid(1000);
-        if let Err(e) = self.store.record_failure(&self.device.id, at, took.as_millis() as u64, error.to_string()) {
-            log::error!("Device {}: cannot store its status: {e}", c.name);
+        let took_ms = took.as_millis() as u64;
+        match tokio::task::spawn_blocking(move || store.record_failure(&id, at, took_ms, error)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => log::error!("Device {}: cannot store its status: {e}", self.device.config.name),
+            Err(e) => log::error!("Device {}: storing its status failed: {e}", self.device.config.name),
         }
     }
 }
 
-async fn poll(device: &Device, session: &mut Option<Session>, memory: &mut PollMemory) -> Result<Rated, SnmpError> {
+async fn poll(device: &Device, session: &mut Option<Session>, memory: &mut PollMemory) -> Result<Rated, PollError> {
     let c = &device.config;
-    if session.is_none() {
-        *session = Some(Session::open(&c.host, c.port, &c.credentials, u64::from(c.timeout_ms), c.retries).await?);
-    }
-    let session = session.as_mut().expect("opened above");
+    let session = match session {
+        Some(session) => session,
+        None => {
+            session.insert(Session::open(&c.host, c.port, &c.credentials, u64::from(c.timeout_ms), c.retries).await?)
+        }
+    };
     let plan = memory.plan(now_ms());
     let outcome = poll_once(session, &plan).await?;
     let mut rated = memory.rate(outcome);
@@ -168,5 +232,13 @@ mod tests {
         }
         let step = |a: Instant, b: Instant| (b - a).as_nanos() % SCHEDULE_GRID.as_nanos();
         assert!(points.windows(2).all(|w| step(w[0], w[1]) == 0), "all on the same grid");
+    }
+
+    #[test]
+    fn a_poll_ends_before_the_next_one_and_has_room_for_one_exchange() {
+        let secs = Duration::from_secs;
+        assert_eq!(poll_deadline(secs(60), 1_000, 1), secs(54));
+        assert_eq!(poll_deadline(secs(10), 5_000, 1), secs(10), "one exchange, capped at the interval");
+        assert_eq!(poll_deadline(secs(2), 300, 1), Duration::from_millis(1_800));
     }
 }

@@ -16,6 +16,16 @@ pub struct PollerView {
     /// Polls that started more than a tenth of an interval after their time.
     #[schema(example = 0)]
     pub polls_late: u64,
+    /// Polls stopped at their deadline (most of the interval); also counted in `pollsFailed`.
+    #[schema(example = 0)]
+    pub polls_over_deadline: u64,
+    /// Device pollers that panicked on what an agent sent, and were restarted.
+    #[schema(example = 0)]
+    pub polls_panicked: u64,
+    /// Out-of-schedule polls asked by linkDown/linkUp traps and put off to keep the minimum gap
+    /// between two polls of a device.
+    #[schema(example = 0)]
+    pub nudges_deferred: u64,
     /// Interface counter readings taken.
     #[schema(example = 69120)]
     pub interface_samples_total: u64,
