@@ -1,14 +1,12 @@
 //! One poll of one device: the sysUpTime/ifNumber probe, the inventory when needed, and the
 //! traffic counters. Testable alone against any agent; knows nothing of schedules or storage.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
-use super::rates::{self, RateOutcome, Reading};
-use crate::snmp::if_mib::{self, CounterBits, CounterRow, IfStatus, InterfaceInfo};
+use crate::snmp::if_mib::{self, CounterRow, InterfaceInfo};
 use crate::snmp::system::{self, Probe, SystemInfo};
 use crate::snmp::{Session, SnmpError};
-use crate::store::{now_ms, InterfaceReading, LatestSample, PollRecord};
+use crate::store::now_ms;
 
 /// The inventory (names, speeds, aliases) and system group are walked again this often even
 /// when nothing suggests a change. Every poll already tells a changed interface table (ifNumber,
@@ -72,275 +70,98 @@ pub async fn poll_once(session: &mut Session, plan: &PollPlan) -> Result<PollOut
     Ok(outcome(probe, Some(system), Some(inventory), counters))
 }
 
-/// What a device's poller remembers between polls.
-#[derive(Default)]
-pub struct PollMemory {
-    /// One entry per interface, in ifIndex order: a poll's counters come in that order, so its
-    /// lookups walk this list once, front to back. (Hash maps cost a cache miss per interface
-    /// and map: the memory is cold after a minute, and this walk lets the CPU prefetch it.)
-    interfaces: Vec<Remembered>,
-    inventory_at_ms: Option<i64>,
-    if_number: Option<u32>,
-    uses_32bit: bool,
-    force_inventory: bool,
-}
-
-/// What a poller remembers of one interface.
-struct Remembered {
-    if_index: u32,
-    /// Whether the last inventory listed it, and the speed it gave.
-    inventoried: bool,
-    speed_bps: Option<u64>,
-    oper: Option<IfStatus>,
-    previous: Option<LatestSample>,
-}
-
-impl Remembered {
-    fn new(if_index: u32) -> Remembered {
-        Remembered { if_index, inventoried: false, speed_bps: None, oper: None, previous: None }
-    }
-}
-
-/// Rates computed from one poll.
-pub struct Rated {
-    pub record: PollRecord,
-    /// Rates dropped as implausible (above the interface speed).
-    pub dropped: usize,
-    pub rebooted: bool,
-    /// Interfaces whose ifOperStatus changed since the poll before: (ifIndex, before, now).
-    pub oper_changes: Vec<(u32, IfStatus, IfStatus)>,
-}
-
-impl PollMemory {
-    /// Starts from the last readings kept in the store, if recent, so a restart costs no gap,
-    /// and from the interface states last seen, so a change while Vigie was stopped is told.
-    pub fn seeded(
-        latest: impl IntoIterator<Item = LatestSample>,
-        oper: HashMap<u32, IfStatus>,
-        max_age_ms: i64,
-    ) -> PollMemory {
-        let now = now_ms();
-        let mut memory = PollMemory::default();
-        for sample in latest.into_iter().filter(|s| now - s.at_ms <= max_age_ms) {
-            let at = memory.position(0, sample.reading.counters.if_index);
-            memory.interfaces[at].previous = Some(sample);
-        }
-        for (if_index, status) in oper {
-            let at = memory.position(0, if_index);
-            memory.interfaces[at].oper = Some(status);
-        }
-        memory
-    }
-
-    /// Where `if_index` is in `interfaces`, added if new. The search starts at `from` when the
-    /// entry before it has a smaller ifIndex (the next counter of a poll is usually right there).
-    fn position(&mut self, from: usize, if_index: u32) -> usize {
-        let ordered = from > 0 && self.interfaces.get(from - 1).is_some_and(|r| r.if_index < if_index);
-        let from = if ordered { from.min(self.interfaces.len()) } else { 0 };
-        let at = self.interfaces[from..]
-            .iter()
-            .position(|r| r.if_index >= if_index)
-            .map_or(self.interfaces.len(), |i| from + i);
-        if self.interfaces.get(at).is_none_or(|r| r.if_index != if_index) {
-            self.interfaces.insert(at, Remembered::new(if_index));
-        }
-        at
-    }
-
-    pub fn plan(&self, now_ms: i64) -> PollPlan {
-        let stale = self.inventory_at_ms.is_none_or(|at| now_ms - at >= INVENTORY_REFRESH_SECS * 1000);
-        PollPlan {
-            walk_inventory: stale || self.force_inventory,
-            want_32bit: self.uses_32bit,
-            known_if_number: self.if_number,
-        }
-    }
-
-    /// Turns a poll's counters into readings with rates, and remembers them for the next poll.
-    pub fn rate(&mut self, outcome: PollOutcome) -> Rated {
-        if let Some(inventory) = &outcome.inventory {
-            for remembered in &mut self.interfaces {
-                (remembered.inventoried, remembered.speed_bps) = (false, None);
-            }
-            let mut at = 0;
-            for info in inventory {
-                at = self.position(at, info.if_index);
-                (self.interfaces[at].inventoried, self.interfaces[at].speed_bps) = (true, info.speed_bps);
-            }
-            // Interfaces the agent no longer lists are forgotten: memory follows what the device
-            // has, however many ifIndexes it went through.
-            self.interfaces.retain(|r| r.inventoried);
-            self.inventory_at_ms = Some(outcome.at_ms);
-            self.force_inventory = false;
-        }
-        self.if_number = outcome.if_number;
-        self.uses_32bit = outcome.counters.iter().any(|c| c.bits == CounterBits::Bits32);
-
-        let mut oper_changes = Vec::new();
-        let mut dropped = 0;
-        let mut rebooted = false;
-        let mut readings = Vec::with_capacity(outcome.counters.len());
-        let mut at = 0;
-        for counters in outcome.counters {
-            at = self.position(at, counters.if_index);
-            let remembered = &mut self.interfaces[at];
-            // An interface we have not inventoried yet: walk the table again next time.
-            self.force_inventory |= !remembered.inventoried;
-            if let Some(now) = counters.oper_status {
-                match remembered.oper.replace(now) {
-                    Some(before) if before != now => oper_changes.push((counters.if_index, before, now)),
-                    _ => {}
-                }
-            }
-            let cur = Reading {
-                at_ms: outcome.at_ms,
-                uptime_ticks: outcome.uptime_ticks,
-                in_octets: counters.in_octets,
-                out_octets: counters.out_octets,
-                bits: counters.bits,
-            };
-            let prev = remembered.previous.as_ref();
-            let outcome_rate = prev.map(|p| rates::rate(&reading_of(p), &cur, remembered.speed_bps));
-            let (in_bps, out_bps) = match outcome_rate {
-                Some(RateOutcome::Rate { in_bps, out_bps }) => (Some(in_bps), Some(out_bps)),
-                Some(RateOutcome::Gap(reason)) => {
-                    dropped += usize::from(reason == rates::GapReason::AboveSpeed);
-                    rebooted |= reason == rates::GapReason::Reboot;
-                    (None, None)
-                }
-                None => (None, None),
-            };
-            let elapsed_ms = prev.map(|p| cur.at_ms - p.at_ms).unwrap_or(0);
-            let prev_counters = prev.map(|p| &p.reading.counters);
-            let event_rate = |pick: fn(&CounterRow) -> Option<u32>| {
-                if rebooted_between(prev, &cur) {
-                    return None;
-                }
-                rates::event_rate(prev_counters.and_then(pick), pick(&counters), elapsed_ms)
-            };
-            let reading = InterfaceReading {
-                in_errors_per_sec: event_rate(|c| c.in_errors),
-                out_errors_per_sec: event_rate(|c| c.out_errors),
-                in_discards_per_sec: event_rate(|c| c.in_discards),
-                out_discards_per_sec: event_rate(|c| c.out_discards),
-                counters,
-                in_bps,
-                out_bps,
-            };
-            remembered.previous =
-                Some(LatestSample { at_ms: cur.at_ms, uptime_ticks: cur.uptime_ticks, reading: reading.clone() });
-            readings.push(reading);
-        }
-        if rebooted {
-            self.force_inventory = true;
-        }
-        let record = PollRecord {
-            at_ms: outcome.at_ms,
-            duration_ms: outcome.duration_ms,
-            uptime_ticks: outcome.uptime_ticks,
-            system: outcome.system,
-            inventory: outcome.inventory,
-            interfaces: readings,
-            agent_addr: None,
-        };
-        Rated { record, dropped, rebooted, oper_changes }
-    }
-}
-
-fn reading_of(sample: &LatestSample) -> Reading {
-    let c = &sample.reading.counters;
-    Reading {
-        at_ms: sample.at_ms,
-        uptime_ticks: sample.uptime_ticks,
-        in_octets: c.in_octets,
-        out_octets: c.out_octets,
-        bits: c.bits,
-    }
-}
-
-fn rebooted_between(prev: Option<&LatestSample>, cur: &Reading) -> bool {
-    prev.is_some_and(|p| rates::rebooted(p.uptime_ticks, cur.uptime_ticks, cur.at_ms - p.at_ms))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::net::Ipv4Addr;
 
-    fn counters(if_index: u32, octets: u64, oper: IfStatus) -> CounterRow {
-        let row = CounterRow::octets(if_index, octets, octets / 2, CounterBits::Bits64);
-        CounterRow { in_errors: Some(0), oper_status: Some(oper), ..row }
+    use super::*;
+    use crate::sim::{AgentSpec, Fleet, Misbehave};
+    use crate::snmp::Credentials;
+
+    /// One poll of a fresh device (inventory included) and one steady poll after it, against an
+    /// agent with `fault`.
+    async fn poll_agent(fault: Option<Misbehave>) -> (Result<PollOutcome, SnmpError>, Result<PollOutcome, SnmpError>) {
+        let spec = AgentSpec { misbehave: fault, ..AgentSpec::new("hostile", 4) };
+        let fleet = Fleet::start(vec![spec], Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
+        let addr = fleet.agents()[0].addr;
+        let credentials = Credentials::V2c { community: "public".into() };
+        let mut session = Session::open(&addr.ip().to_string(), addr.port(), &credentials, 200, 1).await.unwrap();
+        let first = poll_once(&mut session, &PollPlan { walk_inventory: true, ..PollPlan::default() }).await;
+        let steady = PollPlan { known_if_number: Some(4), ..PollPlan::default() };
+        let second = poll_once(&mut session, &steady).await;
+        fleet.shutdown().await;
+        (first, second)
     }
 
-    fn outcome(at_secs: i64, inventory: Option<&[u32]>, counters: Vec<CounterRow>) -> PollOutcome {
-        let info = |if_index: u32| InterfaceInfo {
-            if_index,
-            if_name: format!("eth{if_index}"),
-            if_descr: String::new(),
-            if_alias: String::new(),
-            if_type: 6,
-            speed_bps: Some(if_index as u64 * 1_000_000),
-            admin_status: IfStatus::Up,
-            oper_status: IfStatus::Up,
-        };
-        PollOutcome {
-            at_ms: 1_700_000_000_000 + at_secs * 1000,
-            duration_ms: 1,
-            uptime_ticks: 1000 + at_secs as u32 * 100,
-            if_number: Some(3),
-            system: None,
-            inventory: inventory.map(|i| i.iter().copied().map(info).collect()),
-            counters,
+    #[tokio::test]
+    async fn every_planted_fault_fails_the_poll_with_its_own_reason() {
+        for fault in [
+            Misbehave::ExtraVarbinds,
+            Misbehave::EndlessColumns,
+            Misbehave::RepeatedOids,
+            Misbehave::Garbage,
+            Misbehave::WrongRequestIds,
+            Misbehave::HugeLengths,
+        ] {
+            let (first, second) = poll_agent(Some(fault)).await;
+            let error = first.expect_err(fault.as_str());
+            let ok = match fault {
+                Misbehave::ExtraVarbinds => error.to_string().contains("more values than the 2 asked for"),
+                Misbehave::EndlessColumns => matches!(error, SnmpError::TooManyRows { limit: 68, .. }),
+                Misbehave::RepeatedOids => matches!(error, SnmpError::NotIncreasing { .. }),
+                Misbehave::WrongRequestIds => matches!(error, SnmpError::WrongRequestId { replies: 2, .. }),
+                _ => error.to_string().contains("undecodable reply"),
+            };
+            assert!(ok, "{}: {error}", fault.as_str());
+            // A steady poll (no inventory, GETBULK only) fails too, but for the fault planted in
+            // GET answers only; it never loops nor panics.
+            match (fault, second) {
+                (Misbehave::ExtraVarbinds, steady) => assert_eq!(steady.unwrap().counters.len(), 4),
+                (Misbehave::EndlessColumns, Err(SnmpError::TooManyRows { limit: 68, .. })) => {}
+                (Misbehave::EndlessColumns, steady) => panic!("endless columns: {steady:?}"),
+                (_, steady) => assert!(steady.is_err(), "{}", fault.as_str()),
+            }
         }
     }
 
-    fn rates(rated: &Rated) -> Vec<(u32, Option<f64>)> {
-        rated.record.interfaces.iter().map(|r| (r.counters.if_index, r.in_bps)).collect()
+    #[tokio::test]
+    async fn a_partial_system_group_is_null_not_a_failure() {
+        let (first, second) = poll_agent(Some(Misbehave::PartialSystem)).await;
+        let first = first.unwrap();
+        let system = first.system.unwrap();
+        assert_eq!((system.sys_name, system.sys_descr, system.sys_contact), (None, None, None));
+        assert!(system.sys_up_time_ticks > 0 || first.uptime_ticks == 0);
+        assert_eq!(first.counters.len(), 4);
+        assert_eq!(second.unwrap().counters.len(), 4);
+        let (honest, _) = poll_agent(None).await;
+        assert_eq!(honest.unwrap().system.unwrap().sys_name.as_deref(), Some("hostile"));
     }
 
-    #[test]
-    fn rates_follow_each_interface_whatever_the_order_gaps_and_newcomers() {
-        use IfStatus::{Down, Up};
-        let mut memory = PollMemory::default();
-        let first =
-            memory.rate(outcome(0, Some(&[1, 2, 3]), vec![counters(1, 0, Up), counters(2, 0, Up), counters(3, 0, Up)]));
-        assert_eq!(rates(&first), [(1, None), (2, None), (3, None)]);
-        assert!(!memory.plan(1_700_000_001_000).walk_inventory);
-
-        // Out of order, 2 missing, 3 going down: 1,250 octets in 10 s = 1,000 bit/s.
-        let second = memory.rate(outcome(10, None, vec![counters(3, 1250, Down), counters(1, 1250, Up)]));
-        assert_eq!(rates(&second), [(3, Some(1000.0)), (1, Some(1000.0))]);
-        assert_eq!(second.oper_changes, [(3, Up, Down)]);
-
-        // 2 is back (its rate spans both intervals); 4 is new: no rate, and the inventory is due.
-        let third =
-            memory.rate(outcome(20, None, vec![counters(1, 2500, Up), counters(2, 5000, Up), counters(4, 9, Up)]));
-        assert_eq!(rates(&third), [(1, Some(1000.0)), (2, Some(2000.0)), (4, None)]);
-        assert!(memory.plan(1_700_000_021_000).walk_inventory, "ifIndex 4 is not inventoried");
-
-        // Above its speed (1 Mbit/s for ifIndex 1): dropped, not stored.
-        let fourth = memory.rate(outcome(30, Some(&[1, 2, 3, 4]), vec![counters(1, 2_500_000, Up)]));
-        assert_eq!((rates(&fourth), fourth.dropped), (vec![(1, None)], 1));
-        assert!(!memory.plan(1_700_000_031_000).walk_inventory);
-    }
-
-    #[test]
-    fn a_seeded_memory_rates_the_first_poll_and_tells_state_changes() {
-        let mut memory = PollMemory::default();
-        let seed =
-            memory.rate(outcome(0, Some(&[5, 7]), vec![counters(7, 0, IfStatus::Up), counters(5, 0, IfStatus::Up)]));
-        let latest = seed.record.interfaces.iter().map(|r| LatestSample {
-            at_ms: seed.record.at_ms,
-            uptime_ticks: seed.record.uptime_ticks,
-            reading: r.clone(),
-        });
-        let oper = HashMap::from([(5, IfStatus::Up), (7, IfStatus::Up)]);
-        let mut restarted = PollMemory::seeded(latest.collect::<Vec<_>>(), oper, i64::MAX / 2);
-        let rated = restarted.rate(outcome(
-            10,
-            Some(&[5, 7]),
-            vec![counters(5, 1250, IfStatus::Up), counters(7, 2500, IfStatus::Down)],
-        ));
-        assert_eq!(rates(&rated), [(5, Some(1000.0)), (7, Some(2000.0))]);
-        assert_eq!(rated.oper_changes, [(7, IfStatus::Up, IfStatus::Down)]);
+    #[tokio::test]
+    async fn a_scripted_session_handles_replies_without_a_socket() {
+        let reply = |extra: bool| {
+            let mut varbinds = Vec::new();
+            let uptime = [6, 8, 0x2b, 6, 1, 2, 1, 1, 3, 0];
+            crate::snmp::ber::write_varbind(&mut varbinds, &uptime, &[0x43, 1, 42]);
+            if extra {
+                crate::snmp::ber::write_varbind(&mut varbinds, &uptime, &[5, 0]);
+            }
+            let header = crate::snmp::ber::Header {
+                version: 1,
+                community: b"public",
+                pdu_type: crate::snmp::ber::tag::RESPONSE,
+                request_id: 7,
+                field_a: 0,
+                field_b: 0,
+            };
+            let mut out = Vec::new();
+            crate::snmp::ber::write_message(&mut out, &header, &varbinds);
+            out
+        };
+        let mut session = Session::scripted(vec![reply(false), reply(true)]);
+        assert_eq!(session.get(&[Probe::OIDS[0]]).await.unwrap(), [crate::snmp::Value::TimeTicks(42)]);
+        let extra = session.get(&[Probe::OIDS[0]]).await.unwrap_err();
+        assert!(extra.to_string().contains("more values than the 1 asked for"), "{extra}");
+        assert!(matches!(session.get(&[Probe::OIDS[0]]).await, Err(SnmpError::Timeout { .. })));
     }
 }

@@ -9,7 +9,8 @@ use tokio::sync::Notify;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
-use super::poll::{poll_once, PollMemory, Rated};
+use super::memory::{PollMemory, Rated};
+use super::poll::poll_once;
 use super::stats::PollerStats;
 use crate::device::{Device, DeviceState};
 use crate::logs::Sink;

@@ -66,6 +66,7 @@ pub struct StartedAgent {
     pub hc: bool,
     pub behaviour: Behaviour,
     pub reboot_every_secs: Option<u64>,
+    pub misbehave: Option<super::misbehave::Misbehave>,
 }
 
 pub struct Fleet {
@@ -111,6 +112,7 @@ impl Fleet {
                 hc: spec.hc,
                 behaviour: spec.behaviour,
                 reboot_every_secs: spec.reboot_every_secs,
+                misbehave: spec.misbehave,
             });
             fleet.models.push(model);
         }
@@ -202,12 +204,17 @@ async fn serve(socket: Arc<UdpSocket>, model: Arc<AgentModel>, stats: Arc<SimSta
         if outcome.is_err() {
             continue;
         }
-        if latency.is_zero() {
+        let mut delay = latency;
+        if let Some(fault) = model.spec.misbehave {
+            dice = mix(dice);
+            delay += fault.apply(&packet[..len], &mut reply, dice);
+        }
+        if delay.is_zero() {
             let _ = socket.send_to(&reply, peer).await;
         } else {
             let (socket, delayed) = (socket.clone(), reply.clone());
             tokio::spawn(async move {
-                tokio::time::sleep(latency).await;
+                tokio::time::sleep(delay).await;
                 let _ = socket.send_to(&delayed, peer).await;
             });
         }

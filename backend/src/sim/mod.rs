@@ -11,11 +11,13 @@
 pub mod demo;
 mod fleet;
 pub mod mib;
+pub mod misbehave;
 mod model;
 mod options;
 pub mod responder;
 pub mod traffic;
 
 pub use fleet::{Fleet, SimError, SimStats, StartedAgent};
+pub use misbehave::Misbehave;
 pub use model::{AgentModel, AgentSpec, Behaviour, Moment};
 pub use options::{run, SimArgs};

@@ -43,6 +43,8 @@ pub struct AgentSpec {
     pub seed: u64,
     /// ifName and ifDescr are this prefix and the ifIndex, e.g. `ge-0/0/7`.
     pub if_name_prefix: String,
+    /// A fault planted in every answer (see [`super::misbehave`]); `None` for an honest agent.
+    pub misbehave: Option<super::misbehave::Misbehave>,
 }
 
 impl AgentSpec {
@@ -62,6 +64,7 @@ impl AgentSpec {
             loss_percent: 0.0,
             seed: 1,
             if_name_prefix: "ge-0/0/".into(),
+            misbehave: None,
         }
     }
 }

@@ -53,6 +53,12 @@ pub struct SimArgs {
     /// Add one more agent with this many interfaces (e.g. 4000); 0: none
     #[arg(long, default_value_t = 0)]
     pub huge_interfaces: u32,
+    /// Faults to plant, one per misbehaving agent, given in turn (e.g. `garbage,slow`)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub misbehave: Vec<super::misbehave::Misbehave>,
+    /// Share of answering agents that misbehave when --misbehave is given, percent
+    #[arg(long, default_value_t = 100.0)]
+    pub misbehave_percent: f64,
     /// Seed of every random choice (which agents are dead, interface rates...)
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -75,6 +81,8 @@ impl Default for SimArgs {
             reboot_secs: 0,
             legacy_percent: 0.0,
             huge_interfaces: 0,
+            misbehave: Vec::new(),
+            misbehave_percent: 100.0,
             seed: 1,
         }
     }
@@ -110,10 +118,25 @@ impl SimArgs {
         let mut specs: Vec<AgentSpec> = (0..n)
             .map(|i| self.spec(format!("sim-{i:04}"), self.interfaces, hc[i], behaviour[i], mix(self.seed) ^ i as u64))
             .collect();
+        self.plant_faults(&mut specs);
         if self.huge_interfaces > 0 {
             specs.push(self.spec("sim-huge".into(), self.huge_interfaces, true, Behaviour::Answer, !self.seed));
         }
         specs
+    }
+
+    /// Gives the `--misbehave` faults in turn to an exact share of the answering agents, picked
+    /// by the seed.
+    fn plant_faults(&self, specs: &mut [AgentSpec]) {
+        if self.misbehave.is_empty() {
+            return;
+        }
+        let mut answering: Vec<usize> = (0..specs.len()).filter(|&i| specs[i].behaviour == Behaviour::Answer).collect();
+        answering.sort_by_key(|&i| mix(self.seed.rotate_left(17) ^ mix(i as u64)));
+        let count = share(answering.len(), self.misbehave_percent);
+        for (k, &i) in answering.iter().take(count).enumerate() {
+            specs[i].misbehave = Some(self.misbehave[k % self.misbehave.len()]);
+        }
     }
 
     fn spec(&self, name: String, interfaces: u32, hc: bool, behaviour: Behaviour, seed: u64) -> AgentSpec {
@@ -142,10 +165,11 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
     for agent in fleet.agents() {
         let what = match agent.behaviour {
             Behaviour::Answer => format!(
-                "{} interfaces, {}-bit counters{}",
+                "{} interfaces, {}-bit counters{}{}",
                 agent.interfaces,
                 if agent.hc { 64 } else { 32 },
-                agent.reboot_every_secs.map(|s| format!(", reboots every {s} s")).unwrap_or_default()
+                agent.reboot_every_secs.map(|s| format!(", reboots every {s} s")).unwrap_or_default(),
+                agent.misbehave.map(|m| format!(", misbehaves: {}", m.as_str())).unwrap_or_default()
             ),
             Behaviour::Dead => "dead (never answers)".into(),
             Behaviour::Closed => "closed (no socket)".into(),
@@ -212,5 +236,23 @@ mod tests {
         let huge = specs.last().unwrap();
         assert_eq!((huge.interfaces, huge.behaviour, huge.hc), (4000, Behaviour::Answer, true));
         assert_eq!(args.specs()[7].seed, specs[7].seed, "the same options give the same fleet");
+    }
+
+    #[test]
+    fn faults_go_in_turn_to_a_share_of_the_answering_agents() {
+        use crate::sim::Misbehave::{Garbage, Slow};
+        let args = SimArgs {
+            agents: 20,
+            dead_percent: 50.0,
+            misbehave: vec![Garbage, Slow],
+            misbehave_percent: 40.0,
+            ..SimArgs::default()
+        };
+        let specs = args.specs();
+        let faulty: Vec<&AgentSpec> = specs.iter().filter(|s| s.misbehave.is_some()).collect();
+        assert_eq!(faulty.len(), 4, "40 % of the 10 answering agents");
+        assert!(faulty.iter().all(|s| s.behaviour == Behaviour::Answer));
+        let count = |m| faulty.iter().filter(|s| s.misbehave == Some(m)).count();
+        assert_eq!((count(Garbage), count(Slow)), (2, 2));
     }
 }
