@@ -90,6 +90,7 @@ impl PollMemory {
             walk_inventory: stale || self.force_inventory,
             want_32bit: self.uses_32bit,
             known_if_number: self.if_number,
+            deadline: None,
         }
     }
 

@@ -22,6 +22,8 @@ pub struct PollPlan {
     pub walk_inventory: bool,
     pub want_32bit: bool,
     pub known_if_number: Option<u32>,
+    /// When the poll must end; every exchange stops waiting then.
+    pub deadline: Option<tokio::time::Instant>,
 }
 
 /// What one poll saw, before any rate is computed.
@@ -51,7 +53,7 @@ pub async fn poll_once(session: &mut Session, plan: &PollPlan) -> Result<PollOut
         inventory,
         counters,
     };
-    session.begin_poll();
+    session.begin_poll(plan.deadline);
     if !plan.walk_inventory {
         match if_mib::walk_counters_and_probe(session, plan.want_32bit, plan.known_if_number).await {
             Ok((probe, counters)) if probe.if_number == plan.known_if_number => {

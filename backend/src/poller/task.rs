@@ -10,7 +10,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::memory::{PollMemory, Rated};
-use super::poll::poll_once;
+use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
 use crate::device::{Device, DeviceState};
 use crate::logs::Sink;
@@ -42,21 +42,25 @@ fn on_grid(at: Instant) -> Instant {
 }
 
 /// How long one poll may take: most of the interval, so that the next poll starts on time, but
-/// at least one whole exchange (timeout × (retries + 1)); never more than the interval.
+/// at least one whole exchange (timeout × (retries + 1)); never more than the interval. Every
+/// exchange of the poll stops waiting then, with what it saw (garbage, another request id,
+/// silence).
 pub fn poll_deadline(interval: Duration, timeout_ms: u32, retries: u32) -> Duration {
     let exchange = Duration::from_millis(u64::from(timeout_ms) * (u64::from(retries) + 1));
     (interval * 9 / 10).max(exchange).min(interval)
 }
+
+/// The poll as a whole is stopped this long after its deadline if it has not ended by then
+/// (name resolution, say, which does not heed the deadline).
+const DEADLINE_BACKSTOP: Duration = Duration::from_secs(1);
 
 /// Why a poll failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error(transparent)]
     Snmp(#[from] SnmpError),
-    #[error(
-        "the poll did not end within its deadline of {deadline_ms} ms: the agent answers too slowly or sends too much"
-    )]
-    Deadline { deadline_ms: u64 },
+    #[error("the poll did not end within {after_ms} ms, its deadline and a second")]
+    Backstop { after_ms: u64 },
 }
 
 /// What a device's poller works with.
@@ -108,8 +112,8 @@ impl Task {
             let started = std::time::Instant::now();
             let result = tokio::select! {
                 _ = self.cancel.cancelled() => return,
-                result = tokio::time::timeout(deadline, poll(&self.device, &mut session, &mut memory)) => {
-                    result.unwrap_or(Err(PollError::Deadline { deadline_ms: deadline.as_millis() as u64 }))
+                result = tokio::time::timeout(deadline + DEADLINE_BACKSTOP, poll(&self.device, &mut session, &mut memory, deadline)) => {
+                    result.unwrap_or(Err(PollError::Backstop { after_ms: (deadline + DEADLINE_BACKSTOP).as_millis() as u64 }))
                 }
             };
             match result {
@@ -181,7 +185,9 @@ impl Task {
 
     async fn failed(&self, error: PollError, took: Duration, state: &mut Option<DeviceState>) {
         let c = &self.device.config;
-        self.stats.failed(matches!(error, PollError::Deadline { .. }));
+        let over_deadline =
+            matches!(error, PollError::Backstop { .. } | PollError::Snmp(SnmpError::PollDeadline { .. }));
+        self.stats.failed(over_deadline);
         if *state != Some(DeviceState::Down) {
             log::warn!("Device {} ({}:{}) is down: {error}", c.name, c.host, c.port);
             self.sink.event(Some(&self.device.id), 3, format!("{} is down: {error}", c.name), Vec::new());
@@ -203,7 +209,13 @@ impl Task {
     }
 }
 
-async fn poll(device: &Device, session: &mut Option<Session>, memory: &mut PollMemory) -> Result<Rated, PollError> {
+async fn poll(
+    device: &Device,
+    session: &mut Option<Session>,
+    memory: &mut PollMemory,
+    deadline: Duration,
+) -> Result<Rated, PollError> {
+    let ends = Instant::now() + deadline;
     let c = &device.config;
     let session = match session {
         Some(session) => session,
@@ -211,7 +223,7 @@ async fn poll(device: &Device, session: &mut Option<Session>, memory: &mut PollM
             session.insert(Session::open(&c.host, c.port, &c.credentials, u64::from(c.timeout_ms), c.retries).await?)
         }
     };
-    let plan = memory.plan(now_ms());
+    let plan = PollPlan { deadline: Some(ends), ..memory.plan(now_ms()) };
     let outcome = poll_once(session, &plan).await?;
     let mut rated = memory.rate(outcome);
     rated.record.agent_addr = Some(session.target().ip());

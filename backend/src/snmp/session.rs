@@ -62,6 +62,8 @@ pub enum SnmpError {
     NotIncreasing { target: SocketAddr, oid: Oid, previous: Oid },
     #[error("{target} sent more than {limit} rows for column {column}{}: the walk stops", hint_note(*if_number))]
     TooManyRows { target: SocketAddr, column: Oid, limit: usize, if_number: Option<u32> },
+    #[error("{target} did not answer the poll's last request before the poll's deadline: the agent answers too slowly, or the poll asks too much for its interval")]
+    PollDeadline { target: SocketAddr },
     #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
     OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
 }
@@ -141,10 +143,11 @@ impl Session {
     }
 
     /// Starts counting a new poll's bytes and varbinds against [`MAX_POLL_BYTES`] and
-    /// [`MAX_POLL_VARBINDS`].
-    pub fn begin_poll(&mut self) {
+    /// [`MAX_POLL_VARBINDS`]; no exchange of the poll waits past `deadline`.
+    pub fn begin_poll(&mut self, deadline: Option<tokio::time::Instant>) {
         (self.poll_bytes, self.poll_varbinds) = (0, 0);
         self.transport.take_received_bytes();
+        self.transport.set_poll_deadline(deadline);
     }
 
     /// Counts what an exchange brought against the poll's budget.

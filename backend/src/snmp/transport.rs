@@ -64,6 +64,8 @@ pub struct Transport {
     reply: Vec<u8>,
     /// Bytes of every datagram received since [`Transport::take_received_bytes`].
     received_bytes: u64,
+    /// When the current poll must end: no exchange waits past it.
+    poll_deadline: Option<Instant>,
 }
 
 impl Transport {
@@ -101,11 +103,17 @@ impl Transport {
             request: Vec::new(),
             reply: Vec::new(),
             received_bytes: 0,
+            poll_deadline: None,
         }
     }
 
     pub fn target(&self) -> SocketAddr {
         self.target
+    }
+
+    /// Sets when the current poll must end: an exchange still waiting then fails at once.
+    pub fn set_poll_deadline(&mut self, deadline: Option<Instant>) {
+        self.poll_deadline = deadline;
     }
 
     /// The bytes received since the last call, and starts counting again.
@@ -130,9 +138,14 @@ impl Transport {
         let mut undecodable: Option<BerError> = None;
         let mut mismatched = 0u32;
         let scripted = matches!(self.link, Link::Scripted(_));
+        let past_poll_deadline = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
         for _attempt in 0..=self.retries {
+            if past_poll_deadline(self.poll_deadline) {
+                break;
+            }
             self.send().await?;
-            let deadline = Instant::now() + self.timeout;
+            let attempt_ends = Instant::now() + self.timeout;
+            let deadline = self.poll_deadline.map_or(attempt_ends, |d| d.min(attempt_ends));
             while let Ok(received) = tokio::time::timeout_at(deadline, self.receive()).await {
                 if !received? {
                     break; // a script with no reply left: as if the agent stayed silent
@@ -150,6 +163,7 @@ impl Transport {
         Err(match undecodable {
             Some(e) => self.undecodable(e),
             None if mismatched > 0 => SnmpError::WrongRequestId { target: self.target, replies: mismatched },
+            None if past_poll_deadline(self.poll_deadline) => SnmpError::PollDeadline { target: self.target },
             None => SnmpError::Timeout {
                 target: self.target,
                 after_ms: self.timeout.as_millis() as u64 * (u64::from(self.retries) + 1),

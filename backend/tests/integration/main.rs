@@ -8,6 +8,7 @@ mod crash;
 mod events;
 mod fixture;
 mod logs;
+mod misbehave;
 mod openapi;
 mod sim;
 mod snmpd;

@@ -19,23 +19,23 @@ const IF_X_TABLE: &str = ".1.3.6.1.2.1.31.1.1.1";
 const SYS_UP_TIME: &str = ".1.3.6.1.2.1.1.3.0";
 
 /// A fleet served by its own runtime in the background, for as long as the value lives.
-struct Background {
+pub struct Background {
     runtime: tokio::runtime::Runtime,
     fleet: Option<Fleet>,
 }
 
 impl Background {
-    fn start(specs: Vec<AgentSpec>) -> Background {
+    pub fn start(specs: Vec<AgentSpec>) -> Background {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let fleet = runtime.block_on(Fleet::start(specs, LOOPBACK, 0)).expect("the fleet starts");
         Background { runtime, fleet: Some(fleet) }
     }
 
-    fn fleet(&self) -> &Fleet {
+    pub fn fleet(&self) -> &Fleet {
         self.fleet.as_ref().expect("running")
     }
 
-    fn port(&self, agent: usize) -> u16 {
+    pub fn port(&self, agent: usize) -> u16 {
         self.fleet().agents()[agent].addr.port()
     }
 }

@@ -157,6 +157,14 @@ impl Vigie {
         }
     }
 
+    /// Vigie's resident memory now, in KiB (VmRSS).
+    pub fn rss_kib(&self) -> u64 {
+        let pid = self.child.as_ref().expect("vigie is running").id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).expect("a VmRSS line");
+        line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("VmRSS in kB")
+    }
+
     pub fn device(&self, id: &str) -> Value {
         self.get(&format!("/api/v1/devices/{id}")).body
     }
