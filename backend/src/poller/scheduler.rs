@@ -71,7 +71,7 @@ impl Scheduler {
             poke: poke.clone(),
             first_delay,
         };
-        let handle = self.runtime.handle().spawn(super::supervisor::supervise(task));
+        let handle = self.runtime.handle().spawn(super::supervisor::supervise(task, super::task::Task::run));
         if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, poke, handle }) {
             old.cancel.cancel();
         }

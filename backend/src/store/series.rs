@@ -46,6 +46,20 @@ pub struct Retention {
     pub logs_max_bytes: u64,
 }
 
+impl Default for Retention {
+    /// The defaults of the configuration: 48 hours of raw samples, 30 days of 5-minute and 730
+    /// of hourly rollups, 30 days and 1 GiB of logs.
+    fn default() -> Self {
+        Retention {
+            raw_secs: 48 * 3600,
+            five_minute_secs: 30 * DAY_SECS,
+            hourly_secs: 730 * DAY_SECS,
+            logs_secs: 30 * DAY_SECS,
+            logs_max_bytes: 1 << 30,
+        }
+    }
+}
+
 impl Retention {
     pub fn tiers(&self) -> [Tier; 2] {
         [
@@ -280,13 +294,7 @@ mod tests {
     use super::*;
 
     fn retention() -> Retention {
-        Retention {
-            raw_secs: 48 * 3600,
-            five_minute_secs: 30 * DAY_SECS,
-            hourly_secs: 730 * DAY_SECS,
-            logs_secs: 30 * DAY_SECS,
-            logs_max_bytes: 1 << 30,
-        }
+        Retention::default()
     }
 
     use super::super::poll_line::test_line as poll;
