@@ -29,7 +29,16 @@ const summary: StatusSummary = {
   down: 0,
   unknown: 1,
   interfaces: 12,
-  poller: { pollsTotal: 10, pollsFailed: 0, pollsLate: 0, interfaceSamplesTotal: 40, samplesDropped: 0 },
+  poller: {
+    pollsTotal: 10,
+    pollsFailed: 0,
+    pollsLate: 0,
+    pollsOverDeadline: 0,
+    pollsPanicked: 0,
+    nudgesDeferred: 0,
+    interfaceSamplesTotal: 40,
+    samplesDropped: 0,
+  },
   logs: { stored: 0, dropped: 0, syslogReceived: 0, syslogMalformed: 0, syslogTruncated: 0, trapsReceived: 0, trapsMalformed: 0 },
 };
 
