@@ -15,6 +15,7 @@ use crate::logs::syslog_listener::{self, Context};
 use crate::logs::{traps, Attribution, Sink};
 use crate::poller::Scheduler;
 use crate::store::Store;
+use crate::supervisor;
 
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
 const RETENTION_EVERY: Duration = Duration::from_secs(600);
@@ -41,10 +42,21 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
     scheduler.start_all();
     let background = CancellationToken::new();
-    let mut tasks = vec![tokio::spawn(enforce_retention(store.clone(), background.clone()))];
+    let retention = {
+        let (store, cancel) = (store.clone(), background.clone());
+        supervisor::spawn("retention task", background.clone(), move || {
+            enforce_retention(store.clone(), cancel.clone())
+        })
+    };
+    let mut tasks = vec![retention];
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
-    let writer = tokio::spawn(sink.clone().run_writer(store.clone(), writer_stop.clone()));
+    let writer = {
+        let (sink, store, stop) = (sink.clone(), store.clone(), writer_stop.clone());
+        supervisor::spawn("log writer", writer_stop.clone(), move || {
+            sink.clone().run_writer(store.clone(), stop.clone())
+        })
+    };
     let receivers = Context {
         sink: sink.clone(),
         attribution: Arc::new(Wiring { store: store.clone(), scheduler: scheduler.clone() }),
@@ -93,30 +105,110 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Binds the syslog and trap receivers that are turned on and starts them.
+/// Binds the syslog and trap receivers that are turned on and starts them, each supervised: a
+/// receiver that panics starts again on a duplicate of the same socket.
 async fn start_receivers(
     config: &Config,
     ctx: &Context,
     cancel: &CancellationToken,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, AppError> {
-    let listen_error = |addr| move |source| AppError::Listen { addr, source };
     let mut tasks = Vec::new();
     if let Some(addr) = config.syslog_udp {
-        let socket = tokio::net::UdpSocket::bind(addr).await.map_err(listen_error(addr))?;
+        let socket = Arc::new(bind(addr, std::net::UdpSocket::bind)?);
         log::info!("Syslog over UDP on {addr}.");
-        tasks.push(tokio::spawn(syslog_listener::run_udp(socket, ctx.clone(), cancel.clone())));
+        let (ctx, stop) = (ctx.clone(), cancel.clone());
+        tasks.push(supervisor::spawn("syslog receiver (UDP)", cancel.clone(), move || {
+            let (socket, ctx, stop) = (socket.clone(), ctx.clone(), stop.clone());
+            async move {
+                if let Some(socket) = reopen(&*socket, tokio::net::UdpSocket::from_std, &stop).await {
+                    syslog_listener::run_udp(socket, ctx, stop).await
+                }
+            }
+        }));
     }
     if let Some(addr) = config.syslog_tcp {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(listen_error(addr))?;
+        let listener = Arc::new(bind(addr, std::net::TcpListener::bind)?);
         log::info!("Syslog over TCP on {addr}.");
-        tasks.push(tokio::spawn(syslog_listener::run_tcp(listener, ctx.clone(), cancel.clone())));
+        let (ctx, stop) = (ctx.clone(), cancel.clone());
+        tasks.push(supervisor::spawn("syslog receiver (TCP)", cancel.clone(), move || {
+            let (listener, ctx, stop) = (listener.clone(), ctx.clone(), stop.clone());
+            async move {
+                if let Some(listener) = reopen(&*listener, tokio::net::TcpListener::from_std, &stop).await {
+                    syslog_listener::run_tcp(listener, ctx, stop).await
+                }
+            }
+        }));
     }
     if let Some(addr) = config.trap_udp {
-        let socket = tokio::net::UdpSocket::bind(addr).await.map_err(listen_error(addr))?;
+        let socket = Arc::new(bind(addr, std::net::UdpSocket::bind)?);
         log::info!("SNMP traps on UDP {addr}.");
-        tasks.push(tokio::spawn(traps::run(socket, ctx.clone(), cancel.clone())));
+        let (ctx, stop) = (ctx.clone(), cancel.clone());
+        tasks.push(supervisor::spawn("trap receiver", cancel.clone(), move || {
+            let (socket, ctx, stop) = (socket.clone(), ctx.clone(), stop.clone());
+            async move {
+                if let Some(socket) = reopen(&*socket, tokio::net::UdpSocket::from_std, &stop).await {
+                    traps::run(socket, ctx, stop).await
+                }
+            }
+        }));
     }
     Ok(tasks)
+}
+
+/// A socket of the standard library, bound and non-blocking, kept so that a restarted receiver
+/// gets a duplicate of it.
+fn bind<S: Reopen>(
+    addr: std::net::SocketAddr,
+    bind: impl FnOnce(std::net::SocketAddr) -> std::io::Result<S>,
+) -> Result<S, AppError> {
+    let listen_error = |source| AppError::Listen { addr, source };
+    let socket = bind(addr).map_err(listen_error)?;
+    socket.set_nonblocking(true).map_err(listen_error)?;
+    Ok(socket)
+}
+
+/// Bound sockets that can be duplicated (`dup`) for a restarted receiver.
+trait Reopen: Sized {
+    fn set_nonblocking(&self, on: bool) -> std::io::Result<()>;
+    fn try_clone(&self) -> std::io::Result<Self>;
+}
+
+impl Reopen for std::net::UdpSocket {
+    fn set_nonblocking(&self, on: bool) -> std::io::Result<()> {
+        std::net::UdpSocket::set_nonblocking(self, on)
+    }
+    fn try_clone(&self) -> std::io::Result<Self> {
+        std::net::UdpSocket::try_clone(self)
+    }
+}
+
+impl Reopen for std::net::TcpListener {
+    fn set_nonblocking(&self, on: bool) -> std::io::Result<()> {
+        std::net::TcpListener::set_nonblocking(self, on)
+    }
+    fn try_clone(&self) -> std::io::Result<Self> {
+        std::net::TcpListener::try_clone(self)
+    }
+}
+
+/// A Tokio socket over a duplicate of `socket`, for a receiver (re)starting. Duplicating a
+/// bound descriptor fails only when the process is out of descriptors: then it tries again
+/// every second until it can, or until `stop`.
+async fn reopen<S: Reopen, T>(
+    socket: &S,
+    into_tokio: impl Fn(S) -> std::io::Result<T>,
+    stop: &CancellationToken,
+) -> Option<T> {
+    loop {
+        match socket.try_clone().and_then(&into_tokio) {
+            Ok(socket) => return Some(socket),
+            Err(e) => log::error!("A receiver cannot reopen its socket ({e}); trying again in a second."),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return None,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
 }
 
 /// Lets the receivers name devices and interfaces, and nudge a device's poller.

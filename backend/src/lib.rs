@@ -11,3 +11,4 @@ pub mod poller;
 pub mod sim;
 pub mod snmp;
 pub mod store;
+pub mod supervisor;

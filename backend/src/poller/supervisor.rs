@@ -1,20 +1,12 @@
-//! Keeps each device's poller alive: a poller that panics (a bug of ours on some agent's
-//! answer) is logged with its device, recorded as an error event, counted, shown as the
-//! device's `lastError`, and started again after a backoff, instead of leaving the device frozen
-//! in its last state.
+//! Keeps each device's poller alive (see [`crate::supervisor`]): a poller that panics (a bug of
+//! ours on some agent's answer) is logged with its device, recorded as an error event, counted,
+//! shown as the device's `lastError`, and started again after a backoff, instead of leaving the
+//! device frozen in its last state.
 
 use std::future::Future;
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use super::task::Task;
-
-/// The first restart waits this long, each next one twice as long, up to the maximum.
-const RESTART_MIN: Duration = Duration::from_secs(1);
-const RESTART_MAX: Duration = Duration::from_secs(300);
-/// A poller that ran this long before it panicked starts again from the shortest backoff.
-const STABLE_AFTER: Duration = Duration::from_secs(600);
 
 /// Runs `task` with `run` (its poll loop: [`Task::run`]) until it is cancelled, restarting it
 /// after each panic.
@@ -23,29 +15,17 @@ where
     F: Fn(Task) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut backoff = RESTART_MIN;
     let mut next = task.clone();
-    loop {
-        let started = Instant::now();
-        let outcome = tokio::spawn(run(next)).await;
-        let Err(error) = outcome else { return }; // cancelled: it returned
-        if !error.is_panic() {
-            return; // the runtime is shutting down
-        }
-        if started.elapsed() >= STABLE_AFTER {
-            backoff = RESTART_MIN;
-        }
-        report(&task, &panic_message(error.into_panic()), backoff).await;
-        tokio::select! {
-            _ = task.cancel.cancelled() => return,
-            _ = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(RESTART_MAX);
-        next = Task { first_delay: Duration::ZERO, ..task.clone() };
-    }
+    let make = || {
+        let this = next.clone();
+        // A restart polls as soon as its backoff is over.
+        next.first_delay = Duration::ZERO;
+        run(this)
+    };
+    crate::supervisor::supervise(task.cancel.clone(), make, |message, backoff| report(&task, message, backoff)).await;
 }
 
-async fn report(task: &Task, message: &str, backoff: Duration) {
+async fn report(task: &Task, message: String, backoff: Duration) {
     let c = &task.device.config;
     log::error!(
         "Device {} ({}:{}): its poller failed ({message}); it starts again in {} s.",
@@ -58,14 +38,6 @@ async fn report(task: &Task, message: &str, backoff: Duration) {
     let text = format!("{}: Vigie's poller failed on this device ({message}) and starts again", c.name);
     task.sink.event(Some(&task.device.id), 3, text, Vec::new());
     task.record_failure(Duration::ZERO, format!("Vigie's poller failed ({message}); it starts again")).await;
-}
-
-/// The text a panic was raised with.
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(text) => *text,
-        Err(payload) => payload.downcast_ref::<&str>().map_or_else(|| "a panic".into(), |text| text.to_string()),
-    }
 }
 
 #[cfg(test)]
@@ -121,15 +93,5 @@ mod tests {
         task.cancel.cancel();
         supervised.await.unwrap();
         assert_eq!(runs.load(Ordering::SeqCst), 3, "no restart after a cancellation");
-    }
-
-    #[test]
-    fn panic_messages_are_read_whatever_their_type() {
-        let text = std::panic::catch_unwind(|| panic!("index {} out of range", 3)).unwrap_err();
-        assert_eq!(panic_message(text), "index 3 out of range");
-        let literal = std::panic::catch_unwind(|| panic!("boom")).unwrap_err();
-        assert_eq!(panic_message(literal), "boom");
-        let other = std::panic::catch_unwind(|| std::panic::panic_any(42)).unwrap_err();
-        assert_eq!(panic_message(other), "a panic");
     }
 }

@@ -27,9 +27,9 @@ const SEED_MAX_INTERVALS: i64 = 5;
 /// time share one wake-up of the runtime rather than one each; a poll moves by less than a step.
 const SCHEDULE_GRID: Duration = Duration::from_millis(100);
 
-/// A nudge (a linkDown/linkUp trap) polls at once, but never sooner than this after the poll
-/// before: a device flapping its links, or anyone spoofing its traps, costs at most one extra
-/// poll per gap. Nudges in the meantime make one poll at the end of the gap.
+/// A nudge (a linkDown/linkUp trap) polls at once, but never sooner than this after the nudged
+/// poll before: a device flapping its links, or anyone spoofing its traps, costs at most one
+/// extra poll per gap. Nudges in the meantime make one poll at the end of the gap.
 pub const NUDGE_MIN_GAP: Duration = Duration::from_secs(10);
 
 /// The first point of the schedule grid at or after `at`.
@@ -93,7 +93,7 @@ impl Task {
         let mut session: Option<Session> = None;
         let mut ticker = tokio::time::interval_at(on_grid(Instant::now() + self.first_delay), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-        let mut last_poll: Option<Instant> = None;
+        let mut last_nudged: Option<Instant> = None;
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => return,
@@ -103,12 +103,12 @@ impl Task {
                     }
                 }
                 _ = self.poke.notified() => {
-                    if !self.wait_nudge_gap(last_poll).await {
+                    if !self.wait_nudge_gap(last_nudged).await {
                         return;
                     }
+                    last_nudged = Some(Instant::now());
                 }
             }
-            last_poll = Some(Instant::now());
             let started = std::time::Instant::now();
             let result = tokio::select! {
                 _ = self.cancel.cancelled() => return,
@@ -126,9 +126,10 @@ impl Task {
         }
     }
 
-    /// Waits until [`NUDGE_MIN_GAP`] has passed since the last poll; false if cancelled meanwhile.
-    async fn wait_nudge_gap(&self, last_poll: Option<Instant>) -> bool {
-        let Some(earliest) = last_poll.map(|at| at + NUDGE_MIN_GAP).filter(|&at| at > Instant::now()) else {
+    /// Waits until [`NUDGE_MIN_GAP`] has passed since the last nudged poll; false if cancelled
+    /// meanwhile.
+    async fn wait_nudge_gap(&self, last_nudged: Option<Instant>) -> bool {
+        let Some(earliest) = last_nudged.map(|at| at + NUDGE_MIN_GAP).filter(|&at| at > Instant::now()) else {
             return true;
         };
         self.stats.nudge_deferred();

@@ -95,3 +95,37 @@ fn misbehaving_agents_fail_alone_and_honest_ones_are_polled_on_time() {
     let rss_mib = vigie.rss_kib() / 1024;
     assert!(rss_mib < 150, "vigie uses {rss_mib} MiB with 12 devices");
 }
+
+#[test]
+fn a_flood_of_link_traps_polls_a_device_once_per_ten_seconds_at_most() {
+    let sim = Background::start(vec![AgentSpec::new("flapping", 4)]);
+    let data = tempfile::tempdir().unwrap();
+    let vigie = Vigie::start(&data.path().join("data"));
+    let body = json!({"name": "flapping", "host": "127.0.0.1", "port": sim.port(0),
+                      "snmp": {"version": "v2c", "community": "public"}, "pollIntervalSecs": 600});
+    assert_eq!(vigie.post_json("/api/v1/devices", &body).status, 201);
+    let poller = |v: &Vigie| v.get("/api/v1/status").body["poller"].clone();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while poller(&vigie)["pollsTotal"] != 1 {
+        assert!(Instant::now() < deadline, "the first poll: {}", poller(&vigie));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // 20 linkDown traps, as fast as net-snmp's snmptrap sends them.
+    let target = format!("127.0.0.1:{}", vigie.trap_port);
+    for _ in 0..20 {
+        let sent = std::process::Command::new("snmptrap")
+            .args(["-v", "2c", "-c", "public", "-m", "", &target, "", "1.3.6.1.6.3.1.1.5.3"])
+            .args(["1.3.6.1.2.1.2.2.1.1.2", "i", "2"])
+            .status()
+            .expect("run snmptrap");
+        assert!(sent.success());
+    }
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while poller(&vigie)["nudgesDeferred"] == 0 {
+        assert!(Instant::now() < deadline, "no nudge was put off: {}", poller(&vigie));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The first trap polled at once; the others wait for the end of the 10 s gap.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(poller(&vigie)["pollsTotal"], 2, "{}", poller(&vigie));
+}
