@@ -62,7 +62,7 @@ pub enum SnmpError {
     NotIncreasing { target: SocketAddr, oid: Oid, previous: Oid },
     #[error("{target} sent more than {limit} rows for column {column}{}: the walk stops", hint_note(*if_number))]
     TooManyRows { target: SocketAddr, column: Oid, limit: usize, if_number: Option<u32> },
-    #[error("{target} did not answer the poll's last request before the poll's deadline: the agent answers too slowly, or the poll asks too much for its interval")]
+    #[error("no SNMP answer from {target} before the poll's deadline (most of the poll interval): the agent is unreachable or too slow for the interval, or the community is wrong")]
     PollDeadline { target: SocketAddr },
     #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
     OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
