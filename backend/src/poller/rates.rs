@@ -65,7 +65,9 @@ fn delta(prev: u64, cur: u64, bits: CounterBits, elapsed_secs: f64, speed_bps: O
     if cur >= prev {
         return Some(cur - prev);
     }
-    let wrapped = bits.modulus() - u128::from(prev) + u128::from(cur);
+    // A value past the counter's width (an agent sending a Counter64 in a 32-bit column) is
+    // no wrap at all.
+    let wrapped = bits.modulus().checked_sub(u128::from(prev))? + u128::from(cur);
     // One wrap is plausible only if less than half the counter's range went by, and, where the
     // speed is known, the interface could have carried it.
     if wrapped >= bits.modulus() / 2 {
@@ -173,6 +175,13 @@ mod tests {
         let a = reading(0, 1000, 5_000_000_000, 100, CounterBits::Bits64);
         let b = reading(60, 1060, 1_000, 200, CounterBits::Bits64);
         assert_eq!(rate(&a, &b, GBIT), RateOutcome::Gap(GapReason::CounterReset));
+    }
+
+    #[test]
+    fn a_32_bit_counter_past_32_bits_gives_a_gap_not_a_panic() {
+        let a = reading(0, 1000, u64::MAX, 10, CounterBits::Bits32);
+        let b = reading(10, 2000, 5, 20, CounterBits::Bits32);
+        assert_eq!(rate(&a, &b, None), RateOutcome::Gap(GapReason::CounterReset));
     }
 
     #[test]

@@ -130,7 +130,8 @@ pub async fn walk_inventory(session: &mut Session, if_number: Option<u32>) -> Re
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .map(|i| {
-            let high_speed_bps = number(&high_speed, i).filter(|&mbps| mbps > 0).map(|mbps| mbps as u64 * 1_000_000);
+            let high_speed_bps =
+                number(&high_speed, i).filter(|&mbps| mbps > 0).map(|mbps| (mbps as u64).saturating_mul(1_000_000));
             let speed_bps = number(&speed, i).filter(|&bps| bps > 0).map(|bps| bps as u64);
             InterfaceInfo {
                 if_index: i,
