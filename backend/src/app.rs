@@ -114,45 +114,57 @@ async fn start_receivers(
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, AppError> {
     let mut tasks = Vec::new();
     if let Some(addr) = config.syslog_udp {
-        let socket = Arc::new(bind(addr, std::net::UdpSocket::bind)?);
+        let socket = bind(addr, std::net::UdpSocket::bind)?;
         log::info!("Syslog over UDP on {addr}.");
-        let (ctx, stop) = (ctx.clone(), cancel.clone());
-        tasks.push(supervisor::spawn("syslog receiver (UDP)", cancel.clone(), move || {
-            let (socket, ctx, stop) = (socket.clone(), ctx.clone(), stop.clone());
-            async move {
-                if let Some(socket) = reopen(&*socket, tokio::net::UdpSocket::from_std, &stop).await {
-                    syslog_listener::run_udp(socket, ctx, stop).await
-                }
-            }
-        }));
+        let run = syslog_listener::run_udp;
+        tasks.push(spawn_receiver("syslog receiver (UDP)", socket, tokio::net::UdpSocket::from_std, run, ctx, cancel));
     }
     if let Some(addr) = config.syslog_tcp {
-        let listener = Arc::new(bind(addr, std::net::TcpListener::bind)?);
+        let listener = bind(addr, std::net::TcpListener::bind)?;
         log::info!("Syslog over TCP on {addr}.");
-        let (ctx, stop) = (ctx.clone(), cancel.clone());
-        tasks.push(supervisor::spawn("syslog receiver (TCP)", cancel.clone(), move || {
-            let (listener, ctx, stop) = (listener.clone(), ctx.clone(), stop.clone());
-            async move {
-                if let Some(listener) = reopen(&*listener, tokio::net::TcpListener::from_std, &stop).await {
-                    syslog_listener::run_tcp(listener, ctx, stop).await
-                }
-            }
-        }));
+        let run = syslog_listener::run_tcp;
+        tasks.push(spawn_receiver(
+            "syslog receiver (TCP)",
+            listener,
+            tokio::net::TcpListener::from_std,
+            run,
+            ctx,
+            cancel,
+        ));
     }
     if let Some(addr) = config.trap_udp {
-        let socket = Arc::new(bind(addr, std::net::UdpSocket::bind)?);
+        let socket = bind(addr, std::net::UdpSocket::bind)?;
         log::info!("SNMP traps on UDP {addr}.");
-        let (ctx, stop) = (ctx.clone(), cancel.clone());
-        tasks.push(supervisor::spawn("trap receiver", cancel.clone(), move || {
-            let (socket, ctx, stop) = (socket.clone(), ctx.clone(), stop.clone());
-            async move {
-                if let Some(socket) = reopen(&*socket, tokio::net::UdpSocket::from_std, &stop).await {
-                    traps::run(socket, ctx, stop).await
-                }
-            }
-        }));
+        tasks.push(spawn_receiver("trap receiver", socket, tokio::net::UdpSocket::from_std, traps::run, ctx, cancel));
     }
     Ok(tasks)
+}
+
+/// Runs `run` on a Tokio socket made from `socket`, under supervision: after a panic, again on
+/// a duplicate of the same socket.
+fn spawn_receiver<S, T, Fut>(
+    name: &'static str,
+    socket: S,
+    into_tokio: fn(S) -> std::io::Result<T>,
+    run: impl Fn(T, Context, CancellationToken) -> Fut + Send + Sync + 'static,
+    ctx: &Context,
+    cancel: &CancellationToken,
+) -> tokio::task::JoinHandle<()>
+where
+    S: Reopen + Send + Sync + 'static,
+    T: Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (socket, run) = (Arc::new(socket), Arc::new(run));
+    let (ctx, stop) = (ctx.clone(), cancel.clone());
+    supervisor::spawn(name, cancel.clone(), move || {
+        let (socket, run, ctx, stop) = (socket.clone(), run.clone(), ctx.clone(), stop.clone());
+        async move {
+            if let Some(socket) = reopen(&*socket, into_tokio, &stop).await {
+                run(socket, ctx, stop).await
+            }
+        }
+    })
 }
 
 /// A socket of the standard library, bound and non-blocking, kept so that a restarted receiver
