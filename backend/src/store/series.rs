@@ -86,6 +86,9 @@ pub struct OpenBuckets {
     /// Closed lines with their tier, in the order they closed.
     closed: Vec<(usize, RollupLine)>,
     flush_delay_secs: i64,
+    /// The last write of closed lines failed (disk full): they are back in `closed`, and the
+    /// next write leaves out those a file already holds.
+    retry: bool,
 }
 
 impl OpenBuckets {
@@ -179,7 +182,22 @@ impl SeriesDir {
         let text = serde_json::to_string(line).expect("poll lines serialize");
         appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
         open.add(tiers, line);
-        self.write_rollups(appender, tiers, &open.take_due(tiers, ts), false)
+        let due = open.take_due(tiers, ts);
+        if due.is_empty() {
+            return Ok(());
+        }
+        match self.write_rollups(appender, tiers, &due, open.retry) {
+            Ok(()) => {
+                open.retry = false;
+                Ok(())
+            }
+            Err(e) => {
+                // Kept for the next poll; nothing is lost while memory holds them.
+                open.closed.splice(0..0, due);
+                open.retry = true;
+                Err(e)
+            }
+        }
     }
 
     /// Appends closed lines, one write per file. With `skip_written`, lines not newer than a
