@@ -167,6 +167,11 @@ impl Store {
         })
     }
 
+    /// How many devices there are (memory only).
+    pub fn device_count(&self) -> usize {
+        self.registry.visit(|_| ()).len()
+    }
+
     /// One device (memory only).
     pub fn device(&self, id: &str) -> Result<DeviceSnapshot, StoreError> {
         let id = parse_id(id)?;
