@@ -210,3 +210,53 @@ impl Drop for Syslog {
         }
     }
 }
+
+/// Before: a corrupt `state.json` made Vigie refuse to start. Now it is set aside and rebuilt;
+/// a corrupt `devices.json` still stops the start, naming the file and the line, untouched.
+#[test]
+fn a_corrupt_state_is_set_aside_and_a_corrupt_device_list_stops_the_start() {
+    let sim = SimProcess::start(1, 4);
+    let data = tempfile::tempdir().unwrap();
+    let data_dir = data.path().join("data");
+    let mut vigie = Vigie::start(&data_dir);
+    let id = sim.add_to(&vigie, 0, 1);
+    vigie.wait_until(Duration::from_secs(15), "three samples", |v| (samples(v, &id).len() >= 3).then_some(()));
+    vigie.kill9();
+    let state = data_dir.join("devices").join(&id).join("state.json");
+    std::fs::write(&state, b"{\"status\": {\"state\": \"up\", \"sin").unwrap();
+
+    let mut vigie = Vigie::start(&data_dir);
+    let device = vigie.device(&id);
+    assert_eq!(device["status"]["state"], "unknown", "{device}");
+    assert!(samples(&vigie, &id).len() >= 3, "its samples are still served");
+    let logs = vigie.get(&format!("/api/v1/devices/{id}/logs")).body;
+    assert!(logs.to_string().contains("saved state unreadable"), "an event in the device's log: {logs}");
+    assert!(vigie.log().contains("its state.json is unreadable"));
+    vigie.wait_until(Duration::from_secs(15), "the next poll brings it back", |v| {
+        (v.device(&id)["status"]["state"] == "up").then_some(())
+    });
+    assert_eq!(vigie.get(&format!("/api/v1/devices/{id}/interfaces")).body.as_array().map(Vec::len), Some(4));
+    vigie.terminate();
+    let set_aside = std::fs::read_dir(state.parent().unwrap())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with("state.json.corrupt-"))
+        .count();
+    assert_eq!(set_aside, 1);
+
+    let devices = data_dir.join("devices.json");
+    let mut text = std::fs::read_to_string(&devices).unwrap();
+    text.truncate(text.len() - 40);
+    std::fs::write(&devices, &text).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vigie"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off"])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .env_remove("VIGIE_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("devices.json is not a valid Vigie file") && stderr.contains(" line "), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&devices).unwrap(), text, "never overwritten");
+}
