@@ -157,13 +157,11 @@ impl Store {
     /// device list and summary run this on every request). Memory only.
     pub fn visit_devices<T>(&self, mut each: impl FnMut(&Device, &DeviceLive) -> T) -> Vec<T> {
         // Lock order everywhere: registry, then the device map, then a device's live state.
-        let polled = &self.polled;
-        self.registry.visit(|device| {
-            let entry = polled.read().expect("devices lock").get(&device.id).cloned();
-            match entry {
-                Some(entry) => each(device, &entry.live.read().expect("live lock")),
-                None => each(device, &DeviceLive::new()),
-            }
+        let unknown = DeviceLive::new();
+        let polled = self.polled.read().expect("devices lock");
+        self.registry.visit(|device| match polled.get(&device.id) {
+            Some(entry) => each(device, &entry.live.read().expect("live lock")),
+            None => each(device, &unknown),
         })
     }
 
