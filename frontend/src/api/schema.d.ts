@@ -695,6 +695,13 @@ export interface components {
             interfaceSamplesTotal: number;
             /**
              * Format: int64
+             * @description Out-of-schedule polls asked by linkDown/linkUp traps and put off to keep the minimum gap
+             *     between two polls of a device.
+             * @example 0
+             */
+            nudgesDeferred: number;
+            /**
+             * Format: int64
              * @description Polls without an answer.
              * @example 3
              */
@@ -705,6 +712,18 @@ export interface components {
              * @example 0
              */
             pollsLate: number;
+            /**
+             * Format: int64
+             * @description Polls stopped at their deadline (most of the interval); also counted in `pollsFailed`.
+             * @example 0
+             */
+            pollsOverDeadline: number;
+            /**
+             * Format: int64
+             * @description Device pollers that panicked on what an agent sent, and were restarted.
+             * @example 0
+             */
+            pollsPanicked: number;
             /**
              * Format: int64
              * @description Polls done, answered or not.
@@ -896,33 +915,33 @@ export interface components {
              */
             writeErrors: number;
         };
-        /** @description The device's SNMPv2-MIB system group. */
+        /** @description The device's SNMPv2-MIB system group; an object the agent does not expose is `null`. */
         SystemView: {
             /**
              * @description sysContact.
              * @example noc@example.net
              */
-            sysContact: string;
+            sysContact?: string | null;
             /**
              * @description sysDescr.
              * @example Linux core-sw1 6.1.0 x86_64
              */
-            sysDescr: string;
+            sysDescr?: string | null;
             /**
              * @description sysLocation.
              * @example Rack 4, Paris DC
              */
-            sysLocation: string;
+            sysLocation?: string | null;
             /**
              * @description sysName.
              * @example core-sw1.example.net
              */
-            sysName: string;
+            sysName?: string | null;
             /**
              * @description sysObjectID, dotted.
              * @example 1.3.6.1.4.1.8072.3.2.10
              */
-            sysObjectId: string;
+            sysObjectId?: string | null;
             /**
              * Format: int64
              * @description sysUpTime in seconds, as of now (extrapolated from the last reading).
