@@ -96,6 +96,15 @@ fn a_full_disk_stops_history_not_polling_and_resumes_by_itself() {
 
     let filler = data_dir.join("filler");
     fill(&filler);
+    let syslog = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let syslog_port = vigie.syslog_port;
+    let send_syslog = |what: &str| {
+        for n in 0..20 {
+            let line = format!("<134>Nov 30 12:00:00 sw1 app[1]: {what} {n}");
+            syslog.send_to(line.as_bytes(), ("127.0.0.1", syslog_port)).unwrap();
+        }
+    };
+    send_syslog("while the disk is full");
     vigie.wait_until(Duration::from_secs(30), "failed writes counted", |v| {
         (storage(v)["writeErrors"].as_u64().unwrap() >= 5).then_some(())
     });
@@ -128,6 +137,7 @@ fn a_full_disk_stops_history_not_polling_and_resumes_by_itself() {
     // Space comes back: everything resumes by itself.
     let served = counters(&vigie, &ids[0]);
     std::fs::remove_file(&filler).unwrap();
+    send_syslog("once space is back");
     vigie.wait_until(Duration::from_secs(30), "samples written again", |v| {
         (counters(v, &ids[0]) >= served + 3).then_some(())
     });
@@ -145,4 +155,9 @@ fn a_full_disk_stops_history_not_polling_and_resumes_by_itself() {
     let devices: Value = serde_json::from_slice(&std::fs::read(data_dir.join("devices.json")).unwrap()).unwrap();
     assert_eq!(devices["devices"].as_array().unwrap().len(), 4);
     assert!(vigie.log().contains("Storage: writes succeed again"), "the recovery is logged");
+    vigie.wait_until(Duration::from_secs(15), "syslog stored again", |v| {
+        let logs = v.get("/api/v1/logs?q=once%20space%20is%20back&limit=100").body;
+        (logs["entries"].as_array().map_or(0, Vec::len) == 20).then_some(())
+    });
+    assert_whole_lines(&data_dir);
 }
