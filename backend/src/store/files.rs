@@ -24,7 +24,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let tmp = dir.join(format!("{name}{TEMP_MARK}{}-{n}", std::process::id()));
     let written = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        // Not `create_new`: a temp file left by an earlier process that had the same pid is fair
+        // game (its writer is dead).
+        let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
         restrict_permissions(&file)?;
         file.write_all(bytes)?;
         file.sync_all()?;
