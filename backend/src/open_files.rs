@@ -76,7 +76,7 @@ fn raise() -> Result<(u64, u64), (u64, std::io::Error)> {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
         return Err((0, std::io::Error::last_os_error()));
     }
-    let before = limit.rlim_cur as u64;
+    let before = u64::from(limit.rlim_cur);
     if limit.rlim_cur >= limit.rlim_max {
         return Ok((before, before));
     }
@@ -85,7 +85,7 @@ fn raise() -> Result<(u64, u64), (u64, std::io::Error)> {
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 {
         return Err((before, std::io::Error::last_os_error()));
     }
-    Ok((before, raised.rlim_cur as u64))
+    Ok((before, u64::from(raised.rlim_cur)))
 }
 
 #[cfg(not(unix))]
@@ -102,7 +102,7 @@ mod tests {
         let limit = raise_to_hard_limit();
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
-        assert_eq!((limit, now.rlim_cur), (now.rlim_max as u64, now.rlim_max));
+        assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
         assert_eq!(devices_supported(1024), 384);
         assert_eq!(devices_supported(100), 0);
         assert_eq!(devices_supported(4256), 2000, "2,000 devices need 4,256 descriptors");
