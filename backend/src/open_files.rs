@@ -70,6 +70,7 @@ pub fn check_fleet(devices: usize) {
 
 /// (soft limit before, soft limit now), or the limit kept and why it could not be raised.
 #[cfg(unix)]
+#[allow(clippy::useless_conversion)] // rlim_t is u64 here, narrower on some 32-bit targets
 fn raise() -> Result<(u64, u64), (u64, std::io::Error)> {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit writes into the struct it is given, which lives for the call.
@@ -98,6 +99,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::useless_conversion)] // rlim_t is u64 here, narrower on some 32-bit targets
     fn the_soft_limit_is_raised_to_the_hard_one_and_sizes_the_fleet() {
         let limit = raise_to_hard_limit();
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
