@@ -35,7 +35,9 @@ pub enum AppError {
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
+    crate::open_files::raise_to_hard_limit();
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
+    crate::open_files::check_fleet(store.device_count());
     let sink = Sink::new();
     let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()).map_err(AppError::Pollers)?);
     // Demo agents first, so that the pollers start with their current ports.
@@ -100,7 +102,11 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     }
     writer_stop.cancel();
     let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, writer).await;
-    store.flush()?;
+    let flushing = store.clone();
+    match tokio::task::spawn_blocking(move || flushing.flush()).await {
+        Ok(flushed) => flushed?,
+        Err(e) => log::error!("Flushing the store failed: {e}"),
+    }
     log::info!("Stopped; the store is flushed.");
     Ok(())
 }

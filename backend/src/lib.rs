@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod device;
 pub mod logs;
+pub mod open_files;
 pub mod poller;
 pub mod sim;
 pub mod snmp;

@@ -15,7 +15,7 @@ use crate::store::StoreError;
 pub struct ApiErrorBody {
     /// Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
     /// unsupported_media_type, payload_too_large, device_not_found, interface_not_found,
-    /// duplicate_device, not_found, storage_error.
+    /// duplicate_device, not_found, storage_full, storage_error, internal_error.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// What went wrong, naming the field at fault.
@@ -42,6 +42,8 @@ pub enum ApiError {
     RouteNotFound { method: String, path: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("a blocking task was lost before it answered (the server is shutting down?)")]
+    TaskLost,
 }
 
 impl From<InvalidField> for ApiError {
@@ -63,8 +65,10 @@ impl ApiError {
                 StoreError::DeviceNotFound { .. } => "device_not_found",
                 StoreError::InterfaceNotFound { .. } => "interface_not_found",
                 StoreError::DuplicateDevice { .. } => "duplicate_device",
+                StoreError::Io { source, .. } if is_full(source) => "storage_full",
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
+            ApiError::TaskLost => "internal_error",
         }
     }
 
@@ -81,12 +85,29 @@ impl ApiError {
     /// and OS errors are for the operator's log, not for API users.
     fn public_message(&self) -> String {
         match self {
+            ApiError::Store(StoreError::Io { source, .. }) if is_full(source) => {
+                "the server's disk is full: nothing was changed; free space and try again".to_string()
+            }
             ApiError::Store(StoreError::Io { .. } | StoreError::Corrupt { .. }) => {
                 "the server could not read or write its data; see its log".to_string()
             }
+            ApiError::TaskLost => "the server could not finish the request; see its log".to_string(),
             other => other.to_string(),
         }
     }
+}
+
+/// A write refused for want of space (disk full, quota exceeded): 507, not a server fault the
+/// operator must debug.
+fn is_full(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+}
+
+/// Runs store code that touches disk on a blocking thread, off the async workers.
+pub async fn on_disk<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    Ok(actix_web::web::block(work).await.map_err(|_| ApiError::TaskLost)??)
 }
 
 impl ResponseError for ApiError {
@@ -100,8 +121,10 @@ impl ResponseError for ApiError {
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
                 StoreError::DuplicateDevice { .. } => StatusCode::CONFLICT,
+                StoreError::Io { source, .. } if is_full(source) => StatusCode::INSUFFICIENT_STORAGE,
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
+            ApiError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -115,5 +138,25 @@ impl ResponseError for ApiError {
             message: self.public_message(),
             field: self.field(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_answers_507_and_other_io_errors_500() {
+        let io = |code: i32| {
+            ApiError::Store(StoreError::Io {
+                path: "/data/devices.json".into(),
+                source: std::io::Error::from_raw_os_error(code),
+            })
+        };
+        let full = io(28); // ENOSPC
+        assert_eq!((full.status_code().as_u16(), full.code()), (507, "storage_full"));
+        assert!(!full.public_message().contains("/data"), "no path for API users");
+        let failed = io(5); // EIO
+        assert_eq!((failed.status_code().as_u16(), failed.code()), (500, "storage_error"));
     }
 }

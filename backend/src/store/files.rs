@@ -5,22 +5,49 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// Replaces `path` with `bytes` atomically: temp file in the same directory, fsync, rename,
-/// fsync of the directory. A crash leaves either the old file or the new one, never a mix.
+/// Temp files get the process id and a counter: two writers of the same file (two devices'
+/// states written at once, two processes over one data dir by mistake) never share one.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+/// What names a temp file; [`remove_stale_temps`] looks for it.
+const TEMP_MARK: &str = ".tmp-";
+
+/// Replaces `path` with `bytes` atomically: a uniquely named temp file in the same directory,
+/// fsync, rename, fsync of the directory. A crash leaves either the old file or the new one,
+/// never a mix; a failed write (disk full) removes its temp file and leaves the old one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().expect("store files live in a directory");
     fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    {
+    let name = path.file_name().expect("store files have a name").to_string_lossy();
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!("{name}{TEMP_MARK}{}-{n}", std::process::id()));
+    let written = (|| {
+        // Not `create_new`: a temp file left by an earlier process that had the same pid is fair
+        // game (its writer is dead).
         let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
         restrict_permissions(&file)?;
         file.write_all(bytes)?;
         file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
     }
-    fs::rename(&tmp, path)?;
+    written?;
     File::open(dir)?.sync_all()
+}
+
+/// Deletes temp files a crash left in `dir` between their write and their rename; answers how
+/// many. Called at start, before anything writes.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else { return 0 };
+    let stale = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.contains(TEMP_MARK)))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()));
+    stale.filter(|e| fs::remove_file(e.path()).is_ok()).count()
 }
 
 #[cfg(unix)]
@@ -37,11 +64,15 @@ fn restrict_permissions(_file: &File) -> io::Result<()> {
 
 /// Appends lines to JSON-lines files. Each open checks that the file ends with a newline and
 /// adds one if a crash tore the last line, so a new line is never glued onto a torn one (a file
-/// kept open is checked when opened). No fsync per line: a `kill -9` loses nothing already
-/// written (it is in the page cache); a power cut may lose the last seconds.
+/// kept open is checked when opened). A write that fails part-way (disk full) is cut back to
+/// where it started, so the file holds whole lines only and the next write starts on a line of
+/// its own. No fsync per line: a `kill -9` loses nothing already written (it is in the page
+/// cache); a power cut may lose the last seconds.
 #[derive(Default)]
 pub struct Appender {
-    /// Files kept open by [`Appender::append_kept`]: one per directory.
+    /// Files kept open by [`Appender::append_kept`]: one per directory. The lock covers the map
+    /// only: a file is taken out while it is written, so no lock is held across disk I/O (each
+    /// directory has one writer at a time: its device's).
     kept: Mutex<HashMap<PathBuf, (PathBuf, File)>>,
 }
 
@@ -49,22 +80,21 @@ impl Appender {
     /// Appends `lines` (one line, or several joined by newlines) in one write.
     pub fn append(&self, path: &Path, lines: &str) -> io::Result<()> {
         let (mut file, torn) = self.open(path)?;
-        file.write_all(&line_bytes(lines, torn))
+        write_whole(&mut file, &line_bytes(lines, torn))
     }
 
     /// Like [`Appender::append`], for a file written again and again (a device's samples of the
-    /// day): it stays open until the next append to its directory names another file.
+    /// day): it stays open until the next append to its directory names another file. A failed
+    /// write closes it, so the next append opens it again and checks its end.
     pub fn append_kept(&self, path: &Path, lines: &str) -> io::Result<()> {
         let dir = path.parent().expect("store files live in a directory");
-        let mut kept = self.kept.lock().expect("appender lock");
-        if let Some((open, file)) = kept.get_mut(dir) {
-            if open == path {
-                return file.write_all(&line_bytes(lines, false));
-            }
-        }
-        let (mut file, torn) = self.open(path)?;
-        file.write_all(&line_bytes(lines, torn))?;
-        kept.insert(dir.to_path_buf(), (path.to_path_buf(), file));
+        let kept = self.kept.lock().expect("appender lock").remove(dir);
+        let (mut file, torn) = match kept {
+            Some((open, file)) if open == path => (file, false),
+            _ => self.open(path)?,
+        };
+        write_whole(&mut file, &line_bytes(lines, torn))?;
+        self.kept.lock().expect("appender lock").insert(dir.to_path_buf(), (path.to_path_buf(), file));
         Ok(())
     }
 
@@ -94,6 +124,19 @@ impl Appender {
     pub fn forget_below(&self, dir: &Path) {
         self.kept.lock().expect("appender lock").retain(|d, _| !d.starts_with(dir));
     }
+}
+
+/// Writes `bytes` at the end of `file` (opened for appending), or nothing: a write that fails
+/// part-way is cut back to the length before it.
+fn write_whole(file: &mut File, bytes: &[u8]) -> io::Result<()> {
+    let before = file.metadata()?.len();
+    let result = file.write_all(bytes);
+    if result.is_err() {
+        if let Err(e) = file.set_len(before) {
+            log::warn!("cannot cut back a failed append ({e}); the next open starts a new line");
+        }
+    }
+    result
 }
 
 /// `lines` and a final newline, after a newline of its own if the file's last line was torn.
@@ -238,5 +281,23 @@ mod tests {
         write_atomic(&path, b"new").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temp file left");
+        fs::write(path.with_file_name("devices.json.tmp-1-0"), b"half").unwrap(); // a crash mid-write
+        assert_eq!(remove_stale_temps(path.parent().unwrap()), 1);
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn concurrent_atomic_writes_of_one_file_each_use_their_own_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        std::thread::scope(|scope| {
+            for t in 0..4u8 {
+                let path = &path;
+                scope.spawn(move || (0..50).for_each(|_| write_atomic(path, &[b'a' + t; 1000]).unwrap()));
+            }
+        });
+        let bytes = fs::read(&path).unwrap();
+        assert!(bytes.len() == 1000 && bytes.iter().all(|b| *b == bytes[0]), "one writer's whole content");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -130,6 +130,27 @@ impl DeviceLive {
         }
     }
 
+    /// What can be rebuilt when `state.json` is lost: status unknown, and the interfaces the
+    /// newest sample names, with their ifIndex only (the next poll walks the inventory again), so
+    /// that their samples are served meanwhile.
+    pub fn rebuilt_from(newest: Option<&PollLine>) -> DeviceLive {
+        let mut live = DeviceLive::new();
+        for s in newest.map(|l| l.interfaces.as_slice()).unwrap_or_default() {
+            let info = InterfaceInfo {
+                if_index: s.if_index,
+                if_name: String::new(),
+                if_descr: String::new(),
+                if_alias: String::new(),
+                if_type: 0,
+                speed_bps: None,
+                admin_status: IfStatus::Unknown,
+                oper_status: IfStatus::Unknown,
+            };
+            live.interfaces.insert(s.if_index, InterfaceLive { info, latest: None });
+        }
+        live
+    }
+
     pub fn to_state(&self) -> StateFile {
         StateFile {
             status: self.status.clone(),

@@ -1,27 +1,41 @@
-//! The only code that touches disk. Owns the device list (`devices.json`), each device's state
-//! and time series (see [`series`]), and the live view the API reads. Writes are atomic or
-//! append-only; see [`files`].
+//! The only code that touches disk. [`Store`] is the front the rest of Vigie calls; behind it:
+//!
+//! - [`registry`]: the device list, `devices.json`;
+//! - [`polls`]: each device's polls and live state (`state.json`, samples and rollups through
+//!   [`series`]), with one lock per device;
+//! - [`logs`]: syslog, traps and Vigie's own events;
+//! - [`files`]: the crash-safe primitives (atomic replace, append-only lines), and [`health`]:
+//!   the writes that failed.
 //!
 //! ```text
 //! <data-dir>/devices.json                    device configs (communities included; mode 0600)
 //! <data-dir>/devices/<id>/state.json         status, system group, interface inventory
 //! <data-dir>/devices/<id>/samples/…          raw polls (see series)
 //! <data-dir>/devices/<id>/rollup/…           5-minute and hourly rollups (see series)
+//! <data-dir>/logs/<date>.jsonl               device logs (see logs)
 //! ```
+//!
+//! Every method may do disk I/O unless it says it reads memory only: call them from blocking
+//! threads (`spawn_blocking`, `web::block`), never from an async task.
 
 mod files;
+mod health;
 mod live;
 pub mod logs;
 mod poll_line;
+mod polls;
 pub mod query;
 mod records;
+mod registry;
 mod rollup_line;
 mod segments;
 pub mod series;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, RwLock};
+
+pub use health::StorageStatus;
 
 pub use live::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
 
@@ -40,7 +54,9 @@ pub use series::Retention;
 
 use crate::device::{Device, DeviceConfig, DeviceId};
 use files::Appender;
-use records::{DeviceRecord, DevicesFile, StateFile, FORMAT_VERSION};
+use health::StorageHealth;
+use polls::PolledDevice;
+use registry::Registry;
 use series::{OpenBuckets, SeriesDir, Tier};
 
 #[derive(Debug, thiserror::Error)]
@@ -66,11 +82,12 @@ pub struct Store {
     retention: Retention,
     tiers: [Tier; 2],
     appender: Appender,
-    devices: Mutex<BTreeMap<DeviceId, Device>>,
-    live: RwLock<HashMap<DeviceId, DeviceLive>>,
-    buckets: Mutex<HashMap<DeviceId, OpenBuckets>>,
+    registry: Registry,
+    /// Each device's live state and files; the map's lock is held for memory only.
+    polled: RwLock<HashMap<DeviceId, Arc<PolledDevice>>>,
     events: tokio::sync::broadcast::Sender<StoreEvent>,
     logs: logs::LogStore,
+    health: StorageHealth,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -81,39 +98,34 @@ pub struct DeviceSnapshot {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir` and loads what it holds.
+    /// Opens (or creates) the store in `dir` and loads what it holds. An unreadable
+    /// `devices.json` is an error (naming the file, line and reason) and is left as it is; an
+    /// unreadable `state.json` is set aside and rebuilt.
     pub fn open(dir: &Path, retention: Retention) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir.join("devices")).map_err(io_error(dir))?;
+        let registry = Registry::load(&dir.join("devices.json"))?;
+        files::remove_stale_temps(dir);
         let store = Store {
             dir: dir.to_path_buf(),
             retention,
             tiers: retention.tiers(),
             appender: Appender::default(),
-            devices: Mutex::new(BTreeMap::new()),
-            live: RwLock::new(HashMap::new()),
-            buckets: Mutex::new(HashMap::new()),
+            registry,
+            polled: RwLock::new(HashMap::new()),
             events: tokio::sync::broadcast::channel(EVENTS_BUFFER).0,
             logs: logs::LogStore::open(
                 &dir.join("logs"),
                 logs::LogRetention { max_age_secs: retention.logs_secs, max_total_bytes: retention.logs_max_bytes },
             )
             .map_err(io_error(&dir.join("logs")))?,
+            health: StorageHealth::default(),
         };
         let now = now_secs();
-        for device in store.load_devices()? {
-            let live = store.load_live(&device.id)?;
-            let series = store.series(&device.id);
-            let delay = OpenBuckets::delay_for(&device.id.0);
-            let open = series.rebuild_open_buckets(&store.appender, &store.tiers, now, delay).map_err(io_error(dir))?;
-            store.buckets.lock().expect("buckets lock").insert(device.id.clone(), open);
-            store.live.write().expect("live lock").insert(device.id.clone(), live);
-            store.devices.lock().expect("devices lock").insert(device.id.clone(), device);
+        for device in store.registry.list() {
+            let polled = store.load_device(&device, now)?;
+            store.polled.write().expect("devices lock").insert(device.id.clone(), Arc::new(polled));
         }
         Ok(store)
-    }
-
-    fn devices_path(&self) -> PathBuf {
-        self.dir.join("devices.json")
     }
 
     fn device_dir(&self, id: &DeviceId) -> PathBuf {
@@ -124,199 +136,77 @@ impl Store {
         SeriesDir::new(&self.device_dir(id))
     }
 
-    fn load_devices(&self) -> Result<Vec<Device>, StoreError> {
-        let path = self.devices_path();
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_error(&path)(e)),
-        };
-        let file: DevicesFile = serde_json::from_slice(&bytes)
-            .map_err(|e| StoreError::Corrupt { path: path.clone(), reason: e.to_string() })?;
-        if file.version != FORMAT_VERSION {
-            return Err(StoreError::Corrupt {
-                path,
-                reason: format!("format version {} is not {FORMAT_VERSION}", file.version),
-            });
-        }
-        Ok(file.devices.into_iter().map(Device::from).collect())
+    fn polled(&self, id: &DeviceId) -> Option<Arc<PolledDevice>> {
+        self.polled.read().expect("devices lock").get(id).cloned()
     }
 
-    fn save_devices(&self, devices: &BTreeMap<DeviceId, Device>) -> Result<(), StoreError> {
-        let file = DevicesFile { version: FORMAT_VERSION, devices: devices.values().map(DeviceRecord::from).collect() };
-        let bytes = serde_json::to_vec_pretty(&file).expect("devices serialize");
-        files::write_atomic(&self.devices_path(), &bytes).map_err(io_error(&self.devices_path()))
+    fn live_of(&self, id: &DeviceId) -> DeviceLive {
+        self.polled(id).map(|p| p.live.read().expect("live lock").clone()).unwrap_or_default()
     }
 
-    fn load_live(&self, id: &DeviceId) -> Result<DeviceLive, StoreError> {
-        let path = self.device_dir(id).join("state.json");
-        let mut live = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let state: StateFile = serde_json::from_slice(&bytes)
-                    .map_err(|e| StoreError::Corrupt { path: path.clone(), reason: e.to_string() })?;
-                DeviceLive::from_state(state)
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DeviceLive::new(),
-            Err(e) => return Err(io_error(&path)(e)),
-        };
-        // The latest counters come from the last poll line, not from state.json (which is not
-        // rewritten on every poll).
-        let series = self.series(id);
-        if let Some(line) = series.newest_poll(now_secs()).map_err(io_error(&series.samples()))? {
-            live.restore_latest(&line);
-        }
-        Ok(live)
-    }
-
-    fn save_state(&self, id: &DeviceId, live: &DeviceLive) -> Result<(), StoreError> {
-        let path = self.device_dir(id).join("state.json");
-        let bytes = serde_json::to_vec_pretty(&live.to_state()).expect("state serializes");
-        files::write_atomic(&path, &bytes).map_err(io_error(&path))
-    }
-
-    /// All devices, ordered by id.
+    /// All devices, ordered by id (memory only).
     pub fn devices(&self) -> Vec<DeviceSnapshot> {
-        let devices = self.devices.lock().expect("devices lock").clone();
-        let live = self.live.read().expect("live lock");
-        devices
-            .into_values()
-            .map(|device| {
-                let live = live.get(&device.id).cloned().unwrap_or_else(DeviceLive::new);
-                DeviceSnapshot { device, live }
-            })
+        self.registry
+            .list()
+            .into_iter()
+            .map(|device| DeviceSnapshot { live: self.live_of(&device.id), device })
             .collect()
     }
 
     /// Visits every device with its live view, ordered by id, without copying them (the API's
-    /// device list and summary run this on every request).
+    /// device list and summary run this on every request). Memory only.
     pub fn visit_devices<T>(&self, mut each: impl FnMut(&Device, &DeviceLive) -> T) -> Vec<T> {
-        // Lock order everywhere: devices, then live.
-        let devices = self.devices.lock().expect("devices lock");
-        let live = self.live.read().expect("live lock");
+        // Lock order everywhere: registry, then the device map, then a device's live state.
         let unknown = DeviceLive::new();
-        devices.values().map(|d| each(d, live.get(&d.id).unwrap_or(&unknown))).collect()
+        let polled = self.polled.read().expect("devices lock");
+        self.registry.visit(|device| match polled.get(&device.id) {
+            Some(entry) => each(device, &entry.live.read().expect("live lock")),
+            None => each(device, &unknown),
+        })
     }
 
+    /// How many devices there are (memory only).
+    pub fn device_count(&self) -> usize {
+        self.registry.visit(|_| ()).len()
+    }
+
+    /// One device (memory only).
     pub fn device(&self, id: &str) -> Result<DeviceSnapshot, StoreError> {
         let id = parse_id(id)?;
-        let device = self.devices.lock().expect("devices lock").get(&id).cloned().ok_or_else(|| not_found(&id))?;
-        let live = self.live.read().expect("live lock").get(&id).cloned().unwrap_or_else(DeviceLive::new);
-        Ok(DeviceSnapshot { device, live })
+        let device = self.registry.get(&id).ok_or_else(|| not_found(&id))?;
+        Ok(DeviceSnapshot { device, live: self.live_of(&id) })
     }
 
-    /// Adds a device; nothing changes if it duplicates another's host and port.
+    /// Adds a device; nothing changes if it duplicates another's host and port or cannot be
+    /// written.
     pub fn add_device(&self, config: DeviceConfig) -> Result<Device, StoreError> {
-        let mut devices = self.devices.lock().expect("devices lock");
-        check_unique(&devices, &config, None)?;
-        let mut id = DeviceId::random();
-        while devices.contains_key(&id) {
-            id = DeviceId::random();
-        }
-        let device = Device { id: id.clone(), created_at: now_secs(), config };
-        devices.insert(id.clone(), device.clone());
-        if let Err(e) = self.save_devices(&devices) {
-            devices.remove(&id);
-            return Err(e);
-        }
-        drop(devices);
-        self.live.write().expect("live lock").insert(id.clone(), DeviceLive::new());
-        let open = OpenBuckets::new(OpenBuckets::delay_for(&id.0));
-        self.buckets.lock().expect("buckets lock").insert(id, open);
+        let added = self.registry.add(config);
+        self.health.note(&added);
+        let device = added?;
+        let buckets = OpenBuckets::new(OpenBuckets::delay_for(&device.id.0));
+        let polled = PolledDevice::new(self.device_dir(&device.id), DeviceLive::new(), buckets);
+        self.polled.write().expect("devices lock").insert(device.id.clone(), Arc::new(polled));
         Ok(device)
     }
 
-    /// Replaces a device's config; nothing changes if it would duplicate another device.
+    /// Replaces a device's config; nothing changes if it would duplicate another device or
+    /// cannot be written.
     pub fn update_device(&self, id: &str, config: DeviceConfig) -> Result<Device, StoreError> {
-        let id = parse_id(id)?;
-        let mut devices = self.devices.lock().expect("devices lock");
-        let old = devices.get(&id).cloned().ok_or_else(|| not_found(&id))?;
-        check_unique(&devices, &config, Some(&id))?;
-        let device = Device { config, ..old.clone() };
-        devices.insert(id.clone(), device.clone());
-        if let Err(e) = self.save_devices(&devices) {
-            devices.insert(id, old);
-            return Err(e);
-        }
-        Ok(device)
+        let updated = self.registry.update(&parse_id(id)?, config);
+        self.health.note(&updated);
+        updated
     }
 
     /// Removes a device and all its data.
     pub fn remove_device(&self, id: &str) -> Result<Device, StoreError> {
-        let id = parse_id(id)?;
-        let mut devices = self.devices.lock().expect("devices lock");
-        let old = devices.remove(&id).ok_or_else(|| not_found(&id))?;
-        if let Err(e) = self.save_devices(&devices) {
-            devices.insert(id, old);
-            return Err(e);
+        let removed = self.registry.remove(&parse_id(id)?);
+        self.health.note(&removed);
+        let old = removed?;
+        let polled = self.polled.write().expect("devices lock").remove(&old.id);
+        if let Some(polled) = polled {
+            polled.remove_files(&self.appender, &old.config.name);
         }
-        drop(devices);
-        self.live.write().expect("live lock").remove(&id);
-        let mut buckets = self.buckets.lock().expect("buckets lock");
-        buckets.remove(&id);
-        let dir = self.device_dir(&id);
-        self.appender.forget_below(&dir);
-        if let Err(e) = std::fs::remove_dir_all(&dir) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                log::warn!(
-                    "device {} removed, but its data at {} could not be deleted: {e}",
-                    old.config.name,
-                    dir.display()
-                );
-            }
-        }
-        drop(buckets);
         Ok(old)
-    }
-
-    /// Records a poll that answered: status, inventory, latest counters, samples and rollups.
-    pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
-        let line = record.poll_line();
-        let (changed, status) = {
-            let mut live = self.live.write().expect("live lock");
-            let Some(device) = live.get_mut(id) else { return Ok(()) }; // removed meanwhile
-            let before = device.status.state;
-            let changed = device.apply_poll(record);
-            (changed, (device.status.state != before).then(|| device.status.clone()))
-        };
-        {
-            // Under the buckets lock, so a removal in between cannot leave files behind.
-            let mut buckets = self.buckets.lock().expect("buckets lock");
-            let Some(open) = buckets.get_mut(id) else { return Ok(()) };
-            let series = self.series(id);
-            series.append_poll(&self.appender, &self.tiers, open, &line).map_err(io_error(&series.samples()))?;
-        }
-        if changed {
-            self.persist_state(id)?;
-        }
-        // Samples are the bulk of events: built only when someone listens.
-        if self.events.receiver_count() > 0 {
-            let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
-            self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
-        }
-        if let Some(status) = status {
-            self.publish(StoreEvent::Status { device_id: id.clone(), status });
-        }
-        Ok(())
-    }
-
-    /// Records a poll that failed.
-    pub fn record_failure(
-        &self,
-        id: &DeviceId,
-        at_secs: i64,
-        duration_ms: u64,
-        error: String,
-    ) -> Result<(), StoreError> {
-        let (changed, status) = {
-            let mut live = self.live.write().expect("live lock");
-            let Some(device) = live.get_mut(id) else { return Ok(()) };
-            (device.apply_failure(at_secs, duration_ms, error), device.status.clone())
-        };
-        if changed {
-            self.persist_state(id)?;
-            self.publish(StoreEvent::Status { device_id: id.clone(), status });
-        }
-        Ok(())
     }
 
     fn publish(&self, event: StoreEvent) {
@@ -329,39 +219,20 @@ impl Store {
         self.events.subscribe()
     }
 
-    fn persist_state(&self, id: &DeviceId) -> Result<(), StoreError> {
-        let live = self.live.read().expect("live lock").get(id).cloned();
-        match live {
-            Some(live) if self.devices.lock().expect("devices lock").contains_key(id) => self.save_state(id, &live),
-            _ => Ok(()),
-        }
-    }
-
-    /// Writes every device's state (status with its last poll) to disk; called at shutdown.
-    /// Rollup buckets not yet on disk need nothing: the next start rebuilds them from the raw
-    /// samples.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        let ids: Vec<DeviceId> = self.devices.lock().expect("devices lock").keys().cloned().collect();
-        ids.iter().try_for_each(|id| self.persist_state(id))
-    }
-
-    /// The readings the poller compares its next poll with.
-    pub fn latest(&self, id: &DeviceId) -> Option<DeviceLive> {
-        self.live.read().expect("live lock").get(id).cloned()
-    }
-
     /// Deletes data past retention; answers the bytes freed.
     pub fn enforce_retention(&self) -> u64 {
         let now = now_secs();
-        let ids: Vec<DeviceId> = self.devices.lock().expect("devices lock").keys().cloned().collect();
-        let series: u64 = ids.iter().map(|id| self.series(id).enforce_retention(&self.retention, now)).sum();
+        let series: u64 =
+            self.registry.ids().iter().map(|id| self.series(id).enforce_retention(&self.retention, now)).sum();
         series + self.logs.enforce_retention(now)
     }
 
     /// Appends log entries and pushes them to listeners.
     pub fn append_logs(&self, batch: Vec<logs::NewLogEntry>) -> Result<(), StoreError> {
         let dir = self.dir.join("logs");
-        for entry in self.logs.append(batch).map_err(io_error(&dir))? {
+        let appended = self.logs.append(batch).map_err(io_error(&dir));
+        self.health.note(&appended);
+        for entry in appended? {
             self.publish(StoreEvent::Log(entry));
         }
         Ok(())
@@ -373,28 +244,32 @@ impl Store {
     }
 
     /// The device a message from `addr` belongs to: its host is that address, or resolved to it.
+    /// Memory only.
     pub fn device_for_addr(&self, addr: std::net::IpAddr) -> Option<DeviceId> {
         let addr = canonical(addr);
-        let devices = self.devices.lock().expect("devices lock");
-        let live = self.live.read().expect("live lock");
-        devices
-            .values()
-            .find(|d| {
-                d.config.host.parse::<std::net::IpAddr>().ok().map(canonical) == Some(addr)
-                    || live.get(&d.id).and_then(|l| l.address).map(canonical) == Some(addr)
-            })
-            .map(|d| d.id.clone())
+        let matches = self.visit_devices(|d, live| {
+            let hit = d.config.host.parse::<std::net::IpAddr>().ok().map(canonical) == Some(addr)
+                || live.address.map(canonical) == Some(addr);
+            hit.then(|| d.id.clone())
+        });
+        matches.into_iter().flatten().next()
     }
 
-    /// The ifName (else ifDescr) of one interface.
+    /// The ifName (else ifDescr) of one interface. Memory only.
     pub fn interface_name(&self, id: &DeviceId, if_index: u32) -> Option<String> {
-        let live = self.live.read().expect("live lock");
-        let info = &live.get(id)?.interfaces.get(&if_index)?.info;
+        let polled = self.polled(id)?;
+        let live = polled.live.read().expect("live lock");
+        let info = &live.interfaces.get(&if_index)?.info;
         Some(if info.if_name.is_empty() { info.if_descr.clone() } else { info.if_name.clone() })
     }
 
     pub fn retention(&self) -> &Retention {
         &self.retention
+    }
+
+    /// Writes that failed since start, for `/status`. Memory only.
+    pub fn storage_status(&self) -> StorageStatus {
+        self.health.status()
     }
 }
 
@@ -415,22 +290,6 @@ fn parse_id(text: &str) -> Result<DeviceId, StoreError> {
 
 fn not_found(id: &DeviceId) -> StoreError {
     StoreError::DeviceNotFound { id: id.0.clone() }
-}
-
-fn check_unique(
-    devices: &BTreeMap<DeviceId, Device>,
-    config: &DeviceConfig,
-    except: Option<&DeviceId>,
-) -> Result<(), StoreError> {
-    let clash = devices.values().find(|d| {
-        Some(&d.id) != except && d.config.port == config.port && d.config.host.eq_ignore_ascii_case(&config.host)
-    });
-    match clash {
-        Some(d) => {
-            Err(StoreError::DuplicateDevice { host: config.host.clone(), port: config.port, existing: d.id.clone() })
-        }
-        None => Ok(()),
-    }
 }
 
 pub fn now_secs() -> i64 {

@@ -86,6 +86,9 @@ pub struct OpenBuckets {
     /// Closed lines with their tier, in the order they closed.
     closed: Vec<(usize, RollupLine)>,
     flush_delay_secs: i64,
+    /// The last write of closed lines failed (disk full): they are back in `closed`, and the
+    /// next write leaves out those a file already holds.
+    retry: bool,
 }
 
 impl OpenBuckets {
@@ -179,7 +182,22 @@ impl SeriesDir {
         let text = serde_json::to_string(line).expect("poll lines serialize");
         appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
         open.add(tiers, line);
-        self.write_rollups(appender, tiers, &open.take_due(tiers, ts), false)
+        let due = open.take_due(tiers, ts);
+        if due.is_empty() {
+            return Ok(());
+        }
+        match self.write_rollups(appender, tiers, &due, open.retry) {
+            Ok(()) => {
+                open.retry = false;
+                Ok(())
+            }
+            Err(e) => {
+                // Kept for the next poll; nothing is lost while memory holds them.
+                open.closed.splice(0..0, due);
+                open.retry = true;
+                Err(e)
+            }
+        }
     }
 
     /// Appends closed lines, one write per file. With `skip_written`, lines not newer than a
@@ -408,6 +426,30 @@ mod tests {
                 .unwrap();
         assert!(!text.contains("\n\n"), "no blank line: {text}");
         assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9), (7200, 2)]);
+    }
+
+    #[test]
+    fn rollup_lines_that_cannot_be_written_are_kept_and_written_once_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let series = SeriesDir::new(dir.path());
+        let tiers = retention().tiers();
+        let appender = Appender::default();
+        let mut open = OpenBuckets::default();
+        let base = 1_700_000_000 - 1_700_000_000 % 3600;
+        series.append_poll(&appender, &tiers, &mut open, &poll(base as f64, Some(100.0))).unwrap();
+        // A file where the hourly directory should be: the 5-minute lines are written, the
+        // hourly one fails, like a disk that fills up between the two.
+        std::fs::create_dir_all(series.rollup(&tiers[0]).parent().unwrap()).unwrap();
+        std::fs::write(series.rollup(&tiers[1]), b"in the way").unwrap();
+        assert!(series.append_poll(&appender, &tiers, &mut open, &poll((base + 3600) as f64, Some(100.0))).is_err());
+        assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)]);
+        assert_eq!(open.unwritten_points(3, 1).len(), 2, "the closed hour is kept, with the open one");
+
+        std::fs::remove_file(series.rollup(&tiers[1])).unwrap();
+        series.append_poll(&appender, &tiers, &mut open, &poll((base + 3660) as f64, Some(100.0))).unwrap();
+        assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)], "not written twice");
+        assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 1)]);
+        assert_eq!(open.unwritten_points(3, 1).len(), 1, "only the open hour is left");
     }
 
     /// CPU of the hourly rollup appends for 2,000 devices × 48 interfaces: the first hour of a

@@ -5,12 +5,14 @@
 mod bad_input;
 mod bench;
 mod crash;
+mod disk_full;
 mod events;
 mod fixture;
 mod logs;
 mod misbehave;
 mod openapi;
 mod sim;
+mod sim_process;
 mod snmpd;
 mod traffic;
 mod ui;

@@ -190,7 +190,7 @@ export interface components {
             /**
              * @description Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
              *     unsupported_media_type, payload_too_large, device_not_found, interface_not_found,
-             *     duplicate_device, not_found, storage_error.
+             *     duplicate_device, not_found, storage_full, storage_error, internal_error.
              * @example invalid_field
              */
             code: string;
@@ -357,6 +357,21 @@ export interface components {
          *     or a LogEntryView (`event: log`).
          */
         EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"];
+        /** @description Open file descriptors: each polled device holds about two (its socket and its samples file). */
+        FilesView: {
+            /**
+             * Format: int64
+             * @description Devices that limit can poll, after a reserve for HTTP clients and other files.
+             * @example 524160
+             */
+            devicesSupported: number;
+            /**
+             * Format: int64
+             * @description The process's limit on open files (the soft limit, raised to the hard one at start).
+             * @example 1048576
+             */
+            openLimit: number;
+        };
         /** @description Liveness. */
         HealthView: {
             /**
@@ -820,6 +835,7 @@ export interface components {
              * @example 1
              */
             down: number;
+            files: components["schemas"]["FilesView"];
             /**
              * @description Interfaces across all devices.
              * @example 624
@@ -827,6 +843,7 @@ export interface components {
             interfaces: number;
             logs: components["schemas"]["LogsStatusView"];
             poller: components["schemas"]["PollerView"];
+            storage: components["schemas"]["StorageView"];
             /**
              * @description Devices not polled yet.
              * @example 0
@@ -874,6 +891,29 @@ export interface components {
              *     `unknown`: not polled yet.
              */
             state: components["schemas"]["StateView"];
+        };
+        /**
+         * @description Writes to the data directory that failed since start (disk full, I/O errors). Polling goes
+         *     on meanwhile; what could not be written is lost and counted here.
+         */
+        StorageView: {
+            /**
+             * @description The system's reason for the last failure.
+             * @example No space left on device (os error 28)
+             */
+            lastWriteError?: string | null;
+            /**
+             * Format: int64
+             * @description Unix seconds of the last failure.
+             * @example 1764500000
+             */
+            lastWriteErrorAt?: number | null;
+            /**
+             * Format: int64
+             * @description Writes that failed: samples, rollups, device states, log entries, device changes.
+             * @example 0
+             */
+            writeErrors: number;
         };
         /** @description The device's SNMPv2-MIB system group; an object the agent does not expose is `null`. */
         SystemView: {
@@ -1053,6 +1093,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The device list could not be written (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was added */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     getDevice: {
@@ -1114,6 +1172,24 @@ export interface operations {
             };
             /** @description No such device */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The device list could not be written (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was removed */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1198,6 +1274,24 @@ export interface operations {
             };
             /** @description A field is invalid; `field` names it */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The device list could not be written (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was changed */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1300,6 +1394,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The samples could not be read (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     getTraffic: {
@@ -1358,6 +1461,15 @@ export interface operations {
             };
             /** @description No such device or interface */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The samples could not be read (`storage_error`) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

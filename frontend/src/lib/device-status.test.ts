@@ -40,6 +40,8 @@ const summary: StatusSummary = {
     samplesDropped: 0,
   },
   logs: { stored: 0, dropped: 0, syslogReceived: 0, syslogMalformed: 0, syslogTruncated: 0, trapsReceived: 0, trapsMalformed: 0 },
+  storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null },
+  files: { openLimit: 1024, devicesSupported: 384 },
 };
 
 describe("withStatus", () => {

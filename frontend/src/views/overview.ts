@@ -15,6 +15,7 @@ import { formatBps, formatDuration, MISSING, shortDescription } from "../lib/for
 import { href, withParams } from "../lib/route";
 import { filterRows, nextSort, parseSort, sortRows, sortToParam, type SortState, type SortValue } from "../lib/table-rows";
 import type { ViewContext } from "../router";
+import { storageAlert } from "../lib/storage-alert";
 import { pollerHealth } from "./poller-health";
 
 export const OVERVIEW_REFRESH_MS = 10_000;
@@ -125,6 +126,7 @@ export function overviewView(ctx: ViewContext): void {
   });
   const shown = h("p", { class: "muted table-meta", "aria-live": "polite" });
   const health = h("div", { class: "health-box" });
+  const storageBanner = h("p", { class: "storage-alert", role: "alert", hidden: true });
 
   const table = new DataTable<DeviceView, SortKey>({
     caption: "Devices",
@@ -156,6 +158,9 @@ export function overviewView(ctx: ViewContext): void {
   function draw(): void {
     if (!snapshot) return;
     counts.textContent = countsText(snapshot.status);
+    const alert = storageAlert(snapshot.status.storage, snapshot.now);
+    storageBanner.hidden = alert == null;
+    storageBanner.textContent = alert ?? "";
     const term = search.value;
     const rows = sortRows(
       filterRows(snapshot.devices, term, (d) => [d.name, d.host, d.system?.sysName]),
@@ -213,6 +218,7 @@ export function overviewView(ctx: ViewContext): void {
       h("div", {}, h("h1", {}, "Devices"), counts),
       h("a", { class: "button primary", href: href.newDevice() }, "Add device"),
     ),
+    storageBanner,
     h("div", { class: "toolbar" }, h("div", { class: "field inline" }, h("label", { for: "device-search" }, "Search"), search)),
     view.element,
   );

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::JsonBody;
 use crate::api::views::{DevicePatch, DeviceView, NewDevice};
 use crate::api::AppState;
@@ -31,13 +31,17 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
         (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
         (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
+        (status = 500, description = "The device list could not be written (`storage_error`)", body = ApiErrorBody),
+        (status = 507, description = "The disk is full (`storage_full`); nothing was added", body = ApiErrorBody),
     )
 )]
 #[post("/devices")]
 pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Result<HttpResponse, ApiError> {
     let config = body.0.into_config();
     config.validate()?;
-    let device = state.store.add_device(config)?;
+    let store = state.store.clone();
+    let device = on_disk(move || store.add_device(config)).await?;
+    crate::open_files::check_fleet(state.store.device_count());
     log::info!("Device {} ({}:{}) added as {}.", device.config.name, device.config.host, device.config.port, device.id);
     state.scheduler.start(device.clone(), Duration::ZERO);
     let c = &device.config;
@@ -73,6 +77,8 @@ pub async fn read(state: web::Data<AppState>, id: web::Path<String>) -> Result<H
         (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
         (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is invalid; `field` names it", body = ApiErrorBody),
+        (status = 500, description = "The device list could not be written (`storage_error`)", body = ApiErrorBody),
+        (status = 507, description = "The disk is full (`storage_full`); nothing was changed", body = ApiErrorBody),
     )
 )]
 #[patch("/devices/{id}")]
@@ -84,7 +90,9 @@ pub async fn update(
     let current = state.store.device(&id)?.device;
     let config = body.0.apply(current.config.clone());
     config.validate()?;
-    let device = state.store.update_device(&id, config)?;
+    let store = state.store.clone();
+    let target = id.clone();
+    let device = on_disk(move || store.update_device(&target, config)).await?;
     if device.config != current.config {
         log::info!("Device {} ({}) changed; polling restarts with the new settings.", device.config.name, device.id);
         state.scheduler.start(device.clone(), Duration::ZERO);
@@ -101,11 +109,14 @@ pub async fn update(
     responses(
         (status = 204, description = "Removed"),
         (status = 404, description = "No such device", body = ApiErrorBody),
+        (status = 500, description = "The device list could not be written (`storage_error`)", body = ApiErrorBody),
+        (status = 507, description = "The disk is full (`storage_full`); nothing was removed", body = ApiErrorBody),
     )
 )]
 #[delete("/devices/{id}")]
 pub async fn remove(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let device = state.store.remove_device(&id)?;
+    let store = state.store.clone();
+    let device = on_disk(move || store.remove_device(&id)).await?;
     state.scheduler.stop(&device.id);
     state.sink.event(Some(&device.id), 6, format!("{} removed with its history", device.config.name), Vec::new());
     log::info!("Device {} ({}) removed with its history.", device.config.name, device.id);

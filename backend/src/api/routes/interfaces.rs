@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
 use crate::api::views::{CounterSampleView, CountersQuery, InterfaceView, TrafficQuery, TrafficView};
 use crate::api::AppState;
@@ -42,6 +42,7 @@ pub async fn list(state: web::Data<AppState>, id: web::Path<String>) -> Result<H
         (status = 200, description = "One point per step over the window; gaps are null", body = TrafficView),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 404, description = "No such device or interface", body = ApiErrorBody),
+        (status = 500, description = "The samples could not be read (`storage_error`)", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}/interfaces/{ifIndex}/traffic")]
@@ -61,7 +62,8 @@ pub async fn traffic(
             reason: format!("must be between 1 and {MAX_MAX_POINTS}"),
         });
     }
-    let traffic = state.store.traffic(&id, if_index, from, to, max_points)?;
+    let store = state.store.clone();
+    let traffic = on_disk(move || store.traffic(&id, if_index, from, to, max_points)).await?;
     Ok(HttpResponse::Ok().json(TrafficView::from(traffic)))
 }
 
@@ -77,6 +79,7 @@ pub async fn traffic(
         (status = 200, description = "Readings in the window (at most 7 days)", body = Vec<CounterSampleView>),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 404, description = "No such device or interface", body = ApiErrorBody),
+        (status = 500, description = "The samples could not be read (`storage_error`)", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}/interfaces/{ifIndex}/counters")]
@@ -88,7 +91,8 @@ pub async fn counters(
     let (id, if_index) = path.into_inner();
     let if_index = parse_if_index(&if_index)?;
     let (from, to) = window(query.0.from, query.0.to, Some(MAX_COUNTERS_WINDOW_SECS))?;
-    let points = state.store.counters(&id, if_index, from, to)?;
+    let store = state.store.clone();
+    let points = on_disk(move || store.counters(&id, if_index, from, to)).await?;
     Ok(HttpResponse::Ok().json(points.into_iter().map(CounterSampleView::from).collect::<Vec<_>>()))
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::api::views::{HealthView, LogsStatusView, PollerView, StatusSummaryView};
+use crate::api::views::{FilesView, HealthView, LogsStatusView, PollerView, StatusSummaryView, StorageView};
 use crate::api::AppState;
 use crate::device::DeviceState;
 
@@ -30,6 +30,11 @@ pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
             samples_dropped: p.samples_dropped,
         },
         logs: logs_status(&state.sink.counters),
+        storage: storage_status(state.store.storage_status()),
+        files: FilesView {
+            open_limit: crate::open_files::open_limit(),
+            devices_supported: crate::open_files::devices_supported(crate::open_files::open_limit()),
+        },
     })
 }
 
@@ -43,6 +48,14 @@ fn logs_status(c: &crate::logs::LogCounters) -> LogsStatusView {
         traps_malformed: read(&c.traps.malformed),
         dropped: read(&c.dropped),
         stored: read(&c.stored),
+    }
+}
+
+fn storage_status(s: crate::store::StorageStatus) -> StorageView {
+    StorageView {
+        write_errors: s.write_errors,
+        last_write_error: s.last_write_error,
+        last_write_error_at: s.last_write_error_at,
     }
 }
 

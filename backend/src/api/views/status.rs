@@ -55,6 +55,36 @@ pub struct StatusSummaryView {
     pub interfaces: usize,
     pub poller: PollerView,
     pub logs: LogsStatusView,
+    pub storage: StorageView,
+    pub files: FilesView,
+}
+
+/// Writes to the data directory that failed since start (disk full, I/O errors). Polling goes
+/// on meanwhile; what could not be written is lost and counted here.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageView {
+    /// Writes that failed: samples, rollups, device states, log entries, device changes.
+    #[schema(example = 0)]
+    pub write_errors: u64,
+    /// The system's reason for the last failure.
+    #[schema(example = "No space left on device (os error 28)")]
+    pub last_write_error: Option<String>,
+    /// Unix seconds of the last failure.
+    #[schema(example = 1764500000)]
+    pub last_write_error_at: Option<i64>,
+}
+
+/// Open file descriptors: each polled device holds about two (its socket and its samples file).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FilesView {
+    /// The process's limit on open files (the soft limit, raised to the hard one at start).
+    #[schema(example = 1048576)]
+    pub open_limit: u64,
+    /// Devices that limit can poll, after a reserve for HTTP clients and other files.
+    #[schema(example = 524160)]
+    pub devices_supported: u64,
 }
 
 /// Liveness.

@@ -1,0 +1,112 @@
+//! The process's limit on open file descriptors (`RLIMIT_NOFILE`). Each device holds about two
+//! while it is polled: its SNMP socket and its samples file of the day; the rest of Vigie (HTTP
+//! connections, listeners, log and rollup files opened for a moment, stdio) gets a reserve. The
+//! usual soft limit of 1,024 would stop at ~380 devices, so the start raises the soft limit to
+//! the hard one, logs it, and warns when the fleet needs more than that allows; `/status` shows
+//! both numbers.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Descriptors a polled device holds: its socket and its samples file.
+pub const FILES_PER_DEVICE: u64 = 2;
+/// Descriptors kept for everything else: HTTP clients, listeners, files opened for a moment.
+pub const RESERVED_FILES: u64 = 256;
+
+/// The soft limit in force (0 until [`raise_to_hard_limit`] ran).
+static OPEN_LIMIT: AtomicU64 = AtomicU64::new(0);
+
+/// Raises the soft limit to the hard one; answers the limit now in force, and logs it.
+pub fn raise_to_hard_limit() -> u64 {
+    let limit = match raise() {
+        Ok((before, now)) if now > before => {
+            log::info!(
+                "Open files: limit raised from {before} to {now} (the hard limit): room for {} devices.",
+                devices_supported(now)
+            );
+            now
+        }
+        Ok((_, now)) => {
+            log::info!(
+                "Open files: limit {now} (already the hard limit): room for {} devices.",
+                devices_supported(now)
+            );
+            now
+        }
+        Err((now, e)) => {
+            log::warn!(
+                "Open files: cannot raise the limit ({e}); it stays {now}: room for {} devices.",
+                devices_supported(now)
+            );
+            now
+        }
+    };
+    OPEN_LIMIT.store(limit, Ordering::Relaxed);
+    limit
+}
+
+/// The soft limit in force, as set at start.
+pub fn open_limit() -> u64 {
+    OPEN_LIMIT.load(Ordering::Relaxed)
+}
+
+/// How many devices `limit` descriptors can poll.
+pub fn devices_supported(limit: u64) -> u64 {
+    limit.saturating_sub(RESERVED_FILES) / FILES_PER_DEVICE
+}
+
+/// Warns in the log when `devices` need more descriptors than the limit allows.
+pub fn check_fleet(devices: usize) {
+    let limit = open_limit();
+    let supported = devices_supported(limit);
+    if limit > 0 && devices as u64 > supported {
+        log::warn!(
+            "Open files: {devices} devices need about {} file descriptors, above the limit of {limit} \
+             (room for {supported} devices); polls will fail with \"too many open files\". Raise the hard \
+             limit (LimitNOFILE= in a systemd unit, ulimit -Hn) and restart.",
+            devices as u64 * FILES_PER_DEVICE + RESERVED_FILES
+        );
+    }
+}
+
+/// (soft limit before, soft limit now), or the limit kept and why it could not be raised.
+#[cfg(unix)]
+#[allow(clippy::useless_conversion)] // rlim_t is u64 here, narrower on some 32-bit targets
+fn raise() -> Result<(u64, u64), (u64, std::io::Error)> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes into the struct it is given, which lives for the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err((0, std::io::Error::last_os_error()));
+    }
+    let before = u64::from(limit.rlim_cur);
+    if limit.rlim_cur >= limit.rlim_max {
+        return Ok((before, before));
+    }
+    let raised = libc::rlimit { rlim_cur: limit.rlim_max, rlim_max: limit.rlim_max };
+    // SAFETY: setrlimit reads the struct it is given, which lives for the call.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 {
+        return Err((before, std::io::Error::last_os_error()));
+    }
+    Ok((before, u64::from(raised.rlim_cur)))
+}
+
+#[cfg(not(unix))]
+fn raise() -> Result<(u64, u64), (u64, std::io::Error)> {
+    Err((0, std::io::Error::new(std::io::ErrorKind::Unsupported, "no RLIMIT_NOFILE here")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::useless_conversion)] // rlim_t is u64 here, narrower on some 32-bit targets
+    fn the_soft_limit_is_raised_to_the_hard_one_and_sizes_the_fleet() {
+        let limit = raise_to_hard_limit();
+        let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
+        assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
+        assert_eq!(devices_supported(1024), 384);
+        assert_eq!(devices_supported(100), 0);
+        assert_eq!(devices_supported(4256), 2000, "2,000 devices need 4,256 descriptors");
+    }
+}

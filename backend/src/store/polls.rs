@@ -1,0 +1,361 @@
+//! Polls and live state: what each device's polls leave in memory (status, inventory, latest
+//! readings) and on disk (its `state.json`, raw samples and rollups, see [`super::series`]).
+//!
+//! Locks: each device has its own. `live` is held for memory only; `disk` is held across that
+//! one device's writes, so a device's files have one writer at a time while devices write in
+//! parallel. No lock shared by devices is held across disk I/O. `state.json` is a cache: when it
+//! cannot be read at start it is set aside (`state.json.corrupt-<unix time>`) and rebuilt from
+//! the samples, with an event in the device's log.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::files;
+use super::live::{DeviceLive, PollRecord};
+use super::logs::{LogSource, NewLogEntry};
+use super::records::StateFile;
+use super::series::{OpenBuckets, SeriesDir};
+use super::{io_error, now_ms, Store, StoreError, StoreEvent};
+use crate::device::{Device, DeviceId};
+
+/// One device's share of the store.
+pub(super) struct PolledDevice {
+    pub live: RwLock<DeviceLive>,
+    pub disk: Mutex<DeviceDisk>,
+}
+
+pub(super) struct DeviceDisk {
+    dir: PathBuf,
+    series: SeriesDir,
+    /// Rollup lines not on disk yet.
+    pub buckets: OpenBuckets,
+    /// `state.json` is behind `live` (its last write failed): written again at the next poll.
+    state_dirty: bool,
+    /// The device was removed: its files are deleted and must not come back.
+    removed: bool,
+}
+
+impl PolledDevice {
+    pub fn new(dir: PathBuf, live: DeviceLive, buckets: OpenBuckets) -> PolledDevice {
+        let series = SeriesDir::new(&dir);
+        let disk = DeviceDisk { dir, series, buckets, state_dirty: false, removed: false };
+        PolledDevice { live: RwLock::new(live), disk: Mutex::new(disk) }
+    }
+
+    /// Deletes the device's files; later writes for it do nothing.
+    pub fn remove_files(&self, appender: &files::Appender, name: &str) {
+        let mut disk = self.disk.lock().expect("device disk lock");
+        disk.removed = true;
+        appender.forget_below(&disk.dir);
+        if let Err(e) = std::fs::remove_dir_all(&disk.dir) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                log::warn!("Device {name} removed, but its data at {} could not be deleted: {e}", disk.dir.display());
+            }
+        }
+    }
+}
+
+/// A `state.json` that could not be read at start, and what became of it.
+pub(super) struct SetAside {
+    pub reason: String,
+    pub moved_to: Option<PathBuf>,
+}
+
+impl Store {
+    /// Loads one device's live state and unwritten rollups at start.
+    pub(super) fn load_device(&self, device: &Device, now: i64) -> Result<PolledDevice, StoreError> {
+        let dir = self.device_dir(&device.id);
+        files::remove_stale_temps(&dir);
+        let series = SeriesDir::new(&dir);
+        let newest = series.newest_poll(now).map_err(io_error(&series.samples()))?;
+        let state_path = dir.join("state.json");
+        let mut live = match read_state(&state_path)? {
+            Ok(Some(state)) => DeviceLive::from_state(state),
+            Ok(None) => DeviceLive::new(),
+            Err(reason) => {
+                let set_aside = set_aside(&state_path, reason, now);
+                self.report_set_aside(device, &set_aside);
+                DeviceLive::rebuilt_from(newest.as_ref())
+            }
+        };
+        // The latest counters come from the last poll line, not from state.json (which is not
+        // rewritten on every poll).
+        if let Some(line) = &newest {
+            live.restore_latest(line);
+        }
+        let delay = OpenBuckets::delay_for(&device.id.0);
+        let buckets = series.rebuild_open_buckets(&self.appender, &self.tiers, now, delay).map_err(io_error(&dir))?;
+        Ok(PolledDevice::new(dir, live, buckets))
+    }
+
+    /// Logs a set-aside `state.json` and records it in the device's log.
+    fn report_set_aside(&self, device: &Device, set_aside: &SetAside) {
+        let name = &device.config.name;
+        let moved = match &set_aside.moved_to {
+            Some(path) => format!("set aside as {}", path.file_name().unwrap_or_default().to_string_lossy()),
+            None => "left in place (it could not be renamed) and will be replaced".to_string(),
+        };
+        log::warn!(
+            "Device {name} ({}): its state.json is unreadable ({}); {moved}. Its status starts unknown and \
+             its last samples are kept; the inventory comes back at the next poll.",
+            device.id,
+            set_aside.reason
+        );
+        let entry = NewLogEntry {
+            received_at: now_ms() as f64 / 1000.0,
+            timestamp: None,
+            source: LogSource::Event,
+            device_id: Some(device.id.clone()),
+            source_addr: None,
+            severity: 4,
+            facility: None,
+            app_name: Some("vigie".into()),
+            hostname: None,
+            message: format!(
+                "{name}: saved state unreadable ({}); {moved} and rebuilt from the samples",
+                set_aside.reason
+            ),
+            truncated: false,
+            fields: Vec::new(),
+        };
+        if let Err(e) = self.append_logs(vec![entry]) {
+            log::warn!("Device {name}: the event of its set-aside state could not be logged: {e}");
+        }
+    }
+
+    /// Records a poll that answered: status, inventory, latest counters, samples and rollups.
+    /// The live state changes even when the disk fails (the error is counted and returned).
+    pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
+        let Some(device) = self.polled(id) else { return Ok(()) }; // removed meanwhile
+        let line = record.poll_line();
+        let (changed, status) = {
+            let mut live = device.live.write().expect("live lock");
+            let before = live.status.state;
+            let changed = live.apply_poll(record);
+            (changed, (live.status.state != before).then(|| live.status.clone()))
+        };
+        let written = {
+            let mut guard = device.disk.lock().expect("device disk lock");
+            let disk = &mut *guard;
+            if disk.removed {
+                return Ok(());
+            }
+            let appended = disk
+                .series
+                .append_poll(&self.appender, &self.tiers, &mut disk.buckets, &line)
+                .map_err(io_error(&disk.series.samples()));
+            let saved = if changed || disk.state_dirty { write_state(&device.live, disk) } else { Ok(()) };
+            appended.and(saved)
+        };
+        self.health.note(&written);
+        // Samples are the bulk of events: built only when someone listens.
+        if self.events.receiver_count() > 0 {
+            let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
+            self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
+        }
+        if let Some(status) = status {
+            self.publish(StoreEvent::Status { device_id: id.clone(), status });
+        }
+        written
+    }
+
+    /// Records a poll that failed.
+    pub fn record_failure(
+        &self,
+        id: &DeviceId,
+        at_secs: i64,
+        duration_ms: u64,
+        error: String,
+    ) -> Result<(), StoreError> {
+        let Some(device) = self.polled(id) else { return Ok(()) };
+        let (changed, status) = {
+            let mut live = device.live.write().expect("live lock");
+            (live.apply_failure(at_secs, duration_ms, error), live.status.clone())
+        };
+        let written = self.save_state(&device, changed);
+        if changed {
+            self.publish(StoreEvent::Status { device_id: id.clone(), status });
+        }
+        written
+    }
+
+    /// Writes a device's `state.json` if it changed or its last write failed.
+    fn save_state(&self, device: &PolledDevice, changed: bool) -> Result<(), StoreError> {
+        let mut disk = device.disk.lock().expect("device disk lock");
+        if disk.removed || !(changed || disk.state_dirty) {
+            return Ok(());
+        }
+        let written = write_state(&device.live, &mut disk);
+        self.health.note(&written);
+        written
+    }
+
+    /// Writes every device's state (status with its last poll) to disk; called at shutdown.
+    /// Rollup buckets not yet on disk need nothing: the next start rebuilds them from the raw
+    /// samples.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let devices: Vec<Arc<PolledDevice>> = self.polled.read().expect("devices lock").values().cloned().collect();
+        devices.iter().try_for_each(|device| self.save_state(device, true))
+    }
+
+    /// The readings the poller compares its next poll with.
+    pub fn latest(&self, id: &DeviceId) -> Option<DeviceLive> {
+        Some(self.polled(id)?.live.read().expect("live lock").clone())
+    }
+}
+
+/// Writes `state.json` from `live`; remembers a failure so that the next poll writes it again.
+fn write_state(live: &RwLock<DeviceLive>, disk: &mut DeviceDisk) -> Result<(), StoreError> {
+    let state = live.read().expect("live lock").to_state();
+    let bytes = serde_json::to_vec_pretty(&state).expect("state serializes");
+    let path = disk.dir.join("state.json");
+    let written = files::write_atomic(&path, &bytes).map_err(io_error(&path));
+    disk.state_dirty = written.is_err();
+    written
+}
+
+/// A `state.json`: `Ok(None)` when missing, the parse error's text when unreadable.
+fn read_state(path: &Path) -> Result<Result<Option<StateFile>, String>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).map(Some).map_err(|e| e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ok(None)),
+        Err(e) => Err(io_error(path)(e)),
+    }
+}
+
+/// Renames an unreadable `state.json` to `state.json.corrupt-<now>`, for whoever wants to look.
+fn set_aside(path: &Path, reason: String, now: i64) -> SetAside {
+    let target = path.with_file_name(format!("state.json.corrupt-{now}"));
+    match std::fs::rename(path, &target) {
+        Ok(()) => SetAside { reason, moved_to: Some(target) },
+        Err(e) => {
+            log::warn!("cannot rename {} to {}: {e}", path.display(), target.display());
+            SetAside { reason, moved_to: None }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::logs::LogFilter;
+    use super::super::{InterfaceReading, Retention};
+    use super::*;
+    use crate::device::{DeviceConfig, DeviceState};
+    use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+    use crate::snmp::Credentials;
+
+    fn retention() -> Retention {
+        let day = 86_400;
+        Retention {
+            raw_secs: day,
+            five_minute_secs: 2 * day,
+            hourly_secs: 30 * day,
+            logs_secs: day,
+            logs_max_bytes: 1 << 20,
+        }
+    }
+
+    fn config() -> DeviceConfig {
+        DeviceConfig {
+            name: "sw1".into(),
+            host: "127.0.0.1".into(),
+            port: 1161,
+            credentials: Credentials::V2c { community: "public".into() },
+            poll_interval_secs: 60,
+            timeout_ms: 1000,
+            retries: 1,
+        }
+    }
+
+    /// A poll of interfaces 1 and 2 at `at` (their inventory with it when `walked`).
+    fn record(at: i64, walked: bool) -> PollRecord {
+        let info = |if_index: u32| InterfaceInfo {
+            if_index,
+            if_name: format!("eth{if_index}"),
+            if_descr: String::new(),
+            if_alias: String::new(),
+            if_type: 6,
+            speed_bps: None,
+            admin_status: IfStatus::Up,
+            oper_status: IfStatus::Up,
+        };
+        let reading = |i: u32| {
+            InterfaceReading::traffic(CounterRow::octets(i, at as u64, 0, CounterBits::Bits64), Some(8.0), None)
+        };
+        PollRecord {
+            at_ms: at * 1000,
+            duration_ms: 1,
+            uptime_ticks: 100,
+            system: None,
+            inventory: walked.then(|| vec![info(1), info(2)]),
+            interfaces: vec![reading(1), reading(2)],
+            agent_addr: None,
+        }
+    }
+
+    #[test]
+    fn a_corrupt_state_json_is_set_aside_and_rebuilt_from_the_samples() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), retention()).unwrap();
+        let id = store.add_device(config()).unwrap().id;
+        let now = super::super::now_secs();
+        for (k, at) in [now - 120, now - 60].into_iter().enumerate() {
+            store.record_poll(&id, record(at, k == 0)).unwrap();
+        }
+        drop(store);
+        let state = dir.path().join("devices").join(&id.0).join("state.json");
+        let text = std::fs::read_to_string(&state).unwrap();
+        std::fs::write(&state, &text[..text.len() / 2]).unwrap(); // torn by a crash of something else
+
+        let store = Store::open(dir.path(), retention()).expect("a corrupt state.json does not stop the start");
+        let snapshot = store.device(&id.0).unwrap();
+        assert_eq!(snapshot.live.status.state, DeviceState::Unknown);
+        assert_eq!(snapshot.live.interfaces.keys().copied().collect::<Vec<_>>(), [1, 2]);
+        let latest = snapshot.live.interfaces[&1].latest.as_ref().expect("the last sample is restored");
+        assert_eq!(latest.reading.counters.in_octets, (now - 60) as u64);
+        assert_eq!(store.counters(&id.0, 2, now - 600, now).unwrap().len(), 2, "the samples are served");
+        let set_aside: Vec<String> = std::fs::read_dir(state.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("state.json.corrupt-"))
+            .collect();
+        assert_eq!(set_aside.len(), 1, "set aside for whoever wants to look");
+        let events = store.logs(&LogFilter::default(), 10).unwrap();
+        assert!(
+            events.iter().any(|e| e.entry.device_id.as_ref() == Some(&id)
+                && e.entry.source == LogSource::Event
+                && e.entry.message.contains("saved state unreadable")),
+            "{events:?}"
+        );
+
+        // The next poll walks the inventory again and state.json is written whole.
+        store.record_poll(&id, record(now, true)).unwrap();
+        drop(store);
+        let store = Store::open(dir.path(), retention()).unwrap();
+        assert_eq!(store.device(&id.0).unwrap().live.interfaces[&1].info.if_name, "eth1");
+    }
+
+    #[test]
+    fn a_failing_disk_leaves_live_state_current_counts_the_failures_and_recovers_by_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), retention()).unwrap();
+        let id = store.add_device(config()).unwrap().id;
+        let now = super::super::now_secs();
+        store.record_poll(&id, record(now - 180, true)).unwrap();
+        // A file where the samples directory should be: every append fails, like a full disk.
+        let samples = dir.path().join("devices").join(&id.0).join("samples");
+        std::fs::remove_dir_all(&samples).unwrap();
+        std::fs::write(&samples, b"in the way").unwrap();
+        store.appender.forget_below(dir.path());
+        assert!(store.record_poll(&id, record(now - 120, false)).is_err());
+        let live = store.latest(&id).unwrap();
+        assert_eq!(live.status.last_poll_at, Some(now - 120), "live state goes on");
+        assert_eq!(store.storage_status().write_errors, 1);
+
+        std::fs::remove_file(&samples).unwrap();
+        store.record_poll(&id, record(now - 60, false)).unwrap();
+        assert_eq!(store.storage_status().write_errors, 1);
+        let served: Vec<f64> = store.counters(&id.0, 1, now - 600, now).unwrap().iter().map(|p| p.timestamp).collect();
+        assert_eq!(served, [(now - 60) as f64], "the failed sample is lost, counted; the next is written");
+    }
+}

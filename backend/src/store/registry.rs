@@ -1,0 +1,173 @@
+//! The device registry: `devices.json`, the configs of the supervised devices (communities
+//! included, so the file is mode 0600). Readers see the list in memory; a change is written to
+//! disk first and shown to readers only once written, so a failed write (disk full) changes
+//! nothing. An unreadable `devices.json` stops the start: it is the one file that cannot be
+//! rebuilt, so it is never overwritten.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
+
+use super::files;
+use super::records::{DeviceRecord, DevicesFile, FORMAT_VERSION};
+use super::{now_secs, StoreError};
+use crate::device::{Device, DeviceConfig, DeviceId};
+
+pub struct Registry {
+    path: PathBuf,
+    /// What readers see; the lock is held for memory only.
+    devices: RwLock<BTreeMap<DeviceId, Device>>,
+    /// Serialises the writers of `devices.json` (API handlers, on blocking threads). It is the
+    /// one lock held across disk I/O, and neither readers nor pollers take it.
+    writer: Mutex<()>,
+}
+
+impl Registry {
+    /// Reads `path`; a missing file is an empty registry.
+    pub fn load(path: &Path) -> Result<Registry, StoreError> {
+        let devices = read(path)?.into_iter().map(|d| (d.id.clone(), d)).collect();
+        Ok(Registry { path: path.to_path_buf(), devices: RwLock::new(devices), writer: Mutex::new(()) })
+    }
+
+    pub fn get(&self, id: &DeviceId) -> Option<Device> {
+        self.devices.read().expect("registry lock").get(id).cloned()
+    }
+
+    /// Every device, ordered by id.
+    pub fn list(&self) -> Vec<Device> {
+        self.devices.read().expect("registry lock").values().cloned().collect()
+    }
+
+    pub fn ids(&self) -> Vec<DeviceId> {
+        self.devices.read().expect("registry lock").keys().cloned().collect()
+    }
+
+    /// Visits every device, ordered by id, under the read lock (memory only).
+    pub fn visit<T>(&self, each: impl FnMut(&Device) -> T) -> Vec<T> {
+        self.devices.read().expect("registry lock").values().map(each).collect()
+    }
+
+    /// Adds a device; nothing changes if it duplicates another's host and port.
+    pub fn add(&self, config: DeviceConfig) -> Result<Device, StoreError> {
+        self.change(|devices| {
+            check_unique(devices, &config, None)?;
+            let mut id = DeviceId::random();
+            while devices.contains_key(&id) {
+                id = DeviceId::random();
+            }
+            let device = Device { id: id.clone(), created_at: now_secs(), config };
+            devices.insert(id, device.clone());
+            Ok(device)
+        })
+    }
+
+    /// Replaces a device's config; nothing changes if it would duplicate another device.
+    pub fn update(&self, id: &DeviceId, config: DeviceConfig) -> Result<Device, StoreError> {
+        self.change(|devices| {
+            let old = devices.get(id).ok_or_else(|| super::not_found(id))?;
+            check_unique(devices, &config, Some(id))?;
+            let device = Device { config, ..old.clone() };
+            devices.insert(id.clone(), device.clone());
+            Ok(device)
+        })
+    }
+
+    /// Removes a device from the list (its data is the caller's to delete).
+    pub fn remove(&self, id: &DeviceId) -> Result<Device, StoreError> {
+        self.change(|devices| devices.remove(id).ok_or_else(|| super::not_found(id)))
+    }
+
+    /// Applies `edit` to a copy of the list, writes the copy, then shows it to readers.
+    fn change<T>(
+        &self,
+        edit: impl FnOnce(&mut BTreeMap<DeviceId, Device>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _writer = self.writer.lock().expect("registry writer lock");
+        let mut next = self.devices.read().expect("registry lock").clone();
+        let answer = edit(&mut next)?;
+        let file = DevicesFile { version: FORMAT_VERSION, devices: next.values().map(DeviceRecord::from).collect() };
+        let bytes = serde_json::to_vec_pretty(&file).expect("devices serialize");
+        files::write_atomic(&self.path, &bytes).map_err(super::io_error(&self.path))?;
+        *self.devices.write().expect("registry lock") = next;
+        Ok(answer)
+    }
+}
+
+/// The devices in `path`; a corrupt file is an error naming the file, the line and the reason.
+fn read(path: &Path) -> Result<Vec<Device>, StoreError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(super::io_error(path)(e)),
+    };
+    let corrupt = |reason: String| StoreError::Corrupt { path: path.to_path_buf(), reason };
+    // serde_json's message ends with "at line L column C".
+    let file: DevicesFile = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+    if file.version != FORMAT_VERSION {
+        return Err(corrupt(format!("format version {} is not {FORMAT_VERSION}", file.version)));
+    }
+    Ok(file.devices.into_iter().map(Device::from).collect())
+}
+
+fn check_unique(
+    devices: &BTreeMap<DeviceId, Device>,
+    config: &DeviceConfig,
+    except: Option<&DeviceId>,
+) -> Result<(), StoreError> {
+    let clash = devices.values().find(|d| {
+        Some(&d.id) != except && d.config.port == config.port && d.config.host.eq_ignore_ascii_case(&config.host)
+    });
+    match clash {
+        Some(d) => {
+            Err(StoreError::DuplicateDevice { host: config.host.clone(), port: config.port, existing: d.id.clone() })
+        }
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snmp::Credentials;
+
+    fn config(name: &str, port: u16) -> DeviceConfig {
+        DeviceConfig {
+            name: name.into(),
+            host: "127.0.0.1".into(),
+            port,
+            credentials: Credentials::V2c { community: "public".into() },
+            poll_interval_secs: 60,
+            timeout_ms: 1000,
+            retries: 1,
+        }
+    }
+
+    #[test]
+    fn a_corrupt_devices_json_names_its_line_and_is_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devices.json");
+        let registry = Registry::load(&path).unwrap();
+        registry.add(config("a", 161)).unwrap();
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.truncate(text.len() / 2); // a torn write by something else than Vigie
+        std::fs::write(&path, &text).unwrap();
+        let error = Registry::load(&path).err().expect("a corrupt registry stops the start").to_string();
+        assert!(error.contains("devices.json") && error.contains(" line "), "{error}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "never overwritten");
+    }
+
+    #[test]
+    fn a_change_that_cannot_be_written_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devices.json");
+        let registry = Registry::load(&path).unwrap();
+        let kept = registry.add(config("a", 161)).unwrap();
+        // A directory where the temp file's directory should be makes every write fail.
+        let broken = Registry { path: dir.path().join("missing/devices.json"), ..Registry::load(&path).unwrap() };
+        std::fs::write(dir.path().join("missing"), b"a file, not a directory").unwrap();
+        assert!(matches!(broken.add(config("b", 162)), Err(StoreError::Io { .. })));
+        assert!(matches!(broken.remove(&kept.id), Err(StoreError::Io { .. })));
+        assert_eq!(broken.ids(), vec![kept.id.clone()], "neither the add nor the removal happened");
+        assert!(matches!(registry.add(config("c", 161)), Err(StoreError::DuplicateDevice { .. })));
+    }
+}
