@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what the tests need
 # (net-snmp, chromium, npm packages), then the backend's unit and integration tests (real snmpd
-# on loopback), the spec check, and the web UI's type check, unit tests and build.
+# on loopback), the spec check, 30 s of fuzzing per fuzz target, and the web UI's type check, unit
+# tests and build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ scripts/npm-install.sh
 
 echo "== backend: unit and integration tests"
 cargo test --workspace --locked
+
+echo "== fuzzing: each fuzz target for 30 s (skipped without a nightly toolchain)"
+scripts/fuzz.sh 30
 
 echo "== frontend: generated API types are current, unit tests, type check and build"
 (cd frontend && npm run --silent check:api && npm test --silent && npm run --silent build)

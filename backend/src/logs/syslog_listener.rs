@@ -135,15 +135,16 @@ async fn serve_peer(mut stream: TcpStream, peer: SocketAddr, ctx: &Context) {
 }
 
 #[derive(Debug, PartialEq)]
-enum Frame {
+pub enum Frame {
     Message(Vec<u8>),
     Incomplete,
     /// An invalid frame; its bytes are gone from the buffer.
     Malformed,
 }
 
-/// Takes the next frame off `buf`: `LEN SP <PRI>…` (octet counting) or a line.
-fn next_frame(buf: &mut Vec<u8>) -> Frame {
+/// Takes the next frame off `buf`: `LEN SP <PRI>…` (octet counting) or a line. Public for the
+/// fuzzer (`fuzz/fuzz_targets/syslog.rs`).
+pub fn next_frame(buf: &mut Vec<u8>) -> Frame {
     let start = buf.iter().position(|b| !matches!(b, b'\n' | b'\r')).unwrap_or(buf.len());
     buf.drain(..start);
     if buf.is_empty() {

@@ -1,16 +1,20 @@
-//! The SNMP trap receiver: v1 and v2c traps and INFORMs (answered with a Response), decoded with
-//! snmp2 (csnmp cannot decode v1). Well-known traps get their names, an ifIndex gets its
-//! interface's name, and unknown traps are kept with all their variable bindings. linkDown and
-//! linkUp make Vigie poll that device at once. Communities are not recorded.
+//! The SNMP trap receiver: v1 and v2c traps and INFORMs (answered with a Response). v2c traps
+//! and INFORMs are read by the same BER codec as the poller's replies ([`crate::snmp::ber`]); v1
+//! traps, whose PDU that codec does not parse, by snmp2. Well-known traps get their names, an
+//! ifIndex gets its interface's name, and unknown traps are kept with all their variable
+//! bindings. linkDown and linkUp make Vigie poll that device at once. Communities are not
+//! recorded.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 
-use snmp2::{MessageType, Pdu, Value};
+use snmp2::{MessageType, Pdu};
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
 use super::syslog_listener::Context;
+use crate::snmp::ber::{self, tag, Tlv};
+use crate::snmp::{Oid, Value};
 use crate::store::logs::{LogField, LogSource, NewLogEntry};
 use crate::store::now_ms;
 
@@ -19,6 +23,12 @@ const SYS_UP_TIME: &str = "1.3.6.1.2.1.1.3.0";
 const IF_INDEX_PREFIX: &str = "1.3.6.1.2.1.2.2.1.1.";
 /// SNMPv2-MIB snmpTraps: the standard traps, as v2c trap OIDs.
 const STANDARD_TRAPS: &str = "1.3.6.1.6.3.1.1.5.";
+/// The version field of SNMPv1 and SNMPv2c messages.
+const VERSION_1: i64 = 0;
+const VERSION_2C: i64 = 1;
+/// PDU tags of an InformRequest and an SNMPv2-Trap (RFC 3416 §3).
+const INFORM_REQUEST: u8 = 0xa6;
+const TRAP_V2: u8 = 0xa7;
 
 /// A decoded trap, before attribution.
 #[derive(Debug, PartialEq)]
@@ -37,55 +47,98 @@ pub struct Trap {
 
 /// Decodes a datagram; `None` when it is not an SNMP v1/v2c trap or INFORM.
 pub fn decode(bytes: &[u8]) -> Option<Trap> {
-    // snmp2 is a parser of network input: make sure a bug in it cannot take Vigie down.
-    std::panic::catch_unwind(|| decode_inner(bytes)).ok().flatten()
+    let version = ber::Reader::new(bytes).enter(tag::SEQUENCE).ok()?.integer().ok()?;
+    match version {
+        VERSION_1 => {
+            // snmp2 is a parser of network input: make sure a bug in it cannot take Vigie down.
+            std::panic::catch_unwind(|| decode_v1(bytes)).ok().flatten()
+        }
+        VERSION_2C => decode_v2c(bytes),
+        _ => None,
+    }
 }
 
-fn decode_inner(bytes: &[u8]) -> Option<Trap> {
-    let pdu = Pdu::from_bytes(bytes).ok()?;
-    let (trap_oid, v1_agent_addr) = match pdu.message_type {
-        MessageType::TrapV1 => {
-            let info = pdu.v1_trap_info.as_ref()?;
-            let oid = match info.generic_trap {
-                0..=5 => format!("{STANDARD_TRAPS}{}", info.generic_trap + 1),
-                _ => format!("{}.0.{}", info.enterprise, info.specific_trap),
-            };
-            (Some(oid), Some(info.agent_addr).filter(|a| !a.is_unspecified()))
-        }
-        MessageType::Trap | MessageType::InformRequest => (None, None),
-        _ => return None,
-    };
-    let mut fields = Vec::new();
-    let mut v2_trap_oid = None;
-    let mut uptime_ticks = pdu.v1_trap_info.as_ref().map(|i| i.timestamp);
-    let mut if_index = None;
-    for (oid, value) in pdu.varbinds.clone() {
-        let name = oid.to_string();
-        let text = value_text(&value);
+/// What a trap's variable bindings say, read one by one.
+#[derive(Default)]
+struct Bindings {
+    fields: Vec<LogField>,
+    trap_oid: Option<String>,
+    uptime_ticks: Option<u32>,
+    if_index: Option<u32>,
+}
+
+impl Bindings {
+    fn push(&mut self, name: String, value: String) {
         match name.as_str() {
-            SNMP_TRAP_OID => v2_trap_oid = Some(text.clone()),
-            SYS_UP_TIME => uptime_ticks = uptime_ticks.or(text.parse().ok()),
+            SNMP_TRAP_OID => self.trap_oid = Some(value.clone()),
+            SYS_UP_TIME => self.uptime_ticks = self.uptime_ticks.or(value.parse().ok()),
             _ => {}
         }
         if let Some(index) = name.strip_prefix(IF_INDEX_PREFIX) {
-            if_index = index.parse().ok();
+            self.if_index = index.parse().ok();
         }
-        fields.push(LogField { name, value: text });
+        self.fields.push(LogField { name, value });
     }
-    let trap_oid = trap_oid.or(v2_trap_oid)?;
-    let (name, severity) = standard_name(&trap_oid);
-    let response = (pdu.message_type == MessageType::InformRequest).then(|| response_to(bytes)).flatten();
-    Some(Trap {
-        name: name.unwrap_or("trap").to_string(),
-        is_link_change: matches!(name, Some("linkDown" | "linkUp")),
-        trap_oid,
-        severity,
-        if_index,
-        uptime_ticks,
-        fields,
-        response,
-        v1_agent_addr,
-    })
+
+    /// The trap, named after `trap_oid`; `None` without one.
+    fn into_trap(self, response: Option<Vec<u8>>, v1_agent_addr: Option<IpAddr>) -> Option<Trap> {
+        let trap_oid = self.trap_oid?;
+        let (name, severity) = standard_name(&trap_oid);
+        Some(Trap {
+            name: name.unwrap_or("trap").to_string(),
+            is_link_change: matches!(name, Some("linkDown" | "linkUp")),
+            trap_oid,
+            severity,
+            if_index: self.if_index,
+            uptime_ticks: self.uptime_ticks,
+            fields: self.fields,
+            response,
+            v1_agent_addr,
+        })
+    }
+}
+
+/// An SNMPv2-Trap or an InformRequest; a varbind list that does not parse makes the whole
+/// message malformed, a value Vigie does not know is kept in hex.
+fn decode_v2c(bytes: &[u8]) -> Option<Trap> {
+    let message = ber::parse_message(bytes).ok()?;
+    if message.pdu_type != TRAP_V2 && message.pdu_type != INFORM_REQUEST {
+        return None;
+    }
+    let mut bindings = Bindings::default();
+    let mut arcs = Vec::new();
+    for varbind in message.varbinds {
+        let (oid, value) = varbind.ok()?;
+        ber::decode_oid(oid, &mut arcs).ok()?;
+        bindings.push(Oid::from_slice(&arcs).to_string(), value_text(value));
+    }
+    let response = (message.pdu_type == INFORM_REQUEST).then(|| response_to(bytes)).flatten();
+    bindings.into_trap(response, None)
+}
+
+/// An SNMPv1 Trap-PDU: its generic or enterprise-specific trap becomes the v2c trap OID
+/// (RFC 3584 §3.1).
+fn decode_v1(bytes: &[u8]) -> Option<Trap> {
+    let pdu = Pdu::from_bytes(bytes).ok()?;
+    if pdu.message_type != MessageType::TrapV1 {
+        return None;
+    }
+    let info = pdu.v1_trap_info.as_ref()?;
+    let mut bindings = Bindings {
+        trap_oid: Some(match info.generic_trap {
+            0..=5 => format!("{STANDARD_TRAPS}{}", info.generic_trap + 1),
+            _ => format!("{}.0.{}", info.enterprise, info.specific_trap),
+        }),
+        uptime_ticks: Some(info.timestamp),
+        ..Bindings::default()
+    };
+    let v1_trap_oid = bindings.trap_oid.clone();
+    for (oid, value) in pdu.varbinds.clone() {
+        bindings.push(oid.to_string(), v1_value_text(&value));
+    }
+    // The PDU's own fields win over varbinds that claim otherwise.
+    bindings.trap_oid = v1_trap_oid;
+    bindings.into_trap(None, Some(info.agent_addr).filter(|a| !a.is_unspecified()))
 }
 
 /// Name and severity of the SNMPv2-MIB standard traps.
@@ -101,7 +154,32 @@ fn standard_name(trap_oid: &str) -> (Option<&'static str>, u8) {
     }
 }
 
-fn value_text(value: &Value) -> String {
+/// A v2c value as text: numbers in decimal, strings as UTF-8 (invalid bytes replaced), the
+/// exceptions by name, anything else as its tag and contents in hex.
+fn value_text(value: Tlv<'_>) -> String {
+    match Value::decode(value) {
+        Ok(Some(Value::Integer(n))) => n.to_string(),
+        Ok(Some(Value::Counter32(n) | Value::Gauge32(n) | Value::TimeTicks(n))) => n.to_string(),
+        Ok(Some(Value::Counter64(n))) => n.to_string(),
+        Ok(Some(Value::Bytes(bytes))) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(Some(Value::ObjectId(oid))) => oid.to_string(),
+        Ok(Some(Value::IpAddress(ip))) => ip.to_string(),
+        Ok(None) => match value.tag {
+            tag::NO_SUCH_OBJECT => "noSuchObject",
+            tag::NO_SUCH_INSTANCE => "noSuchInstance",
+            tag::END_OF_MIB_VIEW => "endOfMibView",
+            _ => "null",
+        }
+        .into(),
+        Err(_) => {
+            let hex: String = value.contents.iter().map(|b| format!("{b:02x}")).collect();
+            format!("tag 0x{:02x}: {hex}", value.tag)
+        }
+    }
+}
+
+fn v1_value_text(value: &snmp2::Value) -> String {
+    use snmp2::Value;
     match value {
         Value::Boolean(b) => b.to_string(),
         Value::Null => "null".into(),
@@ -121,38 +199,16 @@ fn value_text(value: &Value) -> String {
 /// The Response to an INFORM: the same message with the PDU type changed (RFC 3416 §4.2.7: same
 /// request-id, noError, the same variable bindings).
 fn response_to(inform: &[u8]) -> Option<Vec<u8>> {
-    const INFORM_TAG: u8 = 0xa6;
-    const RESPONSE_TAG: u8 = 0xa2;
     // SEQUENCE { version INTEGER, community OCTET STRING, PDU }
-    let mut at = header_len(inform, 0)?;
-    at = skip_tlv(inform, at)?;
-    at = skip_tlv(inform, at)?;
-    (inform.get(at) == Some(&INFORM_TAG)).then(|| {
+    let mut message = ber::Reader::new(inform).enter(tag::SEQUENCE).ok()?;
+    message.integer().ok()?;
+    message.expect(tag::OCTET_STRING).ok()?;
+    let at = message.offset();
+    (inform.get(at) == Some(&INFORM_REQUEST)).then(|| {
         let mut response = inform.to_vec();
-        response[at] = RESPONSE_TAG;
+        response[at] = tag::RESPONSE;
         response
     })
-}
-
-/// Length of the tag and length octets of the TLV at `at`.
-fn header_len(bytes: &[u8], at: usize) -> Option<usize> {
-    let first = *bytes.get(at + 1)?;
-    Some(if first & 0x80 == 0 { 2 } else { 2 + usize::from(first & 0x7f) })
-}
-
-fn skip_tlv(bytes: &[u8], at: usize) -> Option<usize> {
-    let header = header_len(bytes, at)?;
-    let first = *bytes.get(at + 1)?;
-    let len = if first & 0x80 == 0 {
-        usize::from(first)
-    } else {
-        bytes
-            .get(at + 2..at + header)?
-            .iter()
-            .try_fold(0usize, |acc, &b| acc.checked_mul(256)?.checked_add(usize::from(b)))?
-    };
-    let end = at.checked_add(header)?.checked_add(len)?;
-    (end <= bytes.len()).then_some(end)
 }
 
 pub async fn run(socket: UdpSocket, ctx: Context, cancel: CancellationToken) {
@@ -241,9 +297,138 @@ mod tests {
     }
 
     #[test]
-    fn tlv_walking_refuses_lengths_past_the_end() {
-        assert_eq!(skip_tlv(&[0x04, 0x05, 1, 2], 0), None);
-        assert_eq!(skip_tlv(&[0x04, 0x02, 1, 2], 0), Some(4));
+    fn the_response_to_an_inform_is_only_made_from_a_whole_header() {
         assert_eq!(response_to(&[0x30, 0x84, 0xff]), None);
+        assert_eq!(response_to(&[0x30, 0x03, 0x02, 0x01, 0x01]), None);
+    }
+
+    fn hex(parts: &[&str]) -> Vec<u8> {
+        let text = parts.concat();
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    }
+
+    fn field<'t>(trap: &'t Trap, name: &str) -> &'t str {
+        &trap.fields.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no {name} in {trap:?}")).value
+    }
+
+    /// `snmptrap -v 2c -c public -m '' HOST '' 1.3.6.1.6.3.1.1.5.3 1.3.6.1.2.1.2.2.1.1.2 i 2
+    /// 1.3.6.1.2.1.2.2.1.7.2 i 1 1.3.6.1.2.1.2.2.1.8.2 i 2` (net-snmp 5.9.3), as captured.
+    const SNMPTRAP_V2C: &[&str] = &[
+        "307802010104067075626c6963a76b020464d63ac7020100020100305d300f06082b06010201010300430300ba093017",
+        "060a2b06010603010104010006092b0601060301010503300f060a2b060102010202010102020102300f060a2b060102",
+        "010202010702020101300f060a2b060102010202010802020102",
+    ];
+
+    /// `snmptrap -v 1 -c public -m '' HOST 1.3.6.1.4.1.8072.2.3 127.0.0.1 2 0 ''
+    /// 1.3.6.1.2.1.2.2.1.1.1 i 1`, as captured.
+    const SNMPTRAP_V1: &[&str] = &[
+        "303c02010004067075626c6963a42f06092b06010401bf08020340047f000001020102020100430300ba0c3011300f06",
+        "0a2b060102010202010101020101",
+    ];
+
+    /// `snmpinform -v 2c -c public -m '' HOST '' 1.3.6.1.6.3.1.1.5.4` with one varbind of each
+    /// type (ifIndex i 2, sysName s "sw1 é", sysObjectID o, an IpAddress a, Counter64 C at its
+    /// maximum, Counter32 c at its maximum, Gauge32 u, TimeTicks t), as captured.
+    const SNMPINFORM_V2C: &[&str] = &[
+        "3081ea02010104067075626c6963a681dc0204091534870201000201003081cd300f06082b06010201010300430300ba",
+        "0f3017060a2b06010603010104010006092b0601060301010504300f060a2b060102010202010102020102301206082b",
+        "06010201010500040673773120c3a9301206082b0601020101020006062b06010401093015060d2b0601020104140101",
+        "0a00000140040a0000013018060b2b060102011f0101010601460900ffffffffffffffff3013060a2b06010201020201",
+        "0a01410500ffffffff3012060a2b06010201020201050142043b9aca00300e06082b0601020101030043023039",
+    ];
+
+    #[test]
+    fn a_v2c_trap_from_snmptrap_decodes_with_our_codec() {
+        let trap = decode(&hex(SNMPTRAP_V2C)).expect("a linkDown");
+        assert_eq!((trap.name.as_str(), trap.trap_oid.as_str()), ("linkDown", "1.3.6.1.6.3.1.1.5.3"));
+        assert_eq!((trap.severity, trap.if_index, trap.uptime_ticks), (3, Some(2), Some(0xba09)));
+        assert!(trap.is_link_change && trap.response.is_none() && trap.v1_agent_addr.is_none());
+        assert_eq!(field(&trap, "1.3.6.1.2.1.2.2.1.7.2"), "1");
+        assert_eq!(field(&trap, "1.3.6.1.2.1.2.2.1.8.2"), "2");
+        assert_eq!(trap.fields.len(), 5, "sysUpTime, snmpTrapOID and the three varbinds");
+    }
+
+    #[test]
+    fn a_v1_trap_from_snmptrap_decodes_with_snmp2() {
+        let trap = decode(&hex(SNMPTRAP_V1)).expect("a v1 linkDown");
+        assert_eq!((trap.name.as_str(), trap.trap_oid.as_str()), ("linkDown", "1.3.6.1.6.3.1.1.5.3"));
+        assert_eq!((trap.if_index, trap.uptime_ticks), (Some(1), Some(0xba0c)));
+        assert_eq!(trap.v1_agent_addr, Some(IpAddr::from([127, 0, 0, 1])));
+    }
+
+    #[test]
+    fn an_inform_decodes_every_value_type_and_is_answered_with_a_response() {
+        let inform = hex(SNMPINFORM_V2C);
+        let trap = decode(&inform).expect("a linkUp");
+        assert_eq!((trap.name.as_str(), trap.if_index, trap.uptime_ticks), ("linkUp", Some(2), Some(0xba0f)));
+        assert_eq!(field(&trap, "1.3.6.1.2.1.1.5.0"), "sw1 é");
+        assert_eq!(field(&trap, "1.3.6.1.2.1.1.2.0"), "1.3.6.1.4.1.9");
+        assert_eq!(field(&trap, "1.3.6.1.2.1.4.20.1.1.10.0.0.1"), "10.0.0.1");
+        assert_eq!(field(&trap, "1.3.6.1.2.1.31.1.1.1.6.1"), u64::MAX.to_string());
+        assert_eq!(field(&trap, "1.3.6.1.2.1.2.2.1.10.1"), u32::MAX.to_string());
+        assert_eq!(field(&trap, "1.3.6.1.2.1.2.2.1.5.1"), "1000000000");
+        let response = trap.response.expect("an INFORM is answered");
+        let (request, answer) = (ber::parse_message(&inform).unwrap(), ber::parse_message(&response).unwrap());
+        assert_eq!(answer.pdu_type, tag::RESPONSE);
+        assert_eq!((answer.request_id, answer.community), (request.request_id, request.community));
+        assert_eq!(answer.varbinds.count(), request.varbinds.count());
+    }
+
+    /// A v2c trap of `varbinds` (OID arcs, value TLV) after sysUpTime and snmpTrapOID (if any).
+    fn v2c_trap(pdu_type: u8, trap_oid: Option<&[u32]>, varbinds: &[(&[u32], &[u8])]) -> Vec<u8> {
+        let oid_tlv = |arcs: &[u32]| {
+            let (mut contents, mut tlv) = (Vec::new(), Vec::new());
+            ber::encode_oid_contents(arcs, &mut contents);
+            ber::write_bytes(&mut tlv, tag::OID, &contents);
+            tlv
+        };
+        let mut list = Vec::new();
+        ber::write_varbind(&mut list, &oid_tlv(&[1, 3, 6, 1, 2, 1, 1, 3, 0]), &[tag::TIME_TICKS, 1, 9]);
+        if let Some(trap_oid) = trap_oid {
+            ber::write_varbind(&mut list, &oid_tlv(&[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0]), &oid_tlv(trap_oid));
+        }
+        for (oid, value) in varbinds {
+            ber::write_varbind(&mut list, &oid_tlv(oid), value);
+        }
+        let header = ber::Header { version: 1, community: b"c", pdu_type, request_id: 7, field_a: 0, field_b: 0 };
+        let mut packet = Vec::new();
+        ber::write_message(&mut packet, &header, &list);
+        packet
+    }
+
+    #[test]
+    fn unknown_values_are_kept_in_hex_and_exceptions_by_name() {
+        let enterprise: &[u32] = &[1, 3, 6, 1, 4, 1, 9, 9, 41, 2, 0, 1];
+        let boolean: &[u8] = &[0x01, 1, 0xff];
+        let too_long: &[u8] = &[tag::INTEGER, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        let packet = v2c_trap(
+            TRAP_V2,
+            Some(enterprise),
+            &[
+                (&[1, 3, 6, 1, 4, 1, 9, 1], boolean),
+                (&[1, 3, 6, 1, 4, 1, 9, 2], too_long),
+                (&[1, 3, 6, 1, 4, 1, 9, 3], &[0x81, 0]),
+            ],
+        );
+        let trap = decode(&packet).expect("an enterprise trap");
+        assert_eq!((trap.name.as_str(), trap.trap_oid.as_str()), ("trap", "1.3.6.1.4.1.9.9.41.2.0.1"));
+        assert_eq!(trap.uptime_ticks, Some(9));
+        assert_eq!(field(&trap, "1.3.6.1.4.1.9.1"), "tag 0x01: ff");
+        assert_eq!(field(&trap, "1.3.6.1.4.1.9.2"), "tag 0x02: 010203040506070809");
+        assert_eq!(field(&trap, "1.3.6.1.4.1.9.3"), "noSuchInstance");
+    }
+
+    #[test]
+    fn other_pdus_and_traps_without_a_trap_oid_are_not_traps() {
+        let link_down = Some(&[1, 3, 6, 1, 6, 3, 1, 1, 5, 3][..]);
+        assert!(decode(&v2c_trap(TRAP_V2, link_down, &[])).is_some());
+        assert!(decode(&v2c_trap(INFORM_REQUEST, link_down, &[])).is_some());
+        assert_eq!(decode(&v2c_trap(tag::RESPONSE, link_down, &[])), None);
+        assert_eq!(decode(&v2c_trap(tag::GET, link_down, &[])), None);
+        assert_eq!(decode(&v2c_trap(TRAP_V2, None, &[])), None);
+        let mut v3 = v2c_trap(TRAP_V2, link_down, &[]);
+        assert_eq!(v3[2..5], [tag::INTEGER, 1, 1]);
+        v3[4] = 3;
+        assert_eq!(decode(&v3), None);
     }
 }

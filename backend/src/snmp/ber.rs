@@ -67,6 +67,11 @@ impl<'a> Reader<'a> {
         self.bytes.is_empty()
     }
 
+    /// Where the next TLV starts, counted from the start of the packet.
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
     /// The next TLV, any tag (single-byte tags only, definite lengths only).
     pub fn any(&mut self) -> Result<Tlv<'a>, BerError> {
         let start = self.at;

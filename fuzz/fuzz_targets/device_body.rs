@@ -1,0 +1,46 @@
+//! A device's JSON body as `POST /devices` and `PATCH /devices/{id}` read it: the same
+//! deserializer (`parse_json`), defaults (`into_config`, `apply`) and rules (`validate`), then
+//! the error answer. Nothing may panic, and every refusal names a field.
+#![no_main]
+
+use actix_web::ResponseError;
+use libfuzzer_sys::fuzz_target;
+use vigie::api::error::ApiError;
+use vigie::api::extract::parse_json;
+use vigie::api::views::{DevicePatch, NewDevice};
+use vigie::device::DeviceConfig;
+use vigie::snmp::Credentials;
+
+fn answer(error: ApiError) {
+    let response = error.error_response();
+    assert!(response.status().is_client_error(), "{error:?} answered {}", response.status());
+}
+
+fn check(config: DeviceConfig) {
+    if let Err(invalid) = config.validate() {
+        assert!(!invalid.field.is_empty());
+        answer(invalid.into());
+    }
+}
+
+fuzz_target!(|body: &[u8]| {
+    match parse_json::<NewDevice>(body) {
+        Ok(device) => check(device.into_config()),
+        Err(error) => answer(error),
+    }
+    match parse_json::<DevicePatch>(body) {
+        Ok(patch) => {
+            let current = DeviceConfig {
+                name: "core-sw1".into(),
+                host: "192.0.2.1".into(),
+                port: 161,
+                credentials: Credentials::V2c { community: "public".into() },
+                poll_interval_secs: 60,
+                timeout_ms: 1000,
+                retries: 1,
+            };
+            check(patch.apply(current));
+        }
+        Err(error) => answer(error),
+    }
+});
