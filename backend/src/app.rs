@@ -38,7 +38,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     crate::open_files::raise_to_hard_limit();
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
     crate::open_files::check_fleet(store.device_count());
-    let sink = Sink::new();
+    store.set_log_memory_bytes(config.logs.memory_bytes);
+    let sink = Sink::with_max_bytes(config.logs.queue_bytes);
     let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()).map_err(AppError::Pollers)?);
     // Demo agents first, so that the pollers start with their current ports.
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
@@ -72,6 +73,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         sink: sink.clone(),
         scheduler: scheduler.clone(),
         started: Instant::now(),
+        log_limits: config.logs,
     });
     let server = HttpServer::new(move || {
         // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
@@ -128,7 +130,8 @@ async fn start_receivers(
     if let Some(addr) = config.syslog_tcp {
         let listener = bind(addr, std::net::TcpListener::bind)?;
         log::info!("Syslog over TCP on {addr}.");
-        let run = syslog_listener::run_tcp;
+        let limits = config.logs.tcp;
+        let run = move |listener, ctx, cancel| syslog_listener::run_tcp(listener, ctx, limits, cancel);
         tasks.push(spawn_receiver(
             "syslog receiver (TCP)",
             listener,

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
+use crate::logs::tcp_peers::TcpLimits;
+use crate::logs::LogLimits;
 use crate::store::Retention;
 
 #[derive(Debug, Parser)]
@@ -53,6 +55,31 @@ pub struct ServeArgs {
     /// A TOML configuration file (see vigie.example.toml)
     #[arg(long, env = "VIGIE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Bytes of log entries waiting for the disk, in MiB; past it the oldest are dropped
+    /// (counted in /status) [default: 64]
+    #[arg(long, env = "VIGIE_LOG_QUEUE_MB")]
+    pub log_queue_mb: Option<u64>,
+    /// Bytes of the newest log entries kept in memory for queries, in MiB [default: 32]
+    #[arg(long, env = "VIGIE_LOG_MEMORY_MB")]
+    pub log_memory_mb: Option<u64>,
+    /// Time one log query may spend reading files before it answers what it found and a
+    /// cursor to continue, in ms [default: 500]
+    #[arg(long, env = "VIGIE_LOG_QUERY_BUDGET_MS")]
+    pub log_query_budget_ms: Option<u64>,
+    /// Syslog TCP connections at once, in total [default: 256]
+    #[arg(long, env = "VIGIE_SYSLOG_TCP_MAX_PEERS")]
+    pub syslog_tcp_max_peers: Option<u64>,
+    /// Syslog TCP connections at once from one address [default: 16]
+    #[arg(long, env = "VIGIE_SYSLOG_TCP_MAX_PEERS_PER_ADDR")]
+    pub syslog_tcp_max_peers_per_addr: Option<u64>,
+    /// A syslog TCP connection that completes no message for this long is closed, in seconds
+    /// [default: 30]
+    #[arg(long, env = "VIGIE_SYSLOG_TCP_IDLE_SECS")]
+    pub syslog_tcp_idle_secs: Option<u64>,
+    /// A syslog TCP message must arrive whole within this from its first byte, in seconds
+    /// [default: 10]
+    #[arg(long, env = "VIGIE_SYSLOG_TCP_FRAME_SECS")]
+    pub syslog_tcp_frame_secs: Option<u64>,
     /// Also run five simulated devices on loopback and add them to the store (named demo-*)
     #[arg(long)]
     pub demo: bool,
@@ -72,6 +99,21 @@ pub struct FileConfig {
     pub trap_udp: Option<String>,
     #[serde(default)]
     pub retention: RetentionFile,
+    #[serde(default)]
+    pub logs: LogsFile,
+}
+
+/// `[logs]`: memory, query and TCP limits of the log (see the README's Reliability section).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsFile {
+    pub queue_mb: Option<u64>,
+    pub memory_mb: Option<u64>,
+    pub query_budget_ms: Option<u64>,
+    pub tcp_max_peers: Option<u64>,
+    pub tcp_max_peers_per_addr: Option<u64>,
+    pub tcp_idle_secs: Option<u64>,
+    pub tcp_frame_secs: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,6 +138,7 @@ pub struct Config {
     pub syslog_tcp: Option<SocketAddr>,
     pub trap_udp: Option<SocketAddr>,
     pub retention: Retention,
+    pub logs: LogLimits,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
 }
@@ -165,6 +208,7 @@ impl Config {
             logs_secs: span("logs_days", r.logs_days, 30, 86_400, 1),
             logs_max_bytes: span("logs_max_mb", r.logs_max_mb, 1024, 1, 1) as u64 * 1024 * 1024,
         };
+        let logs = log_limits(args, &file.logs, &mut problems);
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -175,10 +219,70 @@ impl Config {
                 syslog_tcp,
                 trap_udp,
                 retention,
+                logs,
                 demo: args.demo,
             }),
             _ => Err(problems),
         }
+    }
+}
+
+/// The `[logs]` options, each from the command line (or environment), else the file, else its
+/// default, within its range.
+fn log_limits(args: &ServeArgs, file: &LogsFile, problems: &mut Vec<String>) -> LogLimits {
+    let defaults = LogLimits::default();
+    let mut option = |key: &str, cli: Option<u64>, file: Option<u64>, default: u64, max: u64| -> u64 {
+        let v = cli.or(file).unwrap_or(default);
+        if !(1..=max).contains(&v) {
+            problems.push(format!("logs.{key}: {v} is out of range (1 to {max})"));
+        }
+        v
+    };
+    const MIB: u64 = 1024 * 1024;
+    let d = defaults.tcp;
+    let tcp = TcpLimits {
+        max_peers: option("tcp_max_peers", args.syslog_tcp_max_peers, file.tcp_max_peers, d.max_peers as u64, 100_000)
+            as usize,
+        max_peers_per_addr: option(
+            "tcp_max_peers_per_addr",
+            args.syslog_tcp_max_peers_per_addr,
+            file.tcp_max_peers_per_addr,
+            d.max_peers_per_addr as u64,
+            100_000,
+        ) as usize,
+        idle: std::time::Duration::from_secs(option(
+            "tcp_idle_secs",
+            args.syslog_tcp_idle_secs,
+            file.tcp_idle_secs,
+            d.idle.as_secs(),
+            86_400,
+        )),
+        frame_deadline: std::time::Duration::from_secs(option(
+            "tcp_frame_secs",
+            args.syslog_tcp_frame_secs,
+            file.tcp_frame_secs,
+            d.frame_deadline.as_secs(),
+            3600,
+        )),
+    };
+    LogLimits {
+        queue_bytes: (option("queue_mb", args.log_queue_mb, file.queue_mb, defaults.queue_bytes as u64 / MIB, 65_536)
+            * MIB) as usize,
+        memory_bytes: (option(
+            "memory_mb",
+            args.log_memory_mb,
+            file.memory_mb,
+            defaults.memory_bytes as u64 / MIB,
+            65_536,
+        ) * MIB) as usize,
+        query_budget: std::time::Duration::from_millis(option(
+            "query_budget_ms",
+            args.log_query_budget_ms,
+            file.query_budget_ms,
+            defaults.query_budget.as_millis() as u64,
+            600_000,
+        )),
+        tcp,
     }
 }
 

@@ -78,6 +78,7 @@ impl DeviceConfig {
         if self.name.chars().count() > MAX_NAME_LEN {
             return Err(invalid("name", format!("must be at most {MAX_NAME_LEN} characters")));
         }
+        free_text("name", &self.name)?;
         validate_host(&self.host)?;
         if self.port == 0 {
             return Err(invalid("port", "must be between 1 and 65535"));
@@ -105,6 +106,20 @@ impl DeviceConfig {
     pub fn answer_deadline_ms(&self) -> u64 {
         u64::from(self.timeout_ms) * (u64::from(self.retries) + 1)
     }
+}
+
+/// Free text shown in the UI and written to logs: no control characters (newlines, NUL,
+/// terminal escapes) and no invisible bidirectional or zero-width controls.
+pub fn free_text(field: &'static str, text: &str) -> Result<(), InvalidField> {
+    match text.chars().find(|&c| c.is_control() || is_invisible_format(c)) {
+        Some(c) => Err(invalid(field, format!("must not contain control characters (found U+{:04X})", c as u32))),
+        None => Ok(()),
+    }
+}
+
+/// Zero-width and bidirectional controls: invisible, yet they change how text reads.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
 }
 
 /// An IP literal (v4 or v6) or a DNS name (RFC 1123 labels).
@@ -196,6 +211,10 @@ mod tests {
     fn each_rule_names_its_field() {
         let cases: Vec<(DeviceConfig, &str)> = vec![
             (DeviceConfig { name: " ".into(), ..config() }, "name"),
+            (DeviceConfig { name: "a\u{0}b".into(), ..config() }, "name"),
+            (DeviceConfig { name: "core\nsw1".into(), ..config() }, "name"),
+            (DeviceConfig { name: "sw\u{1b}[2J".into(), ..config() }, "name"),
+            (DeviceConfig { name: "sw\u{202e}1".into(), ..config() }, "name"),
             (DeviceConfig { port: 0, ..config() }, "port"),
             (DeviceConfig { credentials: Credentials::V2c { community: "".into() }, ..config() }, "snmp.community"),
             (DeviceConfig { poll_interval_secs: 0, ..config() }, "pollIntervalSecs"),

@@ -9,6 +9,7 @@ pub mod device;
 pub mod logs;
 pub mod open_files;
 pub mod poller;
+pub mod shown;
 pub mod sim;
 pub mod snmp;
 pub mod store;

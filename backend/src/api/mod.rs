@@ -22,6 +22,8 @@ pub struct AppState {
     pub sink: Arc<crate::logs::Sink>,
     pub scheduler: Arc<Scheduler>,
     pub started: Instant,
+    /// Bounds of the log path (the query budget, the TCP limits shown in `/status`).
+    pub log_limits: crate::logs::LogLimits,
 }
 
 /// Registers every API route; the OpenAPI document is collected from these registrations.

@@ -3,10 +3,10 @@
 
 use syslog_loose::{parse_message, Variant};
 
-use crate::store::logs::{LogField, LogSource, NewLogEntry};
+use crate::store::logs::{LogField, LogSource, NewLogEntry, Severity};
 
 /// Severity given to a message without a PRI: notice, as RFC 3164 §4.3.3 suggests for a relay.
-const DEFAULT_SEVERITY: u8 = 5;
+const DEFAULT_SEVERITY: Severity = Severity::Notice;
 
 /// Parses one syslog message (one datagram, or one TCP frame).
 pub fn parse(bytes: &[u8], received_at: f64, source_addr: String) -> NewLogEntry {
@@ -40,7 +40,7 @@ pub fn parse(bytes: &[u8], received_at: f64, source_addr: String) -> NewLogEntry
         source: LogSource::Syslog,
         device_id: None,
         source_addr: Some(source_addr),
-        severity: message.severity.map_or(DEFAULT_SEVERITY, |s| s as u8),
+        severity: message.severity.and_then(|s| Severity::from_code(s as u8)).unwrap_or(DEFAULT_SEVERITY),
         facility: message.facility.map(|f| f.as_str().to_string()),
         app_name: message.appname.map(str::to_string),
         hostname: message.hostname.map(str::to_string),
@@ -63,7 +63,7 @@ mod tests {
         let e = parsed(
             r#"<13>1 2026-11-25T13:44:01.123456+00:00 sw1 app 123 - [timeQuality tzKnown="1" isSynced="0"] Link up"#,
         );
-        assert_eq!((e.severity, e.facility.as_deref()), (5, Some("user")));
+        assert_eq!((e.severity, e.facility.as_deref()), (Severity::Notice, Some("user")));
         assert_eq!(e.hostname.as_deref(), Some("sw1"));
         assert_eq!(e.app_name.as_deref(), Some("app"));
         assert_eq!(e.message, "Link up");
@@ -74,7 +74,7 @@ mod tests {
     #[test]
     fn rfc3164_with_a_padded_day() {
         let e = parsed("<187>Nov  5 10:00:01 core-sw1 sshd[42]: Failed password for root");
-        assert_eq!((e.severity, e.facility.as_deref()), (3, Some("local7")));
+        assert_eq!((e.severity, e.facility.as_deref()), (Severity::Error, Some("local7")));
         assert_eq!(e.hostname.as_deref(), Some("core-sw1"));
         assert_eq!(e.app_name.as_deref(), Some("sshd"));
         assert_eq!(e.message, "Failed password for root");

@@ -1,30 +1,32 @@
-//! The syslog receivers: UDP (one message per datagram) and TCP (RFC 6587 octet-counting and
-//! newline framing). A TCP peer that sends an invalid frame, or leaves one unfinished, is closed
-//! after a limit; other peers are not affected.
+//! The syslog receivers: UDP (one message per datagram) and TCP (RFC 6587 octet counting and
+//! newline framing, see [`super::framing`]). TCP connections are limited in total and per
+//! address (see [`super::tcp_peers`]); a connection is closed when it completes no message for
+//! the idle timeout, or leaves a message unfinished past the frame deadline (counted from the
+//! message's first byte, not reset by each read). Other peers are not affected.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{syslog, Attribution, Sink};
+use super::framing::{Frame, Framer};
+use super::tcp_peers::{Admission, PeerTable, TcpLimits, Warnings};
+use super::{syslog, Attribution, Sink, MAX_MESSAGE_BYTES};
 use crate::store::now_ms;
 
-/// A frame larger than this is not syslog: the peer is closed.
-const MAX_FRAME_BYTES: usize = 1024 * 1024;
-/// A started frame must be finished within this.
-const FRAME_DEADLINE: Duration = Duration::from_secs(30);
-/// A connection silent this long is closed.
-const IDLE: Duration = Duration::from_secs(600);
-/// TCP peers at once.
-const MAX_PEERS: usize = 1024;
+/// The longest TCP frame kept: the largest message and room for its header.
+const MAX_FRAME_BYTES: usize = MAX_MESSAGE_BYTES + 1024;
+/// Bytes read from a peer at a time.
+const READ_BYTES: usize = 8 * 1024;
 /// Invalid frames tolerated from one peer before it is closed.
 const MAX_MALFORMED_PER_PEER: u32 = 10;
+/// What the TCP limits did is logged at most this often.
+const WARN_EVERY: Duration = Duration::from_secs(60);
 
 /// What the receivers share.
 #[derive(Clone)]
@@ -34,7 +36,7 @@ pub struct Context {
 }
 
 impl Context {
-    fn accept(&self, bytes: &[u8], from: SocketAddr) {
+    fn accept(&self, bytes: &[u8], from: SocketAddr, cut: bool) {
         let counters = &self.sink.counters.syslog;
         counters.received.fetch_add(1, Ordering::Relaxed);
         if is_garbage(bytes) {
@@ -42,6 +44,7 @@ impl Context {
             return;
         }
         let mut entry = syslog::parse(bytes, now_ms() as f64 / 1000.0, from.to_string());
+        entry.truncated |= cut;
         if entry.truncated {
             counters.truncated.fetch_add(1, Ordering::Relaxed);
         }
@@ -64,147 +67,159 @@ pub async fn run_udp(socket: UdpSocket, ctx: Context, cancel: CancellationToken)
             received = socket.recv_from(&mut buf) => received,
         };
         match received {
-            Ok((n, from)) => ctx.accept(&buf[..n], from),
+            Ok((n, from)) => ctx.accept(&buf[..n], from, false),
             Err(e) => log::debug!("syslog UDP receive error: {e}"),
         }
     }
 }
 
-pub async fn run_tcp(listener: TcpListener, ctx: Context, cancel: CancellationToken) {
-    let peers = Arc::new(Semaphore::new(MAX_PEERS));
+pub async fn run_tcp(listener: TcpListener, ctx: Context, limits: TcpLimits, cancel: CancellationToken) {
+    let peers = PeerTable::shared();
+    let counters = &ctx.sink.counters.tcp;
+    let mut warnings = Warnings::new();
+    let mut warn_tick = tokio::time::interval_at(Instant::now() + WARN_EVERY, WARN_EVERY);
     loop {
         let accepted = tokio::select! {
             _ = cancel.cancelled() => return,
+            _ = warn_tick.tick() => {
+                warnings.flush(counters, &limits, WARN_EVERY);
+                continue;
+            }
             accepted = listener.accept() => accepted,
         };
         let Ok((stream, peer)) = accepted else { continue };
-        let Ok(permit) = peers.clone().try_acquire_owned() else {
-            log::warn!("Syslog TCP: too many peers; refusing {peer}.");
-            continue;
+        let admission = peers.lock().expect("peer table lock").admit(peer.ip(), &limits, Instant::now().into_std());
+        let Admission::Admitted { id, close, evicted } = admission else {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
+            continue; // dropping the stream closes it
         };
+        counters.accepted.fetch_add(1, Ordering::Relaxed);
+        counters.open.fetch_add(1, Ordering::Relaxed);
+        if evicted {
+            counters.evicted.fetch_add(1, Ordering::Relaxed);
+        }
         let ctx = ctx.clone();
         let cancel = cancel.clone();
+        let peers = peers.clone();
         tokio::spawn(async move {
             tokio::select! {
                 _ = cancel.cancelled() => {}
-                _ = serve_peer(stream, peer, &ctx) => {}
+                _ = close.cancelled() => log::debug!("Syslog TCP: closed {peer}, the longest idle, to make room."),
+                _ = serve_peer(stream, peer, &ctx, &limits, id, &peers) => {}
             }
-            drop(permit);
+            peers.lock().expect("peer table lock").remove(id);
+            ctx.sink.counters.tcp.open.fetch_sub(1, Ordering::Relaxed);
         });
     }
 }
 
-async fn serve_peer(mut stream: TcpStream, peer: SocketAddr, ctx: &Context) {
-    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let mut chunk = vec![0u8; 64 * 1024];
+async fn serve_peer(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    ctx: &Context,
+    limits: &TcpLimits,
+    id: u64,
+    peers: &Mutex<PeerTable>,
+) {
+    let counters = &ctx.sink.counters.tcp;
+    let mut framer = Framer::new(MAX_FRAME_BYTES);
+    let mut chunk = vec![0u8; READ_BYTES];
     let mut malformed = 0;
-    loop {
+    let mut last_message = Instant::now();
+    let mut frame_started: Option<Instant> = None;
+    let mut held = 0usize;
+    let end = loop {
+        let mut completed = false;
         loop {
-            match next_frame(&mut buf) {
-                Frame::Message(bytes) => ctx.accept(&bytes, peer),
+            match framer.next_frame() {
+                Frame::Message(bytes, cut) => {
+                    if cut {
+                        counters.frames_cut.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ctx.accept(&bytes, peer, cut);
+                    completed = true;
+                }
                 Frame::Incomplete => break,
                 Frame::Malformed => {
                     ctx.sink.counters.syslog.malformed.fetch_add(1, Ordering::Relaxed);
                     malformed += 1;
-                    if malformed >= MAX_MALFORMED_PER_PEER || buf.len() > MAX_FRAME_BYTES {
-                        log::info!("Syslog TCP: closing {peer} after invalid frames.");
-                        return;
+                    if malformed >= MAX_MALFORMED_PER_PEER {
+                        log::debug!("Syslog TCP: closing {peer} after invalid frames.");
+                        break;
                     }
                 }
             }
         }
-        let limit = if buf.is_empty() { IDLE } else { FRAME_DEADLINE };
-        match tokio::time::timeout(limit, stream.read(&mut chunk)).await {
+        if malformed >= MAX_MALFORMED_PER_PEER {
+            break PeerEnd::Invalid;
+        }
+        let now = Instant::now();
+        if completed {
+            last_message = now;
+            framer.shrink();
+            peers.lock().expect("peer table lock").touch(id, now.into_std());
+        }
+        // A message's deadline runs from its first byte, whatever trickles in after.
+        frame_started = match (framer.buffered(), completed) {
+            (0, _) => None,
+            (_, true) => Some(now),
+            (_, false) => frame_started.or(Some(now)),
+        };
+        held = account(&counters.buffered_bytes, held, framer.capacity() + chunk.len());
+        let deadline = match frame_started {
+            Some(started) => started + limits.frame_deadline,
+            None => last_message + limits.idle,
+        };
+        match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
             Ok(Ok(0)) => {
-                if !buf.is_empty() {
-                    ctx.accept(&buf, peer); // the last line may lack its newline
+                if let Some(rest) = framer.rest() {
+                    ctx.accept(&rest, peer, false); // the last line may lack its newline
                 }
-                return;
+                break PeerEnd::Closed;
             }
-            Ok(Ok(n)) => buf.extend_from_slice(&chunk[..n]),
-            Ok(Err(_)) => return,
-            Err(_) => {
-                if !buf.is_empty() {
-                    ctx.sink.counters.syslog.malformed.fetch_add(1, Ordering::Relaxed);
-                    log::info!("Syslog TCP: closing {peer}: a frame left unfinished for {FRAME_DEADLINE:?}.");
-                }
-                return;
+            Ok(Ok(n)) => framer.push(&chunk[..n]),
+            Ok(Err(_)) => break PeerEnd::Closed,
+            Err(_) if frame_started.is_some() => {
+                ctx.sink.counters.syslog.malformed.fetch_add(1, Ordering::Relaxed);
+                break PeerEnd::FrameDeadline;
             }
+            Err(_) => break PeerEnd::Idle,
         }
+    };
+    account(&counters.buffered_bytes, held, 0);
+    match end {
+        PeerEnd::FrameDeadline => {
+            counters.closed_deadline.fetch_add(1, Ordering::Relaxed);
+            log::debug!("Syslog TCP: closed {peer}: a message left unfinished for {:?}.", limits.frame_deadline);
+        }
+        PeerEnd::Idle => {
+            counters.closed_idle.fetch_add(1, Ordering::Relaxed);
+            log::debug!("Syslog TCP: closed {peer}: no message for {:?}.", limits.idle);
+        }
+        PeerEnd::Closed | PeerEnd::Invalid => {}
     }
 }
 
-#[derive(Debug, PartialEq)]
-pub enum Frame {
-    Message(Vec<u8>),
-    Incomplete,
-    /// An invalid frame; its bytes are gone from the buffer.
-    Malformed,
+enum PeerEnd {
+    Closed,
+    Invalid,
+    Idle,
+    FrameDeadline,
 }
 
-/// Takes the next frame off `buf`: `LEN SP <PRI>…` (octet counting) or a line. Public for the
-/// fuzzer (`fuzz/fuzz_targets/syslog.rs`).
-pub fn next_frame(buf: &mut Vec<u8>) -> Frame {
-    let start = buf.iter().position(|b| !matches!(b, b'\n' | b'\r')).unwrap_or(buf.len());
-    buf.drain(..start);
-    if buf.is_empty() {
-        return Frame::Incomplete;
+/// Moves a peer's share of `gauge` from `before` to `now` bytes; answers `now`.
+fn account(gauge: &std::sync::atomic::AtomicU64, before: usize, now: usize) -> usize {
+    if now > before {
+        gauge.fetch_add((now - before) as u64, Ordering::Relaxed);
+    } else {
+        gauge.fetch_sub((before - now) as u64, Ordering::Relaxed);
     }
-    if buf[0].is_ascii_digit() {
-        let digits = buf.iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits == buf.len() && digits < 8 {
-            return Frame::Incomplete;
-        }
-        if buf.get(digits) == Some(&b' ') && buf.get(digits + 1).is_none_or(|&b| b == b'<') {
-            let len: usize =
-                std::str::from_utf8(&buf[..digits]).ok().and_then(|t| t.parse().ok()).unwrap_or(usize::MAX);
-            if len == 0 || len > MAX_FRAME_BYTES {
-                buf.drain(..digits + 1);
-                return Frame::Malformed;
-            }
-            if buf.len() < digits + 1 + len {
-                return Frame::Incomplete;
-            }
-            let frame = buf[digits + 1..digits + 1 + len].to_vec();
-            buf.drain(..digits + 1 + len);
-            return Frame::Message(frame);
-        }
-    }
-    match buf.iter().position(|&b| b == b'\n') {
-        Some(end) => {
-            let frame = buf[..end].to_vec();
-            buf.drain(..=end);
-            Frame::Message(frame)
-        }
-        None if buf.len() > MAX_FRAME_BYTES => {
-            buf.clear();
-            Frame::Malformed
-        }
-        None => Frame::Incomplete,
-    }
+    now
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn both_framings_and_partial_frames() {
-        let mut buf = b"11 <13>hello a\n<13>line two\n<14>part".to_vec();
-        assert_eq!(next_frame(&mut buf), Frame::Message(b"<13>hello a".to_vec()));
-        assert_eq!(next_frame(&mut buf), Frame::Message(b"<13>line two".to_vec()));
-        assert_eq!(next_frame(&mut buf), Frame::Incomplete);
-        buf.extend_from_slice(b"ial\n");
-        assert_eq!(next_frame(&mut buf), Frame::Message(b"<14>partial".to_vec()));
-        let mut buf = b"2026 starts with digits\n".to_vec();
-        assert_eq!(next_frame(&mut buf), Frame::Message(b"2026 starts with digits".to_vec()));
-    }
-
-    #[test]
-    fn an_absurd_octet_count_is_malformed() {
-        let mut buf = b"99999999999 <13>x".to_vec();
-        assert_eq!(next_frame(&mut buf), Frame::Malformed);
-    }
 
     #[test]
     fn binary_noise_is_garbage_and_text_is_not() {

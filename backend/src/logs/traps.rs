@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::syslog_listener::Context;
 use crate::snmp::ber::{self, tag, Tlv};
 use crate::snmp::{Oid, Value};
-use crate::store::logs::{LogField, LogSource, NewLogEntry};
+use crate::store::logs::{LogField, LogSource, NewLogEntry, Severity};
 use crate::store::now_ms;
 
 const SNMP_TRAP_OID: &str = "1.3.6.1.6.3.1.1.4.1.0";
@@ -265,7 +265,7 @@ fn entry(ctx: &Context, trap: Trap, from: SocketAddr) -> NewLogEntry {
         source: LogSource::Trap,
         device_id,
         source_addr: Some(from.to_string()),
-        severity: trap.severity,
+        severity: Severity::from_code(trap.severity).unwrap_or(Severity::Notice),
         facility: None,
         app_name: Some("snmptrap".into()),
         hostname: None,

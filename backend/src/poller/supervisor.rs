@@ -7,6 +7,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::task::Task;
+use crate::shown::Shown;
+use crate::store::logs::Severity;
 
 /// Runs `task` with `run` (its poll loop: [`Task::run`]) until it is cancelled, restarting it
 /// after each panic.
@@ -29,14 +31,14 @@ async fn report(task: &Task, message: String, backoff: Duration) {
     let c = &task.device.config;
     log::error!(
         "Device {} ({}:{}): its poller failed ({message}); it starts again in {} s.",
-        c.name,
-        c.host,
+        Shown(&c.name),
+        Shown(&c.host),
         c.port,
         backoff.as_secs()
     );
     task.stats.panicked();
     let text = format!("{}: Vigie's poller failed on this device ({message}) and starts again", c.name);
-    task.sink.event(Some(&task.device.id), 3, text, Vec::new());
+    task.sink.event(Some(&task.device.id), Severity::Error, text, Vec::new());
     task.record_failure(Duration::ZERO, format!("Vigie's poller failed ({message}); it starts again")).await;
 }
 

@@ -14,9 +14,10 @@ use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
 use crate::device::{Device, DeviceState};
 use crate::logs::Sink;
+use crate::shown::Shown;
 use crate::snmp::if_mib::IfStatus;
 use crate::snmp::{Session, SnmpError};
-use crate::store::logs::LogField;
+use crate::store::logs::{LogField, Severity};
 use crate::store::{now_ms, PollRecord, Store};
 
 /// Readings older than this many poll intervals are not used for a rate after a restart: the
@@ -144,26 +145,31 @@ impl Task {
         let id = Some(&self.device.id);
         self.stats.polled(rated.record.interfaces.len(), rated.dropped);
         if *state != Some(DeviceState::Up) {
-            log::info!("Device {} ({}:{}) is up.", c.name, c.host, c.port);
-            self.sink.event(id, 5, format!("{} is up", c.name), Vec::new());
+            log::info!("Device {} ({}:{}) is up.", Shown(&c.name), Shown(&c.host), c.port);
+            self.sink.event(id, Severity::Notice, format!("{} is up", c.name), Vec::new());
             *state = Some(DeviceState::Up);
         }
         if rated.rebooted {
-            log::info!("Device {} ({}) rebooted: its sysUpTime went backwards.", c.name, c.host);
-            self.sink.event(id, 4, format!("{} rebooted (sysUpTime went backwards)", c.name), Vec::new());
+            log::info!("Device {} ({}) rebooted: its sysUpTime went backwards.", Shown(&c.name), Shown(&c.host));
+            self.sink.event(
+                id,
+                Severity::Warning,
+                format!("{} rebooted (sysUpTime went backwards)", c.name),
+                Vec::new(),
+            );
         }
         if rated.dropped > 0 {
-            log::info!("Device {}: {} rate(s) above interface speed dropped.", c.name, rated.dropped);
+            log::info!("Device {}: {} rate(s) above interface speed dropped.", Shown(&c.name), rated.dropped);
             let message = format!(
                 "{}: {} counter sample(s) dropped as implausible (above the interface speed)",
                 c.name, rated.dropped
             );
-            self.sink.event(id, 4, message, Vec::new());
+            self.sink.event(id, Severity::Warning, message, Vec::new());
         }
         for (if_index, before, now) in &rated.oper_changes {
             let name =
                 self.store.interface_name(&self.device.id, *if_index).unwrap_or_else(|| format!("ifIndex {if_index}"));
-            let severity = if *now == IfStatus::Up { 5 } else { 4 };
+            let severity = if *now == IfStatus::Up { Severity::Notice } else { Severity::Warning };
             let fields = vec![
                 LogField { name: "ifIndex".into(), value: if_index.to_string() },
                 LogField { name: "ifName".into(), value: name.clone() },
@@ -179,8 +185,8 @@ impl Task {
         let (store, id) = (self.store.clone(), self.device.id.clone());
         match tokio::task::spawn_blocking(move || store.record_poll(&id, record)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => log::error!("Device {}: cannot store its poll: {e}", self.device.config.name),
-            Err(e) => log::error!("Device {}: storing its poll failed: {e}", self.device.config.name),
+            Ok(Err(e)) => log::error!("Device {}: cannot store its poll: {e}", Shown(&self.device.config.name)),
+            Err(e) => log::error!("Device {}: storing its poll failed: {e}", Shown(&self.device.config.name)),
         }
     }
 
@@ -190,8 +196,8 @@ impl Task {
             matches!(error, PollError::Backstop { .. } | PollError::Snmp(SnmpError::PollDeadline { .. }));
         self.stats.failed(over_deadline);
         if *state != Some(DeviceState::Down) {
-            log::warn!("Device {} ({}:{}) is down: {error}", c.name, c.host, c.port);
-            self.sink.event(Some(&self.device.id), 3, format!("{} is down: {error}", c.name), Vec::new());
+            log::warn!("Device {} ({}:{}) is down: {error}", Shown(&c.name), Shown(&c.host), c.port);
+            self.sink.event(Some(&self.device.id), Severity::Error, format!("{} is down: {error}", c.name), Vec::new());
             *state = Some(DeviceState::Down);
         }
         self.record_failure(took, error.to_string()).await;
@@ -204,8 +210,8 @@ impl Task {
         let took_ms = took.as_millis() as u64;
         match tokio::task::spawn_blocking(move || store.record_failure(&id, at, took_ms, error)).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => log::error!("Device {}: cannot store its status: {e}", self.device.config.name),
-            Err(e) => log::error!("Device {}: storing its status failed: {e}", self.device.config.name),
+            Ok(Err(e)) => log::error!("Device {}: cannot store its status: {e}", Shown(&self.device.config.name)),
+            Err(e) => log::error!("Device {}: storing its status failed: {e}", Shown(&self.device.config.name)),
         }
     }
 }

@@ -83,6 +83,15 @@ impl Appender {
         write_whole(&mut file, &line_bytes(lines, torn))
     }
 
+    /// Like [`Appender::append`]; answers the offset in the file where `lines` start (exact when
+    /// one writer appends to the file).
+    pub fn append_at(&self, path: &Path, lines: &str) -> io::Result<u64> {
+        let (mut file, torn) = self.open(path)?;
+        let start = file.metadata()?.len() + u64::from(torn);
+        write_whole(&mut file, &line_bytes(lines, torn))?;
+        Ok(start)
+    }
+
     /// Like [`Appender::append`], for a file written again and again (a device's samples of the
     /// day): it stays open until the next append to its directory names another file. A failed
     /// write closes it, so the next append opens it again and checks its end.

@@ -238,9 +238,25 @@ impl Store {
         Ok(())
     }
 
-    /// Log entries matching `filter`, newest first.
-    pub fn logs(&self, filter: &logs::LogFilter, limit: usize) -> Result<Vec<logs::LogEntry>, StoreError> {
-        self.logs.query(filter, limit).map_err(io_error(&self.dir.join("logs")))
+    /// Log entries matching `filter`, newest first, within a time budget (blocking: call it on a
+    /// blocking thread).
+    pub fn logs(
+        &self,
+        filter: &logs::LogFilter,
+        limit: usize,
+        budget: std::time::Duration,
+    ) -> Result<logs::LogPage, StoreError> {
+        self.logs.query(filter, limit, budget).map_err(io_error(&self.dir.join("logs")))
+    }
+
+    /// The log's entries in memory.
+    pub fn log_memory(&self) -> logs::RecentUsage {
+        self.logs.recent_usage()
+    }
+
+    /// Sets the bytes of log entries kept in memory.
+    pub fn set_log_memory_bytes(&self, max_bytes: usize) {
+        self.logs.set_recent_max_bytes(max_bytes);
     }
 
     /// The device a message from `addr` belongs to: its host is that address, or resolved to it.

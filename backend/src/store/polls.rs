@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use super::files;
 use super::live::{DeviceLive, PollRecord};
-use super::logs::{LogSource, NewLogEntry};
+use super::logs::{LogSource, NewLogEntry, Severity};
 use super::records::StateFile;
 use super::series::{OpenBuckets, SeriesDir};
 use super::{io_error, now_ms, Store, StoreError, StoreEvent};
@@ -49,6 +49,7 @@ impl PolledDevice {
         appender.forget_below(&disk.dir);
         if let Err(e) = std::fs::remove_dir_all(&disk.dir) {
             if e.kind() != std::io::ErrorKind::NotFound {
+                let name = crate::shown::Shown(name);
                 log::warn!("Device {name} removed, but its data at {} could not be deleted: {e}", disk.dir.display());
             }
         }
@@ -96,8 +97,9 @@ impl Store {
             None => "left in place (it could not be renamed) and will be replaced".to_string(),
         };
         log::warn!(
-            "Device {name} ({}): its state.json is unreadable ({}); {moved}. Its status starts unknown and \
+            "Device {} ({}): its state.json is unreadable ({}); {moved}. Its status starts unknown and \
              its last samples are kept; the inventory comes back at the next poll.",
+            crate::shown::Shown(name),
             device.id,
             set_aside.reason
         );
@@ -107,7 +109,7 @@ impl Store {
             source: LogSource::Event,
             device_id: Some(device.id.clone()),
             source_addr: None,
-            severity: 4,
+            severity: Severity::Warning,
             facility: None,
             app_name: Some("vigie".into()),
             hostname: None,

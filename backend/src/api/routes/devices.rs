@@ -8,6 +8,8 @@ use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::JsonBody;
 use crate::api::views::{DevicePatch, DeviceView, NewDevice};
 use crate::api::AppState;
+use crate::shown::Shown;
+use crate::store::logs::Severity;
 use crate::store::now_secs;
 
 /// List devices, ordered by id.
@@ -42,10 +44,21 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Re
     let store = state.store.clone();
     let device = on_disk(move || store.add_device(config)).await?;
     crate::open_files::check_fleet(state.store.device_count());
-    log::info!("Device {} ({}:{}) added as {}.", device.config.name, device.config.host, device.config.port, device.id);
+    log::info!(
+        "Device {} ({}:{}) added as {}.",
+        Shown(&device.config.name),
+        Shown(&device.config.host),
+        device.config.port,
+        device.id
+    );
     state.scheduler.start(device.clone(), Duration::ZERO);
     let c = &device.config;
-    state.sink.event(Some(&device.id), 6, format!("{} added ({}:{})", c.name, c.host, c.port), Vec::new());
+    state.sink.event(
+        Some(&device.id),
+        Severity::Informational,
+        format!("{} added ({}:{})", c.name, c.host, c.port),
+        Vec::new(),
+    );
     let view = view_of(&state, &device.id.0)?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/devices/{}", device.id))).json(view))
 }
@@ -94,10 +107,19 @@ pub async fn update(
     let target = id.clone();
     let device = on_disk(move || store.update_device(&target, config)).await?;
     if device.config != current.config {
-        log::info!("Device {} ({}) changed; polling restarts with the new settings.", device.config.name, device.id);
+        log::info!(
+            "Device {} ({}) changed; polling restarts with the new settings.",
+            Shown(&device.config.name),
+            device.id
+        );
         state.scheduler.start(device.clone(), Duration::ZERO);
         let what = changed_fields(&current.config, &device.config).join(", ");
-        state.sink.event(Some(&device.id), 6, format!("{} edited: {what}", device.config.name), Vec::new());
+        state.sink.event(
+            Some(&device.id),
+            Severity::Informational,
+            format!("{} edited: {what}", device.config.name),
+            Vec::new(),
+        );
     }
     Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
 }
@@ -118,8 +140,13 @@ pub async fn remove(state: web::Data<AppState>, id: web::Path<String>) -> Result
     let store = state.store.clone();
     let device = on_disk(move || store.remove_device(&id)).await?;
     state.scheduler.stop(&device.id);
-    state.sink.event(Some(&device.id), 6, format!("{} removed with its history", device.config.name), Vec::new());
-    log::info!("Device {} ({}) removed with its history.", device.config.name, device.id);
+    state.sink.event(
+        Some(&device.id),
+        Severity::Informational,
+        format!("{} removed with its history", device.config.name),
+        Vec::new(),
+    );
+    log::info!("Device {} ({}) removed with its history.", Shown(&device.config.name), device.id);
     Ok(HttpResponse::NoContent().finish())
 }
 

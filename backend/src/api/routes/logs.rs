@@ -1,5 +1,7 @@
 //! `/logs` and `/devices/{id}/logs`: syslog messages, traps and Vigie's events, newest first,
-//! with filters and cursor pagination.
+//! with filters and cursor pagination. A query reads files on the blocking pool, never on an
+//! HTTP worker, and within a time budget: a page may come back `partial`, with fewer entries
+//! than asked and a cursor to go on.
 
 use actix_web::{get, web, HttpResponse};
 
@@ -8,7 +10,8 @@ use crate::api::extract::QueryParams;
 use crate::api::views::{LogEntryView, LogPageView, LogsQuery};
 use crate::api::AppState;
 use crate::device::DeviceId;
-use crate::store::logs::LogFilter;
+use crate::store::logs::{LogFilter, Severity};
+use crate::store::StoreError;
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 1000;
@@ -27,7 +30,7 @@ pub async fn list(state: web::Data<AppState>, query: QueryParams<LogsQuery>) -> 
         Some(id) => Some(state.store.device(id)?.device.id),
         None => None,
     };
-    page(&state, query.0, device)
+    page(&state, query.0, device).await
 }
 
 /// Log entries of one device.
@@ -46,18 +49,22 @@ pub async fn for_device(
     query: QueryParams<LogsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let device = state.store.device(&id)?.device.id;
-    page(&state, query.0, Some(device))
+    page(&state, query.0, Some(device)).await
 }
 
-fn page(state: &AppState, q: LogsQuery, device_id: Option<DeviceId>) -> Result<HttpResponse, ApiError> {
+async fn page(state: &AppState, q: LogsQuery, device_id: Option<DeviceId>) -> Result<HttpResponse, ApiError> {
     let invalid = |param: &str, reason: &str| ApiError::InvalidParameter { param: param.into(), reason: reason.into() };
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(invalid("limit", "must be between 1 and 1000"));
     }
-    if q.min_severity.is_some_and(|s| s > 7) {
-        return Err(invalid("minSeverity", "must be between 0 (emergency) and 7 (debug)"));
-    }
+    let min_severity = match q.min_severity {
+        None => None,
+        Some(code) => Some(
+            Severity::from_code(code)
+                .ok_or_else(|| invalid("minSeverity", "must be between 0 (emergency) and 7 (debug)"))?,
+        ),
+    };
     if let (Some(from), Some(to)) = (q.from, q.to) {
         if from > to {
             return Err(invalid("from", "must not be after to"));
@@ -66,14 +73,20 @@ fn page(state: &AppState, q: LogsQuery, device_id: Option<DeviceId>) -> Result<H
     let filter = LogFilter {
         device_id,
         source: q.source.map(Into::into),
-        min_severity: q.min_severity,
+        min_severity,
         text: q.q.filter(|t| !t.is_empty()),
         from: q.from,
         to: q.to,
         before_id: q.cursor,
     };
-    let entries = state.store.logs(&filter, limit)?;
-    let next_cursor = (entries.len() == limit).then(|| entries.last().map(|e| e.id)).flatten();
-    Ok(HttpResponse::Ok()
-        .json(LogPageView { entries: entries.into_iter().map(LogEntryView::from).collect(), next_cursor }))
+    let store = state.store.clone();
+    let budget = state.log_limits.query_budget;
+    let page = web::block(move || store.logs(&filter, limit, budget))
+        .await
+        .map_err(|e| StoreError::Io { path: "logs".into(), source: std::io::Error::other(e.to_string()) })??;
+    Ok(HttpResponse::Ok().json(LogPageView {
+        entries: page.entries.into_iter().map(LogEntryView::from).collect(),
+        next_cursor: page.next_cursor,
+        partial: page.partial,
+    }))
 }

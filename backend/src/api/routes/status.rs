@@ -2,7 +2,9 @@
 
 use actix_web::{get, web, HttpResponse};
 
-use crate::api::views::{FilesView, HealthView, LogsStatusView, PollerView, StatusSummaryView, StorageView};
+use crate::api::views::{
+    FilesView, HealthView, LogsStatusView, PollerView, StatusSummaryView, StorageView, TcpStatusView,
+};
 use crate::api::AppState;
 use crate::device::DeviceState;
 
@@ -29,7 +31,7 @@ pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
             interface_samples_total: p.interface_samples_total,
             samples_dropped: p.samples_dropped,
         },
-        logs: logs_status(&state.sink.counters),
+        logs: logs_status(&state),
         storage: storage_status(state.store.storage_status()),
         files: FilesView {
             open_limit: crate::open_files::open_limit(),
@@ -38,8 +40,12 @@ pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
     })
 }
 
-fn logs_status(c: &crate::logs::LogCounters) -> LogsStatusView {
+fn logs_status(state: &AppState) -> LogsStatusView {
+    let c = &state.sink.counters;
     let read = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    let queue = state.sink.usage();
+    let memory = state.store.log_memory();
+    let limits = &state.log_limits;
     LogsStatusView {
         syslog_received: read(&c.syslog.received),
         syslog_malformed: read(&c.syslog.malformed),
@@ -48,6 +54,30 @@ fn logs_status(c: &crate::logs::LogCounters) -> LogsStatusView {
         traps_malformed: read(&c.traps.malformed),
         dropped: read(&c.dropped),
         stored: read(&c.stored),
+        dropped_bytes: read(&c.dropped_bytes),
+        queue_entries: queue.entries as u64,
+        queue_bytes: queue.bytes as u64,
+        queue_max_bytes: queue.max_bytes as u64,
+        memory_entries: memory.entries as u64,
+        memory_bytes: memory.bytes as u64,
+        memory_max_bytes: memory.max_bytes as u64,
+        memory_evicted: memory.evicted,
+        memory_clipped: memory.clipped,
+        query_budget_ms: limits.query_budget.as_millis() as u64,
+        tcp: TcpStatusView {
+            open: read(&c.tcp.open),
+            accepted: read(&c.tcp.accepted),
+            refused: read(&c.tcp.refused),
+            evicted: read(&c.tcp.evicted),
+            closed_idle: read(&c.tcp.closed_idle),
+            closed_deadline: read(&c.tcp.closed_deadline),
+            frames_cut: read(&c.tcp.frames_cut),
+            buffered_bytes: read(&c.tcp.buffered_bytes),
+            max_peers: limits.tcp.max_peers as u64,
+            max_peers_per_addr: limits.tcp.max_peers_per_addr as u64,
+            idle_secs: limits.tcp.idle.as_secs(),
+            frame_secs: limits.tcp.frame_deadline.as_secs(),
+        },
     }
 }
 

@@ -114,7 +114,8 @@ pub struct LogEntryView {
     /// The message.
     #[schema(example = "linkDown: interface eth1 (ifIndex 2)")]
     pub message: String,
-    /// The message was over 64 KiB and was cut.
+    /// The message was cut: it was over 64 KiB when received. In the live stream (`/events`),
+    /// also when it is over 2 KiB: the whole message is in `/logs`.
     #[schema(example = false)]
     pub truncated: bool,
     /// Structured data or variable bindings.
@@ -131,7 +132,7 @@ impl From<LogEntry> for LogEntryView {
             source: n.source.into(),
             device_id: n.device_id.map(|d| d.0),
             source_addr: n.source_addr,
-            severity: n.severity,
+            severity: n.severity.code(),
             facility: n.facility,
             app_name: n.app_name,
             hostname: n.hostname,
@@ -147,7 +148,11 @@ impl From<LogEntry> for LogEntryView {
 #[serde(rename_all = "camelCase")]
 pub struct LogPageView {
     pub entries: Vec<LogEntryView>,
-    /// Pass as `cursor` for the next (older) page; null on the last page.
+    /// Pass as `cursor` for the next (older) page; null when every older entry was looked at.
     #[schema(example = 1134)]
     pub next_cursor: Option<u64>,
+    /// The query spent its time budget before the page was full: `entries` holds what was
+    /// found so far (maybe none) and `nextCursor` continues the search where it stopped.
+    #[schema(example = false)]
+    pub partial: bool,
 }

@@ -127,4 +127,77 @@ pub struct LogsStatusView {
     /// Entries written to the log.
     #[schema(example = 1300)]
     pub stored: u64,
+    /// Bytes of the entries in `dropped`.
+    #[schema(example = 0)]
+    pub dropped_bytes: u64,
+    /// Entries waiting for the disk now.
+    #[schema(example = 0)]
+    pub queue_entries: u64,
+    /// Their bytes in memory.
+    #[schema(example = 0)]
+    pub queue_bytes: u64,
+    /// The queue's bound (`logs.queue_mb`); past it the oldest entries are dropped.
+    #[schema(example = 67108864)]
+    pub queue_max_bytes: u64,
+    /// Newest entries kept in memory for queries.
+    #[schema(example = 1300)]
+    pub memory_entries: u64,
+    /// Their bytes.
+    #[schema(example = 412000)]
+    pub memory_bytes: u64,
+    /// Their bound (`logs.memory_mb`); past it the oldest leave memory (they stay on disk).
+    #[schema(example = 33554432)]
+    pub memory_max_bytes: u64,
+    /// Entries that left memory for lack of room since start.
+    #[schema(example = 0)]
+    pub memory_evicted: u64,
+    /// Entries kept in memory as a 2 KiB prefix (the whole entry is on disk).
+    #[schema(example = 0)]
+    pub memory_clipped: u64,
+    /// Time one log query may spend reading files (`logs.query_budget_ms`).
+    #[schema(example = 500)]
+    pub query_budget_ms: u64,
+    pub tcp: TcpStatusView,
+}
+
+/// The syslog TCP receiver: its limits and what they did since start.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TcpStatusView {
+    /// Connections open now.
+    #[schema(example = 3)]
+    pub open: u64,
+    /// Connections accepted.
+    #[schema(example = 40)]
+    pub accepted: u64,
+    /// Connections refused: all slots taken by peers active within the last second.
+    #[schema(example = 0)]
+    pub refused: u64,
+    /// Connections closed to make room for a newcomer: the longest idle first.
+    #[schema(example = 0)]
+    pub evicted: u64,
+    /// Connections closed after completing no message for `idleSecs`.
+    #[schema(example = 12)]
+    pub closed_idle: u64,
+    /// Connections closed with a message unfinished `frameSecs` after its first byte.
+    #[schema(example = 0)]
+    pub closed_deadline: u64,
+    /// Messages longer than 64 KiB cut (their rest skipped).
+    #[schema(example = 0)]
+    pub frames_cut: u64,
+    /// Bytes held now for messages in progress, all connections together.
+    #[schema(example = 24576)]
+    pub buffered_bytes: u64,
+    /// Connections at once, in total (`logs.tcp_max_peers`).
+    #[schema(example = 256)]
+    pub max_peers: u64,
+    /// Connections at once from one address (`logs.tcp_max_peers_per_addr`).
+    #[schema(example = 16)]
+    pub max_peers_per_addr: u64,
+    /// Idle timeout (`logs.tcp_idle_secs`).
+    #[schema(example = 30)]
+    pub idle_secs: u64,
+    /// Deadline of one message from its first byte (`logs.tcp_frame_secs`).
+    #[schema(example = 10)]
+    pub frame_secs: u64,
 }
