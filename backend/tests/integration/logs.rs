@@ -15,13 +15,13 @@ use crate::vigie::Vigie;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn run(program: &str, args: &[&str]) {
+pub(crate) fn run(program: &str, args: &[&str]) {
     let output = Command::new(program).args(args).output().unwrap_or_else(|e| panic!("run {program}: {e}"));
     assert!(output.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 /// util-linux `logger` to Vigie's syslog port: `options` as on its command line, then the message.
-fn logger(port: &str, options: &str, message: &str) {
+pub(crate) fn logger(port: &str, options: &str, message: &str) {
     let mut args = vec!["-n", "127.0.0.1", "-P", port];
     args.extend(options.split_whitespace());
     args.push(message);
@@ -42,17 +42,17 @@ fn notify(program: &str, target: &str, args: &str) {
     run(program, &args);
 }
 
-fn logs(vigie: &Vigie, query: &str) -> Vec<Value> {
+pub(crate) fn logs(vigie: &Vigie, query: &str) -> Vec<Value> {
     let page = vigie.get(&format!("/api/v1/logs?{query}"));
     assert_eq!(page.status, 200, "{}", page.text);
     page.body["entries"].as_array().cloned().unwrap_or_default()
 }
 
-fn find(entries: &[Value], needle: &str) -> Option<Value> {
+pub(crate) fn find(entries: &[Value], needle: &str) -> Option<Value> {
     entries.iter().find(|e| e["message"].as_str().is_some_and(|m| m.contains(needle))).cloned()
 }
 
-fn wait_for_entry(vigie: &mut Vigie, query: &str, needle: &str) -> Value {
+pub(crate) fn wait_for_entry(vigie: &mut Vigie, query: &str, needle: &str) -> Value {
     vigie.wait_until(WAIT, &format!("a log entry with {needle}"), |v| find(&logs(v, query), needle))
 }
 

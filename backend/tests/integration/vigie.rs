@@ -77,6 +77,11 @@ impl Vigie {
         vigie
     }
 
+    /// The process id of the running vigie.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("vigie runs").id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
