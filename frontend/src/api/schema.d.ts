@@ -564,7 +564,8 @@ export interface components {
              */
             timestamp?: number | null;
             /**
-             * @description The message was over 64 KiB and was cut.
+             * @description The message was cut: it was over 64 KiB when received. In the live stream (`/events`),
+             *     also when it is over 2 KiB: the whole message is in `/logs`.
              * @example false
              */
             truncated: boolean;
@@ -590,10 +591,16 @@ export interface components {
             entries: components["schemas"]["LogEntryView"][];
             /**
              * Format: int64
-             * @description Pass as `cursor` for the next (older) page; null on the last page.
+             * @description Pass as `cursor` for the next (older) page; null when every older entry was looked at.
              * @example 1134
              */
             nextCursor?: number | null;
+            /**
+             * @description The query spent its time budget before the page was full: `entries` holds what was
+             *     found so far (maybe none) and `nextCursor` continues the search where it stopped.
+             * @example false
+             */
+            partial: boolean;
         };
         /**
          * @description Where a log entry came from.
@@ -609,6 +616,66 @@ export interface components {
              * @example 0
              */
             dropped: number;
+            /**
+             * Format: int64
+             * @description Bytes of the entries in `dropped`.
+             * @example 0
+             */
+            droppedBytes: number;
+            /**
+             * Format: int64
+             * @description Their bytes.
+             * @example 412000
+             */
+            memoryBytes: number;
+            /**
+             * Format: int64
+             * @description Entries kept in memory as a 2 KiB prefix (the whole entry is on disk).
+             * @example 0
+             */
+            memoryClipped: number;
+            /**
+             * Format: int64
+             * @description Newest entries kept in memory for queries.
+             * @example 1300
+             */
+            memoryEntries: number;
+            /**
+             * Format: int64
+             * @description Entries that left memory for lack of room since start.
+             * @example 0
+             */
+            memoryEvicted: number;
+            /**
+             * Format: int64
+             * @description Their bound (`logs.memory_mb`); past it the oldest leave memory (they stay on disk).
+             * @example 33554432
+             */
+            memoryMaxBytes: number;
+            /**
+             * Format: int64
+             * @description Time one log query may spend reading files (`logs.query_budget_ms`).
+             * @example 500
+             */
+            queryBudgetMs: number;
+            /**
+             * Format: int64
+             * @description Their bytes in memory.
+             * @example 0
+             */
+            queueBytes: number;
+            /**
+             * Format: int64
+             * @description Entries waiting for the disk now.
+             * @example 0
+             */
+            queueEntries: number;
+            /**
+             * Format: int64
+             * @description The queue's bound (`logs.queue_mb`); past it the oldest entries are dropped.
+             * @example 67108864
+             */
+            queueMaxBytes: number;
             /**
              * Format: int64
              * @description Entries written to the log.
@@ -633,6 +700,7 @@ export interface components {
              * @example 0
              */
             syslogTruncated: number;
+            tcp: components["schemas"]["TcpStatusView"];
             /**
              * Format: int64
              * @description Datagrams that were not SNMP v1/v2c traps or informs.
@@ -948,6 +1016,81 @@ export interface components {
              * @example 86400
              */
             sysUpTimeSecs: number;
+        };
+        /** @description The syslog TCP receiver: its limits and what they did since start. */
+        TcpStatusView: {
+            /**
+             * Format: int64
+             * @description Connections accepted.
+             * @example 40
+             */
+            accepted: number;
+            /**
+             * Format: int64
+             * @description Bytes held now for messages in progress, all connections together.
+             * @example 24576
+             */
+            bufferedBytes: number;
+            /**
+             * Format: int64
+             * @description Connections closed with a message unfinished `frameSecs` after its first byte.
+             * @example 0
+             */
+            closedDeadline: number;
+            /**
+             * Format: int64
+             * @description Connections closed after completing no message for `idleSecs`.
+             * @example 12
+             */
+            closedIdle: number;
+            /**
+             * Format: int64
+             * @description Connections closed to make room for a newcomer: the longest idle first.
+             * @example 0
+             */
+            evicted: number;
+            /**
+             * Format: int64
+             * @description Deadline of one message from its first byte (`logs.tcp_frame_secs`).
+             * @example 10
+             */
+            frameSecs: number;
+            /**
+             * Format: int64
+             * @description Messages longer than 64 KiB cut (their rest skipped).
+             * @example 0
+             */
+            framesCut: number;
+            /**
+             * Format: int64
+             * @description Idle timeout (`logs.tcp_idle_secs`).
+             * @example 30
+             */
+            idleSecs: number;
+            /**
+             * Format: int64
+             * @description Connections at once, in total (`logs.tcp_max_peers`).
+             * @example 256
+             */
+            maxPeers: number;
+            /**
+             * Format: int64
+             * @description Connections at once from one address (`logs.tcp_max_peers_per_addr`).
+             * @example 16
+             */
+            maxPeersPerAddr: number;
+            /**
+             * Format: int64
+             * @description Connections open now.
+             * @example 3
+             */
+            open: number;
+            /**
+             * Format: int64
+             * @description Connections refused: all slots taken by peers active within the last second.
+             * @example 0
+             */
+            refused: number;
         };
         /** @description Average and maximum rates over one step. */
         TrafficPointView: {
