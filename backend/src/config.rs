@@ -304,6 +304,23 @@ mod tests {
         let text = include_str!("../../vigie.example.toml");
         let file = parse_file(text).expect("vigie.example.toml parses");
         assert_eq!(file.retention.raw_hours, Some(48));
+        assert_eq!(file.logs.queue_mb, Some(64));
+    }
+
+    #[test]
+    fn log_limits_come_from_the_file_and_the_command_line_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vigie.toml");
+        std::fs::write(&path, "[logs]\nqueue_mb = 8\ntcp_idle_secs = 45\n").unwrap();
+        let args = ServeArgs { config: Some(path.clone()), log_memory_mb: Some(2), ..Default::default() };
+        let logs = Config::load(&args).unwrap().logs;
+        assert_eq!((logs.queue_bytes, logs.memory_bytes), (8 << 20, 2 << 20));
+        assert_eq!(logs.tcp.idle, std::time::Duration::from_secs(45));
+        assert_eq!(logs.tcp, TcpLimits { idle: logs.tcp.idle, ..TcpLimits::default() });
+        let args = ServeArgs { syslog_tcp_max_peers: Some(0), log_queue_mb: Some(0), ..Default::default() };
+        let problems = Config::load(&args).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("logs.tcp_max_peers: 0"), "{problems:?}");
     }
 
     #[test]
