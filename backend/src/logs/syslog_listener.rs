@@ -127,7 +127,7 @@ async fn serve_peer(
     let mut malformed = 0;
     let mut last_message = Instant::now();
     let mut frame_started: Option<Instant> = None;
-    let mut held = 0usize;
+    let mut held = Held { gauge: &counters.buffered_bytes, bytes: 0 };
     let end = loop {
         let mut completed = false;
         loop {
@@ -165,7 +165,7 @@ async fn serve_peer(
             (_, true) => Some(now),
             (_, false) => frame_started.or(Some(now)),
         };
-        held = account(&counters.buffered_bytes, held, framer.capacity() + chunk.len());
+        held.set(framer.capacity() + chunk.len());
         let deadline = match frame_started {
             Some(started) => started + limits.frame_deadline,
             None => last_message + limits.idle,
@@ -186,7 +186,7 @@ async fn serve_peer(
             Err(_) => break PeerEnd::Idle,
         }
     };
-    account(&counters.buffered_bytes, held, 0);
+    drop(held);
     match end {
         PeerEnd::FrameDeadline => {
             counters.closed_deadline.fetch_add(1, Ordering::Relaxed);
@@ -207,14 +207,28 @@ enum PeerEnd {
     FrameDeadline,
 }
 
-/// Moves a peer's share of `gauge` from `before` to `now` bytes; answers `now`.
-fn account(gauge: &std::sync::atomic::AtomicU64, before: usize, now: usize) -> usize {
-    if now > before {
-        gauge.fetch_add((now - before) as u64, Ordering::Relaxed);
-    } else {
-        gauge.fetch_sub((before - now) as u64, Ordering::Relaxed);
+/// A peer's share of the buffered-bytes gauge, given back when the peer ends, however it ends
+/// (an evicted peer's task is dropped mid-read).
+struct Held<'a> {
+    gauge: &'a std::sync::atomic::AtomicU64,
+    bytes: usize,
+}
+
+impl Held<'_> {
+    fn set(&mut self, bytes: usize) {
+        if bytes > self.bytes {
+            self.gauge.fetch_add((bytes - self.bytes) as u64, Ordering::Relaxed);
+        } else {
+            self.gauge.fetch_sub((self.bytes - bytes) as u64, Ordering::Relaxed);
+        }
+        self.bytes = bytes;
     }
-    now
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.set(0);
+    }
 }
 
 #[cfg(test)]

@@ -111,6 +111,11 @@ fn a_real_logger_gets_through_while_idle_connections_hold_every_slot() {
     assert!(tcp["evicted"].as_u64() >= Some(1) && tcp["refused"] == 0, "{tcp}");
     assert!(tcp["open"].as_u64() <= Some(20), "{tcp}");
     drop(idle);
+    // Every connection gives its buffer back when it ends, the evicted ones too.
+    vigie.wait_until(WAIT, "no connection and no buffer left", |v| {
+        let tcp = log_status(v)["tcp"].clone();
+        (tcp["open"] == 0 && tcp["bufferedBytes"] == 0).then_some(())
+    });
 }
 
 /// Waits until the peer closes `stream` (end of file or reset); answers after how long.
