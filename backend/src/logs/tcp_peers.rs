@@ -200,11 +200,12 @@ mod tests {
         };
         let (a, a_close, _) = admitted(table.admit(ip(1), &limits(), t0));
         let (b, _, _) = admitted(table.admit(ip(2), &limits(), t0));
-        let (_, _, _) = admitted(table.admit(ip(3), &limits(), t0));
+        let (c, _, _) = admitted(table.admit(ip(3), &limits(), t0));
         // Full and everyone just arrived: refused, nobody closed.
         assert_eq!(table.admit(ip(4), &limits(), t0 + Duration::from_millis(10)), Admission::Refused);
-        // Later, `b` sends messages; `a` stays idle: `a` goes.
+        // Later, `b` and `c` send messages; `a` stays idle: `a` goes.
         table.touch(b, t0 + Duration::from_secs(5));
+        table.touch(c, t0 + Duration::from_secs(4));
         let (_, _, evicted) = admitted(table.admit(ip(4), &limits(), t0 + Duration::from_secs(5)));
         assert!(evicted && a_close.is_cancelled() && table.len() == 3);
         table.remove(a); // its task ends; removing twice is harmless

@@ -322,7 +322,7 @@ mod tests {
             .filter(|n| n.starts_with("state.json.corrupt-"))
             .collect();
         assert_eq!(set_aside.len(), 1, "set aside for whoever wants to look");
-        let events = store.logs(&LogFilter::default(), 10).unwrap();
+        let events = store.logs(&LogFilter::default(), 10, std::time::Duration::from_secs(30)).unwrap().entries;
         assert!(
             events.iter().any(|e| e.entry.device_id.as_ref() == Some(&id)
                 && e.entry.source == LogSource::Event
