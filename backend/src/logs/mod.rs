@@ -112,15 +112,15 @@ impl Sink {
     pub fn push(&self, entry: NewLogEntry) {
         let bytes = entry.memory_bytes();
         {
+            if bytes > self.max_bytes {
+                self.count_dropped(bytes);
+                return;
+            }
             let mut queue = self.queue.lock().expect("log queue lock");
             while queue.bytes + bytes > self.max_bytes {
                 let Some((_, old)) = queue.entries.pop_front() else { break };
                 queue.bytes -= old;
                 self.count_dropped(old);
-            }
-            if bytes > self.max_bytes {
-                self.count_dropped(bytes);
-                return;
             }
             queue.bytes += bytes;
             queue.entries.push_back((entry, bytes));
