@@ -100,8 +100,10 @@ impl Framer {
         if buf.is_empty() {
             return Frame::Incomplete;
         }
-        if buf[0].is_ascii_digit() {
-            let digits = buf.iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = buf.iter().take_while(|b| b.is_ascii_digit()).count();
+        // An octet count has a few digits (past 8 it is over the limit anyway, and is refused
+        // as such up to 12); a longer run of digits is text, so a header stays a few bytes.
+        if (1..=12).contains(&digits) {
             if digits == buf.len() && digits < 9 {
                 return Frame::Incomplete;
             }
@@ -179,8 +181,10 @@ mod tests {
     }
 
     #[test]
-    fn an_absurd_octet_count_is_malformed() {
+    fn an_absurd_octet_count_is_malformed_and_a_long_run_of_digits_is_text() {
         assert_eq!(framer(b"99999999999 <13>x").next_frame(), Frame::Malformed);
+        let mut f = framer(b"9999999999999 <13>x\n");
+        assert_eq!(f.next_frame(), Frame::Message(b"9999999999999 <13>x".to_vec(), false));
     }
 
     #[test]
