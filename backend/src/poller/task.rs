@@ -18,7 +18,7 @@ use crate::shown::Shown;
 use crate::snmp::if_mib::IfStatus;
 use crate::snmp::{Session, SnmpError};
 use crate::store::logs::{LogField, Severity};
-use crate::store::{now_ms, PollRecord, Store};
+use crate::store::{now_ms, PollRecord, Store, StoreError};
 
 /// Readings older than this many poll intervals are not used for a rate after a restart: the
 /// rate would average over the whole outage.
@@ -183,10 +183,18 @@ impl Task {
     /// Hands a poll to the store on the blocking pool: its appends must not hold a runtime thread.
     async fn record(&self, record: PollRecord) {
         let (store, id) = (self.store.clone(), self.device.id.clone());
-        match tokio::task::spawn_blocking(move || store.record_poll(&id, record)).await {
+        self.on_store("its poll", move || store.record_poll(&id, record)).await;
+    }
+
+    /// Runs a store write on the blocking pool. A failed disk write is counted by the store, which
+    /// says so once a minute for the whole fleet: here it is only a debug line, not one per poll.
+    async fn on_store(&self, what: &str, write: impl FnOnce() -> Result<(), StoreError> + Send + 'static) {
+        let name = Shown(&self.device.config.name);
+        match tokio::task::spawn_blocking(write).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => log::error!("Device {}: cannot store its poll: {e}", Shown(&self.device.config.name)),
-            Err(e) => log::error!("Device {}: storing its poll failed: {e}", Shown(&self.device.config.name)),
+            Ok(Err(e @ StoreError::Io { .. })) => log::debug!("Device {name}: cannot store {what}: {e}"),
+            Ok(Err(e)) => log::error!("Device {name}: cannot store {what}: {e}"),
+            Err(e) => log::error!("Device {name}: storing {what} failed: {e}"),
         }
     }
 
@@ -208,11 +216,7 @@ impl Task {
         let (store, id) = (self.store.clone(), self.device.id.clone());
         let at = now_ms().div_euclid(1000);
         let took_ms = took.as_millis() as u64;
-        match tokio::task::spawn_blocking(move || store.record_failure(&id, at, took_ms, error)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => log::error!("Device {}: cannot store its status: {e}", Shown(&self.device.config.name)),
-            Err(e) => log::error!("Device {}: storing its status failed: {e}", Shown(&self.device.config.name)),
-        }
+        self.on_store("its status", move || store.record_failure(&id, at, took_ms, error)).await;
     }
 }
 
