@@ -75,18 +75,39 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         started: Instant::now(),
         log_limits: config.logs,
     });
-    let server = HttpServer::new(move || {
-        // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
-        let (app, _) = App::new()
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api::openapi()))
-            .into_utoipa_app()
-            .openapi(api::base_document())
-            .app_data(state.clone())
-            .app_data(web::PayloadConfig::new(api::extract::MAX_BODY_BYTES))
-            .configure(api::configure)
-            .split_for_parts();
-        app.wrap(cors(&cors_origins)).app_data(ui.clone()).default_service(web::to(api::ui::fallback))
+    let limits = config.http.clone();
+    let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));
+    let streams = web::Data::new(api::sse::SseRegistry::new(stats.clone()));
+    // One HTTP worker per core; `http.max_connections` is shared out between them.
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let body_deadline = api::body_limit::BodyDeadline(Duration::from_secs(limits.body_timeout_secs));
+    let server = HttpServer::new({
+        let stats = stats.clone();
+        move || {
+            // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
+            let (app, _) = App::new()
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api::openapi()))
+                .into_utoipa_app()
+                .openapi(api::base_document())
+                .app_data(state.clone())
+                .app_data(stats.clone())
+                .app_data(streams.clone())
+                .app_data(body_deadline)
+                .configure(api::configure)
+                .split_for_parts();
+            app.wrap(actix_web::middleware::from_fn(api::body_limit::limit_body))
+                .wrap(cors(&cors_origins))
+                .app_data(ui.clone())
+                .default_service(web::to(api::ui::fallback))
+        }
     })
+    .on_connect({
+        let stats = stats.clone().into_inner();
+        move |connection, data| api::connections::on_connect(&stats, connection, data)
+    })
+    .workers(workers)
+    .max_connections(limits.max_connections.div_ceil(workers))
+    .client_request_timeout(Duration::from_secs(limits.request_timeout_secs))
     .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs())
     .bind(config.listen)
     .map_err(|source| AppError::Listen { addr: config.listen, source })?;

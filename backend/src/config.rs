@@ -101,6 +101,20 @@ pub struct FileConfig {
     pub retention: RetentionFile,
     #[serde(default)]
     pub logs: LogsFile,
+    #[serde(default)]
+    pub http: HttpFile,
+}
+
+/// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFile {
+    pub max_connections: Option<i64>,
+    pub request_timeout_secs: Option<i64>,
+    pub body_timeout_secs: Option<i64>,
+    pub max_sse_streams: Option<i64>,
+    pub max_sse_streams_per_address: Option<i64>,
+    pub sse_buffer_kib: Option<i64>,
 }
 
 /// `[logs]`: memory, query and TCP limits of the log (see the README's Reliability section).
@@ -139,6 +153,7 @@ pub struct Config {
     pub trap_udp: Option<SocketAddr>,
     pub retention: Retention,
     pub logs: LogLimits,
+    pub http: HttpLimits,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
 }
@@ -209,6 +224,7 @@ impl Config {
             logs_max_bytes: span("logs_max_mb", r.logs_max_mb, 1024, 1, 1) as u64 * 1024 * 1024,
         };
         let logs = log_limits(args, &file.logs, &mut problems);
+        let http = http_limits(&file.http, &mut problems);
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -220,6 +236,7 @@ impl Config {
                 trap_udp,
                 retention,
                 logs,
+                http,
                 demo: args.demo,
             }),
             _ => Err(problems),
@@ -284,6 +301,70 @@ fn log_limits(args: &ServeArgs, file: &LogsFile, problems: &mut Vec<String>) -> 
         )),
         tcp,
     }
+}
+
+/// The bounds of the HTTP server: connections, request deadlines and event streams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpLimits {
+    /// Open connections in total, shared out between the HTTP workers.
+    pub max_connections: usize,
+    /// A client must send a request's headers within this after connecting.
+    pub request_timeout_secs: u64,
+    /// A request's whole body must arrive within this after its headers.
+    pub body_timeout_secs: u64,
+    /// Event streams open at once, in total and from one client address.
+    pub max_sse_streams: usize,
+    pub max_sse_streams_per_address: usize,
+    /// Bytes of events waiting for one stream's client; a client that lets more pile up is dropped.
+    pub sse_buffer_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_connections: 1024,
+            request_timeout_secs: 5,
+            body_timeout_secs: 10,
+            max_sse_streams: 128,
+            max_sse_streams_per_address: 16,
+            sse_buffer_bytes: 128 * 1024,
+        }
+    }
+}
+
+fn http_limits(file: &HttpFile, problems: &mut Vec<String>) -> HttpLimits {
+    let d = HttpLimits::default();
+    let mut bounded = |key: &str, value: Option<i64>, default: usize, max: i64| -> usize {
+        match value {
+            None => default,
+            Some(v) if (1..=max).contains(&v) => v as usize,
+            Some(v) => {
+                problems.push(format!("http.{key}: {v} is out of range (1 to {max})"));
+                default
+            }
+        }
+    };
+    let max_connections = bounded("max_connections", file.max_connections, d.max_connections, 1_000_000);
+    let limits = HttpLimits {
+        max_connections,
+        request_timeout_secs: bounded("request_timeout_secs", file.request_timeout_secs, 5, 3600) as u64,
+        body_timeout_secs: bounded("body_timeout_secs", file.body_timeout_secs, 10, 3600) as u64,
+        max_sse_streams: bounded("max_sse_streams", file.max_sse_streams, d.max_sse_streams, 1_000_000),
+        max_sse_streams_per_address: bounded(
+            "max_sse_streams_per_address",
+            file.max_sse_streams_per_address,
+            d.max_sse_streams_per_address,
+            1_000_000,
+        ),
+        sse_buffer_bytes: bounded("sse_buffer_kib", file.sse_buffer_kib, d.sse_buffer_bytes / 1024, 1024 * 1024) * 1024,
+    };
+    if limits.max_sse_streams >= limits.max_connections {
+        problems.push(format!(
+            "http.max_sse_streams: {} must stay below http.max_connections ({}), or streams could take every connection",
+            limits.max_sse_streams, limits.max_connections
+        ));
+    }
+    limits
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {

@@ -72,6 +72,8 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> InvalidField {
 impl DeviceConfig {
     /// Checks every rule; the first broken one is reported, naming its field.
     pub fn validate(&self) -> Result<(), InvalidField> {
+        // The host first: a name left out defaults to the host, so an empty host is the fault.
+        validate_host(&self.host)?;
         if self.name.trim().is_empty() {
             return Err(invalid("name", "must not be empty"));
         }
@@ -79,7 +81,6 @@ impl DeviceConfig {
             return Err(invalid("name", format!("must be at most {MAX_NAME_LEN} characters")));
         }
         free_text("name", &self.name)?;
-        validate_host(&self.host)?;
         if self.port == 0 {
             return Err(invalid("port", "must be between 1 and 65535"));
         }
@@ -87,7 +88,7 @@ impl DeviceConfig {
         if community.is_empty() {
             return Err(invalid("snmp.community", "must not be empty"));
         }
-        if community.len() > 255 || community.chars().any(char::is_control) {
+        if community.chars().count() > 255 || community.chars().any(char::is_control) {
             return Err(invalid("snmp.community", "must be at most 255 printable characters"));
         }
         if !(1..=MAX_POLL_INTERVAL_SECS).contains(&self.poll_interval_secs) {

@@ -14,8 +14,9 @@ use crate::store::StoreError;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiErrorBody {
     /// Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
-    /// unsupported_media_type, payload_too_large, device_not_found, interface_not_found,
-    /// duplicate_device, not_found, storage_full, storage_error, internal_error.
+    /// unsupported_media_type, payload_too_large, request_timeout, method_not_allowed,
+    /// too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
+    /// storage_full, storage_error, internal_error.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// What went wrong, naming the field at fault.
@@ -38,6 +39,12 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("request body is larger than {limit_bytes} bytes")]
     PayloadTooLarge { limit_bytes: usize },
+    #[error("the request body did not arrive within {after_secs} seconds")]
+    BodyTimeout { after_secs: u64 },
+    #[error("{method} is not allowed on {path}; allowed: {allowed}")]
+    MethodNotAllowed { method: String, path: String, allowed: String },
+    #[error("too many event streams are open{scope}; try again later")]
+    TooManyStreams { scope: &'static str, per_address: bool },
     #[error("no such route: {method} {path}")]
     RouteNotFound { method: String, path: String },
     #[error(transparent)]
@@ -60,6 +67,9 @@ impl ApiError {
             ApiError::InvalidParameter { .. } => "invalid_parameter",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::BodyTimeout { .. } => "request_timeout",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::TooManyStreams { .. } => "too_many_streams",
             ApiError::RouteNotFound { .. } => "not_found",
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } => "device_not_found",
@@ -117,6 +127,10 @@ impl ResponseError for ApiError {
             ApiError::InvalidField { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooManyStreams { per_address: true, .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyStreams { per_address: false, .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
@@ -133,11 +147,15 @@ impl ResponseError for ApiError {
         if status.is_server_error() {
             log::error!("API request failed: {self}");
         }
-        HttpResponse::build(status).json(ApiErrorBody {
-            code: self.code(),
-            message: self.public_message(),
-            field: self.field(),
-        })
+        let mut response = HttpResponse::build(status);
+        if let ApiError::MethodNotAllowed { allowed, .. } = self {
+            response.insert_header((actix_web::http::header::ALLOW, allowed.as_str()));
+        }
+        if matches!(self, ApiError::BodyTimeout { .. } | ApiError::PayloadTooLarge { .. }) {
+            // The rest of the body is not read: the connection cannot carry another request.
+            response.force_close();
+        }
+        response.json(ApiErrorBody { code: self.code(), message: self.public_message(), field: self.field() })
     }
 }
 

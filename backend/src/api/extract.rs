@@ -4,16 +4,21 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use std::time::Duration;
+
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::error::PayloadError;
+use actix_web::web::BytesMut;
+use actix_web::{FromRequest, HttpRequest};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use super::body_limit::BodyDeadline;
+pub use super::body_limit::MAX_BODY_BYTES;
 use super::error::ApiError;
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// A JSON body, deserialized with the path of the field at fault on error.
+/// A JSON body, deserialized with the path of the field at fault on error. Its size and
+/// arrival time are bounded by [`super::body_limit`].
 pub struct JsonBody<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
@@ -27,22 +32,32 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<mime::Mime>().ok())
             .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
-        let declared_len = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let body = web::Bytes::from_request(req, payload);
+        let deadline = req.app_data::<BodyDeadline>().map_or(Duration::from_secs(10), |d| d.0);
+        let mut payload = payload.take();
         Box::pin(async move {
-            if declared_len.is_some_and(|len| len > MAX_BODY_BYTES) {
-                return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
-            }
             if !is_json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let bytes = body.await.map_err(|_| ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES })?;
-            parse_json(&bytes).map(JsonBody)
+            let mut body = BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| body_error(e, deadline))?;
+                if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(JsonBody)
         })
+    }
+}
+
+fn body_error(error: PayloadError, deadline: Duration) -> ApiError {
+    match error {
+        PayloadError::Overflow => ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES },
+        PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::BodyTimeout { after_secs: deadline.as_secs() }
+        }
+        other => ApiError::InvalidJson { reason: format!("the body could not be read: {other}") },
     }
 }
 

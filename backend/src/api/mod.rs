@@ -1,16 +1,24 @@
 //! The JSON API under `/api/v1`, its OpenAPI document (generated from the same registrations
 //! that serve the routes), and Swagger UI at `/docs`.
 
+pub mod body_limit;
+pub mod connections;
 pub mod error;
 pub mod extract;
+pub mod route_table;
 pub mod routes;
+pub mod sse;
+pub mod time_range;
 pub mod ui;
 pub mod views;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use utoipa::openapi::{InfoBuilder, LicenseBuilder, OpenApi};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::server::ServerBuilder;
+use utoipa::openapi::{Content, InfoBuilder, LicenseBuilder, OpenApi, Ref, RefOr};
+use utoipa::PartialSchema;
 use utoipa_actix_web::{scope, service_config::ServiceConfig, AppExt};
 
 use crate::poller::Scheduler;
@@ -59,12 +67,51 @@ pub fn base_document() -> OpenApi {
         ))
         .license(Some(LicenseBuilder::new().name("MIT").identifier(Some("MIT")).build()))
         .build();
+    doc.servers = Some(vec![ServerBuilder::new()
+        .url("/")
+        .description(Some("The Vigie server that serves this document"))
+        .build()]);
+    // The payload of the event stream's `data:` lines, which no JSON operation names.
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, schema) in [
+        ("EventData", views::EventData::schema()),
+        ("SampleEvent", views::SampleEvent::schema()),
+        ("SampleRateView", views::SampleRateView::schema()),
+        ("StatusEvent", views::StatusEvent::schema()),
+        ("EventKind", views::EventKind::schema()),
+    ] {
+        components.schemas.insert(name.to_string(), schema);
+    }
     doc
 }
 
 /// The OpenAPI document, as `vigie openapi` prints it and `/api/v1/openapi.json` serves it.
 pub fn openapi() -> OpenApi {
-    let (_, doc) =
+    let (_, mut doc) =
         actix_web::App::new().into_utoipa_app().openapi(base_document()).configure(configure).split_for_parts();
+    declare_common_responses(&mut doc);
     doc
+}
+
+/// Answers any operation can give, declared once here rather than on every route: 500 when the
+/// store fails, and 408 when a request body does not arrive in time.
+fn declare_common_responses(doc: &mut OpenApi) {
+    let error = |description: &str| {
+        let body = Content::new(Some(Ref::from_schema_name("ApiErrorBody")));
+        RefOr::T(ResponseBuilder::new().description(description).content("application/json", body).build())
+    };
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.patch, &mut item.put, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            if operation.request_body.is_some() {
+                responses
+                    .entry("408".into())
+                    .or_insert_with(|| error("The body did not arrive in time (`http.body_timeout_secs`)"));
+            }
+            responses
+                .entry("500".into())
+                .or_insert_with(|| error("The server could not read or write its data (`storage_error`)"));
+        }
+    }
 }

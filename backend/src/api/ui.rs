@@ -17,7 +17,11 @@ pub struct UiDir(pub Option<PathBuf>);
 pub async fn fallback(req: HttpRequest, ui: web::Data<UiDir>) -> Result<HttpResponse, ApiError> {
     let path = req.path();
     let Some(dir) = ui.0.as_ref().filter(|_| path != "/api" && !path.starts_with("/api/")) else {
-        return Err(ApiError::RouteNotFound { method: req.method().to_string(), path: path.to_string() });
+        let method = req.method().to_string();
+        return Err(match super::route_table::allowed_methods(path) {
+            Some(allowed) => ApiError::MethodNotAllowed { method, path: path.to_string(), allowed },
+            None => ApiError::RouteNotFound { method, path: path.to_string() },
+        });
     };
     let file = safe_join(dir, path).filter(|p| p.is_file()).unwrap_or_else(|| dir.join("index.html"));
     let named = NamedFile::open_async(&file)

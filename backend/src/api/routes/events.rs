@@ -1,55 +1,45 @@
 //! `/events`: a server-sent-events stream of new samples and status changes, shared by every
 //! viewer: a device is polled once whoever watches.
 
-use std::time::Duration;
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
-use actix_web::web::Bytes;
-use actix_web::{get, web, HttpResponse};
-use tokio::sync::broadcast::error::RecvError;
-
+use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
-use crate::api::views::{EventData, EventsQuery, LogEntryView, SampleEvent, StatusEvent, StatusView};
+use crate::api::sse::{self, SseRegistry};
+use crate::api::views::{EventsQuery, LogEntryView, SampleEvent, StatusEvent, StatusView};
 use crate::api::AppState;
 use crate::store::StoreEvent;
 
-/// A comment line now and then keeps proxies from closing an idle stream.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
 /// answered, `event: status` (data: StatusEvent) when a device goes up or down, `event: log`
-/// (data: LogEntryView) for every new log entry.
+/// (data: LogEntryView) for every new log entry. The `data:` of every event is one line of JSON
+/// described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
+/// are bounded in number, in total and per client address, and a client that stops reading is
+/// cut once the events waiting for it pass its buffer.
 #[utoipa::path(operation_id = "streamEvents", tag = "events",
     params(EventsQuery),
     responses(
-        (status = 200, description = "An endless stream; each `data:` line is one JSON SampleEvent, StatusEvent or LogEntryView",
-            body = EventData, content_type = "text/event-stream"),
+        (status = 200, description = "An endless `text/event-stream`. Each event is an `event:` line naming its kind \
+            (sample, status or log) and a `data:` line holding one JSON document of the `EventData` schema \
+            (components/schemas/EventData: a SampleEvent, StatusEvent or LogEntryView respectively).",
+            body = String, content_type = "text/event-stream"),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
+        (status = 429, description = "Too many streams are open from this client's address", body = ApiErrorBody),
+        (status = 503, description = "Too many streams are open", body = ApiErrorBody),
     )
 )]
 #[get("/events")]
-pub async fn stream(state: web::Data<AppState>, query: QueryParams<EventsQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn stream(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    streams: web::Data<SseRegistry>,
+    query: QueryParams<EventsQuery>,
+) -> Result<HttpResponse, ApiError> {
     let filter = Filter::parse(query.0)?;
-    let receiver = state.store.subscribe();
-    let keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
-    let events = futures_util::stream::unfold((receiver, keep_alive), move |(mut receiver, mut keep_alive)| {
-        let filter = filter.clone();
-        async move {
-            loop {
-                let frame = tokio::select! {
-                    event = receiver.recv() => match event {
-                        Ok(event) => filter.encode(&event),
-                        Err(RecvError::Lagged(_)) => None,
-                        Err(RecvError::Closed) => return None,
-                    },
-                    _ = keep_alive.tick() => Some(": keep-alive\n\n".to_string()),
-                };
-                if let Some(frame) = frame {
-                    return Some((Ok::<_, actix_web::Error>(Bytes::from(frame)), (receiver, keep_alive)));
-                }
-            }
-        }
-    });
+    let admission = SseRegistry::admit(&streams, req.peer_addr().map(|a| a.ip()))?;
+    let socket = req.conn_data::<ConnectionSocket>().copied();
+    let events = sse::stream(admission, state.store.subscribe(), Box::new(move |e| filter.encode(e)), socket);
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
@@ -78,6 +68,12 @@ impl Filter {
                         reason: format!("'{name}' is not one of sample, status, log"),
                     })?;
                     types[i] = true;
+                }
+                if types == [false; 3] {
+                    return Err(ApiError::InvalidParameter {
+                        param: "types".into(),
+                        reason: "must name at least one of sample, status, log".into(),
+                    });
                 }
                 types
             }

@@ -4,6 +4,7 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
+use crate::api::time_range::window;
 use crate::api::views::{CounterSampleView, CountersQuery, InterfaceView, TrafficQuery, TrafficView};
 use crate::api::AppState;
 use crate::store::now_secs;
@@ -35,7 +36,7 @@ pub async fn list(state: web::Data<AppState>, id: web::Path<String>) -> Result<H
     tag = "interfaces",
     params(
         ("id" = String, Path, description = "Device id", example = "3f9a2c1b"),
-        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3),
+        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3, minimum = 1),
         TrafficQuery,
     ),
     responses(
@@ -54,7 +55,7 @@ pub async fn traffic(
     let (id, if_index) = path.into_inner();
     let if_index = parse_if_index(&if_index)?;
     let q = query.0;
-    let (from, to) = window(q.from, q.to, None)?;
+    let (from, to) = window(q.from, q.to, now_secs(), DEFAULT_WINDOW_SECS, None)?;
     let max_points = q.max_points.unwrap_or(DEFAULT_MAX_POINTS);
     if !(1..=MAX_MAX_POINTS).contains(&max_points) {
         return Err(ApiError::InvalidParameter {
@@ -72,7 +73,7 @@ pub async fn traffic(
     tag = "interfaces",
     params(
         ("id" = String, Path, description = "Device id", example = "3f9a2c1b"),
-        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3),
+        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3, minimum = 1),
         CountersQuery,
     ),
     responses(
@@ -90,7 +91,7 @@ pub async fn counters(
 ) -> Result<HttpResponse, ApiError> {
     let (id, if_index) = path.into_inner();
     let if_index = parse_if_index(&if_index)?;
-    let (from, to) = window(query.0.from, query.0.to, Some(MAX_COUNTERS_WINDOW_SECS))?;
+    let (from, to) = window(query.0.from, query.0.to, now_secs(), DEFAULT_WINDOW_SECS, Some(MAX_COUNTERS_WINDOW_SECS))?;
     let store = state.store.clone();
     let points = on_disk(move || store.counters(&id, if_index, from, to)).await?;
     Ok(HttpResponse::Ok().json(points.into_iter().map(CounterSampleView::from).collect::<Vec<_>>()))
@@ -101,21 +102,4 @@ fn parse_if_index(text: &str) -> Result<u32, ApiError> {
         param: "ifIndex".into(),
         reason: format!("'{text}' is not an ifIndex (a positive integer)"),
     })
-}
-
-/// `[from, to]` with defaults: the last hour up to now.
-fn window(from: Option<i64>, to: Option<i64>, max_secs: Option<i64>) -> Result<(i64, i64), ApiError> {
-    let to = to.unwrap_or_else(now_secs);
-    let from = from.unwrap_or(to - DEFAULT_WINDOW_SECS);
-    let invalid = |param: &str, reason: String| ApiError::InvalidParameter { param: param.into(), reason };
-    if !(0..=i64::from(u32::MAX) * 4).contains(&to) {
-        return Err(invalid("to", "must be a Unix time in seconds".into()));
-    }
-    if from >= to {
-        return Err(invalid("from", format!("must be before to ({to})")));
-    }
-    if let Some(max) = max_secs.filter(|&max| to - from > max) {
-        return Err(invalid("from", format!("the window may span at most {max} seconds")));
-    }
-    Ok((from, to))
 }

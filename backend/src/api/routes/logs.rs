@@ -7,6 +7,7 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
+use crate::api::time_range;
 use crate::api::views::{LogEntryView, LogPageView, LogsQuery};
 use crate::api::AppState;
 use crate::device::DeviceId;
@@ -22,6 +23,7 @@ const MAX_LIMIT: usize = 1000;
     responses(
         (status = 200, description = "A page of entries, newest first", body = LogPageView),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
+        (status = 404, description = "`deviceId` names no device", body = ApiErrorBody),
     )
 )]
 #[get("/logs")]
@@ -38,7 +40,7 @@ pub async fn list(state: web::Data<AppState>, query: QueryParams<LogsQuery>) -> 
     params(("id" = String, Path, description = "Device id", example = "3f9a2c1b"), LogsQuery),
     responses(
         (status = 200, description = "A page of entries, newest first", body = LogPageView),
-        (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
+        (status = 400, description = "A query parameter is invalid (`deviceId` is refused: the path names the device)", body = ApiErrorBody),
         (status = 404, description = "No such device", body = ApiErrorBody),
     )
 )]
@@ -48,6 +50,12 @@ pub async fn for_device(
     id: web::Path<String>,
     query: QueryParams<LogsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    if query.0.device_id.is_some() {
+        return Err(ApiError::InvalidParameter {
+            param: "deviceId".into(),
+            reason: "not allowed here: the path names the device".into(),
+        });
+    }
     let device = state.store.device(&id)?.device.id;
     page(&state, query.0, Some(device)).await
 }
@@ -65,7 +73,12 @@ async fn page(state: &AppState, q: LogsQuery, device_id: Option<DeviceId>) -> Re
                 .ok_or_else(|| invalid("minSeverity", "must be between 0 (emergency) and 7 (debug)"))?,
         ),
     };
-    if let (Some(from), Some(to)) = (q.from, q.to) {
+    if q.cursor.is_some_and(|c| c > i64::MAX as u64) {
+        return Err(invalid("cursor", "must be between 0 and 9223372036854775807"));
+    }
+    let from = q.from.map(|t| time_range::seconds("from", t)).transpose()?;
+    let to = q.to.map(|t| time_range::seconds("to", t)).transpose()?;
+    if let (Some(from), Some(to)) = (from, to) {
         if from > to {
             return Err(invalid("from", "must not be after to"));
         }
@@ -75,8 +88,8 @@ async fn page(state: &AppState, q: LogsQuery, device_id: Option<DeviceId>) -> Re
         source: q.source.map(Into::into),
         min_severity,
         text: q.q.filter(|t| !t.is_empty()),
-        from: q.from,
-        to: q.to,
+        from,
+        to,
         before_id: q.cursor,
     };
     let store = state.store.clone();

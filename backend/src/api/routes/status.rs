@@ -2,8 +2,9 @@
 
 use actix_web::{get, web, HttpResponse};
 
+use crate::api::connections::HttpStats;
 use crate::api::views::{
-    FilesView, HealthView, LogsStatusView, PollerView, StatusSummaryView, StorageView, TcpStatusView,
+    FilesView, HealthView, HttpStatusView, LogsStatusView, PollerView, StatusSummaryView, StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -11,7 +12,7 @@ use crate::device::DeviceState;
 /// How many devices are up, down and unknown, and the poller's work since start.
 #[utoipa::path(operation_id = "getStatus", tag = "status", responses((status = 200, description = "Fleet summary", body = StatusSummaryView)))]
 #[get("/status")]
-pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
+pub async fn summary(state: web::Data<AppState>, http: web::Data<HttpStats>) -> HttpResponse {
     let devices = state.store.visit_devices(|_, live| (live.status.state, live.interfaces.len()));
     let count = |s: DeviceState| devices.iter().filter(|d| d.0 == s).count();
     let p = state.scheduler.stats().counts();
@@ -37,7 +38,24 @@ pub async fn summary(state: web::Data<AppState>) -> HttpResponse {
             open_limit: crate::open_files::open_limit(),
             devices_supported: crate::open_files::devices_supported(crate::open_files::open_limit()),
         },
+        http: http_status(&http),
     })
+}
+
+fn http_status(s: &HttpStats) -> HttpStatusView {
+    let read = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+    HttpStatusView {
+        connections: read(&s.connections),
+        max_connections: s.limits.max_connections,
+        sse_streams: read(&s.sse_streams),
+        max_sse_streams: s.limits.max_sse_streams,
+        max_sse_streams_per_address: s.limits.max_sse_streams_per_address,
+        sse_buffer_bytes: s.limits.sse_buffer_bytes,
+        sse_dropped: read(&s.sse_dropped),
+        sse_refused: read(&s.sse_refused),
+        bodies_too_large: read(&s.bodies_too_large),
+        bodies_timed_out: read(&s.bodies_timed_out),
+    }
 }
 
 fn logs_status(state: &AppState) -> LogsStatusView {

@@ -26,8 +26,8 @@ pub enum SnmpVersion {
 pub struct SnmpInput {
     /// SNMP version. Only `v2c` for now.
     pub version: SnmpVersion,
-    /// The community string. Write-only: never returned by the API.
-    #[schema(example = "public")]
+    /// The community string: 1 to 255 printable characters. Write-only: never returned by the API.
+    #[schema(example = "public", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub community: String,
 }
 
@@ -35,11 +35,11 @@ pub struct SnmpInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewDevice {
-    /// Display name; defaults to the host.
-    #[schema(example = "core-sw1")]
+    /// Display name, up to 200 characters; defaults to the host.
+    #[schema(example = "core-sw1", min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// IP address (v4 or v6) or DNS name of the SNMP agent.
-    #[schema(example = "192.0.2.1")]
+    #[schema(example = "192.0.2.1", min_length = 1)]
     pub host: String,
     /// UDP port of the agent; default 161.
     #[schema(example = 161, minimum = 1, maximum = 65535)]
@@ -63,8 +63,8 @@ pub struct NewDevice {
 pub struct SnmpPatch {
     /// SNMP version.
     pub version: Option<SnmpVersion>,
-    /// New community string (write-only).
-    #[schema(example = "s3cret")]
+    /// New community string: 1 to 255 printable characters (write-only).
+    #[schema(example = "s3cret", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub community: Option<String>,
 }
 
@@ -72,11 +72,11 @@ pub struct SnmpPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DevicePatch {
-    /// Display name.
-    #[schema(example = "core-sw1")]
+    /// Display name, up to 200 characters.
+    #[schema(example = "core-sw1", min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// IP address or DNS name.
-    #[schema(example = "192.0.2.1")]
+    #[schema(example = "192.0.2.1", min_length = 1)]
     pub host: Option<String>,
     /// UDP port.
     #[schema(example = 161, minimum = 1, maximum = 65535)]

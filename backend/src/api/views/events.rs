@@ -14,8 +14,17 @@ pub struct EventsQuery {
     #[param(example = "3f9a2c1b")]
     pub device_id: Option<String>,
     /// Only these kinds, comma-separated: `sample`, `status`, `log`; default: all.
-    #[param(example = "status,log")]
+    #[param(value_type = Option<Vec<EventKind>>, style = Form, explode = false, min_items = 1, example = json!(["status", "log"]))]
     pub types: Option<String>,
+}
+
+/// A kind of event in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Sample,
+    Status,
+    Log,
 }
 
 /// `event: sample`: the rates one poll of one device measured.

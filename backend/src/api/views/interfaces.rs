@@ -110,10 +110,10 @@ impl From<&InterfaceLive> for InterfaceView {
 #[into_params(parameter_in = Query)]
 pub struct TrafficQuery {
     /// Start, Unix seconds; default: `to` minus one hour.
-    #[param(example = 1764071460)]
+    #[param(example = 1764071460, minimum = 0, maximum = 17179869184_i64)]
     pub from: Option<i64>,
     /// End, Unix seconds; default: now.
-    #[param(example = 1764075060)]
+    #[param(example = 1764075060, minimum = 0, maximum = 17179869184_i64)]
     pub to: Option<i64>,
     /// Most points to answer (1 to 10000); default 500. The server averages per step.
     #[param(example = 500, minimum = 1, maximum = 10000)]
@@ -125,11 +125,11 @@ pub struct TrafficQuery {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CountersQuery {
-    /// Start, Unix seconds; default: `to` minus one hour.
-    #[param(example = 1764071460)]
+    /// Start, Unix seconds; default: `to` minus one hour. At most 7 days before `to`.
+    #[param(example = 1764071460, minimum = 0, maximum = 17179869184_i64)]
     pub from: Option<i64>,
     /// End, Unix seconds; default: now.
-    #[param(example = 1764075060)]
+    #[param(example = 1764075060, minimum = 0, maximum = 17179869184_i64)]
     pub to: Option<i64>,
 }
 

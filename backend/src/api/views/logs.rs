@@ -40,7 +40,8 @@ impl From<LogSource> for LogSourceView {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct LogsQuery {
-    /// Only this device's entries.
+    /// Only this device's entries (on `/logs`; `/devices/{id}/logs` names the device in its
+    /// path and refuses this parameter).
     #[param(example = "3f9a2c1b")]
     pub device_id: Option<String>,
     /// Only entries from this source.
@@ -54,16 +55,16 @@ pub struct LogsQuery {
     #[param(example = "link")]
     pub q: Option<String>,
     /// Received at or after, Unix seconds.
-    #[param(example = 1764071460)]
+    #[param(example = 1764071460, minimum = 0, maximum = 17179869184_i64)]
     pub from: Option<f64>,
     /// Received at or before, Unix seconds.
-    #[param(example = 1764075060)]
+    #[param(example = 1764075060, minimum = 0, maximum = 17179869184_i64)]
     pub to: Option<f64>,
     /// Entries per page (1 to 1000); default 100.
     #[param(example = 100, minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
     /// The `nextCursor` of the previous page: continue with older entries.
-    #[param(example = 1234)]
+    #[param(example = 1234, minimum = 0, maximum = 9223372036854775807_i64)]
     pub cursor: Option<u64>,
 }
 

@@ -57,6 +57,7 @@ pub struct StatusSummaryView {
     pub logs: LogsStatusView,
     pub storage: StorageView,
     pub files: FilesView,
+    pub http: HttpStatusView,
 }
 
 /// Writes to the data directory that failed since start (disk full, I/O errors). Polling goes
@@ -85,6 +86,43 @@ pub struct FilesView {
     /// Devices that limit can poll, after a reserve for HTTP clients and other files.
     #[schema(example = 524160)]
     pub devices_supported: u64,
+}
+
+/// The HTTP server's connections and event streams: open now, their bounds, and what was refused
+/// or cut since start.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpStatusView {
+    /// Connections open now.
+    #[schema(example = 3)]
+    pub connections: u64,
+    /// Most connections open at once (`http.max_connections`).
+    #[schema(example = 1024)]
+    pub max_connections: usize,
+    /// Event streams open now.
+    #[schema(example = 1)]
+    pub sse_streams: u64,
+    /// Most event streams open at once (`http.max_sse_streams`).
+    #[schema(example = 128)]
+    pub max_sse_streams: usize,
+    /// Most event streams open at once from one client address.
+    #[schema(example = 16)]
+    pub max_sse_streams_per_address: usize,
+    /// Bytes of events that may wait for one stream's client (`http.sse_buffer_kib`).
+    #[schema(example = 131072)]
+    pub sse_buffer_bytes: usize,
+    /// Event streams cut because their client did not read (or fell behind), since start.
+    #[schema(example = 0)]
+    pub sse_dropped: u64,
+    /// Event streams refused at a limit (503 or 429), since start.
+    #[schema(example = 0)]
+    pub sse_refused: u64,
+    /// Request bodies refused as over 64 KiB (413), since start.
+    #[schema(example = 0)]
+    pub bodies_too_large: u64,
+    /// Request bodies that did not arrive in time (408), since start.
+    #[schema(example = 0)]
+    pub bodies_timed_out: u64,
 }
 
 /// Liveness.

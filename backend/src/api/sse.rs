@@ -1,0 +1,214 @@
+//! Event streams with bounds: how many are open (in total and per client address), and how many
+//! bytes may wait for one client. Each stream has a forwarder task that takes events from the
+//! store as they come and queues their frames for the client; a client that reads too slowly to
+//! keep its queue under the budget is cut (its socket shut down and reset, so the kernel frees
+//! what it holds too) and counted. Never blocks the store: the forwarder never waits on a client.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::web::{Bytes, Data};
+use futures_util::Stream;
+use tokio::sync::broadcast::{error::RecvError, Receiver};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::connections::{ConnectionSocket, HttpStats};
+use super::error::ApiError;
+use crate::store::StoreEvent;
+
+/// A comment line now and then keeps proxies from closing an idle stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The kernel's send buffer of a stream's socket, at most: what a client does not read waits in
+/// our queue, where it is counted, rather than in the kernel.
+const SOCKET_SEND_BUFFER: usize = 32 * 1024;
+
+/// Turns a store event into one SSE frame, or None when this stream does not want it.
+pub type Encoder = Box<dyn Fn(&StoreEvent) -> Option<String>>;
+
+/// The open streams, per client address.
+pub struct SseRegistry {
+    stats: Data<HttpStats>,
+    open: Mutex<HashMap<Option<IpAddr>, usize>>,
+}
+
+impl SseRegistry {
+    pub fn new(stats: Data<HttpStats>) -> SseRegistry {
+        SseRegistry { stats, open: Mutex::new(HashMap::new()) }
+    }
+
+    /// A place for one more stream from `addr`, or the limit it would break.
+    pub fn admit(registry: &Data<Self>, addr: Option<IpAddr>) -> Result<Admission, ApiError> {
+        let limits = &registry.stats.limits;
+        let mut open = registry.open.lock().unwrap_or_else(|e| e.into_inner());
+        let total: usize = open.values().sum();
+        let mine = open.get(&addr).copied().unwrap_or(0);
+        let refusal = if total >= limits.max_sse_streams {
+            Some(ApiError::TooManyStreams { scope: "", per_address: false })
+        } else if mine >= limits.max_sse_streams_per_address {
+            Some(ApiError::TooManyStreams { scope: " from your address", per_address: true })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            registry.stats.sse_refused.fetch_add(1, Ordering::Relaxed);
+            return Err(refusal);
+        }
+        *open.entry(addr).or_insert(0) += 1;
+        registry.stats.sse_streams.fetch_add(1, Ordering::Relaxed);
+        Ok(Admission { registry: registry.clone(), addr })
+    }
+}
+
+/// One open stream's place; given back when the stream ends.
+pub struct Admission {
+    registry: Data<SseRegistry>,
+    addr: Option<IpAddr>,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut open = self.registry.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.addr) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.addr);
+            }
+        }
+        self.registry.stats.sse_streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The frames waiting for one client, bounded in bytes.
+#[derive(Default)]
+struct Outbox {
+    frames: RefCell<VecDeque<Bytes>>,
+    bytes: Cell<usize>,
+    closed: Cell<bool>,
+    ready: Notify,
+}
+
+impl Outbox {
+    /// Queues a frame; false when it would pass `budget` bytes.
+    fn push(&self, frame: Bytes, budget: usize) -> bool {
+        if self.bytes.get() + frame.len() > budget {
+            return false;
+        }
+        self.bytes.set(self.bytes.get() + frame.len());
+        self.frames.borrow_mut().push_back(frame);
+        self.ready.notify_one();
+        true
+    }
+
+    fn pop(&self) -> Option<Bytes> {
+        let frame = self.frames.borrow_mut().pop_front()?;
+        self.bytes.set(self.bytes.get() - frame.len());
+        Some(frame)
+    }
+
+    fn close(&self) {
+        self.closed.set(true);
+        self.ready.notify_one();
+    }
+}
+
+/// Ends the forwarder when the response stream is dropped (the client is gone).
+struct StreamState {
+    outbox: Rc<Outbox>,
+    _stop: tokio_util::sync::DropGuard,
+    _admission: Admission,
+}
+
+/// The body of one event stream: starts its forwarder and yields the frames it queues.
+pub fn stream(
+    admission: Admission,
+    receiver: Receiver<StoreEvent>,
+    encode: Encoder,
+    socket: Option<ConnectionSocket>,
+) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
+    let outbox = Rc::new(Outbox::default());
+    let stop = CancellationToken::new();
+    let stats = admission.registry.stats.clone();
+    let forwarder = Forwarder {
+        outbox: outbox.clone(),
+        budget: stats.limits.sse_buffer_bytes,
+        socket: socket.and_then(own_socket),
+        stats,
+    };
+    actix_web::rt::spawn(forwarder.run(receiver, encode, stop.clone()));
+    let state = StreamState { outbox, _stop: stop.drop_guard(), _admission: admission };
+    futures_util::stream::unfold(state, |state| async move {
+        loop {
+            if let Some(frame) = state.outbox.pop() {
+                return Some((Ok(frame), state));
+            }
+            if state.outbox.closed.get() {
+                return None;
+            }
+            state.outbox.ready.notified().await;
+        }
+    })
+}
+
+/// Our own handle on the connection's socket, with a small kernel send buffer.
+fn own_socket(socket: ConnectionSocket) -> Option<OwnedFd> {
+    // SAFETY: the connection, and so its socket, stays open while its request is handled, and
+    // this runs inside the handler. The duplicate is ours to close.
+    let owned = unsafe { BorrowedFd::borrow_raw(socket.0) }.try_clone_to_owned().ok()?;
+    let _ = socket2::SockRef::from(&owned).set_send_buffer_size(SOCKET_SEND_BUFFER);
+    Some(owned)
+}
+
+struct Forwarder {
+    outbox: Rc<Outbox>,
+    budget: usize,
+    socket: Option<OwnedFd>,
+    stats: Data<HttpStats>,
+}
+
+impl Forwarder {
+    async fn run(self, mut receiver: Receiver<StoreEvent>, encode: Encoder, stop: CancellationToken) {
+        let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+        loop {
+            let frame = tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = keep_alive.tick() => Some(": keep-alive\n\n".to_string()),
+                event = receiver.recv() => match event {
+                    Ok(event) => encode(&event),
+                    Err(RecvError::Lagged(missed)) => {
+                        // Events were lost for this client: end its stream, so that it reconnects
+                        // and reloads, rather than show a silently incomplete picture.
+                        log::warn!("An event stream fell {missed} events behind the store and was ended.");
+                        self.stats.sse_dropped.fetch_add(1, Ordering::Relaxed);
+                        return self.outbox.close();
+                    }
+                    Err(RecvError::Closed) => return self.outbox.close(),
+                },
+            };
+            let Some(frame) = frame else { continue };
+            if !self.outbox.push(Bytes::from(frame), self.budget) {
+                self.cut();
+                return;
+            }
+        }
+    }
+
+    /// The client let `budget` bytes pile up: reset its connection.
+    fn cut(&self) {
+        self.stats.sse_dropped.fetch_add(1, Ordering::Relaxed);
+        log::debug!("An event stream's client left {} bytes unread; its connection is cut.", self.budget);
+        self.outbox.close();
+        if let Some(socket) = &self.socket {
+            let socket = socket2::SockRef::from(socket);
+            // Linger 0: the close that follows resets the connection and frees its send queue.
+            let _ = socket.set_linger(Some(Duration::ZERO));
+            let _ = socket.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
