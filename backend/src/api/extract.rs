@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use super::body_limit::BodyDeadline;
 pub use super::body_limit::MAX_BODY_BYTES;
 use super::error::ApiError;
+use super::views::json_shape::Object;
 
 /// A JSON body, deserialized with the path of the field at fault on error. Its size and
 /// arrival time are bounded by [`super::body_limit`].
@@ -65,7 +66,7 @@ fn body_error(error: PayloadError, deadline: Duration) -> ApiError {
 /// shape is `invalid_field` (422) naming the field's path, e.g. `snmp.community`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(de).map(|Object(value)| value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() {

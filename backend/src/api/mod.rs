@@ -15,6 +15,7 @@ pub mod views;
 use std::sync::Arc;
 use std::time::Instant;
 
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::server::ServerBuilder;
 use utoipa::openapi::{Content, InfoBuilder, LicenseBuilder, OpenApi, Ref, RefOr};
@@ -90,7 +91,18 @@ pub fn openapi() -> OpenApi {
     let (_, mut doc) =
         actix_web::App::new().into_utoipa_app().openapi(base_document()).configure(configure).split_for_parts();
     declare_common_responses(&mut doc);
+    drop_device_id_from_device_logs(&mut doc);
     doc
+}
+
+/// `/devices/{id}/logs` takes the filters of `/logs` but names its device in the path, and refuses
+/// `deviceId`: the document says so by leaving the parameter out.
+fn drop_device_id_from_device_logs(doc: &mut OpenApi) {
+    let operation = doc.paths.paths.get_mut("/api/v1/devices/{id}/logs").and_then(|item| item.get.as_mut());
+    if let Some(parameters) = operation.and_then(|o| o.parameters.as_mut()) {
+        parameters
+            .retain(|p| !matches!(p, RefOr::T(p) if p.name == "deviceId" && p.parameter_in == ParameterIn::Query));
+    }
 }
 
 /// Answers any operation can give, declared once here rather than on every route: 500 when the

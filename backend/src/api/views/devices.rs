@@ -2,6 +2,8 @@
 //! Secrets are write-only: inputs carry communities, views never do.
 
 use serde::{Deserialize, Serialize};
+
+use super::json_shape::{object, optional_object, whole_number};
 use utoipa::ToSchema;
 
 use crate::device::Device;
@@ -43,17 +45,22 @@ pub struct NewDevice {
     pub host: String,
     /// UDP port of the agent; default 161.
     #[schema(example = 161, minimum = 1, maximum = 65535)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub port: Option<u16>,
+    #[serde(deserialize_with = "object")]
     pub snmp: SnmpInput,
     /// Seconds between polls (1 to 86400); default 60.
     #[schema(example = 60, minimum = 1, maximum = 86400)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub poll_interval_secs: Option<u32>,
     /// Milliseconds to wait for each SNMP answer (10 to 60000); default 1000.
     #[schema(example = 1000, minimum = 10, maximum = 60000)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub timeout_ms: Option<u32>,
     /// Resends after a timeout (0 to 10); default 1. The device is down when no answer comes
     /// within timeoutMs × (retries + 1).
     #[schema(example = 1, minimum = 0, maximum = 10)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
 }
 
@@ -80,16 +87,21 @@ pub struct DevicePatch {
     pub host: Option<String>,
     /// UDP port.
     #[schema(example = 161, minimum = 1, maximum = 65535)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub port: Option<u16>,
+    #[serde(default, deserialize_with = "optional_object")]
     pub snmp: Option<SnmpPatch>,
     /// Seconds between polls.
     #[schema(example = 60, minimum = 1, maximum = 86400)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub poll_interval_secs: Option<u32>,
     /// Milliseconds to wait for each answer.
     #[schema(example = 1000, minimum = 10, maximum = 60000)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub timeout_ms: Option<u32>,
     /// Resends after a timeout.
     #[schema(example = 1, minimum = 0, maximum = 10)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
 }
 

@@ -4,6 +4,7 @@
 mod devices;
 mod events;
 mod interfaces;
+pub mod json_shape;
 mod logs;
 mod status;
 
