@@ -38,6 +38,13 @@ fn malformed_requests_are_refused_with_the_field_named_and_change_nothing() {
     let bad_from = format!("{traffic}?from=yesterday");
     let reversed = format!("{traffic}?from=100&to=50");
     let no_points = format!("{traffic}?maxPoints=0");
+    let min_from = format!("{traffic}?from=-9223372036854775808");
+    let negative_from = format!("{traffic}?from=-100");
+    let late_to = format!("{traffic}?to=17179869185");
+    let counters = format!("{device_path}/interfaces/1/counters");
+    let long_counters = format!("{counters}?from=0&to=1764075060");
+    let overflowing_counters = format!("{counters}?from=-9223372036854775808&to=1764075060");
+    let device_logs_elsewhere = format!("{device_path}/logs?deviceId=00000000");
     let big = format!("{{\"host\": \"{}\"}}", "a".repeat(70 * 1024));
     // (method, path, content type, body, status, code, field)
     #[rustfmt::skip] // one request per line reads as a table
@@ -75,6 +82,28 @@ fn malformed_requests_are_refused_with_the_field_named_and_change_nothing() {
         ("GET", "/api/v1/logs?limit=0", "application/json", String::new(), 400, "invalid_parameter", json!("limit")),
         ("GET", "/api/v1/logs?source=radio", "application/json", String::new(), 400, "invalid_parameter", json!("source")),
         ("GET", "/api/v1/nothing-here", "application/json", String::new(), 404, "not_found", Value::Null),
+        ("POST", "/api/v1/devices", "application/json", json!({"host": "", "snmp": ok_snmp}).to_string(), 422, "invalid_field", json!("host")),
+        ("POST", "/api/v1/devices", "application/json", json!({"host": "h", "snmp": [ "v2c", "x" ]}).to_string(), 422, "invalid_field", json!("snmp")),
+        ("POST", "/api/v1/devices", "application/json", json!(["h"]).to_string(), 422, "invalid_field", json!("body")),
+        ("POST", "/api/v1/devices", "application/json", json!({"host": "h", "port": 161.5, "snmp": ok_snmp}).to_string(), 422, "invalid_field", json!("port")),
+        ("POST", "/api/v1/devices", "application/json", json!({"host": "h", "snmp": {"version": "v2c", "community": "a\u{7}b"}}).to_string(), 422, "invalid_field", json!("snmp.community")),
+        ("POST", "/api/v1/devices", "application/json", json!({"host": "h", "snmp": {"version": "v2c", "community": "é".repeat(256)}}).to_string(), 422, "invalid_field", json!("snmp.community")),
+        ("PATCH", &device_path, "application/json", json!({"snmp": [null, null]}).to_string(), 422, "invalid_field", json!("snmp")),
+        ("GET", &min_from, "", String::new(), 400, "invalid_parameter", json!("from")),
+        ("GET", &negative_from, "", String::new(), 400, "invalid_parameter", json!("from")),
+        ("GET", &late_to, "", String::new(), 400, "invalid_parameter", json!("to")),
+        ("GET", &long_counters, "", String::new(), 400, "invalid_parameter", json!("from")),
+        ("GET", &overflowing_counters, "", String::new(), 400, "invalid_parameter", json!("from")),
+        ("GET", "/api/v1/logs?from=NaN", "", String::new(), 400, "invalid_parameter", json!("from")),
+        ("GET", "/api/v1/logs?to=inf", "", String::new(), 400, "invalid_parameter", json!("to")),
+        ("GET", "/api/v1/logs?from=-100", "", String::new(), 400, "invalid_parameter", json!("from")),
+        ("GET", "/api/v1/logs?cursor=9223372036854775808", "", String::new(), 400, "invalid_parameter", json!("cursor")),
+        ("GET", "/api/v1/logs?deviceId=00000000", "", String::new(), 404, "device_not_found", Value::Null),
+        ("GET", &device_logs_elsewhere, "", String::new(), 400, "invalid_parameter", json!("deviceId")),
+        ("GET", "/api/v1/events?types=", "", String::new(), 400, "invalid_parameter", json!("types")),
+        ("PUT", "/api/v1/devices", "application/json", "{}".into(), 405, "method_not_allowed", Value::Null),
+        ("POST", &device_path, "application/json", "{}".into(), 405, "method_not_allowed", Value::Null),
+        ("DELETE", "/api/v1/status", "", String::new(), 405, "method_not_allowed", Value::Null),
     ];
     for (method, path, content_type, body, status, code, field) in cases {
         let label = format!("{method} {path} {}", body.chars().take(80).collect::<String>());
@@ -88,6 +117,11 @@ fn malformed_requests_are_refused_with_the_field_named_and_change_nothing() {
         }
     }
     assert_eq!(configs(&vigie), before, "no rejected request changed anything");
+    let wrong_method = vigie.request("PUT", &device_path, &[]);
+    assert_eq!(wrong_method.headers()["allow"], "GET, PATCH, DELETE", "405 names the methods allowed");
+    // JSON Schema counts 161.0 as an integer: a client generated from the spec may send it.
+    let whole = vigie.patch_json(&device_path, &json!({"port": 9.0}));
+    assert_eq!((whole.status, &whole.body["port"]), (200, &json!(9)), "{}", whole.text);
     assert_eq!(vigie.get("/api/v1/openapi.json").body["openapi"], "3.1.0", "the spec is served");
     assert_eq!(vigie.get("/docs/").status, 200, "Swagger UI is served");
 

@@ -8,6 +8,7 @@ mod crash;
 mod disk_full;
 mod events;
 mod fixture;
+mod http_limits;
 mod log_limits;
 mod logs;
 mod misbehave;

@@ -77,6 +77,11 @@ impl Vigie {
         vigie
     }
 
+    /// The HTTP port, for tests that speak raw TCP.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The process id of the running vigie.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("vigie runs").id()
