@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what the tests need
 # (net-snmp, chromium, npm packages), then the backend's unit and integration tests (real snmpd
-# on loopback), the spec check, 30 s of fuzzing per fuzz target, and the web UI's type check, unit
-# tests and build.
+# on loopback), the spec check, 30 s of fuzzing per fuzz target, Schemathesis against the running
+# server, and the web UI's type check, unit tests and build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +14,9 @@ cargo test --workspace --locked
 
 echo "== fuzzing: each fuzz target for 30 s (skipped without a nightly toolchain)"
 scripts/fuzz.sh 30
+
+echo "== schemathesis: every check against the running server's spec, in a loopback-only network namespace"
+scripts/schemathesis.sh 60
 
 echo "== frontend: generated API types are current, unit tests, type check and build"
 (cd frontend && npm run --silent check:api && npm test --silent && npm run --silent build)

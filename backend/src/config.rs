@@ -386,6 +386,21 @@ mod tests {
         let file = parse_file(text).expect("vigie.example.toml parses");
         assert_eq!(file.retention.raw_hours, Some(48));
         assert_eq!(file.logs.queue_mb, Some(64));
+        let mut problems = Vec::new();
+        assert_eq!(http_limits(&file.http, &mut problems), HttpLimits::default(), "the example states the defaults");
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn http_bounds_are_checked() {
+        let mut problems = Vec::new();
+        let file = HttpFile { max_connections: Some(0), sse_buffer_kib: Some(8), ..Default::default() };
+        let limits = http_limits(&file, &mut problems);
+        assert_eq!(limits.sse_buffer_bytes, 8 * 1024);
+        assert_eq!(problems, ["http.max_connections: 0 is out of range (1 to 1000000)"]);
+        let mut problems = Vec::new();
+        http_limits(&HttpFile { max_connections: Some(100), ..Default::default() }, &mut problems);
+        assert!(problems[0].starts_with("http.max_sse_streams: 128 must stay below"), "{problems:?}");
     }
 
     #[test]

@@ -119,7 +119,10 @@ export interface paths {
         /**
          * Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
          *     answered, `event: status` (data: StatusEvent) when a device goes up or down, `event: log`
-         *     (data: LogEntryView) for every new log entry.
+         *     (data: LogEntryView) for every new log entry. The `data:` of every event is one line of JSON
+         *     described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
+         *     are bounded in number, in total and per client address, and a client that stops reading is
+         *     cut once the events waiting for it pass its buffer.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -189,8 +192,9 @@ export interface components {
         ApiErrorBody: {
             /**
              * @description Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
-             *     unsupported_media_type, payload_too_large, device_not_found, interface_not_found,
-             *     duplicate_device, not_found, storage_full, storage_error, internal_error.
+             *     unsupported_media_type, payload_too_large, request_timeout, method_not_allowed,
+             *     too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
+             *     storage_full, storage_error, internal_error.
              * @example invalid_field
              */
             code: string;
@@ -249,7 +253,7 @@ export interface components {
              */
             host?: string | null;
             /**
-             * @description Display name.
+             * @description Display name, up to 200 characters.
              * @example core-sw1
              */
             name?: string | null;
@@ -357,6 +361,11 @@ export interface components {
          *     or a LogEntryView (`event: log`).
          */
         EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"];
+        /**
+         * @description A kind of event in the stream.
+         * @enum {string}
+         */
+        EventKind: "sample" | "status" | "log";
         /** @description Open file descriptors: each polled device holds about two (its socket and its samples file). */
         FilesView: {
             /**
@@ -390,6 +399,68 @@ export interface components {
              * @example 0.1.0
              */
             version: string;
+        };
+        /**
+         * @description The HTTP server's connections and event streams: open now, their bounds, and what was refused
+         *     or cut since start.
+         */
+        HttpStatusView: {
+            /**
+             * Format: int64
+             * @description Request bodies that did not arrive in time (408), since start.
+             * @example 0
+             */
+            bodiesTimedOut: number;
+            /**
+             * Format: int64
+             * @description Request bodies refused as over 64 KiB (413), since start.
+             * @example 0
+             */
+            bodiesTooLarge: number;
+            /**
+             * Format: int64
+             * @description Connections open now.
+             * @example 3
+             */
+            connections: number;
+            /**
+             * @description Most connections open at once (`http.max_connections`).
+             * @example 1024
+             */
+            maxConnections: number;
+            /**
+             * @description Most event streams open at once (`http.max_sse_streams`).
+             * @example 128
+             */
+            maxSseStreams: number;
+            /**
+             * @description Most event streams open at once from one client address.
+             * @example 16
+             */
+            maxSseStreamsPerAddress: number;
+            /**
+             * @description Bytes of events that may wait for one stream's client (`http.sse_buffer_kib`).
+             * @example 131072
+             */
+            sseBufferBytes: number;
+            /**
+             * Format: int64
+             * @description Event streams cut because their client did not read (or fell behind), since start.
+             * @example 0
+             */
+            sseDropped: number;
+            /**
+             * Format: int64
+             * @description Event streams refused at a limit (503 or 429), since start.
+             * @example 0
+             */
+            sseRefused: number;
+            /**
+             * Format: int64
+             * @description Event streams open now.
+             * @example 1
+             */
+            sseStreams: number;
         };
         /** @description An interface from IF-MIB with its latest counters and rates. */
         InterfaceView: {
@@ -722,7 +793,7 @@ export interface components {
              */
             host: string;
             /**
-             * @description Display name; defaults to the host.
+             * @description Display name, up to 200 characters; defaults to the host.
              * @example core-sw1
              */
             name?: string | null;
@@ -844,7 +915,7 @@ export interface components {
         /** @description SNMP credentials as given when adding a device. */
         SnmpInput: {
             /**
-             * @description The community string. Write-only: never returned by the API.
+             * @description The community string: 1 to 255 printable characters. Write-only: never returned by the API.
              * @example public
              */
             community: string;
@@ -854,7 +925,7 @@ export interface components {
         /** @description SNMP credentials in a change: give `community` to change it, omit it to keep it. */
         SnmpPatch: {
             /**
-             * @description New community string (write-only).
+             * @description New community string: 1 to 255 printable characters (write-only).
              * @example s3cret
              */
             community?: string | null;
@@ -904,6 +975,7 @@ export interface components {
              */
             down: number;
             files: components["schemas"]["FilesView"];
+            http: components["schemas"]["HttpStatusView"];
             /**
              * @description Interfaces across all devices.
              * @example 624
@@ -1165,6 +1237,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"][];
                 };
             };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     createDevice: {
@@ -1193,6 +1274,15 @@ export interface operations {
             };
             /** @description Body is not JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1282,6 +1372,15 @@ export interface operations {
             };
             /** @description No such device */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1388,6 +1487,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description Another device has this host and port */
             409: {
                 headers: {
@@ -1477,13 +1585,22 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     getCounters: {
         parameters: {
             query?: {
                 /**
-                 * @description Start, Unix seconds; default: `to` minus one hour.
+                 * @description Start, Unix seconds; default: `to` minus one hour. At most 7 days before `to`.
                  * @example 1764071460
                  */
                 from?: number;
@@ -1625,11 +1742,6 @@ export interface operations {
     listDeviceLogs: {
         parameters: {
             query?: {
-                /**
-                 * @description Only this device's entries.
-                 * @example 3f9a2c1b
-                 */
-                deviceId?: string;
                 /** @description Only entries from this source. */
                 source?: "syslog" | "trap" | "event";
                 /**
@@ -1685,7 +1797,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogPageView"];
                 };
             };
-            /** @description A query parameter is invalid */
+            /** @description A query parameter is invalid (`deviceId` is refused: the path names the device) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1696,6 +1808,15 @@ export interface operations {
             };
             /** @description No such device */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1715,9 +1836,12 @@ export interface operations {
                 deviceId?: string;
                 /**
                  * @description Only these kinds, comma-separated: `sample`, `status`, `log`; default: all.
-                 * @example status,log
+                 * @example [
+                 *       "status",
+                 *       "log"
+                 *     ]
                  */
-                types?: string;
+                types?: components["schemas"]["EventKind"][];
             };
             header?: never;
             path?: never;
@@ -1725,17 +1849,44 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An endless stream; each `data:` line is one JSON SampleEvent, StatusEvent or LogEntryView */
+            /** @description An endless `text/event-stream`. Each event is an `event:` line naming its kind (sample, status or log) and a `data:` line holding one JSON document of the `EventData` schema (components/schemas/EventData: a SampleEvent, StatusEvent or LogEntryView respectively). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["EventData"];
+                    "text/event-stream": string;
                 };
             };
             /** @description A query parameter is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many streams are open from this client's address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many streams are open */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1763,13 +1914,23 @@ export interface operations {
                     "application/json": components["schemas"]["HealthView"];
                 };
             };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     listLogs: {
         parameters: {
             query?: {
                 /**
-                 * @description Only this device's entries.
+                 * @description Only this device's entries (on `/logs`; `/devices/{id}/logs` names the device in its
+                 *     path and refuses this parameter).
                  * @example 3f9a2c1b
                  */
                 deviceId?: string;
@@ -1831,6 +1992,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description `deviceId` names no device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     getStatus: {
@@ -1849,6 +2028,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusSummaryView"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };

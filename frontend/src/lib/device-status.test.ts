@@ -74,6 +74,10 @@ const summary: StatusSummary = {
   },
   storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null },
   files: { openLimit: 1024, devicesSupported: 384 },
+  http: {
+    connections: 1, maxConnections: 1024, sseStreams: 1, maxSseStreams: 128, maxSseStreamsPerAddress: 16,
+    sseBufferBytes: 131072, sseDropped: 0, sseRefused: 0, bodiesTooLarge: 0, bodiesTimedOut: 0,
+  },
 };
 
 describe("withStatus", () => {
