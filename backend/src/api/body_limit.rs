@@ -64,7 +64,13 @@ pub async fn limit_body(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let deadline = req.app_data::<BodyDeadline>().map_or(Duration::from_secs(10), |d| d.0);
     let stats = req.app_data::<Data<HttpStats>>().cloned();
-    let original = Rc::new(RefCell::new(req.take_payload()));
+    let payload = req.take_payload();
+    if matches!(payload, Payload::None) {
+        // No body (a GET): nothing to bound.
+        req.set_payload(payload);
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let original = Rc::new(RefCell::new(payload));
     if declared_length(&req).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
         if let Some(stats) = &stats {
             stats.bodies_too_large.fetch_add(1, Ordering::Relaxed);
