@@ -236,3 +236,32 @@ fn event_streams_are_bounded_and_a_client_that_does_not_read_is_dropped() {
     let (_, head) = open_stream(&vigie, a);
     assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
 }
+
+fn open_fds(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap().count()
+}
+
+#[test]
+fn idle_connections_are_bounded_and_closed_after_the_request_timeout() {
+    let data = tempfile::tempdir().unwrap();
+    let mut vigie = start_with_http(data.path(), "max_connections = 4\nmax_sse_streams = 2\nrequest_timeout_secs = 1");
+    let before = open_fds(vigie.pid());
+    // 12 clients connect and say nothing. The server takes at most its limit (shared out between
+    // its worker threads, rounded up per worker); the rest wait in the kernel's accept queue.
+    let idle: Vec<TcpStream> = (0..12).map(|_| connect_from(&vigie, Ipv4Addr::LOCALHOST)).collect();
+    thread::sleep(Duration::from_millis(500));
+    let held = open_fds(vigie.pid()) - before;
+    let cores = thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(held <= 4 + cores, "{held} connections taken for a limit of 4 over {cores} workers");
+    // Each idle one is answered 408 and closed a second after it was taken, so the queue drains
+    // and a request that waited behind them gets its answer.
+    let mut client = connect_from(&vigie, Ipv4Addr::LOCALHOST);
+    client.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: vigie\r\nConnection: close\r\n\r\n").unwrap();
+    let answer = read_until_closed(&mut client);
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    println!("12 idle connections: at most {held} held at once (limit 4)");
+    for mut stream in idle {
+        assert!(read_until_closed(&mut stream).starts_with("HTTP/1.1 408 "), "an idle client is told and closed");
+    }
+    vigie.terminate();
+}
