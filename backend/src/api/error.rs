@@ -43,8 +43,10 @@ pub enum ApiError {
     BodyTimeout { after_secs: u64 },
     #[error("{method} is not allowed on {path}; allowed: {allowed}")]
     MethodNotAllowed { method: String, path: String, allowed: String },
-    #[error("too many event streams are open{scope}; try again later")]
-    TooManyStreams { scope: &'static str, per_address: bool },
+    #[error("too many event streams are open (the limit is {limit}); try again later")]
+    TooManyStreams { limit: usize },
+    #[error("too many event streams are open from your address (the limit is {limit}); try again later")]
+    TooManyStreamsFromAddress { limit: usize },
     #[error("no such route: {method} {path}")]
     RouteNotFound { method: String, path: String },
     #[error(transparent)]
@@ -69,7 +71,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::BodyTimeout { .. } => "request_timeout",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
-            ApiError::TooManyStreams { .. } => "too_many_streams",
+            ApiError::TooManyStreams { .. } | ApiError::TooManyStreamsFromAddress { .. } => "too_many_streams",
             ApiError::RouteNotFound { .. } => "not_found",
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } => "device_not_found",
@@ -129,8 +131,8 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::TooManyStreams { per_address: true, .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::TooManyStreams { per_address: false, .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyStreamsFromAddress { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,

@@ -50,9 +50,9 @@ impl SseRegistry {
         let total: usize = open.values().sum();
         let mine = open.get(&addr).copied().unwrap_or(0);
         let refusal = if total >= limits.max_sse_streams {
-            Some(ApiError::TooManyStreams { scope: "", per_address: false })
+            Some(ApiError::TooManyStreams { limit: limits.max_sse_streams })
         } else if mine >= limits.max_sse_streams_per_address {
-            Some(ApiError::TooManyStreams { scope: " from your address", per_address: true })
+            Some(ApiError::TooManyStreamsFromAddress { limit: limits.max_sse_streams_per_address })
         } else {
             None
         };

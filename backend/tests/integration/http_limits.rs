@@ -187,14 +187,14 @@ fn event_streams_are_bounded_and_a_client_that_does_not_read_is_dropped() {
     assert!(per_address.starts_with("HTTP/1.1 429 "), "{per_address}");
     assert_eq!(
         body_of(&per_address),
-        json!({"code": "too_many_streams", "message": "too many event streams are open from your address; try again later", "field": null})
+        json!({"code": "too_many_streams", "message": "too many event streams are open from your address (the limit is 3); try again later", "field": null})
     );
     [b, b, b].into_iter().for_each(&mut open_quiet);
     let (_, total) = open_stream(&vigie, Ipv4Addr::new(127, 0, 0, 4));
     assert!(total.starts_with("HTTP/1.1 503 "), "{total}");
     assert_eq!(
         body_of(&total),
-        json!({"code": "too_many_streams", "message": "too many event streams are open; try again later", "field": null})
+        json!({"code": "too_many_streams", "message": "too many event streams are open (the limit is 6); try again later", "field": null})
     );
     let status = http_status(&vigie);
     assert_eq!(
