@@ -47,9 +47,12 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
+# Run from the temp dir: Schemathesis keeps its cache (.schemathesis/) in the working directory.
+root=$(pwd)
+cd "$data"
 # The event stream never ends, so it is left out here; tests/integration/events.rs covers it.
 set +e
-"$VENV/bin/schemathesis" --config-file scripts/schemathesis.toml run "http://127.0.0.1:$port/api/v1/openapi.json" \
+"$root/$VENV/bin/schemathesis" --config-file "$root/scripts/schemathesis.toml" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --checks all \
     --phases examples,coverage,fuzzing,stateful \
     --exclude-operation-id streamEvents \
