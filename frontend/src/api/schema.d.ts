@@ -985,6 +985,13 @@ export interface components {
             poller: components["schemas"]["PollerView"];
             storage: components["schemas"]["StorageView"];
             /**
+             * Format: int64
+             * @description Vigie's own long-lived tasks (receivers, log writer, retention) started again after a
+             *     panic since start; device pollers are counted in `poller.pollsPanicked`.
+             * @example 0
+             */
+            tasksRestarted: number;
+            /**
              * @description Devices not polled yet.
              * @example 0
              */

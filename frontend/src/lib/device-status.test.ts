@@ -39,6 +39,7 @@ const summary: StatusSummary = {
     interfaceSamplesTotal: 40,
     samplesDropped: 0,
   },
+  tasksRestarted: 0,
   logs: {
     stored: 0,
     dropped: 0,

@@ -32,6 +32,7 @@ pub async fn summary(state: web::Data<AppState>, http: web::Data<HttpStats>) -> 
             interface_samples_total: p.interface_samples_total,
             samples_dropped: p.samples_dropped,
         },
+        tasks_restarted: crate::supervisor::restarts(),
         logs: logs_status(&state),
         storage: storage_status(state.store.storage_status()),
         files: FilesView {

@@ -54,6 +54,10 @@ pub struct StatusSummaryView {
     #[schema(example = 624)]
     pub interfaces: usize,
     pub poller: PollerView,
+    /// Vigie's own long-lived tasks (receivers, log writer, retention) started again after a
+    /// panic since start; device pollers are counted in `poller.pollsPanicked`.
+    #[schema(example = 0)]
+    pub tasks_restarted: u64,
     pub logs: LogsStatusView,
     pub storage: StorageView,
     pub files: FilesView,
