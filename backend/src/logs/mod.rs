@@ -141,18 +141,10 @@ impl Sink {
     /// Records one of Vigie's own events.
     pub fn event(&self, device_id: Option<&DeviceId>, severity: Severity, message: String, fields: Vec<LogField>) {
         self.push(NewLogEntry {
-            received_at: now_ms() as f64 / 1000.0,
-            timestamp: None,
-            source: LogSource::Event,
             device_id: device_id.cloned(),
-            source_addr: None,
-            severity,
-            facility: None,
             app_name: Some("vigie".into()),
-            hostname: None,
-            message,
-            truncated: false,
             fields,
+            ..NewLogEntry::new(now_ms() as f64 / 1000.0, LogSource::Event, severity, message)
         });
     }
 
@@ -221,20 +213,7 @@ mod tests {
     use super::*;
 
     fn message(text: &str) -> NewLogEntry {
-        NewLogEntry {
-            received_at: 0.0,
-            timestamp: None,
-            source: LogSource::Syslog,
-            device_id: None,
-            source_addr: None,
-            severity: Severity::Notice,
-            facility: None,
-            app_name: None,
-            hostname: None,
-            message: text.into(),
-            truncated: false,
-            fields: Vec::new(),
-        }
+        NewLogEntry::new(0.0, LogSource::Syslog, Severity::Notice, text.into())
     }
 
     #[test]

@@ -96,6 +96,24 @@ pub struct NewLogEntry {
 }
 
 impl NewLogEntry {
+    /// An entry with only what every entry has; the optional fields are empty.
+    pub fn new(received_at: f64, source: LogSource, severity: Severity, message: String) -> NewLogEntry {
+        NewLogEntry {
+            received_at,
+            timestamp: None,
+            source,
+            device_id: None,
+            source_addr: None,
+            severity,
+            facility: None,
+            app_name: None,
+            hostname: None,
+            message,
+            truncated: false,
+            fields: Vec::new(),
+        }
+    }
+
     /// Bytes this entry holds in memory: the struct and its text (an estimate that never
     /// undercounts the text, which is what a hostile sender controls).
     pub fn memory_bytes(&self) -> usize {
@@ -266,18 +284,8 @@ mod tests {
     #[test]
     fn clipping_keeps_a_prefix_on_a_character_boundary() {
         let mut e = NewLogEntry {
-            received_at: 0.0,
-            timestamp: None,
-            source: LogSource::Syslog,
-            device_id: None,
-            source_addr: None,
-            severity: Severity::Notice,
-            facility: None,
-            app_name: None,
-            hostname: None,
-            message: "\u{e9}".repeat(1000),
-            truncated: false,
             fields: vec![LogField { name: "a".into(), value: "b".repeat(500) }],
+            ..NewLogEntry::new(0.0, LogSource::Syslog, Severity::Notice, "\u{e9}".repeat(1000))
         };
         let before = e.memory_bytes();
         assert!(e.clip(101));

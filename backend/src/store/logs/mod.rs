@@ -269,18 +269,8 @@ mod tests {
 
     fn entry(at: f64, message: &str, severity: u8) -> NewLogEntry {
         NewLogEntry {
-            received_at: at,
-            timestamp: None,
-            source: LogSource::Syslog,
-            device_id: None,
             source_addr: Some("127.0.0.1:5000".into()),
-            severity: Severity::from_code(severity).unwrap(),
-            facility: None,
-            app_name: None,
-            hostname: None,
-            message: message.into(),
-            truncated: false,
-            fields: Vec::new(),
+            ..NewLogEntry::new(at, LogSource::Syslog, Severity::from_code(severity).unwrap(), message.into())
         }
     }
 

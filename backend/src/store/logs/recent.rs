@@ -129,23 +129,7 @@ mod tests {
     use crate::store::logs::entry::{LogSource, NewLogEntry, Severity};
 
     fn entry(id: u64, message: &str) -> LogEntry {
-        LogEntry {
-            id,
-            entry: NewLogEntry {
-                received_at: 0.0,
-                timestamp: None,
-                source: LogSource::Syslog,
-                device_id: None,
-                source_addr: None,
-                severity: Severity::Notice,
-                facility: None,
-                app_name: None,
-                hostname: None,
-                message: message.into(),
-                truncated: false,
-                fields: Vec::new(),
-            },
-        }
+        LogEntry { id, entry: NewLogEntry::new(0.0, LogSource::Syslog, Severity::Notice, message.into()) }
     }
 
     #[test]
