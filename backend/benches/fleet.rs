@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use vigie::device::DeviceConfig;
 use vigie::sim::{Fleet, SimArgs};
 use vigie::snmp::if_mib::{CounterBits, CounterRow};
-use vigie::snmp::Credentials;
 use vigie::store::{InterfaceReading, PollRecord, Retention, Store};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -185,15 +184,7 @@ fn synthesize_history(dir: &Path, interfaces: u32) -> String {
         logs_max_bytes: 1 << 30,
     };
     let store = Store::open(dir, retention).unwrap();
-    let config = DeviceConfig {
-        name: "history".into(),
-        host: "127.0.0.9".into(),
-        port: 161,
-        credentials: Credentials::V2c { community: "public".into() },
-        poll_interval_secs: 60,
-        timeout_ms: 1000,
-        retries: 1,
-    };
+    let config = DeviceConfig::v2c("history", "127.0.0.9", 161, "public");
     let id = store.add_device(config).unwrap().id;
     let now = now();
     let mut at = now - 365 * 86_400;

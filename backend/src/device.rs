@@ -49,6 +49,21 @@ pub struct DeviceConfig {
     pub retries: u32,
 }
 
+impl DeviceConfig {
+    /// An SNMPv2c device polled with the defaults (every 60 s, 1,000 ms timeout, 1 retry).
+    pub fn v2c(name: &str, host: &str, port: u16, community: &str) -> DeviceConfig {
+        DeviceConfig {
+            name: name.into(),
+            host: host.into(),
+            port,
+            credentials: Credentials::V2c { community: community.into() },
+            poll_interval_secs: DEFAULT_POLL_INTERVAL_SECS,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            retries: DEFAULT_RETRIES,
+        }
+    }
+}
+
 /// A device as stored: config plus identity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Device {

@@ -9,7 +9,6 @@ use vigie::api::error::ApiError;
 use vigie::api::extract::parse_json;
 use vigie::api::views::{DevicePatch, NewDevice};
 use vigie::device::DeviceConfig;
-use vigie::snmp::Credentials;
 
 fn answer(error: ApiError) {
     let response = error.error_response();
@@ -30,15 +29,7 @@ fuzz_target!(|body: &[u8]| {
     }
     match parse_json::<DevicePatch>(body) {
         Ok(patch) => {
-            let current = DeviceConfig {
-                name: "core-sw1".into(),
-                host: "192.0.2.1".into(),
-                port: 161,
-                credentials: Credentials::V2c { community: "public".into() },
-                poll_interval_secs: 60,
-                timeout_ms: 1000,
-                retries: 1,
-            };
+            let current = DeviceConfig::v2c("core-sw1", "192.0.2.1", 161, "public");
             check(patch.apply(current));
         }
         Err(error) => answer(error),

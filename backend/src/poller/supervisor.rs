@@ -50,22 +50,13 @@ mod tests {
     use super::*;
     use crate::device::DeviceConfig;
     use crate::logs::Sink;
-    use crate::snmp::Credentials;
     use crate::store::Store;
 
     #[tokio::test(start_paused = true)]
     async fn a_panicking_poller_is_told_counted_and_started_again() {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
-        let config = DeviceConfig {
-            name: "r1".into(),
-            host: "127.0.0.1".into(),
-            port: 1161,
-            credentials: Credentials::V2c { community: "public".into() },
-            poll_interval_secs: 60,
-            timeout_ms: 1000,
-            retries: 1,
-        };
+        let config = DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public");
         let device = store.add_device(config).unwrap();
         let task = Task {
             device: device.clone(),

@@ -244,7 +244,6 @@ mod tests {
     use super::*;
     use crate::device::{DeviceConfig, DeviceState};
     use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
-    use crate::snmp::Credentials;
 
     fn retention() -> Retention {
         let day = 86_400;
@@ -258,15 +257,7 @@ mod tests {
     }
 
     fn config() -> DeviceConfig {
-        DeviceConfig {
-            name: "sw1".into(),
-            host: "127.0.0.1".into(),
-            port: 1161,
-            credentials: Credentials::V2c { community: "public".into() },
-            poll_interval_secs: 60,
-            timeout_ms: 1000,
-            retries: 1,
-        }
+        DeviceConfig::v2c("sw1", "127.0.0.1", 1161, "public")
     }
 
     /// A poll of interfaces 1 and 2 at `at` (their inventory with it when `walked`).

@@ -134,7 +134,6 @@ mod tests {
     use super::*;
     use crate::device::DeviceConfig;
     use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
-    use crate::snmp::Credentials;
     use crate::store::{InterfaceReading, PollRecord, Retention};
 
     const DAY: i64 = 86_400;
@@ -186,15 +185,7 @@ mod tests {
     fn each_window_is_read_from_the_resolution_that_serves_it_for_the_right_interface() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), retention()).unwrap();
-        let config = DeviceConfig {
-            name: "r1".into(),
-            host: "127.0.0.1".into(),
-            port: 1161,
-            credentials: Credentials::V2c { community: "public".into() },
-            poll_interval_secs: 300,
-            timeout_ms: 1000,
-            retries: 1,
-        };
+        let config = DeviceConfig { poll_interval_secs: 300, ..DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public") };
         let id = store.add_device(config).unwrap().id;
         let now = now_secs();
         let start = (now - 20 * DAY).div_euclid(3600) * 3600;
