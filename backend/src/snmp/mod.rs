@@ -3,16 +3,20 @@
 //! callers see [`Session`], [`Value`] and [`SnmpError`], never the codec or the socket.
 
 pub mod ber;
+mod error;
 pub mod if_mib;
 mod oids;
 mod session;
 pub mod system;
 mod transport;
 mod value;
+mod walk;
 
 #[cfg(test)]
 mod fuzz;
 
+pub use error::SnmpError;
 pub use oids::Oid;
-pub use session::{Column, Credentials, Session, SnmpError};
+pub use session::{Credentials, Session, MAX_POLL_BYTES, MAX_POLL_VARBINDS};
 pub use value::Value;
+pub use walk::{row_limit, Column, MAX_ROWS};

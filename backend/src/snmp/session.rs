@@ -10,17 +10,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::ber::{self, BerError, Reader};
 use super::transport::{self, Request, Transport};
-use super::{Oid, Value};
+use super::walk::{encoded, read_scalars, row_limit, Column, Cursor, Walk};
+use super::{Oid, SnmpError, Value};
 
 /// GETBULK repetitions asked for at most, and at least after halving on a "tooBig" answer.
 /// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
 const MAX_REPETITIONS: u32 = 50;
 const MIN_REPETITIONS: u32 = 2;
-/// Rows a column may have at most, whatever the agent says: far above any real interface
-/// table, far below what would exhaust memory (a row costs about 30 bytes per column).
-pub const MAX_ROWS: usize = 100_000;
 /// What one poll may receive at most, in reply bytes and in varbinds, whatever the agent sends.
 pub const MAX_POLL_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_POLL_VARBINDS: u64 = 2_500_000;
@@ -39,66 +36,6 @@ impl std::fmt::Debug for Credentials {
             Credentials::V2c { .. } => f.write_str("V2c { community: <secret> }"),
         }
     }
-}
-
-/// Why an SNMP exchange failed, in words a network admin understands.
-#[derive(Debug, thiserror::Error)]
-pub enum SnmpError {
-    #[error("no SNMP answer from {target} within {after_ms} ms ({attempts} attempts of {timeout_ms} ms): the agent is unreachable, or the community is wrong")]
-    Timeout { target: SocketAddr, after_ms: u64, attempts: u32, timeout_ms: u64 },
-    #[error("cannot resolve host {host}: {reason}")]
-    Resolve { host: String, reason: String },
-    #[error("network error talking to {target}: {reason}")]
-    Network { target: SocketAddr, reason: String },
-    #[error("{target} sent an answer Vigie cannot use: {reason}")]
-    Protocol { target: SocketAddr, reason: String },
-    #[error("{target} has no object {oid}")]
-    NoSuchObject { target: SocketAddr, oid: Oid },
-    #[error("{target} refused SNMP: nothing listens on that port (ICMP port unreachable)")]
-    Refused { target: SocketAddr },
-    #[error("{target} answered {replies} time(s), always with another request id than asked: a broken agent, or something between that mixes up replies")]
-    WrongRequestId { target: SocketAddr, replies: u32 },
-    #[error("{target} answered OID {oid} after {previous}: OID not increasing, so the walk stops")]
-    NotIncreasing { target: SocketAddr, oid: Oid, previous: Oid },
-    #[error("{target} sent more than {limit} rows for column {column}{}: the walk stops", hint_note(*if_number))]
-    TooManyRows { target: SocketAddr, column: Oid, limit: usize, if_number: Option<u32> },
-    #[error("no SNMP answer from {target} before the poll's deadline (most of the poll interval): the agent is unreachable or too slow for the interval, or the community is wrong")]
-    PollDeadline { target: SocketAddr },
-    #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
-    OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
-}
-
-fn hint_note(if_number: Option<u32>) -> String {
-    if_number.map(|n| format!(" (ifNumber says {n})")).unwrap_or_default()
-}
-
-/// Rows a column may have: what the agent announced, with room for a table that changed since
-/// (max(n × 2, n + 64)), never more than [`MAX_ROWS`].
-pub fn row_limit(rows_hint: Option<u32>) -> usize {
-    rows_hint.map_or(MAX_ROWS, |n| (n as usize).saturating_mul(2).max(n as usize + 64)).min(MAX_ROWS)
-}
-
-/// One column of a table indexed by one integer (such as ifTable): values by row index, in
-/// increasing index order.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Column(Vec<(u32, Value)>);
-
-impl Column {
-    pub fn get(&self, index: u32) -> Option<&Value> {
-        self.0.binary_search_by_key(&index, |(i, _)| *i).ok().map(|at| &self.0[at].1)
-    }
-
-    pub fn indexes(&self) -> impl Iterator<Item = u32> + '_ {
-        self.0.iter().map(|(i, _)| *i)
-    }
-}
-
-/// Where a column's walk stands.
-#[derive(Clone, Copy, PartialEq)]
-enum Cursor {
-    Start,
-    After(u32),
-    Done,
 }
 
 /// A session with one agent.
@@ -189,19 +126,19 @@ impl Session {
                     oid: Oid::from_slice(oids.get(at).copied().unwrap_or(&[])),
                 });
             }
-            status => return Err(protocol(target, format!("error-status {status} for a GET"))),
+            status => return Err(SnmpError::protocol(target, format!("error-status {status} for a GET"))),
         }
         let mut values = Vec::with_capacity(oids.len());
         for varbind in reply.varbinds {
             if values.len() == oids.len() {
-                return Err(protocol(target, format!("more values than the {} asked for", oids.len())));
+                return Err(SnmpError::protocol(target, format!("more values than the {} asked for", oids.len())));
             }
-            let (_, value) = varbind.map_err(|e| undecodable(target, e))?;
-            values.push(Value::decode(value).map_err(|e| undecodable(target, e))?);
+            let (_, value) = varbind.map_err(|e| SnmpError::undecodable(target, e))?;
+            values.push(Value::decode(value).map_err(|e| SnmpError::undecodable(target, e))?);
         }
         self.spend(values.len())?;
         if values.len() != oids.len() {
-            return Err(protocol(target, format!("{} values for {} OIDs", values.len(), oids.len())));
+            return Err(SnmpError::protocol(target, format!("{} values for {} OIDs", values.len(), oids.len())));
         }
         Ok(values)
     }
@@ -254,13 +191,16 @@ impl Session {
                     log::debug!("GETBULK too big for {target}; now asking for {} repetitions", self.max_repetitions);
                     continue;
                 }
-                status => return Err(protocol(target, format!("error-status {status} for a GETBULK"))),
+                status => return Err(SnmpError::protocol(target, format!("error-status {status} for a GETBULK"))),
             }
             let mut varbinds = reply.varbinds;
             if !asked_scalars.is_empty() {
-                let values = read_scalars(&mut varbinds, asked_scalars).map_err(|e| undecodable(target, e))?;
+                let values =
+                    read_scalars(&mut varbinds, asked_scalars).map_err(|e| SnmpError::undecodable(target, e))?;
                 scalar_values =
-                    Some(values.ok_or_else(|| protocol(target, "a GETBULK reply without its non-repeaters".into()))?);
+                    Some(values.ok_or_else(|| {
+                        SnmpError::protocol(target, "a GETBULK reply without its non-repeaters".into())
+                    })?);
             }
             if active.is_empty() {
                 continue;
@@ -270,7 +210,7 @@ impl Session {
             let rows =
                 walk.read_rows(varbinds, &mut cursors, &mut tables).map_err(|e| e.at(target, columns, &cursors))?;
             if rows == 0 {
-                return Err(protocol(target, "an empty GETBULK reply".into()));
+                return Err(SnmpError::protocol(target, "an empty GETBULK reply".into()));
             }
             self.spend(rows)?;
             if let Some(at) = tables.iter().position(|column| column.0.len() > limit) {
@@ -286,147 +226,6 @@ impl Session {
         let hint = rows_hint.filter(|&n| n > 0).map_or(u32::MAX, |n| n.saturating_add(1)).max(MIN_REPETITIONS);
         self.max_repetitions.min(budget).min(hint)
     }
-}
-
-/// Reads the non-repeaters at the head of a GETBULK reply: each scalar's value if the agent
-/// answered that very OID, `None` if it answered the next object instead; `None` overall if the
-/// reply holds fewer varbinds than scalars.
-fn read_scalars(varbinds: &mut Reader<'_>, scalars: &[&[u32]]) -> Result<Option<Vec<Option<Value>>>, BerError> {
-    let mut values = Vec::with_capacity(scalars.len());
-    for scalar in scalars {
-        let Some(varbind) = varbinds.next() else { return Ok(None) };
-        let (oid, value) = varbind?;
-        values.push(if oid == encoded(scalar) { Value::decode(value)? } else { None });
-    }
-    Ok(Some(values))
-}
-
-/// The contents of an OID's encoding, e.g. for comparing with a varbind's OID.
-fn encoded(arcs: &[u32]) -> Vec<u8> {
-    let mut contents = Vec::new();
-    ber::encode_oid_contents(arcs, &mut contents);
-    contents
-}
-
-/// What a GETBULK of a walk asked for, to file its reply.
-struct Walk<'a> {
-    columns: &'a [&'a [u32]],
-    prefixes: &'a [Vec<u8>],
-    /// The columns asked for, in the order of the request.
-    active: &'a [usize],
-    /// Varbinds asked for: columns × repetitions.
-    asked: usize,
-}
-
-/// Why a reply's rows could not be filed.
-#[derive(Debug, PartialEq)]
-enum RowError {
-    Ber(BerError),
-    /// A varbind's OID is not after the one asked for: `column`'s walk would never end.
-    NotIncreasing {
-        column: usize,
-        oid: Vec<u32>,
-    },
-    TooMany {
-        count: usize,
-        asked: usize,
-    },
-}
-
-impl From<BerError> for RowError {
-    fn from(e: BerError) -> Self {
-        RowError::Ber(e)
-    }
-}
-
-impl RowError {
-    fn at(self, target: SocketAddr, columns: &[&[u32]], cursors: &[Cursor]) -> SnmpError {
-        match self {
-            RowError::Ber(e) => undecodable(target, e),
-            RowError::NotIncreasing { column, oid } => {
-                let previous = asked_oid(columns[column], cursors[column]);
-                SnmpError::NotIncreasing { target, oid: Oid::from_slice(&oid), previous: Oid::from_slice(&previous) }
-            }
-            RowError::TooMany { count, asked } => {
-                protocol(target, format!("{count} varbinds in a GETBULK reply that asked for {asked}"))
-            }
-        }
-    }
-}
-
-/// The OID a column's walk asks for next: the column itself, or its last row.
-fn asked_oid(column: &[u32], cursor: Cursor) -> Vec<u32> {
-    let mut oid = column.to_vec();
-    if let Cursor::After(index) = cursor {
-        oid.push(index);
-    }
-    oid
-}
-
-impl Walk<'_> {
-    /// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
-    /// ends at its first varbind outside it or at an exception. A varbind whose OID is not
-    /// after the one asked for fails the walk ("OID not increasing", as net-snmp says), as does
-    /// a reply with more varbinds than asked for. Answers how many varbinds the reply held.
-    fn read_rows(
-        &self,
-        varbinds: Reader<'_>,
-        cursors: &mut [Cursor],
-        tables: &mut [Column],
-    ) -> Result<usize, RowError> {
-        let mut count = 0;
-        for (at, varbind) in varbinds.enumerate() {
-            let (oid, value) = varbind?;
-            count += 1;
-            if count > self.asked {
-                return Err(RowError::TooMany { count, asked: self.asked });
-            }
-            let column = self.active[at % self.active.len()];
-            let after = match cursors[column] {
-                Cursor::Done => continue,
-                Cursor::After(index) => Some(index),
-                Cursor::Start => None,
-            };
-            let Some(value) = Value::decode(value)? else {
-                cursors[column] = Cursor::Done; // endOfMibView and the other exceptions
-                continue;
-            };
-            match oid.strip_prefix(self.prefixes[column].as_slice()).and_then(ber::decode_single_arc) {
-                Some(index) if after.is_none_or(|after| index > after) => {
-                    tables[column].0.push((index, value));
-                    cursors[column] = Cursor::After(index);
-                }
-                // The next row of the column is not after this one.
-                Some(_) => return Err(self.not_increasing(column, oid)),
-                // Past the column's end (the next column, another table): it ends, if it moved on.
-                None => {
-                    let mut arcs = Vec::new();
-                    ber::decode_oid(oid, &mut arcs)?;
-                    if arcs <= asked_oid(self.columns[column], cursors[column]) {
-                        return Err(RowError::NotIncreasing { column, oid: arcs });
-                    }
-                    cursors[column] = Cursor::Done;
-                }
-            }
-        }
-        Ok(count)
-    }
-
-    fn not_increasing(&self, column: usize, oid: &[u8]) -> RowError {
-        let mut arcs = Vec::new();
-        match ber::decode_oid(oid, &mut arcs) {
-            Ok(()) => RowError::NotIncreasing { column, oid: arcs },
-            Err(e) => RowError::Ber(e),
-        }
-    }
-}
-
-fn protocol(target: SocketAddr, reason: String) -> SnmpError {
-    SnmpError::Protocol { target, reason }
-}
-
-fn undecodable(target: SocketAddr, error: BerError) -> SnmpError {
-    protocol(target, format!("undecodable reply ({error})"))
 }
 
 async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
@@ -445,7 +244,7 @@ mod tests {
 
     use super::*;
     use crate::sim::{AgentSpec, Behaviour, Fleet};
-    use crate::snmp::ber::{tag, Header};
+    use crate::snmp::ber::{self, tag, Header};
     use crate::snmp::oids::{if_mib::*, system::*};
 
     use crate::snmp::if_mib::COUNTER_COLUMNS as COUNTERS;
@@ -569,82 +368,5 @@ mod tests {
         let mut session = open(noisy_agent(false).await, 100).await;
         let error = session.get(&[SYS_UP_TIME]).await.unwrap_err();
         assert!(error.to_string().contains("undecodable reply"), "{error}");
-    }
-
-    fn reply_rows(
-        active: &[usize],
-        varbinds: &[(&[u32], u64)],
-        cursors: &mut [Cursor],
-    ) -> Result<Vec<Vec<u32>>, RowError> {
-        let mut bytes = Vec::new();
-        for (oid, value) in varbinds {
-            let (mut oid_tlv, mut value_tlv) = (Vec::new(), Vec::new());
-            let mut contents = Vec::new();
-            ber::encode_oid_contents(oid, &mut contents);
-            ber::write_bytes(&mut oid_tlv, tag::OID, &contents);
-            ber::write_unsigned(&mut value_tlv, tag::COUNTER32, *value);
-            ber::write_varbind(&mut bytes, &oid_tlv, &value_tlv);
-        }
-        let columns = [IF_IN_OCTETS, IF_OUT_OCTETS];
-        let prefixes: Vec<Vec<u8>> = columns.iter().map(|arcs| encoded(arcs)).collect();
-        let mut tables = vec![Column::default(); 2];
-        let walk = Walk { columns: &columns, prefixes: &prefixes, active, asked: 3 * active.len() };
-        walk.read_rows(Reader::new(&bytes), cursors, &mut tables)?;
-        Ok(tables.iter().map(|t| t.indexes().collect()).collect())
-    }
-
-    fn row(column: &[u32], index: u32) -> Vec<u32> {
-        let mut oid = column.to_vec();
-        oid.push(index);
-        oid
-    }
-
-    #[test]
-    fn a_column_ends_where_it_spills_or_meets_an_exception() {
-        let (i1, i2, o1) = (row(IF_IN_OCTETS, 1), row(IF_IN_OCTETS, 2), row(IF_OUT_OCTETS, 1));
-        // ifInOctets has 2 rows: its third repetition is ifOutOctets.1, which ends it.
-        let mut cursors = [Cursor::Start, Cursor::Start];
-        let rows = reply_rows(&[0], &[(&i1, 1), (&i2, 2), (&o1, 3)], &mut cursors).unwrap();
-        assert_eq!(rows, [vec![1, 2], vec![]]);
-        assert!(cursors[0] == Cursor::Done);
-        // A reply cut after the first column's varbind: the second keeps its place.
-        let mut cursors = [Cursor::Start, Cursor::After(7)];
-        let rows = reply_rows(&[0, 1], &[(&i1, 1)], &mut cursors).unwrap();
-        assert_eq!(rows, [vec![1], vec![]]);
-        assert!(cursors == [Cursor::After(1), Cursor::After(7)]);
-    }
-
-    #[test]
-    fn an_oid_that_does_not_increase_fails_the_walk() {
-        let (i2, i3) = (row(IF_IN_OCTETS, 2), row(IF_IN_OCTETS, 3));
-        let sys_up_time = [1, 3, 6, 1, 2, 1, 1, 3, 0];
-        // The same row twice in one reply, the row asked after again, an OID before the column.
-        let cases: [(Cursor, &[(&[u32], u64)], Vec<u32>); 3] = [
-            (Cursor::Start, &[(&i3, 1), (&i3, 2)], i3.clone()),
-            (Cursor::After(2), &[(&i2, 1)], i2.clone()),
-            (Cursor::Start, &[(&sys_up_time, 1)], sys_up_time.to_vec()),
-        ];
-        for (cursor, varbinds, oid) in cases {
-            let mut cursors = [cursor, Cursor::Start];
-            let error = reply_rows(&[0], varbinds, &mut cursors).unwrap_err();
-            assert_eq!(error, RowError::NotIncreasing { column: 0, oid });
-        }
-    }
-
-    #[test]
-    fn a_reply_with_more_varbinds_than_asked_fails() {
-        let varbinds: Vec<Vec<u32>> = (1..=4).map(|i| row(IF_IN_OCTETS, i)).collect();
-        let varbinds: Vec<(&[u32], u64)> = varbinds.iter().map(|oid| (oid.as_slice(), 1)).collect();
-        let mut cursors = [Cursor::Start, Cursor::Start];
-        let error = reply_rows(&[0], &varbinds, &mut cursors).unwrap_err();
-        assert_eq!(error, RowError::TooMany { count: 4, asked: 3 });
-    }
-
-    #[test]
-    fn row_limits_follow_if_number_with_room_to_grow() {
-        assert_eq!(row_limit(Some(48)), 112);
-        assert_eq!(row_limit(Some(4_000)), 8_000);
-        assert_eq!(row_limit(None), MAX_ROWS);
-        assert_eq!(row_limit(Some(u32::MAX)), MAX_ROWS);
     }
 }

@@ -1,0 +1,262 @@
+//! Filing a GETBULK walk's replies into table columns: where each column's walk stands, which
+//! varbind belongs to which column (by its place in the reply, RFC 3416 §4.2.3), and the checks
+//! that make every walk end: OIDs must increase, a reply holds no more than was asked, a column
+//! holds no more rows than its limit. Pure: no socket, no session.
+
+use std::net::SocketAddr;
+
+use super::ber::{self, BerError, Reader};
+use super::{Oid, SnmpError, Value};
+
+/// Rows a column may have at most, whatever the agent says: far above any real interface
+/// table, far below what would exhaust memory (a row costs about 30 bytes per column).
+pub const MAX_ROWS: usize = 100_000;
+
+/// Rows a column may have: what the agent announced, with room for a table that changed since
+/// (max(n × 2, n + 64)), never more than [`MAX_ROWS`].
+pub fn row_limit(rows_hint: Option<u32>) -> usize {
+    rows_hint.map_or(MAX_ROWS, |n| (n as usize).saturating_mul(2).max(n as usize + 64)).min(MAX_ROWS)
+}
+
+/// One column of a table indexed by one integer (such as ifTable): values by row index, in
+/// increasing index order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Column(pub(super) Vec<(u32, Value)>);
+
+impl Column {
+    pub fn get(&self, index: u32) -> Option<&Value> {
+        self.0.binary_search_by_key(&index, |(i, _)| *i).ok().map(|at| &self.0[at].1)
+    }
+
+    pub fn indexes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().map(|(i, _)| *i)
+    }
+}
+
+/// Where a column's walk stands.
+#[derive(Clone, Copy, PartialEq)]
+pub(super) enum Cursor {
+    Start,
+    After(u32),
+    Done,
+}
+
+/// Reads the non-repeaters at the head of a GETBULK reply: each scalar's value if the agent
+/// answered that very OID, `None` if it answered the next object instead; `None` overall if the
+/// reply holds fewer varbinds than scalars.
+pub(super) fn read_scalars(
+    varbinds: &mut Reader<'_>,
+    scalars: &[&[u32]],
+) -> Result<Option<Vec<Option<Value>>>, BerError> {
+    let mut values = Vec::with_capacity(scalars.len());
+    for scalar in scalars {
+        let Some(varbind) = varbinds.next() else { return Ok(None) };
+        let (oid, value) = varbind?;
+        values.push(if oid == encoded(scalar) { Value::decode(value)? } else { None });
+    }
+    Ok(Some(values))
+}
+
+/// The contents of an OID's encoding, e.g. for comparing with a varbind's OID.
+pub(super) fn encoded(arcs: &[u32]) -> Vec<u8> {
+    let mut contents = Vec::new();
+    ber::encode_oid_contents(arcs, &mut contents);
+    contents
+}
+
+/// What a GETBULK of a walk asked for, to file its reply.
+pub(super) struct Walk<'a> {
+    pub columns: &'a [&'a [u32]],
+    pub prefixes: &'a [Vec<u8>],
+    /// The columns asked for, in the order of the request.
+    pub active: &'a [usize],
+    /// Varbinds asked for: columns × repetitions.
+    pub asked: usize,
+}
+
+/// Why a reply's rows could not be filed.
+#[derive(Debug, PartialEq)]
+pub(super) enum RowError {
+    Ber(BerError),
+    /// A varbind's OID is not after the one asked for: `column`'s walk would never end.
+    NotIncreasing {
+        column: usize,
+        oid: Vec<u32>,
+    },
+    TooMany {
+        count: usize,
+        asked: usize,
+    },
+}
+
+impl From<BerError> for RowError {
+    fn from(e: BerError) -> Self {
+        RowError::Ber(e)
+    }
+}
+
+impl RowError {
+    pub(super) fn at(self, target: SocketAddr, columns: &[&[u32]], cursors: &[Cursor]) -> SnmpError {
+        match self {
+            RowError::Ber(e) => SnmpError::undecodable(target, e),
+            RowError::NotIncreasing { column, oid } => {
+                let previous = asked_oid(columns[column], cursors[column]);
+                SnmpError::NotIncreasing { target, oid: Oid::from_slice(&oid), previous: Oid::from_slice(&previous) }
+            }
+            RowError::TooMany { count, asked } => {
+                SnmpError::protocol(target, format!("{count} varbinds in a GETBULK reply that asked for {asked}"))
+            }
+        }
+    }
+}
+
+/// The OID a column's walk asks for next: the column itself, or its last row.
+fn asked_oid(column: &[u32], cursor: Cursor) -> Vec<u32> {
+    let mut oid = column.to_vec();
+    if let Cursor::After(index) = cursor {
+        oid.push(index);
+    }
+    oid
+}
+
+impl Walk<'_> {
+    /// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
+    /// ends at its first varbind outside it or at an exception. A varbind whose OID is not
+    /// after the one asked for fails the walk ("OID not increasing", as net-snmp says), as does
+    /// a reply with more varbinds than asked for. Answers how many varbinds the reply held.
+    pub(super) fn read_rows(
+        &self,
+        varbinds: Reader<'_>,
+        cursors: &mut [Cursor],
+        tables: &mut [Column],
+    ) -> Result<usize, RowError> {
+        let mut count = 0;
+        for (at, varbind) in varbinds.enumerate() {
+            let (oid, value) = varbind?;
+            count += 1;
+            if count > self.asked {
+                return Err(RowError::TooMany { count, asked: self.asked });
+            }
+            let column = self.active[at % self.active.len()];
+            let after = match cursors[column] {
+                Cursor::Done => continue,
+                Cursor::After(index) => Some(index),
+                Cursor::Start => None,
+            };
+            let Some(value) = Value::decode(value)? else {
+                cursors[column] = Cursor::Done; // endOfMibView and the other exceptions
+                continue;
+            };
+            match oid.strip_prefix(self.prefixes[column].as_slice()).and_then(ber::decode_single_arc) {
+                Some(index) if after.is_none_or(|after| index > after) => {
+                    tables[column].0.push((index, value));
+                    cursors[column] = Cursor::After(index);
+                }
+                // The next row of the column is not after this one.
+                Some(_) => return Err(self.not_increasing(column, oid)),
+                // Past the column's end (the next column, another table): it ends, if it moved on.
+                None => {
+                    let mut arcs = Vec::new();
+                    ber::decode_oid(oid, &mut arcs)?;
+                    if arcs <= asked_oid(self.columns[column], cursors[column]) {
+                        return Err(RowError::NotIncreasing { column, oid: arcs });
+                    }
+                    cursors[column] = Cursor::Done;
+                }
+            }
+        }
+        Ok(count)
+    }
+
+    fn not_increasing(&self, column: usize, oid: &[u8]) -> RowError {
+        let mut arcs = Vec::new();
+        match ber::decode_oid(oid, &mut arcs) {
+            Ok(()) => RowError::NotIncreasing { column, oid: arcs },
+            Err(e) => RowError::Ber(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snmp::ber::tag;
+    use crate::snmp::oids::if_mib::*;
+
+    fn reply_rows(
+        active: &[usize],
+        varbinds: &[(&[u32], u64)],
+        cursors: &mut [Cursor],
+    ) -> Result<Vec<Vec<u32>>, RowError> {
+        let mut bytes = Vec::new();
+        for (oid, value) in varbinds {
+            let (mut oid_tlv, mut value_tlv) = (Vec::new(), Vec::new());
+            let mut contents = Vec::new();
+            ber::encode_oid_contents(oid, &mut contents);
+            ber::write_bytes(&mut oid_tlv, tag::OID, &contents);
+            ber::write_unsigned(&mut value_tlv, tag::COUNTER32, *value);
+            ber::write_varbind(&mut bytes, &oid_tlv, &value_tlv);
+        }
+        let columns = [IF_IN_OCTETS, IF_OUT_OCTETS];
+        let prefixes: Vec<Vec<u8>> = columns.iter().map(|arcs| encoded(arcs)).collect();
+        let mut tables = vec![Column::default(); 2];
+        let walk = Walk { columns: &columns, prefixes: &prefixes, active, asked: 3 * active.len() };
+        walk.read_rows(Reader::new(&bytes), cursors, &mut tables)?;
+        Ok(tables.iter().map(|t| t.indexes().collect()).collect())
+    }
+
+    fn row(column: &[u32], index: u32) -> Vec<u32> {
+        let mut oid = column.to_vec();
+        oid.push(index);
+        oid
+    }
+
+    #[test]
+    fn a_column_ends_where_it_spills_or_meets_an_exception() {
+        let (i1, i2, o1) = (row(IF_IN_OCTETS, 1), row(IF_IN_OCTETS, 2), row(IF_OUT_OCTETS, 1));
+        // ifInOctets has 2 rows: its third repetition is ifOutOctets.1, which ends it.
+        let mut cursors = [Cursor::Start, Cursor::Start];
+        let rows = reply_rows(&[0], &[(&i1, 1), (&i2, 2), (&o1, 3)], &mut cursors).unwrap();
+        assert_eq!(rows, [vec![1, 2], vec![]]);
+        assert!(cursors[0] == Cursor::Done);
+        // A reply cut after the first column's varbind: the second keeps its place.
+        let mut cursors = [Cursor::Start, Cursor::After(7)];
+        let rows = reply_rows(&[0, 1], &[(&i1, 1)], &mut cursors).unwrap();
+        assert_eq!(rows, [vec![1], vec![]]);
+        assert!(cursors == [Cursor::After(1), Cursor::After(7)]);
+    }
+
+    #[test]
+    fn an_oid_that_does_not_increase_fails_the_walk() {
+        let (i2, i3) = (row(IF_IN_OCTETS, 2), row(IF_IN_OCTETS, 3));
+        let sys_up_time = [1, 3, 6, 1, 2, 1, 1, 3, 0];
+        // The same row twice in one reply, the row asked after again, an OID before the column.
+        let cases: [(Cursor, &[(&[u32], u64)], Vec<u32>); 3] = [
+            (Cursor::Start, &[(&i3, 1), (&i3, 2)], i3.clone()),
+            (Cursor::After(2), &[(&i2, 1)], i2.clone()),
+            (Cursor::Start, &[(&sys_up_time, 1)], sys_up_time.to_vec()),
+        ];
+        for (cursor, varbinds, oid) in cases {
+            let mut cursors = [cursor, Cursor::Start];
+            let error = reply_rows(&[0], varbinds, &mut cursors).unwrap_err();
+            assert_eq!(error, RowError::NotIncreasing { column: 0, oid });
+        }
+    }
+
+    #[test]
+    fn a_reply_with_more_varbinds_than_asked_fails() {
+        let varbinds: Vec<Vec<u32>> = (1..=4).map(|i| row(IF_IN_OCTETS, i)).collect();
+        let varbinds: Vec<(&[u32], u64)> = varbinds.iter().map(|oid| (oid.as_slice(), 1)).collect();
+        let mut cursors = [Cursor::Start, Cursor::Start];
+        let error = reply_rows(&[0], &varbinds, &mut cursors).unwrap_err();
+        assert_eq!(error, RowError::TooMany { count: 4, asked: 3 });
+    }
+
+    #[test]
+    fn row_limits_follow_if_number_with_room_to_grow() {
+        assert_eq!(row_limit(Some(48)), 112);
+        assert_eq!(row_limit(Some(4_000)), 8_000);
+        assert_eq!(row_limit(None), MAX_ROWS);
+        assert_eq!(row_limit(Some(u32::MAX)), MAX_ROWS);
+    }
+}
