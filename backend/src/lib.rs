@@ -1,5 +1,8 @@
 //! Vigie: a light SNMP network monitor. Data flows one way:
 //! SNMP agent → [`snmp`] → [`poller`] → [`store`] → [`api`] → the web UI.
+//! [`logs`] feeds the store beside the poller. Across them: [`supervisor`] keeps every
+//! long-lived task alive, [`shown`] escapes outside text in Vigie's log lines, [`open_files`]
+//! sizes the descriptor limit for the fleet.
 
 pub mod api;
 pub mod app;
