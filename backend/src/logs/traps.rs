@@ -58,6 +58,11 @@ pub fn decode(bytes: &[u8]) -> Option<Trap> {
     }
 }
 
+/// Whether `text` is an OID in dotted form (`1.3.6.1.6.3.1.1.5.3`).
+fn is_dotted_oid(text: &str) -> bool {
+    !text.is_empty() && text.split('.').all(|arc| !arc.is_empty() && arc.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// What a trap's variable bindings say, read one by one.
 #[derive(Default)]
 struct Bindings {
@@ -70,7 +75,9 @@ struct Bindings {
 impl Bindings {
     fn push(&mut self, name: String, value: String) {
         match name.as_str() {
-            SNMP_TRAP_OID => self.trap_oid = Some(value.clone()),
+            // An OBJECT IDENTIFIER names the trap; anything else there (an empty string, say)
+            // leaves the trap unnamed, so it is not a trap.
+            SNMP_TRAP_OID if is_dotted_oid(&value) => self.trap_oid = Some(value.clone()),
             SYS_UP_TIME => self.uptime_ticks = self.uptime_ticks.or(value.parse().ok()),
             _ => {}
         }
@@ -426,6 +433,10 @@ mod tests {
         assert_eq!(decode(&v2c_trap(tag::RESPONSE, link_down, &[])), None);
         assert_eq!(decode(&v2c_trap(tag::GET, link_down, &[])), None);
         assert_eq!(decode(&v2c_trap(TRAP_V2, None, &[])), None);
+        // Found by the fuzzer: snmpTrapOID.0 holding an empty OCTET STRING instead of an OID.
+        let trap_oid: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
+        assert_eq!(decode(&v2c_trap(TRAP_V2, None, &[(trap_oid, &[tag::OCTET_STRING, 0])])), None);
+        assert_eq!(decode(&v2c_trap(TRAP_V2, None, &[(trap_oid, &[tag::OCTET_STRING, 1, b'x'])])), None);
         let mut v3 = v2c_trap(TRAP_V2, link_down, &[]);
         assert_eq!(v3[2..5], [tag::INTEGER, 1, 1]);
         v3[4] = 3;
