@@ -212,14 +212,8 @@ mod tests {
 
     fn outcome(at_secs: i64, inventory: Option<&[u32]>, counters: Vec<CounterRow>) -> PollOutcome {
         let info = |if_index: u32| InterfaceInfo {
-            if_index,
-            if_name: format!("eth{if_index}"),
-            if_descr: String::new(),
-            if_alias: String::new(),
-            if_type: 6,
             speed_bps: Some(if_index as u64 * 1_000_000),
-            admin_status: IfStatus::Up,
-            oper_status: IfStatus::Up,
+            ..InterfaceInfo::ethernet(if_index)
         };
         PollOutcome {
             at_ms: 1_700_000_000_000 + at_secs * 1000,

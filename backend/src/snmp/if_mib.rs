@@ -20,6 +20,24 @@ pub struct InterfaceInfo {
     pub oper_status: IfStatus,
 }
 
+#[cfg(test)]
+impl InterfaceInfo {
+    /// For tests: an Ethernet interface that is up, named and described `eth<ifIndex>`, of
+    /// unknown speed.
+    pub(crate) fn ethernet(if_index: u32) -> InterfaceInfo {
+        InterfaceInfo {
+            if_index,
+            if_name: format!("eth{if_index}"),
+            if_descr: format!("eth{if_index}"),
+            if_alias: String::new(),
+            if_type: 6,
+            speed_bps: None,
+            admin_status: IfStatus::Up,
+            oper_status: IfStatus::Up,
+        }
+    }
+}
+
 /// ifAdminStatus / ifOperStatus, RFC 2863.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]

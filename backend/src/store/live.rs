@@ -283,16 +283,7 @@ mod tests {
     }
 
     fn info(alias: &str) -> InterfaceInfo {
-        InterfaceInfo {
-            if_index: 1,
-            if_name: "eth1".into(),
-            if_descr: "eth1".into(),
-            if_alias: alias.into(),
-            if_type: 6,
-            speed_bps: Some(1_000_000_000),
-            admin_status: IfStatus::Up,
-            oper_status: IfStatus::Up,
-        }
+        InterfaceInfo { if_alias: alias.into(), speed_bps: Some(1_000_000_000), ..InterfaceInfo::ethernet(1) }
     }
 
     /// A poll at `at_secs` that walked the system group and the inventory.

@@ -243,7 +243,7 @@ mod tests {
     use super::super::{InterfaceReading, Retention};
     use super::*;
     use crate::device::{DeviceConfig, DeviceState};
-    use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+    use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
 
     fn retention() -> Retention {
         let day = 86_400;
@@ -262,16 +262,7 @@ mod tests {
 
     /// A poll of interfaces 1 and 2 at `at` (their inventory with it when `walked`).
     fn record(at: i64, walked: bool) -> PollRecord {
-        let info = |if_index: u32| InterfaceInfo {
-            if_index,
-            if_name: format!("eth{if_index}"),
-            if_descr: String::new(),
-            if_alias: String::new(),
-            if_type: 6,
-            speed_bps: None,
-            admin_status: IfStatus::Up,
-            oper_status: IfStatus::Up,
-        };
+        let info = InterfaceInfo::ethernet;
         let reading = |i: u32| {
             InterfaceReading::traffic(CounterRow::octets(i, at as u64, 0, CounterBits::Bits64), Some(8.0), None)
         };

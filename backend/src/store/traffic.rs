@@ -133,7 +133,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::device::DeviceConfig;
-    use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+    use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
     use crate::store::{InterfaceReading, PollRecord, Retention};
 
     const DAY: i64 = 86_400;
@@ -154,16 +154,7 @@ mod tests {
             let counters = CounterRow::octets(if_index, 0, 0, CounterBits::Bits64);
             InterfaceReading::traffic(counters, Some(1000.0 * f64::from(if_index)), Some(500.0 * f64::from(if_index)))
         };
-        let info = |if_index: u32| InterfaceInfo {
-            if_index,
-            if_name: format!("eth{if_index}"),
-            if_descr: format!("eth{if_index}"),
-            if_alias: String::new(),
-            if_type: 6,
-            speed_bps: None,
-            admin_status: IfStatus::Up,
-            oper_status: IfStatus::Up,
-        };
+        let info = InterfaceInfo::ethernet;
         PollRecord {
             at_ms: at * 1000,
             duration_ms: 1,
