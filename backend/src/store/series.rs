@@ -317,6 +317,25 @@ mod tests {
 
     use super::super::poll_line::test_line as poll;
 
+    /// A device's series in a temp dir, the default tiers, an appender, open buckets, and the
+    /// start of an hour to poll from.
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        series: SeriesDir,
+        tiers: [Tier; 2],
+        appender: Appender,
+        open: OpenBuckets,
+        base: i64,
+    }
+
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let series = SeriesDir::new(dir.path());
+        let base = 1_700_000_000 - 1_700_000_000 % 3600;
+        let (tiers, appender, open) = (retention().tiers(), Appender::default(), OpenBuckets::default());
+        Fixture { _dir: dir, series, tiers, appender, open, base }
+    }
+
     fn rollup_lines(series: &SeriesDir, tier: &Tier, from: i64) -> Vec<(i64, u32)> {
         let points = series.read_rollup(tier, 3, from, from + 100 * 3600).unwrap();
         points.iter().map(|p| (p.timestamp - from, p.weight)).collect()
@@ -324,12 +343,7 @@ mod tests {
 
     #[test]
     fn closed_buckets_wait_for_their_hour_then_go_to_disk_together() {
-        let dir = tempfile::tempdir().unwrap();
-        let series = SeriesDir::new(dir.path());
-        let tiers = retention().tiers();
-        let appender = Appender::default();
-        let mut open = OpenBuckets::default();
-        let base = 1_700_000_000 - 1_700_000_000 % 3600;
+        let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
         for (i, bps) in [Some(100.0), Some(300.0), None, Some(500.0)].into_iter().enumerate() {
             // Three polls in the first 5-minute bucket (one without a rate), one in the next.
             let ts = base + [0, 60, 120, 300][i];
@@ -375,13 +389,8 @@ mod tests {
 
     #[test]
     fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
-        let dir = tempfile::tempdir().unwrap();
-        let series = SeriesDir::new(dir.path());
-        let tiers = retention().tiers();
-        let appender = Appender::default();
-        let base = 1_700_000_000 - 1_700_000_000 % 3600;
+        let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
         let polls: Vec<PollLine> = (0..20).map(|i| poll((base + 3000 + i * 60) as f64, Some(100.0))).collect();
-        let mut open = OpenBuckets::default();
         for line in &polls[..12] {
             series.append_poll(&appender, &tiers, &mut open, line).unwrap();
         }
@@ -430,12 +439,7 @@ mod tests {
 
     #[test]
     fn rollup_lines_that_cannot_be_written_are_kept_and_written_once_later() {
-        let dir = tempfile::tempdir().unwrap();
-        let series = SeriesDir::new(dir.path());
-        let tiers = retention().tiers();
-        let appender = Appender::default();
-        let mut open = OpenBuckets::default();
-        let base = 1_700_000_000 - 1_700_000_000 % 3600;
+        let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
         series.append_poll(&appender, &tiers, &mut open, &poll(base as f64, Some(100.0))).unwrap();
         // A file where the hourly directory should be: the 5-minute lines are written, the
         // hourly one fails, like a disk that fills up between the two.
