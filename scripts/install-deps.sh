@@ -3,6 +3,9 @@
 # net-snmp (snmpd, snmpget, snmptrap, snmptrapd), chromium for the browser tests, and logger
 # (util-linux, packaged as bsdutils on Debian) for the syslog tests. Debian/Ubuntu only.
 # Idempotent: when everything is present it runs no apt command at all.
+# It installs no Recommends (they pulled ~120 packages: avahi, cups helpers, samba libraries) and
+# starts or enables no system service: Debian's snmpd and snmptrapd would otherwise start on ports
+# 161/162, and the tests run their own instances on free loopback ports.
 set -euo pipefail
 
 missing=()
@@ -37,9 +40,23 @@ if ((EUID != 0)); then
     sudo=(sudo)
 fi
 apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive
-    apt-get -qq -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
+    apt-get -q -o DPkg::Lock::Timeout=600 -o Dpkg::Use-Pty=0)
 
-echo "install-deps: installing ${missing[*]}"
-"${apt[@]}" update
-"${apt[@]}" install -y "${missing[@]}" >/dev/null
-echo "install-deps: done"
+# policy-rc.d answering 101 ("action forbidden") keeps invoke-rc.d from starting or enabling the
+# packages' services during the install; an existing policy is left alone.
+policy=/usr/sbin/policy-rc.d
+own_policy=false
+if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    own_policy=true
+fi
+remove_policy() { if $own_policy; then "${sudo[@]}" rm -f "$policy"; fi; }
+trap remove_policy EXIT
+
+started=$SECONDS
+echo "install-deps: installing ${missing[*]} (no Recommends, no services started; about a minute on a fresh machine)"
+echo "install-deps: apt-get update"
+"${apt[@]}" update | sed 's/^/  apt: /'
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}" | { grep --line-buffered -E '^(Get:|Setting up|Unpacking|Need to get|[0-9]+ upgraded)' || true; } | sed "s/^/  apt: /"
+echo "install-deps: done in $((SECONDS - started)) s"
