@@ -80,7 +80,8 @@ pub struct ServeArgs {
     /// [default: 10]
     #[arg(long, env = "VIGIE_SYSLOG_TCP_FRAME_SECS")]
     pub syslog_tcp_frame_secs: Option<u64>,
-    /// Also run five simulated devices on loopback and add them to the store (named demo-*)
+    /// Also run five simulated devices on loopback and add them to the store (named demo-*); the
+    /// data dir is then ./data-demo unless --data-dir or the file names one
     #[arg(long)]
     pub demo: bool,
 }
@@ -160,6 +161,8 @@ pub struct Config {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./data";
+/// `--demo`'s own data dir, so that a demo's five simulated devices never linger in a normal run.
+pub const DEFAULT_DEMO_DATA_DIR: &str = "./data-demo";
 /// Unprivileged ports, so Vigie runs without root; see the README to receive on 514 and 162.
 pub const DEFAULT_SYSLOG: &str = "0.0.0.0:1514";
 pub const DEFAULT_TRAP: &str = "0.0.0.0:1162";
@@ -179,7 +182,8 @@ impl Config {
         let listen = listen_text.parse::<SocketAddr>().map_err(|_| {
             problems.push(format!("listen: '{listen_text}' is not an address:port such as 127.0.0.1:8080"));
         });
-        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let default_data_dir = if args.demo { DEFAULT_DEMO_DATA_DIR } else { DEFAULT_DATA_DIR };
+        let data_dir = args.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from(default_data_dir));
         if data_dir.as_os_str().is_empty() {
             problems.push("data_dir: must not be empty".to_string());
         }
@@ -417,6 +421,15 @@ mod tests {
         let problems = Config::load(&args).unwrap_err();
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems[0].starts_with("logs.tcp_max_peers: 0"), "{problems:?}");
+    }
+
+    #[test]
+    fn a_demo_keeps_its_own_data_dir_unless_one_is_named() {
+        let demo = ServeArgs { demo: true, ..Default::default() };
+        assert_eq!(Config::load(&demo).unwrap().data_dir, PathBuf::from(DEFAULT_DEMO_DATA_DIR));
+        assert_eq!(Config::load(&ServeArgs::default()).unwrap().data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        let named = ServeArgs { demo: true, data_dir: Some("/srv/vigie".into()), ..Default::default() };
+        assert_eq!(Config::load(&named).unwrap().data_dir, PathBuf::from("/srv/vigie"));
     }
 
     #[test]
