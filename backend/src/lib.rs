@@ -12,6 +12,7 @@ pub mod device;
 pub mod logs;
 pub mod open_files;
 pub mod poller;
+pub mod reach;
 pub mod secret;
 pub mod shown;
 pub mod sim;
