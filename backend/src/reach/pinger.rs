@@ -144,7 +144,7 @@ impl Pinger {
         let results = join_all(echoes).await;
         let rtts: Vec<Duration> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
         let mut round = EchoRound::from_rtts(plan.echoes, &rtts);
-        round.error = results.into_iter().filter_map(|r| r.err().flatten()).last();
+        round.error = results.into_iter().rev().find_map(|r| r.err().flatten());
         Some(round)
     }
 }
