@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Vigie's tests and demo need, and only those that are missing:
 # net-snmp (snmpd, snmpget, snmptrap, snmptrapd), chromium for the browser tests, and logger
-# (util-linux, packaged as bsdutils on Debian) for the syslog tests. Debian/Ubuntu only.
+# (util-linux, packaged as bsdutils on Debian) for the syslog tests, and Prometheus (it scrapes
+# /metrics in a test). Debian/Ubuntu only.
 # Idempotent: when everything is present it runs no apt command at all.
 # It installs no Recommends (they pulled ~120 packages: avahi, cups helpers, samba libraries) and
 # starts or enables no system service: Debian's snmpd and snmptrapd would otherwise start on ports
@@ -29,6 +30,7 @@ require snmptrap snmp
 require snmptrapd snmptrapd
 require /usr/bin/chromium chromium
 require logger bsdutils
+require prometheus prometheus
 
 if ((${#missing[@]} == 0)); then
     echo "install-deps: everything is already installed"

@@ -5,6 +5,7 @@ pub mod body_limit;
 pub mod connections;
 pub mod error;
 pub mod extract;
+pub mod metrics;
 pub mod route_table;
 pub mod routes;
 pub mod sse;
@@ -52,7 +53,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::events::stream)
             .service(routes::logs::list)
             .service(routes::logs::for_device),
-    );
+    )
+    .service(metrics::scrape);
 }
 
 /// The document's info block; paths and schemas come from [`configure`].

@@ -2,6 +2,9 @@
 //! `/status`. One home for them, so that the scheduler and the tasks need not know each other.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::histogram::{Histogram, HistogramSnapshot};
 
 /// Counters of the poller's work since start.
 #[derive(Default, Debug)]
@@ -14,6 +17,8 @@ pub struct PollerStats {
     nudges_deferred: AtomicU64,
     interface_samples_total: AtomicU64,
     samples_dropped: AtomicU64,
+    /// How long polls took, answered or not.
+    durations: Histogram,
 }
 
 /// A copy of [`PollerStats`] at one moment.
@@ -37,13 +42,15 @@ fn bump(counter: &AtomicU64, by: u64) {
 }
 
 impl PollerStats {
-    pub(super) fn polled(&self, interfaces: usize, dropped: usize) {
+    pub(super) fn polled(&self, interfaces: usize, dropped: usize, took: Duration) {
+        self.durations.observe(took);
         bump(&self.polls_total, 1);
         bump(&self.interface_samples_total, interfaces as u64);
         bump(&self.samples_dropped, dropped as u64);
     }
 
-    pub(super) fn failed(&self, over_deadline: bool) {
+    pub(super) fn failed(&self, over_deadline: bool, took: Duration) {
+        self.durations.observe(took);
         bump(&self.polls_total, 1);
         bump(&self.polls_failed, 1);
         bump(&self.polls_over_deadline, u64::from(over_deadline));
@@ -59,6 +66,11 @@ impl PollerStats {
 
     pub(super) fn nudge_deferred(&self) {
         bump(&self.nudges_deferred, 1);
+    }
+
+    /// How long polls took, answered or not.
+    pub fn durations(&self) -> HistogramSnapshot {
+        self.durations.snapshot()
     }
 
     pub fn counts(&self) -> PollerCounts {

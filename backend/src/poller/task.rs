@@ -143,7 +143,8 @@ impl Task {
     async fn answered(&self, rated: Rated, state: &mut Option<DeviceState>) {
         let c = &self.device.config;
         let id = Some(&self.device.id);
-        self.stats.polled(rated.record.interfaces.len(), rated.dropped);
+        let took = Duration::from_millis(rated.record.duration_ms);
+        self.stats.polled(rated.record.interfaces.len(), rated.dropped, took);
         if *state != Some(DeviceState::Up) {
             log::info!("Device {} ({}:{}) is up.", Shown(&c.name), Shown(&c.host), c.port);
             self.sink.event(id, Severity::Notice, format!("{} is up", c.name), Vec::new());
@@ -202,7 +203,7 @@ impl Task {
         let c = &self.device.config;
         let over_deadline =
             matches!(error, PollError::Backstop { .. } | PollError::Snmp(SnmpError::PollDeadline { .. }));
-        self.stats.failed(over_deadline);
+        self.stats.failed(over_deadline, took);
         if *state != Some(DeviceState::Down) {
             log::warn!("Device {} ({}:{}) is down: {error}", Shown(&c.name), Shown(&c.host), c.port);
             self.sink.event(Some(&self.device.id), Severity::Error, format!("{} is down: {error}", c.name), Vec::new());

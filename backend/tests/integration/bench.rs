@@ -112,3 +112,39 @@ fn bench_syslog_ingest() {
         );
     }
 }
+
+/// `/metrics` for 100,032 interfaces (2,084 simulated agents × 48): time to the first byte and to
+/// the whole answer, and its size, over five scrapes.
+#[test]
+#[ignore = "benchmark: run with --ignored --nocapture"]
+fn bench_metrics_exposition_100k_interfaces() {
+    const AGENTS: usize = 2_084;
+    let sim = crate::sim_process::SimProcess::start(AGENTS, 48);
+    let data = tempfile::tempdir().unwrap();
+    let mut vigie = Vigie::start(&data.path().join("data"));
+    for i in 0..AGENTS {
+        sim.add_to(&vigie, i, 60);
+    }
+    vigie.wait_until(Duration::from_secs(180), "every interface polled", |v| {
+        (v.get("/api/v1/status").body["interfaces"].as_u64()? >= AGENTS as u64 * 48).then_some(())
+    });
+    std::thread::sleep(Duration::from_secs(65)); // a second round, so every interface has counters
+    println!("/metrics, {} interfaces:", AGENTS * 48);
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let mut response = vigie.request("GET", "/metrics", &[]);
+        let mut first = [0u8; 1];
+        std::io::Read::read_exact(&mut response, &mut first).unwrap();
+        let first_byte = started.elapsed();
+        let mut rest = Vec::new();
+        std::io::Read::read_to_end(&mut response, &mut rest).unwrap();
+        let whole = started.elapsed();
+        let lines = rest.iter().filter(|&&b| b == b'\n').count();
+        println!(
+            "  first byte {:>6.1} ms, whole answer {:>6.1} ms, {:.1} MB, {lines} lines",
+            first_byte.as_secs_f64() * 1e3,
+            whole.as_secs_f64() * 1e3,
+            (rest.len() + 1) as f64 / 1e6
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod logs;
 mod misbehave;
 mod netns;
 mod openapi;
+mod prometheus;
 mod reach;
 mod sim;
 mod sim_process;

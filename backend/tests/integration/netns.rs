@@ -4,6 +4,7 @@
 //! blackhole routes for both prefixes catch anything should those routes go (setting OUR end down
 //! would remove them, and the echoes would follow the default route out of the machine).
 //! `restore()` brings the host back. Needs root; everything is deleted on drop.
+#![allow(dead_code)] // shared test support
 
 use std::net::IpAddr;
 use std::process::Command;
