@@ -181,7 +181,11 @@ mod tests {
     use crate::store::{InterfaceReading, LatestSample};
 
     fn device(host: &str, port: u16) -> Device {
-        Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw \"1\"", host, port, "public") }
+        Device {
+            id: DeviceId("0000abcd".into()),
+            created_at: 0,
+            config: DeviceConfig::v2c("sw \"1\"", host, port, "public"),
+        }
     }
 
     fn interface(if_index: u32, bits: CounterBits) -> InterfaceLive {
@@ -221,7 +225,11 @@ mod tests {
         );
         let mut out = Exposition::default();
         write_interfaces(&mut out, family("ifInOctets"), &device, &live);
-        assert!(out.buf.starts_with("ifInOctets{") && out.buf.contains("ifIndex=\"2\",") && out.buf.ends_with("} 1002\n"), "{}", out.buf);
+        assert!(
+            out.buf.starts_with("ifInOctets{") && out.buf.contains("ifIndex=\"2\",") && out.buf.ends_with("} 1002\n"),
+            "{}",
+            out.buf
+        );
         assert_eq!(out.buf.lines().count(), 1, "only the 32-bit interface");
         let mut out = Exposition::default();
         write_interfaces(&mut out, family("ifOperStatus"), &device, &live);
