@@ -230,6 +230,12 @@ export interface components {
             message: string;
         };
         /**
+         * @description The SNMP versions that authenticate with a community.
+         * @example v2c
+         * @enum {string}
+         */
+        CommunityVersion: "v1" | "v2c";
+        /**
          * @description One raw reading of an interface's octet counters, in the original project's shape. 64-bit
          *     interfaces give `ifHCInOctets`/`ifHCOutOctets`; 32-bit-only ones `ifInOctets`/`ifOutOctets`.
          */
@@ -939,8 +945,8 @@ export interface components {
              * @example public
              */
             community: string;
-            /** @description SNMP version. Only `v2c` for now. */
-            version: components["schemas"]["SnmpVersion"];
+            /** @description SNMP version: `v1` or `v2c` (SNMPv3 devices come with the credentials union). */
+            version: components["schemas"]["CommunityVersion"];
         };
         /** @description SNMP credentials in a change: give `community` to change it, omit it to keep it. */
         SnmpPatch: {
@@ -949,14 +955,14 @@ export interface components {
              * @example s3cret
              */
             community?: string | null;
-            version?: components["schemas"]["SnmpVersion"] | null;
+            version?: components["schemas"]["CommunityVersion"] | null;
         };
         /**
          * @description SNMP protocol version.
          * @example v2c
          * @enum {string}
          */
-        SnmpVersion: "v2c";
+        SnmpVersion: "v1" | "v2c" | "v3";
         /** @description SNMP settings as the API shows them: whether a community is set, never the community. */
         SnmpView: {
             /**

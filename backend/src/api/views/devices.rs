@@ -19,6 +19,17 @@ use crate::store::{DeviceLive, InterfaceLive};
 #[serde(rename_all = "lowercase")]
 #[schema(example = "v2c")]
 pub enum SnmpVersion {
+    V1,
+    V2c,
+    V3,
+}
+
+/// The SNMP versions that authenticate with a community.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(example = "v2c")]
+pub enum CommunityVersion {
+    V1,
     V2c,
 }
 
@@ -26,8 +37,8 @@ pub enum SnmpVersion {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SnmpInput {
-    /// SNMP version. Only `v2c` for now.
-    pub version: SnmpVersion,
+    /// SNMP version: `v1` or `v2c` (SNMPv3 devices come with the credentials union).
+    pub version: CommunityVersion,
     /// The community string: 1 to 255 printable characters. Write-only: never returned by the API.
     #[schema(example = "public", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub community: String,
@@ -69,7 +80,7 @@ pub struct NewDevice {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SnmpPatch {
     /// SNMP version.
-    pub version: Option<SnmpVersion>,
+    pub version: Option<CommunityVersion>,
     /// New community string: 1 to 255 printable characters (write-only).
     #[schema(example = "s3cret", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub community: Option<String>,
@@ -114,6 +125,17 @@ pub struct SnmpView {
     /// Whether a community is stored (it is never returned).
     #[schema(example = true)]
     pub community_set: bool,
+}
+
+impl From<&Credentials> for SnmpView {
+    fn from(credentials: &Credentials) -> Self {
+        let version = match credentials {
+            Credentials::V1 { .. } => SnmpVersion::V1,
+            Credentials::V2c { .. } => SnmpVersion::V2c,
+            Credentials::V3(_) => SnmpVersion::V3,
+        };
+        SnmpView { version, community_set: !matches!(credentials, Credentials::V3(_)) }
+    }
 }
 
 /// Whether the device answers.
@@ -232,7 +254,7 @@ impl DeviceView {
             name: c.name.clone(),
             host: c.host.clone(),
             port: c.port,
-            snmp: SnmpView { version: SnmpVersion::V2c, community_set: true },
+            snmp: SnmpView::from(&c.credentials),
             poll_interval_secs: c.poll_interval_secs,
             timeout_ms: c.timeout_ms,
             retries: c.retries,
@@ -279,7 +301,10 @@ impl NewDevice {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or_else(|| host.clone()),
             host,
             port: self.port.unwrap_or(DEFAULT_PORT),
-            credentials: Credentials::V2c { community: self.snmp.community },
+            credentials: match self.snmp.version {
+                CommunityVersion::V1 => Credentials::V1 { community: self.snmp.community.into() },
+                CommunityVersion::V2c => Credentials::V2c { community: self.snmp.community.into() },
+            },
             poll_interval_secs: self.poll_interval_secs.unwrap_or(DEFAULT_POLL_INTERVAL_SECS),
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             retries: self.retries.unwrap_or(DEFAULT_RETRIES),
@@ -290,13 +315,16 @@ impl NewDevice {
 impl DevicePatch {
     /// `config` with this change applied (not yet validated).
     pub fn apply(self, config: DeviceConfig) -> DeviceConfig {
-        let Credentials::V2c { community } = config.credentials;
-        let community = self.snmp.and_then(|s| s.community).unwrap_or(community);
+        let credentials = match (config.credentials, self.snmp.and_then(|s| s.community)) {
+            (Credentials::V1 { .. }, Some(community)) => Credentials::V1 { community: community.into() },
+            (Credentials::V2c { .. }, Some(community)) => Credentials::V2c { community: community.into() },
+            (credentials, _) => credentials,
+        };
         DeviceConfig {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or(config.name),
             host: self.host.map(|h| h.trim().to_string()).unwrap_or(config.host),
             port: self.port.unwrap_or(config.port),
-            credentials: Credentials::V2c { community },
+            credentials,
             poll_interval_secs: self.poll_interval_secs.unwrap_or(config.poll_interval_secs),
             timeout_ms: self.timeout_ms.unwrap_or(config.timeout_ms),
             retries: self.retries.unwrap_or(config.retries),
