@@ -30,7 +30,8 @@ pub struct UsmCredentials {
     pub context_name: String,
 }
 
-/// What an SNMPv3 message is protected by. Serde names are the API's, the store's and TOML's.
+/// What protects an SNMPv3 message: nothing, authentication, or authentication and privacy
+/// (encryption). The serde names are the API's and the store's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(example = "authPriv")]

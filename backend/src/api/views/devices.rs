@@ -6,43 +6,15 @@ use serde::{Deserialize, Serialize};
 use super::json_shape::{object, optional_object, whole_number};
 use utoipa::ToSchema;
 
+use super::snmp::{SnmpInput, SnmpPatch, SnmpView};
 use crate::device::Device;
+use crate::device::InvalidField;
 use crate::device::{
     DeviceConfig, DeviceState, DeviceStatus, DEFAULT_POLL_INTERVAL_SECS, DEFAULT_PORT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS,
 };
 use crate::snmp::Credentials;
 use crate::store::{DeviceLive, InterfaceLive};
-
-/// SNMP protocol version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[schema(example = "v2c")]
-pub enum SnmpVersion {
-    V1,
-    V2c,
-    V3,
-}
-
-/// The SNMP versions that authenticate with a community.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[schema(example = "v2c")]
-pub enum CommunityVersion {
-    V1,
-    V2c,
-}
-
-/// SNMP credentials as given when adding a device.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SnmpInput {
-    /// SNMP version: `v1` or `v2c` (SNMPv3 devices come with the credentials union).
-    pub version: CommunityVersion,
-    /// The community string: 1 to 255 printable characters. Write-only: never returned by the API.
-    #[schema(example = "public", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
-    pub community: String,
-}
 
 /// A device to supervise. Only `host` and `snmp` are required.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -75,17 +47,6 @@ pub struct NewDevice {
     pub retries: Option<u32>,
 }
 
-/// SNMP credentials in a change: give `community` to change it, omit it to keep it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SnmpPatch {
-    /// SNMP version.
-    pub version: Option<CommunityVersion>,
-    /// New community string: 1 to 255 printable characters (write-only).
-    #[schema(example = "s3cret", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
-    pub community: Option<String>,
-}
-
 /// A change to a device: any subset of its fields. Polling picks it up at once.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -114,28 +75,6 @@ pub struct DevicePatch {
     #[schema(example = 1, minimum = 0, maximum = 10)]
     #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
-}
-
-/// SNMP settings as the API shows them: whether a community is set, never the community.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SnmpView {
-    /// SNMP version.
-    pub version: SnmpVersion,
-    /// Whether a community is stored (it is never returned).
-    #[schema(example = true)]
-    pub community_set: bool,
-}
-
-impl From<&Credentials> for SnmpView {
-    fn from(credentials: &Credentials) -> Self {
-        let version = match credentials {
-            Credentials::V1 { .. } => SnmpVersion::V1,
-            Credentials::V2c { .. } => SnmpVersion::V2c,
-            Credentials::V3(_) => SnmpVersion::V3,
-        };
-        SnmpView { version, community_set: !matches!(credentials, Credentials::V3(_)) }
-    }
 }
 
 /// Whether the device answers.
@@ -301,10 +240,7 @@ impl NewDevice {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or_else(|| host.clone()),
             host,
             port: self.port.unwrap_or(DEFAULT_PORT),
-            credentials: match self.snmp.version {
-                CommunityVersion::V1 => Credentials::V1 { community: self.snmp.community.into() },
-                CommunityVersion::V2c => Credentials::V2c { community: self.snmp.community.into() },
-            },
+            credentials: Credentials::from(self.snmp),
             poll_interval_secs: self.poll_interval_secs.unwrap_or(DEFAULT_POLL_INTERVAL_SECS),
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             retries: self.retries.unwrap_or(DEFAULT_RETRIES),
@@ -313,14 +249,14 @@ impl NewDevice {
 }
 
 impl DevicePatch {
-    /// `config` with this change applied (not yet validated).
-    pub fn apply(self, config: DeviceConfig) -> DeviceConfig {
-        let credentials = match (config.credentials, self.snmp.and_then(|s| s.community)) {
-            (Credentials::V1 { .. }, Some(community)) => Credentials::V1 { community: community.into() },
-            (Credentials::V2c { .. }, Some(community)) => Credentials::V2c { community: community.into() },
-            (credentials, _) => credentials,
+    /// `config` with this change applied (not yet validated); fails when the SNMP change lacks
+    /// a field it needs (see [`SnmpPatch::apply`]).
+    pub fn apply(self, config: DeviceConfig) -> Result<DeviceConfig, InvalidField> {
+        let credentials = match self.snmp {
+            Some(change) => change.apply(config.credentials)?,
+            None => config.credentials,
         };
-        DeviceConfig {
+        Ok(DeviceConfig {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or(config.name),
             host: self.host.map(|h| h.trim().to_string()).unwrap_or(config.host),
             port: self.port.unwrap_or(config.port),
@@ -328,6 +264,6 @@ impl DevicePatch {
             poll_interval_secs: self.poll_interval_secs.unwrap_or(config.poll_interval_secs),
             timeout_ms: self.timeout_ms.unwrap_or(config.timeout_ms),
             retries: self.retries.unwrap_or(config.retries),
-        }
+        })
     }
 }
