@@ -981,7 +981,7 @@ export interface components {
              * @description New community string: 1 to 255 printable characters (write-only).
              * @example s3cret
              */
-            community?: string;
+            community?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1011,15 +1011,13 @@ export interface components {
          */
         SnmpV3Input: {
             /** @description 8 to 255 characters (RFC 3414); required for authNoPriv and authPriv. */
-            authPassword?: string;
-            /** @description Required for authNoPriv and authPriv. */
-            authProtocol?: components["schemas"]["AuthProtocol"];
+            authPassword?: string | null;
+            authProtocol?: components["schemas"]["AuthProtocol"] | null;
             /** @description The SNMPv3 context; empty (the default context) when omitted. */
-            contextName?: string;
+            contextName?: string | null;
             /** @description 8 to 255 characters (RFC 3414); required for authPriv. */
-            privPassword?: string;
-            /** @description Required for authPriv. */
-            privProtocol?: components["schemas"]["PrivProtocol"];
+            privPassword?: string | null;
+            privProtocol?: components["schemas"]["PrivProtocol"] | null;
             securityLevel: components["schemas"]["SecurityLevel"];
             /**
              * @description The USM user (securityName): 1 to 32 bytes.
@@ -1040,21 +1038,19 @@ export interface components {
          */
         SnmpV3Patch: {
             /** @description 8 to 255 characters (RFC 3414); write-only. */
-            authPassword?: string;
-            /** @description A new authentication protocol needs `authPassword` in the same change. */
-            authProtocol?: components["schemas"]["AuthProtocol"];
+            authPassword?: string | null;
+            authProtocol?: components["schemas"]["AuthProtocol"] | null;
             /** @description The SNMPv3 context; "" for the default context. */
-            contextName?: string;
+            contextName?: string | null;
             /** @description 8 to 255 characters (RFC 3414); write-only. */
-            privPassword?: string;
-            /** @description A new privacy protocol needs `privPassword` in the same change. */
-            privProtocol?: components["schemas"]["PrivProtocol"];
-            securityLevel?: components["schemas"]["SecurityLevel"];
+            privPassword?: string | null;
+            privProtocol?: components["schemas"]["PrivProtocol"] | null;
+            securityLevel?: components["schemas"]["SecurityLevel"] | null;
             /**
              * @description The USM user (securityName): 1 to 32 bytes. Changing it keeps the passwords.
              * @example monitor
              */
-            user?: string;
+            user?: string | null;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}

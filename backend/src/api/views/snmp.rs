@@ -52,19 +52,17 @@ pub struct SnmpV3Input {
     pub user: String,
     pub security_level: SecurityLevel,
     /// Required for authNoPriv and authPriv.
-    #[schema(nullable = false)]
     pub auth_protocol: Option<AuthProtocol>,
     /// 8 to 255 characters (RFC 3414); required for authNoPriv and authPriv.
-    #[schema(value_type = Option<String>, nullable = false, write_only, min_length = 8, max_length = 255)]
+    #[schema(value_type = Option<String>, write_only, min_length = 8, max_length = 255)]
     pub auth_password: Option<Secret>,
     /// Required for authPriv.
-    #[schema(nullable = false)]
     pub priv_protocol: Option<PrivProtocol>,
     /// 8 to 255 characters (RFC 3414); required for authPriv.
-    #[schema(value_type = Option<String>, nullable = false, write_only, min_length = 8, max_length = 255)]
+    #[schema(value_type = Option<String>, write_only, min_length = 8, max_length = 255)]
     pub priv_password: Option<Secret>,
     /// The SNMPv3 context; empty (the default context) when omitted.
-    #[schema(nullable = false, max_length = 32)]
+    #[schema(max_length = 32)]
     pub context_name: Option<String>,
 }
 
@@ -88,7 +86,7 @@ pub enum SnmpInput {
 pub struct SnmpCommunityPatch {
     pub version: CommunityVersion,
     /// New community string: 1 to 255 printable characters (write-only).
-    #[schema(value_type = Option<String>, nullable = false, write_only, example = "s3cret", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(value_type = Option<String>, write_only, example = "s3cret", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub community: Option<Secret>,
 }
 
@@ -101,24 +99,21 @@ pub struct SnmpCommunityPatch {
 pub struct SnmpV3Patch {
     pub version: UsmVersion,
     /// The USM user (securityName): 1 to 32 bytes. Changing it keeps the passwords.
-    #[schema(nullable = false, example = "monitor", min_length = 1, max_length = 32)]
+    #[schema(example = "monitor", min_length = 1, max_length = 32)]
     pub user: Option<String>,
-    #[schema(nullable = false)]
     pub security_level: Option<SecurityLevel>,
     /// A new authentication protocol needs `authPassword` in the same change.
-    #[schema(nullable = false)]
     pub auth_protocol: Option<AuthProtocol>,
     /// 8 to 255 characters (RFC 3414); write-only.
-    #[schema(value_type = Option<String>, nullable = false, write_only, min_length = 8, max_length = 255)]
+    #[schema(value_type = Option<String>, write_only, min_length = 8, max_length = 255)]
     pub auth_password: Option<Secret>,
     /// A new privacy protocol needs `privPassword` in the same change.
-    #[schema(nullable = false)]
     pub priv_protocol: Option<PrivProtocol>,
     /// 8 to 255 characters (RFC 3414); write-only.
-    #[schema(value_type = Option<String>, nullable = false, write_only, min_length = 8, max_length = 255)]
+    #[schema(value_type = Option<String>, write_only, min_length = 8, max_length = 255)]
     pub priv_password: Option<Secret>,
     /// The SNMPv3 context; "" for the default context.
-    #[schema(nullable = false, max_length = 32)]
+    #[schema(max_length = 32)]
     pub context_name: Option<String>,
 }
 
