@@ -1,9 +1,13 @@
 //! What a supervised device is: its identity, how to reach it, and its health as Vigie sees it.
 //! Validation rules live here, once, for the API and the config alike.
 
+mod credentials;
+
 use std::net::IpAddr;
 
 use crate::snmp::Credentials;
+
+pub use credentials::{MAX_CONTEXT_LEN, MAX_PASSWORD_LEN, MAX_USER_LEN, MIN_PASSWORD_LEN};
 
 /// A stable, server-assigned device id (8 hex digits).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -99,13 +103,7 @@ impl DeviceConfig {
         if self.port == 0 {
             return Err(invalid("port", "must be between 1 and 65535"));
         }
-        let Credentials::V2c { community } = &self.credentials;
-        if community.is_empty() {
-            return Err(invalid("snmp.community", "must not be empty"));
-        }
-        if community.chars().count() > 255 || community.chars().any(char::is_control) {
-            return Err(invalid("snmp.community", "must be at most 255 printable characters"));
-        }
+        credentials::validate(&self.credentials)?;
         if !(1..=MAX_POLL_INTERVAL_SECS).contains(&self.poll_interval_secs) {
             return Err(invalid("pollIntervalSecs", format!("must be between 1 and {MAX_POLL_INTERVAL_SECS}")));
         }

@@ -73,19 +73,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return ApiError::InvalidJson { reason: inner.to_string() };
         }
         let reason = strip_position(&inner.to_string());
-        // serde's path already ends at an unknown field, but stops at the parent of a missing one.
-        let field = match (missing_field(&reason), path.as_str()) {
+        // serde's path already ends at an unknown field, but stops at the parent of a missing one
+        // (and of a field a tagged union refuses for its version, `views::snmp`).
+        let field = match (named_field(&reason), path.as_str()) {
             (Some(name), ".") => name.to_string(),
-            (Some(name), parent) => format!("{parent}.{name}"),
-            (None, ".") => "body".to_string(),
-            (None, _) => path,
+            (Some(name), parent) if !parent.ends_with(&format!(".{name}")) && parent != name => {
+                format!("{parent}.{name}")
+            }
+            (_, ".") => "body".to_string(),
+            _ => path,
         };
         ApiError::InvalidField { field, reason }
     })
 }
 
-fn missing_field(reason: &str) -> Option<&str> {
-    reason.strip_prefix("missing field `")?.split('`').next()
+/// The field a "missing field `x`" or "unknown field `x`" error names.
+fn named_field(reason: &str) -> Option<&str> {
+    let rest = reason.strip_prefix("missing field `").or_else(|| reason.strip_prefix("unknown field `"))?;
+    rest.split('`').next()
 }
 
 fn strip_position(message: &str) -> String {
@@ -131,6 +136,24 @@ mod tests {
         assert_eq!(field_of(r#"{"host":"h","port":70000,"snmp":{"version":"v2c","community":"x"}}"#).0, "port");
         assert_eq!(field_of(r#"{"host":"h","snmp":{"version":"v9","community":"x"}}"#).0, "snmp.version");
         assert_eq!(field_of(r#"{"host":"h","colour":1,"snmp":{"version":"v2c","community":"x"}}"#).0, "colour");
+        assert_eq!(field_of(r#"{"host":"h","snmp":{"version":"v2c","community":"x","colour":1}}"#).0, "snmp.colour");
+        assert_eq!(field_of(r#"{"host":"h","snmp":{"version":"v3","securityLevel":"authPriv"}}"#).0, "snmp.user");
+        let v3 =
+            r#"{"host":"h","snmp":{"version":"v3","user":"u","securityLevel":"authNoPriv","authProtocol":"sha999"}}"#;
+        let (field, reason) = field_of(v3);
+        assert_eq!(field, "snmp.authProtocol");
+        assert!(reason.starts_with("unknown variant `sha999`, expected one of `md5`"), "{reason}");
+        let (field, reason) = field_of(r#"{"host":"h","snmp":{"version":"v3","user":"u","securityLevel":"x"}}"#);
+        assert_eq!(field, "snmp.securityLevel", "{reason}");
+        let (field, reason) = field_of(r#"{"host":"h","snmp":{"user":"u","version":"v1","community":"c"}}"#);
+        assert_eq!((field.as_str(), reason.as_str()), ("snmp.user", "unknown field `user`: SNMP v1 has no such field"));
+        let v3_with_community =
+            r#"{"host":"h","snmp":{"version":"v3","community":"c","user":"u","securityLevel":"noAuthNoPriv"}}"#;
+        assert_eq!(field_of(v3_with_community).0, "snmp.community");
+        assert_eq!(
+            field_of(r#"{"host":"h","snmp":{"version":"v3","user":7,"securityLevel":"noAuthNoPriv"}}"#).0,
+            "snmp.user"
+        );
         assert_eq!(field_of("1").0, "body");
         assert_eq!(field_of(r#"{"host": "#).0, "<json>");
     }

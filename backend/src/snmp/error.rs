@@ -30,6 +30,8 @@ pub enum SnmpError {
     PollDeadline { target: SocketAddr },
     #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
     OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
+    #[error("Vigie cannot poll {target} with SNMP {version} yet")]
+    VersionNotSupported { target: SocketAddr, version: &'static str },
 }
 
 fn hint_note(if_number: Option<u32>) -> String {

@@ -3,6 +3,7 @@
 //! callers see [`Session`], [`Value`] and [`SnmpError`], never the codec or the socket.
 
 pub mod ber;
+mod credentials;
 mod error;
 pub mod if_mib;
 mod oids;
@@ -15,8 +16,9 @@ mod walk;
 #[cfg(test)]
 mod fuzz;
 
+pub use credentials::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, UsmCredentials};
 pub use error::SnmpError;
 pub use oids::Oid;
-pub use session::{Credentials, Session, MAX_POLL_BYTES, MAX_POLL_VARBINDS};
+pub use session::{Session, MAX_POLL_BYTES, MAX_POLL_VARBINDS};
 pub use value::Value;
 pub use walk::{row_limit, Column, MAX_ROWS};

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use super::transport::{self, Request, Transport};
 use super::walk::{encoded, read_scalars, row_limit, Column, Cursor, Walk};
-use super::{Oid, SnmpError, Value};
+use super::{Credentials, Oid, SnmpError, Value};
 
 /// GETBULK repetitions asked for at most, and at least after halving on a "tooBig" answer.
 /// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
@@ -23,20 +23,6 @@ pub const MAX_POLL_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_POLL_VARBINDS: u64 = 2_500_000;
 /// Varbinds per GETBULK reply we aim for, whatever the number of columns.
 const VARBINDS_PER_REPLY: u32 = 400;
-
-/// How Vigie authenticates to an agent. Secrets never appear in `Debug` output.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Credentials {
-    V2c { community: String },
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Credentials::V2c { .. } => f.write_str("V2c { community: <secret> }"),
-        }
-    }
-}
 
 /// A session with one agent.
 pub struct Session {
@@ -57,9 +43,15 @@ impl Session {
         retries: u32,
     ) -> Result<Session, SnmpError> {
         let target = resolve(host, port).await?;
-        let Credentials::V2c { community } = credentials;
+        let community = match credentials {
+            Credentials::V2c { community } => community,
+            Credentials::V1 { .. } | Credentials::V3(_) => {
+                return Err(SnmpError::VersionNotSupported { target, version: credentials.version_name() })
+            }
+        };
         let transport =
-            Transport::connect(target, community.as_bytes(), Duration::from_millis(timeout_ms), retries).await?;
+            Transport::connect(target, community.expose().as_bytes(), Duration::from_millis(timeout_ms), retries)
+                .await?;
         Ok(Session::over(transport))
     }
 

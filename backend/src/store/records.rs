@@ -1,12 +1,12 @@
 //! The on-disk shapes of `devices.json` and each device's `state.json`. They hold secrets
-//! (communities), so these types never leave the store.
+//! (communities, SNMPv3 passwords), so these types never leave the store.
 
 use serde::{Deserialize, Serialize};
 
 use crate::device::{Device, DeviceConfig, DeviceId, DeviceStatus};
 use crate::snmp::if_mib::InterfaceInfo;
 use crate::snmp::system::SystemInfo;
-use crate::snmp::Credentials;
+use crate::snmp::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, UsmCredentials};
 
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -31,23 +31,87 @@ pub struct DeviceRecord {
     pub retries: u32,
 }
 
+/// The credentials as stored. Version 1 files knew only `v2c`, which reads unchanged.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "version", rename_all = "camelCase", deny_unknown_fields)]
+#[serde(tag = "version", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
 pub enum SnmpRecord {
-    V2c { community: String },
+    V1 {
+        community: String,
+    },
+    V2c {
+        community: String,
+    },
+    V3 {
+        user: String,
+        security_level: SecurityLevel,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth_protocol: Option<AuthProtocol>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth_password: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priv_protocol: Option<PrivProtocol>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priv_password: Option<String>,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        context_name: String,
+    },
+}
+
+impl From<&Credentials> for SnmpRecord {
+    fn from(credentials: &Credentials) -> Self {
+        let text = |secret: &Option<crate::secret::Secret>| secret.as_ref().map(|s| s.expose().to_string());
+        match credentials {
+            Credentials::V1 { community } => SnmpRecord::V1 { community: community.expose().to_string() },
+            Credentials::V2c { community } => SnmpRecord::V2c { community: community.expose().to_string() },
+            Credentials::V3(usm) => SnmpRecord::V3 {
+                user: usm.user.clone(),
+                security_level: usm.level,
+                auth_protocol: usm.auth_protocol,
+                auth_password: text(&usm.auth_password),
+                priv_protocol: usm.priv_protocol,
+                priv_password: text(&usm.priv_password),
+                context_name: usm.context_name.clone(),
+            },
+        }
+    }
+}
+
+impl From<SnmpRecord> for Credentials {
+    fn from(record: SnmpRecord) -> Self {
+        match record {
+            SnmpRecord::V1 { community } => Credentials::V1 { community: community.into() },
+            SnmpRecord::V2c { community } => Credentials::V2c { community: community.into() },
+            SnmpRecord::V3 {
+                user,
+                security_level,
+                auth_protocol,
+                auth_password,
+                priv_protocol,
+                priv_password,
+                context_name,
+            } => Credentials::V3(UsmCredentials {
+                user,
+                level: security_level,
+                auth_protocol,
+                auth_password: auth_password.map(Into::into),
+                priv_protocol,
+                priv_password: priv_password.map(Into::into),
+                context_name,
+            }),
+        }
+    }
 }
 
 impl From<&Device> for DeviceRecord {
     fn from(d: &Device) -> Self {
         let c = &d.config;
-        let Credentials::V2c { community } = &c.credentials;
         DeviceRecord {
             id: d.id.clone(),
             created_at: d.created_at,
             name: c.name.clone(),
             host: c.host.clone(),
             port: c.port,
-            snmp: SnmpRecord::V2c { community: community.clone() },
+            snmp: SnmpRecord::from(&c.credentials),
             poll_interval_secs: c.poll_interval_secs,
             timeout_ms: c.timeout_ms,
             retries: c.retries,
@@ -57,7 +121,6 @@ impl From<&Device> for DeviceRecord {
 
 impl From<DeviceRecord> for Device {
     fn from(r: DeviceRecord) -> Self {
-        let SnmpRecord::V2c { community } = r.snmp;
         Device {
             id: r.id,
             created_at: r.created_at,
@@ -65,7 +128,7 @@ impl From<DeviceRecord> for Device {
                 name: r.name,
                 host: r.host,
                 port: r.port,
-                credentials: Credentials::V2c { community },
+                credentials: Credentials::from(r.snmp),
                 poll_interval_secs: r.poll_interval_secs,
                 timeout_ms: r.timeout_ms,
                 retries: r.retries,

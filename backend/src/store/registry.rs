@@ -170,4 +170,84 @@ mod tests {
         assert_eq!(broken.ids(), vec![kept.id.clone()], "neither the add nor the removal happened");
         assert!(matches!(registry.add(config("c", 161)), Err(StoreError::DuplicateDevice { .. })));
     }
+
+    #[test]
+    fn every_snmp_version_survives_a_restart_in_a_file_only_its_owner_reads() {
+        use std::os::unix::fs::PermissionsExt;
+
+        use crate::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, UsmCredentials};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devices.json");
+        let registry = Registry::load(&path).unwrap();
+        let usm = UsmCredentials {
+            user: "monitor".into(),
+            level: SecurityLevel::AuthPriv,
+            auth_protocol: Some(AuthProtocol::Sha512),
+            auth_password: Some("auth-pass-1".into()),
+            priv_protocol: Some(PrivProtocol::Aes256c),
+            priv_password: Some("priv-pass-1".into()),
+            context_name: "vlan-10".into(),
+        };
+        let no_auth = UsmCredentials {
+            level: SecurityLevel::NoAuthNoPriv,
+            auth_protocol: None,
+            auth_password: None,
+            priv_protocol: None,
+            priv_password: None,
+            context_name: String::new(),
+            ..usm.clone()
+        };
+        let credentials = [
+            Credentials::V1 { community: "old-printer".into() },
+            Credentials::V2c { community: "public".into() },
+            Credentials::V3(usm),
+            Credentials::V3(no_auth),
+        ];
+        for (port, credentials) in (161..).zip(credentials) {
+            registry.add(DeviceConfig { credentials, ..config("d", port) }).unwrap();
+        }
+        assert_eq!(Registry::load(&path).unwrap().list(), registry.list());
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(r#""version": "v3""#) && text.contains(r#""securityLevel": "noAuthNoPriv""#), "{text}");
+        assert!(!text.contains("null"), "unused fields are left out, not written as null: {text}");
+    }
+
+    #[test]
+    fn a_devices_json_written_before_snmpv3_loads_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devices.json");
+        // Exactly what Vigie wrote when SNMPv2c was its only version.
+        let old = r#"{
+  "version": 1,
+  "devices": [
+    {
+      "id": "3f9a2c1b",
+      "createdAt": 1764070000,
+      "name": "core-sw1",
+      "host": "192.0.2.1",
+      "port": 161,
+      "snmp": {
+        "version": "v2c",
+        "community": "s3cret"
+      },
+      "pollIntervalSecs": 60,
+      "timeoutMs": 1000,
+      "retries": 1
+    }
+  ]
+}"#;
+        std::fs::write(&path, old).unwrap();
+        let devices = Registry::load(&path).unwrap().list();
+        assert_eq!(devices.len(), 1);
+        let expected = DeviceConfig::v2c("core-sw1", "192.0.2.1", 161, "s3cret");
+        assert_eq!(
+            (devices[0].id.0.as_str(), devices[0].created_at, &devices[0].config),
+            ("3f9a2c1b", 1764070000, &expected)
+        );
+        // Written again by today's Vigie, a v2c device reads the same bytes.
+        let registry = Registry::load(&path).unwrap();
+        registry.update(&devices[0].id, devices[0].config.clone()).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), old);
+    }
 }

@@ -126,7 +126,10 @@ fn malformed_requests_are_refused_with_the_field_named_and_change_nothing() {
     assert_eq!(vigie.get("/docs/").status, 200, "Swagger UI is served");
 
     // A valid change of the community is accepted, and still never shown.
-    let changed = vigie.patch_json(&device_path, &json!({"snmp": {"community": "another-secret-77"}, "name": "sw1-b"}));
+    let changed = vigie.patch_json(
+        &device_path,
+        &json!({"snmp": {"version": "v2c", "community": "another-secret-77"}, "name": "sw1-b"}),
+    );
     assert_eq!(changed.status, 200, "{}", changed.text);
     assert_eq!(changed.body["name"], "sw1-b");
     let everything = [vigie.get("/api/v1/devices").text, vigie.get(&device_path).text, changed.text, created.text];

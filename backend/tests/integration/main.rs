@@ -5,6 +5,7 @@
 mod bad_input;
 mod bench;
 mod crash;
+mod credentials;
 mod disk_full;
 mod events;
 mod fixture;

@@ -230,6 +230,19 @@ export interface components {
             message: string;
         };
         /**
+         * @description The HMAC that authenticates SNMPv3 messages: `sha` is SHA-1 (RFC 3414), `sha224`…`sha512`
+         *     are RFC 7860's.
+         * @example sha256
+         * @enum {string}
+         */
+        AuthProtocol: "md5" | "sha" | "sha224" | "sha256" | "sha384" | "sha512";
+        /**
+         * @description The SNMP versions that authenticate with a community.
+         * @example v2c
+         * @enum {string}
+         */
+        CommunityVersion: "v1" | "v2c";
+        /**
          * @description One raw reading of an interface's octet counters, in the original project's shape. 64-bit
          *     interfaces give `ifHCInOctets`/`ifHCOutOctets`; 32-bit-only ones `ifInOctets`/`ifOutOctets`.
          */
@@ -896,6 +909,13 @@ export interface components {
              */
             samplesDropped: number;
         };
+        /**
+         * @description The cipher that encrypts SNMPv3 messages: `aes` is AES-128 (RFC 3826); `aes192`/`aes256`
+         *     extend the key as net-snmp does (Blumenthal), `aes192c`/`aes256c` as Cisco does (Reeder).
+         * @example aes
+         * @enum {string}
+         */
+        PrivProtocol: "des" | "aes" | "aes192" | "aes256" | "aes192c" | "aes256c";
         /** @description `event: sample`: the rates one poll of one device measured. */
         SampleEvent: {
             /**
@@ -932,41 +952,141 @@ export interface components {
              */
             outBps?: number | null;
         };
-        /** @description SNMP credentials as given when adding a device. */
-        SnmpInput: {
+        /**
+         * @description What protects an SNMPv3 message: nothing, authentication, or authentication and privacy
+         *     (encryption). The serde names are the API's and the store's.
+         * @example authPriv
+         * @enum {string}
+         */
+        SecurityLevel: "noAuthNoPriv" | "authNoPriv" | "authPriv";
+        /** @description SNMPv1 or SNMPv2c credentials: a community. */
+        SnmpCommunityInput: {
             /**
-             * @description The community string: 1 to 255 printable characters. Write-only: never returned by the API.
+             * @description The community string: 1 to 255 printable characters. Write-only: never returned.
              * @example public
              */
             community: string;
-            /** @description SNMP version. Only `v2c` for now. */
-            version: components["schemas"]["SnmpVersion"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            version: "v1" | "v2c";
         };
-        /** @description SNMP credentials in a change: give `community` to change it, omit it to keep it. */
-        SnmpPatch: {
+        /**
+         * @description A change of SNMPv1 or SNMPv2c credentials: give `community` to change it, omit it to keep
+         *     it. Changing the version needs the community again.
+         */
+        SnmpCommunityPatch: {
             /**
              * @description New community string: 1 to 255 printable characters (write-only).
              * @example s3cret
              */
             community?: string | null;
-            version?: components["schemas"]["SnmpVersion"] | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            version: "v1" | "v2c";
         };
-        /**
-         * @description SNMP protocol version.
-         * @example v2c
-         * @enum {string}
-         */
-        SnmpVersion: "v2c";
-        /** @description SNMP settings as the API shows them: whether a community is set, never the community. */
-        SnmpView: {
+        /** @description SNMPv1 or SNMPv2c settings as shown: whether a community is set, never the community. */
+        SnmpCommunityView: {
             /**
              * @description Whether a community is stored (it is never returned).
              * @example true
              */
             communitySet: boolean;
-            /** @description SNMP version. */
-            version: components["schemas"]["SnmpVersion"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            version: "v1" | "v2c";
         };
+        /** @description SNMP credentials as given when adding a device: `version` says which fields follow. */
+        SnmpInput: components["schemas"]["SnmpCommunityInput"] | components["schemas"]["SnmpV3Input"];
+        /** @description A change of SNMP credentials: `version` says which fields follow. */
+        SnmpPatch: components["schemas"]["SnmpCommunityPatch"] | components["schemas"]["SnmpV3Patch"];
+        /**
+         * @description SNMPv3 credentials: a USM user. The protocols and passwords the security level uses are
+         *     required, the others must be omitted. Passwords are write-only: never returned.
+         */
+        SnmpV3Input: {
+            /** @description 8 to 255 characters (RFC 3414); required for authNoPriv and authPriv. */
+            authPassword?: string | null;
+            authProtocol?: components["schemas"]["AuthProtocol"] | null;
+            /** @description The SNMPv3 context; empty (the default context) when omitted. */
+            contextName?: string | null;
+            /** @description 8 to 255 characters (RFC 3414); required for authPriv. */
+            privPassword?: string | null;
+            privProtocol?: components["schemas"]["PrivProtocol"] | null;
+            securityLevel: components["schemas"]["SecurityLevel"];
+            /**
+             * @description The USM user (securityName): 1 to 32 bytes.
+             * @example monitor
+             */
+            user: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            version: "v3";
+        };
+        /**
+         * @description A change of SNMPv3 credentials. From another version, give the complete credentials. From
+         *     v3, give what changes: an omitted field keeps its value, except that lowering the security
+         *     level drops the protocols and passwords the new level does not use, and changing a protocol
+         *     needs its password again.
+         */
+        SnmpV3Patch: {
+            /** @description 8 to 255 characters (RFC 3414); write-only. */
+            authPassword?: string | null;
+            authProtocol?: components["schemas"]["AuthProtocol"] | null;
+            /** @description The SNMPv3 context; "" for the default context. */
+            contextName?: string | null;
+            /** @description 8 to 255 characters (RFC 3414); write-only. */
+            privPassword?: string | null;
+            privProtocol?: components["schemas"]["PrivProtocol"] | null;
+            securityLevel?: components["schemas"]["SecurityLevel"] | null;
+            /**
+             * @description The USM user (securityName): 1 to 32 bytes. Changing it keeps the passwords.
+             * @example monitor
+             */
+            user?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            version: "v3";
+        };
+        /**
+         * @description SNMPv3 settings as shown: the user, level and protocols, whether each password is set,
+         *     never a password.
+         */
+        SnmpV3View: {
+            /** @description Whether an authentication password is stored (it is never returned). */
+            authPasswordSet: boolean;
+            authProtocol: components["schemas"]["AuthProtocol"] | null;
+            /**
+             * @description "" for the default context.
+             * @example
+             */
+            contextName: string;
+            /** @description Whether a privacy password is stored (it is never returned). */
+            privPasswordSet: boolean;
+            privProtocol: components["schemas"]["PrivProtocol"] | null;
+            securityLevel: components["schemas"]["SecurityLevel"];
+            /** @example monitor */
+            user: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            version: "v3";
+        };
+        /**
+         * @description SNMP settings as the API shows them: `version` says which fields follow. Secrets are never
+         *     shown.
+         */
+        SnmpView: components["schemas"]["SnmpCommunityView"] | components["schemas"]["SnmpV3View"];
         /**
          * @description Whether the device answers.
          * @example up
@@ -1237,6 +1357,11 @@ export interface components {
              */
             stepSecs: number;
         };
+        /**
+         * @description SNMPv3.
+         * @enum {string}
+         */
+        UsmVersion: "v3";
     };
     responses: never;
     parameters: never;

@@ -4,14 +4,27 @@
 //! errors land on the same input.
 
 import type { DevicePatch, DeviceView, NewDevice } from "../api/client";
+import type { components } from "../api/schema";
+import { levelUses, type AuthProtocol, type PrivProtocol, type SecurityLevel, type SnmpVersion } from "./snmp-labels";
 
-/** What the inputs hold: always text, as typed. */
+type SnmpV3Patch = components["schemas"]["SnmpV3Patch"];
+
+/** What the inputs hold: always text as typed, or a select's choice. */
 export interface DeviceFormValues {
   host: string;
   name: string;
   port: string;
-  version: "v2c";
+  version: SnmpVersion;
+  /** v1 and v2c. */
   community: string;
+  /** v3 (USM). */
+  user: string;
+  securityLevel: SecurityLevel;
+  authProtocol: AuthProtocol;
+  authPassword: string;
+  privProtocol: PrivProtocol;
+  privPassword: string;
+  contextName: string;
   pollIntervalSecs: string;
   timeoutMs: string;
   retries: string;
@@ -23,11 +36,21 @@ export const DEVICE_FIELDS = [
   "port",
   "snmp.version",
   "snmp.community",
+  "snmp.user",
+  "snmp.securityLevel",
+  "snmp.authProtocol",
+  "snmp.authPassword",
+  "snmp.privProtocol",
+  "snmp.privPassword",
+  "snmp.contextName",
   "pollIntervalSecs",
   "timeoutMs",
   "retries",
 ] as const;
 export type DeviceField = (typeof DEVICE_FIELDS)[number];
+/** The write-only fields: the server says whether one is set, never what it is. */
+export const SECRET_FIELDS = ["snmp.community", "snmp.authPassword", "snmp.privPassword"] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
 export type FieldErrors = Partial<Record<DeviceField, string>>;
 export type FormMode = "create" | "edit";
 
@@ -40,34 +63,73 @@ export const MAX_TIMEOUT_MS = 60_000;
 export const MAX_RETRIES = 10;
 export const MAX_NAME_LEN = 200;
 export const MAX_COMMUNITY_LEN = 255;
+export const MAX_USER_BYTES = 32;
+export const MAX_CONTEXT_BYTES = 32;
+export const MIN_PASSWORD_LEN = 8;
+export const MAX_PASSWORD_LEN = 255;
+/** What a new SNMPv3 device starts with: the strongest level, protocols every current agent has. */
+const DEFAULT_USM = { securityLevel: "authPriv", authProtocol: "sha256", privProtocol: "aes" } as const;
 
 export function isDeviceField(path: string | null | undefined): path is DeviceField {
   return path != null && (DEVICE_FIELDS as readonly string[]).includes(path);
 }
 
-/** Initial values: a new device, or the current settings of one being edited (the community is never sent back). */
+/** Initial values: a new device, or the current settings of one being edited (secrets are never sent back). */
 export function initialValues(device: DeviceView | null): DeviceFormValues {
+  const secrets = { community: "", authPassword: "", privPassword: "" };
   if (!device) {
     return {
       host: "",
       name: "",
       port: String(DEFAULT_PORT),
       version: "v2c",
-      community: "",
+      ...secrets,
+      user: "",
+      ...DEFAULT_USM,
+      contextName: "",
       pollIntervalSecs: String(DEFAULT_POLL_INTERVAL_SECS),
       timeoutMs: "",
       retries: "",
     };
   }
+  const snmp = device.snmp;
+  const usm =
+    snmp.version === "v3"
+      ? {
+          user: snmp.user,
+          securityLevel: snmp.securityLevel,
+          authProtocol: snmp.authProtocol ?? DEFAULT_USM.authProtocol,
+          privProtocol: snmp.privProtocol ?? DEFAULT_USM.privProtocol,
+          contextName: snmp.contextName,
+        }
+      : { user: "", ...DEFAULT_USM, contextName: "" };
   return {
     host: device.host,
     name: device.name,
     port: String(device.port),
-    version: "v2c",
-    community: "",
+    version: snmp.version,
+    ...secrets,
+    ...usm,
     pollIntervalSecs: String(device.pollIntervalSecs),
     timeoutMs: String(device.timeoutMs),
     retries: String(device.retries),
+  };
+}
+
+/**
+ * Which secrets the server already holds and would keep if left blank: none for a new device or a
+ * change of version; for SNMPv3, a password whose protocol is unchanged (a new protocol needs its
+ * password again, as the server requires).
+ */
+export function storedSecrets(values: DeviceFormValues, original: DeviceView | null): Record<SecretField, boolean> {
+  const none = { "snmp.community": false, "snmp.authPassword": false, "snmp.privPassword": false };
+  const snmp = original?.snmp;
+  if (!snmp || snmp.version !== values.version) return none;
+  if (snmp.version !== "v3") return { ...none, "snmp.community": snmp.communitySet };
+  return {
+    ...none,
+    "snmp.authPassword": snmp.authPasswordSet && snmp.authProtocol === values.authProtocol,
+    "snmp.privPassword": snmp.privPasswordSet && snmp.privProtocol === values.privProtocol,
   };
 }
 
@@ -104,9 +166,18 @@ function parseWhole(text: string): number | null {
   return /^\d{1,15}$/.test(t) ? Number(t) : null;
 }
 
-/** Errors by field; empty when the values can be sent. */
-export function validateDevice(values: DeviceFormValues, mode: FormMode): FieldErrors {
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Control characters and the invisible zero-width and bidirectional ones, refused in free text.
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/;
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+/** Errors by field; empty when the values can be sent. `original` is the device being edited, null for a new one. */
+export function validateDevice(values: DeviceFormValues, original: DeviceView | null): FieldErrors {
   const errors: FieldErrors = {};
+  const mode: FormMode = original ? "edit" : "create";
   const host = values.host.trim();
   if (host === "") errors.host = "Enter the device's IP address or DNS name.";
   else if (!isValidHost(host)) errors.host = "Enter an IP address (192.0.2.1, 2001:db8::1) or a DNS name (switch1.example.net).";
@@ -118,12 +189,7 @@ export function validateDevice(values: DeviceFormValues, mode: FormMode): FieldE
   const port = parseWhole(values.port);
   if (port === null || port < 1 || port > 65_535) errors.port = "Port must be a whole number from 1 to 65535.";
 
-  if (values.version !== "v2c") errors["snmp.version"] = "Only SNMP v2c is supported.";
-  if (mode === "create" && values.community === "") errors["snmp.community"] = "Enter the SNMP community.";
-  // Control characters (Unicode Cc), which the server refuses like Rust's char::is_control.
-  else if (new TextEncoder().encode(values.community).length > MAX_COMMUNITY_LEN || /[\u0000-\u001f\u007f-\u009f]/.test(values.community)) {
-    errors["snmp.community"] = `The community must be at most ${MAX_COMMUNITY_LEN} printable characters.`;
-  }
+  Object.assign(errors, validateSnmp(values, original));
 
   const interval = parseWhole(values.pollIntervalSecs);
   if (interval === null || interval < 1 || interval > MAX_POLL_INTERVAL_SECS) {
@@ -142,6 +208,39 @@ export function validateDevice(values: DeviceFormValues, mode: FormMode): FieldE
   return errors;
 }
 
+/** The SNMP fields' errors, by the server's rules (backend/src/device/credentials.rs and PATCH's). */
+function validateSnmp(values: DeviceFormValues, original: DeviceView | null): FieldErrors {
+  const errors: FieldErrors = {};
+  const stored = storedSecrets(values, original);
+  if (values.version !== "v3") {
+    if (values.community === "") {
+      if (!stored["snmp.community"]) errors["snmp.community"] = "Enter the SNMP community.";
+    } else if ([...values.community].length > MAX_COMMUNITY_LEN || CONTROL.test(values.community)) {
+      // Control characters (Unicode Cc), which the server refuses like Rust's char::is_control.
+      errors["snmp.community"] = `The community must be at most ${MAX_COMMUNITY_LEN} printable characters.`;
+    }
+    return errors;
+  }
+  if (values.user === "" || utf8Length(values.user) > MAX_USER_BYTES || INVISIBLE.test(values.user)) {
+    errors["snmp.user"] = `Enter the SNMPv3 user: 1 to ${MAX_USER_BYTES} bytes, no control characters.`;
+  }
+  if (utf8Length(values.contextName) > MAX_CONTEXT_BYTES || INVISIBLE.test(values.contextName)) {
+    errors["snmp.contextName"] = `The context name must be at most ${MAX_CONTEXT_BYTES} bytes, no control characters.`;
+  }
+  const uses = levelUses(values.securityLevel);
+  const password = (field: "snmp.authPassword" | "snmp.privPassword", text: string, kept: boolean, what: string) => {
+    if (text === "" && kept) return;
+    const length = [...text].length;
+    if (text === "") errors[field] = `Enter the ${what} password.`;
+    else if (length < MIN_PASSWORD_LEN || length > MAX_PASSWORD_LEN || CONTROL.test(text)) {
+      errors[field] = `The ${what} password must be ${MIN_PASSWORD_LEN} to ${MAX_PASSWORD_LEN} printable characters (RFC 3414).`;
+    }
+  };
+  if (uses.auth) password("snmp.authPassword", values.authPassword, stored["snmp.authPassword"], "authentication");
+  if (uses.priv) password("snmp.privPassword", values.privPassword, stored["snmp.privPassword"], "privacy");
+  return errors;
+}
+
 /**
  * The server's message for a field, without the "field: " prefix it starts with
  * ("snmp.community: must not be empty"), since it is shown under that field already.
@@ -153,11 +252,22 @@ export function fieldMessage(message: string, field: string): string {
   return rest.charAt(0).toUpperCase() + rest.slice(1);
 }
 
+/** The `snmp` object of a POST, or of a PATCH that changes the version: the complete credentials. */
+function snmpInput(values: DeviceFormValues): NewDevice["snmp"] {
+  if (values.version !== "v3") return { version: values.version, community: values.community };
+  const uses = levelUses(values.securityLevel);
+  const snmp: NewDevice["snmp"] = { version: "v3", user: values.user, securityLevel: values.securityLevel };
+  if (uses.auth) Object.assign(snmp, { authProtocol: values.authProtocol, authPassword: values.authPassword });
+  if (uses.priv) Object.assign(snmp, { privProtocol: values.privProtocol, privPassword: values.privPassword });
+  if (values.contextName !== "") snmp.contextName = values.contextName;
+  return snmp;
+}
+
 /** The POST body; optional fields left blank are omitted so the server applies its defaults. */
 export function toNewDevice(values: DeviceFormValues): NewDevice {
   const body: NewDevice = {
     host: values.host.trim(),
-    snmp: { version: values.version, community: values.community },
+    snmp: snmpInput(values),
     port: Number(values.port.trim()),
     pollIntervalSecs: Number(values.pollIntervalSecs.trim()),
   };
@@ -168,7 +278,7 @@ export function toNewDevice(values: DeviceFormValues): NewDevice {
 }
 
 /**
- * The PATCH body: only what differs from `original`. A blank community keeps the stored one (the server
+ * The PATCH body: only what differs from `original`. A blank secret keeps the stored one (the server
  * never sends it back, so the form cannot show it). Empty when nothing changed.
  */
 export function toDevicePatch(values: DeviceFormValues, original: DeviceView): DevicePatch {
@@ -189,6 +299,25 @@ export function toDevicePatch(values: DeviceFormValues, original: DeviceView): D
     const retries = Number(values.retries.trim());
     if (retries !== original.retries) patch.retries = retries;
   }
-  if (values.community !== "") patch.snmp = { version: values.version, community: values.community };
+  const snmp = snmpPatch(values, original.snmp);
+  if (snmp) patch.snmp = snmp;
   return patch;
+}
+
+/** The SNMP part of a PATCH, or null when the credentials do not change. */
+function snmpPatch(values: DeviceFormValues, stored: DeviceView["snmp"]): DevicePatch["snmp"] {
+  if (values.version !== stored.version) return snmpInput(values);
+  if (stored.version !== "v3" || values.version !== "v3") {
+    return values.community !== "" && values.version !== "v3" ? { version: values.version, community: values.community } : null;
+  }
+  const uses = levelUses(values.securityLevel);
+  const changes: Omit<SnmpV3Patch, "version"> = {};
+  if (values.user !== stored.user) changes.user = values.user;
+  if (values.securityLevel !== stored.securityLevel) changes.securityLevel = values.securityLevel;
+  if (uses.auth && values.authProtocol !== stored.authProtocol) changes.authProtocol = values.authProtocol;
+  if (uses.auth && values.authPassword !== "") changes.authPassword = values.authPassword;
+  if (uses.priv && values.privProtocol !== stored.privProtocol) changes.privProtocol = values.privProtocol;
+  if (uses.priv && values.privPassword !== "") changes.privPassword = values.privPassword;
+  if (values.contextName !== stored.contextName) changes.contextName = values.contextName;
+  return Object.keys(changes).length ? { version: "v3", ...changes } : null;
 }

@@ -23,7 +23,14 @@ import {
   MAX_RETRIES,
   MAX_TIMEOUT_MS,
   MIN_TIMEOUT_MS,
+  MAX_CONTEXT_BYTES,
+  MAX_PASSWORD_LEN,
+  MAX_USER_BYTES,
+  MIN_PASSWORD_LEN,
+  SECRET_FIELDS,
+  storedSecrets,
 } from "../lib/device-input";
+import { AUTH_PROTOCOLS, levelUses, PRIV_PROTOCOLS, SECURITY_LEVELS, SNMP_VERSIONS, type AuthProtocol, type PrivProtocol, type SecurityLevel, type SnmpVersion } from "../lib/snmp-labels";
 import { href } from "../lib/route";
 import type { ViewContext } from "../router";
 
@@ -38,7 +45,7 @@ function buildFields(values: DeviceFormValues, mode: FormMode): Record<DeviceFie
       hint: mode === "create" ? "Optional; the address is used when left blank." : undefined,
     }),
     port: new FormField({ name: "port", label: "UDP port", value: values.port, type: "number", required: true }),
-    "snmp.version": new FormField({ name: "snmp.version", label: "SNMP version", value: values.version, type: "select", choices: [["v2c", "SNMP v2c"]] }),
+    "snmp.version": new FormField({ name: "snmp.version", label: "SNMP version", value: values.version, type: "select", choices: SNMP_VERSIONS }),
     "snmp.community": new FormField({
       name: "snmp.community",
       label: "Community",
@@ -48,10 +55,48 @@ function buildFields(values: DeviceFormValues, mode: FormMode): Record<DeviceFie
       autocomplete: "new-password",
       hint: mode === "edit" ? "Leave blank to keep the current community." : "The read community configured on the device.",
     }),
+    "snmp.user": new FormField({ name: "snmp.user", label: "User", value: values.user, required: true, hint: `The SNMPv3 (USM) user configured on the device, 1 to ${MAX_USER_BYTES} bytes.` }),
+    "snmp.securityLevel": new FormField({ name: "snmp.securityLevel", label: "Security level", value: values.securityLevel, type: "select", choices: SECURITY_LEVELS }),
+    "snmp.authProtocol": new FormField({ name: "snmp.authProtocol", label: "Authentication protocol", value: values.authProtocol, type: "select", choices: AUTH_PROTOCOLS }),
+    "snmp.authPassword": secretField("snmp.authPassword", "Authentication password", mode),
+    "snmp.privProtocol": new FormField({ name: "snmp.privProtocol", label: "Privacy protocol", value: values.privProtocol, type: "select", choices: PRIV_PROTOCOLS }),
+    "snmp.privPassword": secretField("snmp.privPassword", "Privacy password", mode),
+    "snmp.contextName": new FormField({ name: "snmp.contextName", label: "Context", value: values.contextName, hint: `Optional, up to ${MAX_CONTEXT_BYTES} bytes; blank for the default context.` }),
     pollIntervalSecs: new FormField({ name: "pollIntervalSecs", label: "Poll interval (seconds)", value: values.pollIntervalSecs, type: "number", required: true, hint: `1 to ${MAX_POLL_INTERVAL_SECS}.` }),
     timeoutMs: new FormField({ name: "timeoutMs", label: "Timeout (milliseconds)", value: values.timeoutMs, type: "number", hint: `Per attempt, ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}.${mode === "create" ? " Blank for the server default (1000)." : ""}` }),
     retries: new FormField({ name: "retries", label: "Retries", value: values.retries, type: "number", hint: `0 to ${MAX_RETRIES}.${mode === "create" ? " Blank for the server default (1)." : ""}` }),
   };
+}
+
+function secretField(name: "snmp.authPassword" | "snmp.privPassword", label: string, mode: FormMode): FormField {
+  const rule = `${MIN_PASSWORD_LEN} to ${MAX_PASSWORD_LEN} characters.`;
+  const hint = mode === "edit" ? `${rule} Leave blank to keep the current one; a new protocol needs its password again.` : rule;
+  return new FormField({ name, label, value: "", type: "password", required: mode === "create", autocomplete: "new-password", hint });
+}
+
+/**
+ * Shows the fields the chosen version and security level use (and only those: hidden fields are not
+ * validated nor sent), and marks the secrets the server holds with a "set" placeholder.
+ */
+function showSnmpFields(fields: Record<DeviceField, FormField>, original: DeviceView | null): void {
+  const values = readValues(fields);
+  const v3 = values.version === "v3";
+  const uses = levelUses(values.securityLevel);
+  const shown: [DeviceField, boolean][] = [
+    ["snmp.community", !v3],
+    ["snmp.user", v3],
+    ["snmp.securityLevel", v3],
+    ["snmp.authProtocol", v3 && uses.auth],
+    ["snmp.authPassword", v3 && uses.auth],
+    ["snmp.privProtocol", v3 && uses.priv],
+    ["snmp.privPassword", v3 && uses.priv],
+    ["snmp.contextName", v3],
+  ];
+  for (const [key, visible] of shown) fields[key].element.hidden = !visible;
+  const stored = storedSecrets(values, original);
+  for (const key of SECRET_FIELDS) {
+    (fields[key].input as HTMLInputElement).placeholder = stored[key] ? "set (leave blank to keep)" : "";
+  }
 }
 
 function readValues(fields: Record<DeviceField, FormField>): DeviceFormValues {
@@ -59,8 +104,15 @@ function readValues(fields: Record<DeviceField, FormField>): DeviceFormValues {
     host: fields.host.value,
     name: fields.name.value,
     port: fields.port.value,
-    version: "v2c",
+    version: fields["snmp.version"].value as SnmpVersion,
     community: fields["snmp.community"].value,
+    user: fields["snmp.user"].value,
+    securityLevel: fields["snmp.securityLevel"].value as SecurityLevel,
+    authProtocol: fields["snmp.authProtocol"].value as AuthProtocol,
+    authPassword: fields["snmp.authPassword"].value,
+    privProtocol: fields["snmp.privProtocol"].value as PrivProtocol,
+    privPassword: fields["snmp.privPassword"].value,
+    contextName: fields["snmp.contextName"].value,
     pollIntervalSecs: fields.pollIntervalSecs.value,
     timeoutMs: fields.timeoutMs.value,
     retries: fields.retries.value,
@@ -90,15 +142,24 @@ function renderForm(ctx: ViewContext, mode: FormMode, original: DeviceView | nul
     { class: "device-form", novalidate: true },
     formError,
     h("fieldset", {}, h("legend", {}, "Device"), fields.host.element, fields.name.element, fields.port.element),
-    h("fieldset", {}, h("legend", {}, "SNMP"), fields["snmp.version"].element, fields["snmp.community"].element, fields.pollIntervalSecs.element),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "SNMP"),
+      ...(["snmp.version", "snmp.community", "snmp.user", "snmp.securityLevel", "snmp.authProtocol", "snmp.authPassword", "snmp.privProtocol", "snmp.privPassword", "snmp.contextName"] as const).map((key) => fields[key].element),
+      fields.pollIntervalSecs.element,
+    ),
     h("details", {}, h("summary", {}, "Timeout and retries"), fields.timeoutMs.element, fields.retries.element),
     h("div", { class: "form-actions" }, submit, h("a", { class: "button", href: cancelHref }, "Cancel")),
   );
 
+  showSnmpFields(fields, original);
+  // The version and security level choose the SNMP fields; a new protocol asks for its password again.
+  form.addEventListener("change", () => showSnmpFields(fields, original));
   // After a first attempt, errors follow the typing so they disappear as soon as they are fixed.
   form.addEventListener("input", () => {
     if (!submitted) return;
-    const errors = validateDevice(readValues(fields), mode);
+    const errors = validateDevice(readValues(fields), original);
     for (const key of DEVICE_FIELDS) fields[key].setError(errors[key]);
   });
 
@@ -107,7 +168,7 @@ function renderForm(ctx: ViewContext, mode: FormMode, original: DeviceView | nul
     submitted = true;
     formError.hidden = true;
     const values = readValues(fields);
-    if (showErrors(validateDevice(values, mode))) return;
+    if (showErrors(validateDevice(values, original))) return;
 
     submit.disabled = true;
     submit.textContent = mode === "create" ? "Adding…" : "Saving…";

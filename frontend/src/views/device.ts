@@ -15,6 +15,7 @@ import { deviceBadge, relativeTime } from "../components/status-badge";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
+import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
 import { InterfaceTable } from "./interface-table";
 import { LogPanel } from "./log-panel";
@@ -59,7 +60,7 @@ function systemCard(d: DeviceView, now: number): Html {
 function pollingCard(d: DeviceView): Html {
   return html`<section class="card" aria-labelledby="polling-title"><h2 id="polling-title">Polling</h2>${definitions([
     ["Address", html`<span class="mono">${d.host}:${d.port}</span>`],
-    ["SNMP", `${d.snmp.version}, community ${d.snmp.communitySet ? "set" : "not set"}`],
+    ["SNMP", describeSnmp(d.snmp)],
     ["Interval", formatDuration(d.pollIntervalSecs)],
     ["Timeout", `${d.timeoutMs} ms, ${d.retries} ${d.retries === 1 ? "retry" : "retries"}`],
     ["Added", formatTimestamp(d.createdAt)],

@@ -101,7 +101,7 @@ pub async fn update(
     body: JsonBody<DevicePatch>,
 ) -> Result<HttpResponse, ApiError> {
     let current = state.store.device(&id)?.device;
-    let config = body.0.apply(current.config.clone());
+    let config = body.0.apply(current.config.clone())?;
     config.validate()?;
     let store = state.store.clone();
     let target = id.clone();

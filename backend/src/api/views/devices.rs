@@ -6,32 +6,15 @@ use serde::{Deserialize, Serialize};
 use super::json_shape::{object, optional_object, whole_number};
 use utoipa::ToSchema;
 
+use super::snmp::{SnmpInput, SnmpPatch, SnmpView};
 use crate::device::Device;
+use crate::device::InvalidField;
 use crate::device::{
     DeviceConfig, DeviceState, DeviceStatus, DEFAULT_POLL_INTERVAL_SECS, DEFAULT_PORT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS,
 };
 use crate::snmp::Credentials;
 use crate::store::{DeviceLive, InterfaceLive};
-
-/// SNMP protocol version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[schema(example = "v2c")]
-pub enum SnmpVersion {
-    V2c,
-}
-
-/// SNMP credentials as given when adding a device.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SnmpInput {
-    /// SNMP version. Only `v2c` for now.
-    pub version: SnmpVersion,
-    /// The community string: 1 to 255 printable characters. Write-only: never returned by the API.
-    #[schema(example = "public", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
-    pub community: String,
-}
 
 /// A device to supervise. Only `host` and `snmp` are required.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,17 +47,6 @@ pub struct NewDevice {
     pub retries: Option<u32>,
 }
 
-/// SNMP credentials in a change: give `community` to change it, omit it to keep it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SnmpPatch {
-    /// SNMP version.
-    pub version: Option<SnmpVersion>,
-    /// New community string: 1 to 255 printable characters (write-only).
-    #[schema(example = "s3cret", min_length = 1, max_length = 255, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
-    pub community: Option<String>,
-}
-
 /// A change to a device: any subset of its fields. Polling picks it up at once.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -103,17 +75,6 @@ pub struct DevicePatch {
     #[schema(example = 1, minimum = 0, maximum = 10)]
     #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
-}
-
-/// SNMP settings as the API shows them: whether a community is set, never the community.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SnmpView {
-    /// SNMP version.
-    pub version: SnmpVersion,
-    /// Whether a community is stored (it is never returned).
-    #[schema(example = true)]
-    pub community_set: bool,
 }
 
 /// Whether the device answers.
@@ -232,7 +193,7 @@ impl DeviceView {
             name: c.name.clone(),
             host: c.host.clone(),
             port: c.port,
-            snmp: SnmpView { version: SnmpVersion::V2c, community_set: true },
+            snmp: SnmpView::from(&c.credentials),
             poll_interval_secs: c.poll_interval_secs,
             timeout_ms: c.timeout_ms,
             retries: c.retries,
@@ -279,7 +240,7 @@ impl NewDevice {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or_else(|| host.clone()),
             host,
             port: self.port.unwrap_or(DEFAULT_PORT),
-            credentials: Credentials::V2c { community: self.snmp.community },
+            credentials: Credentials::from(self.snmp),
             poll_interval_secs: self.poll_interval_secs.unwrap_or(DEFAULT_POLL_INTERVAL_SECS),
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             retries: self.retries.unwrap_or(DEFAULT_RETRIES),
@@ -288,18 +249,21 @@ impl NewDevice {
 }
 
 impl DevicePatch {
-    /// `config` with this change applied (not yet validated).
-    pub fn apply(self, config: DeviceConfig) -> DeviceConfig {
-        let Credentials::V2c { community } = config.credentials;
-        let community = self.snmp.and_then(|s| s.community).unwrap_or(community);
-        DeviceConfig {
+    /// `config` with this change applied (not yet validated); fails when the SNMP change lacks
+    /// a field it needs (see [`SnmpPatch::apply`]).
+    pub fn apply(self, config: DeviceConfig) -> Result<DeviceConfig, InvalidField> {
+        let credentials = match self.snmp {
+            Some(change) => change.apply(config.credentials)?,
+            None => config.credentials,
+        };
+        Ok(DeviceConfig {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or(config.name),
             host: self.host.map(|h| h.trim().to_string()).unwrap_or(config.host),
             port: self.port.unwrap_or(config.port),
-            credentials: Credentials::V2c { community },
+            credentials,
             poll_interval_secs: self.poll_interval_secs.unwrap_or(config.poll_interval_secs),
             timeout_ms: self.timeout_ms.unwrap_or(config.timeout_ms),
             retries: self.retries.unwrap_or(config.retries),
-        }
+        })
     }
 }

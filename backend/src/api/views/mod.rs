@@ -6,10 +6,12 @@ mod events;
 mod interfaces;
 pub mod json_shape;
 mod logs;
+mod snmp;
 mod status;
 
 pub use devices::*;
 pub use events::*;
 pub use interfaces::*;
 pub use logs::*;
+pub use snmp::*;
 pub use status::*;
