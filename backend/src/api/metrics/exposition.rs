@@ -39,18 +39,18 @@ impl Exposition {
 
     /// One sample; labels in the order given.
     pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Number) {
+        let mut block = String::new();
+        push_labels(&mut block, labels);
+        self.sample_block(name, &block, value);
+    }
+
+    /// One sample whose labels are already a block made by [`push_labels`] (empty: none), for
+    /// the many samples that share their labels.
+    pub fn sample_block(&mut self, name: &str, block: &str, value: impl Number) {
         self.buf.push_str(name);
-        if !labels.is_empty() {
+        if !block.is_empty() {
             self.buf.push('{');
-            for (i, (label, text)) in labels.iter().enumerate() {
-                if i > 0 {
-                    self.buf.push(',');
-                }
-                self.buf.push_str(label);
-                self.buf.push_str("=\"");
-                escape_into(&mut self.buf, text);
-                self.buf.push('"');
-            }
+            self.buf.push_str(block);
             self.buf.push('}');
         }
         self.buf.push(' ');
@@ -59,7 +59,26 @@ impl Exposition {
     }
 }
 
+/// Appends `label="value",…` (escaped, without braces) to `block`, after a comma if it is not
+/// empty.
+pub fn push_labels(block: &mut String, labels: &[(&str, &str)]) {
+    for (label, text) in labels {
+        if !block.is_empty() {
+            block.push(',');
+        }
+        block.push_str(label);
+        block.push_str("=\"");
+        escape_into(block, text);
+        block.push('"');
+    }
+}
+
 fn escape_into(buf: &mut String, text: &str) {
+    // Names rarely need escaping: copy them whole when they do not.
+    if memchr::memchr3(b'\\', b'"', b'\n', text.as_bytes()).is_none() {
+        buf.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '\\' => buf.push_str("\\\\"),

@@ -8,7 +8,9 @@ use crate::device::{Device, DeviceState};
 use crate::snmp::if_mib::{CounterBits, IfStatus};
 use crate::store::{DeviceLive, InterfaceLive};
 
-use super::exposition::{Exposition, Kind};
+use std::fmt::Write as _;
+
+use super::exposition::{push_labels, Exposition, Kind};
 
 /// One interface family: its name, help, type and how to read it off an interface (`None`:
 /// no sample for that interface).
@@ -137,22 +139,17 @@ pub fn write_interfaces(out: &mut Exposition, family: &InterfaceFamily, device: 
     if live.interfaces.is_empty() {
         return;
     }
-    let instance = instance(device);
-    let mut if_index = String::new();
+    let mut device_block = String::new();
+    push_labels(&mut device_block, &[("device", &device.config.name), ("instance", &instance(device))]);
+    let mut block = String::with_capacity(device_block.len() + 128);
     for interface in live.interfaces.values() {
         let Some(value) = (family.value)(interface) else { continue };
-        if_index.clear();
-        if_index.push_str(&interface.info.if_index.to_string());
         let info = &interface.info;
-        let labels = [
-            ("device", device.config.name.as_str()),
-            ("instance", instance.as_str()),
-            ("ifIndex", if_index.as_str()),
-            ("ifName", info.if_name.as_str()),
-            ("ifDescr", info.if_descr.as_str()),
-            ("ifAlias", info.if_alias.as_str()),
-        ];
-        out.sample(family.name, &labels, value);
+        block.clear();
+        block.push_str(&device_block);
+        let _ = write!(block, ",ifIndex=\"{}\"", info.if_index);
+        push_labels(&mut block, &[("ifName", &info.if_name), ("ifDescr", &info.if_descr), ("ifAlias", &info.if_alias)]);
+        out.sample_block(family.name, &block, value);
     }
 }
 
