@@ -291,7 +291,9 @@ fn an_idle_session_expires() {
 #[test]
 fn the_eleventh_failed_login_in_a_minute_is_refused_with_retry_after() {
     let data = tempfile::tempdir().unwrap();
-    let (vigie, password) = start(data.path(), &[]);
+    let (mut vigie, password) = start(data.path(), &[]);
+    let admin = login(&vigie, "admin", &password).1.unwrap();
+    let (token, _) = new_token(&vigie, &admin, "watcher", "viewer");
     let unknown = login(&vigie, "nobody", "wrong password 1").0;
     let wrong = login(&vigie, "admin", "wrong password 1").0;
     assert_eq!((wrong.status, wrong.code()), (401, "unauthenticated"));
@@ -305,9 +307,25 @@ fn the_eleventh_failed_login_in_a_minute_is_refused_with_retry_after() {
     assert_eq!((limited.status, limited.code()), (429, "too_many_requests"), "{}", limited.text);
     let retry: u64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    let records = std::fs::read_to_string(data.path().join("data/auth.json")).unwrap();
-    assert!(records.contains("\"lastLoginAt\": null"), "the right password, refused unchecked, did not log in");
+    assert!(limited.header("set-cookie").is_none(), "the right password, refused unchecked, opens no session");
     assert!(!vigie.log().contains("wrong password"), "attempted passwords are never logged");
+
+    let status = send(&vigie, "GET", "/api/v1/status", &bearer(&token), None);
+    assert_eq!(
+        (status.json["auth"]["failedLogins"].as_u64(), status.json["auth"]["rateLimited"].as_u64()),
+        (Some(10), Some(1))
+    );
+    let audit = vigie.wait_until(Duration::from_secs(10), "the failed logins are audited", |v| {
+        let reply = send(v, "GET", "/api/v1/logs?source=audit&limit=100", &bearer(&token), None);
+        let messages: Vec<String> =
+            reply.json["entries"].as_array()?.iter().map(|e| e["message"].as_str().unwrap().to_string()).collect();
+        messages.iter().any(|m| m.contains("refused")).then_some(messages)
+    });
+    let count = |text: &str| audit.iter().filter(|m| m.contains(text)).count();
+    assert_eq!(count("login failed for user admin from 127.0.0.1"), 9, "{audit:#?}");
+    assert_eq!(count("login failed for an unknown user from 127.0.0.1"), 1, "the made-up name is not repeated");
+    assert_eq!(count("login refused (rate limit) for user admin"), 1);
+    assert!(!audit.iter().any(|m| m.contains("nobody")));
 }
 
 #[test]
