@@ -26,6 +26,8 @@ pub enum Command {
     Openapi,
     /// Serve simulated SNMPv2c agents on loopback, for tests, benchmarks and demos.
     Sim(crate::sim::SimArgs),
+    /// Add, list, remove users and set passwords (`vigie user --help`).
+    User(crate::auth::user_command::UserArgs),
 }
 
 #[derive(Debug, Args, Default)]

@@ -26,6 +26,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::User(args) => match vigie::auth::user_command::run(args) {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vigie user: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Command::Serve(args) => {
             env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
             let config = match Config::load(&args) {

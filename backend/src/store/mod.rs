@@ -9,6 +9,7 @@
 //!
 //! ```text
 //! <data-dir>/devices.json                    device configs (communities included; mode 0600)
+//! <data-dir>/auth.json                       users and API tokens, hashed (mode 0600; see auth_file)
 //! <data-dir>/devices/<id>/state.json         status, system group, interface inventory
 //! <data-dir>/devices/<id>/samples/…          raw polls (see series)
 //! <data-dir>/devices/<id>/rollup/…           5-minute and hourly rollups (see series)
@@ -18,6 +19,7 @@
 //! Every method may do disk I/O unless it says it reads memory only: call them from blocking
 //! threads (`spawn_blocking`, `web::block`), never from an async task.
 
+pub mod auth_file;
 mod files;
 mod health;
 mod live;

@@ -1,0 +1,530 @@
+//! [`Auth`]: the users, tokens and sessions of one data dir, and every check and change of
+//! them. Methods marked *blocking* hash passwords (Argon2id, ~20 ms) or touch disk: call them
+//! from a blocking thread. The others read memory only.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use subtle::ConstantTimeEq;
+
+use super::password;
+use super::rate_limit::LoginLimiter;
+use super::records::{AuthRecords, TokenRecord, UserRecord};
+use super::sessions::{SessionKey, SessionPolicy, Sessions};
+use super::tokens;
+use super::{AuthError, Clock, Principal, Role, Via};
+use crate::secret::Secret;
+use crate::store::auth_file::{AuthFile, Stamp};
+
+/// Password hashes computed at once; more logins are refused with `Busy` (Argon2id takes
+/// 19 MiB each: this bounds the memory logins can take).
+const MAX_HASHING: usize = 4;
+/// Characters of the first admin's random password (~140 bits).
+const INITIAL_PASSWORD_CHARS: usize = 24;
+
+pub struct Auth {
+    enabled: bool,
+    file: AuthFile,
+    clock: Arc<dyn Clock>,
+    loaded: Mutex<Loaded>,
+    /// Held by whoever writes the file, so writes are in order.
+    writing: Mutex<()>,
+    sessions: Mutex<Sessions>,
+    limiter: Mutex<LoginLimiter>,
+    hashing: AtomicUsize,
+    failed_logins: AtomicU64,
+    rate_limited: AtomicU64,
+}
+
+struct Loaded {
+    records: AuthRecords,
+    stamp: Stamp,
+    /// Last logins or token uses not written yet.
+    uses_dirty: bool,
+}
+
+/// A successful login: the cookie's value (for the client only) and who logged in.
+pub struct LoginOutcome {
+    pub cookie: Secret,
+    pub principal: Principal,
+}
+
+/// What `/status` shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AuthCounts {
+    pub enabled: bool,
+    pub users: usize,
+    pub tokens: usize,
+    pub sessions: usize,
+    pub failed_logins: u64,
+    pub rate_limited: u64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Auth {
+    /// Reads `auth.json` (*blocking*).
+    pub fn open(
+        file: AuthFile,
+        enabled: bool,
+        policy: SessionPolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Auth, AuthError> {
+        let (records, stamp) = file.read()?;
+        Ok(Auth {
+            enabled,
+            file,
+            clock,
+            loaded: Mutex::new(Loaded { records, stamp, uses_dirty: false }),
+            writing: Mutex::new(()),
+            sessions: Mutex::new(Sessions::new(policy)),
+            limiter: Mutex::new(LoginLimiter::default()),
+            hashing: AtomicUsize::new(0),
+            failed_logins: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    pub fn policy(&self) -> SessionPolicy {
+        lock(&self.sessions).policy()
+    }
+
+    pub fn file(&self) -> &AuthFile {
+        &self.file
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now_secs()
+    }
+
+    /// With access control on and no user, creates `admin` with a random password that must
+    /// be changed at first login, and writes it to `initial-admin-password`; answers it, for
+    /// the log (*blocking*).
+    pub fn ensure_first_admin(&self) -> Result<Option<Secret>, AuthError> {
+        if !self.enabled || !lock(&self.loaded).records.users.is_empty() {
+            return Ok(None);
+        }
+        let password = Secret::new(password::random_text(INITIAL_PASSWORD_CHARS));
+        self.add_user("admin", &password, Role::Admin, true)?;
+        self.file.write_initial_password(&password)?;
+        Ok(Some(password))
+    }
+
+    // ---- checks ----
+
+    /// Checks a login (*blocking*): rate limit, then the password (a dummy one for an unknown
+    /// user, at the same cost), then opens a session.
+    pub fn login(&self, username: &str, password: &Secret, address: &str) -> Result<LoginOutcome, AuthError> {
+        let now = self.now();
+        if let Some(retry_after_secs) = lock(&self.limiter).retry_after(address, username, now) {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            return Err(AuthError::RateLimited { retry_after_secs });
+        }
+        let hash = lock(&self.loaded).records.user(username).map(|u| u.password_hash.clone());
+        let matches = self.hashing_slot(|| match &hash {
+            Some(hash) => password::verify(password, hash),
+            None => {
+                password::verify_dummy(password);
+                false
+            }
+        })?;
+        if !matches {
+            self.failed_logins.fetch_add(1, Ordering::Relaxed);
+            lock(&self.limiter).record_failure(address, username, now);
+            return Err(AuthError::BadCredentials);
+        }
+        {
+            let mut loaded = lock(&self.loaded);
+            if let Ok(user) = loaded.records.user_mut(username) {
+                user.last_login_at = Some(now);
+                loaded.uses_dirty = true;
+            }
+        }
+        let (cookie, key) = lock(&self.sessions).open(username, now);
+        let principal = self.session_principal(&key).ok_or(AuthError::BadCredentials)?;
+        Ok(LoginOutcome { cookie, principal })
+    }
+
+    /// Whether `username` is a user (for the audit log: an unknown name is not logged, it may
+    /// be a password typed in the wrong field).
+    pub fn is_user(&self, username: &str) -> bool {
+        lock(&self.loaded).records.user(username).is_some()
+    }
+
+    fn hashing_slot<T>(&self, work: impl FnOnce() -> T) -> Result<T, AuthError> {
+        if self.hashing.fetch_add(1, Ordering::SeqCst) >= MAX_HASHING {
+            self.hashing.fetch_sub(1, Ordering::SeqCst);
+            return Err(AuthError::Busy);
+        }
+        let out = work();
+        self.hashing.fetch_sub(1, Ordering::SeqCst);
+        Ok(out)
+    }
+
+    /// The principal of a session cookie.
+    pub fn authenticate_session(&self, cookie: &str) -> Result<Principal, AuthError> {
+        self.session_principal(&SessionKey::of(cookie))
+            .ok_or(AuthError::Unauthenticated { reason: "the session has expired or ended; log in again" })
+    }
+
+    fn session_principal(&self, key: &SessionKey) -> Option<Principal> {
+        let now = self.now();
+        let (username, csrf, expires_at) = {
+            let mut sessions = lock(&self.sessions);
+            let policy = sessions.policy();
+            let s = sessions.touch(key, now)?;
+            (s.username.clone(), s.csrf.clone(), policy.expires_at(s))
+        };
+        let loaded = lock(&self.loaded);
+        let user = loaded.records.user(&username)?;
+        let via = Via::Session { key: *key, csrf, must_change_password: user.must_change_password, expires_at };
+        Some(Principal { name: username, role: user.role, via })
+    }
+
+    /// The principal of a bearer token.
+    pub fn authenticate_token(&self, token: &Secret) -> Result<Principal, AuthError> {
+        const INVALID: AuthError = AuthError::Unauthenticated { reason: "the token is unknown, revoked or expired" };
+        if !token.expose().starts_with(tokens::PREFIX) {
+            return Err(INVALID);
+        }
+        let hash = tokens::hash(token);
+        let now = self.now();
+        let mut loaded = lock(&self.loaded);
+        let found = loaded.records.tokens.iter_mut().find(|t| bool::from(t.hash.as_bytes().ct_eq(hash.as_bytes())));
+        let Some(t) = found.filter(|t| t.expires_at.is_none_or(|at| at > now)) else { return Err(INVALID) };
+        t.last_used_at = Some(now);
+        let principal = Principal {
+            name: t.name.clone(),
+            role: t.role,
+            via: Via::Token { id: t.id.clone(), expires_at: t.expires_at },
+        };
+        loaded.uses_dirty = true;
+        Ok(principal)
+    }
+
+    pub fn logout(&self, key: &SessionKey) {
+        lock(&self.sessions).end(key);
+    }
+
+    // ---- changes (each *blocking*: written to disk before they answer) ----
+
+    /// Applies `edit` to the records as on disk now (re-read first when another process
+    /// changed the file), writes them, and installs them.
+    fn change<T>(&self, edit: impl FnOnce(&mut AuthRecords) -> Result<T, AuthError>) -> Result<T, AuthError> {
+        let _writing = lock(&self.writing);
+        let (mut records, stamp) = {
+            let loaded = lock(&self.loaded);
+            (loaded.records.clone(), loaded.stamp)
+        };
+        if self.file.stamp()? != stamp {
+            let (mut on_disk, _) = self.file.read()?;
+            on_disk.keep_latest_uses(&records);
+            records = on_disk;
+        }
+        let out = edit(&mut records)?;
+        let stamp = self.file.write(&records)?;
+        self.install(records, stamp, false);
+        Ok(out)
+    }
+
+    /// Makes `records` current. Sessions of users gone end; with `end_changed_passwords`
+    /// (a change made by another process), so do those of users whose password changed.
+    fn install(&self, mut records: AuthRecords, stamp: Stamp, end_changed_passwords: bool) {
+        let old = {
+            let mut loaded = lock(&self.loaded);
+            records.keep_latest_uses(&loaded.records);
+            let old = std::mem::replace(&mut loaded.records, records.clone());
+            loaded.stamp = stamp;
+            old
+        };
+        lock(&self.sessions).retain_users(|name| match (records.user(name), old.user(name)) {
+            (Some(new), Some(old)) => !end_changed_passwords || new.password_hash == old.password_hash,
+            (Some(_), None) => true,
+            (None, _) => false,
+        });
+    }
+
+    /// Re-reads `auth.json` when another process (`vigie user`) changed it, and writes last
+    /// logins and token uses not written yet (*blocking*). Answers whether it re-read.
+    pub fn sync(&self) -> Result<bool, AuthError> {
+        let _writing = lock(&self.writing);
+        let (stamp, dirty) = {
+            let loaded = lock(&self.loaded);
+            (loaded.stamp, loaded.uses_dirty)
+        };
+        let reread = self.file.stamp()? != stamp;
+        if reread {
+            let (records, stamp) = self.file.read()?;
+            self.install(records, stamp, true);
+        }
+        if dirty || reread {
+            let records = {
+                let mut loaded = lock(&self.loaded);
+                loaded.uses_dirty = false;
+                loaded.records.clone()
+            };
+            if dirty {
+                let stamp = self.file.write(&records)?;
+                lock(&self.loaded).stamp = stamp;
+            }
+        }
+        Ok(reread)
+    }
+
+    pub fn users(&self) -> Vec<UserRecord> {
+        lock(&self.loaded).records.users.clone()
+    }
+
+    pub fn user(&self, username: &str) -> Result<UserRecord, AuthError> {
+        let loaded = lock(&self.loaded);
+        loaded.records.user(username).cloned().ok_or_else(|| AuthError::UserNotFound { username: username.into() })
+    }
+
+    pub fn add_user(
+        &self,
+        username: &str,
+        password: &Secret,
+        role: Role,
+        must_change_password: bool,
+    ) -> Result<UserRecord, AuthError> {
+        password::validate_username(username)?;
+        password::validate_password("password", password)?;
+        let password_hash = self.hashing_slot(|| password::hash(password))??;
+        let user = UserRecord {
+            username: username.to_string(),
+            role,
+            password_hash,
+            created_at: self.now(),
+            must_change_password,
+            last_login_at: None,
+        };
+        self.change(|r| r.add_user(user.clone()))?;
+        Ok(user)
+    }
+
+    /// Changes a user's role and/or password. A password set here (by an admin, or the CLI
+    /// when `must_change`) ends the user's sessions.
+    pub fn update_user(
+        &self,
+        username: &str,
+        role: Option<Role>,
+        password: Option<&Secret>,
+        must_change: bool,
+    ) -> Result<UserRecord, AuthError> {
+        let password_hash = match password {
+            Some(p) => {
+                password::validate_password("password", p)?;
+                Some(self.hashing_slot(|| password::hash(p))??)
+            }
+            None => None,
+        };
+        let user = self.change(|r| {
+            if let Some(role) = role {
+                r.set_role(username, role)?;
+            }
+            let user = r.user_mut(username)?;
+            if let Some(hash) = password_hash.clone() {
+                user.password_hash = hash;
+                user.must_change_password = must_change;
+            }
+            Ok(user.clone())
+        })?;
+        if password.is_some() {
+            lock(&self.sessions).end_user(username, None);
+        }
+        Ok(user)
+    }
+
+    /// A user changes their own password; their other sessions end.
+    pub fn change_own_password(&self, who: &Principal, current: &Secret, new: &Secret) -> Result<(), AuthError> {
+        let Via::Session { key, .. } = &who.via else {
+            return Err(AuthError::NotAUser { reason: "only a user logged in with a password can change it" });
+        };
+        password::validate_password("newPassword", new)?;
+        let hash = self.user(&who.name)?.password_hash;
+        if !self.hashing_slot(|| password::verify(current, &hash))? {
+            return Err(AuthError::BadCredentials);
+        }
+        let new_hash = self.hashing_slot(|| password::hash(new))??;
+        self.change(|r| {
+            let user = r.user_mut(&who.name)?;
+            user.password_hash = new_hash.clone();
+            user.must_change_password = false;
+            Ok(())
+        })?;
+        lock(&self.sessions).end_user(&who.name, Some(key));
+        if who.name == "admin" {
+            self.file.remove_initial_password()?;
+        }
+        Ok(())
+    }
+
+    pub fn remove_user(&self, username: &str) -> Result<UserRecord, AuthError> {
+        let user = self.change(|r| r.remove_user(username))?;
+        lock(&self.sessions).end_user(username, None);
+        Ok(user)
+    }
+
+    pub fn tokens(&self) -> Vec<TokenRecord> {
+        lock(&self.loaded).records.tokens.clone()
+    }
+
+    /// A new token: its text (the only time it exists outside the client) and its record.
+    pub fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        expires_at: Option<i64>,
+        created_by: &str,
+    ) -> Result<(Secret, TokenRecord), AuthError> {
+        tokens::validate_name(name)?;
+        let now = self.now();
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(
+                crate::device::InvalidField { field: "expiresAt", reason: "must be in the future".into() }.into()
+            );
+        }
+        let (token, hash) = tokens::generate();
+        let record = TokenRecord {
+            id: tokens::new_id(),
+            name: name.to_string(),
+            role,
+            hash,
+            created_by: created_by.to_string(),
+            created_at: now,
+            expires_at,
+            last_used_at: None,
+        };
+        self.change(|r| {
+            r.tokens.push(record.clone());
+            Ok(())
+        })?;
+        Ok((token, record))
+    }
+
+    pub fn revoke_token(&self, id: &str) -> Result<TokenRecord, AuthError> {
+        self.change(|r| r.remove_token(id))
+    }
+
+    pub fn counts(&self) -> AuthCounts {
+        let (users, tokens) = {
+            let loaded = lock(&self.loaded);
+            (loaded.records.users.len(), loaded.records.tokens.len())
+        };
+        AuthCounts {
+            enabled: self.enabled,
+            users,
+            tokens,
+            sessions: lock(&self.sessions).live(self.now()),
+            failed_logins: self.failed_logins.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::ManualClock;
+
+    fn open(dir: &std::path::Path, clock: Arc<ManualClock>) -> Auth {
+        let policy = SessionPolicy { idle_secs: 100, max_secs: 1000 };
+        Auth::open(AuthFile::new(dir), true, policy, clock).unwrap()
+    }
+
+    fn pw(text: &str) -> Secret {
+        Secret::new(text)
+    }
+
+    #[test]
+    fn first_start_creates_an_admin_who_must_change_the_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = open(dir.path(), ManualClock::at(1000));
+        let password = auth.ensure_first_admin().unwrap().expect("created");
+        let user = auth.user("admin").unwrap();
+        assert!(user.must_change_password && user.role == Role::Admin);
+        let written = std::fs::read_to_string(dir.path().join("initial-admin-password")).unwrap();
+        assert_eq!(written.trim(), password.expose());
+        assert!(auth.ensure_first_admin().unwrap().is_none(), "only once");
+        let file = std::fs::read_to_string(dir.path().join("auth.json")).unwrap();
+        assert!(!file.contains(password.expose()), "the file holds a hash");
+    }
+
+    #[test]
+    fn unknown_user_and_wrong_password_answer_alike_and_sessions_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::at(1000);
+        let auth = open(dir.path(), clock.clone());
+        auth.add_user("ann", &pw("ann-password-1"), Role::Operator, false).unwrap();
+        let wrong = auth.login("ann", &pw("nope-nope-nope"), "a").err().unwrap().to_string();
+        let unknown = auth.login("bob", &pw("ann-password-1"), "a").err().unwrap().to_string();
+        assert_eq!(wrong, unknown);
+        let ok = auth.login("ann", &pw("ann-password-1"), "a").unwrap();
+        assert_eq!((ok.principal.name.as_str(), ok.principal.role), ("ann", Role::Operator));
+        clock.advance(99);
+        assert!(auth.authenticate_session(ok.cookie.expose()).is_ok());
+        clock.advance(100);
+        assert!(auth.authenticate_session(ok.cookie.expose()).is_err(), "idle for 100 s");
+        assert_eq!(auth.counts().failed_logins, 2);
+    }
+
+    #[test]
+    fn a_revoked_or_expired_token_fails_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::at(1000);
+        let auth = open(dir.path(), clock.clone());
+        let (token, record) = auth.create_token("ci", Role::Viewer, Some(1500), "admin").unwrap();
+        assert_eq!(auth.authenticate_token(&token).unwrap().role, Role::Viewer);
+        assert!(auth.authenticate_token(&Secret::new("vgt_0000")).is_err());
+        clock.advance(500);
+        assert!(auth.authenticate_token(&token).is_err(), "expired");
+        let (token, record2) = auth.create_token("ci2", Role::Admin, None, "admin").unwrap();
+        assert!(auth.authenticate_token(&token).is_ok());
+        auth.revoke_token(&record2.id).unwrap();
+        assert!(auth.authenticate_token(&token).is_err(), "revoked");
+        assert!(matches!(auth.revoke_token(&record2.id), Err(AuthError::TokenNotFound { .. })));
+        assert!(auth.create_token("late", Role::Viewer, Some(10), "admin").is_err(), "expiry in the past");
+        let _ = record;
+    }
+
+    #[test]
+    fn a_change_by_another_process_is_seen_and_ends_the_changed_users_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::at(1000);
+        let server = open(dir.path(), clock.clone());
+        server.add_user("ann", &pw("ann-password-1"), Role::Admin, false).unwrap();
+        server.add_user("bob", &pw("bob-password-1"), Role::Viewer, false).unwrap();
+        let ann = server.login("ann", &pw("ann-password-1"), "a").unwrap().cookie;
+        let bob = server.login("bob", &pw("bob-password-1"), "a").unwrap().cookie;
+        let cli = open(dir.path(), clock.clone());
+        cli.update_user("bob", None, Some(&pw("bob-password-2")), false).unwrap();
+        cli.add_user("cid", &pw("cid-password-1"), Role::Viewer, false).unwrap();
+        assert!(server.sync().unwrap(), "re-read");
+        assert!(server.authenticate_session(bob.expose()).is_err(), "bob's password changed elsewhere");
+        assert!(server.authenticate_session(ann.expose()).is_ok());
+        assert!(server.is_user("cid"));
+        // The server's own change keeps the CLI's.
+        server.add_user("dee", &pw("dee-password-1"), Role::Viewer, false).unwrap();
+        let (names, _) = AuthFile::new(dir.path()).read().unwrap();
+        assert_eq!(names.users.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["ann", "bob", "cid", "dee"]);
+        assert!(!server.sync().unwrap());
+    }
+
+    #[test]
+    fn last_uses_reach_the_file_at_the_next_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = open(dir.path(), ManualClock::at(1000));
+        let (token, record) = auth.create_token("ci", Role::Viewer, None, "admin").unwrap();
+        auth.authenticate_token(&token).unwrap();
+        auth.sync().unwrap();
+        let (records, _) = AuthFile::new(dir.path()).read().unwrap();
+        assert_eq!(records.tokens[0].id, record.id);
+        assert_eq!(records.tokens[0].last_used_at, Some(1000));
+    }
+}
