@@ -32,11 +32,16 @@ pub enum AppError {
     Pollers(std::io::Error),
     #[error("demo devices: {0}")]
     Demo(#[from] crate::sim::SimError),
+    #[error("access control: {0}")]
+    Auth(#[from] crate::auth::AuthError),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
     crate::open_files::raise_to_hard_limit();
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
+    let auth = open_auth(&config)?;
     crate::open_files::check_fleet(store.device_count());
     store.set_log_memory_bytes(config.logs.memory_bytes);
     let sink = Sink::with_max_bytes(config.logs.queue_bytes);
@@ -51,7 +56,11 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             enforce_retention(store.clone(), cancel.clone())
         })
     };
-    let mut tasks = vec![retention];
+    let auth_sync = {
+        let (auth, cancel) = (auth.clone(), background.clone());
+        supervisor::spawn("auth file watcher", background.clone(), move || sync_auth(auth.clone(), cancel.clone()))
+    };
+    let mut tasks = vec![retention, auth_sync];
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
     let writer = {
@@ -69,6 +78,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let ui = web::Data::new(api::ui::UiDir(config.ui_dir.clone()));
     let cors_origins = config.cors_origins.clone();
     let state = web::Data::new(AppState {
+        auth: auth.clone(),
+        cookie_secure: config.auth.cookie_secure,
+        cors_origins: cors_origins.clone(),
         store: store.clone(),
         sink: sink.clone(),
         scheduler: scheduler.clone(),
@@ -95,7 +107,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
                 .app_data(body_deadline)
                 .configure(api::configure)
                 .split_for_parts();
-            app.wrap(actix_web::middleware::from_fn(api::body_limit::limit_body))
+            app.wrap(actix_web::middleware::from_fn(api::access::authenticate))
+                .wrap(actix_web::middleware::from_fn(api::body_limit::limit_body))
                 .wrap(cors(&cors_origins))
                 .app_data(ui.clone())
                 .default_service(web::to(api::ui::fallback))
@@ -108,10 +121,16 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     .workers(workers)
     .max_connections(limits.max_connections.div_ceil(workers))
     .client_request_timeout(Duration::from_secs(limits.request_timeout_secs))
-    .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs())
-    .bind(config.listen)
-    .map_err(|source| AppError::Listen { addr: config.listen, source })?;
-    log::info!("Vigie listens on http://{} with data in {}.", config.listen, config.data_dir.display());
+    .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs());
+    let listen_error = |source| AppError::Listen { addr: config.listen, source };
+    let (server, scheme) = match &config.tls {
+        Some(tls) => {
+            (server.bind_rustls_0_23(config.listen, crate::tls::server_config(tls)?).map_err(listen_error)?, "https")
+        }
+        None => (server.bind(config.listen).map_err(listen_error)?, "http"),
+    };
+    let access = if config.auth.enabled { "access control on" } else { "access control OFF (loopback only)" };
+    log::info!("Vigie listens on {scheme}://{} with data in {}; {access}.", config.listen, config.data_dir.display());
     server.run().await.map_err(AppError::Http)?;
 
     log::info!("Stopping: HTTP closed; stopping pollers.");
@@ -273,14 +292,64 @@ impl Attribution for Wiring {
     }
 }
 
-/// CORS for an SPA hosted elsewhere: only the configured origins (none by default).
+/// CORS for an SPA hosted elsewhere: only the configured origins (none by default). Such a
+/// page authenticates with a token: the session cookie is `SameSite=Strict`.
 fn cors(origins: &[String]) -> actix_cors::Cors {
     origins
         .iter()
         .fold(actix_cors::Cors::default(), |cors, origin| cors.allowed_origin(origin))
         .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
-        .allowed_header(actix_web::http::header::CONTENT_TYPE)
+        .allowed_headers([
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::HeaderName::from_static("x-csrf-token"),
+        ])
         .max_age(3600)
+}
+
+/// Users and tokens from `auth.json`; on first start with access control on, the first admin,
+/// whose password is logged this once (and written to `initial-admin-password`).
+fn open_auth(config: &Config) -> Result<Arc<crate::auth::Auth>, AppError> {
+    let file = crate::store::auth_file::AuthFile::new(&config.data_dir);
+    let auth =
+        crate::auth::Auth::open(file, config.auth.enabled, config.auth.sessions, Arc::new(crate::auth::SystemClock))?;
+    if let Some(password) = auth.ensure_first_admin()? {
+        log::warn!(
+            "No user existed: created user admin with the password {} (also in {}, mode 0600); it must be changed at first login.",
+            password.expose(),
+            auth.file().initial_password_path().display()
+        );
+    }
+    Ok(Arc::new(auth))
+}
+
+/// Every few seconds: re-reads `auth.json` after `vigie user` changed it, and writes last
+/// logins and token uses.
+async fn sync_auth(auth: Arc<crate::auth::Auth>, cancel: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(crate::auth::SYNC_EVERY_SECS));
+    let mut last_error = None;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            _ = every.tick() => {}
+        }
+        let auth = auth.clone();
+        let outcome = tokio::task::spawn_blocking(move || auth.sync()).await;
+        let error = match outcome {
+            Ok(Ok(true)) => {
+                log::info!("Users and tokens re-read: auth.json changed on disk.");
+                None
+            }
+            Ok(Ok(false)) => None,
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(e) => Some(e.to_string()),
+        };
+        if error.is_some() && error != last_error {
+            log::error!("Cannot sync users and tokens with auth.json: {}", error.as_deref().unwrap_or_default());
+        }
+        last_error = error;
+    }
+    let _ = tokio::task::spawn_blocking(move || auth.sync()).await;
 }
 
 async fn enforce_retention(store: Arc<Store>, cancel: CancellationToken) {

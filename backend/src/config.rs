@@ -1,6 +1,8 @@
 //! Configuration in layers: defaults, then the TOML file (`--config`), then the environment
 //! (`VIGIE_*`), then the command line. Validated once; every problem is reported together.
 
+pub mod access;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,7 @@ use serde::Deserialize;
 use crate::logs::tcp_peers::TcpLimits;
 use crate::logs::LogLimits;
 use crate::store::Retention;
+pub use access::{AuthConfig, TlsConfig};
 
 #[derive(Debug, Parser)]
 #[command(name = "vigie", version, about = "Vigie: a light SNMP network monitor")]
@@ -45,13 +48,23 @@ pub struct ServeArgs {
     /// repeat for several [default: none]
     #[arg(long = "cors-origin", env = "VIGIE_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
-    /// Syslog over UDP: ADDR:PORT, or "off" [default: 0.0.0.0:1514]
+    /// Access control: on (users, sessions, tokens) or off (every request is an admin; only
+    /// when listening on loopback) [default: on]
+    #[arg(long, env = "VIGIE_AUTH", value_parser = ["on", "off"])]
+    pub auth: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
+    #[arg(long, env = "VIGIE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, env = "VIGIE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Syslog over UDP: ADDR:PORT, or "off" [default: 127.0.0.1:1514]
     #[arg(long, env = "VIGIE_SYSLOG_UDP")]
     pub syslog_udp: Option<String>,
-    /// Syslog over TCP: ADDR:PORT, or "off" [default: 0.0.0.0:1514]
+    /// Syslog over TCP: ADDR:PORT, or "off" [default: 127.0.0.1:1514]
     #[arg(long, env = "VIGIE_SYSLOG_TCP")]
     pub syslog_tcp: Option<String>,
-    /// SNMP traps and informs over UDP: ADDR:PORT, or "off" [default: 0.0.0.0:1162]
+    /// SNMP traps and informs over UDP: ADDR:PORT, or "off" [default: 127.0.0.1:1162]
     #[arg(long, env = "VIGIE_TRAP_UDP")]
     pub trap_udp: Option<String>,
     /// A TOML configuration file (see vigie.example.toml)
@@ -106,6 +119,10 @@ pub struct FileConfig {
     pub logs: LogsFile,
     #[serde(default)]
     pub http: HttpFile,
+    #[serde(default)]
+    pub auth: access::AuthSection,
+    #[serde(default)]
+    pub tls: access::TlsSection,
 }
 
 /// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
@@ -157,6 +174,9 @@ pub struct Config {
     pub retention: Retention,
     pub logs: LogLimits,
     pub http: HttpLimits,
+    pub auth: AuthConfig,
+    /// HTTPS, when a certificate is given.
+    pub tls: Option<TlsConfig>,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
 }
@@ -166,8 +186,9 @@ pub const DEFAULT_DATA_DIR: &str = "./data";
 /// `--demo`'s own data dir, so that a demo's five simulated devices never linger in a normal run.
 pub const DEFAULT_DEMO_DATA_DIR: &str = "./data-demo";
 /// Unprivileged ports, so Vigie runs without root; see the README to receive on 514 and 162.
-pub const DEFAULT_SYSLOG: &str = "0.0.0.0:1514";
-pub const DEFAULT_TRAP: &str = "0.0.0.0:1162";
+/// Loopback like the API: devices on the network need `syslog_udp = "0.0.0.0:1514"` (README).
+pub const DEFAULT_SYSLOG: &str = "127.0.0.1:1514";
+pub const DEFAULT_TRAP: &str = "127.0.0.1:1162";
 
 impl Config {
     /// Merges the layers and validates; on error, every problem found.
@@ -231,6 +252,14 @@ impl Config {
         };
         let logs = log_limits(args, &file.logs, &mut problems);
         let http = http_limits(&file.http, &mut problems);
+        let (auth, tls) = access::load(
+            args.auth.as_deref(),
+            (args.tls_cert.clone(), args.tls_key.clone()),
+            &file.auth,
+            &file.tls,
+            listen.ok(),
+            &mut problems,
+        );
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -243,6 +272,8 @@ impl Config {
                 retention,
                 logs,
                 http,
+                auth,
+                tls,
                 demo: args.demo,
             }),
             _ => Err(problems),

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::AuthError;
 use crate::device::InvalidField;
 use crate::store::StoreError;
 
@@ -16,7 +17,9 @@ pub struct ApiErrorBody {
     /// Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
     /// unsupported_media_type, payload_too_large, request_timeout, method_not_allowed,
     /// too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
-    /// storage_full, storage_error, internal_error.
+    /// storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
+    /// csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
+    /// last_admin.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// What went wrong, naming the field at fault.
@@ -53,6 +56,19 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error("a blocking task was lost before it answered (the server is shutting down?)")]
     TaskLost,
+    #[error(transparent)]
+    Auth(AuthError),
+}
+
+/// A field or store fault of access control answers as any other; the rest are its own.
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Invalid(field) => field.into(),
+            AuthError::Store(store) => ApiError::Store(store),
+            other => ApiError::Auth(other),
+        }
+    }
 }
 
 impl From<InvalidField> for ApiError {
@@ -81,6 +97,19 @@ impl ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
             ApiError::TaskLost => "internal_error",
+            ApiError::Auth(e) => match e {
+                AuthError::BadCredentials | AuthError::Unauthenticated { .. } => "unauthenticated",
+                AuthError::Forbidden { .. } | AuthError::NotAUser { .. } => "forbidden",
+                AuthError::CsrfFailed { .. } => "csrf_failed",
+                AuthError::RateLimited { .. } => "too_many_requests",
+                AuthError::Busy => "busy",
+                AuthError::DuplicateUser { .. } => "duplicate_user",
+                AuthError::UserNotFound { .. } => "user_not_found",
+                AuthError::TokenNotFound { .. } => "token_not_found",
+                AuthError::LastAdmin { .. } => "last_admin",
+                AuthError::Invalid(_) => "invalid_field",
+                AuthError::Store(_) | AuthError::Hashing(_) => "internal_error",
+            },
         }
     }
 
@@ -89,6 +118,8 @@ impl ApiError {
             ApiError::InvalidField { field, .. } => Some(field.clone()),
             ApiError::InvalidParameter { param, .. } => Some(param.clone()),
             ApiError::Store(StoreError::DuplicateDevice { .. }) => Some("host".to_string()),
+            ApiError::Auth(AuthError::DuplicateUser { .. }) => Some("username".to_string()),
+            ApiError::Auth(AuthError::Invalid(f)) => Some(f.field.to_string()),
             _ => None,
         }
     }
@@ -103,7 +134,9 @@ impl ApiError {
             ApiError::Store(StoreError::Io { .. } | StoreError::Corrupt { .. }) => {
                 "the server could not read or write its data; see its log".to_string()
             }
-            ApiError::TaskLost => "the server could not finish the request; see its log".to_string(),
+            ApiError::TaskLost | ApiError::Auth(AuthError::Store(_) | AuthError::Hashing(_)) => {
+                "the server could not finish the request; see its log".to_string()
+            }
             other => other.to_string(),
         }
     }
@@ -113,6 +146,13 @@ impl ApiError {
 /// operator must debug.
 fn is_full(e: &std::io::Error) -> bool {
     matches!(e.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+}
+
+/// Runs code that hashes passwords or touches disk on a blocking thread, off the async workers.
+pub async fn blocking<T: Send + 'static, E: Into<ApiError> + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError> {
+    actix_web::web::block(work).await.map_err(|_| ApiError::TaskLost)?.map_err(Into::into)
 }
 
 /// Runs store code that touches disk on a blocking thread, off the async workers.
@@ -141,6 +181,18 @@ impl ResponseError for ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Auth(e) => match e {
+                AuthError::BadCredentials | AuthError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+                AuthError::Forbidden { .. } | AuthError::NotAUser { .. } | AuthError::CsrfFailed { .. } => {
+                    StatusCode::FORBIDDEN
+                }
+                AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AuthError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+                AuthError::DuplicateUser { .. } | AuthError::LastAdmin { .. } => StatusCode::CONFLICT,
+                AuthError::UserNotFound { .. } | AuthError::TokenNotFound { .. } => StatusCode::NOT_FOUND,
+                AuthError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AuthError::Store(_) | AuthError::Hashing(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 
@@ -152,6 +204,18 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(status);
         if let ApiError::MethodNotAllowed { allowed, .. } = self {
             response.insert_header((actix_web::http::header::ALLOW, allowed.as_str()));
+        }
+        match self {
+            ApiError::Auth(AuthError::BadCredentials | AuthError::Unauthenticated { .. }) => {
+                response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, "Bearer realm=\"vigie\""));
+            }
+            ApiError::Auth(AuthError::RateLimited { retry_after_secs }) => {
+                response.insert_header((actix_web::http::header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Auth(AuthError::Busy) => {
+                response.insert_header((actix_web::http::header::RETRY_AFTER, "1"));
+            }
+            _ => {}
         }
         if matches!(self, ApiError::BodyTimeout { .. } | ApiError::PayloadTooLarge { .. }) {
             // The rest of the body is not read: the connection cannot carry another request.

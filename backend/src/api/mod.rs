@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, its OpenAPI document (generated from the same registrations
 //! that serve the routes), and Swagger UI at `/docs`.
 
+pub mod access;
 pub mod body_limit;
 pub mod connections;
 pub mod error;
@@ -8,6 +9,7 @@ pub mod extract;
 pub mod metrics;
 pub mod route_table;
 pub mod routes;
+pub mod security;
 pub mod sse;
 pub mod time_range;
 pub mod ui;
@@ -34,6 +36,12 @@ pub struct AppState {
     pub started: Instant,
     /// Bounds of the log path (the query budget, the TCP limits shown in `/status`).
     pub log_limits: crate::logs::LogLimits,
+    /// Users, tokens, sessions; with access control off, every request is the local admin.
+    pub auth: Arc<crate::auth::Auth>,
+    /// The session cookie is `Secure` (served over TLS, or behind a TLS proxy).
+    pub cookie_secure: bool,
+    /// Origins allowed to call the API from a browser, besides this host's own.
+    pub cors_origins: Vec<String>,
 }
 
 /// Registers every API route; the OpenAPI document is collected from these registrations.
@@ -52,7 +60,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::status::health)
             .service(routes::events::stream)
             .service(routes::logs::list)
-            .service(routes::logs::for_device),
+            .service(routes::logs::for_device)
+            .service(routes::session::login)
+            .service(routes::session::current)
+            .service(routes::session::logout)
+            .service(routes::session::change_password)
+            .service(routes::users::list)
+            .service(routes::users::create)
+            .service(routes::users::update)
+            .service(routes::users::remove)
+            .service(routes::tokens::list)
+            .service(routes::tokens::create)
+            .service(routes::tokens::remove),
     )
     .service(metrics::scrape);
 }
@@ -66,7 +85,11 @@ pub fn base_document() -> OpenApi {
         .description(Some(
             "Vigie supervises SNMP devices: their status, their interfaces and the traffic on them. \
              All times are Unix seconds; rates are bits per second. Every error answers \
-             `{code, message, field}`. SNMP communities are write-only: never returned.",
+             `{code, message, field}`. SNMP communities are write-only: never returned. \
+             Every operation but health and login needs credentials: the `vigie_session` cookie \
+             set by POST /api/v1/session (with `X-CSRF-Token` on changes), or an API token as \
+             `Authorization: Bearer vgt_…`. Roles: viewer reads, operator also changes devices, \
+             admin also manages users and tokens.",
         ))
         .license(Some(LicenseBuilder::new().name("MIT").identifier(Some("MIT")).build()))
         .build();
@@ -93,6 +116,7 @@ pub fn openapi() -> OpenApi {
     let (_, mut doc) =
         actix_web::App::new().into_utoipa_app().openapi(base_document()).configure(configure).split_for_parts();
     declare_common_responses(&mut doc);
+    security::declare(&mut doc);
     drop_device_id_from_device_logs(&mut doc);
     doc
 }

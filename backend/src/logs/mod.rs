@@ -148,6 +148,17 @@ impl Sink {
         });
     }
 
+    /// Records who did what (`source: audit`): `actor` as [`crate::auth::Principal::describe`]
+    /// names it. Never a password or token in `message`.
+    pub fn audit(&self, actor: &str, device_id: Option<&DeviceId>, severity: Severity, message: String) {
+        self.push(NewLogEntry {
+            device_id: device_id.cloned(),
+            app_name: Some("vigie".into()),
+            fields: vec![LogField { name: "actor".into(), value: actor.to_string() }],
+            ..NewLogEntry::new(now_ms() as f64 / 1000.0, LogSource::Audit, severity, message)
+        });
+    }
+
     fn take_batch(&self) -> Vec<NewLogEntry> {
         let mut queue = self.queue.lock().expect("log queue lock");
         let mut batch = Vec::new();

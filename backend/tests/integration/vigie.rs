@@ -40,8 +40,10 @@ impl Vigie {
         Vigie::start_with(data_dir, &[])
     }
 
-    /// The same, with more `vigie serve` arguments.
+    /// The same, with more `vigie serve` arguments. Access control is off (loopback) unless
+    /// `extra` says `--auth on`: the tests of access control are in `auth.rs`.
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Vigie {
+        let auth: &[&str] = if extra.contains(&"--auth") { &[] } else { &["--auth", "off"] };
         let port = free_tcp_port();
         let syslog_port = free_tcp_and_udp_port();
         let trap_port = free_udp_port();
@@ -53,6 +55,7 @@ impl Vigie {
             .args(["--syslog-udp", &format!("127.0.0.1:{syslog_port}")])
             .args(["--syslog-tcp", &format!("127.0.0.1:{syslog_port}")])
             .args(["--trap-udp", &format!("127.0.0.1:{trap_port}")])
+            .args(auth)
             .args(extra)
             .env("RUST_LOG", "debug")
             .env_remove("VIGIE_CONFIG")

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
+use crate::api::access::{Authorized, Operator, Viewer};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::JsonBody;
 use crate::api::views::{DevicePatch, DeviceView, NewDevice};
@@ -15,7 +16,7 @@ use crate::store::now_secs;
 /// List devices, ordered by id.
 #[utoipa::path(operation_id = "listDevices", tag = "devices", responses((status = 200, description = "All devices", body = Vec<DeviceView>)))]
 #[get("/devices")]
-pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+pub async fn list(_who: Authorized<Viewer>, state: web::Data<AppState>) -> HttpResponse {
     let now = now_secs();
     let views: Vec<DeviceView> = state.store.visit_devices(|device, live| DeviceView::new(device, live, now));
     HttpResponse::Ok().json(views)
@@ -38,7 +39,11 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     )
 )]
 #[post("/devices")]
-pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    who: Authorized<Operator>,
+    state: web::Data<AppState>,
+    body: JsonBody<NewDevice>,
+) -> Result<HttpResponse, ApiError> {
     let config = body.0.into_config();
     config.validate()?;
     let store = state.store.clone();
@@ -53,11 +58,11 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Re
     );
     state.scheduler.start(device.clone(), Duration::ZERO);
     let c = &device.config;
-    state.sink.event(
+    state.sink.audit(
+        &who.actor(),
         Some(&device.id),
         Severity::Informational,
         format!("{} added ({}:{})", c.name, c.host, c.port),
-        Vec::new(),
     );
     let view = view_of(&state, &device.id.0)?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/devices/{}", device.id))).json(view))
@@ -73,7 +78,11 @@ pub async fn create(state: web::Data<AppState>, body: JsonBody<NewDevice>) -> Re
     )
 )]
 #[get("/devices/{id}")]
-pub async fn read(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn read(
+    _who: Authorized<Viewer>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
 }
 
@@ -96,6 +105,7 @@ pub async fn read(state: web::Data<AppState>, id: web::Path<String>) -> Result<H
 )]
 #[patch("/devices/{id}")]
 pub async fn update(
+    who: Authorized<Operator>,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: JsonBody<DevicePatch>,
@@ -114,11 +124,11 @@ pub async fn update(
         );
         state.scheduler.start(device.clone(), Duration::ZERO);
         let what = changed_fields(&current.config, &device.config).join(", ");
-        state.sink.event(
+        state.sink.audit(
+            &who.actor(),
             Some(&device.id),
             Severity::Informational,
             format!("{} edited: {what}", device.config.name),
-            Vec::new(),
         );
     }
     Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
@@ -136,15 +146,19 @@ pub async fn update(
     )
 )]
 #[delete("/devices/{id}")]
-pub async fn remove(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    who: Authorized<Operator>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let device = on_disk(move || store.remove_device(&id)).await?;
     state.scheduler.stop(&device.id);
-    state.sink.event(
+    state.sink.audit(
+        &who.actor(),
         Some(&device.id),
         Severity::Informational,
         format!("{} removed with its history", device.config.name),
-        Vec::new(),
     );
     log::info!("Device {} ({}) removed with its history.", Shown(&device.config.name), device.id);
     Ok(HttpResponse::NoContent().finish())

@@ -3,6 +3,7 @@
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
+use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
@@ -31,6 +32,7 @@ use crate::store::StoreEvent;
 )]
 #[get("/events")]
 pub async fn stream(
+    _who: Authorized<Viewer>,
     req: HttpRequest,
     state: web::Data<AppState>,
     streams: web::Data<SseRegistry>,

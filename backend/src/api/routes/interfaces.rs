@@ -2,6 +2,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
+use crate::api::access::{Authorized, Viewer};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
 use crate::api::time_range::window;
@@ -25,7 +26,11 @@ const MAX_COUNTERS_WINDOW_SECS: i64 = 7 * 86_400;
     )
 )]
 #[get("/devices/{id}/interfaces")]
-pub async fn list(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    _who: Authorized<Viewer>,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let snapshot = state.store.device(&id)?;
     let views: Vec<InterfaceView> = snapshot.live.interfaces.values().map(InterfaceView::from).collect();
     Ok(HttpResponse::Ok().json(views))
@@ -48,6 +53,7 @@ pub async fn list(state: web::Data<AppState>, id: web::Path<String>) -> Result<H
 )]
 #[get("/devices/{id}/interfaces/{ifIndex}/traffic")]
 pub async fn traffic(
+    _who: Authorized<Viewer>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: QueryParams<TrafficQuery>,
@@ -85,6 +91,7 @@ pub async fn traffic(
 )]
 #[get("/devices/{id}/interfaces/{ifIndex}/counters")]
 pub async fn counters(
+    _who: Authorized<Viewer>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: QueryParams<CountersQuery>,

@@ -5,6 +5,7 @@
 
 use actix_web::{get, web, HttpResponse};
 
+use crate::api::access::{Authorized, Viewer};
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
 use crate::api::time_range;
@@ -27,7 +28,11 @@ const MAX_LIMIT: usize = 1000;
     )
 )]
 #[get("/logs")]
-pub async fn list(state: web::Data<AppState>, query: QueryParams<LogsQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    _who: Authorized<Viewer>,
+    state: web::Data<AppState>,
+    query: QueryParams<LogsQuery>,
+) -> Result<HttpResponse, ApiError> {
     let device = match &query.0.device_id {
         Some(id) => Some(state.store.device(id)?.device.id),
         None => None,
@@ -46,6 +51,7 @@ pub async fn list(state: web::Data<AppState>, query: QueryParams<LogsQuery>) -> 
 )]
 #[get("/devices/{id}/logs")]
 pub async fn for_device(
+    _who: Authorized<Viewer>,
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: QueryParams<LogsQuery>,

@@ -4,4 +4,7 @@ pub mod devices;
 pub mod events;
 pub mod interfaces;
 pub mod logs;
+pub mod session;
 pub mod status;
+pub mod tokens;
+pub mod users;

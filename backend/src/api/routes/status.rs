@@ -2,9 +2,11 @@
 
 use actix_web::{get, web, HttpResponse};
 
+use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
-    FilesView, HealthView, HttpStatusView, LogsStatusView, PollerView, StatusSummaryView, StorageView, TcpStatusView,
+    AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, PollerView, StatusSummaryView, StorageView,
+    TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -12,7 +14,7 @@ use crate::device::DeviceState;
 /// How many devices are up, down and unknown, and the poller's work since start.
 #[utoipa::path(operation_id = "getStatus", tag = "status", responses((status = 200, description = "Fleet summary", body = StatusSummaryView)))]
 #[get("/status")]
-pub async fn summary(state: web::Data<AppState>, http: web::Data<HttpStats>) -> HttpResponse {
+pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http: web::Data<HttpStats>) -> HttpResponse {
     let devices = state.store.visit_devices(|_, live| (live.status.state, live.interfaces.len()));
     let count = |s: DeviceState| devices.iter().filter(|d| d.0 == s).count();
     let p = state.scheduler.stats().counts();
@@ -40,7 +42,19 @@ pub async fn summary(state: web::Data<AppState>, http: web::Data<HttpStats>) -> 
             devices_supported: crate::open_files::devices_supported(crate::open_files::open_limit()),
         },
         http: http_status(&http),
+        auth: auth_status(state.auth.counts()),
     })
+}
+
+fn auth_status(c: crate::auth::AuthCounts) -> AuthStatusView {
+    AuthStatusView {
+        enabled: c.enabled,
+        users: c.users,
+        tokens: c.tokens,
+        sessions: c.sessions,
+        failed_logins: c.failed_logins,
+        rate_limited: c.rate_limited,
+    }
 }
 
 fn http_status(s: &HttpStats) -> HttpStatusView {

@@ -13,6 +13,7 @@ pub enum LogSourceView {
     Syslog,
     Trap,
     Event,
+    Audit,
 }
 
 impl From<LogSourceView> for LogSource {
@@ -21,6 +22,7 @@ impl From<LogSourceView> for LogSource {
             LogSourceView::Syslog => LogSource::Syslog,
             LogSourceView::Trap => LogSource::Trap,
             LogSourceView::Event => LogSource::Event,
+            LogSourceView::Audit => LogSource::Audit,
         }
     }
 }
@@ -31,6 +33,7 @@ impl From<LogSource> for LogSourceView {
             LogSource::Syslog => LogSourceView::Syslog,
             LogSource::Trap => LogSourceView::Trap,
             LogSource::Event => LogSourceView::Event,
+            LogSource::Audit => LogSourceView::Audit,
         }
     }
 }

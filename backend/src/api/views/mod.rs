@@ -1,6 +1,7 @@
 //! The wire types of the API (camelCase JSON), with their OpenAPI schemas, one module per
 //! resource. Handlers convert domain values into these; nothing else is serialized to clients.
 
+mod auth;
 mod devices;
 mod events;
 mod interfaces;
@@ -9,6 +10,7 @@ mod logs;
 mod snmp;
 mod status;
 
+pub use auth::*;
 pub use devices::*;
 pub use events::*;
 pub use interfaces::*;

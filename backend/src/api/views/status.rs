@@ -62,6 +62,29 @@ pub struct StatusSummaryView {
     pub storage: StorageView,
     pub files: FilesView,
     pub http: HttpStatusView,
+    pub auth: AuthStatusView,
+}
+
+/// Access control: who can log in, and the attacks refused since start.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthStatusView {
+    /// False with `--auth off` (loopback only): every request is the local admin.
+    pub enabled: bool,
+    #[schema(example = 3)]
+    pub users: usize,
+    /// API tokens, expired ones included until revoked.
+    #[schema(example = 2)]
+    pub tokens: usize,
+    /// Web sessions open now.
+    #[schema(example = 1)]
+    pub sessions: usize,
+    /// Logins refused for a wrong username or password since start.
+    #[schema(example = 0)]
+    pub failed_logins: u64,
+    /// Logins refused unchecked since start: too many failures from one address or for one name.
+    #[schema(example = 0)]
+    pub rate_limited: u64,
 }
 
 /// Writes to the data directory that failed since start (disk full, I/O errors). Polling goes

@@ -62,6 +62,8 @@ pub enum LogSource {
     Syslog,
     Trap,
     Event,
+    /// Who did what: logins, user, token and device changes (never a password or token).
+    Audit,
 }
 
 /// One named value: a syslog structured-data parameter or a trap variable binding.
