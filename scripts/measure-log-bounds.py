@@ -27,7 +27,7 @@ class Vigie:
         self.p = subprocess.Popen(
             [BIN, "serve", "--listen", f"127.0.0.1:{self.http}", "--data-dir", data,
              "--syslog-udp", f"127.0.0.1:{self.syslog}", "--syslog-tcp", f"127.0.0.1:{self.syslog}",
-             "--trap-udp", f"127.0.0.1:{self.trap}", *extra],
+             "--trap-udp", f"127.0.0.1:{self.trap}", "--auth", "off", *extra],
             stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL, env={**os.environ, "RUST_LOG": "info"})
         for _ in range(200):
             try:

@@ -332,7 +332,7 @@ impl Server {
         let child = Command::new(bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data.join(""))
-            .args(["--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off"])
+            .args(["--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off", "--auth", "off"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

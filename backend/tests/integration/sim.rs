@@ -364,7 +364,7 @@ impl DemoServe {
         let child = Command::new(env!("CARGO_BIN_EXE_vigie"))
             .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
-            .args(["--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off"])
+            .args(["--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off", "--auth", "off"])
             .env_remove("VIGIE_CONFIG")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
