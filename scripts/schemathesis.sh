@@ -2,7 +2,9 @@
 # Schemathesis against a running Vigie: every check, stateful links, a bounded time. Vigie polls
 # whatever hosts the generated devices name, so the server and the fuzzer run inside a network
 # namespace that has only loopback (needs root, as CI is). Installs Schemathesis in a venv under
-# target/ when it is missing. Usage: scripts/schemathesis.sh [SECONDS per run, default 60]
+# target/ when it is missing. Access control is ON: the script logs in as the first admin, makes an
+# admin API token and hands it to Schemathesis, whose `ignored_auth` check also sends requests
+# without it and expects them refused. Usage: scripts/schemathesis.sh [SECONDS per run, default 60]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +49,16 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
+# An admin token, made through the API as a script would: log in, then POST /tokens with the
+# session's CSRF token.
+json_field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
+password=$(cat "$data/data/initial-admin-password")
+csrf=$(curl -fsS -c "$data/cookies" -H 'content-type: application/json' \
+    -d "{\"username\": \"admin\", \"password\": \"$password\"}" \
+    "http://127.0.0.1:$port/api/v1/session" | json_field csrfToken)
+token=$(curl -fsS -b "$data/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" \
+    -d '{"name": "schemathesis", "role": "admin"}' "http://127.0.0.1:$port/api/v1/tokens" | json_field token)
+
 # Run from the temp dir: Schemathesis keeps its cache (.schemathesis/) in the working directory.
 root=$(pwd)
 cd "$data"
@@ -54,6 +66,7 @@ cd "$data"
 set +e
 "$root/$VENV/bin/schemathesis" --config-file "$root/scripts/schemathesis.toml" run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --checks all \
+    --header "Authorization: Bearer $token" \
     --phases examples,coverage,fuzzing,stateful \
     --exclude-operation-id streamEvents \
     --max-time "$BUDGET_SECS" \

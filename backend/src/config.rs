@@ -426,6 +426,12 @@ mod tests {
         let mut problems = Vec::new();
         assert_eq!(http_limits(&file.http, &mut problems), HttpLimits::default(), "the example states the defaults");
         assert!(problems.is_empty(), "{problems:?}");
+        let defaults = crate::auth::SessionPolicy::default();
+        assert_eq!(file.auth.enabled, Some(true));
+        assert_eq!(file.auth.session_idle_secs, Some(defaults.idle_secs), "the example states the defaults");
+        assert_eq!(file.auth.session_max_secs, Some(defaults.max_secs));
+        assert_eq!(file.syslog_udp.as_deref(), Some(DEFAULT_SYSLOG));
+        assert_eq!(file.trap_udp.as_deref(), Some(DEFAULT_TRAP));
     }
 
     #[test]

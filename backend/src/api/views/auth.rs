@@ -63,7 +63,7 @@ pub struct PasswordChange {
     #[schema(value_type = String, format = Password)]
     pub current_password: Secret,
     /// 10 to 1024 characters.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 1024)]
     pub new_password: Secret,
 }
 
@@ -72,10 +72,10 @@ pub struct PasswordChange {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'.
-    #[schema(example = "ann")]
+    #[schema(example = "ann", min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     pub username: String,
     /// 10 to 1024 characters; the user must change it at first login.
-    #[schema(value_type = String, format = Password)]
+    #[schema(value_type = String, format = Password, min_length = 10, max_length = 1024)]
     pub password: Secret,
     pub role: Role,
 }
@@ -87,7 +87,7 @@ pub struct UserPatch {
     pub role: Option<Role>,
     /// A new password set by an admin: the user must change it at next login, and their
     /// sessions end.
-    #[schema(value_type = Option<String>, format = Password)]
+    #[schema(value_type = Option<String>, format = Password, min_length = 10, max_length = 1024)]
     pub password: Option<Secret>,
 }
 
@@ -119,8 +119,13 @@ impl From<&UserRecord> for UserView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewToken {
-    /// What it is for: 1 to 64 characters.
-    #[schema(example = "nightly backup script")]
+    /// What it is for: 1 to 64 characters, not only spaces, no control characters.
+    #[schema(
+        example = "nightly backup script",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     pub role: Role,
     /// Unix seconds, in the future; absent: never expires.
