@@ -38,7 +38,11 @@ pub async fn authenticate(
     let path = req.path();
     let api = path == "/api/v1" || path.starts_with("/api/v1/");
     let open = OPEN_ROUTES.iter().any(|(m, p)| req.method().as_str() == *m && path == *p);
-    if api {
+    // A method a known path does not answer gets its 405 (with `Allow`) whoever asks: the
+    // document that says so is public.
+    let undeclared = super::route_table::allowed_methods(path)
+        .is_some_and(|allowed| !allowed.split(", ").any(|m| m == req.method().as_str()));
+    if api && !undeclared {
         let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered").clone();
         let mutation = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         if open {
