@@ -5,7 +5,8 @@
 //! `who: Authorized<Operator>`; they never compare names or strings.
 //!
 //! Open without credentials: `GET /api/v1/health`, `POST /api/v1/session` (login) and
-//! `GET /api/v1/openapi.json`; everything outside `/api/v1` (the UI's files, `/docs`).
+//! `GET /api/v1/openapi.json`; the UI's files and `/docs`. Everything else under `/api/v1`, and
+//! every other route of the OpenAPI document (`/metrics`), needs credentials.
 
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
@@ -36,7 +37,8 @@ pub async fn authenticate(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let path = req.path();
-    let api = path == "/api/v1" || path.starts_with("/api/v1/");
+    // `/api/v1` and any other documented route (`/metrics`).
+    let api = path == "/api/v1" || path.starts_with("/api/v1/") || super::route_table::allowed_methods(path).is_some();
     let open = OPEN_ROUTES.iter().any(|(m, p)| req.method().as_str() == *m && path == *p);
     // A method a known path does not answer gets its 405 (with `Allow`) whoever asks: the
     // document that says so is public.

@@ -37,7 +37,11 @@ fn parts() -> Vec<Part> {
     responses((status = 200, description = "The Prometheus text exposition format (version 0.0.4)", content_type = "text/plain; version=0.0.4", body = String))
 )]
 #[get("/metrics")]
-pub async fn scrape(state: web::Data<AppState>, http: web::Data<HttpStats>) -> HttpResponse {
+pub async fn scrape(
+    _who: crate::api::access::Authorized<crate::api::access::Viewer>,
+    state: web::Data<AppState>,
+    http: web::Data<HttpStats>,
+) -> HttpResponse {
     let now_secs = now_secs();
     let body = futures_util::stream::iter(parts()).then(move |part| {
         let (state, http) = (state.clone(), http.clone());
