@@ -109,8 +109,6 @@ fn declare_operation(operation: &mut Operation, method: &str, access: Access) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn every_operation_declares_its_access() {
         let doc = crate::api::openapi();

@@ -5,6 +5,7 @@
 //! `<data-dir>/auth.json` through [`crate::store::auth_file`] (the only code that touches disk),
 //! sessions and rate-limit counters in memory only (a restart logs everyone out).
 
+mod changes;
 mod clock;
 mod error;
 mod password;
