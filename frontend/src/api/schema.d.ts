@@ -167,6 +167,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who this request acts as: a session's user (with its CSRF token), a token, or the local
+         *     admin of `--auth off`.
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Log in with a username and password: sets the `vigie_session` cookie (HttpOnly,
+         *     SameSite=Strict, Secure over TLS) and answers the session, with the CSRF token to send as
+         *     `X-CSRF-Token` on every change. An unknown user and a wrong password answer alike; past 10
+         *     failures a minute from one address or for one username, 429.
+         */
+        post: operations["login"];
+        /**
+         * Log out: the session ends on the server and the cookie is cleared. With a token, nothing
+         *     ends (revoke tokens with DELETE /tokens/{id}).
+         */
+        delete: operations["logout"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/session/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change one's own password (a user logged in with a session); the user's other sessions end. */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/status": {
         parameters: {
             query?: never;
@@ -182,6 +229,83 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every token (never its text), oldest first, with its last use. */
+        get: operations["listTokens"];
+        put?: never;
+        /**
+         * Create a token with a name, a role and an optional expiry. The answer holds the token's
+         *     text: the only time it is shown.
+         */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token: it fails at once. */
+        delete: operations["deleteToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every user, by name. */
+        get: operations["listUsers"];
+        put?: never;
+        /** Add a user; they must change the password at first login. */
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a user; their sessions end at once. */
+        delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's role and/or set a new password (which the user must change at next login;
+         *     their sessions end).
+         */
+        patch: operations["updateUser"];
         trace?: never;
     };
     "/metrics": {
@@ -214,7 +338,9 @@ export interface components {
              * @description Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
              *     unsupported_media_type, payload_too_large, request_timeout, method_not_allowed,
              *     too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
-             *     storage_full, storage_error, internal_error.
+             *     storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
+             *     csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
+             *     last_admin.
              * @example invalid_field
              */
             code: string;
@@ -236,6 +362,35 @@ export interface components {
          * @enum {string}
          */
         AuthProtocol: "md5" | "sha" | "sha224" | "sha256" | "sha384" | "sha512";
+        /** @description Access control: who can log in, and the attacks refused since start. */
+        AuthStatusView: {
+            /** @description False with `--auth off` (loopback only): every request is the local admin. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description Logins refused for a wrong username or password since start.
+             * @example 0
+             */
+            failedLogins: number;
+            /**
+             * Format: int64
+             * @description Logins refused unchecked since start: too many failures from one address or for one name.
+             * @example 0
+             */
+            rateLimited: number;
+            /**
+             * @description Web sessions open now.
+             * @example 1
+             */
+            sessions: number;
+            /**
+             * @description API tokens, expired ones included until revoked.
+             * @example 2
+             */
+            tokens: number;
+            /** @example 3 */
+            users: number;
+        };
         /**
          * @description The SNMP versions that authenticate with a community.
          * @example v2c
@@ -711,7 +866,17 @@ export interface components {
          * @example syslog
          * @enum {string}
          */
-        LogSourceView: "syslog" | "trap" | "event";
+        LogSourceView: "syslog" | "trap" | "event" | "audit";
+        /** @description A login. */
+        LoginRequest: {
+            /**
+             * Format: password
+             * @example correct horse battery
+             */
+            password: string;
+            /** @example admin */
+            username: string;
+        };
         /** @description The receivers' work since start. */
         LogsStatusView: {
             /**
@@ -857,6 +1022,52 @@ export interface components {
              */
             timeoutMs?: number | null;
         };
+        /** @description A new API token. */
+        NewToken: {
+            /**
+             * Format: int64
+             * @description Unix seconds, in the future; absent: never expires.
+             */
+            expiresAt?: number | null;
+            /**
+             * @description What it is for: 1 to 64 characters, not only spaces, no control characters.
+             * @example nightly backup script
+             */
+            name: string;
+            role: components["schemas"]["Role"];
+        };
+        /** @description A token just created: the only answer that holds its text. */
+        NewTokenView: components["schemas"]["TokenView"] & {
+            /**
+             * @description Send as `Authorization: Bearer vgt_…`. Shown once: Vigie keeps only its hash.
+             * @example vgt_3b9d…
+             */
+            token: string;
+        };
+        /** @description A new user. */
+        NewUser: {
+            /**
+             * Format: password
+             * @description 10 to 1024 characters; the user must change it at first login.
+             */
+            password: string;
+            role: components["schemas"]["Role"];
+            /**
+             * @description 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'.
+             * @example ann
+             */
+            username: string;
+        };
+        /** @description A user changes their own password. */
+        PasswordChange: {
+            /** Format: password */
+            currentPassword: string;
+            /**
+             * Format: password
+             * @description 10 to 1024 characters.
+             */
+            newPassword: string;
+        };
         /** @description Poller work since start. */
         PollerView: {
             /**
@@ -916,6 +1127,11 @@ export interface components {
          * @enum {string}
          */
         PrivProtocol: "des" | "aes" | "aes192" | "aes256" | "aes192c" | "aes256c";
+        /**
+         * @description What a principal may do. Ordered: each role can do everything of the roles below it.
+         * @enum {string}
+         */
+        Role: "viewer" | "operator" | "admin";
         /** @description `event: sample`: the rates one poll of one device measured. */
         SampleEvent: {
             /**
@@ -959,6 +1175,25 @@ export interface components {
          * @enum {string}
          */
         SecurityLevel: "noAuthNoPriv" | "authNoPriv" | "authPriv";
+        /** @description Who is logged in. */
+        SessionView: {
+            /** @description Send it back as `X-CSRF-Token` on every request that changes something (sessions only). */
+            csrfToken?: string | null;
+            /**
+             * Format: int64
+             * @description When the session (idle or absolute limit) or token expires, Unix seconds.
+             */
+            expiresAt?: number | null;
+            /** @description The user must change the password before anything else (the first admin). */
+            mustChangePassword: boolean;
+            role: components["schemas"]["Role"];
+            /**
+             * @description The user's name; for a token, the token's name.
+             * @example admin
+             */
+            username: string;
+            via: components["schemas"]["ViaView"];
+        };
         /** @description SNMPv1 or SNMPv2c credentials: a community. */
         SnmpCommunityInput: {
             /**
@@ -1104,6 +1339,7 @@ export interface components {
         };
         /** @description Fleet summary. */
         StatusSummaryView: {
+            auth: components["schemas"]["AuthStatusView"];
             /**
              * @description Devices supervised.
              * @example 13
@@ -1311,6 +1547,21 @@ export interface components {
              */
             refused: number;
         };
+        /** @description An API token (never its text or hash). */
+        TokenView: {
+            /** Format: int64 */
+            createdAt: number;
+            /** @description The admin who created it. */
+            createdBy: string;
+            /** Format: int64 */
+            expiresAt?: number | null;
+            /** @example 9f1c2a7b40d3e8aa */
+            id: string;
+            /** Format: int64 */
+            lastUsedAt?: number | null;
+            name: string;
+            role: components["schemas"]["Role"];
+        };
         /** @description Average and maximum rates over one step. */
         TrafficPointView: {
             /**
@@ -1357,11 +1608,37 @@ export interface components {
              */
             stepSecs: number;
         };
+        /** @description Changes to a user; absent fields stay. */
+        UserPatch: {
+            /**
+             * Format: password
+             * @description A new password set by an admin: the user must change it at next login, and their
+             *     sessions end.
+             */
+            password?: string | null;
+            role?: components["schemas"]["Role"] | null;
+        };
+        /** @description A user (never the password or its hash). */
+        UserView: {
+            /** Format: int64 */
+            createdAt: number;
+            /** Format: int64 */
+            lastLoginAt?: number | null;
+            mustChangePassword: boolean;
+            role: components["schemas"]["Role"];
+            /** @example ann */
+            username: string;
+        };
         /**
          * @description SNMPv3.
          * @enum {string}
          */
         UsmVersion: "v3";
+        /**
+         * @description How the principal authenticated.
+         * @enum {string}
+         */
+        ViaView: "session" | "token" | "local";
     };
     responses: never;
     parameters: never;
@@ -1387,6 +1664,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
             /** @description The server could not read or write its data (`storage_error`) */
@@ -1426,6 +1712,24 @@ export interface operations {
             };
             /** @description Body is not JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1522,6 +1826,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device */
             404: {
                 headers: {
@@ -1563,6 +1876,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
             };
             /** @description No such device */
             404: {
@@ -1623,6 +1954,24 @@ export interface operations {
             };
             /** @description Body is not JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1728,6 +2077,15 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"][];
                 };
             };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device */
             404: {
                 headers: {
@@ -1790,6 +2148,15 @@ export interface operations {
             };
             /** @description A query parameter is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1871,6 +2238,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device or interface */
             404: {
                 headers: {
@@ -1895,7 +2271,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only entries from this source. */
-                source?: "syslog" | "trap" | "event";
+                source?: "syslog" | "trap" | "event" | "audit";
                 /**
                  * @description Only entries at least this severe (syslog scale: 0 emergency … 7 debug; 4 keeps
                  *     warnings and worse).
@@ -1958,6 +2334,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device */
             404: {
                 headers: {
@@ -2012,6 +2397,15 @@ export interface operations {
             };
             /** @description A query parameter is invalid */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2087,7 +2481,7 @@ export interface operations {
                  */
                 deviceId?: string;
                 /** @description Only entries from this source. */
-                source?: "syslog" | "trap" | "event";
+                source?: "syslog" | "trap" | "event" | "audit";
                 /**
                  * @description Only entries at least this severe (syslog scale: 0 emergency … 7 debug; 4 keeps
                  *     warnings and worse).
@@ -2144,6 +2538,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description `deviceId` names no device */
             404: {
                 headers: {
@@ -2155,6 +2558,310 @@ export interface operations {
             };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The principal */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in; `Set-Cookie` holds the session */
+            200: {
+                headers: {
+                    /** @description vigie_session=…; HttpOnly; SameSite=Strict; Path=/ */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Wrong username or password (`unauthenticated`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Sent from another site (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many failed logins (`too_many_requests`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many password checks at once (`busy`); see `Retry-After` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out; the cookie is cleared */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Sent with a cookie from another site or without `X-CSRF-Token` (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; `mustChangePassword` is now false */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Sent with a cookie from another site or without `X-CSRF-Token` (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The new password is too short or too long */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many password checks at once (`busy`) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2182,8 +2889,581 @@ export interface operations {
                     "application/json": components["schemas"]["StatusSummaryView"];
                 };
             };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tokens */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewToken"];
+            };
+        };
+        responses: {
+            /** @description Created; `token` is shown this once */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewTokenView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    deleteToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Token id
+                 * @example 9f1c2a7b40d3e8aa
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such token (`token_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Users */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewUser"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    /** @description URL of the new user */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A user has this name (`duplicate_user`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many password hashes at once (`busy`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description User name
+                 * @example ann
+                 */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such user (`user_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The last admin (`last_admin`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    updateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description User name
+                 * @example ann
+                 */
+                username: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such user (`user_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description It would leave no admin (`last_admin`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many password hashes at once (`busy`) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2209,6 +3489,15 @@ export interface operations {
                 };
                 content: {
                     "text/plain; version=0.0.4": string;
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
             /** @description The server could not read or write its data (`storage_error`) */
