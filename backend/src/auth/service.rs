@@ -122,7 +122,10 @@ impl Auth {
     /// user, at the same cost), then opens a session.
     pub fn login(&self, username: &str, password: &Secret, address: &str) -> Result<LoginOutcome, AuthError> {
         let now = self.now();
-        if let Some(retry_after_secs) = lock(&self.limiter).retry_after(address, username, now) {
+        // Names no user can have share one counter: a flood of long made-up names cannot fill
+        // the limiter's memory, and locks out no real user.
+        let username_key = if password::validate_username(username).is_ok() { username } else { "<not a username>" };
+        if let Some(retry_after_secs) = lock(&self.limiter).retry_after(address, username_key, now) {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
             return Err(AuthError::RateLimited { retry_after_secs });
         }
@@ -136,7 +139,7 @@ impl Auth {
         })?;
         if !matches {
             self.failed_logins.fetch_add(1, Ordering::Relaxed);
-            lock(&self.limiter).record_failure(address, username, now);
+            lock(&self.limiter).record_failure(address, username_key, now);
             return Err(AuthError::BadCredentials);
         }
         {
@@ -272,6 +275,24 @@ mod tests {
         clock.advance(100);
         assert!(auth.authenticate_session(ok.cookie.expose()).is_err(), "idle for 100 s");
         assert_eq!(auth.counts().failed_logins, 2);
+    }
+
+    #[test]
+    fn made_up_names_share_one_rate_limit_counter() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = open(dir.path(), ManualClock::at(1000));
+        for i in 0..10 {
+            let name = format!("{}{i}", "é".repeat(1000));
+            assert!(matches!(
+                auth.login(&name, &pw("whatever-123"), &format!("10.0.0.{i}")),
+                Err(AuthError::BadCredentials)
+            ));
+        }
+        let limited = auth.login("ü", &pw("whatever-123"), "10.0.1.1");
+        assert!(matches!(limited, Err(AuthError::RateLimited { .. })), "invalid names share a counter");
+        assert!(auth
+            .login("ann", &pw("whatever-123"), "10.0.1.1")
+            .is_err_and(|e| matches!(e, AuthError::BadCredentials)));
     }
 
     #[test]
