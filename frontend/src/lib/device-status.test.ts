@@ -24,6 +24,7 @@ const down: StatusEvent = {
   status: { state: "down", since: 1_700_000_200, lastPollAt: 1_700_000_200, lastError: "no answer within 2000 ms", consecutiveFailures: 1 },
 };
 const summary: StatusSummary = {
+  auth: { enabled: true, failedLogins: 0, rateLimited: 0, sessions: 1, tokens: 0, users: 1 },
   devices: 3,
   up: 2,
   down: 0,
