@@ -20,8 +20,6 @@ export type ApiErrorBody = Schemas["ApiErrorBody"];
 export type DeviceState = DeviceView["status"]["state"];
 export type SystemInfo = NonNullable<DeviceView["system"]>;
 
-export type SessionView = Schemas["SessionView"];
-export type Role = SessionView["role"];
 
 /** The JSON body of response `S` of operation `Op`, so unnamed schemas are reached through their path. */
 export type JsonBody<Op, S extends number> = Op extends {
@@ -34,6 +32,9 @@ export type TrafficResponse = JsonBody<TrafficOp, 200>;
 export type TrafficPoint = TrafficResponse["points"][number];
 export type TrafficQuery = NonNullable<TrafficOp["parameters"]["query"]>;
 export type StatusSummary = JsonBody<paths["/api/v1/status"]["get"], 200>;
+/** Who is signed in: a person (`via: session`), a token, or the local principal of `--auth off`. */
+export type SessionView = JsonBody<paths["/api/v1/session"]["get"], 200>;
+export type Role = SessionView["role"];
 export type SampleEvent = Schemas["SampleEvent"];
 export type SampleRate = SampleEvent["interfaces"][number];
 export type StatusEvent = Schemas["StatusEvent"];
