@@ -1,7 +1,10 @@
 // End-to-end test: the real backend (target/debug/vigie) serving the built UI (frontend/dist), a real
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
-// Ten named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
-// page error, failed request or unexpected HTTP error fails the run (except the 409 step 6 provokes).
+// Access control is on, as shipped: the first check logs in with the initial admin password from the
+// data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
+// Fourteen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
+// 409 of a duplicate device, the 401 of a visit without a session).
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
 //   (cd frontend && npm run build) && node frontend/e2e/e2e.mjs
@@ -13,6 +16,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { ApiSession, bearerGet, initialAdminPassword, loadTypedApi, submitLogin, submitPasswordChange } from "./access.mjs";
 import { exitAfter, freeTcpPort, freeUdpPort, freeUdpTcpPort, killAll, log, removeAtExit, removeTemps, sleep, spawnGroup, started, waitFor } from "./processes.mjs";
 import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
@@ -24,7 +28,10 @@ const DIST = join(frontend, "dist");
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 10;
+const CHECKS = 14;
+/** The admin's password after the forced change at first login; the viewer's, set by the test. */
+const ADMIN_PASSWORD = "e2e admin password 1";
+const VIEWER_PASSWORD = "e2e viewer password 1";
 const VIEWPORT = { width: 1280, height: 800 };
 const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
@@ -37,23 +44,22 @@ exitAfter(GLOBAL_TIMEOUT_MS, async () => browser?.close());
 
 let base = "";
 let vigie = null;
+let dataDir = "";
+/** The test's own API session (as admin), once the admin has a password of their own. */
+const apiSession = { current: null };
 /** Where vigie receives syslog (UDP and TCP) and traps: explicit loopback ports, never the 0.0.0.0 defaults. */
 const receivers = { syslog: 0, trap: 0 };
 
+/** The test's own API calls, as the admin (cookie and CSRF token, like the SPA). */
 async function api(method, path, body) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: body ? { "content-type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  if (!apiSession.current) throw new Error("the test has no API session yet");
+  return apiSession.current.call(method, path, body);
 }
 
 async function startVigie() {
   if (!existsSync(VIGIE_BIN)) throw new Error(`${VIGIE_BIN} is missing: run cargo build -p vigie`);
   if (!existsSync(join(DIST, "index.html"))) throw new Error(`${DIST} is missing: run npm run build in frontend/`);
-  const dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
+  dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
   removeAtExit(dataDir);
   const port = await freeTcpPort();
   receivers.syslog = await freeUdpTcpPort();
@@ -77,9 +83,28 @@ const problems = [];
 let expected = null;
 let expectedSeen = 0;
 
+/** `expected.path` is a path, or a RegExp for several (the 401s of every request a logout cuts short). */
 function isExpected(status, method, url) {
-  return expected !== null && status === expected.status && (method === undefined || method === expected.method) && new URL(url).pathname === expected.path;
+  if (expected === null || status !== expected.status || (method !== undefined && expected.method !== undefined && method !== expected.method)) return false;
+  const path = new URL(url).pathname;
+  return typeof expected.path === "string" ? path === expected.path : expected.path.test(path);
 }
+
+/** Runs `fn` with `what` expected (see isExpected); returns how many such responses were seen. */
+async function expecting(what, fn) {
+  expected = what;
+  expectedSeen = 0;
+  try {
+    await fn();
+    await sleep(200); // let the console line of the last expected response arrive while it is expected
+    return expectedSeen;
+  } finally {
+    expected = null;
+  }
+}
+
+/** Who opens the app without a session asks GET /session first: that 401 is the way to the login page. */
+const SESSION_401 = { status: 401, method: "GET", path: "/api/v1/session" };
 
 function watch(page) {
   page.on("console", (msg) => {
@@ -110,6 +135,7 @@ function watch(page) {
 
 const results = [];
 let page = null;
+let context = null;
 let stepNo = 0;
 
 async function screenshot(name) {
@@ -224,12 +250,38 @@ async function run() {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    const context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
+    context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
     context.setDefaultTimeout(10_000);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
     page = await context.newPage();
     watch(page);
-    await page.goto(`${base}/`);
+    const seen = await expecting(SESSION_401, async () => {
+      await page.goto(`${base}/`);
+      await page.waitForURL(`${base}/login`);
+      await page.getByRole("heading", { name: "Log in to Vigie" }).waitFor();
+    });
+    if (seen !== 1) throw new Error(`expected one 401 from GET /session, saw ${seen}`);
+  });
+
+  await check("log in with the initial admin password, change it when asked", async () => {
+    const initial = await initialAdminPassword(dataDir);
+    if (vigie.output().split("\n").slice(1).some((line) => line.includes(initial))) throw new Error("the initial password is in the log after its first line");
+    await submitLogin(page, "admin", initial);
+    await page.waitForURL(`${base}/account/password`);
+    await page.getByText("You are using an initial password").waitFor();
+    // The navigation is hidden until the password is changed; every page leads back here.
+    await page.goto(`${base}/logs`);
+    await page.waitForURL(`${base}/account/password?next=%2Flogs`);
+    await submitPasswordChange(page, initial, ADMIN_PASSWORD);
+    await page.waitForURL(`${base}/logs`);
+    await page.getByText("Your password is changed.").waitFor();
+    await page.locator("header").getByRole("link", { name: "Devices" }).click();
     await page.getByText("No devices yet").waitFor();
+    const menu = (await page.locator(".user-menu summary").textContent()).replace(/\s+/g, " ").trim();
+    if (menu !== "admin admin") throw new Error(`user menu says "${menu}"`);
+    for (const name of ["Users", "API tokens", "Add device"]) await page.locator("header").getByRole("link", { name }).waitFor();
+    apiSession.current = new ApiSession(base);
+    await apiSession.current.login("admin", ADMIN_PASSWORD);
   });
 
   await check("add the device through the form", async () => {
@@ -446,6 +498,110 @@ async function run() {
     } finally {
       deviceGets.stop();
     }
+  });
+
+  await check("log out; the device page asks for a login, then returns to it", async () => {
+    await page.goto(deviceUrl);
+    await page.locator("h1", { hasText: "127.0.0.1" }).waitFor();
+    // Requests the logout cuts short (the event stream, a refresh in flight) may answer 401: expected.
+    await expecting({ status: 401, path: /^\/api\/v1\// }, async () => {
+      await page.locator(".user-menu summary").click();
+      await page.getByRole("button", { name: "Log out" }).click();
+      await page.waitForURL(`${base}/login`);
+      await page.getByText("You are logged out.").waitFor();
+      if (await page.locator("header nav").isVisible()) throw new Error("the navigation shows after logout");
+    });
+    const seen = await expecting(SESSION_401, async () => {
+      await page.goto(deviceUrl);
+      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === new URL(deviceUrl).pathname);
+    });
+    if (seen !== 1) throw new Error(`expected one 401 from GET /session, saw ${seen}`);
+    await submitLogin(page, "admin", ADMIN_PASSWORD);
+    await page.waitForURL(deviceUrl);
+    await page.locator("h1", { hasText: "127.0.0.1" }).waitFor();
+    await page.getByRole("button", { name: "Remove…" }).waitFor();
+  });
+
+  await check("a viewer sees no add, edit or remove controls", async () => {
+    const created = await api("POST", "/users", { username: "e2e-viewer", password: VIEWER_PASSWORD, role: "viewer" });
+    if (created.status !== 201) throw new Error(`POST /users: ${created.status} ${JSON.stringify(created.body)}`);
+    const viewerContext = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
+    viewerContext.setDefaultTimeout(10_000);
+    const viewer = await viewerContext.newPage();
+    watch(viewer);
+    try {
+      await expecting(SESSION_401, async () => {
+        await viewer.goto(deviceUrl);
+        await viewer.waitForURL(/\/login\?next=/);
+      });
+      await submitLogin(viewer, "e2e-viewer", VIEWER_PASSWORD);
+      // A password an admin chose may have to be changed first; either way the device page follows.
+      await viewer.waitForURL((url) => url.href === deviceUrl || url.pathname === "/account/password");
+      if (new URL(viewer.url()).pathname === "/account/password") await submitPasswordChange(viewer, VIEWER_PASSWORD, `${VIEWER_PASSWORD} changed`);
+      await viewer.waitForURL(deviceUrl);
+      await viewer.locator("h1", { hasText: "127.0.0.1" }).waitFor();
+      await viewer.locator('section[aria-labelledby="system-title"]').waitFor();
+      const menu = (await viewer.locator(".user-menu summary").textContent()).replace(/\s+/g, " ").trim();
+      if (menu !== "e2e-viewer viewer") throw new Error(`user menu says "${menu}"`);
+      const controls = async () => ({
+        edit: await viewer.getByRole("link", { name: "Edit", exact: true }).count(),
+        remove: await viewer.getByRole("button", { name: "Remove…" }).count(),
+        add: await viewer.getByRole("link", { name: /^Add (a )?device$/ }).count(),
+        users: await viewer.getByRole("link", { name: "Users" }).count(),
+        tokens: await viewer.getByRole("link", { name: "API tokens" }).count(),
+      });
+      const onDevice = await controls();
+      await viewer.locator("header").getByRole("link", { name: "Devices" }).click();
+      await viewer.locator("table.data-table a", { hasText: "127.0.0.1" }).waitFor();
+      const onOverview = await controls();
+      for (const [where, found] of Object.entries({ device: onDevice, overview: onOverview })) {
+        if (Object.values(found).some((n) => n !== 0)) throw new Error(`the viewer sees controls on the ${where} page: ${JSON.stringify(found)}`);
+      }
+      // Typing the address of a page the role cannot use says so instead of showing a form.
+      await viewer.goto(`${base}/devices/new`);
+      await viewer.getByText("Your role (viewer) cannot do this.").waitFor();
+      await viewer.screenshot({ path: join(ARTIFACTS, `${String(stepNo).padStart(2, "0")}-viewer-not-allowed.png`), fullPage: true });
+    } finally {
+      await viewerContext.close();
+    }
+  });
+
+  await check("a token from the tokens page works as Bearer and with the typed client, and fails once revoked", async () => {
+    await page.locator("header").getByRole("link", { name: "API tokens" }).click();
+    await page.waitForURL(`${base}/tokens`);
+    await page.getByText("No API tokens").waitFor();
+    await page.fill("#field-name", "e2e-script");
+    await page.selectOption("#field-role", "viewer");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const shown = page.locator("#new-token-value");
+    await shown.waitFor();
+    const token = await shown.inputValue();
+    if (!token.startsWith("vgt_")) throw new Error(`the token shown does not start with vgt_: ${token.slice(0, 4)}…`);
+    await page.getByText("Vigie shows it only this once").waitFor();
+    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByText("Copied.").waitFor();
+    if ((await page.evaluate(() => navigator.clipboard.readText())) !== token) throw new Error("the clipboard does not hold the token");
+    const row = page.locator("table.data-table tbody tr", { hasText: "e2e-script" });
+    await row.waitFor();
+    if (!(await row.textContent()).includes("admin")) throw new Error("the token's row does not name its creator");
+    if ((await api("GET", "/tokens")).body.some((t) => JSON.stringify(t).includes(token))) throw new Error("GET /tokens shows the token");
+
+    const plain = await bearerGet(base, token, "/devices");
+    if (plain.status !== 200 || !plain.body.some((d) => d.host === "127.0.0.1")) throw new Error(`Bearer GET /devices: ${plain.status} ${JSON.stringify(plain.body)}`);
+    const { readWithToken } = await loadTypedApi();
+    const typed = await readWithToken(base, token);
+    if (typed.via !== "token" || typed.role !== "viewer" || !typed.devices.some((d) => d.host === "127.0.0.1")) throw new Error(`typed client: ${JSON.stringify(typed)}`);
+    log(`  the token read ${typed.devices.length} device(s) as ${typed.role}, by plain fetch and by the schema-typed client`);
+
+    await row.getByRole("button", { name: "Revoke…" }).click();
+    const dialog = page.locator("dialog.confirm-dialog");
+    await dialog.getByRole("button", { name: "Revoke token" }).click();
+    await page.getByText("Revoked e2e-script.").waitFor();
+    await page.getByText("No API tokens").waitFor();
+    const after = await bearerGet(base, token, "/devices");
+    if (after.status !== 401 || after.body?.code !== "unauthenticated" || !after.wwwAuthenticate) throw new Error(`Bearer GET /devices after revoke: ${after.status} ${JSON.stringify(after.body)}`);
+    const refused = await readWithToken(base, token).then(() => null, (err) => err);
+    if (refused?.status !== 401) throw new Error(`the typed client was not refused after revoke: ${refused}`);
   });
 
   await check("remove the device", async () => {
