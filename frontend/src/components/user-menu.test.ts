@@ -42,6 +42,14 @@ describe("mountHeader", () => {
     expect(root.querySelector("nav")!.hidden).toBe(false);
   });
 
+  it("hides the navigation until an initial password is changed, keeping the menu", () => {
+    const root = header();
+    mountHeader(root, () => {});
+    session.set({ username: "admin", role: "admin", via: "session", csrfToken: "c", mustChangePassword: true, expiresAt: null });
+    expect(root.querySelector("nav")!.hidden).toBe(true);
+    expect(root.querySelector(".user-menu summary")!.textContent).toBe("admin admin");
+  });
+
   it("names the person and role, and logs out through the API", async () => {
     const root = header();
     const navigate = vi.fn();

@@ -1,6 +1,6 @@
 //! The header's signed-in part: the navigation links each role may use (links marked
 //! `data-requires="<action>"` in index.html are hidden from roles without that action; the whole nav is
-//! hidden on the login page) and the user menu (who, role, change password, log out). Redrawn whenever
+//! hidden without a session and while an initial password must be changed) and the user menu (who, role, change password, log out). Redrawn whenever
 //! the session changes.
 
 import { logout } from "../api/auth";
@@ -15,7 +15,8 @@ export function mountHeader(header: HTMLElement, navigate: (url: string) => void
   const slot = header.querySelector<HTMLElement>(".user-menu-slot");
   const draw = (current: SessionView | null) => {
     if (nav) {
-      nav.hidden = current === null;
+      // Until an initial password is changed every page leads to the change: links would only mislead.
+      nav.hidden = current === null || current.mustChangePassword;
       for (const link of nav.querySelectorAll<HTMLElement>("[data-requires]")) {
         link.hidden = !can(current?.role, link.dataset.requires as Action);
       }
