@@ -2,9 +2,9 @@
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
 // Access control is on, as shipped: the first check logs in with the initial admin password from the
 // data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
-// Fourteen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Fifteen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
-// 409 of a duplicate device, the 401 of a visit without a session).
+// 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session).
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
 //   (cd frontend && npm run build) && node frontend/e2e/e2e.mjs
@@ -28,7 +28,7 @@ const DIST = join(frontend, "dist");
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 14;
+const CHECKS = 15;
 /** The admin's password after the forced change at first login; the viewer's, set by the test. */
 const ADMIN_PASSWORD = "e2e admin password 1";
 const VIEWER_PASSWORD = "e2e viewer password 1";
@@ -565,6 +565,53 @@ async function run() {
     } finally {
       await viewerContext.close();
     }
+  });
+
+  await check("users page: add a user, refuse a duplicate, change a role, keep the last admin, remove", async () => {
+    await page.locator("header").getByRole("link", { name: "Users" }).click();
+    await page.waitForURL(`${base}/users`);
+    const rowOf = (name) => page.locator("table.data-table tbody tr", { has: page.locator("strong", { hasText: new RegExp(`^${name}$`) }) });
+    await rowOf("admin").getByText("(you)").waitFor();
+    await rowOf("e2e-viewer").waitFor();
+    const add = async (username) => {
+      await page.fill("#field-username", username);
+      await page.fill("#field-password", "e2e operator password");
+      await page.selectOption("#field-role", "operator");
+      await page.getByRole("button", { name: "Add user" }).click();
+    };
+    await add("e2e-operator");
+    await page.getByText("Added e2e-operator (operator).").waitFor();
+    await rowOf("e2e-operator").locator(".role-badge", { hasText: "operator" }).waitFor();
+
+    const duplicates = await expecting({ status: 409, method: "POST", path: "/api/v1/users" }, async () => {
+      await add("e2e-operator");
+      await page.locator("#field-username-error").waitFor({ state: "visible" });
+    });
+    if (duplicates !== 1) throw new Error(`expected one 409 for the duplicate user, saw ${duplicates}`);
+    log(`  duplicate user: "${(await page.locator("#field-username-error").textContent()).trim()}"`);
+
+    await rowOf("e2e-operator").getByRole("button", { name: "Change role…" }).click();
+    const dialog = page.locator("dialog.confirm-dialog");
+    await dialog.locator("select").selectOption("viewer");
+    await dialog.getByRole("button", { name: "Change role" }).click();
+    await page.getByText("e2e-operator is now viewer.").waitFor();
+    await rowOf("e2e-operator").locator(".role-badge", { hasText: "viewer" }).waitFor();
+
+    const lastAdmin = await expecting({ status: 409, method: "DELETE", path: "/api/v1/users/admin" }, async () => {
+      await rowOf("admin").getByRole("button", { name: "Remove…" }).click();
+      await dialog.getByRole("button", { name: "Remove user" }).click();
+      await dialog.locator(".field-error").waitFor({ state: "visible" });
+    });
+    if (lastAdmin !== 1) throw new Error(`expected one 409 for the last admin, saw ${lastAdmin}`);
+    log(`  last admin: "${(await dialog.locator(".field-error").textContent()).trim()}"`);
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+
+    await rowOf("e2e-operator").getByRole("button", { name: "Remove…" }).click();
+    await dialog.getByRole("button", { name: "Remove user" }).click();
+    await page.getByText("Removed e2e-operator").waitFor();
+    await waitFor("the removed user's row to go", async () => (await rowOf("e2e-operator").count()) === 0);
+    const names = (await api("GET", "/users")).body.map((u) => u.username).sort();
+    if (names.join(",") !== "admin,e2e-viewer") throw new Error(`users on the server: ${names.join(",")}`);
   });
 
   await check("a token from the tokens page works as Bearer and with the typed client, and fails once revoked", async () => {

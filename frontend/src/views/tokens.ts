@@ -71,12 +71,19 @@ export function tokensView(ctx: ViewContext): void {
     });
     if (!revoked) return button.focus();
     status.textContent = `Revoked ${token.name}.`;
+    // A token just shown and now revoked is of no use to copy.
+    if (shown.dataset.tokenId === token.id) clearShown();
     void load();
   });
 
+  const clearShown = () => {
+    shown.replaceChildren();
+    delete shown.dataset.tokenId;
+  };
   const form = createForm(ctx, (created) => {
     status.textContent = "";
-    shown.replaceChildren(newTokenBox(created, () => shown.replaceChildren()));
+    shown.dataset.tokenId = created.id;
+    shown.replaceChildren(newTokenBox(created, clearShown));
     shown.querySelector<HTMLElement>("input")?.focus();
     void load();
   });
