@@ -120,6 +120,10 @@ function createForm(ctx: ViewContext, created: (token: NewTokenView) => void): H
     h("div", { class: "field-row" }, fields.name.element, h("div", {}, fields.role.element, roleHint), fields.expiry.element),
     h("div", { class: "form-actions" }, submit),
   );
+  // A field's error goes as soon as it is edited; the next submit checks again.
+  form.addEventListener("input", (event) => {
+    for (const field of Object.values(fields)) if (field.input === event.target) field.setError(null);
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     formError.hidden = true;

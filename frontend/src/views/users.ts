@@ -110,6 +110,10 @@ function addUserForm(ctx: ViewContext, added: (user: UserView) => void): HTMLEle
     h("div", { class: "field-row" }, fields.username.element, fields.password.element, h("div", {}, fields.role.element, roleHint)),
     h("div", { class: "form-actions" }, submit),
   );
+  // A field's error goes as soon as it is edited; the next submit checks again.
+  form.addEventListener("input", (event) => {
+    for (const field of Object.values(fields)) if (field.input === event.target) field.setError(null);
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     formError.hidden = true;
