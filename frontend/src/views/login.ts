@@ -54,6 +54,13 @@ export function loginView(ctx: ViewContext): void {
       } else {
         showError(errorMessage(err));
         formError.focus();
+        // Trying again before the wait is over would only be refused (and count as another attempt).
+        const wait = err instanceof ApiError ? err.retryAfterSecs : null;
+        if (wait !== null) {
+          submit.disabled = true;
+          const timer = setTimeout(() => (submit.disabled = false), wait * 1000);
+          ctx.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+        }
       }
     }
   });
