@@ -2,9 +2,10 @@
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
 // Access control is on, as shipped: the first check logs in with the initial admin password from the
 // data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
-// Fifteen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Sixteen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
-// 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session).
+// 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session,
+// the 401s and the 429 of too many wrong passwords, tried last since they lock 127.0.0.1 out for a minute).
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
 //   (cd frontend && npm run build) && node frontend/e2e/e2e.mjs
@@ -28,7 +29,7 @@ const DIST = join(frontend, "dist");
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 15;
+const CHECKS = 16;
 /** The admin's password after the forced change at first login; the viewer's, set by the test. */
 const ADMIN_PASSWORD = "e2e admin password 1";
 const VIEWER_PASSWORD = "e2e viewer password 1";
@@ -83,9 +84,10 @@ const problems = [];
 let expected = null;
 let expectedSeen = 0;
 
-/** `expected.path` is a path, or a RegExp for several (the 401s of every request a logout cuts short). */
+/** `expected.status` is one status or several; `expected.path` is a path, or a RegExp for several (the 401s of every request a logout cuts short). */
 function isExpected(status, method, url) {
-  if (expected === null || status !== expected.status || (method !== undefined && expected.method !== undefined && method !== expected.method)) return false;
+  const statuses = Array.isArray(expected?.status) ? expected.status : [expected?.status];
+  if (expected === null || !statuses.includes(status) || (method !== undefined && expected.method !== undefined && method !== expected.method)) return false;
   const path = new URL(url).pathname;
   return typeof expected.path === "string" ? path === expected.path : expected.path.test(path);
 }
@@ -690,9 +692,38 @@ async function bonus() {
   }
 }
 
+/** Last of the checks: it locks logins from 127.0.0.1 out for a minute. */
+async function tooManyLogins() {
+  await check("too many wrong passwords: the login page says how long to wait", async () => {
+    const strangerContext = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
+    strangerContext.setDefaultTimeout(10_000);
+    const stranger = await strangerContext.newPage();
+    watch(stranger);
+    try {
+      const seen = await expecting({ status: [401, 429], path: /^\/api\/v1\/session$/ }, async () => {
+        await stranger.goto(`${base}/login`);
+        for (let attempt = 1; attempt <= 10; attempt++) {
+          await submitLogin(stranger, "admin", `wrong password ${attempt}`);
+          await stranger.getByText("Wrong username or password.").waitFor();
+          await stranger.locator('button[type="submit"]:not([disabled])').waitFor();
+        }
+        await submitLogin(stranger, "admin", ADMIN_PASSWORD);
+        const said = stranger.getByText(/^Too many attempts\. Wait \d+ s before trying again\.$/);
+        await said.waitFor();
+        log(`  after 10 wrong passwords the right one is refused: "${(await said.textContent()).trim()}"`);
+        if (!(await stranger.getByRole("button", { name: "Log in" }).isDisabled())) throw new Error("the Log in button is not disabled during the wait");
+      });
+      if (seen !== 12) throw new Error(`expected 11 answers 401 to the visit and the wrong passwords and one 429, saw ${seen}`);
+    } finally {
+      await strangerContext.close();
+    }
+  });
+}
+
 let failed = false;
 try {
   await run();
+  await tooManyLogins();
   if (process.env.E2E_BONUS !== "0") {
     try {
       await bonus();
