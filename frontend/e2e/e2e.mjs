@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { ApiSession, bearerGet, initialAdminPassword, loadTypedApi, submitLogin, submitPasswordChange } from "./access.mjs";
+import { accessChecks, firstLogin, SESSION_401, tooManyLogins } from "./access-checks.mjs";
 import { exitAfter, freeTcpPort, freeUdpPort, freeUdpTcpPort, killAll, log, removeAtExit, removeTemps, sleep, spawnGroup, started, waitFor } from "./processes.mjs";
 import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
@@ -30,9 +30,6 @@ const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
 const CHECKS = 16;
-/** The admin's password after the forced change at first login; the viewer's, set by the test. */
-const ADMIN_PASSWORD = "e2e admin password 1";
-const VIEWER_PASSWORD = "e2e viewer password 1";
 const VIEWPORT = { width: 1280, height: 800 };
 const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
@@ -105,8 +102,6 @@ async function expecting(what, fn) {
   }
 }
 
-/** Who opens the app without a session asks GET /session first: that 401 is the way to the login page. */
-const SESSION_401 = { status: 401, method: "GET", path: "/api/v1/session" };
 
 function watch(page) {
   page.on("console", (msg) => {
@@ -137,7 +132,6 @@ function watch(page) {
 
 const results = [];
 let page = null;
-let context = null;
 let stepNo = 0;
 
 async function screenshot(name) {
@@ -170,6 +164,32 @@ async function check(name, fn) {
     throw error;
   }
   console.log(`ok   ${stepNo}. ${name} (${secs} s)`);
+}
+
+/** A page in a fresh browser context (no cookies), watched like the main one; `close` ends the context. */
+async function newPage() {
+  const fresh = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
+  fresh.setDefaultTimeout(10_000);
+  const freshPage = await fresh.newPage();
+  watch(freshPage);
+  return { page: freshPage, close: () => fresh.close() };
+}
+
+/** What the access-control checks (access-checks.mjs) need of this test. */
+function accessTest() {
+  return {
+    check,
+    expecting,
+    api,
+    page,
+    base,
+    deviceUrl,
+    newPage,
+    log,
+    dataDir,
+    vigieOutput: () => vigie.output(),
+    artifact: (name) => join(ARTIFACTS, `${String(stepNo).padStart(2, "0")}-${name}.png`),
+  };
 }
 
 /** Loads `url` fully and returns ms from navigation start until the interface table has `rows` rows. */
@@ -252,7 +272,7 @@ async function run() {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
-    context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
+    const context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
     context.setDefaultTimeout(10_000);
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
     page = await context.newPage();
@@ -265,27 +285,7 @@ async function run() {
     if (seen !== 1) throw new Error(`expected one 401 from GET /session, saw ${seen}`);
   });
 
-  await check("log in with the initial admin password, change it when asked", async () => {
-    const initial = await initialAdminPassword(dataDir);
-    if (vigie.output().split(initial).length > 2) throw new Error("the initial password is in the log more than once");
-    await submitLogin(page, "admin", initial);
-    await page.waitForURL(`${base}/account/password`);
-    await page.getByText("You are using an initial password").waitFor();
-    // The navigation is hidden until the password is changed, and every page leads back here.
-    if (await page.locator("header nav").isVisible()) throw new Error("the navigation shows before the password is changed");
-    await page.goto(`${base}/logs`);
-    await page.waitForURL(`${base}/account/password?next=%2Flogs`);
-    await submitPasswordChange(page, initial, ADMIN_PASSWORD);
-    await page.waitForURL(`${base}/logs`);
-    await page.getByText("Your password is changed.").waitFor();
-    await page.locator("header").getByRole("link", { name: "Devices" }).click();
-    await page.getByText("No devices yet").waitFor();
-    const menu = (await page.locator(".user-menu summary").textContent()).replace(/\s+/g, " ").trim();
-    if (menu !== "admin admin") throw new Error(`user menu says "${menu}"`);
-    for (const name of ["Users", "API tokens", "Add device"]) await page.locator("header").getByRole("link", { name }).waitFor();
-    apiSession.current = new ApiSession(base);
-    await apiSession.current.login("admin", ADMIN_PASSWORD);
-  });
+  apiSession.current = await firstLogin(accessTest());
 
   await check("add the device through the form", async () => {
     await page.locator("main").getByRole("link", { name: "Add device" }).click();
@@ -503,156 +503,7 @@ async function run() {
     }
   });
 
-  await check("log out; the device page asks for a login, then returns to it", async () => {
-    await page.goto(deviceUrl);
-    await page.locator("h1", { hasText: "127.0.0.1" }).waitFor();
-    // Requests the logout cuts short (the event stream, a refresh in flight) may answer 401: expected.
-    await expecting({ status: 401, path: /^\/api\/v1\// }, async () => {
-      await page.locator(".user-menu summary").click();
-      await page.getByRole("button", { name: "Log out" }).click();
-      await page.waitForURL(`${base}/login`);
-      await page.getByText("You are logged out.").waitFor();
-      if (await page.locator("header nav").isVisible()) throw new Error("the navigation shows after logout");
-    });
-    const seen = await expecting(SESSION_401, async () => {
-      await page.goto(deviceUrl);
-      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === new URL(deviceUrl).pathname);
-    });
-    if (seen !== 1) throw new Error(`expected one 401 from GET /session, saw ${seen}`);
-    await submitLogin(page, "admin", ADMIN_PASSWORD);
-    await page.waitForURL(deviceUrl);
-    await page.locator("h1", { hasText: "127.0.0.1" }).waitFor();
-    await page.getByRole("button", { name: "Remove…" }).waitFor();
-  });
-
-  await check("a viewer sees no add, edit or remove controls", async () => {
-    const created = await api("POST", "/users", { username: "e2e-viewer", password: VIEWER_PASSWORD, role: "viewer" });
-    if (created.status !== 201) throw new Error(`POST /users: ${created.status} ${JSON.stringify(created.body)}`);
-    const viewerContext = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
-    viewerContext.setDefaultTimeout(10_000);
-    const viewer = await viewerContext.newPage();
-    watch(viewer);
-    try {
-      await expecting(SESSION_401, async () => {
-        await viewer.goto(deviceUrl);
-        await viewer.waitForURL(/\/login\?next=/);
-      });
-      await submitLogin(viewer, "e2e-viewer", VIEWER_PASSWORD);
-      // A password an admin chose must be changed first; then the page asked for follows.
-      await viewer.waitForURL((url) => url.pathname === "/account/password");
-      await submitPasswordChange(viewer, VIEWER_PASSWORD, `${VIEWER_PASSWORD} changed`);
-      await viewer.waitForURL(deviceUrl);
-      await viewer.locator("h1", { hasText: "127.0.0.1" }).waitFor();
-      await viewer.locator('section[aria-labelledby="system-title"]').waitFor();
-      const menu = (await viewer.locator(".user-menu summary").textContent()).replace(/\s+/g, " ").trim();
-      if (menu !== "e2e-viewer viewer") throw new Error(`user menu says "${menu}"`);
-      const controls = async () => ({
-        edit: await viewer.getByRole("link", { name: "Edit", exact: true }).count(),
-        remove: await viewer.getByRole("button", { name: "Remove…" }).count(),
-        add: await viewer.getByRole("link", { name: /^Add (a )?device$/ }).count(),
-        users: await viewer.getByRole("link", { name: "Users" }).count(),
-        tokens: await viewer.getByRole("link", { name: "API tokens" }).count(),
-      });
-      const onDevice = await controls();
-      await viewer.locator("header").getByRole("link", { name: "Devices" }).click();
-      await viewer.locator("table.data-table a", { hasText: "127.0.0.1" }).waitFor();
-      const onOverview = await controls();
-      for (const [where, found] of Object.entries({ device: onDevice, overview: onOverview })) {
-        if (Object.values(found).some((n) => n !== 0)) throw new Error(`the viewer sees controls on the ${where} page: ${JSON.stringify(found)}`);
-      }
-      // Typing the address of a page the role cannot use says so instead of showing a form.
-      await viewer.goto(`${base}/devices/new`);
-      await viewer.getByText("Your role (viewer) cannot do this.").waitFor();
-      await viewer.screenshot({ path: join(ARTIFACTS, `${String(stepNo).padStart(2, "0")}-viewer-not-allowed.png`), fullPage: true });
-    } finally {
-      await viewerContext.close();
-    }
-  });
-
-  await check("users page: add a user, refuse a duplicate, change a role, keep the last admin, remove", async () => {
-    await page.locator("header").getByRole("link", { name: "Users" }).click();
-    await page.waitForURL(`${base}/users`);
-    const rowOf = (name) => page.locator("table.data-table tbody tr", { has: page.locator("strong", { hasText: new RegExp(`^${name}$`) }) });
-    await rowOf("admin").getByText("(you)").waitFor();
-    await rowOf("e2e-viewer").waitFor();
-    const add = async (username) => {
-      await page.fill("#field-username", username);
-      await page.fill("#field-password", "e2e operator password");
-      await page.selectOption("#field-role", "operator");
-      await page.getByRole("button", { name: "Add user" }).click();
-    };
-    await add("e2e-operator");
-    await page.getByText("Added e2e-operator (operator).").waitFor();
-    await rowOf("e2e-operator").locator(".role-badge", { hasText: "operator" }).waitFor();
-
-    const duplicates = await expecting({ status: 409, method: "POST", path: "/api/v1/users" }, async () => {
-      await add("e2e-operator");
-      await page.locator("#field-username-error").waitFor({ state: "visible" });
-    });
-    if (duplicates !== 1) throw new Error(`expected one 409 for the duplicate user, saw ${duplicates}`);
-    log(`  duplicate user: "${(await page.locator("#field-username-error").textContent()).trim()}"`);
-
-    await rowOf("e2e-operator").getByRole("button", { name: "Change role…" }).click();
-    const dialog = page.locator("dialog.confirm-dialog");
-    await dialog.locator("select").selectOption("viewer");
-    await dialog.getByRole("button", { name: "Change role" }).click();
-    await page.getByText("e2e-operator is now viewer.").waitFor();
-    await rowOf("e2e-operator").locator(".role-badge", { hasText: "viewer" }).waitFor();
-
-    const lastAdmin = await expecting({ status: 409, method: "DELETE", path: "/api/v1/users/admin" }, async () => {
-      await rowOf("admin").getByRole("button", { name: "Remove…" }).click();
-      await dialog.getByRole("button", { name: "Remove user" }).click();
-      await dialog.locator(".field-error").waitFor({ state: "visible" });
-    });
-    if (lastAdmin !== 1) throw new Error(`expected one 409 for the last admin, saw ${lastAdmin}`);
-    log(`  last admin: "${(await dialog.locator(".field-error").textContent()).trim()}"`);
-    await dialog.getByRole("button", { name: "Cancel" }).click();
-
-    await rowOf("e2e-operator").getByRole("button", { name: "Remove…" }).click();
-    await dialog.getByRole("button", { name: "Remove user" }).click();
-    await page.getByText("Removed e2e-operator").waitFor();
-    await waitFor("the removed user's row to go", async () => (await rowOf("e2e-operator").count()) === 0);
-    const names = (await api("GET", "/users")).body.map((u) => u.username).sort();
-    if (names.join(",") !== "admin,e2e-viewer") throw new Error(`users on the server: ${names.join(",")}`);
-  });
-
-  await check("a token from the tokens page works as Bearer and with the typed client, and fails once revoked", async () => {
-    await page.locator("header").getByRole("link", { name: "API tokens" }).click();
-    await page.waitForURL(`${base}/tokens`);
-    await page.getByText("No API tokens").waitFor();
-    await page.fill("#field-name", "e2e-script");
-    await page.selectOption("#field-role", "viewer");
-    await page.getByRole("button", { name: "Create token" }).click();
-    const shown = page.locator("#new-token-value");
-    await shown.waitFor();
-    const token = await shown.inputValue();
-    if (!token.startsWith("vgt_")) throw new Error(`the token shown does not start with vgt_: ${token.slice(0, 4)}…`);
-    await page.getByText("Vigie shows it only this once").waitFor();
-    await page.getByRole("button", { name: "Copy" }).click();
-    await page.getByText("Copied.").waitFor();
-    if ((await page.evaluate(() => navigator.clipboard.readText())) !== token) throw new Error("the clipboard does not hold the token");
-    const row = page.locator("table.data-table tbody tr", { hasText: "e2e-script" });
-    await row.waitFor();
-    if (!(await row.textContent()).includes("admin")) throw new Error("the token's row does not name its creator");
-    if ((await api("GET", "/tokens")).body.some((t) => JSON.stringify(t).includes(token))) throw new Error("GET /tokens shows the token");
-
-    const plain = await bearerGet(base, token, "/devices");
-    if (plain.status !== 200 || !plain.body.some((d) => d.host === "127.0.0.1")) throw new Error(`Bearer GET /devices: ${plain.status} ${JSON.stringify(plain.body)}`);
-    const { readWithToken } = await loadTypedApi();
-    const typed = await readWithToken(base, token);
-    if (typed.via !== "token" || typed.role !== "viewer" || !typed.devices.some((d) => d.host === "127.0.0.1")) throw new Error(`typed client: ${JSON.stringify(typed)}`);
-    log(`  the token read ${typed.devices.length} device(s) as ${typed.role}, by plain fetch and by the schema-typed client`);
-
-    await row.getByRole("button", { name: "Revoke…" }).click();
-    const dialog = page.locator("dialog.confirm-dialog");
-    await dialog.getByRole("button", { name: "Revoke token" }).click();
-    await page.getByText("Revoked e2e-script.").waitFor();
-    await page.getByText("No API tokens").waitFor();
-    const after = await bearerGet(base, token, "/devices");
-    if (after.status !== 401 || after.body?.code !== "unauthenticated" || !after.wwwAuthenticate) throw new Error(`Bearer GET /devices after revoke: ${after.status} ${JSON.stringify(after.body)}`);
-    const refused = await readWithToken(base, token).then(() => null, (err) => err);
-    if (refused?.status !== 401) throw new Error(`the typed client was not refused after revoke: ${refused}`);
-  });
+  await accessChecks(accessTest());
 
   await check("remove the device", async () => {
     await page.locator("header").getByRole("link", { name: "Devices" }).click();
@@ -692,38 +543,10 @@ async function bonus() {
   }
 }
 
-/** Last of the checks: it locks logins from 127.0.0.1 out for a minute. */
-async function tooManyLogins() {
-  await check("too many wrong passwords: the login page says how long to wait", async () => {
-    const strangerContext = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
-    strangerContext.setDefaultTimeout(10_000);
-    const stranger = await strangerContext.newPage();
-    watch(stranger);
-    try {
-      const seen = await expecting({ status: [401, 429], path: /^\/api\/v1\/session$/ }, async () => {
-        await stranger.goto(`${base}/login`);
-        for (let attempt = 1; attempt <= 10; attempt++) {
-          await submitLogin(stranger, "admin", `wrong password ${attempt}`);
-          await stranger.getByText("Wrong username or password.").waitFor();
-          await stranger.locator('button[type="submit"]:not([disabled])').waitFor();
-        }
-        await submitLogin(stranger, "admin", ADMIN_PASSWORD);
-        const said = stranger.getByText(/^Too many attempts\. Wait \d+ s before trying again\.$/);
-        await said.waitFor();
-        log(`  after 10 wrong passwords the right one is refused: "${(await said.textContent()).trim()}"`);
-        if (!(await stranger.getByRole("button", { name: "Log in" }).isDisabled())) throw new Error("the Log in button is not disabled during the wait");
-      });
-      if (seen !== 12) throw new Error(`expected 11 answers 401 to the visit and the wrong passwords and one 429, saw ${seen}`);
-    } finally {
-      await strangerContext.close();
-    }
-  });
-}
-
 let failed = false;
 try {
   await run();
-  await tooManyLogins();
+  await tooManyLogins(accessTest());
   if (process.env.E2E_BONUS !== "0") {
     try {
       await bonus();
