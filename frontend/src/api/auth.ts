@@ -46,10 +46,12 @@ export async function login(body: LoginRequest, signal?: AbortSignal): Promise<S
   return current;
 }
 
-/** Ends the session on the server (the cookie is cleared) and here. */
+/** Ends the session on the server (the cookie is cleared) and here; one already over is no error. */
 export async function logout(): Promise<void> {
   try {
     await request<void>("DELETE", "/session", { ownUnauthenticated: true });
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) throw err;
   } finally {
     session.clear();
   }

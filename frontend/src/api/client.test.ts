@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { loadSession, login } from "./auth";
+import { loadSession, login, logout } from "./auth";
 import { ApiError, createDevice, deleteDevice, EVENTS_RETRY_MS, getTraffic, isAbort, listDeviceLogs, listDevices, onUnauthenticated, openEvents, session } from "./client";
 
 function mockFetch(response: Response | Error) {
@@ -141,6 +141,16 @@ describe("client with access control", () => {
     mockFetch(json(401, { code: "unauthenticated", message: "Log in first." }));
     await expect(loadSession()).resolves.toBeNull();
     expect(session.known).toBe(true);
+    expect(session.current).toBeNull();
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("logs out quietly when the session had already ended", async () => {
+    session.set(sessionView("admin"));
+    const handler = vi.fn();
+    onUnauthenticated(handler);
+    mockFetch(json(401, { code: "unauthenticated", message: "Log in first." }));
+    await expect(logout()).resolves.toBeUndefined();
     expect(session.current).toBeNull();
     expect(handler).not.toHaveBeenCalled();
   });
