@@ -20,7 +20,6 @@ export type ApiErrorBody = Schemas["ApiErrorBody"];
 export type DeviceState = DeviceView["status"]["state"];
 export type SystemInfo = NonNullable<DeviceView["system"]>;
 
-
 /** The JSON body of response `S` of operation `Op`, so unnamed schemas are reached through their path. */
 export type JsonBody<Op, S extends number> = Op extends {
   responses: { [K in S]: { content: { "application/json": infer T } } };
