@@ -1,9 +1,11 @@
 // The access-control checks of the end-to-end test (e2e.mjs runs them in its order): the first login
 // with the initial admin password and the forced change; logout and the return to the page asked for;
 // what a viewer sees; the users page; a token from the tokens page used by a script and by the
-// schema-typed client, then revoked; and, last, the wait after too many wrong passwords.
+// schema-typed client, then revoked; a restart ending the session under a live page; and, last, the
+// wait after too many wrong passwords.
 // Each function takes the test's harness `t`: { check, expecting, api, page, base, deviceUrl,
-// newPage (a fresh browser context, watched for problems), artifact(name), log, dataDir, vigieOutput }.
+// newPage (a fresh browser context, watched for problems), artifact(name), log, dataDir, vigieOutput,
+// restartVigie, apiRelogin }.
 import { ApiSession, bearerGet, initialAdminPassword, loadTypedApi, submitLogin, submitPasswordChange } from "./access.mjs";
 import { waitFor } from "./processes.mjs";
 
@@ -192,6 +194,38 @@ export async function accessChecks(t) {
     if (after.status !== 401 || after.body?.code !== "unauthenticated" || !after.wwwAuthenticate) throw new Error(`Bearer GET /devices after revoke: ${after.status} ${JSON.stringify(after.body)}`);
     const refused = await readWithToken(base, token).then(() => null, (err) => err);
     if (refused?.status !== 401) throw new Error(`the typed client was not refused after revoke: ${refused}`);
+  });
+}
+
+/**
+ * Sessions live in the server's memory: a restart ends them. The open page's event stream reconnects,
+ * gets a 401, stops, and the login page comes back; after logging in, the page is back, streaming.
+ */
+export async function restartEndsSessions(t) {
+  const { check, expecting, page, base, restartVigie, apiRelogin, log } = t;
+  await check("a restart ends the session: the live page's stream gets a 401, the login page returns to it", async () => {
+    await page.goto(`${base}/logs?live=1`);
+    await page.locator('.log-live-status[data-mode="stream"]').waitFor();
+    const refused = [];
+    const onResponse = (res) => {
+      if (res.status() === 401) refused.push(new URL(res.url()).pathname);
+    };
+    page.on("response", onResponse);
+    const t0 = Date.now();
+    // The stream's reconnection, the session check after it, and any refresh in flight answer 401.
+    // The stream is cut when the server stops: a broken connection is expected there too.
+    await expecting({ status: 401, method: "GET", path: /^\/api\/v1\/(events|session|logs)$/, dropped: /^\/api\/v1\/events$/ }, async () => {
+      await restartVigie();
+      await page.waitForURL((url) => url.pathname === "/login" && url.searchParams.get("next") === "/logs?live=1", { timeout: 20_000 });
+    });
+    page.off("response", onResponse);
+    log(`  the login page showed ${((Date.now() - t0) / 1000).toFixed(1)} s after the restart began; 401s: ${refused.join(", ")}`);
+    if (!refused.includes("/api/v1/events")) throw new Error(`the event stream was not refused: ${refused.join(", ")}`);
+    await page.getByText("Your session has ended.").waitFor();
+    await submitLogin(page, "admin", ADMIN_PASSWORD);
+    await page.waitForURL(`${base}/logs?live=1`);
+    await page.locator('.log-live-status[data-mode="stream"]').waitFor();
+    await apiRelogin();
   });
 }
 

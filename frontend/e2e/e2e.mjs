@@ -2,7 +2,7 @@
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
 // Access control is on, as shipped: the first check logs in with the initial admin password from the
 // data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
-// Sixteen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Seventeen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
 // 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session,
 // the 401s and the 429 of too many wrong passwords, tried last since they lock 127.0.0.1 out for a minute).
@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { accessChecks, firstLogin, SESSION_401, tooManyLogins } from "./access-checks.mjs";
+import { accessChecks, ADMIN_PASSWORD, firstLogin, restartEndsSessions, SESSION_401, tooManyLogins } from "./access-checks.mjs";
 import { exitAfter, freeTcpPort, freeUdpPort, freeUdpTcpPort, killAll, log, removeAtExit, removeTemps, sleep, spawnGroup, started, waitFor } from "./processes.mjs";
 import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
@@ -29,7 +29,7 @@ const DIST = join(frontend, "dist");
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 16;
+const CHECKS = 17;
 const VIEWPORT = { width: 1280, height: 800 };
 const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
@@ -64,7 +64,13 @@ async function startVigie() {
   receivers.trap = await freeUdpPort();
   base = `http://127.0.0.1:${port}`;
   const listen = ["--listen", `127.0.0.1:${port}`, "--syslog-udp", `127.0.0.1:${receivers.syslog}`, "--syslog-tcp", `127.0.0.1:${receivers.syslog}`, "--trap-udp", `127.0.0.1:${receivers.trap}`];
-  vigie = spawnGroup("vigie", VIGIE_BIN, ["serve", ...listen, "--data-dir", dataDir, "--ui-dir", DIST], {
+  vigieArgs = ["serve", ...listen, "--data-dir", dataDir, "--ui-dir", DIST];
+  await spawnVigie();
+}
+
+let vigieArgs = [];
+async function spawnVigie() {
+  vigie = spawnGroup("vigie", VIGIE_BIN, vigieArgs, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
   await waitFor("vigie /api/v1/health", async () => {
@@ -72,6 +78,17 @@ async function startVigie() {
     const res = await fetch(`${base}/api/v1/health`);
     return res.ok && (await res.json()).status === "ok";
   });
+}
+
+/** Stops vigie as a service manager would (SIGTERM) and starts it again: same port, same data dir. */
+async function restartVigie() {
+  const old = vigie.child;
+  const t0 = Date.now();
+  process.kill(-old.pid, "SIGTERM");
+  await waitFor("vigie to stop", async () => old.exitCode !== null || old.signalCode !== null, { timeout: 20_000 });
+  const stopped = Date.now();
+  await spawnVigie();
+  log(`  vigie stopped in ${((stopped - t0) / 1000).toFixed(1)} s and answered again ${((Date.now() - stopped) / 1000).toFixed(1)} s later`);
 }
 
 // ---------------------------------------------------------------- browser problems
@@ -87,6 +104,11 @@ function isExpected(status, method, url) {
   if (expected === null || !statuses.includes(status) || (method !== undefined && expected.method !== undefined && method !== expected.method)) return false;
   const path = new URL(url).pathname;
   return typeof expected.path === "string" ? path === expected.path : expected.path.test(path);
+}
+
+/** `expected.dropped`, when set, matches URLs whose connection may break (a stream cut by a restart). */
+function isDropExpected(url) {
+  return expected?.dropped instanceof RegExp && expected.dropped.test(new URL(url).pathname);
 }
 
 /** Runs `fn` with `what` expected (see isExpected); returns how many such responses were seen. */
@@ -109,13 +131,14 @@ function watch(page) {
     // Chromium logs every HTTP error response as "Failed to load resource: ... status of 409 (Conflict)".
     const url = msg.location()?.url ?? "";
     if (url && /status of (\d+)/.test(msg.text()) && isExpected(Number(/status of (\d+)/.exec(msg.text())[1]), undefined, url)) return;
+    if (url && isDropExpected(url) && /net::ERR_/.test(msg.text())) return;
     problems.push(`console error: ${msg.text()} (${url})`);
   });
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   page.on("requestfailed", (req) => {
     const failure = req.failure()?.errorText ?? "";
     // Requests the app cancels on purpose (leaving a page aborts its fetches) are not failures.
-    if (failure.includes("ERR_ABORTED")) return;
+    if (failure.includes("ERR_ABORTED") || isDropExpected(req.url())) return;
     problems.push(`request failed: ${req.method()} ${req.url()} ${failure}`);
   });
   page.on("response", (res) => {
@@ -188,6 +211,9 @@ function accessTest() {
     log,
     dataDir,
     vigieOutput: () => vigie.output(),
+    restartVigie,
+    /** The test's own API session after a restart forgot every session. */
+    apiRelogin: () => apiSession.current.login("admin", ADMIN_PASSWORD),
     artifact: (name) => join(ARTIFACTS, `${String(stepNo).padStart(2, "0")}-${name}.png`),
   };
 }
@@ -546,6 +572,7 @@ async function bonus() {
 let failed = false;
 try {
   await run();
+  await restartEndsSessions(accessTest());
   await tooManyLogins(accessTest());
   if (process.env.E2E_BONUS !== "0") {
     try {
