@@ -38,7 +38,9 @@ export function changePasswordView(ctx: ViewContext): void {
     event.preventDefault();
     formError.hidden = true;
     const typed = values();
-    if (showErrors(validatePasswordChange(typed))) return;
+    const errors = validatePasswordChange(typed);
+    if (forced && errors.current) errors.current = "Enter the initial password.";
+    if (showErrors(errors)) return;
     submit.disabled = true;
     submit.textContent = "Changing…";
     try {
@@ -67,7 +69,7 @@ export function changePasswordView(ctx: ViewContext): void {
       { class: "auth-page" },
       h("h1", {}, "Change password"),
       forced
-        ? h("p", { class: "form-error", role: "status" }, "You are using an initial password. Choose your own before going on: the initial one was written to a file and a log.")
+        ? h("p", { class: "auth-notice", role: "status" }, "You are using an initial password. Choose your own before going on: the initial one was written to a file and a log.")
         : null,
       form,
     ),
