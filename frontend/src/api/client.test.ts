@@ -156,9 +156,20 @@ describe("client with access control", () => {
   });
 
   it("names the role on a 403 forbidden instead of failing", async () => {
-    session.set(sessionView("viewer"));
-    mockFetch(json(403, { code: "forbidden", message: "This needs the operator role." }));
+    session.set({ ...sessionView("viewer"), via: "local" });
+    mockFetch(json(403, { code: "forbidden", message: "this needs the operator role" }));
     await expect(deleteDevice("d1")).rejects.toMatchObject({ status: 403, code: "forbidden", message: "Your role (viewer) cannot do this. Ask an admin if you need it." });
+  });
+
+  it("reads the session again on a 403, so a role changed since names itself and updates the header", async () => {
+    session.set(sessionView("operator"));
+    const fetch = vi.fn(async (url: URL) =>
+      url.pathname === "/api/v1/session" ? json(200, sessionView("viewer")) : json(403, { code: "forbidden", message: "this needs the operator role" }),
+    );
+    vi.stubGlobal("fetch", fetch);
+    await expect(deleteDevice("d1")).rejects.toMatchObject({ status: 403, code: "forbidden", message: "Your role (viewer) cannot do this. Ask an admin if you need it." });
+    expect(session.current?.role).toBe("viewer");
+    expect(fetch).toHaveBeenCalledTimes(2);
   });
 
   it("explains a CSRF refusal", async () => {

@@ -127,6 +127,7 @@ export async function request<T>(method: string, path: string, options: RequestO
       session.clear();
       unauthenticatedHandler?.();
     }
+    if (error.code === "forbidden" && path !== "/session") throw await forbiddenWithRole(error);
     throw error;
   }
   if (response.status === 204) return undefined as T;
@@ -152,7 +153,6 @@ async function errorFrom(response: Response): Promise<ApiError> {
   }
   if (isErrorBody(body)) {
     let message = body.message;
-    if (response.status === 403 && body.code === "forbidden") message = forbiddenMessage(session.current?.role);
     if (response.status === 403 && body.code === "csrf_failed") {
       message = "The server refused this change as possibly cross-site (its security token is missing or stale). Reload the page and try again.";
     }
@@ -160,6 +160,22 @@ async function errorFrom(response: Response): Promise<ApiError> {
   }
   const reason = response.statusText ? ` ${response.statusText}` : "";
   return new ApiError(response.status, `http_${response.status}`, `The server answered ${response.status}${reason}.`);
+}
+
+/**
+ * A 403 `forbidden` told as "Your role (viewer) cannot do this". The role may have changed since the
+ * session was read (an admin demoted this user), so the session is read again first: the message names
+ * the role the server applied, and the header drops the links that role cannot use.
+ */
+async function forbiddenWithRole(error: ApiError): Promise<ApiError> {
+  if (session.current?.via === "session") {
+    try {
+      session.set(await request<SessionView>("GET", "/session"));
+    } catch {
+      // Keep the role known so far; a 401 here has already brought the login page.
+    }
+  }
+  return new ApiError(error.status, error.code, forbiddenMessage(session.current?.role), error.field);
 }
 
 /** `Retry-After` in seconds (the server sends seconds; an HTTP date is not used by Vigie), or null. */
