@@ -1,7 +1,11 @@
 // End-to-end test: the real backend (target/debug/vigie) serving the built UI (frontend/dist), a real
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
-// Ten named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
-// page error, failed request or unexpected HTTP error fails the run (except the 409 step 6 provokes).
+// Access control is on, as shipped: the first check logs in with the initial admin password from the
+// data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
+// Seventeen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
+// 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session,
+// the 401s and the 429 of too many wrong passwords, tried last since they lock 127.0.0.1 out for a minute).
 // Everything spawned runs in its own process group and is killed on exit, failure or timeout.
 //
 //   (cd frontend && npm run build) && node frontend/e2e/e2e.mjs
@@ -13,6 +17,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { accessChecks, ADMIN_PASSWORD, firstLogin, restartEndsSessions, SESSION_401, tooManyLogins } from "./access-checks.mjs";
 import { exitAfter, freeTcpPort, freeUdpPort, freeUdpTcpPort, killAll, log, removeAtExit, removeTemps, sleep, spawnGroup, started, waitFor } from "./processes.mjs";
 import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
@@ -24,7 +29,7 @@ const DIST = join(frontend, "dist");
 const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 10;
+const CHECKS = 17;
 const VIEWPORT = { width: 1280, height: 800 };
 const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
@@ -37,30 +42,35 @@ exitAfter(GLOBAL_TIMEOUT_MS, async () => browser?.close());
 
 let base = "";
 let vigie = null;
+let dataDir = "";
+/** The test's own API session (as admin), once the admin has a password of their own. */
+const apiSession = { current: null };
 /** Where vigie receives syslog (UDP and TCP) and traps: explicit loopback ports, never the 0.0.0.0 defaults. */
 const receivers = { syslog: 0, trap: 0 };
 
+/** The test's own API calls, as the admin (cookie and CSRF token, like the SPA). */
 async function api(method, path, body) {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: body ? { "content-type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
+  if (!apiSession.current) throw new Error("the test has no API session yet");
+  return apiSession.current.call(method, path, body);
 }
 
 async function startVigie() {
   if (!existsSync(VIGIE_BIN)) throw new Error(`${VIGIE_BIN} is missing: run cargo build -p vigie`);
   if (!existsSync(join(DIST, "index.html"))) throw new Error(`${DIST} is missing: run npm run build in frontend/`);
-  const dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
+  dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
   removeAtExit(dataDir);
   const port = await freeTcpPort();
   receivers.syslog = await freeUdpTcpPort();
   receivers.trap = await freeUdpPort();
   base = `http://127.0.0.1:${port}`;
   const listen = ["--listen", `127.0.0.1:${port}`, "--syslog-udp", `127.0.0.1:${receivers.syslog}`, "--syslog-tcp", `127.0.0.1:${receivers.syslog}`, "--trap-udp", `127.0.0.1:${receivers.trap}`];
-  vigie = spawnGroup("vigie", VIGIE_BIN, ["serve", ...listen, "--data-dir", dataDir, "--ui-dir", DIST], {
+  vigieArgs = ["serve", ...listen, "--data-dir", dataDir, "--ui-dir", DIST];
+  await spawnVigie();
+}
+
+let vigieArgs = [];
+async function spawnVigie() {
+  vigie = spawnGroup("vigie", VIGIE_BIN, vigieArgs, {
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
   });
   await waitFor("vigie /api/v1/health", async () => {
@@ -70,6 +80,17 @@ async function startVigie() {
   });
 }
 
+/** Stops vigie as a service manager would (SIGTERM) and starts it again: same port, same data dir. */
+async function restartVigie() {
+  const old = vigie.child;
+  const t0 = Date.now();
+  process.kill(-old.pid, "SIGTERM");
+  await waitFor("vigie to stop", async () => old.exitCode !== null || old.signalCode !== null, { timeout: 20_000 });
+  const stopped = Date.now();
+  await spawnVigie();
+  log(`  vigie stopped in ${((stopped - t0) / 1000).toFixed(1)} s and answered again ${((Date.now() - stopped) / 1000).toFixed(1)} s later`);
+}
+
 // ---------------------------------------------------------------- browser problems
 
 const problems = [];
@@ -77,9 +98,32 @@ const problems = [];
 let expected = null;
 let expectedSeen = 0;
 
+/** `expected.status` is one status or several; `expected.path` is a path, or a RegExp for several (the 401s of every request a logout cuts short). */
 function isExpected(status, method, url) {
-  return expected !== null && status === expected.status && (method === undefined || method === expected.method) && new URL(url).pathname === expected.path;
+  const statuses = Array.isArray(expected?.status) ? expected.status : [expected?.status];
+  if (expected === null || !statuses.includes(status) || (method !== undefined && expected.method !== undefined && method !== expected.method)) return false;
+  const path = new URL(url).pathname;
+  return typeof expected.path === "string" ? path === expected.path : expected.path.test(path);
 }
+
+/** `expected.dropped`, when set, matches URLs whose connection may break (a stream cut by a restart). */
+function isDropExpected(url) {
+  return expected?.dropped instanceof RegExp && expected.dropped.test(new URL(url).pathname);
+}
+
+/** Runs `fn` with `what` expected (see isExpected); returns how many such responses were seen. */
+async function expecting(what, fn) {
+  expected = what;
+  expectedSeen = 0;
+  try {
+    await fn();
+    await sleep(200); // let the console line of the last expected response arrive while it is expected
+    return expectedSeen;
+  } finally {
+    expected = null;
+  }
+}
+
 
 function watch(page) {
   page.on("console", (msg) => {
@@ -87,13 +131,14 @@ function watch(page) {
     // Chromium logs every HTTP error response as "Failed to load resource: ... status of 409 (Conflict)".
     const url = msg.location()?.url ?? "";
     if (url && /status of (\d+)/.test(msg.text()) && isExpected(Number(/status of (\d+)/.exec(msg.text())[1]), undefined, url)) return;
+    if (url && isDropExpected(url) && /net::ERR_/.test(msg.text())) return;
     problems.push(`console error: ${msg.text()} (${url})`);
   });
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   page.on("requestfailed", (req) => {
     const failure = req.failure()?.errorText ?? "";
     // Requests the app cancels on purpose (leaving a page aborts its fetches) are not failures.
-    if (failure.includes("ERR_ABORTED")) return;
+    if (failure.includes("ERR_ABORTED") || isDropExpected(req.url())) return;
     problems.push(`request failed: ${req.method()} ${req.url()} ${failure}`);
   });
   page.on("response", (res) => {
@@ -142,6 +187,35 @@ async function check(name, fn) {
     throw error;
   }
   console.log(`ok   ${stepNo}. ${name} (${secs} s)`);
+}
+
+/** A page in a fresh browser context (no cookies), watched like the main one; `close` ends the context. */
+async function newPage() {
+  const fresh = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
+  fresh.setDefaultTimeout(10_000);
+  const freshPage = await fresh.newPage();
+  watch(freshPage);
+  return { page: freshPage, close: () => fresh.close() };
+}
+
+/** What the access-control checks (access-checks.mjs) need of this test. */
+function accessTest() {
+  return {
+    check,
+    expecting,
+    api,
+    page,
+    base,
+    deviceUrl,
+    newPage,
+    log,
+    dataDir,
+    vigieOutput: () => vigie.output(),
+    restartVigie,
+    /** The test's own API session after a restart forgot every session. */
+    apiRelogin: () => apiSession.current.login("admin", ADMIN_PASSWORD),
+    artifact: (name) => join(ARTIFACTS, `${String(stepNo).padStart(2, "0")}-${name}.png`),
+  };
 }
 
 /** Loads `url` fully and returns ms from navigation start until the interface table has `rows` rows. */
@@ -226,11 +300,18 @@ async function run() {
     });
     const context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
     context.setDefaultTimeout(10_000);
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
     page = await context.newPage();
     watch(page);
-    await page.goto(`${base}/`);
-    await page.getByText("No devices yet").waitFor();
+    const seen = await expecting(SESSION_401, async () => {
+      await page.goto(`${base}/`);
+      await page.waitForURL(`${base}/login`);
+      await page.getByRole("heading", { name: "Log in to Vigie" }).waitFor();
+    });
+    if (seen !== 1) throw new Error(`expected one 401 from GET /session, saw ${seen}`);
   });
+
+  apiSession.current = await firstLogin(accessTest());
 
   await check("add the device through the form", async () => {
     await page.locator("main").getByRole("link", { name: "Add device" }).click();
@@ -448,6 +529,8 @@ async function run() {
     }
   });
 
+  await accessChecks(accessTest());
+
   await check("remove the device", async () => {
     await page.locator("header").getByRole("link", { name: "Devices" }).click();
     await page.waitForURL(`${base}/`);
@@ -489,6 +572,8 @@ async function bonus() {
 let failed = false;
 try {
   await run();
+  await restartEndsSessions(accessTest());
+  await tooManyLogins(accessTest());
   if (process.env.E2E_BONUS !== "0") {
     try {
       await bonus();

@@ -2,11 +2,13 @@
 //! It maps a path to a page module, mounts it into <main>, gives it an AbortSignal that fires when the
 //! page is left (cancelling its requests and timers), and intercepts same-origin link clicks.
 //! When only the query string changes (or the tab of a device page), the mounted page gets
-//! `update(query, route)` instead of a remount.
+//! `update(query, route)` instead of a remount. Before a page is shown the guard (lib/access.ts) may send
+//! the person to the login page or the password change, or refuse the page for their role.
 
 import { errorMessage } from "./components/async-view";
 import { h } from "./components/dom";
 import { takeFlash } from "./components/flash";
+import type { Guard } from "./lib/access";
 import { matchRoute, routeKey, type Route } from "./lib/route";
 
 export interface ViewContext<R extends Route = Route> {
@@ -29,6 +31,8 @@ export interface ViewInstance {
 export type ViewFactory = (ctx: ViewContext) => ViewInstance | void;
 /** Page modules by route name; a loader may be a dynamic import so its code is fetched on first use. */
 export type ViewTable = Record<Route["name"], () => Promise<ViewFactory>>;
+/** Whether `route` may be shown; `here` is the path and query asked for. */
+export type RouteGuard = (route: Route, here: string) => Guard;
 
 export class Router {
   private key: string | null = null;
@@ -39,6 +43,7 @@ export class Router {
   constructor(
     private readonly root: HTMLElement,
     private readonly views: ViewTable,
+    private readonly guard: RouteGuard = () => ({ kind: "show" }),
   ) {}
 
   start(): void {
@@ -63,7 +68,13 @@ export class Router {
 
   private async render(moveFocus: boolean): Promise<void> {
     const route = matchRoute(window.location.pathname);
-    const key = routeKey(route);
+    const verdict = this.guard(route, window.location.pathname + window.location.search);
+    if (verdict.kind === "redirect") {
+      // Replaced, not pushed: Back must not return to a page that would redirect again.
+      history.replaceState(null, "", verdict.to);
+      return this.render(moveFocus);
+    }
+    const key = verdict.kind === "forbidden" ? `forbidden:${routeKey(route)}` : routeKey(route);
     const query = new URLSearchParams(window.location.search);
     markNavigation(route);
 
@@ -81,7 +92,7 @@ export class Router {
 
     let factory: ViewFactory;
     try {
-      factory = await this.views[route.name]();
+      factory = verdict.kind === "forbidden" ? forbiddenView(verdict.message) : await this.views[route.name]();
     } catch (err) {
       // Usually a new version was deployed and an old chunk is gone: a reload fixes it.
       if (generation !== this.generation) return;
@@ -131,9 +142,21 @@ export class Router {
   }
 }
 
+/** The page shown instead of one the person's role cannot use. */
+function forbiddenView(message: string): ViewFactory {
+  return (ctx) => {
+    ctx.setTitle("Not allowed");
+    ctx.root.append(
+      h("div", { class: "error-state", role: "alert" }, h("h1", { class: "error-title" }, "Not allowed"), h("p", {}, message), h("a", { class: "button", href: "/" }, "Back to devices")),
+    );
+  };
+}
+
+const SECTIONS: Partial<Record<Route["name"], string>> = { newDevice: "new", overview: "overview", logs: "logs", users: "users", tokens: "tokens" };
+
 /** Highlights the header link of the current section. */
 function markNavigation(route: Route): void {
-  const section = route.name === "newDevice" ? "new" : route.name === "overview" ? "overview" : route.name === "logs" ? "logs" : null;
+  const section = SECTIONS[route.name] ?? null;
   for (const link of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
     if (link.dataset.nav === section) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");

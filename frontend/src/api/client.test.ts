@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, createDevice, deleteDevice, EVENTS_RETRY_MS, getTraffic, isAbort, listDeviceLogs, listDevices, openEvents } from "./client";
+import { loadSession, login, logout } from "./auth";
+import { ApiError, createDevice, deleteDevice, EVENTS_RETRY_MS, getTraffic, isAbort, listDeviceLogs, listDevices, onUnauthenticated, openEvents, session } from "./client";
 
 function mockFetch(response: Response | Error) {
   const fn = vi.fn(async () => {
@@ -13,7 +14,22 @@ function mockFetch(response: Response | Error) {
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  onUnauthenticated(null);
+  session.clear();
+});
+
+const sessionView = (role: "admin" | "operator" | "viewer", csrfToken: string | null = "csrf-1") => ({
+  username: "alice",
+  role,
+  via: "session" as const,
+  csrfToken,
+  mustChangePassword: false,
+  expiresAt: null,
+});
+const headersOf = (fetch: ReturnType<typeof mockFetch>, call = 0) =>
+  ((fetch.mock.calls[call] as unknown[])[1] as RequestInit).headers as Record<string, string>;
 
 describe("client", () => {
   it("returns the parsed body", async () => {
@@ -74,6 +90,101 @@ describe("client", () => {
     mockFetch(new DOMException("The operation was aborted.", "AbortError"));
     const err = await listDevices(controller.signal).catch((e: unknown) => e);
     expect(isAbort(err)).toBe(true);
+  });
+});
+
+describe("client with access control", () => {
+  it("sends the session's CSRF token on changes, not on reads, and the cookie of this origin", async () => {
+    session.set(sessionView("operator"));
+    let fetch = mockFetch(new Response(null, { status: 204 }));
+    await deleteDevice("d1");
+    expect(headersOf(fetch)["X-CSRF-Token"]).toBe("csrf-1");
+    expect(((fetch.mock.calls[0] as unknown[])[1] as RequestInit).credentials).toBe("same-origin");
+    fetch = mockFetch(json(200, []));
+    await listDevices();
+    expect(headersOf(fetch)["X-CSRF-Token"]).toBeUndefined();
+  });
+
+  it("sends no CSRF header without a session token", async () => {
+    session.set({ ...sessionView("admin", null), via: "local" });
+    const fetch = mockFetch(new Response(null, { status: 204 }));
+    await deleteDevice("d1");
+    expect(headersOf(fetch)["X-CSRF-Token"]).toBeUndefined();
+  });
+
+  it("on a 401 forgets the session and calls the handler once, then throws", async () => {
+    session.set(sessionView("admin"));
+    const handler = vi.fn();
+    onUnauthenticated(handler);
+    mockFetch(json(401, { code: "unauthenticated", message: "Log in first." }));
+    await expect(listDevices()).rejects.toMatchObject({ status: 401, code: "unauthenticated" });
+    expect(handler).toHaveBeenCalledOnce();
+    expect(session.current).toBeNull();
+    expect(session.csrfToken).toBeNull();
+  });
+
+  it("treats a wrong password at login as the login's answer, not an expired session", async () => {
+    const handler = vi.fn();
+    onUnauthenticated(handler);
+    mockFetch(json(401, { code: "unauthenticated", message: "Wrong username or password." }));
+    await expect(login({ username: "alice", password: "wrong-password" })).rejects.toMatchObject({ status: 401 });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("remembers the session of a login and of the start-up check; nobody on a 401 there", async () => {
+    mockFetch(json(200, sessionView("viewer", "c2")));
+    await login({ username: "alice", password: "right-password" });
+    expect(session.current?.role).toBe("viewer");
+    expect(session.csrfToken).toBe("c2");
+    const handler = vi.fn();
+    onUnauthenticated(handler);
+    mockFetch(json(401, { code: "unauthenticated", message: "Log in first." }));
+    await expect(loadSession()).resolves.toBeNull();
+    expect(session.known).toBe(true);
+    expect(session.current).toBeNull();
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("logs out quietly when the session had already ended", async () => {
+    session.set(sessionView("admin"));
+    const handler = vi.fn();
+    onUnauthenticated(handler);
+    mockFetch(json(401, { code: "unauthenticated", message: "Log in first." }));
+    await expect(logout()).resolves.toBeUndefined();
+    expect(session.current).toBeNull();
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("names the role on a 403 forbidden instead of failing", async () => {
+    session.set({ ...sessionView("viewer"), via: "local" });
+    mockFetch(json(403, { code: "forbidden", message: "this needs the operator role" }));
+    await expect(deleteDevice("d1")).rejects.toMatchObject({ status: 403, code: "forbidden", message: "Your role (viewer) cannot do this. Ask an admin if you need it." });
+  });
+
+  it("reads the session again on a 403, so a role changed since names itself and updates the header", async () => {
+    session.set(sessionView("operator"));
+    const fetch = vi.fn(async (url: URL) =>
+      url.pathname === "/api/v1/session" ? json(200, sessionView("viewer")) : json(403, { code: "forbidden", message: "this needs the operator role" }),
+    );
+    vi.stubGlobal("fetch", fetch);
+    await expect(deleteDevice("d1")).rejects.toMatchObject({ status: 403, code: "forbidden", message: "Your role (viewer) cannot do this. Ask an admin if you need it." });
+    expect(session.current?.role).toBe("viewer");
+    expect(fetch).toHaveBeenCalledTimes(2);
+  });
+
+  it("explains a CSRF refusal", async () => {
+    session.set(sessionView("admin"));
+    mockFetch(json(403, { code: "csrf_failed", message: "csrf" }));
+    const err = (await deleteDevice("d1").catch((e: unknown) => e)) as ApiError;
+    expect(err.code).toBe("csrf_failed");
+    expect(err.message).toMatch(/Reload the page/);
+  });
+
+  it("says how long to wait after too many attempts", async () => {
+    mockFetch(new Response(JSON.stringify({ code: "too_many_requests", message: "Too many." }), { status: 429, headers: { "Retry-After": "42" } }));
+    await expect(login({ username: "a", password: "b" })).rejects.toMatchObject({ status: 429, code: "too_many_requests", retryAfterSecs: 42, message: "Too many attempts. Wait 42 s before trying again." });
+    mockFetch(new Response("", { status: 429 }));
+    await expect(login({ username: "a", password: "b" })).rejects.toMatchObject({ retryAfterSecs: null, message: "Too many attempts. Wait a minute before trying again." });
   });
 });
 
@@ -168,29 +279,57 @@ describe("openEvents", () => {
     expect(statuses).toEqual([]);
   });
 
-  it("leaves a dropped connection to the browser, and retries itself when the browser gave up", () => {
+  it("leaves a dropped connection to the browser, and retries itself when the browser gave up", async () => {
     vi.useFakeTimers();
+    const fetch = mockFetch(json(200, sessionView("viewer")));
     const { source, onError, onOpen } = setup();
     source().fail(FakeEventSource.CONNECTING);
     expect(onError).toHaveBeenCalledTimes(1);
-    vi.advanceTimersByTime(EVENTS_RETRY_MS);
+    await vi.advanceTimersByTimeAsync(EVENTS_RETRY_MS);
     expect(FakeEventSource.instances).toHaveLength(1);
+    expect(fetch).not.toHaveBeenCalled();
 
     source().fail(FakeEventSource.CLOSED);
     expect(onError).toHaveBeenCalledTimes(2);
-    vi.advanceTimersByTime(EVENTS_RETRY_MS);
+    await vi.advanceTimersByTimeAsync(EVENTS_RETRY_MS);
+    // It asked whether the session still holds before reconnecting.
+    expect(new URL(String((fetch.mock.calls[0] as unknown[])[0])).pathname).toBe("/api/v1/session");
     expect(FakeEventSource.instances).toHaveLength(2);
     source().open();
     expect(onOpen).toHaveBeenCalledOnce();
   });
 
-  it("closes the stream and cancels a pending retry when the signal fires", () => {
+  it("stops and shows the login when the stream failed because the session is over", async () => {
     vi.useFakeTimers();
+    mockFetch(json(401, { code: "unauthenticated", message: "Log in first." }));
+    const handler = vi.fn();
+    onUnauthenticated(handler);
+    session.set(sessionView("viewer"));
+    const { source } = setup();
+    source().fail(FakeEventSource.CLOSED);
+    await vi.advanceTimersByTimeAsync(EVENTS_RETRY_MS * 3);
+    expect(FakeEventSource.instances).toHaveLength(1);
+    expect(handler).toHaveBeenCalledOnce();
+    expect(session.current).toBeNull();
+  });
+
+  it("keeps retrying when the server cannot be reached to ask", async () => {
+    vi.useFakeTimers();
+    mockFetch(new TypeError("Failed to fetch"));
+    const { source } = setup();
+    source().fail(FakeEventSource.CLOSED);
+    await vi.advanceTimersByTimeAsync(EVENTS_RETRY_MS);
+    expect(FakeEventSource.instances).toHaveLength(2);
+  });
+
+  it("closes the stream and cancels a pending retry when the signal fires", async () => {
+    vi.useFakeTimers();
+    mockFetch(json(200, sessionView("viewer")));
     const { source, controller, onError } = setup();
     const first = source();
     first.fail(FakeEventSource.CLOSED);
     controller.abort();
-    vi.advanceTimersByTime(EVENTS_RETRY_MS * 2);
+    await vi.advanceTimersByTimeAsync(EVENTS_RETRY_MS * 2);
     expect(FakeEventSource.instances).toHaveLength(1);
     expect(first.readyState).toBe(FakeEventSource.CLOSED);
 

@@ -2,7 +2,13 @@
 //! generated `schema.d.ts`. Views never call fetch() or build URLs themselves. Errors come out as
 //! `ApiError` carrying the server's `{code, message, field}`, or a client-side code for network faults.
 //! The live event stream (`openEvents`, an EventSource) is here too, for the same reason.
+//! Access control lives here as well: requests carry the session cookie (same origin) and, when they
+//! change something, the session's `X-CSRF-Token`; a 401 anywhere clears the session and calls the
+//! handler the app registered (it shows the login page); a 403 names the person's role. The session
+//! calls themselves are in `auth.ts`, built on `request()`.
 
+import { forbiddenMessage } from "../lib/access";
+import { SessionState } from "../lib/session-state";
 import type { components, paths } from "./schema";
 
 type Schemas = components["schemas"];
@@ -15,7 +21,7 @@ export type DeviceState = DeviceView["status"]["state"];
 export type SystemInfo = NonNullable<DeviceView["system"]>;
 
 /** The JSON body of response `S` of operation `Op`, so unnamed schemas are reached through their path. */
-type JsonBody<Op, S extends number> = Op extends {
+export type JsonBody<Op, S extends number> = Op extends {
   responses: { [K in S]: { content: { "application/json": infer T } } };
 }
   ? T
@@ -25,6 +31,9 @@ export type TrafficResponse = JsonBody<TrafficOp, 200>;
 export type TrafficPoint = TrafficResponse["points"][number];
 export type TrafficQuery = NonNullable<TrafficOp["parameters"]["query"]>;
 export type StatusSummary = JsonBody<paths["/api/v1/status"]["get"], 200>;
+/** Who is signed in: a person (`via: session`), a token, or the local principal of `--auth off`. */
+export type SessionView = JsonBody<paths["/api/v1/session"]["get"], 200>;
+export type Role = SessionView["role"];
 export type SampleEvent = Schemas["SampleEvent"];
 export type SampleRate = SampleEvent["interfaces"][number];
 export type StatusEvent = Schemas["StatusEvent"];
@@ -38,6 +47,9 @@ export const API_BASE = "/api/v1";
 /** A request that has not answered in this time fails with code `timeout` instead of hanging a view. */
 const REQUEST_TIMEOUT_MS = 20_000;
 
+/** The JSON request body of operation `Op`. */
+export type JsonRequest<Op> = Op extends { requestBody?: { content: { "application/json": infer T } } } ? T : never;
+
 /** An error the UI can show: from the server's body, or made here for network faults (status 0). */
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -47,9 +59,21 @@ export class ApiError extends Error {
     message: string,
     /** JSON path of the offending field, e.g. "snmp.community"; null when the error is not about one field. */
     readonly field: string | null = null,
+    /** Seconds the server asked to wait (`Retry-After` of a 429); null otherwise. */
+    readonly retryAfterSecs: number | null = null,
   ) {
     super(message);
   }
+}
+
+/** Who is signed in, with the CSRF token mutations carry; filled by `auth.ts` and cleared on any 401. */
+export const session = new SessionState<SessionView>();
+
+let unauthenticatedHandler: (() => void) | null = null;
+
+/** What the app does when the server says the session is over (shows the login page). One handler. */
+export function onUnauthenticated(handler: (() => void) | null): void {
+  unauthenticatedHandler = handler;
 }
 
 /** True when the caller cancelled the request (the view was left): not an error to show. */
@@ -58,23 +82,35 @@ export function isAbort(err: unknown): boolean {
 }
 
 type Query = Record<string, string | number | null | undefined>;
-interface RequestOptions {
+export interface RequestOptions {
   query?: Query;
   body?: unknown;
   signal?: AbortSignal;
+  /**
+   * A 401 is this call's own answer, not the end of the session: logging in with a wrong password,
+   * changing one's password with a wrong current one, asking whether anyone is signed in at start-up.
+   */
+  ownUnauthenticated?: boolean;
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
+
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const url = new URL(API_BASE + path, window.location.origin);
   for (const [key, value] of Object.entries(options.query ?? {})) {
     if (value != null) url.searchParams.set(key, String(value));
   }
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const init: RequestInit = { method, signal, headers: { Accept: "application/json" } };
+  const headers: Record<string, string> = { Accept: "application/json" };
+  // The cookie alone does not authorise a change: the server also wants the session's token in a header,
+  // which a page on another site cannot read nor set.
+  const csrf = session.csrfToken;
+  if (csrf && !SAFE_METHODS.has(method)) headers["X-CSRF-Token"] = csrf;
+  const init: RequestInit = { method, signal, headers, credentials: "same-origin" };
   if (options.body !== undefined) {
     init.body = JSON.stringify(options.body);
-    init.headers = { ...init.headers, "Content-Type": "application/json" };
+    headers["Content-Type"] = "application/json";
   }
 
   let response: Response;
@@ -85,7 +121,15 @@ async function request<T>(method: string, path: string, options: RequestOptions 
     if (timeout.aborted) throw new ApiError(0, "timeout", "The server did not answer in time.");
     throw new ApiError(0, "network_error", "Cannot reach the Vigie server. Check that it is running.");
   }
-  if (!response.ok) throw await errorFrom(response);
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401 && !options.ownUnauthenticated) {
+      session.clear();
+      unauthenticatedHandler?.();
+    }
+    if (error.code === "forbidden" && path !== "/session") throw await forbiddenWithRole(error);
+    throw error;
+  }
   if (response.status === 204) return undefined as T;
   try {
     return (await response.json()) as T;
@@ -102,11 +146,42 @@ async function errorFrom(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: a proxy error page, an empty body. Fall through to the generic message.
   }
+  if (response.status === 429) {
+    const wait = retryAfterSecs(response.headers.get("Retry-After"));
+    const message = wait === null ? "Too many attempts. Wait a minute before trying again." : `Too many attempts. Wait ${wait} s before trying again.`;
+    return new ApiError(429, isErrorBody(body) ? body.code : "too_many_requests", message, null, wait);
+  }
   if (isErrorBody(body)) {
-    return new ApiError(response.status, body.code, body.message, body.field ?? null);
+    let message = body.message;
+    if (response.status === 403 && body.code === "csrf_failed") {
+      message = "The server refused this change as possibly cross-site (its security token is missing or stale). Reload the page and try again.";
+    }
+    return new ApiError(response.status, body.code, message, body.field ?? null);
   }
   const reason = response.statusText ? ` ${response.statusText}` : "";
   return new ApiError(response.status, `http_${response.status}`, `The server answered ${response.status}${reason}.`);
+}
+
+/**
+ * A 403 `forbidden` told as "Your role (viewer) cannot do this". The role may have changed since the
+ * session was read (an admin demoted this user), so the session is read again first: the message names
+ * the role the server applied, and the header drops the links that role cannot use.
+ */
+async function forbiddenWithRole(error: ApiError): Promise<ApiError> {
+  if (session.current?.via === "session") {
+    try {
+      session.set(await request<SessionView>("GET", "/session"));
+    } catch {
+      // Keep the role known so far; a 401 here has already brought the login page.
+    }
+  }
+  return new ApiError(error.status, error.code, forbiddenMessage(session.current?.role), error.field);
+}
+
+/** `Retry-After` in seconds (the server sends seconds; an HTTP date is not used by Vigie), or null. */
+function retryAfterSecs(header: string | null): number | null {
+  if (header === null || !/^\s*\d{1,9}\s*$/.test(header)) return null;
+  return Math.max(1, Number(header));
 }
 
 function isErrorBody(body: unknown): body is ApiErrorBody {
@@ -193,7 +268,9 @@ export const EVENTS_RETRY_MS = 5_000;
  * types that have a handler are asked for (`?types=status`), so a page never receives what it ignores
  * (a busy syslog feed is not sent to the overview). Each event's JSON `data` goes to the handler of its type; an event that is not JSON or lacks its ids is dropped (the
  * next one carries fresh state anyway). After a dropped connection the browser reconnects by itself;
- * when it gives up (the server answered an error), this retries every `EVENTS_RETRY_MS`.
+ * when it gives up (the server answered an error), this retries every `EVENTS_RETRY_MS`, unless the
+ * error was the end of the session (the stream is authenticated by the same cookie): then it stops and
+ * the 401 handler shows the login page.
  */
 export function openEvents(handlers: ServerEventHandlers, options: EventStreamOptions): void {
   const { signal } = options;
@@ -213,7 +290,11 @@ export function openEvents(handlers: ServerEventHandlers, options: EventStreamOp
       options.onError?.();
       if (current.readyState === EventSource.CLOSED) {
         clearTimeout(retry);
-        retry = setTimeout(connect, EVENTS_RETRY_MS);
+        // EventSource hides the status: ask whether the session is over (a 401 there shows the login
+        // page and ends the stream) before trying again.
+        void sessionStillValid().then((valid) => {
+          if (valid && !signal.aborted) retry = setTimeout(connect, EVENTS_RETRY_MS);
+        });
       }
     });
     if (handlers.sample) listen(current, "sample", isSampleEvent, handlers.sample);
@@ -230,6 +311,16 @@ export function openEvents(handlers: ServerEventHandlers, options: EventStreamOp
     { once: true },
   );
   connect();
+}
+
+/** False when the server says nobody is signed in any more (the 401 handler has run); true otherwise. */
+async function sessionStillValid(): Promise<boolean> {
+  try {
+    await request("GET", "/session");
+    return true;
+  } catch (err) {
+    return !(err instanceof ApiError && err.status === 401);
+  }
 }
 
 function listen<T>(source: EventSource, type: string, isValid: (data: unknown) => data is T, handle: (data: T) => void): void {

@@ -9,6 +9,10 @@ export interface ConfirmOptions {
   body: string;
   confirmLabel: string;
   busyLabel: string;
+  /** Inputs the action reads (a new password, say), drawn under the body. */
+  content?: Node;
+  /** "danger" (the default) for what cannot be undone; "primary" for an ordinary change. */
+  tone?: "danger" | "primary";
   /** Runs on confirm; the dialog stays open and shows the error if it throws. */
   action: () => Promise<void>;
 }
@@ -18,12 +22,13 @@ export function confirmDialog(options: ConfirmOptions): Promise<boolean> {
   return new Promise((resolve) => {
     const error = h("p", { class: "field-error", role: "alert", hidden: true });
     const cancel = h("button", { type: "button", class: "button" }, "Cancel");
-    const confirm = h("button", { type: "submit", class: "button danger" }, options.confirmLabel);
+    const confirm = h("button", { type: "submit", class: `button ${options.tone ?? "danger"}` }, options.confirmLabel);
     const form = h(
       "form",
       { method: "dialog" },
       h("h2", { id: "confirm-title" }, options.title),
       h("p", { id: "confirm-body" }, options.body),
+      options.content ?? null,
       error,
       h("div", { class: "dialog-actions" }, cancel, confirm),
     );
@@ -55,7 +60,8 @@ export function confirmDialog(options: ConfirmOptions): Promise<boolean> {
     });
     document.body.append(dialog);
     dialog.showModal();
-    // A destructive action never has the default focus.
-    cancel.focus();
+    // A destructive action never has the default focus; an input to fill in has it.
+    const input = options.content instanceof Element ? options.content.querySelector<HTMLElement>("input, select") : null;
+    (input ?? cancel).focus();
   });
 }

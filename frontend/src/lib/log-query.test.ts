@@ -34,6 +34,10 @@ describe("parseLogFilters and logFilterParams", () => {
     expect(f).toEqual({ source: "trap", minSeverity: 4, q: "link", range: { kind: "preset", preset: "1h" }, live: true });
   });
 
+  it("knows the audit source", () => {
+    expect(parseLogFilters(new URLSearchParams("source=audit")).source).toBe("audit");
+  });
+
   it("falls back to the defaults on nonsense", () => {
     expect(parseLogFilters(new URLSearchParams("source=x&minSeverity=8&range=2y&live=yes"))).toEqual(DEFAULT_LOG_FILTERS);
     expect(parseLogFilters(new URLSearchParams("from=200&to=100")).range).toEqual({ kind: "preset", preset: "all" });

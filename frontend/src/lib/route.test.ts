@@ -10,13 +10,17 @@ describe("matchRoute", () => {
     ["/devices/abc/", { name: "device", id: "abc", tab: "interfaces" }],
     ["/devices/abc/logs", { name: "device", id: "abc", tab: "logs" }],
     ["/logs", { name: "logs" }],
+    ["/login", { name: "login" }],
+    ["/account/password", { name: "changePassword" }],
+    ["/users", { name: "users" }],
+    ["/tokens", { name: "tokens" }],
     ["/devices/a%20b/edit", { name: "editDevice", id: "a b" }],
     ["/devices/abc/interfaces/12", { name: "interface", id: "abc", ifIndex: 12 }],
   ])("%s", (path, route) => {
     expect(matchRoute(path)).toEqual(route);
   });
 
-  it.each(["/devices", "/devices/abc/interfaces/x", "/devices/abc/interfaces", "/other", "/devices/%E0%A4%A/edit", "/devices/new/logs", "/logs/x"])(
+  it.each(["/devices", "/devices/abc/interfaces/x", "/devices/abc/interfaces", "/other", "/devices/%E0%A4%A/edit", "/devices/new/logs", "/logs/x", "/account", "/users/admin"])(
     "%s is not found",
     (path) => {
       expect(matchRoute(path).name).toBe("notFound");
@@ -34,6 +38,9 @@ describe("href", () => {
     expect(matchRoute(href.editDevice("x y"))).toEqual({ name: "editDevice", id: "x y" });
     expect(href.interface("d1", 3, "range=6h")).toBe("/devices/d1/interfaces/3?range=6h");
     expect(href.interface("d1", 3)).toBe("/devices/d1/interfaces/3");
+    expect(href.login()).toBe("/login");
+    expect(href.login("/devices/a b?range=1h")).toBe("/login?next=%2Fdevices%2Fa%20b%3Frange%3D1h");
+    expect(matchRoute(new URL(href.changePassword("/users"), "http://x").pathname)).toEqual({ name: "changePassword" });
   });
 });
 

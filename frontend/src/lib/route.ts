@@ -5,6 +5,12 @@ export type Route =
   | { name: "overview" }
   | { name: "newDevice" }
   | { name: "logs" }
+  /** Sign in; `?next=` is where to go afterwards. Shown without a session. */
+  | { name: "login" }
+  /** Change one's own password; forced after a first login with an initial or reset password. */
+  | { name: "changePassword" }
+  | { name: "users" }
+  | { name: "tokens" }
   /** The device page; `tab` is the section below its cards, and only the path tells it. */
   | { name: "device"; id: string; tab: DeviceTab }
   | { name: "editDevice"; id: string }
@@ -19,6 +25,10 @@ export function matchRoute(pathname: string): Route {
   const s = segments as string[];
   if (s.length === 0) return { name: "overview" };
   if (s.length === 1 && s[0] === "logs") return { name: "logs" };
+  if (s.length === 1 && s[0] === "login") return { name: "login" };
+  if (s.length === 1 && s[0] === "users") return { name: "users" };
+  if (s.length === 1 && s[0] === "tokens") return { name: "tokens" };
+  if (s.length === 2 && s[0] === "account" && s[1] === "password") return { name: "changePassword" };
   if (s[0] !== "devices" || s.length < 2) return { name: "notFound", path: pathname };
   const id = s[1]!;
   if (s.length === 2) return id === "new" ? { name: "newDevice" } : { name: "device", id, tab: "interfaces" };
@@ -47,6 +57,10 @@ export function routeKey(route: Route): string {
     case "overview":
     case "newDevice":
     case "logs":
+    case "login":
+    case "changePassword":
+    case "users":
+    case "tokens":
       return route.name;
     case "device":
     case "editDevice":
@@ -65,6 +79,11 @@ export const href = {
   overview: (): string => "/",
   newDevice: (): string => "/devices/new",
   logs: (query = ""): string => `/logs${query ? `?${query}` : ""}`,
+  /** The login page; after login the app returns to `next` (a path of this app, see lib/access.ts). */
+  login: (next = "/"): string => (next === "/" ? "/login" : `/login?next=${enc(next)}`),
+  changePassword: (next = "/"): string => (next === "/" ? "/account/password" : `/account/password?next=${enc(next)}`),
+  users: (): string => "/users",
+  tokens: (): string => "/tokens",
   device: (id: string, query = ""): string => `/devices/${enc(id)}${query ? `?${query}` : ""}`,
   deviceLogs: (id: string, query = ""): string => `/devices/${enc(id)}/logs${query ? `?${query}` : ""}`,
   editDevice: (id: string): string => `/devices/${enc(id)}/edit`,

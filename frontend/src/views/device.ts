@@ -5,13 +5,14 @@
 //! a `status` event from the server's stream updates the state and its "since" at once, and the first
 //! samples of a new device bring its system group without waiting for the refresh.
 
-import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, type DeviceView, type InterfaceView } from "../api/client";
+import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, session, type DeviceView, type InterfaceView } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { confirmDialog } from "../components/confirm-dialog";
 import { fromHtml, h, html, type Html } from "../components/dom";
 import { queueFlash } from "../components/flash";
 import { deviceBadge, relativeTime } from "../components/status-badge";
+import { can } from "../lib/access";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
@@ -79,7 +80,10 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
   const badge = h("span", { class: "heading-badge" });
   const cards = h("div", { class: "cards" });
   const removeButton = h("button", { type: "button", class: "button danger-outline", onclick: () => void remove() }, "Remove…");
-  const actions = h("div", { class: "actions" }, h("a", { class: "button", href: href.editDevice(id) }, "Edit"), removeButton);
+  // Viewers see no edit or remove controls (the server refuses them anyway).
+  const actions = can(session.current?.role, "editDevices")
+    ? h("div", { class: "actions" }, h("a", { class: "button", href: href.editDevice(id) }, "Edit"), removeButton)
+    : h("div", { class: "actions" });
   const crumbName = h("span", { "aria-current": "page" }, "…");
 
   const table = new InterfaceTable(id, interfacesQuery, (query) => {

@@ -15,6 +15,7 @@ const SOURCE_OPTIONS: [string, string][] = [
   ["syslog", "Syslog"],
   ["trap", "SNMP traps"],
   ["event", "Vigie events"],
+  ["audit", "Audit (who did what)"],
 ];
 
 export class LogFilterBar {

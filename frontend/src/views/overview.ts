@@ -4,12 +4,13 @@
 //! Search and sort live in the URL (`?q=core&sort=-inBps`) so a view can be shared. Below the table, the
 //! poller-health panel: the slowest devices and the poller's and log receivers' counters.
 
-import { getStatus, isAbort, listDevices, openEvents, type DeviceView, type StatusEvent, type StatusSummary } from "../api/client";
+import { getStatus, isAbort, listDevices, openEvents, session, type DeviceView, type StatusEvent, type StatusSummary } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { DataTable, type Column } from "../components/data-table";
 import { h, html, setHtml } from "../components/dom";
 import { deviceBadge, relativeTime } from "../components/status-badge";
+import { can } from "../lib/access";
 import { applyStatus, recount } from "../lib/device-status";
 import { formatBps, formatDuration, MISSING, shortDescription } from "../lib/format";
 import { href, withParams } from "../lib/route";
@@ -115,6 +116,8 @@ export function overviewView(ctx: ViewContext): void {
   let query = ctx.query;
   let sort = parseSort(query.get("sort"), SORT_KEYS, DEFAULT_SORT);
   let snapshot: Snapshot | null = null;
+  // Controls a role cannot use are not drawn (the server refuses them anyway).
+  const canEdit = can(session.current?.role, "editDevices");
 
   const counts = h("p", { class: "counts", "aria-live": "polite" });
   const search = h("input", {
@@ -145,8 +148,10 @@ export function overviewView(ctx: ViewContext): void {
     loadingText: "Loading devices…",
     isEmpty: (s) => s.devices.length === 0,
     empty: () =>
-      h("div", {}, h("p", { class: "empty-title" }, "No devices yet"), h("p", {}, "Add a router or switch to start polling it over SNMP."),
-        h("a", { class: "button primary", href: href.newDevice() }, "Add a device")),
+      canEdit
+        ? h("div", {}, h("p", { class: "empty-title" }, "No devices yet"), h("p", {}, "Add a router or switch to start polling it over SNMP."),
+            h("a", { class: "button primary", href: href.newDevice() }, "Add a device"))
+        : h("div", {}, h("p", { class: "empty-title" }, "No devices yet"), h("p", {}, "An operator or an admin adds the devices Vigie polls.")),
     // `draw` reads the latest snapshot; it also runs on search and sort without a reload.
     render: (_snapshot, container) => {
       if (!container.firstChild) container.append(shown, table.element, health);
@@ -216,7 +221,7 @@ export function overviewView(ctx: ViewContext): void {
       "div",
       { class: "page-head" },
       h("div", {}, h("h1", {}, "Devices"), counts),
-      h("a", { class: "button primary", href: href.newDevice() }, "Add device"),
+      canEdit ? h("a", { class: "button primary", href: href.newDevice() }, "Add device") : null,
     ),
     storageBanner,
     h("div", { class: "toolbar" }, h("div", { class: "field inline" }, h("label", { for: "device-search" }, "Search"), search)),
