@@ -233,3 +233,25 @@ fn a_delivery_pending_when_vigie_is_killed_is_sent_after_the_restart() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(sink.received().len(), 1, "once");
 }
+
+#[test]
+fn a_delivery_given_up_is_an_event_in_the_log_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vigie = start(dir.path());
+    let port = crate::vigie::free_tcp_port(); // nothing listens: every attempt is refused
+    let url = format!("http://127.0.0.1:{port}/");
+    let hook = create(&vigie, json!({"name": "gone soon", "type": "webhook", "url": url}));
+    assert_eq!(test(&vigie, &hook)["delivery"]["state"], "pending");
+    assert_eq!(vigie.delete(&format!("/api/v1/alert-channels/{hook}")).status, 204);
+    vigie.wait_until(WAIT, "the delivery is given up", |v| {
+        (v.get("/api/v1/status").body["notify"]["failed"] == 1).then_some(())
+    });
+    let events = vigie.wait_until(WAIT, "the event is written", |v| {
+        let page = v.get("/api/v1/logs?source=event&q=gone%20soon").body;
+        page["entries"].as_array().filter(|e| !e.is_empty()).cloned()
+    });
+    let message = events[0]["message"].as_str().unwrap();
+    assert!(message.contains("failed after 2 attempt(s); last error: the alert channel was removed"), "{message}");
+    assert_eq!(events[0]["severity"], 3, "error: {}", events[0]);
+    assert!(std::fs::read_dir(dir.path().join("data/notify/outbox")).unwrap().next().is_none());
+}
