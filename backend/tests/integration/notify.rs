@@ -184,6 +184,17 @@ fn email_reaches_a_real_smtp_server() {
     assert!(message.contains("To: noc@example.net, oncall@example.net"), "{message}");
     assert!(message.contains("X-RcptTo: noc@example.net, oncall@example.net"), "{message}");
     assert!(message.contains("This is a test of the email channel \"NOC mail\""), "{message}");
+
+    // STARTTLS asked of a server that does not offer it: refused, never sent in clear.
+    let strict = create(
+        &vigie,
+        json!({"name": "strict", "type": "email", "smtpHost": "127.0.0.1", "smtpPort": smtp.port, "tls": "starttls",
+               "from": "vigie@example.net", "to": ["noc@example.net"]}),
+    );
+    let result = test(&vigie, &strict);
+    assert_eq!(result["delivered"], false, "{result}");
+    assert!(result["delivery"]["lastError"].as_str().unwrap().contains("STARTTLS is not supported"), "{result}");
+    assert_eq!(smtp.messages().len(), 1, "nothing more arrived");
 }
 
 #[test]
