@@ -162,6 +162,9 @@ fn a_receiver_failing_three_times_gets_the_notification_once() {
     let notify = vigie.get("/api/v1/status").body["notify"].clone();
     assert_eq!((notify["delivered"].as_u64(), notify["attemptsFailed"].as_u64()), (Some(1), Some(3)), "{notify}");
     assert_eq!((notify["pending"].as_u64(), notify["retrying"].as_u64()), (Some(0), Some(0)), "{notify}");
+    let metrics = vigie.get("/metrics").text;
+    assert!(metrics.contains("\nvigie_notify_delivered_total 1\n"), "{metrics}");
+    assert!(metrics.contains("\nvigie_notify_pending 0\n"), "{metrics}");
     assert!(std::fs::read_dir(dir.path().join("data/notify/outbox")).unwrap().next().is_none(), "the outbox is empty");
 }
 

@@ -112,7 +112,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     let p = state.scheduler.stats().counts();
     let logs = &state.sink.counters;
     let storage = state.store.storage_status();
-    let counters: [(&str, &str, u64); 14] = [
+    let notify = state.notifier.stats();
+    let counters: [(&str, &str, u64); 18] = [
         ("vigie_polls_total", "Polls made, answered or not.", p.polls_total),
         (
             "vigie_polls_failed_total",
@@ -139,6 +140,10 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
         ("vigie_traps_malformed_total", "Datagrams on the trap port that were not traps.", read(&logs.traps.malformed)),
         ("vigie_log_entries_dropped_total", "Log entries dropped because the log queue was full.", read(&logs.dropped)),
         ("vigie_storage_write_errors_total", "Writes to the data dir that failed.", storage.write_errors),
+        ("vigie_notify_queued_total", "Notification deliveries queued (one per channel).", notify.queued),
+        ("vigie_notify_delivered_total", "Notification deliveries made.", notify.delivered),
+        ("vigie_notify_failed_total", "Notification deliveries given up after their last retry.", notify.failed),
+        ("vigie_notify_dropped_total", "Notification deliveries dropped because the outbox was full.", notify.dropped),
     ];
     for (name, help, value) in counters {
         out.family(name, Kind::Counter, help);
@@ -146,6 +151,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     }
     out.family("vigie_http_connections", Kind::Gauge, "Open HTTP connections.");
     out.sample("vigie_http_connections", &[], read(&http.connections));
+    out.family("vigie_notify_pending", Kind::Gauge, "Notification deliveries waiting (to be made or retried).");
+    out.sample("vigie_notify_pending", &[], notify.pending as u64);
     out.family("vigie_devices", Kind::Gauge, "Devices supervised.");
     out.sample("vigie_devices", &[], state.store.device_count() as u64);
 
