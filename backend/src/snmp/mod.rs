@@ -10,6 +10,7 @@ mod oids;
 mod session;
 pub mod system;
 mod transport;
+pub mod usm;
 mod value;
 mod walk;
 
