@@ -30,8 +30,26 @@ pub enum SnmpError {
     PollDeadline { target: SocketAddr },
     #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
     OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
-    #[error("Vigie cannot poll {target} with SNMP {version} yet")]
-    VersionNotSupported { target: SocketAddr, version: &'static str },
+    #[error("{target} does not know the SNMPv3 user \"{user}\" (usmStatsUnknownUserNames): check the user name, or create the user on the device")]
+    UnknownUser { target: SocketAddr, user: String },
+    #[error("{target} refused the authentication of SNMPv3 user \"{user}\" (usmStatsWrongDigests): wrong auth password? (or wrong auth protocol)")]
+    WrongDigest { target: SocketAddr, user: String },
+    #[error("{target} could not decrypt the request of SNMPv3 user \"{user}\" (it answers the user without privacy but not with it, or reports usmStatsDecryptionErrors): wrong priv password? (or wrong priv protocol)")]
+    DecryptionError { target: SocketAddr, user: String },
+    #[error("{target} does not support security level {level} for SNMPv3 user \"{user}\" (usmStatsUnsupportedSecLevels): the user is set up on the device without that authentication or privacy")]
+    UnsupportedSecurityLevel { target: SocketAddr, user: String, level: String },
+    #[error("{target} still finds the request outside its time window after resynchronising (usmStatsNotInTimeWindows): the agent's engine boots or time keep changing")]
+    NotInTimeWindow { target: SocketAddr },
+    #[error(
+        "{target} does not know the engine ID it was just told (usmStatsUnknownEngineIDs), even after rediscovery"
+    )]
+    UnknownEngineId { target: SocketAddr },
+    #[error("{target} does not know the SNMPv3 context asked for (snmpUnknownContexts): check the context name")]
+    UnknownContext { target: SocketAddr },
+    #[error("{target} refused the request with a Report of {oid}")]
+    Report { target: SocketAddr, oid: String },
+    #[error("{target} answered authorizationError: the user or community may not read these objects at this security level (check the agent's access rules, e.g. rouser ... priv)")]
+    NotAuthorized { target: SocketAddr },
 }
 
 fn hint_note(if_number: Option<u32>) -> String {

@@ -4,6 +4,7 @@
 
 pub mod ber;
 mod credentials;
+mod engine;
 mod error;
 pub mod if_mib;
 mod oids;

@@ -1,4 +1,6 @@
-//! One SNMP session to one agent: GET of scalars and GETBULK walks of table columns.
+//! One SNMP session to one agent: GET of scalars and GETBULK walks of table columns (GETNEXT
+//! walks in SNMPv1, which has no GETBULK; there a noSuchName ends a column or marks a scalar
+//! missing). SNMPv3 sessions are secured by the transport's engine; this module sees PDUs only.
 //!
 //! SNMPv2c over our own zero-copy BER codec ([`super::ber`]): a walk reads each row's index and
 //! value straight from the reply's bytes, and numbers allocate nothing. csnmp used to answer
@@ -10,9 +12,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::transport::{self, Request, Transport};
+use super::engine::Engine;
+use super::transport::{self, Request, Security, Transport};
 use super::walk::{encoded, read_scalars, row_limit, Column, Cursor, Walk};
-use super::{Credentials, Oid, SnmpError, Value};
+use super::Credentials;
+use super::{Oid, SnmpError, Value};
 
 /// GETBULK repetitions asked for at most, and at least after halving on a "tooBig" answer.
 /// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
@@ -43,15 +47,8 @@ impl Session {
         retries: u32,
     ) -> Result<Session, SnmpError> {
         let target = resolve(host, port).await?;
-        let community = match credentials {
-            Credentials::V2c { community } => community,
-            Credentials::V1 { .. } | Credentials::V3(_) => {
-                return Err(SnmpError::VersionNotSupported { target, version: credentials.version_name() })
-            }
-        };
         let transport =
-            Transport::connect(target, community.expose().as_bytes(), Duration::from_millis(timeout_ms), retries)
-                .await?;
+            Transport::connect(target, security(credentials), Duration::from_millis(timeout_ms), retries).await?;
         Ok(Session::over(transport))
     }
 
@@ -60,7 +57,15 @@ impl Session {
     /// and tests of the reply handling without a socket.
     #[doc(hidden)]
     pub fn scripted(replies: Vec<Vec<u8>>) -> Session {
-        Session::over(Transport::scripted(replies, Duration::from_millis(1), 0))
+        let community = Credentials::V2c { community: "public".into() };
+        Session::scripted_with(replies, &community)
+    }
+
+    /// [`Session::scripted`] with any credentials (an SNMPv3 session's first reply answers its
+    /// discovery).
+    #[doc(hidden)]
+    pub fn scripted_with(replies: Vec<Vec<u8>>, credentials: &Credentials) -> Session {
+        Session::over(Transport::scripted(replies, security(credentials), Duration::from_millis(1), 0))
     }
 
     fn over(transport: Transport) -> Session {
@@ -104,35 +109,59 @@ impl Session {
         Ok(values.into_iter().flatten().collect())
     }
 
-    /// GETs scalars; those the agent does not have (noSuchObject, noSuchInstance) are `None`.
-    /// The answer holds exactly one value per OID asked, in order, or the exchange fails.
+    /// GETs scalars; those the agent does not have (noSuchObject, noSuchInstance, or SNMPv1's
+    /// noSuchName) are `None`. The answer holds exactly one value per OID asked, in order, or
+    /// the exchange fails.
     pub async fn get_optional(&mut self, oids: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
-        let target = self.target();
-        let reply = self.transport.exchange(Request::Get, oids.iter().map(|oid| (*oid, None))).await?;
+        let mut values = vec![None; oids.len()];
+        // SNMPv1 answers a GET with one missing object with noSuchName and no values: ask again
+        // without it.
+        let mut asked: Vec<usize> = (0..oids.len()).collect();
+        while let Some(missing) = self.get_some(oids, &asked, &mut values).await? {
+            asked.remove(missing);
+            if asked.is_empty() {
+                break;
+            }
+        }
+        Ok(values)
+    }
+
+    /// GETs `oids[i]` for each `i` in `asked` into `values[i]`; answers the place in `asked` an
+    /// SNMPv1 agent named with noSuchName, if it did.
+    async fn get_some(
+        &mut self,
+        oids: &[&[u32]],
+        asked: &[usize],
+        values: &mut [Option<Value>],
+    ) -> Result<Option<usize>, SnmpError> {
+        let (target, v1) = (self.target(), self.transport.is_v1());
+        let reply = self.transport.exchange(Request::Get, asked.iter().map(|&i| (oids[i], None))).await?;
         match reply.error_status {
             0 => {}
             transport::NO_SUCH_NAME => {
-                let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(oids.len().saturating_sub(1));
-                return Err(SnmpError::NoSuchObject {
-                    target,
-                    oid: Oid::from_slice(oids.get(at).copied().unwrap_or(&[])),
-                });
+                let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(asked.len().saturating_sub(1));
+                if v1 {
+                    return Ok(Some(at));
+                }
+                let oid = asked.get(at).map_or(&[][..], |&i| oids[i]);
+                return Err(SnmpError::NoSuchObject { target, oid: Oid::from_slice(oid) });
             }
-            status => return Err(SnmpError::protocol(target, format!("error-status {status} for a GET"))),
+            status => return Err(status_error(target, status, "a GET")),
         }
-        let mut values = Vec::with_capacity(oids.len());
+        let mut count = 0;
         for varbind in reply.varbinds {
-            if values.len() == oids.len() {
-                return Err(SnmpError::protocol(target, format!("more values than the {} asked for", oids.len())));
-            }
+            let Some(&i) = asked.get(count) else {
+                return Err(SnmpError::protocol(target, format!("more values than the {} asked for", asked.len())));
+            };
             let (_, value) = varbind.map_err(|e| SnmpError::undecodable(target, e))?;
-            values.push(Value::decode(value).map_err(|e| SnmpError::undecodable(target, e))?);
+            values[i] = Value::decode(value).map_err(|e| SnmpError::undecodable(target, e))?;
+            count += 1;
         }
-        self.spend(values.len())?;
-        if values.len() != oids.len() {
-            return Err(SnmpError::protocol(target, format!("{} values for {} OIDs", values.len(), oids.len())));
+        self.spend(count)?;
+        if count != asked.len() {
+            return Err(SnmpError::protocol(target, format!("{count} values for {} OIDs", asked.len())));
         }
-        Ok(values)
+        Ok(None)
     }
 
     /// Walks several columns of a table indexed by one integer (such as ifTable) together with
@@ -161,29 +190,43 @@ impl Session {
         let mut tables: Vec<Column> = columns.iter().map(|_| Column(Vec::with_capacity(rows))).collect();
         let mut cursors = vec![Cursor::Start; columns.len()];
         let limit = row_limit(rows_hint);
+        let v1 = self.transport.is_v1();
+        if v1 && !scalars.is_empty() {
+            scalar_values = Some(self.get_next_scalars(scalars).await?);
+        }
         loop {
             let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();
             let asked_scalars = if scalar_values.is_none() { scalars } else { &[] };
             if active.is_empty() && asked_scalars.is_empty() {
                 return Ok((scalar_values.unwrap_or_default(), tables));
             }
-            let repetitions = self.repetitions(active.len().max(1), rows_hint);
+            let repetitions = if v1 { 1 } else { self.repetitions(active.len().max(1), rows_hint) };
             // GETNEXT of a scalar's object (its OID without the instance) answers the scalar.
             let scalar_oids = asked_scalars.iter().map(|oid| (&oid[..oid.len().saturating_sub(1)], None));
             let column_oids = active.iter().map(|&i| match cursors[i] {
                 Cursor::After(index) => (columns[i], Some(index)),
                 _ => (columns[i], None),
             });
-            let request = Request::GetBulk { non_repeaters: asked_scalars.len() as u32, max_repetitions: repetitions };
+            let request = match v1 {
+                true => Request::GetNext,
+                false => Request::GetBulk { non_repeaters: asked_scalars.len() as u32, max_repetitions: repetitions },
+            };
             let reply = self.transport.exchange(request, scalar_oids.chain(column_oids)).await?;
             match reply.error_status {
                 0 => {}
+                // SNMPv1: the column at error-index ran past the end of the agent's view.
+                transport::NO_SUCH_NAME if v1 => {
+                    let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0);
+                    let column = active.get(at).copied().ok_or_else(|| status_error(target, 2, "a GETNEXT"))?;
+                    cursors[column] = Cursor::Done;
+                    continue;
+                }
                 transport::TOO_BIG if repetitions > MIN_REPETITIONS => {
                     self.max_repetitions = (repetitions / 2).max(MIN_REPETITIONS);
                     log::debug!("GETBULK too big for {target}; now asking for {} repetitions", self.max_repetitions);
                     continue;
                 }
-                status => return Err(SnmpError::protocol(target, format!("error-status {status} for a GETBULK"))),
+                status => return Err(status_error(target, status, "a GETBULK or GETNEXT")),
             }
             let mut varbinds = reply.varbinds;
             if !asked_scalars.is_empty() {
@@ -212,11 +255,65 @@ impl Session {
         }
     }
 
+    /// SNMPv1's answer to GETBULK non-repeaters: GETNEXT of each scalar's object, those past the
+    /// end of the view (noSuchName) asked again without them.
+    async fn get_next_scalars(&mut self, scalars: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
+        let target = self.target();
+        let mut values = vec![None; scalars.len()];
+        let mut asked: Vec<usize> = (0..scalars.len()).collect();
+        while !asked.is_empty() {
+            let objects = asked.iter().map(|&i| (&scalars[i][..scalars[i].len().saturating_sub(1)], None));
+            let reply = self.transport.exchange(Request::GetNext, objects).await?;
+            match reply.error_status {
+                0 => {}
+                transport::NO_SUCH_NAME => {
+                    let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(asked.len() - 1);
+                    asked.remove(at);
+                    continue;
+                }
+                status => return Err(status_error(target, status, "a GETNEXT")),
+            }
+            let wanted: Vec<&[u32]> = asked.iter().map(|&i| scalars[i]).collect();
+            let mut varbinds = reply.varbinds;
+            let found = read_scalars(&mut varbinds, &wanted).map_err(|e| SnmpError::undecodable(target, e))?;
+            let found =
+                found.ok_or_else(|| SnmpError::protocol(target, "a GETNEXT reply with too few values".into()))?;
+            self.spend(found.len())?;
+            for (&i, value) in asked.iter().zip(found) {
+                values[i] = value;
+            }
+            break;
+        }
+        Ok(values)
+    }
+
     fn repetitions(&self, columns: usize, rows_hint: Option<u32>) -> u32 {
         let budget = (VARBINDS_PER_REPLY / columns as u32).max(MIN_REPETITIONS);
         // One more than the rows expected, to see each column's end in the same reply.
         let hint = rows_hint.filter(|&n| n > 0).map_or(u32::MAX, |n| n.saturating_add(1)).max(MIN_REPETITIONS);
         self.max_repetitions.min(budget).min(hint)
+    }
+}
+
+/// How the transport secures messages for these credentials. An SNMPv3 user's master keys are
+/// computed here (once per password in the process).
+fn security(credentials: &Credentials) -> Security {
+    let community = |version, community: &crate::secret::Secret| Security::Community {
+        version,
+        community: community.expose().as_bytes().to_vec(),
+    };
+    match credentials {
+        Credentials::V1 { community: c } => community(transport::VERSION_1, c),
+        Credentials::V2c { community: c } => community(transport::VERSION_2C, c),
+        Credentials::V3(usm) => Security::Usm(Box::new(Engine::new(usm))),
+    }
+}
+
+/// The error for an error-status other than those a request handles itself.
+fn status_error(target: SocketAddr, status: i64, request: &str) -> SnmpError {
+    match status {
+        transport::AUTHORIZATION_ERROR => SnmpError::NotAuthorized { target },
+        _ => SnmpError::protocol(target, format!("error-status {status} for {request}")),
     }
 }
 

@@ -89,6 +89,11 @@ pub struct Scratch {
 }
 
 impl UserKeys {
+    /// The same keys without privacy (authNoPriv), e.g. to tell a wrong privacy key apart.
+    pub fn without_privacy(&self) -> UserKeys {
+        UserKeys { privacy: None, ..self.clone() }
+    }
+
     /// msgFlags for this user's level (without reportable).
     pub fn flags(&self) -> u8 {
         match (&self.auth, &self.privacy) {
@@ -125,6 +130,15 @@ impl UserKeys {
         if let Some((protocol, key)) = &self.auth {
             auth::sign(*protocol, key, out, auth_at);
         }
+    }
+
+    /// Whether `message` carries a valid MAC under this user's key, whatever its privacy (a
+    /// notInTimeWindow report to an authPriv request comes authNoPriv).
+    pub fn is_authentic(&self, packet: &[u8], message: &V3Message<'_>, scratch: &mut Scratch) -> bool {
+        let Some((protocol, key)) = &self.auth else { return false };
+        message.is_authenticated()
+            && message.usm.auth.len() == auth::mac_len(*protocol)
+            && auth::verify(*protocol, key, packet, message.auth_at, &mut scratch.copy)
     }
 
     /// Checks `message` (parsed from `packet`) against this user's level and keys and puts its

@@ -1,0 +1,242 @@
+//! SNMPv3 and SNMPv1 against the real net-snmp `snmpd`: every auth × priv protocol Debian's
+//! net-snmp offers (one agent, one user per combination, polled concurrently), each refusal's
+//! own error, an agent restart (engine boots change), and an agent that speaks v1 only.
+
+use std::net::SocketAddr;
+
+use vigie::secret::Secret;
+use vigie::snmp::if_mib::{self, CounterBits};
+use vigie::snmp::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, Session, SnmpError, UsmCredentials};
+
+use crate::snmpd::{Interface, Snmpd};
+
+const AUTH_PASSWORD: &str = "auth-passw0rd";
+const PRIV_PASSWORD: &str = "priv-passw0rd";
+
+/// Each auth protocol with net-snmp's name for it.
+const AUTHS: [(AuthProtocol, &str); 6] = [
+    (AuthProtocol::Md5, "MD5"),
+    (AuthProtocol::Sha, "SHA"),
+    (AuthProtocol::Sha224, "SHA-224"),
+    (AuthProtocol::Sha256, "SHA-256"),
+    (AuthProtocol::Sha384, "SHA-384"),
+    (AuthProtocol::Sha512, "SHA-512"),
+];
+
+/// Each privacy protocol with net-snmp's name for it; `AES-192-C`/`AES-256-C` are the Reeder
+/// (Cisco) key extension.
+const PRIVS: [(PrivProtocol, &str); 6] = [
+    (PrivProtocol::Des, "DES"),
+    (PrivProtocol::Aes, "AES"),
+    (PrivProtocol::Aes192, "AES-192"),
+    (PrivProtocol::Aes256, "AES-256"),
+    (PrivProtocol::Aes192c, "AES-192-C"),
+    (PrivProtocol::Aes256c, "AES-256-C"),
+];
+
+/// A user of the matrix: its credentials and its snmpd lines.
+struct User {
+    credentials: UsmCredentials,
+    config: String,
+}
+
+fn user(
+    name: &str,
+    level: SecurityLevel,
+    auth: Option<(AuthProtocol, &str)>,
+    privacy: Option<(PrivProtocol, &str)>,
+) -> User {
+    let mut create = format!("createUser {name}");
+    if let Some((_, auth)) = auth {
+        create += &format!(" {auth} {AUTH_PASSWORD}");
+    }
+    if let Some((_, privacy)) = privacy {
+        create += &format!(" {privacy} {PRIV_PASSWORD}");
+    }
+    let min_level = match level {
+        SecurityLevel::NoAuthNoPriv => "noauth",
+        SecurityLevel::AuthNoPriv => "auth",
+        SecurityLevel::AuthPriv => "priv",
+    };
+    User {
+        credentials: UsmCredentials {
+            user: name.into(),
+            level,
+            auth_protocol: auth.map(|(p, _)| p),
+            auth_password: auth.map(|_| Secret::new(AUTH_PASSWORD)),
+            priv_protocol: privacy.map(|(p, _)| p),
+            priv_password: privacy.map(|_| Secret::new(PRIV_PASSWORD)),
+            context_name: String::new(),
+        },
+        config: format!("{create}\nrouser {name} {min_level}\n"),
+    }
+}
+
+/// Every combination: 36 authPriv users, 6 authNoPriv, 1 noAuthNoPriv.
+fn matrix() -> Vec<User> {
+    let mut users = vec![user("plain", SecurityLevel::NoAuthNoPriv, None, None)];
+    for (i, auth) in AUTHS.iter().enumerate() {
+        users.push(user(&format!("auth{i}"), SecurityLevel::AuthNoPriv, Some(*auth), None));
+        for (j, privacy) in PRIVS.iter().enumerate() {
+            users.push(user(&format!("priv{i}{j}"), SecurityLevel::AuthPriv, Some(*auth), Some(*privacy)));
+        }
+    }
+    users
+}
+
+fn interfaces() -> Vec<Interface> {
+    let mut hc = Interface::new(1, "eth0");
+    (hc.in_octets, hc.out_octets) = ((1 << 40) + 5, 77);
+    let mut legacy = Interface::new(2, "eth1");
+    legacy.hc = false;
+    (legacy.in_octets, legacy.out_octets) = (1_234, 5_678);
+    vec![hc, legacy]
+}
+
+async fn open(port: u16, credentials: Credentials) -> Session {
+    Session::open("127.0.0.1", port, &credentials, 2_000, 1).await.expect("open a session")
+}
+
+/// Polls the counters as the poller does; answers (in, out, bits) per ifIndex.
+async fn counters(session: &mut Session) -> Result<Vec<(u32, u64, u64, CounterBits)>, SnmpError> {
+    let (_, rows) = if_mib::walk_counters_and_probe(session, true, Some(2)).await?;
+    Ok(rows.into_iter().map(|r| (r.if_index, r.in_octets, r.out_octets, r.bits)).collect())
+}
+
+fn expected(hc: bool) -> Vec<(u32, u64, u64, CounterBits)> {
+    let first = if hc { ((1 << 40) + 5, 77, CounterBits::Bits64) } else { (5, 77, CounterBits::Bits32) };
+    vec![(1, first.0, first.1, first.2), (2, 1_234, 5_678, CounterBits::Bits32)]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_auth_and_priv_protocol_polls_snmpd_with_the_agents_counters() {
+    let users = matrix();
+    let config: String = users.iter().map(|u| u.config.as_str()).collect();
+    let snmpd = Snmpd::start_with(&interfaces(), &config);
+    let port = snmpd.port();
+    let polls = users.into_iter().map(|user| {
+        tokio::spawn(async move {
+            let name = user.credentials.user.clone();
+            let mut session = open(port, Credentials::V3(user.credentials)).await;
+            let first = counters(&mut session).await;
+            // The second poll rides on the discovered engine and the cached keys.
+            let second = counters(&mut session).await;
+            (name, first, second)
+        })
+    });
+    let results = futures_util::future::join_all(polls).await;
+    let mut failures = Vec::new();
+    for result in results {
+        let (name, first, second) = result.expect("a poll task");
+        for poll in [first, second] {
+            match poll {
+                Ok(rows) if rows == expected(true) => {}
+                other => failures.push(format!("{name}: {other:?}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}\n{}", failures.len(), failures.join("\n"), snmpd.log());
+}
+
+/// What a poll with these credentials fails with.
+async fn failure(port: u16, credentials: UsmCredentials) -> String {
+    let mut session = open(port, Credentials::V3(credentials)).await;
+    match counters(&mut session).await {
+        Ok(rows) => panic!("expected a failure, polled {rows:?}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn each_refusal_has_its_own_clear_error() {
+    let good = user("alice", SecurityLevel::AuthPriv, Some(AUTHS[3]), Some(PRIVS[1]));
+    let auth_only = user("bob", SecurityLevel::AuthNoPriv, Some(AUTHS[1]), None);
+    let config = format!("{}{}", good.config, auth_only.config);
+    let snmpd = Snmpd::start_with(&interfaces(), &config);
+    let port = snmpd.port();
+    let target: SocketAddr = ([127, 0, 0, 1], port).into();
+
+    let mut wrong_auth = good.credentials.clone();
+    wrong_auth.auth_password = Some(Secret::new("not-the-auth-password"));
+    let error = failure(port, wrong_auth).await;
+    assert_eq!(
+        error,
+        format!("{target} refused the authentication of SNMPv3 user \"alice\" (usmStatsWrongDigests): wrong auth password? (or wrong auth protocol)")
+    );
+
+    let mut wrong_priv = good.credentials.clone();
+    wrong_priv.priv_password = Some(Secret::new("not-the-priv-password"));
+    let error = failure(port, wrong_priv).await;
+    assert_eq!(
+        error,
+        format!("{target} could not decrypt the request of SNMPv3 user \"alice\" (it answers the user without privacy but not with it, or reports usmStatsDecryptionErrors): wrong priv password? (or wrong priv protocol)")
+    );
+
+    let mut unknown = good.credentials.clone();
+    unknown.user = "mallory".into();
+    let error = failure(port, unknown).await;
+    assert_eq!(
+        error,
+        format!("{target} does not know the SNMPv3 user \"mallory\" (usmStatsUnknownUserNames): check the user name, or create the user on the device")
+    );
+
+    // bob has no privacy on the agent: authPriv is a level it cannot give him.
+    let mut above = good.credentials.clone();
+    above.user = "bob".into();
+    above.auth_protocol = Some(AuthProtocol::Sha);
+    let error = failure(port, above).await;
+    assert_eq!(
+        error,
+        format!("{target} does not support security level authPriv for SNMPv3 user \"bob\" (usmStatsUnsupportedSecLevels): the user is set up on the device without that authentication or privacy")
+    );
+
+    // alice may read only with privacy (rouser alice priv): authNoPriv is not authorised.
+    let mut below = good.credentials.clone();
+    (below.level, below.priv_protocol, below.priv_password) = (SecurityLevel::AuthNoPriv, None, None);
+    let error = failure(port, below).await;
+    assert!(error.contains("authorizationError"), "{error}");
+
+    // And the right credentials still poll after all of that.
+    let mut session = open(port, Credentials::V3(good.credentials)).await;
+    assert_eq!(counters(&mut session).await.unwrap(), expected(true));
+}
+
+#[tokio::test]
+async fn a_restarted_agent_is_resynchronised_and_polling_resumes() {
+    let alice = user("alice", SecurityLevel::AuthPriv, Some(AUTHS[3]), Some(PRIVS[1]));
+    let mut snmpd = Snmpd::start_with(&interfaces(), &alice.config);
+    let mut session = open(snmpd.port(), Credentials::V3(alice.credentials)).await;
+    let (before, _) = if_mib::walk_counters_and_probe(&mut session, true, Some(2)).await.unwrap();
+    snmpd.restart();
+    // The same session: its engine boots are now one behind, so the agent answers
+    // notInTimeWindow once and the session resynchronises from that report.
+    let (after, rows) =
+        if_mib::walk_counters_and_probe(&mut session, true, Some(2)).await.expect("a poll after restart");
+    assert!(
+        after.uptime_ticks < before.uptime_ticks || after.uptime_ticks < 500,
+        "sysUpTime starts again: {before:?} then {after:?}"
+    );
+    assert_eq!(rows.len(), 2);
+}
+
+#[tokio::test]
+async fn an_agent_restricted_to_v1_is_polled_with_getnext_and_32_bit_counters() {
+    // "legacy" is a v1-only community (the fixture's own "public" serves its readiness probe).
+    let config = "com2sec legacysec 127.0.0.1 legacy\ngroup legacygroup v1 legacysec\n\
+                  view all included .1\naccess legacygroup \"\" v1 noauth exact all none none\n";
+    let snmpd = Snmpd::start_with(&interfaces(), config);
+    let port = snmpd.port();
+    let mut session = open(port, Credentials::V1 { community: Secret::new("legacy") }).await;
+    // No Counter64 in SNMPv1: both interfaces fall back to ifInOctets / ifOutOctets.
+    assert_eq!(counters(&mut session).await.unwrap(), expected(false));
+    let inventory = if_mib::walk_inventory(&mut session, Some(2)).await.unwrap();
+    let names: Vec<_> = inventory.iter().map(|i| i.if_name.as_str()).collect();
+    assert_eq!(names, ["eth0", "eth1"]);
+    let system = vigie::snmp::system::get_system(&mut session).await.unwrap();
+    assert_eq!(system.sys_name.as_deref(), Some(crate::snmpd::SYS_NAME));
+
+    // The same community in SNMPv2c is refused: snmpd stays silent.
+    let mut v2c =
+        Session::open("127.0.0.1", port, &Credentials::V2c { community: Secret::new("legacy") }, 300, 0).await.unwrap();
+    assert!(matches!(counters(&mut v2c).await, Err(SnmpError::Timeout { .. })));
+}
