@@ -1,25 +1,33 @@
 //! Turns one request datagram into one response datagram for an agent: GET, GETNEXT and
 //! GETBULK with RFC 3416 semantics (noSuchObject / noSuchInstance for GET, endOfMibView past
-//! the end of the view, GETBULK repetitions cut to fit [`MAX_REPLY_BYTES`]). Pure: no sockets,
-//! no clock reads (the caller passes the moment), buffers reused from one request to the next.
+//! the end of the view, GETBULK repetitions cut to fit [`MAX_REPLY_BYTES`]); for an SNMPv1
+//! agent GET and GETNEXT with v1's noSuchName instead of exceptions; SNMPv3 messages go
+//! through the agent's [`super::authority`] and come back here as PDUs. Pure: no sockets, no
+//! clock reads (the caller passes the moment), buffers reused from one request to the next.
 
-use super::model::{AgentModel, Moment};
-use crate::snmp::ber::{self, tag, BerError, Header};
+use super::authority::{self, V3Scratch};
+use super::model::{AgentModel, AgentVersion, Moment};
+use crate::snmp::ber::{self, tag, BerError, Header, Pdu};
+use crate::snmp::usm::message as v3;
 
 /// Replies stay under this size, as real agents cut GETBULK repetitions to their own limit
 /// (net-snmp's and many routers' are of this order; some go as low as 1,500 bytes).
 pub const MAX_REPLY_BYTES: usize = 8000;
-/// SNMPv2c's version field.
+/// The version field of SNMPv1 and SNMPv2c messages.
+const VERSION_1: i64 = 0;
 const VERSION_2C: i64 = 1;
 const TOO_BIG: i64 = 1;
+const NO_SUCH_NAME: i64 = 2;
 
 /// Why a request got no answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dropped {
     Malformed(BerError),
-    /// Not SNMPv2c (SNMPv1, v3).
+    /// Not the agent's SNMP version.
     Version(i64),
     WrongCommunity,
+    /// SNMPv3 refused without a Report (the request was not reportable).
+    Refused,
     /// SET, or any PDU an agent does not answer.
     Unsupported(u8),
 }
@@ -38,9 +46,10 @@ pub struct Scratch {
     requested: Vec<Requested>,
     oid: Vec<u32>,
     cursors: Vec<Cursor>,
-    varbinds: Vec<u8>,
+    pub(super) varbinds: Vec<u8>,
     value: Vec<u8>,
     text: String,
+    pub(super) v3: V3Scratch,
 }
 
 #[derive(Clone, Copy)]
@@ -77,20 +86,55 @@ pub fn respond(
     scratch: &mut Scratch,
     reply: &mut Vec<u8>,
 ) -> Result<Answered, Dropped> {
+    if v3::is_v3(packet) {
+        return match &model.authority {
+            Some(authority) => authority::respond(model, authority, packet, at, scratch, reply),
+            None => Err(Dropped::Version(v3::VERSION_3)),
+        };
+    }
     let message = ber::parse_message(packet)?;
-    if message.version != VERSION_2C {
+    let version = match model.spec.version {
+        AgentVersion::V1 => VERSION_1,
+        AgentVersion::V2c => VERSION_2C,
+        AgentVersion::V3(_) => return Err(Dropped::Version(message.version)),
+    };
+    if message.version != version {
         return Err(Dropped::Version(message.version));
     }
     if message.community != model.spec.community.as_bytes() {
         return Err(Dropped::WrongCommunity);
     }
-    if !matches!(message.pdu_type, tag::GET | tag::GET_NEXT | tag::GET_BULK) {
-        return Err(Dropped::Unsupported(message.pdu_type));
+    let pdu = Pdu {
+        pdu_type: message.pdu_type,
+        request_id: message.request_id,
+        field_a: message.field_a,
+        field_b: message.field_b,
+        varbinds: message.varbinds,
+    };
+    let mut header = message.response_header();
+    let answered = answer(model, packet, &pdu, at, scratch, &mut header)?;
+    ber::write_message(reply, &header, &scratch.varbinds);
+    Ok(answered)
+}
+
+/// Answers the request `pdu` (read from `buffer`) into `scratch.varbinds`, and sets the error
+/// fields of `header`, whose size the reply must fit with.
+pub(super) fn answer(
+    model: &AgentModel,
+    buffer: &[u8],
+    pdu: &Pdu<'_>,
+    at: &Moment,
+    scratch: &mut Scratch,
+    header: &mut Header<'_>,
+) -> Result<Answered, Dropped> {
+    let v1 = matches!(model.spec.version, AgentVersion::V1);
+    if !matches!(pdu.pdu_type, tag::GET | tag::GET_NEXT) && !(pdu.pdu_type == tag::GET_BULK && !v1) {
+        return Err(Dropped::Unsupported(pdu.pdu_type));
     }
     scratch.arcs.clear();
     scratch.requested.clear();
-    let base = packet.as_ptr() as usize;
-    for varbind in message.varbinds {
+    let base = buffer.as_ptr() as usize;
+    for varbind in pdu.varbinds {
         let (raw, _) = varbind?;
         ber::decode_oid(raw, &mut scratch.oid)?;
         let start = scratch.arcs.len();
@@ -98,26 +142,42 @@ pub fn respond(
         let raw_start = raw.as_ptr() as usize - base;
         scratch.requested.push(Requested { arcs: (start, scratch.oid.len()), raw: (raw_start, raw.len()) });
     }
-    let mut header = message.response_header();
     scratch.varbinds.clear();
-    let fits = match message.pdu_type {
+    let fits = match pdu.pdu_type {
         tag::GET => {
-            (0..scratch.requested.len()).for_each(|j| get(model, packet, at, scratch, j));
+            (0..scratch.requested.len()).for_each(|j| get(model, buffer, at, scratch, j));
             header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES
         }
         tag::GET_NEXT => {
-            (0..scratch.requested.len()).for_each(|j| get_next(model, packet, at, scratch, j));
+            (0..scratch.requested.len()).for_each(|j| get_next(model, buffer, at, scratch, j));
             header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES
         }
-        _ => get_bulk(model, packet, at, scratch, &header, message.field_a, message.field_b),
+        _ => get_bulk(model, buffer, at, scratch, header, pdu.field_a, pdu.field_b),
     };
     let count = if fits { count_varbinds(&scratch.varbinds) } else { 0 };
     if !fits {
         scratch.varbinds.clear();
         header.field_a = TOO_BIG;
     }
-    ber::write_message(reply, &header, &scratch.varbinds);
+    if v1 {
+        if let Some(at) = first_exception(&scratch.varbinds) {
+            // SNMPv1 (RFC 1157 §4.1.2): noSuchName, its index, and the request's varbinds.
+            (header.field_a, header.field_b) = (NO_SUCH_NAME, at as i64 + 1);
+            scratch.varbinds.clear();
+            scratch.varbinds.extend_from_slice(pdu.varbinds.remaining());
+        }
+    }
     Ok(Answered { varbinds: count })
+}
+
+/// The place of the first varbind holding an exception (noSuchObject, noSuchInstance,
+/// endOfMibView), which SNMPv1 cannot carry.
+fn first_exception(varbinds: &[u8]) -> Option<usize> {
+    ber::Reader::new(varbinds).position(|varbind| {
+        varbind.is_ok_and(|(_, value)| {
+            matches!(value.tag, tag::NO_SUCH_OBJECT | tag::NO_SUCH_INSTANCE | tag::END_OF_MIB_VIEW)
+        })
+    })
 }
 
 fn count_varbinds(varbinds: &[u8]) -> usize {

@@ -70,6 +70,11 @@ impl<'a> Reader<'a> {
         self.bytes.is_empty()
     }
 
+    /// The bytes not read yet.
+    pub fn remaining(&self) -> &'a [u8] {
+        self.bytes
+    }
+
     /// Where the next TLV starts, counted from the start of the packet.
     pub fn offset(&self) -> usize {
         self.at

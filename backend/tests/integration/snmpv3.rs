@@ -240,3 +240,83 @@ async fn an_agent_restricted_to_v1_is_polled_with_getnext_and_32_bit_counters() 
         Session::open("127.0.0.1", port, &Credentials::V2c { community: Secret::new("legacy") }, 300, 0).await.unwrap();
     assert!(matches!(counters(&mut v2c).await, Err(SnmpError::Timeout { .. })));
 }
+
+/// net-snmp's `snmpget` in SNMPv3 against `port`: the value of sysName.0, or its error output.
+fn snmpget_v3(port: u16, user: &UsmCredentials, auth: &str, privacy: &str) -> Result<String, String> {
+    let output = std::process::Command::new("snmpget")
+        .args(["-v3", "-l", "authPriv", "-u", &user.user, "-a", auth, "-A", AUTH_PASSWORD, "-x", privacy])
+        .args(["-X", PRIV_PASSWORD, "-m", "", "-On", "-Oqv", "-t", "2", "-r", "1"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("1.3.6.1.2.1.1.5.0")
+        .output()
+        .expect("run snmpget");
+    match output.status.success() {
+        true => Ok(String::from_utf8_lossy(&output.stdout).trim().to_string()),
+        false => Err(String::from_utf8_lossy(&output.stderr).into_owned()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulator_speaks_v3_to_snmpget_and_to_vigie_with_every_priv_protocol() {
+    use vigie::sim::{AgentSpec, AgentVersion, Fleet};
+    // Each priv protocol once, each with another auth protocol.
+    let cases: Vec<_> = [AUTHS[3], AUTHS[0], AUTHS[5], AUTHS[1], AUTHS[2], AUTHS[4]].into_iter().zip(PRIVS).collect();
+    let users: Vec<User> = (0..cases.len())
+        .map(|j| user(&format!("sim{j}"), SecurityLevel::AuthPriv, Some(cases[j].0), Some(cases[j].1)))
+        .collect();
+    let specs = users
+        .iter()
+        .enumerate()
+        .map(|(j, u)| AgentSpec {
+            version: AgentVersion::V3(u.credentials.clone()),
+            ..AgentSpec::new(format!("sim-{j}"), 4)
+        })
+        .collect();
+    let fleet = Fleet::start(specs, [127, 0, 0, 1].into(), 0).await.unwrap();
+    for (j, ((_, auth), (_, privacy))) in cases.into_iter().enumerate() {
+        let port = fleet.agents()[j].addr.port();
+        let credentials = users[j].credentials.clone();
+        let read = tokio::task::spawn_blocking({
+            let credentials = credentials.clone();
+            move || snmpget_v3(port, &credentials, auth, privacy)
+        });
+        assert_eq!(read.await.unwrap(), Ok(format!("\"sim-{j}\"")), "snmpget {auth} {privacy}");
+        let mut session = open(port, Credentials::V3(credentials)).await;
+        let (_, rows) = if_mib::walk_counters_and_probe(&mut session, false, Some(4)).await.expect(privacy);
+        assert_eq!(rows.len(), 4, "{auth} {privacy}");
+    }
+    fleet.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_simulator_speaks_v1_to_snmpget_and_to_vigie() {
+    use vigie::sim::{AgentSpec, AgentVersion, Fleet};
+    let spec = AgentSpec { version: AgentVersion::V1, hc: false, ..AgentSpec::new("old-ups", 3) };
+    let fleet = Fleet::start(vec![spec], [127, 0, 0, 1].into(), 0).await.unwrap();
+    let port = fleet.agents()[0].addr.port();
+    let snmpget = |version: &'static str| {
+        tokio::task::spawn_blocking(move || {
+            let output = std::process::Command::new("snmpget")
+                .args([version, "-c", "public", "-m", "", "-On", "-Oqv", "-t", "0.5", "-r", "0"])
+                .arg(format!("127.0.0.1:{port}"))
+                .args(["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.99.0"])
+                .output()
+                .expect("run snmpget");
+            String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+        })
+    };
+    // v1's answer to a missing object is noSuchName for the whole request.
+    let v1 = snmpget("-v1").await.unwrap();
+    assert!(v1.contains("There is no such variable name in this MIB") && v1.contains("1.3.6.1.2.1.1.99.0"), "{v1}");
+    assert!(snmpget("-v2c").await.unwrap().contains("Timeout"), "a v1 agent ignores v2c");
+    let mut session = open(port, Credentials::V1 { community: Secret::new("public") }).await;
+    let values = session.get_optional(&[&[1, 3, 6, 1, 2, 1, 1, 5, 0], &[1, 3, 6, 1, 2, 1, 1, 99, 0]]).await.unwrap();
+    assert_eq!(values[0].as_ref().map(|v| v.as_text()).as_deref(), Some("old-ups"));
+    assert_eq!(values[1], None);
+    let (_, rows) = if_mib::walk_counters_and_probe(&mut session, true, Some(3)).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r.if_index, r.bits)).collect::<Vec<_>>(),
+        [1, 2, 3].map(|i| (i, CounterBits::Bits32))
+    );
+    fleet.shutdown().await;
+}
