@@ -22,4 +22,4 @@ pub mod traffic;
 pub use fleet::{Fleet, SimError, SimStats, StartedAgent};
 pub use misbehave::Misbehave;
 pub use model::{AgentModel, AgentSpec, AgentVersion, Behaviour, Moment};
-pub use options::{run, SimArgs};
+pub use options::{run, SimArgs, SimVersion};
