@@ -192,8 +192,11 @@ async fn start_receivers(
     }
     if let Some(addr) = config.trap_udp {
         let socket = bind(addr, std::net::UdpSocket::bind)?;
-        log::info!("SNMP traps on UDP {addr}.");
-        tasks.push(spawn_receiver("trap receiver", socket, tokio::net::UdpSocket::from_std, traps::run, ctx, cancel));
+        let engine = crate::store::snmp_engine::start_engine(&config.data_dir)?;
+        let v3 = Arc::new(crate::logs::traps_v3::V3Receiver::new(engine, &config.trap_users));
+        log::info!("SNMP traps on UDP {addr} ({} SNMPv3 trap users).", config.trap_users.len());
+        let run = move |socket, ctx, cancel| traps::run(socket, ctx, v3.clone(), cancel);
+        tasks.push(spawn_receiver("trap receiver", socket, tokio::net::UdpSocket::from_std, run, ctx, cancel));
     }
     Ok(tasks)
 }

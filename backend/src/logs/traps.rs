@@ -3,17 +3,20 @@
 //! traps, whose PDU that codec does not parse, by snmp2. Well-known traps get their names, an
 //! ifIndex gets its interface's name, and unknown traps are kept with all their variable
 //! bindings. linkDown and linkUp make Vigie poll that device at once. Communities are not
-//! recorded.
+//! recorded. SNMPv3 traps and INFORMs go through [`super::traps_v3`] (known users only).
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use snmp2::{MessageType, Pdu};
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
 use super::syslog_listener::Context;
+use super::traps_v3::{Received, V3Receiver};
 use crate::snmp::ber::{self, tag, Tlv};
+use crate::snmp::usm;
 use crate::snmp::{Oid, Value};
 use crate::store::logs::{LogField, LogSource, NewLogEntry, Severity};
 use crate::store::now_ms;
@@ -112,14 +115,19 @@ fn decode_v2c(bytes: &[u8]) -> Option<Trap> {
     if message.pdu_type != TRAP_V2 && message.pdu_type != INFORM_REQUEST {
         return None;
     }
+    let response = (message.pdu_type == INFORM_REQUEST).then(|| response_to(bytes)).flatten();
+    from_varbinds(message.varbinds, response)
+}
+
+/// The trap a PDU's varbinds describe (the PDU of a v2c message or of a v3 scoped PDU).
+pub(super) fn from_varbinds(varbinds: ber::Reader<'_>, response: Option<Vec<u8>>) -> Option<Trap> {
     let mut bindings = Bindings::default();
     let mut arcs = Vec::new();
-    for varbind in message.varbinds {
+    for varbind in varbinds {
         let (oid, value) = varbind.ok()?;
         ber::decode_oid(oid, &mut arcs).ok()?;
         bindings.push(Oid::from_slice(&arcs).to_string(), value_text(value));
     }
-    let response = (message.pdu_type == INFORM_REQUEST).then(|| response_to(bytes)).flatten();
     bindings.into_trap(response, None)
 }
 
@@ -218,7 +226,8 @@ fn response_to(inform: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
-pub async fn run(socket: UdpSocket, ctx: Context, cancel: CancellationToken) {
+/// Receives traps and INFORMs until cancelled; SNMPv3 ones through `v3`.
+pub async fn run(socket: UdpSocket, ctx: Context, v3: Arc<V3Receiver>, cancel: CancellationToken) {
     let mut buf = vec![0u8; 65_536];
     loop {
         let received = tokio::select! {
@@ -228,7 +237,25 @@ pub async fn run(socket: UdpSocket, ctx: Context, cancel: CancellationToken) {
         let Ok((n, from)) = received else { continue };
         let counters = &ctx.sink.counters.traps;
         counters.received.fetch_add(1, Ordering::Relaxed);
-        let Some(trap) = decode(&buf[..n]) else {
+        let decoded = match usm::message::is_v3(&buf[..n]) {
+            true => match v3.receive(&buf[..n]) {
+                Ok(Received::Trap(trap)) => Some(trap),
+                Ok(Received::Answer(answer)) => {
+                    if let Err(e) = socket.send_to(&answer, from).await {
+                        log::debug!("Cannot answer an SNMPv3 sender at {from}: {e}");
+                    }
+                    continue;
+                }
+                Ok(Received::Refused(refusal)) => {
+                    log::debug!("Refused an SNMPv3 trap from {from}: {refusal:?}.");
+                    ctx.sink.counters.traps_v3.count(&refusal);
+                    continue;
+                }
+                Err(_) => None,
+            },
+            false => decode(&buf[..n]),
+        };
+        let Some(trap) = decoded else {
             counters.malformed.fetch_add(1, Ordering::Relaxed);
             continue;
         };

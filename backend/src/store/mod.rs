@@ -36,6 +36,7 @@ mod registry;
 mod rollup_line;
 mod segments;
 pub mod series;
+pub mod snmp_engine;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -320,3 +320,83 @@ async fn the_simulator_speaks_v1_to_snmpget_and_to_vigie() {
     );
     fleet.shutdown().await;
 }
+
+/// net-snmp `snmptrap` or `snmpinform` with `args`, its engine state in `persist`; answers
+/// whether it succeeded, with its error output.
+fn notify_v3(program: &str, persist: &std::path::Path, args: &[&str]) -> Result<(), String> {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .env("SNMP_PERSISTENT_DIR", persist)
+        .output()
+        .unwrap_or_else(|e| panic!("run {program}: {e}"));
+    output.status.success().then_some(()).ok_or_else(|| String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_v3_device_is_polled_through_the_api_and_its_v3_traps_and_informs_arrive() {
+    use crate::logs::wait_for_entry;
+    use crate::vigie::Vigie;
+    use serde_json::json;
+    use std::time::Duration;
+
+    let alice = user("alice", SecurityLevel::AuthPriv, Some(AUTHS[3]), Some(PRIVS[1]));
+    let agent = Snmpd::start_with(&interfaces(), &alice.config);
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("vigie.toml");
+    std::fs::write(
+        &config,
+        "[[trap_users]]\nuser = \"trapper\"\nauth_protocol = \"sha512\"\nauth_password = \"trap-auth-pass\"\n\
+         priv_protocol = \"aes256\"\npriv_password = \"trap-priv-pass\"\n\n\
+         [[trap_users]]\nuser = \"signer\"\nauth_protocol = \"md5\"\nauth_password = \"sign-auth-pass\"\n",
+    )
+    .unwrap();
+    let mut vigie = Vigie::start_with(&data.path().join("data"), &["--config", config.to_str().unwrap()]);
+    let created = vigie.post_json(
+        "/api/v1/devices",
+        &json!({"name": "edge-v3", "host": "127.0.0.1", "port": agent.port(), "pollIntervalSecs": 300,
+                "snmp": {"version": "v3", "user": "alice", "securityLevel": "authPriv", "authProtocol": "sha256",
+                         "authPassword": AUTH_PASSWORD, "privProtocol": "aes", "privPassword": PRIV_PASSWORD}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let list = vigie.wait_until(Duration::from_secs(20), "the v3 device's interfaces", |v| {
+        let list = v.get(&format!("/api/v1/devices/{id}/interfaces")).body;
+        (list.as_array().is_some_and(|l| l.len() == 2) && !list[0]["ifHCInOctets"].is_null()).then_some(list)
+    });
+    assert_eq!(list[0]["ifHCInOctets"], (1u64 << 40) + 5, "the agent's counter, read over SNMPv3: {list}");
+    assert_eq!(list[1]["counterBits"], 32);
+    assert_eq!(vigie.device(&id)["status"]["state"], "up");
+
+    let persist = tempfile::tempdir().unwrap();
+    let target = format!("127.0.0.1:{}", vigie.trap_port);
+    let link_down = ["", "1.3.6.1.6.3.1.1.5.3", "1.3.6.1.2.1.2.2.1.1.2", "i", "2"];
+    let trapper = ["-v3", "-u", "trapper", "-l", "authPriv", "-a", "SHA-512", "-A", "trap-auth-pass", "-x", "AES-256"];
+    let trap = [&trapper[..], &["-X", "trap-priv-pass", "-m", "", &target], &link_down[..]].concat();
+    notify_v3("snmptrap", persist.path(), &trap).unwrap();
+    let down = wait_for_entry(&mut vigie, &format!("deviceId={id}&source=trap"), "linkDown");
+    assert_eq!(down["message"], "linkDown: interface eth1 (ifIndex 2)");
+
+    // An INFORM: snmpinform discovers Vigie's engine, sends, and fails unless answered.
+    let signer = ["-v3", "-u", "signer", "-l", "authNoPriv", "-a", "MD5", "-A", "sign-auth-pass", "-m", ""];
+    let link_up = ["", "1.3.6.1.6.3.1.1.5.4", "1.3.6.1.2.1.2.2.1.1.1", "i", "1"];
+    let inform = [&signer[..], &["-t", "3", "-r", "0", &target], &link_up[..]].concat();
+    notify_v3("snmpinform", persist.path(), &inform).unwrap();
+    let up = wait_for_entry(&mut vigie, &format!("deviceId={id}&source=trap"), "(inform)");
+    assert_eq!(up["message"], "linkUp: interface eth0 (ifIndex 1) (inform)");
+
+    // An unknown user, a wrong auth password, and an unauthenticated trap: counted and dropped.
+    let stranger = ["-v3", "-u", "mallory", "-l", "authNoPriv", "-a", "MD5", "-A", "sign-auth-pass", "-m", ""];
+    notify_v3("snmptrap", persist.path(), &[&stranger[..], &[&target], &link_down[..]].concat()).unwrap();
+    let forger = ["-v3", "-u", "signer", "-l", "authNoPriv", "-a", "MD5", "-A", "not-the-password", "-m", ""];
+    notify_v3("snmptrap", persist.path(), &[&forger[..], &[&target], &link_down[..]].concat()).unwrap();
+    let bare = ["-v3", "-u", "signer", "-l", "noAuthNoPriv", "-m", ""];
+    notify_v3("snmptrap", persist.path(), &[&bare[..], &[&target], &link_down[..]].concat()).unwrap();
+    let logs = vigie.wait_until(Duration::from_secs(10), "three refused v3 traps counted", |v| {
+        let logs = v.get("/api/v1/status").body["logs"].clone();
+        (logs["trapsV3NotAuthentic"] == 2 && logs["trapsV3UnknownUser"] == 1).then_some(logs)
+    });
+    assert_eq!(logs["trapsMalformed"], 0, "{logs}");
+    let traps = crate::logs::logs(&vigie, "source=trap");
+    assert_eq!(traps.len(), 2, "only the two authentic ones are logged: {traps:?}");
+    assert!(!vigie.log().contains("trap-auth-pass") && !vigie.log().contains(AUTH_PASSWORD), "no secret in the log");
+}

@@ -1251,7 +1251,7 @@ export interface components {
             tcp: components["schemas"]["TcpStatusView"];
             /**
              * Format: int64
-             * @description Datagrams that were not SNMP v1/v2c traps or informs.
+             * @description Datagrams that were not SNMP v1/v2c/v3 traps or informs.
              * @example 1
              */
             trapsMalformed: number;
@@ -1261,6 +1261,19 @@ export interface components {
              * @example 40
              */
             trapsReceived: number;
+            /**
+             * Format: int64
+             * @description SNMPv3 traps and informs dropped: unauthenticated, wrong digest, not decryptable, or
+             *     (an inform) outside the time window.
+             * @example 0
+             */
+            trapsV3NotAuthentic: number;
+            /**
+             * Format: int64
+             * @description SNMPv3 traps and informs dropped: from a user not configured in Vigie.
+             * @example 0
+             */
+            trapsV3UnknownUser: number;
         };
         /** @description An alert channel to add: `type` says which fields follow. */
         NewAlertChannel: components["schemas"]["NewWebhookChannel"] | components["schemas"]["NewSlackChannel"] | components["schemas"]["NewEmailChannel"] | components["schemas"]["NewCommandChannel"];
