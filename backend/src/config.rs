@@ -128,7 +128,7 @@ pub struct FileConfig {
     pub notify: notify::NotifySection,
     /// `[[trap_users]]`: the SNMPv3 users whose traps and informs are accepted.
     #[serde(default)]
-    pub trap_users: Vec<crate::logs::traps_v3::TrapUser>,
+    pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
 }
 
 /// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
@@ -186,7 +186,7 @@ pub struct Config {
     /// `[notify]`: delivery of notifications.
     pub notify: crate::notify::NotifySettings,
     /// SNMPv3 users whose traps and informs are accepted (from the file only: they hold secrets).
-    pub trap_users: Vec<crate::logs::traps_v3::TrapUser>,
+    pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
 }

@@ -8,6 +8,7 @@ pub mod framing;
 pub mod syslog;
 pub mod syslog_listener;
 pub mod tcp_peers;
+pub mod trap_users;
 pub mod traps;
 pub mod traps_v3;
 

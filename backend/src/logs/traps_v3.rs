@@ -10,16 +10,13 @@ use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
-use serde::Deserialize;
-
+use super::trap_users::TrapUser;
 use super::traps::{self, Trap};
-use crate::secret::Secret;
 use crate::snmp::ber::{self, tag, BerError, Header};
 use crate::snmp::usm::message::{self as v3, Outgoing, V3Message, FLAG_AUTH, FLAG_REPORTABLE};
 use crate::snmp::usm::report::Refusal;
 use crate::snmp::usm::user::{MasterKeys, Scratch};
 use crate::snmp::usm::UserKeys;
-use crate::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, UsmCredentials};
 use crate::store::snmp_engine::LocalEngine;
 
 /// How far (seconds) an INFORM's engine time may be from Vigie's (RFC 3414 §3.2.7).
@@ -27,60 +24,6 @@ const TIME_WINDOW_SECS: u32 = 150;
 /// Keys localised to senders' engines kept at most (one per user and sender); past it the
 /// cache starts again.
 const MAX_LOCALISED_KEYS: usize = 8_192;
-
-/// A user whose traps and INFORMs Vigie accepts: authentication is required, privacy optional.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrapUser {
-    pub user: String,
-    pub auth_protocol: AuthProtocol,
-    pub auth_password: Secret,
-    #[serde(default)]
-    pub priv_protocol: Option<PrivProtocol>,
-    #[serde(default)]
-    pub priv_password: Option<Secret>,
-}
-
-impl TrapUser {
-    /// The rules of a trap user, as RFC 3414 and the device credentials have them; the error
-    /// names the field.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
-        if self.user.is_empty() || self.user.len() > 32 || self.user.chars().any(char::is_control) {
-            return Err(("user", "must be 1 to 32 bytes without control characters".into()));
-        }
-        let password = |p: &Secret| (8..=255).contains(&p.expose().chars().count());
-        if !password(&self.auth_password) {
-            return Err(("auth_password", "must be 8 to 255 characters (RFC 3414)".into()));
-        }
-        match (&self.priv_protocol, &self.priv_password) {
-            (Some(_), Some(p)) if !password(p) => {
-                Err(("priv_password", "must be 8 to 255 characters (RFC 3414)".into()))
-            }
-            (Some(_), None) => Err(("priv_password", "is required with a priv_protocol".into())),
-            (None, Some(_)) => Err(("priv_protocol", "is required with a priv_password".into())),
-            _ => Ok(()),
-        }
-    }
-
-    pub fn level(&self) -> SecurityLevel {
-        match self.priv_protocol {
-            Some(_) => SecurityLevel::AuthPriv,
-            None => SecurityLevel::AuthNoPriv,
-        }
-    }
-
-    fn credentials(&self) -> UsmCredentials {
-        UsmCredentials {
-            user: self.user.clone(),
-            level: self.level(),
-            auth_protocol: Some(self.auth_protocol),
-            auth_password: Some(self.auth_password.clone()),
-            priv_protocol: self.priv_protocol,
-            priv_password: self.priv_password.clone(),
-            context_name: String::new(),
-        }
-    }
-}
 
 /// SNMPv3 traps and INFORMs refused, by reason (shown in `/status`).
 #[derive(Default, Debug)]

@@ -400,3 +400,58 @@ fn a_v3_device_is_polled_through_the_api_and_its_v3_traps_and_informs_arrive() {
     assert_eq!(traps.len(), 2, "only the two authentic ones are logged: {traps:?}");
     assert!(!vigie.log().contains("trap-auth-pass") && !vigie.log().contains(AUTH_PASSWORD), "no secret in the log");
 }
+
+#[test]
+fn trap_users_are_managed_through_the_api_and_take_effect_at_once() {
+    use crate::vigie::Vigie;
+    use serde_json::json;
+    use std::time::Duration;
+
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("vigie.toml");
+    std::fs::write(
+        &config,
+        "[[trap_users]]\nuser = \"fromfile\"\nauth_protocol = \"sha\"\nauth_password = \"file-auth-pass\"\n",
+    )
+    .unwrap();
+    let mut vigie = Vigie::start_with(&data.path().join("data"), &["--config", config.to_str().unwrap()]);
+    let body = json!({"user": "ops", "authProtocol": "sha256", "authPassword": "ops-auth-pass",
+                      "privProtocol": "aes192", "privPassword": "ops-priv-pass"});
+    let created = vigie.post_json("/api/v1/trap-users", &body);
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        created.body,
+        json!({"user": "ops", "securityLevel": "authPriv", "authProtocol": "sha256", "privProtocol": "aes192", "source": "api"})
+    );
+    let again = vigie.post_json("/api/v1/trap-users", &body);
+    assert_eq!((again.status, again.body["code"].as_str()), (409, Some("duplicate_trap_user")));
+    let short =
+        vigie.post_json("/api/v1/trap-users", &json!({"user": "x", "authProtocol": "md5", "authPassword": "short"}));
+    assert_eq!(short.status, 422);
+    assert_eq!(
+        short.body,
+        json!({"code": "invalid_field", "field": "authPassword", "message": "authPassword: must be 8 to 255 characters (RFC 3414)"})
+    );
+    let list = vigie.get("/api/v1/trap-users");
+    assert_eq!(list.body.as_array().map(Vec::len), Some(2));
+    assert_eq!((list.body[0]["user"].as_str(), list.body[0]["source"].as_str()), (Some("fromfile"), Some("config")));
+    assert!(!list.text.contains("pass"), "no password is shown: {}", list.text);
+    let file = data.path().join("data/trap-users.json");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // The user added through the API is accepted at once; once removed, refused.
+    let persist = tempfile::tempdir().unwrap();
+    let target = format!("127.0.0.1:{}", vigie.trap_port);
+    let ops = ["-v3", "-u", "ops", "-l", "authPriv", "-a", "SHA-256", "-A", "ops-auth-pass", "-x", "AES-192"];
+    let trap = [&ops[..], &["-X", "ops-priv-pass", "-m", "", &target, "", "1.3.6.1.6.3.1.1.5.1"]].concat();
+    notify_v3("snmptrap", persist.path(), &trap).unwrap();
+    crate::logs::wait_for_entry(&mut vigie, "source=trap", "coldStart");
+    assert_eq!(vigie.delete("/api/v1/trap-users/ops").status, 204);
+    assert_eq!(vigie.delete("/api/v1/trap-users/ops").body["code"], "trap_user_not_found");
+    assert_eq!(vigie.delete("/api/v1/trap-users/fromfile").status, 400);
+    notify_v3("snmptrap", persist.path(), &trap).unwrap();
+    vigie.wait_until(Duration::from_secs(10), "the removed user's trap refused", |v| {
+        (v.get("/api/v1/status").body["logs"]["trapsV3UnknownUser"] == 1).then_some(())
+    });
+}

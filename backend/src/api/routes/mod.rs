@@ -9,3 +9,4 @@ pub mod session;
 pub mod status;
 pub mod tokens;
 pub mod users;
+pub mod trap_users;
