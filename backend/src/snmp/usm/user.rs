@@ -217,6 +217,55 @@ mod tests {
         }
     }
 
+    /// A GET of sysName.0 by net-snmp 5.9.3's snmpget and snmpd's Response, user "alice",
+    /// SHA-256 + AES, passwords "maplesyrup", engine "maplesyrupengine" (captured on lo).
+    const NET_SNMP_REQUEST: &str = "30819d0201033011020458956288020300ffe3040107020103044a3048041580001f88046d61706c657379727570656e67696e650201010201020405616c6963650418bde0ec58c51ae602113eac34363e9c3f618ff393e1494a7604086438ce79ccd701230439b2e1a0b7c106a5976720a6ac48f44d21cd43addf044fedb03840fd62a9b1fca27640ffc51fd7dbcc58c8f5ea7f7c96d7f73ae602ee90cfb808";
+    const NET_SNMP_RESPONSE: &str = "30819f0201033011020458956288020300ffe3040103020103044a3048041580001f88046d61706c657379727570656e67696e650201010201020405616c69636504183bcf3e7b2fafb1c2e9a831989aff562175ca049148fd8f9d0408a1de22a687e8d0e5043b5618ef9c10231d73621fb0e4bfe85b335170fcd7f8caca5fbd1df1a0089c342f60e2c368a49357a7c1b87be21f8545569e1dfdea5e1ea276e7bc21";
+
+    #[test]
+    fn net_snmp_messages_verify_and_decrypt_with_our_keys() {
+        let hex = crate::snmp::usm::keys::tests::hex;
+        let alice = UsmCredentials {
+            user: "alice".into(),
+            auth_password: Some(Secret::new("maplesyrup")),
+            priv_password: Some(Secret::new("maplesyrup")),
+            ..credentials(SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes)
+        };
+        let engine = hex("80001f88046d61706c657379727570656e67696e65");
+        let keys = MasterKeys::new(&alice).localize(&engine);
+        let (mut plain, mut scratch) = (Vec::new(), Scratch::default());
+        for (packet, pdu_type) in [(hex(NET_SNMP_REQUEST), tag::GET), (hex(NET_SNMP_RESPONSE), tag::RESPONSE)] {
+            let message = parse(&packet).unwrap();
+            assert_eq!((message.usm.engine_id, message.usm.user), (&engine[..], &b"alice"[..]));
+            keys.open(&packet, &message, &mut plain, &mut scratch).unwrap();
+            let scoped = parse_scoped_pdu(&plain).unwrap();
+            assert_eq!(scoped.pdu.pdu_type, pdu_type);
+            let (oid, value) = scoped.pdu.varbinds.clone().next().unwrap().unwrap();
+            assert_eq!(oid, [0x2b, 6, 1, 2, 1, 1, 5, 0], "sysName.0");
+            if pdu_type == tag::RESPONSE {
+                assert_eq!(value.contents, b"vm");
+            }
+        }
+        // Sealed again by us with net-snmp's salt and time, the request is byte for byte net-snmp's.
+        let request = hex(NET_SNMP_REQUEST);
+        let message = parse(&request).unwrap();
+        keys.open(&request, &message, &mut plain, &mut scratch).unwrap();
+        let salt = u64::from_be_bytes(message.usm.privacy.try_into().unwrap());
+        let header = Outgoing {
+            msg_id: message.msg_id,
+            flags: 0,
+            engine_id: &engine,
+            boots: message.usm.boots,
+            time: message.usm.time,
+            user: b"alice",
+            auth_len: 0,
+            privacy: b"",
+        };
+        let mut ours = Vec::new();
+        keys.seal(&mut ours, header, FLAG_REPORTABLE, &plain, salt, &mut scratch);
+        assert_eq!(ours, request);
+    }
+
     #[test]
     fn every_level_seals_and_opens_and_wrong_keys_are_told_apart() {
         let levels = [SecurityLevel::NoAuthNoPriv, SecurityLevel::AuthNoPriv, SecurityLevel::AuthPriv];
