@@ -267,6 +267,35 @@ mod tests {
     }
 
     #[test]
+    fn damaged_messages_never_panic_and_never_open() {
+        use rand::{Rng, SeedableRng};
+        let hex = crate::snmp::usm::keys::tests::hex;
+        let alice = UsmCredentials {
+            user: "alice".into(),
+            auth_password: Some(Secret::new("maplesyrup")),
+            priv_password: Some(Secret::new("maplesyrup")),
+            ..credentials(SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes)
+        };
+        let keys = MasterKeys::new(&alice).localize(&hex("80001f88046d61706c657379727570656e67696e65"));
+        let original = hex(NET_SNMP_RESPONSE);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(12);
+        let (mut plain, mut scratch) = (Vec::new(), Scratch::default());
+        for _ in 0..20_000 {
+            let mut packet = original.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let at = rng.random_range(0..packet.len());
+                packet[at] = rng.random();
+            }
+            packet.truncate(rng.random_range(packet.len() / 2..=packet.len()));
+            if let Ok(message) = parse(&packet) {
+                if packet != original {
+                    assert!(keys.open(&packet, &message, &mut plain, &mut scratch).is_err(), "{packet:02x?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn every_level_seals_and_opens_and_wrong_keys_are_told_apart() {
         let levels = [SecurityLevel::NoAuthNoPriv, SecurityLevel::AuthNoPriv, SecurityLevel::AuthPriv];
         for level in levels {
