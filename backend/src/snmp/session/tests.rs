@@ -127,3 +127,79 @@ async fn stale_and_garbled_replies_are_dropped_and_told() {
     let error = session.get(&[SYS_UP_TIME]).await.unwrap_err();
     assert!(error.to_string().contains("undecodable reply"), "{error}");
 }
+
+/// An SNMPv3 noAuthNoPriv message from engine `engine` holding a `pdu_type` PDU with one varbind.
+fn v3_reply(engine: &[u8], pdu_type: u8, oid: &[u32], value: &[u8]) -> Vec<u8> {
+    use crate::snmp::usm::message::{self as v3, Outgoing};
+    let mut oid_contents = Vec::new();
+    ber::encode_oid_contents(oid, &mut oid_contents);
+    let mut oid_tlv = Vec::new();
+    ber::write_bytes(&mut oid_tlv, tag::OID, &oid_contents);
+    let mut varbinds = Vec::new();
+    ber::write_varbind(&mut varbinds, &oid_tlv, value);
+    let header = Header { version: 3, community: b"", pdu_type, request_id: 1, field_a: 0, field_b: 0 };
+    let mut scoped = Vec::new();
+    v3::write_scoped_pdu(&mut scoped, engine, b"", &header, &varbinds);
+    let outgoing = Outgoing {
+        msg_id: 1,
+        flags: 0,
+        engine_id: engine,
+        boots: 1,
+        time: 10,
+        user: b"plain",
+        auth_len: 0,
+        privacy: b"",
+    };
+    let mut out = Vec::new();
+    v3::write(&mut out, &outgoing, &scoped);
+    out
+}
+
+fn plain_user() -> Credentials {
+    Credentials::V3(crate::snmp::UsmCredentials {
+        user: "plain".into(),
+        level: crate::snmp::SecurityLevel::NoAuthNoPriv,
+        auth_protocol: None,
+        auth_password: None,
+        priv_protocol: None,
+        priv_password: None,
+        context_name: String::new(),
+    })
+}
+
+const UNKNOWN_ENGINE_IDS: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1, 4, 0];
+const NOT_IN_TIME_WINDOWS: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1, 2, 0];
+const COUNTER_1: &[u8] = &[tag::COUNTER32, 1, 1];
+
+#[tokio::test]
+async fn an_unknown_engine_id_report_rediscovers_once_and_the_request_goes_through() {
+    let replies = vec![
+        v3_reply(b"\x80engine-1", tag::REPORT, UNKNOWN_ENGINE_IDS, COUNTER_1), // discovery
+        v3_reply(b"\x80engine-2", tag::REPORT, UNKNOWN_ENGINE_IDS, COUNTER_1), // the agent changed
+        v3_reply(b"\x80engine-2", tag::REPORT, UNKNOWN_ENGINE_IDS, COUNTER_1), // discovery again
+        v3_reply(b"\x80engine-2", tag::RESPONSE, SYS_UP_TIME, &[tag::TIME_TICKS, 1, 42]),
+    ];
+    let mut session = Session::scripted_with(replies, &plain_user());
+    assert_eq!(session.get(&[SYS_UP_TIME]).await.unwrap(), [Value::TimeTicks(42)]);
+}
+
+#[tokio::test]
+async fn reports_that_persist_after_one_retry_are_errors() {
+    let time_window = |engine: &[u8]| v3_reply(engine, tag::REPORT, NOT_IN_TIME_WINDOWS, COUNTER_1);
+    let replies = vec![
+        v3_reply(b"\x80e", tag::REPORT, UNKNOWN_ENGINE_IDS, COUNTER_1),
+        time_window(b"\x80e"),
+        time_window(b"\x80e"),
+    ];
+    let mut session = Session::scripted_with(replies, &plain_user());
+    assert!(matches!(session.get(&[SYS_UP_TIME]).await, Err(SnmpError::NotInTimeWindow { .. })));
+    let unknown = |engine: &[u8]| v3_reply(engine, tag::REPORT, UNKNOWN_ENGINE_IDS, COUNTER_1);
+    let replies = vec![unknown(b"\x80a"), unknown(b"\x80b"), unknown(b"\x80c"), unknown(b"\x80d")];
+    let mut session = Session::scripted_with(replies, &plain_user());
+    assert!(matches!(session.get(&[SYS_UP_TIME]).await, Err(SnmpError::UnknownEngineId { .. })));
+    let replies =
+        vec![unknown(b"\x80a"), v3_reply(b"\x80a", tag::REPORT, &[1, 3, 6, 1, 6, 3, 15, 1, 1, 3, 0], COUNTER_1)];
+    let mut session = Session::scripted_with(replies, &plain_user());
+    let error = session.get(&[SYS_UP_TIME]).await.unwrap_err();
+    assert!(error.to_string().contains("does not know the SNMPv3 user \"plain\""), "{error}");
+}
