@@ -8,7 +8,7 @@ use super::Oid;
 /// Why an SNMP exchange failed, in words a network admin understands.
 #[derive(Debug, thiserror::Error)]
 pub enum SnmpError {
-    #[error("no SNMP answer from {target} within {after_ms} ms ({attempts} attempts of {timeout_ms} ms): the agent is unreachable, or the community is wrong")]
+    #[error("no SNMP answer from {target} within {after_ms} ms ({attempts} attempts of {timeout_ms} ms): the agent is unreachable, or ignores this community or SNMP version")]
     Timeout { target: SocketAddr, after_ms: u64, attempts: u32, timeout_ms: u64 },
     #[error("cannot resolve host {host}: {reason}")]
     Resolve { host: String, reason: String },
@@ -26,7 +26,7 @@ pub enum SnmpError {
     NotIncreasing { target: SocketAddr, oid: Oid, previous: Oid },
     #[error("{target} sent more than {limit} rows for column {column}{}: the walk stops", hint_note(*if_number))]
     TooManyRows { target: SocketAddr, column: Oid, limit: usize, if_number: Option<u32> },
-    #[error("no SNMP answer from {target} before the poll's deadline (most of the poll interval): the agent is unreachable or too slow for the interval, or the community is wrong")]
+    #[error("no SNMP answer from {target} before the poll's deadline (most of the poll interval): the agent is unreachable or too slow for the interval, or ignores this community or SNMP version")]
     PollDeadline { target: SocketAddr },
     #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
     OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
