@@ -219,12 +219,38 @@ async fn a_restarted_agent_is_resynchronised_and_polling_resumes() {
     assert_eq!(rows.len(), 2);
 }
 
-#[tokio::test]
-async fn an_agent_restricted_to_v1_is_polled_with_getnext_and_32_bit_counters() {
-    // "legacy" is a v1-only community (the fixture's own "public" serves its readiness probe).
+/// An agent whose community "legacy" is v1-only (the fixture's own "public" serves its
+/// readiness probe).
+fn v1_only_snmpd() -> Snmpd {
     let config = "com2sec legacysec 127.0.0.1 legacy\ngroup legacygroup v1 legacysec\n\
                   view all included .1\naccess legacygroup \"\" v1 noauth exact all none none\n";
-    let snmpd = Snmpd::start_with(&interfaces(), config);
+    Snmpd::start_with(&interfaces(), config)
+}
+
+#[test]
+fn a_v1_device_is_polled_through_the_api() {
+    let snmpd = v1_only_snmpd();
+    let port = snmpd.port();
+    let data = tempfile::tempdir().unwrap();
+    let mut vigie = crate::vigie::Vigie::start(&data.path().join("data"));
+    let created = vigie.post_json(
+        "/api/v1/devices",
+        &serde_json::json!({"name": "old-ups", "host": "127.0.0.1", "port": port, "pollIntervalSecs": 300,
+                            "snmp": {"version": "v1", "community": "legacy"}}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_string();
+    let list = vigie.wait_until(std::time::Duration::from_secs(20), "the v1 device's interfaces", |v| {
+        let list = v.get(&format!("/api/v1/devices/{id}/interfaces")).body;
+        (list.as_array().is_some_and(|l| l.len() == 2) && !list[1]["ifHCInOctets"].is_null()).then_some(list)
+    });
+    assert_eq!((list[0]["counterBits"].as_u64(), list[1]["ifHCInOctets"].as_u64()), (Some(32), Some(1_234)), "{list}");
+    assert_eq!(vigie.device(&id)["status"]["state"], "up");
+}
+
+#[tokio::test]
+async fn an_agent_restricted_to_v1_is_polled_with_getnext_and_32_bit_counters() {
+    let snmpd = v1_only_snmpd();
     let port = snmpd.port();
     let mut session = open(port, Credentials::V1 { community: Secret::new("legacy") }).await;
     // No Counter64 in SNMPv1: both interfaces fall back to ifInOctets / ifOutOctets.
