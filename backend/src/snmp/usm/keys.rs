@@ -67,21 +67,20 @@ pub fn localize(protocol: AuthProtocol, master: &[u8], engine_id: &[u8]) -> Vec<
     hash(protocol, &[master, engine_id, master])
 }
 
-/// The master key of (`protocol`, `password`), from the process-wide cache.
+/// The master key of (`protocol`, `password`), from the process-wide cache. Sessions that ask
+/// for one key at once (2,000 devices starting together) wait for one hash, not one each.
 pub fn master_key(protocol: AuthProtocol, password: &str) -> Arc<Vec<u8>> {
-    static CACHE: OnceLock<Mutex<HashMap<(AuthProtocol, String), Arc<Vec<u8>>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let key = (protocol, password.to_string());
-    if let Some(found) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return found.clone();
-    }
-    // Hash outside the lock: two sessions racing on one password both hash it, once.
-    let master = Arc::new(password_to_key(protocol, password.as_bytes()));
-    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-    if cache.len() >= MAX_CACHED_KEYS {
-        cache.clear();
-    }
-    cache.entry(key).or_insert(master).clone()
+    type Cell = Arc<OnceLock<Arc<Vec<u8>>>>;
+    static CACHE: OnceLock<Mutex<HashMap<(AuthProtocol, String), Cell>>> = OnceLock::new();
+    let cell = {
+        let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_CACHED_KEYS {
+            cache.clear();
+        }
+        cache.entry((protocol, password.to_string())).or_default().clone()
+    };
+    // Hashed outside the map's lock: other passwords are not held up.
+    cell.get_or_init(|| Arc::new(password_to_key(protocol, password.as_bytes()))).clone()
 }
 
 /// Bytes of key material a privacy protocol uses (for DES: the key, then the pre-IV).
@@ -192,10 +191,14 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn master_keys_are_cached_per_protocol_and_password() {
-        let a = master_key(AuthProtocol::Sha256, "cached-password");
-        let b = master_key(AuthProtocol::Sha256, "cached-password");
-        assert!(Arc::ptr_eq(&a, &b));
-        assert_ne!(*master_key(AuthProtocol::Sha, "cached-password"), *a);
+    fn master_keys_are_cached_per_protocol_and_password_and_hashed_once_when_asked_together() {
+        let together: Vec<Arc<Vec<u8>>> = std::thread::scope(|scope| {
+            let asks: Vec<_> =
+                (0..8).map(|_| scope.spawn(|| master_key(AuthProtocol::Sha256, "cached-password"))).collect();
+            asks.into_iter().map(|ask| ask.join().unwrap()).collect()
+        });
+        assert!(together.iter().all(|key| Arc::ptr_eq(key, &together[0])), "one hash, one key for all");
+        assert!(Arc::ptr_eq(&master_key(AuthProtocol::Sha256, "cached-password"), &together[0]));
+        assert_ne!(*master_key(AuthProtocol::Sha, "cached-password"), *together[0]);
     }
 }
