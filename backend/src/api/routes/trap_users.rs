@@ -1,23 +1,28 @@
-//! `/trap-users`: the SNMPv3 users whose traps and informs Vigie accepts (list, add, remove).
+//! `/trap-users` (admin): the SNMPv3 users whose traps and informs Vigie accepts (list, add,
+//! remove). They are credentials: every operation needs the admin role, and changes are audited.
 
 use actix_web::{delete, get, post, web, HttpResponse};
 
+use crate::api::access::{Admin, Authorized};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::JsonBody;
 use crate::api::views::{NewTrapUser, TrapUserView};
+use crate::api::AppState;
 use crate::logs::trap_users::TrapUsers;
+use crate::shown::Shown;
+use crate::store::logs::Severity;
 
 /// List the SNMPv3 trap users, those of the configuration file first; no password is shown.
-#[utoipa::path(operation_id = "listTrapUsers", tag = "traps",
+#[utoipa::path(operation_id = "listTrapUsers", tag = "trap-users",
     responses((status = 200, description = "Every trap user", body = Vec<TrapUserView>)))]
 #[get("/trap-users")]
-pub async fn list(users: web::Data<TrapUsers>) -> HttpResponse {
+pub async fn list(users: web::Data<TrapUsers>, _who: Authorized<Admin>) -> HttpResponse {
     let views: Vec<TrapUserView> = users.list().iter().map(|(u, config)| TrapUserView::new(u, *config)).collect();
     HttpResponse::Ok().json(views)
 }
 
 /// Add an SNMPv3 trap user; its traps and informs are accepted at once.
-#[utoipa::path(operation_id = "createTrapUser", tag = "traps",
+#[utoipa::path(operation_id = "createTrapUser", tag = "trap-users",
     request_body = NewTrapUser,
     responses(
         (status = 201, description = "Added", body = TrapUserView),
@@ -30,7 +35,12 @@ pub async fn list(users: web::Data<TrapUsers>) -> HttpResponse {
     )
 )]
 #[post("/trap-users")]
-pub async fn create(users: web::Data<TrapUsers>, body: JsonBody<NewTrapUser>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    users: web::Data<TrapUsers>,
+    who: Authorized<Admin>,
+    body: JsonBody<NewTrapUser>,
+) -> Result<HttpResponse, ApiError> {
     let user = body.0.into_user();
     user.check()
         .map_err(|(field, reason)| ApiError::InvalidField { field: camel(field), reason: camel_words(&reason) })?;
@@ -38,12 +48,13 @@ pub async fn create(users: web::Data<TrapUsers>, body: JsonBody<NewTrapUser>) ->
     let name = user.user.clone();
     let shared = users.clone();
     on_disk(move || shared.add(user)).await?;
-    log::info!("SNMPv3 trap user {name:?} added.");
+    log::info!("SNMPv3 trap user {} added.", Shown(&name));
+    state.sink.audit(&who.actor(), None, Severity::Notice, format!("added SNMPv3 trap user {}", Shown(&name)));
     Ok(HttpResponse::Created().json(view))
 }
 
 /// Remove an SNMPv3 trap user added through the API.
-#[utoipa::path(operation_id = "deleteTrapUser", tag = "traps",
+#[utoipa::path(operation_id = "deleteTrapUser", tag = "trap-users",
     params(("user" = String, Path, description = "The user name")),
     responses(
         (status = 204, description = "Removed: its traps are refused from now on"),
@@ -53,7 +64,12 @@ pub async fn create(users: web::Data<TrapUsers>, body: JsonBody<NewTrapUser>) ->
     )
 )]
 #[delete("/trap-users/{user}")]
-pub async fn remove(users: web::Data<TrapUsers>, user: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn remove(
+    state: web::Data<AppState>,
+    users: web::Data<TrapUsers>,
+    who: Authorized<Admin>,
+    user: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let name = user.into_inner();
     if users.is_configured(&name) {
         return Err(ApiError::InvalidParameter {
@@ -64,7 +80,8 @@ pub async fn remove(users: web::Data<TrapUsers>, user: web::Path<String>) -> Res
     let shared = users.clone();
     let removed = name.clone();
     on_disk(move || shared.remove(&removed)).await?;
-    log::info!("SNMPv3 trap user {name:?} removed.");
+    log::info!("SNMPv3 trap user {} removed.", Shown(&name));
+    state.sink.audit(&who.actor(), None, Severity::Notice, format!("removed SNMPv3 trap user {}", Shown(&name)));
     Ok(HttpResponse::NoContent().finish())
 }
 
