@@ -6,7 +6,9 @@
 //! `FLEET_WINDOW_SECS` (steady window measured, default two intervals), `FLEET_DEAD_PERCENT` (0),
 //! `FLEET_CLOSED_PERCENT` (0), `FLEET_ALIGN_SECS` (0: when set, the window starts at the next
 //! multiple of it in Unix time, e.g. 3600 for a window from one hour's start, which holds every
-//! device's hourly rollup writes). All traffic stays on 127.0.0.1.
+//! device's hourly rollup writes), `FLEET_VERSIONS` (`v2c,v3`: each size is run once per version;
+//! v3 is authPriv with SHA-256 and AES-128, and the run ends with the CPU ratio v3 / v2c per
+//! interface-sample). All traffic stays on 127.0.0.1.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -14,8 +16,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use vigie::device::DeviceConfig;
-use vigie::sim::{Fleet, SimArgs};
+use vigie::sim::{Fleet, SimArgs, SimVersion};
 use vigie::snmp::if_mib::{CounterBits, CounterRow};
+use vigie::snmp::{AuthProtocol, PrivProtocol};
 use vigie::store::{InterfaceReading, PollRecord, Retention, Store};
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -34,17 +37,58 @@ fn main() {
     let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
     let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
     let align: u64 = env_or("FLEET_ALIGN_SECS", 0);
+    let versions: Vec<String> = std::env::var("FLEET_VERSIONS")
+        .unwrap_or_else(|_| "v2c,v3".into())
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| v == "v2c" || v == "v3")
+        .collect();
     let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
     assert!(status.success(), "release build");
     println!("fleet benchmark: {interfaces} interfaces per device, polled every {interval} s, steady window {window} s, dead {dead} %, closed {closed} %");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     for &size in &sizes {
-        let args =
-            SimArgs { agents: size, interfaces, dead_percent: dead, closed_percent: closed, ..SimArgs::default() };
-        let fleet = runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
-        let ports: Vec<u16> = fleet.agents().iter().map(|a| a.addr.port()).collect();
-        run_size(size, interfaces, interval, (window, align), &ports);
-        runtime.block_on(fleet.shutdown());
+        let mut per_thousand = Vec::new();
+        for version in &versions {
+            let v3 = version == "v3";
+            let args = SimArgs {
+                agents: size,
+                interfaces,
+                dead_percent: dead,
+                closed_percent: closed,
+                snmp_version: if v3 { SimVersion::V3 } else { SimVersion::V2c },
+                auth_protocol: v3.then_some(AuthProtocol::Sha256),
+                auth_password: v3.then(|| V3_AUTH_PASSWORD.to_string()),
+                priv_protocol: v3.then_some(PrivProtocol::Aes),
+                priv_password: v3.then(|| V3_PRIV_PASSWORD.to_string()),
+                ..SimArgs::default()
+            };
+            let fleet =
+                runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
+            let ports: Vec<u16> = fleet.agents().iter().map(|a| a.addr.port()).collect();
+            let cpu = run_size(size, interfaces, interval, (window, align), &ports, v3);
+            per_thousand.push((version.clone(), cpu));
+            runtime.block_on(fleet.shutdown());
+        }
+        if let [(_, Some(v2c)), (_, Some(v3))] = per_thousand.as_slice() {
+            println!(
+                "\n{size} devices: CPU-seconds per 1,000 interface-samples, v2c {v2c:.4}, v3 authPriv (SHA-256 + AES-128) {v3:.4}: v3 / v2c = {:.2}",
+                v3 / v2c
+            );
+        }
+    }
+}
+
+/// The SNMPv3 user of the v3 runs (the simulator's default user, `vigie`).
+const V3_AUTH_PASSWORD: &str = "bench-auth-passw0rd";
+const V3_PRIV_PASSWORD: &str = "bench-priv-passw0rd";
+
+/// A device's `snmp` body for the run's version.
+fn snmp_body(v3: bool) -> Value {
+    match v3 {
+        false => json!({"version": "v2c", "community": "public"}),
+        true => json!({"version": "v3", "user": "vigie", "securityLevel": "authPriv",
+            "authProtocol": "sha256", "authPassword": V3_AUTH_PASSWORD, "privProtocol": "aes", "privPassword": V3_PRIV_PASSWORD}),
     }
 }
 
@@ -75,9 +119,18 @@ fn report_down(devices: &Value) {
     }
 }
 
-/// `window`: its length and the multiple of Unix time it starts at (0: at once).
-fn run_size(size: usize, interfaces: u32, interval: u64, (window, align): (u64, u64), ports: &[u16]) {
-    println!("\n== {size} devices × {interfaces} interfaces");
+/// `window`: its length and the multiple of Unix time it starts at (0: at once). Answers Vigie's
+/// CPU-seconds per 1,000 interface-samples.
+fn run_size(
+    size: usize,
+    interfaces: u32,
+    interval: u64,
+    (window, align): (u64, u64),
+    ports: &[u16],
+    v3: bool,
+) -> Option<f64> {
+    let version = if v3 { "SNMPv3 authPriv SHA-256 + AES-128" } else { "SNMPv2c" };
+    println!("\n== {size} devices × {interfaces} interfaces, {version}");
     let data = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let history = synthesize_history(data.path(), interfaces);
@@ -90,7 +143,7 @@ fn run_size(size: usize, interfaces: u32, interval: u64, (window, align): (u64, 
     let added = Instant::now();
     for (i, port) in ports.iter().enumerate() {
         let body = json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": port,
-            "snmp": {"version": "v2c", "community": "public"}, "pollIntervalSecs": interval, "timeoutMs": 1000, "retries": 1});
+            "snmp": snmp_body(v3), "pollIntervalSecs": interval, "timeoutMs": 1000, "retries": 1});
         let answer = http.post(vigie.url("/api/v1/devices")).json(&body).send().unwrap();
         assert_eq!(answer.status().as_u16(), 201);
     }
@@ -158,6 +211,10 @@ fn run_size(size: usize, interfaces: u32, interval: u64, (window, align): (u64, 
     let (p50, p99) = latency(&http, &vigie, "/api/v1/devices", 20);
     println!("  API device list ({} devices): p50 {p50:.2} ms, p99 {p99:.2} ms", size + 1);
     vigie.stop();
+    let per_thousand = (samples > 0).then(|| 1000.0 * cpu / samples as f64);
+    if v3 {
+        return per_thousand; // snmpbulkget below speaks v2c
+    }
 
     let (wall, cpu) = snmpbulkget(ports, interfaces);
     let bulk_samples = (ports.len() * interfaces as usize) as f64;
@@ -172,6 +229,7 @@ fn run_size(size: usize, interfaces: u32, interval: u64, (window, align): (u64, 
             vigie_rate / (bulk_samples / cpu)
         );
     }
+    per_thousand
 }
 
 /// One device with a year of history, written through the store as the poller would.

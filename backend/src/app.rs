@@ -12,6 +12,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::logs::syslog_listener::{self, Context};
+use crate::logs::trap_users::TrapUsers;
 use crate::logs::{traps, Attribution, Sink};
 use crate::poller::Scheduler;
 use crate::store::Store;
@@ -81,7 +82,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         sink: sink.clone(),
         attribution: Arc::new(Wiring { store: store.clone(), scheduler: scheduler.clone() }),
     };
-    tasks.extend(start_receivers(&config, &receivers, &background).await?);
+    // Vigie's SNMP engine (for SNMPv3 INFORMs) and the trap users of the file and of the API.
+    let engine = crate::store::snmp_engine::start_engine(&config.data_dir)?;
+    let receiver = Arc::new(crate::logs::traps_v3::V3Receiver::new(engine, &[]));
+    let trap_user_file = crate::store::trap_users::TrapUserFile::open(&config.data_dir)?;
+    let trap_users = web::Data::new(TrapUsers::new(config.trap_users.clone(), trap_user_file, receiver));
+    tasks.extend(start_receivers(&config, &trap_users, &receivers, &background).await?);
 
     let ui = web::Data::new(api::ui::UiDir(config.ui_dir.clone()));
     let cors_origins = config.cors_origins.clone();
@@ -113,6 +119,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
                 .app_data(state.clone())
                 .app_data(stats.clone())
                 .app_data(streams.clone())
+                .app_data(trap_users.clone())
                 .app_data(body_deadline)
                 .configure(api::configure)
                 .split_for_parts();
@@ -166,6 +173,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
 /// receiver that panics starts again on a duplicate of the same socket.
 async fn start_receivers(
     config: &Config,
+    trap_users: &TrapUsers,
     ctx: &Context,
     cancel: &CancellationToken,
 ) -> Result<Vec<tokio::task::JoinHandle<()>>, AppError> {
@@ -192,8 +200,10 @@ async fn start_receivers(
     }
     if let Some(addr) = config.trap_udp {
         let socket = bind(addr, std::net::UdpSocket::bind)?;
-        log::info!("SNMP traps on UDP {addr}.");
-        tasks.push(spawn_receiver("trap receiver", socket, tokio::net::UdpSocket::from_std, traps::run, ctx, cancel));
+        let v3 = trap_users.receiver().clone();
+        log::info!("SNMP traps on UDP {addr} ({} SNMPv3 trap users).", trap_users.list().len());
+        let run = move |socket, ctx, cancel| traps::run(socket, ctx, v3.clone(), cancel);
+        tasks.push(spawn_receiver("trap receiver", socket, tokio::net::UdpSocket::from_std, run, ctx, cancel));
     }
     Ok(tasks)
 }

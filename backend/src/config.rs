@@ -126,6 +126,9 @@ pub struct FileConfig {
     pub tls: access::TlsSection,
     #[serde(default)]
     pub notify: notify::NotifySection,
+    /// `[[trap_users]]`: the SNMPv3 users whose traps and informs are accepted.
+    #[serde(default)]
+    pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
 }
 
 /// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
@@ -182,6 +185,8 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     /// `[notify]`: delivery of notifications.
     pub notify: crate::notify::NotifySettings,
+    /// SNMPv3 users whose traps and informs are accepted (from the file only: they hold secrets).
+    pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
 }
@@ -266,6 +271,14 @@ impl Config {
             &mut problems,
         );
         let notify = notify::load(&file.notify, &mut problems);
+        for (i, user) in file.trap_users.iter().enumerate() {
+            if let Err((field, message)) = user.check() {
+                problems.push(format!("trap_users[{i}].{field}: {message}"));
+            }
+            if file.trap_users[..i].iter().any(|other| other.user == user.user) {
+                problems.push(format!("trap_users[{i}].user: '{}' is given twice", user.user));
+            }
+        }
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -281,6 +294,7 @@ impl Config {
                 auth,
                 tls,
                 notify,
+                trap_users: file.trap_users,
                 demo: args.demo,
             }),
             _ => Err(problems),
@@ -441,6 +455,36 @@ mod tests {
         assert_eq!(file.auth.session_max_secs, Some(defaults.max_secs));
         assert_eq!(file.syslog_udp.as_deref(), Some(DEFAULT_SYSLOG));
         assert_eq!(file.trap_udp.as_deref(), Some(DEFAULT_TRAP));
+        assert!(file.trap_users.is_empty(), "no trap user unless one is configured");
+        // The commented [[trap_users]] example parses once uncommented, and passes its checks.
+        let example: String = text
+            .lines()
+            .skip_while(|line| *line != "# [[trap_users]]")
+            .map(|line| line.strip_prefix("# ").unwrap_or(line).to_string() + "\n")
+            .collect();
+        let users = parse_file(&example).expect("the trap_users example parses").trap_users;
+        assert_eq!(users.len(), 1);
+        assert_eq!(users[0].check(), Ok(()));
+        assert_eq!(users[0].level(), crate::snmp::SecurityLevel::AuthPriv);
+    }
+
+    #[test]
+    fn trap_users_are_checked() {
+        let text = "[[trap_users]]\nuser = \"t\"\nauth_protocol = \"md5\"\nauth_password = \"short\"\n\
+                    [[trap_users]]\nuser = \"t\"\nauth_protocol = \"sha\"\nauth_password = \"long-enough\"\npriv_protocol = \"aes\"\n";
+        let path = std::env::temp_dir().join(format!("vigie-trap-users-{}.toml", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        let args = ServeArgs { config: Some(path.clone()), ..ServeArgs::default() };
+        let problems = Config::load(&args).unwrap_err();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            problems,
+            [
+                "trap_users[0].auth_password: must be 8 to 255 characters (RFC 3414)",
+                "trap_users[1].priv_password: is required with a priv_protocol",
+                "trap_users[1].user: 't' is given twice",
+            ]
+        );
     }
 
     #[test]

@@ -8,17 +8,21 @@ use libfuzzer_sys::fuzz_target;
 use vigie::api::error::ApiError;
 use vigie::api::extract::parse_json;
 use vigie::api::views::{DevicePatch, NewDevice};
-use vigie::device::DeviceConfig;
+use vigie::device::{DeviceConfig, InvalidField};
 
 fn answer(error: ApiError) {
     let response = error.error_response();
     assert!(response.status().is_client_error(), "{error:?} answered {}", response.status());
 }
 
+fn refused(invalid: InvalidField) {
+    assert!(!invalid.field.is_empty());
+    answer(invalid.into());
+}
+
 fn check(config: DeviceConfig) {
     if let Err(invalid) = config.validate() {
-        assert!(!invalid.field.is_empty());
-        answer(invalid.into());
+        refused(invalid);
     }
 }
 
@@ -30,7 +34,12 @@ fuzz_target!(|body: &[u8]| {
     match parse_json::<DevicePatch>(body) {
         Ok(patch) => {
             let current = DeviceConfig::v2c("core-sw1", "192.0.2.1", 161, "public");
-            check(patch.apply(current));
+            // A patch is applied to the stored credentials first (a new protocol needs its
+            // password again): a refusal there names its field too.
+            match patch.apply(current) {
+                Ok(config) => check(config),
+                Err(invalid) => refused(invalid),
+            }
         }
         Err(error) => answer(error),
     }

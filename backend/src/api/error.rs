@@ -16,7 +16,8 @@ use crate::store::StoreError;
 pub struct ApiErrorBody {
     /// Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
     /// unsupported_media_type, payload_too_large, request_timeout, method_not_allowed,
-    /// too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
+    /// too_many_streams, device_not_found, interface_not_found, duplicate_device,
+    /// trap_user_not_found, duplicate_trap_user, not_found,
     /// storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
     /// csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
     /// last_admin; alerts: channel_not_found, too_many_channels.
@@ -110,6 +111,8 @@ impl ApiError {
                 StoreError::DeviceNotFound { .. } => "device_not_found",
                 StoreError::InterfaceNotFound { .. } => "interface_not_found",
                 StoreError::DuplicateDevice { .. } => "duplicate_device",
+                StoreError::DuplicateTrapUser { .. } => "duplicate_trap_user",
+                StoreError::TrapUserNotFound { .. } => "trap_user_not_found",
                 StoreError::Io { source, .. } if is_full(source) => "storage_full",
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
@@ -139,6 +142,7 @@ impl ApiError {
             ApiError::Store(StoreError::DuplicateDevice { .. }) => Some("host".to_string()),
             ApiError::Auth(AuthError::DuplicateUser { .. }) => Some("username".to_string()),
             ApiError::Auth(AuthError::Invalid(f)) => Some(f.field.to_string()),
+            ApiError::Store(StoreError::DuplicateTrapUser { .. }) => Some("user".to_string()),
             _ => None,
         }
     }
@@ -195,7 +199,8 @@ impl ResponseError for ApiError {
             ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
-                StoreError::DuplicateDevice { .. } => StatusCode::CONFLICT,
+                StoreError::TrapUserNotFound { .. } => StatusCode::NOT_FOUND,
+                StoreError::DuplicateDevice { .. } | StoreError::DuplicateTrapUser { .. } => StatusCode::CONFLICT,
                 StoreError::Io { source, .. } if is_full(source) => StatusCode::INSUFFICIENT_STORAGE,
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },

@@ -80,7 +80,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::alert_channels::update)
             .service(routes::alert_channels::remove)
             .service(routes::alert_channels::test)
-            .service(routes::alert_channels::deliveries),
+            .service(routes::alert_channels::deliveries)
+            .service(routes::trap_users::list)
+            .service(routes::trap_users::create)
+            .service(routes::trap_users::remove),
     )
     .service(metrics::scrape);
 }

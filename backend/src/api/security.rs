@@ -24,14 +24,15 @@ pub enum Access {
     Role(Role),
 }
 
-/// The rule, in one place: users and tokens are for admins; other changes for operators;
+/// The rule, in one place: users, tokens and SNMPv3 trap users (credentials all) are for
+/// admins; other changes for operators;
 /// reading, and one's own session, for any role.
 pub fn access(method: &str, path: &str, tag: &str) -> Access {
     if OPEN_ROUTES.iter().any(|(m, p)| *m == method && *p == path) {
         return Access::Open;
     }
     match (tag, method) {
-        ("users" | "tokens", _) => Access::Role(Role::Admin),
+        ("users" | "tokens" | "trap-users", _) => Access::Role(Role::Admin),
         ("session", _) | (_, "GET") => Access::Role(Role::Viewer),
         _ => Access::Role(Role::Operator),
     }

@@ -8,7 +8,9 @@ pub mod framing;
 pub mod syslog;
 pub mod syslog_listener;
 pub mod tcp_peers;
+pub mod trap_users;
 pub mod traps;
+pub mod traps_v3;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -65,6 +67,7 @@ pub struct ReceiverCounters {
 pub struct LogCounters {
     pub syslog: ReceiverCounters,
     pub traps: ReceiverCounters,
+    pub traps_v3: traps_v3::RefusedCounters,
     pub tcp: tcp_peers::TcpCounters,
     /// Entries dropped because the queue was full (oldest first), and their bytes.
     pub dropped: AtomicU64,

@@ -25,6 +25,8 @@ pub enum SimError {
     Bind { name: String, addr: SocketAddr, source: std::io::Error },
     #[error("base port {base} + {agents} agents goes past port 65535")]
     PortRange { base: u16, agents: usize },
+    #[error("{0}")]
+    Options(String),
 }
 
 /// What every agent of a fleet has seen, counted since start.
@@ -35,6 +37,7 @@ pub struct SimStats {
     pub varbinds: AtomicU64,
     /// Datagrams that are not well-formed SNMP: counted and dropped.
     pub malformed: AtomicU64,
+    /// Wrong communities, and SNMPv3 requests refused without a report.
     pub wrong_community: AtomicU64,
     /// Other versions and PDUs an agent does not answer (SET, SNMPv1, v3).
     pub unsupported: AtomicU64,
@@ -50,7 +53,7 @@ impl SimStats {
                 &self.responses
             }
             Err(Dropped::Malformed(_)) => &self.malformed,
-            Err(Dropped::WrongCommunity) => &self.wrong_community,
+            Err(Dropped::WrongCommunity | Dropped::Refused) => &self.wrong_community,
             Err(Dropped::Version(_) | Dropped::Unsupported(_)) => &self.unsupported,
         };
         counter.fetch_add(1, Relaxed);

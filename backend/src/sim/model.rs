@@ -22,6 +22,17 @@ pub enum Behaviour {
     Closed,
 }
 
+/// The SNMP version an agent speaks, and how it authenticates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentVersion {
+    /// SNMPv1 with the spec's community: GET and GETNEXT only, no Counter64 (give it `hc: false`).
+    V1,
+    /// SNMPv2c with the spec's community.
+    V2c,
+    /// SNMPv3 with this one USM user; communities are refused.
+    V3(crate::snmp::UsmCredentials),
+}
+
 /// What one simulated agent is.
 #[derive(Debug, Clone)]
 pub struct AgentSpec {
@@ -32,6 +43,7 @@ pub struct AgentSpec {
     /// Whether the ifHC* (64-bit) columns exist.
     pub hc: bool,
     pub behaviour: Behaviour,
+    pub version: AgentVersion,
     pub community: String,
     /// Mean traffic per interface and direction; see [`super::traffic`] for the bounds.
     pub rate_bps: f64,
@@ -56,6 +68,7 @@ impl AgentSpec {
             interfaces,
             hc: true,
             behaviour: Behaviour::Answer,
+            version: AgentVersion::V2c,
             community: "public".into(),
             rate_bps: 10e6,
             speed_bps: 1_000_000_000,
@@ -117,6 +130,8 @@ enum Counter {
 pub struct AgentModel {
     pub spec: AgentSpec,
     pub shape: Arc<Shape>,
+    /// The authoritative USM engine of an SNMPv3 agent.
+    pub authority: Option<super::authority::Authority>,
     sys_object_id: Vec<u8>,
     /// Unix seconds at `anchor`; later times are measured with the monotonic clock.
     anchor_unix_secs: f64,
@@ -148,12 +163,38 @@ impl AgentModel {
                 [flow(0), flow(1)]
             })
             .collect();
-        AgentModel { spec, shape, sys_object_id, anchor_unix_secs, anchor: Instant::now(), reboot_phase_secs, flows }
+        let authority = match &spec.version {
+            AgentVersion::V3(user) => Some(super::authority::Authority::new(user, &spec.name)),
+            _ => None,
+        };
+        AgentModel {
+            spec,
+            shape,
+            authority,
+            sys_object_id,
+            anchor_unix_secs,
+            anchor: Instant::now(),
+            reboot_phase_secs,
+            flows,
+        }
     }
 
     /// Now, and the last (re)boot: the agent's start, or the last reboot since.
     pub fn moment(&self) -> Moment {
         self.moment_at(self.anchor.elapsed().as_secs_f64())
+    }
+
+    /// snmpEngineBoots and snmpEngineTime at `at`: one boot more at each simulated reboot.
+    pub fn engine_boots_and_time(&self, at: &Moment) -> (u32, u32) {
+        let time = (at.now_secs - at.boot_secs).max(0.0) as u32;
+        let boots = match self.spec.reboot_every_secs {
+            Some(period) if period > 0 && at.boot_secs > self.anchor_unix_secs => {
+                let reboots = ((at.boot_secs - self.anchor_unix_secs - self.reboot_phase_secs) / period as f64).round();
+                2 + reboots.max(0.0) as u32
+            }
+            _ => 1,
+        };
+        (boots, time)
     }
 
     /// The moment `elapsed_secs` after the agent started.

@@ -7,8 +7,24 @@ use std::sync::atomic::Ordering::Relaxed;
 use clap::Args;
 
 use super::fleet::{Fleet, SimError};
-use super::model::{AgentSpec, Behaviour};
+use super::model::{AgentSpec, AgentVersion, Behaviour};
 use super::traffic::mix;
+use crate::secret::Secret;
+use crate::snmp::{AuthProtocol, PrivProtocol, SecurityLevel, UsmCredentials};
+
+/// The SNMP version of a simulated fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimVersion {
+    V1,
+    V2c,
+    V3,
+}
+
+/// An auth or priv protocol by its API name (`sha256`, `aes`, `aes256c`...).
+fn protocol<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_string()))
+        .map_err(|_| format!("unknown protocol '{name}'"))
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct SimArgs {
@@ -26,6 +42,24 @@ pub struct SimArgs {
     pub base_port: u16,
     #[arg(long, default_value = "public")]
     pub community: String,
+    /// SNMP version every agent speaks (v1 agents have 32-bit counters only)
+    #[arg(long, value_enum, default_value = "v2c")]
+    pub snmp_version: SimVersion,
+    /// SNMPv3: the agents' one user
+    #[arg(long, default_value = "vigie")]
+    pub v3_user: String,
+    /// SNMPv3: md5, sha, sha224, sha256, sha384 or sha512; none: noAuthNoPriv
+    #[arg(long, value_parser = protocol::<AuthProtocol>)]
+    pub auth_protocol: Option<AuthProtocol>,
+    /// SNMPv3: the auth password (at least 8 characters)
+    #[arg(long, env = "VIGIE_SIM_AUTH_PASSWORD", hide_env_values = true)]
+    pub auth_password: Option<String>,
+    /// SNMPv3: des, aes, aes192, aes256, aes192c or aes256c; none: authNoPriv
+    #[arg(long, value_parser = protocol::<PrivProtocol>)]
+    pub priv_protocol: Option<PrivProtocol>,
+    /// SNMPv3: the priv password (at least 8 characters)
+    #[arg(long, env = "VIGIE_SIM_PRIV_PASSWORD", hide_env_values = true)]
+    pub priv_password: Option<String>,
     /// Mean traffic per interface and direction, bits per second
     #[arg(long, default_value_t = 10_000_000.0)]
     pub rate_bps: f64,
@@ -72,6 +106,12 @@ impl Default for SimArgs {
             bind: IpAddr::from([127, 0, 0, 1]),
             base_port: 0,
             community: "public".into(),
+            snmp_version: SimVersion::V2c,
+            v3_user: "vigie".into(),
+            auth_protocol: None,
+            auth_password: None,
+            priv_protocol: None,
+            priv_password: None,
             rate_bps: 10e6,
             speed_bps: 1_000_000_000,
             latency_ms: 0,
@@ -139,10 +179,46 @@ impl SimArgs {
         }
     }
 
+    /// The version and user every agent has; an error names the option combination refused.
+    pub fn agent_version(&self) -> Result<AgentVersion, SimError> {
+        let user = match self.snmp_version {
+            SimVersion::V1 => return Ok(AgentVersion::V1),
+            SimVersion::V2c => return Ok(AgentVersion::V2c),
+            SimVersion::V3 => &self.v3_user,
+        };
+        let password = |password: &Option<String>, name: &str| match password {
+            Some(p) if p.chars().count() >= 8 => Ok(Some(Secret::new(p.as_str()))),
+            _ => Err(SimError::Options(format!("--{name}-protocol needs --{name}-password of at least 8 characters"))),
+        };
+        let auth_password = self.auth_protocol.map(|_| password(&self.auth_password, "auth")).transpose()?.flatten();
+        let priv_password = self.priv_protocol.map(|_| password(&self.priv_password, "priv")).transpose()?.flatten();
+        let level = match (self.auth_protocol, self.priv_protocol) {
+            (None, None) => SecurityLevel::NoAuthNoPriv,
+            (Some(_), None) => SecurityLevel::AuthNoPriv,
+            (Some(_), Some(_)) => SecurityLevel::AuthPriv,
+            (None, Some(_)) => return Err(SimError::Options("--priv-protocol needs --auth-protocol".into())),
+        };
+        if user.is_empty() || user.len() > 32 {
+            return Err(SimError::Options("--v3-user must have 1 to 32 bytes".into()));
+        }
+        Ok(AgentVersion::V3(UsmCredentials {
+            user: user.clone(),
+            level,
+            auth_protocol: self.auth_protocol,
+            auth_password,
+            priv_protocol: self.priv_protocol,
+            priv_password,
+            context_name: String::new(),
+        }))
+    }
+
     fn spec(&self, name: String, interfaces: u32, hc: bool, behaviour: Behaviour, seed: u64) -> AgentSpec {
+        // SNMPv1 has no Counter64: its agents have 32-bit counters only.
+        let hc = hc && self.snmp_version != SimVersion::V1;
         AgentSpec {
             hc,
             behaviour,
+            version: self.agent_version().unwrap_or(AgentVersion::V2c),
             community: self.community.clone(),
             rate_bps: self.rate_bps,
             speed_bps: self.speed_bps,
@@ -161,6 +237,7 @@ impl SimArgs {
 
 /// `vigie sim`: serves the fleet until SIGINT or SIGTERM.
 pub async fn run(args: SimArgs) -> Result<(), SimError> {
+    args.agent_version()?;
     let fleet = Fleet::start(args.specs(), args.bind, args.base_port).await?;
     for agent in fleet.agents() {
         let what = match agent.behaviour {
@@ -176,12 +253,17 @@ pub async fn run(args: SimArgs) -> Result<(), SimError> {
         };
         println!("{} udp:{} {}", agent.name, agent.addr, what);
     }
-    println!("{} agents ready, community '{}'. Stop with Ctrl-C.", fleet.agents().len(), args.community);
+    let speaks = match args.snmp_version {
+        SimVersion::V1 => format!("SNMPv1, community '{}'", args.community),
+        SimVersion::V2c => format!("SNMPv2c, community '{}'", args.community),
+        SimVersion::V3 => format!("SNMPv3, user '{}'", args.v3_user),
+    };
+    println!("{} agents ready, {speaks}. Stop with Ctrl-C.", fleet.agents().len());
     wait_for_signal().await;
     let stats = fleet.stats().clone();
     fleet.shutdown().await;
     println!(
-        "Stopped: {} requests, {} responses, {} varbinds, {} malformed, {} wrong community, {} unsupported, {} lost on purpose.",
+        "Stopped: {} requests, {} responses, {} varbinds, {} malformed, {} wrong community or refused, {} unsupported, {} lost on purpose.",
         stats.requests.load(Relaxed),
         stats.responses.load(Relaxed),
         stats.varbinds.load(Relaxed),

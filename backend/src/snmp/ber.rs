@@ -1,4 +1,4 @@
-//! The BER subset SNMPv2c needs, both ways: parse a message without copying (tags, lengths,
+//! The BER subset SNMP v1, v2c and v3 need, both ways: parse a message without copying (tags, lengths,
 //! integers, OIDs) and write one into a reusable buffer. Every read is bounds-checked and
 //! returns [`BerError`] on bad input: nothing here may panic, whatever the bytes. The poller's
 //! client and the simulator's agents both speak through it.
@@ -23,6 +23,9 @@ pub mod tag {
     pub const RESPONSE: u8 = 0xA2;
     pub const SET: u8 = 0xA3;
     pub const GET_BULK: u8 = 0xA5;
+    pub const INFORM: u8 = 0xA6;
+    pub const TRAP_V2: u8 = 0xA7;
+    pub const REPORT: u8 = 0xA8;
 }
 
 /// SNMP limits OIDs to 128 sub-identifiers (RFC 2578 §3.5).
@@ -65,6 +68,11 @@ impl<'a> Reader<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// The bytes not read yet.
+    pub fn remaining(&self) -> &'a [u8] {
+        self.bytes
     }
 
     /// Where the next TLV starts, counted from the start of the packet.
@@ -227,17 +235,36 @@ pub fn parse_message(packet: &[u8]) -> Result<Message<'_>, BerError> {
     }
     let version = message.integer()?;
     let community = message.expect(tag::OCTET_STRING)?.contents;
-    let pdu_at = message.at;
-    let pdu_tlv = message.clone().any()?;
+    let Pdu { pdu_type, request_id, field_a, field_b, varbinds } = parse_pdu(&mut message)?;
+    Ok(Message { version, community, pdu_type, request_id, field_a, field_b, varbinds })
+}
+
+/// A PDU of the GET / Response family (any context-class constructed tag); varbinds are read
+/// lazily.
+#[derive(Debug, Clone, Copy)]
+pub struct Pdu<'a> {
+    pub pdu_type: u8,
+    pub request_id: i64,
+    /// error-status, or non-repeaters in a GETBULK.
+    pub field_a: i64,
+    /// error-index, or max-repetitions in a GETBULK.
+    pub field_b: i64,
+    pub varbinds: Reader<'a>,
+}
+
+/// Reads the next PDU from `reader`.
+pub fn parse_pdu<'a>(reader: &mut Reader<'a>) -> Result<Pdu<'a>, BerError> {
+    let pdu_at = reader.at;
+    let pdu_tlv = reader.clone().any()?;
     if pdu_tlv.tag & 0xe0 != 0xa0 {
         return Err(BerError::UnexpectedTag { found: pdu_tlv.tag, at: pdu_at });
     }
-    let mut pdu = message.enter(pdu_tlv.tag)?;
+    let mut pdu = reader.enter(pdu_tlv.tag)?;
     let request_id = pdu.integer()?;
     let field_a = pdu.integer()?;
     let field_b = pdu.integer()?;
     let varbinds = pdu.enter(tag::SEQUENCE)?;
-    Ok(Message { version, community, pdu_type: pdu_tlv.tag, request_id, field_a, field_b, varbinds })
+    Ok(Pdu { pdu_type: pdu_tlv.tag, request_id, field_a, field_b, varbinds })
 }
 
 impl<'a> Iterator for Reader<'a> {
@@ -375,6 +402,20 @@ impl Header<'_> {
         integer_tlv_len(self.version) + tlv_len(self.community.len()) + tlv_len(self.pdu_contents_len(varbinds_len))
     }
 
+    /// Size of the PDU alone (tag, length and contents) around `varbinds_len` bytes of varbinds.
+    pub fn pdu_len(&self, varbinds_len: usize) -> usize {
+        tlv_len(self.pdu_contents_len(varbinds_len))
+    }
+
+    /// Appends the PDU alone (no version, no community), as an SNMPv3 scoped PDU holds it.
+    pub fn write_pdu(&self, out: &mut Vec<u8>, varbinds: &[u8]) {
+        write_header(out, self.pdu_type, self.pdu_contents_len(varbinds.len()));
+        write_integer(out, tag::INTEGER, self.request_id);
+        write_integer(out, tag::INTEGER, self.field_a);
+        write_integer(out, tag::INTEGER, self.field_b);
+        write_bytes(out, tag::SEQUENCE, varbinds);
+    }
+
     /// Size of the whole message around `varbinds_len` bytes of encoded varbinds.
     pub fn message_len(&self, varbinds_len: usize) -> usize {
         tlv_len(self.message_contents_len(varbinds_len))
@@ -387,11 +428,7 @@ pub fn write_message(out: &mut Vec<u8>, header: &Header<'_>, varbinds: &[u8]) {
     write_header(out, tag::SEQUENCE, header.message_contents_len(varbinds.len()));
     write_integer(out, tag::INTEGER, header.version);
     write_bytes(out, tag::OCTET_STRING, header.community);
-    write_header(out, header.pdu_type, header.pdu_contents_len(varbinds.len()));
-    write_integer(out, tag::INTEGER, header.request_id);
-    write_integer(out, tag::INTEGER, header.field_a);
-    write_integer(out, tag::INTEGER, header.field_b);
-    write_bytes(out, tag::SEQUENCE, varbinds);
+    header.write_pdu(out, varbinds);
 }
 
 /// Appends one varbind: `oid_tlv` is an encoded OID TLV, `value_tlv` an encoded value TLV.

@@ -8,7 +8,7 @@ use super::Oid;
 /// Why an SNMP exchange failed, in words a network admin understands.
 #[derive(Debug, thiserror::Error)]
 pub enum SnmpError {
-    #[error("no SNMP answer from {target} within {after_ms} ms ({attempts} attempts of {timeout_ms} ms): the agent is unreachable, or the community is wrong")]
+    #[error("no SNMP answer from {target} within {after_ms} ms ({attempts} attempts of {timeout_ms} ms): the agent is unreachable, or ignores this community or SNMP version")]
     Timeout { target: SocketAddr, after_ms: u64, attempts: u32, timeout_ms: u64 },
     #[error("cannot resolve host {host}: {reason}")]
     Resolve { host: String, reason: String },
@@ -26,12 +26,30 @@ pub enum SnmpError {
     NotIncreasing { target: SocketAddr, oid: Oid, previous: Oid },
     #[error("{target} sent more than {limit} rows for column {column}{}: the walk stops", hint_note(*if_number))]
     TooManyRows { target: SocketAddr, column: Oid, limit: usize, if_number: Option<u32> },
-    #[error("no SNMP answer from {target} before the poll's deadline (most of the poll interval): the agent is unreachable or too slow for the interval, or the community is wrong")]
+    #[error("no SNMP answer from {target} before the poll's deadline (most of the poll interval): the agent is unreachable or too slow for the interval, or ignores this community or SNMP version")]
     PollDeadline { target: SocketAddr },
     #[error("{target} sent more than {limit} {what} in one poll: the poll stops")]
     OverBudget { target: SocketAddr, what: &'static str, limit: u64 },
-    #[error("Vigie cannot poll {target} with SNMP {version} yet")]
-    VersionNotSupported { target: SocketAddr, version: &'static str },
+    #[error("{target} does not know the SNMPv3 user \"{user}\" (usmStatsUnknownUserNames): check the user name, or create the user on the device")]
+    UnknownUser { target: SocketAddr, user: String },
+    #[error("{target} refused the authentication of SNMPv3 user \"{user}\" (usmStatsWrongDigests): wrong auth password? (or wrong auth protocol)")]
+    WrongDigest { target: SocketAddr, user: String },
+    #[error("{target} could not decrypt the request of SNMPv3 user \"{user}\" (it answers the user without privacy but not with it, or reports usmStatsDecryptionErrors): wrong priv password? (or wrong priv protocol)")]
+    DecryptionError { target: SocketAddr, user: String },
+    #[error("{target} does not support security level {level} for SNMPv3 user \"{user}\" (usmStatsUnsupportedSecLevels): the user is set up on the device without that authentication or privacy")]
+    UnsupportedSecurityLevel { target: SocketAddr, user: String, level: String },
+    #[error("{target} still finds the request outside its time window after resynchronising (usmStatsNotInTimeWindows): the agent's engine boots or time keep changing")]
+    NotInTimeWindow { target: SocketAddr },
+    #[error(
+        "{target} does not know the engine ID it was just told (usmStatsUnknownEngineIDs), even after rediscovery"
+    )]
+    UnknownEngineId { target: SocketAddr },
+    #[error("{target} does not know the SNMPv3 context asked for (snmpUnknownContexts): check the context name")]
+    UnknownContext { target: SocketAddr },
+    #[error("{target} refused the request with a Report of {oid}")]
+    Report { target: SocketAddr, oid: String },
+    #[error("{target} answered authorizationError: the user or community may not read these objects at this security level (check the agent's access rules, e.g. rouser ... priv)")]
+    NotAuthorized { target: SocketAddr },
 }
 
 fn hint_note(if_number: Option<u32>) -> String {

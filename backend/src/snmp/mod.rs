@@ -4,12 +4,14 @@
 
 pub mod ber;
 mod credentials;
+mod engine;
 mod error;
 pub mod if_mib;
 mod oids;
 mod session;
 pub mod system;
 mod transport;
+pub mod usm;
 mod value;
 mod walk;
 

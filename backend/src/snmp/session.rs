@@ -1,4 +1,6 @@
-//! One SNMP session to one agent: GET of scalars and GETBULK walks of table columns.
+//! One SNMP session to one agent: GET of scalars and GETBULK walks of table columns (GETNEXT
+//! walks in SNMPv1, which has no GETBULK; there a noSuchName ends a column or marks a scalar
+//! missing). SNMPv3 sessions are secured by the transport's engine; this module sees PDUs only.
 //!
 //! SNMPv2c over our own zero-copy BER codec ([`super::ber`]): a walk reads each row's index and
 //! value straight from the reply's bytes, and numbers allocate nothing. csnmp used to answer
@@ -10,9 +12,11 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use super::transport::{self, Request, Transport};
+use super::engine::Engine;
+use super::transport::{self, Request, Security, Transport};
 use super::walk::{encoded, read_scalars, row_limit, Column, Cursor, Walk};
-use super::{Credentials, Oid, SnmpError, Value};
+use super::Credentials;
+use super::{Oid, SnmpError, Value};
 
 /// GETBULK repetitions asked for at most, and at least after halving on a "tooBig" answer.
 /// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
@@ -43,15 +47,8 @@ impl Session {
         retries: u32,
     ) -> Result<Session, SnmpError> {
         let target = resolve(host, port).await?;
-        let community = match credentials {
-            Credentials::V2c { community } => community,
-            Credentials::V1 { .. } | Credentials::V3(_) => {
-                return Err(SnmpError::VersionNotSupported { target, version: credentials.version_name() })
-            }
-        };
         let transport =
-            Transport::connect(target, community.expose().as_bytes(), Duration::from_millis(timeout_ms), retries)
-                .await?;
+            Transport::connect(target, security(credentials), Duration::from_millis(timeout_ms), retries).await?;
         Ok(Session::over(transport))
     }
 
@@ -60,7 +57,15 @@ impl Session {
     /// and tests of the reply handling without a socket.
     #[doc(hidden)]
     pub fn scripted(replies: Vec<Vec<u8>>) -> Session {
-        Session::over(Transport::scripted(replies, Duration::from_millis(1), 0))
+        let community = Credentials::V2c { community: "public".into() };
+        Session::scripted_with(replies, &community)
+    }
+
+    /// [`Session::scripted`] with any credentials (an SNMPv3 session's first reply answers its
+    /// discovery).
+    #[doc(hidden)]
+    pub fn scripted_with(replies: Vec<Vec<u8>>, credentials: &Credentials) -> Session {
+        Session::over(Transport::scripted(replies, security(credentials), Duration::from_millis(1), 0))
     }
 
     fn over(transport: Transport) -> Session {
@@ -104,35 +109,59 @@ impl Session {
         Ok(values.into_iter().flatten().collect())
     }
 
-    /// GETs scalars; those the agent does not have (noSuchObject, noSuchInstance) are `None`.
-    /// The answer holds exactly one value per OID asked, in order, or the exchange fails.
+    /// GETs scalars; those the agent does not have (noSuchObject, noSuchInstance, or SNMPv1's
+    /// noSuchName) are `None`. The answer holds exactly one value per OID asked, in order, or
+    /// the exchange fails.
     pub async fn get_optional(&mut self, oids: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
-        let target = self.target();
-        let reply = self.transport.exchange(Request::Get, oids.iter().map(|oid| (*oid, None))).await?;
+        let mut values = vec![None; oids.len()];
+        // SNMPv1 answers a GET with one missing object with noSuchName and no values: ask again
+        // without it.
+        let mut asked: Vec<usize> = (0..oids.len()).collect();
+        while let Some(missing) = self.get_some(oids, &asked, &mut values).await? {
+            asked.remove(missing);
+            if asked.is_empty() {
+                break;
+            }
+        }
+        Ok(values)
+    }
+
+    /// GETs `oids[i]` for each `i` in `asked` into `values[i]`; answers the place in `asked` an
+    /// SNMPv1 agent named with noSuchName, if it did.
+    async fn get_some(
+        &mut self,
+        oids: &[&[u32]],
+        asked: &[usize],
+        values: &mut [Option<Value>],
+    ) -> Result<Option<usize>, SnmpError> {
+        let (target, v1) = (self.target(), self.transport.is_v1());
+        let reply = self.transport.exchange(Request::Get, asked.iter().map(|&i| (oids[i], None))).await?;
         match reply.error_status {
             0 => {}
             transport::NO_SUCH_NAME => {
-                let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(oids.len().saturating_sub(1));
-                return Err(SnmpError::NoSuchObject {
-                    target,
-                    oid: Oid::from_slice(oids.get(at).copied().unwrap_or(&[])),
-                });
+                let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(asked.len().saturating_sub(1));
+                if v1 {
+                    return Ok(Some(at));
+                }
+                let oid = asked.get(at).map_or(&[][..], |&i| oids[i]);
+                return Err(SnmpError::NoSuchObject { target, oid: Oid::from_slice(oid) });
             }
-            status => return Err(SnmpError::protocol(target, format!("error-status {status} for a GET"))),
+            status => return Err(status_error(target, status, "a GET")),
         }
-        let mut values = Vec::with_capacity(oids.len());
+        let mut count = 0;
         for varbind in reply.varbinds {
-            if values.len() == oids.len() {
-                return Err(SnmpError::protocol(target, format!("more values than the {} asked for", oids.len())));
-            }
+            let Some(&i) = asked.get(count) else {
+                return Err(SnmpError::protocol(target, format!("more values than the {} asked for", asked.len())));
+            };
             let (_, value) = varbind.map_err(|e| SnmpError::undecodable(target, e))?;
-            values.push(Value::decode(value).map_err(|e| SnmpError::undecodable(target, e))?);
+            values[i] = Value::decode(value).map_err(|e| SnmpError::undecodable(target, e))?;
+            count += 1;
         }
-        self.spend(values.len())?;
-        if values.len() != oids.len() {
-            return Err(SnmpError::protocol(target, format!("{} values for {} OIDs", values.len(), oids.len())));
+        self.spend(count)?;
+        if count != asked.len() {
+            return Err(SnmpError::protocol(target, format!("{count} values for {} OIDs", asked.len())));
         }
-        Ok(values)
+        Ok(None)
     }
 
     /// Walks several columns of a table indexed by one integer (such as ifTable) together with
@@ -161,29 +190,43 @@ impl Session {
         let mut tables: Vec<Column> = columns.iter().map(|_| Column(Vec::with_capacity(rows))).collect();
         let mut cursors = vec![Cursor::Start; columns.len()];
         let limit = row_limit(rows_hint);
+        let v1 = self.transport.is_v1();
+        if v1 && !scalars.is_empty() {
+            scalar_values = Some(self.get_next_scalars(scalars).await?);
+        }
         loop {
             let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();
             let asked_scalars = if scalar_values.is_none() { scalars } else { &[] };
             if active.is_empty() && asked_scalars.is_empty() {
                 return Ok((scalar_values.unwrap_or_default(), tables));
             }
-            let repetitions = self.repetitions(active.len().max(1), rows_hint);
+            let repetitions = if v1 { 1 } else { self.repetitions(active.len().max(1), rows_hint) };
             // GETNEXT of a scalar's object (its OID without the instance) answers the scalar.
             let scalar_oids = asked_scalars.iter().map(|oid| (&oid[..oid.len().saturating_sub(1)], None));
             let column_oids = active.iter().map(|&i| match cursors[i] {
                 Cursor::After(index) => (columns[i], Some(index)),
                 _ => (columns[i], None),
             });
-            let request = Request::GetBulk { non_repeaters: asked_scalars.len() as u32, max_repetitions: repetitions };
+            let request = match v1 {
+                true => Request::GetNext,
+                false => Request::GetBulk { non_repeaters: asked_scalars.len() as u32, max_repetitions: repetitions },
+            };
             let reply = self.transport.exchange(request, scalar_oids.chain(column_oids)).await?;
             match reply.error_status {
                 0 => {}
+                // SNMPv1: the column at error-index ran past the end of the agent's view.
+                transport::NO_SUCH_NAME if v1 => {
+                    let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0);
+                    let column = active.get(at).copied().ok_or_else(|| status_error(target, 2, "a GETNEXT"))?;
+                    cursors[column] = Cursor::Done;
+                    continue;
+                }
                 transport::TOO_BIG if repetitions > MIN_REPETITIONS => {
                     self.max_repetitions = (repetitions / 2).max(MIN_REPETITIONS);
                     log::debug!("GETBULK too big for {target}; now asking for {} repetitions", self.max_repetitions);
                     continue;
                 }
-                status => return Err(SnmpError::protocol(target, format!("error-status {status} for a GETBULK"))),
+                status => return Err(status_error(target, status, "a GETBULK or GETNEXT")),
             }
             let mut varbinds = reply.varbinds;
             if !asked_scalars.is_empty() {
@@ -212,11 +255,65 @@ impl Session {
         }
     }
 
+    /// SNMPv1's answer to GETBULK non-repeaters: GETNEXT of each scalar's object, those past the
+    /// end of the view (noSuchName) asked again without them.
+    async fn get_next_scalars(&mut self, scalars: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
+        let target = self.target();
+        let mut values = vec![None; scalars.len()];
+        let mut asked: Vec<usize> = (0..scalars.len()).collect();
+        while !asked.is_empty() {
+            let objects = asked.iter().map(|&i| (&scalars[i][..scalars[i].len().saturating_sub(1)], None));
+            let reply = self.transport.exchange(Request::GetNext, objects).await?;
+            match reply.error_status {
+                0 => {}
+                transport::NO_SUCH_NAME => {
+                    let at = usize::try_from(reply.error_index.max(1) - 1).unwrap_or(0).min(asked.len() - 1);
+                    asked.remove(at);
+                    continue;
+                }
+                status => return Err(status_error(target, status, "a GETNEXT")),
+            }
+            let wanted: Vec<&[u32]> = asked.iter().map(|&i| scalars[i]).collect();
+            let mut varbinds = reply.varbinds;
+            let found = read_scalars(&mut varbinds, &wanted).map_err(|e| SnmpError::undecodable(target, e))?;
+            let found =
+                found.ok_or_else(|| SnmpError::protocol(target, "a GETNEXT reply with too few values".into()))?;
+            self.spend(found.len())?;
+            for (&i, value) in asked.iter().zip(found) {
+                values[i] = value;
+            }
+            break;
+        }
+        Ok(values)
+    }
+
     fn repetitions(&self, columns: usize, rows_hint: Option<u32>) -> u32 {
         let budget = (VARBINDS_PER_REPLY / columns as u32).max(MIN_REPETITIONS);
         // One more than the rows expected, to see each column's end in the same reply.
         let hint = rows_hint.filter(|&n| n > 0).map_or(u32::MAX, |n| n.saturating_add(1)).max(MIN_REPETITIONS);
         self.max_repetitions.min(budget).min(hint)
+    }
+}
+
+/// How the transport secures messages for these credentials. An SNMPv3 user's master keys are
+/// computed here (once per password in the process).
+fn security(credentials: &Credentials) -> Security {
+    let community = |version, community: &crate::secret::Secret| Security::Community {
+        version,
+        community: community.expose().as_bytes().to_vec(),
+    };
+    match credentials {
+        Credentials::V1 { community: c } => community(transport::VERSION_1, c),
+        Credentials::V2c { community: c } => community(transport::VERSION_2C, c),
+        Credentials::V3(usm) => Security::Usm(Box::new(Engine::new(usm))),
+    }
+}
+
+/// The error for an error-status other than those a request handles itself.
+fn status_error(target: SocketAddr, status: i64, request: &str) -> SnmpError {
+    match status {
+        transport::AUTHORIZATION_ERROR => SnmpError::NotAuthorized { target },
+        _ => SnmpError::protocol(target, format!("error-status {status} for {request}")),
     }
 }
 
@@ -231,134 +328,4 @@ async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::net::Ipv4Addr;
-
-    use super::*;
-    use crate::sim::{AgentSpec, Behaviour, Fleet};
-    use crate::snmp::ber::{self, tag, Header};
-    use crate::snmp::oids::{if_mib::*, system::*};
-
-    use crate::snmp::if_mib::COUNTER_COLUMNS as COUNTERS;
-
-    async fn open(addr: SocketAddr, timeout_ms: u64) -> Session {
-        let credentials = Credentials::V2c { community: "public".into() };
-        Session::open(&addr.ip().to_string(), addr.port(), &credentials, timeout_ms, 1).await.unwrap()
-    }
-
-    async fn agent(spec: AgentSpec) -> (Fleet, Session) {
-        let fleet = Fleet::start(vec![spec], Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
-        let session = open(fleet.agents()[0].addr, 2_000).await;
-        (fleet, session)
-    }
-
-    #[tokio::test]
-    async fn a_walk_reads_every_row_of_every_column_whatever_the_hint() {
-        let (_fleet, mut session) = agent(AgentSpec::new("sw", 48)).await;
-        for hint in [None, Some(48), Some(3), Some(1_000)] {
-            let columns = session.walk_columns(&COUNTERS, hint).await.unwrap();
-            for column in &columns {
-                assert_eq!(column.indexes().collect::<Vec<_>>(), (1..=48).collect::<Vec<_>>(), "hint {hint:?}");
-            }
-            assert!(matches!(columns[0].get(48), Some(Value::Counter64(_))));
-            assert!(matches!(columns[2].get(1), Some(Value::Integer(1))), "ifIndex 1 is up");
-        }
-    }
-
-    #[tokio::test]
-    async fn scalars_ride_in_the_first_request_of_a_walk() {
-        let (fleet, mut session) = agent(AgentSpec::new("sw", 48)).await;
-        let missing: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 99, 0];
-        let (scalars, columns) =
-            session.walk_columns_with(&[SYS_UP_TIME, missing, IF_NUMBER], &COUNTERS, Some(48)).await.unwrap();
-        assert!(matches!(scalars[..], [Some(Value::TimeTicks(_)), None, Some(Value::Integer(48))]), "{scalars:?}");
-        assert!(columns.iter().all(|column| column.indexes().count() == 48));
-        let requests = fleet.stats().requests.load(std::sync::atomic::Ordering::Relaxed);
-        assert_eq!(requests, 1, "one GETBULK: 7 × 49 small simulated values fit in 8,000 bytes; no GET");
-        let (scalars, columns) = session.walk_columns_with(&[IF_NUMBER], &[], None).await.unwrap();
-        assert_eq!((scalars, columns.len()), (vec![Some(Value::Integer(48))], 0));
-    }
-
-    #[tokio::test]
-    async fn a_huge_table_is_walked_whole_over_cut_replies() {
-        let (_fleet, mut session) = agent(AgentSpec::new("core", 3_000)).await;
-        let [names, traffic]: [Column; 2] =
-            session.walk_columns(&[IF_NAME, IF_HC_IN_OCTETS], Some(3_000)).await.unwrap().try_into().unwrap();
-        assert_eq!(names.indexes().count(), 3_000);
-        assert_eq!(traffic.indexes().last(), Some(3_000));
-        assert_eq!(names.get(2_999).map(Value::as_text).as_deref(), Some("ge-0/0/2999"));
-    }
-
-    #[tokio::test]
-    async fn an_agent_without_64_bit_counters_has_empty_hc_columns() {
-        let (_fleet, mut session) = agent(AgentSpec { hc: false, ..AgentSpec::new("old", 8) }).await;
-        let columns = session.walk_columns(&[IF_HC_IN_OCTETS, IF_IN_OCTETS], Some(8)).await.unwrap();
-        assert_eq!(columns[0].indexes().count(), 0);
-        assert_eq!(columns[1].indexes().count(), 8);
-        assert!(matches!(columns[1].get(8), Some(Value::Counter32(_))));
-    }
-
-    #[tokio::test]
-    async fn get_answers_in_order_and_names_a_missing_object() {
-        let (_fleet, mut session) = agent(AgentSpec::new("sw", 4)).await;
-        let values = session.get(&[IF_NUMBER, SYS_NAME]).await.unwrap();
-        assert_eq!(values, [Value::Integer(4), Value::Bytes(b"sw".to_vec())]);
-        let missing: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 99, 0];
-        match session.get(&[SYS_NAME, missing]).await {
-            Err(SnmpError::NoSuchObject { oid, .. }) => assert_eq!(oid, Oid::from_slice(missing)),
-            other => panic!("expected noSuchObject, got {other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn a_closed_port_is_refused_and_a_dead_agent_times_out() {
-        let specs = vec![
-            AgentSpec { behaviour: Behaviour::Closed, ..AgentSpec::new("closed", 1) },
-            AgentSpec { behaviour: Behaviour::Dead, ..AgentSpec::new("dead", 1) },
-        ];
-        let fleet = Fleet::start(specs, Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
-        // A 60-second timeout: only the kernel's "port unreachable" can end this one.
-        let mut closed = open(fleet.agents()[0].addr, 60_000).await;
-        assert!(matches!(closed.get(&[SYS_UP_TIME]).await, Err(SnmpError::Refused { .. })));
-        let mut dead = open(fleet.agents()[1].addr, 100).await;
-        let error = dead.get(&[SYS_UP_TIME]).await.unwrap_err();
-        assert!(matches!(error, SnmpError::Timeout { attempts: 2, after_ms: 200, .. }), "{error}");
-    }
-
-    /// An agent that answers each request with noise, then an answer to another request id, then
-    /// the real answer (sysUpTime = 42) — or with noise only.
-    async fn noisy_agent(answer: bool) -> SocketAddr {
-        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-        let addr = socket.local_addr().unwrap();
-        tokio::spawn(async move {
-            let mut buf = vec![0; 2_000];
-            while let Ok((len, from)) = socket.recv_from(&mut buf).await {
-                let request = ber::parse_message(&buf[..len]).unwrap();
-                let reply = |request_id| {
-                    let mut varbinds = Vec::new();
-                    ber::write_varbind(&mut varbinds, &[6, 8, 0x2b, 6, 1, 2, 1, 1, 3, 0], &[tag::TIME_TICKS, 1, 42]);
-                    let header = Header { request_id, ..request.response_header() };
-                    let mut out = Vec::new();
-                    ber::write_message(&mut out, &header, &varbinds);
-                    out
-                };
-                socket.send_to(&[0x30, 0x03, 0xff, 0xff], from).await.unwrap();
-                if answer {
-                    socket.send_to(&reply(request.request_id + 1), from).await.unwrap();
-                    socket.send_to(&reply(request.request_id), from).await.unwrap();
-                }
-            }
-        });
-        addr
-    }
-
-    #[tokio::test]
-    async fn stale_and_garbled_replies_are_dropped_and_told() {
-        let mut session = open(noisy_agent(true).await, 2_000).await;
-        assert_eq!(session.get(&[SYS_UP_TIME]).await.unwrap(), [Value::TimeTicks(42)]);
-        assert_eq!(session.get(&[SYS_UP_TIME]).await.unwrap(), [Value::TimeTicks(42)], "the next request too");
-        let mut session = open(noisy_agent(false).await, 100).await;
-        let error = session.get(&[SYS_UP_TIME]).await.unwrap_err();
-        assert!(error.to_string().contains("undecodable reply"), "{error}");
-    }
-}
+mod tests;

@@ -1,6 +1,11 @@
 //! One agent's request/response exchange over UDP: encoding a request, request ids, timeouts,
 //! retries, and the reply's header. It knows nothing of tables or of what the values mean.
 //!
+//! SNMPv1 and v2c put a community in each message; SNMPv3 goes through the agent's
+//! [`Engine`]: discovery on the first exchange, a sealed request, and the reply opened, with
+//! one resynchronisation on notInTimeWindow and one rediscovery on unknownEngineID before a
+//! refusal becomes the exchange's error.
+//!
 //! The socket is connected to the agent, so the kernel reports "ICMP port unreachable" as
 //! `ConnectionRefused` and a closed port is seen at once rather than after the timeout. Replies
 //! with another request id (late answers to an earlier attempt) and replies that cannot be
@@ -19,16 +24,22 @@ use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 use super::ber::{self, tag, BerError, Header, Reader};
+use super::engine::Engine;
+use super::usm::message as v3;
 use super::SnmpError;
+
+mod usm;
 
 /// The largest UDP payload; an agent may answer a GETBULK with up to this much.
 const MAX_DATAGRAM: usize = 65_535;
-/// SNMPv2c's version field.
-const VERSION_2C: i64 = 1;
+/// The version field of SNMPv1 and SNMPv2c messages.
+pub const VERSION_1: i64 = 0;
+pub const VERSION_2C: i64 = 1;
 
 /// error-status values (RFC 3416 §3) a client acts upon.
 pub const TOO_BIG: i64 = 1;
 pub const NO_SUCH_NAME: i64 = 2;
+pub const AUTHORIZATION_ERROR: i64 = 16;
 
 /// A decoded reply: its error fields and its varbinds, read lazily from the reply's bytes.
 pub struct Reply<'a> {
@@ -37,12 +48,19 @@ pub struct Reply<'a> {
     pub varbinds: Reader<'a>,
 }
 
-/// What to ask: GET of the OIDs, or GETBULK of them: GETNEXT of the first `non_repeaters`,
-/// then that many repetitions of the others.
+/// What to ask: GET of the OIDs, GETNEXT of them, or GETBULK of them: GETNEXT of the first
+/// `non_repeaters`, then that many repetitions of the others.
 #[derive(Clone, Copy, Debug)]
 pub enum Request {
     Get,
+    GetNext,
     GetBulk { non_repeaters: u32, max_repetitions: u32 },
+}
+
+/// How messages are secured: a community (SNMPv1, v2c) or a USM user (SNMPv3).
+pub enum Security {
+    Community { version: i64, community: Vec<u8> },
+    Usm(Box<Engine>),
 }
 
 /// Where requests go and replies come from.
@@ -55,13 +73,16 @@ enum Link {
 pub struct Transport {
     link: Link,
     target: SocketAddr,
-    community: Vec<u8>,
+    community: Option<(i64, Vec<u8>)>,
+    engine: Option<Box<Engine>>,
     timeout: Duration,
     retries: u32,
     request_id: i32,
     varbinds: Vec<u8>,
     request: Vec<u8>,
     reply: Vec<u8>,
+    /// An SNMPv3 reply's plaintext scoped PDU.
+    plain: Vec<u8>,
     /// Bytes of every datagram received since [`Transport::take_received_bytes`].
     received_bytes: u64,
     /// When the current poll must end: no exchange waits past it.
@@ -71,7 +92,7 @@ pub struct Transport {
 impl Transport {
     pub async fn connect(
         target: SocketAddr,
-        community: &[u8],
+        security: Security,
         timeout: Duration,
         retries: u32,
     ) -> Result<Transport, SnmpError> {
@@ -82,26 +103,32 @@ impl Transport {
         let network = |e: std::io::Error| SnmpError::Network { target, reason: e.to_string() };
         let socket = UdpSocket::bind(SocketAddr::new(any, 0)).await.map_err(network)?;
         socket.connect(target).await.map_err(network)?;
-        Ok(Transport::new(Link::Udp(socket), target, community, timeout, retries))
+        Ok(Transport::new(Link::Udp(socket), target, security, timeout, retries))
     }
 
     /// A transport that answers each exchange with the next of `replies`, whatever it asked.
-    pub fn scripted(replies: Vec<Vec<u8>>, timeout: Duration, retries: u32) -> Transport {
+    pub fn scripted(replies: Vec<Vec<u8>>, security: Security, timeout: Duration, retries: u32) -> Transport {
         let target = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 161);
-        Transport::new(Link::Scripted(replies.into()), target, b"public", timeout, retries)
+        Transport::new(Link::Scripted(replies.into()), target, security, timeout, retries)
     }
 
-    fn new(link: Link, target: SocketAddr, community: &[u8], timeout: Duration, retries: u32) -> Transport {
+    fn new(link: Link, target: SocketAddr, security: Security, timeout: Duration, retries: u32) -> Transport {
+        let (community, engine) = match security {
+            Security::Community { version, community } => (Some((version, community)), None),
+            Security::Usm(engine) => (None, Some(engine)),
+        };
         Transport {
             link,
             target,
-            community: community.to_vec(),
+            community,
+            engine,
             timeout,
             retries,
             request_id: rand::random_range(1..i32::MAX / 2),
             varbinds: Vec::new(),
             request: Vec::new(),
             reply: Vec::new(),
+            plain: Vec::new(),
             received_bytes: 0,
             poll_deadline: None,
         }
@@ -109,6 +136,11 @@ impl Transport {
 
     pub fn target(&self) -> SocketAddr {
         self.target
+    }
+
+    /// Whether this transport speaks SNMPv1 (no GETBULK, no Counter64).
+    pub fn is_v1(&self) -> bool {
+        matches!(self.community, Some((VERSION_1, _)))
     }
 
     /// Sets when the current poll must end: an exchange still waiting then fails at once.
@@ -129,7 +161,21 @@ impl Transport {
         request: Request,
         oids: impl Iterator<Item = (&'o [u32], Option<u32>)>,
     ) -> Result<Reply<'_>, SnmpError> {
-        self.encode(request, oids);
+        self.encode_varbinds(oids);
+        let (pdu_type, field_a, field_b) = match request {
+            Request::Get => (tag::GET, 0, 0),
+            Request::GetNext => (tag::GET_NEXT, 0, 0),
+            Request::GetBulk { non_repeaters, max_repetitions } => {
+                (tag::GET_BULK, i64::from(non_repeaters), i64::from(max_repetitions))
+            }
+        };
+        if self.engine.is_some() {
+            return self.exchange_v3(pdu_type, (field_a, field_b)).await;
+        }
+        self.next_request_id();
+        let (version, community) = self.community.as_ref().map_or((VERSION_2C, &[][..]), |(v, c)| (*v, c.as_slice()));
+        let header = Header { version, community, pdu_type, request_id: i64::from(self.request_id), field_a, field_b };
+        ber::write_message(&mut self.request, &header, &self.varbinds);
         self.await_reply().await?;
         parse_reply(&self.reply).map(|(_, reply)| reply).map_err(|e| self.undecodable(e))
     }
@@ -150,8 +196,8 @@ impl Transport {
                 if !received? {
                     break; // a script with no reply left: as if the agent stayed silent
                 }
-                match parse_reply(&self.reply) {
-                    Ok((id, _)) if id == i64::from(self.request_id) || scripted => return Ok(()),
+                match self.reply_id() {
+                    Ok(id) if id == i64::from(self.request_id) || scripted => return Ok(()),
                     Ok(_) => mismatched = mismatched.saturating_add(1), // a late answer, or a broken agent
                     Err(e) => {
                         log::debug!("Dropped an undecodable reply from {}: {e}", self.target);
@@ -177,9 +223,20 @@ impl Transport {
         SnmpError::Protocol { target: self.target, reason: format!("undecodable reply ({error})") }
     }
 
-    /// Encodes the message into `self.request` with a new request id.
-    fn encode<'o>(&mut self, request: Request, oids: impl Iterator<Item = (&'o [u32], Option<u32>)>) {
+    /// The request id a reply answers: SNMPv3's msgID, or the PDU's request-id.
+    fn reply_id(&self) -> Result<i64, BerError> {
+        match self.engine {
+            Some(_) => v3::parse(&self.reply).map(|message| message.msg_id),
+            None => parse_reply(&self.reply).map(|(id, _)| id),
+        }
+    }
+
+    fn next_request_id(&mut self) {
         self.request_id = if self.request_id >= i32::MAX - 1 { 1 } else { self.request_id + 1 };
+    }
+
+    /// Encodes the varbinds of a request (each OID with a NULL value) into `self.varbinds`.
+    fn encode_varbinds<'o>(&mut self, oids: impl Iterator<Item = (&'o [u32], Option<u32>)>) {
         self.varbinds.clear();
         let mut oid = Vec::with_capacity(32);
         for (prefix, last) in oids {
@@ -192,21 +249,6 @@ impl Transport {
             ber::write_bytes(&mut self.varbinds, tag::OID, &oid);
             self.varbinds.extend_from_slice(&[tag::NULL, 0]);
         }
-        let (pdu_type, field_a, field_b) = match request {
-            Request::Get => (tag::GET, 0, 0),
-            Request::GetBulk { non_repeaters, max_repetitions } => {
-                (tag::GET_BULK, i64::from(non_repeaters), i64::from(max_repetitions))
-            }
-        };
-        let header = Header {
-            version: VERSION_2C,
-            community: &self.community,
-            pdu_type,
-            request_id: i64::from(self.request_id),
-            field_a,
-            field_b,
-        };
-        ber::write_message(&mut self.request, &header, &self.varbinds);
     }
 
     async fn send(&self) -> Result<(), SnmpError> {
@@ -250,7 +292,7 @@ impl Transport {
     }
 }
 
-/// The request id and contents of an SNMPv2c Response.
+/// The request id and contents of an SNMPv1 or v2c Response.
 pub(super) fn parse_reply(packet: &[u8]) -> Result<(i64, Reply<'_>), BerError> {
     let message = ber::parse_message(packet)?;
     if message.pdu_type != tag::RESPONSE {

@@ -36,6 +36,8 @@ mod registry;
 mod rollup_line;
 mod segments;
 pub mod series;
+pub mod snmp_engine;
+pub mod trap_users;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -73,6 +75,10 @@ pub enum StoreError {
     InterfaceNotFound { id: DeviceId, if_index: u32 },
     #[error("host: {host} port {port} is already watched by device {existing}")]
     DuplicateDevice { host: String, port: u16, existing: DeviceId },
+    #[error("user: an SNMPv3 trap user named '{user}' already exists")]
+    DuplicateTrapUser { user: String },
+    #[error("no SNMPv3 trap user named '{user}' was added through the API")]
+    TrapUserNotFound { user: String },
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a valid Vigie file: {reason}")]

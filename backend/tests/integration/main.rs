@@ -22,6 +22,7 @@ mod reach;
 mod sim;
 mod sim_process;
 mod snmpd;
+mod snmpv3;
 mod traffic;
 mod ui;
 mod vigie;

@@ -85,13 +85,21 @@ pub struct Snmpd {
     dir: TempDir,
     port: u16,
     child: Option<Child>,
+    /// Lines appended to the configuration (SNMPv3 users, v1-only communities).
+    extra_config: String,
 }
 
 impl Snmpd {
     /// Starts snmpd on a free 127.0.0.1 UDP port and waits until it answers.
     pub fn start(interfaces: &[Interface]) -> Snmpd {
+        Snmpd::start_with(interfaces, "")
+    }
+
+    /// [`Snmpd::start`] with `extra_config` appended to snmpd.conf (e.g. `createUser` and
+    /// `rouser` lines: SNMP_PERSISTENT_DIR is the agent's own temp dir).
+    pub fn start_with(interfaces: &[Interface], extra_config: &str) -> Snmpd {
         let dir = tempfile::tempdir().expect("create a temp dir for snmpd");
-        let mut snmpd = Snmpd { dir, port: free_udp_port(), child: None };
+        let mut snmpd = Snmpd { dir, port: free_udp_port(), child: None, extra_config: extra_config.to_string() };
         snmpd.set_interfaces(interfaces);
         fs::create_dir(snmpd.path("persist")).expect("create snmpd's persistent dir");
         fs::write(snmpd.path("snmpd.conf"), snmpd.config()).expect("write snmpd.conf");
@@ -156,8 +164,9 @@ impl Snmpd {
              sysLocation {SYS_LOCATION}\n\
              sysContact {SYS_CONTACT}\n\
              dontLogTCPWrappersConnects yes\n\
-             {if_mib}{ifx_mib}",
+             {if_mib}{ifx_mib}{extra}\n",
             port = self.port,
+            extra = self.extra_config,
             if_mib = pass(".1.3.6.1.2.1.2"),
             ifx_mib = pass(".1.3.6.1.2.1.31"),
         )

@@ -346,6 +346,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/trap-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the SNMPv3 trap users, those of the configuration file first; no password is shown. */
+        get: operations["listTrapUsers"];
+        put?: never;
+        /** Add an SNMPv3 trap user; its traps and informs are accepted at once. */
+        post: operations["createTrapUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trap-users/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an SNMPv3 trap user added through the API. */
+        delete: operations["deleteTrapUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -490,7 +525,8 @@ export interface components {
             /**
              * @description Stable machine-readable code: invalid_json, invalid_field, invalid_parameter,
              *     unsupported_media_type, payload_too_large, request_timeout, method_not_allowed,
-             *     too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
+             *     too_many_streams, device_not_found, interface_not_found, duplicate_device,
+             *     trap_user_not_found, duplicate_trap_user, not_found,
              *     storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
              *     csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
              *     last_admin; alerts: channel_not_found, too_many_channels.
@@ -1251,7 +1287,7 @@ export interface components {
             tcp: components["schemas"]["TcpStatusView"];
             /**
              * Format: int64
-             * @description Datagrams that were not SNMP v1/v2c traps or informs.
+             * @description Datagrams that were not SNMP v1/v2c/v3 traps or informs.
              * @example 1
              */
             trapsMalformed: number;
@@ -1261,6 +1297,19 @@ export interface components {
              * @example 40
              */
             trapsReceived: number;
+            /**
+             * Format: int64
+             * @description SNMPv3 traps and informs dropped: unauthenticated, wrong digest, not decryptable, or
+             *     (an inform) outside the time window.
+             * @example 0
+             */
+            trapsV3NotAuthentic: number;
+            /**
+             * Format: int64
+             * @description SNMPv3 traps and informs dropped: from a user not configured in Vigie.
+             * @example 0
+             */
+            trapsV3UnknownUser: number;
         };
         /** @description An alert channel to add: `type` says which fields follow. */
         NewAlertChannel: components["schemas"]["NewWebhookChannel"] | components["schemas"]["NewSlackChannel"] | components["schemas"]["NewEmailChannel"] | components["schemas"]["NewCommandChannel"];
@@ -1398,6 +1447,29 @@ export interface components {
              * @example vgt_3b9d…
              */
             token: string;
+        };
+        /**
+         * @description An SNMPv3 trap user to add: authentication is required, privacy optional (both protocol
+         *     and password, or neither).
+         */
+        NewTrapUser: {
+            /**
+             * @description 8 to 255 characters; write-only.
+             * @example auth-Pa55word
+             */
+            authPassword: string;
+            authProtocol: components["schemas"]["AuthProtocol"];
+            /**
+             * @description 8 to 255 characters; write-only.
+             * @example priv-Pa55word
+             */
+            privPassword?: string | null;
+            privProtocol?: components["schemas"]["PrivProtocol"] | null;
+            /**
+             * @description 1 to 32 bytes.
+             * @example trapper
+             */
+            user: string;
         };
         /** @description A new user. */
         NewUser: {
@@ -2072,6 +2144,19 @@ export interface components {
              * @example 60
              */
             stepSecs: number;
+        };
+        /** @description An SNMPv3 user whose traps and informs Vigie accepts. Passwords are never shown. */
+        TrapUserView: {
+            authProtocol: components["schemas"]["AuthProtocol"];
+            privProtocol?: components["schemas"]["PrivProtocol"] | null;
+            securityLevel: components["schemas"]["SecurityLevel"];
+            /**
+             * @description `config` for the TOML file's `[[trap_users]]` (not removable here), `api` otherwise.
+             * @example api
+             */
+            source: string;
+            /** @example trapper */
+            user: string;
         };
         /** @description Changes to a user; absent fields stay. */
         UserPatch: {
@@ -4123,6 +4208,224 @@ export interface operations {
                 };
             };
             /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listTrapUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every trap user */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrapUserView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    createTrapUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTrapUser"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrapUserView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A trap user has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The users could not be written (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`) */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    deleteTrapUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user name */
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed: its traps are refused from now on */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The user comes from the configuration file */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such user added through the API */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The users could not be written (`storage_error`) */
             500: {
                 headers: {
                     [name: string]: unknown;

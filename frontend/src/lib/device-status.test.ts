@@ -49,6 +49,8 @@ const summary: StatusSummary = {
     syslogTruncated: 0,
     trapsReceived: 0,
     trapsMalformed: 0,
+    trapsV3UnknownUser: 0,
+    trapsV3NotAuthentic: 0,
     droppedBytes: 0,
     queueEntries: 0,
     queueBytes: 0,

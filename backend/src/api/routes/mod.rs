@@ -8,4 +8,5 @@ pub mod logs;
 pub mod session;
 pub mod status;
 pub mod tokens;
+pub mod trap_users;
 pub mod users;

@@ -101,6 +101,8 @@ fn logs_status(state: &AppState) -> LogsStatusView {
         syslog_truncated: read(&c.syslog.truncated),
         traps_received: read(&c.traps.received),
         traps_malformed: read(&c.traps.malformed),
+        traps_v3_unknown_user: read(&c.traps_v3.unknown_user),
+        traps_v3_not_authentic: read(&c.traps_v3.not_authentic),
         dropped: read(&c.dropped),
         stored: read(&c.stored),
         dropped_bytes: read(&c.dropped_bytes),

@@ -11,6 +11,7 @@ mod logs;
 mod notify;
 mod snmp;
 mod status;
+mod trap_users;
 
 pub use auth::*;
 pub use channel_input::*;
@@ -21,3 +22,4 @@ pub use logs::*;
 pub use notify::*;
 pub use snmp::*;
 pub use status::*;
+pub use trap_users::*;

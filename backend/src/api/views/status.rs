@@ -220,9 +220,16 @@ pub struct LogsStatusView {
     /// Trap datagrams received.
     #[schema(example = 40)]
     pub traps_received: u64,
-    /// Datagrams that were not SNMP v1/v2c traps or informs.
+    /// Datagrams that were not SNMP v1/v2c/v3 traps or informs.
     #[schema(example = 1)]
     pub traps_malformed: u64,
+    /// SNMPv3 traps and informs dropped: from a user not configured in Vigie.
+    #[schema(example = 0)]
+    pub traps_v3_unknown_user: u64,
+    /// SNMPv3 traps and informs dropped: unauthenticated, wrong digest, not decryptable, or
+    /// (an inform) outside the time window.
+    #[schema(example = 0)]
+    pub traps_v3_not_authentic: u64,
     /// Entries dropped because a burst outran the disk (oldest first).
     #[schema(example = 0)]
     pub dropped: u64,
