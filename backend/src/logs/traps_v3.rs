@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use super::trap_users::TrapUser;
 use super::traps::{self, Trap};
-use crate::snmp::ber::{self, tag, BerError, Header};
+use crate::snmp::ber::{tag, BerError, Header};
 use crate::snmp::usm::message::{self as v3, Outgoing, V3Message, FLAG_AUTH, FLAG_REPORTABLE};
-use crate::snmp::usm::report::Refusal;
+use crate::snmp::usm::report::{self, Refusal};
 use crate::snmp::usm::user::{MasterKeys, Scratch};
 use crate::snmp::usm::UserKeys;
 use crate::store::snmp_engine::LocalEngine;
@@ -194,25 +194,8 @@ impl V3Receiver {
         scratch: &mut Scratch,
     ) -> Vec<u8> {
         let (boots, time) = self.boots_and_time();
-        let request_id = match message.is_encrypted() {
-            true => 0,
-            false => v3::parse_scoped_pdu(message.data).map_or(0, |scoped| scoped.pdu.request_id),
-        };
-        let (mut oid, mut oid_tlv, mut value_tlv, mut varbinds) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        ber::encode_oid_contents(&refusal.oid(), &mut oid);
-        ber::write_bytes(&mut oid_tlv, tag::OID, &oid);
-        ber::write_unsigned(&mut value_tlv, tag::COUNTER32, 1);
-        ber::write_varbind(&mut varbinds, &oid_tlv, &value_tlv);
-        let header = Header {
-            version: v3::VERSION_3,
-            community: b"",
-            pdu_type: tag::REPORT,
-            request_id,
-            field_a: 0,
-            field_b: 0,
-        };
         let mut scoped = Vec::new();
-        v3::write_scoped_pdu(&mut scoped, &self.engine.engine_id, b"", &header, &varbinds);
+        report::write_report(&mut scoped, &self.engine.engine_id, message, &refusal);
         let mut out = Vec::new();
         let outgoing = self.outgoing(message, boots, time);
         match keys {

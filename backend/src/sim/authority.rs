@@ -6,9 +6,9 @@
 
 use super::model::{AgentModel, Moment};
 use super::responder::{self, Answered, Dropped, Scratch};
-use crate::snmp::ber::{self, tag, Header};
+use crate::snmp::ber::{tag, Header};
 use crate::snmp::usm::message::{self as v3, Outgoing, V3Message, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE};
-use crate::snmp::usm::report::Refusal;
+use crate::snmp::usm::report::{self, Refusal};
 use crate::snmp::usm::user::{self, MasterKeys};
 use crate::snmp::usm::{UserKeys, UsmCredentials};
 
@@ -145,27 +145,8 @@ impl Engine<'_> {
         scratch: &mut Scratch,
         reply: &mut Vec<u8>,
     ) -> Answered {
-        let request_id = match message.is_encrypted() {
-            true => 0,
-            false => v3::parse_scoped_pdu(message.data).map_or(0, |scoped| scoped.pdu.request_id),
-        };
-        let mut oid = Vec::new();
-        ber::encode_oid_contents(&refusal.oid(), &mut oid);
-        let (mut oid_tlv, mut value_tlv, mut varbinds) = (Vec::new(), Vec::new(), Vec::new());
-        ber::write_bytes(&mut oid_tlv, tag::OID, &oid);
-        ber::write_unsigned(&mut value_tlv, tag::COUNTER32, 1);
-        ber::write_varbind(&mut varbinds, &oid_tlv, &value_tlv);
-        let header = Header {
-            version: v3::VERSION_3,
-            community: b"",
-            pdu_type: tag::REPORT,
-            request_id,
-            field_a: 0,
-            field_b: 0,
-        };
         let usm = &mut scratch.v3;
-        usm.scoped.clear();
-        v3::write_scoped_pdu(&mut usm.scoped, &self.authority.engine_id, b"", &header, &varbinds);
+        report::write_report(&mut usm.scoped, &self.authority.engine_id, message, &refusal);
         let keys = match refusal {
             Refusal::NotInTimeWindow => self.authority.keys.without_privacy(),
             _ => self.authority.anonymous.clone(),

@@ -76,3 +76,30 @@ mod tests {
         assert_eq!(Refusal::from_oid(&[1, 3, 6, 1, 6, 3, 15, 1, 1, 4]), Refusal::Other("1.3.6.1.6.3.15.1.1.4".into()));
     }
 }
+
+/// Writes into `scoped` the scoped PDU of a Report of `refusal` from the agent `engine_id`, in
+/// answer to `message`: one varbind, the refusal's usmStats counter at 1, and the request's id
+/// when it can be read (0 when the request is encrypted, since a refused request is not
+/// decrypted). Both authoritative sides send these: the trap receiver and the simulator.
+pub fn write_report(
+    scoped: &mut Vec<u8>,
+    engine_id: &[u8],
+    message: &super::message::V3Message<'_>,
+    refusal: &Refusal,
+) {
+    use super::message as v3;
+    use crate::snmp::ber::{self, tag, Header};
+    let request_id = match message.is_encrypted() {
+        true => 0,
+        false => v3::parse_scoped_pdu(message.data).map_or(0, |scoped| scoped.pdu.request_id),
+    };
+    let (mut oid, mut oid_tlv, mut value_tlv, mut varbinds) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    ber::encode_oid_contents(&refusal.oid(), &mut oid);
+    ber::write_bytes(&mut oid_tlv, tag::OID, &oid);
+    ber::write_unsigned(&mut value_tlv, tag::COUNTER32, 1);
+    ber::write_varbind(&mut varbinds, &oid_tlv, &value_tlv);
+    let header =
+        Header { version: v3::VERSION_3, community: b"", pdu_type: tag::REPORT, request_id, field_a: 0, field_b: 0 };
+    scoped.clear();
+    v3::write_scoped_pdu(scoped, engine_id, b"", &header, &varbinds);
+}
