@@ -37,7 +37,11 @@ mod rollup_line;
 mod segments;
 pub mod series;
 pub mod snmp_engine;
+pub mod state_history;
+mod status;
 pub mod trap_users;
+
+pub use status::StateChange;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -79,6 +83,10 @@ pub enum StoreError {
     DuplicateTrapUser { user: String },
     #[error("no SNMPv3 trap user named '{user}' was added through the API")]
     TrapUserNotFound { user: String },
+    #[error("parentId: no device with id {parent}")]
+    ParentNotFound { parent: DeviceId },
+    #[error("parentId: {parent} is {id} or behind it (a loop)")]
+    ParentCycle { id: DeviceId, parent: DeviceId },
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a valid Vigie file: {reason}")]
@@ -100,6 +108,8 @@ pub struct Store {
     events: tokio::sync::broadcast::Sender<StoreEvent>,
     logs: logs::LogStore,
     health: StorageHealth,
+    /// Why no device is pinged, when ICMP cannot be used at all.
+    icmp_unavailable: RwLock<Option<String>>,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -131,6 +141,7 @@ impl Store {
             )
             .map_err(io_error(&dir.join("logs")))?,
             health: StorageHealth::default(),
+            icmp_unavailable: RwLock::new(None),
         };
         let now = now_secs();
         for device in store.registry.list() {
