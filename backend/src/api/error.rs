@@ -113,6 +113,7 @@ impl ApiError {
                 StoreError::DuplicateDevice { .. } => "duplicate_device",
                 StoreError::DuplicateTrapUser { .. } => "duplicate_trap_user",
                 StoreError::TrapUserNotFound { .. } => "trap_user_not_found",
+                StoreError::ParentNotFound { .. } | StoreError::ParentCycle { .. } => "invalid_field",
                 StoreError::Io { source, .. } if is_full(source) => "storage_full",
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
@@ -140,6 +141,9 @@ impl ApiError {
             ApiError::InvalidField { field, .. } => Some(field.clone()),
             ApiError::InvalidParameter { param, .. } => Some(param.clone()),
             ApiError::Store(StoreError::DuplicateDevice { .. }) => Some("host".to_string()),
+            ApiError::Store(StoreError::ParentNotFound { .. } | StoreError::ParentCycle { .. }) => {
+                Some("parentId".to_string())
+            }
             ApiError::Auth(AuthError::DuplicateUser { .. }) => Some("username".to_string()),
             ApiError::Auth(AuthError::Invalid(f)) => Some(f.field.to_string()),
             ApiError::Store(StoreError::DuplicateTrapUser { .. }) => Some("user".to_string()),
@@ -201,6 +205,7 @@ impl ResponseError for ApiError {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
                 StoreError::TrapUserNotFound { .. } => StatusCode::NOT_FOUND,
                 StoreError::DuplicateDevice { .. } | StoreError::DuplicateTrapUser { .. } => StatusCode::CONFLICT,
+                StoreError::ParentNotFound { .. } | StoreError::ParentCycle { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 StoreError::Io { source, .. } if is_full(source) => StatusCode::INSUFFICIENT_STORAGE,
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },

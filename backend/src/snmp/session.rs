@@ -317,7 +317,7 @@ fn status_error(target: SocketAddr, status: i64, request: &str) -> SnmpError {
     }
 }
 
-async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
+pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }

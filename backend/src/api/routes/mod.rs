@@ -4,6 +4,7 @@ pub mod alert_channels;
 pub mod devices;
 pub mod events;
 pub mod interfaces;
+pub mod latency;
 pub mod logs;
 pub mod session;
 pub mod status;

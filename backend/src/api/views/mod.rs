@@ -3,6 +3,7 @@
 
 mod auth;
 mod channel_input;
+mod device_status;
 mod devices;
 mod events;
 mod interfaces;
@@ -15,6 +16,7 @@ mod trap_users;
 
 pub use auth::*;
 pub use channel_input::*;
+pub use device_status::*;
 pub use devices::*;
 pub use events::*;
 pub use interfaces::*;
