@@ -36,6 +36,8 @@ pub enum AppError {
     Auth(#[from] crate::auth::AuthError),
     #[error("TLS: {0}")]
     Tls(String),
+    #[error("notifications: {0}")]
+    Notify(String),
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
@@ -60,7 +62,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         let (auth, cancel) = (auth.clone(), background.clone());
         supervisor::spawn("auth file watcher", background.clone(), move || sync_auth(auth.clone(), cancel.clone()))
     };
-    let mut tasks = vec![retention, auth_sync];
+    let notifier = Arc::new(open_notifier(&config, sink.clone()).await?);
+    let delivery = {
+        let (notifier, cancel) = (notifier.clone(), background.clone());
+        supervisor::spawn("notification worker", background.clone(), move || notifier.clone().run(cancel.clone()))
+    };
+    let mut tasks = vec![retention, auth_sync, delivery];
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
     let writer = {
@@ -81,6 +88,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         auth: auth.clone(),
         cookie_secure: config.auth.cookie_secure,
         cors_origins: cors_origins.clone(),
+        notifier,
         store: store.clone(),
         sink: sink.clone(),
         scheduler: scheduler.clone(),
@@ -305,6 +313,13 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
             actix_web::http::header::HeaderName::from_static("x-csrf-token"),
         ])
         .max_age(3600)
+}
+
+/// The alert channels and the deliveries left pending at the last stop (read on a blocking thread).
+async fn open_notifier(config: &Config, sink: Arc<Sink>) -> Result<crate::notify::Notifier, AppError> {
+    let (dir, settings) = (config.data_dir.clone(), config.notify.clone());
+    let opened = tokio::task::spawn_blocking(move || crate::notify::Notifier::open(&dir, settings, sink)).await;
+    Ok(opened.map_err(|e| AppError::Notify(e.to_string()))??)
 }
 
 /// Users and tokens from `auth.json`; on first start with access control on, the first admin,

@@ -2,6 +2,7 @@
 //! (`VIGIE_*`), then the command line. Validated once; every problem is reported together.
 
 pub mod access;
+pub mod notify;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -123,6 +124,8 @@ pub struct FileConfig {
     pub auth: access::AuthSection,
     #[serde(default)]
     pub tls: access::TlsSection,
+    #[serde(default)]
+    pub notify: notify::NotifySection,
 }
 
 /// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
@@ -177,6 +180,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// HTTPS, when a certificate is given.
     pub tls: Option<TlsConfig>,
+    /// `[notify]`: delivery of notifications.
+    pub notify: crate::notify::NotifySettings,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
 }
@@ -260,6 +265,7 @@ impl Config {
             listen.ok(),
             &mut problems,
         );
+        let notify = notify::load(&file.notify, &mut problems);
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -274,6 +280,7 @@ impl Config {
                 http,
                 auth,
                 tls,
+                notify,
                 demo: args.demo,
             }),
             _ => Err(problems),
@@ -425,6 +432,8 @@ mod tests {
         assert_eq!(file.logs.queue_mb, Some(64));
         let mut problems = Vec::new();
         assert_eq!(http_limits(&file.http, &mut problems), HttpLimits::default(), "the example states the defaults");
+        let notify = notify::load(&file.notify, &mut problems);
+        assert_eq!(notify, crate::notify::NotifySettings::default(), "the example states the defaults");
         assert!(problems.is_empty(), "{problems:?}");
         let defaults = crate::auth::SessionPolicy::default();
         assert_eq!(file.auth.enabled, Some(true));

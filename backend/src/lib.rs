@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod device;
 pub mod logs;
+pub mod notify;
 pub mod open_files;
 pub mod poller;
 pub mod reach;

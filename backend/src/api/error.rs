@@ -19,7 +19,7 @@ pub struct ApiErrorBody {
     /// too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
     /// storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
     /// csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
-    /// last_admin.
+    /// last_admin; alerts: channel_not_found, too_many_channels.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// What went wrong, naming the field at fault.
@@ -58,6 +58,23 @@ pub enum ApiError {
     TaskLost,
     #[error(transparent)]
     Auth(AuthError),
+    #[error("no alert channel with id {id}")]
+    ChannelNotFound { id: String },
+    #[error("there are already {limit} alert channels; remove one first")]
+    TooManyChannels { limit: usize },
+}
+
+/// A field or store fault of notifications answers as any other; the rest are their own.
+impl From<crate::notify::NotifyError> for ApiError {
+    fn from(e: crate::notify::NotifyError) -> Self {
+        use crate::notify::NotifyError;
+        match e {
+            NotifyError::ChannelNotFound { id } => ApiError::ChannelNotFound { id },
+            NotifyError::TooManyChannels { limit } => ApiError::TooManyChannels { limit },
+            NotifyError::Invalid(field) => field.into(),
+            NotifyError::Store(store) => ApiError::Store(store),
+        }
+    }
 }
 
 /// A field or store fault of access control answers as any other; the rest are its own.
@@ -97,6 +114,8 @@ impl ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
             ApiError::TaskLost => "internal_error",
+            ApiError::ChannelNotFound { .. } => "channel_not_found",
+            ApiError::TooManyChannels { .. } => "too_many_channels",
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => "unauthenticated",
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } => "forbidden",
@@ -181,6 +200,8 @@ impl ResponseError for ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ChannelNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::TooManyChannels { .. } => StatusCode::CONFLICT,
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } | AuthError::CsrfFailed { .. } => {

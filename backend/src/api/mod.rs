@@ -42,6 +42,8 @@ pub struct AppState {
     pub cookie_secure: bool,
     /// Origins allowed to call the API from a browser, besides this host's own.
     pub cors_origins: Vec<String>,
+    /// Alert channels and the delivery of notifications.
+    pub notifier: Arc<crate::notify::Notifier>,
 }
 
 /// Registers every API route; the OpenAPI document is collected from these registrations.
@@ -71,7 +73,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::users::remove)
             .service(routes::tokens::list)
             .service(routes::tokens::create)
-            .service(routes::tokens::remove),
+            .service(routes::tokens::remove)
+            .service(routes::alert_channels::list)
+            .service(routes::alert_channels::create)
+            .service(routes::alert_channels::read)
+            .service(routes::alert_channels::update)
+            .service(routes::alert_channels::remove)
+            .service(routes::alert_channels::test)
+            .service(routes::alert_channels::deliveries),
     )
     .service(metrics::scrape);
 }

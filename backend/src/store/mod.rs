@@ -9,6 +9,8 @@
 //!
 //! ```text
 //! <data-dir>/devices.json                    device configs (communities included; mode 0600)
+//! <data-dir>/alert-channels.json             notification channels with their secrets (0600; see channels_file)
+//! <data-dir>/notify/outbox/<id>.json         each pending notification delivery (see outbox)
 //! <data-dir>/auth.json                       users and API tokens, hashed (mode 0600; see auth_file)
 //! <data-dir>/devices/<id>/state.json         status, system group, interface inventory
 //! <data-dir>/devices/<id>/samples/…          raw polls (see series)
@@ -20,10 +22,12 @@
 //! threads (`spawn_blocking`, `web::block`), never from an async task.
 
 pub mod auth_file;
+pub mod channels_file;
 mod files;
 mod health;
 mod live;
 pub mod logs;
+pub mod outbox;
 mod poll_line;
 mod polls;
 pub mod query;

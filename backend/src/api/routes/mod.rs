@@ -1,5 +1,6 @@
 //! One module per resource; each handler extracts, calls the domain, and answers a view.
 
+pub mod alert_channels;
 pub mod devices;
 pub mod events;
 pub mod interfaces;

@@ -5,8 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
-    AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, PollerView, StatusSummaryView, StorageView,
-    TcpStatusView,
+    AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView, PollerView,
+    StatusSummaryView, StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -43,7 +43,23 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         },
         http: http_status(&http),
         auth: auth_status(state.auth.counts()),
+        notify: notify_status(state.notifier.stats()),
     })
+}
+
+fn notify_status(s: crate::notify::NotifyStats) -> NotifyStatusView {
+    NotifyStatusView {
+        queued: s.queued,
+        delivered: s.delivered,
+        failed: s.failed,
+        dropped: s.dropped,
+        retrying: s.retrying,
+        pending: s.pending,
+        pending_bytes: s.pending_bytes,
+        max_bytes: s.max_bytes,
+        attempts_failed: s.attempts_failed,
+        channels: s.channels,
+    }
 }
 
 fn auth_status(c: crate::auth::AuthCounts) -> AuthStatusView {

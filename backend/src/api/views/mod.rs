@@ -2,18 +2,22 @@
 //! resource. Handlers convert domain values into these; nothing else is serialized to clients.
 
 mod auth;
+mod channel_input;
 mod devices;
 mod events;
 mod interfaces;
 pub mod json_shape;
 mod logs;
+mod notify;
 mod snmp;
 mod status;
 
 pub use auth::*;
+pub use channel_input::*;
 pub use devices::*;
 pub use events::*;
 pub use interfaces::*;
 pub use logs::*;
+pub use notify::*;
 pub use snmp::*;
 pub use status::*;

@@ -63,6 +63,43 @@ pub struct StatusSummaryView {
     pub files: FilesView,
     pub http: HttpStatusView,
     pub auth: AuthStatusView,
+    pub notify: NotifyStatusView,
+}
+
+/// Alert notifications: deliveries since start and the outbox now (see the README's Alerts).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotifyStatusView {
+    /// Deliveries queued since start (one per notification and channel).
+    #[schema(example = 12)]
+    pub queued: u64,
+    /// Deliveries made since start.
+    #[schema(example = 11)]
+    pub delivered: u64,
+    /// Deliveries given up since start: the last retry failed (`[notify] retry_hours`), or the
+    /// channel was removed. Each is also an event in the log.
+    #[schema(example = 0)]
+    pub failed: u64,
+    /// Deliveries refused since start because the outbox was full (`[notify] outbox_mb`).
+    #[schema(example = 0)]
+    pub dropped: u64,
+    /// Pending deliveries that failed at least once and wait for a retry.
+    #[schema(example = 1)]
+    pub retrying: usize,
+    /// Deliveries waiting now (on disk in the outbox).
+    #[schema(example = 1)]
+    pub pending: usize,
+    /// Bytes of the pending deliveries, and their bound.
+    #[schema(example = 1024)]
+    pub pending_bytes: usize,
+    #[schema(example = 16777216)]
+    pub max_bytes: usize,
+    /// Attempts that failed since start, each retry counted.
+    #[schema(example = 3)]
+    pub attempts_failed: u64,
+    /// Alert channels configured.
+    #[schema(example = 2)]
+    pub channels: usize,
 }
 
 /// Access control: who can log in, and the attacks refused since start.
