@@ -15,6 +15,7 @@ mod log_limits;
 mod logs;
 mod misbehave;
 mod netns;
+mod notify;
 mod openapi;
 mod prometheus;
 mod reach;
