@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 scripts/npm-install.sh
+# The SMTP server of the notification tests (aiosmtpd in a venv), before the tests start.
+scripts/aiosmtpd.sh --install
 
 echo "== backend: unit and integration tests"
 cargo test --workspace --locked

@@ -363,3 +363,6 @@ fn test_notification(channel: &Channel) -> Notification {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;

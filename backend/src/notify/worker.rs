@@ -72,7 +72,7 @@ impl Notifier {
     }
 
     /// Writes the deliveries queued since the last look, those still pending.
-    async fn persist_fresh(&self) {
+    pub(super) async fn persist_fresh(&self) {
         let fresh = std::mem::take(&mut *self.fresh.lock().expect("fresh lock"));
         if fresh.is_empty() {
             return;
