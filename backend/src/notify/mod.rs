@@ -201,7 +201,10 @@ impl Notifier {
 
     /// Queues one delivery; answers its id, or `None` when the outbox is full (counted).
     fn queue(&self, channel_id: &ChannelId, notification: Notification) -> Option<String> {
-        let id = format!("{:016x}", rand::random::<u64>());
+        self.queue_as(new_delivery_id(), channel_id, notification)
+    }
+
+    fn queue_as(&self, id: String, channel_id: &ChannelId, notification: Notification) -> Option<String> {
         let queued = {
             let mut outbox = self.outbox.lock().expect("outbox lock");
             let seq = outbox.next_seq();
@@ -234,13 +237,16 @@ impl Notifier {
             self.channel(channel_id).ok_or_else(|| NotifyError::ChannelNotFound { id: channel_id.0.clone() })?;
         let notification = test_notification(&channel);
         let (tell, told) = oneshot::channel();
-        let Some(id) = self.queue(channel_id, notification.clone()) else {
-            let record = PendingRecord::new("dropped".into(), 0, channel_id.clone(), notification, now_ms());
+        // Waiting before queuing: the attempt may end before `queue_as` returns.
+        let id = new_delivery_id();
+        self.waiters.lock().expect("waiters lock").insert(id.clone(), tell);
+        if self.queue_as(id.clone(), channel_id, notification.clone()).is_none() {
+            self.waiters.lock().expect("waiters lock").remove(&id);
+            let record = PendingRecord::new(id, 0, channel_id.clone(), notification, now_ms());
             let mut delivery = Delivery::of(&record, DeliveryState::Failed);
             delivery.last_error = Some("the outbox is full ([notify] outbox_mb): nothing was sent".into());
             return Ok(delivery);
-        };
-        self.waiters.lock().expect("waiters lock").insert(id.clone(), tell);
+        }
         let bound = self.settings.attempt_timeout * 3 + Duration::from_secs(5);
         let answered = tokio::time::timeout(bound, told).await;
         self.waiters.lock().expect("waiters lock").remove(&id);
@@ -344,6 +350,11 @@ impl Notifier {
         *self.channels.write().expect("channels lock") = copy;
         Ok(answer)
     }
+}
+
+/// 64 random bits in hex: a delivery's id, also its file's name.
+fn new_delivery_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }
 
 /// What the test button sends.

@@ -47,7 +47,11 @@ impl Notifier {
                 });
                 running.insert(handle.id(), record);
             }
-            let next_due = self.outbox.lock().expect("outbox lock").next_due_ms();
+            // With every slot busy, only a finished attempt can let more start.
+            let next_due = match attempts.len() < MAX_IN_FLIGHT {
+                true => self.outbox.lock().expect("outbox lock").next_due_ms(),
+                false => None,
+            };
             let sleep = next_due.map_or(IDLE_WAKE, |at| Duration::from_millis((at - now_ms()).max(0) as u64));
             tokio::select! {
                 _ = cancel.cancelled() => return,
