@@ -4,6 +4,83 @@
  */
 
 export interface paths {
+    "/api/v1/alert-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every alert channel, ordered by id. */
+        get: operations["listAlertChannels"];
+        put?: never;
+        /** Add a channel: a webhook, a Slack/Mattermost incoming webhook, email, or a command. */
+        post: operations["createAlertChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert channel. */
+        get: operations["getAlertChannel"];
+        put?: never;
+        post?: never;
+        /** Remove a channel; its pending deliveries are given up. */
+        delete: operations["deleteAlertChannel"];
+        options?: never;
+        head?: never;
+        /** Change a channel: any of its type's fields; an omitted secret is kept, `null` removes it. */
+        patch: operations["updateAlertChannel"];
+        trace?: never;
+    };
+    "/api/v1/alert-channels/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A channel's recent deliveries, pending ones included, newest first (kept in memory: the last
+         *     2,000 finished deliveries across channels, and every pending one).
+         */
+        get: operations["listAlertChannelDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `test` notification now, through the outbox like any other, and answer its first
+         *     attempt's result; a failed test is retried like any notification.
+         */
+        post: operations["testAlertChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices": {
         parameters: {
             query?: never;
@@ -332,6 +409,82 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description A channel to add, or a change to one: the fields of its `type` (see the `NewAlertChannel`
+         *     union for which). In a change, an omitted field keeps its value; `null` removes an optional
+         *     one (`secret`, `username` with `password`); `headers` and `to` are replaced whole.
+         */
+        AlertChannelPatch: {
+            /**
+             * @description command: its arguments (no shell: each is passed as it is).
+             * @example [
+             *       "--team",
+             *       "noc"
+             *     ]
+             */
+            args?: string[] | null;
+            /**
+             * @description email: the sender address.
+             * @example vigie@example.net
+             */
+            from?: string | null;
+            /**
+             * @description webhook: extra headers sent with each delivery, e.g. {"Authorization": "Bearer …"}
+             *     (values write-only).
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /** @example NOC webhook */
+            name?: string | null;
+            /** @description email: SMTP password (write-only). */
+            password?: string | null;
+            /**
+             * @description command: absolute path of a program inside `[notify] command_dir`.
+             * @example /etc/vigie/notify/page.sh
+             */
+            program?: string | null;
+            /** @description webhook: the HMAC-SHA256 key of `X-Vigie-Signature` (write-only); null: no signature. */
+            secret?: string | null;
+            /**
+             * @description email: the SMTP server.
+             * @example smtp.example.net
+             */
+            smtpHost?: string | null;
+            /**
+             * Format: int32
+             * @description email: default 587 (starttls), 465 (tls) or 25 (none).
+             * @example 587
+             */
+            smtpPort?: number | null;
+            /**
+             * Format: int32
+             * @description command: seconds it may run before it is killed (1 to 600); default 30.
+             * @example 30
+             */
+            timeoutSecs?: number | null;
+            tls?: components["schemas"]["SmtpTls"] | null;
+            /**
+             * @description email: 1 to 50 recipient addresses.
+             * @example [
+             *       "noc@example.net"
+             *     ]
+             */
+            to?: string[] | null;
+            type?: components["schemas"]["ChannelType"] | null;
+            /**
+             * @description webhook, slack: an http:// or https:// URL. Slack's is write-only.
+             * @example https://hooks.example.net/vigie
+             */
+            url?: string | null;
+            /**
+             * @description email: SMTP authentication user (with `password`); null: no authentication.
+             * @example vigie
+             */
+            username?: string | null;
+        };
+        /** @description An alert channel: `type` says which fields follow. Secrets are never shown. */
+        AlertChannelView: components["schemas"]["WebhookChannelView"] | components["schemas"]["SlackChannelView"] | components["schemas"]["EmailChannelView"] | components["schemas"]["CommandChannelView"];
         /** @description Every error answer of the API. */
         ApiErrorBody: {
             /**
@@ -340,7 +493,7 @@ export interface components {
              *     too_many_streams, device_not_found, interface_not_found, duplicate_device, not_found,
              *     storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
              *     csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
-             *     last_admin.
+             *     last_admin; alerts: channel_not_found, too_many_channels.
              * @example invalid_field
              */
             code: string;
@@ -392,6 +545,46 @@ export interface components {
             users: number;
         };
         /**
+         * @description The result of a test: whether its first attempt delivered it, and the delivery (a failed
+         *     one is retried like any notification).
+         */
+        ChannelTestView: {
+            delivered: boolean;
+            delivery: components["schemas"]["DeliveryView"];
+        };
+        /**
+         * @description The types of channel.
+         * @enum {string}
+         */
+        ChannelType: "webhook" | "slack" | "email" | "command";
+        /** @description A command channel as shown. */
+        CommandChannelView: {
+            args: string[];
+            /**
+             * Format: int64
+             * @example 1764070000
+             */
+            createdAt: number;
+            /** @example 5e1f0a2b */
+            id: string;
+            /** @example pager */
+            name: string;
+            /** @example /etc/vigie/notify/page.sh */
+            program: string;
+            /**
+             * Format: int32
+             * @example 30
+             */
+            timeoutSecs: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "command";
+        };
+        /** @enum {string} */
+        CommandType: "command";
+        /**
          * @description The SNMP versions that authenticate with a community.
          * @example v2c
          * @enum {string}
@@ -432,6 +625,54 @@ export interface components {
              * @example 1728318841
              */
             timestamp: number;
+        };
+        /**
+         * @description Where a delivery stands.
+         * @enum {string}
+         */
+        DeliveryState: "pending" | "delivered" | "failed";
+        /** @description One notification's delivery to one channel, with its attempts. */
+        DeliveryView: {
+            /**
+             * Format: int32
+             * @description Attempts made so far.
+             * @example 1
+             */
+            attempts: number;
+            /** @example 5e1f0a2b */
+            channelId: string;
+            /**
+             * Format: int64
+             * @description Unix seconds when it was queued.
+             * @example 1764075000
+             */
+            createdAt: number;
+            event: components["schemas"]["NotifyEvent"];
+            /** @example 9c2d6e0f1a3b5c7d */
+            id: string;
+            /**
+             * @description The incident notified; null for a test.
+             * @example null
+             */
+            incidentId: string | null;
+            /**
+             * Format: int64
+             * @example 1764075000
+             */
+            lastAttemptAt: number | null;
+            /**
+             * @description Why the last attempt failed (the receiver's answer, quoted); null once delivered.
+             * @example null
+             */
+            lastError: string | null;
+            /**
+             * Format: int64
+             * @description When it is tried again, while pending.
+             * @example null
+             */
+            nextAttemptAt: number | null;
+            /** @description `pending` (to be made or retried), `delivered`, or `failed` (given up). */
+            state: components["schemas"]["DeliveryState"];
         };
         /** @description A change to a device: any subset of its fields. Polling picks it up at once. */
         DevicePatch: {
@@ -544,6 +785,44 @@ export interface components {
              */
             timeoutMs: number;
         };
+        /** @description An email channel as shown. */
+        EmailChannelView: {
+            /**
+             * Format: int64
+             * @example 1764070000
+             */
+            createdAt: number;
+            /** @example vigie@example.net */
+            from: string;
+            /** @example 5e1f0a2b */
+            id: string;
+            /** @example NOC mail */
+            name: string;
+            passwordSet: boolean;
+            /** @example smtp.example.net */
+            smtpHost: string;
+            /**
+             * Format: int32
+             * @example 587
+             */
+            smtpPort: number;
+            tls: components["schemas"]["SmtpTls"];
+            /**
+             * @example [
+             *       "noc@example.net"
+             *     ]
+             */
+            to: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "email";
+            /** @example vigie */
+            username: string | null;
+        };
+        /** @enum {string} */
+        EmailType: "email";
         /**
          * @description The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
          *     or a LogEntryView (`event: log`).
@@ -983,6 +1262,36 @@ export interface components {
              */
             trapsReceived: number;
         };
+        /** @description An alert channel to add: `type` says which fields follow. */
+        NewAlertChannel: components["schemas"]["NewWebhookChannel"] | components["schemas"]["NewSlackChannel"] | components["schemas"]["NewEmailChannel"] | components["schemas"]["NewCommandChannel"];
+        /**
+         * @description A command channel to add: a program inside `[notify] command_dir`, run without a shell, the
+         *     notification as JSON on its standard input.
+         */
+        NewCommandChannel: {
+            /**
+             * @example [
+             *       "--team",
+             *       "noc"
+             *     ]
+             */
+            args?: string[] | null;
+            /** @example pager */
+            name: string;
+            /** @example /etc/vigie/notify/page.sh */
+            program: string;
+            /**
+             * Format: int32
+             * @description Seconds before it is killed (1 to 600); default 30.
+             * @example 30
+             */
+            timeoutSecs?: number | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "command";
+        };
         /** @description A device to supervise. Only `host` and `snmp` are required. */
         NewDevice: {
             /**
@@ -1022,6 +1331,52 @@ export interface components {
              */
             timeoutMs?: number | null;
         };
+        /** @description An email channel to add: SMTP with STARTTLS, TLS or none, optional authentication. */
+        NewEmailChannel: {
+            /** @example vigie@example.net */
+            from: string;
+            /** @example NOC mail */
+            name: string;
+            /** @description Required with `username` (write-only). */
+            password?: string | null;
+            /** @example smtp.example.net */
+            smtpHost: string;
+            /**
+             * Format: int32
+             * @description Default 587 (starttls), 465 (tls) or 25 (none).
+             * @example 587
+             */
+            smtpPort?: number | null;
+            tls?: components["schemas"]["SmtpTls"] | null;
+            /**
+             * @example [
+             *       "noc@example.net"
+             *     ]
+             */
+            to: string[];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "email";
+            /** @example vigie */
+            username?: string | null;
+        };
+        /** @description A Slack or Mattermost incoming webhook to add. */
+        NewSlackChannel: {
+            /** @example #noc */
+            name: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "slack";
+            /**
+             * @description The incoming webhook's URL; its path is a credential (write-only).
+             * @example https://hooks.slack.com/services/T000/B000/XXXX
+             */
+            url: string;
+        };
         /** @description A new API token. */
         NewToken: {
             /**
@@ -1057,6 +1412,88 @@ export interface components {
              * @example ann
              */
             username: string;
+        };
+        /** @description A webhook channel to add: each notification is POSTed as JSON, signed with `secret`. */
+        NewWebhookChannel: {
+            /** @description Extra headers, e.g. {"Authorization": "Bearer …"} (values write-only). */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /** @example NOC webhook */
+            name: string;
+            /** @description Key of the `X-Vigie-Signature` HMAC-SHA256 (write-only); without it, no signature. */
+            secret?: string | null;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "webhook";
+            /**
+             * @description An http:// or https:// URL.
+             * @example https://hooks.example.net/vigie
+             */
+            url: string;
+        };
+        /**
+         * @description Why a notification is sent.
+         * @enum {string}
+         */
+        NotifyEvent: "open" | "resolved" | "reminder" | "test";
+        /** @description Alert notifications: deliveries since start and the outbox now (see the README's Alerts). */
+        NotifyStatusView: {
+            /**
+             * Format: int64
+             * @description Attempts that failed since start, each retry counted.
+             * @example 3
+             */
+            attemptsFailed: number;
+            /**
+             * @description Alert channels configured.
+             * @example 2
+             */
+            channels: number;
+            /**
+             * Format: int64
+             * @description Deliveries made since start.
+             * @example 11
+             */
+            delivered: number;
+            /**
+             * Format: int64
+             * @description Deliveries refused since start because the outbox was full (`[notify] outbox_mb`).
+             * @example 0
+             */
+            dropped: number;
+            /**
+             * Format: int64
+             * @description Deliveries given up since start: the last retry failed (`[notify] retry_hours`), or the
+             *     channel was removed. Each is also an event in the log.
+             * @example 0
+             */
+            failed: number;
+            /** @example 16777216 */
+            maxBytes: number;
+            /**
+             * @description Deliveries waiting now (on disk in the outbox).
+             * @example 1
+             */
+            pending: number;
+            /**
+             * @description Bytes of the pending deliveries, and their bound.
+             * @example 1024
+             */
+            pendingBytes: number;
+            /**
+             * Format: int64
+             * @description Deliveries queued since start (one per notification and channel).
+             * @example 12
+             */
+            queued: number;
+            /**
+             * @description Pending deliveries that failed at least once and wait for a retry.
+             * @example 1
+             */
+            retrying: number;
         };
         /** @description A user changes their own password. */
         PasswordChange: {
@@ -1194,6 +1631,33 @@ export interface components {
             username: string;
             via: components["schemas"]["ViaView"];
         };
+        /** @description A Slack or Mattermost channel as shown: its URL is a credential, only its host is shown. */
+        SlackChannelView: {
+            /**
+             * Format: int64
+             * @example 1764070000
+             */
+            createdAt: number;
+            /** @example 5e1f0a2b */
+            id: string;
+            /** @example #noc */
+            name: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "slack";
+            /** @example hooks.slack.com */
+            urlHost: string;
+            urlSet: boolean;
+        };
+        /** @enum {string} */
+        SlackType: "slack";
+        /**
+         * @description How the SMTP connection is protected.
+         * @enum {string}
+         */
+        SmtpTls: "starttls" | "tls" | "none";
         /** @description SNMPv1 or SNMPv2c credentials: a community. */
         SnmpCommunityInput: {
             /**
@@ -1358,6 +1822,7 @@ export interface components {
              */
             interfaces: number;
             logs: components["schemas"]["LogsStatusView"];
+            notify: components["schemas"]["NotifyStatusView"];
             poller: components["schemas"]["PollerView"];
             storage: components["schemas"]["StorageView"];
             /**
@@ -1639,6 +2104,36 @@ export interface components {
          * @enum {string}
          */
         ViaView: "session" | "token" | "local";
+        /** @description A webhook channel as shown. */
+        WebhookChannelView: {
+            /**
+             * Format: int64
+             * @example 1764070000
+             */
+            createdAt: number;
+            /**
+             * @description Names of the extra headers (their values are never returned).
+             * @example [
+             *       "Authorization"
+             *     ]
+             */
+            headerNames: string[];
+            /** @example 5e1f0a2b */
+            id: string;
+            /** @example NOC webhook */
+            name: string;
+            /** @description Whether deliveries are signed (the secret is never returned). */
+            secretSet: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "webhook";
+            /** @example https://hooks.example.net/vigie */
+            url: string;
+        };
+        /** @enum {string} */
+        WebhookType: "webhook";
     };
     responses: never;
     parameters: never;
@@ -1648,6 +2143,532 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAlertChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All channels (secrets never shown) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannelView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    createAlertChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAlertChannel"];
+            };
+        };
+        responses: {
+            /** @description Added; `Location` names it */
+            201: {
+                headers: {
+                    /** @description URL of the new channel */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannelView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description There are already 256 channels (`too_many_channels`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was added */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getAlertChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Channel id
+                 * @example 5e1f0a2b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The channel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannelView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such channel (`channel_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    deleteAlertChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Channel id
+                 * @example 5e1f0a2b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such channel (`channel_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was removed */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    updateAlertChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Channel id
+                 * @example 5e1f0a2b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description The changed channel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannelView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such channel (`channel_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is invalid or not of this type; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was changed */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listAlertChannelDeliveries: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Most deliveries answered (1 to 1000); default 100.
+                 * @example 100
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Channel id
+                 * @example 5e1f0a2b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"][];
+                };
+            };
+            /** @description A parameter is invalid; `field` names it */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such channel (`channel_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    testAlertChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Channel id
+                 * @example 5e1f0a2b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempt's result: `delivered`, else `delivery.lastError` says why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such channel (`channel_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     listDevices: {
         parameters: {
             query?: never;

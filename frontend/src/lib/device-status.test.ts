@@ -74,6 +74,10 @@ const summary: StatusSummary = {
       frameSecs: 10,
     },
   },
+  notify: {
+    queued: 0, delivered: 0, failed: 0, dropped: 0, retrying: 0, pending: 0, pendingBytes: 0,
+    maxBytes: 16_777_216, attemptsFailed: 0, channels: 0,
+  },
   storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {
