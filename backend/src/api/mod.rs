@@ -114,6 +114,7 @@ pub fn base_document() -> OpenApi {
         ("SampleRateView", views::SampleRateView::schema()),
         ("StatusEvent", views::StatusEvent::schema()),
         ("EventKind", views::EventKind::schema()),
+        ("IncidentView", views::IncidentView::schema()),
     ] {
         components.schemas.insert(name.to_string(), schema);
     }

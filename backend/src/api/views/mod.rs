@@ -1,6 +1,7 @@
 //! The wire types of the API (camelCase JSON), with their OpenAPI schemas, one module per
 //! resource. Handlers convert domain values into these; nothing else is serialized to clients.
 
+mod alerts;
 mod auth;
 mod channel_input;
 mod devices;
@@ -12,6 +13,7 @@ mod notify;
 mod snmp;
 mod status;
 
+pub use alerts::*;
 pub use auth::*;
 pub use channel_input::*;
 pub use devices::*;
