@@ -30,6 +30,10 @@ use incident::{Incident, IncidentState};
 use maintenance::{Window, WindowId, MAX_WINDOWS};
 use rule::{Rule, RuleId, MAX_RULES};
 
+/// How often time is let pass: durations (`forSecs`, `recoverySecs`, reminders) are met to
+/// within it, and device states are looked at again.
+pub const TICK: Duration = Duration::from_secs(2);
+
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
     #[error("no alert rule with id {id}")]
@@ -38,8 +42,10 @@ pub enum AlertError {
     WindowNotFound { id: String },
     #[error("no incident with id {id}")]
     IncidentNotFound { id: String },
-    #[error("there are already {limit} {what}; remove one first")]
-    TooMany { what: &'static str, limit: usize },
+    #[error("there are already {limit} alert rules; remove one first")]
+    TooManyRules { limit: usize },
+    #[error("there are already {limit} maintenance windows; remove one first")]
+    TooManyWindows { limit: usize },
     #[error(transparent)]
     Invalid(#[from] InvalidField),
     #[error(transparent)]
@@ -220,7 +226,7 @@ impl Alerts {
         rule.created_at = now_secs();
         self.change_rules(|rules| {
             if rules.len() >= MAX_RULES {
-                return Err(AlertError::TooMany { what: "alert rules", limit: MAX_RULES });
+                return Err(AlertError::TooManyRules { limit: MAX_RULES });
             }
             rules.push(rule.clone());
             Ok(rule)
@@ -287,7 +293,7 @@ impl Alerts {
         window.created_at = now_secs();
         self.change_windows(|windows| {
             if windows.len() >= MAX_WINDOWS {
-                return Err(AlertError::TooMany { what: "maintenance windows", limit: MAX_WINDOWS });
+                return Err(AlertError::TooManyWindows { limit: MAX_WINDOWS });
             }
             windows.insert(window.id.clone(), window.clone());
             Ok(window)
