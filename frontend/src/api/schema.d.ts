@@ -739,6 +739,33 @@ export interface components {
              */
             thresholdPercent?: number | null;
         };
+        /** @description Alerting: its rules and incidents now, and what it missed since start. */
+        AlertsStatusView: {
+            /**
+             * Format: int64
+             * @description Conditions not followed because 50,000 were.
+             * @example 0
+             */
+            conditionsRefused: number;
+            /**
+             * Format: int64
+             * @description Events of the internal bus alerting missed because it fell behind (state rules catch up
+             *     from the store on the next tick; a missed sample or log entry is not looked at).
+             * @example 0
+             */
+            eventsLost: number;
+            /** @example 1 */
+            maintenanceWindows: number;
+            /** @example 0 */
+            openIncidents: number;
+            /** @example 3 */
+            rules: number;
+            /**
+             * @description Conditions (rule × device × interface) followed now; at most 50,000.
+             * @example 12
+             */
+            trackedConditions: number;
+        };
         /** @description Every error answer of the API. */
         ApiErrorBody: {
             /**
@@ -2163,6 +2190,7 @@ export interface components {
         };
         /** @description Fleet summary. */
         StatusSummaryView: {
+            alerts: components["schemas"]["AlertsStatusView"];
             auth: components["schemas"]["AuthStatusView"];
             /**
              * @description Devices supervised.
