@@ -13,6 +13,8 @@ COPY . .
 RUN cargo build --release --locked -p vigie
 
 FROM debian:bookworm-slim
+# The system's TLS roots, for HTTPS webhooks and SMTP over TLS (alert channels).
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY --from=backend /src/target/release/vigie /usr/local/bin/vigie
 COPY --from=ui /src/frontend/dist /usr/share/vigie/ui
 ENV VIGIE_UI_DIR=/usr/share/vigie/ui

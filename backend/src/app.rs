@@ -49,6 +49,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     crate::open_files::check_fleet(store.device_count());
     store.set_log_memory_bytes(config.logs.memory_bytes);
     let sink = Sink::with_max_bytes(config.logs.queue_bytes);
+    // Before the pollers start: it reads the system's TLS roots, which takes a moment.
+    let notifier = Arc::new(open_notifier(&config, sink.clone()).await?);
     let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()).map_err(AppError::Pollers)?);
     // Demo agents first, so that the pollers start with their current ports.
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
@@ -64,7 +66,6 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         let (auth, cancel) = (auth.clone(), background.clone());
         supervisor::spawn("auth file watcher", background.clone(), move || sync_auth(auth.clone(), cancel.clone()))
     };
-    let notifier = Arc::new(open_notifier(&config, sink.clone()).await?);
     let delivery = {
         let (notifier, cancel) = (notifier.clone(), background.clone());
         supervisor::spawn("notification worker", background.clone(), move || notifier.clone().run(cancel.clone()))

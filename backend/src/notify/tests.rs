@@ -90,3 +90,41 @@ async fn a_full_outbox_drops_and_counts_and_pending_deliveries_are_read_back_at_
     assert_eq!(reopened.stats().pending, stats.pending, "what was pending is read back");
     assert_eq!(reopened.channels(), vec![hook]);
 }
+
+/// Figures for the README (debug build unless run with --release): what `send` costs its caller,
+/// the bytes one pending delivery takes, and how fast one channel drains to a loopback receiver
+/// (each delivery written to disk, made, then removed). Run with
+/// `cargo test -p vigie --lib notify::tests::measure -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore]
+async fn measure_send_and_drain() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = NotifySettings { outbox_max_bytes: 256 * 1024 * 1024, ..NotifySettings::default() };
+    let notifier = Arc::new(Notifier::open(dir.path(), settings, Sink::new()).unwrap());
+    let (url, got) = sink();
+    let kind = ChannelKind::Webhook(WebhookConfig { url, secret: Some("k".into()), headers: Vec::new() });
+    let hook = tokio::task::block_in_place(|| notifier.create_channel("hook".into(), kind)).unwrap();
+    let n = 2000;
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        notifier.send(std::slice::from_ref(&hook.id), notification(NotifyEvent::Open));
+    }
+    let send_us = started.elapsed().as_secs_f64() * 1e6 / n as f64;
+    let stats = notifier.stats();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let started = std::time::Instant::now();
+    let worker = tokio::spawn(notifier.clone().run(cancel.clone()));
+    while notifier.stats().delivered < n as u64 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let drain = started.elapsed();
+    cancel.cancel();
+    worker.await.unwrap();
+    assert_eq!(got.lock().unwrap().len(), n);
+    println!(
+        "send: {send_us:.1} µs per call; one pending delivery: {} bytes; one channel drained {n} deliveries in {:.2} s ({:.0}/s)",
+        stats.pending_bytes / n,
+        drain.as_secs_f64(),
+        n as f64 / drain.as_secs_f64()
+    );
+}

@@ -173,7 +173,9 @@ impl Notifier {
             error
         );
         log::error!("{}", Shown(&message));
-        self.sink.event(None, Severity::Error, message, Vec::new());
+        // On the incident's device's log too, when the incident names one.
+        let device = n.incident.get("deviceId").and_then(|v| v.as_str()).and_then(crate::device::DeviceId::parse);
+        self.sink.event(device.as_ref(), Severity::Error, message, Vec::new());
         let delivery = self.outbox.lock().expect("outbox lock").finish(&record, DeliveryState::Failed);
         self.remove(&record.id).await;
         delivery

@@ -15,7 +15,7 @@ use crate::vigie::Vigie;
 const BIN: &str = env!("CARGO_BIN_EXE_vigie");
 
 /// An HTTP answer with its headers.
-struct Reply {
+pub struct Reply {
     status: u16,
     headers: reqwest::header::HeaderMap,
     text: String,
@@ -49,7 +49,7 @@ fn call(vigie: &Vigie, method: &str, path: &str, headers: &[(&str, &str)], body:
 }
 
 /// A logged-in browser: its cookie and CSRF token.
-struct Session {
+pub struct Session {
     cookie: String,
     csrf: String,
 }
@@ -60,7 +60,7 @@ impl Session {
     }
 }
 
-fn login(vigie: &Vigie, username: &str, password: &str) -> (Reply, Option<Session>) {
+pub fn login(vigie: &Vigie, username: &str, password: &str) -> (Reply, Option<Session>) {
     let reply = call(vigie, "POST", "/api/v1/session", &[], Some(&json!({"username": username, "password": password})));
     let session = (reply.status == 200).then(|| {
         let set_cookie = reply.header("set-cookie").expect("a Set-Cookie");
@@ -86,7 +86,7 @@ fn bearer(token: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Vigie with access control on; answers it and the first admin's password.
-fn start(data: &Path, extra: &[&str]) -> (Vigie, String) {
+pub fn start(data: &Path, extra: &[&str]) -> (Vigie, String) {
     let data_dir = data.join("data");
     let mut args = vec!["--auth", "on"];
     args.extend_from_slice(extra);
@@ -95,7 +95,7 @@ fn start(data: &Path, extra: &[&str]) -> (Vigie, String) {
     (vigie, password.trim().to_string())
 }
 
-fn new_token(vigie: &Vigie, admin: &Session, name: &str, role: &str) -> (String, String) {
+pub fn new_token(vigie: &Vigie, admin: &Session, name: &str, role: &str) -> (String, String) {
     let reply = send(vigie, "POST", "/api/v1/tokens", &admin.headers(), Some(&json!({"name": name, "role": role})));
     assert_eq!(reply.status, 201, "{}", reply.text);
     (reply.json["token"].as_str().unwrap().to_string(), reply.json["id"].as_str().unwrap().to_string())

@@ -3,7 +3,7 @@
 //! exists, deliveries are triggered by `POST /alert-channels/{id}/test`, which queues a test
 //! notification through the same durable outbox an incident's would take.
 
-pub mod sink;
+mod sink;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -162,6 +162,9 @@ fn a_receiver_failing_three_times_gets_the_notification_once() {
     let notify = vigie.get("/api/v1/status").body["notify"].clone();
     assert_eq!((notify["delivered"].as_u64(), notify["attemptsFailed"].as_u64()), (Some(1), Some(3)), "{notify}");
     assert_eq!((notify["pending"].as_u64(), notify["retrying"].as_u64()), (Some(0), Some(0)), "{notify}");
+    let metrics = vigie.get("/metrics").text;
+    assert!(metrics.contains("\nvigie_notify_delivered_total 1\n"), "{metrics}");
+    assert!(metrics.contains("\nvigie_notify_pending 0\n"), "{metrics}");
     assert!(std::fs::read_dir(dir.path().join("data/notify/outbox")).unwrap().next().is_none(), "the outbox is empty");
 }
 
@@ -184,6 +187,17 @@ fn email_reaches_a_real_smtp_server() {
     assert!(message.contains("To: noc@example.net, oncall@example.net"), "{message}");
     assert!(message.contains("X-RcptTo: noc@example.net, oncall@example.net"), "{message}");
     assert!(message.contains("This is a test of the email channel \"NOC mail\""), "{message}");
+
+    // STARTTLS asked of a server that does not offer it: refused, never sent in clear.
+    let strict = create(
+        &vigie,
+        json!({"name": "strict", "type": "email", "smtpHost": "127.0.0.1", "smtpPort": smtp.port, "tls": "starttls",
+               "from": "vigie@example.net", "to": ["noc@example.net"]}),
+    );
+    let result = test(&vigie, &strict);
+    assert_eq!(result["delivered"], false, "{result}");
+    assert!(result["delivery"]["lastError"].as_str().unwrap().contains("STARTTLS is not supported"), "{result}");
+    assert_eq!(smtp.messages().len(), 1, "nothing more arrived");
 }
 
 #[test]
@@ -232,4 +246,26 @@ fn a_delivery_pending_when_vigie_is_killed_is_sent_after_the_restart() {
     });
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(sink.received().len(), 1, "once");
+}
+
+#[test]
+fn a_delivery_given_up_is_an_event_in_the_log_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vigie = start(dir.path());
+    let port = crate::vigie::free_tcp_port(); // nothing listens: every attempt is refused
+    let url = format!("http://127.0.0.1:{port}/");
+    let hook = create(&vigie, json!({"name": "gone soon", "type": "webhook", "url": url}));
+    assert_eq!(test(&vigie, &hook)["delivery"]["state"], "pending");
+    assert_eq!(vigie.delete(&format!("/api/v1/alert-channels/{hook}")).status, 204);
+    vigie.wait_until(WAIT, "the delivery is given up", |v| {
+        (v.get("/api/v1/status").body["notify"]["failed"] == 1).then_some(())
+    });
+    let events = vigie.wait_until(WAIT, "the event is written", |v| {
+        let page = v.get("/api/v1/logs?source=event&q=gone%20soon").body;
+        page["entries"].as_array().filter(|e| !e.is_empty()).cloned()
+    });
+    let message = events[0]["message"].as_str().unwrap();
+    assert!(message.contains("failed after 2 attempt(s); last error: the alert channel was removed"), "{message}");
+    assert_eq!(events[0]["severity"], 3, "error: {}", events[0]);
+    assert!(std::fs::read_dir(dir.path().join("data/notify/outbox")).unwrap().next().is_none());
 }

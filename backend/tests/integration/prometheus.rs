@@ -1,6 +1,7 @@
-//! `/metrics` scraped by a real Prometheus (Debian's package): the exposition parses, carries the
-//! snmp_exporter names and labels, and Prometheus's `rate(ifHCInOctets[30s]) * 8` matches Vigie's
-//! own `inBps` for an agent whose counters grow at a fixed rate.
+//! `/metrics` scraped by a real Prometheus (Debian's package) with a viewer API token: the
+//! exposition parses, carries the snmp_exporter names and labels, and Prometheus's
+//! `rate(ifHCInOctets[20s]) * 8` matches Vigie's own `inBps` for an agent whose counters grow at
+//! a fixed rate.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::snmpd::{Interface, Snmpd};
-use crate::vigie::{free_tcp_port, Vigie};
+use crate::vigie::free_tcp_port;
 
 /// A Prometheus server on a free loopback port scraping one target every second.
 struct Prometheus {
@@ -19,7 +20,7 @@ struct Prometheus {
 }
 
 impl Prometheus {
-    fn start(dir: &Path, target_port: u16) -> Prometheus {
+    fn start(dir: &Path, target_port: u16, token: &str) -> Prometheus {
         let port = free_tcp_port();
         let config = dir.join("prometheus.yml");
         std::fs::write(
@@ -27,6 +28,7 @@ impl Prometheus {
             format!(
                 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
                  scrape_configs:\n  - job_name: vigie\n    honor_labels: true\n\
+                 \x20   authorization:\n      credentials: {token}\n\
                  \x20   static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n"
             ),
         )
@@ -95,7 +97,13 @@ fn prometheus_scrapes_metrics_and_its_rate_matches_vigies() {
     legacy.in_octets_per_sec = 12_500;
     let agent = Snmpd::start(&[fast, legacy]);
     let data = tempfile::tempdir().unwrap();
-    let mut vigie = Vigie::start(&data.path().join("data"));
+    let (mut vigie, password) = crate::auth::start(data.path(), &[]);
+    assert_eq!(vigie.get("/metrics").status, 401, "no metrics without credentials");
+    let (_, admin) = crate::auth::login(&vigie, "admin", &password);
+    let admin = admin.expect("the first admin logs in");
+    let (operator, _) = crate::auth::new_token(&vigie, &admin, "test", "operator");
+    let (scraper, _) = crate::auth::new_token(&vigie, &admin, "prometheus", "viewer");
+    vigie.use_token(&operator);
     let id = vigie.add_device("edge-1", agent.port());
     vigie.wait_until(Duration::from_secs(30), "a rate", |v| {
         let list = v.get(&format!("/api/v1/devices/{id}/interfaces")).body;
@@ -118,7 +126,7 @@ fn prometheus_scrapes_metrics_and_its_rate_matches_vigies() {
     assert!(!text.contains("ifHCInOctets{device=\"edge-1\",instance=\"127.0.0.1:{}\",ifIndex=\"2\""));
 
     let dir = tempfile::tempdir().unwrap();
-    let prometheus = Prometheus::start(dir.path(), vigie.port());
+    let prometheus = Prometheus::start(dir.path(), vigie.port(), &scraper);
     let up = prometheus.wait_for("up{job=\"vigie\"}", dir.path());
     assert_eq!(Prometheus::value(&up[0]), 1.0, "the scrape succeeded: {up:?}");
     // 30 s of 1-second scrapes of 1-second polls, then Prometheus's rate against Vigie's.

@@ -107,6 +107,18 @@ impl Vigie {
         Some(Answer { status, body, text, location })
     }
 
+    /// Sends `Authorization: Bearer <token>` with every request from now on (for Vigie started
+    /// with `--auth on`).
+    pub fn use_token(&mut self, token: &str) {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("authorization", format!("Bearer {token}").parse().expect("a header value"));
+        self.http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .default_headers(headers)
+            .build()
+            .expect("http client");
+    }
+
     /// A request with extra headers, for CORS and caching checks; answers the response.
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> reqwest::blocking::Response {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");

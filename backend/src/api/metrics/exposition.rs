@@ -31,6 +31,10 @@ pub struct Exposition {
 }
 
 impl Exposition {
+    pub fn with_capacity(bytes: usize) -> Exposition {
+        Exposition { buf: String::with_capacity(bytes) }
+    }
+
     /// Starts a family: its help text and type. Every sample of the family must follow, together.
     pub fn family(&mut self, name: &str, kind: Kind, help: &str) {
         let _ = writeln!(self.buf, "# HELP {name} {}", help.replace('\\', "\\\\").replace('\n', "\\n"));

@@ -134,22 +134,38 @@ pub fn instance(device: &Device) -> String {
     }
 }
 
-/// Writes one interface family's samples for one device.
-pub fn write_interfaces(out: &mut Exposition, family: &InterfaceFamily, device: &Device, live: &DeviceLive) {
+/// One interface as a scrape sees it: its label block, escaped once, and its value in each
+/// interface family (in [`INTERFACE_FAMILIES`]' order).
+pub struct InterfaceRow {
+    pub block: String,
+    pub values: Vec<Option<u64>>,
+}
+
+/// Reads every interface of one device into rows, appended to `rows`.
+pub fn read_interfaces(rows: &mut Vec<InterfaceRow>, device: &Device, live: &DeviceLive) {
     if live.interfaces.is_empty() {
         return;
     }
     let mut device_block = String::new();
     push_labels(&mut device_block, &[("device", &device.config.name), ("instance", &instance(device))]);
-    let mut block = String::with_capacity(device_block.len() + 128);
     for interface in live.interfaces.values() {
-        let Some(value) = (family.value)(interface) else { continue };
         let info = &interface.info;
-        block.clear();
+        let mut block = String::with_capacity(device_block.len() + 96);
         block.push_str(&device_block);
         let _ = write!(block, ",ifIndex=\"{}\"", info.if_index);
         push_labels(&mut block, &[("ifName", &info.if_name), ("ifDescr", &info.if_descr), ("ifAlias", &info.if_alias)]);
-        out.sample_block(family.name, &block, value);
+        let values = INTERFACE_FAMILIES.iter().map(|family| (family.value)(interface)).collect();
+        rows.push(InterfaceRow { block, values });
+    }
+}
+
+/// Writes the samples of the interface family at `index` in [`INTERFACE_FAMILIES`].
+pub fn write_interfaces(out: &mut Exposition, index: usize, rows: &[InterfaceRow]) {
+    let name = INTERFACE_FAMILIES[index].name;
+    for row in rows {
+        if let Some(value) = row.values[index] {
+            out.sample_block(name, &row.block, value);
+        }
     }
 }
 
@@ -194,8 +210,13 @@ mod tests {
         }
     }
 
-    fn family(name: &str) -> &'static InterfaceFamily {
-        INTERFACE_FAMILIES.iter().find(|f| f.name == name).unwrap()
+    /// The samples of family `name` for one device.
+    fn written(name: &str, device: &Device, live: &DeviceLive) -> String {
+        let mut rows = Vec::new();
+        read_interfaces(&mut rows, device, live);
+        let mut out = Exposition::default();
+        write_interfaces(&mut out, INTERFACE_FAMILIES.iter().position(|f| f.name == name).unwrap(), &rows);
+        out.buf
     }
 
     #[test]
@@ -214,25 +235,18 @@ mod tests {
         no_counters.latest = None;
         live.interfaces.insert(3, no_counters);
         let device = device("10.0.0.1", 161);
-        let mut out = Exposition::default();
-        write_interfaces(&mut out, family("ifHCInOctets"), &device, &live);
         assert_eq!(
-            out.buf,
+            written("ifHCInOctets", &device, &live),
             "ifHCInOctets{device=\"sw \\\"1\\\"\",instance=\"10.0.0.1\",ifIndex=\"1\",ifName=\"eth1\",ifDescr=\"eth1\",ifAlias=\"\"} 1001\n"
         );
-        let mut out = Exposition::default();
-        write_interfaces(&mut out, family("ifInOctets"), &device, &live);
-        assert!(
-            out.buf.starts_with("ifInOctets{") && out.buf.contains("ifIndex=\"2\",") && out.buf.ends_with("} 1002\n"),
-            "{}",
-            out.buf
+        let out = written("ifInOctets", &device, &live);
+        assert!(out.starts_with("ifInOctets{") && out.contains("ifIndex=\"2\",") && out.ends_with("} 1002\n"), "{out}");
+        assert_eq!(out.lines().count(), 1, "only the 32-bit interface");
+        assert_eq!(
+            written("ifOperStatus", &device, &live).lines().count(),
+            3,
+            "a status for every interface, counters or not"
         );
-        assert_eq!(out.buf.lines().count(), 1, "only the 32-bit interface");
-        let mut out = Exposition::default();
-        write_interfaces(&mut out, family("ifOperStatus"), &device, &live);
-        assert_eq!(out.buf.lines().count(), 3, "a status for every interface, counters or not");
-        let mut out = Exposition::default();
-        write_interfaces(&mut out, family("ifInErrors"), &device, &live);
-        assert_eq!(out.buf, "", "no sample for a column the agent did not give");
+        assert_eq!(written("ifInErrors", &device, &live), "", "no sample for a column the agent did not give");
     }
 }

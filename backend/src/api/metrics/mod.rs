@@ -1,30 +1,35 @@
 //! `GET /metrics`: the fleet in the Prometheus text format, for Prometheus, VictoriaMetrics or any
-//! scraper. The answer is streamed one family at a time, each rendered off the HTTP worker (on
-//! the blocking pool) while the store's locks are held only for that family: 100,000 interfaces
-//! never sit in memory as one string, and polling is never held up by a slow scraper.
+//! scraper. A scrape first reads every interface once (its labels escaped once, its values for
+//! every family) in one pass over the store, then streams the answer one family at a time, each
+//! rendered off the HTTP worker (on the blocking pool) from that snapshot: the store's locks are
+//! held for one pass only, 100,000 interfaces never sit in memory as one string, and polling is
+//! never held up by a slow scraper.
 
 mod exposition;
 mod families;
+
+use std::sync::Arc;
 
 use actix_web::{get, web, HttpResponse};
 use futures_util::StreamExt;
 
 use self::exposition::{Exposition, Kind, CONTENT_TYPE};
-use self::families::INTERFACE_FAMILIES;
+use self::families::{InterfaceRow, INTERFACE_FAMILIES};
 use crate::api::connections::HttpStats;
 use crate::api::AppState;
 
 /// One streamed part of the answer.
 #[derive(Clone, Copy)]
 enum Part {
-    Interfaces(&'static families::InterfaceFamily),
+    /// The interface family at this index of [`INTERFACE_FAMILIES`].
+    Interfaces(usize),
     Uptime,
     DeviceUp,
     Vigie,
 }
 
 fn parts() -> Vec<Part> {
-    let mut parts: Vec<Part> = INTERFACE_FAMILIES.iter().map(Part::Interfaces).collect();
+    let mut parts: Vec<Part> = (0..INTERFACE_FAMILIES.len()).map(Part::Interfaces).collect();
     parts.extend([Part::Uptime, Part::DeviceUp, Part::Vigie]);
     parts
 }
@@ -43,10 +48,21 @@ pub async fn scrape(
     http: web::Data<HttpStats>,
 ) -> HttpResponse {
     let now_secs = now_secs();
+    let reading = state.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut rows = Vec::new();
+        reading.store.visit_devices(|device, live| families::read_interfaces(&mut rows, device, live));
+        rows
+    })
+    .await;
+    let Ok(rows) = rows else {
+        return HttpResponse::InternalServerError().body("reading the fleet for /metrics failed");
+    };
+    let rows = Arc::new(rows);
     let body = futures_util::stream::iter(parts()).then(move |part| {
-        let (state, http) = (state.clone(), http.clone());
+        let (state, http, rows) = (state.clone(), http.clone(), rows.clone());
         async move {
-            let text = tokio::task::spawn_blocking(move || render(part, &state, &http, now_secs))
+            let text = tokio::task::spawn_blocking(move || render(part, &rows, &state, &http, now_secs))
                 .await
                 .map_err(|e| actix_web::error::ErrorInternalServerError(format!("rendering metrics failed: {e}")))?;
             Ok::<_, actix_web::Error>(web::Bytes::from(text))
@@ -59,12 +75,14 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn render(part: Part, state: &AppState, http: &HttpStats, now_secs: i64) -> String {
+fn render(part: Part, rows: &[InterfaceRow], state: &AppState, http: &HttpStats, now_secs: i64) -> String {
     match part {
-        Part::Interfaces(family) => {
-            let mut out = Exposition::default();
+        Part::Interfaces(index) => {
+            let family = &INTERFACE_FAMILIES[index];
+            // About 150 bytes a sample: one allocation for the whole family.
+            let mut out = Exposition::with_capacity(rows.len() * 160);
             out.family(family.name, family.kind, family.help);
-            state.store.visit_devices(|device, live| families::write_interfaces(&mut out, family, device, live));
+            families::write_interfaces(&mut out, index, rows);
             out.buf
         }
         Part::Uptime => {
@@ -94,7 +112,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     let p = state.scheduler.stats().counts();
     let logs = &state.sink.counters;
     let storage = state.store.storage_status();
-    let counters: [(&str, &str, u64); 14] = [
+    let notify = state.notifier.stats();
+    let counters: [(&str, &str, u64); 18] = [
         ("vigie_polls_total", "Polls made, answered or not.", p.polls_total),
         (
             "vigie_polls_failed_total",
@@ -121,6 +140,10 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
         ("vigie_traps_malformed_total", "Datagrams on the trap port that were not traps.", read(&logs.traps.malformed)),
         ("vigie_log_entries_dropped_total", "Log entries dropped because the log queue was full.", read(&logs.dropped)),
         ("vigie_storage_write_errors_total", "Writes to the data dir that failed.", storage.write_errors),
+        ("vigie_notify_queued_total", "Notification deliveries queued (one per channel).", notify.queued),
+        ("vigie_notify_delivered_total", "Notification deliveries made.", notify.delivered),
+        ("vigie_notify_failed_total", "Notification deliveries given up after their last retry.", notify.failed),
+        ("vigie_notify_dropped_total", "Notification deliveries dropped because the outbox was full.", notify.dropped),
     ];
     for (name, help, value) in counters {
         out.family(name, Kind::Counter, help);
@@ -128,6 +151,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     }
     out.family("vigie_http_connections", Kind::Gauge, "Open HTTP connections.");
     out.sample("vigie_http_connections", &[], read(&http.connections));
+    out.family("vigie_notify_pending", Kind::Gauge, "Notification deliveries waiting (to be made or retried).");
+    out.sample("vigie_notify_pending", &[], notify.pending as u64);
     out.family("vigie_devices", Kind::Gauge, "Devices supervised.");
     out.sample("vigie_devices", &[], state.store.device_count() as u64);
 

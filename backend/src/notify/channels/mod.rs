@@ -30,13 +30,19 @@ pub struct Context {
 
 impl Context {
     pub fn new(timeout: Duration, command_dir: Option<std::path::PathBuf>) -> Context {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Vigie/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("the HTTP client's settings are valid");
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(timeout)
+                .connect_timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("Vigie/", env!("CARGO_PKG_VERSION")))
+        };
+        // Only unreadable system certificates make the first fail: then HTTPS fails per attempt,
+        // with a reason, instead of Vigie not starting.
+        let http = builder().build().unwrap_or_else(|e| {
+            log::error!("The system's TLS root certificates cannot be read ({e}); HTTPS alert channels will fail.");
+            builder().tls_built_in_native_certs(false).build().expect("a client without system roots builds")
+        });
         Context { http, timeout, command_dir }
     }
 }
