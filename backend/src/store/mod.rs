@@ -32,6 +32,10 @@ mod registry;
 mod rollup_line;
 mod segments;
 pub mod series;
+pub mod state_history;
+mod status;
+
+pub use status::StateChange;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -69,6 +73,10 @@ pub enum StoreError {
     InterfaceNotFound { id: DeviceId, if_index: u32 },
     #[error("host: {host} port {port} is already watched by device {existing}")]
     DuplicateDevice { host: String, port: u16, existing: DeviceId },
+    #[error("parentId: no device with id {parent}")]
+    ParentNotFound { parent: DeviceId },
+    #[error("parentId: {parent} is {id} or behind it (a loop)")]
+    ParentCycle { id: DeviceId, parent: DeviceId },
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a valid Vigie file: {reason}")]
@@ -90,6 +98,8 @@ pub struct Store {
     events: tokio::sync::broadcast::Sender<StoreEvent>,
     logs: logs::LogStore,
     health: StorageHealth,
+    /// Why no device is pinged, when ICMP cannot be used at all.
+    icmp_unavailable: RwLock<Option<String>>,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -121,6 +131,7 @@ impl Store {
             )
             .map_err(io_error(&dir.join("logs")))?,
             health: StorageHealth::default(),
+            icmp_unavailable: RwLock::new(None),
         };
         let now = now_secs();
         for device in store.registry.list() {

@@ -99,6 +99,12 @@ fn render(part: Part, rows: &[InterfaceRow], state: &AppState, http: &HttpStats,
             let mut out = Exposition::default();
             out.family("vigie_device_up", Kind::Gauge, "1 when the device's last poll answered, else 0.");
             state.store.visit_devices(|device, live| families::write_device_up(&mut out, device, live));
+            out.family(
+                "vigie_device_state",
+                Kind::Gauge,
+                "1 for the device's state (up, snmp_down, unreachable, unknown), 0 for the others.",
+            );
+            state.store.visit_devices(|device, live| families::write_device_state(&mut out, device, live));
             out.buf
         }
         Part::Vigie => vigie_families(state, http),

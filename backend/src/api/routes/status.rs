@@ -21,7 +21,9 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
     HttpResponse::Ok().json(StatusSummaryView {
         devices: devices.len(),
         up: count(DeviceState::Up),
-        down: count(DeviceState::Down),
+        snmp_down: count(DeviceState::SnmpDown),
+        unreachable: count(DeviceState::Unreachable),
+        down: devices.iter().filter(|d| d.0.is_down()).count(),
         unknown: count(DeviceState::Unknown),
         interfaces: devices.iter().map(|d| d.1).sum(),
         poller: PollerView {

@@ -2,6 +2,7 @@
 //! resource. Handlers convert domain values into these; nothing else is serialized to clients.
 
 mod auth;
+mod device_status;
 mod devices;
 mod events;
 mod interfaces;
@@ -11,6 +12,7 @@ mod snmp;
 mod status;
 
 pub use auth::*;
+pub use device_status::*;
 pub use devices::*;
 pub use events::*;
 pub use interfaces::*;

@@ -44,10 +44,16 @@ pub struct StatusSummaryView {
     /// Devices up.
     #[schema(example = 12)]
     pub up: usize,
-    /// Devices down.
+    /// Devices whose host answers pings but not SNMP.
+    #[schema(example = 1)]
+    pub snmp_down: usize,
+    /// Devices answering neither (or behind an unreachable parent).
+    #[schema(example = 0)]
+    pub unreachable: usize,
+    /// `snmpDown` + `unreachable`, kept for scripts written before the two were told apart.
     #[schema(example = 1)]
     pub down: usize,
-    /// Devices not polled yet.
+    /// Devices not seen yet.
     #[schema(example = 0)]
     pub unknown: usize,
     /// Interfaces across all devices.
