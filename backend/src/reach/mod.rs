@@ -14,7 +14,11 @@
 mod announce;
 mod pinger;
 mod round;
+mod schedule;
+mod stats;
 
 pub use announce::announce;
 pub use pinger::{IcmpMode, Pinger, ProbePlan};
 pub use round::EchoRound;
+pub use schedule::{Reach, MAX_IN_FLIGHT};
+pub use stats::{ReachCounts, ReachStats};

@@ -178,6 +178,11 @@ impl Store {
         })
     }
 
+    /// Every device's config, ordered by id (memory only).
+    pub fn device_list(&self) -> Vec<Device> {
+        self.registry.list()
+    }
+
     /// How many devices there are (memory only).
     pub fn device_count(&self) -> usize {
         self.registry.visit(|_| ()).len()

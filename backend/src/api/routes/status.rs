@@ -5,8 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
-    AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, PollerView, StatusSummaryView, StorageView,
-    TcpStatusView,
+    AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, PollerView, ReachView, StatusSummaryView,
+    StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -36,6 +36,7 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
             interface_samples_total: p.interface_samples_total,
             samples_dropped: p.samples_dropped,
         },
+        reach: reach_status(state.reach.counts()),
         tasks_restarted: crate::supervisor::restarts(),
         logs: logs_status(&state),
         storage: storage_status(state.store.storage_status()),
@@ -46,6 +47,25 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         http: http_status(&http),
         auth: auth_status(state.auth.counts()),
     })
+}
+
+fn reach_status(c: crate::reach::ReachCounts) -> ReachView {
+    use crate::reach::IcmpMode;
+    let name = |mode: Option<&IcmpMode>| mode.map_or("starting", IcmpMode::name).to_string();
+    let reason = c.modes.as_ref().and_then(|(v4, v6)| match (v4, v6) {
+        (IcmpMode::Unavailable { reason }, _) | (_, IcmpMode::Unavailable { reason }) => Some(reason.clone()),
+        _ => None,
+    });
+    ReachView {
+        mode4: name(c.modes.as_ref().map(|m| &m.0)),
+        mode6: name(c.modes.as_ref().map(|m| &m.1)),
+        reason,
+        rounds_total: c.rounds_total,
+        rounds_silent: c.rounds_silent,
+        rounds_deferred: c.rounds_deferred,
+        resolve_failures: c.resolve_failures,
+        max_in_flight: crate::reach::MAX_IN_FLIGHT,
+    }
 }
 
 fn auth_status(c: crate::auth::AuthCounts) -> AuthStatusView {
