@@ -58,6 +58,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::interfaces::list)
             .service(routes::interfaces::traffic)
             .service(routes::interfaces::counters)
+            .service(routes::latency::latency)
             .service(routes::status::summary)
             .service(routes::status::health)
             .service(routes::events::stream)

@@ -51,7 +51,11 @@ pub struct EchoStatus {
     pub at: i64,
     pub sent: u16,
     pub received: u16,
+    #[serde(default)]
+    pub rtt_min_ms: Option<f64>,
     pub rtt_avg_ms: Option<f64>,
+    #[serde(default)]
+    pub rtt_max_ms: Option<f64>,
     /// Why echoes could not be sent (not a plain timeout), e.g. "No route to host".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -192,7 +196,7 @@ mod tests {
     use super::*;
 
     fn round(sent: u16, received: u16) -> EchoStatus {
-        EchoStatus { at: 0, sent, received, rtt_avg_ms: None, error: None }
+        EchoStatus { at: 0, sent, received, rtt_min_ms: None, rtt_avg_ms: None, rtt_max_ms: None, error: None }
     }
 
     #[test]

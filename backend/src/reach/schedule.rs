@@ -175,7 +175,9 @@ async fn round(context: &Context, pinger: &Pinger, device: &Device) {
                 at: now_secs(),
                 sent: 0,
                 received: 0,
+                rtt_min_ms: None,
                 rtt_avg_ms: None,
+                rtt_max_ms: None,
                 error: Some(format!("cannot resolve {}", c.host)),
             })
         }
@@ -191,7 +193,9 @@ async fn probe(context: &Context, pinger: &Pinger, addr: IpAddr) -> Option<EchoS
         at: now_secs(),
         sent: round.sent,
         received: round.received,
+        rtt_min_ms: round.rtt_min_ms,
         rtt_avg_ms: round.rtt_avg_ms,
+        rtt_max_ms: round.rtt_max_ms,
         error: round.error.clone(),
     })
 }

@@ -22,6 +22,7 @@
 pub mod auth_file;
 mod files;
 mod health;
+mod latency;
 mod live;
 pub mod logs;
 mod poll_line;
@@ -35,6 +36,7 @@ pub mod series;
 pub mod state_history;
 mod status;
 
+pub use latency::{Latency, LatencyLine, LatencyPoint};
 pub use status::StateChange;
 
 use std::collections::HashMap;
@@ -100,6 +102,8 @@ pub struct Store {
     health: StorageHealth,
     /// Why no device is pinged, when ICMP cannot be used at all.
     icmp_unavailable: RwLock<Option<String>>,
+    /// Each device's latency rollup buckets still filling (see `latency`).
+    latency_open: std::sync::Mutex<HashMap<DeviceId, latency::OpenLatency>>,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -132,6 +136,7 @@ impl Store {
             .map_err(io_error(&dir.join("logs")))?,
             health: StorageHealth::default(),
             icmp_unavailable: RwLock::new(None),
+            latency_open: std::sync::Mutex::new(HashMap::new()),
         };
         let now = now_secs();
         for device in store.registry.list() {
@@ -220,6 +225,7 @@ impl Store {
         let removed = self.registry.remove(&parse_id(id)?);
         self.health.note(&removed);
         let old = removed?;
+        self.latency_open.lock().expect("latency lock").remove(&old.id);
         let polled = self.polled.write().expect("devices lock").remove(&old.id);
         if let Some(polled) = polled {
             polled.remove_files(&self.appender, &old.config.name);
@@ -240,8 +246,12 @@ impl Store {
     /// Deletes data past retention; answers the bytes freed.
     pub fn enforce_retention(&self) -> u64 {
         let now = now_secs();
-        let series: u64 =
-            self.registry.ids().iter().map(|id| self.series(id).enforce_retention(&self.retention, now)).sum();
+        let series: u64 = self
+            .registry
+            .ids()
+            .iter()
+            .map(|id| self.series(id).enforce_retention(&self.retention, now) + self.latency_retention(id, now))
+            .sum();
         series + self.logs.enforce_retention(now)
     }
 

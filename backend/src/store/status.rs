@@ -2,6 +2,7 @@
 //! echo round, its parent's state. A change is published on the event stream, written to
 //! `state.json`, appended to the state history, and passed on to the device's children.
 
+use super::latency::LatencyLine;
 use super::polls::PolledDevice;
 use super::state_history::{self, Availability, Transition};
 use super::{io_error, now_secs, Store, StoreError, StoreEvent};
@@ -24,6 +25,18 @@ impl Store {
     pub fn record_echo(&self, id: &DeviceId, echo: Option<EchoStatus>) -> Vec<StateChange> {
         let Some(polled) = self.polled(id) else { return Vec::new() };
         let at = echo.as_ref().map_or_else(now_secs, |e| e.at);
+        if let Some(e) = echo.as_ref().filter(|e| e.sent > 0) {
+            let line = LatencyLine {
+                timestamp: e.at,
+                sent: u32::from(e.sent),
+                received: u32::from(e.received),
+                rtt_min_ms: e.rtt_min_ms,
+                rtt_avg_ms: e.rtt_avg_ms,
+                rtt_max_ms: e.rtt_max_ms,
+            };
+            // A failed write is counted by the store's health; the state is decided anyway.
+            let _ = self.append_latency(id, line);
+        }
         polled.live.write().expect("live lock").status.echo = echo;
         self.settle(id, at)
     }

@@ -3,6 +3,7 @@
 pub mod devices;
 pub mod events;
 pub mod interfaces;
+pub mod latency;
 pub mod logs;
 pub mod session;
 pub mod status;

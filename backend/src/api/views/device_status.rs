@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::device::{DeviceState, DeviceStatus, EchoStatus};
 use crate::store::state_history::Availability;
+use crate::store::Latency;
 
 /// `up`: SNMP answers. `snmp_down`: echo replies but SNMP is silent (agent dead, wrong
 /// credentials, ACL). `unreachable`: no echo reply and no SNMP answer, or SNMP silent with ICMP
@@ -122,5 +123,56 @@ pub struct AvailabilityView {
 impl From<Availability> for AvailabilityView {
     fn from(a: Availability) -> Self {
         AvailabilityView { day: a.day, week: a.week, month: a.month, year: a.year }
+    }
+}
+
+/// A device's ICMP latency over a window.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LatencyView {
+    /// Seconds per point.
+    #[schema(example = 60)]
+    pub step_secs: i64,
+    pub points: Vec<LatencyPointView>,
+}
+
+/// Loss and round-trip times over one step; all null for a gap (no round in the step), the
+/// times null when every echo was lost.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LatencyPointView {
+    /// Start of the step, Unix seconds.
+    #[schema(example = 1764075000)]
+    pub timestamp: i64,
+    /// Echo requests lost in the step, percent.
+    #[schema(example = 0.0)]
+    pub loss_percent: Option<f64>,
+    /// Lowest round-trip time in the step, milliseconds.
+    #[schema(example = 0.31)]
+    pub rtt_min_ms: Option<f64>,
+    /// Average round-trip time of the replies, milliseconds.
+    #[schema(example = 0.42)]
+    pub rtt_avg_ms: Option<f64>,
+    /// Highest round-trip time, milliseconds.
+    #[schema(example = 0.95)]
+    pub rtt_max_ms: Option<f64>,
+}
+
+impl From<Latency> for LatencyView {
+    fn from(l: Latency) -> Self {
+        LatencyView {
+            step_secs: l.step_secs,
+            points: l
+                .points
+                .into_iter()
+                .map(|p| LatencyPointView {
+                    timestamp: p.timestamp,
+                    loss_percent: p.loss_percent,
+                    rtt_min_ms: p.rtt_min_ms,
+                    rtt_avg_ms: p.rtt_avg_ms,
+                    rtt_max_ms: p.rtt_max_ms,
+                })
+                .collect(),
+        }
     }
 }
