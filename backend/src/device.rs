@@ -44,7 +44,7 @@ const MAX_RETRIES: u32 = 10;
 const MAX_NAME_LEN: usize = 200;
 pub const DEFAULT_PING_INTERVAL_SECS: u32 = 30;
 /// A ping interval is 0 (off) or between these.
-const MIN_PING_INTERVAL_SECS: u32 = 5;
+const MIN_PING_INTERVAL_SECS: u32 = 2;
 const MAX_PING_INTERVAL_SECS: u32 = 3_600;
 pub const MAX_TAGS: usize = 16;
 pub const MAX_TAG_LEN: usize = 32;

@@ -135,3 +135,87 @@ impl Store {
         Ok(state_history::availability(&history, now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+    use crate::store::Retention;
+
+    fn echo(at: i64, received: u16) -> Option<EchoStatus> {
+        Some(EchoStatus {
+            at,
+            sent: 3,
+            received,
+            rtt_min_ms: (received > 0).then_some(0.2),
+            rtt_avg_ms: (received > 0).then_some(0.3),
+            rtt_max_ms: (received > 0).then_some(0.4),
+            error: None,
+        })
+    }
+
+    #[test]
+    fn a_child_behind_an_unreachable_parent_is_unreachable_behind_it_and_comes_back_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        let core = store.add_device(DeviceConfig::v2c("core-sw1", "192.0.2.1", 161, "public")).unwrap();
+        let edge =
+            DeviceConfig { parent_id: Some(core.id.clone()), ..DeviceConfig::v2c("edge", "192.0.2.2", 161, "p") };
+        let edge = store.add_device(edge).unwrap();
+        for id in [&core.id, &edge.id] {
+            store.record_failure(id, 1000, 5, "no answer within 1000 ms".into()).unwrap();
+            store.settle(id, 1000);
+        }
+        // SNMP silent, echoes answered: snmp_down; the child answers neither on its own.
+        store.record_echo(&core.id, echo(1001, 3));
+        store.record_echo(&edge.id, echo(1001, 0));
+        assert_eq!(store.live_of(&core.id).status.state, DeviceState::SnmpDown);
+        let child = store.live_of(&edge.id).status;
+        assert_eq!((child.state, child.behind_parent_id.as_ref()), (DeviceState::Unreachable, None));
+        let changes = store.record_echo(&core.id, echo(1002, 0));
+        let states: Vec<_> = changes.iter().map(|c| (c.device.config.name.as_str(), c.status.state)).collect();
+        assert_eq!(states, vec![("core-sw1", DeviceState::Unreachable)], "the child was unreachable already");
+        let child = store.live_of(&edge.id).status;
+        assert_eq!(child.reason.as_deref(), Some("behind core-sw1"), "its reason followed its parent");
+        assert_eq!(child.behind_parent_id, Some(core.id.clone()));
+        // The parent's echoes come back (SNMP still silent): the child is on its own again.
+        store.record_echo(&core.id, echo(1010, 3));
+        let child = store.live_of(&edge.id).status;
+        assert_eq!((child.state, child.behind_parent_id), (DeviceState::Unreachable, None));
+        assert!(child.reason.unwrap().starts_with("no echo reply"));
+        assert_eq!(store.live_of(&core.id).status.state, DeviceState::SnmpDown);
+        // Each change landed in the state history, and the stop adds unknown.
+        store.flush().unwrap();
+        let history = state_history::read(&dir.path().join("devices").join(&core.id.0).join("states.jsonl")).unwrap();
+        let states: Vec<DeviceState> = history.iter().map(|t| t.state).collect();
+        use DeviceState::{SnmpDown, Unknown, Unreachable};
+        assert_eq!(states, vec![Unreachable, SnmpDown, Unreachable, SnmpDown, Unknown], "{history:?}");
+    }
+
+    #[test]
+    fn latency_is_stored_rolled_up_and_rebuilt_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = now_secs();
+        let start = now - now.rem_euclid(3600) - 3600; // the start of the last hour
+        let id = {
+            let store = Store::open(dir.path(), Retention::default()).unwrap();
+            let device = store.add_device(DeviceConfig::v2c("r1", "192.0.2.1", 161, "public")).unwrap();
+            for i in 0..20 {
+                store.record_echo(&device.id, echo(start + i * 30, if i == 3 { 0 } else { 3 }));
+            }
+            device.id
+        };
+        // Opened again (a restart): the open buckets come back from the raw rounds.
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        store.record_echo(&id, echo(start + 20 * 30, 3));
+        let raw = store.latency(&id.0, start, start + 599, 10).unwrap();
+        assert_eq!(raw.step_secs, 60);
+        assert_eq!(raw.points[1].loss_percent, Some(50.0), "one round of the two in the step lost");
+        assert_eq!(raw.points[0].rtt_avg_ms, Some(0.3));
+        let five = store.latency(&id.0, start, start + 3599, 12).unwrap();
+        assert_eq!(five.step_secs, 300);
+        assert_eq!(five.points[0].loss_percent, Some(100.0 / 10.0), "one round of ten lost");
+        assert_eq!(five.points[2].loss_percent, Some(0.0), "the bucket rebuilt after the restart, counted once");
+        assert_eq!(five.points[3].loss_percent, None, "no round: a gap");
+    }
+}

@@ -499,7 +499,7 @@ export interface components {
             parentId?: string | null;
             /**
              * Format: int32
-             * @description Seconds between two rounds of echo requests: 0 (off) or 5 to 3600.
+             * @description Seconds between two rounds of echo requests: 0 (off) or 2 to 3600.
              * @example 30
              */
             pingIntervalSecs?: number | null;
@@ -1163,7 +1163,7 @@ export interface components {
             parentId?: string | null;
             /**
              * Format: int32
-             * @description Seconds between two rounds of ICMP echo requests: 0 (off) or 5 to 3600; default 30.
+             * @description Seconds between two rounds of ICMP echo requests: 0 (off) or 2 to 3600; default 30.
              * @example 30
              */
             pingIntervalSecs?: number | null;

@@ -46,7 +46,7 @@ pub struct NewDevice {
     #[schema(example = 1, minimum = 0, maximum = 10)]
     #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
-    /// Seconds between two rounds of ICMP echo requests: 0 (off) or 5 to 3600; default 30.
+    /// Seconds between two rounds of ICMP echo requests: 0 (off) or 2 to 3600; default 30.
     #[schema(example = 30, minimum = 0, maximum = 3600)]
     #[serde(default, deserialize_with = "whole_number")]
     pub ping_interval_secs: Option<u32>,
@@ -98,7 +98,7 @@ pub struct DevicePatch {
     #[schema(example = 1, minimum = 0, maximum = 10)]
     #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
-    /// Seconds between two rounds of echo requests: 0 (off) or 5 to 3600.
+    /// Seconds between two rounds of echo requests: 0 (off) or 2 to 3600.
     #[schema(example = 30, minimum = 0, maximum = 3600)]
     #[serde(default, deserialize_with = "whole_number")]
     pub ping_interval_secs: Option<u32>,
