@@ -3,6 +3,7 @@
 //! loopback port.
 
 mod auth;
+mod availability;
 mod bad_input;
 mod bench;
 mod crash;
