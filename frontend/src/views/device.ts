@@ -20,9 +20,11 @@ import { href as href, type DeviceTab, type Route } from "../lib/route";
 import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
 import { InterfaceTable } from "./interface-table";
+import { LatencyPanel } from "./latency-panel";
 import { LogPanel } from "./log-panel";
 
 export const DEVICE_REFRESH_MS = 10_000;
+const LATENCY_REFRESH_MS = 60_000;
 
 interface Snapshot {
   device: DeviceView;
@@ -98,6 +100,9 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
   const heading = h("h1", {}, "Device");
   const badge = h("span", { class: "heading-badge" });
   const cards = h("div", { class: "cards" });
+  const latency = new LatencyPanel(id, ctx.signal);
+  /** The latency card loads with the page's first answer, then once a minute (its steps are 5 minutes). */
+  let latencyStarted = false;
   const removeButton = h("button", { type: "button", class: "button danger-outline", onclick: () => void remove() }, "Remove…");
   // Viewers see no edit or remove controls (the server refuses them anyway).
   const actions = can(session.current?.role, "editDevices")
@@ -156,12 +161,17 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
         container.append(
           h("div", { class: "page-head" }, h("div", { class: "title-row" }, heading, badge), actions),
           cards,
+          latency.element,
           tabs,
           interfacesSection,
           logsSection,
         );
         interfacesSection.append(interfaces.element);
         showTab(tab);
+      }
+      if (!latencyStarted) {
+        latencyStarted = true;
+        startAutoRefresh(() => latency.load(), LATENCY_REFRESH_MS, ctx.signal).now();
       }
       ctx.setTitle(device.name);
       heading.textContent = device.name;
