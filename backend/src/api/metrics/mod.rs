@@ -118,7 +118,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     let p = state.scheduler.stats().counts();
     let logs = &state.sink.counters;
     let storage = state.store.storage_status();
-    let counters: [(&str, &str, u64); 14] = [
+    let reach = state.reach.counts();
+    let counters: [(&str, &str, u64); 16] = [
         ("vigie_polls_total", "Polls made, answered or not.", p.polls_total),
         (
             "vigie_polls_failed_total",
@@ -145,6 +146,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
         ("vigie_traps_malformed_total", "Datagrams on the trap port that were not traps.", read(&logs.traps.malformed)),
         ("vigie_log_entries_dropped_total", "Log entries dropped because the log queue was full.", read(&logs.dropped)),
         ("vigie_storage_write_errors_total", "Writes to the data dir that failed.", storage.write_errors),
+        ("vigie_ping_rounds_total", "Rounds of ICMP echo requests made.", reach.rounds_total),
+        ("vigie_ping_rounds_silent_total", "Rounds of ICMP echo requests that got no reply.", reach.rounds_silent),
     ];
     for (name, help, value) in counters {
         out.family(name, Kind::Counter, help);
