@@ -34,8 +34,12 @@ impl Store {
                 rtt_avg_ms: e.rtt_avg_ms,
                 rtt_max_ms: e.rtt_max_ms,
             };
-            // A failed write is counted by the store's health; the state is decided anyway.
-            let _ = self.append_latency(id, line);
+            // Under the device's disk lock: a device removed meanwhile gets no files back. A
+            // failed write is counted by the store's health; the state is decided anyway.
+            let disk = polled.disk.lock().expect("device disk lock");
+            if !disk.removed {
+                let _ = self.append_latency(id, line);
+            }
         }
         polled.live.write().expect("live lock").status.echo = echo;
         self.settle(id, at)
