@@ -55,6 +55,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     // Demo agents first, so that the pollers start with their current ports.
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
     scheduler.start_all();
+    let reach = crate::reach::Reach::start(
+        store.clone(),
+        sink.clone(),
+        scheduler.runtime(),
+        crate::reach::ProbePlan::default(),
+    );
     let background = CancellationToken::new();
     let retention = {
         let (store, cancel) = (store.clone(), background.clone());
@@ -101,6 +107,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         store: store.clone(),
         sink: sink.clone(),
         scheduler: scheduler.clone(),
+        reach: reach.stats(),
         started: Instant::now(),
         log_limits: config.logs,
     });
@@ -152,6 +159,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
 
     log::info!("Stopping: HTTP closed; stopping pollers.");
     background.cancel();
+    reach.shutdown(SHUTDOWN_DEADLINE).await;
     scheduler.shutdown(SHUTDOWN_DEADLINE).await;
     if let Some(demo) = demo {
         demo.shutdown().await;

@@ -37,6 +37,7 @@ pub async fn start(store: &Store) -> Result<Fleet, SimError> {
                     poll_interval_secs: DEMO_POLL_INTERVAL_SECS,
                     timeout_ms: DEFAULT_TIMEOUT_MS,
                     retries: DEFAULT_RETRIES,
+                    ..DeviceConfig::v2c(&agent.name, &host, port, "public")
                 })
                 .map(drop),
             None => continue,

@@ -2,12 +2,14 @@
 //! Validation rules live here, once, for the API and the config alike.
 
 mod credentials;
+mod state;
 
 use std::net::IpAddr;
 
 use crate::snmp::Credentials;
 
 pub use credentials::{MAX_CONTEXT_LEN, MAX_PASSWORD_LEN, MAX_USER_LEN, MIN_PASSWORD_LEN};
+pub use state::{decide, DeviceState, DeviceStatus, Echo, EchoStatus, UnreachableParent, Verdict};
 
 /// A stable, server-assigned device id (8 hex digits).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -40,6 +42,12 @@ const MAX_POLL_INTERVAL_SECS: u32 = 86_400;
 const MAX_TIMEOUT_MS: u32 = 60_000;
 const MAX_RETRIES: u32 = 10;
 const MAX_NAME_LEN: usize = 200;
+pub const DEFAULT_PING_INTERVAL_SECS: u32 = 30;
+/// A ping interval is 0 (off) or between these.
+const MIN_PING_INTERVAL_SECS: u32 = 2;
+const MAX_PING_INTERVAL_SECS: u32 = 3_600;
+pub const MAX_TAGS: usize = 16;
+pub const MAX_TAG_LEN: usize = 32;
 
 /// How to reach and poll a device.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +59,12 @@ pub struct DeviceConfig {
     pub poll_interval_secs: u32,
     pub timeout_ms: u32,
     pub retries: u32,
+    /// Seconds between two rounds of echo requests; 0: not pinged.
+    pub ping_interval_secs: u32,
+    /// The device this one is reached through: when it is unreachable, so is this one.
+    pub parent_id: Option<DeviceId>,
+    /// Short labels (alert scopes, filters), sorted and unique.
+    pub tags: Vec<String>,
 }
 
 impl DeviceConfig {
@@ -64,6 +78,9 @@ impl DeviceConfig {
             poll_interval_secs: DEFAULT_POLL_INTERVAL_SECS,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             retries: DEFAULT_RETRIES,
+            ping_interval_secs: DEFAULT_PING_INTERVAL_SECS,
+            parent_id: None,
+            tags: Vec::new(),
         }
     }
 }
@@ -113,7 +130,14 @@ impl DeviceConfig {
         if self.retries > MAX_RETRIES {
             return Err(invalid("retries", format!("must be between 0 and {MAX_RETRIES}")));
         }
-        Ok(())
+        let ping = self.ping_interval_secs;
+        if ping != 0 && !(MIN_PING_INTERVAL_SECS..=MAX_PING_INTERVAL_SECS).contains(&ping) {
+            return Err(invalid(
+                "pingIntervalSecs",
+                format!("must be 0 (off) or between {MIN_PING_INTERVAL_SECS} and {MAX_PING_INTERVAL_SECS}"),
+            ));
+        }
+        validate_tags(&self.tags)
     }
 
     /// How long one poll may go unanswered before the device counts as down.
@@ -134,6 +158,29 @@ pub fn free_text(field: &'static str, text: &str) -> Result<(), InvalidField> {
 /// Zero-width and bidirectional controls: invisible, yet they change how text reads.
 pub fn is_invisible_format(c: char) -> bool {
     matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Tags: at most [`MAX_TAGS`], each 1 to [`MAX_TAG_LEN`] characters among letters, digits and
+/// `-_.:/`, no duplicates (they name alert scopes and filters, and appear in URLs).
+fn validate_tags(tags: &[String]) -> Result<(), InvalidField> {
+    if tags.len() > MAX_TAGS {
+        return Err(invalid("tags", format!("at most {MAX_TAGS} tags")));
+    }
+    for tag in tags {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.:/".contains(c);
+        if tag.is_empty() || tag.chars().count() > MAX_TAG_LEN || !tag.chars().all(allowed) {
+            return Err(invalid(
+                "tags",
+                format!("'{}' must be 1 to {MAX_TAG_LEN} letters, digits or -_.:/", tag.escape_debug()),
+            ));
+        }
+    }
+    let mut sorted: Vec<&String> = tags.iter().collect();
+    sorted.sort();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(invalid("tags", "must not repeat a tag"));
+    }
+    Ok(())
 }
 
 /// An IP literal (v4 or v6) or a DNS name (RFC 1123 labels).
@@ -159,40 +206,6 @@ fn validate_host(host: &str) -> Result<(), InvalidField> {
     Ok(())
 }
 
-/// Whether a device answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceState {
-    Up,
-    Down,
-    Unknown,
-}
-
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeviceStatus {
-    pub state: DeviceState,
-    /// Unix seconds of the last change of `state`.
-    pub since: Option<i64>,
-    pub last_poll_at: Option<i64>,
-    pub last_error: Option<String>,
-    pub consecutive_failures: u32,
-    pub last_poll_duration_ms: Option<u64>,
-}
-
-impl DeviceStatus {
-    pub fn unknown() -> DeviceStatus {
-        DeviceStatus {
-            state: DeviceState::Unknown,
-            since: None,
-            last_poll_at: None,
-            last_error: None,
-            consecutive_failures: 0,
-            last_poll_duration_ms: None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +219,9 @@ mod tests {
             poll_interval_secs: 60,
             timeout_ms: 1000,
             retries: 1,
+            ping_interval_secs: 30,
+            parent_id: None,
+            tags: vec!["core".into()],
         }
     }
 
@@ -234,6 +250,13 @@ mod tests {
             (DeviceConfig { poll_interval_secs: 0, ..config() }, "pollIntervalSecs"),
             (DeviceConfig { timeout_ms: 0, ..config() }, "timeoutMs"),
             (DeviceConfig { retries: 99, ..config() }, "retries"),
+            (DeviceConfig { ping_interval_secs: 1, ..config() }, "pingIntervalSecs"),
+            (DeviceConfig { ping_interval_secs: 86_400, ..config() }, "pingIntervalSecs"),
+            (DeviceConfig { tags: vec!["".into()], ..config() }, "tags"),
+            (DeviceConfig { tags: vec!["a b".into()], ..config() }, "tags"),
+            (DeviceConfig { tags: vec!["x".into(), "x".into()], ..config() }, "tags"),
+            (DeviceConfig { tags: vec!["t".repeat(33)], ..config() }, "tags"),
+            (DeviceConfig { tags: (0..17).map(|i| i.to_string()).collect(), ..config() }, "tags"),
         ];
         for (c, field) in cases {
             assert_eq!(c.validate().unwrap_err().field, field);

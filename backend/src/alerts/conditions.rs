@@ -19,9 +19,8 @@ const TICKS_PER_DAY: u32 = 8_640_000;
 /// Whether a device in `state` meets a device-state rule.
 pub fn state_holds(kind: &RuleKind, state: &DeviceState) -> Option<bool> {
     match kind {
-        RuleKind::DeviceUnreachable => Some(*state == DeviceState::Down),
-        // No state says "answers echoes, not SNMP" until the ICMP checks give one.
-        RuleKind::DeviceSnmpDown => Some(false),
+        RuleKind::DeviceUnreachable => Some(*state == DeviceState::Unreachable),
+        RuleKind::DeviceSnmpDown => Some(*state == DeviceState::SnmpDown),
         _ => None,
     }
 }

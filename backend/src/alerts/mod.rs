@@ -122,23 +122,25 @@ impl RuleIndex {
 /// The engine's view of maintenance and device dependencies.
 struct World<'a> {
     windows: &'a BTreeMap<WindowId, Window>,
+    store: &'a Store,
 }
 
 impl Facts for World<'_> {
     fn in_maintenance(&self, device: &DeviceId, now: i64) -> bool {
-        self.windows.values().any(|w| w.covers(device, &device_tags(device), now))
+        let tags = device_tags(self.store, device);
+        self.windows.values().any(|w| w.covers(device, &tags, now))
     }
 
-    /// Devices have no parent yet (`parentId` comes with the ICMP checks): none is behind one.
-    fn unreachable_parent(&self, _device: &DeviceId) -> Option<String> {
-        None
+    /// The parent the device's state says it is behind ("behind <parent>"), by name.
+    fn unreachable_parent(&self, device: &DeviceId) -> Option<String> {
+        let parent = self.store.device(&device.0).ok()?.live.status.behind_parent_id?;
+        Some(self.store.device(&parent.0).map_or(parent.0.clone(), |p| p.device.config.name))
     }
 }
 
-/// A device's tags. Devices carry none yet (`tags` come with the ICMP checks): a tag scope
-/// covers no device until then.
-fn device_tags(_device: &DeviceId) -> Vec<String> {
-    Vec::new()
+/// A device's tags (none for a device that is gone).
+fn device_tags(store: &Store, device: &DeviceId) -> Vec<String> {
+    store.device(&device.0).map(|d| d.device.config.tags).unwrap_or_default()
 }
 
 pub struct Alerts {

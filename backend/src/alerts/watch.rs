@@ -81,7 +81,7 @@ impl Alerts {
         let Some(device_id) = &entry.entry.device_id else { return };
         let looks = {
             let index = self.rules.read().unwrap_or_else(|e| e.into_inner());
-            let tags = device_tags(device_id);
+            let tags = device_tags(&self.store, device_id);
             index
                 .of_kind(&["log_match"])
                 .into_iter()
@@ -107,7 +107,7 @@ impl Alerts {
         look: impl Fn(&Rule) -> Vec<Observation>,
     ) -> Vec<(super::rule::RuleId, Observation)> {
         let index = self.rules.read().unwrap_or_else(|e| e.into_inner());
-        let tags = device_tags(device_id);
+        let tags = device_tags(&self.store, device_id);
         index
             .of_kind(kinds)
             .into_iter()
@@ -124,7 +124,7 @@ impl Alerts {
         let changes = {
             let index = self.rules.read().unwrap_or_else(|e| e.into_inner());
             let windows = self.windows.read().unwrap_or_else(|e| e.into_inner());
-            let world = World { windows: &windows };
+            let world = World { windows: &windows, store: &self.store };
             let mut engine = self.engine.lock().unwrap_or_else(|e| e.into_inner());
             let mut changes = Vec::new();
             for (rule_id, look) in looks {
@@ -155,7 +155,7 @@ impl Alerts {
         let changes = {
             let index = self.rules.read().unwrap_or_else(|e| e.into_inner());
             let windows = self.windows.read().unwrap_or_else(|e| e.into_inner());
-            let world = World { windows: &windows };
+            let world = World { windows: &windows, store: &self.store };
             self.engine.lock().unwrap_or_else(|e| e.into_inner()).tick(&index.by_id, now_secs(), &world)
         };
         self.apply(changes);

@@ -137,6 +137,7 @@ impl ApiError {
                 StoreError::DeviceNotFound { .. } => "device_not_found",
                 StoreError::InterfaceNotFound { .. } => "interface_not_found",
                 StoreError::DuplicateDevice { .. } => "duplicate_device",
+                StoreError::ParentNotFound { .. } | StoreError::ParentCycle { .. } => "invalid_field",
                 StoreError::Io { source, .. } if is_full(source) => "storage_full",
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
@@ -169,6 +170,9 @@ impl ApiError {
             ApiError::InvalidField { field, .. } => Some(field.clone()),
             ApiError::InvalidParameter { param, .. } => Some(param.clone()),
             ApiError::Store(StoreError::DuplicateDevice { .. }) => Some("host".to_string()),
+            ApiError::Store(StoreError::ParentNotFound { .. } | StoreError::ParentCycle { .. }) => {
+                Some("parentId".to_string())
+            }
             ApiError::Auth(AuthError::DuplicateUser { .. }) => Some("username".to_string()),
             ApiError::Auth(AuthError::Invalid(f)) => Some(f.field.to_string()),
             _ => None,
@@ -228,6 +232,7 @@ impl ResponseError for ApiError {
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
                 StoreError::DuplicateDevice { .. } => StatusCode::CONFLICT,
+                StoreError::ParentNotFound { .. } | StoreError::ParentCycle { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 StoreError::Io { source, .. } if is_full(source) => StatusCode::INSUFFICIENT_STORAGE,
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },

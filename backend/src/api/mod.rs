@@ -33,6 +33,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub sink: Arc<crate::logs::Sink>,
     pub scheduler: Arc<Scheduler>,
+    /// The reachability scheduler's counters and ICMP modes.
+    pub reach: Arc<crate::reach::ReachStats>,
     pub started: Instant,
     /// Bounds of the log path (the query budget, the TCP limits shown in `/status`).
     pub log_limits: crate::logs::LogLimits,
@@ -60,6 +62,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::interfaces::list)
             .service(routes::interfaces::traffic)
             .service(routes::interfaces::counters)
+            .service(routes::latency::latency)
             .service(routes::status::summary)
             .service(routes::status::health)
             .service(routes::events::stream)

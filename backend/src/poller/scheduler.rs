@@ -44,6 +44,11 @@ impl Scheduler {
         })
     }
 
+    /// The pollers' runtime, shared with the reachability scheduler.
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        self.runtime.handle()
+    }
+
     pub fn stats(&self) -> &PollerStats {
         &self.stats
     }

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::memory::{PollMemory, Rated};
 use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
-use crate::device::{Device, DeviceState};
+use crate::device::Device;
 use crate::logs::Sink;
 use crate::shown::Shown;
 use crate::snmp::if_mib::IfStatus;
@@ -83,7 +83,6 @@ impl Task {
         let interval = Duration::from_secs(u64::from(config.poll_interval_secs));
         let deadline = poll_deadline(interval, config.timeout_ms, config.retries);
         let known = self.store.latest(&self.device.id);
-        let mut state = known.as_ref().map(|l| l.status.state);
         let (latest, oper): (Vec<_>, HashMap<u32, IfStatus>) = known
             .map(|l| {
                 let oper = l.interfaces.values().map(|i| (i.info.if_index, i.info.oper_status)).collect();
@@ -118,10 +117,10 @@ impl Task {
                 }
             };
             match result {
-                Ok(rated) => self.answered(rated, &mut state).await,
+                Ok(rated) => self.answered(rated).await,
                 Err(error) => {
                     session = None; // resolve the host again next time, and drop any exchange under way
-                    self.failed(error, started.elapsed(), &mut state).await;
+                    self.failed(error, started.elapsed()).await;
                 }
             }
         }
@@ -140,16 +139,11 @@ impl Task {
         }
     }
 
-    async fn answered(&self, rated: Rated, state: &mut Option<DeviceState>) {
+    async fn answered(&self, rated: Rated) {
         let c = &self.device.config;
         let id = Some(&self.device.id);
         let took = Duration::from_millis(rated.record.duration_ms);
         self.stats.polled(rated.record.interfaces.len(), rated.dropped, took);
-        if *state != Some(DeviceState::Up) {
-            log::info!("Device {} ({}:{}) is up.", Shown(&c.name), Shown(&c.host), c.port);
-            self.sink.event(id, Severity::Notice, format!("{} is up", c.name), Vec::new());
-            *state = Some(DeviceState::Up);
-        }
         if rated.rebooted {
             log::info!("Device {} ({}) rebooted: its sysUpTime went backwards.", Shown(&c.name), Shown(&c.host));
             self.sink.event(
@@ -181,10 +175,22 @@ impl Task {
         self.record(rated.record).await;
     }
 
-    /// Hands a poll to the store on the blocking pool: its appends must not hold a runtime thread.
+    /// Hands a poll to the store on the blocking pool (its appends must not hold a runtime
+    /// thread), then has the state decided again and announces a change.
     async fn record(&self, record: PollRecord) {
         let (store, id) = (self.store.clone(), self.device.id.clone());
+        let at = record.at_ms.div_euclid(1000);
         self.on_store("its poll", move || store.record_poll(&id, record)).await;
+        self.settle(at).await;
+    }
+
+    /// Decides the device's state again (see `Store::settle`) and announces what changed.
+    async fn settle(&self, at_secs: i64) {
+        let (store, id) = (self.store.clone(), self.device.id.clone());
+        match tokio::task::spawn_blocking(move || store.settle(&id, at_secs)).await {
+            Ok(changes) => crate::reach::announce(&self.sink, &changes),
+            Err(e) => log::error!("Device {}: deciding its state failed: {e}", Shown(&self.device.config.name)),
+        }
     }
 
     /// Runs a store write on the blocking pool. A failed disk write is counted by the store, which
@@ -199,16 +205,10 @@ impl Task {
         }
     }
 
-    async fn failed(&self, error: PollError, took: Duration, state: &mut Option<DeviceState>) {
-        let c = &self.device.config;
+    async fn failed(&self, error: PollError, took: Duration) {
         let over_deadline =
             matches!(error, PollError::Backstop { .. } | PollError::Snmp(SnmpError::PollDeadline { .. }));
         self.stats.failed(over_deadline, took);
-        if *state != Some(DeviceState::Down) {
-            log::warn!("Device {} ({}:{}) is down: {error}", Shown(&c.name), Shown(&c.host), c.port);
-            self.sink.event(Some(&self.device.id), Severity::Error, format!("{} is down: {error}", c.name), Vec::new());
-            *state = Some(DeviceState::Down);
-        }
         self.record_failure(took, error.to_string()).await;
     }
 
@@ -218,6 +218,7 @@ impl Task {
         let at = now_ms().div_euclid(1000);
         let took_ms = took.as_millis() as u64;
         self.on_store("its status", move || store.record_failure(&id, at, took_ms, error)).await;
+        self.settle(at).await;
     }
 }
 

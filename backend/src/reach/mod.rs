@@ -11,8 +11,14 @@
 //! would repeat exactly that; what Vigie adds is the round ([`EchoRound`]), the sequence numbers
 //! that stay unique across concurrent rounds, and saying once why ICMP is unavailable.
 
+mod announce;
 mod pinger;
 mod round;
+mod schedule;
+mod stats;
 
+pub use announce::announce;
 pub use pinger::{IcmpMode, Pinger, ProbePlan};
 pub use round::EchoRound;
+pub use schedule::{Reach, MAX_IN_FLIGHT};
+pub use stats::{ReachCounts, ReachStats};

@@ -19,6 +19,6 @@ mod fuzz;
 pub use credentials::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, UsmCredentials};
 pub use error::SnmpError;
 pub use oids::Oid;
-pub use session::{Session, MAX_POLL_BYTES, MAX_POLL_VARBINDS};
+pub use session::{resolve, Session, MAX_POLL_BYTES, MAX_POLL_VARBINDS};
 pub use value::Value;
 pub use walk::{row_limit, Column, MAX_ROWS};

@@ -220,7 +220,7 @@ impl Session {
     }
 }
 
-async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
+pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::records::StateFile;
 use super::series::{InterfaceSample, PollLine};
-use crate::device::{DeviceState, DeviceStatus};
+use crate::device::DeviceStatus;
 use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
 use crate::snmp::system::SystemInfo;
 
@@ -180,19 +180,11 @@ impl DeviceLive {
         }
     }
 
-    fn set_state(&mut self, state: DeviceState, at_secs: i64) -> bool {
-        let changed = self.status.state != state;
-        if changed {
-            self.status.state = state;
-            self.status.since = Some(at_secs);
-        }
-        changed
-    }
-
-    /// Applies a poll that answered; answers whether something worth persisting changed.
+    /// Applies a poll that answered; answers whether something worth persisting changed. The
+    /// state is decided after (see `Store::settle`).
     pub fn apply_poll(&mut self, record: PollRecord) -> bool {
         let at_secs = record.at_ms.div_euclid(1000);
-        let mut changed = self.set_state(DeviceState::Up, at_secs);
+        let mut changed = self.status.consecutive_failures > 0 || self.status.last_poll_at.is_none();
         self.status.last_poll_at = Some(at_secs);
         self.status.last_error = None;
         self.status.consecutive_failures = 0;
@@ -229,7 +221,7 @@ impl DeviceLive {
 
     /// Applies a poll that failed; answers whether something worth persisting changed.
     pub fn apply_failure(&mut self, at_secs: i64, duration_ms: u64, error: String) -> bool {
-        let changed = self.set_state(DeviceState::Down, at_secs);
+        let changed = self.status.consecutive_failures == 0;
         self.status.last_poll_at = Some(at_secs);
         self.status.consecutive_failures += 1;
         self.status.last_poll_duration_ms = Some(duration_ms);

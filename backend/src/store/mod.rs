@@ -26,6 +26,7 @@ pub mod auth_file;
 pub mod channels_file;
 mod files;
 mod health;
+mod latency;
 mod live;
 pub mod logs;
 pub mod outbox;
@@ -37,6 +38,11 @@ mod registry;
 mod rollup_line;
 mod segments;
 pub mod series;
+pub mod state_history;
+mod status;
+
+pub use latency::{Latency, LatencyLine, LatencyPoint};
+pub use status::StateChange;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -83,6 +89,10 @@ pub enum StoreError {
     InterfaceNotFound { id: DeviceId, if_index: u32 },
     #[error("host: {host} port {port} is already watched by device {existing}")]
     DuplicateDevice { host: String, port: u16, existing: DeviceId },
+    #[error("parentId: no device with id {parent}")]
+    ParentNotFound { parent: DeviceId },
+    #[error("parentId: {parent} is {id} or behind it (a loop)")]
+    ParentCycle { id: DeviceId, parent: DeviceId },
     #[error("cannot read or write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a valid Vigie file: {reason}")]
@@ -104,6 +114,10 @@ pub struct Store {
     events: tokio::sync::broadcast::Sender<StoreEvent>,
     logs: logs::LogStore,
     health: StorageHealth,
+    /// Why no device is pinged, when ICMP cannot be used at all.
+    icmp_unavailable: RwLock<Option<String>>,
+    /// Each device's latency rollup buckets still filling (see `latency`).
+    latency_open: std::sync::Mutex<HashMap<DeviceId, latency::OpenLatency>>,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -135,6 +149,8 @@ impl Store {
             )
             .map_err(io_error(&dir.join("logs")))?,
             health: StorageHealth::default(),
+            icmp_unavailable: RwLock::new(None),
+            latency_open: std::sync::Mutex::new(HashMap::new()),
         };
         let now = now_secs();
         for device in store.registry.list() {
@@ -181,6 +197,11 @@ impl Store {
         })
     }
 
+    /// Every device's config, ordered by id (memory only).
+    pub fn device_list(&self) -> Vec<Device> {
+        self.registry.list()
+    }
+
     /// How many devices there are (memory only).
     pub fn device_count(&self) -> usize {
         self.registry.visit(|_| ()).len()
@@ -218,6 +239,7 @@ impl Store {
         let removed = self.registry.remove(&parse_id(id)?);
         self.health.note(&removed);
         let old = removed?;
+        self.latency_open.lock().expect("latency lock").remove(&old.id);
         let polled = self.polled.write().expect("devices lock").remove(&old.id);
         if let Some(polled) = polled {
             polled.remove_files(&self.appender, &old.config.name);
@@ -243,8 +265,12 @@ impl Store {
     /// Deletes data past retention; answers the bytes freed.
     pub fn enforce_retention(&self) -> u64 {
         let now = now_secs();
-        let series: u64 =
-            self.registry.ids().iter().map(|id| self.series(id).enforce_retention(&self.retention, now)).sum();
+        let series: u64 = self
+            .registry
+            .ids()
+            .iter()
+            .map(|id| self.series(id).enforce_retention(&self.retention, now) + self.latency_retention(id, now))
+            .sum();
         series + self.logs.enforce_retention(now)
     }
 

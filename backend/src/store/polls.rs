@@ -15,8 +15,9 @@ use super::live::{DeviceLive, PollRecord};
 use super::logs::{LogSource, NewLogEntry, Severity};
 use super::records::StateFile;
 use super::series::{OpenBuckets, SeriesDir};
+use super::state_history::Transition;
 use super::{io_error, now_ms, Store, StoreError, StoreEvent};
-use crate::device::{Device, DeviceId};
+use crate::device::{Device, DeviceId, DeviceState};
 
 /// One device's share of the store.
 pub(super) struct PolledDevice {
@@ -25,20 +26,33 @@ pub(super) struct PolledDevice {
 }
 
 pub(super) struct DeviceDisk {
-    dir: PathBuf,
+    pub dir: PathBuf,
     series: SeriesDir,
     /// Rollup lines not on disk yet.
     pub buckets: OpenBuckets,
     /// `state.json` is behind `live` (its last write failed): written again at the next poll.
     state_dirty: bool,
     /// The device was removed: its files are deleted and must not come back.
-    removed: bool,
+    pub removed: bool,
+    /// The last state in `states.jsonl` (see [`super::state_history`]).
+    pub history_last: Option<DeviceState>,
+    /// Lines appended to it (estimated from its size at start), for compaction.
+    pub history_appends: usize,
 }
 
 impl PolledDevice {
     pub fn new(dir: PathBuf, live: DeviceLive, buckets: OpenBuckets) -> PolledDevice {
         let series = SeriesDir::new(&dir);
-        let disk = DeviceDisk { dir, series, buckets, state_dirty: false, removed: false };
+        let history = dir.join("states.jsonl");
+        let history_last = files::last_line(&history)
+            .ok()
+            .flatten()
+            .and_then(|line| serde_json::from_slice::<Transition>(&line).ok())
+            .map(|t| t.state);
+        // A line is about 40 bytes.
+        let history_appends = std::fs::metadata(&history).map_or(0, |m| m.len() as usize / 40);
+        let disk =
+            DeviceDisk { dir, series, buckets, state_dirty: false, removed: false, history_last, history_appends };
         PolledDevice { live: RwLock::new(live), disk: Mutex::new(disk) }
     }
 
@@ -125,17 +139,12 @@ impl Store {
         }
     }
 
-    /// Records a poll that answered: status, inventory, latest counters, samples and rollups.
+    /// Records a poll that answered (the state is decided by [`Store::settle`] after): status, inventory, latest counters, samples and rollups.
     /// The live state changes even when the disk fails (the error is counted and returned).
     pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
         let Some(device) = self.polled(id) else { return Ok(()) }; // removed meanwhile
         let line = record.poll_line();
-        let (changed, status) = {
-            let mut live = device.live.write().expect("live lock");
-            let before = live.status.state;
-            let changed = live.apply_poll(record);
-            (changed, (live.status.state != before).then(|| live.status.clone()))
-        };
+        let changed = device.live.write().expect("live lock").apply_poll(record);
         let written = {
             let mut guard = device.disk.lock().expect("device disk lock");
             let disk = &mut *guard;
@@ -155,13 +164,10 @@ impl Store {
             let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
             self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
         }
-        if let Some(status) = status {
-            self.publish(StoreEvent::Status { device_id: id.clone(), status });
-        }
         written
     }
 
-    /// Records a poll that failed.
+    /// Records a poll that failed (the state is decided by [`Store::settle`] after).
     pub fn record_failure(
         &self,
         id: &DeviceId,
@@ -170,19 +176,12 @@ impl Store {
         error: String,
     ) -> Result<(), StoreError> {
         let Some(device) = self.polled(id) else { return Ok(()) };
-        let (changed, status) = {
-            let mut live = device.live.write().expect("live lock");
-            (live.apply_failure(at_secs, duration_ms, error), live.status.clone())
-        };
-        let written = self.save_state(&device, changed);
-        if changed {
-            self.publish(StoreEvent::Status { device_id: id.clone(), status });
-        }
-        written
+        let changed = device.live.write().expect("live lock").apply_failure(at_secs, duration_ms, error);
+        self.save_state(&device, changed)
     }
 
     /// Writes a device's `state.json` if it changed or its last write failed.
-    fn save_state(&self, device: &PolledDevice, changed: bool) -> Result<(), StoreError> {
+    pub(super) fn save_state(&self, device: &PolledDevice, changed: bool) -> Result<(), StoreError> {
         let mut disk = device.disk.lock().expect("device disk lock");
         if disk.removed || !(changed || disk.state_dirty) {
             return Ok(());
@@ -195,9 +194,15 @@ impl Store {
     /// Writes every device's state (status with its last poll) to disk; called at shutdown.
     /// Rollup buckets not yet on disk need nothing: the next start rebuilds them from the raw
     /// samples.
+    /// The state history of each device ends with `unknown` now: the time Vigie is stopped is
+    /// left out of availability.
     pub fn flush(&self) -> Result<(), StoreError> {
         let devices: Vec<Arc<PolledDevice>> = self.polled.read().expect("devices lock").values().cloned().collect();
-        devices.iter().try_for_each(|device| self.save_state(device, true))
+        let stopped = Transition { at: super::now_secs(), state: DeviceState::Unknown };
+        devices.iter().try_for_each(|device| {
+            let history = self.append_history(device, stopped);
+            self.save_state(device, true).and(history)
+        })
     }
 
     /// The readings the poller compares its next poll with.

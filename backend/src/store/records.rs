@@ -29,6 +29,21 @@ pub struct DeviceRecord {
     pub poll_interval_secs: u32,
     pub timeout_ms: u32,
     pub retries: u32,
+    /// Written only when it differs from the default, so older files read (and write) unchanged.
+    #[serde(default = "default_ping", skip_serializing_if = "is_default_ping")]
+    pub ping_interval_secs: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<DeviceId>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+fn default_ping() -> u32 {
+    crate::device::DEFAULT_PING_INTERVAL_SECS
+}
+
+fn is_default_ping(secs: &u32) -> bool {
+    *secs == default_ping()
 }
 
 /// The credentials as stored. Version 1 files knew only `v2c`, which reads unchanged.
@@ -115,6 +130,9 @@ impl From<&Device> for DeviceRecord {
             poll_interval_secs: c.poll_interval_secs,
             timeout_ms: c.timeout_ms,
             retries: c.retries,
+            ping_interval_secs: c.ping_interval_secs,
+            parent_id: c.parent_id.clone(),
+            tags: c.tags.clone(),
         }
     }
 }
@@ -132,6 +150,9 @@ impl From<DeviceRecord> for Device {
                 poll_interval_secs: r.poll_interval_secs,
                 timeout_ms: r.timeout_ms,
                 retries: r.retries,
+                ping_interval_secs: r.ping_interval_secs,
+                parent_id: r.parent_id,
+                tags: r.tags,
             },
         }
     }

@@ -55,6 +55,7 @@ impl Registry {
             while devices.contains_key(&id) {
                 id = DeviceId::random();
             }
+            check_parent(devices, &id, &config)?;
             let device = Device { id: id.clone(), created_at: now_secs(), config };
             devices.insert(id, device.clone());
             Ok(device)
@@ -66,15 +67,29 @@ impl Registry {
         self.change(|devices| {
             let old = devices.get(id).ok_or_else(|| super::not_found(id))?;
             check_unique(devices, &config, Some(id))?;
+            check_parent(devices, id, &config)?;
             let device = Device { config, ..old.clone() };
             devices.insert(id.clone(), device.clone());
             Ok(device)
         })
     }
 
-    /// Removes a device from the list (its data is the caller's to delete).
+    /// Removes a device from the list (its data is the caller's to delete); its children lose
+    /// their parent.
     pub fn remove(&self, id: &DeviceId) -> Result<Device, StoreError> {
-        self.change(|devices| devices.remove(id).ok_or_else(|| super::not_found(id)))
+        self.change(|devices| {
+            let removed = devices.remove(id).ok_or_else(|| super::not_found(id))?;
+            for child in devices.values_mut().filter(|d| d.config.parent_id.as_ref() == Some(id)) {
+                child.config.parent_id = None;
+            }
+            Ok(removed)
+        })
+    }
+
+    /// The devices whose parent is `id` (memory only).
+    pub fn children(&self, id: &DeviceId) -> Vec<DeviceId> {
+        let devices = self.devices.read().expect("registry lock");
+        devices.values().filter(|d| d.config.parent_id.as_ref() == Some(id)).map(|d| d.id.clone()).collect()
     }
 
     /// Applies `edit` to a copy of the list, writes the copy, then shows it to readers.
@@ -109,6 +124,24 @@ fn read(path: &Path) -> Result<Vec<Device>, StoreError> {
     Ok(file.devices.into_iter().map(Device::from).collect())
 }
 
+/// The parent must exist, and following parents from `id` must never come back to it.
+fn check_parent(devices: &BTreeMap<DeviceId, Device>, id: &DeviceId, config: &DeviceConfig) -> Result<(), StoreError> {
+    let Some(parent) = &config.parent_id else { return Ok(()) };
+    let mut next = Some(parent);
+    // The chain is at most as long as the list: a longer walk is a loop.
+    for _ in 0..=devices.len() {
+        let Some(at) = next else { return Ok(()) };
+        if at == id {
+            return Err(StoreError::ParentCycle { id: id.clone(), parent: parent.clone() });
+        }
+        let Some(device) = devices.get(at) else {
+            return Err(StoreError::ParentNotFound { parent: at.clone() });
+        };
+        next = device.config.parent_id.as_ref();
+    }
+    Err(StoreError::ParentCycle { id: id.clone(), parent: parent.clone() })
+}
+
 fn check_unique(
     devices: &BTreeMap<DeviceId, Device>,
     config: &DeviceConfig,
@@ -139,7 +172,28 @@ mod tests {
             poll_interval_secs: 60,
             timeout_ms: 1000,
             retries: 1,
+            ..DeviceConfig::v2c("x", "127.0.0.1", 161, "x")
         }
+    }
+
+    #[test]
+    fn parents_exist_never_loop_and_are_cleared_when_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::load(&dir.path().join("devices.json")).unwrap();
+        let core = registry.add(config("core", 161)).unwrap();
+        let under = |name: &str, port: u16, parent: &Device| DeviceConfig {
+            parent_id: Some(parent.id.clone()),
+            ..config(name, port)
+        };
+        let edge = registry.add(under("edge", 162, &core)).unwrap();
+        let leaf = registry.add(under("leaf", 163, &edge)).unwrap();
+        let missing = DeviceConfig { parent_id: Some(DeviceId("0badf00d".into())), ..config("x", 164) };
+        assert!(matches!(registry.add(missing), Err(StoreError::ParentNotFound { .. })));
+        assert!(matches!(registry.update(&core.id, under("core", 161, &leaf)), Err(StoreError::ParentCycle { .. })));
+        assert!(matches!(registry.update(&core.id, under("core", 161, &core)), Err(StoreError::ParentCycle { .. })));
+        assert_eq!(registry.children(&edge.id), vec![leaf.id.clone()]);
+        registry.remove(&edge.id).unwrap();
+        assert_eq!(registry.get(&leaf.id).unwrap().config.parent_id, None, "the removed parent is cleared");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod auth;
+mod availability;
 mod bad_input;
 mod bench;
 mod crash;

@@ -401,7 +401,7 @@ impl DemoServe {
                 && ["demo-switch", "demo-router", "demo-old-switch", "demo-flaky-switch"]
                     .iter()
                     .all(|name| state(name) == Some("up".into()))
-                && state("demo-dead") == Some("down".into());
+                && [Some("snmp_down".into()), Some("unreachable".into())].contains(&state("demo-dead"));
             if ready {
                 return devices;
             }

@@ -128,7 +128,9 @@ fn a_device_lifecycle_against_net_snmp() {
 
     // A closed port: down at once, with the reason (not after the timeout).
     agent.stop();
-    vigie.wait_until(10 * SECOND, "the device is down", |v| (v.device(&id)["status"]["state"] == "down").then_some(()));
+    // On loopback the host answers pings: snmp_down (unreachable where ICMP is unavailable).
+    let down = |state: &Value| state == "snmp_down" || state == "unreachable";
+    vigie.wait_until(10 * SECOND, "the device is down", |v| down(&v.device(&id)["status"]["state"]).then_some(()));
     let status = &vigie.device(&id)["status"];
     let error = status["lastError"].as_str().expect("a reason");
     assert!(
@@ -143,7 +145,7 @@ fn a_device_lifecycle_against_net_snmp() {
     let mut vigie = Vigie::start(&data_dir);
     let device = vigie.device(&id);
     assert_eq!(device["name"], "edge-1");
-    assert_eq!(device["status"]["state"], "down");
+    assert!(down(&device["status"]["state"]), "{}", device["status"]);
     assert_eq!(device["interfaceCount"], 2);
     let history = in_rates(&vigie, &id, 1, driven_from);
     assert!(history.iter().flatten().count() >= 10, "history survives a restart: {history:?}");

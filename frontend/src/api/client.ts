@@ -31,6 +31,7 @@ export type TrafficResponse = JsonBody<TrafficOp, 200>;
 export type TrafficPoint = TrafficResponse["points"][number];
 export type TrafficQuery = NonNullable<TrafficOp["parameters"]["query"]>;
 export type StatusSummary = JsonBody<paths["/api/v1/status"]["get"], 200>;
+export type LatencyResponse = JsonBody<paths["/api/v1/devices/{id}/latency"]["get"], 200>;
 /** Who is signed in: a person (`via: session`), a token, or the local principal of `--auth off`. */
 export type SessionView = JsonBody<paths["/api/v1/session"]["get"], 200>;
 export type Role = SessionView["role"];
@@ -224,6 +225,10 @@ export function getTraffic(
   signal?: AbortSignal,
 ): Promise<TrafficResponse> {
   return request("GET", `/devices/${enc(deviceId)}/interfaces/${ifIndex}/traffic`, { query, signal });
+}
+
+export function getLatency(deviceId: string, query: TrafficQuery, signal?: AbortSignal): Promise<LatencyResponse> {
+  return request("GET", `/devices/${enc(deviceId)}/latency`, { query, signal });
 }
 
 export function getStatus(signal?: AbortSignal): Promise<StatusSummary> {

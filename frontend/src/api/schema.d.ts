@@ -179,7 +179,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List devices, ordered by id. */
+        /** List devices, ordered by id; `?tag=` keeps those with that tag. */
         get: operations["listDevices"];
         put?: never;
         /** Add a device; polling starts at once. */
@@ -260,6 +260,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/{id}/latency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Loss and round-trip times of the device's echo rounds, merged per step on the server, from
+         *     the resolution that serves the window best (raw rounds, 5-minute or hourly rollups).
+         */
+        get: operations["getLatency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices/{id}/logs": {
         parameters: {
             query?: never;
@@ -286,7 +306,7 @@ export interface paths {
         };
         /**
          * Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
-         *     answered, `event: status` (data: StatusEvent) when a device goes up or down, `event: log`
+         *     answered, `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
          *     (data: LogEntryView) for every new log entry, `event: alert` (data: IncidentView, its
          *     `deliveries` empty) when an incident opens, changes or resolves. The `data:` of every event is one line of JSON
          *     described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
@@ -827,6 +847,33 @@ export interface components {
             users: number;
         };
         /**
+         * @description Percent of the known time the device was `up` over the last 24 h, 7 d, 30 d and 365 d.
+         *     Time in `unknown` (Vigie stopped, not polled yet) is left out; null when a window holds no
+         *     known time.
+         */
+        AvailabilityView: {
+            /**
+             * Format: double
+             * @example 99.93
+             */
+            day?: number | null;
+            /**
+             * Format: double
+             * @example 99.99
+             */
+            month?: number | null;
+            /**
+             * Format: double
+             * @example 99.99
+             */
+            week?: number | null;
+            /**
+             * Format: double
+             * @example 99.98
+             */
+            year?: number | null;
+        };
+        /**
          * @description The result of a test: whether its first attempt delivered it, and the delivery (a failed
          *     one is retried like any notification).
          */
@@ -969,6 +1016,17 @@ export interface components {
              */
             name?: string | null;
             /**
+             * @description The parent's id; null removes the parent.
+             * @example 3f9a2c1b
+             */
+            parentId?: string | null;
+            /**
+             * Format: int32
+             * @description Seconds between two rounds of echo requests: 0 (off) or 2 to 3600.
+             * @example 30
+             */
+            pingIntervalSecs?: number | null;
+            /**
              * Format: int32
              * @description Seconds between polls.
              * @example 60
@@ -988,6 +1046,13 @@ export interface components {
             retries?: number | null;
             snmp?: components["schemas"]["SnmpPatch"] | null;
             /**
+             * @description The device's tags, replacing those it had.
+             * @example [
+             *       "core"
+             *     ]
+             */
+            tags?: string[] | null;
+            /**
              * Format: int32
              * @description Milliseconds to wait for each answer.
              * @example 1000
@@ -996,6 +1061,7 @@ export interface components {
         };
         /** @description A supervised device. */
         DeviceView: {
+            availability: components["schemas"]["AvailabilityView"];
             /**
              * Format: int64
              * @description Unix seconds when the device was added.
@@ -1040,6 +1106,17 @@ export interface components {
              */
             outBps?: number | null;
             /**
+             * @description The device this one is reached through; null when none.
+             * @example null
+             */
+            parentId?: string | null;
+            /**
+             * Format: int32
+             * @description Seconds between two rounds of echo requests; 0: not pinged.
+             * @example 30
+             */
+            pingIntervalSecs: number;
+            /**
              * Format: int32
              * @description Seconds between polls.
              * @example 60
@@ -1061,11 +1138,48 @@ export interface components {
             status: components["schemas"]["StatusView"];
             system?: components["schemas"]["SystemView"] | null;
             /**
+             * @description The device's tags, sorted.
+             * @example [
+             *       "core"
+             *     ]
+             */
+            tags: string[];
+            /**
              * Format: int32
              * @description Milliseconds to wait for each answer.
              * @example 1000
              */
             timeoutMs: number;
+        };
+        /** @description The last round of ICMP echo requests to the device. */
+        EchoView: {
+            /**
+             * Format: int64
+             * @description Unix seconds when the round ended.
+             * @example 1764075060
+             */
+            at: number;
+            /**
+             * @description Why echoes could not be sent (not a plain timeout).
+             * @example null
+             */
+            error?: string | null;
+            /**
+             * Format: int32
+             * @example 3
+             */
+            received: number;
+            /**
+             * Format: double
+             * @description Average round-trip time of the replies, in milliseconds; null when none came.
+             * @example 0.42
+             */
+            rttAvgMs?: number | null;
+            /**
+             * Format: int32
+             * @example 3
+             */
+            sent: number;
         };
         /** @description An email channel as shown. */
         EmailChannelView: {
@@ -1381,6 +1495,52 @@ export interface components {
              */
             utilization?: number | null;
         };
+        /**
+         * @description Loss and round-trip times over one step; all null for a gap (no round in the step), the
+         *     times null when every echo was lost.
+         */
+        LatencyPointView: {
+            /**
+             * Format: double
+             * @description Echo requests lost in the step, percent.
+             * @example 0
+             */
+            lossPercent?: number | null;
+            /**
+             * Format: double
+             * @description Average round-trip time of the replies, milliseconds.
+             * @example 0.42
+             */
+            rttAvgMs?: number | null;
+            /**
+             * Format: double
+             * @description Highest round-trip time, milliseconds.
+             * @example 0.95
+             */
+            rttMaxMs?: number | null;
+            /**
+             * Format: double
+             * @description Lowest round-trip time in the step, milliseconds.
+             * @example 0.31
+             */
+            rttMinMs?: number | null;
+            /**
+             * Format: int64
+             * @description Start of the step, Unix seconds.
+             * @example 1764075000
+             */
+            timestamp: number;
+        };
+        /** @description A device's ICMP latency over a window. */
+        LatencyView: {
+            points: components["schemas"]["LatencyPointView"][];
+            /**
+             * Format: int64
+             * @description Seconds per point.
+             * @example 60
+             */
+            stepSecs: number;
+        };
         /** @description One log entry: a syslog message, an SNMP trap, or one of Vigie's own events. */
         LogEntryView: {
             /**
@@ -1667,6 +1827,18 @@ export interface components {
              */
             name?: string | null;
             /**
+             * @description The id of the device this one is reached through: when that one is unreachable, this one
+             *     is `unreachable` "behind <parent>" and its alerts are suppressed.
+             * @example 3f9a2c1b
+             */
+            parentId?: string | null;
+            /**
+             * Format: int32
+             * @description Seconds between two rounds of ICMP echo requests: 0 (off) or 2 to 3600; default 30.
+             * @example 30
+             */
+            pingIntervalSecs?: number | null;
+            /**
              * Format: int32
              * @description Seconds between polls (1 to 86400); default 60.
              * @example 60
@@ -1686,6 +1858,15 @@ export interface components {
              */
             retries?: number | null;
             snmp: components["schemas"]["SnmpInput"];
+            /**
+             * @description Short labels (alert scopes, `GET /devices?tag=`): at most 16, each 1 to 32 letters,
+             *     digits or `-_.:/`.
+             * @example [
+             *       "core",
+             *       "paris"
+             *     ]
+             */
+            tags?: string[] | null;
             /**
              * Format: int32
              * @description Milliseconds to wait for each SNMP answer (10 to 60000); default 1000.
@@ -1926,6 +2107,52 @@ export interface components {
          * @enum {string}
          */
         PrivProtocol: "des" | "aes" | "aes192" | "aes256" | "aes192c" | "aes256c";
+        /** @description ICMP reachability: how echo requests are sent, and the rounds since start. */
+        ReachView: {
+            /**
+             * @description Rounds running at once at most.
+             * @example 512
+             */
+            maxInFlight: number;
+            /**
+             * @description `datagram` (unprivileged ping socket), `raw` (root or CAP_NET_RAW), `unavailable`, or
+             *     `starting` before the sockets are opened.
+             * @example raw
+             */
+            mode4: string;
+            /** @example raw */
+            mode6: string;
+            /**
+             * @description Why ICMP is unavailable (then availability is judged by SNMP alone); null otherwise.
+             * @example null
+             */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description Rounds not sent because the host name could not be resolved.
+             * @example 0
+             */
+            resolveFailures: number;
+            /**
+             * Format: int64
+             * @description Rounds put off to the next second (the device's previous round still running, or the
+             *     cap on rounds in flight reached).
+             * @example 0
+             */
+            roundsDeferred: number;
+            /**
+             * Format: int64
+             * @description Rounds that got no reply at all.
+             * @example 4
+             */
+            roundsSilent: number;
+            /**
+             * Format: int64
+             * @description Rounds of echo requests made.
+             * @example 2880
+             */
+            roundsTotal: number;
+        };
         /**
          * @description What a principal may do. Ordered: each role can do everything of the roles below it.
          * @enum {string}
@@ -2174,11 +2401,13 @@ export interface components {
          */
         SnmpView: components["schemas"]["SnmpCommunityView"] | components["schemas"]["SnmpV3View"];
         /**
-         * @description Whether the device answers.
+         * @description `up`: SNMP answers. `snmp_down`: echo replies but SNMP is silent (agent dead, wrong
+         *     credentials, ACL). `unreachable`: no echo reply and no SNMP answer, or SNMP silent with ICMP
+         *     not checked (ping off or unavailable), or the parent is unreachable. `unknown`: not seen yet.
          * @example up
          * @enum {string}
          */
-        StateView: "up" | "down" | "unknown";
+        StateView: "up" | "snmp_down" | "unreachable" | "unknown";
         /** @description `event: status`: a device went up or down. */
         StatusEvent: {
             /**
@@ -2198,7 +2427,7 @@ export interface components {
              */
             devices: number;
             /**
-             * @description Devices down.
+             * @description `snmpDown` + `unreachable`, kept for scripts written before the two were told apart.
              * @example 1
              */
             down: number;
@@ -2212,6 +2441,12 @@ export interface components {
             logs: components["schemas"]["LogsStatusView"];
             notify: components["schemas"]["NotifyStatusView"];
             poller: components["schemas"]["PollerView"];
+            reach: components["schemas"]["ReachView"];
+            /**
+             * @description Devices whose host answers pings but not SNMP.
+             * @example 1
+             */
+            snmpDown: number;
             storage: components["schemas"]["StorageView"];
             /**
              * Format: int64
@@ -2221,10 +2456,15 @@ export interface components {
              */
             tasksRestarted: number;
             /**
-             * @description Devices not polled yet.
+             * @description Devices not seen yet.
              * @example 0
              */
             unknown: number;
+            /**
+             * @description Devices answering neither (or behind an unreachable parent).
+             * @example 0
+             */
+            unreachable: number;
             /**
              * @description Devices up.
              * @example 12
@@ -2234,11 +2474,17 @@ export interface components {
         /** @description A device's health as Vigie sees it. */
         StatusView: {
             /**
+             * @description Set when the device is unreachable because this parent is (its alerts are suppressed).
+             * @example null
+             */
+            behindParentId?: string | null;
+            /**
              * Format: int32
              * @description Polls failed in a row.
              * @example 0
              */
             consecutiveFailures: number;
+            echo?: components["schemas"]["EchoView"] | null;
             /**
              * @description Why the last poll failed; null when it answered.
              * @example null
@@ -2257,15 +2503,17 @@ export interface components {
              */
             lastPollDurationMs?: number | null;
             /**
+             * @description Why the device is in this state, e.g. "no echo reply (3 sent) and no SNMP answer (…)";
+             *     null when up.
+             * @example null
+             */
+            reason?: string | null;
+            /**
              * Format: int64
-             * @description Unix seconds when `state` last changed; null before the first poll.
+             * @description Unix seconds when `state` last changed; null before anything was seen.
              * @example 1764075000
              */
             since?: number | null;
-            /**
-             * @description `up`: the last poll answered; `down`: no answer within timeoutMs × (retries + 1);
-             *     `unknown`: not polled yet.
-             */
             state: components["schemas"]["StateView"];
         };
         /**
@@ -3635,20 +3883,35 @@ export interface operations {
     };
     listDevices: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Only the devices with this tag.
+                 * @example core
+                 */
+                tag?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description All devices */
+            /** @description The devices */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceView"][];
+                };
+            };
+            /** @description An unknown or invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
@@ -4242,6 +4505,84 @@ export interface operations {
                 };
             };
             /** @description The samples could not be read (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getLatency: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start, Unix seconds; default: `to` minus one hour.
+                 * @example 1764071460
+                 */
+                from?: number;
+                /**
+                 * @description End, Unix seconds; default: now.
+                 * @example 1764075060
+                 */
+                to?: number;
+                /**
+                 * @description Most points to answer (1 to 10000); default 500. The server averages per step.
+                 * @example 500
+                 */
+                maxPoints?: number;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Device id
+                 * @example 3f9a2c1b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One point per step over the window; gaps are null */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LatencyView"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The rounds could not be read (`storage_error`) */
             500: {
                 headers: {
                     [name: string]: unknown;

@@ -1,20 +1,19 @@
-//! Status badges: a device's reachability (online/offline/unknown), an interface's state, and a log
+//! Status badges: a device's state (online / SNMP down / unreachable / unknown), an interface's state, and a log
 //! entry's severity. Each badge carries its state as text, not only as colour.
 
 import type { DeviceState } from "../api/client";
+import { DEVICE_STATE_LABELS, deviceStateTone } from "../lib/device-state";
 import { formatRelative, formatTimestamp } from "../lib/format";
 import { SEVERITY_WORDS, severityName, severityTone } from "../lib/log-query";
 import { html, type Html } from "./dom";
 
-const DEVICE_LABELS: Record<DeviceState, string> = { up: "online", down: "offline", unknown: "unknown" };
-
 export function deviceStateLabel(state: DeviceState): string {
-  return DEVICE_LABELS[state] ?? "unknown";
+  return DEVICE_STATE_LABELS[state] ?? "unknown";
 }
 
 export function deviceBadge(state: DeviceState): Html {
-  const known = state in DEVICE_LABELS ? state : "unknown";
-  return html`<span class="badge badge-${known}">${deviceStateLabel(known)}</span>`;
+  const known = state in DEVICE_STATE_LABELS ? state : "unknown";
+  return html`<span class="badge badge-${deviceStateTone(known)}">${deviceStateLabel(known)}</span>`;
 }
 
 /** "3 min ago" inside a <time> whose title gives the exact moment. */

@@ -3,7 +3,7 @@
 //! between light and dark only swaps options. Nothing here imports Chart.js at run time.
 
 import type { ChartOptions, ScriptableContext, TooltipItem } from "chart.js";
-import { formatBps } from "./format";
+import { formatBps, formatMs } from "./format";
 import type { TimeWindow } from "./time-range";
 import { PERCENTILE_SERIES, SERIES, type SeriesRole } from "./traffic-data";
 
@@ -51,10 +51,11 @@ export const THEMES: Record<ColorScheme, ChartTheme> = {
   },
 };
 
-/** The unit of the y axis; only rates in bit/s today, the formatter table is where others would go. */
-export type ValueUnit = "bps";
+/** The unit of the y axis: rates in bit/s (traffic) or round-trip times in milliseconds (latency). */
+export type ValueUnit = "bps" | "ms";
 export const UNIT_FORMATTERS: Record<ValueUnit, (value: number | null) => string> = {
   bps: formatBps,
+  ms: formatMs,
 };
 
 /** 24-hour clock and ISO-like dates: what network operators read in logs. date-fns tokens. */

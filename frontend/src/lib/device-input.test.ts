@@ -30,6 +30,9 @@ const v3Device: DeviceView = {
   pollIntervalSecs: 60,
   timeoutMs: 1000,
   retries: 1,
+  pingIntervalSecs: 30,
+  tags: [],
+  availability: { day: null, week: null, month: null, year: null },
   createdAt: 1_700_000_000,
   status: { state: "unknown", since: null, lastPollAt: null, lastError: null, consecutiveFailures: 0 },
   system: null,
@@ -48,6 +51,9 @@ const device: DeviceView = {
   pollIntervalSecs: 60,
   timeoutMs: 2000,
   retries: 1,
+  pingIntervalSecs: 30,
+  tags: [],
+  availability: { day: null, week: null, month: null, year: null },
   createdAt: 1_700_000_000,
   status: { state: "up", since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
   system: null,
@@ -187,6 +193,7 @@ describe("toNewDevice", () => {
       snmp: { version: "v2c", community: "public" },
       port: 161,
       pollIntervalSecs: 60,
+      pingIntervalSecs: 30,
     });
   });
   it("includes the optional fields that were filled", () => {
@@ -195,6 +202,24 @@ describe("toNewDevice", () => {
       timeoutMs: 1500,
       retries: 2,
     });
+  });
+});
+
+describe("reachability fields", () => {
+  it("checks the ping interval, the parent id and the tags like the server", () => {
+    expect(validateDevice(valid({ pingIntervalSecs: "0" }), null).pingIntervalSecs).toBeUndefined();
+    expect(validateDevice(valid({ pingIntervalSecs: "1" }), null).pingIntervalSecs).toMatch(/0 \(off\)/);
+    expect(validateDevice(valid({ parentId: "Core" }), null).parentId).toMatch(/8 lowercase hex/);
+    expect(validateDevice(valid({ parentId: "d1" }), null).parentId).toMatch(/8 lowercase hex/);
+    expect(validateDevice(valid({ tags: "core, paris" }), null).tags).toBeUndefined();
+    expect(validateDevice(valid({ tags: "bad#tag" }), null).tags).toMatch(/letters, digits/);
+  });
+  it("sends the parent and tags on create, and null to remove a parent", () => {
+    expect(toNewDevice(valid({ parentId: "0000abcd", tags: "core paris" }))).toMatchObject({ parentId: "0000abcd", tags: ["core", "paris"] });
+    const withParent = { ...device, parentId: "0000abcd", tags: ["core"] };
+    expect(toDevicePatch({ ...initialValues(withParent), parentId: "" }, withParent)).toEqual({ parentId: null });
+    expect(toDevicePatch({ ...initialValues(withParent), tags: "core, edge" }, withParent)).toEqual({ tags: ["core", "edge"] });
+    expect(toDevicePatch({ ...initialValues(withParent), pingIntervalSecs: "0" }, withParent)).toEqual({ pingIntervalSecs: 0 });
   });
 });
 

@@ -5,6 +5,7 @@
 
 import type { DevicePatch, DeviceView, NewDevice } from "../api/client";
 import type { components } from "../api/schema";
+import { parseTags } from "./device-state";
 import { levelUses, type AuthProtocol, type PrivProtocol, type SecurityLevel, type SnmpVersion } from "./snmp-labels";
 
 type SnmpV3Patch = components["schemas"]["SnmpV3Patch"];
@@ -28,6 +29,12 @@ export interface DeviceFormValues {
   pollIntervalSecs: string;
   timeoutMs: string;
   retries: string;
+  /** Seconds between echo rounds; "0" turns pinging off. */
+  pingIntervalSecs: string;
+  /** The parent's device id, blank for none. */
+  parentId: string;
+  /** Tags as typed: "core, paris". */
+  tags: string;
 }
 
 export const DEVICE_FIELDS = [
@@ -46,6 +53,9 @@ export const DEVICE_FIELDS = [
   "pollIntervalSecs",
   "timeoutMs",
   "retries",
+  "pingIntervalSecs",
+  "parentId",
+  "tags",
 ] as const;
 export type DeviceField = (typeof DEVICE_FIELDS)[number];
 /** The write-only fields: the server says whether one is set, never what it is. */
@@ -67,6 +77,13 @@ export const MAX_USER_BYTES = 32;
 export const MAX_CONTEXT_BYTES = 32;
 export const MIN_PASSWORD_LEN = 8;
 export const MAX_PASSWORD_LEN = 255;
+export const DEFAULT_PING_INTERVAL_SECS = 30;
+export const MIN_PING_INTERVAL_SECS = 2;
+export const MAX_PING_INTERVAL_SECS = 3_600;
+export const MAX_TAGS = 16;
+export const MAX_TAG_LEN = 32;
+const TAG = /^[A-Za-z0-9._:/-]+$/;
+const DEVICE_ID = /^[0-9a-f]{8}$/;
 /** What a new SNMPv3 device starts with: the strongest level, protocols every current agent has. */
 const DEFAULT_USM = { securityLevel: "authPriv", authProtocol: "sha256", privProtocol: "aes" } as const;
 
@@ -90,6 +107,9 @@ export function initialValues(device: DeviceView | null): DeviceFormValues {
       pollIntervalSecs: String(DEFAULT_POLL_INTERVAL_SECS),
       timeoutMs: "",
       retries: "",
+      pingIntervalSecs: String(DEFAULT_PING_INTERVAL_SECS),
+      parentId: "",
+      tags: "",
     };
   }
   const snmp = device.snmp;
@@ -113,6 +133,9 @@ export function initialValues(device: DeviceView | null): DeviceFormValues {
     pollIntervalSecs: String(device.pollIntervalSecs),
     timeoutMs: String(device.timeoutMs),
     retries: String(device.retries),
+    pingIntervalSecs: String(device.pingIntervalSecs),
+    parentId: device.parentId ?? "",
+    tags: device.tags.join(", "),
   };
 }
 
@@ -205,6 +228,18 @@ export function validateDevice(values: DeviceFormValues, original: DeviceView | 
     const retries = parseWhole(values.retries);
     if (retries === null || retries > MAX_RETRIES) errors.retries = `Retries must be a whole number from 0 to ${MAX_RETRIES}.`;
   }
+  const ping = parseWhole(values.pingIntervalSecs);
+  if (ping === null || (ping !== 0 && (ping < MIN_PING_INTERVAL_SECS || ping > MAX_PING_INTERVAL_SECS))) {
+    errors.pingIntervalSecs = `Ping interval must be 0 (off) or a whole number of seconds from ${MIN_PING_INTERVAL_SECS} to ${MAX_PING_INTERVAL_SECS}.`;
+  }
+  const parent = values.parentId.trim();
+  if (parent !== "" && !DEVICE_ID.test(parent)) errors.parentId = "A parent is a device id: 8 lowercase hex digits (see its page's address).";
+  else if (parent !== "" && parent === original?.id) errors.parentId = "A device cannot be its own parent.";
+  const tags = parseTags(values.tags);
+  if (tags.length > MAX_TAGS) errors.tags = `At most ${MAX_TAGS} tags.`;
+  else if (tags.some((t) => t.length > MAX_TAG_LEN || !TAG.test(t))) {
+    errors.tags = `Each tag is 1 to ${MAX_TAG_LEN} letters, digits or -_.:/ (separate tags with commas or spaces).`;
+  }
   return errors;
 }
 
@@ -274,6 +309,10 @@ export function toNewDevice(values: DeviceFormValues): NewDevice {
   if (values.name.trim() !== "") body.name = values.name.trim();
   if (values.timeoutMs.trim() !== "") body.timeoutMs = Number(values.timeoutMs.trim());
   if (values.retries.trim() !== "") body.retries = Number(values.retries.trim());
+  body.pingIntervalSecs = Number(values.pingIntervalSecs.trim());
+  if (values.parentId.trim() !== "") body.parentId = values.parentId.trim();
+  const tags = parseTags(values.tags);
+  if (tags.length) body.tags = tags;
   return body;
 }
 
@@ -299,6 +338,12 @@ export function toDevicePatch(values: DeviceFormValues, original: DeviceView): D
     const retries = Number(values.retries.trim());
     if (retries !== original.retries) patch.retries = retries;
   }
+  const ping = Number(values.pingIntervalSecs.trim());
+  if (ping !== original.pingIntervalSecs) patch.pingIntervalSecs = ping;
+  const parent = values.parentId.trim();
+  if (parent !== (original.parentId ?? "")) patch.parentId = parent === "" ? null : parent;
+  const tags = parseTags(values.tags);
+  if ([...tags].sort().join(" ") !== [...original.tags].sort().join(" ")) patch.tags = tags;
   const snmp = snmpPatch(values, original.snmp);
   if (snmp) patch.snmp = snmp;
   return patch;

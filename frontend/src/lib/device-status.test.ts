@@ -11,6 +11,9 @@ const device = (id: string, state: DeviceView["status"]["state"]): DeviceView =>
   pollIntervalSecs: 60,
   timeoutMs: 2000,
   retries: 1,
+  pingIntervalSecs: 30,
+  tags: [],
+  availability: { day: null, week: null, month: null, year: null },
   createdAt: 1_700_000_000,
   status: { state, since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
   system: null,
@@ -21,12 +24,14 @@ const device = (id: string, state: DeviceView["status"]["state"]): DeviceView =>
 });
 const down: StatusEvent = {
   deviceId: "b",
-  status: { state: "down", since: 1_700_000_200, lastPollAt: 1_700_000_200, lastError: "no answer within 2000 ms", consecutiveFailures: 1 },
+  status: { state: "snmp_down", reason: "echo replies (3/3) but no SNMP answer (no answer within 2000 ms)", since: 1_700_000_200, lastPollAt: 1_700_000_200, lastError: "no answer within 2000 ms", consecutiveFailures: 1 },
 };
 const summary: StatusSummary = {
   auth: { enabled: true, failedLogins: 0, rateLimited: 0, sessions: 1, tokens: 0, users: 1 },
   devices: 3,
   up: 2,
+  snmpDown: 0,
+  unreachable: 0,
   down: 0,
   unknown: 1,
   interfaces: 12,
@@ -40,6 +45,7 @@ const summary: StatusSummary = {
     interfaceSamplesTotal: 40,
     samplesDropped: 0,
   },
+  reach: { mode4: "raw", mode6: "raw", reason: null, roundsTotal: 0, roundsSilent: 0, roundsDeferred: 0, resolveFailures: 0, maxInFlight: 512 },
   tasksRestarted: 0,
   logs: {
     stored: 0,
@@ -105,7 +111,7 @@ describe("applyStatus", () => {
     const list = [device("a", "up"), device("b", "up"), device("c", "unknown")];
     const result = applyStatus(list, down);
     expect(result?.before).toBe("up");
-    expect(result?.devices.map((d) => d.status.state)).toEqual(["up", "down", "unknown"]);
+    expect(result?.devices.map((d) => d.status.state)).toEqual(["up", "snmp_down", "unknown"]);
     expect(result?.devices[0]).toBe(list[0]);
     expect(list[1]!.status.state).toBe("up");
   });
@@ -117,7 +123,7 @@ describe("applyStatus", () => {
 
 describe("recount", () => {
   it("moves one device between the counts", () => {
-    expect(recount(summary, "up", "down")).toMatchObject({ devices: 3, up: 1, down: 1, unknown: 1 });
+    expect(recount(summary, "up", "snmp_down")).toMatchObject({ devices: 3, up: 1, snmpDown: 1, down: 1, unknown: 1 });
     expect(recount(summary, "unknown", "up")).toMatchObject({ up: 3, down: 0, unknown: 0 });
   });
 
@@ -126,6 +132,6 @@ describe("recount", () => {
   });
 
   it("never counts below zero when the counts were already stale", () => {
-    expect(recount(summary, "down", "up")).toMatchObject({ up: 3, down: 0 });
+    expect(recount(summary, "unreachable", "up")).toMatchObject({ up: 3, unreachable: 0, down: 0 });
   });
 });

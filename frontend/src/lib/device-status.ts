@@ -2,6 +2,7 @@
 //! status replaced at once, and the fleet counts moved, without waiting for the next refresh. Pure.
 
 import type { DeviceState, DeviceView, StatusEvent, StatusSummary } from "../api/client";
+import { recountStates } from "./device-state";
 
 /** `device` with the event's status; the same object when the event is about another device. */
 export function withStatus(device: DeviceView, event: StatusEvent): DeviceView {
@@ -21,13 +22,7 @@ export function applyStatus(devices: DeviceView[], event: StatusEvent): { device
   return { devices: next, before: old.status.state };
 }
 
-const COUNTED: readonly DeviceState[] = ["up", "down", "unknown"];
-
 /** The fleet counts after one device went from `before` to `after`; never below zero. */
 export function recount(summary: StatusSummary, before: DeviceState, after: DeviceState): StatusSummary {
-  if (before === after) return summary;
-  const next = { ...summary };
-  if (COUNTED.includes(before)) next[before] = Math.max(0, next[before] - 1);
-  if (COUNTED.includes(after)) next[after] += 1;
-  return next;
+  return recountStates(summary, before, after);
 }

@@ -41,6 +41,14 @@ export function formatPercent(ratio: number | null | undefined): string {
  * A duration in seconds as its two largest units: 45 -> "45 s", 3720 -> "1 h 2 min",
  * 1_000_000 -> "11 d 13 h". Used for uptime and for relative times.
  */
+/** A round-trip time: "0.42 ms", "12.3 ms", "250 ms". */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return MISSING;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  return `${Math.round(ms)} ms`;
+}
+
 export function formatDuration(totalSecs: number | null | undefined): string {
   if (totalSecs == null || !Number.isFinite(totalSecs)) return MISSING;
   const secs = Math.max(0, Math.floor(totalSecs));

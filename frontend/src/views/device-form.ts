@@ -20,7 +20,9 @@ import {
   type FieldErrors,
   type FormMode,
   MAX_POLL_INTERVAL_SECS,
+  MAX_PING_INTERVAL_SECS,
   MAX_RETRIES,
+  MIN_PING_INTERVAL_SECS,
   MAX_TIMEOUT_MS,
   MIN_TIMEOUT_MS,
   MAX_CONTEXT_BYTES,
@@ -65,6 +67,9 @@ function buildFields(values: DeviceFormValues, mode: FormMode): Record<DeviceFie
     pollIntervalSecs: new FormField({ name: "pollIntervalSecs", label: "Poll interval (seconds)", value: values.pollIntervalSecs, type: "number", required: true, hint: `1 to ${MAX_POLL_INTERVAL_SECS}.` }),
     timeoutMs: new FormField({ name: "timeoutMs", label: "Timeout (milliseconds)", value: values.timeoutMs, type: "number", hint: `Per attempt, ${MIN_TIMEOUT_MS} to ${MAX_TIMEOUT_MS}.${mode === "create" ? " Blank for the server default (1000)." : ""}` }),
     retries: new FormField({ name: "retries", label: "Retries", value: values.retries, type: "number", hint: `0 to ${MAX_RETRIES}.${mode === "create" ? " Blank for the server default (1)." : ""}` }),
+    pingIntervalSecs: new FormField({ name: "pingIntervalSecs", label: "Ping interval (seconds)", value: values.pingIntervalSecs, type: "number", hint: `ICMP echo rounds: 0 turns them off, else ${MIN_PING_INTERVAL_SECS} to ${MAX_PING_INTERVAL_SECS}.` }),
+    parentId: new FormField({ name: "parentId", label: "Parent device id", value: values.parentId, hint: "Optional. When the parent is unreachable, this device is shown unreachable behind it and its alerts are held." }),
+    tags: new FormField({ name: "tags", label: "Tags", value: values.tags, hint: "Optional, separated by commas: core, paris. Alert rules and the device list filter on them." }),
   };
 }
 
@@ -116,6 +121,9 @@ function readValues(fields: Record<DeviceField, FormField>): DeviceFormValues {
     pollIntervalSecs: fields.pollIntervalSecs.value,
     timeoutMs: fields.timeoutMs.value,
     retries: fields.retries.value,
+    pingIntervalSecs: fields.pingIntervalSecs.value,
+    parentId: fields.parentId.value,
+    tags: fields.tags.value,
   };
 }
 
@@ -150,6 +158,7 @@ function renderForm(ctx: ViewContext, mode: FormMode, original: DeviceView | nul
       fields.pollIntervalSecs.element,
     ),
     h("details", {}, h("summary", {}, "Timeout and retries"), fields.timeoutMs.element, fields.retries.element),
+    h("details", {}, h("summary", {}, "Reachability and tags"), fields.pingIntervalSecs.element, fields.parentId.element, fields.tags.element),
     h("div", { class: "form-actions" }, submit, h("a", { class: "button", href: cancelHref }, "Cancel")),
   );
 

@@ -13,15 +13,18 @@ import { fromHtml, h, html, type Html } from "../components/dom";
 import { queueFlash } from "../components/flash";
 import { deviceBadge, relativeTime } from "../components/status-badge";
 import { can } from "../lib/access";
+import { formatAvailability } from "../lib/device-state";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
 import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
 import { InterfaceTable } from "./interface-table";
+import { LatencyPanel } from "./latency-panel";
 import { LogPanel } from "./log-panel";
 
 export const DEVICE_REFRESH_MS = 10_000;
+const LATENCY_REFRESH_MS = 60_000;
 
 interface Snapshot {
   device: DeviceView;
@@ -36,11 +39,26 @@ function statusCard(d: DeviceView, now: number): Html {
   const s = d.status;
   return html`<section class="card" aria-labelledby="status-title"><h2 id="status-title">Status</h2>${definitions([
     ["State", html`${deviceBadge(s.state)} since ${relativeTime(s.since, now)}`],
+    ["Reason", s.reason ? html`<span class="error-text">${s.reason}</span>` : html`<span class="muted">none</span>`],
+    ["Ping", echoText(s.echo, d.pingIntervalSecs)],
+    ["Availability", availabilityText(d)],
     ["Last poll", html`${relativeTime(s.lastPollAt, now)}${s.lastPollDurationMs != null ? html`<span class="muted">, took ${s.lastPollDurationMs} ms</span>` : null}`],
     ["Failed polls in a row", String(s.consecutiveFailures)],
     ["Last error", s.lastError ? html`<span class="error-text">${s.lastError}</span>` : html`<span class="muted">none</span>`],
     ["Traffic now", `in ${formatBps(d.inBps)} · out ${formatBps(d.outBps)}`],
   ])}</section>`;
+}
+
+function echoText(echo: DeviceView["status"]["echo"], intervalSecs: number): Html | string {
+  if (intervalSecs === 0) return html`<span class="muted">off</span>`;
+  if (!echo) return html`<span class="muted">no round yet</span>`;
+  const rtt = echo.rttAvgMs != null ? `, ${echo.rttAvgMs.toFixed(2)} ms average` : "";
+  return `${echo.received}/${echo.sent} replies${rtt}${echo.error ? ` (${echo.error})` : ""}`;
+}
+
+function availabilityText(d: DeviceView): Html {
+  const a = d.availability;
+  return html`<span class="availability" title="Share of the known time up; time Vigie was stopped is left out">24 h ${formatAvailability(a.day)} · 7 d ${formatAvailability(a.week)} · 30 d ${formatAvailability(a.month)} · 365 d ${formatAvailability(a.year)}</span>`;
 }
 
 function systemCard(d: DeviceView, now: number): Html {
@@ -64,6 +82,9 @@ function pollingCard(d: DeviceView): Html {
     ["SNMP", describeSnmp(d.snmp)],
     ["Interval", formatDuration(d.pollIntervalSecs)],
     ["Timeout", `${d.timeoutMs} ms, ${d.retries} ${d.retries === 1 ? "retry" : "retries"}`],
+    ["Ping every", d.pingIntervalSecs === 0 ? "off" : formatDuration(d.pingIntervalSecs)],
+    ["Parent", d.parentId ? html`<a href="${href.device(d.parentId)}">${d.parentId}</a>` : html`<span class="muted">none</span>`],
+    ["Tags", d.tags.length ? d.tags.join(", ") : html`<span class="muted">none</span>`],
     ["Added", formatTimestamp(d.createdAt)],
   ])}</section>`;
 }
@@ -79,6 +100,9 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
   const heading = h("h1", {}, "Device");
   const badge = h("span", { class: "heading-badge" });
   const cards = h("div", { class: "cards" });
+  const latency = new LatencyPanel(id, ctx.signal);
+  /** The latency card loads with the page's first answer, then once a minute (its steps are 5 minutes). */
+  let latencyStarted = false;
   const removeButton = h("button", { type: "button", class: "button danger-outline", onclick: () => void remove() }, "Remove…");
   // Viewers see no edit or remove controls (the server refuses them anyway).
   const actions = can(session.current?.role, "editDevices")
@@ -137,12 +161,17 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
         container.append(
           h("div", { class: "page-head" }, h("div", { class: "title-row" }, heading, badge), actions),
           cards,
+          latency.element,
           tabs,
           interfacesSection,
           logsSection,
         );
         interfacesSection.append(interfaces.element);
         showTab(tab);
+      }
+      if (!latencyStarted) {
+        latencyStarted = true;
+        startAutoRefresh(() => latency.load(), LATENCY_REFRESH_MS, ctx.signal).now();
       }
       ctx.setTitle(device.name);
       heading.textContent = device.name;

@@ -11,6 +11,7 @@ import { DataTable, type Column } from "../components/data-table";
 import { h, html, setHtml } from "../components/dom";
 import { deviceBadge, relativeTime } from "../components/status-badge";
 import { can } from "../lib/access";
+import { formatAvailability } from "../lib/device-state";
 import { applyStatus, recount } from "../lib/device-status";
 import { formatBps, formatDuration, MISSING, shortDescription } from "../lib/format";
 import { href, withParams } from "../lib/route";
@@ -21,11 +22,11 @@ import { pollerHealth } from "./poller-health";
 
 export const OVERVIEW_REFRESH_MS = 10_000;
 
-const SORT_KEYS = ["status", "name", "host", "sysName", "uptime", "interfaces", "inBps", "outBps"] as const;
+const SORT_KEYS = ["status", "name", "host", "sysName", "uptime", "availability", "interfaces", "inBps", "outBps"] as const;
 type SortKey = (typeof SORT_KEYS)[number];
 const DEFAULT_SORT: SortState<SortKey> = { key: "name", dir: "asc" };
 // Problems first when sorting by status.
-const STATE_ORDER: Record<string, number> = { down: 0, unknown: 1, up: 2 };
+const STATE_ORDER: Record<string, number> = { unreachable: 0, snmp_down: 1, unknown: 2, up: 3 };
 
 interface Snapshot {
   devices: DeviceView[];
@@ -46,7 +47,7 @@ function sortValue(now: number) {
   return (d: DeviceView, key: SortKey): SortValue => {
     switch (key) {
       case "status":
-        return STATE_ORDER[d.status.state] ?? 1;
+        return STATE_ORDER[d.status.state] ?? 2;
       case "name":
         return d.name;
       case "host":
@@ -55,6 +56,8 @@ function sortValue(now: number) {
         return d.system?.sysName || null;
       case "uptime":
         return uptimeNow(d, now);
+      case "availability":
+        return d.availability.day ?? null;
       case "interfaces":
         return d.interfaceCount;
       case "inBps":
@@ -73,7 +76,7 @@ function columns(now: () => number): Column<DeviceView, SortKey>[] {
      
       cell: (d) => html`${deviceBadge(d.status.state)}
         <div class="sub">since ${relativeTime(d.status.since, now())}</div>
-        ${d.status.state === "down" && d.status.lastError ? html`<div class="sub error-text">${d.status.lastError}</div>` : null}`,
+        ${d.status.state !== "up" && d.status.reason ? html`<div class="sub error-text">${d.status.reason}</div>` : null}`,
     },
     {
       sort: "name",
@@ -95,6 +98,12 @@ function columns(now: () => number): Column<DeviceView, SortKey>[] {
     },
     { sort: "uptime", label: "Uptime", firstDir: "desc", className: "num optional", cell: (d) => html`${formatDuration(uptimeNow(d, now()))}` },
     {
+      sort: "availability",
+      label: "Avail. 24 h",
+      className: "num optional",
+      cell: (d) => html`<span title="7 d ${formatAvailability(d.availability.week)} · 30 d ${formatAvailability(d.availability.month)}">${formatAvailability(d.availability.day)}</span>`,
+    },
+    {
       sort: "interfaces",
       label: "Interfaces",
       firstDir: "desc",
@@ -108,7 +117,7 @@ function columns(now: () => number): Column<DeviceView, SortKey>[] {
 
 export function countsText(status: StatusSummary): string {
   const interfaces = status.interfaces === 1 ? "1 interface" : `${status.interfaces} interfaces`;
-  return `${status.up} up · ${status.down} down · ${status.unknown} unknown · ${interfaces}`;
+  return `${status.up} up · ${status.snmpDown} SNMP down · ${status.unreachable} unreachable · ${status.unknown} unknown · ${interfaces}`;
 }
 
 export function overviewView(ctx: ViewContext): void {

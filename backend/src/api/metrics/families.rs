@@ -186,6 +186,20 @@ pub fn write_device_up(out: &mut Exposition, device: &Device, live: &DeviceLive)
     out.sample("vigie_device_up", &labels, u64::from(live.status.state == DeviceState::Up));
 }
 
+/// `vigie_device_state{state=…}`: one sample per state, 1 for the device's.
+pub fn write_device_state(out: &mut Exposition, device: &Device, live: &DeviceLive) {
+    let instance = instance(device);
+    for state in DeviceState::ALL {
+        let labels = [
+            ("device", device.config.name.as_str()),
+            ("instance", instance.as_str()),
+            ("device_id", device.id.0.as_str()),
+            ("state", state.as_str()),
+        ];
+        out.sample("vigie_device_state", &labels, u64::from(live.status.state == state));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

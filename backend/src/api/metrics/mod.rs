@@ -99,6 +99,12 @@ fn render(part: Part, rows: &[InterfaceRow], state: &AppState, http: &HttpStats,
             let mut out = Exposition::default();
             out.family("vigie_device_up", Kind::Gauge, "1 when the device's last poll answered, else 0.");
             state.store.visit_devices(|device, live| families::write_device_up(&mut out, device, live));
+            out.family(
+                "vigie_device_state",
+                Kind::Gauge,
+                "1 for the device's state (up, snmp_down, unreachable, unknown), 0 for the others.",
+            );
+            state.store.visit_devices(|device, live| families::write_device_state(&mut out, device, live));
             out.buf
         }
         Part::Vigie => vigie_families(state, http),
@@ -113,7 +119,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     let logs = &state.sink.counters;
     let storage = state.store.storage_status();
     let notify = state.notifier.stats();
-    let counters: [(&str, &str, u64); 18] = [
+    let reach = state.reach.counts();
+    let counters: [(&str, &str, u64); 20] = [
         ("vigie_polls_total", "Polls made, answered or not.", p.polls_total),
         (
             "vigie_polls_failed_total",
@@ -144,6 +151,8 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
         ("vigie_notify_delivered_total", "Notification deliveries made.", notify.delivered),
         ("vigie_notify_failed_total", "Notification deliveries given up after their last retry.", notify.failed),
         ("vigie_notify_dropped_total", "Notification deliveries dropped because the outbox was full.", notify.dropped),
+        ("vigie_ping_rounds_total", "Rounds of ICMP echo requests made.", reach.rounds_total),
+        ("vigie_ping_rounds_silent_total", "Rounds of ICMP echo requests that got no reply.", reach.rounds_silent),
     ];
     for (name, help, value) in counters {
         out.family(name, Kind::Counter, help);

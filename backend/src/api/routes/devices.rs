@@ -6,20 +6,44 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 
 use crate::api::access::{Authorized, Operator, Viewer};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
-use crate::api::extract::JsonBody;
-use crate::api::views::{DevicePatch, DeviceView, NewDevice};
+use crate::api::extract::{JsonBody, QueryParams};
+use crate::api::views::{AvailabilityView, DevicePatch, DeviceView, DevicesQuery, NewDevice};
 use crate::api::AppState;
+use crate::device::DeviceId;
 use crate::shown::Shown;
 use crate::store::logs::Severity;
 use crate::store::now_secs;
+use crate::store::{Store, StoreError};
 
-/// List devices, ordered by id.
-#[utoipa::path(operation_id = "listDevices", tag = "devices", responses((status = 200, description = "All devices", body = Vec<DeviceView>)))]
+/// List devices, ordered by id; `?tag=` keeps those with that tag.
+#[utoipa::path(operation_id = "listDevices", tag = "devices", params(DevicesQuery),
+    responses(
+        (status = 200, description = "The devices", body = Vec<DeviceView>),
+        (status = 400, description = "An unknown or invalid parameter", body = ApiErrorBody),
+    )
+)]
 #[get("/devices")]
-pub async fn list(_who: Authorized<Viewer>, state: web::Data<AppState>) -> HttpResponse {
-    let now = now_secs();
-    let views: Vec<DeviceView> = state.store.visit_devices(|device, live| DeviceView::new(device, live, now));
-    HttpResponse::Ok().json(views)
+pub async fn list(
+    _who: Authorized<Viewer>,
+    state: web::Data<AppState>,
+    query: QueryParams<DevicesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let tag = query.0.tag;
+    // Availability reads each device's state history: on a blocking thread.
+    let views = on_disk(move || {
+        let now = now_secs();
+        let snapshots = store.devices();
+        let wanted = snapshots.into_iter().filter(|s| tag.as_ref().is_none_or(|t| s.device.config.tags.contains(t)));
+        wanted.map(|s| Ok(DeviceView::new(&s.device, &s.live, availability(&store, &s.device.id, now)?, now))).collect()
+    })
+    .await?;
+    let views: Vec<DeviceView> = views;
+    Ok(HttpResponse::Ok().json(views))
+}
+
+fn availability(store: &Store, id: &DeviceId, now: i64) -> Result<AvailabilityView, StoreError> {
+    Ok(AvailabilityView::from(store.availability(id, now)?))
 }
 
 /// Add a device; polling starts at once.
@@ -44,7 +68,7 @@ pub async fn create(
     state: web::Data<AppState>,
     body: JsonBody<NewDevice>,
 ) -> Result<HttpResponse, ApiError> {
-    let config = body.0.into_config();
+    let config = body.0.into_config()?;
     config.validate()?;
     let store = state.store.clone();
     let device = on_disk(move || store.add_device(config)).await?;
@@ -64,7 +88,7 @@ pub async fn create(
         Severity::Informational,
         format!("{} added ({}:{})", c.name, c.host, c.port),
     );
-    let view = view_of(&state, &device.id.0)?;
+    let view = view_of(&state, &device.id.0).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/devices/{}", device.id))).json(view))
 }
 
@@ -83,7 +107,7 @@ pub async fn read(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
+    Ok(HttpResponse::Ok().json(view_of(&state, &id).await?))
 }
 
 /// Change any field of a device, credentials included; polling picks the change up at once.
@@ -131,7 +155,7 @@ pub async fn update(
             format!("{} edited: {what}", device.config.name),
         );
     }
-    Ok(HttpResponse::Ok().json(view_of(&state, &id)?))
+    Ok(HttpResponse::Ok().json(view_of(&state, &id).await?))
 }
 
 /// Remove a device: polling stops and its history is deleted.
@@ -164,9 +188,15 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn view_of(state: &AppState, id: &str) -> Result<DeviceView, ApiError> {
-    let snapshot = state.store.device(id)?;
-    Ok(DeviceView::new(&snapshot.device, &snapshot.live, now_secs()))
+async fn view_of(state: &AppState, id: &str) -> Result<DeviceView, ApiError> {
+    let (store, id) = (state.store.clone(), id.to_string());
+    on_disk(move || {
+        let snapshot = store.device(&id)?;
+        let now = now_secs();
+        let availability = availability(&store, &snapshot.device.id, now)?;
+        Ok(DeviceView::new(&snapshot.device, &snapshot.live, availability, now))
+    })
+    .await
 }
 
 /// Names of the fields that differ (the community is named, never shown).
@@ -179,6 +209,9 @@ fn changed_fields(old: &crate::device::DeviceConfig, new: &crate::device::Device
         ("pollIntervalSecs", old.poll_interval_secs != new.poll_interval_secs),
         ("timeoutMs", old.timeout_ms != new.timeout_ms),
         ("retries", old.retries != new.retries),
+        ("pingIntervalSecs", old.ping_interval_secs != new.ping_interval_secs),
+        ("parentId", old.parent_id != new.parent_id),
+        ("tags", old.tags != new.tags),
     ];
     checks.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
 }

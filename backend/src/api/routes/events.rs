@@ -13,7 +13,7 @@ use crate::api::AppState;
 use crate::store::StoreEvent;
 
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
-/// answered, `event: status` (data: StatusEvent) when a device goes up or down, `event: log`
+/// answered, `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
 /// (data: LogEntryView) for every new log entry, `event: alert` (data: IncidentView, its
 /// `deliveries` empty) when an incident opens, changes or resolves. The `data:` of every event is one line of JSON
 /// described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod devices;
 pub mod events;
 pub mod interfaces;
+pub mod latency;
 pub mod logs;
 pub mod maintenance;
 pub mod session;

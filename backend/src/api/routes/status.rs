@@ -6,7 +6,7 @@ use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
     AlertsStatusView, AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView,
-    PollerView, StatusSummaryView, StorageView, TcpStatusView,
+    PollerView, ReachView, StatusSummaryView, StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -21,7 +21,9 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
     HttpResponse::Ok().json(StatusSummaryView {
         devices: devices.len(),
         up: count(DeviceState::Up),
-        down: count(DeviceState::Down),
+        snmp_down: count(DeviceState::SnmpDown),
+        unreachable: count(DeviceState::Unreachable),
+        down: devices.iter().filter(|d| d.0.is_down()).count(),
         unknown: count(DeviceState::Unknown),
         interfaces: devices.iter().map(|d| d.1).sum(),
         poller: PollerView {
@@ -34,6 +36,7 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
             interface_samples_total: p.interface_samples_total,
             samples_dropped: p.samples_dropped,
         },
+        reach: reach_status(state.reach.counts()),
         tasks_restarted: crate::supervisor::restarts(),
         logs: logs_status(&state),
         storage: storage_status(state.store.storage_status()),
@@ -71,6 +74,25 @@ fn notify_status(s: crate::notify::NotifyStats) -> NotifyStatusView {
         max_bytes: s.max_bytes,
         attempts_failed: s.attempts_failed,
         channels: s.channels,
+    }
+}
+
+fn reach_status(c: crate::reach::ReachCounts) -> ReachView {
+    use crate::reach::IcmpMode;
+    let name = |mode: Option<&IcmpMode>| mode.map_or("starting", IcmpMode::name).to_string();
+    let reason = c.modes.as_ref().and_then(|(v4, v6)| match (v4, v6) {
+        (IcmpMode::Unavailable { reason }, _) | (_, IcmpMode::Unavailable { reason }) => Some(reason.clone()),
+        _ => None,
+    });
+    ReachView {
+        mode4: name(c.modes.as_ref().map(|m| &m.0)),
+        mode6: name(c.modes.as_ref().map(|m| &m.1)),
+        reason,
+        rounds_total: c.rounds_total,
+        rounds_silent: c.rounds_silent,
+        rounds_deferred: c.rounds_deferred,
+        resolve_failures: c.resolve_failures,
+        max_in_flight: crate::reach::MAX_IN_FLIGHT,
     }
 }
 

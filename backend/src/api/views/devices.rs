@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::json_shape::{object, optional_object, whole_number};
 use utoipa::ToSchema;
 
+use super::device_status::{AvailabilityView, StatusView};
 use super::snmp::{SnmpInput, SnmpPatch, SnmpView};
 use crate::device::Device;
 use crate::device::InvalidField;
 use crate::device::{
-    DeviceConfig, DeviceState, DeviceStatus, DEFAULT_POLL_INTERVAL_SECS, DEFAULT_PORT, DEFAULT_RETRIES,
+    DeviceConfig, DeviceId, DEFAULT_PING_INTERVAL_SECS, DEFAULT_POLL_INTERVAL_SECS, DEFAULT_PORT, DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_MS,
 };
 use crate::snmp::Credentials;
@@ -45,6 +46,28 @@ pub struct NewDevice {
     #[schema(example = 1, minimum = 0, maximum = 10)]
     #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
+    /// Seconds between two rounds of ICMP echo requests: 0 (off) or 2 to 3600; default 30.
+    #[schema(example = 30, minimum = 0, maximum = 3600)]
+    #[serde(default, deserialize_with = "whole_number")]
+    pub ping_interval_secs: Option<u32>,
+    /// The id of the device this one is reached through: when that one is unreachable, this one
+    /// is `unreachable` "behind <parent>" and its alerts are suppressed.
+    #[schema(example = "3f9a2c1b")]
+    pub parent_id: Option<String>,
+    /// Short labels (alert scopes, `GET /devices?tag=`): at most 16, each 1 to 32 letters,
+    /// digits or `-_.:/`.
+    #[schema(example = json!(["core", "paris"]))]
+    pub tags: Option<Vec<String>>,
+}
+
+/// Filters of the device list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DevicesQuery {
+    /// Only the devices with this tag.
+    #[param(example = "core")]
+    pub tag: Option<String>,
 }
 
 /// A change to a device: any subset of its fields. Polling picks it up at once.
@@ -75,40 +98,22 @@ pub struct DevicePatch {
     #[schema(example = 1, minimum = 0, maximum = 10)]
     #[serde(default, deserialize_with = "whole_number")]
     pub retries: Option<u32>,
+    /// Seconds between two rounds of echo requests: 0 (off) or 2 to 3600.
+    #[schema(example = 30, minimum = 0, maximum = 3600)]
+    #[serde(default, deserialize_with = "whole_number")]
+    pub ping_interval_secs: Option<u32>,
+    /// The parent's id; null removes the parent.
+    #[schema(value_type = Option<String>, example = "3f9a2c1b")]
+    #[serde(default, deserialize_with = "present")]
+    pub parent_id: Option<Option<String>>,
+    /// The device's tags, replacing those it had.
+    #[schema(example = json!(["core"]))]
+    pub tags: Option<Vec<String>>,
 }
 
-/// Whether the device answers.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[schema(example = "up")]
-pub enum StateView {
-    Up,
-    Down,
-    Unknown,
-}
-
-/// A device's health as Vigie sees it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusView {
-    /// `up`: the last poll answered; `down`: no answer within timeoutMs × (retries + 1);
-    /// `unknown`: not polled yet.
-    pub state: StateView,
-    /// Unix seconds when `state` last changed; null before the first poll.
-    #[schema(example = 1764075000)]
-    pub since: Option<i64>,
-    /// Unix seconds of the last poll, answered or not.
-    #[schema(example = 1764075060)]
-    pub last_poll_at: Option<i64>,
-    /// Why the last poll failed; null when it answered.
-    #[schema(example = json!(null))]
-    pub last_error: Option<String>,
-    /// Polls failed in a row.
-    #[schema(example = 0)]
-    pub consecutive_failures: u32,
-    /// How long the last poll took, in milliseconds.
-    #[schema(example = 12)]
-    pub last_poll_duration_ms: Option<u64>,
+/// A field written, even as null (`Some(None)`), as opposed to left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// The device's SNMPv2-MIB system group; an object the agent does not expose is `null`.
@@ -161,10 +166,20 @@ pub struct DeviceView {
     /// Resends after a timeout.
     #[schema(example = 1)]
     pub retries: u32,
+    /// Seconds between two rounds of echo requests; 0: not pinged.
+    #[schema(example = 30)]
+    pub ping_interval_secs: u32,
+    /// The device this one is reached through; null when none.
+    #[schema(example = json!(null))]
+    pub parent_id: Option<String>,
+    /// The device's tags, sorted.
+    #[schema(example = json!(["core"]))]
+    pub tags: Vec<String>,
     /// Unix seconds when the device was added.
     #[schema(example = 1764070000)]
     pub created_at: i64,
     pub status: StatusView,
+    pub availability: AvailabilityView,
     /// Null until the device first answers.
     pub system: Option<SystemView>,
     /// Interfaces found in IF-MIB.
@@ -182,7 +197,7 @@ pub struct DeviceView {
 }
 
 impl DeviceView {
-    pub fn new(device: &Device, live: &DeviceLive, now_secs: i64) -> DeviceView {
+    pub fn new(device: &Device, live: &DeviceLive, availability: AvailabilityView, now_secs: i64) -> DeviceView {
         let c = &device.config;
         let sum = |pick: fn(&InterfaceLive) -> Option<f64>| {
             let rates: Vec<f64> = live.interfaces.values().filter_map(pick).collect();
@@ -197,8 +212,12 @@ impl DeviceView {
             poll_interval_secs: c.poll_interval_secs,
             timeout_ms: c.timeout_ms,
             retries: c.retries,
+            ping_interval_secs: c.ping_interval_secs,
+            parent_id: c.parent_id.as_ref().map(|p| p.0.clone()),
+            tags: c.tags.clone(),
             created_at: device.created_at,
             status: StatusView::from(&live.status),
+            availability,
             system: live.system.as_ref().map(|s| SystemView {
                 sys_name: s.sys_name.clone(),
                 sys_descr: s.sys_descr.clone(),
@@ -215,28 +234,26 @@ impl DeviceView {
     }
 }
 
-impl From<&DeviceStatus> for StatusView {
-    fn from(s: &DeviceStatus) -> Self {
-        StatusView {
-            state: match s.state {
-                DeviceState::Up => StateView::Up,
-                DeviceState::Down => StateView::Down,
-                DeviceState::Unknown => StateView::Unknown,
-            },
-            since: s.since,
-            last_poll_at: s.last_poll_at,
-            last_error: s.last_error.clone(),
-            consecutive_failures: s.consecutive_failures,
-            last_poll_duration_ms: s.last_poll_duration_ms,
-        }
-    }
+/// A parent id as written; one that cannot be an id names the field.
+fn parent(text: String) -> Result<DeviceId, InvalidField> {
+    DeviceId::parse(text.trim()).ok_or_else(|| InvalidField {
+        field: "parentId",
+        reason: format!("'{}' is not a device id (8 lowercase hex digits)", text.escape_debug()),
+    })
+}
+
+/// Tags trimmed and sorted (duplicates are left for validation to name).
+fn tags(tags: Vec<String>) -> Vec<String> {
+    let mut tags: Vec<String> = tags.into_iter().map(|t| t.trim().to_string()).collect();
+    tags.sort();
+    tags
 }
 
 impl NewDevice {
     /// The device config this asks for, defaults filled in (not yet validated).
-    pub fn into_config(self) -> DeviceConfig {
+    pub fn into_config(self) -> Result<DeviceConfig, InvalidField> {
         let host = self.host.trim().to_string();
-        DeviceConfig {
+        Ok(DeviceConfig {
             name: self.name.map(|n| n.trim().to_string()).unwrap_or_else(|| host.clone()),
             host,
             port: self.port.unwrap_or(DEFAULT_PORT),
@@ -244,7 +261,10 @@ impl NewDevice {
             poll_interval_secs: self.poll_interval_secs.unwrap_or(DEFAULT_POLL_INTERVAL_SECS),
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             retries: self.retries.unwrap_or(DEFAULT_RETRIES),
-        }
+            ping_interval_secs: self.ping_interval_secs.unwrap_or(DEFAULT_PING_INTERVAL_SECS),
+            parent_id: self.parent_id.map(parent).transpose()?,
+            tags: tags(self.tags.unwrap_or_default()),
+        })
     }
 }
 
@@ -264,6 +284,12 @@ impl DevicePatch {
             poll_interval_secs: self.poll_interval_secs.unwrap_or(config.poll_interval_secs),
             timeout_ms: self.timeout_ms.unwrap_or(config.timeout_ms),
             retries: self.retries.unwrap_or(config.retries),
+            ping_interval_secs: self.ping_interval_secs.unwrap_or(config.ping_interval_secs),
+            parent_id: match self.parent_id {
+                Some(written) => written.map(parent).transpose()?,
+                None => config.parent_id,
+            },
+            tags: self.tags.map(tags).unwrap_or(config.tags),
         })
     }
 }

@@ -4,6 +4,7 @@
 mod alerts;
 mod auth;
 mod channel_input;
+mod device_status;
 mod devices;
 mod events;
 mod interfaces;
@@ -16,6 +17,7 @@ mod status;
 pub use alerts::*;
 pub use auth::*;
 pub use channel_input::*;
+pub use device_status::*;
 pub use devices::*;
 pub use events::*;
 pub use interfaces::*;

@@ -34,6 +34,37 @@ pub struct PollerView {
     pub samples_dropped: u64,
 }
 
+/// ICMP reachability: how echo requests are sent, and the rounds since start.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReachView {
+    /// `datagram` (unprivileged ping socket), `raw` (root or CAP_NET_RAW), `unavailable`, or
+    /// `starting` before the sockets are opened.
+    #[schema(example = "raw")]
+    pub mode4: String,
+    #[schema(example = "raw")]
+    pub mode6: String,
+    /// Why ICMP is unavailable (then availability is judged by SNMP alone); null otherwise.
+    #[schema(example = json!(null))]
+    pub reason: Option<String>,
+    /// Rounds of echo requests made.
+    #[schema(example = 2880)]
+    pub rounds_total: u64,
+    /// Rounds that got no reply at all.
+    #[schema(example = 4)]
+    pub rounds_silent: u64,
+    /// Rounds put off to the next second (the device's previous round still running, or the
+    /// cap on rounds in flight reached).
+    #[schema(example = 0)]
+    pub rounds_deferred: u64,
+    /// Rounds not sent because the host name could not be resolved.
+    #[schema(example = 0)]
+    pub resolve_failures: u64,
+    /// Rounds running at once at most.
+    #[schema(example = 512)]
+    pub max_in_flight: usize,
+}
+
 /// Fleet summary.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -44,16 +75,23 @@ pub struct StatusSummaryView {
     /// Devices up.
     #[schema(example = 12)]
     pub up: usize,
-    /// Devices down.
+    /// Devices whose host answers pings but not SNMP.
+    #[schema(example = 1)]
+    pub snmp_down: usize,
+    /// Devices answering neither (or behind an unreachable parent).
+    #[schema(example = 0)]
+    pub unreachable: usize,
+    /// `snmpDown` + `unreachable`, kept for scripts written before the two were told apart.
     #[schema(example = 1)]
     pub down: usize,
-    /// Devices not polled yet.
+    /// Devices not seen yet.
     #[schema(example = 0)]
     pub unknown: usize,
     /// Interfaces across all devices.
     #[schema(example = 624)]
     pub interfaces: usize,
     pub poller: PollerView,
+    pub reach: ReachView,
     /// Vigie's own long-lived tasks (receivers, log writer, retention) started again after a
     /// panic since start; device pollers are counted in `poller.pollsPanicked`.
     #[schema(example = 0)]

@@ -1,0 +1,218 @@
+//! When devices are pinged: each device gets one round ([`ProbePlan`]) every
+//! `pingIntervalSecs`, its first round at a random point of its first interval so that a fleet
+//! is spread over the interval. One supervised task on the pollers' runtime reads the device
+//! list every second (so that added, changed and removed devices need no wiring) and starts the
+//! rounds that are due, at most [`MAX_IN_FLIGHT`] at once and one per device; a round never
+//! blocks polling (they share nothing but the runtime) and its result goes to the store on the
+//! blocking pool.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::{IcmpMode, Pinger, ProbePlan, ReachStats};
+use crate::device::{Device, DeviceId, EchoStatus};
+use crate::logs::Sink;
+use crate::shown::Shown;
+use crate::store::{now_secs, Store};
+
+/// Rounds running at once, across the fleet (each holds a few waiters on the shared socket).
+pub const MAX_IN_FLIGHT: usize = 512;
+/// How long resolving a host name may take.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+const TICK: Duration = Duration::from_secs(1);
+
+/// The running scheduler: cancel it and await it at shutdown.
+pub struct Reach {
+    stats: Arc<ReachStats>,
+    cancel: CancellationToken,
+    handle: JoinHandle<()>,
+}
+
+#[derive(Clone)]
+struct Context {
+    store: Arc<Store>,
+    sink: Arc<Sink>,
+    stats: Arc<ReachStats>,
+    plan: ProbePlan,
+    cancel: CancellationToken,
+}
+
+impl Reach {
+    /// Starts pinging on `runtime` (the pollers' runtime).
+    pub fn start(store: Arc<Store>, sink: Arc<Sink>, runtime: &tokio::runtime::Handle, plan: ProbePlan) -> Reach {
+        let stats = Arc::new(ReachStats::default());
+        let cancel = CancellationToken::new();
+        let context = Context { store, sink, stats: stats.clone(), plan, cancel: cancel.clone() };
+        let handle = runtime.spawn(crate::supervisor::supervise(
+            cancel.clone(),
+            move || run(context.clone()),
+            |message, backoff| async move {
+                log::error!(
+                    "The reachability scheduler failed ({message}); it starts again in {} s.",
+                    backoff.as_secs()
+                );
+            },
+        ));
+        Reach { stats, cancel, handle }
+    }
+
+    pub fn stats(&self) -> Arc<ReachStats> {
+        self.stats.clone()
+    }
+
+    /// Stops the scheduler and waits for it, at most `deadline`.
+    pub async fn shutdown(self, deadline: Duration) {
+        self.cancel.cancel();
+        if tokio::time::timeout(deadline, self.handle).await.is_err() {
+            log::warn!("The reachability scheduler did not stop within {deadline:?}.");
+        }
+    }
+}
+
+/// One device's place in the schedule.
+struct Slot {
+    interval_secs: u32,
+    next: Instant,
+}
+
+async fn run(context: Context) {
+    let pinger = Arc::new(Pinger::open());
+    let v4 = pinger.mode("0.0.0.0".parse().expect("an address")).clone();
+    let v6 = pinger.mode("::".parse().expect("an address")).clone();
+    let unavailable = match (&v4, &v6) {
+        (IcmpMode::Unavailable { reason }, IcmpMode::Unavailable { .. }) => Some(reason.clone()),
+        _ => None,
+    };
+    context.store.set_icmp_unavailable(unavailable);
+    context.stats.opened(v4, v6);
+    let mut slots: HashMap<DeviceId, Slot> = HashMap::new();
+    let mut cleared: HashSet<DeviceId> = HashSet::new();
+    let mut rounds: JoinSet<DeviceId> = JoinSet::new();
+    let mut in_flight: HashSet<DeviceId> = HashSet::new();
+    let mut ticker = tokio::time::interval(TICK);
+    loop {
+        tokio::select! {
+            _ = context.cancel.cancelled() => return,
+            Some(done) = rounds.join_next() => {
+                if let Ok(id) = done {
+                    in_flight.remove(&id);
+                }
+                continue;
+            }
+            _ = ticker.tick() => {}
+        }
+        let now = Instant::now();
+        let devices = context.store.device_list();
+        let present: HashSet<&DeviceId> = devices.iter().map(|d| &d.id).collect();
+        slots.retain(|id, _| present.contains(id));
+        cleared.retain(|id| present.contains(id));
+        for device in &devices {
+            let interval_secs = device.config.ping_interval_secs;
+            if interval_secs == 0 {
+                slots.remove(&device.id);
+                if cleared.insert(device.id.clone()) {
+                    forget_echo(&context, device.clone());
+                }
+                continue;
+            }
+            cleared.remove(&device.id);
+            let slot = slots.entry(device.id.clone()).or_insert_with(|| first_slot(interval_secs, now));
+            if slot.interval_secs != interval_secs {
+                *slot = first_slot(interval_secs, now);
+            }
+            if slot.next > now {
+                continue;
+            }
+            if in_flight.contains(&device.id) || in_flight.len() >= MAX_IN_FLIGHT {
+                context.stats.deferred();
+                continue;
+            }
+            let interval = Duration::from_secs(u64::from(interval_secs));
+            slot.next = (slot.next + interval).max(now + interval / 2);
+            in_flight.insert(device.id.clone());
+            let (context, pinger, device) = (context.clone(), pinger.clone(), device.clone());
+            rounds.spawn(async move {
+                let id = device.id.clone();
+                let name = device.config.name.clone();
+                // A round that panics (a bug of ours) is that round's loss: logged, and the
+                // device keeps its place in the schedule.
+                if let Err(e) = tokio::spawn(async move { round(&context, &pinger, &device).await }).await {
+                    log::error!("Device {}: an echo round failed: {e}", Shown(&name));
+                }
+                id
+            });
+        }
+    }
+}
+
+fn first_slot(interval_secs: u32, now: Instant) -> Slot {
+    let spread_ms = u64::from(interval_secs) * 1000;
+    Slot { interval_secs, next: now + Duration::from_millis(rand::random_range(0..spread_ms.max(1))) }
+}
+
+/// One round to one device, recorded in the store.
+async fn round(context: &Context, pinger: &Pinger, device: &Device) {
+    let c = &device.config;
+    let addr = match tokio::time::timeout(RESOLVE_TIMEOUT, crate::snmp::resolve(&c.host, c.port)).await {
+        Ok(Ok(addr)) => Some(addr.ip()),
+        Ok(Err(e)) => {
+            log::debug!("Device {}: cannot resolve its host for a ping: {e}", Shown(&c.name));
+            None
+        }
+        Err(_) => None,
+    };
+    let echo = match addr {
+        Some(addr) => probe(context, pinger, addr).await,
+        None => {
+            context.stats.resolve_failed();
+            Some(EchoStatus {
+                at: now_secs(),
+                sent: 0,
+                received: 0,
+                rtt_min_ms: None,
+                rtt_avg_ms: None,
+                rtt_max_ms: None,
+                error: Some(format!("cannot resolve {}", c.host)),
+            })
+        }
+    };
+    record(context, device.clone(), echo).await;
+}
+
+/// A round to `addr`; `None` when its family has no ICMP socket.
+async fn probe(context: &Context, pinger: &Pinger, addr: IpAddr) -> Option<EchoStatus> {
+    let round = pinger.probe(addr, &context.plan).await?;
+    context.stats.round(round.answered());
+    Some(EchoStatus {
+        at: now_secs(),
+        sent: round.sent,
+        received: round.received,
+        rtt_min_ms: round.rtt_min_ms,
+        rtt_avg_ms: round.rtt_avg_ms,
+        rtt_max_ms: round.rtt_max_ms,
+        error: round.error.clone(),
+    })
+}
+
+/// Hands the round to the store (its state decided again, its latency stored) and announces a
+/// change of state.
+async fn record(context: &Context, device: Device, echo: Option<EchoStatus>) {
+    let store = context.store.clone();
+    let name = device.config.name.clone();
+    match tokio::task::spawn_blocking(move || store.record_echo(&device.id, echo)).await {
+        Ok(changes) => super::announce(&context.sink, &changes),
+        Err(e) => log::error!("Device {}: recording its echo round failed: {e}", Shown(&name)),
+    }
+}
+
+/// A device no longer pinged forgets its last round, so that its state no longer leans on it.
+fn forget_echo(context: &Context, device: Device) {
+    let context = context.clone();
+    tokio::spawn(async move { record(&context, device, None).await });
+}

@@ -1,0 +1,225 @@
+//! Deciding each device's state (see [`crate::device::decide`]) after what changed it: a poll, an
+//! echo round, its parent's state. A change is published on the event stream, written to
+//! `state.json`, appended to the state history, and passed on to the device's children.
+
+use super::latency::LatencyLine;
+use super::polls::PolledDevice;
+use super::state_history::{self, Availability, Transition};
+use super::{io_error, now_secs, Store, StoreError, StoreEvent};
+use crate::device::{decide, Device, DeviceId, DeviceState, DeviceStatus, Echo, EchoStatus, UnreachableParent};
+
+/// How deep a chain of parents is followed when a state change passes down to children.
+const MAX_DEPTH: usize = 32;
+
+/// A device whose state changed, for the caller to announce (event log, server log).
+#[derive(Clone, Debug)]
+pub struct StateChange {
+    pub device: Device,
+    pub before: DeviceState,
+    pub status: DeviceStatus,
+}
+
+impl Store {
+    /// Records a round of echo requests (`None`: the device is not pinged any more) and decides
+    /// the state again.
+    pub fn record_echo(&self, id: &DeviceId, echo: Option<EchoStatus>) -> Vec<StateChange> {
+        let Some(polled) = self.polled(id) else { return Vec::new() };
+        let at = echo.as_ref().map_or_else(now_secs, |e| e.at);
+        if let Some(e) = echo.as_ref().filter(|e| e.sent > 0) {
+            let line = LatencyLine {
+                timestamp: e.at,
+                sent: u32::from(e.sent),
+                received: u32::from(e.received),
+                rtt_min_ms: e.rtt_min_ms,
+                rtt_avg_ms: e.rtt_avg_ms,
+                rtt_max_ms: e.rtt_max_ms,
+            };
+            // Under the device's disk lock: a device removed meanwhile gets no files back. A
+            // failed write is counted by the store's health; the state is decided anyway.
+            let disk = polled.disk.lock().expect("device disk lock");
+            if !disk.removed {
+                let _ = self.append_latency(id, line);
+            }
+        }
+        polled.live.write().expect("live lock").status.echo = echo;
+        self.settle(id, at)
+    }
+
+    /// Says why devices are not pinged when ICMP cannot be used at all (`None` once it can).
+    pub fn set_icmp_unavailable(&self, reason: Option<String>) {
+        *self.icmp_unavailable.write().expect("icmp lock") = reason;
+    }
+
+    /// Decides `id`'s state again at `at_secs`, then its children's when it changed.
+    pub fn settle(&self, id: &DeviceId, at_secs: i64) -> Vec<StateChange> {
+        let mut changes = Vec::new();
+        self.settle_into(id, at_secs, 0, &mut changes);
+        changes
+    }
+
+    fn settle_into(&self, id: &DeviceId, at_secs: i64, depth: usize, changes: &mut Vec<StateChange>) {
+        let (Some(device), Some(polled)) = (self.registry.get(id), self.polled(id)) else { return };
+        let parent = self.unreachable_parent(&device);
+        let icmp_off = self.icmp_unavailable.read().expect("icmp lock").clone();
+        let (changed, before, status) = {
+            let mut live = polled.live.write().expect("live lock");
+            let why = match (&icmp_off, device.config.ping_interval_secs) {
+                (_, 0) => "ping off for this device",
+                (Some(_), _) => "ICMP unavailable",
+                (None, _) => "no echo round yet",
+            };
+            let echo = match &live.status.echo {
+                Some(round) => Echo::Round(round),
+                None => Echo::NotChecked { why },
+            };
+            let parent = parent.as_ref().map(|(id, name)| UnreachableParent { id, name });
+            let verdict = decide(live.status.snmp_seen(), echo, parent);
+            let before = live.status.state;
+            let changed = live.status.apply(verdict, at_secs);
+            (changed, before, live.status.clone())
+        };
+        // After a restart the history ends in `unknown` while the state read back is unchanged:
+        // the history is brought level whether or not the state changed. A failed write is
+        // counted by the store's health; the state in memory stands.
+        let _ = self.append_history(&polled, Transition { at: at_secs, state: status.state });
+        if !changed {
+            return;
+        }
+        let _ = self.save_state(&polled, true);
+        self.publish(StoreEvent::Status { device_id: id.clone(), status: status.clone() });
+        if before == status.state {
+            return;
+        }
+        changes.push(StateChange { device, before, status });
+        if depth < MAX_DEPTH {
+            for child in self.registry.children(id) {
+                self.settle_into(&child, at_secs, depth + 1, changes);
+            }
+        }
+    }
+
+    /// The parent's id and name when it is unreachable.
+    fn unreachable_parent(&self, device: &Device) -> Option<(DeviceId, String)> {
+        let parent_id = device.config.parent_id.as_ref()?;
+        let parent = self.registry.get(parent_id)?;
+        let state = self.polled(parent_id)?.live.read().expect("live lock").status.state;
+        (state == DeviceState::Unreachable).then(|| (parent.id, parent.config.name))
+    }
+
+    /// Appends a transition unless the history already ends in that state; compacts the file
+    /// when it has grown large.
+    pub(super) fn append_history(&self, polled: &PolledDevice, t: Transition) -> Result<(), StoreError> {
+        let mut disk = polled.disk.lock().expect("device disk lock");
+        if disk.removed || disk.history_last == Some(t.state) {
+            return Ok(());
+        }
+        let path = disk.dir.join("states.jsonl");
+        let appended = self.appender.append(&path, &state_history::line(&t)).map_err(io_error(&path));
+        self.health.note(&appended);
+        appended?;
+        disk.history_last = Some(t.state);
+        disk.history_appends += 1;
+        if disk.history_appends >= state_history::COMPACT_AFTER_LINES {
+            disk.history_appends = 0;
+            let history = state_history::read(&path).map_err(io_error(&path))?;
+            let kept = state_history::compacted(&history, t.at);
+            let text: String = kept.iter().map(|t| state_history::line(t) + "\n").collect();
+            let written = super::files::write_atomic(&path, text.as_bytes()).map_err(io_error(&path));
+            self.health.note(&written);
+            written?;
+        }
+        Ok(())
+    }
+
+    /// The device's availability over the last day, week, 30 and 365 days, from its state
+    /// history (reads disk).
+    pub fn availability(&self, id: &DeviceId, now: i64) -> Result<Availability, StoreError> {
+        let path = self.device_dir(id).join("states.jsonl");
+        let history = state_history::read(&path).map_err(io_error(&path))?;
+        Ok(state_history::availability(&history, now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+    use crate::store::Retention;
+
+    fn echo(at: i64, received: u16) -> Option<EchoStatus> {
+        Some(EchoStatus {
+            at,
+            sent: 3,
+            received,
+            rtt_min_ms: (received > 0).then_some(0.2),
+            rtt_avg_ms: (received > 0).then_some(0.3),
+            rtt_max_ms: (received > 0).then_some(0.4),
+            error: None,
+        })
+    }
+
+    #[test]
+    fn a_child_behind_an_unreachable_parent_is_unreachable_behind_it_and_comes_back_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        let core = store.add_device(DeviceConfig::v2c("core-sw1", "192.0.2.1", 161, "public")).unwrap();
+        let edge =
+            DeviceConfig { parent_id: Some(core.id.clone()), ..DeviceConfig::v2c("edge", "192.0.2.2", 161, "p") };
+        let edge = store.add_device(edge).unwrap();
+        for id in [&core.id, &edge.id] {
+            store.record_failure(id, 1000, 5, "no answer within 1000 ms".into()).unwrap();
+            store.settle(id, 1000);
+        }
+        // SNMP silent, echoes answered: snmp_down; the child answers neither on its own.
+        store.record_echo(&core.id, echo(1001, 3));
+        store.record_echo(&edge.id, echo(1001, 0));
+        assert_eq!(store.live_of(&core.id).status.state, DeviceState::SnmpDown);
+        let child = store.live_of(&edge.id).status;
+        assert_eq!((child.state, child.behind_parent_id.as_ref()), (DeviceState::Unreachable, None));
+        let changes = store.record_echo(&core.id, echo(1002, 0));
+        let states: Vec<_> = changes.iter().map(|c| (c.device.config.name.as_str(), c.status.state)).collect();
+        assert_eq!(states, vec![("core-sw1", DeviceState::Unreachable)], "the child was unreachable already");
+        let child = store.live_of(&edge.id).status;
+        assert_eq!(child.reason.as_deref(), Some("behind core-sw1"), "its reason followed its parent");
+        assert_eq!(child.behind_parent_id, Some(core.id.clone()));
+        // The parent's echoes come back (SNMP still silent): the child is on its own again.
+        store.record_echo(&core.id, echo(1010, 3));
+        let child = store.live_of(&edge.id).status;
+        assert_eq!((child.state, child.behind_parent_id), (DeviceState::Unreachable, None));
+        assert!(child.reason.unwrap().starts_with("no echo reply"));
+        assert_eq!(store.live_of(&core.id).status.state, DeviceState::SnmpDown);
+        // Each change landed in the state history, and the stop adds unknown.
+        store.flush().unwrap();
+        let history = state_history::read(&dir.path().join("devices").join(&core.id.0).join("states.jsonl")).unwrap();
+        let states: Vec<DeviceState> = history.iter().map(|t| t.state).collect();
+        use DeviceState::{SnmpDown, Unknown, Unreachable};
+        assert_eq!(states, vec![Unreachable, SnmpDown, Unreachable, SnmpDown, Unknown], "{history:?}");
+    }
+
+    #[test]
+    fn latency_is_stored_rolled_up_and_rebuilt_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = now_secs();
+        let start = now - now.rem_euclid(3600) - 3600; // the start of the last hour
+        let id = {
+            let store = Store::open(dir.path(), Retention::default()).unwrap();
+            let device = store.add_device(DeviceConfig::v2c("r1", "192.0.2.1", 161, "public")).unwrap();
+            for i in 0..20 {
+                store.record_echo(&device.id, echo(start + i * 30, if i == 3 { 0 } else { 3 }));
+            }
+            device.id
+        };
+        // Opened again (a restart): the open buckets come back from the raw rounds.
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        store.record_echo(&id, echo(start + 20 * 30, 3));
+        let raw = store.latency(&id.0, start, start + 599, 10).unwrap();
+        assert_eq!(raw.step_secs, 60);
+        assert_eq!(raw.points[1].loss_percent, Some(50.0), "one round of the two in the step lost");
+        assert_eq!(raw.points[0].rtt_avg_ms, Some(0.3));
+        let five = store.latency(&id.0, start, start + 3599, 12).unwrap();
+        assert_eq!(five.step_secs, 300);
+        assert_eq!(five.points[0].loss_percent, Some(100.0 / 10.0), "one round of ten lost");
+        assert_eq!(five.points[2].loss_percent, Some(0.0), "the bucket rebuilt after the restart, counted once");
+        assert_eq!(five.points[3].loss_percent, None, "no round: a gap");
+    }
+}
