@@ -242,3 +242,28 @@ fn subjects_are_bounded() {
     assert_eq!(run.engine.subject_count(), MAX_SUBJECTS);
     assert_eq!(run.engine.refused_subjects, 5);
 }
+
+/// Prints what one look costs with 10,000 conditions tracked (a figure, not an assertion):
+/// `cargo test -p vigie --lib alerts::engine::tests::measure -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_the_cost_of_a_look() {
+    let mut run = Run::new(rule(RuleKind::Utilization { threshold_percent: 80.0 }, timing(120, 60)));
+    let looks = 10_000u32;
+    let started = std::time::Instant::now();
+    for round in 0..10i64 {
+        for i in 0..looks {
+            let mut look = seen(i % 3 == 0);
+            look.subject.if_index = Some(i);
+            run.engine.observe(&run.rule, look, round * 10, &run.world);
+        }
+    }
+    let per_look = started.elapsed() / (10 * looks);
+    let started = std::time::Instant::now();
+    run.tick(200);
+    println!(
+        "observe: {per_look:?} per look with {} conditions tracked; one tick over them: {:?}",
+        run.engine.subject_count(),
+        started.elapsed()
+    );
+}
