@@ -39,6 +39,8 @@ pub enum AppError {
     Tls(String),
     #[error("notifications: {0}")]
     Notify(String),
+    #[error("alerting: {0}")]
+    Alerts(String),
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
@@ -75,7 +77,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         let (notifier, cancel) = (notifier.clone(), background.clone());
         supervisor::spawn("notification worker", background.clone(), move || notifier.clone().run(cancel.clone()))
     };
-    let mut tasks = vec![retention, auth_sync, delivery];
+    let alerts = Arc::new(open_alerts(&config, &store, &notifier, &sink).await?);
+    let alerting = {
+        let (alerts, cancel) = (alerts.clone(), background.clone());
+        supervisor::spawn("alerting", background.clone(), move || alerts.clone().run(cancel.clone()))
+    };
+    let mut tasks = vec![retention, auth_sync, delivery, alerting];
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
     let writer = {
@@ -102,6 +109,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         cookie_secure: config.auth.cookie_secure,
         cors_origins: cors_origins.clone(),
         notifier,
+        alerts,
         store: store.clone(),
         sink: sink.clone(),
         scheduler: scheduler.clone(),
@@ -339,6 +347,21 @@ async fn open_notifier(config: &Config, sink: Arc<Sink>) -> Result<crate::notify
     let (dir, settings) = (config.data_dir.clone(), config.notify.clone());
     let opened = tokio::task::spawn_blocking(move || crate::notify::Notifier::open(&dir, settings, sink)).await;
     Ok(opened.map_err(|e| AppError::Notify(e.to_string()))??)
+}
+
+/// Alert rules, maintenance windows and the incidents open at the last stop.
+async fn open_alerts(
+    config: &Config,
+    store: &Arc<Store>,
+    notifier: &Arc<crate::notify::Notifier>,
+    sink: &Arc<Sink>,
+) -> Result<crate::alerts::Alerts, AppError> {
+    let (dir, store, notifier, sink) = (config.data_dir.clone(), store.clone(), notifier.clone(), sink.clone());
+    let opened = tokio::task::spawn_blocking(move || {
+        crate::alerts::Alerts::open(&dir, store, notifier, sink, crate::alerts::TICK)
+    })
+    .await;
+    Ok(opened.map_err(|e| AppError::Alerts(e.to_string()))??)
 }
 
 /// Users and tokens from `auth.json`; on first start with access control on, the first admin,

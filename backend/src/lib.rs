@@ -1,10 +1,11 @@
 //! Vigie: a light SNMP network monitor. Data flows one way:
 //! SNMP agent → [`snmp`] → [`poller`] → [`store`] → [`api`] → the web UI.
 //! [`logs`] feeds the store beside the poller; [`reach`] (ICMP echo) is the poller's sibling;
-//! [`auth`] says who may call the API. Across them: [`supervisor`] keeps every long-lived task
+//! [`auth`] says who may call the API; [`alerts`] turns events into incidents for [`notify`]. Across them: [`supervisor`] keeps every long-lived task
 //! alive, [`secret`] holds every secret without showing it, [`shown`] escapes outside text in
 //! Vigie's log lines, [`open_files`] sizes the descriptor limit for the fleet.
 
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod auth;

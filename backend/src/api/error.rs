@@ -20,7 +20,8 @@ pub struct ApiErrorBody {
     /// trap_user_not_found, duplicate_trap_user, not_found,
     /// storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
     /// csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
-    /// last_admin; alerts: channel_not_found, too_many_channels.
+    /// last_admin; alerts: channel_not_found, too_many_channels, rule_not_found,
+    /// window_not_found, incident_not_found, too_many_rules, too_many_windows.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// What went wrong, naming the field at fault.
@@ -63,6 +64,32 @@ pub enum ApiError {
     ChannelNotFound { id: String },
     #[error("there are already {limit} alert channels; remove one first")]
     TooManyChannels { limit: usize },
+    #[error("no alert rule with id {id}")]
+    RuleNotFound { id: String },
+    #[error("no maintenance window with id {id}")]
+    WindowNotFound { id: String },
+    #[error("no incident with id {id}")]
+    IncidentNotFound { id: String },
+    #[error("there are already {limit} alert rules; remove one first")]
+    TooManyRules { limit: usize },
+    #[error("there are already {limit} maintenance windows; remove one first")]
+    TooManyWindows { limit: usize },
+}
+
+/// A field or store fault of alerting answers as any other; the rest are its own.
+impl From<crate::alerts::AlertError> for ApiError {
+    fn from(e: crate::alerts::AlertError) -> Self {
+        use crate::alerts::AlertError;
+        match e {
+            AlertError::RuleNotFound { id } => ApiError::RuleNotFound { id },
+            AlertError::WindowNotFound { id } => ApiError::WindowNotFound { id },
+            AlertError::IncidentNotFound { id } => ApiError::IncidentNotFound { id },
+            AlertError::TooManyRules { limit } => ApiError::TooManyRules { limit },
+            AlertError::TooManyWindows { limit } => ApiError::TooManyWindows { limit },
+            AlertError::Invalid(field) => field.into(),
+            AlertError::Store(store) => ApiError::Store(store),
+        }
+    }
 }
 
 /// A field or store fault of notifications answers as any other; the rest are their own.
@@ -120,6 +147,11 @@ impl ApiError {
             ApiError::TaskLost => "internal_error",
             ApiError::ChannelNotFound { .. } => "channel_not_found",
             ApiError::TooManyChannels { .. } => "too_many_channels",
+            ApiError::RuleNotFound { .. } => "rule_not_found",
+            ApiError::WindowNotFound { .. } => "window_not_found",
+            ApiError::IncidentNotFound { .. } => "incident_not_found",
+            ApiError::TooManyRules { .. } => "too_many_rules",
+            ApiError::TooManyWindows { .. } => "too_many_windows",
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => "unauthenticated",
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } => "forbidden",
@@ -212,6 +244,10 @@ impl ResponseError for ApiError {
             ApiError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::ChannelNotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::TooManyChannels { .. } => StatusCode::CONFLICT,
+            ApiError::RuleNotFound { .. } | ApiError::WindowNotFound { .. } | ApiError::IncidentNotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::TooManyRules { .. } | ApiError::TooManyWindows { .. } => StatusCode::CONFLICT,
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } | AuthError::CsrfFailed { .. } => {

@@ -46,6 +46,8 @@ pub struct AppState {
     pub cors_origins: Vec<String>,
     /// Alert channels and the delivery of notifications.
     pub notifier: Arc<crate::notify::Notifier>,
+    /// Alert rules, incidents and maintenance windows.
+    pub alerts: Arc<crate::alerts::Alerts>,
 }
 
 /// Registers every API route; the OpenAPI document is collected from these registrations.
@@ -86,7 +88,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::alert_channels::deliveries)
             .service(routes::trap_users::list)
             .service(routes::trap_users::create)
-            .service(routes::trap_users::remove),
+            .service(routes::trap_users::remove)
+            .service(routes::alert_rules::list)
+            .service(routes::alert_rules::create)
+            .service(routes::alert_rules::read)
+            .service(routes::alert_rules::update)
+            .service(routes::alert_rules::remove)
+            .service(routes::alerts::list)
+            .service(routes::alerts::read)
+            .service(routes::alerts::acknowledge)
+            .service(routes::maintenance::list)
+            .service(routes::maintenance::create)
+            .service(routes::maintenance::read)
+            .service(routes::maintenance::update)
+            .service(routes::maintenance::remove),
     )
     .service(metrics::scrape);
 }
@@ -120,6 +135,7 @@ pub fn base_document() -> OpenApi {
         ("SampleRateView", views::SampleRateView::schema()),
         ("StatusEvent", views::StatusEvent::schema()),
         ("EventKind", views::EventKind::schema()),
+        ("IncidentView", views::IncidentView::schema()),
     ] {
         components.schemas.insert(name.to_string(), schema);
     }

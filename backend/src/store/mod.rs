@@ -21,6 +21,7 @@
 //! Every method may do disk I/O unless it says it reads memory only: call them from blocking
 //! threads (`spawn_blocking`, `web::block`), never from an async task.
 
+pub mod alerts_file;
 pub mod auth_file;
 pub mod channels_file;
 mod files;
@@ -57,9 +58,18 @@ pub use live::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample, PollRe
 /// every change of a device's status.
 #[derive(Clone, Debug)]
 pub enum StoreEvent {
-    Sample { device_id: DeviceId, timestamp: i64, rates: Vec<(u32, Option<f64>, Option<f64>)> },
-    Status { device_id: DeviceId, status: crate::device::DeviceStatus },
+    Sample {
+        device_id: DeviceId,
+        timestamp: i64,
+        rates: Vec<(u32, Option<f64>, Option<f64>)>,
+    },
+    Status {
+        device_id: DeviceId,
+        status: crate::device::DeviceStatus,
+    },
     Log(logs::LogEntry),
+    /// An incident opened, changed or resolved (alerting publishes it for the event stream).
+    Alert(Box<crate::alerts::incident::Incident>),
 }
 
 /// Events kept for a listener that falls behind; past that it skips ahead.
@@ -246,6 +256,11 @@ impl Store {
     fn publish(&self, event: StoreEvent) {
         // No listener is not an error.
         let _ = self.events.send(event);
+    }
+
+    /// Tells listeners (the event stream) that an incident opened, changed or resolved.
+    pub fn publish_alert(&self, incident: crate::alerts::incident::Incident) {
+        self.publish(StoreEvent::Alert(Box::new(incident)));
     }
 
     /// Listens to what changes from now on.

@@ -2,6 +2,7 @@
 //! binary over a temp dir and, where SNMP is involved, a real net-snmp `snmpd` on a free
 //! loopback port.
 
+mod alerts;
 mod auth;
 mod availability;
 mod bad_input;

@@ -3,7 +3,7 @@
 //! exists, deliveries are triggered by `POST /alert-channels/{id}/test`, which queues a test
 //! notification through the same durable outbox an incident's would take.
 
-mod sink;
+pub mod sink;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

@@ -81,6 +81,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alert-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every alert rule, ordered by id. */
+        get: operations["listAlertRules"];
+        put?: never;
+        /**
+         * Add a rule: `name`, `kind`, `scope` and the kind's fields (`thresholdPercent` for
+         *     utilization, `thresholdPerSec` for error_rate, `maxSeverity` and/or `pattern` for log_match).
+         */
+        post: operations["createAlertRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alert-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert rule. */
+        get: operations["getAlertRule"];
+        put?: never;
+        post?: never;
+        /** Remove a rule; its open incidents resolve without notifications. */
+        delete: operations["deleteAlertRule"];
+        options?: never;
+        head?: never;
+        /** Change a rule: any field but its kind. */
+        patch: operations["updateAlertRule"];
+        trace?: never;
+    };
+    "/api/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open incidents first (newest first), then resolved ones (newest first; the last 1,000 are kept). */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One incident, with each notification's delivery. */
+        get: operations["getAlert"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alerts/{id}/ack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an incident: its reminders stop. Acknowledging again changes nothing. */
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices": {
         parameters: {
             query?: never;
@@ -216,7 +307,8 @@ export interface paths {
         /**
          * Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
          *     answered, `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
-         *     (data: LogEntryView) for every new log entry. The `data:` of every event is one line of JSON
+         *     (data: LogEntryView) for every new log entry, `event: alert` (data: IncidentView, its
+         *     `deliveries` empty) when an incident opens, changes or resolves. The `data:` of every event is one line of JSON
          *     described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
          *     are bounded in number, in total and per client address, and a client that stops reading is
          *     cut once the events waiting for it pass its buffer.
@@ -262,6 +354,46 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every maintenance window, ordered by id. */
+        get: operations["listMaintenanceWindows"];
+        put?: never;
+        /**
+         * Add a window: `name`, `scope` and `schedule` (one-off from/to, or weekly days + start +
+         *     duration, in UTC).
+         */
+        post: operations["createMaintenanceWindow"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One maintenance window. */
+        get: operations["getMaintenanceWindow"];
+        put?: never;
+        post?: never;
+        /** Remove a window. */
+        delete: operations["deleteMaintenanceWindow"];
+        options?: never;
+        head?: never;
+        /** Change a window's name, scope or schedule. */
+        patch: operations["updateMaintenanceWindow"];
         trace?: never;
     };
     "/api/v1/session": {
@@ -540,6 +672,155 @@ export interface components {
         };
         /** @description An alert channel: `type` says which fields follow. Secrets are never shown. */
         AlertChannelView: components["schemas"]["WebhookChannelView"] | components["schemas"]["SlackChannelView"] | components["schemas"]["EmailChannelView"] | components["schemas"]["CommandChannelView"];
+        /** @description A rule to add (`name`, `kind`, `scope` required) or the fields to change (kind cannot). */
+        AlertRuleBody: {
+            /**
+             * @example [
+             *       "5e1f0a2b"
+             *     ]
+             */
+            channelIds?: string[] | null;
+            /** @description Default true. */
+            enabled?: boolean | null;
+            /**
+             * Format: int32
+             * @description Default 4.
+             */
+            flapChanges?: number | null;
+            /**
+             * Format: int32
+             * @description Default 10.
+             */
+            flapWindowMins?: number | null;
+            /**
+             * Format: int32
+             * @description Default 60.
+             * @example 120
+             */
+            forSecs?: number | null;
+            kind?: components["schemas"]["AlertRuleKind"] | null;
+            /**
+             * Format: int32
+             * @description 0 (emergency) to 7 (debug).
+             */
+            maxSeverity?: number | null;
+            /** @example Uplinks busy */
+            name?: string | null;
+            pattern?: string | null;
+            /**
+             * Format: int32
+             * @description Default 60.
+             */
+            recoverySecs?: number | null;
+            /**
+             * Format: int32
+             * @description Default 0 (no reminders).
+             */
+            reminderMins?: number | null;
+            scope?: components["schemas"]["ScopeRecord"] | null;
+            /** Format: double */
+            thresholdPerSec?: number | null;
+            /**
+             * Format: double
+             * @example 80
+             */
+            thresholdPercent?: number | null;
+        };
+        /**
+         * @description What a rule watches.
+         * @enum {string}
+         */
+        AlertRuleKind: "device_unreachable" | "device_snmp_down" | "interface_down" | "utilization" | "error_rate" | "log_match" | "reboot";
+        /** @description An alert rule. */
+        AlertRuleView: {
+            /** @description The channels told of its incidents. */
+            channelIds: string[];
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            createdAt: number;
+            enabled: boolean;
+            /**
+             * Format: int32
+             * @description More than this many changes within `flapWindowMins` is flapping (one incident, marked).
+             * @example 4
+             */
+            flapChanges: number;
+            /**
+             * Format: int32
+             * @example 10
+             */
+            flapWindowMins: number;
+            /**
+             * Format: int32
+             * @description The condition holds this long before an incident opens (moments open at once).
+             * @example 120
+             */
+            forSecs: number;
+            /** @example 1a2b3c4d */
+            id: string;
+            kind: components["schemas"]["AlertRuleKind"];
+            /**
+             * Format: int32
+             * @description `log_match`: entries at least this severe (0 emergency … 7 debug).
+             */
+            maxSeverity?: number | null;
+            /** @example Uplinks busy */
+            name: string;
+            /** @description `log_match`: a regular expression (Rust `regex` syntax) the message must match. */
+            pattern?: string | null;
+            /**
+             * Format: int32
+             * @description The condition is false this long before the incident resolves.
+             * @example 60
+             */
+            recoverySecs: number;
+            /**
+             * Format: int32
+             * @description A reminder every this many minutes until acknowledged or resolved; 0: none.
+             * @example 0
+             */
+            reminderMins: number;
+            scope: components["schemas"]["ScopeRecord"];
+            /**
+             * Format: double
+             * @description `error_rate`: in or out errors or discards per second, at least.
+             */
+            thresholdPerSec?: number | null;
+            /**
+             * Format: double
+             * @description `utilization`: in or out traffic at least this percentage of the interface's speed.
+             */
+            thresholdPercent?: number | null;
+        };
+        /** @description Alerting: its rules and incidents now, and what it missed since start. */
+        AlertsStatusView: {
+            /**
+             * Format: int64
+             * @description Conditions not followed because 50,000 were.
+             * @example 0
+             */
+            conditionsRefused: number;
+            /**
+             * Format: int64
+             * @description Events of the internal bus alerting missed because it fell behind (state rules catch up
+             *     from the store on the next tick; a missed sample or log entry is not looked at).
+             * @example 0
+             */
+            eventsLost: number;
+            /** @example 1 */
+            maintenanceWindows: number;
+            /** @example 0 */
+            openIncidents: number;
+            /** @example 3 */
+            rules: number;
+            /**
+             * @description Conditions (rule × device × interface) followed now; at most 50,000.
+             * @example 12
+             */
+            trackedConditions: number;
+        };
         /** @description Every error answer of the API. */
         ApiErrorBody: {
             /**
@@ -549,7 +830,8 @@ export interface components {
              *     trap_user_not_found, duplicate_trap_user, not_found,
              *     storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
              *     csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
-             *     last_admin; alerts: channel_not_found, too_many_channels.
+             *     last_admin; alerts: channel_not_found, too_many_channels, rule_not_found,
+             *     window_not_found, incident_not_found, too_many_rules, too_many_windows.
              * @example invalid_field
              */
             code: string;
@@ -975,14 +1257,14 @@ export interface components {
         EmailType: "email";
         /**
          * @description The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
-         *     or a LogEntryView (`event: log`).
+         *     a LogEntryView (`event: log`) or an IncidentView (`event: alert`).
          */
-        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"];
+        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"] | components["schemas"]["IncidentView"];
         /**
          * @description A kind of event in the stream.
          * @enum {string}
          */
-        EventKind: "sample" | "status" | "log";
+        EventKind: "sample" | "status" | "log" | "alert";
         /** @description Open file descriptors: each polled device holds about two (its socket and its samples file). */
         FilesView: {
             /**
@@ -1078,6 +1360,63 @@ export interface components {
              * @example 1
              */
             sseStreams: number;
+        };
+        /** @enum {string} */
+        IncidentState: "open" | "resolved";
+        /** @description An incident: one rule's condition on one device (or interface), from open to resolved. */
+        IncidentView: {
+            acknowledged: boolean;
+            /**
+             * Format: int64
+             * @example null
+             */
+            acknowledgedAt: number | null;
+            /**
+             * @description Who acknowledged (`user alice`, `token ci`).
+             * @example null
+             */
+            acknowledgedBy: string | null;
+            /** @description Each notification's delivery to each channel, with its attempts. */
+            deliveries: components["schemas"]["DeliveryView"][];
+            /** @example 3f9a2c1b */
+            deviceId: string;
+            /** @example core-sw1 */
+            deviceName: string;
+            /** @description The condition changed more than the rule's `flapChanges` in its window; held as this one incident. */
+            flapping: boolean;
+            /** @example 0a1b2c3d4e5f */
+            id: string;
+            /**
+             * Format: int32
+             * @description The interface, for interface rules.
+             * @example null
+             */
+            ifIndex: number | null;
+            /** @description A maintenance window covered the device while it was open. */
+            inMaintenance: boolean;
+            kind: components["schemas"]["AlertRuleKind"];
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            openedAt: number;
+            /**
+             * Format: int64
+             * @example null
+             */
+            resolvedAt: number | null;
+            /** @example 1a2b3c4d */
+            ruleId: string;
+            /** @example Core down */
+            ruleName: string;
+            state: components["schemas"]["IncidentState"];
+            /** @example core-sw1 is unreachable */
+            summary: string;
+            /**
+             * @description Why nobody was told, e.g. "behind core-sw1"; null when they were.
+             * @example null
+             */
+            suppressedBy: string | null;
         };
         /** @description An interface from IF-MIB with its latest counters and rates. */
         InterfaceView: {
@@ -1470,6 +1809,29 @@ export interface components {
              * @example 0
              */
             trapsV3UnknownUser: number;
+        };
+        /** @description A window to add (every field required) or the fields to change. */
+        MaintenanceWindowBody: {
+            /** @example Saturday night upgrades */
+            name?: string | null;
+            schedule?: components["schemas"]["Schedule"] | null;
+            scope?: components["schemas"]["ScopeRecord"] | null;
+        };
+        /**
+         * @description A maintenance window: while active, incidents of the devices it covers are marked and
+         *     nobody is told of them.
+         */
+        MaintenanceWindowView: {
+            /** @description Whether it is active now. */
+            active: boolean;
+            /** Format: int64 */
+            createdAt: number;
+            /** @example 7b8c9d0e */
+            id: string;
+            /** @example Saturday night upgrades */
+            name: string;
+            schedule: components["schemas"]["Schedule"];
+            scope: components["schemas"]["ScopeRecord"];
         };
         /** @description An alert channel to add: `type` says which fields follow. */
         NewAlertChannel: components["schemas"]["NewWebhookChannel"] | components["schemas"]["NewSlackChannel"] | components["schemas"]["NewEmailChannel"] | components["schemas"]["NewCommandChannel"];
@@ -1904,6 +2266,31 @@ export interface components {
              */
             outBps?: number | null;
         };
+        /** @description When a window is active. */
+        Schedule: {
+            /** Format: int64 */
+            from: number;
+            /** Format: int64 */
+            to: number;
+            /** @enum {string} */
+            type: "one_off";
+        } | {
+            days: components["schemas"]["Weekday"][];
+            /** Format: int32 */
+            duration_mins: number;
+            start: string;
+            /** @enum {string} */
+            type: "weekly";
+        };
+        /** @description The wire and file shape of a [`Scope`]: exactly one of the three fields. */
+        ScopeRecord: {
+            /** @description `true`: every device. */
+            all?: boolean | null;
+            /** @description These devices. */
+            deviceIds?: string[] | null;
+            /** @description Devices carrying any of these tags. */
+            tags?: string[] | null;
+        };
         /**
          * @description What protects an SNMPv3 message: nothing, authentication, or authentication and privacy
          *     (encryption). The serde names are the API's and the store's.
@@ -2104,6 +2491,7 @@ export interface components {
         };
         /** @description Fleet summary. */
         StatusSummaryView: {
+            alerts: components["schemas"]["AlertsStatusView"];
             auth: components["schemas"]["AuthStatusView"];
             /**
              * @description Devices supervised.
@@ -2467,6 +2855,11 @@ export interface components {
         };
         /** @enum {string} */
         WebhookType: "webhook";
+        /**
+         * @description A day of the week.
+         * @enum {string}
+         */
+        Weekday: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
     };
     responses: never;
     parameters: never;
@@ -2983,6 +3376,577 @@ export interface operations {
                 };
             };
             /** @description No such channel (`channel_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listAlertRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All rules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    createAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleBody"];
+            };
+        };
+        responses: {
+            /** @description Added; `Location` names it */
+            201: {
+                headers: {
+                    /** @description URL of the new rule */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description There are already 256 rules (`too_many_rules`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was added */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Rule id
+                 * @example 1a2b3c4d
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such rule (`rule_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    deleteAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Rule id
+                 * @example 1a2b3c4d
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such rule (`rule_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was removed */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    updateAlertRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Rule id
+                 * @example 1a2b3c4d
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRuleBody"];
+            };
+        };
+        responses: {
+            /** @description The changed rule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRuleView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such rule (`rule_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is invalid or not of this kind; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was changed */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description `open` or `resolved`; default both (open first). */
+                state?: components["schemas"]["IncidentState"];
+                /** @example 3f9a2c1b */
+                deviceId?: string;
+                /** @example 1a2b3c4d */
+                ruleId?: string;
+                /** @description Opened at or after, Unix seconds. */
+                from?: number;
+                /** @description Opened before, Unix seconds. */
+                to?: number;
+                /** @description At most this many (1 to 1000, default 100). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The incidents */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"][];
+                };
+            };
+            /** @description A query parameter is invalid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Incident id
+                 * @example 0a1b2c3d4e5f
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The incident */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such incident (`incident_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Incident id
+                 * @example 0a1b2c3d4e5f
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The incident, acknowledged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such incident (`incident_not_found`) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +4783,7 @@ export interface operations {
                  */
                 deviceId?: string;
                 /**
-                 * @description Only these kinds, comma-separated: `sample`, `status`, `log`; default: all.
+                 * @description Only these kinds, comma-separated: `sample`, `status`, `log`, `alert`; default: all.
                  * @example [
                  *       "status",
                  *       "log"
@@ -3833,7 +4797,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An endless `text/event-stream`. Each event is an `event:` line naming its kind (sample, status or log) and a `data:` line holding one JSON document of the `EventData` schema (components/schemas/EventData: a SampleEvent, StatusEvent or LogEntryView respectively). */
+            /** @description An endless `text/event-stream`. Each event is an `event:` line naming its kind (sample, status, log or alert) and a `data:` line holding one JSON document of the `EventData` schema (components/schemas/EventData: a SampleEvent, StatusEvent, LogEntryView or IncidentView respectively). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4005,6 +4969,402 @@ export interface operations {
             };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listMaintenanceWindows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All windows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"][];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    createMaintenanceWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceWindowBody"];
+            };
+        };
+        responses: {
+            /** @description Added; `Location` names it */
+            201: {
+                headers: {
+                    /** @description URL of the new window */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description There are already 256 windows (`too_many_windows`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is missing or invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was added */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getMaintenanceWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Window id
+                 * @example 7b8c9d0e
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The window */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such window (`window_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMaintenanceWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Window id
+                 * @example 7b8c9d0e
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such window (`window_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was removed */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    updateMaintenanceWindow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Window id
+                 * @example 7b8c9d0e
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceWindowBody"];
+            };
+        };
+        responses: {
+            /** @description The changed window */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such window (`window_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was changed */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

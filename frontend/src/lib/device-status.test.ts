@@ -86,6 +86,7 @@ const summary: StatusSummary = {
     queued: 0, delivered: 0, failed: 0, dropped: 0, retrying: 0, pending: 0, pendingBytes: 0,
     maxBytes: 16_777_216, attemptsFailed: 0, channels: 0,
   },
+  alerts: { rules: 0, maintenanceWindows: 0, openIncidents: 0, trackedConditions: 0, eventsLost: 0, conditionsRefused: 0 },
   storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {

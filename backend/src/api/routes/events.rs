@@ -8,13 +8,14 @@ use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
 use crate::api::sse::{self, SseRegistry};
-use crate::api::views::{EventsQuery, LogEntryView, SampleEvent, StatusEvent, StatusView};
+use crate::api::views::{EventsQuery, IncidentView, LogEntryView, SampleEvent, StatusEvent, StatusView};
 use crate::api::AppState;
 use crate::store::StoreEvent;
 
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
 /// answered, `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
-/// (data: LogEntryView) for every new log entry. The `data:` of every event is one line of JSON
+/// (data: LogEntryView) for every new log entry, `event: alert` (data: IncidentView, its
+/// `deliveries` empty) when an incident opens, changes or resolves. The `data:` of every event is one line of JSON
 /// described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
 /// are bounded in number, in total and per client address, and a client that stops reading is
 /// cut once the events waiting for it pass its buffer.
@@ -22,8 +23,8 @@ use crate::store::StoreEvent;
     params(EventsQuery),
     responses(
         (status = 200, description = "An endless `text/event-stream`. Each event is an `event:` line naming its kind \
-            (sample, status or log) and a `data:` line holding one JSON document of the `EventData` schema \
-            (components/schemas/EventData: a SampleEvent, StatusEvent or LogEntryView respectively).",
+            (sample, status, log or alert) and a `data:` line holding one JSON document of the `EventData` schema \
+            (components/schemas/EventData: a SampleEvent, StatusEvent, LogEntryView or IncidentView respectively).",
             body = String, content_type = "text/event-stream"),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 429, description = "Too many streams are open from this client's address", body = ApiErrorBody),
@@ -53,28 +54,28 @@ pub async fn stream(
 #[derive(Clone)]
 struct Filter {
     device_id: Option<String>,
-    types: [bool; 3],
+    types: [bool; 4],
 }
 
-const TYPES: [&str; 3] = ["sample", "status", "log"];
+const TYPES: [&str; 4] = ["sample", "status", "log", "alert"];
 
 impl Filter {
     fn parse(query: EventsQuery) -> Result<Filter, ApiError> {
         let types = match query.types {
-            None => [true; 3],
+            None => [true; 4],
             Some(list) => {
-                let mut types = [false; 3];
+                let mut types = [false; 4];
                 for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     let i = TYPES.iter().position(|t| *t == name).ok_or_else(|| ApiError::InvalidParameter {
                         param: "types".into(),
-                        reason: format!("'{name}' is not one of sample, status, log"),
+                        reason: format!("'{name}' is not one of sample, status, log, alert"),
                     })?;
                     types[i] = true;
                 }
-                if types == [false; 3] {
+                if types == [false; 4] {
                     return Err(ApiError::InvalidParameter {
                         param: "types".into(),
-                        reason: "must name at least one of sample, status, log".into(),
+                        reason: "must name at least one of sample, status, log, alert".into(),
                     });
                 }
                 types
@@ -89,6 +90,7 @@ impl Filter {
             StoreEvent::Sample { device_id, .. } => (0, Some(device_id)),
             StoreEvent::Status { device_id, .. } => (1, Some(device_id)),
             StoreEvent::Log(entry) => (2, entry.entry.device_id.as_ref()),
+            StoreEvent::Alert(incident) => (3, Some(&incident.device_id)),
         };
         if !self.types[kind] || self.device_id.as_ref().is_some_and(|only| device_id.is_none_or(|d| &d.0 != only)) {
             return None;
@@ -101,6 +103,8 @@ impl Filter {
                 serde_json::to_string(&StatusEvent { device_id: device_id.0.clone(), status: StatusView::from(status) })
             }
             StoreEvent::Log(entry) => serde_json::to_string(&LogEntryView::from(entry.clone())),
+            // Deliveries are not known yet when an incident changes: GET /alerts/{id} has them.
+            StoreEvent::Alert(incident) => serde_json::to_string(&IncidentView::new((**incident).clone(), Vec::new())),
         };
         Some(format!("event: {}\ndata: {}\n\n", TYPES[kind], data.expect("events serialize")))
     }

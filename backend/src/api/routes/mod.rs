@@ -1,11 +1,14 @@
 //! One module per resource; each handler extracts, calls the domain, and answers a view.
 
 pub mod alert_channels;
+pub mod alert_rules;
+pub mod alerts;
 pub mod devices;
 pub mod events;
 pub mod interfaces;
 pub mod latency;
 pub mod logs;
+pub mod maintenance;
 pub mod session;
 pub mod status;
 pub mod tokens;

@@ -5,8 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
-    AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView, PollerView, ReachView,
-    StatusSummaryView, StorageView, TcpStatusView,
+    AlertsStatusView, AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView,
+    PollerView, ReachView, StatusSummaryView, StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -47,7 +47,19 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         http: http_status(&http),
         auth: auth_status(state.auth.counts()),
         notify: notify_status(state.notifier.stats()),
+        alerts: alerts_status(state.alerts.stats()),
     })
+}
+
+fn alerts_status(s: crate::alerts::AlertStats) -> AlertsStatusView {
+    AlertsStatusView {
+        rules: s.rules,
+        maintenance_windows: s.windows,
+        open_incidents: s.open_incidents,
+        tracked_conditions: s.tracked_conditions,
+        events_lost: s.events_lost,
+        conditions_refused: s.conditions_refused,
+    }
 }
 
 fn notify_status(s: crate::notify::NotifyStats) -> NotifyStatusView {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{LogEntryView, StatusView};
+use super::{IncidentView, LogEntryView, StatusView};
 
 /// Filter of the event stream.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -13,7 +13,7 @@ pub struct EventsQuery {
     /// Only this device's events; default: every device.
     #[param(example = "3f9a2c1b")]
     pub device_id: Option<String>,
-    /// Only these kinds, comma-separated: `sample`, `status`, `log`; default: all.
+    /// Only these kinds, comma-separated: `sample`, `status`, `log`, `alert`; default: all.
     #[param(value_type = Option<Vec<EventKind>>, style = Form, explode = false, min_items = 1, example = json!(["status", "log"]))]
     pub types: Option<String>,
 }
@@ -25,6 +25,7 @@ pub enum EventKind {
     Sample,
     Status,
     Log,
+    Alert,
 }
 
 /// `event: sample`: the rates one poll of one device measured.
@@ -79,11 +80,12 @@ pub struct StatusEvent {
 }
 
 /// The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
-/// or a LogEntryView (`event: log`).
+/// a LogEntryView (`event: log`) or an IncidentView (`event: alert`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum EventData {
     Sample(SampleEvent),
     Status(StatusEvent),
     Log(LogEntryView),
+    Alert(IncidentView),
 }

@@ -1,6 +1,7 @@
 //! The wire types of the API (camelCase JSON), with their OpenAPI schemas, one module per
 //! resource. Handlers convert domain values into these; nothing else is serialized to clients.
 
+mod alerts;
 mod auth;
 mod channel_input;
 mod device_status;
@@ -14,6 +15,7 @@ mod snmp;
 mod status;
 mod trap_users;
 
+pub use alerts::*;
 pub use auth::*;
 pub use channel_input::*;
 pub use device_status::*;

@@ -102,6 +102,29 @@ pub struct StatusSummaryView {
     pub http: HttpStatusView,
     pub auth: AuthStatusView,
     pub notify: NotifyStatusView,
+    pub alerts: AlertsStatusView,
+}
+
+/// Alerting: its rules and incidents now, and what it missed since start.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertsStatusView {
+    #[schema(example = 3)]
+    pub rules: usize,
+    #[schema(example = 1)]
+    pub maintenance_windows: usize,
+    #[schema(example = 0)]
+    pub open_incidents: usize,
+    /// Conditions (rule × device × interface) followed now; at most 50,000.
+    #[schema(example = 12)]
+    pub tracked_conditions: usize,
+    /// Events of the internal bus alerting missed because it fell behind (state rules catch up
+    /// from the store on the next tick; a missed sample or log entry is not looked at).
+    #[schema(example = 0)]
+    pub events_lost: u64,
+    /// Conditions not followed because 50,000 were.
+    #[schema(example = 0)]
+    pub conditions_refused: u64,
 }
 
 /// Alert notifications: deliveries since start and the outbox now (see the README's Alerts).
