@@ -143,26 +143,32 @@ fn log_ids(data_dir: &std::path::Path, until: f64) -> std::collections::HashSet<
         .collect()
 }
 
-/// Checks every JSONL line of the data dir: whole lines parse, and none repeats (a sample's
-/// timestamp in its file, a log entry's id anywhere); an unreadable line is a torn one, alone
-/// (it holds no second record glued after it). Answers how many torn lines there are.
+/// Checks every JSONL line of the data dir: whole lines parse, and none repeats (a sample's or a
+/// latency round's timestamp in its file, a log entry's id anywhere) and a state history goes
+/// forward in time; an unreadable line is a torn one, alone (it holds no second record glued
+/// after it). Answers how many torn lines there are.
 fn check_lines(data_dir: &std::path::Path) -> usize {
     let mut torn = 0;
     let mut ids = std::collections::HashSet::new();
     let mut last: std::collections::HashMap<std::path::PathBuf, f64> = Default::default();
     for (path, line) in jsonl_lines(data_dir) {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(&line) else {
-            let glued = ["{\"timestamp\"", "{\"id\""].iter().any(|start| line[1..].contains(start));
+            let glued = ["{\"timestamp\"", "{\"id\"", "{\"at\""].iter().any(|start| line[1..].contains(start));
             assert!(!glued, "{}: a line glued onto a torn one: {line}", path.display());
             torn += 1;
             continue;
         };
         if let Some(id) = value["id"].as_u64() {
             assert!(ids.insert(id), "{}: log entry {id} written twice", path.display());
-        } else {
-            let ts = value["timestamp"].as_f64().unwrap();
+        } else if let Some(ts) = value["timestamp"].as_f64() {
             let before = last.insert(path.clone(), ts);
             assert!(before.is_none_or(|b| b < ts), "{}: a line repeated or out of order at {ts}", path.display());
+        } else if let Some(at) = value["at"].as_f64() {
+            // A state history: transitions in time order (two may share a second).
+            let before = last.insert(path.clone(), at);
+            assert!(before.is_none_or(|b| b <= at), "{}: a state change out of order at {at}", path.display());
+        } else {
+            panic!("{}: a line of no known kind: {line}", path.display());
         }
     }
     torn
