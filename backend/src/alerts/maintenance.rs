@@ -55,7 +55,13 @@ pub enum Schedule {
     OneOff { from: i64, to: i64 },
     /// On each of `days`, from `start` ("HH:MM", UTC) for `durationMins` minutes (it may run into
     /// the next day).
-    Weekly { days: Vec<Weekday>, start: String, duration_mins: u32 },
+    Weekly {
+        days: Vec<Weekday>,
+        start: String,
+        // Named here as well: the OpenAPI document does not follow `rename_all_fields`.
+        #[serde(rename = "durationMins")]
+        duration_mins: u32,
+    },
 }
 
 /// A maintenance window as stored.

@@ -2277,7 +2277,7 @@ export interface components {
         } | {
             days: components["schemas"]["Weekday"][];
             /** Format: int32 */
-            duration_mins: number;
+            durationMins: number;
             start: string;
             /** @enum {string} */
             type: "weekly";

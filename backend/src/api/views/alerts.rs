@@ -142,6 +142,7 @@ pub struct AlertRuleBody {
     pub threshold_percent: Option<f64>,
     pub threshold_per_sec: Option<f64>,
     /// 0 (emergency) to 7 (debug).
+    #[schema(minimum = 0, maximum = 7)]
     pub max_severity: Option<u8>,
     pub pattern: Option<String>,
 }
