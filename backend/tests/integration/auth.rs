@@ -562,10 +562,24 @@ fn vigie_user_edits_the_users_of_a_running_server() {
             format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
         )
     };
+    let re_reads = |v: &Vigie| v.log().matches("Users and tokens re-read").count();
+    let mut before = re_reads(&vigie);
     let (ok, said) = user(&["add", "ops", "--role", "operator"], "ops password 1\n");
     assert!(ok, "{said}");
-    let session = vigie
-        .wait_until(Duration::from_secs(15), "the server sees the new user", |v| login(v, "ops", "ops password 1").1);
+    // Log in only after the server re-read the file (a re-read of the server's own first write
+    // may come first): every failed login would count against "ops" in the rate limiter.
+    let mut session = None;
+    for _ in 0..4 {
+        vigie.wait_until(Duration::from_secs(15), "the server re-reads auth.json", |v| {
+            (re_reads(v) > before).then_some(())
+        });
+        before = re_reads(&vigie);
+        session = login(&vigie, "ops", "ops password 1").1;
+        if session.is_some() {
+            break;
+        }
+    }
+    let session = session.expect("the new user logs in once the server has read the file");
     let who = send(&vigie, "GET", "/api/v1/session", &session.headers(), None);
     assert_eq!(who.json["role"], "operator");
     let (ok, said) = user(&["list"], "");

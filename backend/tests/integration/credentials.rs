@@ -134,9 +134,12 @@ fn v1_and_v3_devices_are_added_read_back_without_secrets_and_changed_by_patch_ru
 }
 
 /// The devices without what the poller changes on its own.
+/// The devices without what changes by itself over time: their status and availability.
 fn strip_status(mut devices: Value) -> Value {
     devices.as_array_mut().unwrap().iter_mut().for_each(|d| {
-        d.as_object_mut().unwrap().remove("status");
+        let d = d.as_object_mut().unwrap();
+        d.remove("status");
+        d.remove("availability");
     });
     devices
 }
