@@ -28,7 +28,11 @@ fn check(config: DeviceConfig) {
 
 fuzz_target!(|body: &[u8]| {
     match parse_json::<NewDevice>(body) {
-        Ok(device) => check(device.into_config()),
+        // Reading the body may already refuse a field (e.g. a tag), naming it.
+        Ok(device) => match device.into_config() {
+            Ok(config) => check(config),
+            Err(invalid) => refused(invalid),
+        },
         Err(error) => answer(error),
     }
     match parse_json::<DevicePatch>(body) {
