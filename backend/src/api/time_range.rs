@@ -52,6 +52,23 @@ pub fn window(
     Ok((from, to))
 }
 
+/// What a downsampled series query (traffic, latency) asks: its window (the last hour by default)
+/// and how many points at most (500 by default, 1 to 10,000).
+pub fn series_window(query: &crate::api::views::TrafficQuery, now: i64) -> Result<(i64, i64, u32), ApiError> {
+    const DEFAULT_WINDOW_SECS: i64 = 3600;
+    const DEFAULT_MAX_POINTS: u32 = 500;
+    const MAX_MAX_POINTS: u32 = 10_000;
+    let (from, to) = window(query.from, query.to, now, DEFAULT_WINDOW_SECS, None)?;
+    let max_points = query.max_points.unwrap_or(DEFAULT_MAX_POINTS);
+    if !(1..=MAX_MAX_POINTS).contains(&max_points) {
+        return Err(ApiError::InvalidParameter {
+            param: "maxPoints".into(),
+            reason: format!("must be between 1 and {MAX_MAX_POINTS}"),
+        });
+    }
+    Ok((from, to, max_points))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

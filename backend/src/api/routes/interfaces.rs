@@ -5,14 +5,12 @@ use actix_web::{get, web, HttpResponse};
 use crate::api::access::{Authorized, Viewer};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
-use crate::api::time_range::window;
+use crate::api::time_range::{series_window, window};
 use crate::api::views::{CounterSampleView, CountersQuery, InterfaceView, TrafficQuery, TrafficView};
 use crate::api::AppState;
 use crate::store::now_secs;
 
 const DEFAULT_WINDOW_SECS: i64 = 3600;
-const DEFAULT_MAX_POINTS: u32 = 500;
-const MAX_MAX_POINTS: u32 = 10_000;
 /// Raw counters are kept 48 h by default; one request may ask for at most this much.
 const MAX_COUNTERS_WINDOW_SECS: i64 = 7 * 86_400;
 
@@ -60,15 +58,7 @@ pub async fn traffic(
 ) -> Result<HttpResponse, ApiError> {
     let (id, if_index) = path.into_inner();
     let if_index = parse_if_index(&if_index)?;
-    let q = query.0;
-    let (from, to) = window(q.from, q.to, now_secs(), DEFAULT_WINDOW_SECS, None)?;
-    let max_points = q.max_points.unwrap_or(DEFAULT_MAX_POINTS);
-    if !(1..=MAX_MAX_POINTS).contains(&max_points) {
-        return Err(ApiError::InvalidParameter {
-            param: "maxPoints".into(),
-            reason: format!("must be between 1 and {MAX_MAX_POINTS}"),
-        });
-    }
+    let (from, to, max_points) = series_window(&query.0, now_secs())?;
     let store = state.store.clone();
     let traffic = on_disk(move || store.traffic(&id, if_index, from, to, max_points)).await?;
     Ok(HttpResponse::Ok().json(TrafficView::from(traffic)))

@@ -5,14 +5,10 @@ use actix_web::{get, web, HttpResponse};
 use crate::api::access::{Authorized, Viewer};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
-use crate::api::time_range::window;
+use crate::api::time_range::series_window;
 use crate::api::views::{LatencyView, TrafficQuery};
 use crate::api::AppState;
 use crate::store::now_secs;
-
-const DEFAULT_WINDOW_SECS: i64 = 3600;
-const DEFAULT_MAX_POINTS: u32 = 500;
-const MAX_MAX_POINTS: u32 = 10_000;
 
 /// Loss and round-trip times of the device's echo rounds, merged per step on the server, from
 /// the resolution that serves the window best (raw rounds, 5-minute or hourly rollups).
@@ -33,15 +29,7 @@ pub async fn latency(
     id: web::Path<String>,
     query: QueryParams<TrafficQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let (from, to) = window(q.from, q.to, now_secs(), DEFAULT_WINDOW_SECS, None)?;
-    let max_points = q.max_points.unwrap_or(DEFAULT_MAX_POINTS);
-    if !(1..=MAX_MAX_POINTS).contains(&max_points) {
-        return Err(ApiError::InvalidParameter {
-            param: "maxPoints".into(),
-            reason: format!("must be between 1 and {MAX_MAX_POINTS}"),
-        });
-    }
+    let (from, to, max_points) = series_window(&query.0, now_secs())?;
     let store = state.store.clone();
     let latency = on_disk(move || store.latency(&id, from, to, max_points)).await?;
     Ok(HttpResponse::Ok().json(LatencyView::from(latency)))
