@@ -6,29 +6,10 @@
 //! hang, and a poll that succeeds holds interfaces in increasing ifIndex order, each once.
 #![no_main]
 
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
-use tokio::runtime::{Builder, Runtime};
-use vigie::poller::poll::{poll_once, PollPlan};
+use vigie::poller::poll::PollPlan;
 use vigie::snmp::Session;
-
-const SEPARATOR: &[u8] = b"REPLY";
-
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| Builder::new_current_thread().enable_time().build().expect("a runtime"))
-}
-
-fn replies(mut bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut replies = Vec::new();
-    while let Some(at) = bytes.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
-        replies.push(bytes[..at].to_vec());
-        bytes = &bytes[at + SEPARATOR.len()..];
-    }
-    replies.push(bytes.to_vec());
-    replies
-}
+use vigie_fuzz::{poll_checked, replies};
 
 fuzz_target!(|input: &[u8]| {
     let Some((&plan, rest)) = input.split_first() else { return };
@@ -38,11 +19,5 @@ fuzz_target!(|input: &[u8]| {
         known_if_number: (plan & 4 != 0).then_some(u32::from(plan >> 3)),
         deadline: None,
     };
-    let mut session = Session::scripted(replies(rest));
-    let Ok(outcome) = runtime().block_on(poll_once(&mut session, &plan)) else { return };
-    let increasing = |indexes: Vec<u32>| indexes.windows(2).all(|w| w[0] < w[1]);
-    assert!(increasing(outcome.counters.iter().map(|row| row.if_index).collect()));
-    if let Some(inventory) = &outcome.inventory {
-        assert!(increasing(inventory.iter().map(|info| info.if_index).collect()));
-    }
+    poll_checked(&mut Session::scripted(replies(rest)), &plan);
 });

@@ -2,33 +2,15 @@
 //! `poll_once`, every reply given by the fuzzer through a scripted transport. The first byte
 //! is the plan (bit 0: the user is authPriv SHA-256 + AES, else noAuthNoPriv; bit 1: walk the
 //! inventory; bit 2: want the 32-bit counters; the other bits: the known ifNumber), then the
-//! replies in turn, separated by `REPLY`. Nothing may panic nor hang.
+//! replies in turn, separated by `REPLY`. Nothing may panic nor hang, and a poll that succeeds
+//! holds interfaces in increasing ifIndex order, each once.
 #![no_main]
 
-use std::sync::OnceLock;
-
 use libfuzzer_sys::fuzz_target;
-use tokio::runtime::{Builder, Runtime};
-use vigie::poller::poll::{poll_once, PollPlan};
+use vigie::poller::poll::PollPlan;
 use vigie::secret::Secret;
 use vigie::snmp::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, Session, UsmCredentials};
-
-const SEPARATOR: &[u8] = b"REPLY";
-
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| Builder::new_current_thread().enable_time().build().expect("a runtime"))
-}
-
-fn replies(mut bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut replies = Vec::new();
-    while let Some(at) = bytes.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
-        replies.push(bytes[..at].to_vec());
-        bytes = &bytes[at + SEPARATOR.len()..];
-    }
-    replies.push(bytes.to_vec());
-    replies
-}
+use vigie_fuzz::{poll_checked, replies};
 
 fn credentials(secure: bool) -> Credentials {
     let (user, level) = if secure { ("alice", SecurityLevel::AuthPriv) } else { ("plain", SecurityLevel::NoAuthNoPriv) };
@@ -51,6 +33,5 @@ fuzz_target!(|input: &[u8]| {
         known_if_number: Some(u32::from(plan >> 3)),
         deadline: None,
     };
-    let mut session = Session::scripted_with(replies(rest), &credentials(plan & 1 != 0));
-    let _ = runtime().block_on(poll_once(&mut session, &poll));
+    poll_checked(&mut Session::scripted_with(replies(rest), &credentials(plan & 1 != 0)), &poll);
 });
