@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vigie::logs::syslog;
 use vigie::logs::framing::{Frame, Framer};
+use vigie::logs::syslog;
 use vigie::logs::MAX_MESSAGE_BYTES;
 
 /// The largest frame the TCP receiver keeps, as it configures its framer.

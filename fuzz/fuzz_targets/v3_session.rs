@@ -13,7 +13,8 @@ use vigie::snmp::{AuthProtocol, Credentials, PrivProtocol, SecurityLevel, Sessio
 use vigie_fuzz::{poll_checked, replies};
 
 fn credentials(secure: bool) -> Credentials {
-    let (user, level) = if secure { ("alice", SecurityLevel::AuthPriv) } else { ("plain", SecurityLevel::NoAuthNoPriv) };
+    let (user, level) =
+        if secure { ("alice", SecurityLevel::AuthPriv) } else { ("plain", SecurityLevel::NoAuthNoPriv) };
     Credentials::V3(UsmCredentials {
         user: user.into(),
         level,
