@@ -197,6 +197,15 @@ mod tests {
         }
     }
 
+    /// The user of the net-snmp captures below: authPriv, SHA-256 + AES, both passwords "maplesyrup".
+    fn alice() -> UsmCredentials {
+        UsmCredentials {
+            auth_password: Some(Secret::new("maplesyrup")),
+            priv_password: Some(Secret::new("maplesyrup")),
+            ..credentials(SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes)
+        }
+    }
+
     fn scoped() -> Vec<u8> {
         let header = Header { version: 3, community: b"", pdu_type: tag::GET, request_id: 9, field_a: 0, field_b: 0 };
         let mut out = Vec::new();
@@ -225,12 +234,7 @@ mod tests {
     #[test]
     fn net_snmp_messages_verify_and_decrypt_with_our_keys() {
         let hex = crate::snmp::usm::keys::tests::hex;
-        let alice = UsmCredentials {
-            user: "alice".into(),
-            auth_password: Some(Secret::new("maplesyrup")),
-            priv_password: Some(Secret::new("maplesyrup")),
-            ..credentials(SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes)
-        };
+        let alice = alice();
         let engine = hex("80001f88046d61706c657379727570656e67696e65");
         let keys = MasterKeys::new(&alice).localize(&engine);
         let (mut plain, mut scratch) = (Vec::new(), Scratch::default());
@@ -270,12 +274,7 @@ mod tests {
     fn damaged_messages_never_panic_and_never_open() {
         use rand::{Rng, SeedableRng};
         let hex = crate::snmp::usm::keys::tests::hex;
-        let alice = UsmCredentials {
-            user: "alice".into(),
-            auth_password: Some(Secret::new("maplesyrup")),
-            priv_password: Some(Secret::new("maplesyrup")),
-            ..credentials(SecurityLevel::AuthPriv, AuthProtocol::Sha256, PrivProtocol::Aes)
-        };
+        let alice = alice();
         let keys = MasterKeys::new(&alice).localize(&hex("80001f88046d61706c657379727570656e67696e65"));
         let original = hex(NET_SNMP_RESPONSE);
         let mut rng = rand::rngs::StdRng::seed_from_u64(12);
