@@ -4,7 +4,7 @@
 
 use super::engine::{Observation, Subject};
 use super::rule::{Rule, RuleKind};
-use crate::device::{DeviceId, DeviceState};
+use crate::device::{DeviceId, DeviceState, EchoStatus};
 use crate::snmp::if_mib::IfStatus;
 use crate::store::logs::LogEntry;
 use crate::store::DeviceLive;
@@ -80,6 +80,30 @@ pub fn interfaces(rule: &Rule, device: &DeviceId, name: &str, live: &DeviceLive)
     looks
 }
 
+/// A `ping` rule's look at one echo round. A round that sent nothing (the host did not
+/// resolve) tells nothing; nor, to a rule on round-trip time alone, does a round nobody
+/// answered (it has no time: loss is the measure of that).
+pub fn ping(rule: &Rule, device: &DeviceId, name: &str, echo: &EchoStatus) -> Option<Observation> {
+    let RuleKind::Ping { loss_percent, rtt_avg_ms } = rule.kind else { return None };
+    if echo.sent == 0 {
+        return None;
+    }
+    let loss = 100.0 * f64::from(echo.sent.saturating_sub(echo.received)) / f64::from(echo.sent);
+    let lossy = loss_percent.map(|max| loss >= max);
+    let slow = rtt_avg_ms.and_then(|max| echo.rtt_avg_ms.map(|avg| avg >= max));
+    let holding = match (lossy, slow) {
+        (None, None) => return None,
+        (lossy, slow) => lossy.unwrap_or(false) || slow.unwrap_or(false),
+    };
+    let rtt = echo.rtt_avg_ms.map(|ms| format!(", average {ms:.1} ms")).unwrap_or_default();
+    Some(Observation {
+        subject: Subject { rule: rule.id.clone(), device: device.clone(), if_index: None },
+        device_name: name.to_string(),
+        holding,
+        summary: format!("{name}: {loss:.0} % of echoes lost{rtt}"),
+    })
+}
+
 /// The uptime a device's latest poll read, if any interface carries one.
 pub fn uptime_ticks(live: &DeviceLive) -> Option<u32> {
     live.interfaces.values().filter_map(|i| i.latest.as_ref()).max_by_key(|l| l.at_ms).map(|l| l.uptime_ticks)
@@ -104,6 +128,44 @@ pub fn log_matches(rule: &Rule, pattern: Option<&regex::Regex>, entry: &LogEntry
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::alerts::rule::{RuleId, RuleSettings, Scope};
+
+    fn ping_rule(loss_percent: Option<f64>, rtt_avg_ms: Option<f64>) -> Rule {
+        Rule {
+            id: RuleId("0000000a".into()),
+            name: "Lossy".into(),
+            created_at: 0,
+            kind: RuleKind::Ping { loss_percent, rtt_avg_ms },
+            scope: Scope::All,
+            settings: RuleSettings::default(),
+            channel_ids: vec![],
+        }
+    }
+
+    fn round(sent: u16, received: u16, rtt_avg_ms: Option<f64>) -> EchoStatus {
+        EchoStatus { at: 0, sent, received, rtt_min_ms: rtt_avg_ms, rtt_avg_ms, rtt_max_ms: rtt_avg_ms, error: None }
+    }
+
+    #[test]
+    fn a_ping_rule_holds_on_loss_or_time() {
+        let device = DeviceId("000000d1".into());
+        let holds = |rule: &Rule, echo: &EchoStatus| ping(rule, &device, "edge", echo).map(|o| o.holding);
+        let loss = ping_rule(Some(50.0), None);
+        assert_eq!(holds(&loss, &round(3, 0, None)), Some(true));
+        assert_eq!(holds(&loss, &round(4, 2, Some(1.0))), Some(true));
+        assert_eq!(holds(&loss, &round(3, 2, Some(1.0))), Some(false));
+        assert_eq!(holds(&loss, &round(0, 0, None)), None, "nothing sent tells nothing");
+        let slow = ping_rule(None, Some(100.0));
+        assert_eq!(holds(&slow, &round(3, 3, Some(150.0))), Some(true));
+        assert_eq!(holds(&slow, &round(3, 3, Some(20.0))), Some(false));
+        assert_eq!(holds(&slow, &round(3, 0, None)), None, "a silent round has no time");
+        let both = ping_rule(Some(100.0), Some(100.0));
+        assert_eq!(holds(&both, &round(3, 0, None)), Some(true));
+        assert_eq!(holds(&both, &round(3, 1, Some(150.0))), Some(true));
+        assert_eq!(holds(&both, &round(3, 1, Some(10.0))), Some(false));
+        let summary = ping(&both, &device, "edge", &round(3, 1, Some(10.0))).unwrap().summary;
+        assert_eq!(summary, "edge: 67 % of echoes lost, average 10.0 ms");
+    }
 
     #[test]
     fn a_wrap_of_uptime_is_not_a_restart() {

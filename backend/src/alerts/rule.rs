@@ -60,6 +60,9 @@ pub enum RuleKind {
     LogMatch { max_severity: Option<Severity>, pattern: Option<String> },
     /// The device's uptime went back (it restarted).
     Reboot,
+    /// An echo round lost at least `lossPercent` of its echoes and/or answered with an average
+    /// round-trip time of at least `rttAvgMs`.
+    Ping { loss_percent: Option<f64>, rtt_avg_ms: Option<f64> },
 }
 
 impl RuleKind {
@@ -72,6 +75,7 @@ impl RuleKind {
             RuleKind::ErrorRate { .. } => "error_rate",
             RuleKind::LogMatch { .. } => "log_match",
             RuleKind::Reboot => "reboot",
+            RuleKind::Ping { .. } => "ping",
         }
     }
 
@@ -243,6 +247,15 @@ impl Rule {
                 Err(invalid("pattern", "a log_match rule needs maxSeverity, pattern or both"))
             }
             RuleKind::LogMatch { pattern: Some(p), .. } => compile(p).map(|_| ()),
+            RuleKind::Ping { loss_percent: None, rtt_avg_ms: None } => {
+                Err(invalid("lossPercent", "a ping rule needs lossPercent, rttAvgMs or both"))
+            }
+            RuleKind::Ping { loss_percent: Some(p), .. } if !(p.is_finite() && *p > 0.0 && *p <= 100.0) => {
+                Err(invalid("lossPercent", "must be above 0 and at most 100"))
+            }
+            RuleKind::Ping { rtt_avg_ms: Some(ms), .. } if !(ms.is_finite() && *ms > 0.0 && *ms <= 60_000.0) => {
+                Err(invalid("rttAvgMs", "must be above 0 and at most 60000"))
+            }
             _ => Ok(()),
         }
     }
@@ -318,6 +331,13 @@ mod tests {
             field(RuleKind::LogMatch { max_severity: None, pattern: Some(r"\w{1000}\w{1000}".into()) }),
             "pattern"
         );
+        let ping = |loss, rtt| RuleKind::Ping { loss_percent: loss, rtt_avg_ms: rtt };
+        assert_eq!(field(ping(None, None)), "lossPercent");
+        assert_eq!(field(ping(Some(0.0), None)), "lossPercent");
+        assert_eq!(field(ping(Some(101.0), Some(5.0))), "lossPercent");
+        assert_eq!(field(ping(None, Some(f64::NAN))), "rttAvgMs");
+        assert!(rule(ping(Some(50.0), None)).validate().is_ok());
+        assert!(rule(ping(None, Some(150.0))).validate().is_ok());
         assert!(rule(RuleKind::LogMatch { max_severity: Some(Severity::Error), pattern: Some("LINK-3".into()) })
             .validate()
             .is_ok());

@@ -13,7 +13,7 @@ use super::conditions::{self, INCIDENT_FIELD};
 use super::engine::{Change, ChangeKind, Observation};
 use super::rule::Rule;
 use super::{device_tags, Alerts, World};
-use crate::device::{DeviceId, DeviceStatus};
+use crate::device::{DeviceId, DeviceStatus, EchoStatus};
 use crate::notify::Notification;
 use crate::store::logs::{LogEntry, LogField, Severity};
 use crate::store::{now_secs, StoreEvent};
@@ -49,6 +49,7 @@ impl Alerts {
             StoreEvent::Status { device_id, status } => self.on_status(device_id, status),
             StoreEvent::Sample { device_id, .. } => self.on_sample(device_id),
             StoreEvent::Log(entry) => self.on_log(entry),
+            StoreEvent::Echo { device_id, echo } => self.on_echo(device_id, echo),
             StoreEvent::Alert(_) => {}
         }
     }
@@ -58,6 +59,14 @@ impl Alerts {
         let looks = self.looks(&STATE_KINDS, device_id, |rule| {
             conditions::device_state(rule, device_id, &snapshot.device.config.name, &status.state).into_iter().collect()
         });
+        self.observe(looks);
+    }
+
+    fn on_echo(&self, device_id: &DeviceId, echo: &EchoStatus) {
+        let Ok(snapshot) = self.store.device(&device_id.0) else { return };
+        let name = &snapshot.device.config.name;
+        let looks = self
+            .looks(&["ping"], device_id, |rule| conditions::ping(rule, device_id, name, echo).into_iter().collect());
         self.observe(looks);
     }
 

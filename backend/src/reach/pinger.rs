@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use surge_ping::{Client, Config, PingIdentifier, PingSequence, SurgeError, ICMP};
+use surge_ping::{Client, Config, IcmpPacket, PingIdentifier, PingSequence, SurgeError, ICMP};
 
 use super::EchoRound;
 
@@ -136,7 +136,10 @@ impl Pinger {
             pinger.timeout(plan.timeout);
             let seq = PingSequence(self.next_seq.fetch_add(1, Ordering::Relaxed));
             match pinger.ping(seq, PAYLOAD).await {
-                Ok((_, rtt)) => Ok(rtt),
+                Ok((packet, rtt)) => match not_a_reply(&packet) {
+                    None => Ok(rtt),
+                    Some(why) => Err(Some(why)),
+                },
                 Err(SurgeError::Timeout { .. }) => Err(None),
                 Err(e) => Err(Some(e.to_string())),
             }
@@ -147,6 +150,19 @@ impl Pinger {
         round.error = results.into_iter().rev().find_map(|r| r.err().flatten());
         Some(round)
     }
+}
+
+/// Why an answer matched to an echo request is not its reply: `surge-ping` also hands over the
+/// ICMP errors that quote the request (e.g. "host unreachable" from our own router when the
+/// neighbour does not answer ARP), and those are no sign of life.
+fn not_a_reply(packet: &IcmpPacket) -> Option<String> {
+    const ECHO_REPLY_V4: u8 = 0;
+    const ECHO_REPLY_V6: u8 = 129;
+    let (kind, code, reply) = match packet {
+        IcmpPacket::V4(p) => (p.get_icmp_type().0, p.get_icmp_code().0, ECHO_REPLY_V4),
+        IcmpPacket::V6(p) => (p.get_icmpv6_type().0, p.get_icmpv6_code().0, ECHO_REPLY_V6),
+    };
+    (kind != reply).then(|| format!("ICMP type {kind} code {code} instead of an echo reply"))
 }
 
 #[cfg(test)]

@@ -68,6 +68,11 @@ pub enum StoreEvent {
         status: crate::device::DeviceStatus,
     },
     Log(logs::LogEntry),
+    /// A round of echo requests to a device ended (alerting's `ping` rules read it).
+    Echo {
+        device_id: DeviceId,
+        echo: crate::device::EchoStatus,
+    },
     /// An incident opened, changed or resolved (alerting publishes it for the event stream).
     Alert(Box<crate::alerts::incident::Incident>),
 }

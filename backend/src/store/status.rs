@@ -41,6 +41,9 @@ impl Store {
                 let _ = self.append_latency(id, line);
             }
         }
+        if let Some(e) = echo.as_ref().filter(|e| e.sent > 0) {
+            self.publish(StoreEvent::Echo { device_id: id.clone(), echo: e.clone() });
+        }
         polled.live.write().expect("live lock").status.echo = echo;
         self.settle(id, at)
     }

@@ -14,16 +14,16 @@ use crate::snmpd::{Interface, Snmpd};
 use crate::vigie::Vigie;
 
 const WAIT: Duration = Duration::from_secs(30);
-const SECRET: &str = "whsec-Alerts-1c9e";
+pub const SECRET: &str = "whsec-Alerts-1c9e";
 
-fn webhook(vigie: &Vigie, sink: &HttpSink) -> String {
+pub fn webhook(vigie: &Vigie, sink: &HttpSink) -> String {
     let body = json!({"name": "NOC", "type": "webhook", "url": sink.url("/hook"), "secret": SECRET});
     let answer = vigie.post_json("/api/v1/alert-channels", &body);
     assert_eq!(answer.status, 201, "{}", answer.text);
     answer.body["id"].as_str().unwrap().to_string()
 }
 
-fn rule(vigie: &Vigie, body: Value) -> String {
+pub fn rule(vigie: &Vigie, body: Value) -> String {
     let answer = vigie.post_json("/api/v1/alert-rules", &body);
     assert_eq!(answer.status, 201, "{}", answer.text);
     answer.body["id"].as_str().unwrap().to_string()
@@ -48,11 +48,11 @@ fn incidents(vigie: &Vigie, query: &str) -> Vec<Value> {
     answer.body.as_array().unwrap().clone()
 }
 
-fn events(sink: &HttpSink) -> Vec<String> {
+pub fn events(sink: &HttpSink) -> Vec<String> {
     sink.received().iter().map(|r| r.json()["event"].as_str().unwrap_or("?").to_string()).collect()
 }
 
-fn signed(secret: &str, body: &[u8]) -> String {
+pub fn signed(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(body);
     let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();

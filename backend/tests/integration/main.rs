@@ -3,6 +3,7 @@
 //! loopback port.
 
 mod alerts;
+mod alerts_ping;
 mod auth;
 mod availability;
 mod bad_input;

@@ -93,7 +93,8 @@ export interface paths {
         put?: never;
         /**
          * Add a rule: `name`, `kind`, `scope` and the kind's fields (`thresholdPercent` for
-         *     utilization, `thresholdPerSec` for error_rate, `maxSeverity` and/or `pattern` for log_match).
+         *     utilization, `thresholdPerSec` for error_rate, `maxSeverity` and/or `pattern` for log_match,
+         *     `lossPercent` and/or `rttAvgMs` for ping).
          */
         post: operations["createAlertRule"];
         delete?: never;
@@ -700,6 +701,12 @@ export interface components {
             forSecs?: number | null;
             kind?: components["schemas"]["AlertRuleKind"] | null;
             /**
+             * Format: double
+             * @description `ping`: 0 exclusive to 100.
+             * @example 50
+             */
+            lossPercent?: number | null;
+            /**
              * Format: int32
              * @description 0 (emergency) to 7 (debug).
              */
@@ -717,6 +724,11 @@ export interface components {
              * @description Default 0 (no reminders).
              */
             reminderMins?: number | null;
+            /**
+             * Format: double
+             * @description `ping`: milliseconds, 0 exclusive to 60000.
+             */
+            rttAvgMs?: number | null;
             scope?: components["schemas"]["ScopeRecord"] | null;
             /** Format: double */
             thresholdPerSec?: number | null;
@@ -730,7 +742,7 @@ export interface components {
          * @description What a rule watches.
          * @enum {string}
          */
-        AlertRuleKind: "device_unreachable" | "device_snmp_down" | "interface_down" | "utilization" | "error_rate" | "log_match" | "reboot";
+        AlertRuleKind: "device_unreachable" | "device_snmp_down" | "interface_down" | "utilization" | "error_rate" | "log_match" | "reboot" | "ping";
         /** @description An alert rule. */
         AlertRuleView: {
             /** @description The channels told of its incidents. */
@@ -762,6 +774,11 @@ export interface components {
             id: string;
             kind: components["schemas"]["AlertRuleKind"];
             /**
+             * Format: double
+             * @description `ping`: an echo round losing at least this percentage of its echoes.
+             */
+            lossPercent?: number | null;
+            /**
              * Format: int32
              * @description `log_match`: entries at least this severe (0 emergency … 7 debug).
              */
@@ -782,6 +799,11 @@ export interface components {
              * @example 0
              */
             reminderMins: number;
+            /**
+             * Format: double
+             * @description `ping`: an echo round whose average round-trip time is at least this, in milliseconds.
+             */
+            rttAvgMs?: number | null;
             scope: components["schemas"]["ScopeRecord"];
             /**
              * Format: double

@@ -243,6 +243,76 @@ fn subjects_are_bounded() {
     assert_eq!(run.engine.refused_subjects, 5);
 }
 
+/// A `ping` rule fed echo rounds every 10 s, each 100 % lost (`lost`) or all answered in 1 ms.
+fn ping_round(run: &mut Run, now: i64, lost: bool) -> Vec<Change> {
+    let echo = crate::device::EchoStatus {
+        at: now,
+        sent: 3,
+        received: if lost { 0 } else { 3 },
+        rtt_min_ms: (!lost).then_some(1.0),
+        rtt_avg_ms: (!lost).then_some(1.0),
+        rtt_max_ms: (!lost).then_some(1.0),
+        error: None,
+    };
+    let look = crate::alerts::conditions::ping(&run.rule, &DeviceId("000000d1".into()), "edge", &echo)
+        .expect("a loss rule judges every round that sent echoes");
+    let mut changes = run.engine.observe(&run.rule, look, now, &run.world);
+    changes.extend(run.engine.tick(&run.rules, now, &run.world));
+    run.note(now, changes)
+}
+
+fn ping_rule(for_secs: u32, recovery_secs: u32) -> Rule {
+    rule(RuleKind::Ping { loss_percent: Some(50.0), rtt_avg_ms: None }, timing(for_secs, recovery_secs))
+}
+
+#[test]
+fn a_ping_rule_fires_after_its_duration_and_recovers_with_hysteresis() {
+    let mut run = Run::new(ping_rule(120, 60));
+    for now in (0..120).step_by(10) {
+        assert!(ping_round(&mut run, now, true).is_empty(), "not before forSecs ({now} s)");
+    }
+    let opened = ping_round(&mut run, 120, true);
+    assert_eq!(events(&opened), vec![Some(NotifyEvent::Open)]);
+    assert_eq!(opened[0].incident.kind, "ping");
+    assert_eq!(opened[0].incident.summary, "edge: 100 % of echoes lost");
+    // Answered again, but one lossy round 30 s later restarts the recovery delay.
+    ping_round(&mut run, 200, false);
+    ping_round(&mut run, 230, true);
+    for now in (240..300).step_by(10) {
+        assert!(ping_round(&mut run, now, false).is_empty(), "not before recoverySecs ({now} s)");
+    }
+    assert_eq!(events(&ping_round(&mut run, 300, false)), vec![Some(NotifyEvent::Resolved)]);
+    assert_eq!(run.sent, vec![(120, NotifyEvent::Open), (300, NotifyEvent::Resolved)]);
+}
+
+#[test]
+fn a_lossy_round_now_and_then_opens_nothing() {
+    // One lossy round every 400 s: shorter than forSecs, and too rare to be flapping (4 changes
+    // at most in any 10 minutes).
+    let mut run = Run::new(ping_rule(60, 60));
+    for now in (0..3600).step_by(10) {
+        ping_round(&mut run, now, now % 400 == 0);
+    }
+    assert!(run.sent.is_empty());
+    assert_eq!(run.engine.open_incidents().count(), 0);
+}
+
+#[test]
+fn a_ping_incident_behind_an_unreachable_parent_is_suppressed() {
+    let mut run = Run::new(ping_rule(30, 30));
+    *run.world.parent_down.borrow_mut() = Some("core-sw1".into());
+    for now in (0..=30).step_by(10) {
+        ping_round(&mut run, now, true);
+    }
+    let incident = run.engine.open_incidents().next().expect("opened, marked").clone();
+    assert_eq!(incident.suppressed_by.as_deref(), Some("behind core-sw1"));
+    for now in (40..=100).step_by(10) {
+        ping_round(&mut run, now, false);
+    }
+    assert_eq!(run.engine.open_incidents().count(), 0, "resolved");
+    assert!(run.sent.is_empty(), "nobody told of either");
+}
+
 /// Prints what one look costs with 10,000 conditions tracked (a figure, not an assertion):
 /// `cargo test -p vigie --lib alerts::engine::tests::measure -- --ignored --nocapture`.
 #[test]

@@ -22,7 +22,8 @@ pub async fn list(_who: Authorized<Viewer>, state: web::Data<AppState>) -> HttpR
 }
 
 /// Add a rule: `name`, `kind`, `scope` and the kind's fields (`thresholdPercent` for
-/// utilization, `thresholdPerSec` for error_rate, `maxSeverity` and/or `pattern` for log_match).
+/// utilization, `thresholdPerSec` for error_rate, `maxSeverity` and/or `pattern` for log_match,
+/// `lossPercent` and/or `rttAvgMs` for ping).
 #[utoipa::path(operation_id = "createAlertRule", tag = "alerts",
     request_body = AlertRuleBody,
     responses(

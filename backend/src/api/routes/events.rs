@@ -91,6 +91,8 @@ impl Filter {
             StoreEvent::Status { device_id, .. } => (1, Some(device_id)),
             StoreEvent::Log(entry) => (2, entry.entry.device_id.as_ref()),
             StoreEvent::Alert(incident) => (3, Some(&incident.device_id)),
+            // Echo rounds feed alerting; the stream shows their outcome as `status`.
+            StoreEvent::Echo { .. } => return None,
         };
         if !self.types[kind] || self.device_id.as_ref().is_some_and(|only| device_id.is_none_or(|d| &d.0 != only)) {
             return None;
@@ -105,6 +107,7 @@ impl Filter {
             StoreEvent::Log(entry) => serde_json::to_string(&LogEntryView::from(entry.clone())),
             // Deliveries are not known yet when an incident changes: GET /alerts/{id} has them.
             StoreEvent::Alert(incident) => serde_json::to_string(&IncidentView::new((**incident).clone(), Vec::new())),
+            StoreEvent::Echo { .. } => return None,
         };
         Some(format!("event: {}\ndata: {}\n\n", TYPES[kind], data.expect("events serialize")))
     }

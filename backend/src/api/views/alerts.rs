@@ -1,5 +1,6 @@
 //! Alert rules, incidents and maintenance windows on the wire. A rule is flat: its kind's
-//! fields (`thresholdPercent`, `thresholdPerSec`, `maxSeverity`, `pattern`) sit beside the
+//! fields (`thresholdPercent`, `thresholdPerSec`, `maxSeverity`, `pattern`, `lossPercent`,
+//! `rttAvgMs`) sit beside the
 //! common ones.
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,7 @@ pub enum AlertRuleKind {
     ErrorRate,
     LogMatch,
     Reboot,
+    Ping,
 }
 
 /// An alert rule.
@@ -67,6 +69,12 @@ pub struct AlertRuleView {
     /// `log_match`: a regular expression (Rust `regex` syntax) the message must match.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// `ping`: an echo round losing at least this percentage of its echoes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_percent: Option<f64>,
+    /// `ping`: an echo round whose average round-trip time is at least this, in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_avg_ms: Option<f64>,
 }
 
 impl From<&Rule> for AlertRuleView {
@@ -89,6 +97,8 @@ impl From<&Rule> for AlertRuleView {
             threshold_per_sec: None,
             max_severity: None,
             pattern: None,
+            loss_percent: None,
+            rtt_avg_ms: None,
         };
         match &rule.kind {
             RuleKind::Utilization { threshold_percent } => view.threshold_percent = Some(*threshold_percent),
@@ -96,6 +106,10 @@ impl From<&Rule> for AlertRuleView {
             RuleKind::LogMatch { max_severity, pattern } => {
                 view.max_severity = max_severity.map(Severity::code);
                 view.pattern = pattern.clone();
+            }
+            RuleKind::Ping { loss_percent, rtt_avg_ms } => {
+                view.loss_percent = *loss_percent;
+                view.rtt_avg_ms = *rtt_avg_ms;
             }
             _ => {}
         }
@@ -112,6 +126,7 @@ fn kind_name(kind: &RuleKind) -> AlertRuleKind {
         RuleKind::ErrorRate { .. } => AlertRuleKind::ErrorRate,
         RuleKind::LogMatch { .. } => AlertRuleKind::LogMatch,
         RuleKind::Reboot => AlertRuleKind::Reboot,
+        RuleKind::Ping { .. } => AlertRuleKind::Ping,
     }
 }
 
@@ -145,6 +160,11 @@ pub struct AlertRuleBody {
     #[schema(minimum = 0, maximum = 7)]
     pub max_severity: Option<u8>,
     pub pattern: Option<String>,
+    /// `ping`: 0 exclusive to 100.
+    #[schema(example = 50.0)]
+    pub loss_percent: Option<f64>,
+    /// `ping`: milliseconds, 0 exclusive to 60000.
+    pub rtt_avg_ms: Option<f64>,
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> InvalidField {
@@ -204,6 +224,8 @@ impl AlertRuleBody {
             ("thresholdPerSec", self.threshold_per_sec.is_some(), AlertRuleKind::ErrorRate),
             ("maxSeverity", self.max_severity.is_some(), AlertRuleKind::LogMatch),
             ("pattern", self.pattern.is_some(), AlertRuleKind::LogMatch),
+            ("lossPercent", self.loss_percent.is_some(), AlertRuleKind::Ping),
+            ("rttAvgMs", self.rtt_avg_ms.is_some(), AlertRuleKind::Ping),
         ];
         if let Some((field, _, _)) = given.iter().find(|(_, set, owner)| *set && *owner != kind) {
             return Err(invalid(field, "is not a field of this kind of rule"));
@@ -241,6 +263,13 @@ impl AlertRuleBody {
                     None => old_severity,
                 };
                 RuleKind::LogMatch { max_severity, pattern: self.pattern.clone().or(old_pattern) }
+            }
+            (AlertRuleKind::Ping, current) => {
+                let (old_loss, old_rtt) = match current {
+                    Some(RuleKind::Ping { loss_percent, rtt_avg_ms }) => (*loss_percent, *rtt_avg_ms),
+                    _ => (None, None),
+                };
+                RuleKind::Ping { loss_percent: self.loss_percent.or(old_loss), rtt_avg_ms: self.rtt_avg_ms.or(old_rtt) }
             }
         })
     }
