@@ -12,191 +12,20 @@
 //   env: VIGIE_BIN, CHROMIUM, E2E_ARTIFACTS, E2E_BONUS=0 (skip the 400-interface timing),
 //        SCREENSHOTS_DIR=docs/screenshots (also write the README's device.png, graph.png and logs.png there, 1280x800;
 //        a relative path is taken from the repository root; adds LIVE_SHOT_SECS of live data for the graph)
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { accessChecks, ADMIN_PASSWORD, firstLogin, restartEndsSessions, SESSION_401, tooManyLogins } from "./access-checks.mjs";
-import { exitAfter, freeTcpPort, freeUdpPort, freeUdpTcpPort, killAll, log, removeAtExit, removeTemps, sleep, spawnGroup, started, waitFor } from "./processes.mjs";
+import { api, apiSession, ARTIFACTS, base, browser, check, dataDir, expectedCount, expecting, expectNothing, expectOnly, newPage, openBrowser, page, problems, readmeShot, receivers, recordRequests, restartVigie, results, runTool, screenshot, SCREENSHOTS_DIR, setStepNo, startVigie, stepNo, vigie } from "./harness.mjs";
+import { exitAfter, killAll, log, removeTemps, sleep, started, waitFor } from "./processes.mjs";
 import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
-const frontend = join(dirname(fileURLToPath(import.meta.url)), "..");
-const repo = join(frontend, "..");
-const VIGIE_BIN = process.env.VIGIE_BIN ?? join(repo, "target", "debug", "vigie");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const DIST = join(frontend, "dist");
-const ARTIFACTS = process.env.E2E_ARTIFACTS ?? join(repo, "test-artifacts", "e2e");
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
 const CHECKS = 17;
-const VIEWPORT = { width: 1280, height: 800 };
-const SCREENSHOTS_DIR = process.env.SCREENSHOTS_DIR ? resolve(repo, process.env.SCREENSHOTS_DIR) : null;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
 const LIVE_SHOT_SECS = 45;
 
-let browser = null;
 exitAfter(GLOBAL_TIMEOUT_MS, async () => browser?.close());
-
-// ---------------------------------------------------------------- vigie
-
-let base = "";
-let vigie = null;
-let dataDir = "";
-/** The test's own API session (as admin), once the admin has a password of their own. */
-const apiSession = { current: null };
-/** Where vigie receives syslog (UDP and TCP) and traps: explicit loopback ports, never the 0.0.0.0 defaults. */
-const receivers = { syslog: 0, trap: 0 };
-
-/** The test's own API calls, as the admin (cookie and CSRF token, like the SPA). */
-async function api(method, path, body) {
-  if (!apiSession.current) throw new Error("the test has no API session yet");
-  return apiSession.current.call(method, path, body);
-}
-
-async function startVigie() {
-  if (!existsSync(VIGIE_BIN)) throw new Error(`${VIGIE_BIN} is missing: run cargo build -p vigie`);
-  if (!existsSync(join(DIST, "index.html"))) throw new Error(`${DIST} is missing: run npm run build in frontend/`);
-  dataDir = mkdtempSync(join(tmpdir(), "vigie-e2e-data-"));
-  removeAtExit(dataDir);
-  const port = await freeTcpPort();
-  receivers.syslog = await freeUdpTcpPort();
-  receivers.trap = await freeUdpPort();
-  base = `http://127.0.0.1:${port}`;
-  const listen = ["--listen", `127.0.0.1:${port}`, "--syslog-udp", `127.0.0.1:${receivers.syslog}`, "--syslog-tcp", `127.0.0.1:${receivers.syslog}`, "--trap-udp", `127.0.0.1:${receivers.trap}`];
-  vigieArgs = ["serve", ...listen, "--data-dir", dataDir, "--ui-dir", DIST];
-  await spawnVigie();
-}
-
-let vigieArgs = [];
-async function spawnVigie() {
-  vigie = spawnGroup("vigie", VIGIE_BIN, vigieArgs, {
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
-  });
-  await waitFor("vigie /api/v1/health", async () => {
-    if (vigie.child.exitCode !== null) throw new Error(`vigie exited with ${vigie.child.exitCode}: ${vigie.output()}`);
-    const res = await fetch(`${base}/api/v1/health`);
-    return res.ok && (await res.json()).status === "ok";
-  });
-}
-
-/** Stops vigie as a service manager would (SIGTERM) and starts it again: same port, same data dir. */
-async function restartVigie() {
-  const old = vigie.child;
-  const t0 = Date.now();
-  process.kill(-old.pid, "SIGTERM");
-  await waitFor("vigie to stop", async () => old.exitCode !== null || old.signalCode !== null, { timeout: 20_000 });
-  const stopped = Date.now();
-  await spawnVigie();
-  log(`  vigie stopped in ${((stopped - t0) / 1000).toFixed(1)} s and answered again ${((Date.now() - stopped) / 1000).toFixed(1)} s later`);
-}
-
-// ---------------------------------------------------------------- browser problems
-
-const problems = [];
-/** While set, exactly these are expected: { status, method, path } (one response and its console line). */
-let expected = null;
-let expectedSeen = 0;
-
-/** `expected.status` is one status or several; `expected.path` is a path, or a RegExp for several (the 401s of every request a logout cuts short). */
-function isExpected(status, method, url) {
-  const statuses = Array.isArray(expected?.status) ? expected.status : [expected?.status];
-  if (expected === null || !statuses.includes(status) || (method !== undefined && expected.method !== undefined && method !== expected.method)) return false;
-  const path = new URL(url).pathname;
-  return typeof expected.path === "string" ? path === expected.path : expected.path.test(path);
-}
-
-/** `expected.dropped`, when set, matches URLs whose connection may break (a stream cut by a restart). */
-function isDropExpected(url) {
-  return expected?.dropped instanceof RegExp && expected.dropped.test(new URL(url).pathname);
-}
-
-/** Runs `fn` with `what` expected (see isExpected); returns how many such responses were seen. */
-async function expecting(what, fn) {
-  expected = what;
-  expectedSeen = 0;
-  try {
-    await fn();
-    await sleep(200); // let the console line of the last expected response arrive while it is expected
-    return expectedSeen;
-  } finally {
-    expected = null;
-  }
-}
-
-
-function watch(page) {
-  page.on("console", (msg) => {
-    if (msg.type() !== "error") return;
-    // Chromium logs every HTTP error response as "Failed to load resource: ... status of 409 (Conflict)".
-    const url = msg.location()?.url ?? "";
-    if (url && /status of (\d+)/.test(msg.text()) && isExpected(Number(/status of (\d+)/.exec(msg.text())[1]), undefined, url)) return;
-    if (url && isDropExpected(url) && /net::ERR_/.test(msg.text())) return;
-    problems.push(`console error: ${msg.text()} (${url})`);
-  });
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("requestfailed", (req) => {
-    const failure = req.failure()?.errorText ?? "";
-    // Requests the app cancels on purpose (leaving a page aborts its fetches) are not failures.
-    if (failure.includes("ERR_ABORTED") || isDropExpected(req.url())) return;
-    problems.push(`request failed: ${req.method()} ${req.url()} ${failure}`);
-  });
-  page.on("response", (res) => {
-    if (res.status() < 400) return;
-    if (isExpected(res.status(), res.request().method(), res.url())) {
-      expectedSeen++;
-      return;
-    }
-    problems.push(`HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-  });
-}
-
-// ---------------------------------------------------------------- checks
-
-const results = [];
-let page = null;
-let stepNo = 0;
-
-async function screenshot(name) {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-  const file = join(ARTIFACTS, `${String(stepNo).padStart(2, "0")}-${slug}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  return file;
-}
-
-async function check(name, fn) {
-  stepNo++;
-  const t0 = Date.now();
-  const before = problems.length;
-  let error = null;
-  try {
-    await fn();
-    if (problems.length > before) throw new Error(`browser problems:\n    ${problems.slice(before).join("\n    ")}`);
-  } catch (err) {
-    error = err;
-  }
-  try {
-    if (page) await screenshot(name);
-  } catch (err) {
-    log(`  (screenshot failed: ${err.message})`);
-  }
-  const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  results.push({ name, ok: !error });
-  if (error) {
-    console.log(`FAIL ${stepNo}. ${name} (${secs} s)\n  ${error.stack ?? error}`);
-    throw error;
-  }
-  console.log(`ok   ${stepNo}. ${name} (${secs} s)`);
-}
-
-/** A page in a fresh browser context (no cookies), watched like the main one; `close` ends the context. */
-async function newPage() {
-  const fresh = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
-  fresh.setDefaultTimeout(10_000);
-  const freshPage = await fresh.newPage();
-  watch(freshPage);
-  return { page: freshPage, close: () => fresh.close() };
-}
 
 /** What the access-control checks (access-checks.mjs) need of this test. */
 function accessTest() {
@@ -233,25 +62,6 @@ async function deviceReadyMs(url, rows) {
     .then((h) => h.jsonValue());
 }
 
-/** Requests the page makes to paths matching `pattern`, from now until `stop()`. */
-function recordRequests(pattern) {
-  const seen = [];
-  const onRequest = (req) => {
-    if (pattern.test(new URL(req.url()).pathname)) seen.push(`${req.method()} ${req.url()}`);
-  };
-  page.on("request", onRequest);
-  return { seen, stop: () => page.off("request", onRequest) };
-}
-
-/** A screenshot for the README (the viewport only, so each is 1280x800), when SCREENSHOTS_DIR is set. */
-async function readmeShot(name) {
-  if (!SCREENSHOTS_DIR) return;
-  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  const file = join(SCREENSHOTS_DIR, name);
-  await page.screenshot({ path: file });
-  log(`  wrote ${file}`);
-}
-
 /** Gives eth0 a varying rate for `secs` seconds, so the README's graph shows a line worth looking at. */
 async function varyTraffic(secs) {
   const end = Date.now() + secs * 1000;
@@ -260,16 +70,6 @@ async function varyTraffic(secs) {
     setRates(snmpd, { 1: [Math.round(IN_RATE * wave), Math.round((IN_RATE / 5) * (2 - wave))] });
     await sleep(1000);
   }
-}
-
-/** Runs a command-line tool (util-linux logger, net-snmp snmptrap) to completion; fails on a non-zero exit. */
-async function runTool(cmd, args) {
-  const tool = spawnGroup(cmd, cmd, args, {});
-  const code = await new Promise((resolve) => {
-    if (tool.child.exitCode !== null) resolve(tool.child.exitCode);
-    else tool.child.on("close", (c) => resolve(c));
-  });
-  if (code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${code}: ${tool.output()}`);
 }
 
 const logRows = () => page.locator(".log-panel table.data-table tbody tr.log-row");
@@ -294,15 +94,7 @@ async function run() {
     ]);
     await startVigie();
     log(`  snmpd on udp 127.0.0.1:${snmpd.port}, vigie on ${base}`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
-    const context = await browser.newContext({ viewport: VIEWPORT, timezoneId: "UTC", colorScheme: "light" });
-    context.setDefaultTimeout(10_000);
-    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
-    page = await context.newPage();
-    watch(page);
+    await openBrowser();
     const seen = await expecting(SESSION_401, async () => {
       await page.goto(`${base}/`);
       await page.waitForURL(`${base}/login`);
@@ -399,8 +191,7 @@ async function run() {
     await page.fill("#field-port", String(snmpd.port));
     await page.fill("#field-snmp-community", "public");
     await page.fill("#field-pollIntervalSecs", "1");
-    expected = { status: 409, method: "POST", path: "/api/v1/devices" };
-    expectedSeen = 0;
+    expectOnly({ status: 409, method: "POST", path: "/api/v1/devices" });
     try {
       const response = page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/api/v1/devices");
       await page.getByRole("button", { name: "Add device" }).click();
@@ -415,10 +206,10 @@ async function run() {
       if ((await page.getAttribute("#field-host", "aria-invalid")) !== "true") throw new Error("host input not aria-invalid");
       log(`  host error: "${text}"`);
       await sleep(200); // let the console line of the 409 arrive while it is expected
-      if (expectedSeen !== 1) throw new Error(`expected one 409, saw ${expectedSeen}`);
+      if (expectedCount() !== 1) throw new Error(`expected one 409, saw ${expectedCount()}`);
       if (!page.url().endsWith("/devices/new")) throw new Error(`left the form: ${page.url()}`);
     } finally {
-      expected = null;
+      expectNothing();
     }
   });
 
@@ -563,7 +354,7 @@ async function bonus() {
       return res.status === 200 && res.body.length === 400;
     }, { timeout: 40_000, interval: 500 });
     timings.device400 = await deviceReadyMs(`${base}/devices/${id}`, 400);
-    stepNo = CHECKS + 1;
+    setStepNo(CHECKS + 1);
     await screenshot("bonus-400-interfaces");
     log(`  device page ready in ${timings.device400.toFixed(0)} ms (400 interfaces)`);
   } finally {
