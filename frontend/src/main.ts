@@ -8,6 +8,7 @@ import "./styles.css";
 import { loadSession } from "./api/auth";
 import { onUnauthenticated, session } from "./api/client";
 import { queueFlash } from "./components/flash";
+import { mountAlertBadge } from "./components/alert-badge";
 import { mountHeader } from "./components/user-menu";
 import { guardRoute } from "./lib/access";
 import { href, matchRoute } from "./lib/route";
@@ -31,6 +32,10 @@ const views: ViewTable = {
   changePassword: async () => changePasswordView,
   users: async () => (await import("./views/users")).usersView,
   tokens: async () => (await import("./views/tokens")).tokensView,
+  alerts: async () => (await import("./views/alerts")).alertsView,
+  alertRules: async () => (await import("./views/alert-rules")).alertRulesView,
+  alertChannels: async () => (await import("./views/channels")).channelsView,
+  maintenance: async () => (await import("./views/maintenance")).maintenanceView,
   notFound: async () => notFoundView,
 };
 
@@ -39,6 +44,8 @@ const header = document.querySelector<HTMLElement>(".app-header");
 if (!main || !header) throw new Error("index.html has no <main id=main> or header");
 const router = new Router(main, views, (route, here) => guardRoute(route, session.current, here));
 mountHeader(header, (url) => router.navigate(url));
+const alertsLink = header.querySelector<HTMLElement>('a[data-nav="alerts"]');
+if (alertsLink) mountAlertBadge(alertsLink);
 
 onUnauthenticated(() => {
   if (matchRoute(window.location.pathname).name === "login") return;

@@ -152,7 +152,7 @@ function forbiddenView(message: string): ViewFactory {
   };
 }
 
-const SECTIONS: Partial<Record<Route["name"], string>> = { newDevice: "new", overview: "overview", logs: "logs", users: "users", tokens: "tokens" };
+const SECTIONS: Partial<Record<Route["name"], string>> = { newDevice: "new", overview: "overview", logs: "logs", users: "users", tokens: "tokens", alerts: "alerts", alertRules: "alerts", alertChannels: "alerts", maintenance: "alerts" };
 
 /** Highlights the header link of the current section. */
 function markNavigation(route: Route): void {

@@ -40,6 +40,8 @@ export type SampleRate = SampleEvent["interfaces"][number];
 export type StatusEvent = Schemas["StatusEvent"];
 export type LogEntryView = Schemas["LogEntryView"];
 export type LogPageView = Schemas["LogPageView"];
+/** An incident that opened, changed or resolved (its `deliveries` are empty on the stream). */
+export type IncidentEvent = Schemas["IncidentView"];
 type LogsOp = paths["/api/v1/logs"]["get"];
 /** Filters and paging of `GET /logs`; the device's own page takes the same, without `deviceId`. */
 export type LogsQuery = NonNullable<LogsOp["parameters"]["query"]>;
@@ -249,6 +251,7 @@ export interface ServerEvents {
   sample: SampleEvent;
   status: StatusEvent;
   log: LogEntryView;
+  alert: IncidentEvent;
 }
 export type ServerEventHandlers = { [K in keyof ServerEvents]?: (data: ServerEvents[K]) => void };
 
@@ -263,7 +266,7 @@ export interface EventStreamOptions {
   onError?: () => void;
 }
 
-const EVENT_TYPES: readonly (keyof ServerEvents)[] = ["sample", "status", "log"];
+const EVENT_TYPES: readonly (keyof ServerEvents)[] = ["sample", "status", "log", "alert"];
 
 /** Wait before reconnecting when the browser gave up on the stream (an HTTP error rather than a drop). */
 export const EVENTS_RETRY_MS = 5_000;
@@ -305,6 +308,7 @@ export function openEvents(handlers: ServerEventHandlers, options: EventStreamOp
     if (handlers.sample) listen(current, "sample", isSampleEvent, handlers.sample);
     if (handlers.status) listen(current, "status", isStatusEvent, handlers.status);
     if (handlers.log) listen(current, "log", isLogEntry, handlers.log);
+    if (handlers.alert) listen(current, "alert", isIncident, handlers.alert);
   };
 
   signal.addEventListener(
@@ -361,4 +365,8 @@ function isLogEntry(data: unknown): data is LogEntryView {
     typeof data.message === "string" &&
     Array.isArray(data.fields)
   );
+}
+
+function isIncident(data: unknown): data is IncidentEvent {
+  return isObject(data) && typeof data.id === "string" && typeof data.deviceId === "string" && (data.state === "open" || data.state === "resolved") && Array.isArray(data.deliveries);
 }

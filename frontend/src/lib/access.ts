@@ -7,11 +7,11 @@ import type { Role } from "../api/client";
 import { href, type Route } from "./route";
 
 /** What a page or a control needs; every GET is open to every role, so reading needs no action. */
-export type Action = "editDevices" | "manageUsers" | "manageTokens";
+export type Action = "editDevices" | "manageUsers" | "manageTokens" | "manageAlerts";
 
 const ALLOWED: Record<Role, readonly Action[]> = {
-  admin: ["editDevices", "manageUsers", "manageTokens"],
-  operator: ["editDevices"],
+  admin: ["editDevices", "manageUsers", "manageTokens", "manageAlerts"],
+  operator: ["editDevices", "manageAlerts"],
   viewer: [],
 };
 
@@ -20,7 +20,7 @@ export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 /** What each role may do, in one sentence, for the users and tokens pages. */
 export const ROLE_SUMMARY: Record<Role, string> = {
   viewer: "Viewer: sees devices, traffic, logs and status; changes nothing.",
-  operator: "Operator: a viewer who also adds, edits and removes devices.",
+  operator: "Operator: a viewer who also adds, edits and removes devices, and manages alerts.",
   admin: "Admin: everything, including users and API tokens.",
 };
 

@@ -11,6 +11,10 @@ export type Route =
   | { name: "changePassword" }
   | { name: "users" }
   | { name: "tokens" }
+  | { name: "alerts" }
+  | { name: "alertRules" }
+  | { name: "alertChannels" }
+  | { name: "maintenance" }
   /** The device page; `tab` is the section below its cards, and only the path tells it. */
   | { name: "device"; id: string; tab: DeviceTab }
   | { name: "editDevice"; id: string }
@@ -28,6 +32,10 @@ export function matchRoute(pathname: string): Route {
   if (s.length === 1 && s[0] === "login") return { name: "login" };
   if (s.length === 1 && s[0] === "users") return { name: "users" };
   if (s.length === 1 && s[0] === "tokens") return { name: "tokens" };
+  if (s.length === 1 && s[0] === "alerts") return { name: "alerts" };
+  if (s.length === 2 && s[0] === "alerts" && s[1] === "rules") return { name: "alertRules" };
+  if (s.length === 2 && s[0] === "alerts" && s[1] === "channels") return { name: "alertChannels" };
+  if (s.length === 2 && s[0] === "alerts" && s[1] === "maintenance") return { name: "maintenance" };
   if (s.length === 2 && s[0] === "account" && s[1] === "password") return { name: "changePassword" };
   if (s[0] !== "devices" || s.length < 2) return { name: "notFound", path: pathname };
   const id = s[1]!;
@@ -61,6 +69,10 @@ export function routeKey(route: Route): string {
     case "changePassword":
     case "users":
     case "tokens":
+    case "alerts":
+    case "alertRules":
+    case "alertChannels":
+    case "maintenance":
       return route.name;
     case "device":
     case "editDevice":
@@ -84,6 +96,10 @@ export const href = {
   changePassword: (next = "/"): string => (next === "/" ? "/account/password" : `/account/password?next=${enc(next)}`),
   users: (): string => "/users",
   tokens: (): string => "/tokens",
+  alerts: (query = ""): string => `/alerts${query ? `?${query}` : ""}`,
+  alertRules: (): string => "/alerts/rules",
+  alertChannels: (): string => "/alerts/channels",
+  maintenance: (): string => "/alerts/maintenance",
   device: (id: string, query = ""): string => `/devices/${enc(id)}${query ? `?${query}` : ""}`,
   deviceLogs: (id: string, query = ""): string => `/devices/${enc(id)}/logs${query ? `?${query}` : ""}`,
   editDevice: (id: string): string => `/devices/${enc(id)}/edit`,

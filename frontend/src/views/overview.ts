@@ -236,5 +236,6 @@ export function overviewView(ctx: ViewContext): void {
     h("div", { class: "toolbar" }, h("div", { class: "field inline" }, h("label", { for: "device-search" }, "Search"), search)),
     view.element,
   );
+  void import("./open-incidents").then(({ mountOpenIncidents }) => mountOpenIncidents(view.element, ctx.signal));
   refresh.now();
 }

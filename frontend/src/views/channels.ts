@@ -1,0 +1,247 @@
+//! Alert channels (`/alerts/channels`): the list, one form to add a channel or change one (its fields
+//! switch with the type: webhook, Slack/Mattermost, email, command), "Send test" showing the result, and
+//! removal after a confirmation. Secrets (a webhook's secret, a Slack URL, an SMTP password) are
+//! write-only, like communities on the device form: they are shown as "set", never read back, and an
+//! empty field keeps the one set.
+
+import { createChannel, deleteChannel, listChannels, testChannel, updateChannel, type AlertChannelView, type NewAlertChannel } from "../api/alerts";
+import { ApiError, isAbort, session } from "../api/client";
+import { AsyncView, errorMessage } from "../components/async-view";
+import { confirmDialog } from "../components/confirm-dialog";
+import { DataTable, type Column } from "../components/data-table";
+import { h, html } from "../components/dom";
+import { FormField } from "../components/form-field";
+import { can } from "../lib/access";
+import { channelBody, channelForm, emptyChannelForm, secretsSet, type ChannelForm } from "../lib/alert-forms";
+import type { ViewContext } from "../router";
+import { alertTabs } from "./alert-tabs";
+
+function target(c: AlertChannelView): string {
+  switch (c.type) {
+    case "webhook":
+      return `${c.url}${c.secretSet ? " (signed)" : ""}`;
+    case "slack":
+      return c.urlHost ? `${c.urlHost} (URL set)` : "URL set";
+    case "email":
+      return `${c.to.join(", ")} via ${c.smtpHost}:${c.smtpPort}`;
+    case "command":
+      return [c.program, ...c.args].join(" ");
+  }
+}
+
+export function channelsView(ctx: ViewContext): void {
+  ctx.setTitle("Alert channels");
+  const mayEdit = can(session.current?.role, "manageAlerts");
+  let channels: AlertChannelView[] = [];
+  const status = h("p", { class: "muted channel-status", role: "status" });
+  const columns: Column<AlertChannelView, never>[] = [
+    { label: "Name", cell: (c) => html`<strong>${c.name}</strong>` },
+    { label: "Type", cell: (c) => html`${c.type}` },
+    { label: "Sends to", className: "optional", cell: (c) => html`${target(c)}` },
+  ];
+  if (mayEdit) {
+    columns.push({
+      label: "Actions",
+      className: "num",
+      cell: (c) =>
+        html`<button type="button" class="button" data-action="test" data-channel="${c.id}">Send test</button> <button type="button" class="button" data-action="edit" data-channel="${c.id}">Edit</button> <button type="button" class="button danger-outline" data-action="delete" data-channel="${c.id}">Delete…</button>`,
+    });
+  }
+  const table = new DataTable<AlertChannelView, never>({ caption: "Alert channels", columns });
+  const view = new AsyncView<AlertChannelView[]>({
+    loadingText: "Loading channels…",
+    isEmpty: (rows) => rows.length === 0,
+    empty: () => h("div", {}, h("p", { class: "empty-title" }, "No alert channels"), h("p", {}, "Rules tell people through channels: a webhook, Slack or Mattermost, email, or a command.")),
+    render: (rows, container) => {
+      if (!container.firstChild) container.append(table.element);
+      table.setRows(rows);
+    },
+    retry: () => void load(),
+  });
+  const load = async () => {
+    if (!channels.length) view.loading();
+    try {
+      channels = await listChannels(ctx.signal);
+      view.data(channels);
+    } catch (err) {
+      if (!isAbort(err)) view.error(err);
+    }
+  };
+  const editor = mayEdit
+    ? channelEditor((saved, verb) => {
+        status.textContent = `${verb} channel ${saved.name}.`;
+        void load();
+      })
+    : null;
+
+  table.element.addEventListener("click", async (event) => {
+    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
+    const channel = channels.find((c) => c.id === button?.dataset.channel);
+    if (!button || !channel) return;
+    if (button.dataset.action === "edit") return editor?.edit(channel);
+    if (button.dataset.action === "test") {
+      button.disabled = true;
+      status.textContent = `Sending a test to ${channel.name}…`;
+      try {
+        const result = await testChannel(channel.id);
+        const d = result.delivery;
+        status.textContent = result.delivered
+          ? `Test delivered to ${channel.name} (attempt ${d.attempts}).`
+          : `Test to ${channel.name} failed: ${d.lastError ?? d.state}.${d.nextAttemptAt ? " It is retried." : ""}`;
+        status.dataset.result = result.delivered ? "delivered" : "failed";
+      } catch (err) {
+        status.textContent = errorMessage(err);
+        status.dataset.result = "failed";
+      } finally {
+        button.disabled = false;
+      }
+      return;
+    }
+    const removed = await confirmDialog({
+      title: `Delete channel ${channel.name}?`,
+      body: "Rules stop telling it; deliveries waiting for it are given up. This cannot be undone.",
+      confirmLabel: "Delete channel",
+      busyLabel: "Deleting…",
+      action: () => deleteChannel(channel.id),
+    });
+    if (!removed) return button.focus();
+    status.textContent = `Deleted channel ${channel.name}.`;
+    void load();
+  });
+
+  ctx.root.append(
+    h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Alert channels"), h("p", { class: "muted" }, "Where notifications go. Each delivery is queued on disk and retried until it gets through."))),
+    alertTabs("alertChannels"),
+    editor?.element ?? "",
+    status,
+    view.element,
+  );
+  void load();
+}
+
+type TextKey = Exclude<keyof ChannelForm, "type" | "tls">;
+
+function channelEditor(saved: (channel: AlertChannelView, verb: string) => void) {
+  let editing: AlertChannelView | null = null;
+  const f = emptyChannelForm();
+  const type = new FormField({ name: "type", label: "Type", value: f.type, type: "select", choices: [["webhook", "Webhook (signed JSON)"], ["slack", "Slack / Mattermost"], ["email", "Email (SMTP)"], ["command", "Command"]] });
+  const tls = new FormField({ name: "tls", label: "TLS", value: f.tls, type: "select", choices: [["starttls", "STARTTLS (587)"], ["tls", "TLS (465)"], ["none", "None (trusted relay)"]] });
+  const text = (name: TextKey, label: string, hint?: string, password = false) => new FormField({ name, label, value: f[name], hint, type: password ? "password" : "text", autocomplete: password ? "new-password" : "off" });
+  const fields: Record<TextKey, FormField> = {
+    name: text("name", "Name"),
+    url: text("url", "URL"),
+    secret: text("secret", "Signing secret", "HMAC-SHA256 of the body in X-Vigie-Signature. Write-only.", true),
+    smtpHost: text("smtpHost", "SMTP server"),
+    smtpPort: text("smtpPort", "Port"),
+    username: text("username", "Username"),
+    password: text("password", "Password", "Write-only.", true),
+    from: text("from", "From"),
+    to: text("to", "To", "Addresses separated by commas."),
+    program: text("program", "Program", "An absolute path inside [notify] command_dir."),
+    args: text("args", "Arguments", "Separated by spaces; no shell."),
+    timeoutSecs: text("timeoutSecs", "Timeout (seconds)"),
+  };
+  const BY_TYPE: Record<ChannelForm["type"], (TextKey | "tls")[]> = {
+    webhook: ["url", "secret"],
+    slack: ["url"],
+    email: ["smtpHost", "smtpPort", "tls", "username", "password", "from", "to"],
+    command: ["program", "args", "timeoutSecs"],
+  };
+  const allFields: Record<string, FormField> = { ...fields, type, tls };
+  const show = () => {
+    const t = type.value as ChannelForm["type"];
+    for (const [k, field] of Object.entries(allFields)) if (k !== "name" && k !== "type") field.element.hidden = !BY_TYPE[t].includes(k as TextKey);
+    // A Slack URL is its secret: write-only too.
+    fields.url.input.setAttribute("type", t === "slack" ? "password" : "text");
+    markSecrets();
+  };
+  const markSecrets = () => {
+    const set = secretsSet(editing);
+    const mark = (field: FormField, isSet: boolean) => {
+      field.input.setAttribute("placeholder", isSet ? "set: leave empty to keep" : "");
+    };
+    mark(fields.secret, set.secret);
+    mark(fields.password, set.password);
+    mark(fields.url, set.url);
+  };
+  type.input.addEventListener("change", show);
+  const formError = h("div", { class: "form-error", role: "alert", hidden: true });
+  const title = h("h2", { id: "channel-form-title" }, "Add a channel");
+  const submit = h("button", { type: "submit", class: "button primary" }, "Add channel");
+  const cancel = h("button", { type: "button", class: "button", hidden: true }, "Cancel");
+  const form = h(
+    "form",
+    { class: "admin-form alert-form", novalidate: true, "aria-labelledby": "channel-form-title" },
+    title,
+    formError,
+    h("div", { class: "field-row" }, fields.name.element, type.element),
+    h("div", { class: "field-row" }, fields.url.element, fields.secret.element),
+    h("div", { class: "field-row" }, fields.smtpHost.element, fields.smtpPort.element, tls.element),
+    h("div", { class: "field-row" }, fields.username.element, fields.password.element),
+    h("div", { class: "field-row" }, fields.from.element, fields.to.element),
+    h("div", { class: "field-row" }, fields.program.element, fields.args.element, fields.timeoutSecs.element),
+    h("div", { class: "form-actions" }, submit, cancel),
+  );
+  const fill = (values: ChannelForm) => {
+    type.input.value = values.type;
+    tls.input.value = values.tls;
+    for (const k of Object.keys(fields) as TextKey[]) fields[k].input.value = values[k];
+    for (const field of Object.values(allFields)) field.setError(null);
+    formError.hidden = true;
+    show();
+  };
+  const reset = () => {
+    editing = null;
+    fill(emptyChannelForm());
+    title.textContent = "Add a channel";
+    submit.textContent = "Add channel";
+    cancel.hidden = true;
+    type.input.disabled = false;
+  };
+  cancel.addEventListener("click", reset);
+  form.addEventListener("input", (event) => {
+    for (const field of Object.values(allFields)) if (field.input === event.target) field.setError(null);
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    formError.hidden = true;
+    const values = { ...(Object.fromEntries(Object.entries(fields).map(([k, field]) => [k, field.value])) as Record<TextKey, string>), type: type.value as ChannelForm["type"], tls: tls.value as ChannelForm["tls"] };
+    const built = channelBody(values, editing !== null);
+    if (!built.ok) {
+      allFields[built.field]?.setError(built.message);
+      return allFields[built.field]?.focus();
+    }
+    submit.disabled = true;
+    try {
+      const channel = editing ? await updateChannel(editing.id, built.body) : await createChannel(built.body as NewAlertChannel);
+      const verb = editing ? "Saved" : "Added";
+      reset();
+      saved(channel, verb);
+    } catch (err) {
+      const field = err instanceof ApiError && err.field ? allFields[err.field] : undefined;
+      if (field) {
+        field.setError(errorMessage(err));
+        field.focus();
+      } else {
+        formError.textContent = errorMessage(err);
+        formError.hidden = false;
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  show();
+  return {
+    element: form,
+    edit(channel: AlertChannelView) {
+      editing = channel;
+      fill(channelForm(channel));
+      title.textContent = `Change channel ${channel.name}`;
+      submit.textContent = "Save channel";
+      cancel.hidden = false;
+      type.input.disabled = true;
+      form.scrollIntoView({ block: "start" });
+      fields.name.focus();
+    },
+  };
+}
