@@ -1,9 +1,11 @@
-//! The header's count of open incidents: a badge on the "Alerts" link, kept live by the event stream
-//! (`event: alert`) from one first read of the open incidents; hidden at zero and without a session.
+//! The header's count of open incidents: a badge on the "Alerts" link, kept live by the app's alert
+//! stream (`alert-feed.ts`, which it starts and stops with the session) from a read of the open
+//! incidents at each connection; hidden at zero and without a session.
 
 import { listIncidents } from "../api/alerts";
-import { openEvents, session, type SessionView } from "../api/client";
+import { session, type SessionView } from "../api/client";
 import { OpenIncidents } from "../lib/incidents";
+import { startAlertFeed, stopAlertFeed, subscribeAlerts } from "./alert-feed";
 
 export function mountAlertBadge(link: HTMLElement): void {
   const badge = document.createElement("span");
@@ -20,6 +22,7 @@ export function mountAlertBadge(link: HTMLElement): void {
   const start = (current: SessionView | null) => {
     controller?.abort();
     controller = null;
+    stopAlertFeed();
     open.reset([]);
     draw();
     if (!current || current.mustChangePassword) return;
@@ -32,15 +35,17 @@ export function mountAlertBadge(link: HTMLElement): void {
         // The badge is a hint: the alerts page says what went wrong.
       }
     };
-    openEvents(
+    subscribeAlerts(
       {
         alert: (event) => {
           open.apply(event);
           draw();
         },
+        connected: () => void load(),
       },
-      { signal, onOpen: () => void load() },
+      signal,
     );
+    startAlertFeed();
   };
   let last: string | null = null;
   session.subscribe((current) => {

@@ -1,10 +1,11 @@
 //! Incidents (`/alerts`): open ones first, then recent ones, filtered by state, device and rule (in the
-//! URL); live over the event stream (`event: alert` replaces or adds the incident at once, and the list
+//! URL); live over the app's alert stream (`event: alert` replaces or adds the incident at once, and the list
 //! is read again a moment later for the deliveries, which events do not carry). Each row opens on its
 //! deliveries (channel, event, attempts, result, next attempt); operators acknowledge open incidents.
 
 import { acknowledgeIncident, listChannels, listIncidents, listRules, type AlertChannelView, type AlertRuleView, type IncidentView } from "../api/alerts";
-import { isAbort, listDevices, openEvents, session, type DeviceView } from "../api/client";
+import { isAbort, listDevices, session, type DeviceView } from "../api/client";
+import { subscribeAlerts } from "../components/alert-feed";
 import { AsyncView, errorMessage } from "../components/async-view";
 import { DataTable, type Column } from "../components/data-table";
 import { h, html, type Html } from "../components/dom";
@@ -89,7 +90,7 @@ export function alertsView(ctx: ViewContext): void {
   const filters = filterBar(ctx, filter());
   let refresh: ReturnType<typeof setTimeout> | undefined;
   ctx.signal.addEventListener("abort", () => clearTimeout(refresh));
-  openEvents(
+  subscribeAlerts(
     {
       alert: (event) => {
         if (!matchesFilter(event, filter())) return;
@@ -98,8 +99,9 @@ export function alertsView(ctx: ViewContext): void {
         clearTimeout(refresh);
         refresh = setTimeout(() => void load(), DELIVERIES_REFRESH_MS);
       },
+      connected: () => void load(),
     },
-    { signal: ctx.signal, onOpen: () => void load() },
+    ctx.signal,
   );
 
   table.element.addEventListener("click", async (event) => {

@@ -1,8 +1,9 @@
 //! The overview's open incidents: a short list above the devices, drawn only while incidents are open,
-//! and kept live by the event stream (`event: alert`): one opens, it appears; it resolves, it goes.
+//! and kept live by the app's alert stream (`event: alert`): one opens, it appears; it resolves, it goes.
 
 import { listIncidents, type IncidentView } from "../api/alerts";
-import { isAbort, openEvents } from "../api/client";
+import { isAbort } from "../api/client";
+import { subscribeAlerts } from "../components/alert-feed";
 import { h, html, setHtml } from "../components/dom";
 import { formatTimestamp } from "../lib/format";
 import { applyIncidentEvent } from "../lib/incidents";
@@ -31,13 +32,15 @@ export function mountOpenIncidents(anchor: Element, signal: AbortSignal): void {
       if (!isAbort(err)) section.hidden = true;
     }
   };
-  openEvents(
+  subscribeAlerts(
     {
       alert: (event) => {
         open = applyIncidentEvent(open, event).filter((i) => i.state === "open");
         draw();
       },
+      connected: () => void load(),
     },
-    { signal, onOpen: () => void load() },
+    signal,
   );
+  void load();
 }
