@@ -2,7 +2,7 @@
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
 // Access control is on, as shipped: the first check logs in with the initial admin password from the
 // data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
-// Seventeen named checks, run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Twenty-one named checks (four of them alerting's, alerts-checks.mjs), run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
 // 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session,
 // the 401s and the 429 of too many wrong passwords, tried last since they lock 127.0.0.1 out for a minute).
@@ -14,6 +14,7 @@
 //        a relative path is taken from the repository root; adds LIVE_SHOT_SECS of live data for the graph)
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { ALERT_CHECKS, alertsChecks } from "./alerts-checks.mjs";
 import { accessChecks, ADMIN_PASSWORD, firstLogin, restartEndsSessions, SESSION_401, tooManyLogins } from "./access-checks.mjs";
 import { api, apiSession, ARTIFACTS, base, browser, check, dataDir, expectedCount, expecting, expectNothing, expectOnly, newPage, openBrowser, page, problems, readmeShot, receivers, recordRequests, restartVigie, results, runTool, screenshot, SCREENSHOTS_DIR, setStepNo, startVigie, stepNo, vigie } from "./harness.mjs";
 import { exitAfter, killAll, log, removeTemps, sleep, started, waitFor } from "./processes.mjs";
@@ -21,7 +22,7 @@ import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 17;
+const CHECKS = 17 + ALERT_CHECKS;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
 const LIVE_SHOT_SECS = 45;
 
@@ -321,6 +322,8 @@ async function run() {
       deviceGets.stop();
     }
   });
+
+  await alertsChecks(accessTest());
 
   await accessChecks(accessTest());
 
