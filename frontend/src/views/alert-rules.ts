@@ -151,7 +151,7 @@ function ruleEditor(saved: (rule: AlertRuleView, verb: string) => void) {
     scope.element,
     h("div", { class: "field-row" }, fields.forSecs.element, fields.recoverySecs.element, fields.reminderMins.element),
     channelBox,
-    h("p", {}, h("label", { for: "rule-enabled" }, enabled, " Enabled")),
+    h("p", {}, h("label", { for: "rule-enabled", class: "choice" }, enabled, " Enabled")),
     h("div", { class: "form-actions" }, submit, cancel),
   );
   const reset = () => {
