@@ -5,13 +5,13 @@ use actix_web::{delete, get, patch, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::changes;
 use crate::api::access::{Authorized, Operator, Viewer};
-use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::error::{blocking, ApiError, ApiErrorBody};
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::api::views::{AlertChannelView, ChannelBody, ChannelTestView, DeliveryView, NewAlertChannel};
 use crate::api::AppState;
-use crate::notify::{ChannelId, DeliveryState, NotifyError};
-use crate::shown::Shown;
+use crate::notify::{ChannelId, DeliveryState};
 use crate::store::logs::Severity;
 
 /// Every alert channel, ordered by id.
@@ -47,11 +47,8 @@ pub async fn create(
     let notifier = state.notifier.clone();
     let channel = blocking(move || notifier.create_channel(name, kind)).await?;
     let what = format!("alert channel {} ({}, {}) added", channel.name, channel.kind.type_name(), channel.id);
-    log::info!("{}.", Shown(&capitalised(&what)));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/alert-channels/{}", channel.id)))
-        .json(AlertChannelView::from(&channel)))
+    changes::record(&state, &who.actor(), what);
+    Ok(changes::created(format!("/api/v1/alert-channels/{}", channel.id), &AlertChannelView::from(&channel)))
 }
 
 /// One alert channel.
@@ -98,8 +95,7 @@ pub async fn update(
     let target = id.clone();
     let channel = blocking(move || notifier.update_channel(&target, |current| body.0.apply(current))).await?;
     let what = format!("alert channel {} ({}) changed", channel.name, channel.id);
-    log::info!("{}.", Shown(&capitalised(&what)));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
+    changes::record(&state, &who.actor(), what);
     Ok(HttpResponse::Ok().json(AlertChannelView::from(&channel)))
 }
 
@@ -122,8 +118,7 @@ pub async fn remove(
     let notifier = state.notifier.clone();
     let channel = blocking(move || notifier.remove_channel(&id)).await?;
     let what = format!("alert channel {} ({}) removed", channel.name, channel.id);
-    log::info!("{}.", Shown(&capitalised(&what)));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
+    changes::record(&state, &who.actor(), what);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -193,16 +188,4 @@ fn channel_id(text: &str) -> Result<ChannelId, ApiError> {
 
 fn not_found(id: &str) -> ApiError {
     ApiError::ChannelNotFound { id: id.to_string() }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
-}
-
-/// Runs channel changes (they write the channels file) on a blocking thread.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, NotifyError> + Send + 'static,
-) -> Result<T, ApiError> {
-    Ok(web::block(work).await.map_err(|_| ApiError::TaskLost)??)
 }

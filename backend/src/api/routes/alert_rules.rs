@@ -3,14 +3,12 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use super::alerts::blocking;
+use super::changes;
 use crate::api::access::{Authorized, Operator, Viewer};
-use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::error::{blocking, ApiError, ApiErrorBody};
 use crate::api::extract::JsonBody;
 use crate::api::views::{AlertRuleBody, AlertRuleView};
 use crate::api::AppState;
-use crate::shown::Shown;
-use crate::store::logs::Severity;
 
 /// Every alert rule, ordered by id.
 #[utoipa::path(operation_id = "listAlertRules", tag = "alerts",
@@ -47,11 +45,8 @@ pub async fn create(
     let alerts = state.alerts.clone();
     let rule = blocking(move || alerts.create_rule(rule)).await?;
     let what = format!("alert rule {} ({}, {}) added", rule.name, rule.kind.name(), rule.id);
-    log::info!("{}.", Shown(&what));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/alert-rules/{}", rule.id)))
-        .json(AlertRuleView::from(&rule)))
+    changes::record(&state, &who.actor(), what);
+    Ok(changes::created(format!("/api/v1/alert-rules/{}", rule.id), &AlertRuleView::from(&rule)))
 }
 
 /// One alert rule.
@@ -95,8 +90,7 @@ pub async fn update(
     let alerts = state.alerts.clone();
     let rule = blocking(move || alerts.update_rule(&id, |rule| body.0.apply(rule))).await?;
     let what = format!("alert rule {} ({}) changed", rule.name, rule.id);
-    log::info!("{}.", Shown(&what));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
+    changes::record(&state, &who.actor(), what);
     Ok(HttpResponse::Ok().json(AlertRuleView::from(&rule)))
 }
 
@@ -118,7 +112,6 @@ pub async fn remove(
     let alerts = state.alerts.clone();
     let rule = blocking(move || alerts.remove_rule(&id)).await?;
     let what = format!("alert rule {} ({}) removed", rule.name, rule.id);
-    log::info!("{}.", Shown(&what));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
+    changes::record(&state, &who.actor(), what);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,7 @@
 use actix_web::{get, post, web, HttpResponse};
 
 use crate::alerts::rule::RuleId;
-use crate::alerts::{AlertError, IncidentFilter};
+use crate::alerts::IncidentFilter;
 use crate::api::access::{Authorized, Operator, Viewer};
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
@@ -95,11 +95,4 @@ pub async fn acknowledge(
     state.sink.audit(&who.actor(), Some(&incident.device_id), Severity::Informational, what);
     let deliveries = state.notifier.deliveries(&incident.id);
     Ok(HttpResponse::Ok().json(IncidentView::new(incident, deliveries)))
-}
-
-/// Runs alerting changes (they write its files) on a blocking thread.
-pub(super) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, AlertError> + Send + 'static,
-) -> Result<T, ApiError> {
-    Ok(web::block(work).await.map_err(|_| ApiError::TaskLost)??)
 }

@@ -3,14 +3,12 @@
 
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 
-use super::alerts::blocking;
+use super::changes;
 use crate::api::access::{Authorized, Operator, Viewer};
-use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::error::{blocking, ApiError, ApiErrorBody};
 use crate::api::extract::JsonBody;
 use crate::api::views::{MaintenanceWindowBody, MaintenanceWindowView};
 use crate::api::AppState;
-use crate::shown::Shown;
-use crate::store::logs::Severity;
 use crate::store::now_secs;
 
 /// Every maintenance window, ordered by id.
@@ -49,11 +47,11 @@ pub async fn create(
     let alerts = state.alerts.clone();
     let window = blocking(move || alerts.create_window(window)).await?;
     let what = format!("maintenance window {} ({}) added", window.name, window.id.0);
-    log::info!("{}.", Shown(&what));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/maintenance-windows/{}", window.id.0)))
-        .json(MaintenanceWindowView::new(&window, now_secs())))
+    changes::record(&state, &who.actor(), what);
+    Ok(changes::created(
+        format!("/api/v1/maintenance-windows/{}", window.id.0),
+        &MaintenanceWindowView::new(&window, now_secs()),
+    ))
 }
 
 /// One maintenance window.
@@ -97,8 +95,7 @@ pub async fn update(
     let alerts = state.alerts.clone();
     let window = blocking(move || alerts.update_window(&id, |w| body.0.apply(w))).await?;
     let what = format!("maintenance window {} ({}) changed", window.name, window.id.0);
-    log::info!("{}.", Shown(&what));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
+    changes::record(&state, &who.actor(), what);
     Ok(HttpResponse::Ok().json(MaintenanceWindowView::new(&window, now_secs())))
 }
 
@@ -120,7 +117,6 @@ pub async fn remove(
     let alerts = state.alerts.clone();
     let window = blocking(move || alerts.remove_window(&id)).await?;
     let what = format!("maintenance window {} ({}) removed", window.name, window.id.0);
-    log::info!("{}.", Shown(&what));
-    state.sink.audit(&who.actor(), None, Severity::Informational, what);
+    changes::record(&state, &who.actor(), what);
     Ok(HttpResponse::NoContent().finish())
 }

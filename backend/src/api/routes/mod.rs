@@ -3,6 +3,7 @@
 pub mod alert_channels;
 pub mod alert_rules;
 pub mod alerts;
+pub mod changes;
 pub mod devices;
 pub mod events;
 pub mod interfaces;
