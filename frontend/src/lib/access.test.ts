@@ -9,6 +9,11 @@ describe("can", () => {
     expect(["editDevices", "manageUsers", "manageTokens"].map((a) => can("viewer", a as never))).toEqual([false, false, false]);
   });
 
+  it("lets operators and admins manage alerts, not viewers (who still read every alert page)", () => {
+    expect(["admin", "operator", "viewer"].map((r) => can(r as never, "manageAlerts"))).toEqual([true, true, false]);
+    expect(routeAction(matchRoute("/alerts/rules"))).toBeNull();
+  });
+
   it("allows nothing without a session", () => {
     expect(can(null, "editDevices")).toBe(false);
     expect(can(undefined, "manageUsers")).toBe(false);
