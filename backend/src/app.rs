@@ -102,7 +102,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let trap_users = web::Data::new(TrapUsers::new(config.trap_users.clone(), trap_user_file, receiver));
     tasks.extend(start_receivers(&config, &trap_users, &receivers, &background).await?);
 
-    let ui = web::Data::new(api::ui::UiDir(config.ui_dir.clone()));
+    let ui = web::Data::new(api::ui::Ui::new(config.ui_dir.clone()));
     let cors_origins = config.cors_origins.clone();
     let state = web::Data::new(AppState {
         auth: auth.clone(),
