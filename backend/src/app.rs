@@ -102,6 +102,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let trap_users = web::Data::new(TrapUsers::new(config.trap_users.clone(), trap_user_file, receiver));
     tasks.extend(start_receivers(&config, &trap_users, &receivers, &background).await?);
 
+    let readiness = Arc::new(api::Readiness::default());
     let ui = web::Data::new(api::ui::Ui::new(config.ui_dir.clone()));
     let cors_origins = config.cors_origins.clone();
     let state = web::Data::new(AppState {
@@ -116,6 +117,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         reach: reach.stats(),
         started: Instant::now(),
         log_limits: config.logs,
+        readiness: readiness.clone(),
     });
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));
@@ -128,6 +130,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         move || {
             // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
             let (app, _) = App::new()
+                .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", api::openapi()))
                 .into_utoipa_app()
                 .openapi(api::base_document())
@@ -162,6 +165,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     };
     let access = if config.auth.enabled { "access control on" } else { "access control OFF (loopback only)" };
     log::info!("Vigie listens on {scheme}://{} with data in {}; {access}.", config.listen, config.data_dir.display());
+    readiness.set_ready();
     server.run().await.map_err(AppError::Http)?;
 
     log::info!("Stopping: HTTP closed; stopping pollers.");

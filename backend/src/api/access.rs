@@ -4,7 +4,7 @@
 //! [`Principal`] in the request. Handlers then ask for a role with [`Authorized`]:
 //! `who: Authorized<Operator>`; they never compare names or strings.
 //!
-//! Open without credentials: `GET /api/v1/health`, `POST /api/v1/session` (login) and
+//! Open without credentials: `GET /api/v1/health`, `/health`, `/readyz`, `POST /api/v1/session` (login) and
 //! `GET /api/v1/openapi.json`; the UI's files and `/docs`. Everything else under `/api/v1`, and
 //! every other route of the OpenAPI document (`/metrics`), needs credentials.
 
@@ -28,8 +28,13 @@ pub const SESSION_COOKIE: &str = "vigie_session";
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
 /// `(method, path)` answered without credentials.
-pub const OPEN_ROUTES: [(&str, &str); 3] =
-    [("GET", "/api/v1/health"), ("POST", "/api/v1/session"), ("GET", "/api/v1/openapi.json")];
+pub const OPEN_ROUTES: [(&str, &str); 5] = [
+    ("GET", "/api/v1/health"),
+    ("GET", "/health"),
+    ("GET", "/readyz"),
+    ("POST", "/api/v1/session"),
+    ("GET", "/api/v1/openapi.json"),
+];
 
 /// The middleware: resolve the principal of every `/api/v1` request.
 pub async fn authenticate(

@@ -48,6 +48,36 @@ pub struct AppState {
     pub notifier: Arc<crate::notify::Notifier>,
     /// Alert rules, incidents and maintenance windows.
     pub alerts: Arc<crate::alerts::Alerts>,
+    /// What `/readyz` answers.
+    pub readiness: Arc<Readiness>,
+}
+
+/// Starting, ready, or stopping: what `/readyz` answers. The store is loaded and the receivers
+/// have tried to listen before the server is marked ready; it is unready again from SIGTERM on.
+#[derive(Debug, Default)]
+pub struct Readiness(std::sync::atomic::AtomicU8);
+
+impl Readiness {
+    // 0, the default: starting.
+    const READY: u8 = 1;
+    const STOPPING: u8 = 2;
+
+    pub fn set_ready(&self) {
+        self.0.store(Self::READY, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn set_stopping(&self) {
+        self.0.store(Self::STOPPING, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `ready`, `starting` or `stopping`.
+    pub fn state(&self) -> &'static str {
+        match self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            Self::READY => "ready",
+            Self::STOPPING => "stopping",
+            _ => "starting",
+        }
+    }
 }
 
 /// Registers every API route; the OpenAPI document is collected from these registrations.
@@ -103,7 +133,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::maintenance::update)
             .service(routes::maintenance::remove),
     )
-    .service(metrics::scrape);
+    .service(metrics::scrape)
+    .service(routes::status::root_health)
+    .service(routes::status::readyz);
 }
 
 /// The document's info block; paths and schemas come from [`configure`].
@@ -116,7 +148,7 @@ pub fn base_document() -> OpenApi {
             "Vigie supervises SNMP devices: their status, their interfaces and the traffic on them. \
              All times are Unix seconds; rates are bits per second. Every error answers \
              `{code, message, field}`. SNMP communities are write-only: never returned. \
-             Every operation but health and login needs credentials: the `vigie_session` cookie \
+             Every operation but health, readiness and login needs credentials: the `vigie_session` cookie \
              set by POST /api/v1/session (with `X-CSRF-Token` on changes), or an API token as \
              `Authorization: Bearer vgt_…`. Roles: viewer reads, operator also changes devices, \
              admin also manages users and tokens.",
@@ -182,5 +214,20 @@ fn declare_common_responses(doc: &mut OpenApi) {
                 .entry("500".into())
                 .or_insert_with(|| error("The server could not read or write its data (`storage_error`)"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Readiness;
+
+    #[test]
+    fn readiness_goes_from_starting_to_ready_to_stopping() {
+        let readiness = Readiness::default();
+        assert_eq!(readiness.state(), "starting");
+        readiness.set_ready();
+        assert_eq!(readiness.state(), "ready");
+        readiness.set_stopping();
+        assert_eq!(readiness.state(), "stopping");
     }
 }

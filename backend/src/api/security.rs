@@ -129,6 +129,6 @@ mod tests {
             }
         }
         open.sort();
-        assert_eq!(open, ["GET /api/v1/health", "POST /api/v1/session"]);
+        assert_eq!(open, ["GET /api/v1/health", "GET /health", "GET /readyz", "POST /api/v1/session"]);
     }
 }

@@ -22,6 +22,7 @@ mod notify;
 mod openapi;
 mod prometheus;
 mod reach;
+mod runtime;
 mod sim;
 mod sim_process;
 mod snmpd;

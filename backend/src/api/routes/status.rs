@@ -1,4 +1,4 @@
-//! `/status` and `/health`: the fleet at a glance, and liveness.
+//! `/status`, `/health` and `/readyz`: the fleet at a glance, liveness and readiness.
 
 use actix_web::{get, web, HttpResponse};
 
@@ -6,7 +6,7 @@ use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
     AlertsStatusView, AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView,
-    PollerView, ReachView, StatusSummaryView, StorageView, TcpStatusView,
+    PollerView, ReachView, ReadyView, StatusSummaryView, StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -178,9 +178,38 @@ fn storage_status(s: crate::store::StorageStatus) -> StorageView {
 #[utoipa::path(operation_id = "getHealth", tag = "status", responses((status = 200, description = "Alive", body = HealthView)))]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    health_answer(&state)
+}
+
+/// The same as `/api/v1/health`, where load balancers and container probes look first.
+#[utoipa::path(operation_id = "getRootHealth", tag = "status", responses((status = 200, description = "Alive", body = HealthView)))]
+#[get("/health")]
+pub async fn root_health(state: web::Data<AppState>) -> HttpResponse {
+    health_answer(&state)
+}
+
+fn health_answer(state: &AppState) -> HttpResponse {
     HttpResponse::Ok().json(HealthView {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         uptime_secs: state.started.elapsed().as_secs(),
     })
+}
+
+/// Ready to serve: the store is loaded and every receiver has tried to listen (one that could not
+/// is retried in the background and shown in `/status`; it does not make Vigie unready).
+#[utoipa::path(operation_id = "getReadiness", tag = "status", responses(
+    (status = 200, description = "Ready", body = ReadyView),
+    (status = 503, description = "Still starting, or stopping", body = ReadyView),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let status = state.readiness.state();
+    let ready = status == "ready";
+    let view = ReadyView { ready, status: status.into() };
+    if ready {
+        HttpResponse::Ok().json(view)
+    } else {
+        HttpResponse::ServiceUnavailable().json(view)
+    }
 }

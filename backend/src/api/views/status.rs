@@ -265,6 +265,17 @@ pub struct HealthView {
     pub uptime_secs: u64,
 }
 
+/// Readiness, for orchestrators.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyView {
+    /// The store is loaded and the receivers have tried to listen.
+    pub ready: bool,
+    /// `ready`, `starting` or `stopping`.
+    #[schema(example = "ready")]
+    pub status: String,
+}
+
 /// The receivers' work since start.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
