@@ -11,9 +11,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
-use crate::logs::syslog_listener::{self, Context};
+use crate::logs::syslog_listener::Context;
 use crate::logs::trap_users::TrapUsers;
-use crate::logs::{traps, Attribution, Sink};
+use crate::logs::{Attribution, Sink};
 use crate::poller::Scheduler;
 use crate::store::Store;
 use crate::supervisor;
@@ -100,7 +100,14 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let receiver = Arc::new(crate::logs::traps_v3::V3Receiver::new(engine, &[]));
     let trap_user_file = crate::store::trap_users::TrapUserFile::open(&config.data_dir)?;
     let trap_users = web::Data::new(TrapUsers::new(config.trap_users.clone(), trap_user_file, receiver));
-    tasks.extend(start_receivers(&config, &trap_users, &receivers, &background).await?);
+    let receiver_board = Arc::new(crate::logs::receivers::ReceiverBoard::default());
+    let addrs = crate::logs::receivers::ReceiverAddrs {
+        syslog_udp: config.syslog_udp,
+        syslog_tcp: config.syslog_tcp,
+        trap_udp: config.trap_udp,
+        tcp_limits: config.logs.tcp,
+    };
+    tasks.extend(crate::logs::receivers::start(&addrs, &trap_users, &receivers, &receiver_board, &background));
 
     let readiness = Arc::new(api::Readiness::default());
     let ui = web::Data::new(api::ui::Ui::new(config.ui_dir.clone()));
@@ -118,6 +125,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         started: Instant::now(),
         log_limits: config.logs,
         readiness: readiness.clone(),
+        receivers: receiver_board,
     });
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));
@@ -187,128 +195,6 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     }
     log::info!("Stopped; the store is flushed.");
     Ok(())
-}
-
-/// Binds the syslog and trap receivers that are turned on and starts them, each supervised: a
-/// receiver that panics starts again on a duplicate of the same socket.
-async fn start_receivers(
-    config: &Config,
-    trap_users: &TrapUsers,
-    ctx: &Context,
-    cancel: &CancellationToken,
-) -> Result<Vec<tokio::task::JoinHandle<()>>, AppError> {
-    let mut tasks = Vec::new();
-    if let Some(addr) = config.syslog_udp {
-        let socket = bind(addr, std::net::UdpSocket::bind)?;
-        log::info!("Syslog over UDP on {addr}.");
-        let run = syslog_listener::run_udp;
-        tasks.push(spawn_receiver("syslog receiver (UDP)", socket, tokio::net::UdpSocket::from_std, run, ctx, cancel));
-    }
-    if let Some(addr) = config.syslog_tcp {
-        let listener = bind(addr, std::net::TcpListener::bind)?;
-        log::info!("Syslog over TCP on {addr}.");
-        let limits = config.logs.tcp;
-        let run = move |listener, ctx, cancel| syslog_listener::run_tcp(listener, ctx, limits, cancel);
-        tasks.push(spawn_receiver(
-            "syslog receiver (TCP)",
-            listener,
-            tokio::net::TcpListener::from_std,
-            run,
-            ctx,
-            cancel,
-        ));
-    }
-    if let Some(addr) = config.trap_udp {
-        let socket = bind(addr, std::net::UdpSocket::bind)?;
-        let v3 = trap_users.receiver().clone();
-        log::info!("SNMP traps on UDP {addr} ({} SNMPv3 trap users).", trap_users.list().len());
-        let run = move |socket, ctx, cancel| traps::run(socket, ctx, v3.clone(), cancel);
-        tasks.push(spawn_receiver("trap receiver", socket, tokio::net::UdpSocket::from_std, run, ctx, cancel));
-    }
-    Ok(tasks)
-}
-
-/// Runs `run` on a Tokio socket made from `socket`, under supervision: after a panic, again on
-/// a duplicate of the same socket.
-fn spawn_receiver<S, T, Fut>(
-    name: &'static str,
-    socket: S,
-    into_tokio: fn(S) -> std::io::Result<T>,
-    run: impl Fn(T, Context, CancellationToken) -> Fut + Send + Sync + 'static,
-    ctx: &Context,
-    cancel: &CancellationToken,
-) -> tokio::task::JoinHandle<()>
-where
-    S: Reopen + Send + Sync + 'static,
-    T: Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let (socket, run) = (Arc::new(socket), Arc::new(run));
-    let (ctx, stop) = (ctx.clone(), cancel.clone());
-    supervisor::spawn(name, cancel.clone(), move || {
-        let (socket, run, ctx, stop) = (socket.clone(), run.clone(), ctx.clone(), stop.clone());
-        async move {
-            if let Some(socket) = reopen(&*socket, into_tokio, &stop).await {
-                run(socket, ctx, stop).await
-            }
-        }
-    })
-}
-
-/// A socket of the standard library, bound and non-blocking, kept so that a restarted receiver
-/// gets a duplicate of it.
-fn bind<S: Reopen>(
-    addr: std::net::SocketAddr,
-    bind: impl FnOnce(std::net::SocketAddr) -> std::io::Result<S>,
-) -> Result<S, AppError> {
-    let listen_error = |source| AppError::Listen { addr, source };
-    let socket = bind(addr).map_err(listen_error)?;
-    socket.set_nonblocking(true).map_err(listen_error)?;
-    Ok(socket)
-}
-
-/// Bound sockets that can be duplicated (`dup`) for a restarted receiver.
-trait Reopen: Sized {
-    fn set_nonblocking(&self, on: bool) -> std::io::Result<()>;
-    fn try_clone(&self) -> std::io::Result<Self>;
-}
-
-impl Reopen for std::net::UdpSocket {
-    fn set_nonblocking(&self, on: bool) -> std::io::Result<()> {
-        std::net::UdpSocket::set_nonblocking(self, on)
-    }
-    fn try_clone(&self) -> std::io::Result<Self> {
-        std::net::UdpSocket::try_clone(self)
-    }
-}
-
-impl Reopen for std::net::TcpListener {
-    fn set_nonblocking(&self, on: bool) -> std::io::Result<()> {
-        std::net::TcpListener::set_nonblocking(self, on)
-    }
-    fn try_clone(&self) -> std::io::Result<Self> {
-        std::net::TcpListener::try_clone(self)
-    }
-}
-
-/// A Tokio socket over a duplicate of `socket`, for a receiver (re)starting. Duplicating a
-/// bound descriptor fails only when the process is out of descriptors: then it tries again
-/// every second until it can, or until `stop`.
-async fn reopen<S: Reopen, T>(
-    socket: &S,
-    into_tokio: impl Fn(S) -> std::io::Result<T>,
-    stop: &CancellationToken,
-) -> Option<T> {
-    loop {
-        match socket.try_clone().and_then(&into_tokio) {
-            Ok(socket) => return Some(socket),
-            Err(e) => log::error!("A receiver cannot reopen its socket ({e}); trying again in a second."),
-        }
-        tokio::select! {
-            _ = stop.cancelled() => return None,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
 }
 
 /// Lets the receivers name devices and interfaces, and nudge a device's poller.

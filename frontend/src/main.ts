@@ -9,6 +9,7 @@ import { loadSession } from "./api/auth";
 import { onUnauthenticated, session } from "./api/client";
 import { queueFlash } from "./components/flash";
 import { mountAlertBadge } from "./components/alert-badge";
+import { mountReceiverBanner } from "./components/receiver-banner";
 import { mountHeader } from "./components/user-menu";
 import { guardRoute } from "./lib/access";
 import { href, matchRoute } from "./lib/route";
@@ -46,6 +47,7 @@ const router = new Router(main, views, (route, here) => guardRoute(route, sessio
 mountHeader(header, (url) => router.navigate(url));
 const alertsLink = header.querySelector<HTMLElement>('a[data-nav="alerts"]');
 if (alertsLink) mountAlertBadge(alertsLink);
+mountReceiverBanner(header);
 
 onUnauthenticated(() => {
   if (matchRoute(window.location.pathname).name === "login") return;

@@ -50,6 +50,8 @@ pub struct AppState {
     pub alerts: Arc<crate::alerts::Alerts>,
     /// What `/readyz` answers.
     pub readiness: Arc<Readiness>,
+    /// Whether each syslog and trap receiver listens, or why not.
+    pub receivers: Arc<crate::logs::receivers::ReceiverBoard>,
 }
 
 /// Starting, ready, or stopping: what `/readyz` answers. The store is loaded and the receivers

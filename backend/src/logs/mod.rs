@@ -5,6 +5,7 @@
 //! panic on what the network sends.
 
 pub mod framing;
+pub mod receivers;
 pub mod syslog;
 pub mod syslog_listener;
 pub mod tcp_peers;

@@ -30,3 +30,46 @@ fn health_and_readiness_answer_json_without_credentials() {
     assert_eq!(swagger.status(), 200);
     assert!(swagger.text().unwrap().to_lowercase().contains("swagger"));
 }
+
+/// Syslog's UDP and TCP ports are taken by sockets this test holds: Vigie serves anyway, says so
+/// in `/status`, and once the test lets go, the receivers listen and a syslog line gets in.
+#[test]
+fn receivers_on_a_taken_port_do_not_stop_the_server_and_start_when_it_frees() {
+    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = udp.local_addr().unwrap().port();
+    let tcp = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the same port free for TCP");
+    let trap = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (syslog_addr, trap_addr) = (format!("127.0.0.1:{port}"), format!("127.0.0.1:{trap}"));
+    let data = tempfile::tempdir().unwrap();
+    let args = ["--syslog-udp", &syslog_addr, "--syslog-tcp", &syslog_addr, "--trap-udp", &trap_addr];
+    let mut vigie = Vigie::start_with(data.path(), &args);
+
+    assert_eq!(vigie.get("/readyz").status, 200, "ready: the receivers were tried");
+    let receivers = vigie.get("/api/v1/status").body["receivers"].clone();
+    let by_name = |name: &str| receivers.as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    for name in ["syslog_udp", "syslog_tcp"] {
+        let r = by_name(name);
+        assert_eq!((r["state"].as_str(), r["address"].as_str()), (Some("failed"), Some(syslog_addr.as_str())), "{r}");
+        assert!(r["error"].as_str().unwrap().contains("in use"), "{r}");
+        assert!(r["nextRetryAt"].as_u64().is_some(), "{r}");
+    }
+    assert_eq!(by_name("trap_udp")["state"], "listening");
+    let log = vigie.log();
+    assert_eq!(log.matches("The syslog receiver (UDP) cannot listen on").count(), 1, "said once:\n{log}");
+
+    drop((udp, tcp));
+    vigie.wait_until(std::time::Duration::from_secs(40), "both syslog receivers listen", |v| {
+        let status = v.get("/api/v1/status").body;
+        let states: Vec<_> = status["receivers"].as_array()?.iter().map(|r| r["state"].clone()).collect();
+        (states.iter().all(|s| s == "listening")).then_some(())
+    });
+    let r = vigie.get("/api/v1/status").body["receivers"][0].clone();
+    assert!(r["error"].is_null() && r["nextRetryAt"].is_null(), "{r}");
+    crate::logs::logger(&port.to_string(), "-d --rfc3164 -t late -p local7.err", "MARK-LATE over UDP");
+    crate::logs::logger(&port.to_string(), "-T --rfc3164 -t late -p local7.err", "MARK-LATE over TCP");
+    vigie.wait_until(std::time::Duration::from_secs(20), "both lines are stored", |v| {
+        let received = v.get("/api/v1/status").body["logs"]["syslogReceived"].as_u64()?;
+        (received >= 2).then_some(())
+    });
+    assert!(vigie.log().contains("now listens on"), "{}", vigie.log());
+}

@@ -48,13 +48,20 @@ impl Vigie {
         let syslog_port = free_tcp_and_udp_port();
         let trap_port = free_udp_port();
         let log_path = data_dir.with_extension(format!("log-{port}"));
+        // The receivers on free ports, unless `extra` names their addresses (then all three).
+        let receiver_args = vec![
+            "--syslog-udp".to_string(),
+            format!("127.0.0.1:{syslog_port}"),
+            "--syslog-tcp".to_string(),
+            format!("127.0.0.1:{syslog_port}"),
+            "--trap-udp".to_string(),
+            format!("127.0.0.1:{trap_port}"),
+        ];
         let log = File::create(&log_path).expect("create vigie's log");
         let child = Command::new(BIN)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
-            .args(["--syslog-udp", &format!("127.0.0.1:{syslog_port}")])
-            .args(["--syslog-tcp", &format!("127.0.0.1:{syslog_port}")])
-            .args(["--trap-udp", &format!("127.0.0.1:{trap_port}")])
+            .args(if extra.contains(&"--syslog-udp") { Vec::new() } else { receiver_args })
             .args(auth)
             .args(extra)
             .env("RUST_LOG", "debug")

@@ -2295,6 +2295,44 @@ export interface components {
             status: string;
         };
         /**
+         * @description Whether a receiver listens.
+         * @enum {string}
+         */
+        ReceiverStateView: "listening" | "failed";
+        /**
+         * @description One syslog or trap receiver. One that cannot bind (port taken, no permission) does not stop
+         *     the server: it is retried with backoff (5 s, doubling to 60 s) and starts once it can.
+         */
+        ReceiverView: {
+            /**
+             * @description The address it listens on, or tries to.
+             * @example 127.0.0.1:1514
+             */
+            address: string;
+            /**
+             * @description Why it could not bind, while failed.
+             * @example Address already in use (os error 98)
+             */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description Attempts to bind that failed since start.
+             * @example 0
+             */
+            failedAttempts: number;
+            /**
+             * @description `syslog_udp`, `syslog_tcp` or `trap_udp`.
+             * @example syslog_udp
+             */
+            name: string;
+            /**
+             * Format: int64
+             * @description When it tries again (Unix seconds), while failed.
+             */
+            nextRetryAt?: number | null;
+            state: components["schemas"]["ReceiverStateView"];
+        };
+        /**
          * @description What a principal may do. Ordered: each role can do everything of the roles below it.
          * @enum {string}
          */
@@ -2583,6 +2621,8 @@ export interface components {
             notify: components["schemas"]["NotifyStatusView"];
             poller: components["schemas"]["PollerView"];
             reach: components["schemas"]["ReachView"];
+            /** @description The syslog and trap receivers that are turned on: listening, or failed and retried. */
+            receivers: components["schemas"]["ReceiverView"][];
             /**
              * @description Devices whose host answers pings but not SNMP.
              * @example 1

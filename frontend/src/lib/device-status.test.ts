@@ -87,6 +87,7 @@ const summary: StatusSummary = {
     maxBytes: 16_777_216, attemptsFailed: 0, channels: 0,
   },
   alerts: { rules: 0, maintenanceWindows: 0, openIncidents: 0, trackedConditions: 0, eventsLost: 0, conditionsRefused: 0 },
+  receivers: [],
   storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {

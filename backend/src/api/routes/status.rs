@@ -6,7 +6,7 @@ use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
     AlertsStatusView, AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView,
-    PollerView, ReachView, ReadyView, StatusSummaryView, StorageView, TcpStatusView,
+    PollerView, ReachView, ReadyView, ReceiverStateView, ReceiverView, StatusSummaryView, StorageView, TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -48,7 +48,19 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         auth: auth_status(state.auth.counts()),
         notify: notify_status(state.notifier.stats()),
         alerts: alerts_status(state.alerts.stats()),
+        receivers: state.receivers.snapshot().into_iter().map(receiver_status).collect(),
     })
+}
+
+fn receiver_status(r: crate::logs::receivers::ReceiverState) -> ReceiverView {
+    ReceiverView {
+        name: r.name.to_string(),
+        address: r.address.to_string(),
+        state: if r.listening { ReceiverStateView::Listening } else { ReceiverStateView::Failed },
+        error: r.error,
+        next_retry_at: r.next_retry_at,
+        failed_attempts: r.failed_attempts,
+    }
 }
 
 fn alerts_status(s: crate::alerts::AlertStats) -> AlertsStatusView {

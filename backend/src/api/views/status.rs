@@ -103,6 +103,38 @@ pub struct StatusSummaryView {
     pub auth: AuthStatusView,
     pub notify: NotifyStatusView,
     pub alerts: AlertsStatusView,
+    /// The syslog and trap receivers that are turned on: listening, or failed and retried.
+    pub receivers: Vec<ReceiverView>,
+}
+
+/// One syslog or trap receiver. One that cannot bind (port taken, no permission) does not stop
+/// the server: it is retried with backoff (5 s, doubling to 60 s) and starts once it can.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiverView {
+    /// `syslog_udp`, `syslog_tcp` or `trap_udp`.
+    #[schema(example = "syslog_udp")]
+    pub name: String,
+    /// The address it listens on, or tries to.
+    #[schema(example = "127.0.0.1:1514")]
+    pub address: String,
+    pub state: ReceiverStateView,
+    /// Why it could not bind, while failed.
+    #[schema(example = "Address already in use (os error 98)")]
+    pub error: Option<String>,
+    /// When it tries again (Unix seconds), while failed.
+    pub next_retry_at: Option<u64>,
+    /// Attempts to bind that failed since start.
+    #[schema(example = 0)]
+    pub failed_attempts: u64,
+}
+
+/// Whether a receiver listens.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiverStateView {
+    Listening,
+    Failed,
 }
 
 /// Alerting: its rules and incidents now, and what it missed since start.
