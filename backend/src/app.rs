@@ -134,7 +134,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let body_deadline = api::body_limit::BodyDeadline(Duration::from_secs(limits.body_timeout_secs));
     let server = HttpServer::new({
-        let stats = stats.clone();
+        let (stats, streams) = (stats.clone(), streams.clone());
         move || {
             // Swagger UI and the spec first: the /api/v1 scope would otherwise claim the spec's path.
             let (app, _) = App::new()
@@ -163,7 +163,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     .workers(workers)
     .max_connections(limits.max_connections.div_ceil(workers))
     .client_request_timeout(Duration::from_secs(limits.request_timeout_secs))
-    .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs());
+    .shutdown_timeout(SHUTDOWN_DEADLINE.as_secs())
+    // SIGTERM and SIGINT are ours (stop_on_signal): open event streams end first.
+    .disable_signals();
     let listen_error = |source| AppError::Listen { addr: config.listen, source };
     let (server, scheme) = match &config.tls {
         Some(tls) => {
@@ -174,7 +176,10 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let access = if config.auth.enabled { "access control on" } else { "access control OFF (loopback only)" };
     log::info!("Vigie listens on {scheme}://{} with data in {}; {access}.", config.listen, config.data_dir.display());
     readiness.set_ready();
-    server.run().await.map_err(AppError::Http)?;
+    let server = server.run();
+    let stopper = tokio::spawn(stop_on_signal(server.handle(), streams, readiness));
+    server.await.map_err(AppError::Http)?;
+    stopper.abort();
 
     log::info!("Stopping: HTTP closed; stopping pollers.");
     background.cancel();
@@ -195,6 +200,31 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     }
     log::info!("Stopped; the store is flushed.");
     Ok(())
+}
+
+/// At SIGTERM or SIGINT: marks the server unready, ends every event stream (actix's graceful stop
+/// would wait its whole deadline for these endless responses), and stops HTTP gracefully.
+async fn stop_on_signal(
+    server: actix_web::dev::ServerHandle,
+    streams: web::Data<api::sse::SseRegistry>,
+    readiness: Arc<api::Readiness>,
+) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (mut term, mut int) = match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(term), Ok(int)) => (term, int),
+        (Err(e), _) | (_, Err(e)) => {
+            log::error!("Cannot listen for SIGTERM and SIGINT ({e}): stop Vigie with SIGKILL.");
+            return;
+        }
+    };
+    let name = tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    };
+    log::info!("{name} received: ending the event streams and stopping HTTP.");
+    readiness.set_stopping();
+    streams.shut_down();
+    server.stop(true).await;
 }
 
 /// Lets the receivers name devices and interfaces, and nudge a device's poller.

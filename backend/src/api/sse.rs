@@ -3,6 +3,9 @@
 //! store as they come and queues their frames for the client; a client that reads too slowly to
 //! keep its queue under the budget is cut (its socket shut down and reset, so the kernel frees
 //! what it holds too) and counted. Never blocks the store: the forwarder never waits on a client.
+//! A stream also ends at once when the server stops ([`SseRegistry::shut_down`]: actix's graceful
+//! shutdown would otherwise wait its whole deadline for these endless responses) and when the
+//! session it was opened with ends (logout, its user removed, a password changed).
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -36,11 +39,18 @@ pub type Encoder = Box<dyn Fn(&StoreEvent) -> Option<String>>;
 pub struct SseRegistry {
     stats: Data<HttpStats>,
     open: Mutex<HashMap<Option<IpAddr>, usize>>,
+    /// Fired when the server stops: every stream ends.
+    shutdown: CancellationToken,
 }
 
 impl SseRegistry {
     pub fn new(stats: Data<HttpStats>) -> SseRegistry {
-        SseRegistry { stats, open: Mutex::new(HashMap::new()) }
+        SseRegistry { stats, open: Mutex::new(HashMap::new()), shutdown: CancellationToken::new() }
+    }
+
+    /// Ends every open stream now (and any opened later), so that HTTP can stop at once.
+    pub fn shut_down(&self) {
+        self.shutdown.cancel();
     }
 
     /// A place for one more stream from `addr`, or the limit it would break.
@@ -118,6 +128,29 @@ impl Outbox {
     }
 }
 
+/// The session a stream was opened with: the stream ends when it does.
+pub struct SessionWatch {
+    /// Changes each time some sessions end.
+    pub ends: tokio::sync::watch::Receiver<u64>,
+    /// Whether this stream's session is still open.
+    pub alive: Box<dyn Fn() -> bool>,
+}
+
+impl SessionWatch {
+    /// Returns once this session has ended; never without one (a token, or access control off).
+    async fn ended(watch: &mut Option<SessionWatch>) {
+        let Some(watch) = watch else { return std::future::pending().await };
+        loop {
+            if watch.ends.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            if !(watch.alive)() {
+                return;
+            }
+        }
+    }
+}
+
 /// Ends the forwarder when the response stream is dropped (the client is gone).
 struct StreamState {
     outbox: Rc<Outbox>,
@@ -131,6 +164,7 @@ pub fn stream(
     receiver: Receiver<StoreEvent>,
     encode: Encoder,
     socket: Option<ConnectionSocket>,
+    session: Option<SessionWatch>,
 ) -> impl Stream<Item = Result<Bytes, actix_web::Error>> {
     let outbox = Rc::new(Outbox::default());
     let stop = CancellationToken::new();
@@ -141,7 +175,8 @@ pub fn stream(
         socket: socket.and_then(own_socket),
         stats,
     };
-    actix_web::rt::spawn(forwarder.run(receiver, encode, stop.clone()));
+    let shutdown = admission.registry.shutdown.clone();
+    actix_web::rt::spawn(forwarder.run(receiver, encode, stop.clone(), Ending { shutdown, session }));
     let state = StreamState { outbox, _stop: stop.drop_guard(), _admission: admission };
     futures_util::stream::unfold(state, |state| async move {
         loop {
@@ -165,6 +200,12 @@ fn own_socket(socket: ConnectionSocket) -> Option<OwnedFd> {
     Some(owned)
 }
 
+/// What ends a stream besides its client.
+struct Ending {
+    shutdown: CancellationToken,
+    session: Option<SessionWatch>,
+}
+
 struct Forwarder {
     outbox: Rc<Outbox>,
     budget: usize,
@@ -173,11 +214,16 @@ struct Forwarder {
 }
 
 impl Forwarder {
-    async fn run(self, mut receiver: Receiver<StoreEvent>, encode: Encoder, stop: CancellationToken) {
+    async fn run(self, mut receiver: Receiver<StoreEvent>, encode: Encoder, stop: CancellationToken, mut end: Ending) {
         let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
         loop {
             let frame = tokio::select! {
                 _ = stop.cancelled() => return,
+                _ = end.shutdown.cancelled() => return self.outbox.close(),
+                _ = SessionWatch::ended(&mut end.session) => {
+                    log::debug!("An event stream ended with its session.");
+                    return self.outbox.close();
+                }
                 _ = keep_alive.tick() => Some(": keep-alive\n\n".to_string()),
                 event = receiver.recv() => match event {
                     Ok(event) => encode(&event),

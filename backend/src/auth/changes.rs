@@ -39,10 +39,12 @@ impl Auth {
             loaded.stamp = stamp;
             old
         };
-        lock(&self.sessions).retain_users(|name| match (records.user(name), old.user(name)) {
-            (Some(new), Some(old)) => !end_changed_passwords || new.password_hash == old.password_hash,
-            (Some(_), None) => true,
-            (None, _) => false,
+        self.end_sessions(|s| {
+            s.retain_users(|name| match (records.user(name), old.user(name)) {
+                (Some(new), Some(old)) => !end_changed_passwords || new.password_hash == old.password_hash,
+                (Some(_), None) => true,
+                (None, _) => false,
+            })
         });
     }
 
@@ -132,7 +134,9 @@ impl Auth {
             Ok(user.clone())
         })?;
         if password.is_some() {
-            lock(&self.sessions).end_user(username, None);
+            self.end_sessions(|s| {
+                s.end_user(username, None);
+            });
         }
         Ok(user)
     }
@@ -154,7 +158,9 @@ impl Auth {
             user.must_change_password = false;
             Ok(())
         })?;
-        lock(&self.sessions).end_user(&who.name, Some(key));
+        self.end_sessions(|s| {
+            s.end_user(&who.name, Some(key));
+        });
         if who.name == "admin" {
             self.file.remove_initial_password()?;
         }
@@ -163,7 +169,9 @@ impl Auth {
 
     pub fn remove_user(&self, username: &str) -> Result<UserRecord, AuthError> {
         let user = self.change(|r| r.remove_user(username))?;
-        lock(&self.sessions).end_user(username, None);
+        self.end_sessions(|s| {
+            s.end_user(username, None);
+        });
         Ok(user)
     }
 

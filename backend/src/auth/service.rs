@@ -34,6 +34,9 @@ pub struct Auth {
     pub(super) hashing: AtomicUsize,
     pub(super) failed_logins: AtomicU64,
     pub(super) rate_limited: AtomicU64,
+    /// Counts the times sessions ended (logout, a user removed, a password changed), so that
+    /// what a session keeps open (event streams) can end with it.
+    pub(super) sessions_ended: tokio::sync::watch::Sender<u64>,
 }
 
 pub(super) struct Loaded {
@@ -84,6 +87,7 @@ impl Auth {
             hashing: AtomicUsize::new(0),
             failed_logins: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            sessions_ended: tokio::sync::watch::channel(0).0,
         })
     }
 
@@ -212,7 +216,27 @@ impl Auth {
     }
 
     pub fn logout(&self, key: &SessionKey) {
-        lock(&self.sessions).end(key);
+        self.end_sessions(|s| {
+            s.end(key);
+        });
+    }
+
+    /// Changes the sessions with `end`, then tells whoever watches [`Auth::session_ends`].
+    pub(super) fn end_sessions(&self, end: impl FnOnce(&mut Sessions)) {
+        end(&mut lock(&self.sessions));
+        self.sessions_ended.send_modify(|n| *n += 1);
+    }
+
+    /// Changes each time sessions end: a session's event streams check then whether theirs is
+    /// still [`Auth::session_alive`].
+    pub fn session_ends(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.sessions_ended.subscribe()
+    }
+
+    /// The session is open and has not expired.
+    pub fn session_alive(&self, key: &SessionKey) -> bool {
+        let now = self.now();
+        lock(&self.sessions).is_live(key, now)
     }
 
     pub fn counts(&self) -> AuthCounts {

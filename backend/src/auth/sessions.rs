@@ -102,6 +102,11 @@ impl Sessions {
         Some(session)
     }
 
+    /// The session exists and has not expired.
+    pub fn is_live(&self, key: &SessionKey, now: i64) -> bool {
+        self.by_key.get(key).is_some_and(|s| self.policy.expires_at(s) > now)
+    }
+
     pub fn end(&mut self, key: &SessionKey) -> bool {
         self.by_key.remove(key).is_some()
     }

@@ -73,3 +73,85 @@ fn receivers_on_a_taken_port_do_not_stop_the_server_and_start_when_it_frees() {
     });
     assert!(vigie.log().contains("now listens on"), "{}", vigie.log());
 }
+
+/// An event stream opened over raw HTTP/1.1 (`cookie`: a session's, or none with `--auth off`);
+/// answers the socket once the response's headers are read.
+fn open_stream(vigie: &Vigie, cookie: Option<&str>) -> std::io::BufReader<std::net::TcpStream> {
+    use std::io::{BufRead, Write};
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", vigie.port())).unwrap();
+    socket.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let cookie = cookie.map(|c| format!("Cookie: vigie_session={c}\r\n")).unwrap_or_default();
+    write!(socket, "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{cookie}\r\n").unwrap();
+    let mut reader = std::io::BufReader::new(socket);
+    let mut status = String::new();
+    reader.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            return reader;
+        }
+    }
+}
+
+/// Reads until the server closes the stream; panics if it stays open past the read timeout.
+fn read_to_close(mut stream: std::io::BufReader<std::net::TcpStream>) {
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut stream, &mut rest).expect("the server closes the stream");
+}
+
+#[test]
+fn sigterm_ends_open_event_streams_and_stops_well_before_the_deadline() {
+    let data = tempfile::tempdir().unwrap();
+    let mut vigie = Vigie::start(data.path());
+    let streams: Vec<_> = (0..3).map(|_| open_stream(&vigie, None)).collect();
+    vigie.wait_until(std::time::Duration::from_secs(10), "three streams open", |v| {
+        (v.get("/api/v1/status").body["http"]["sseStreams"].as_u64()? == 3).then_some(())
+    });
+    let asked = std::time::Instant::now();
+    let status = vigie.terminate();
+    let took = asked.elapsed();
+    println!("SIGTERM with 3 event streams open: the process exited in {} ms", took.as_millis());
+    assert!(status.success(), "{status:?}");
+    assert!(took < std::time::Duration::from_secs(4), "{took:?}: the 5 s deadline was waited for");
+    for stream in streams {
+        read_to_close(stream);
+    }
+}
+
+#[test]
+fn logging_out_ends_that_sessions_event_streams() {
+    let data = tempfile::tempdir().unwrap();
+    let vigie = Vigie::start_with(data.path(), &["--auth", "on"]);
+    let password = std::fs::read_to_string(data.path().join("initial-admin-password")).unwrap();
+    let http = reqwest::blocking::Client::new();
+    let login = |http: &reqwest::blocking::Client| {
+        let body = serde_json::json!({"username": "admin", "password": password.trim()});
+        let answer = http.post(vigie.url("/api/v1/session")).json(&body).send().unwrap();
+        assert_eq!(answer.status(), 200);
+        let cookie = answer.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.strip_prefix("vigie_session=").unwrap().split(';').next().unwrap().to_string();
+        let csrf = answer.json::<serde_json::Value>().unwrap()["csrfToken"].as_str().unwrap().to_string();
+        (cookie, csrf)
+    };
+    let (leaving, csrf) = login(&http);
+    let (staying, _) = login(&http);
+    let ended = open_stream(&vigie, Some(&leaving));
+    let mut kept = open_stream(&vigie, Some(&staying));
+
+    let logout = http
+        .delete(vigie.url("/api/v1/session"))
+        .header("cookie", format!("vigie_session={leaving}"))
+        .header("x-csrf-token", csrf)
+        .send()
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    read_to_close(ended);
+
+    // The other session's stream stays open: its next keep-alive (every 15 s) comes through.
+    kept.get_ref().set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut kept, &mut line).unwrap();
+    assert!(!line.is_empty(), "the other session's stream is still open");
+}

@@ -7,9 +7,10 @@ use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
-use crate::api::sse::{self, SseRegistry};
+use crate::api::sse::{self, SessionWatch, SseRegistry};
 use crate::api::views::{EventsQuery, IncidentView, LogEntryView, SampleEvent, StatusEvent, StatusView};
 use crate::api::AppState;
+use crate::auth::Via;
 use crate::store::StoreEvent;
 
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
@@ -33,7 +34,7 @@ use crate::store::StoreEvent;
 )]
 #[get("/events")]
 pub async fn stream(
-    _who: Authorized<Viewer>,
+    who: Authorized<Viewer>,
     req: HttpRequest,
     state: web::Data<AppState>,
     streams: web::Data<SseRegistry>,
@@ -42,8 +43,18 @@ pub async fn stream(
     let filter = Filter::parse(query.0)?;
     let admission = SseRegistry::admit(&streams, req.peer_addr().map(|a| a.ip()))?;
     let socket = req.conn_data::<ConnectionSocket>().copied();
-    let events = sse::stream(admission, state.store.subscribe(), Box::new(move |e| filter.encode(e)), socket);
+    let session = match &who.principal.via {
+        Via::Session { key, .. } => {
+            let (auth, key) = (state.auth.clone(), *key);
+            Some(SessionWatch { ends: state.auth.session_ends(), alive: Box::new(move || auth.session_alive(&key)) })
+        }
+        _ => None,
+    };
+    let encode = Box::new(move |e: &StoreEvent| filter.encode(e));
+    let events = sse::stream(admission, state.store.subscribe(), encode, socket, session);
+    // The connection closes with the stream: at shutdown, nothing is left for HTTP to wait on.
     Ok(HttpResponse::Ok()
+        .force_close()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
