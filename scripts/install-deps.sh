@@ -2,7 +2,8 @@
 # Installs the system packages Vigie's tests and demo need, and only those that are missing:
 # net-snmp (snmpd, snmpget, snmptrap, snmptrapd), chromium for the browser tests, and logger
 # (util-linux, packaged as bsdutils on Debian) for the syslog tests, and Prometheus (it scrapes
-# /metrics in a test). Debian/Ubuntu only.
+# /metrics in a test), docker-compose, systemd-analyze, curl and cargo-deb for the packaging
+# checks. Debian/Ubuntu only.
 # Idempotent: when everything is present it runs no apt command at all.
 # It installs no Recommends (they pulled ~120 packages: avahi, cups helpers, samba libraries) and
 # starts or enables no system service: Debian's snmpd and snmptrapd would otherwise start on ports
@@ -31,6 +32,16 @@ require snmptrapd snmptrapd
 require /usr/bin/chromium chromium
 require logger bsdutils
 require prometheus prometheus
+# The packaging checks (scripts/test-packaging.sh): compose validation, unit lint, HTTP probe.
+require docker-compose docker-compose
+require systemd-analyze systemd
+require curl curl
+
+# cargo-deb builds the Debian package; from crates.io, pinned, only when missing.
+if ! command -v cargo-deb >/dev/null 2>&1; then
+    echo "install-deps: cargo install cargo-deb (about 2 minutes, once)"
+    cargo install cargo-deb --locked --version 3.8.0 --quiet
+fi
 
 if ((${#missing[@]} == 0)); then
     echo "install-deps: everything is already installed"

@@ -17,6 +17,9 @@ echo "== frontend: build (frontend/dist), which the backend build embeds"
 echo "== backend: unit and integration tests"
 cargo test --workspace --locked
 
+echo "== packaging: compose file, Dockerfile, Debian package and its systemd unit"
+scripts/test-packaging.sh
+
 echo "== fuzzing: each fuzz target for 30 s (skipped without a nightly toolchain)"
 scripts/fuzz.sh 30
 

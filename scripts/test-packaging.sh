@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Checks the container files and the Debian package without a Docker engine or a running systemd:
+#   - docker-compose.yml is valid for Debian's docker-compose and publishes the HTTP and receiver ports;
+#   - the Dockerfile runs as a non-root user, has a HEALTHCHECK on /health, EXPOSEs exactly
+#     8080 1514/udp 1514/tcp 1162/udp, and every VIGIE_* variable and option it (or compose) sets is
+#     one `vigie serve --help` knows;
+#   - the .deb (built by cargo-deb from the already-built debug binary) holds the binary, the unit, the
+#     conffile and the README; its unit passes `systemd-analyze verify`; its postinst creates the
+#     `vigie` user; the extracted binary answers --version and serves /api/v1/health with the packaged config.
+# Needs docker-compose, systemd-analyze and cargo-deb (scripts/install-deps.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scratch=$(mktemp -d)
+server_pid=
+cleanup() {
+    if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+failures=0
+fail() { echo "  FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "  ok: $*"; }
+
+echo "== packaging: the debug binary (built if missing)"
+cargo build --locked -p vigie --quiet
+vigie=target/debug/vigie
+serve_help=$("$vigie" serve --help)
+
+echo "== packaging: docker-compose.yml"
+if docker-compose -f docker-compose.yml config -q; then pass "docker-compose config -q"; else fail "docker-compose config -q"; fi
+grep -q '^version:' docker-compose.yml && fail "docker-compose.yml still has the obsolete 'version' key"
+grep -qi 'later release' docker-compose.yml Dockerfile && fail "the container files still speak of 'a later release'"
+compose=$(docker-compose -f docker-compose.yml config)
+# The published ports, as "CONTAINER_PORT/PROTOCOL", read from the normalized file (PyYAML comes with docker-compose).
+published=$(python3 -c '
+import sys, yaml
+ports = yaml.safe_load(sys.stdin)["services"]["vigie"].get("ports", [])
+seen = set()
+for p in ports:
+    if isinstance(p, dict):
+        seen.add("%s/%s" % (p["target"], p.get("protocol", "tcp")))
+    else:
+        target = str(p).split(":")[-1]
+        seen.add(target if "/" in target else target + "/tcp")
+print(" ".join(sorted(seen)))
+' <<<"$compose")
+for port in 8080/tcp 1514/udp 1514/tcp 1162/udp; do
+    [[ " $published " == *" $port "* ]] && pass "compose publishes $port" || fail "compose does not publish $port (it publishes: $published)"
+done
+grep -Eq 'vigie-data:/var/lib/vigie' <<<"$compose" && pass "compose keeps the data in a volume" || fail "compose has no data volume at /var/lib/vigie"
+
+echo "== packaging: Dockerfile"
+dockerfile=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' Dockerfile)  # continuation lines joined
+final_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' <<<"$dockerfile")
+user=$(grep -E '^USER ' <<<"$final_stage" | tail -1 | awk '{print $2}')
+if [[ -n $user && $user != root && $user != 0 && $user != 0:* && $user != root:* ]]; then
+    pass "the runtime stage runs as '$user'"
+else
+    fail "the runtime stage has no USER, or runs as root"
+fi
+healthcheck=$(grep -E '^HEALTHCHECK ' <<<"$final_stage" || true)
+if [[ $healthcheck == *'/health"'* || $healthcheck == *'/health '* ]]; then pass "HEALTHCHECK probes /health"; else fail "no HEALTHCHECK on /health"; fi
+if [[ $healthcheck =~ \"(curl|wget)\" ]]; then
+    tool=${BASH_REMATCH[1]}
+    grep -Eq "apt-get install .*\b$tool\b" <<<"$final_stage" && pass "the runtime image installs $tool" ||
+        fail "HEALTHCHECK uses $tool, which the runtime image does not install"
+fi
+exposed=$(grep -E '^EXPOSE ' <<<"$final_stage" | cut -d' ' -f2- | tr ' ' '\n' | sort | xargs)
+expected=$(printf '%s\n' 8080 1514/udp 1514/tcp 1162/udp | sort | xargs)
+[[ $exposed == "$expected" ]] && pass "EXPOSE $exposed" || fail "EXPOSE is '$exposed', expected '$expected'"
+for var in VIGIE_LISTEN VIGIE_SYSLOG_UDP VIGIE_SYSLOG_TCP VIGIE_TRAP_UDP; do
+    value=$(grep -oE "$var=[^ ]+" <<<"$final_stage" | head -1 | cut -d= -f2)
+    [[ $value == 0.0.0.0:* ]] && pass "$var=$value" || fail "$var is '$value' in the image, not 0.0.0.0:PORT"
+done
+# Every VIGIE_* variable the image or compose sets, and every --option of its CMD, is one `vigie serve` reads.
+for var in $( (grep -oE 'VIGIE_[A-Z_]+' Dockerfile; grep -oE '^ +VIGIE_[A-Z_]+:' docker-compose.yml | tr -d ' :') | sort -u); do
+    if grep -q "env: $var=" <<<"$serve_help"; then pass "vigie serve reads $var"; else fail "vigie serve has no variable $var"; fi
+done
+for option in $(grep -E '^(CMD|ENTRYPOINT) ' <<<"$final_stage" | grep -oE -- '--[a-z-]+' | sort -u); do
+    if grep -qE -- "^ +$option\b" <<<"$serve_help"; then pass "vigie serve has $option"; else fail "vigie serve has no option $option"; fi
+done
+grep -E '^(ENTRYPOINT|CMD) ' <<<"$final_stage" | grep -q '"serve"' && pass "the image runs 'vigie serve'" || fail "the image does not run 'vigie serve'"
+
+echo "== packaging: Debian package from the debug binary"
+# --profile dev packages target/debug/vigie (stripped), so the suite needs no release build;
+# the real package is `cargo deb -p vigie` (README, Install).
+cargo deb -p vigie --profile dev --no-build --fast -o "$scratch/" 2>&1 | grep -v 'dev profile is not supported\|To enable debug symbols\|make `\[profile.dist\]`' || true
+deb=$(ls "$scratch"/vigie_*.deb)
+pass "built $(basename "$deb") ($(du -h "$deb" | cut -f1))"
+contents=$(dpkg-deb --contents "$deb")
+for path in ./usr/bin/vigie ./usr/lib/systemd/system/vigie.service ./etc/vigie/vigie.toml ./usr/share/doc/vigie/README.md; do
+    grep -q " $path\$" <<<"$contents" && pass "holds $path" || fail "does not hold $path"
+done
+grep -q '^-rw-r----- .* ./etc/vigie/vigie.toml$' <<<"$contents" && pass "the configuration is not world-readable" ||
+    fail "/etc/vigie/vigie.toml is world-readable"
+info=$(dpkg-deb --info "$deb")
+for field in 'Package: vigie' 'Section: net' 'Depends: .*adduser'; do
+    grep -Eq "^ $field" <<<"$info" && pass "control: $field" || fail "control lacks '$field'"
+done
+dpkg-deb -e "$deb" "$scratch/control"
+grep -qx /etc/vigie/vigie.toml "$scratch/control/conffiles" && pass "/etc/vigie/vigie.toml is a conffile" || fail "no conffile"
+grep -q 'adduser --system' "$scratch/control/postinst" && pass "postinst creates the vigie system user" || fail "postinst creates no user"
+grep -q 'deb-systemd-helper' "$scratch/control/postinst" && pass "postinst registers the unit" || fail "postinst does not register the unit"
+sh -n "$scratch/control/postinst" && sh -n "$scratch/control/postrm" && pass "maintainer scripts parse" || fail "a maintainer script does not parse"
+
+root=$scratch/root
+dpkg-deb -x "$deb" "$root"
+unit=$root/usr/lib/systemd/system/vigie.service
+for line in 'User=vigie' 'StateDirectory=vigie' 'AmbientCapabilities=CAP_NET_BIND_SERVICE CAP_NET_RAW' 'NoNewPrivileges=yes' 'ProtectSystem=strict'; do
+    grep -qx "$line" "$unit" && pass "unit: $line" || fail "unit lacks '$line'"
+done
+# systemd-analyze checks that ExecStart's binary exists: point it at the extracted one. It only warns
+# (exit 0) on an unknown key, so any output at all is a failure.
+mkdir -p "$scratch/unit"
+sed "s|/usr/bin/vigie|$root/usr/bin/vigie|" "$unit" >"$scratch/unit/vigie.service"
+verify=$(systemd-analyze verify "$scratch/unit/vigie.service" 2>&1) && [[ -z $verify ]] &&
+    pass "systemd-analyze verify: no complaint" || fail "systemd-analyze verify: $verify"
+exposure=$(systemd-analyze security --offline=yes "$scratch/unit/vigie.service" 2>/dev/null | grep -o 'Overall exposure level.*' || true)
+echo "  measured: systemd-analyze security: $exposure"
+
+version=$("$root/usr/bin/vigie" --version)
+[[ $version == "vigie $(grep -m1 '^version' backend/Cargo.toml | cut -d'"' -f2)" ]] && pass "extracted binary: $version" ||
+    fail "extracted binary answers '$version'"
+# Start it as the unit would (the packaged configuration, its own data dir), on a free loopback port,
+# receivers off, and wait (bounded) for the API's health answer.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$root/usr/bin/vigie" serve --config "$root/etc/vigie/vigie.toml" --data-dir "$scratch/data" \
+    --listen "127.0.0.1:$port" --syslog-udp off --syslog-tcp off --trap-udp off >"$scratch/serve.log" 2>&1 &
+server_pid=$!
+healthy=false
+for _ in $(seq 1 150); do
+    if curl -fsS --max-time 2 "http://127.0.0.1:$port/api/v1/health" >"$scratch/health" 2>/dev/null; then healthy=true; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+done
+if $healthy; then
+    pass "the packaged binary and configuration serve /api/v1/health: $(head -c 200 "$scratch/health")"
+else
+    fail "the packaged binary did not serve /api/v1/health within 30 s; its log:"
+    sed 's/^/    /' "$scratch/serve.log"
+fi
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+server_pid=
+[[ -f $scratch/data/initial-admin-password ]] && pass "first start wrote initial-admin-password in the data dir" ||
+    fail "no initial-admin-password in the data dir"
+
+if ((failures > 0)); then
+    echo "packaging: $failures check(s) failed"
+    exit 1
+fi
+echo "packaging: all checks passed"
