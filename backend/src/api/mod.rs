@@ -4,6 +4,7 @@
 pub mod access;
 pub mod body_limit;
 pub mod connections;
+pub mod csv;
 pub mod error;
 pub mod extract;
 pub mod metrics;

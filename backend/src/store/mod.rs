@@ -36,7 +36,7 @@ pub mod query;
 mod records;
 mod registry;
 mod rollup_line;
-mod segments;
+pub(crate) mod segments;
 pub mod series;
 pub mod snmp_engine;
 pub mod state_history;

@@ -118,6 +118,9 @@ pub struct TrafficQuery {
     /// Most points to answer (1 to 10000); default 500. The server averages per step.
     #[param(example = 500, minimum = 1, maximum = 10000)]
     pub max_points: Option<u32>,
+    /// `csv` for a CSV table (like `Accept: text/csv`); default JSON.
+    #[param(inline)]
+    pub format: Option<crate::api::csv::Format>,
 }
 
 /// Window of a raw-counter query.
@@ -131,6 +134,9 @@ pub struct CountersQuery {
     /// End, Unix seconds; default: now.
     #[param(example = 1764075060, minimum = 0, maximum = 17179869184_i64)]
     pub to: Option<i64>,
+    /// `csv` for a CSV table (like `Accept: text/csv`); default JSON.
+    #[param(inline)]
+    pub format: Option<crate::api::csv::Format>,
 }
 
 /// Traffic of one interface, one point per step; a step without samples has null rates (a gap,
