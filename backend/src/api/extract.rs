@@ -34,22 +34,29 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.parse::<mime::Mime>().ok())
             .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
         let deadline = req.app_data::<BodyDeadline>().map_or(Duration::from_secs(10), |d| d.0);
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::UnsupportedMediaType);
             }
-            let mut body = BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| body_error(e, deadline))?;
-                if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_limited(payload, deadline).await?;
             parse_json(&body).map(JsonBody)
         })
     }
+}
+
+/// A request body read whole, at most [`MAX_BODY_BYTES`], within `deadline` (the request's
+/// [`BodyDeadline`]).
+pub async fn read_limited(mut payload: Payload, deadline: Duration) -> Result<BytesMut, ApiError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| body_error(e, deadline))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge { limit_bytes: MAX_BODY_BYTES });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn body_error(error: PayloadError, deadline: Duration) -> ApiError {

@@ -89,6 +89,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .service(routes::devices::list)
             .service(routes::devices::create)
+            // Before `/devices/{id}`, which would take "import" and "export" for ids.
+            .service(routes::device_import::import)
+            .service(routes::device_import::export)
             .service(routes::devices::read)
             .service(routes::devices::update)
             .service(routes::devices::remove)

@@ -237,6 +237,25 @@ impl Store {
         Ok(device)
     }
 
+    /// Adds every device or none (see `Registry::add_all`): the import of a device list.
+    pub fn add_devices(&self, configs: Vec<DeviceConfig>) -> Result<Vec<Device>, (Option<usize>, StoreError)> {
+        let (refused, added) = match self.registry.add_all(configs) {
+            Ok(devices) => (None, Ok(devices)),
+            Err((refused, e)) => (refused, Err(e)),
+        };
+        self.health.note(&added);
+        let devices = added.map_err(|e| (refused, e))?;
+        let mut polled = self.polled.write().expect("devices lock");
+        for device in &devices {
+            let buckets = OpenBuckets::new(OpenBuckets::delay_for(&device.id.0));
+            polled.insert(
+                device.id.clone(),
+                Arc::new(PolledDevice::new(self.device_dir(&device.id), DeviceLive::new(), buckets)),
+            );
+        }
+        Ok(devices)
+    }
+
     /// Replaces a device's config; nothing changes if it would duplicate another device or
     /// cannot be written.
     pub fn update_device(&self, id: &str, config: DeviceConfig) -> Result<Device, StoreError> {

@@ -49,17 +49,23 @@ impl Registry {
 
     /// Adds a device; nothing changes if it duplicates another's host and port.
     pub fn add(&self, config: DeviceConfig) -> Result<Device, StoreError> {
-        self.change(|devices| {
-            check_unique(devices, &config, None)?;
-            let mut id = DeviceId::random();
-            while devices.contains_key(&id) {
-                id = DeviceId::random();
+        self.change(|devices| insert_new(devices, config))
+    }
+
+    /// Adds every device or none (one write of the list); on failure, the error names the
+    /// position in `configs` of the device refused, when one was.
+    pub fn add_all(&self, configs: Vec<DeviceConfig>) -> Result<Vec<Device>, (Option<usize>, StoreError)> {
+        let mut refused = None;
+        let result = self.change(|devices| {
+            let mut added = Vec::with_capacity(configs.len());
+            for (i, config) in configs.into_iter().enumerate() {
+                refused = Some(i);
+                added.push(insert_new(devices, config)?);
             }
-            check_parent(devices, &id, &config)?;
-            let device = Device { id: id.clone(), created_at: now_secs(), config };
-            devices.insert(id, device.clone());
-            Ok(device)
-        })
+            refused = None;
+            Ok(added)
+        });
+        result.map_err(|e| (refused, e))
     }
 
     /// Replaces a device's config; nothing changes if it would duplicate another device.
@@ -125,6 +131,19 @@ fn read(path: &Path) -> Result<Vec<Device>, StoreError> {
 }
 
 /// The parent must exist, and following parents from `id` must never come back to it.
+/// Adds a device under a new random id, unless it duplicates another or its parent is wrong.
+fn insert_new(devices: &mut BTreeMap<DeviceId, Device>, config: DeviceConfig) -> Result<Device, StoreError> {
+    check_unique(devices, &config, None)?;
+    let mut id = DeviceId::random();
+    while devices.contains_key(&id) {
+        id = DeviceId::random();
+    }
+    check_parent(devices, &id, &config)?;
+    let device = Device { id: id.clone(), created_at: now_secs(), config };
+    devices.insert(id, device.clone());
+    Ok(device)
+}
+
 fn check_parent(devices: &BTreeMap<DeviceId, Device>, id: &DeviceId, config: &DeviceConfig) -> Result<(), StoreError> {
     let Some(parent) = &config.parent_id else { return Ok(()) };
     let mut next = Some(parent);

@@ -4,6 +4,7 @@ pub mod alert_channels;
 pub mod alert_rules;
 pub mod alerts;
 pub mod changes;
+pub mod device_import;
 pub mod devices;
 pub mod events;
 pub mod interfaces;

@@ -4,6 +4,7 @@
 mod alerts;
 mod auth;
 mod channel_input;
+pub mod device_import;
 mod device_status;
 mod devices;
 mod events;
