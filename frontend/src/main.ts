@@ -26,6 +26,7 @@ const views: ViewTable = {
   overview: async () => overviewView,
   newDevice: async () => deviceFormView,
   editDevice: async () => deviceFormView,
+  importDevices: async () => (await import("./views/device-import")).deviceImportView,
   logs: async () => logsView,
   device: async () => deviceView,
   interface: async () => (await import("./views/interface-graph")).interfaceGraphView,

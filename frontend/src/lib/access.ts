@@ -37,6 +37,7 @@ export function forbiddenMessage(role: Role | null | undefined): string {
 export function routeAction(route: Route): Action | null {
   switch (route.name) {
     case "newDevice":
+    case "importDevices":
     case "editDevice":
       return "editDevices";
     case "users":

@@ -19,6 +19,7 @@ describe("matchRoute", () => {
     ["/account/password", { name: "changePassword" }],
     ["/users", { name: "users" }],
     ["/tokens", { name: "tokens" }],
+    ["/devices/import", { name: "importDevices" }],
     ["/devices/a%20b/edit", { name: "editDevice", id: "a b" }],
     ["/devices/abc/interfaces/12", { name: "interface", id: "abc", ifIndex: 12 }],
   ])("%s", (path, route) => {

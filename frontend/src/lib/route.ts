@@ -4,6 +4,8 @@
 export type Route =
   | { name: "overview" }
   | { name: "newDevice" }
+  /** Add many devices from a CSV or JSON file (`views/device-import.ts`). */
+  | { name: "importDevices" }
   | { name: "logs" }
   /** Sign in; `?next=` is where to go afterwards. Shown without a session. */
   | { name: "login" }
@@ -39,6 +41,7 @@ export function matchRoute(pathname: string): Route {
   if (s.length === 2 && s[0] === "account" && s[1] === "password") return { name: "changePassword" };
   if (s[0] !== "devices" || s.length < 2) return { name: "notFound", path: pathname };
   const id = s[1]!;
+  if (s.length === 2 && id === "import") return { name: "importDevices" };
   if (s.length === 2) return id === "new" ? { name: "newDevice" } : { name: "device", id, tab: "interfaces" };
   if (s.length === 3 && s[2] === "edit") return { name: "editDevice", id };
   if (s.length === 3 && s[2] === "logs" && id !== "new") return { name: "device", id, tab: "logs" };
@@ -64,6 +67,7 @@ export function routeKey(route: Route): string {
   switch (route.name) {
     case "overview":
     case "newDevice":
+    case "importDevices":
     case "logs":
     case "login":
     case "changePassword":
@@ -90,6 +94,7 @@ const enc = encodeURIComponent;
 export const href = {
   overview: (): string => "/",
   newDevice: (): string => "/devices/new",
+  importDevices: (): string => "/devices/import",
   logs: (query = ""): string => `/logs${query ? `?${query}` : ""}`,
   /** The login page; after login the app returns to `next` (a path of this app, see lib/access.ts). */
   login: (next = "/"): string => (next === "/" ? "/login" : `/login?next=${enc(next)}`),

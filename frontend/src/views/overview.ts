@@ -231,6 +231,7 @@ export function overviewView(ctx: ViewContext): void {
       { class: "page-head" },
       h("div", {}, h("h1", {}, "Devices"), counts),
       canEdit ? h("a", { class: "button primary", href: href.newDevice() }, "Add device") : null,
+      canEdit ? h("a", { class: "button", href: href.importDevices() }, "Import or export") : null,
     ),
     storageBanner,
     h("div", { class: "toolbar" }, h("div", { class: "field inline" }, h("label", { for: "device-search" }, "Search"), search)),
