@@ -6,7 +6,7 @@
 #     one `vigie serve --help` knows;
 #   - the .deb (built by cargo-deb from the already-built debug binary) holds the binary, the unit, the
 #     conffile and the README; its unit passes `systemd-analyze verify`; its postinst creates the
-#     `vigie` user; the extracted binary answers --version and serves /api/v1/health with the packaged config.
+#     `vigie` user; the extracted binary answers --version and serves /health with the packaged config.
 # Needs docker-compose, systemd-analyze and cargo-deb (scripts/install-deps.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -131,14 +131,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 server_pid=$!
 healthy=false
 for _ in $(seq 1 150); do
-    if curl -fsS --max-time 2 "http://127.0.0.1:$port/api/v1/health" >"$scratch/health" 2>/dev/null; then healthy=true; break; fi
+    if curl -fsS --max-time 2 "http://127.0.0.1:$port/health" >"$scratch/health" 2>/dev/null; then healthy=true; break; fi
     kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.2
 done
 if $healthy; then
-    pass "the packaged binary and configuration serve /api/v1/health: $(head -c 200 "$scratch/health")"
+    pass "the packaged binary and configuration serve /health: $(head -c 200 "$scratch/health")"
 else
-    fail "the packaged binary did not serve /api/v1/health within 30 s; its log:"
+    fail "the packaged binary did not serve /health within 30 s; its log:"
     sed 's/^/    /' "$scratch/serve.log"
 fi
 kill "$server_pid" 2>/dev/null || true
