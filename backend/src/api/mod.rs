@@ -6,7 +6,9 @@ pub mod body_limit;
 pub mod connections;
 pub mod csv;
 pub mod error;
+pub mod etag;
 pub mod extract;
+pub mod list_query;
 pub mod metrics;
 pub mod route_table;
 pub mod routes;
@@ -88,6 +90,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         scope("/api/v1")
             .service(routes::devices::list)
+            .service(routes::fleet::devices)
+            .service(routes::fleet::names)
+            .service(routes::fleet::summary)
             .service(routes::devices::create)
             // Before `/devices/{id}`, which would take "import" and "export" for ids.
             .service(routes::device_import::import)
@@ -96,6 +101,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::devices::update)
             .service(routes::devices::remove)
             .service(routes::interfaces::list)
+            .service(routes::interfaces::page)
+            .service(routes::interfaces::read)
             .service(routes::interfaces::traffic)
             .service(routes::interfaces::counters)
             .service(routes::latency::latency)

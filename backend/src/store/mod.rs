@@ -48,6 +48,7 @@ pub use status::StateChange;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 pub use health::StorageStatus;
@@ -129,6 +130,9 @@ pub struct Store {
     icmp_unavailable: RwLock<Option<String>>,
     /// Each device's latency rollup buckets still filling (see `latency`).
     latency_open: std::sync::Mutex<HashMap<DeviceId, latency::OpenLatency>>,
+    /// Counts every change the API shows (a poll, a state, a device added, changed or removed,
+    /// an incident): the ETags of the lists (see `api::etag`).
+    changes: AtomicU64,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -162,6 +166,8 @@ impl Store {
             health: StorageHealth::default(),
             icmp_unavailable: RwLock::new(None),
             latency_open: std::sync::Mutex::new(HashMap::new()),
+            // Counting from the start time: tags handed out before a restart never match after it.
+            changes: AtomicU64::new(now_ms().max(0) as u64),
         };
         let now = now_secs();
         for device in store.registry.list() {
@@ -233,6 +239,7 @@ impl Store {
         let device = added?;
         let buckets = OpenBuckets::new(OpenBuckets::delay_for(&device.id.0));
         let polled = PolledDevice::new(self.device_dir(&device.id), DeviceLive::new(), buckets);
+        self.touch(&polled);
         self.polled.write().expect("devices lock").insert(device.id.clone(), Arc::new(polled));
         Ok(device)
     }
@@ -261,6 +268,9 @@ impl Store {
     pub fn update_device(&self, id: &str, config: DeviceConfig) -> Result<Device, StoreError> {
         let updated = self.registry.update(&parse_id(id)?, config);
         self.health.note(&updated);
+        if let Some(polled) = updated.as_ref().ok().and_then(|d| self.polled(&d.id)) {
+            self.touch(&polled);
+        }
         updated
     }
 
@@ -269,12 +279,35 @@ impl Store {
         let removed = self.registry.remove(&parse_id(id)?);
         self.health.note(&removed);
         let old = removed?;
+        self.bump();
         self.latency_open.lock().expect("latency lock").remove(&old.id);
         let polled = self.polled.write().expect("devices lock").remove(&old.id);
         if let Some(polled) = polled {
             polled.remove_files(&self.appender, &old.config.name);
         }
         Ok(old)
+    }
+
+    /// Counts a change of the fleet (memory only).
+    fn bump(&self) -> u64 {
+        self.changes.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Counts a change of one device, and stamps it with the count.
+    fn touch(&self, polled: &PolledDevice) {
+        polled.version.store(self.bump(), Ordering::Relaxed);
+    }
+
+    /// Changes counted since start: any change to what the device list, a device or the
+    /// summary shows moves it (memory only).
+    pub fn fleet_version(&self) -> u64 {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    /// The change count when this device (its config, status or readings) last changed; None for
+    /// an unknown device (memory only).
+    pub fn device_version(&self, id: &DeviceId) -> Option<u64> {
+        self.polled(id).map(|p| p.version.load(Ordering::Relaxed))
     }
 
     fn publish(&self, event: StoreEvent) {
@@ -284,6 +317,7 @@ impl Store {
 
     /// Tells listeners (the event stream) that an incident opened, changed or resolved.
     pub fn publish_alert(&self, incident: crate::alerts::incident::Incident) {
+        self.bump();
         self.publish(StoreEvent::Alert(Box::new(incident)));
     }
 

@@ -8,6 +8,7 @@
 //! the samples, with an event in the device's log.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::files;
@@ -15,7 +16,7 @@ use super::live::{DeviceLive, PollRecord};
 use super::logs::{LogSource, NewLogEntry, Severity};
 use super::records::StateFile;
 use super::series::{OpenBuckets, SeriesDir};
-use super::state_history::Transition;
+use super::state_history::{History, Transition};
 use super::{io_error, now_ms, Store, StoreError, StoreEvent};
 use crate::device::{Device, DeviceId, DeviceState};
 
@@ -23,6 +24,10 @@ use crate::device::{Device, DeviceId, DeviceState};
 pub(super) struct PolledDevice {
     pub live: RwLock<DeviceLive>,
     pub disk: Mutex<DeviceDisk>,
+    /// The state history in memory, for availability (see [`super::state_history::History`]).
+    pub history: Mutex<History>,
+    /// The store's change counter when this device last changed (see [`Store::touch`]).
+    pub version: AtomicU64,
 }
 
 pub(super) struct DeviceDisk {
@@ -53,7 +58,8 @@ impl PolledDevice {
         let history_appends = std::fs::metadata(&history).map_or(0, |m| m.len() as usize / 40);
         let disk =
             DeviceDisk { dir, series, buckets, state_dirty: false, removed: false, history_last, history_appends };
-        PolledDevice { live: RwLock::new(live), disk: Mutex::new(disk) }
+        let history = Mutex::new(History::load(&history, super::now_secs()));
+        PolledDevice { live: RwLock::new(live), disk: Mutex::new(disk), history, version: AtomicU64::new(0) }
     }
 
     /// Deletes the device's files; later writes for it do nothing.
@@ -145,6 +151,7 @@ impl Store {
         let Some(device) = self.polled(id) else { return Ok(()) }; // removed meanwhile
         let line = record.poll_line();
         let changed = device.live.write().expect("live lock").apply_poll(record);
+        self.touch(&device);
         let written = {
             let mut guard = device.disk.lock().expect("device disk lock");
             let disk = &mut *guard;
@@ -177,6 +184,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let Some(device) = self.polled(id) else { return Ok(()) };
         let changed = device.live.write().expect("live lock").apply_failure(at_secs, duration_ms, error);
+        self.touch(&device);
         self.save_state(&device, changed)
     }
 

@@ -85,6 +85,51 @@ pub fn compacted(history: &[Transition], now: i64) -> Vec<Transition> {
     out
 }
 
+/// Transitions a device's history keeps in memory, at most (16 bytes each).
+pub const MEMORY_LINES: usize = 1024;
+
+/// A device's state history in memory, so that availability is computed without reading its
+/// file: the last year's transitions, repeats merged, at most [`MEMORY_LINES`]. A device that
+/// changed state more often than that within a year is read from its file instead (`None`)
+/// until the next start.
+#[derive(Debug, Default)]
+pub struct History {
+    kept: Option<Vec<Transition>>,
+}
+
+impl History {
+    /// The history of `path` as of `now` (an unreadable file: nothing kept, read again when asked).
+    pub fn load(path: &Path, now: i64) -> History {
+        match read(path) {
+            Ok(lines) => History::from_lines(&lines, now),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => History { kept: Some(Vec::new()) },
+            Err(_) => History { kept: None },
+        }
+    }
+
+    fn from_lines(lines: &[Transition], now: i64) -> History {
+        let kept = compacted(lines, now);
+        History { kept: (kept.len() <= MEMORY_LINES).then_some(kept) }
+    }
+
+    /// Adds a transition written to the file.
+    pub fn push(&mut self, t: Transition) {
+        let Some(kept) = &mut self.kept else { return };
+        if kept.last().map(|l| l.state) == Some(t.state) {
+            return;
+        }
+        kept.push(t);
+        if kept.len() > MEMORY_LINES {
+            *self = History::from_lines(kept, t.at);
+        }
+    }
+
+    /// Availability at `now`, or None when the history is too long to be kept in memory.
+    pub fn availability(&self, now: i64) -> Option<Availability> {
+        self.kept.as_ref().map(|kept| availability(kept, now))
+    }
+}
+
 pub fn line(t: &Transition) -> String {
     serde_json::to_string(t).expect("a transition serializes")
 }
@@ -120,6 +165,28 @@ mod tests {
         assert_eq!(availability(&[], now), Availability::default());
         assert_eq!(availability(&[t(now - DAY, DeviceState::Unknown)], now).day, None);
         assert_eq!(availability(&[t(now - DAY, DeviceState::SnmpDown)], now).day, Some(0.0));
+    }
+
+    #[test]
+    fn the_history_in_memory_agrees_with_the_file_and_gives_up_past_its_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("states.jsonl");
+        let now = 1000 * DAY;
+        let lines = [t(now - 500 * DAY, DeviceState::Up), t(now - 3 * DAY, DeviceState::Unreachable)];
+        std::fs::write(&path, lines.iter().map(|l| line(l) + "\n").collect::<String>()).unwrap();
+        let mut history = History::load(&path, now);
+        assert_eq!(history.availability(now), Some(availability(&lines, now)));
+        history.push(t(now - DAY, DeviceState::Up));
+        history.push(t(now - DAY / 2, DeviceState::Up)); // a repeat changes nothing
+        let all = [lines[0], lines[1], t(now - DAY, DeviceState::Up)];
+        assert_eq!(history.availability(now), Some(availability(&all, now)));
+        assert_eq!(History::load(&dir.path().join("none"), now).availability(now), Some(Availability::default()));
+        // A device flapping past the bound within the year: no longer kept.
+        for i in 0..MEMORY_LINES as i64 {
+            let state = if i % 2 == 0 { DeviceState::SnmpDown } else { DeviceState::Up };
+            history.push(t(now - DAY / 4 + i, state));
+        }
+        assert_eq!(history.availability(now), None);
     }
 
     #[test]

@@ -45,6 +45,7 @@ impl Store {
             self.publish(StoreEvent::Echo { device_id: id.clone(), echo: e.clone() });
         }
         polled.live.write().expect("live lock").status.echo = echo;
+        self.touch(&polled);
         self.settle(id, at)
     }
 
@@ -88,6 +89,7 @@ impl Store {
         if !changed {
             return;
         }
+        self.touch(&polled);
         let _ = self.save_state(&polled, true);
         self.publish(StoreEvent::Status { device_id: id.clone(), status: status.clone() });
         if before == status.state {
@@ -121,6 +123,7 @@ impl Store {
         self.health.note(&appended);
         appended?;
         disk.history_last = Some(t.state);
+        polled.history.lock().expect("history lock").push(t);
         disk.history_appends += 1;
         if disk.history_appends >= state_history::COMPACT_AFTER_LINES {
             disk.history_appends = 0;
@@ -135,8 +138,12 @@ impl Store {
     }
 
     /// The device's availability over the last day, week, 30 and 365 days, from its state
-    /// history (reads disk).
+    /// history: in memory, else (a device that changed state too often) read from disk.
     pub fn availability(&self, id: &DeviceId, now: i64) -> Result<Availability, StoreError> {
+        let kept = self.polled(id).and_then(|p| p.history.lock().expect("history lock").availability(now));
+        if let Some(availability) = kept {
+            return Ok(availability);
+        }
         let path = self.device_dir(id).join("states.jsonl");
         let history = state_history::read(&path).map_err(io_error(&path))?;
         Ok(state_history::availability(&history, now))

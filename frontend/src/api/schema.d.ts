@@ -180,7 +180,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List devices, ordered by id; `?tag=` keeps those with that tag. */
+        /**
+         * List devices, ordered by id; `?tag=` keeps those with that tag. The whole list, as scripts
+         *     expect it: `GET /fleet/devices` pages, filters and sorts it on the server.
+         */
         get: operations["listDevices"];
         put?: never;
         /** Add a device; polling starts at once. */
@@ -244,6 +247,26 @@ export interface paths {
         patch: operations["updateDevice"];
         trace?: never;
     };
+    "/api/v1/devices/{id}/interface-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One page of a device's interfaces: filtered by `q` and `oper`, sorted, with the total and the
+         *     per-status counts.
+         */
+        get: operations["pageInterfaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices/{id}/interfaces": {
         parameters: {
             query?: never;
@@ -251,8 +274,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Interfaces of a device, by ifIndex. */
+        /**
+         * Interfaces of a device, by ifIndex: the whole table, as scripts expect it;
+         *     `GET /devices/{id}/interface-page` pages, filters and sorts it on the server.
+         */
         get: operations["listInterfaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/{id}/interfaces/{ifIndex}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One interface with its latest counters and rates. */
+        get: operations["getInterface"];
         put?: never;
         post?: never;
         delete?: never;
@@ -349,6 +392,60 @@ export interface paths {
          *     cut once the events waiting for it pass its buffer.
          */
         get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One page of devices: filtered by `q`, `state` and `tag`, sorted (problems first by default),
+         *     with the total and the per-state counts.
+         */
+        get: operations["pageDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every device's id and name, ordered by name. */
+        get: operations["listDeviceNames"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fleet/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The overview header: devices per state, the busiest interfaces, open and recent incidents. */
+        get: operations["getFleetSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1132,6 +1229,35 @@ export interface components {
             /** @description `pending` (to be made or retried), `delivered`, or `failed` (given up). */
             state: components["schemas"]["DeliveryState"];
         };
+        /** @description A device's id and name (the Logs page's device picker). */
+        DeviceName: {
+            /** @example 3f9a2c1b */
+            id: string;
+            /** @example core-sw1 */
+            name: string;
+        };
+        /** @description One window of the device list, with how many devices match. */
+        DevicePage: {
+            /** @description Devices matching `q` and `tag` per state (the `state` filter left out), for the filter chips. */
+            counts: components["schemas"]["StateCounts"];
+            /** @description At most `limit` devices from `offset`, in the order asked for. */
+            items: components["schemas"]["DeviceView"][];
+            /**
+             * @description The limit applied.
+             * @example 50
+             */
+            limit: number;
+            /**
+             * @description The offset asked for.
+             * @example 0
+             */
+            offset: number;
+            /**
+             * @description Devices matching every filter.
+             * @example 2001
+             */
+            total: number;
+        };
         /** @description A change to a device: any subset of its fields. Polling picks it up at once. */
         DevicePatch: {
             /**
@@ -1375,6 +1501,30 @@ export interface components {
              */
             openLimit: number;
         };
+        /** @description The overview header: the fleet at a glance. */
+        FleetSummary: {
+            /** @description Devices per state. */
+            counts: components["schemas"]["StateCounts"];
+            /**
+             * @description Devices supervised.
+             * @example 2001
+             */
+            devices: number;
+            /**
+             * @description Interfaces known, across the fleet.
+             * @example 100048
+             */
+            interfaces: number;
+            /**
+             * @description Incidents open now.
+             * @example 3
+             */
+            openIncidents: number;
+            /** @description The latest incidents (at most 5): open ones first, newest first; `deliveries` empty. */
+            recentIncidents: components["schemas"]["IncidentView"][];
+            /** @description The busiest interfaces by utilisation (at most 10), busiest first. */
+            topInterfaces: components["schemas"]["TopInterface"][];
+        };
         /** @description Liveness. */
         HealthView: {
             /**
@@ -1545,6 +1695,21 @@ export interface components {
              * @example null
              */
             suppressedBy: string | null;
+        };
+        /** @description One window of a device's interfaces, with how many match. */
+        InterfacePage: {
+            /** @description Interfaces matching `q` per oper status (the `oper` filter left out). */
+            counts: components["schemas"]["OperCounts"];
+            items: components["schemas"]["InterfaceView"][];
+            /** @example 50 */
+            limit: number;
+            /** @example 0 */
+            offset: number;
+            /**
+             * @description Interfaces matching every filter.
+             * @example 4000
+             */
+            total: number;
         };
         /** @description An interface from IF-MIB with its latest counters and rates. */
         InterfaceView: {
@@ -2238,6 +2403,15 @@ export interface components {
              */
             retrying: number;
         };
+        /** @description Interfaces per ifOperStatus class. */
+        OperCounts: {
+            /** @example 870 */
+            down: number;
+            /** @example 10 */
+            other: number;
+            /** @example 3120 */
+            up: number;
+        };
         /** @description A user changes their own password. */
         PasswordChange: {
             /** Format: password */
@@ -2648,6 +2822,17 @@ export interface components {
          *     shown.
          */
         SnmpView: components["schemas"]["SnmpCommunityView"] | components["schemas"]["SnmpV3View"];
+        /** @description Devices per state. */
+        StateCounts: {
+            /** @example 3 */
+            snmpDown: number;
+            /** @example 2 */
+            unknown: number;
+            /** @example 5 */
+            unreachable: number;
+            /** @example 1990 */
+            up: number;
+        };
         /**
          * @description `up`: SNMP answers. `snmp_down`: echo replies but SNMP is silent (agent dead, wrong
          *     credentials, ACL). `unreachable`: no echo reply and no SNMP answer, or SNMP silent with ICMP
@@ -2912,6 +3097,35 @@ export interface components {
             lastUsedAt?: number | null;
             name: string;
             role: components["schemas"]["Role"];
+        };
+        /** @description One busy interface in the summary. */
+        TopInterface: {
+            /** @example 3f9a2c1b */
+            deviceId: string;
+            /** @example core-sw1 */
+            deviceName: string;
+            /**
+             * Format: int32
+             * @example 3
+             */
+            ifIndex: number;
+            /**
+             * Format: double
+             * @description Inbound rate as a share of the speed, 0 to 100.
+             * @example 87.5
+             */
+            inPercent: number;
+            /**
+             * @description ifName, else ifDescr.
+             * @example Gi0/3
+             */
+            name: string;
+            /**
+             * Format: double
+             * @description Outbound rate as a share of the speed, 0 to 100.
+             * @example 12
+             */
+            outPercent: number;
         };
         /** @description Average and maximum rates over one step. */
         TrafficPointView: {
@@ -4153,7 +4367,13 @@ export interface operations {
                  */
                 tag?: string;
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4162,11 +4382,23 @@ export interface operations {
             /** @description The devices */
             200: {
                 headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while nothing changed */
+                    ETag?: string;
+                    /** @description How many devices the list holds */
+                    "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceView"][];
                 };
+            };
+            /** @description Nothing changed since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description An unknown or invalid parameter */
             400: {
@@ -4474,7 +4706,13 @@ export interface operations {
     getDevice: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /**
                  * @description Device id
@@ -4489,11 +4727,21 @@ export interface operations {
             /** @description The device */
             200: {
                 headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while the device did not change */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceView"];
                 };
+            };
+            /** @description The device did not change since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
@@ -4722,10 +4970,119 @@ export interface operations {
             };
         };
     };
+    pageInterfaces: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Interfaces to skip; default 0.
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Interfaces to return, 1 to 1000; default 100.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Order: `ifIndex` (default), `name`, `operStatus` (down first), `inBps`, `outBps`,
+                 *     `utilization`, `speed`. Ties are broken by ifIndex.
+                 */
+                sort?: "ifIndex" | "name" | "operStatus" | "inBps" | "outBps" | "utilization" | "speed";
+                /** @description `asc` (default) or `desc`. */
+                order?: "asc" | "desc";
+                /**
+                 * @description Case-insensitive substring of ifName, ifDescr or ifAlias.
+                 * @example ge-0/0/12
+                 */
+                q?: string;
+                /** @description Only the interfaces whose ifOperStatus is this (`up`, `down` or `other`); the counts ignore it. */
+                oper?: "up" | "down" | "other";
+            };
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description Device id
+                 * @example 3f9a2c1b
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while the device did not change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterfacePage"];
+                };
+            };
+            /** @description The device did not change since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unknown or invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     listInterfaces: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
             path: {
                 /**
                  * @description Device id
@@ -4740,11 +5097,23 @@ export interface operations {
             /** @description Interfaces with their latest counters and rates */
             200: {
                 headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while the device did not change */
+                    ETag?: string;
+                    /** @description How many interfaces the device has */
+                    "X-Total-Count"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["InterfaceView"][];
                 };
+            };
+            /** @description The device did not change since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
@@ -4756,6 +5125,89 @@ export interface operations {
                 };
             };
             /** @description No such device */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getInterface: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
+            path: {
+                /**
+                 * @description Device id
+                 * @example 3f9a2c1b
+                 */
+                id: string;
+                /**
+                 * @description Interface ifIndex
+                 * @example 3
+                 */
+                ifIndex: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The interface */
+            200: {
+                headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while the device did not change */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InterfaceView"];
+                };
+            };
+            /** @description The device did not change since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The ifIndex is not a positive integer */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No such device or interface */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5188,6 +5640,214 @@ export interface operations {
             };
             /** @description Too many streams are open */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    pageDevices: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Devices to skip; default 0.
+                 * @example 0
+                 */
+                offset?: number;
+                /**
+                 * @description Devices to return, 1 to 1000; default 100.
+                 * @example 50
+                 */
+                limit?: number;
+                /**
+                 * @description Order: `problems` (default: unreachable, snmp_down, unknown, then up; by name within
+                 *     each), `name`, `host`, `state`, `since`, `availability` (last day), `inBps`, `outBps`,
+                 *     `interfaces`. Ties are broken by name, then id.
+                 */
+                sort?: "problems" | "name" | "host" | "state" | "since" | "availability" | "inBps" | "outBps" | "interfaces";
+                /** @description `asc` (default) or `desc`. */
+                order?: "asc" | "desc";
+                /**
+                 * @description Case-insensitive substring of the name, host or a tag.
+                 * @example sw01
+                 */
+                q?: string;
+                /**
+                 * @description Only the devices in these states, comma-separated; the per-state counts ignore it.
+                 * @example [
+                 *       "unreachable",
+                 *       "snmp_down"
+                 *     ]
+                 */
+                state?: components["schemas"]["StateView"][];
+                /**
+                 * @description Only the devices with this tag.
+                 * @example core
+                 */
+                tag?: string;
+            };
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while nothing changed */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DevicePage"];
+                };
+            };
+            /** @description Nothing changed since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unknown or invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    listDeviceNames: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ids and names */
+            200: {
+                headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while nothing changed */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceName"][];
+                };
+            };
+            /** @description Nothing changed since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    getFleetSummary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The summary */
+            200: {
+                headers: {
+                    /** @description Send it back as `If-None-Match` to get 304 while nothing changed */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FleetSummary"];
+                };
+            };
+            /** @description Nothing changed since the `ETag` sent */
+            304: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

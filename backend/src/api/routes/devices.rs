@@ -2,10 +2,12 @@
 
 use std::time::Duration;
 
-use actix_web::{delete, get, patch, post, web, HttpResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Operator, Viewer};
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
+use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::{JsonBody, QueryParams};
 use crate::api::views::{AvailabilityView, DevicePatch, DeviceView, DevicesQuery, NewDevice};
 use crate::api::AppState;
@@ -15,31 +17,51 @@ use crate::store::logs::Severity;
 use crate::store::now_secs;
 use crate::store::{Store, StoreError};
 
-/// List devices, ordered by id; `?tag=` keeps those with that tag.
-#[utoipa::path(operation_id = "listDevices", tag = "devices", params(DevicesQuery),
+/// List devices, ordered by id; `?tag=` keeps those with that tag. The whole list, as scripts
+/// expect it: `GET /fleet/devices` pages, filters and sorts it on the server.
+#[utoipa::path(operation_id = "listDevices", tag = "devices",
+    params(DevicesQuery, IfNoneMatch),
     responses(
-        (status = 200, description = "The devices", body = Vec<DeviceView>),
+        (status = 200, description = "The devices", body = Vec<DeviceView>, headers(
+            ("ETag" = String, description = "Send it back as `If-None-Match` to get 304 while nothing changed"),
+            ("X-Total-Count" = usize, description = "How many devices the list holds"))),
+        (status = 304, description = "Nothing changed since the `ETag` sent", headers(("ETag" = String))),
         (status = 400, description = "An unknown or invalid parameter", body = ApiErrorBody),
     )
 )]
 #[get("/devices")]
 pub async fn list(
     _who: Authorized<Viewer>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     query: QueryParams<DevicesQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let now = now_secs();
+    let tag = etag::tag(state.store.fleet_version(), now);
+    if etag::fresh(&req, &tag) {
+        return Ok(etag::not_modified(&tag));
+    }
+    let wanted = query.0.tag;
+    let mut views = all_views(&state, now).await?;
+    views.retain(|v| wanted.as_ref().is_none_or(|t| v.tags.contains(t)));
+    let mut response = etag::ok_json(&tag, &views);
+    response.headers_mut().insert(HeaderName::from_static("x-total-count"), HeaderValue::from(views.len()));
+    Ok(response)
+}
+
+/// Every device's view, ordered by id. Availability comes from memory (see
+/// `store::state_history::History`), or from disk for a device that flapped too often: on a
+/// blocking thread.
+pub(super) async fn all_views(state: &AppState, now: i64) -> Result<Vec<DeviceView>, ApiError> {
     let store = state.store.clone();
-    let tag = query.0.tag;
-    // Availability reads each device's state history: on a blocking thread.
-    let views = on_disk(move || {
-        let now = now_secs();
+    on_disk(move || {
         let snapshots = store.devices();
-        let wanted = snapshots.into_iter().filter(|s| tag.as_ref().is_none_or(|t| s.device.config.tags.contains(t)));
-        wanted.map(|s| Ok(DeviceView::new(&s.device, &s.live, availability(&store, &s.device.id, now)?, now))).collect()
+        snapshots
+            .into_iter()
+            .map(|s| Ok(DeviceView::new(&s.device, &s.live, availability(&store, &s.device.id, now)?, now)))
+            .collect()
     })
-    .await?;
-    let views: Vec<DeviceView> = views;
-    Ok(HttpResponse::Ok().json(views))
+    .await
 }
 
 fn availability(store: &Store, id: &DeviceId, now: i64) -> Result<AvailabilityView, StoreError> {
@@ -95,19 +117,28 @@ pub async fn create(
 /// One device.
 #[utoipa::path(operation_id = "getDevice", 
     tag = "devices",
-    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b")),
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b"), IfNoneMatch),
     responses(
-        (status = 200, description = "The device", body = DeviceView),
+        (status = 200, description = "The device", body = DeviceView, headers(
+            ("ETag" = String, description = "Send it back as `If-None-Match` to get 304 while the device did not change"))),
+        (status = 304, description = "The device did not change since the `ETag` sent", headers(("ETag" = String))),
         (status = 404, description = "No such device", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}")]
 pub async fn read(
     _who: Authorized<Viewer>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(view_of(&state, &id).await?))
+    let device = state.store.device(&id)?.device;
+    let version = state.store.device_version(&device.id).unwrap_or_default();
+    let tag = etag::tag(version, now_secs());
+    if etag::fresh(&req, &tag) {
+        return Ok(etag::not_modified(&tag));
+    }
+    Ok(etag::ok_json(&tag, &view_of(&state, &id).await?))
 }
 
 /// Change any field of a device, credentials included; polling picks the change up at once.

@@ -1,38 +1,136 @@
 //! `/devices/{id}/interfaces`: the interface table, and each interface's traffic and counters.
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Viewer};
 use crate::api::csv;
 use crate::api::error::{on_disk, ApiError, ApiErrorBody};
+use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::QueryParams;
+use crate::api::list_query::select_interfaces;
 use crate::api::time_range::{series_window, window};
-use crate::api::views::{CounterSampleView, CountersQuery, InterfaceView, TrafficQuery, TrafficView};
+use crate::api::views::{
+    CounterSampleView, CountersQuery, InterfacePage, InterfacePageQuery, InterfaceView, TrafficQuery, TrafficView,
+};
 use crate::api::AppState;
-use crate::store::now_secs;
+use crate::store::{now_secs, DeviceSnapshot, StoreError};
 
 const DEFAULT_WINDOW_SECS: i64 = 3600;
 /// Raw counters are kept 48 h by default; one request may ask for at most this much.
 const MAX_COUNTERS_WINDOW_SECS: i64 = 7 * 86_400;
 
-/// Interfaces of a device, by ifIndex.
-#[utoipa::path(operation_id = "listInterfaces", 
+/// Interfaces of a device, by ifIndex: the whole table, as scripts expect it;
+/// `GET /devices/{id}/interface-page` pages, filters and sorts it on the server.
+#[utoipa::path(operation_id = "listInterfaces",
     tag = "interfaces",
-    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b")),
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b"), IfNoneMatch),
     responses(
-        (status = 200, description = "Interfaces with their latest counters and rates", body = Vec<InterfaceView>),
+        (status = 200, description = "Interfaces with their latest counters and rates", body = Vec<InterfaceView>,
+            headers(
+                ("ETag" = String, description = "Send it back as `If-None-Match` to get 304 while the device did not change"),
+                ("X-Total-Count" = usize, description = "How many interfaces the device has"))),
+        (status = 304, description = "The device did not change since the `ETag` sent", headers(("ETag" = String))),
         (status = 404, description = "No such device", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}/interfaces")]
 pub async fn list(
     _who: Authorized<Viewer>,
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let snapshot = state.store.device(&id)?;
+    let (snapshot, tag) = device_and_tag(&state, &id)?;
+    if etag::fresh(&req, &tag) {
+        return Ok(etag::not_modified(&tag));
+    }
     let views: Vec<InterfaceView> = snapshot.live.interfaces.values().map(InterfaceView::from).collect();
-    Ok(HttpResponse::Ok().json(views))
+    let mut response = etag::ok_json(&tag, &views);
+    response.headers_mut().insert(HeaderName::from_static("x-total-count"), HeaderValue::from(views.len()));
+    Ok(response)
+}
+
+/// One page of a device's interfaces: filtered by `q` and `oper`, sorted, with the total and the
+/// per-status counts.
+#[utoipa::path(operation_id = "pageInterfaces",
+    tag = "interfaces",
+    params(("id" = String, Path, description = "Device id", example = "3f9a2c1b"), InterfacePageQuery, IfNoneMatch),
+    responses(
+        (status = 200, description = "The page", body = InterfacePage, headers(
+            ("ETag" = String, description = "Send it back as `If-None-Match` to get 304 while the device did not change"))),
+        (status = 304, description = "The device did not change since the `ETag` sent", headers(("ETag" = String))),
+        (status = 400, description = "An unknown or invalid parameter", body = ApiErrorBody),
+        (status = 404, description = "No such device", body = ApiErrorBody),
+    )
+)]
+#[get("/devices/{id}/interface-page")]
+pub async fn page(
+    _who: Authorized<Viewer>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: QueryParams<InterfacePageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (snapshot, tag) = device_and_tag(&state, &id)?;
+    crate::api::list_query::window(query.0.offset, query.0.limit)?;
+    if etag::fresh(&req, &tag) {
+        return Ok(etag::not_modified(&tag));
+    }
+    let views: Vec<InterfaceView> = snapshot.live.interfaces.values().map(InterfaceView::from).collect();
+    let selected = select_interfaces(views, &query.0)?;
+    let page = InterfacePage {
+        total: selected.total,
+        counts: selected.counts,
+        offset: selected.offset,
+        limit: selected.limit,
+        items: selected.items,
+    };
+    Ok(etag::ok_json(&tag, &page))
+}
+
+/// One interface with its latest counters and rates.
+#[utoipa::path(operation_id = "getInterface",
+    tag = "interfaces",
+    params(
+        ("id" = String, Path, description = "Device id", example = "3f9a2c1b"),
+        ("ifIndex" = u32, Path, description = "Interface ifIndex", example = 3, minimum = 1),
+        IfNoneMatch,
+    ),
+    responses(
+        (status = 200, description = "The interface", body = InterfaceView, headers(
+            ("ETag" = String, description = "Send it back as `If-None-Match` to get 304 while the device did not change"))),
+        (status = 304, description = "The device did not change since the `ETag` sent", headers(("ETag" = String))),
+        (status = 400, description = "The ifIndex is not a positive integer", body = ApiErrorBody),
+        (status = 404, description = "No such device or interface", body = ApiErrorBody),
+    )
+)]
+#[get("/devices/{id}/interfaces/{ifIndex}")]
+pub async fn read(
+    _who: Authorized<Viewer>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, if_index) = path.into_inner();
+    let if_index = parse_if_index(&if_index)?;
+    let (snapshot, tag) = device_and_tag(&state, &id)?;
+    let interface = snapshot
+        .live
+        .interfaces
+        .get(&if_index)
+        .ok_or(StoreError::InterfaceNotFound { id: snapshot.device.id.clone(), if_index })?;
+    if etag::fresh(&req, &tag) {
+        return Ok(etag::not_modified(&tag));
+    }
+    Ok(etag::ok_json(&tag, &InterfaceView::from(interface)))
+}
+
+/// The device (memory only) and the tag of its current state.
+fn device_and_tag(state: &AppState, id: &str) -> Result<(DeviceSnapshot, String), ApiError> {
+    let snapshot = state.store.device(id)?;
+    let version = state.store.device_version(&snapshot.device.id).unwrap_or_default();
+    Ok((snapshot, etag::tag(version, now_secs())))
 }
 
 /// Traffic of one interface in bits per second, averaged and peaked per step on the server.

@@ -7,6 +7,7 @@ pub mod changes;
 pub mod device_import;
 pub mod devices;
 pub mod events;
+pub mod fleet;
 pub mod interfaces;
 pub mod latency;
 pub mod logs;

@@ -11,7 +11,7 @@ use crate::store::Latency;
 /// `up`: SNMP answers. `snmp_down`: echo replies but SNMP is silent (agent dead, wrong
 /// credentials, ACL). `unreachable`: no echo reply and no SNMP answer, or SNMP silent with ICMP
 /// not checked (ping off or unavailable), or the parent is unreachable. `unknown`: not seen yet.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(example = "up")]
 pub enum StateView {
@@ -19,6 +19,10 @@ pub enum StateView {
     SnmpDown,
     Unreachable,
     Unknown,
+}
+
+impl StateView {
+    pub const ALL: [StateView; 4] = [StateView::Up, StateView::SnmpDown, StateView::Unreachable, StateView::Unknown];
 }
 
 impl From<DeviceState> for StateView {

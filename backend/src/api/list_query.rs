@@ -1,0 +1,259 @@
+//! Filtering, ordering and paging of the list endpoints (`/fleet/devices`,
+//! `/devices/{id}/interface-page`), done on the views in memory: parse the parameters, keep what
+//! matches, count, sort, cut one window.
+
+use std::cmp::Ordering;
+
+use crate::api::error::ApiError;
+use crate::api::views::{
+    DevicePageQuery, DeviceSort, DeviceView, InterfacePageQuery, InterfaceSort, InterfaceView, OperCounts, OperFilter,
+    SortOrder, StateCounts, StateView,
+};
+
+pub const DEFAULT_LIMIT: usize = 100;
+pub const MAX_LIMIT: usize = 1000;
+/// A search longer than this is refused (nothing that long matches anyway).
+const MAX_Q_CHARS: usize = 200;
+
+/// One window of a filtered, sorted list, with the counts the page shows.
+#[derive(Debug)]
+pub struct Selected<T, C> {
+    pub total: usize,
+    pub counts: C,
+    pub offset: usize,
+    pub limit: usize,
+    pub items: Vec<T>,
+}
+
+fn bad(param: &str, reason: impl Into<String>) -> ApiError {
+    ApiError::InvalidParameter { param: param.into(), reason: reason.into() }
+}
+
+/// The offset and limit asked for, checked.
+pub fn window(offset: Option<usize>, limit: Option<usize>) -> Result<(usize, usize), ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
+    }
+    Ok((offset.unwrap_or(0), limit))
+}
+
+/// The search text lowercased, None when empty.
+fn search(q: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) else { return Ok(None) };
+    if q.chars().count() > MAX_Q_CHARS {
+        return Err(bad("q", format!("must be at most {MAX_Q_CHARS} characters")));
+    }
+    Ok(Some(q.to_lowercase()))
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    hay.to_lowercase().contains(needle)
+}
+
+/// `state=unreachable,snmp_down` as states; None when absent.
+fn states(text: Option<&str>) -> Result<Option<Vec<StateView>>, ApiError> {
+    let Some(text) = text else { return Ok(None) };
+    let mut wanted = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let state = StateView::ALL.into_iter().find(|s| state_name(*s) == name);
+        wanted.push(state.ok_or_else(|| bad("state", format!("'{name}' is not one of {STATE_NAMES}")))?);
+    }
+    if wanted.is_empty() {
+        return Err(bad("state", format!("must name at least one of {STATE_NAMES}")));
+    }
+    Ok(Some(wanted))
+}
+
+const STATE_NAMES: &str = "up, snmp_down, unreachable, unknown";
+
+fn state_name(state: StateView) -> &'static str {
+    match state {
+        StateView::Up => "up",
+        StateView::SnmpDown => "snmp_down",
+        StateView::Unreachable => "unreachable",
+        StateView::Unknown => "unknown",
+    }
+}
+
+/// Problems first: unreachable, snmp_down, unknown, up.
+fn severity(state: StateView) -> u8 {
+    match state {
+        StateView::Unreachable => 0,
+        StateView::SnmpDown => 1,
+        StateView::Unknown => 2,
+        StateView::Up => 3,
+    }
+}
+
+/// Numbers ascending with unknown values last.
+fn by_number(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// `ordering` in the direction asked for, unknown values last either way.
+fn directed(order: SortOrder, ordering: Ordering, a_known: bool, b_known: bool) -> Ordering {
+    if a_known != b_known {
+        return if a_known { Ordering::Less } else { Ordering::Greater };
+    }
+    match order {
+        SortOrder::Asc => ordering,
+        SortOrder::Desc => ordering.reverse(),
+    }
+}
+
+fn cut<T>(items: Vec<T>, offset: usize, limit: usize) -> Vec<T> {
+    items.into_iter().skip(offset).take(limit).collect()
+}
+
+/// The device page `query` asks for, from every device's view (ordered by id).
+pub fn select_devices(
+    views: Vec<DeviceView>,
+    query: &DevicePageQuery,
+) -> Result<Selected<DeviceView, StateCounts>, ApiError> {
+    let (offset, limit) = window(query.offset, query.limit)?;
+    let q = search(query.q.as_deref())?;
+    let wanted = states(query.state.as_deref())?;
+    let mut counts = StateCounts::default();
+    let mut kept: Vec<DeviceView> = views
+        .into_iter()
+        .filter(|d| query.tag.as_ref().is_none_or(|t| d.tags.contains(t)))
+        .filter(|d| {
+            q.as_ref()
+                .is_none_or(|q| contains(&d.name, q) || contains(&d.host, q) || d.tags.iter().any(|t| contains(t, q)))
+        })
+        .inspect(|d| count_state(&mut counts, d.status.state))
+        .filter(|d| wanted.as_ref().is_none_or(|w| w.contains(&d.status.state)))
+        .collect();
+    let (sort, order) = (query.sort.unwrap_or_default(), query.order.unwrap_or_default());
+    kept.sort_by(|a, b| {
+        let (ordering, a_known, b_known) = match sort {
+            DeviceSort::Problems => (severity(a.status.state).cmp(&severity(b.status.state)), true, true),
+            DeviceSort::Name => (Ordering::Equal, true, true),
+            DeviceSort::Host => (a.host.cmp(&b.host), true, true),
+            DeviceSort::State => (state_name(a.status.state).cmp(state_name(b.status.state)), true, true),
+            DeviceSort::Since => {
+                (a.status.since.cmp(&b.status.since), a.status.since.is_some(), b.status.since.is_some())
+            }
+            DeviceSort::Availability => numbers(a.availability.day, b.availability.day),
+            DeviceSort::InBps => numbers(a.in_bps, b.in_bps),
+            DeviceSort::OutBps => numbers(a.out_bps, b.out_bps),
+            DeviceSort::Interfaces => (a.interface_count.cmp(&b.interface_count), true, true),
+        };
+        let by_name = a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id));
+        directed(order, ordering.then(by_name), a_known, b_known)
+    });
+    let total = kept.len();
+    Ok(Selected { total, counts, offset, limit, items: cut(kept, offset, limit) })
+}
+
+fn numbers(a: Option<f64>, b: Option<f64>) -> (Ordering, bool, bool) {
+    (by_number(a, b), a.is_some(), b.is_some())
+}
+
+fn count_state(counts: &mut StateCounts, state: StateView) {
+    match state {
+        StateView::Up => counts.up += 1,
+        StateView::SnmpDown => counts.snmp_down += 1,
+        StateView::Unreachable => counts.unreachable += 1,
+        StateView::Unknown => counts.unknown += 1,
+    }
+}
+
+/// Devices per state.
+pub fn state_counts(states: impl Iterator<Item = StateView>) -> StateCounts {
+    let mut counts = StateCounts::default();
+    states.for_each(|s| count_state(&mut counts, s));
+    counts
+}
+
+fn oper_class(view: &InterfaceView) -> OperFilter {
+    match view.oper_status.as_str() {
+        "up" => OperFilter::Up,
+        "down" => OperFilter::Down,
+        _ => OperFilter::Other,
+    }
+}
+
+/// The interface page `query` asks for, from every interface's view (ordered by ifIndex).
+pub fn select_interfaces(
+    views: Vec<InterfaceView>,
+    query: &InterfacePageQuery,
+) -> Result<Selected<InterfaceView, OperCounts>, ApiError> {
+    let (offset, limit) = window(query.offset, query.limit)?;
+    let q = search(query.q.as_deref())?;
+    let mut counts = OperCounts::default();
+    let mut kept: Vec<InterfaceView> = views
+        .into_iter()
+        .filter(|i| {
+            q.as_ref().is_none_or(|q| contains(&i.if_name, q) || contains(&i.if_descr, q) || contains(&i.if_alias, q))
+        })
+        .inspect(|i| match oper_class(i) {
+            OperFilter::Up => counts.up += 1,
+            OperFilter::Down => counts.down += 1,
+            OperFilter::Other => counts.other += 1,
+        })
+        .filter(|i| query.oper.is_none_or(|o| oper_class(i) == o))
+        .collect();
+    let (sort, order) = (query.sort.unwrap_or_default(), query.order.unwrap_or_default());
+    // Down first when sorting by oper status: what needs attention.
+    let oper_rank = |i: &InterfaceView| match oper_class(i) {
+        OperFilter::Down => 0,
+        OperFilter::Other => 1,
+        OperFilter::Up => 2,
+    };
+    let name =
+        |i: &InterfaceView| if i.if_name.is_empty() { i.if_descr.to_lowercase() } else { i.if_name.to_lowercase() };
+    kept.sort_by(|a, b| {
+        let (ordering, a_known, b_known) = match sort {
+            InterfaceSort::IfIndex => (Ordering::Equal, true, true),
+            InterfaceSort::Name => (natural(&name(a), &name(b)), true, true),
+            InterfaceSort::OperStatus => (oper_rank(a).cmp(&oper_rank(b)), true, true),
+            InterfaceSort::InBps => numbers(a.in_bps, b.in_bps),
+            InterfaceSort::OutBps => numbers(a.out_bps, b.out_bps),
+            InterfaceSort::Utilization => numbers(a.utilization, b.utilization),
+            InterfaceSort::Speed => (a.speed_bps.cmp(&b.speed_bps), a.speed_bps.is_some(), b.speed_bps.is_some()),
+        };
+        directed(order, ordering.then(a.if_index.cmp(&b.if_index)), a_known, b_known)
+    });
+    let total = kept.len();
+    Ok(Selected { total, counts, offset, limit, items: cut(kept, offset, limit) })
+}
+
+/// Names compared with their digit runs as numbers: `ge-0/0/2` before `ge-0/0/10`.
+fn natural(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a, b);
+    loop {
+        match (a.chars().next(), b.chars().next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let (da, ra) = split_digits(a);
+                let (db, rb) = split_digits(b);
+                let (ta, tb) = (da.trim_start_matches('0'), db.trim_start_matches('0'));
+                let ordering = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb));
+                if ordering != Ordering::Equal {
+                    return ordering;
+                }
+                (a, b) = (ra, rb);
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(&y);
+                }
+                (a, b) = (&a[x.len_utf8()..], &b[y.len_utf8()..]);
+            }
+        }
+    }
+}
+
+fn split_digits(s: &str) -> (&str, &str) {
+    let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    s.split_at(end)
+}
