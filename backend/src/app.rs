@@ -152,6 +152,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             app.wrap(actix_web::middleware::from_fn(api::access::authenticate))
                 .wrap(actix_web::middleware::from_fn(api::body_limit::limit_body))
                 .wrap(cors(&cors_origins))
+                // gzip, br or zstd when the client asks (the event stream opts out, see events.rs).
+                .wrap(actix_web::middleware::Compress::default())
                 .app_data(ui.clone())
                 .default_service(web::to(api::ui::fallback))
         }

@@ -257,3 +257,159 @@ fn split_digits(s: &str) -> (&str, &str) {
     let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     s.split_at(end)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::views::AvailabilityView;
+    use crate::device::{Device, DeviceConfig, DeviceId, DeviceState};
+    use crate::snmp::if_mib::{IfStatus, InterfaceInfo};
+    use crate::store::{DeviceLive, InterfaceLive};
+
+    fn device(n: u32, name: &str, state: DeviceState, tags: &[&str]) -> DeviceView {
+        let config = DeviceConfig {
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            ..DeviceConfig::v2c(name, &format!("192.0.2.{n}"), 161, "public")
+        };
+        let device = Device { id: DeviceId(format!("{n:08x}")), created_at: 0, config };
+        let mut live = DeviceLive::new();
+        live.status.state = state;
+        live.status.since = Some(i64::from(n));
+        DeviceView::new(&device, &live, AvailabilityView::from(crate::store::state_history::Availability::default()), 0)
+    }
+
+    fn fleet() -> Vec<DeviceView> {
+        use DeviceState::*;
+        vec![
+            device(1, "edge-b", Up, &["paris"]),
+            device(2, "core-sw01", Unreachable, &["core"]),
+            device(3, "Edge-a", SnmpDown, &[]),
+            device(4, "core-sw02", Up, &["core", "paris"]),
+            device(5, "lab", Unknown, &[]),
+            device(6, "acc-1", Unreachable, &[]),
+        ]
+    }
+
+    fn names<C>(s: &Selected<DeviceView, C>) -> Vec<&str> {
+        s.items.iter().map(|d| d.name.as_str()).collect()
+    }
+
+    fn query(f: impl FnOnce(&mut DevicePageQuery)) -> DevicePageQuery {
+        let mut q = DevicePageQuery::default();
+        f(&mut q);
+        q
+    }
+
+    #[test]
+    fn problems_come_first_then_names_and_pages_cut_the_same_order() {
+        let all = select_devices(fleet(), &DevicePageQuery::default()).unwrap();
+        assert_eq!(names(&all), ["acc-1", "core-sw01", "Edge-a", "lab", "core-sw02", "edge-b"]);
+        assert_eq!((all.total, all.offset, all.limit), (6, 0, DEFAULT_LIMIT));
+        let mut paged = Vec::new();
+        for offset in (0..6).step_by(4) {
+            let page = select_devices(fleet(), &query(|q| (q.offset, q.limit) = (Some(offset), Some(4)))).unwrap();
+            assert_eq!(page.total, 6, "the total is the whole match, not the page");
+            paged.extend(names(&page).into_iter().map(String::from));
+        }
+        assert_eq!(paged, names(&all));
+        let past = select_devices(fleet(), &query(|q| q.offset = Some(99))).unwrap();
+        assert!(past.items.is_empty());
+        let by_name =
+            select_devices(fleet(), &query(|q| (q.sort, q.order) = (Some(DeviceSort::Name), Some(SortOrder::Desc))));
+        assert_eq!(names(&by_name.unwrap()), ["lab", "edge-b", "Edge-a", "core-sw02", "core-sw01", "acc-1"]);
+        let since = select_devices(fleet(), &query(|q| q.sort = Some(DeviceSort::Since))).unwrap();
+        assert_eq!(names(&since)[0], "edge-b");
+    }
+
+    #[test]
+    fn filters_narrow_the_total_and_counts_leave_the_state_filter_out() {
+        let q = query(|q| q.q = Some("CORE".into()));
+        let core = select_devices(fleet(), &q).unwrap();
+        assert_eq!(names(&core), ["core-sw01", "core-sw02"], "name or tag, any case");
+        let host = select_devices(fleet(), &query(|q| q.q = Some("192.0.2.5".into()))).unwrap();
+        assert_eq!(names(&host), ["lab"]);
+        let q = query(|q| (q.state, q.tag) = (Some("unreachable, snmp_down".into()), None));
+        let down = select_devices(fleet(), &q).unwrap();
+        assert_eq!(names(&down), ["acc-1", "core-sw01", "Edge-a"]);
+        assert_eq!(down.total, 3);
+        assert_eq!(down.counts, StateCounts { up: 2, snmp_down: 1, unreachable: 2, unknown: 1 });
+        let paris = select_devices(fleet(), &query(|q| q.tag = Some("paris".into()))).unwrap();
+        assert_eq!(paris.counts, StateCounts { up: 2, ..StateCounts::default() });
+        assert_eq!(names(&paris), ["core-sw02", "edge-b"]);
+        for bad in [
+            query(|q| q.limit = Some(0)),
+            query(|q| q.limit = Some(1001)),
+            query(|q| q.state = Some("down".into())),
+            query(|q| q.state = Some(",".into())),
+            query(|q| q.q = Some("x".repeat(201))),
+        ] {
+            assert!(matches!(select_devices(fleet(), &bad), Err(ApiError::InvalidParameter { .. })), "{bad:?}");
+        }
+    }
+
+    fn interface(if_index: u32, name: &str, oper: IfStatus, in_bps: Option<f64>) -> InterfaceView {
+        let info = InterfaceInfo {
+            if_index,
+            if_name: name.into(),
+            if_descr: format!("descr {name}"),
+            if_alias: if if_index == 3 { "uplink".into() } else { String::new() },
+            if_type: 6,
+            speed_bps: Some(1_000_000_000),
+            admin_status: IfStatus::Up,
+            oper_status: oper,
+        };
+        let latest = in_bps.map(|bps| crate::store::LatestSample {
+            at_ms: 0,
+            uptime_ticks: 0,
+            reading: crate::store::InterfaceReading::traffic(
+                crate::snmp::if_mib::CounterRow {
+                    if_index,
+                    in_octets: 0,
+                    out_octets: 0,
+                    bits: crate::snmp::if_mib::CounterBits::Bits64,
+                    in_errors: None,
+                    out_errors: None,
+                    in_discards: None,
+                    out_discards: None,
+                    oper_status: None,
+                },
+                Some(bps),
+                Some(0.0),
+            ),
+        });
+        InterfaceView::from(&InterfaceLive { info, latest })
+    }
+
+    #[test]
+    fn interfaces_sort_naturally_filter_and_count() {
+        let table = || {
+            vec![
+                interface(1, "ge-0/0/10", IfStatus::Up, Some(5.0)),
+                interface(2, "ge-0/0/2", IfStatus::Down, None),
+                interface(3, "ge-0/0/1", IfStatus::Up, Some(9.0)),
+                interface(4, "lo0", IfStatus::Unknown, Some(1.0)),
+            ]
+        };
+        let order = |q: InterfacePageQuery| -> Vec<u32> {
+            select_interfaces(table(), &q).unwrap().items.iter().map(|i| i.if_index).collect()
+        };
+        let sorted = |sort, order| InterfacePageQuery { sort: Some(sort), order: Some(order), ..Default::default() };
+        assert_eq!(order(InterfacePageQuery::default()), [1, 2, 3, 4]);
+        assert_eq!(order(sorted(InterfaceSort::Name, SortOrder::Asc)), [3, 2, 1, 4], "ge-0/0/2 before ge-0/0/10");
+        assert_eq!(order(sorted(InterfaceSort::OperStatus, SortOrder::Asc)), [2, 4, 1, 3], "down first");
+        assert_eq!(order(sorted(InterfaceSort::InBps, SortOrder::Desc)), [3, 1, 4, 2], "unknown rates last");
+        assert_eq!(order(sorted(InterfaceSort::InBps, SortOrder::Asc)), [4, 1, 3, 2], "unknown rates last");
+        let uplink = select_interfaces(table(), &InterfacePageQuery { q: Some("UPLINK".into()), ..Default::default() });
+        assert_eq!(uplink.unwrap().items[0].if_index, 3, "the alias matches");
+        let q = InterfacePageQuery {
+            q: Some("ge-".into()),
+            oper: Some(OperFilter::Up),
+            limit: Some(1),
+            offset: Some(1),
+            ..Default::default()
+        };
+        let up = select_interfaces(table(), &q).unwrap();
+        assert_eq!((up.total, up.counts), (2, OperCounts { up: 2, down: 1, other: 0 }));
+        assert_eq!(up.items.iter().map(|i| i.if_index).collect::<Vec<_>>(), [3]);
+    }
+}

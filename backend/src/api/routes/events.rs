@@ -1,6 +1,7 @@
 //! `/events`: a server-sent-events stream of new samples and status changes, shared by every
 //! viewer: a device is polled once whoever watches.
 
+use actix_web::http::header::ContentEncoding;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Viewer};
@@ -58,6 +59,8 @@ pub async fn stream(
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
+        // Never compressed: a compressor would hold events back until its block fills.
+        .insert_header(ContentEncoding::Identity)
         .streaming(events))
 }
 
