@@ -15,6 +15,7 @@ mod disk_full;
 mod events;
 mod fixture;
 mod http_limits;
+mod lists;
 mod log_limits;
 mod logs;
 mod misbehave;
