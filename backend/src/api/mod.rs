@@ -177,6 +177,7 @@ pub fn base_document() -> OpenApi {
     for (name, schema) in [
         ("EventData", views::EventData::schema()),
         ("SampleEvent", views::SampleEvent::schema()),
+        ("DeviceEvent", views::DeviceEvent::schema()),
         ("SampleRateView", views::SampleRateView::schema()),
         ("StatusEvent", views::StatusEvent::schema()),
         ("EventKind", views::EventKind::schema()),

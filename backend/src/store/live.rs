@@ -64,6 +64,16 @@ pub struct InterfaceLive {
     pub latest: Option<LatestSample>,
 }
 
+/// A device's row in a list: interfaces, those up, and the sums of their latest rates (None when
+/// no rate is known).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DeviceTotals {
+    pub interfaces: usize,
+    pub interfaces_up: usize,
+    pub in_bps: Option<f64>,
+    pub out_bps: Option<f64>,
+}
+
 #[derive(Clone, Debug)]
 pub struct DeviceLive {
     pub status: DeviceStatus,
@@ -250,6 +260,20 @@ impl DeviceLive {
 
     pub fn oper_up_count(&self) -> usize {
         self.interfaces.values().filter(|i| i.info.oper_status == IfStatus::Up).count()
+    }
+
+    /// The figures of the device's row in a list: interface counts and total rates.
+    pub fn totals(&self) -> DeviceTotals {
+        let sum = |pick: fn(&InterfaceReading) -> Option<f64>| {
+            let rates = self.interfaces.values().filter_map(|i| pick(&i.latest.as_ref()?.reading));
+            rates.fold(None, |total: Option<f64>, r| Some(total.unwrap_or(0.0) + r))
+        };
+        DeviceTotals {
+            interfaces: self.interfaces.len(),
+            interfaces_up: self.oper_up_count(),
+            in_bps: sum(|r| r.in_bps),
+            out_bps: sum(|r| r.out_bps),
+        }
     }
 }
 

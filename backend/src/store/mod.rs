@@ -53,7 +53,7 @@ use std::sync::{Arc, RwLock};
 
 pub use health::StorageStatus;
 
-pub use live::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
+pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
 
 /// What changed, pushed to whoever listens (the API's event stream): every poll's rates, and
 /// every change of a device's status.
@@ -63,6 +63,8 @@ pub enum StoreEvent {
         device_id: DeviceId,
         timestamp: i64,
         rates: Vec<(u32, Option<f64>, Option<f64>)>,
+        /// The device's row after this poll.
+        totals: DeviceTotals,
     },
     Status {
         device_id: DeviceId,

@@ -150,7 +150,11 @@ impl Store {
     pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
         let Some(device) = self.polled(id) else { return Ok(()) }; // removed meanwhile
         let line = record.poll_line();
-        let changed = device.live.write().expect("live lock").apply_poll(record);
+        let (changed, totals) = {
+            let mut live = device.live.write().expect("live lock");
+            let changed = live.apply_poll(record);
+            (changed, live.totals())
+        };
         self.touch(&device);
         let written = {
             let mut guard = device.disk.lock().expect("device disk lock");
@@ -169,7 +173,8 @@ impl Store {
         // Samples are the bulk of events: built only when someone listens.
         if self.events.receiver_count() > 0 {
             let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
-            self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp: line.timestamp.floor() as i64, rates });
+            let timestamp = line.timestamp.floor() as i64;
+            self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp, rates, totals });
         }
         written
     }

@@ -20,10 +20,10 @@ fn the_event_stream_pushes_status_changes_and_samples() {
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     let id = vigie.add_device("streamed", agent.port());
     let mut lines = BufReader::new(response).lines();
-    let (mut saw_up, mut samples_with_rate, mut saw_log) = (false, 0, false);
+    let (mut saw_up, mut samples_with_rate, mut saw_log, mut saw_row) = (false, 0, false, false);
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut event = String::new();
-    while Instant::now() < deadline && !(saw_up && samples_with_rate >= 2 && saw_log) {
+    while Instant::now() < deadline && !(saw_up && samples_with_rate >= 2 && saw_log && saw_row) {
         let line = lines.next().expect("the stream stays open").expect("read the stream");
         if let Some(name) = line.strip_prefix("event: ") {
             event = name.to_string();
@@ -34,15 +34,23 @@ fn the_event_stream_pushes_status_changes_and_samples() {
             }
             match event.as_str() {
                 "status" => saw_up |= data["status"]["state"] == "up",
-                "sample" => samples_with_rate += usize::from(data["interfaces"][0]["inBps"].as_f64().is_some()),
+                "sample" => {
+                    samples_with_rate += usize::from(data["interfaces"][0]["inBps"].as_f64().is_some());
+                    assert_eq!((&data["interfaceCount"], &data["interfacesUp"]), (&1.into(), &1.into()), "{data}");
+                }
+                // The row's totals without the interfaces.
+                "device" => {
+                    saw_row |= data["interfaceCount"] == 1 && data["inBps"].as_f64().is_some();
+                    assert!(data.get("interfaces").is_none(), "{data}");
+                }
                 "log" => saw_log |= data["source"] == "event",
                 other => panic!("unknown event {other}"),
             }
         }
     }
     assert!(
-        saw_up && samples_with_rate >= 2 && saw_log,
-        "up: {saw_up}, samples with a rate: {samples_with_rate}, event log entry: {saw_log}"
+        saw_up && samples_with_rate >= 2 && saw_log && saw_row,
+        "up: {saw_up}, samples with a rate: {samples_with_rate}, event log entry: {saw_log}, row: {saw_row}"
     );
 
     // The device filter: the other device (down, quiet) is left out.

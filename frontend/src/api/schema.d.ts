@@ -194,40 +194,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/devices/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The device list without secrets, in the import's format: CSV or JSON. */
-        get: operations["exportDevices"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/devices/import": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add many devices at once from CSV or a JSON list: all of them, or none when any row is wrong. */
-        post: operations["importDevices"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/devices/{id}": {
         parameters: {
             query?: never;
@@ -384,7 +350,8 @@ export interface paths {
         };
         /**
          * Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
-         *     answered, `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
+         *     answered, `event: device` (data: DeviceEvent: that poll's totals for a device's row, without
+         *     the interfaces), `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
          *     (data: LogEntryView) for every new log entry, `event: alert` (data: IncidentView, its
          *     `deliveries` empty) when an incident opens, changes or resolves. The `data:` of every event is one line of JSON
          *     described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
@@ -1229,6 +1196,46 @@ export interface components {
             /** @description `pending` (to be made or retried), `delivered`, or `failed` (given up). */
             state: components["schemas"]["DeliveryState"];
         };
+        /**
+         * @description `event: device`: a device's row after a poll that answered (also the tail of a SampleEvent):
+         *     a list patches that row with it, no refetch.
+         */
+        DeviceEvent: {
+            /**
+             * @description The device polled.
+             * @example 3f9a2c1b
+             */
+            deviceId: string;
+            /**
+             * Format: double
+             * @description Sum of the latest inbound rates, bits per second (`inBps`); null when none is known.
+             * @example 1250000
+             */
+            inBps?: number | null;
+            /**
+             * @description Interfaces found in IF-MIB (the row's `interfaceCount`).
+             * @example 48
+             */
+            interfaceCount: number;
+            /**
+             * @description Interfaces whose ifOperStatus is up (`interfacesUp`); when it moves, the interface table
+             *     of that device has changed status.
+             * @example 12
+             */
+            interfacesUp: number;
+            /**
+             * Format: double
+             * @description Sum of the latest outbound rates (`outBps`).
+             * @example 830000
+             */
+            outBps?: number | null;
+            /**
+             * Format: int64
+             * @description When the answer arrived, Unix seconds (the row's `status.lastPollAt`).
+             * @example 1764075060
+             */
+            timestamp: number;
+        };
         /** @description A device's id and name (the Logs page's device picker). */
         DeviceName: {
             /** @example 3f9a2c1b */
@@ -1475,17 +1482,15 @@ export interface components {
         /** @enum {string} */
         EmailType: "email";
         /**
-         * @description The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
+         * @description The `data:` of one event: a SampleEvent (`event: sample`), a DeviceEvent (`event: device`), a StatusEvent (`event: status`)
          *     a LogEntryView (`event: log`) or an IncidentView (`event: alert`).
          */
-        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"] | components["schemas"]["IncidentView"];
+        EventData: components["schemas"]["SampleEvent"] | components["schemas"]["DeviceEvent"] | components["schemas"]["StatusEvent"] | components["schemas"]["LogEntryView"] | components["schemas"]["IncidentView"];
         /**
          * @description A kind of event in the stream.
          * @enum {string}
          */
-        EventKind: "sample" | "status" | "log" | "alert";
-        /** @description A device as exported: the body `POST /devices` takes, without communities or passwords. */
-        ExportedDevice: Record<string, never>;
+        EventKind: "sample" | "device" | "status" | "log" | "alert";
         /** @description Open file descriptors: each polled device holds about two (its socket and its samples file). */
         FilesView: {
             /**
@@ -1605,39 +1610,6 @@ export interface components {
              * @example 1
              */
             sseStreams: number;
-        };
-        /** @description What an import did: every device added, or none and every refused row. */
-        ImportReport: {
-            /**
-             * @description Devices added (0 when any row is refused).
-             * @example 3
-             */
-            added: number;
-            /** @description Every refused row; empty when all were added. */
-            errors: components["schemas"]["ImportRowError"][];
-            /**
-             * @description Ids of the devices added, in the order of the rows.
-             * @example [
-             *       "3f9a2c1b"
-             *     ]
-             */
-            ids: string[];
-        };
-        /** @description A refused row: where it is and which field is wrong. */
-        ImportRowError: {
-            /**
-             * @description The CSV column (or JSON path) at fault; empty when the row as a whole is wrong.
-             * @example community
-             */
-            field: string;
-            /**
-             * @description CSV: the line of the file the row starts on (the header is line 1). JSON: the position in
-             *     the list, from 1.
-             * @example 3
-             */
-            line: number;
-            /** @example must not be empty */
-            reason: string;
         };
         /** @enum {string} */
         IncidentState: "open" | "resolved";
@@ -2580,20 +2552,12 @@ export interface components {
          * @enum {string}
          */
         Role: "viewer" | "operator" | "admin";
-        /** @description `event: sample`: the rates one poll of one device measured. */
-        SampleEvent: {
-            /**
-             * @description The device polled.
-             * @example 3f9a2c1b
-             */
-            deviceId: string;
+        /**
+         * @description `event: sample`: the rates one poll of one device measured, each interface's and the
+         *     device's totals (the fields of a DeviceEvent).
+         */
+        SampleEvent: components["schemas"]["DeviceEvent"] & {
             interfaces: components["schemas"]["SampleRateView"][];
-            /**
-             * Format: int64
-             * @description When the answer arrived, Unix seconds.
-             * @example 1764075060
-             */
-            timestamp: number;
         };
         /** @description One interface's rates in a [`SampleEvent`]. */
         SampleRateView: {
@@ -4545,164 +4509,6 @@ export interface operations {
             };
         };
     };
-    exportDevices: {
-        parameters: {
-            query?: {
-                /** @description `csv` or `json`; without it, `Accept: text/csv` chooses CSV. */
-                format?: "json" | "csv";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Every device, ordered by id, without communities or passwords */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ExportedDevice"][];
-                    "text/csv": string;
-                };
-            };
-            /** @description An unknown or invalid parameter */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description The server could not read or write its data (`storage_error`) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-        };
-    };
-    importDevices: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description CSV with a header row (columns: name, host, port, version, community, user, securityLevel, authProtocol, authPassword, privProtocol, privPassword, contextName, pollIntervalSecs, timeoutMs, retries, pingIntervalSecs, parentId, tags; any order, only host required; an empty cell takes the default; tags separated by spaces), or a JSON list of `POST /devices` bodies. At most 1000 devices and 64 KiB. */
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["NewDevice"][];
-                "text/csv": string;
-            };
-        };
-        responses: {
-            /** @description Every device was added */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ImportReport"];
-                };
-            };
-            /** @description The JSON is not well formed or not a list */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
-            408: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description Body over 64 KiB */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description Body is neither text/csv nor JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description Nothing was added: each refused row with its line and field */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ImportReport"];
-                };
-            };
-            /** @description The device list could not be written (`storage_error`) */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            /** @description The disk is full (`storage_full`); nothing was added */
-            507: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-        };
-    };
     getDevice: {
         parameters: {
             query?: never;
@@ -5240,8 +5046,6 @@ export interface operations {
                  * @example 1764075060
                  */
                 to?: number;
-                /** @description `csv` for a CSV table (like `Accept: text/csv`); default JSON. */
-                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -5267,7 +5071,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CounterSampleView"][];
-                    "text/csv": string;
                 };
             };
             /** @description A query parameter is invalid */
@@ -5326,8 +5129,6 @@ export interface operations {
                  * @example 500
                  */
                 maxPoints?: number;
-                /** @description `csv` for a CSV table (like `Accept: text/csv`); default JSON. */
-                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -5346,14 +5147,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One point per step over the window; gaps are null (empty CSV fields) */
+            /** @description One point per step over the window; gaps are null */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TrafficView"];
-                    "text/csv": string;
                 };
             };
             /** @description A query parameter is invalid */
@@ -5412,8 +5212,6 @@ export interface operations {
                  * @example 500
                  */
                 maxPoints?: number;
-                /** @description `csv` for a CSV table (like `Accept: text/csv`); default JSON. */
-                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -5579,7 +5377,8 @@ export interface operations {
                  */
                 deviceId?: string;
                 /**
-                 * @description Only these kinds, comma-separated: `sample`, `status`, `log`, `alert`; default: all.
+                 * @description Only these kinds, comma-separated: `sample`, `device`, `status`, `log`, `alert`; default:
+                 *     all. The overview's rows need `device,status,alert` only: `sample` carries every interface.
                  * @example [
                  *       "status",
                  *       "log"
@@ -5593,7 +5392,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An endless `text/event-stream`. Each event is an `event:` line naming its kind (sample, status, log or alert) and a `data:` line holding one JSON document of the `EventData` schema (components/schemas/EventData: a SampleEvent, StatusEvent, LogEntryView or IncidentView respectively). */
+            /** @description An endless `text/event-stream`. Each event is an `event:` line naming its kind (sample, device, status, log or alert) and a `data:` line holding one JSON document of the `EventData` schema (components/schemas/EventData: a SampleEvent, DeviceEvent, StatusEvent, LogEntryView or IncidentView respectively). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -14,6 +14,8 @@ const point = (timestamp: number, inBps: number | null, outBps: number | null = 
 const sample = (timestamp: number, inBps: number | null, outBps: number | null = inBps, ifIndex = 3): SampleEvent => ({
   deviceId: "d1",
   timestamp,
+  interfaceCount: 1,
+  interfacesUp: 1,
   interfaces: [
     { ifIndex: 1, inBps: 1, outBps: 1 },
     { ifIndex, inBps, outBps },
@@ -42,7 +44,13 @@ describe("mergeSample", () => {
   });
 
   it("treats a rate the event leaves out as null", () => {
-    const event: SampleEvent = { deviceId: "d1", timestamp: 1030, interfaces: [{ ifIndex: 3 }] };
+    const event: SampleEvent = {
+      deviceId: "d1",
+      timestamp: 1030,
+      interfaceCount: 1,
+      interfacesUp: 1,
+      interfaces: [{ ifIndex: 3 }],
+    };
     expect(mergeSample(loaded, event, 3).points.at(-1)).toMatchObject({ inBps: null, outBps: null });
   });
 

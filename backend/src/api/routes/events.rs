@@ -9,13 +9,14 @@ use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
 use crate::api::sse::{self, SessionWatch, SseRegistry};
-use crate::api::views::{EventsQuery, IncidentView, LogEntryView, SampleEvent, StatusEvent, StatusView};
+use crate::api::views::{DeviceEvent, EventsQuery, IncidentView, LogEntryView, SampleEvent, StatusEvent, StatusView};
 use crate::api::AppState;
 use crate::auth::Via;
 use crate::store::StoreEvent;
 
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
-/// answered, `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
+/// answered, `event: device` (data: DeviceEvent: that poll's totals for a device's row, without
+/// the interfaces), `event: status` (data: StatusEvent) when a device's state (up, snmp_down, unreachable, unknown) or its reason changes, `event: log`
 /// (data: LogEntryView) for every new log entry, `event: alert` (data: IncidentView, its
 /// `deliveries` empty) when an incident opens, changes or resolves. The `data:` of every event is one line of JSON
 /// described by the `EventData` schema; a comment line (`: keep-alive`) comes every 15 s. Streams
@@ -25,8 +26,8 @@ use crate::store::StoreEvent;
     params(EventsQuery),
     responses(
         (status = 200, description = "An endless `text/event-stream`. Each event is an `event:` line naming its kind \
-            (sample, status, log or alert) and a `data:` line holding one JSON document of the `EventData` schema \
-            (components/schemas/EventData: a SampleEvent, StatusEvent, LogEntryView or IncidentView respectively).",
+            (sample, device, status, log or alert) and a `data:` line holding one JSON document of the `EventData` schema \
+            (components/schemas/EventData: a SampleEvent, DeviceEvent, StatusEvent, LogEntryView or IncidentView respectively).",
             body = String, content_type = "text/event-stream"),
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 429, description = "Too many streams are open from this client's address", body = ApiErrorBody),
@@ -68,28 +69,30 @@ pub async fn stream(
 #[derive(Clone)]
 struct Filter {
     device_id: Option<String>,
-    types: [bool; 4],
+    types: [bool; 5],
 }
 
-const TYPES: [&str; 4] = ["sample", "status", "log", "alert"];
+const TYPES: [&str; 5] = ["sample", "status", "log", "alert", "device"];
+/// Where `device` is in [`TYPES`].
+const DEVICE: usize = 4;
 
 impl Filter {
     fn parse(query: EventsQuery) -> Result<Filter, ApiError> {
         let types = match query.types {
-            None => [true; 4],
+            None => [true; 5],
             Some(list) => {
-                let mut types = [false; 4];
+                let mut types = [false; 5];
                 for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
                     let i = TYPES.iter().position(|t| *t == name).ok_or_else(|| ApiError::InvalidParameter {
                         param: "types".into(),
-                        reason: format!("'{name}' is not one of sample, status, log, alert"),
+                        reason: format!("'{name}' is not one of {}", TYPES.join(", ")),
                     })?;
                     types[i] = true;
                 }
-                if types == [false; 4] {
+                if types == [false; 5] {
                     return Err(ApiError::InvalidParameter {
                         param: "types".into(),
-                        reason: "must name at least one of sample, status, log, alert".into(),
+                        reason: format!("must name at least one of {}", TYPES.join(", ")),
                     });
                 }
                 types
@@ -98,31 +101,43 @@ impl Filter {
         Ok(Filter { device_id: query.device_id, types })
     }
 
-    /// One SSE frame, or None when the event is filtered out.
+    /// The SSE frames of one event (a poll may give both `sample` and `device`), or None when
+    /// the event is filtered out.
     fn encode(&self, event: &StoreEvent) -> Option<String> {
-        let (kind, device_id) = match event {
-            StoreEvent::Sample { device_id, .. } => (0, Some(device_id)),
-            StoreEvent::Status { device_id, .. } => (1, Some(device_id)),
-            StoreEvent::Log(entry) => (2, entry.entry.device_id.as_ref()),
-            StoreEvent::Alert(incident) => (3, Some(&incident.device_id)),
+        let device_id = match event {
+            StoreEvent::Sample { device_id, .. } | StoreEvent::Status { device_id, .. } => Some(device_id),
+            StoreEvent::Log(entry) => entry.entry.device_id.as_ref(),
+            StoreEvent::Alert(incident) => Some(&incident.device_id),
             // Echo rounds feed alerting; the stream shows their outcome as `status`.
             StoreEvent::Echo { .. } => return None,
         };
-        if !self.types[kind] || self.device_id.as_ref().is_some_and(|only| device_id.is_none_or(|d| &d.0 != only)) {
+        if self.device_id.as_ref().is_some_and(|only| device_id.is_none_or(|d| &d.0 != only)) {
             return None;
         }
-        let data = match event {
-            StoreEvent::Sample { device_id, timestamp, rates } => {
-                serde_json::to_string(&SampleEvent::new(device_id, *timestamp, rates))
-            }
-            StoreEvent::Status { device_id, status } => {
-                serde_json::to_string(&StatusEvent { device_id: device_id.0.clone(), status: StatusView::from(status) })
-            }
-            StoreEvent::Log(entry) => serde_json::to_string(&LogEntryView::from(entry.clone())),
-            // Deliveries are not known yet when an incident changes: GET /alerts/{id} has them.
-            StoreEvent::Alert(incident) => serde_json::to_string(&IncidentView::new((**incident).clone(), Vec::new())),
-            StoreEvent::Echo { .. } => return None,
+        let frame = |kind: usize, data: serde_json::Result<String>| {
+            format!("event: {}\ndata: {}\n\n", TYPES[kind], data.expect("events serialize"))
         };
-        Some(format!("event: {}\ndata: {}\n\n", TYPES[kind], data.expect("events serialize")))
+        let frames: Vec<String> = match event {
+            StoreEvent::Sample { device_id, timestamp, rates, totals } => {
+                let sample = self.types[0]
+                    .then(|| frame(0, serde_json::to_string(&SampleEvent::new(device_id, *timestamp, rates, totals))));
+                let row = self.types[DEVICE]
+                    .then(|| frame(DEVICE, serde_json::to_string(&DeviceEvent::new(device_id, *timestamp, totals))));
+                sample.into_iter().chain(row).collect()
+            }
+            StoreEvent::Status { device_id, status } if self.types[1] => {
+                let event = StatusEvent { device_id: device_id.0.clone(), status: StatusView::from(status) };
+                vec![frame(1, serde_json::to_string(&event))]
+            }
+            StoreEvent::Log(entry) if self.types[2] => {
+                vec![frame(2, serde_json::to_string(&LogEntryView::from(entry.clone())))]
+            }
+            // Deliveries are not known yet when an incident changes: GET /alerts/{id} has them.
+            StoreEvent::Alert(incident) if self.types[3] => {
+                vec![frame(3, serde_json::to_string(&IncidentView::new((**incident).clone(), Vec::new())))]
+            }
+            _ => Vec::new(),
+        };
+        (!frames.is_empty()).then(|| frames.concat())
     }
 }

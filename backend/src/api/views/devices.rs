@@ -15,7 +15,7 @@ use crate::device::{
     DEFAULT_TIMEOUT_MS,
 };
 use crate::snmp::Credentials;
-use crate::store::{DeviceLive, InterfaceLive};
+use crate::store::DeviceLive;
 
 /// A device to supervise. Only `host` and `snmp` are required.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -199,10 +199,7 @@ pub struct DeviceView {
 impl DeviceView {
     pub fn new(device: &Device, live: &DeviceLive, availability: AvailabilityView, now_secs: i64) -> DeviceView {
         let c = &device.config;
-        let sum = |pick: fn(&InterfaceLive) -> Option<f64>| {
-            let rates: Vec<f64> = live.interfaces.values().filter_map(pick).collect();
-            (!rates.is_empty()).then(|| rates.iter().sum())
-        };
+        let totals = live.totals();
         DeviceView {
             id: device.id.0.clone(),
             name: c.name.clone(),
@@ -226,10 +223,10 @@ impl DeviceView {
                 sys_location: s.sys_location.clone(),
                 sys_contact: s.sys_contact.clone(),
             }),
-            interface_count: live.interfaces.len(),
-            interfaces_up: live.oper_up_count(),
-            in_bps: sum(|i| i.latest.as_ref()?.reading.in_bps),
-            out_bps: sum(|i| i.latest.as_ref()?.reading.out_bps),
+            interface_count: totals.interfaces,
+            interfaces_up: totals.interfaces_up,
+            in_bps: totals.in_bps,
+            out_bps: totals.out_bps,
         }
     }
 }

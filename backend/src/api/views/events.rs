@@ -13,7 +13,8 @@ pub struct EventsQuery {
     /// Only this device's events; default: every device.
     #[param(example = "3f9a2c1b")]
     pub device_id: Option<String>,
-    /// Only these kinds, comma-separated: `sample`, `status`, `log`, `alert`; default: all.
+    /// Only these kinds, comma-separated: `sample`, `device`, `status`, `log`, `alert`; default:
+    /// all. The overview's rows need `device,status,alert` only: `sample` carries every interface.
     #[param(value_type = Option<Vec<EventKind>>, style = Form, explode = false, min_items = 1, example = json!(["status", "log"]))]
     pub types: Option<String>,
 }
@@ -23,22 +24,59 @@ pub struct EventsQuery {
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Sample,
+    Device,
     Status,
     Log,
     Alert,
 }
 
-/// `event: sample`: the rates one poll of one device measured.
+/// `event: sample`: the rates one poll of one device measured, each interface's and the
+/// device's totals (the fields of a DeviceEvent).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SampleEvent {
+    pub interfaces: Vec<SampleRateView>,
+    #[serde(flatten)]
+    pub totals: DeviceEvent,
+}
+
+/// `event: device`: a device's row after a poll that answered (also the tail of a SampleEvent):
+/// a list patches that row with it, no refetch.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceEvent {
     /// The device polled.
     #[schema(example = "3f9a2c1b")]
     pub device_id: String,
-    /// When the answer arrived, Unix seconds.
+    /// When the answer arrived, Unix seconds (the row's `status.lastPollAt`).
     #[schema(example = 1764075060)]
     pub timestamp: i64,
-    pub interfaces: Vec<SampleRateView>,
+    /// Interfaces found in IF-MIB (the row's `interfaceCount`).
+    #[schema(example = 48)]
+    pub interface_count: usize,
+    /// Interfaces whose ifOperStatus is up (`interfacesUp`); when it moves, the interface table
+    /// of that device has changed status.
+    #[schema(example = 12)]
+    pub interfaces_up: usize,
+    /// Sum of the latest inbound rates, bits per second (`inBps`); null when none is known.
+    #[schema(example = 1250000.0)]
+    pub in_bps: Option<f64>,
+    /// Sum of the latest outbound rates (`outBps`).
+    #[schema(example = 830000.0)]
+    pub out_bps: Option<f64>,
+}
+
+impl DeviceEvent {
+    pub fn new(device_id: &crate::device::DeviceId, timestamp: i64, totals: &crate::store::DeviceTotals) -> Self {
+        DeviceEvent {
+            device_id: device_id.0.clone(),
+            timestamp,
+            interface_count: totals.interfaces,
+            interfaces_up: totals.interfaces_up,
+            in_bps: totals.in_bps,
+            out_bps: totals.out_bps,
+        }
+    }
 }
 
 /// One interface's rates in a [`SampleEvent`].
@@ -57,14 +95,18 @@ pub struct SampleRateView {
 }
 
 impl SampleEvent {
-    pub fn new(device_id: &crate::device::DeviceId, timestamp: i64, rates: &[(u32, Option<f64>, Option<f64>)]) -> Self {
+    pub fn new(
+        device_id: &crate::device::DeviceId,
+        timestamp: i64,
+        rates: &[(u32, Option<f64>, Option<f64>)],
+        totals: &crate::store::DeviceTotals,
+    ) -> Self {
         SampleEvent {
-            device_id: device_id.0.clone(),
-            timestamp,
             interfaces: rates
                 .iter()
                 .map(|&(if_index, in_bps, out_bps)| SampleRateView { if_index, in_bps, out_bps })
                 .collect(),
+            totals: DeviceEvent::new(device_id, timestamp, totals),
         }
     }
 }
@@ -79,12 +121,13 @@ pub struct StatusEvent {
     pub status: StatusView,
 }
 
-/// The `data:` of one event: a SampleEvent (`event: sample`), a StatusEvent (`event: status`)
+/// The `data:` of one event: a SampleEvent (`event: sample`), a DeviceEvent (`event: device`), a StatusEvent (`event: status`)
 /// a LogEntryView (`event: log`) or an IncidentView (`event: alert`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum EventData {
     Sample(SampleEvent),
+    Device(DeviceEvent),
     Status(StatusEvent),
     Log(LogEntryView),
     Alert(IncidentView),
