@@ -44,10 +44,11 @@ fn fleet(dir: &std::path::Path) -> (Vigie, SimProcess) {
         );
         assert_eq!(answer.status, 201, "{}", answer.text);
     }
-    vigie.wait_until(MINUTE, "every device polled with its interfaces", |v| {
+    vigie.wait_until(MINUTE, "every device polled with its interfaces, rates known", |v| {
         let s = v.get("/api/v1/fleet/summary").body;
         let settled = s["counts"]["up"] == AGENTS && s["counts"]["unreachable"] == SILENT;
-        (settled && s["interfaces"] == AGENTS * INTERFACES as usize).then_some(())
+        let rates = s["topInterfaces"].as_array().is_some_and(|top| top.len() == 10);
+        (settled && rates && s["interfaces"] == AGENTS * INTERFACES as usize).then_some(())
     });
     (vigie, sim)
 }
@@ -119,6 +120,17 @@ fn pages_filters_counts_etags_and_compression_agree_with_the_whole_lists() {
         let status = vigie.get(&format!("/api/v1/fleet/devices?{bad}")).status;
         assert_eq!(status, if bad == "q=" { 200 } else { 400 }, "{bad}");
     }
+
+    // The summary's busiest interfaces: ten, busiest first, each one a real interface.
+    let summary = vigie.get("/api/v1/fleet/summary").body;
+    let top = summary["topInterfaces"].as_array().unwrap();
+    let load = |t: &Value| t["inPercent"].as_f64().unwrap().max(t["outPercent"].as_f64().unwrap());
+    assert_eq!(top.len(), 10, "{summary}");
+    assert!(top.windows(2).all(|w| load(&w[0]) >= load(&w[1])), "{summary}");
+    assert!(top
+        .iter()
+        .all(|t| (0.0..=100.0).contains(&load(t)) && t["deviceName"].as_str().unwrap().starts_with("Sim-")));
+    assert_eq!(summary["devices"], AGENTS + SILENT);
 
     // Names, ordered by name.
     let names = vigie.get("/api/v1/fleet/names").body;

@@ -103,15 +103,18 @@ pub async fn summary(
     let mut states = Vec::new();
     let mut interfaces = 0;
     let mut top: Vec<TopInterface> = Vec::new();
+    let mut floor = -1.0;
     state.store.visit_devices(|device, live| {
         states.push(StateView::from(live.status.state));
         interfaces += live.interfaces.len();
         for i in live.interfaces.values() {
-            let Some(busy) = busiest(device, i) else { continue };
+            // Names are copied only for an interface busier than the tenth busiest so far.
+            let Some(busy) = busiest(device, i, floor) else { continue };
             top.push(busy);
             // Keep the list short while walking 100,000 interfaces.
             if top.len() >= 4 * TOP_INTERFACES {
                 keep_top(&mut top);
+                floor = top.last().map_or(-1.0, load);
             }
         }
     });
@@ -132,25 +135,32 @@ pub async fn summary(
     Ok(etag::ok_json(&tag, &summary))
 }
 
-/// One interface's utilisation, when its speed and rates are known.
-fn busiest(device: &crate::device::Device, live: &crate::store::InterfaceLive) -> Option<TopInterface> {
+/// One interface's utilisation, when its speed and rates are known and its load passes `floor`.
+fn busiest(device: &crate::device::Device, live: &crate::store::InterfaceLive, floor: f64) -> Option<TopInterface> {
     let info = &live.info;
     let speed = info.speed_bps.filter(|&s| s > 0)? as f64;
     let reading = &live.latest.as_ref()?.reading;
     let percent = |bps: f64| (100.0 * bps / speed).min(100.0);
+    let (in_percent, out_percent) = (percent(reading.in_bps?), percent(reading.out_bps?));
+    if in_percent.max(out_percent) <= floor {
+        return None;
+    }
     Some(TopInterface {
         device_id: device.id.0.clone(),
         device_name: device.config.name.clone(),
         if_index: info.if_index,
         name: if info.if_name.is_empty() { info.if_descr.clone() } else { info.if_name.clone() },
-        in_percent: percent(reading.in_bps?),
-        out_percent: percent(reading.out_bps?),
+        in_percent,
+        out_percent,
     })
+}
+
+fn load(t: &TopInterface) -> f64 {
+    t.in_percent.max(t.out_percent)
 }
 
 /// The busiest first, at most [`TOP_INTERFACES`].
 fn keep_top(top: &mut Vec<TopInterface>) {
-    let load = |t: &TopInterface| t.in_percent.max(t.out_percent);
     top.sort_by(|a, b| {
         load(b).total_cmp(&load(a)).then_with(|| a.device_id.cmp(&b.device_id)).then(a.if_index.cmp(&b.if_index))
     });
