@@ -42,16 +42,19 @@ def stream_rate(port, types, secs=30):
     s = socket.create_connection(("127.0.0.1", port))
     query = f"?types={types}" if types else ""
     s.sendall(f"GET /api/v1/events{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    s.settimeout(1); total, end = 0, time.time() + secs
-    while time.time() < end:
+    s.settimeout(1); total, start = 0, time.time()
+    events, ended = 0, None
+    while time.time() < start + secs:
         try:
             chunk = s.recv(65536)
         except socket.timeout:
             continue
-        if not chunk: break
-        total += len(chunk)
+        if not chunk:
+            ended = time.time() - start; break
+        total += len(chunk); events += chunk.count(b"\nevent: ") + chunk.startswith(b"event: ")
     s.close()
-    return total / secs
+    took = ended or secs
+    return total / took, events / took, ended
 
 
 def main():
@@ -110,8 +113,10 @@ def main():
                 f"/api/v1/devices/{huge_id}/interface-page?limit=50&q=12&sort=utilization")
         measure(port, "GET /devices/{id}/interfaces/1200", f"/api/v1/devices/{huge_id}/interfaces/1200")
         for types in ["", "device,status,alert"]:
-            rate = stream_rate(port, types)
-            print(f"{'GET /events' + ('?types=' + types if types else ' (all kinds)'):<48} {rate / 1e3:8.1f} kB/s")
+            rate, per_sec, ended = stream_rate(port, types)
+            note = f", the server ended it after {ended:.1f} s" if ended else ""
+            label = "GET /events" + ("?types=" + types if types else " (all kinds)")
+            print(f"{label:<48} {rate / 1e3:8.1f} kB/s, {per_sec:6.1f} events/s{note}")
     finally:
         serve.send_signal(signal.SIGTERM); sim.send_signal(signal.SIGTERM)
         serve.wait(timeout=30); sim.wait(timeout=30)
