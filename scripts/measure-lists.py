@@ -70,12 +70,14 @@ def main():
     port = free_port()
     serve = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", f"{work}/data",
                               "--syslog-udp", f"127.0.0.1:{free_port()}", "--syslog-tcp", "off", "--trap-udp", "off",
-                              "--auth", "off"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              "--auth", "off"], stdout=subprocess.DEVNULL, stderr=open(f"{work}/vigie.log", "w"))
     try:
-        for _ in range(200):
+        for _ in range(600):
             try:
                 request(port, "/api/v1/health"); break
             except OSError:
+                if serve.poll() is not None:
+                    sys.exit(f"vigie stopped:\n{open(f'{work}/vigie.log').read()[-2000:]}")
                 time.sleep(0.1)
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         huge_id = None
