@@ -194,6 +194,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/devices/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The device list without secrets, in the import's format: CSV or JSON. */
+        get: operations["exportDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/devices/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add many devices at once from CSV or a JSON list: all of them, or none when any row is wrong. */
+        post: operations["importDevices"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices/{id}": {
         parameters: {
             query?: never;
@@ -1491,6 +1525,8 @@ export interface components {
          * @enum {string}
          */
         EventKind: "sample" | "device" | "status" | "log" | "alert";
+        /** @description A device as exported: the body `POST /devices` takes, without communities or passwords. */
+        ExportedDevice: Record<string, never>;
         /** @description Open file descriptors: each polled device holds about two (its socket and its samples file). */
         FilesView: {
             /**
@@ -1610,6 +1646,39 @@ export interface components {
              * @example 1
              */
             sseStreams: number;
+        };
+        /** @description What an import did: every device added, or none and every refused row. */
+        ImportReport: {
+            /**
+             * @description Devices added (0 when any row is refused).
+             * @example 3
+             */
+            added: number;
+            /** @description Every refused row; empty when all were added. */
+            errors: components["schemas"]["ImportRowError"][];
+            /**
+             * @description Ids of the devices added, in the order of the rows.
+             * @example [
+             *       "3f9a2c1b"
+             *     ]
+             */
+            ids: string[];
+        };
+        /** @description A refused row: where it is and which field is wrong. */
+        ImportRowError: {
+            /**
+             * @description The CSV column (or JSON path) at fault; empty when the row as a whole is wrong.
+             * @example community
+             */
+            field: string;
+            /**
+             * @description CSV: the line of the file the row starts on (the header is line 1). JSON: the position in
+             *     the list, from 1.
+             * @example 3
+             */
+            line: number;
+            /** @example must not be empty */
+            reason: string;
         };
         /** @enum {string} */
         IncidentState: "open" | "resolved";
@@ -4509,6 +4578,164 @@ export interface operations {
             };
         };
     };
+    exportDevices: {
+        parameters: {
+            query?: {
+                /** @description `csv` or `json`; without it, `Accept: text/csv` chooses CSV. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every device, ordered by id, without communities or passwords */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportedDevice"][];
+                    "text/csv": string;
+                };
+            };
+            /** @description An unknown or invalid parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    importDevices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CSV with a header row (columns: name, host, port, version, community, user, securityLevel, authProtocol, authPassword, privProtocol, privPassword, contextName, pollIntervalSecs, timeoutMs, retries, pingIntervalSecs, parentId, tags; any order, only host required; an empty cell takes the default; tags separated by spaces), or a JSON list of `POST /devices` bodies. At most 1000 devices and 64 KiB. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDevice"][];
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Every device was added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description The JSON is not well formed or not a list */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is neither text/csv nor JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Nothing was added: each refused row with its line and field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description The device list could not be written (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The disk is full (`storage_full`); nothing was added */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     getDevice: {
         parameters: {
             query?: never;
@@ -5046,6 +5273,8 @@ export interface operations {
                  * @example 1764075060
                  */
                 to?: number;
+                /** @description `csv` for a CSV table (like `Accept: text/csv`); default JSON. */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -5071,6 +5300,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CounterSampleView"][];
+                    "text/csv": string;
                 };
             };
             /** @description A query parameter is invalid */
@@ -5129,6 +5359,8 @@ export interface operations {
                  * @example 500
                  */
                 maxPoints?: number;
+                /** @description `csv` for a CSV table (like `Accept: text/csv`); default JSON. */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -5147,13 +5379,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description One point per step over the window; gaps are null */
+            /** @description One point per step over the window; gaps are null (empty CSV fields) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TrafficView"];
+                    "text/csv": string;
                 };
             };
             /** @description A query parameter is invalid */
@@ -5212,6 +5445,8 @@ export interface operations {
                  * @example 500
                  */
                 maxPoints?: number;
+                /** @description `csv` for a CSV table (like `Accept: text/csv`); default JSON. */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
