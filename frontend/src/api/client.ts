@@ -38,6 +38,9 @@ export type Role = SessionView["role"];
 export type SampleEvent = Schemas["SampleEvent"];
 export type SampleRate = SampleEvent["interfaces"][number];
 export type StatusEvent = Schemas["StatusEvent"];
+export type FleetSummary = Schemas["FleetSummary"];
+export type TopInterface = Schemas["TopInterface"];
+export type DeviceName = Schemas["DeviceName"];
 export type LogEntryView = Schemas["LogEntryView"];
 export type LogPageView = Schemas["LogPageView"];
 /** An incident that opened, changed or resolved (its `deliveries` are empty on the stream). */
@@ -218,6 +221,21 @@ export function deleteDevice(id: string, signal?: AbortSignal): Promise<void> {
 
 export function listInterfaces(deviceId: string, signal?: AbortSignal): Promise<InterfaceView[]> {
   return request("GET", `/devices/${enc(deviceId)}/interfaces`, { signal });
+}
+
+/** One interface (a page that needs only its label). */
+export function getInterface(deviceId: string, ifIndex: number, signal?: AbortSignal): Promise<InterfaceView> {
+  return request("GET", `/devices/${enc(deviceId)}/interfaces/${ifIndex}`, { signal });
+}
+
+/** Every device's id and name, by name: a picker's list without the devices' state and traffic. */
+export function listDeviceNames(signal?: AbortSignal): Promise<DeviceName[]> {
+  return request("GET", "/fleet/names", { signal });
+}
+
+/** The overview header: counts per state, the busiest interfaces, open and recent incidents. */
+export function getFleetSummary(signal?: AbortSignal): Promise<FleetSummary> {
+  return request("GET", "/fleet/summary", { signal });
 }
 
 export function getTraffic(

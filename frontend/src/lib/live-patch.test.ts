@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
+import { applySample, applyStatuses, FrameBatcher, utilization } from "./live-patch";
+import { problemCount, problemsFirst } from "./problems-first";
+
+const device = (id: string, state: DeviceView["status"]["state"], name = id): DeviceView => ({
+  id,
+  name,
+  host: "10.0.0.1",
+  port: 161,
+  snmp: { version: "v2c", communitySet: true },
+  pollIntervalSecs: 60,
+  timeoutMs: 2000,
+  retries: 1,
+  pingIntervalSecs: 30,
+  tags: [],
+  availability: { day: null, week: null, month: null, year: null },
+  createdAt: 1_700_000_000,
+  status: { state, since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
+  system: null,
+  interfaceCount: 4,
+  interfacesUp: 2,
+  inBps: 100,
+  outBps: 50,
+});
+const status = (deviceId: string, state: DeviceView["status"]["state"], since = 1_700_000_200): StatusEvent => ({
+  deviceId,
+  status: { state, reason: null, since, lastPollAt: since, lastError: null, consecutiveFailures: state === "up" ? 0 : 1 },
+});
+const iface = (ifIndex: number, speedBps: number | null, inBps: number | null, outBps: number | null): InterfaceView => ({
+  ifIndex,
+  ifName: `ge-0/0/${ifIndex}`,
+  ifDescr: "",
+  ifAlias: "",
+  ifType: 6,
+  speedBps,
+  adminStatus: "up",
+  operStatus: "up",
+  inBps,
+  outBps,
+  utilization: utilization(speedBps, inBps, outBps),
+});
+
+describe("FrameBatcher", () => {
+  it("hands a burst over once, in order, at the next frame", () => {
+    const frames: (() => void)[] = [];
+    const flushed: number[][] = [];
+    const batcher = new FrameBatcher<number>((items) => flushed.push(items), (run) => frames.push(run));
+    for (const n of [1, 2, 3]) batcher.push(n);
+    expect(frames).toHaveLength(1);
+    expect(flushed).toEqual([]);
+    frames.shift()!();
+    expect(flushed).toEqual([[1, 2, 3]]);
+    batcher.push(4);
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    expect(flushed).toEqual([[1, 2, 3], [4]]);
+  });
+});
+
+describe("applyStatuses", () => {
+  const devices = [device("a", "up"), device("b", "up"), device("c", "up")];
+
+  it("replaces only the changed devices, the last event of a device winning", () => {
+    const { devices: next, unknown } = applyStatuses(devices, [status("b", "unreachable", 1), status("b", "snmp_down", 2)]);
+    expect(unknown).toBe(false);
+    expect(next[1].status.state).toBe("snmp_down");
+    expect(next[1].status.since).toBe(2);
+    expect(next[0]).toBe(devices[0]);
+    expect(next[2]).toBe(devices[2]);
+    expect(devices[1].status.state).toBe("up");
+  });
+
+  it("says when an event names a device the page does not hold", () => {
+    const { devices: next, unknown } = applyStatuses(devices, [status("z", "up")]);
+    expect(unknown).toBe(true);
+    expect(next).toBe(devices);
+  });
+});
+
+describe("applySample", () => {
+  const rows = [iface(1, 1000, 10, 20), iface(2, 1000, 0, 0), iface(3, null, 5, 5)];
+  const sample = (rates: [number, number | null, number | null][]): SampleEvent => ({
+    deviceId: "a",
+    timestamp: 1_700_000_300,
+    interfaces: rates.map(([ifIndex, inBps, outBps]) => ({ ifIndex, inBps, outBps })),
+  });
+
+  it("patches the rates and utilisation of the interfaces that moved, and only those", () => {
+    const next = applySample(rows, sample([[1, 10, 20], [2, 900, 100], [3, 7, 8]]));
+    expect(next[0]).toBe(rows[0]);
+    expect(next[1]).toMatchObject({ inBps: 900, outBps: 100, utilization: 0.9 });
+    expect(next[2]).toMatchObject({ inBps: 7, outBps: 8, utilization: null });
+  });
+
+  it("gives the same array back when nothing moved, and ignores unknown interfaces", () => {
+    expect(applySample(rows, sample([[1, 10, 20], [99, 5, 5]]))).toBe(rows);
+  });
+
+  it("caps utilisation at 1 and leaves it unknown without both rates", () => {
+    expect(utilization(100, 500, 10)).toBe(1);
+    expect(utilization(100, null, 10)).toBeNull();
+    expect(utilization(0, 5, 5)).toBeNull();
+  });
+});
+
+describe("problemsFirst", () => {
+  it("puts unreachable, then SNMP down, then unknown, then up devices first, by name within each", () => {
+    const order = problemsFirst([
+      device("1", "up", "core-10"),
+      device("2", "up", "core-2"),
+      device("3", "snmp_down", "b"),
+      device("4", "unreachable", "z"),
+      device("5", "unknown", "a"),
+      device("6", "unreachable", "a"),
+    ]).map((d) => d.name);
+    expect(order).toEqual(["a", "z", "b", "a", "core-2", "core-10"]);
+  });
+
+  it("counts the devices that are not up", () => {
+    expect(problemCount([device("1", "up"), device("2", "snmp_down"), device("3", "unknown")])).toBe(2);
+  });
+});

@@ -1,0 +1,76 @@
+//! Live patches from the event stream, applied to the rows a page already holds: a burst of events is
+//! collected and applied once per animation frame (one redraw, however many events), and each kind of
+//! event changes only the rows it is about. Pure except for the frame scheduler, which tests replace.
+
+import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
+
+export type Schedule = (run: () => void) => void;
+
+const nextFrame: Schedule = (run) => {
+  requestAnimationFrame(() => run());
+};
+
+/** Collects items and hands them over in one call per frame (in arrival order). */
+export class FrameBatcher<T> {
+  private pending: T[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly flush: (items: T[]) => void,
+    private readonly schedule: Schedule = nextFrame,
+  ) {}
+
+  push(item: T): void {
+    this.pending.push(item);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.schedule(() => {
+      this.scheduled = false;
+      const items = this.pending;
+      this.pending = [];
+      if (items.length) this.flush(items);
+    });
+  }
+}
+
+/**
+ * `devices` with the latest status of each event's device; `unknown` is true when an event names a
+ * device the list does not hold (added elsewhere: the caller reloads). The same array when nothing
+ * changed; otherwise a copy where only the changed devices are new objects.
+ */
+export function applyStatuses(devices: readonly DeviceView[], events: readonly StatusEvent[]): { devices: readonly DeviceView[]; unknown: boolean } {
+  const latest = new Map<string, StatusEvent>();
+  for (const event of events) latest.set(event.deviceId, event);
+  let next: DeviceView[] | null = null;
+  devices.forEach((device, index) => {
+    const event = latest.get(device.id);
+    if (!event) return;
+    latest.delete(device.id);
+    next ??= devices.slice();
+    next[index] = { ...device, status: event.status };
+  });
+  return { devices: next ?? devices, unknown: latest.size > 0 };
+}
+
+/** In or out traffic over the speed, capped at 1, as the server computes it; null when unknown. */
+export function utilization(speedBps: number | null | undefined, inBps: number | null | undefined, outBps: number | null | undefined): number | null {
+  if (!speedBps || speedBps <= 0 || inBps == null || outBps == null) return null;
+  return Math.min(1, Math.max(inBps, outBps) / speedBps);
+}
+
+/**
+ * `interfaces` with the rates of a `sample` event (the device's poll): the interfaces whose rates
+ * moved become new objects with their utilisation recomputed, the others stay as they are. The same
+ * array when nothing moved. Interfaces the event does not name keep their last rates.
+ */
+export function applySample(interfaces: readonly InterfaceView[], event: SampleEvent): readonly InterfaceView[] {
+  const rates = new Map(event.interfaces.map((r) => [r.ifIndex, r]));
+  let next: InterfaceView[] | null = null;
+  interfaces.forEach((row, index) => {
+    const rate = rates.get(row.ifIndex);
+    if (!rate || (rate.inBps === row.inBps && rate.outBps === row.outBps)) return;
+    next ??= interfaces.slice();
+    next[index] = { ...row, inBps: rate.inBps, outBps: rate.outBps, utilization: utilization(row.speedBps, rate.inBps, rate.outBps) };
+  });
+  return next ?? interfaces;
+}
