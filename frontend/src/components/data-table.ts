@@ -4,7 +4,11 @@
 //! caller (it lives in the URL); the table only draws it and reports clicks.
 //! Rows may open to show details (`details`): a toggle button per row with aria-expanded, the detail row
 //! inserted under it on demand, open rows and the focused toggle kept across redraws.
+//! For thousands of rows (`virtual`), the wrapper becomes the scroll container (so the sticky header
+//! sticks: it scrolls in both directions) and only the rows in view plus a margin are in the DOM, between
+//! two spacer rows that keep the scroll bar true; the table announces the full count (`aria-rowcount`).
 
+import { rowWindow, sameWindow, type RowWindow } from "../lib/row-window";
 import type { SortDir, SortState } from "../lib/table-rows";
 import { h, html, setHtml, type Html } from "./dom";
 
@@ -18,6 +22,8 @@ export interface Column<T, K extends string> {
   firstDir?: SortDir;
   /** "num" right-aligns figures; "optional" columns are hidden on narrow screens. */
   className?: string;
+  /** A CSS width for the column (virtual tables lay out from the header, so rows never shift). */
+  width?: string;
 }
 
 export interface RowDetails<T> {
@@ -38,7 +44,14 @@ export interface DataTableOptions<T, K extends string> {
   /** Shown in a full-width row when there are no rows (e.g. nothing matches the filter). */
   emptyRow?: () => Html;
   rowClass?: (row: T) => string;
+  /** Draw only the rows in view (one line each; no `details`): DOM size independent of the list's. */
+  virtual?: boolean;
 }
+
+/** Rows drawn above and below the visible ones, so a fast scroll shows rows, not blank space. */
+export const OVERSCAN_ROWS = 12;
+/** A virtual row's height before one has been measured; the CSS sets the same. */
+const DEFAULT_ROW_PX = 30;
 
 let tables = 0;
 
@@ -49,14 +62,21 @@ export class DataTable<T, K extends string> {
   private readonly idPrefix = `table${++tables}`;
   private readonly open = new Set<string>();
   private byKey = new Map<string, T>();
+  private readonly table: HTMLTableElement;
+  private rows: readonly T[] = [];
+  private rowHeight = DEFAULT_ROW_PX;
+  private drawn: RowWindow | null = null;
+  private frame = 0;
 
   constructor(private readonly options: DataTableOptions<T, K>) {
     this.thead = h("thead");
     this.tbody = h("tbody");
     const caption = h("caption", { class: "visually-hidden" }, options.caption);
-    const table = h("table", { class: "data-table" }, caption, this.thead, this.tbody);
-    // The scroll wrapper is focusable so keyboard users can scroll a wide table on a phone.
-    this.element = h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": options.caption }, table);
+    const virtual = options.virtual === true;
+    const table = h("table", { class: virtual ? "data-table virtual" : "data-table" }, caption, this.thead, this.tbody);
+    this.table = table;
+    // The scroll wrapper is focusable so keyboard users can scroll a wide (or, virtual, a long) table.
+    this.element = h("div", { class: virtual ? "table-scroll virtual" : "table-scroll", tabindex: "0", role: "region", "aria-label": options.caption }, table);
     setHtml(
       this.thead,
       html`<tr>${options.details ? html`<th scope="col" class="toggle-col"><span class="visually-hidden">Details</span></th>` : null}${options.columns.map(
@@ -67,6 +87,22 @@ export class DataTable<T, K extends string> {
         }</th>`,
       )}</tr>`,
     );
+    options.columns.forEach((c, i) => {
+      const th = this.thead.querySelectorAll<HTMLElement>("th")[i + (options.details ? 1 : 0)];
+      if (c.width && th) th.style.width = c.width;
+    });
+    if (virtual) {
+      // One redraw per frame however many scroll events; only when the window of rows moved.
+      const later = () => {
+        if (this.frame) return;
+        this.frame = requestAnimationFrame(() => {
+          this.frame = 0;
+          this.drawWindow(false);
+        });
+      };
+      this.element.addEventListener("scroll", later, { passive: true });
+      new ResizeObserver(later).observe(this.element);
+    }
     this.thead.addEventListener("click", (event) => {
       const button = (event.target as Element).closest<HTMLButtonElement>("button[data-sort]");
       const column = options.columns.find((c) => c.sort !== undefined && c.sort === button?.dataset.sort);
@@ -134,7 +170,23 @@ export class DataTable<T, K extends string> {
     }
   }
 
+  /** The rows a virtual table holds (all of them, drawn or not). */
+  get rowCount(): number {
+    return this.rows.length;
+  }
+
+  /** Scrolls a virtual table back to its first row (a new filter or sort). */
+  scrollToTop(): void {
+    this.element.scrollTop = 0;
+  }
+
   setRows(rows: readonly T[]): void {
+    if (this.options.virtual) {
+      this.rows = rows;
+      this.table.setAttribute("aria-rowcount", String(rows.length + 1));
+      this.drawWindow(true);
+      return;
+    }
     const { columns, rowClass, emptyRow, details } = this.options;
     // A redraw (a live entry arriving) must not take the keyboard away from the toggle it was on.
     const active = document.activeElement;
@@ -156,6 +208,38 @@ export class DataTable<T, K extends string> {
     );
     if (focusedKey !== undefined) {
       [...this.tbody.querySelectorAll<HTMLButtonElement>("button.row-toggle")].find((b) => b.dataset.rowKey === focusedKey)?.focus({ preventScroll: true });
+    }
+  }
+
+  /** Draws the rows in view of a virtual table; `force` after the rows changed, else only if it scrolled. */
+  private drawWindow(force: boolean): void {
+    const { columns, rowClass, emptyRow } = this.options;
+    if (this.rows.length === 0) {
+      this.drawn = null;
+      setHtml(this.tbody, emptyRow ? html`<tr class="empty-row"><td colspan="${this.width}">${emptyRow()}</td></tr>` : html``);
+      return;
+    }
+    const head = this.thead.offsetHeight;
+    const win = rowWindow(this.rows.length, this.rowHeight, this.element.scrollTop - head, this.element.clientHeight - head, OVERSCAN_ROWS);
+    if (!force && sameWindow(this.drawn, win)) return;
+    this.drawn = win;
+    const rows = this.rows.slice(win.start, win.end);
+    setHtml(
+      this.tbody,
+      html`<tr class="spacer" aria-hidden="true"><td colspan="${this.width}"></td></tr>${rows.map(
+        (row, i) => html`<tr class="${rowClass?.(row) ?? ""}" aria-rowindex="${win.start + i + 2}">${columns.map(
+          (c) => html`<td class="${c.className ?? ""}">${c.cell(row)}</td>`,
+        )}</tr>`,
+      )}<tr class="spacer" aria-hidden="true"><td colspan="${this.width}"></td></tr>`,
+    );
+    const [top, bottom] = this.tbody.querySelectorAll<HTMLElement>("tr.spacer > td");
+    if (top) top.style.height = `${win.padTop}px`;
+    if (bottom) bottom.style.height = `${win.padBottom}px`;
+    // The CSS fixes the row height; measure it once (fonts, zoom) and redraw if the guess was off.
+    const measured = this.tbody.rows[1]?.getBoundingClientRect().height ?? 0;
+    if (measured > 0 && Math.abs(measured - this.rowHeight) > 0.5) {
+      this.rowHeight = measured;
+      this.drawWindow(true);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
 import { applySample, applyStatuses, FrameBatcher, utilization } from "./live-patch";
-import { problemCount, problemsFirst } from "./problems-first";
+import { matchesState, parseStateFilter, problemCount, problemsFirst, stateCounts } from "./problems-first";
 
 const device = (id: string, state: DeviceView["status"]["state"], name = id): DeviceView => ({
   id,
@@ -64,11 +64,11 @@ describe("applyStatuses", () => {
   it("replaces only the changed devices, the last event of a device winning", () => {
     const { devices: next, unknown } = applyStatuses(devices, [status("b", "unreachable", 1), status("b", "snmp_down", 2)]);
     expect(unknown).toBe(false);
-    expect(next[1].status.state).toBe("snmp_down");
-    expect(next[1].status.since).toBe(2);
+    expect(next[1]!.status.state).toBe("snmp_down");
+    expect(next[1]!.status.since).toBe(2);
     expect(next[0]).toBe(devices[0]);
     expect(next[2]).toBe(devices[2]);
-    expect(devices[1].status.state).toBe("up");
+    expect(devices[1]!.status.state).toBe("up");
   });
 
   it("says when an event names a device the page does not hold", () => {
@@ -119,5 +119,26 @@ describe("problemsFirst", () => {
 
   it("counts the devices that are not up", () => {
     expect(problemCount([device("1", "up"), device("2", "snmp_down"), device("3", "unknown")])).toBe(2);
+  });
+});
+
+describe("state filters and counts", () => {
+  const fleet = [device("1", "up"), device("2", "snmp_down"), device("3", "unreachable"), device("4", "up")];
+
+  it("keeps every device, the problems, or one state", () => {
+    expect(fleet.filter((d) => matchesState(d, "")).length).toBe(4);
+    expect(fleet.filter((d) => matchesState(d, "problems")).map((d) => d.id)).toEqual(["2", "3"]);
+    expect(fleet.filter((d) => matchesState(d, "up")).map((d) => d.id)).toEqual(["1", "4"]);
+  });
+
+  it("reads only known filters from the URL", () => {
+    expect(parseStateFilter("snmp_down")).toBe("snmp_down");
+    expect(parseStateFilter("problems")).toBe("problems");
+    expect(parseStateFilter("bogus")).toBe("");
+    expect(parseStateFilter(null)).toBe("");
+  });
+
+  it("counts devices per state", () => {
+    expect(stateCounts(fleet)).toEqual({ up: 2, snmp_down: 1, unreachable: 1, unknown: 0 });
   });
 });

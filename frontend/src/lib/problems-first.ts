@@ -21,3 +21,24 @@ export function problemsFirst(devices: readonly DeviceView[]): DeviceView[] {
 export function problemCount(devices: readonly DeviceView[]): number {
   return devices.reduce((n, d) => n + (d.status.state === "up" ? 0 : 1), 0);
 }
+
+/** The overview's state filter (`?state=`): every device, the devices with a problem, or one state. */
+export type StateFilter = "" | "problems" | DeviceState;
+export const STATE_FILTERS: readonly StateFilter[] = ["", "problems", "unreachable", "snmp_down", "unknown", "up"];
+
+export function parseStateFilter(text: string | null): StateFilter {
+  return STATE_FILTERS.find((f) => f !== "" && f === text) ?? "";
+}
+
+export function matchesState(device: DeviceView, filter: StateFilter): boolean {
+  if (filter === "") return true;
+  if (filter === "problems") return device.status.state !== "up";
+  return device.status.state === filter;
+}
+
+/** Devices per state, counted from the rows the page holds (so live patches move the counts too). */
+export function stateCounts(devices: readonly DeviceView[]): Record<DeviceState, number> {
+  const counts: Record<DeviceState, number> = { up: 0, snmp_down: 0, unreachable: 0, unknown: 0 };
+  for (const d of devices) counts[d.status.state] = (counts[d.status.state] ?? 0) + 1;
+  return counts;
+}
