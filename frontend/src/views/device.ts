@@ -1,11 +1,13 @@
 //! Device page (`/devices/:id`, `/devices/:id/logs`): identity and system information, reachability with
 //! its history ("since"), polling settings, the edit/remove actions, and two tabs below: the interface
 //! table and the device's logs (the path holds the tab; each tab keeps its own filters in the query
-//! string, and switching keeps the page and both tabs' state). Refreshes every 10 s;
-//! a `status` event from the server's stream updates the state and its "since" at once, and the first
-//! samples of a new device bring its system group without waiting for the refresh.
+//! string, and switching keeps the page and both tabs' state). Live from the server's stream: a `status`
+//! event updates the state and its "since" at once, `sample` events (one per poll) patch the interface
+//! rates in place, batched per animation frame, and the first samples of a new device bring its system
+//! group. The full reload is only a consistency check every minute (revalidated by ETag: 304 while
+//! nothing changed).
 
-import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, session, type DeviceView, type InterfaceView } from "../api/client";
+import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, session, type DeviceView, type InterfaceView, type SampleEvent } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { confirmDialog } from "../components/confirm-dialog";
@@ -16,6 +18,7 @@ import { can } from "../lib/access";
 import { formatAvailability } from "../lib/device-state";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
+import { FrameBatcher } from "../lib/live-patch";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
 import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
@@ -23,7 +26,8 @@ import { InterfaceTable } from "./interface-table";
 import { LatencyPanel } from "./latency-panel";
 import { LogPanel } from "./log-panel";
 
-export const DEVICE_REFRESH_MS = 10_000;
+/** The consistency check; the event stream brings every change as it happens. */
+export const DEVICE_REFRESH_MS = 60_000;
 const LATENCY_REFRESH_MS = 60_000;
 
 interface Snapshot {
@@ -218,13 +222,15 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
     else if (!isAbort(rows.reason)) interfaces.error(rows.reason);
   };
   const refresh = startAutoRefresh(load, DEVICE_REFRESH_MS, ctx.signal);
-  // The periodic refresh stays the source of truth; the stream only makes changes show at once.
+  // One redraw per frame of the rows in view, however many polls arrived (a reconnection replays none).
+  const samples = new FrameBatcher<SampleEvent>((events) => table.patch(events));
   openEvents(
     {
-      // A device just added shows its system group and interfaces after the poll that read them, not
-      // up to 10 s later.
       sample: (event) => {
-        if (snapshot && event.deviceId === id && snapshot.device.system === null) refresh.now();
+        if (!snapshot || event.deviceId !== id) return;
+        // A device just added shows its system group and interfaces after the poll that read them.
+        if (snapshot.device.system === null) refresh.now();
+        else samples.push(event);
       },
       status: (event) => {
         if (!snapshot || event.deviceId !== id) return;

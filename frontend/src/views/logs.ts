@@ -1,8 +1,9 @@
 //! Logs page (`/logs`): syslog messages, traps and Vigie's events of every device, and those from
 //! unknown senders, with the shared log panel (filters in the URL, live tail, "Load older", rows that
-//! open). Device names come from the device list, fetched once; until then (or if it fails) ids show.
+//! open). Device names come from the small name lookup (`GET /fleet/names`: ids and names, not the
+//! devices' state and traffic), fetched once; until then (or if it fails) ids show.
 
-import { listDevices } from "../api/client";
+import { listDeviceNames } from "../api/client";
 import { h } from "../components/dom";
 import type { ViewContext, ViewInstance } from "../router";
 import { LogPanel } from "./log-panel";
@@ -17,7 +18,7 @@ export function logsView(ctx: ViewContext): ViewInstance {
     deviceName: (id) => names.get(id) ?? null,
   });
 
-  listDevices(ctx.signal).then(
+  listDeviceNames(ctx.signal).then(
     (devices) => {
       for (const d of devices) names.set(d.id, d.name);
       panel.redraw();
