@@ -5,7 +5,8 @@
 // filter, sort and scrolling showing the right rows, a device's state change patched live into the
 // list (problems first), live rates patched into the interface table in place. No timing is asserted
 // (the benchmark, scale.mjs, measures them). Run after `cargo build -p vigie` and `npm run build`.
-import { existsSync, mkdtempSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +24,6 @@ export const HUGE = Number(process.env.FLEET_HUGE_INTERFACES ?? 4000);
 const MAX_ROWS = 200;
 
 let browser = null;
-exitAfter(Number(process.env.FLEET_TIMEOUT_MS ?? 300_000), async () => browser?.close());
 
 /** Starts `vigie sim` and resolves to its agents ({name, port}) once it says they are ready. */
 export async function startSim(agents, huge) {
@@ -48,10 +48,43 @@ export async function startSim(agents, huge) {
   return found;
 }
 
-/** Starts `vigie serve --auth off` on free loopback ports; resolves to its base URL. */
-export async function startVigie() {
+/** The device a simulated agent is, as `POST /devices` takes it (and `devices.json` stores it). */
+function deviceFor(agent, pollIntervalSecs) {
+  const huge = agent.name === "sim-huge";
+  return {
+    name: agent.name,
+    host: "127.0.0.1",
+    port: agent.port,
+    snmp: { version: "v2c", community: "public" },
+    pollIntervalSecs: huge ? 10 : pollIntervalSecs,
+    timeoutMs: huge ? 5000 : 2000,
+    retries: 1,
+    pingIntervalSecs: 0,
+    tags: [huge || Number(agent.name.slice(4)) % 2 === 0 ? "even" : "odd"],
+  };
+}
+
+/**
+ * A data dir holding `agents` as devices: `devices.json` in the documented storage format. 2,000
+ * `POST /devices` take minutes in a debug build (each one rewrites the whole file); the huge device
+ * is still added through the API (`addDevice`).
+ */
+export function seededDataDir(agents, pollIntervalSecs) {
   const dataDir = mkdtempSync(join(tmpdir(), "vigie-fleet-data-"));
   removeAtExit(dataDir);
+  const now = Math.floor(Date.now() / 1000);
+  const devices = agents.map((a) => ({ id: randomBytes(4).toString("hex"), createdAt: now, ...deviceFor(a, pollIntervalSecs) }));
+  writeFileSync(join(dataDir, "devices.json"), JSON.stringify({ version: 1, devices }, null, 2), { mode: 0o600 });
+  return { dataDir, ids: Object.fromEntries(devices.map((d) => [d.name, d.id])) };
+}
+
+/** Adds one agent as a device through the API; resolves to its id. */
+export async function addDevice(api, agent, pollIntervalSecs) {
+  return (await api("POST", "/devices", deviceFor(agent, pollIntervalSecs))).id;
+}
+
+/** Starts `vigie serve --auth off` on free loopback ports with `dataDir`; resolves to its base URL. */
+export async function startVigie(dataDir) {
   const port = await freeTcpPort();
   const syslog = await freeUdpTcpPort();
   const trap = await freeUdpPort();
@@ -71,32 +104,6 @@ export function apiAt(base) {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.status === 204 ? null : res.json();
   };
-}
-
-/** Adds every agent as a device, 16 requests at a time; resolves to {name: id}. */
-export async function addFleet(api, agents, pollIntervalSecs) {
-  const ids = {};
-  let next = 0;
-  const worker = async () => {
-    while (next < agents.length) {
-      const a = agents[next++];
-      const huge = a.name === "sim-huge";
-      const d = await api("POST", "/devices", {
-        name: a.name,
-        host: "127.0.0.1",
-        port: a.port,
-        snmp: { version: "v2c", community: "public" },
-        pollIntervalSecs: huge ? 10 : pollIntervalSecs,
-        timeoutMs: huge ? 5000 : 2000,
-        retries: 1,
-        pingIntervalSecs: 0,
-        tags: [Number(a.name.slice(4)) % 2 === 0 ? "even" : "odd"],
-      });
-      ids[a.name] = d.id;
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
-  return ids;
 }
 
 export async function launchBrowser() {
@@ -152,11 +159,14 @@ async function main() {
   }
   const agents = await startSim(AGENTS, HUGE);
   log(`simulator: ${agents.length} agents`);
-  const base = await startVigie();
+  const fleet = agents.filter((a) => a.name !== "sim-huge");
+  const { dataDir, ids } = seededDataDir(fleet, 30);
+  const base = await startVigie(dataDir);
   const api = apiAt(base);
-  const ids = await addFleet(api, agents, 30);
+  ids["sim-huge"] = await addDevice(api, agents.find((a) => a.name === "sim-huge"), 30);
   const total = agents.length;
-  log(`added ${total} devices through the API`);
+  expect("devices served", (await api("GET", "/fleet/summary")).devices, total);
+  log(`${fleet.length} devices in the data dir, sim-huge added through the API`);
   await waitFor("every device's first poll", async () => (await api("GET", "/fleet/summary")).counts.unknown === 0, { timeout: 120_000, interval: 1000 });
   log("every device polled once");
   const { page } = await launchBrowser();
@@ -281,6 +291,7 @@ async function main() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  exitAfter(Number(process.env.FLEET_TIMEOUT_MS ?? 300_000), async () => browser?.close());
   main()
     .then(async () => {
       await browser?.close();

@@ -220,7 +220,10 @@ export class DataTable<T, K extends string> {
       return;
     }
     const head = this.thead.offsetHeight;
-    const win = rowWindow(this.rows.length, this.rowHeight, this.element.scrollTop - head, this.element.clientHeight - head, OVERSCAN_ROWS);
+    // The box is as tall as its rows until it reaches its CSS maximum: before the first rows are drawn it
+    // is only the header, so the window's height stands in (a few rows too many at worst).
+    const viewport = Math.max(this.element.clientHeight, window.innerHeight) - head;
+    const win = rowWindow(this.rows.length, this.rowHeight, this.element.scrollTop - head, viewport, OVERSCAN_ROWS);
     if (!force && sameWindow(this.drawn, win)) return;
     this.drawn = win;
     const rows = this.rows.slice(win.start, win.end);
