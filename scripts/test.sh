@@ -31,3 +31,6 @@ echo "== frontend: generated API types are current, unit tests (the build above 
 
 echo "== end to end: real backend, real snmpd, headless Chromium"
 node frontend/e2e/e2e.mjs
+
+echo "== end to end at fleet scale: 2,000 simulated devices and a 4,000-interface one, bounded DOM, live patches"
+node frontend/e2e/fleet.mjs
