@@ -112,3 +112,46 @@ describe("DataTable with row details", () => {
     expect(document.querySelector(".detail-row")).not.toBeNull();
   });
 });
+
+describe("DataTable, virtual", () => {
+  const rows = Array.from({ length: 2001 }, (_, i) => ({ name: `dev-${i}`, bps: i }));
+  function virtual() {
+    const table = new DataTable<Row, "name" | "bps">({
+      caption: "Devices",
+      columns: [
+        { sort: "name", label: "Name", width: "10rem", cell: (r) => html`<a href="/x">${r.name}</a>` },
+        { label: "Rate", cell: (r) => html`${r.bps}` },
+      ],
+      emptyRow: () => html`Nothing`,
+      virtual: true,
+    });
+    document.body.append(table.element);
+    return table;
+  }
+
+  it("draws a bounded window of rows and announces the whole list", () => {
+    const table = virtual();
+    table.setRows(rows);
+    const drawn = table.element.querySelectorAll("tbody tr:not(.spacer)");
+    expect(drawn.length).toBeGreaterThan(10);
+    expect(drawn.length).toBeLessThan(100);
+    expect(table.element.querySelector("table")?.getAttribute("aria-rowcount")).toBe("2002");
+    expect(drawn[0]?.getAttribute("aria-rowindex")).toBe("2");
+    expect(drawn[0]?.textContent).toContain("dev-0");
+    const [top, bottom] = table.element.querySelectorAll<HTMLElement>("tr.spacer > td");
+    expect(top?.style.height).toBe("0px");
+    expect(bottom?.style.height).toBe(`${(2001 - drawn.length) * 30}px`);
+    expect(table.element.querySelector("th")?.style.width).toBe("10rem");
+    table.element.remove();
+  });
+
+  it("shows the empty row when nothing matches, and the new rows when they change", () => {
+    const table = virtual();
+    table.setRows(rows);
+    table.setRows([]);
+    expect(table.element.querySelector("tbody")?.textContent).toBe("Nothing");
+    table.setRows(rows.slice(5, 7));
+    expect([...table.element.querySelectorAll("tbody tr:not(.spacer)")].map((r) => r.textContent)).toEqual(["dev-55", "dev-66"]);
+    table.element.remove();
+  });
+});

@@ -239,7 +239,7 @@ export class DataTable<T, K extends string> {
     if (top) top.style.height = `${win.padTop}px`;
     if (bottom) bottom.style.height = `${win.padBottom}px`;
     // The CSS fixes the row height; measure it once (fonts, zoom) and redraw if the guess was off.
-    const measured = this.tbody.rows[1]?.getBoundingClientRect().height ?? 0;
+    const measured = this.tbody.querySelector("tr:not(.spacer)")?.getBoundingClientRect().height ?? 0;
     if (measured > 0 && Math.abs(measured - this.rowHeight) > 0.5) {
       this.rowHeight = measured;
       this.drawWindow(true);
