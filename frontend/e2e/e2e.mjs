@@ -55,7 +55,7 @@ async function deviceReadyMs(url, rows) {
     .waitForFunction(
       (n) => {
         const body = document.querySelector('section[aria-labelledby="interfaces-title"] table.data-table tbody');
-        return body && body.querySelectorAll("tr").length === n ? performance.now() : null;
+        return body && body.querySelectorAll("tr:not(.spacer)").length === n ? performance.now() : null;
       },
       rows,
       { polling: "raf", timeout: 30_000 },
@@ -75,7 +75,7 @@ async function varyTraffic(secs) {
 
 const logRows = () => page.locator(".log-panel table.data-table tbody tr.log-row");
 
-const ifRows = () => page.locator('section[aria-labelledby="interfaces-title"] table.data-table tbody tr');
+const ifRows = () => page.locator('section[aria-labelledby="interfaces-title"] table.data-table tbody tr:not(.spacer)');
 const chartPoints = async () => Number((await page.locator("canvas[data-points]").getAttribute("data-points", { timeout: 1000 }).catch(() => "0")) ?? 0);
 
 // ---------------------------------------------------------------- the run
