@@ -83,6 +83,8 @@ describe("applySample", () => {
   const sample = (rates: [number, number | null, number | null][]): SampleEvent => ({
     deviceId: "a",
     timestamp: 1_700_000_300,
+    interfaceCount: rates.length,
+    interfacesUp: rates.length,
     interfaces: rates.map(([ifIndex, inBps, outBps]) => ({ ifIndex, inBps, outBps })),
   });
 
