@@ -141,9 +141,9 @@ pub fn select_devices(
                 (a.status.since.cmp(&b.status.since), a.status.since.is_some(), b.status.since.is_some())
             }
             DeviceSort::Availability => numbers(a.availability.day, b.availability.day),
-            DeviceSort::InBps => numbers(a.in_bps, b.in_bps),
-            DeviceSort::OutBps => numbers(a.out_bps, b.out_bps),
-            DeviceSort::Interfaces => (a.interface_count.cmp(&b.interface_count), true, true),
+            DeviceSort::InBps => numbers(a.totals.in_bps, b.totals.in_bps),
+            DeviceSort::OutBps => numbers(a.totals.out_bps, b.totals.out_bps),
+            DeviceSort::Interfaces => (a.totals.interface_count.cmp(&b.totals.interface_count), true, true),
         };
         let by_name = a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id));
         directed(order, ordering.then(by_name), a_known, b_known)

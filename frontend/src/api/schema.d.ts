@@ -1234,35 +1234,12 @@ export interface components {
          * @description `event: device`: a device's row after a poll that answered (also the tail of a SampleEvent):
          *     a list patches that row with it, no refetch.
          */
-        DeviceEvent: {
+        DeviceEvent: components["schemas"]["DeviceTotalsView"] & {
             /**
              * @description The device polled.
              * @example 3f9a2c1b
              */
             deviceId: string;
-            /**
-             * Format: double
-             * @description Sum of the latest inbound rates, bits per second (`inBps`); null when none is known.
-             * @example 1250000
-             */
-            inBps?: number | null;
-            /**
-             * @description Interfaces found in IF-MIB (the row's `interfaceCount`).
-             * @example 48
-             */
-            interfaceCount: number;
-            /**
-             * @description Interfaces whose ifOperStatus is up (`interfacesUp`); when it moves, the interface table
-             *     of that device has changed status.
-             * @example 12
-             */
-            interfacesUp: number;
-            /**
-             * Format: double
-             * @description Sum of the latest outbound rates (`outBps`).
-             * @example 830000
-             */
-            outBps?: number | null;
             /**
              * Format: int64
              * @description When the answer arrived, Unix seconds (the row's `status.lastPollAt`).
@@ -1355,8 +1332,37 @@ export interface components {
              */
             timeoutMs?: number | null;
         };
+        /**
+         * @description A device's interface totals after its last poll that answered: in its row (DeviceView) and in
+         *     the events that patch that row.
+         */
+        DeviceTotalsView: {
+            /**
+             * Format: double
+             * @description Sum of the interfaces' latest inbound rates, bits per second; null when none is known.
+             * @example 1250000
+             */
+            inBps?: number | null;
+            /**
+             * @description Interfaces found in IF-MIB.
+             * @example 48
+             */
+            interfaceCount: number;
+            /**
+             * @description Interfaces whose ifOperStatus is up; when it moves, the device's interface table has
+             *     changed status.
+             * @example 12
+             */
+            interfacesUp: number;
+            /**
+             * Format: double
+             * @description Sum of the interfaces' latest outbound rates, bits per second.
+             * @example 830000
+             */
+            outBps?: number | null;
+        };
         /** @description A supervised device. */
-        DeviceView: {
+        DeviceView: components["schemas"]["DeviceTotalsView"] & {
             availability: components["schemas"]["AvailabilityView"];
             /**
              * Format: int64
@@ -1375,32 +1381,10 @@ export interface components {
              */
             id: string;
             /**
-             * Format: double
-             * @description Sum of the interfaces' latest inbound rates, bits per second; null when none is known.
-             * @example 1250000
-             */
-            inBps?: number | null;
-            /**
-             * @description Interfaces found in IF-MIB.
-             * @example 48
-             */
-            interfaceCount: number;
-            /**
-             * @description Interfaces whose ifOperStatus is up.
-             * @example 12
-             */
-            interfacesUp: number;
-            /**
              * @description Display name.
              * @example core-sw1
              */
             name: string;
-            /**
-             * Format: double
-             * @description Sum of the interfaces' latest outbound rates, bits per second.
-             * @example 830000
-             */
-            outBps?: number | null;
             /**
              * @description The device this one is reached through; null when none.
              * @example null

@@ -182,10 +182,20 @@ pub struct DeviceView {
     pub availability: AvailabilityView,
     /// Null until the device first answers.
     pub system: Option<SystemView>,
+    #[serde(flatten)]
+    pub totals: DeviceTotalsView,
+}
+
+/// A device's interface totals after its last poll that answered: in its row (DeviceView) and in
+/// the events that patch that row.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceTotalsView {
     /// Interfaces found in IF-MIB.
     #[schema(example = 48)]
     pub interface_count: usize,
-    /// Interfaces whose ifOperStatus is up.
+    /// Interfaces whose ifOperStatus is up; when it moves, the device's interface table has
+    /// changed status.
     #[schema(example = 12)]
     pub interfaces_up: usize,
     /// Sum of the interfaces' latest inbound rates, bits per second; null when none is known.
@@ -196,10 +206,20 @@ pub struct DeviceView {
     pub out_bps: Option<f64>,
 }
 
+impl From<&crate::store::DeviceTotals> for DeviceTotalsView {
+    fn from(totals: &crate::store::DeviceTotals) -> Self {
+        DeviceTotalsView {
+            interface_count: totals.interfaces,
+            interfaces_up: totals.interfaces_up,
+            in_bps: totals.in_bps,
+            out_bps: totals.out_bps,
+        }
+    }
+}
+
 impl DeviceView {
     pub fn new(device: &Device, live: &DeviceLive, availability: AvailabilityView, now_secs: i64) -> DeviceView {
         let c = &device.config;
-        let totals = live.totals();
         DeviceView {
             id: device.id.0.clone(),
             name: c.name.clone(),
@@ -223,10 +243,7 @@ impl DeviceView {
                 sys_location: s.sys_location.clone(),
                 sys_contact: s.sys_contact.clone(),
             }),
-            interface_count: totals.interfaces,
-            interfaces_up: totals.interfaces_up,
-            in_bps: totals.in_bps,
-            out_bps: totals.out_bps,
+            totals: DeviceTotalsView::from(&live.totals()),
         }
     }
 }

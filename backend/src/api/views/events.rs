@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{IncidentView, LogEntryView, StatusView};
+use super::{DeviceTotalsView, IncidentView, LogEntryView, StatusView};
 
 /// Filter of the event stream.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -51,31 +51,13 @@ pub struct DeviceEvent {
     /// When the answer arrived, Unix seconds (the row's `status.lastPollAt`).
     #[schema(example = 1764075060)]
     pub timestamp: i64,
-    /// Interfaces found in IF-MIB (the row's `interfaceCount`).
-    #[schema(example = 48)]
-    pub interface_count: usize,
-    /// Interfaces whose ifOperStatus is up (`interfacesUp`); when it moves, the interface table
-    /// of that device has changed status.
-    #[schema(example = 12)]
-    pub interfaces_up: usize,
-    /// Sum of the latest inbound rates, bits per second (`inBps`); null when none is known.
-    #[schema(example = 1250000.0)]
-    pub in_bps: Option<f64>,
-    /// Sum of the latest outbound rates (`outBps`).
-    #[schema(example = 830000.0)]
-    pub out_bps: Option<f64>,
+    #[serde(flatten)]
+    pub totals: DeviceTotalsView,
 }
 
 impl DeviceEvent {
     pub fn new(device_id: &crate::device::DeviceId, timestamp: i64, totals: &crate::store::DeviceTotals) -> Self {
-        DeviceEvent {
-            device_id: device_id.0.clone(),
-            timestamp,
-            interface_count: totals.interfaces,
-            interfaces_up: totals.interfaces_up,
-            in_bps: totals.in_bps,
-            out_bps: totals.out_bps,
-        }
+        DeviceEvent { device_id: device_id.0.clone(), timestamp, totals: DeviceTotalsView::from(totals) }
     }
 }
 
