@@ -1,5 +1,6 @@
-//! Alerting end to end: the real binary, a real net-snmp agent stopped and started, and a real
-//! HTTP sink (the one the notification tests use) receiving signed webhooks. Durations are in
+//! Alerting end to end: the real binary, a real net-snmp agent stopped and started, a real
+//! HTTP sink (the one the notification tests use) receiving signed webhooks and a real SMTP
+//! server (aiosmtpd) receiving the emails. Durations are in
 //! seconds in the API (`forSecs`, `recoverySecs`), so these tests use a few seconds where a
 //! deployment would use minutes: the rules are the same.
 
@@ -9,7 +10,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::notify::sink::HttpSink;
+use crate::notify::sink::{HttpSink, SmtpSink};
 use crate::snmpd::{Interface, Snmpd};
 use crate::vigie::Vigie;
 
@@ -60,18 +61,26 @@ pub fn signed(secret: &str, body: &[u8]) -> String {
 }
 
 #[test]
-fn a_device_down_then_back_gives_exactly_one_open_and_one_resolved_webhook() {
+fn a_device_down_then_back_gives_exactly_one_open_and_one_resolved_webhook_and_email() {
     let dir = tempfile::tempdir().unwrap();
-    let mut vigie = Vigie::start(dir.path());
+    let mut vigie = Vigie::start(&dir.path().join("vigie"));
     let mut agent = Snmpd::start(&[Interface::new(1, "uplink")]);
     let sink = HttpSink::start(&[]);
+    let smtp = SmtpSink::start(dir.path());
     let channel = webhook(&vigie, &sink);
+    let mail = vigie.post_json(
+        "/api/v1/alert-channels",
+        &json!({"name": "NOC mail", "type": "email", "smtpHost": "127.0.0.1", "smtpPort": smtp.port, "tls": "none",
+                "from": "vigie@example.net", "to": ["noc@example.net"]}),
+    );
+    assert_eq!(mail.status, 201, "{}", mail.text);
+    let mail = mail.body["id"].as_str().unwrap().to_string();
     let device = add_device(&vigie, "core-sw1", agent.port());
     vigie.wait_until(WAIT, "the device is up", |v| (v.device(&device)["status"]["state"] == "up").then_some(()));
     let rule_id = rule(
         &vigie,
         json!({"name": "Core down", "kind": "device_unreachable", "forSecs": 2, "recoverySecs": 3,
-               "scope": {"deviceIds": [device]}, "channelIds": [channel]}),
+               "scope": {"deviceIds": [device]}, "channelIds": [channel, mail]}),
     );
 
     agent.stop();
@@ -93,12 +102,22 @@ fn a_device_down_then_back_gives_exactly_one_open_and_one_resolved_webhook() {
     std::thread::sleep(Duration::from_secs(6));
     assert_eq!(events(&sink), ["open", "resolved"]);
     let id = body["id"].as_str().unwrap();
-    let incident = vigie.wait_until(WAIT, "both deliveries are recorded", |v| {
+    let incident = vigie.wait_until(WAIT, "the four deliveries are recorded", |v| {
         let got = v.get(&format!("/api/v1/alerts/{id}")).body;
-        (got["deliveries"].as_array().map_or(0, |d| d.len()) == 2).then_some(got)
+        (got["deliveries"].as_array().map_or(0, |d| d.len()) == 4).then_some(got)
     });
     assert_eq!(incident["state"], "resolved");
     assert!(incident["deliveries"].as_array().unwrap().iter().all(|d| d["state"] == "delivered"), "{incident}");
+    // The email channel got the same two, one message each.
+    let mut subjects: Vec<String> = smtp
+        .messages()
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("Subject: ")).map(str::to_string))
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(subjects[0].starts_with("Subject: [Vigie] OPEN: ") && subjects[0].contains("core-sw1"), "{subjects:?}");
+    assert!(subjects[1].starts_with("Subject: [Vigie] RESOLVED: "), "{subjects:?}");
     // The event log has both, with the device.
     let logs = vigie.get(&format!("/api/v1/devices/{device}/logs?source=event")).body;
     let text = logs.to_string();

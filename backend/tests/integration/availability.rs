@@ -1,7 +1,8 @@
 //! Device states end to end, against a host that really vanishes (a network namespace, see
 //! `netns`) running a real net-snmp `snmpd` on its own address: `up` while SNMP answers,
 //! `snmp_down` when the agent stops but the host still answers pings, `unreachable` when the
-//! link is cut, a child `unreachable` "behind" its parent, `up` again when all comes back; the
+//! link is cut, a child `unreachable` "behind" its parent (its alert suppressed: only the
+//! parent's incident reaches the webhook sink), `up` again when all comes back; the
 //! latency of the rounds stored and served; the states counted in `/status` and `/metrics`, and
 //! told in the event log. Needs root (namespaces, raw ICMP); skipped otherwise.
 
@@ -10,7 +11,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::alerts::{rule, webhook};
 use crate::netns::{self, NetnsHost};
+use crate::notify::sink::HttpSink;
 use crate::vigie::Vigie;
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -106,6 +109,16 @@ fn a_namespace_host_is_up_snmp_down_unreachable_and_up_again() {
     assert!(reason.starts_with("echo replies") && reason.contains("no SNMP answer"), "{status}");
     assert!(status["lastError"].as_str().is_some(), "lastError is kept: {status}");
 
+    // An unreachable device is told to a webhook sink, for both devices. `forSecs` leaves time for
+    // the parent's own echo round to fail too: the child is judged behind it when its incident opens.
+    let sink = HttpSink::start(&[]);
+    let channel = webhook(&vigie, &sink);
+    rule(
+        &vigie,
+        json!({"name": "Unreachable", "kind": "device_unreachable", "forSecs": 5, "recoverySecs": 1,
+               "scope": {"tags": ["ns-test"]}, "channelIds": [channel]}),
+    );
+
     // The link is cut: no echo, no SNMP; the child is unreachable behind its parent.
     host.cut();
     let status = wait_state(&mut vigie, &core, "unreachable");
@@ -115,6 +128,17 @@ fn a_namespace_host_is_up_snmp_down_unreachable_and_up_again() {
         (s["state"] == "unreachable" && s["behindParentId"] == core.as_str()).then_some(s)
     });
     assert_eq!(child["reason"], "behind ns-core");
+    // Only the parent's incident is told; the child's is kept, marked, and told to nobody.
+    let told = sink.wait_for(1, MINUTE);
+    assert_eq!(
+        (told[0].json()["event"].as_str(), told[0].json()["deviceId"].as_str()),
+        (Some("open"), Some(core.as_str()))
+    );
+    let held = vigie.wait_until(MINUTE, "the child's incident is held", |v| {
+        let open = v.get(&format!("/api/v1/alerts?state=open&deviceId={edge}")).body;
+        open.as_array().and_then(|a| a.first().cloned())
+    });
+    assert_eq!(held["suppressedBy"], "behind ns-core", "{held}");
 
     // The counts, the metrics and the event log say the same.
     let summary = vigie.get("/api/v1/status").body;
@@ -139,6 +163,15 @@ fn a_namespace_host_is_up_snmp_down_unreachable_and_up_again() {
     let _agent = NsAgent::start(&host);
     wait_state(&mut vigie, &core, "up");
     wait_state(&mut vigie, &edge, "snmp_down");
+    // The parent's incident resolves and is told; the child's was never told, open or resolved.
+    sink.wait_for(2, MINUTE);
+    std::thread::sleep(Duration::from_secs(3));
+    let told: Vec<(String, String)> = sink
+        .received()
+        .iter()
+        .map(|r| (r.json()["event"].as_str().unwrap().to_string(), r.json()["deviceId"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(told, [("open".to_string(), core.clone()), ("resolved".to_string(), core.clone())]);
 
     // Latency: answered rounds with times, lost echoes counted in the loss, served by the API.
     let to = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
