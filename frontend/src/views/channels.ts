@@ -5,12 +5,13 @@
 //! empty field keeps the one set.
 
 import { createChannel, deleteChannel, listChannels, testChannel, updateChannel, type AlertChannelView, type NewAlertChannel } from "../api/alerts";
-import { ApiError, isAbort, session } from "../api/client";
-import { AsyncView, errorMessage } from "../components/async-view";
-import { confirmDialog } from "../components/confirm-dialog";
-import { DataTable, type Column } from "../components/data-table";
+import { session } from "../api/client";
+import { errorMessage } from "../components/async-view";
+import { type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
 import { FormField } from "../components/form-field";
+import { FormShell } from "../components/form-shell";
+import { ListPage } from "../components/list-page";
 import { can } from "../lib/access";
 import { channelBody, channelForm, emptyChannelForm, secretsSet, type ChannelForm } from "../lib/alert-forms";
 import type { ViewContext } from "../router";
@@ -32,8 +33,6 @@ function target(c: AlertChannelView): string {
 export function channelsView(ctx: ViewContext): void {
   ctx.setTitle("Alert channels");
   const mayEdit = can(session.current?.role, "manageAlerts");
-  let channels: AlertChannelView[] = [];
-  const status = h("p", { class: "muted channel-status", role: "status" });
   const columns: Column<AlertChannelView, never>[] = [
     { label: "Name", cell: (c) => html`<strong>${c.name}</strong>` },
     { label: "Type", cell: (c) => html`${c.type}` },
@@ -47,76 +46,67 @@ export function channelsView(ctx: ViewContext): void {
         html`<button type="button" class="button" data-action="test" data-channel="${c.id}">Send test</button> <button type="button" class="button" data-action="edit" data-channel="${c.id}">Edit</button> <button type="button" class="button danger-outline" data-action="delete" data-channel="${c.id}">Delete…</button>`,
     });
   }
-  const table = new DataTable<AlertChannelView, never>({ caption: "Alert channels", columns });
-  const view = new AsyncView<AlertChannelView[]>({
+  const list: ListPage<AlertChannelView> = new ListPage<AlertChannelView>({
+    caption: "Alert channels",
+    columns,
     loadingText: "Loading channels…",
-    isEmpty: (rows) => rows.length === 0,
     empty: () => h("div", {}, h("p", { class: "empty-title" }, "No alert channels"), h("p", {}, "Rules tell people through channels: a webhook, Slack or Mattermost, email, or a command.")),
-    render: (rows, container) => {
-      if (!container.firstChild) container.append(table.element);
-      table.setRows(rows);
+    fetch: listChannels,
+    signal: ctx.signal,
+    statusClass: "channel-status",
+    rowAttr: "channel",
+    rowId: (c) => c.id,
+    actions: {
+      edit: (channel) => editor?.edit(channel),
+      test: (channel, button) => sendTest(channel, button, list.status),
+      delete: (channel, button) =>
+        list.confirmThen(
+          button,
+          {
+            title: `Delete channel ${channel.name}?`,
+            body: "Rules stop telling it; deliveries waiting for it are given up. This cannot be undone.",
+            confirmLabel: "Delete channel",
+            busyLabel: "Deleting…",
+            action: () => deleteChannel(channel.id),
+          },
+          `Deleted channel ${channel.name}.`,
+        ),
     },
-    retry: () => void load(),
   });
-  const load = async () => {
-    if (!channels.length) view.loading();
-    try {
-      channels = await listChannels(ctx.signal);
-      view.data(channels);
-    } catch (err) {
-      if (!isAbort(err)) view.error(err);
-    }
-  };
   const editor = mayEdit
     ? channelEditor((saved, verb) => {
-        status.textContent = `${verb} channel ${saved.name}.`;
-        void load();
+        list.say(`${verb} channel ${saved.name}.`);
+        void list.load();
       })
     : null;
-
-  table.element.addEventListener("click", async (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
-    const channel = channels.find((c) => c.id === button?.dataset.channel);
-    if (!button || !channel) return;
-    if (button.dataset.action === "edit") return editor?.edit(channel);
-    if (button.dataset.action === "test") {
-      button.disabled = true;
-      status.textContent = `Sending a test to ${channel.name}…`;
-      try {
-        const result = await testChannel(channel.id);
-        const d = result.delivery;
-        status.textContent = result.delivered
-          ? `Test delivered to ${channel.name} (attempt ${d.attempts}).`
-          : `Test to ${channel.name} failed: ${d.lastError ?? d.state}.${d.nextAttemptAt ? " It is retried." : ""}`;
-        status.dataset.result = result.delivered ? "delivered" : "failed";
-      } catch (err) {
-        status.textContent = errorMessage(err);
-        status.dataset.result = "failed";
-      } finally {
-        button.disabled = false;
-      }
-      return;
-    }
-    const removed = await confirmDialog({
-      title: `Delete channel ${channel.name}?`,
-      body: "Rules stop telling it; deliveries waiting for it are given up. This cannot be undone.",
-      confirmLabel: "Delete channel",
-      busyLabel: "Deleting…",
-      action: () => deleteChannel(channel.id),
-    });
-    if (!removed) return button.focus();
-    status.textContent = `Deleted channel ${channel.name}.`;
-    void load();
-  });
 
   ctx.root.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Alert channels"), h("p", { class: "muted" }, "Where notifications go. Each delivery is queued on disk and retried until it gets through."))),
     alertTabs("alertChannels"),
     editor?.element ?? "",
-    status,
-    view.element,
+    list.status,
+    list.view.element,
   );
-  void load();
+  void list.load();
+}
+
+/** "Send test": the result (delivered, or why not) in the status line, marked for the e2e. */
+async function sendTest(channel: AlertChannelView, button: HTMLButtonElement, status: HTMLElement): Promise<void> {
+  button.disabled = true;
+  status.textContent = `Sending a test to ${channel.name}…`;
+  try {
+    const result = await testChannel(channel.id);
+    const d = result.delivery;
+    status.textContent = result.delivered
+      ? `Test delivered to ${channel.name} (attempt ${d.attempts}).`
+      : `Test to ${channel.name} failed: ${d.lastError ?? d.state}.${d.nextAttemptAt ? " It is retried." : ""}`;
+    status.dataset.result = result.delivered ? "delivered" : "failed";
+  } catch (err) {
+    status.textContent = errorMessage(err);
+    status.dataset.result = "failed";
+  } finally {
+    button.disabled = false;
+  }
 }
 
 type TextKey = Exclude<keyof ChannelForm, "type" | "tls">;
@@ -165,82 +155,55 @@ function channelEditor(saved: (channel: AlertChannelView, verb: string) => void)
     mark(fields.url, set.url);
   };
   type.input.addEventListener("change", show);
-  const formError = h("div", { class: "form-error", role: "alert", hidden: true });
-  const title = h("h2", { id: "channel-form-title" }, "Add a channel");
-  const submit = h("button", { type: "submit", class: "button primary" }, "Add channel");
-  const cancel = h("button", { type: "button", class: "button", hidden: true }, "Cancel");
-  const form = h(
-    "form",
-    { class: "admin-form alert-form", novalidate: true, "aria-labelledby": "channel-form-title" },
-    title,
-    formError,
-    h("div", { class: "field-row" }, fields.name.element, type.element),
-    h("div", { class: "field-row" }, fields.url.element, fields.secret.element),
-    h("div", { class: "field-row" }, fields.smtpHost.element, fields.smtpPort.element, tls.element),
-    h("div", { class: "field-row" }, fields.username.element, fields.password.element),
-    h("div", { class: "field-row" }, fields.from.element, fields.to.element),
-    h("div", { class: "field-row" }, fields.program.element, fields.args.element, fields.timeoutSecs.element),
-    h("div", { class: "form-actions" }, submit, cancel),
-  );
+  const form = new FormShell({
+    titleId: "channel-form-title",
+    title: "Add a channel",
+    submitLabel: "Add channel",
+    className: "admin-form alert-form",
+    fields: allFields,
+    cancel: () => reset(),
+    content: [
+      h("div", { class: "field-row" }, fields.name.element, type.element),
+      h("div", { class: "field-row" }, fields.url.element, fields.secret.element),
+      h("div", { class: "field-row" }, fields.smtpHost.element, fields.smtpPort.element, tls.element),
+      h("div", { class: "field-row" }, fields.username.element, fields.password.element),
+      h("div", { class: "field-row" }, fields.from.element, fields.to.element),
+      h("div", { class: "field-row" }, fields.program.element, fields.args.element, fields.timeoutSecs.element),
+    ],
+  });
   const fill = (values: ChannelForm) => {
     type.input.value = values.type;
     tls.input.value = values.tls;
     for (const k of Object.keys(fields) as TextKey[]) fields[k].input.value = values[k];
-    for (const field of Object.values(allFields)) field.setError(null);
-    formError.hidden = true;
+    form.clearErrors();
     show();
   };
   const reset = () => {
     editing = null;
     fill(emptyChannelForm());
-    title.textContent = "Add a channel";
-    submit.textContent = "Add channel";
-    cancel.hidden = true;
+    form.setMode("Add a channel", "Add channel", false);
     type.input.disabled = false;
   };
-  cancel.addEventListener("click", reset);
-  form.addEventListener("input", (event) => {
-    for (const field of Object.values(allFields)) if (field.input === event.target) field.setError(null);
-  });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError.hidden = true;
+  form.onSubmit(async () => {
     const values = { ...(Object.fromEntries(Object.entries(fields).map(([k, field]) => [k, field.value])) as Record<TextKey, string>), type: type.value as ChannelForm["type"], tls: tls.value as ChannelForm["tls"] };
     const built = channelBody(values, editing !== null);
-    if (!built.ok) {
-      allFields[built.field]?.setError(built.message);
-      return allFields[built.field]?.focus();
-    }
-    submit.disabled = true;
-    try {
-      const channel = editing ? await updateChannel(editing.id, built.body) : await createChannel(built.body as NewAlertChannel);
-      const verb = editing ? "Saved" : "Added";
-      reset();
-      saved(channel, verb);
-    } catch (err) {
-      const field = err instanceof ApiError && err.field ? allFields[err.field] : undefined;
-      if (field) {
-        field.setError(errorMessage(err));
-        field.focus();
-      } else {
-        formError.textContent = errorMessage(err);
-        formError.hidden = false;
-      }
-    } finally {
-      submit.disabled = false;
-    }
+    if (!built.ok) return form.fieldError(allFields[built.field], built.message);
+    const id = editing?.id;
+    const channel = await form.send(() => (id !== undefined ? updateChannel(id, built.body) : createChannel(built.body as NewAlertChannel)));
+    if (!channel) return;
+    const verb = id !== undefined ? "Saved" : "Added";
+    reset();
+    saved(channel, verb);
   });
   show();
   return {
-    element: form,
+    element: form.element,
     edit(channel: AlertChannelView) {
       editing = channel;
       fill(channelForm(channel));
-      title.textContent = `Change channel ${channel.name}`;
-      submit.textContent = "Save channel";
-      cancel.hidden = false;
+      form.setMode(`Change channel ${channel.name}`, "Save channel", true);
       type.input.disabled = true;
-      form.scrollIntoView({ block: "start" });
+      form.element.scrollIntoView({ block: "start" });
       fields.name.focus();
     },
   };
