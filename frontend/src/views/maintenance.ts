@@ -3,12 +3,12 @@
 //! device, a list of devices or tags. Removing asks first. Viewers see the list only.
 
 import { createWindow, deleteWindow, listWindows, updateWindow, type MaintenanceWindowView } from "../api/alerts";
-import { ApiError, isAbort, session } from "../api/client";
-import { AsyncView, errorMessage } from "../components/async-view";
-import { confirmDialog } from "../components/confirm-dialog";
-import { DataTable, type Column } from "../components/data-table";
+import { session } from "../api/client";
+import { type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
 import { FormField } from "../components/form-field";
+import { FormShell } from "../components/form-shell";
+import { ListPage } from "../components/list-page";
 import { can } from "../lib/access";
 import { describeSchedule, describeScope, emptyWindowForm, WEEKDAYS, windowBody, windowForm, type WindowForm } from "../lib/alert-forms";
 import type { ViewContext } from "../router";
@@ -18,8 +18,6 @@ import { alertTabs } from "./alert-tabs";
 export function maintenanceView(ctx: ViewContext): void {
   ctx.setTitle("Maintenance windows");
   const mayEdit = can(session.current?.role, "manageAlerts");
-  let windows: MaintenanceWindowView[] = [];
-  const status = h("p", { class: "muted", role: "status" });
   const columns: Column<MaintenanceWindowView, never>[] = [
     { label: "Name", cell: (w) => html`<strong>${w.name}</strong>${w.active ? html` <span class="incident-mark">active now</span>` : ""}` },
     { label: "When", cell: (w) => html`${describeSchedule(w)}` },
@@ -32,56 +30,39 @@ export function maintenanceView(ctx: ViewContext): void {
       cell: (w) => html`<button type="button" class="button" data-action="edit" data-window="${w.id}">Edit</button> <button type="button" class="button danger-outline" data-action="delete" data-window="${w.id}">Delete…</button>`,
     });
   }
-  const table = new DataTable<MaintenanceWindowView, never>({ caption: "Maintenance windows", columns });
-  const view = new AsyncView<MaintenanceWindowView[]>({
+  const list: ListPage<MaintenanceWindowView> = new ListPage<MaintenanceWindowView>({
+    caption: "Maintenance windows",
+    columns,
     loadingText: "Loading windows…",
-    isEmpty: (rows) => rows.length === 0,
     empty: () => h("div", {}, h("p", { class: "empty-title" }, "No maintenance windows"), h("p", {}, "While a window is active, incidents of the devices it covers are marked and nobody is told.")),
-    render: (rows, container) => {
-      if (!container.firstChild) container.append(table.element);
-      table.setRows(rows);
+    fetch: listWindows,
+    signal: ctx.signal,
+    rowAttr: "window",
+    rowId: (w) => w.id,
+    actions: {
+      edit: (w) => editor?.edit(w),
+      delete: (w, button) =>
+        list.confirmThen(
+          button,
+          { title: `Delete window ${w.name}?`, body: "Its devices' incidents are announced again from now on.", confirmLabel: "Delete window", busyLabel: "Deleting…", action: () => deleteWindow(w.id) },
+          `Deleted window ${w.name}.`,
+        ),
     },
-    retry: () => void load(),
   });
-  const load = async () => {
-    if (!windows.length) view.loading();
-    try {
-      windows = await listWindows(ctx.signal);
-      view.data(windows);
-    } catch (err) {
-      if (!isAbort(err)) view.error(err);
-    }
-  };
   const editor = mayEdit
     ? windowEditor((saved, verb) => {
-        status.textContent = `${verb} window ${saved.name}.`;
-        void load();
+        list.say(`${verb} window ${saved.name}.`);
+        void list.load();
       })
     : null;
-  table.element.addEventListener("click", async (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
-    const window_ = windows.find((w) => w.id === button?.dataset.window);
-    if (!button || !window_) return;
-    if (button.dataset.action === "edit") return editor?.edit(window_);
-    const removed = await confirmDialog({
-      title: `Delete window ${window_.name}?`,
-      body: "Its devices' incidents are announced again from now on.",
-      confirmLabel: "Delete window",
-      busyLabel: "Deleting…",
-      action: () => deleteWindow(window_.id),
-    });
-    if (!removed) return button.focus();
-    status.textContent = `Deleted window ${window_.name}.`;
-    void load();
-  });
   ctx.root.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Maintenance windows"), h("p", { class: "muted" }, "Times are UTC. A window silences notifications and marks incidents; it does not stop polling."))),
     alertTabs("maintenance"),
     editor?.element ?? "",
-    status,
-    view.element,
+    list.status,
+    list.view.element,
   );
-  void load();
+  void list.load();
 }
 
 function windowEditor(saved: (w: MaintenanceWindowView, verb: string) => void) {
@@ -106,22 +87,22 @@ function windowEditor(saved: (w: MaintenanceWindowView, verb: string) => void) {
     fields.start.element.hidden = fields.durationMins.element.hidden = days.hidden = !weekly;
   };
   fields.type.input.addEventListener("change", show);
-  const formError = h("div", { class: "form-error", role: "alert", hidden: true });
-  const title = h("h2", { id: "window-form-title" }, "Add a window");
-  const submit = h("button", { type: "submit", class: "button primary" }, "Add window");
-  const cancel = h("button", { type: "button", class: "button", hidden: true }, "Cancel");
-  const form = h(
-    "form",
-    { class: "admin-form alert-form", novalidate: true, "aria-labelledby": "window-form-title" },
-    title,
-    formError,
-    h("div", { class: "field-row" }, fields.name.element, fields.type.element),
-    h("div", { class: "field-row" }, fields.from.element, fields.to.element),
-    days,
-    h("div", { class: "field-row" }, fields.start.element, fields.durationMins.element),
-    scope.element,
-    h("div", { class: "form-actions" }, submit, cancel),
-  );
+  const form = new FormShell({
+    titleId: "window-form-title",
+    title: "Add a window",
+    submitLabel: "Add window",
+    className: "admin-form alert-form",
+    fields: allFields,
+    cancel: () => reset(),
+    clearOnInput: false,
+    content: [
+      h("div", { class: "field-row" }, fields.name.element, fields.type.element),
+      h("div", { class: "field-row" }, fields.from.element, fields.to.element),
+      days,
+      h("div", { class: "field-row" }, fields.start.element, fields.durationMins.element),
+      scope.element,
+    ],
+  });
   const fill = (values: WindowForm) => {
     fields.name.input.value = values.name;
     fields.type.input.value = values.type;
@@ -131,22 +112,16 @@ function windowEditor(saved: (w: MaintenanceWindowView, verb: string) => void) {
     fields.durationMins.input.value = values.durationMins;
     for (const box of days.querySelectorAll<HTMLInputElement>("input")) box.checked = values.days.includes(box.value as WindowForm["days"][number]);
     scope.set(values.scopeMode, values.scopeList);
-    for (const field of Object.values(allFields)) field.setError(null);
+    form.clearErrors();
     daysError.hidden = true;
-    formError.hidden = true;
     show();
   };
   const reset = () => {
     editing = null;
     fill(emptyWindowForm());
-    title.textContent = "Add a window";
-    submit.textContent = "Add window";
-    cancel.hidden = true;
+    form.setMode("Add a window", "Add window", false);
   };
-  cancel.addEventListener("click", reset);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError.hidden = true;
+  form.onSubmit(async () => {
     daysError.hidden = true;
     const values: WindowForm = {
       name: fields.name.value,
@@ -165,38 +140,23 @@ function windowEditor(saved: (w: MaintenanceWindowView, verb: string) => void) {
         daysError.hidden = false;
         return;
       }
-      allFields[built.field]?.setError(built.message);
-      return allFields[built.field]?.focus();
+      return form.fieldError(allFields[built.field], built.message);
     }
-    submit.disabled = true;
-    try {
-      const w = editing ? await updateWindow(editing.id, built.body) : await createWindow(built.body);
-      const verb = editing ? "Saved" : "Added";
-      reset();
-      saved(w, verb);
-    } catch (err) {
-      const field = err instanceof ApiError && err.field ? allFields[err.field] : undefined;
-      if (field) {
-        field.setError(errorMessage(err));
-        field.focus();
-      } else {
-        formError.textContent = errorMessage(err);
-        formError.hidden = false;
-      }
-    } finally {
-      submit.disabled = false;
-    }
+    const id = editing?.id;
+    const w = await form.send(() => (id !== undefined ? updateWindow(id, built.body) : createWindow(built.body)));
+    if (!w) return;
+    const verb = id !== undefined ? "Saved" : "Added";
+    reset();
+    saved(w, verb);
   });
   show();
   return {
-    element: form,
+    element: form.element,
     edit(w: MaintenanceWindowView) {
       editing = w;
       fill(windowForm(w));
-      title.textContent = `Change window ${w.name}`;
-      submit.textContent = "Save window";
-      cancel.hidden = false;
-      form.scrollIntoView({ block: "start" });
+      form.setMode(`Change window ${w.name}`, "Save window", true);
+      form.element.scrollIntoView({ block: "start" });
       fields.name.focus();
     },
   };
