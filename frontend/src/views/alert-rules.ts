@@ -4,12 +4,12 @@
 //! asks first. Viewers see the list only.
 
 import { createRule, deleteRule, listChannels, listRules, updateRule, type AlertChannelView, type AlertRuleView } from "../api/alerts";
-import { ApiError, isAbort, session } from "../api/client";
-import { AsyncView, errorMessage } from "../components/async-view";
-import { confirmDialog } from "../components/confirm-dialog";
-import { DataTable, type Column } from "../components/data-table";
+import { session } from "../api/client";
+import { type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
 import { FormField } from "../components/form-field";
+import { FormShell } from "../components/form-shell";
+import { ListPage } from "../components/list-page";
 import { can } from "../lib/access";
 import { describeScope, emptyRuleForm, KIND_FIELDS, ruleBody, ruleForm, RULE_KINDS, type KindField, type RuleForm } from "../lib/alert-forms";
 import type { ViewContext } from "../router";
@@ -33,9 +33,7 @@ function kindDetail(r: AlertRuleView): string {
 export function alertRulesView(ctx: ViewContext): void {
   ctx.setTitle("Alert rules");
   const mayEdit = can(session.current?.role, "manageAlerts");
-  let rules: AlertRuleView[] = [];
   let channels: AlertChannelView[] = [];
-  const status = h("p", { class: "muted", role: "status" });
   const columns: Column<AlertRuleView, never>[] = [
     { label: "Name", cell: (r) => html`<strong>${r.name}</strong>${r.enabled ? "" : html` <span class="incident-mark">disabled</span>`}` },
     { label: "Kind", cell: (r) => html`${KIND_LABEL.get(r.kind) ?? r.kind} <span class="muted">${kindDetail(r)}</span>` },
@@ -50,59 +48,51 @@ export function alertRulesView(ctx: ViewContext): void {
       cell: (r) => html`<button type="button" class="button" data-action="edit" data-rule="${r.id}">Edit</button> <button type="button" class="button danger-outline" data-action="delete" data-rule="${r.id}">Delete…</button>`,
     });
   }
-  const table = new DataTable<AlertRuleView, never>({ caption: "Alert rules", columns });
-  const view = new AsyncView<AlertRuleView[]>({
+  const list: ListPage<AlertRuleView> = new ListPage<AlertRuleView>({
+    caption: "Alert rules",
+    columns,
     loadingText: "Loading rules…",
-    isEmpty: (rows) => rows.length === 0,
     empty: () => h("div", {}, h("p", { class: "empty-title" }, "No alert rules"), h("p", {}, mayEdit ? "Add one above: incidents open when its condition holds." : "An operator adds them.")),
-    render: (rows, container) => {
-      if (!container.firstChild) container.append(table.element);
-      table.setRows(rows);
-    },
-    retry: () => void load(),
-  });
-  const load = async () => {
-    if (!rules.length) view.loading();
-    try {
-      [rules, channels] = await Promise.all([listRules(ctx.signal), listChannels(ctx.signal)]);
+    fetch: async (signal) => {
+      const [rules, all] = await Promise.all([listRules(signal), listChannels(signal)]);
+      channels = all;
       editor?.setChannels(channels);
-      view.data(rules);
-    } catch (err) {
-      if (!isAbort(err)) view.error(err);
-    }
-  };
+      return rules;
+    },
+    signal: ctx.signal,
+    rowAttr: "rule",
+    rowId: (r) => r.id,
+    actions: {
+      edit: (rule) => editor?.edit(rule),
+      delete: (rule, button) =>
+        list.confirmThen(
+          button,
+          {
+            title: `Delete rule ${rule.name}?`,
+            body: "Its open incidents resolve without notifications. This cannot be undone.",
+            confirmLabel: "Delete rule",
+            busyLabel: "Deleting…",
+            action: () => deleteRule(rule.id),
+          },
+          `Deleted rule ${rule.name}.`,
+        ),
+    },
+  });
   const editor = mayEdit
     ? ruleEditor((saved, verb) => {
-        status.textContent = `${verb} rule ${saved.name}.`;
-        void load();
+        list.say(`${verb} rule ${saved.name}.`);
+        void list.load();
       })
     : null;
-
-  table.element.addEventListener("click", async (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
-    const rule = rules.find((r) => r.id === button?.dataset.rule);
-    if (!button || !rule) return;
-    if (button.dataset.action === "edit") return editor?.edit(rule);
-    const removed = await confirmDialog({
-      title: `Delete rule ${rule.name}?`,
-      body: "Its open incidents resolve without notifications. This cannot be undone.",
-      confirmLabel: "Delete rule",
-      busyLabel: "Deleting…",
-      action: () => deleteRule(rule.id),
-    });
-    if (!removed) return button.focus();
-    status.textContent = `Deleted rule ${rule.name}.`;
-    void load();
-  });
 
   ctx.root.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Alert rules"), h("p", { class: "muted" }, "A rule opens an incident when its condition has held for its duration, and resolves it when it has been false for the recovery delay."))),
     alertTabs("alertRules"),
     editor?.element ?? "",
-    status,
-    view.element,
+    list.status,
+    list.view.element,
   );
-  void load();
+  void list.load();
 }
 
 const FIELD_LABELS: Record<KindField, [string, string]> = {
@@ -137,29 +127,26 @@ function ruleEditor(saved: (rule: AlertRuleView, verb: string) => void) {
     for (const [k, field] of Object.entries(kindFields)) field.element.hidden = !KIND_FIELDS[kind].includes(k as KindField);
   };
   fields.kind.input.addEventListener("change", showKind);
-  const formError = h("div", { class: "form-error", role: "alert", hidden: true });
-  const title = h("h2", { id: "rule-form-title" }, "Add a rule");
-  const submit = h("button", { type: "submit", class: "button primary" }, "Add rule");
-  const cancel = h("button", { type: "button", class: "button", hidden: true }, "Cancel");
-  const form = h(
-    "form",
-    { class: "admin-form alert-form", novalidate: true, "aria-labelledby": "rule-form-title" },
-    title,
-    formError,
-    h("div", { class: "field-row" }, fields.name.element, fields.kind.element),
-    h("div", { class: "field-row" }, ...Object.values(kindFields).map((k) => k.element)),
-    scope.element,
-    h("div", { class: "field-row" }, fields.forSecs.element, fields.recoverySecs.element, fields.reminderMins.element),
-    channelBox,
-    h("p", {}, h("label", { for: "rule-enabled", class: "choice" }, enabled, " Enabled")),
-    h("div", { class: "form-actions" }, submit, cancel),
-  );
+  const form = new FormShell({
+    titleId: "rule-form-title",
+    title: "Add a rule",
+    submitLabel: "Add rule",
+    className: "admin-form alert-form",
+    fields: allFields,
+    cancel: () => reset(),
+    content: [
+      h("div", { class: "field-row" }, fields.name.element, fields.kind.element),
+      h("div", { class: "field-row" }, ...Object.values(kindFields).map((k) => k.element)),
+      scope.element,
+      h("div", { class: "field-row" }, fields.forSecs.element, fields.recoverySecs.element, fields.reminderMins.element),
+      channelBox,
+      h("p", {}, h("label", { for: "rule-enabled", class: "choice" }, enabled, " Enabled")),
+    ],
+  });
   const reset = () => {
     editing = null;
     fill(emptyRuleForm());
-    title.textContent = "Add a rule";
-    submit.textContent = "Add rule";
-    cancel.hidden = true;
+    form.setMode("Add a rule", "Add rule", false);
     fields.kind.input.disabled = false;
   };
   const fill = (values: RuleForm) => {
@@ -172,17 +159,10 @@ function ruleEditor(saved: (rule: AlertRuleView, verb: string) => void) {
     scope.set(values.scopeMode, values.scopeList);
     enabled.checked = values.enabled;
     for (const box of channelBox.querySelectorAll<HTMLInputElement>("input")) box.checked = values.channelIds.includes(box.value);
-    for (const field of Object.values(allFields)) field.setError(null);
-    formError.hidden = true;
+    form.clearErrors();
     showKind();
   };
-  cancel.addEventListener("click", reset);
-  form.addEventListener("input", (event) => {
-    for (const field of Object.values(allFields)) if (field.input === event.target) field.setError(null);
-  });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError.hidden = true;
+  form.onSubmit(async () => {
     const values: RuleForm = {
       name: fields.name.value,
       kind: fields.kind.value as RuleForm["kind"],
@@ -195,33 +175,17 @@ function ruleEditor(saved: (rule: AlertRuleView, verb: string) => void) {
       ...(Object.fromEntries(Object.entries(kindFields).map(([k, field]) => [k, field.value])) as Record<KindField, string>),
     };
     const built = ruleBody(values, editing !== null);
-    if (!built.ok) {
-      const field = allFields[built.field];
-      field?.setError(built.message);
-      return field?.focus();
-    }
-    submit.disabled = true;
-    try {
-      const rule = editing ? await updateRule(editing.id, built.body) : await createRule(built.body);
-      const verb = editing ? "Saved" : "Added";
-      reset();
-      saved(rule, verb);
-    } catch (err) {
-      const field = err instanceof ApiError && err.field ? allFields[err.field] : undefined;
-      if (field) {
-        field.setError(errorMessage(err));
-        field.focus();
-      } else {
-        formError.textContent = errorMessage(err);
-        formError.hidden = false;
-      }
-    } finally {
-      submit.disabled = false;
-    }
+    if (!built.ok) return form.fieldError(allFields[built.field], built.message);
+    const id = editing?.id;
+    const rule = await form.send(() => (id !== undefined ? updateRule(id, built.body) : createRule(built.body)));
+    if (!rule) return;
+    const verb = id !== undefined ? "Saved" : "Added";
+    reset();
+    saved(rule, verb);
   });
   showKind();
   return {
-    element: form,
+    element: form.element,
     setChannels(list: AlertChannelView[]) {
       const checked = new Set([...channelBox.querySelectorAll<HTMLInputElement>("input:checked")].map((b) => b.value));
       channelBox.replaceChildren(
@@ -234,11 +198,9 @@ function ruleEditor(saved: (rule: AlertRuleView, verb: string) => void) {
     edit(rule: AlertRuleView) {
       editing = rule;
       fill(ruleForm(rule));
-      title.textContent = `Change rule ${rule.name}`;
-      submit.textContent = "Save rule";
-      cancel.hidden = false;
+      form.setMode(`Change rule ${rule.name}`, "Save rule", true);
       fields.kind.input.disabled = true;
-      form.scrollIntoView({ block: "start" });
+      form.element.scrollIntoView({ block: "start" });
       fields.name.focus();
     },
   };
