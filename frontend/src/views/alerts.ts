@@ -4,11 +4,12 @@
 //! deliveries (channel, event, attempts, result, next attempt); operators acknowledge open incidents.
 
 import { acknowledgeIncident, listChannels, listIncidents, listRules, type AlertChannelView, type AlertRuleView, type IncidentView } from "../api/alerts";
-import { isAbort, listDevices, session, type DeviceView } from "../api/client";
+import { listDevices, session, type DeviceView } from "../api/client";
 import { subscribeAlerts } from "../components/alert-feed";
-import { AsyncView, errorMessage } from "../components/async-view";
-import { DataTable, type Column } from "../components/data-table";
+import { errorMessage } from "../components/async-view";
+import { type Column } from "../components/data-table";
 import { h, html, type Html } from "../components/dom";
+import { ListPage } from "../components/list-page";
 import { can } from "../lib/access";
 import { formatTimestamp, MISSING } from "../lib/format";
 import { applyIncidentEvent, incidentMarks, matchesFilter, sortIncidents } from "../lib/incidents";
@@ -39,10 +40,8 @@ function deliveriesHtml(i: IncidentView, channels: Map<string, AlertChannelView>
 export function alertsView(ctx: ViewContext): void {
   ctx.setTitle("Alerts");
   const filter = () => ({ state: ctx.query.get("state") ?? "", deviceId: ctx.query.get("deviceId") ?? "", ruleId: ctx.query.get("ruleId") ?? "" });
-  let incidents: IncidentView[] = [];
   let channels = new Map<string, AlertChannelView>();
   const mayAck = can(session.current?.role, "manageAlerts");
-  const status = h("p", { class: "muted", role: "status" });
   const columns: Column<IncidentView, never>[] = [
     { label: "State", cell: incidentStateBadge },
     { label: "Device", cell: (i) => html`<a href="${href.device(i.deviceId)}">${i.deviceName}</a>` },
@@ -59,33 +58,36 @@ export function alertsView(ctx: ViewContext): void {
           : html`${i.acknowledgedBy ? `by ${i.acknowledgedBy}` : ""}`,
     },
   ];
-  const table = new DataTable<IncidentView, never>({
+  const list = new ListPage<IncidentView>({
     caption: "Incidents",
     columns,
-    rowClass: (i) => `incident-row incident-${i.state}`,
-    details: { key: (i) => i.id, label: (i) => `Deliveries of ${i.summary}`, render: (i) => deliveriesHtml(i, channels) },
-  });
-  const view = new AsyncView<IncidentView[]>({
-    loadingText: "Loading incidents…",
-    isEmpty: (rows) => rows.length === 0,
-    empty: () => h("div", {}, h("p", { class: "empty-title" }, "No incidents"), h("p", {}, "Nothing matches, or no rule has opened one. ", h("a", { href: href.alertRules() }, "Rules"), " open incidents.")),
-    render: (rows, container) => {
-      if (!container.firstChild) container.append(table.element);
-      table.setRows(rows);
+    table: {
+      rowClass: (i) => `incident-row incident-${i.state}`,
+      details: { key: (i) => i.id, label: (i) => `Deliveries of ${i.summary}`, render: (i) => deliveriesHtml(i, channels) },
     },
-    retry: () => void load(),
-  });
-
-  const load = async () => {
-    if (!incidents.length) view.loading();
-    try {
+    loadingText: "Loading incidents…",
+    empty: () => h("div", {}, h("p", { class: "empty-title" }, "No incidents"), h("p", {}, "Nothing matches, or no rule has opened one. ", h("a", { href: href.alertRules() }, "Rules"), " open incidents.")),
+    fetch: async (signal) => {
       const f = filter();
-      incidents = sortIncidents(await listIncidents({ state: (f.state || undefined) as "open" | "resolved" | undefined, deviceId: f.deviceId || undefined, ruleId: f.ruleId || undefined, limit: 200 }, ctx.signal));
-      view.data(incidents);
-    } catch (err) {
-      if (!isAbort(err)) view.error(err);
-    }
-  };
+      return sortIncidents(await listIncidents({ state: (f.state || undefined) as "open" | "resolved" | undefined, deviceId: f.deviceId || undefined, ruleId: f.ruleId || undefined, limit: 200 }, signal));
+    },
+    signal: ctx.signal,
+    rowAttr: "incident",
+    rowId: (i) => i.id,
+    actions: {
+      ack: async (incident, button) => {
+        button.disabled = true;
+        try {
+          const acked = await acknowledgeIncident(incident.id);
+          list.show(applyIncidentEvent(list.rows, acked));
+          list.say(`Acknowledged: ${acked.summary}. Its reminders stop.`);
+        } catch (err) {
+          button.disabled = false;
+          list.say(errorMessage(err));
+        }
+      },
+    },
+  });
 
   const filters = filterBar(ctx, filter());
   let refresh: ReturnType<typeof setTimeout> | undefined;
@@ -94,39 +96,23 @@ export function alertsView(ctx: ViewContext): void {
     {
       alert: (event) => {
         if (!matchesFilter(event, filter())) return;
-        incidents = applyIncidentEvent(incidents, event);
-        view.data(incidents);
+        list.show(applyIncidentEvent(list.rows, event));
         clearTimeout(refresh);
-        refresh = setTimeout(() => void load(), DELIVERIES_REFRESH_MS);
+        refresh = setTimeout(() => void list.load(), DELIVERIES_REFRESH_MS);
       },
-      connected: () => void load(),
+      connected: () => void list.load(),
     },
     ctx.signal,
   );
-
-  table.element.addEventListener("click", async (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action=ack]");
-    if (!button?.dataset.incident) return;
-    button.disabled = true;
-    try {
-      const acked = await acknowledgeIncident(button.dataset.incident);
-      incidents = applyIncidentEvent(incidents, acked);
-      view.data(incidents);
-      status.textContent = `Acknowledged: ${acked.summary}. Its reminders stop.`;
-    } catch (err) {
-      button.disabled = false;
-      status.textContent = errorMessage(err);
-    }
-  });
 
   ctx.root.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Alerts"), h("p", { class: "muted" }, "Incidents opened by the rules: open ones first, then recent ones. Live."))),
     alertTabs("alerts"),
     filters.element,
-    status,
-    view.element,
+    list.status,
+    list.view.element,
   );
-  void load();
+  void list.load();
   void listChannels(ctx.signal).then((list) => (channels = new Map(list.map((c) => [c.id, c])))).catch(() => {});
   void Promise.all([listDevices(ctx.signal), listRules(ctx.signal)]).then(([devices, rules]) => filters.fill(devices, rules)).catch(() => {});
 }
