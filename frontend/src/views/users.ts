@@ -4,12 +4,13 @@
 //! An admin who demotes themselves is sent back to the overview; one who removes themselves, to login.
 
 import { createUser, deleteUser, listUsers, loadSession, updateUser, type UserView } from "../api/auth";
-import { ApiError, isAbort, session, type Role } from "../api/client";
-import { AsyncView, errorMessage } from "../components/async-view";
+import { session, type Role } from "../api/client";
 import { confirmDialog } from "../components/confirm-dialog";
-import { DataTable, type Column } from "../components/data-table";
+import { type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
 import { FormField } from "../components/form-field";
+import { FormShell } from "../components/form-shell";
+import { ListPage } from "../components/list-page";
 import { can, ROLE_SUMMARY, ROLES } from "../lib/access";
 import { formatRelative, formatTimestamp } from "../lib/format";
 import { MIN_PASSWORD_CHARS, passwordProblem } from "../lib/password-input";
@@ -41,55 +42,40 @@ function columns(me: string | undefined): Column<UserView, never>[] {
 
 export function usersView(ctx: ViewContext): void {
   ctx.setTitle("Users");
-  let users: UserView[] = [];
-  const status = h("p", { class: "muted", role: "status" });
-  const table = new DataTable<UserView, never>({ caption: "Users", columns: columns(session.current?.username) });
-  const view = new AsyncView<UserView[]>({
+  const list: ListPage<UserView> = new ListPage<UserView>({
+    caption: "Users",
+    columns: columns(session.current?.username),
     loadingText: "Loading users…",
-    render: (rows, container) => {
-      if (!container.firstChild) container.append(table.element);
-      table.setRows(rows);
+    fetch: listUsers,
+    signal: ctx.signal,
+    rowAttr: "user",
+    rowId: (u) => u.username,
+    actions: {
+      role: (user, button) => changeRole(user).then((role) => done(button, user, role !== null, `${user.username} is now ${role}.`)),
+      password: (user, button) => resetPassword(user).then((ok) => done(button, user, ok, `${user.username} has a new password and must change it at their next login.`)),
+      remove: (user, button) => removeUser(user).then((ok) => done(button, user, ok, `Removed ${user.username}; their sessions have ended.`)),
     },
-    retry: () => void load(),
   });
 
-  const load = async () => {
-    if (!users.length) view.loading();
-    try {
-      users = await listUsers(ctx.signal);
-      view.data(users);
-    } catch (err) {
-      if (!isAbort(err)) view.error(err);
-    }
-  };
-
   /** After a change to the signed-in admin's own account, their session may have changed too. */
-  const afterChange = async (message: string, username: string) => {
-    status.textContent = message;
-    if (username !== session.current?.username) return load();
+  const afterChange = async (message: string, username: string): Promise<void> => {
+    list.say(message);
+    if (username !== session.current?.username) return list.load();
     const current = await loadSession().catch(() => null);
     if (!current) return ctx.navigate(href.login());
     if (!can(current.role, "manageUsers")) return ctx.navigate(href.overview());
-    return load();
+    return list.load();
   };
 
-  table.element.addEventListener("click", (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action]");
-    const user = users.find((u) => u.username === button?.dataset.user);
-    if (!button || !user) return;
-    const done = (ok: boolean, message: string) => (ok ? afterChange(message, user.username) : button.focus());
-    if (button.dataset.action === "role") void changeRole(user).then((role) => done(role !== null, `${user.username} is now ${role}.`));
-    if (button.dataset.action === "password") void resetPassword(user).then((ok) => done(ok, `${user.username} has a new password and must change it at their next login.`));
-    if (button.dataset.action === "remove") void removeUser(user).then((ok) => done(ok, `Removed ${user.username}; their sessions have ended.`));
-  });
+  const done = (button: HTMLButtonElement, user: UserView, ok: boolean, message: string): Promise<void> | void => (ok ? afterChange(message, user.username) : button.focus());
 
   ctx.root.append(
     h("div", { class: "page-head" }, h("div", {}, h("h1", {}, "Users"), h("p", { class: "muted" }, "People who log in to the web UI. Scripts use API tokens instead."))),
     addUserForm(ctx, (user) => afterChange(`Added ${user.username} (${user.role}). They must change the password at their first login.`, user.username)),
-    status,
-    view.element,
+    list.status,
+    list.view.element,
   );
-  void load();
+  void list.load();
 }
 
 function addUserForm(ctx: ViewContext, added: (user: UserView) => void): HTMLElement {
@@ -100,50 +86,32 @@ function addUserForm(ctx: ViewContext, added: (user: UserView) => void): HTMLEle
   };
   const roleHint = h("p", { class: "field-hint" }, ROLE_SUMMARY.viewer);
   fields.role.input.addEventListener("change", () => (roleHint.textContent = ROLE_SUMMARY[fields.role.value as Role]));
-  const formError = h("div", { class: "form-error", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "button primary" }, "Add user");
-  const form = h(
-    "form",
-    { class: "admin-form", novalidate: true, "aria-labelledby": "add-user-title" },
-    h("h2", { id: "add-user-title" }, "Add a user"),
-    formError,
-    h("div", { class: "field-row" }, fields.username.element, fields.password.element, h("div", {}, fields.role.element, roleHint)),
-    h("div", { class: "form-actions" }, submit),
-  );
-  // A field's error goes as soon as it is edited; the next submit checks again.
-  form.addEventListener("input", (event) => {
-    for (const field of Object.values(fields)) if (field.input === event.target) field.setError(null);
+  const form = new FormShell({
+    titleId: "add-user-title",
+    title: "Add a user",
+    submitLabel: "Add user",
+    className: "admin-form",
+    // The server names these two; the role is a choice.
+    fields: { username: fields.username, password: fields.password },
+    content: [h("div", { class: "field-row" }, fields.username.element, fields.password.element, h("div", {}, fields.role.element, roleHint))],
   });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError.hidden = true;
+  form.onSubmit(async () => {
     const username = fields.username.value.trim();
     fields.username.setError(USERNAME_RULE.test(username) ? null : "1 to 64 letters, digits, dots, underscores or dashes.");
     fields.password.setError(passwordProblem(fields.password.value));
     if (!USERNAME_RULE.test(username)) return fields.username.focus();
     if (passwordProblem(fields.password.value)) return fields.password.focus();
-    submit.disabled = true;
-    try {
-      const user = await createUser({ username, password: fields.password.value, role: fields.role.value as Role }, ctx.signal);
-      form.reset();
-      fields.role.input.value = "viewer";
-      roleHint.textContent = ROLE_SUMMARY.viewer;
-      added(user);
-    } catch (err) {
-      if (isAbort(err)) return;
-      const field = err instanceof ApiError ? (err.code === "duplicate_user" ? "username" : err.field) : null;
-      if (field === "username" || field === "password") {
-        fields[field].setError(errorMessage(err));
-        fields[field].focus();
-      } else {
-        formError.textContent = errorMessage(err);
-        formError.hidden = false;
-      }
-    } finally {
-      submit.disabled = false;
-    }
+    const user = await form.send(
+      () => createUser({ username, password: fields.password.value, role: fields.role.value as Role }, ctx.signal),
+      (err) => (err.code === "duplicate_user" ? "username" : err.field),
+    );
+    if (!user) return;
+    form.element.reset();
+    fields.role.input.value = "viewer";
+    roleHint.textContent = ROLE_SUMMARY.viewer;
+    added(user);
   });
-  return form;
+  return form.element;
 }
 
 /** The new role once changed, null when cancelled. */
