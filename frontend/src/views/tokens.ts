@@ -4,12 +4,12 @@
 //! page: the server keeps only its hash and cannot show it again.
 
 import { createToken, listTokens, revokeToken, type NewTokenView, type TokenView } from "../api/auth";
-import { ApiError, isAbort, type Role } from "../api/client";
-import { AsyncView, errorMessage } from "../components/async-view";
-import { confirmDialog } from "../components/confirm-dialog";
-import { DataTable, type Column } from "../components/data-table";
+import { type Role } from "../api/client";
+import { type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
 import { FormField } from "../components/form-field";
+import { FormShell } from "../components/form-shell";
+import { ListPage } from "../components/list-page";
 import { ROLE_SUMMARY, ROLES } from "../lib/access";
 import { formatRelative, formatTimestamp } from "../lib/format";
 import { EXPIRY_CHOICES, expiresAtFor, isExpired } from "../lib/token-expiry";
@@ -34,46 +34,33 @@ function columns(): Column<TokenView, never>[] {
 
 export function tokensView(ctx: ViewContext): void {
   ctx.setTitle("API tokens");
-  let tokens: TokenView[] = [];
-  const status = h("p", { class: "muted", role: "status" });
   const shown = h("div", { class: "new-token-slot" });
-  const table = new DataTable<TokenView, never>({ caption: "API tokens", columns: columns() });
-  const view = new AsyncView<TokenView[]>({
+  const list: ListPage<TokenView> = new ListPage<TokenView>({
+    caption: "API tokens",
+    columns: columns(),
     loadingText: "Loading tokens…",
-    isEmpty: (rows) => rows.length === 0,
     empty: () => h("div", {}, h("p", { class: "empty-title" }, "No API tokens"), h("p", {}, "Create one above for a script or a generated client.")),
-    render: (rows, container) => {
-      if (!container.firstChild) container.append(table.element);
-      table.setRows(rows);
+    fetch: listTokens,
+    signal: ctx.signal,
+    rowAttr: "token",
+    rowId: (t) => t.id,
+    actions: {
+      revoke: async (token, button) => {
+        const revoked = await list.confirmThen(
+          button,
+          {
+            title: `Revoke ${token.name}?`,
+            body: `Scripts using ${token.name} (${token.role}) are refused from their next request. This cannot be undone: a new token would have a new secret.`,
+            confirmLabel: "Revoke token",
+            busyLabel: "Revoking…",
+            action: () => revokeToken(token.id),
+          },
+          `Revoked ${token.name}.`,
+        );
+        // A token just shown and now revoked is of no use to copy.
+        if (revoked && shown.dataset.tokenId === token.id) clearShown();
+      },
     },
-    retry: () => void load(),
-  });
-  const load = async () => {
-    if (!tokens.length) view.loading();
-    try {
-      tokens = await listTokens(ctx.signal);
-      view.data(tokens);
-    } catch (err) {
-      if (!isAbort(err)) view.error(err);
-    }
-  };
-
-  table.element.addEventListener("click", async (event) => {
-    const button = (event.target as Element).closest<HTMLButtonElement>("button[data-action=revoke]");
-    const token = tokens.find((t) => t.id === button?.dataset.token);
-    if (!button || !token) return;
-    const revoked = await confirmDialog({
-      title: `Revoke ${token.name}?`,
-      body: `Scripts using ${token.name} (${token.role}) are refused from their next request. This cannot be undone: a new token would have a new secret.`,
-      confirmLabel: "Revoke token",
-      busyLabel: "Revoking…",
-      action: () => revokeToken(token.id),
-    });
-    if (!revoked) return button.focus();
-    status.textContent = `Revoked ${token.name}.`;
-    // A token just shown and now revoked is of no use to copy.
-    if (shown.dataset.tokenId === token.id) clearShown();
-    void load();
   });
 
   const clearShown = () => {
@@ -81,11 +68,11 @@ export function tokensView(ctx: ViewContext): void {
     delete shown.dataset.tokenId;
   };
   const form = createForm(ctx, (created) => {
-    status.textContent = "";
+    list.say("");
     shown.dataset.tokenId = created.id;
     shown.replaceChildren(newTokenBox(created, clearShown));
     shown.querySelector<HTMLElement>("input")?.focus();
-    void load();
+    void list.load();
   });
 
   ctx.root.append(
@@ -96,10 +83,10 @@ export function tokensView(ctx: ViewContext): void {
     ),
     form,
     shown,
-    status,
-    view.element,
+    list.status,
+    list.view.element,
   );
-  void load();
+  void list.load();
 }
 
 function createForm(ctx: ViewContext, created: (token: NewTokenView) => void): HTMLElement {
@@ -110,46 +97,28 @@ function createForm(ctx: ViewContext, created: (token: NewTokenView) => void): H
   };
   const roleHint = h("p", { class: "field-hint" }, ROLE_SUMMARY.viewer);
   fields.role.input.addEventListener("change", () => (roleHint.textContent = ROLE_SUMMARY[fields.role.value as Role]));
-  const formError = h("div", { class: "form-error", role: "alert", hidden: true });
-  const submit = h("button", { type: "submit", class: "button primary" }, "Create token");
-  const form = h(
-    "form",
-    { class: "admin-form", novalidate: true, "aria-labelledby": "new-token-title" },
-    h("h2", { id: "new-token-title" }, "Create a token"),
-    formError,
-    h("div", { class: "field-row" }, fields.name.element, h("div", {}, fields.role.element, roleHint), fields.expiry.element),
-    h("div", { class: "form-actions" }, submit),
-  );
-  // A field's error goes as soon as it is edited; the next submit checks again.
-  form.addEventListener("input", (event) => {
-    for (const field of Object.values(fields)) if (field.input === event.target) field.setError(null);
+  const form = new FormShell({
+    titleId: "new-token-title",
+    title: "Create a token",
+    submitLabel: "Create token",
+    className: "admin-form",
+    // The server names only the name; role and expiry are choices.
+    fields: { name: fields.name },
+    content: [h("div", { class: "field-row" }, fields.name.element, h("div", {}, fields.role.element, roleHint), fields.expiry.element)],
   });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    formError.hidden = true;
+  form.onSubmit(async () => {
     const name = fields.name.value.trim();
     fields.name.setError(name ? null : "Give the token a name.");
     if (!name) return fields.name.focus();
-    submit.disabled = true;
-    try {
+    const token = await form.send(() => {
       const expiresAt = expiresAtFor(fields.expiry.value, Date.now() / 1000);
-      const token = await createToken({ name, role: fields.role.value as Role, ...(expiresAt !== undefined ? { expiresAt } : {}) }, ctx.signal);
-      fields.name.input.value = "";
-      created(token);
-    } catch (err) {
-      if (isAbort(err)) return;
-      if (err instanceof ApiError && err.field === "name") {
-        fields.name.setError(errorMessage(err));
-        fields.name.focus();
-      } else {
-        formError.textContent = errorMessage(err);
-        formError.hidden = false;
-      }
-    } finally {
-      submit.disabled = false;
-    }
+      return createToken({ name, role: fields.role.value as Role, ...(expiresAt !== undefined ? { expiresAt } : {}) }, ctx.signal);
+    });
+    if (!token) return;
+    fields.name.input.value = "";
+    created(token);
   });
-  return form;
+  return form.element;
 }
 
 /** The token, shown this once: a read-only field, a copy button, the warning and a way to dismiss it. */
