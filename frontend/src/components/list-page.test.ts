@@ -26,7 +26,7 @@ function make(fetch: (signal: AbortSignal) => Promise<Row[]>, withEmpty = true) 
     rowId: (r) => r.id,
     actions: {
       edit,
-      delete: (row, button) => list.confirmThen(button, { title: `Delete ${row.name}?`, body: "Gone for good.", confirmLabel: "Delete", busyLabel: "Deleting…", action: async () => {} }, `Deleted ${row.name}.`),
+      delete: (row, button) => list.confirmDelete(button, "thing", row.name, "Gone for good.", async () => {}),
     },
   });
   document.body.replaceChildren(list.status, list.view.element);
@@ -108,6 +108,8 @@ describe("ListPage", () => {
     const button = document.querySelector<HTMLButtonElement>("button[data-action=delete]")!;
 
     button.click();
+    expect(document.querySelector("dialog h2")!.textContent).toBe("Delete thing Alpha?");
+    expect(document.querySelector("dialog button[type=submit]")!.textContent).toBe("Delete thing");
     document.querySelector<HTMLButtonElement>("dialog button[type=button]")!.click();
     await settle();
     expect(document.activeElement).toBe(button);
@@ -118,7 +120,7 @@ describe("ListPage", () => {
     document.querySelector<HTMLFormElement>("dialog form")!.requestSubmit();
     await settle();
     await settle();
-    expect(list.status.textContent).toBe("Deleted Alpha.");
+    expect(list.status.textContent).toBe("Deleted thing Alpha.");
     expect(fetch).toHaveBeenCalledTimes(2);
     expect(document.querySelector("dialog")).toBeNull();
   });

@@ -100,4 +100,9 @@ export class ListPage<T> {
     void this.load();
     return true;
   }
+
+  /** `confirmThen` in the alert pages' words: "Delete <noun> <name>?", then "Deleted <noun> <name>.". */
+  confirmDelete(button: HTMLButtonElement, noun: string, name: string, body: string, remove: () => Promise<void>): Promise<boolean> {
+    return this.confirmThen(button, { title: `Delete ${noun} ${name}?`, body, confirmLabel: `Delete ${noun}`, busyLabel: "Deleting…", action: remove }, `Deleted ${noun} ${name}.`);
+  }
 }

@@ -64,18 +64,7 @@ export function alertRulesView(ctx: ViewContext): void {
     rowId: (r) => r.id,
     actions: {
       edit: (rule) => editor?.edit(rule),
-      delete: (rule, button) =>
-        list.confirmThen(
-          button,
-          {
-            title: `Delete rule ${rule.name}?`,
-            body: "Its open incidents resolve without notifications. This cannot be undone.",
-            confirmLabel: "Delete rule",
-            busyLabel: "Deleting…",
-            action: () => deleteRule(rule.id),
-          },
-          `Deleted rule ${rule.name}.`,
-        ),
+      delete: (rule, button) => list.confirmDelete(button, "rule", rule.name, "Its open incidents resolve without notifications. This cannot be undone.", () => deleteRule(rule.id)),
     },
   });
   const editor = mayEdit

@@ -59,18 +59,7 @@ export function channelsView(ctx: ViewContext): void {
     actions: {
       edit: (channel) => editor?.edit(channel),
       test: (channel, button) => sendTest(channel, button, list.status),
-      delete: (channel, button) =>
-        list.confirmThen(
-          button,
-          {
-            title: `Delete channel ${channel.name}?`,
-            body: "Rules stop telling it; deliveries waiting for it are given up. This cannot be undone.",
-            confirmLabel: "Delete channel",
-            busyLabel: "Deleting…",
-            action: () => deleteChannel(channel.id),
-          },
-          `Deleted channel ${channel.name}.`,
-        ),
+      delete: (channel, button) => list.confirmDelete(button, "channel", channel.name, "Rules stop telling it; deliveries waiting for it are given up. This cannot be undone.", () => deleteChannel(channel.id)),
     },
   });
   const editor = mayEdit

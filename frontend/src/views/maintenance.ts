@@ -41,12 +41,7 @@ export function maintenanceView(ctx: ViewContext): void {
     rowId: (w) => w.id,
     actions: {
       edit: (w) => editor?.edit(w),
-      delete: (w, button) =>
-        list.confirmThen(
-          button,
-          { title: `Delete window ${w.name}?`, body: "Its devices' incidents are announced again from now on.", confirmLabel: "Delete window", busyLabel: "Deleting…", action: () => deleteWindow(w.id) },
-          `Deleted window ${w.name}.`,
-        ),
+      delete: (w, button) => list.confirmDelete(button, "window", w.name, "Its devices' incidents are announced again from now on.", () => deleteWindow(w.id)),
     },
   });
   const editor = mayEdit
