@@ -114,7 +114,9 @@ fn bench_syslog_ingest() {
 }
 
 /// `/metrics` for 100,032 interfaces (2,084 simulated agents × 48): time to the first byte and to
-/// the whole answer, and its size, over five scrapes.
+/// the whole answer, its size, and the server's CPU time per scrape (utime + stime of the Vigie
+/// process from `/proc/PID/stat`, which background polling adds to a little), over five scrapes
+/// without compression and five with `Accept-Encoding: gzip`, as Prometheus scrapes.
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 fn bench_metrics_exposition_100k_interfaces() {
@@ -129,22 +131,54 @@ fn bench_metrics_exposition_100k_interfaces() {
         (v.get("/api/v1/status").body["interfaces"].as_u64()? >= AGENTS as u64 * 48).then_some(())
     });
     std::thread::sleep(Duration::from_secs(65)); // a second round, so every interface has counters
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
     println!("/metrics, {} interfaces:", AGENTS * 48);
-    for _ in 0..5 {
-        let started = std::time::Instant::now();
-        let mut response = vigie.request("GET", "/metrics", &[]);
-        let mut first = [0u8; 1];
-        std::io::Read::read_exact(&mut response, &mut first).unwrap();
-        let first_byte = started.elapsed();
-        let mut rest = Vec::new();
-        std::io::Read::read_to_end(&mut response, &mut rest).unwrap();
-        let whole = started.elapsed();
-        let lines = rest.iter().filter(|&&b| b == b'\n').count();
-        println!(
-            "  first byte {:>6.1} ms, whole answer {:>6.1} ms, {:.1} MB, {lines} lines",
-            first_byte.as_secs_f64() * 1e3,
-            whole.as_secs_f64() * 1e3,
-            (rest.len() + 1) as f64 / 1e6
-        );
+    for encoding in ["identity", "gzip"] {
+        for _ in 0..5 {
+            let cpu_before = cpu_ms(vigie.pid());
+            let started = std::time::Instant::now();
+            let mut response =
+                http.get(vigie.url("/metrics")).header("accept-encoding", encoding).send().expect("/metrics answers");
+            let sent = response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+            let mut first = [0u8; 1];
+            std::io::Read::read_exact(&mut response, &mut first).unwrap();
+            let first_byte = started.elapsed();
+            let mut body = first.to_vec();
+            std::io::Read::read_to_end(&mut response, &mut body).unwrap();
+            let whole = started.elapsed();
+            let cpu = cpu_ms(vigie.pid()) - cpu_before;
+            let wire = body.len();
+            if sent.as_deref() == Some("gzip") {
+                let mut text = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+                body = text;
+            }
+            let lines = body.iter().filter(|&&b| b == b'\n').count();
+            println!(
+                "  {encoding:>8} ({}): server CPU {cpu:>5} ms, first byte {:>6.1} ms, whole answer {:>6.1} ms, \
+                 {:.1} MB on the wire, {:.1} MB of text, {lines} lines",
+                sent.as_deref().unwrap_or("identity"),
+                first_byte.as_secs_f64() * 1e3,
+                whole.as_secs_f64() * 1e3,
+                wire as f64 / 1e6,
+                body.len() as f64 / 1e6
+            );
+        }
     }
+}
+
+/// User plus system CPU time of a process so far, in milliseconds (`/proc/PID/stat`, in clock
+/// ticks of 10 ms).
+fn cpu_ms(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("read /proc/PID/stat");
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks = |i: usize| fields[i].parse::<u64>().unwrap();
+    // utime and stime are fields 14 and 15 of stat(5); fields[0] is field 3.
+    (ticks(11) + ticks(12)) * 1000 / clock_ticks_per_second()
+}
+
+fn clock_ticks_per_second() -> u64 {
+    let out = std::process::Command::new("getconf").arg("CLK_TCK").output().expect("run getconf");
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(100)
 }
