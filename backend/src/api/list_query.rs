@@ -29,13 +29,21 @@ fn bad(param: &str, reason: impl Into<String>) -> ApiError {
     ApiError::InvalidParameter { param: param.into(), reason: reason.into() }
 }
 
+/// The largest offset a page may start at (the document's `maximum`: a JSON Schema integer bound
+/// every client can represent).
+pub const MAX_OFFSET: usize = i32::MAX as usize;
+
 /// The offset and limit asked for, checked.
 pub fn window(offset: Option<usize>, limit: Option<usize>) -> Result<(usize, usize), ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad("limit", format!("must be between 1 and {MAX_LIMIT}")));
     }
-    Ok((offset.unwrap_or(0), limit))
+    let offset = offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(bad("offset", format!("must be at most {MAX_OFFSET}")));
+    }
+    Ok((offset, limit))
 }
 
 /// The search text lowercased, None when empty.
@@ -378,6 +386,13 @@ mod tests {
             ),
         });
         InterfaceView::from(&InterfaceLive { info, latest })
+    }
+
+    #[test]
+    fn offsets_stop_at_the_documented_maximum() {
+        assert_eq!(window(Some(MAX_OFFSET), None).unwrap(), (MAX_OFFSET, DEFAULT_LIMIT));
+        let refused = window(Some(MAX_OFFSET + 1), None).unwrap_err();
+        assert!(matches!(refused, ApiError::InvalidParameter { ref param, .. } if param == "offset"), "{refused:?}");
     }
 
     #[test]

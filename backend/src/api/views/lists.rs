@@ -12,7 +12,7 @@ use super::{DeviceView, IncidentView, InterfaceView, StateView};
 #[into_params(parameter_in = Query)]
 pub struct DevicePageQuery {
     /// Devices to skip; default 0.
-    #[param(example = 0, minimum = 0)]
+    #[param(example = 0, minimum = 0, maximum = 2147483647)]
     pub offset: Option<usize>,
     /// Devices to return, 1 to 1000; default 100.
     #[param(example = 50, minimum = 1, maximum = 1000)]
@@ -29,7 +29,7 @@ pub struct DevicePageQuery {
     #[param(example = "sw01", max_length = 200)]
     pub q: Option<String>,
     /// Only the devices in these states, comma-separated; the per-state counts ignore it.
-    #[param(value_type = Option<Vec<StateView>>, style = Form, explode = false, example = json!(["unreachable", "snmp_down"]))]
+    #[param(value_type = Option<Vec<StateView>>, style = Form, explode = false, min_items = 1, example = json!(["unreachable", "snmp_down"]))]
     pub state: Option<String>,
     /// Only the devices with this tag.
     #[param(example = "core")]
@@ -152,7 +152,7 @@ pub struct TopInterface {
 #[into_params(parameter_in = Query)]
 pub struct InterfacePageQuery {
     /// Interfaces to skip; default 0.
-    #[param(example = 0, minimum = 0)]
+    #[param(example = 0, minimum = 0, maximum = 2147483647)]
     pub offset: Option<usize>,
     /// Interfaces to return, 1 to 1000; default 100.
     #[param(example = 50, minimum = 1, maximum = 1000)]
