@@ -9,12 +9,17 @@
 //     a PerformanceObserver, their total and the longest, and the bytes fetched (Resource Timing's
 //     transferSize; the event stream's bytes are not in it).
 // Run: cargo build -p vigie && (cd frontend && npm run build && node e2e/scale.mjs)
+// `--only device-live` runs that scenario alone (load the device page, sit on it); SCALE_PROFILE=1
+// also records Chromium's CPU profile (CDP Profiler) while sitting and prints the functions that took
+// the most time (inclusive, self), to say what the long tasks are.
 import { fileURLToPath } from "node:url";
 import { addDevice, AGENTS, apiAt, HUGE, launchBrowser, seededDataDir, startSim, startVigie } from "./fleet.mjs";
 import { exitAfter, log, waitFor } from "./processes.mjs";
 
 const RUNS = Number(process.env.SCALE_RUNS ?? 3);
 const IDLE_SECS = Number(process.env.SCALE_IDLE_SECS ?? 60);
+const PROFILE = process.env.SCALE_PROFILE === "1";
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 
 /** Installed before any page script: long tasks and slow events collected from the start. */
 const OBSERVE = () => {
@@ -67,13 +72,50 @@ async function sortClick(page, key) {
   return Math.max(16, ...events.map((e) => e.duration));
 }
 
+/** The functions of a CPU profile (CDP `Profiler.Profile`) that took the most time, inclusive and self. */
+function topFunctions(profile, count = 15) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n) => `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.split("/").pop()}:${n.callFrame.lineNumber + 1}`;
+  const inclusive = new Map();
+  const self = new Map();
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    const own = label(byId.get(id));
+    self.set(own, (self.get(own) ?? 0) + dt);
+    const seen = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const name = label(byId.get(at));
+      if (seen.has(name)) continue;
+      seen.add(name);
+      inclusive.set(name, (inclusive.get(name) ?? 0) + dt);
+    }
+  });
+  const top = (m) => [...m].filter(([k]) => !/^\((root|program|idle)\)/.test(k)).sort((a, b) => b[1] - a[1]).slice(0, count);
+  return { inclusive: top(inclusive), self: top(self) };
+}
+
 /** Sits on the page for IDLE_SECS with live updates: long tasks and bytes fetched meanwhile. */
 async function idle(page) {
   await page.evaluate(() => {
     window.__longTasks = [];
     window.__idleStart = performance.now();
   });
+  const cdp = PROFILE ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+  }
   await page.waitForTimeout(IDLE_SECS * 1000);
+  if (cdp) {
+    const { profile } = await cdp.send("Profiler.stop");
+    const { inclusive, self } = topFunctions(profile);
+    log(`profile, inclusive:\n${inclusive.map(([k, v]) => `  ${ms(v)}  ${k}`).join("\n")}`);
+    log(`profile, self:\n${self.map(([k, v]) => `  ${ms(v)}  ${k}`).join("\n")}`);
+    await cdp.detach();
+  }
   return page.evaluate(() => {
     const since = window.__idleStart;
     const tasks = window.__longTasks.filter((t) => t.start >= since);
@@ -100,6 +142,16 @@ async function main() {
   const sorts = [];
   const idleOverview = [];
   const idleDevice = [];
+  if (ONLY === "device-live") {
+    for (let run = 0; run < RUNS; run++) {
+      device.push(await paintAfterData(page, `${base}/devices/${ids["sim-huge"]}`, `/api/v1/devices/${ids["sim-huge"]}/interfaces`, `${HUGE} interfaces`));
+      idleDevice.push(await idle(page));
+    }
+    record(`device page: long tasks in ${IDLE_SECS} s live (count, total, longest)`, idleDevice.map((i) => `${i.count}, ${ms(i.total)}, ${ms(i.longest)}`), String);
+    record(`device page: bytes fetched in ${IDLE_SECS} s`, idleDevice.map((i) => i.bytes), String);
+    await browser.close();
+    return;
+  }
   for (let run = 0; run < RUNS; run++) {
     overview.push(await paintAfterData(page, `${base}/`, "/api/v1/devices", `${total} devices`));
     search.push(await typing(page, "#device-search", "sim-01", `100 of ${total} devices`));

@@ -154,4 +154,22 @@ describe("DataTable, virtual", () => {
     expect([...table.element.querySelectorAll("tbody tr:not(.spacer)")].map((r) => r.textContent)).toEqual(["dev-55", "dev-66"]);
     table.element.remove();
   });
+
+  it("redraws new rows in the same window by replacing only the cells that changed", () => {
+    const table = virtual();
+    table.setRows(rows);
+    const before = [...table.element.querySelectorAll("tbody tr:not(.spacer)")];
+    const link = before[3]?.querySelector("a");
+    table.setRows(rows.map((r, i) => (i === 3 ? { ...r, bps: 999 } : r)));
+    const after = [...table.element.querySelectorAll("tbody tr:not(.spacer)")];
+    expect(after).toHaveLength(before.length);
+    expect(after[3]).toBe(before[3]);
+    expect(after[3]?.querySelector("a")).toBe(link);
+    expect(after[3]?.textContent).toBe("dev-3999");
+    expect(after[4]?.textContent).toBe("dev-44");
+    // Other rows in the same window (a new sort): every cell shows the new row.
+    table.setRows([...rows].reverse());
+    expect(table.element.querySelector("tbody tr:not(.spacer)")?.textContent).toBe("dev-20002000");
+    table.element.remove();
+  });
 });

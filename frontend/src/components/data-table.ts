@@ -10,7 +10,7 @@
 
 import { rowWindow, sameWindow, type RowWindow } from "../lib/row-window";
 import type { SortDir, SortState } from "../lib/table-rows";
-import { h, html, setHtml, type Html } from "./dom";
+import { h, html, Html, setHtml } from "./dom";
 
 export interface Column<T, K extends string> {
   label: string;
@@ -66,6 +66,10 @@ export class DataTable<T, K extends string> {
   private rows: readonly T[] = [];
   private rowHeight = DEFAULT_ROW_PX;
   private drawn: RowWindow | null = null;
+  /** The markup of each cell drawn (by row in the window, then column) and each row's class. */
+  private drawnCells: { cells: string[]; rowClass: string }[] = [];
+  /** Whether the row height was measured (once: a forced layout at every redraw cost tens of ms). */
+  private rowMeasured = false;
   private frame = 0;
 
   constructor(private readonly options: DataTableOptions<T, K>) {
@@ -225,13 +229,18 @@ export class DataTable<T, K extends string> {
     const viewport = Math.max(this.element.clientHeight, window.innerHeight) - head;
     const win = rowWindow(this.rows.length, this.rowHeight, this.element.scrollTop - head, viewport, OVERSCAN_ROWS);
     if (!force && sameWindow(this.drawn, win)) return;
+    const sameRows = sameWindow(this.drawn, win);
     this.drawn = win;
-    const rows = this.rows.slice(win.start, win.end);
+    const drawn = this.rows.slice(win.start, win.end).map((row) => ({ cells: columns.map((c) => c.cell(row).value), rowClass: rowClass?.(row) ?? "" }));
+    // New rows in the same window (live rates): only the cells whose markup changed are replaced, so a
+    // poll rewrites the rate cells, not 60 rows of elements to style and lay out again.
+    if (sameRows && this.patchCells(drawn)) return;
+    this.drawnCells = drawn;
     setHtml(
       this.tbody,
-      html`<tr class="spacer" aria-hidden="true"><td colspan="${this.width}"></td></tr>${rows.map(
-        (row, i) => html`<tr class="${rowClass?.(row) ?? ""}" aria-rowindex="${win.start + i + 2}">${columns.map(
-          (c) => html`<td class="${c.className ?? ""}">${c.cell(row)}</td>`,
+      html`<tr class="spacer" aria-hidden="true"><td colspan="${this.width}"></td></tr>${drawn.map(
+        (row, i) => html`<tr class="${row.rowClass}" aria-rowindex="${win.start + i + 2}">${row.cells.map(
+          (cell, c) => html`<td class="${columns[c]?.className ?? ""}">${new Html(cell)}</td>`,
         )}</tr>`,
       )}<tr class="spacer" aria-hidden="true"><td colspan="${this.width}"></td></tr>`,
     );
@@ -239,10 +248,30 @@ export class DataTable<T, K extends string> {
     if (top) top.style.height = `${win.padTop}px`;
     if (bottom) bottom.style.height = `${win.padBottom}px`;
     // The CSS fixes the row height; measure it once (fonts, zoom) and redraw if the guess was off.
+    if (this.rowMeasured) return;
     const measured = this.tbody.querySelector("tr:not(.spacer)")?.getBoundingClientRect().height ?? 0;
+    this.rowMeasured = measured > 0;
     if (measured > 0 && Math.abs(measured - this.rowHeight) > 0.5) {
       this.rowHeight = measured;
       this.drawWindow(true);
     }
+  }
+
+  /** Replaces the cells (and row classes) that differ from those drawn; false when the drawn rows do not line up. */
+  private patchCells(next: { cells: string[]; rowClass: string }[]): boolean {
+    const rows = this.tbody.children;
+    if (next.length !== this.drawnCells.length || rows.length !== next.length + 2) return false;
+    next.forEach((row, i) => {
+      const before = this.drawnCells[i];
+      const tr = rows[i + 1];
+      if (!before || !tr) return;
+      if (row.rowClass !== before.rowClass) tr.className = row.rowClass;
+      row.cells.forEach((cell, c) => {
+        const td = tr.children[c];
+        if (td && cell !== before.cells[c]) td.innerHTML = cell;
+      });
+    });
+    this.drawnCells = next;
+    return true;
   }
 }

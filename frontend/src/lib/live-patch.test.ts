@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
-import { applySample, applyStatuses, FrameBatcher, utilization } from "./live-patch";
+import { applySample, applyStatuses, FrameBatcher, interfacesStale, utilization } from "./live-patch";
 import { matchesState, parseStateFilter, problemCount, problemsFirst, stateCounts } from "./problems-first";
 
 const device = (id: string, state: DeviceView["status"]["state"], name = id): DeviceView => ({
@@ -142,5 +142,25 @@ describe("state filters and counts", () => {
 
   it("counts devices per state", () => {
     expect(stateCounts(fleet)).toEqual({ up: 2, snmp_down: 1, unreachable: 1, unknown: 0 });
+  });
+});
+
+describe("interfacesStale", () => {
+  const totals = (interfaceCount: number, interfacesUp: number) => ({ interfaceCount, interfacesUp });
+
+  it("wants the list when none is held yet", () => {
+    expect(interfacesStale(null, totals(4000, 3990))).toBe(true);
+  });
+
+  it("keeps the list while only the rates moved (same count, same number up)", () => {
+    const polled: DeviceView = { ...device("d", "up"), interfaceCount: 4000, interfacesUp: 3990, inBps: 7 };
+    expect(interfacesStale(totals(4000, 3990), polled)).toBe(false);
+  });
+
+  it("wants the list when an interface went up or down, appeared or went away", () => {
+    expect(interfacesStale(totals(4000, 3990), totals(4000, 3989))).toBe(true);
+    expect(interfacesStale(totals(4000, 3990), totals(4000, 3991))).toBe(true);
+    expect(interfacesStale(totals(4000, 3990), totals(4001, 3990))).toBe(true);
+    expect(interfacesStale(totals(4000, 3990), totals(3999, 3990))).toBe(true);
   });
 });

@@ -74,3 +74,16 @@ export function applySample(interfaces: readonly InterfaceView[], event: SampleE
   });
   return next ?? interfaces;
 }
+
+/** A device's interface totals: how many interfaces, how many up (the device view's, a poll's). */
+export type InterfaceTotals = { interfaceCount: number; interfacesUp: number };
+
+/**
+ * Whether the interface list a page holds (loaded when the device had `loaded` totals) must be
+ * fetched again, now that the device has `current` totals: when none is held yet, or when an
+ * interface appeared, went away, or went up or down. The rates move at every poll and come with
+ * the `sample` events, so they alone never call for the whole list.
+ */
+export function interfacesStale(loaded: InterfaceTotals | null, current: InterfaceTotals): boolean {
+  return loaded === null || loaded.interfaceCount !== current.interfaceCount || loaded.interfacesUp !== current.interfacesUp;
+}

@@ -18,7 +18,7 @@ import { can } from "../lib/access";
 import { formatAvailability } from "../lib/device-state";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
-import { FrameBatcher } from "../lib/live-patch";
+import { FrameBatcher, interfacesStale, type InterfaceTotals } from "../lib/live-patch";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
 import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
@@ -155,7 +155,7 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
       if (!container.firstChild) container.append(table.element);
       table.setRows(rows);
     },
-    retry: () => refresh.now(),
+    retry: () => reloadAll(),
   });
 
   const page = new AsyncView<Snapshot>({
@@ -205,23 +205,53 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
     }
   }
 
+  /** The device's totals when the interface list shown was fetched (null: none shown yet). */
+  let listTotals: InterfaceTotals | null = null;
+  /** The next load fetches the interface list whatever the totals say (a new poll, a retry). */
+  let listWanted = true;
+  /** The interface list, or what went wrong (shown by `showList`, after the device). */
+  const fetchList = (): Promise<PromiseSettledResult<InterfaceView[]>> =>
+    listInterfaces(id, ctx.signal).then(
+      (value) => ({ status: "fulfilled", value }),
+      (reason: unknown) => ({ status: "rejected", reason }),
+    );
+  /** Shows a fetched list; whether it is shown. */
+  const showList = (rows: PromiseSettledResult<InterfaceView[]>): boolean => {
+    if (rows.status === "fulfilled") interfaces.data(rows.value);
+    else if (!isAbort(rows.reason)) interfaces.error(rows.reason);
+    return rows.status === "fulfilled";
+  };
+  // The minute's check fetches the device (a few KB); its 4,000 interfaces (1.8 MB of JSON, tens of
+  // milliseconds to parse and sort) only when one appeared, went away, or went up or down: the rates
+  // move at every poll and the sample events already bring them.
   const load = async () => {
     if (!snapshot) {
       page.loading();
       interfaces.loading();
     }
-    const [device, rows] = await Promise.allSettled([getDevice(id, ctx.signal), listInterfaces(id, ctx.signal)]);
+    const forced = listWanted;
+    listWanted = false;
+    const [device, rows] = await Promise.allSettled([getDevice(id, ctx.signal), forced ? fetchList() : null]);
     if (ctx.signal.aborted) return;
     if (device.status === "rejected") {
+      listWanted = true;
       if (!isAbort(device.reason)) page.error(device.reason);
       return;
     }
     snapshot = { device: device.value, now: Date.now() / 1000 };
     page.data(snapshot);
-    if (rows.status === "fulfilled") interfaces.data(rows.value);
-    else if (!isAbort(rows.reason)) interfaces.error(rows.reason);
+    const list = rows.status === "fulfilled" ? rows.value : null;
+    if (list) listTotals = showList(list) ? device.value : null;
+    else if (interfacesStale(listTotals, device.value)) {
+      const fetched = await fetchList();
+      if (!ctx.signal.aborted) listTotals = showList(fetched) ? device.value : null;
+    }
   };
   const refresh = startAutoRefresh(load, DEVICE_REFRESH_MS, ctx.signal);
+  const reloadAll = () => {
+    listWanted = true;
+    refresh.now();
+  };
   // One redraw per frame of the rows in view, however many polls arrived (a reconnection replays none).
   const samples = new FrameBatcher<SampleEvent>((events) => table.patch(events));
   openEvents(
@@ -229,7 +259,7 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
       sample: (event) => {
         if (!snapshot || event.deviceId !== id) return;
         // A device just added shows its system group and interfaces after the poll that read them.
-        if (snapshot.device.system === null) refresh.now();
+        if (snapshot.device.system === null) reloadAll();
         else samples.push(event);
       },
       status: (event) => {
@@ -238,7 +268,7 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
         page.data(snapshot);
         // A device that answers again (or for the first time) may have a new system group and interfaces;
         // otherwise only a refresh already on its way (maybe answered before the change) is redone.
-        if (event.status.state === "up") refresh.now();
+        if (event.status.state === "up") reloadAll();
         else refresh.rerunIfRunning();
       },
     },
