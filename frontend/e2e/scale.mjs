@@ -9,9 +9,9 @@
 //     a PerformanceObserver, their total and the longest, and the bytes fetched (Resource Timing's
 //     transferSize; the event stream's bytes are not in it).
 // Run: cargo build -p vigie && (cd frontend && npm run build && node e2e/scale.mjs)
-// `--only device-live` runs that scenario alone (load the device page, sit on it); SCALE_PROFILE=1
-// also records Chromium's CPU profile (CDP Profiler) while sitting and prints the functions that took
-// the most time (inclusive, self), to say what the long tasks are.
+// `--only device-live` or `--only overview-search` runs that scenario alone; SCALE_PROFILE=1 also
+// records Chromium's CPU profile (CDP Profiler) while sitting or typing and prints the functions that
+// took the most time (inclusive, self), to say what the long tasks are.
 import { fileURLToPath } from "node:url";
 import { addDevice, AGENTS, apiAt, HUGE, launchBrowser, seededDataDir, startSim, startVigie } from "./fleet.mjs";
 import { exitAfter, log, waitFor } from "./processes.mjs";
@@ -96,26 +96,31 @@ function topFunctions(profile, count = 15) {
   return { inclusive: top(inclusive), self: top(self) };
 }
 
+/** With SCALE_PROFILE=1, starts Chromium's CPU profiler; the function returned stops it and prints its top functions. */
+async function startProfile(page) {
+  if (!PROFILE) return async () => {};
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  await cdp.send("Profiler.start");
+  return async () => {
+    const { profile } = await cdp.send("Profiler.stop");
+    const { inclusive, self } = topFunctions(profile);
+    log(`profile, inclusive:\n${inclusive.map(([k, v]) => `  ${ms(v)}  ${k}`).join("\n")}`);
+    log(`profile, self:\n${self.map(([k, v]) => `  ${ms(v)}  ${k}`).join("\n")}`);
+    await cdp.detach();
+  };
+}
+
 /** Sits on the page for IDLE_SECS with live updates: long tasks and bytes fetched meanwhile. */
 async function idle(page) {
   await page.evaluate(() => {
     window.__longTasks = [];
     window.__idleStart = performance.now();
   });
-  const cdp = PROFILE ? await page.context().newCDPSession(page) : null;
-  if (cdp) {
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-    await cdp.send("Profiler.start");
-  }
+  const stop = await startProfile(page);
   await page.waitForTimeout(IDLE_SECS * 1000);
-  if (cdp) {
-    const { profile } = await cdp.send("Profiler.stop");
-    const { inclusive, self } = topFunctions(profile);
-    log(`profile, inclusive:\n${inclusive.map(([k, v]) => `  ${ms(v)}  ${k}`).join("\n")}`);
-    log(`profile, self:\n${self.map(([k, v]) => `  ${ms(v)}  ${k}`).join("\n")}`);
-    await cdp.detach();
-  }
+  await stop();
   return page.evaluate(() => {
     const since = window.__idleStart;
     const tasks = window.__longTasks.filter((t) => t.start >= since);
@@ -142,6 +147,18 @@ async function main() {
   const sorts = [];
   const idleOverview = [];
   const idleDevice = [];
+  if (ONLY === "overview-search") {
+    for (let run = 0; run < RUNS; run++) {
+      overview.push(await paintAfterData(page, `${base}/`, "/api/v1/devices", `${total} devices`));
+      const stop = await startProfile(page);
+      search.push(await typing(page, "#device-search", "sim-01", `100 of ${total} devices`));
+      await stop();
+    }
+    record("overview: slowest search keystroke (\"sim-01\")", search.map((s) => s.slowestKey));
+    record("overview: typing \"sim-01\" until the final table", search.map((s) => s.total));
+    await browser.close();
+    return;
+  }
   if (ONLY === "device-live") {
     for (let run = 0; run < RUNS; run++) {
       device.push(await paintAfterData(page, `${base}/devices/${ids["sim-huge"]}`, `/api/v1/devices/${ids["sim-huge"]}/interfaces`, `${HUGE} interfaces`));
