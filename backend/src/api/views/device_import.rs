@@ -32,18 +32,8 @@ pub const COLUMNS: [&str; 18] = [
     "parentId",
     "tags",
 ];
-/// Columns that go inside the body's `snmp` object.
-const SNMP_COLUMNS: [&str; 9] = [
-    "version",
-    "community",
-    "user",
-    "securityLevel",
-    "authProtocol",
-    "authPassword",
-    "privProtocol",
-    "privPassword",
-    "contextName",
-];
+/// Columns that go inside the body's `snmp` object: `version` to `contextName` in [`COLUMNS`].
+const SNMP_COLUMNS: &[&str] = COLUMNS.split_at(3).1.split_at(9).0;
 const NUMBER_COLUMNS: [&str; 5] = ["port", "pollIntervalSecs", "timeoutMs", "retries", "pingIntervalSecs"];
 
 /// A refused row: where it is and which field is wrong.
@@ -202,6 +192,13 @@ mod tests {
 
     fn header(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn the_snmp_columns_are_the_credentials_fields() {
+        let credentials = ["version", "community", "user", "securityLevel", "authProtocol", "authPassword"];
+        let privacy = ["privProtocol", "privPassword", "contextName"];
+        assert_eq!(SNMP_COLUMNS, [&credentials[..], &privacy[..]].concat());
     }
 
     #[test]
