@@ -130,16 +130,16 @@ impl Outbox {
     }
 }
 
-/// The session a stream was opened with: the stream ends when it does.
+/// The session or token a stream was opened with: the stream ends when it does.
 pub struct SessionWatch {
-    /// Changes each time some sessions end.
+    /// Changes each time some sessions or tokens end.
     pub ends: tokio::sync::watch::Receiver<u64>,
-    /// Whether this stream's session is still open.
+    /// Whether this stream's session or token is still valid.
     pub alive: Box<dyn Fn() -> bool>,
 }
 
 impl SessionWatch {
-    /// Returns once this session has ended; never without one (a token, or access control off).
+    /// Returns once this session or token has ended; never without one (access control off).
     async fn ended(watch: &mut Option<SessionWatch>) {
         let Some(watch) = watch else { return std::future::pending().await };
         loop {

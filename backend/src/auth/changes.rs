@@ -212,7 +212,10 @@ impl Auth {
         Ok((token, record))
     }
 
+    /// Removes the token at once: its requests are refused and its event streams end.
     pub fn revoke_token(&self, id: &str) -> Result<TokenRecord, AuthError> {
-        self.change(|r| r.remove_token(id))
+        let revoked = self.change(|r| r.remove_token(id))?;
+        self.credentials_ended();
+        Ok(revoked)
     }
 }

@@ -224,13 +224,23 @@ impl Auth {
     /// Changes the sessions with `end`, then tells whoever watches [`Auth::session_ends`].
     pub(super) fn end_sessions(&self, end: impl FnOnce(&mut Sessions)) {
         end(&mut lock(&self.sessions));
+        self.credentials_ended();
+    }
+
+    /// Tells whoever watches [`Auth::session_ends`] that some sessions or tokens ended.
+    pub(super) fn credentials_ended(&self) {
         self.sessions_ended.send_modify(|n| *n += 1);
     }
 
-    /// Changes each time sessions end: a session's event streams check then whether theirs is
-    /// still [`Auth::session_alive`].
+    /// Changes each time sessions or tokens end: an event stream checks then whether its own
+    /// credentials are still [`Auth::session_alive`] or [`Auth::token_alive`].
     pub fn session_ends(&self) -> tokio::sync::watch::Receiver<u64> {
         self.sessions_ended.subscribe()
+    }
+
+    /// The token still exists (not revoked, not removed from `auth.json`).
+    pub fn token_alive(&self, id: &str) -> bool {
+        lock(&self.loaded).records.tokens.iter().any(|t| t.id == id)
     }
 
     /// The session is open and has not expired.

@@ -101,6 +101,11 @@ pub fn new_token(vigie: &Vigie, admin: &Session, name: &str, role: &str) -> (Str
     (reply.json["token"].as_str().unwrap().to_string(), reply.json["id"].as_str().unwrap().to_string())
 }
 
+pub fn revoke_token(vigie: &Vigie, admin: &Session, id: &str) {
+    let reply = send(vigie, "DELETE", &format!("/api/v1/tokens/{id}"), &admin.headers(), None);
+    assert_eq!(reply.status, 204, "{}", reply.text);
+}
+
 /// `/api/v1/devices/{id}/interfaces/{ifIndex}` → a concrete path.
 fn concrete(template: &str) -> String {
     template.replace("{ifIndex}", "1").replace("{id}", "x").replace("{username}", "nobody")
@@ -249,8 +254,7 @@ fn a_revoked_token_fails_at_once_and_changes_carry_who_made_them() {
     assert!(listed.json[0]["lastUsedAt"].is_i64(), "last use is listed: {}", listed.text);
     assert!(!listed.text.contains(&token[4..]), "the token is never listed");
 
-    let revoked = send(&vigie, "DELETE", &format!("/api/v1/tokens/{id}"), &admin.headers(), None);
-    assert_eq!(revoked.status, 204);
+    revoke_token(&vigie, &admin, &id);
     let after = send(&vigie, "GET", "/api/v1/devices", &bearer(&token), None);
     assert_eq!((after.status, after.code()), (401, "unauthenticated"), "revoked at once");
     let again = send(&vigie, "DELETE", &format!("/api/v1/tokens/{id}"), &admin.headers(), None);

@@ -77,11 +77,16 @@ fn receivers_on_a_taken_port_do_not_stop_the_server_and_start_when_it_frees() {
 /// An event stream opened over raw HTTP/1.1 (`cookie`: a session's, or none with `--auth off`);
 /// answers the socket once the response's headers are read.
 fn open_stream(vigie: &Vigie, cookie: Option<&str>) -> std::io::BufReader<std::net::TcpStream> {
+    let cookie = cookie.map(|c| format!("Cookie: vigie_session={c}\r\n")).unwrap_or_default();
+    open_stream_with(vigie, &cookie)
+}
+
+/// An event stream opened with these header lines (each ending in CRLF).
+fn open_stream_with(vigie: &Vigie, headers: &str) -> std::io::BufReader<std::net::TcpStream> {
     use std::io::{BufRead, Write};
     let mut socket = std::net::TcpStream::connect(("127.0.0.1", vigie.port())).unwrap();
     socket.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
-    let cookie = cookie.map(|c| format!("Cookie: vigie_session={c}\r\n")).unwrap_or_default();
-    write!(socket, "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{cookie}\r\n").unwrap();
+    write!(socket, "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n").unwrap();
     let mut reader = std::io::BufReader::new(socket);
     let mut status = String::new();
     reader.read_line(&mut status).unwrap();
@@ -154,4 +159,31 @@ fn logging_out_ends_that_sessions_event_streams() {
     let mut line = String::new();
     std::io::BufRead::read_line(&mut kept, &mut line).unwrap();
     assert!(!line.is_empty(), "the other session's stream is still open");
+}
+
+#[test]
+fn revoking_a_token_ends_its_event_streams() {
+    let data = tempfile::tempdir().unwrap();
+    let (vigie, password) = crate::auth::start(data.path(), &[]);
+    let (_, admin) = crate::auth::login(&vigie, "admin", &password);
+    let admin = admin.expect("the first admin logs in");
+    let (revoked, revoked_id) = crate::auth::new_token(&vigie, &admin, "dashboard", "viewer");
+    let (other, _) = crate::auth::new_token(&vigie, &admin, "script", "viewer");
+    let ended = open_stream_with(&vigie, &format!("Authorization: Bearer {revoked}\r\n"));
+    let mut kept = open_stream_with(&vigie, &format!("Authorization: Bearer {other}\r\n"));
+
+    let answer = reqwest::blocking::Client::new()
+        .delete(vigie.url(&format!("/api/v1/tokens/{revoked_id}")))
+        .header("authorization", format!("Bearer {other}"))
+        .send()
+        .unwrap();
+    assert_eq!(answer.status(), 403, "a viewer token cannot revoke");
+    crate::auth::revoke_token(&vigie, &admin, &revoked_id);
+    read_to_close(ended);
+
+    // The other token's stream stays open: its next keep-alive (every 15 s) comes through.
+    kept.get_ref().set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut kept, &mut line).unwrap();
+    assert!(!line.is_empty(), "the other token's stream is still open");
 }

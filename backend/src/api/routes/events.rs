@@ -45,13 +45,20 @@ pub async fn stream(
     let filter = Filter::parse(query.0)?;
     let admission = SseRegistry::admit(&streams, req.peer_addr().map(|a| a.ip()))?;
     let socket = req.conn_data::<ConnectionSocket>().copied();
-    let session = match &who.principal.via {
+    // The stream ends with the session or token it was opened with.
+    let auth = state.auth.clone();
+    let alive: Option<Box<dyn Fn() -> bool>> = match &who.principal.via {
         Via::Session { key, .. } => {
-            let (auth, key) = (state.auth.clone(), *key);
-            Some(SessionWatch { ends: state.auth.session_ends(), alive: Box::new(move || auth.session_alive(&key)) })
+            let key = *key;
+            Some(Box::new(move || auth.session_alive(&key)))
         }
-        _ => None,
+        Via::Token { id, .. } => {
+            let id = id.clone();
+            Some(Box::new(move || auth.token_alive(&id)))
+        }
+        Via::Local => None,
     };
+    let session = alive.map(|alive| SessionWatch { ends: state.auth.session_ends(), alive });
     let encode = Box::new(move |e: &StoreEvent| filter.encode(e));
     let events = sse::stream(admission, state.store.subscribe(), encode, socket, session);
     // The connection closes with the stream: at shutdown, nothing is left for HTTP to wait on.
