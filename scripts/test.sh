@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls exactly this): installs what the tests need
 # (net-snmp, chromium, npm packages), then the backend's unit and integration tests (real snmpd
-# on loopback), the spec check, 30 s of fuzzing per fuzz target, Schemathesis against the running
+# on loopback), the spec check, 20 s of fuzzing per fuzz target, Schemathesis against the running
 # server, and the web UI's type check, unit tests and build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,8 @@ cargo test --workspace --locked
 echo "== packaging: compose file, Dockerfile, Debian package and its systemd unit"
 scripts/test-packaging.sh
 
-echo "== fuzzing: each fuzz target for 30 s (skipped without a nightly toolchain)"
-scripts/fuzz.sh 30
+echo "== fuzzing: each fuzz target for 20 s (skipped without a nightly toolchain)"
+scripts/fuzz.sh 20
 
 echo "== schemathesis: every check against the running server's spec, in a loopback-only network namespace"
 scripts/schemathesis.sh 60
