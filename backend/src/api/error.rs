@@ -2,6 +2,8 @@
 //! extractors maps here, exhaustively, to a status and a stable snake_case `code`. The body is
 //! always `{"code", "message", "field"}`.
 
+use crate::alerts::AlertError;
+use crate::notify::NotifyError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -60,47 +62,30 @@ pub enum ApiError {
     TaskLost,
     #[error(transparent)]
     Auth(AuthError),
-    #[error("no alert channel with id {id}")]
-    ChannelNotFound { id: String },
-    #[error("there are already {limit} alert channels; remove one first")]
-    TooManyChannels { limit: usize },
-    #[error("no alert rule with id {id}")]
-    RuleNotFound { id: String },
-    #[error("no maintenance window with id {id}")]
-    WindowNotFound { id: String },
-    #[error("no incident with id {id}")]
-    IncidentNotFound { id: String },
-    #[error("there are already {limit} alert rules; remove one first")]
-    TooManyRules { limit: usize },
-    #[error("there are already {limit} maintenance windows; remove one first")]
-    TooManyWindows { limit: usize },
+    #[error(transparent)]
+    Alert(AlertError),
+    #[error(transparent)]
+    Notify(NotifyError),
 }
 
 /// A field or store fault of alerting answers as any other; the rest are its own.
-impl From<crate::alerts::AlertError> for ApiError {
-    fn from(e: crate::alerts::AlertError) -> Self {
-        use crate::alerts::AlertError;
+impl From<AlertError> for ApiError {
+    fn from(e: AlertError) -> Self {
         match e {
-            AlertError::RuleNotFound { id } => ApiError::RuleNotFound { id },
-            AlertError::WindowNotFound { id } => ApiError::WindowNotFound { id },
-            AlertError::IncidentNotFound { id } => ApiError::IncidentNotFound { id },
-            AlertError::TooManyRules { limit } => ApiError::TooManyRules { limit },
-            AlertError::TooManyWindows { limit } => ApiError::TooManyWindows { limit },
             AlertError::Invalid(field) => field.into(),
             AlertError::Store(store) => ApiError::Store(store),
+            other => ApiError::Alert(other),
         }
     }
 }
 
 /// A field or store fault of notifications answers as any other; the rest are their own.
-impl From<crate::notify::NotifyError> for ApiError {
-    fn from(e: crate::notify::NotifyError) -> Self {
-        use crate::notify::NotifyError;
+impl From<NotifyError> for ApiError {
+    fn from(e: NotifyError) -> Self {
         match e {
-            NotifyError::ChannelNotFound { id } => ApiError::ChannelNotFound { id },
-            NotifyError::TooManyChannels { limit } => ApiError::TooManyChannels { limit },
             NotifyError::Invalid(field) => field.into(),
             NotifyError::Store(store) => ApiError::Store(store),
+            other => ApiError::Notify(other),
         }
     }
 }
@@ -145,13 +130,22 @@ impl ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
             ApiError::TaskLost => "internal_error",
-            ApiError::ChannelNotFound { .. } => "channel_not_found",
-            ApiError::TooManyChannels { .. } => "too_many_channels",
-            ApiError::RuleNotFound { .. } => "rule_not_found",
-            ApiError::WindowNotFound { .. } => "window_not_found",
-            ApiError::IncidentNotFound { .. } => "incident_not_found",
-            ApiError::TooManyRules { .. } => "too_many_rules",
-            ApiError::TooManyWindows { .. } => "too_many_windows",
+            ApiError::Notify(e) => match e {
+                NotifyError::ChannelNotFound { .. } => "channel_not_found",
+                NotifyError::TooManyChannels { .. } => "too_many_channels",
+                // Peeled off by `From`: answered as fields and store faults are.
+                NotifyError::Invalid(_) => "invalid_field",
+                NotifyError::Store(_) => "storage_error",
+            },
+            ApiError::Alert(e) => match e {
+                AlertError::RuleNotFound { .. } => "rule_not_found",
+                AlertError::WindowNotFound { .. } => "window_not_found",
+                AlertError::IncidentNotFound { .. } => "incident_not_found",
+                AlertError::TooManyRules { .. } => "too_many_rules",
+                AlertError::TooManyWindows { .. } => "too_many_windows",
+                AlertError::Invalid(_) => "invalid_field",
+                AlertError::Store(_) => "storage_error",
+            },
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => "unauthenticated",
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } => "forbidden",
@@ -242,12 +236,20 @@ impl ResponseError for ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::ChannelNotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::TooManyChannels { .. } => StatusCode::CONFLICT,
-            ApiError::RuleNotFound { .. } | ApiError::WindowNotFound { .. } | ApiError::IncidentNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
-            ApiError::TooManyRules { .. } | ApiError::TooManyWindows { .. } => StatusCode::CONFLICT,
+            ApiError::Notify(e) => match e {
+                NotifyError::ChannelNotFound { .. } => StatusCode::NOT_FOUND,
+                NotifyError::TooManyChannels { .. } => StatusCode::CONFLICT,
+                NotifyError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                NotifyError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ApiError::Alert(e) => match e {
+                AlertError::RuleNotFound { .. }
+                | AlertError::WindowNotFound { .. }
+                | AlertError::IncidentNotFound { .. } => StatusCode::NOT_FOUND,
+                AlertError::TooManyRules { .. } | AlertError::TooManyWindows { .. } => StatusCode::CONFLICT,
+                AlertError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AlertError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } | AuthError::CsrfFailed { .. } => {

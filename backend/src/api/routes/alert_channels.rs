@@ -187,5 +187,5 @@ fn channel_id(text: &str) -> Result<ChannelId, ApiError> {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::ChannelNotFound { id: id.to_string() }
+    ApiError::Notify(crate::notify::NotifyError::ChannelNotFound { id: id.to_string() })
 }
