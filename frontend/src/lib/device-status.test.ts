@@ -1,27 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { DeviceView, StatusEvent, StatusSummary } from "../api/client";
+import type { StatusEvent, StatusSummary } from "../api/client";
 import { applyStatus, recount, withStatus } from "./device-status";
+import { deviceView as device } from "./test-devices";
 
-const device = (id: string, state: DeviceView["status"]["state"]): DeviceView => ({
-  id,
-  name: id,
-  host: "10.0.0.1",
-  port: 161,
-  snmp: { version: "v2c", communitySet: true },
-  pollIntervalSecs: 60,
-  timeoutMs: 2000,
-  retries: 1,
-  pingIntervalSecs: 30,
-  tags: [],
-  availability: { day: null, week: null, month: null, year: null },
-  createdAt: 1_700_000_000,
-  status: { state, since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
-  system: null,
-  interfaceCount: 4,
-  interfacesUp: 2,
-  inBps: 100,
-  outBps: 50,
-});
 const down: StatusEvent = {
   deviceId: "b",
   status: { state: "snmp_down", reason: "echo replies (3/3) but no SNMP answer (no answer within 2000 ms)", since: 1_700_000_200, lastPollAt: 1_700_000_200, lastError: "no answer within 2000 ms", consecutiveFailures: 1 },

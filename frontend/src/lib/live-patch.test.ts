@@ -2,27 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
 import { applySample, applyStatuses, FrameBatcher, interfacesStale, utilization } from "./live-patch";
 import { matchesState, parseStateFilter, problemCount, problemsFirst, stateCounts } from "./problems-first";
+import { deviceView as device } from "./test-devices";
 
-const device = (id: string, state: DeviceView["status"]["state"], name = id): DeviceView => ({
-  id,
-  name,
-  host: "10.0.0.1",
-  port: 161,
-  snmp: { version: "v2c", communitySet: true },
-  pollIntervalSecs: 60,
-  timeoutMs: 2000,
-  retries: 1,
-  pingIntervalSecs: 30,
-  tags: [],
-  availability: { day: null, week: null, month: null, year: null },
-  createdAt: 1_700_000_000,
-  status: { state, since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
-  system: null,
-  interfaceCount: 4,
-  interfacesUp: 2,
-  inBps: 100,
-  outBps: 50,
-});
 const status = (deviceId: string, state: DeviceView["status"]["state"], since = 1_700_000_200): StatusEvent => ({
   deviceId,
   status: { state, reason: null, since, lastPollAt: since, lastError: null, consecutiveFailures: state === "up" ? 0 : 1 },
