@@ -56,6 +56,10 @@ password=$(cat "$data/data/initial-admin-password")
 csrf=$(curl -fsS -c "$data/cookies" -H 'content-type: application/json' \
     -d "{\"username\": \"admin\", \"password\": \"$password\"}" \
     "http://127.0.0.1:$port/api/v1/session" | json_field csrfToken)
+# The first admin must choose a password before the API does anything else for them.
+curl -fsS -b "$data/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" \
+    -d "{\"currentPassword\": \"$password\", \"newPassword\": \"schemathesis admin password\"}" \
+    "http://127.0.0.1:$port/api/v1/session/password"
 # schemathesis.toml hands it to the `token` security scheme by name ([auth.openapi.token]).
 VIGIE_TOKEN=$(curl -fsS -b "$data/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" \
     -d '{"name": "schemathesis", "role": "admin"}' "http://127.0.0.1:$port/api/v1/tokens" | json_field token)

@@ -36,6 +36,11 @@ pub const OPEN_ROUTES: [(&str, &str); 5] = [
     ("GET", "/api/v1/openapi.json"),
 ];
 
+/// What a session whose user must change their password may still do: read itself, log out,
+/// change the password. Everything else answers 403 `password_change_required` until then.
+pub const PASSWORD_CHANGE_ROUTES: [(&str, &str); 3] =
+    [("GET", "/api/v1/session"), ("DELETE", "/api/v1/session"), ("POST", "/api/v1/session/password")];
+
 /// The middleware: resolve the principal of every `/api/v1` request.
 pub async fn authenticate(
     req: ServiceRequest,
@@ -58,6 +63,7 @@ pub async fn authenticate(
             }
         } else {
             let principal = principal_of(req.request(), &state)?;
+            refuse_before_password_change(&principal, req.method().as_str(), path)?;
             if mutation {
                 check_csrf(req.request(), &principal, &state.cors_origins)?;
             }
@@ -86,6 +92,14 @@ fn principal_of(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiErr
         }
         .into()),
     }
+}
+
+fn refuse_before_password_change(principal: &Principal, method: &str, path: &str) -> Result<(), ApiError> {
+    let forced = matches!(principal.via, Via::Session { must_change_password: true, .. });
+    if forced && !PASSWORD_CHANGE_ROUTES.iter().any(|(m, p)| *m == method && *p == path) {
+        return Err(AuthError::PasswordChangeRequired { username: principal.name.clone() }.into());
+    }
+    Ok(())
 }
 
 /// A mutation made with a cookie (a session, or the browser of `--auth off`) must come from

@@ -150,6 +150,7 @@ impl ApiError {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => "unauthenticated",
                 AuthError::Forbidden { .. } | AuthError::NotAUser { .. } => "forbidden",
                 AuthError::CsrfFailed { .. } => "csrf_failed",
+                AuthError::PasswordChangeRequired { .. } => "password_change_required",
                 AuthError::RateLimited { .. } => "too_many_requests",
                 AuthError::Busy => "busy",
                 AuthError::DuplicateUser { .. } => "duplicate_user",
@@ -252,9 +253,10 @@ impl ResponseError for ApiError {
             },
             ApiError::Auth(e) => match e {
                 AuthError::BadCredentials | AuthError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-                AuthError::Forbidden { .. } | AuthError::NotAUser { .. } | AuthError::CsrfFailed { .. } => {
-                    StatusCode::FORBIDDEN
-                }
+                AuthError::Forbidden { .. }
+                | AuthError::NotAUser { .. }
+                | AuthError::CsrfFailed { .. }
+                | AuthError::PasswordChangeRequired { .. } => StatusCode::FORBIDDEN,
                 AuthError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AuthError::Busy => StatusCode::SERVICE_UNAVAILABLE,
                 AuthError::DuplicateUser { .. } | AuthError::LastAdmin { .. } => StatusCode::CONFLICT,

@@ -70,13 +70,13 @@ pub fn declare(doc: &mut OpenApi) {
         for (method, operation) in operations {
             if let Some(operation) = operation.as_mut() {
                 let tag = operation.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
-                declare_operation(operation, method, access(method, path, &tag));
+                declare_operation(operation, method, path, access(method, path, &tag));
             }
         }
     }
 }
 
-fn declare_operation(operation: &mut Operation, method: &str, access: Access) {
+fn declare_operation(operation: &mut Operation, method: &str, path: &str, access: Access) {
     let Access::Role(role) = access else { return };
     operation.security = Some(vec![
         SecurityRequirement::new::<_, [&str; 0], &str>("session", []),
@@ -92,17 +92,20 @@ fn declare_operation(operation: &mut Operation, method: &str, access: Access) {
     responses.entry("401".into()).or_insert_with(|| {
         error("No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how".into())
     });
-    let mutation = method != "GET";
-    let forbidden = match (role, mutation) {
-        (Role::Viewer, false) => None,
-        (Role::Viewer, true) => {
-            Some("Sent with a cookie from another site or without `X-CSRF-Token` (`csrf_failed`)".to_string())
-        }
-        (role, _) => Some(format!(
-            "The {} role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`)",
-            role.name()
-        )),
-    };
+    let mut reasons = Vec::new();
+    if role != Role::Viewer {
+        reasons.push(format!("the {} role is needed (`forbidden`)", role.name()));
+    }
+    if method != "GET" {
+        reasons.push("with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`)".to_string());
+    }
+    if !super::access::PASSWORD_CHANGE_ROUTES.contains(&(method, path)) {
+        reasons.push("the session must change its password first (`password_change_required`)".to_string());
+    }
+    let forbidden = (!reasons.is_empty()).then(|| {
+        let text = reasons.join("; ");
+        text[..1].to_uppercase() + &text[1..]
+    });
     if let Some(description) = forbidden {
         responses.entry("403".into()).or_insert_with(|| error(description));
     }

@@ -20,6 +20,9 @@ pub enum AuthError {
     NotAUser { reason: &'static str },
     #[error("cross-site request refused: {reason}")]
     CsrfFailed { reason: &'static str },
+    /// A session whose user must choose a new password may only do that (or read or end itself).
+    #[error("{username} must change their password first (POST /api/v1/session/password)")]
+    PasswordChangeRequired { username: String },
     #[error("too many failed logins; try again in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("too many password checks are running; try again in a second")]

@@ -95,6 +95,19 @@ pub fn start(data: &Path, extra: &[&str]) -> (Vigie, String) {
     (vigie, password.trim().to_string())
 }
 
+/// The password the tests give the first admin.
+pub const ADMIN_PASSWORD: &str = "the admin's own password";
+
+/// Logs in as the first admin and chooses a password of their own, as the UI makes them do at
+/// once: until then their session may do nothing else. Answers the session, which goes on.
+pub fn first_admin(vigie: &Vigie, initial: &str) -> Session {
+    let admin = login(vigie, "admin", initial).1.expect("the first admin logs in");
+    let body = json!({"currentPassword": initial, "newPassword": ADMIN_PASSWORD});
+    let changed = send(vigie, "POST", "/api/v1/session/password", &admin.headers(), Some(&body));
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    admin
+}
+
 pub fn new_token(vigie: &Vigie, admin: &Session, name: &str, role: &str) -> (String, String) {
     let reply = send(vigie, "POST", "/api/v1/tokens", &admin.headers(), Some(&json!({"name": name, "role": role})));
     assert_eq!(reply.status, 201, "{}", reply.text);
@@ -115,10 +128,13 @@ fn concrete(template: &str) -> String {
 fn every_operation_enforces_what_the_document_declares() {
     let data = tempfile::tempdir().unwrap();
     let (vigie, password) = start(data.path(), &[]);
-    let (_, admin) = login(&vigie, "admin", &password);
-    let admin = admin.expect("the first admin logs in");
+    let admin = first_admin(&vigie, &password);
     let (viewer, _) = new_token(&vigie, &admin, "reader", "viewer");
     let (operator, _) = new_token(&vigie, &admin, "ops", "operator");
+    // An admin the API added must choose a password at first login: until then nothing but that.
+    let body = json!({"username": "fresh", "password": "fresh's first password", "role": "admin"});
+    assert_eq!(send(&vigie, "POST", "/api/v1/users", &admin.headers(), Some(&body)).status, 201);
+    let fresh = login(&vigie, "fresh", "fresh's first password").1.unwrap();
 
     let doc = call(&vigie, "GET", "/api/v1/openapi.json", &[], None);
     assert_eq!(doc.status, 200, "the document is open");
@@ -152,6 +168,20 @@ fn every_operation_enforces_what_the_document_declares() {
             let bad_token = send(&vigie, &method, &path, &bearer("vgt_0123"), body.as_ref());
             assert_eq!(bad_token.status, 401, "{name}");
 
+            let allowed_before_change =
+                ["GET /api/v1/session", "DELETE /api/v1/session", "POST /api/v1/session/password"];
+            if !allowed_before_change.contains(&name.as_str()) {
+                let forced = send(&vigie, &method, &path, &fresh.headers(), body.as_ref());
+                assert_eq!(
+                    (forced.status, forced.code()),
+                    (403, "password_change_required"),
+                    "{name}: {}",
+                    forced.text
+                );
+            } else if method != "DELETE" {
+                let forced = send(&vigie, &method, &path, &fresh.headers(), body.as_ref());
+                assert!(![401, 403].contains(&forced.status), "{name} before the change: {}", forced.text);
+            }
             let as_viewer = send(&vigie, &method, &path, &bearer(&viewer), body.as_ref());
             let as_operator = send(&vigie, &method, &path, &bearer(&operator), body.as_ref());
             match role {
@@ -196,6 +226,12 @@ fn the_session_cookie_is_guarded_against_cross_site_use() {
     assert!(!cookie.contains("Secure"), "no Secure flag over plain HTTP: {cookie}");
     assert_eq!(reply.json["mustChangePassword"], true);
     assert_eq!(reply.json["via"], "session");
+    let early = send(&vigie, "GET", "/api/v1/devices", &admin.headers(), None);
+    assert_eq!((early.status, early.code()), (403, "password_change_required"), "{}", early.text);
+    let body = json!({"currentPassword": password, "newPassword": ADMIN_PASSWORD});
+    let changed = send(&vigie, "POST", "/api/v1/session/password", &admin.headers(), Some(&body));
+    assert_eq!(changed.status, 204, "{}", changed.text);
+    assert_eq!(send(&vigie, "GET", "/api/v1/devices", &admin.headers(), None).status, 200, "then the rest opens");
     let who = send(&vigie, "GET", "/api/v1/session", &admin.headers(), None);
     assert_eq!(
         (who.status, who.json["username"].as_str(), who.json["role"].as_str()),
@@ -244,7 +280,7 @@ fn the_session_cookie_is_guarded_against_cross_site_use() {
 fn a_revoked_token_fails_at_once_and_changes_carry_who_made_them() {
     let data = tempfile::tempdir().unwrap();
     let (vigie, password) = start(data.path(), &[]);
-    let admin = login(&vigie, "admin", &password).1.unwrap();
+    let admin = first_admin(&vigie, &password);
     let (token, id) = new_token(&vigie, &admin, "deploy script", "operator");
     let device = json!({"name": "core-1", "host": "127.0.0.1", "port": 1, "snmp": {"version": "v2c", "community": "s3cret-c0mmunity"}});
     let added = send(&vigie, "POST", "/api/v1/devices", &bearer(&token), Some(&device));
@@ -286,7 +322,7 @@ fn an_idle_session_expires() {
     // Long enough that a login slowed by a loaded machine is still fresh when it is first used.
     std::fs::write(&config, "[auth]\nsession_idle_secs = 5\n").unwrap();
     let (vigie, password) = start(data.path(), &["--config", config.to_str().unwrap()]);
-    let admin = login(&vigie, "admin", &password).1.unwrap();
+    let admin = first_admin(&vigie, &password);
     assert_eq!(send(&vigie, "GET", "/api/v1/session", &admin.headers(), None).status, 200);
     std::thread::sleep(Duration::from_millis(7000));
     let expired = send(&vigie, "GET", "/api/v1/session", &admin.headers(), None);
@@ -297,7 +333,7 @@ fn an_idle_session_expires() {
 fn the_eleventh_failed_login_in_a_minute_is_refused_with_retry_after() {
     let data = tempfile::tempdir().unwrap();
     let (mut vigie, password) = start(data.path(), &[]);
-    let admin = login(&vigie, "admin", &password).1.unwrap();
+    let admin = first_admin(&vigie, &password);
     let (token, _) = new_token(&vigie, &admin, "watcher", "viewer");
     let unknown = login(&vigie, "nobody", "wrong password 1").0;
     let wrong = login(&vigie, "admin", "wrong password 1").0;
@@ -308,7 +344,7 @@ fn the_eleventh_failed_login_in_a_minute_is_refused_with_retry_after() {
         let reply = login(&vigie, "admin", &format!("wrong password {i}")).0;
         assert_eq!(reply.status, 401, "attempt {i}");
     }
-    let limited = login(&vigie, "admin", &password).0;
+    let limited = login(&vigie, "admin", ADMIN_PASSWORD).0;
     assert_eq!((limited.status, limited.code()), (429, "too_many_requests"), "{}", limited.text);
     let retry: u64 = limited.header("retry-after").expect("Retry-After").parse().unwrap();
     assert!((1..=60).contains(&retry), "{retry}");

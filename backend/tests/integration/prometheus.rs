@@ -99,8 +99,7 @@ fn prometheus_scrapes_metrics_and_its_rate_matches_vigies() {
     let data = tempfile::tempdir().unwrap();
     let (mut vigie, password) = crate::auth::start(data.path(), &[]);
     assert_eq!(vigie.get("/metrics").status, 401, "no metrics without credentials");
-    let (_, admin) = crate::auth::login(&vigie, "admin", &password);
-    let admin = admin.expect("the first admin logs in");
+    let admin = crate::auth::first_admin(&vigie, &password);
     let (operator, _) = crate::auth::new_token(&vigie, &admin, "test", "operator");
     let (scraper, _) = crate::auth::new_token(&vigie, &admin, "prometheus", "viewer");
     vigie.use_token(&operator);

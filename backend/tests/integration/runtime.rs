@@ -129,10 +129,11 @@ fn sigterm_ends_open_event_streams_and_stops_well_before_the_deadline() {
 fn logging_out_ends_that_sessions_event_streams() {
     let data = tempfile::tempdir().unwrap();
     let vigie = Vigie::start_with(data.path(), &["--auth", "on"]);
-    let password = std::fs::read_to_string(data.path().join("initial-admin-password")).unwrap();
+    let initial = std::fs::read_to_string(data.path().join("initial-admin-password")).unwrap();
+    crate::auth::first_admin(&vigie, initial.trim());
     let http = reqwest::blocking::Client::new();
     let login = |http: &reqwest::blocking::Client| {
-        let body = serde_json::json!({"username": "admin", "password": password.trim()});
+        let body = serde_json::json!({"username": "admin", "password": crate::auth::ADMIN_PASSWORD});
         let answer = http.post(vigie.url("/api/v1/session")).json(&body).send().unwrap();
         assert_eq!(answer.status(), 200);
         let cookie = answer.headers()["set-cookie"].to_str().unwrap();
@@ -165,8 +166,7 @@ fn logging_out_ends_that_sessions_event_streams() {
 fn revoking_a_token_ends_its_event_streams() {
     let data = tempfile::tempdir().unwrap();
     let (vigie, password) = crate::auth::start(data.path(), &[]);
-    let (_, admin) = crate::auth::login(&vigie, "admin", &password);
-    let admin = admin.expect("the first admin logs in");
+    let admin = crate::auth::first_admin(&vigie, &password);
     let (revoked, revoked_id) = crate::auth::new_token(&vigie, &admin, "dashboard", "viewer");
     let (other, _) = crate::auth::new_token(&vigie, &admin, "script", "viewer");
     let ended = open_stream_with(&vigie, &format!("Authorization: Bearer {revoked}\r\n"));

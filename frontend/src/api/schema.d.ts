@@ -3305,6 +3305,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -3358,7 +3367,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3465,6 +3474,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such channel (`channel_not_found`) */
             404: {
                 headers: {
@@ -3516,7 +3534,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3600,7 +3618,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3722,6 +3740,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such channel (`channel_not_found`) */
             404: {
                 headers: {
@@ -3775,7 +3802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3824,6 +3851,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3884,7 +3920,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3991,6 +4027,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such rule (`rule_not_found`) */
             404: {
                 headers: {
@@ -4042,7 +4087,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4126,7 +4171,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4249,6 +4294,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -4286,6 +4340,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4346,7 +4409,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4435,6 +4498,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -4488,7 +4560,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4602,6 +4674,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -4655,7 +4736,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4769,6 +4850,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device */
             404: {
                 headers: {
@@ -4820,7 +4910,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4904,7 +4994,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,6 +5160,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device */
             404: {
                 headers: {
@@ -5134,6 +5233,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5224,6 +5332,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device or interface */
             404: {
                 headers: {
@@ -5298,6 +5415,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5391,6 +5517,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device or interface */
             404: {
                 headers: {
@@ -5464,6 +5599,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5567,6 +5711,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such device */
             404: {
                 headers: {
@@ -5631,6 +5784,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5756,6 +5918,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -5810,6 +5981,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -5857,6 +6037,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5980,6 +6169,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description `deviceId` names no device */
             404: {
                 headers: {
@@ -6020,6 +6218,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6080,7 +6287,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6187,6 +6394,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description No such window (`window_not_found`) */
             404: {
                 headers: {
@@ -6238,7 +6454,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6322,7 +6538,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The operator role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The operator role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6577,7 +6793,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description Sent with a cookie from another site or without `X-CSRF-Token` (`csrf_failed`) */
+            /** @description With a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6635,7 +6851,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description Sent with a cookie from another site or without `X-CSRF-Token` (`csrf_failed`) */
+            /** @description With a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6727,6 +6943,15 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
             /** @description The server could not read or write its data (`storage_error`) */
             500: {
                 headers: {
@@ -6765,7 +6990,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6825,7 +7050,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6912,7 +7137,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6968,7 +7193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7028,7 +7253,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7130,7 +7355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7186,7 +7411,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7248,7 +7473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7353,7 +7578,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7437,7 +7662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
-            /** @description The admin role is needed (`forbidden`), or, with a cookie, the CSRF check failed (`csrf_failed`) */
+            /** @description The admin role is needed (`forbidden`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7569,6 +7794,15 @@ export interface operations {
             };
             /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The session must change its password first (`password_change_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -38,7 +38,8 @@ export function mountReceiverBanner(header: HTMLElement): void {
     banner.textContent = text ?? "";
   };
   const refresh = async () => {
-    if (!session.current) return show(null);
+    // Until a forced password change is done, the server answers nothing else.
+    if (!session.current || session.current.mustChangePassword) return show(null);
     try {
       const status = await getStatus();
       show(receiverAlert(status.receivers, Math.floor(Date.now() / 1000)));
