@@ -74,8 +74,9 @@ impl ReceiverBoard {
         }
     }
 
-    fn listening(&self, slot: usize) {
-        self.update(slot, |s| (s.listening, s.error, s.next_retry_at) = (true, None, None));
+    /// Listening on `bound`: the address asked for, with the port the system chose for port 0.
+    fn listening(&self, slot: usize, bound: SocketAddr) {
+        self.update(slot, |s| (s.address, s.listening, s.error, s.next_retry_at) = (bound, true, None, None));
     }
 
     fn failed(&self, slot: usize, error: &std::io::Error, retry_in: Duration) {
@@ -141,7 +142,7 @@ impl<S: Reopen + Send + Sync + 'static> Receiver<S> {
         let slot = board.register(name, addr);
         let receiver = Arc::new(Receiver { title, addr, bind, socket: OnceLock::new(), board: board.clone(), slot });
         match receiver.try_bind() {
-            Ok(()) => log::info!("The {title} listens on {addr}."),
+            Ok(bound) => log::info!("The {title} listens on {bound}."),
             Err(e) => {
                 receiver.board.failed(slot, &e, RETRY_FIRST);
                 log::error!(
@@ -154,12 +155,14 @@ impl<S: Reopen + Send + Sync + 'static> Receiver<S> {
         receiver
     }
 
-    fn try_bind(&self) -> std::io::Result<()> {
+    /// Binds the socket; answers the address it got.
+    fn try_bind(&self) -> std::io::Result<SocketAddr> {
         let socket = (self.bind)(self.addr)?;
         socket.set_nonblocking(true)?;
+        let bound = socket.local_addr()?;
         let _ = self.socket.set(socket);
-        self.board.listening(self.slot);
-        Ok(())
+        self.board.listening(self.slot, bound);
+        Ok(bound)
     }
 
     /// The bound socket, binding again with backoff until it can, or None at `stop`.
@@ -175,11 +178,9 @@ impl<S: Reopen + Send + Sync + 'static> Receiver<S> {
             }
             let failed = self.board.snapshot().get(self.slot).map_or(0, |s| s.failed_attempts);
             match self.try_bind() {
-                Ok(()) => log::info!(
-                    "The {} now listens on {} (after {failed} failed attempts to bind).",
-                    self.title,
-                    self.addr
-                ),
+                Ok(bound) => {
+                    log::info!("The {} now listens on {bound} (after {failed} failed attempts to bind).", self.title)
+                }
                 Err(e) => {
                     wait = (wait * 2).min(RETRY_MAX);
                     self.board.failed(self.slot, &e, wait);
@@ -219,6 +220,7 @@ impl<S: Reopen + Send + Sync + 'static> Receiver<S> {
 trait Reopen: Sized {
     fn set_nonblocking(&self, on: bool) -> std::io::Result<()>;
     fn try_clone(&self) -> std::io::Result<Self>;
+    fn local_addr(&self) -> std::io::Result<SocketAddr>;
 }
 
 impl Reopen for std::net::UdpSocket {
@@ -228,6 +230,9 @@ impl Reopen for std::net::UdpSocket {
     fn try_clone(&self) -> std::io::Result<Self> {
         std::net::UdpSocket::try_clone(self)
     }
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        std::net::UdpSocket::local_addr(self)
+    }
 }
 
 impl Reopen for std::net::TcpListener {
@@ -236,6 +241,9 @@ impl Reopen for std::net::TcpListener {
     }
     fn try_clone(&self) -> std::io::Result<Self> {
         std::net::TcpListener::try_clone(self)
+    }
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        std::net::TcpListener::local_addr(self)
     }
 }
 
@@ -281,6 +289,17 @@ mod tests {
         assert_eq!(socket.local_addr().unwrap(), addr);
         let state = board.snapshot()[0].clone();
         assert_eq!((state.listening, state.error, state.next_retry_at), (true, None, None));
+    }
+
+    #[test]
+    fn port_0_is_reported_as_the_port_the_system_chose() {
+        let board = Arc::new(ReceiverBoard::default());
+        let asked: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let receiver = Receiver::bind_first("trap_udp", "trap receiver", asked, std::net::UdpSocket::bind, &board);
+        let bound = receiver.socket.get().expect("bound").local_addr().unwrap();
+        assert_ne!(bound.port(), 0);
+        let state = board.snapshot()[0].clone();
+        assert_eq!((state.address, state.listening), (bound, true));
     }
 
     #[tokio::test]

@@ -2573,7 +2573,7 @@ export interface components {
          */
         ReceiverView: {
             /**
-             * @description The address it listens on, or tries to.
+             * @description The address it listens on (with the port the system chose when asked for port 0), or tries to.
              * @example 127.0.0.1:1514
              */
             address: string;

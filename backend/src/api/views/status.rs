@@ -115,7 +115,7 @@ pub struct ReceiverView {
     /// `syslog_udp`, `syslog_tcp` or `trap_udp`.
     #[schema(example = "syslog_udp")]
     pub name: String,
-    /// The address it listens on, or tries to.
+    /// The address it listens on (with the port the system chose when asked for port 0), or tries to.
     #[schema(example = "127.0.0.1:1514")]
     pub address: String,
     pub state: ReceiverStateView,
