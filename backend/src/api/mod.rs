@@ -209,7 +209,9 @@ fn drop_device_id_from_device_logs(doc: &mut OpenApi) {
 }
 
 /// Answers any operation can give, declared once here rather than on every route: 500 when the
-/// store fails, and 408 when a request body does not arrive in time.
+/// store fails; for an operation that takes a body, 400, 408, 413 and 415 when the body is not
+/// JSON, does not arrive in time, is too large, or is not declared as JSON (a route that says
+/// more, such as the CSV import, keeps its own words).
 fn declare_common_responses(doc: &mut OpenApi) {
     let error = |description: &str| {
         let body = Content::new(Some(Ref::from_schema_name("ApiErrorBody")));
@@ -220,9 +222,15 @@ fn declare_common_responses(doc: &mut OpenApi) {
         for operation in operations.into_iter().flatten() {
             let responses = &mut operation.responses.responses;
             if operation.request_body.is_some() {
-                responses
-                    .entry("408".into())
-                    .or_insert_with(|| error("The body did not arrive in time (`http.body_timeout_secs`)"));
+                let too_large = format!("Body over {} KiB", body_limit::MAX_BODY_BYTES / 1024);
+                for (status, description) in [
+                    ("400", "Body is not JSON"),
+                    ("408", "The body did not arrive in time (`http.body_timeout_secs`)"),
+                    ("413", too_large.as_str()),
+                    ("415", "Body is not declared as JSON"),
+                ] {
+                    responses.entry(status.into()).or_insert_with(|| error(description));
+                }
             }
             responses
                 .entry("500".into())

@@ -29,10 +29,7 @@ pub async fn list(_who: Authorized<Viewer>, state: web::Data<AppState>) -> HttpR
     responses(
         (status = 201, description = "Added; `Location` names it", body = AlertChannelView,
             headers(("Location" = String, description = "URL of the new channel"))),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 409, description = "There are already 256 channels (`too_many_channels`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was added", body = ApiErrorBody),
     )
@@ -75,10 +72,7 @@ pub async fn read(
     request_body = ChannelBody,
     responses(
         (status = 200, description = "The changed channel", body = AlertChannelView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 404, description = "No such channel (`channel_not_found`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is invalid or not of this type; `field` names it", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was changed", body = ApiErrorBody),
     )

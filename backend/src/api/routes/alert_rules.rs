@@ -27,10 +27,7 @@ pub async fn list(_who: Authorized<Viewer>, state: web::Data<AppState>) -> HttpR
     responses(
         (status = 201, description = "Added; `Location` names it", body = AlertRuleView,
             headers(("Location" = String, description = "URL of the new rule"))),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 409, description = "There are already 256 rules (`too_many_rules`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was added", body = ApiErrorBody),
     )
@@ -72,10 +69,7 @@ pub async fn read(
     request_body = AlertRuleBody,
     responses(
         (status = 200, description = "The changed rule", body = AlertRuleView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 404, description = "No such rule (`rule_not_found`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is invalid or not of this kind; `field` names it", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was changed", body = ApiErrorBody),
     )

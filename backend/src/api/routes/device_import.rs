@@ -37,7 +37,6 @@ pub const MAX_ROWS: usize = 1000;
     responses(
         (status = 201, description = "Every device was added", body = ImportReport),
         (status = 400, description = "The JSON is not well formed or not a list", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
         (status = 415, description = "Body is neither text/csv nor JSON", body = ApiErrorBody),
         (status = 422, description = "Nothing was added: each refused row with its line and field", body = ImportReport),
         (status = 500, description = "The device list could not be written (`storage_error`)", body = ApiErrorBody),

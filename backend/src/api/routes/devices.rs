@@ -75,10 +75,7 @@ fn availability(store: &Store, id: &DeviceId, now: i64) -> Result<AvailabilityVi
     responses(
         (status = 201, description = "Added; `Location` names it", body = DeviceView,
             headers(("Location" = String, description = "URL of the new device"))),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 409, description = "Another device has this host and port", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
         (status = 500, description = "The device list could not be written (`storage_error`)", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was added", body = ApiErrorBody),
@@ -148,11 +145,8 @@ pub async fn read(
     request_body = DevicePatch,
     responses(
         (status = 200, description = "The changed device", body = DeviceView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 404, description = "No such device", body = ApiErrorBody),
         (status = 409, description = "Another device has this host and port", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is invalid; `field` names it", body = ApiErrorBody),
         (status = 500, description = "The device list could not be written (`storage_error`)", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was changed", body = ApiErrorBody),

@@ -29,10 +29,7 @@ pub async fn list(_who: Authorized<Viewer>, state: web::Data<AppState>) -> HttpR
     responses(
         (status = 201, description = "Added; `Location` names it", body = MaintenanceWindowView,
             headers(("Location" = String, description = "URL of the new window"))),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 409, description = "There are already 256 windows (`too_many_windows`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was added", body = ApiErrorBody),
     )
@@ -77,10 +74,7 @@ pub async fn read(
     request_body = MaintenanceWindowBody,
     responses(
         (status = 200, description = "The changed window", body = MaintenanceWindowView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 404, description = "No such window (`window_not_found`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is invalid; `field` names it", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`); nothing was changed", body = ApiErrorBody),
     )

@@ -20,11 +20,8 @@ use crate::store::logs::Severity;
     responses(
         (status = 200, description = "Logged in; `Set-Cookie` holds the session", body = SessionView,
             headers(("Set-Cookie" = String, description = "vigie_session=…; HttpOnly; SameSite=Strict; Path=/"))),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 401, description = "Wrong username or password (`unauthenticated`)", body = ApiErrorBody),
         (status = 403, description = "Sent from another site (`csrf_failed`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid", body = ApiErrorBody),
         (status = 429, description = "Too many failed logins (`too_many_requests`); see `Retry-After`", body = ApiErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -103,9 +100,6 @@ pub async fn logout(state: web::Data<AppState>, who: Authorized<Viewer>) -> Http
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed; `mustChangePassword` is now false"),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "The new password is too short or too long", body = ApiErrorBody),
         (status = 503, description = "Too many password checks at once (`busy`)", body = ApiErrorBody),
     )

@@ -25,9 +25,6 @@ pub async fn list(state: web::Data<AppState>, _who: Authorized<Admin>) -> HttpRe
     request_body = NewToken,
     responses(
         (status = 201, description = "Created; `token` is shown this once", body = NewTokenView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
     )
 )]

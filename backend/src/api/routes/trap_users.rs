@@ -26,9 +26,7 @@ pub async fn list(users: web::Data<TrapUsers>, _who: Authorized<Admin>) -> HttpR
     request_body = NewTrapUser,
     responses(
         (status = 201, description = "Added", body = TrapUserView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 409, description = "A trap user has this name", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
         (status = 500, description = "The users could not be written (`storage_error`)", body = ApiErrorBody),
         (status = 507, description = "The disk is full (`storage_full`)", body = ApiErrorBody),

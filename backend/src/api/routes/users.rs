@@ -25,10 +25,7 @@ pub async fn list(state: web::Data<AppState>, _who: Authorized<Admin>) -> HttpRe
     responses(
         (status = 201, description = "Added", body = UserView,
             headers(("Location" = String, description = "URL of the new user"))),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 409, description = "A user has this name (`duplicate_user`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is missing or invalid; `field` names it", body = ApiErrorBody),
         (status = 503, description = "Too many password hashes at once (`busy`)", body = ApiErrorBody),
     )
@@ -56,11 +53,8 @@ pub async fn create(
     request_body = UserPatch,
     responses(
         (status = 200, description = "The changed user", body = UserView),
-        (status = 400, description = "Body is not JSON", body = ApiErrorBody),
         (status = 404, description = "No such user (`user_not_found`)", body = ApiErrorBody),
         (status = 409, description = "It would leave no admin (`last_admin`)", body = ApiErrorBody),
-        (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-        (status = 415, description = "Body is not declared as JSON", body = ApiErrorBody),
         (status = 422, description = "A field is invalid; `field` names it", body = ApiErrorBody),
         (status = 503, description = "Too many password hashes at once (`busy`)", body = ApiErrorBody),
     )
