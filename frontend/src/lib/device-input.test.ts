@@ -11,57 +11,10 @@ import {
   validateDevice,
   type DeviceFormValues,
 } from "./device-input";
+import { deviceView, v3DeviceView } from "./test-devices";
 
-const v3Device: DeviceView = {
-  id: "d3",
-  name: "core-v3",
-  host: "10.0.0.3",
-  port: 161,
-  snmp: {
-    version: "v3",
-    user: "monitor",
-    securityLevel: "authPriv",
-    authProtocol: "sha256",
-    authPasswordSet: true,
-    privProtocol: "aes",
-    privPasswordSet: true,
-    contextName: "",
-  },
-  pollIntervalSecs: 60,
-  timeoutMs: 1000,
-  retries: 1,
-  pingIntervalSecs: 30,
-  tags: [],
-  availability: { day: null, week: null, month: null, year: null },
-  createdAt: 1_700_000_000,
-  status: { state: "unknown", since: null, lastPollAt: null, lastError: null, consecutiveFailures: 0 },
-  system: null,
-  interfaceCount: 0,
-  interfacesUp: 0,
-  inBps: null,
-  outBps: null,
-};
-
-const device: DeviceView = {
-  id: "d1",
-  name: "core-sw-1",
-  host: "10.0.0.1",
-  port: 161,
-  snmp: { version: "v2c", communitySet: true },
-  pollIntervalSecs: 60,
-  timeoutMs: 2000,
-  retries: 1,
-  pingIntervalSecs: 30,
-  tags: [],
-  availability: { day: null, week: null, month: null, year: null },
-  createdAt: 1_700_000_000,
-  status: { state: "up", since: 1_700_000_000, lastPollAt: 1_700_000_100, lastError: null, consecutiveFailures: 0 },
-  system: null,
-  interfaceCount: 0,
-  interfacesUp: 0,
-  inBps: null,
-  outBps: null,
-};
+const v3Device = v3DeviceView();
+const device: DeviceView = { ...deviceView("d1", "up", "core-sw-1"), interfaceCount: 0, interfacesUp: 0, inBps: null, outBps: null };
 
 const valid = (over: Partial<DeviceFormValues> = {}): DeviceFormValues => ({
   ...initialValues(null),

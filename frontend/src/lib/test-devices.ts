@@ -22,3 +22,25 @@ export const deviceView = (id: string, state: DeviceView["status"]["state"], nam
   inBps: 100,
   outBps: 50,
 });
+
+/** An SNMPv3 device (authPriv, both passwords set), never polled yet. */
+export const v3DeviceView = (): DeviceView => ({
+  ...deviceView("d3", "unknown", "core-v3"),
+  host: "10.0.0.3",
+  snmp: {
+    version: "v3",
+    user: "monitor",
+    securityLevel: "authPriv",
+    authProtocol: "sha256",
+    authPasswordSet: true,
+    privProtocol: "aes",
+    privPasswordSet: true,
+    contextName: "",
+  },
+  timeoutMs: 1000,
+  status: { state: "unknown", since: null, lastPollAt: null, lastError: null, consecutiveFailures: 0 },
+  interfaceCount: 0,
+  interfacesUp: 0,
+  inBps: null,
+  outBps: null,
+});

@@ -1,38 +1,11 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { DeviceView } from "../api/client";
 import type { ViewContext } from "../router";
 import { deviceFormView } from "./device-form";
+import { v3DeviceView } from "../lib/test-devices";
 
-const v3Device: DeviceView = {
-  id: "d3",
-  name: "core-v3",
-  host: "10.0.0.3",
-  port: 161,
-  snmp: {
-    version: "v3",
-    user: "monitor",
-    securityLevel: "authPriv",
-    authProtocol: "sha256",
-    authPasswordSet: true,
-    privProtocol: "aes",
-    privPasswordSet: true,
-    contextName: "",
-  },
-  pollIntervalSecs: 60,
-  timeoutMs: 1000,
-  retries: 1,
-  pingIntervalSecs: 30,
-  tags: [],
-  availability: { day: null, week: null, month: null, year: null },
-  createdAt: 1_700_000_000,
-  status: { state: "unknown", since: null, lastPollAt: null, lastError: null, consecutiveFailures: 0 },
-  system: null,
-  interfaceCount: 0,
-  interfacesUp: 0,
-  inBps: null,
-  outBps: null,
-};
+const v3Device = v3DeviceView();
+
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 
