@@ -43,9 +43,15 @@ impl Exposition {
 
     /// One sample; labels in the order given.
     pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl Number) {
-        let mut block = String::new();
-        push_labels(&mut block, labels);
-        self.sample_block(name, &block, value);
+        self.buf.push_str(name);
+        if !labels.is_empty() {
+            self.buf.push('{');
+            push_labels(&mut self.buf, labels);
+            self.buf.push('}');
+        }
+        self.buf.push(' ');
+        value.write(&mut self.buf);
+        self.buf.push('\n');
     }
 
     /// One sample whose labels are already a block made by [`push_labels`] (empty: none), for
@@ -63,11 +69,10 @@ impl Exposition {
     }
 }
 
-/// Appends `label="value",…` (escaped, without braces) to `block`, after a comma if it is not
-/// empty.
+/// Appends `label="value",…` (escaped, without braces nor a leading comma) to `block`.
 pub fn push_labels(block: &mut String, labels: &[(&str, &str)]) {
-    for (label, text) in labels {
-        if !block.is_empty() {
+    for (n, (label, text)) in labels.iter().enumerate() {
+        if n > 0 {
             block.push(',');
         }
         block.push_str(label);
@@ -100,7 +105,7 @@ pub trait Number {
 
 impl Number for u64 {
     fn write(self, buf: &mut String) {
-        let _ = write!(buf, "{self}");
+        buf.push_str(itoa::Buffer::new().format(self));
     }
 }
 

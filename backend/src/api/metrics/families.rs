@@ -8,7 +8,7 @@ use crate::device::{Device, DeviceState};
 use crate::snmp::if_mib::{CounterBits, IfStatus};
 use crate::store::{DeviceLive, InterfaceLive};
 
-use std::fmt::Write as _;
+use std::ops::Range;
 
 use super::exposition::{push_labels, Exposition, Kind};
 
@@ -134,37 +134,69 @@ pub fn instance(device: &Device) -> String {
     }
 }
 
-/// One interface as a scrape sees it: its label block, escaped once, and its value in each
-/// interface family (in [`INTERFACE_FAMILIES`]' order).
-pub struct InterfaceRow {
-    pub block: String,
-    pub values: Vec<Option<u64>>,
+/// How many interface families there are.
+pub const FAMILY_COUNT: usize = INTERFACE_FAMILIES.len();
+
+/// Every interface as a scrape sees it: the label blocks, escaped once, end to end in one string
+/// (no allocation per interface), and each interface's value in each family (in
+/// [`INTERFACE_FAMILIES`]' order).
+#[derive(Default)]
+pub struct InterfaceRows {
+    labels: String,
+    rows: Vec<InterfaceRow>,
 }
 
-/// Reads every interface of one device into rows, appended to `rows`.
-pub fn read_interfaces(rows: &mut Vec<InterfaceRow>, device: &Device, live: &DeviceLive) {
-    if live.interfaces.is_empty() {
-        return;
-    }
-    let mut device_block = String::new();
-    push_labels(&mut device_block, &[("device", &device.config.name), ("instance", &instance(device))]);
-    for interface in live.interfaces.values() {
-        let info = &interface.info;
-        let mut block = String::with_capacity(device_block.len() + 96);
-        block.push_str(&device_block);
-        let _ = write!(block, ",ifIndex=\"{}\"", info.if_index);
-        push_labels(&mut block, &[("ifName", &info.if_name), ("ifDescr", &info.if_descr), ("ifAlias", &info.if_alias)]);
-        let values = INTERFACE_FAMILIES.iter().map(|family| (family.value)(interface)).collect();
-        rows.push(InterfaceRow { block, values });
-    }
+struct InterfaceRow {
+    /// Where its label block is in `labels`.
+    block: Range<usize>,
+    values: [Option<u64>; FAMILY_COUNT],
 }
 
-/// Writes the samples of the interface family at `index` in [`INTERFACE_FAMILIES`].
-pub fn write_interfaces(out: &mut Exposition, index: usize, rows: &[InterfaceRow]) {
-    let name = INTERFACE_FAMILIES[index].name;
-    for row in rows {
-        if let Some(value) = row.values[index] {
-            out.sample_block(name, &row.block, value);
+impl InterfaceRows {
+    /// How many interfaces were read.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Reads every interface of one device.
+    pub fn read(&mut self, device: &Device, live: &DeviceLive) {
+        if live.interfaces.is_empty() {
+            return;
+        }
+        // The device's labels are escaped once, then copied for each interface.
+        let device_start = self.labels.len();
+        push_labels(&mut self.labels, &[("device", &device.config.name), ("instance", &instance(device))]);
+        let device_block = device_start..self.labels.len();
+        let mut index = itoa::Buffer::new();
+        for (n, interface) in live.interfaces.values().enumerate() {
+            let info = &interface.info;
+            let start = if n == 0 {
+                device_start
+            } else {
+                let start = self.labels.len();
+                self.labels.extend_from_within(device_block.clone());
+                start
+            };
+            self.labels.push_str(",ifIndex=\"");
+            self.labels.push_str(index.format(info.if_index));
+            self.labels.push_str("\",");
+            push_labels(
+                &mut self.labels,
+                &[("ifName", &info.if_name), ("ifDescr", &info.if_descr), ("ifAlias", &info.if_alias)],
+            );
+            let values = std::array::from_fn(|family| (INTERFACE_FAMILIES[family].value)(interface));
+            self.rows.push(InterfaceRow { block: start..self.labels.len(), values });
+        }
+    }
+
+    /// Writes the samples of the interface family at `family` in [`INTERFACE_FAMILIES`] for the
+    /// interfaces in `range` (in reading order).
+    pub fn write(&self, out: &mut Exposition, family: usize, range: Range<usize>) {
+        let name = INTERFACE_FAMILIES[family].name;
+        for row in &self.rows[range] {
+            if let Some(value) = row.values[family] {
+                out.sample_block(name, &self.labels[row.block.clone()], value);
+            }
         }
     }
 }
@@ -226,10 +258,18 @@ mod tests {
 
     /// The samples of family `name` for one device.
     fn written(name: &str, device: &Device, live: &DeviceLive) -> String {
-        let mut rows = Vec::new();
-        read_interfaces(&mut rows, device, live);
+        let mut rows = InterfaceRows::default();
+        rows.read(device, live);
+        rows.read(device, live); // a second device: its labels follow the first's
         let mut out = Exposition::default();
-        write_interfaces(&mut out, INTERFACE_FAMILIES.iter().position(|f| f.name == name).unwrap(), &rows);
+        rows.write(&mut out, INTERFACE_FAMILIES.iter().position(|f| f.name == name).unwrap(), 0..rows.len() / 2);
+        let mut again = Exposition::default();
+        rows.write(
+            &mut again,
+            INTERFACE_FAMILIES.iter().position(|f| f.name == name).unwrap(),
+            rows.len() / 2..rows.len(),
+        );
+        assert_eq!(out.buf, again.buf, "the second device reads the same");
         out.buf
     }
 

@@ -1,9 +1,10 @@
 //! `GET /metrics`: the fleet in the Prometheus text format, for Prometheus, VictoriaMetrics or any
-//! scraper. A scrape first reads every interface once (its labels escaped once, its values for
-//! every family) in one pass over the store, then streams the answer one family at a time, each
-//! rendered off the HTTP worker (on the blocking pool) from that snapshot: the store's locks are
-//! held for one pass only, 100,000 interfaces never sit in memory as one string, and polling is
-//! never held up by a slow scraper.
+//! scraper. A scrape first reads every interface once (its labels escaped once into one string,
+//! its values for every family) in one pass over the store, then streams the answer in chunks of
+//! [`CHUNK_ROWS`] interfaces of one family (about 1 MB), each rendered off the HTTP worker (on
+//! the blocking pool) from that snapshot: the store's locks are held for one pass only, 100,000
+//! interfaces never sit in memory as one string, the first byte leaves after one chunk, and
+//! polling is never held up by a slow scraper.
 
 mod exposition;
 mod families;
@@ -14,22 +15,39 @@ use actix_web::{get, web, HttpResponse};
 use futures_util::StreamExt;
 
 use self::exposition::{Exposition, Kind, CONTENT_TYPE};
-use self::families::{InterfaceRow, INTERFACE_FAMILIES};
+use self::families::{InterfaceRows, INTERFACE_FAMILIES};
 use crate::api::connections::HttpStats;
 use crate::api::AppState;
 
+/// Interfaces per streamed chunk of one family: about 1 MB of text, large enough that the
+/// per-chunk cost (a blocking-pool hop, a write) is negligible, small enough to send the first
+/// byte early and to keep little text in flight.
+const CHUNK_ROWS: usize = 8192;
+
 /// One streamed part of the answer.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Part {
-    /// The interface family at this index of [`INTERFACE_FAMILIES`].
-    Interfaces(usize),
+    /// The interfaces at these indexes, in the family at this index of [`INTERFACE_FAMILIES`]
+    /// (with its `# HELP` and `# TYPE` when the range starts at 0).
+    Interfaces(usize, std::ops::Range<usize>),
     Uptime,
     DeviceUp,
     Vigie,
 }
 
-fn parts() -> Vec<Part> {
-    let mut parts: Vec<Part> = (0..INTERFACE_FAMILIES.len()).map(Part::Interfaces).collect();
+fn parts(interfaces: usize) -> Vec<Part> {
+    let mut parts = Vec::new();
+    for family in 0..INTERFACE_FAMILIES.len() {
+        let mut start = 0;
+        loop {
+            let end = (start + CHUNK_ROWS).min(interfaces);
+            parts.push(Part::Interfaces(family, start..end));
+            if end == interfaces {
+                break;
+            }
+            start = end;
+        }
+    }
     parts.extend([Part::Uptime, Part::DeviceUp, Part::Vigie]);
     parts
 }
@@ -50,8 +68,8 @@ pub async fn scrape(
     let now_secs = now_secs();
     let reading = state.clone();
     let rows = tokio::task::spawn_blocking(move || {
-        let mut rows = Vec::new();
-        reading.store.visit_devices(|device, live| families::read_interfaces(&mut rows, device, live));
+        let mut rows = InterfaceRows::default();
+        reading.store.visit_devices(|device, live| rows.read(device, live));
         rows
     })
     .await;
@@ -59,7 +77,7 @@ pub async fn scrape(
         return HttpResponse::InternalServerError().body("reading the fleet for /metrics failed");
     };
     let rows = Arc::new(rows);
-    let body = futures_util::stream::iter(parts()).then(move |part| {
+    let body = futures_util::stream::iter(parts(rows.len())).then(move |part| {
         let (state, http, rows) = (state.clone(), http.clone(), rows.clone());
         async move {
             let text = tokio::task::spawn_blocking(move || render(part, &rows, &state, &http, now_secs))
@@ -75,14 +93,16 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn render(part: Part, rows: &[InterfaceRow], state: &AppState, http: &HttpStats, now_secs: i64) -> String {
+fn render(part: Part, rows: &InterfaceRows, state: &AppState, http: &HttpStats, now_secs: i64) -> String {
     match part {
-        Part::Interfaces(index) => {
+        Part::Interfaces(index, range) => {
             let family = &INTERFACE_FAMILIES[index];
-            // About 150 bytes a sample: one allocation for the whole family.
-            let mut out = Exposition::with_capacity(rows.len() * 160);
-            out.family(family.name, family.kind, family.help);
-            families::write_interfaces(&mut out, index, rows);
+            // About 150 bytes a sample: one allocation for the whole chunk.
+            let mut out = Exposition::with_capacity(range.len() * 160 + 512);
+            if range.start == 0 {
+                out.family(family.name, family.kind, family.help);
+            }
+            rows.write(&mut out, index, range);
             out.buf
         }
         Part::Uptime => {
