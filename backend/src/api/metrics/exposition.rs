@@ -67,6 +67,20 @@ impl Exposition {
         value.write(&mut self.buf);
         self.buf.push('\n');
     }
+
+    /// One sample whose labels are a block made by [`push_labels`] and one more label after it.
+    pub fn sample_labelled(&mut self, name: &str, block: &str, label: &str, text: &str, value: impl Number) {
+        self.buf.push_str(name);
+        self.buf.push('{');
+        if !block.is_empty() {
+            self.buf.push_str(block);
+            self.buf.push(',');
+        }
+        push_labels(&mut self.buf, &[(label, text)]);
+        self.buf.push_str("} ");
+        value.write(&mut self.buf);
+        self.buf.push('\n');
+    }
 }
 
 /// Appends `label="value",…` (escaped, without braces nor a leading comma) to `block`.
@@ -82,7 +96,8 @@ pub fn push_labels(block: &mut String, labels: &[(&str, &str)]) {
     }
 }
 
-fn escape_into(buf: &mut String, text: &str) {
+/// Appends `text` with `\\`, `\"` and newlines escaped, as a label value is written.
+pub fn escape_into(buf: &mut String, text: &str) {
     // Names rarely need escaping: copy them whole when they do not.
     if memchr::memchr3(b'\\', b'"', b'\n', text.as_bytes()).is_none() {
         buf.push_str(text);

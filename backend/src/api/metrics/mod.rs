@@ -1,54 +1,63 @@
 //! `GET /metrics`: the fleet in the Prometheus text format, for Prometheus, VictoriaMetrics or any
-//! scraper. A scrape first reads every interface once (its labels escaped once into one string,
-//! its values for every family) in one pass over the store, then streams the answer in chunks of
-//! [`CHUNK_ROWS`] interfaces of one family (about 1 MB), each rendered off the HTTP worker (on
-//! the blocking pool) from that snapshot: the store's locks are held for one pass only, 100,000
-//! interfaces never sit in memory as one string, the first byte leaves after one chunk, and
-//! polling is never held up by a slow scraper.
+//! scraper. A scrape first reads the whole fleet in one pass over the store (each device's and
+//! interface's labels escaped once, their values: see [`snapshot`]), then streams the answer in
+//! parts of about 1 MB (a run of rows of one family), each rendered on the blocking pool while
+//! the previous one is being sent: the store's locks are held for that one pass only, the answer
+//! never sits in memory whole (at most [`AHEAD`] parts and the one being written), the first
+//! byte leaves after one part, and polling is never held up by a slow scraper.
 
 mod exposition;
-mod families;
+pub mod families;
+#[cfg(test)]
+mod golden;
+mod snapshot;
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use actix_web::{get, web, HttpResponse};
 use futures_util::StreamExt;
 
 use self::exposition::{Exposition, Kind, CONTENT_TYPE};
-use self::families::{InterfaceRows, INTERFACE_FAMILIES};
+use self::snapshot::{Section, Snapshot};
 use crate::api::connections::HttpStats;
 use crate::api::AppState;
 
-/// Interfaces per streamed chunk of one family: about 1 MB of text, large enough that the
-/// per-chunk cost (a blocking-pool hop, a write) is negligible, small enough to send the first
-/// byte early and to keep little text in flight.
-const CHUNK_ROWS: usize = 8192;
+/// Rows per part: about 1 MB of text (an interface sample is about 150 bytes, a device's four
+/// `vigie_device_state` samples about 500), large enough that the per-part cost (a blocking-pool
+/// hop, a write) is negligible, small enough to send the first byte early.
+fn part_rows(section: Section) -> usize {
+    match section {
+        Section::DeviceState => 2048,
+        _ => 8192,
+    }
+}
+
+/// Parts rendered ahead of the one being sent.
+const AHEAD: usize = 2;
 
 /// One streamed part of the answer.
-#[derive(Clone)]
 enum Part {
-    /// The interfaces at these indexes, in the family at this index of [`INTERFACE_FAMILIES`]
-    /// (with its `# HELP` and `# TYPE` when the range starts at 0).
-    Interfaces(usize, std::ops::Range<usize>),
-    Uptime,
-    DeviceUp,
+    /// These rows of one section (with its `# HELP` and `# TYPE` when they start at 0).
+    Rows(Section, Range<usize>),
     Vigie,
 }
 
-fn parts(interfaces: usize) -> Vec<Part> {
+fn parts(snapshot: &Snapshot) -> Vec<Part> {
     let mut parts = Vec::new();
-    for family in 0..INTERFACE_FAMILIES.len() {
+    for section in Section::all() {
+        let (rows, step) = (snapshot.rows(section), part_rows(section));
         let mut start = 0;
         loop {
-            let end = (start + CHUNK_ROWS).min(interfaces);
-            parts.push(Part::Interfaces(family, start..end));
-            if end == interfaces {
+            let end = (start + step).min(rows);
+            parts.push(Part::Rows(section, start..end));
+            if end == rows {
                 break;
             }
             start = end;
         }
     }
-    parts.extend([Part::Uptime, Part::DeviceUp, Part::Vigie]);
+    parts.push(Part::Vigie);
     parts
 }
 
@@ -67,25 +76,28 @@ pub async fn scrape(
 ) -> HttpResponse {
     let now_secs = now_secs();
     let reading = state.clone();
-    let rows = tokio::task::spawn_blocking(move || {
-        let mut rows = InterfaceRows::default();
-        reading.store.visit_devices(|device, live| rows.read(device, live));
-        rows
+    let snapshot = tokio::task::spawn_blocking(move || {
+        let mut snapshot = Snapshot::default();
+        reading.store.visit_devices(|device, live| snapshot.read(device, live, now_secs));
+        snapshot.shrink();
+        snapshot
     })
     .await;
-    let Ok(rows) = rows else {
+    let Ok(snapshot) = snapshot else {
         return HttpResponse::InternalServerError().body("reading the fleet for /metrics failed");
     };
-    let rows = Arc::new(rows);
-    let body = futures_util::stream::iter(parts(rows.len())).then(move |part| {
-        let (state, http, rows) = (state.clone(), http.clone(), rows.clone());
-        async move {
-            let text = tokio::task::spawn_blocking(move || render(part, &rows, &state, &http, now_secs))
-                .await
-                .map_err(|e| actix_web::error::ErrorInternalServerError(format!("rendering metrics failed: {e}")))?;
-            Ok::<_, actix_web::Error>(web::Bytes::from(text))
-        }
-    });
+    let snapshot = Arc::new(snapshot);
+    let body = futures_util::stream::iter(parts(&snapshot))
+        .map(move |part| {
+            let (state, http, snapshot) = (state.clone(), http.clone(), snapshot.clone());
+            tokio::task::spawn_blocking(move || render(part, &snapshot, &state, &http))
+        })
+        .buffered(AHEAD)
+        .map(|rendered| {
+            rendered
+                .map(web::Bytes::from)
+                .map_err(|e| actix_web::error::ErrorInternalServerError(format!("rendering metrics failed: {e}")))
+        });
     HttpResponse::Ok().content_type(CONTENT_TYPE).streaming(body)
 }
 
@@ -93,38 +105,12 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
-fn render(part: Part, rows: &InterfaceRows, state: &AppState, http: &HttpStats, now_secs: i64) -> String {
+fn render(part: Part, snapshot: &Snapshot, state: &AppState, http: &HttpStats) -> String {
     match part {
-        Part::Interfaces(index, range) => {
-            let family = &INTERFACE_FAMILIES[index];
-            // About 150 bytes a sample: one allocation for the whole chunk.
-            let mut out = Exposition::with_capacity(range.len() * 160 + 512);
-            if range.start == 0 {
-                out.family(family.name, family.kind, family.help);
-            }
-            rows.write(&mut out, index, range);
-            out.buf
-        }
-        Part::Uptime => {
-            let mut out = Exposition::default();
-            out.family(
-                "sysUpTime",
-                Kind::Gauge,
-                "The time (in hundredths of a second) since the network management portion of the system was last re-initialized - 1.3.6.1.2.1.1.3",
-            );
-            state.store.visit_devices(|device, live| families::write_uptime(&mut out, device, live, now_secs));
-            out.buf
-        }
-        Part::DeviceUp => {
-            let mut out = Exposition::default();
-            out.family("vigie_device_up", Kind::Gauge, "1 when the device's last poll answered, else 0.");
-            state.store.visit_devices(|device, live| families::write_device_up(&mut out, device, live));
-            out.family(
-                "vigie_device_state",
-                Kind::Gauge,
-                "1 for the device's state (up, snmp_down, unreachable, unknown), 0 for the others.",
-            );
-            state.store.visit_devices(|device, live| families::write_device_state(&mut out, device, live));
+        Part::Rows(section, rows) => {
+            // About 150 bytes a row: one allocation for the whole part.
+            let mut out = Exposition::with_capacity(rows.len() * 160 + 512);
+            snapshot.write(&mut out, section, rows);
             out.buf
         }
         Part::Vigie => vigie_families(state, http),
