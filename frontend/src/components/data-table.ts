@@ -24,7 +24,16 @@ export interface Column<T, K extends string> {
   className?: string;
   /** A CSS width for the column (virtual tables lay out from the header, so rows never shift). */
   width?: string;
+  /**
+   * Brings a drawn cell of a virtual table up to date in place when its markup changed (live values),
+   * keeping elements that cost to make again (a `<meter>` has its own shadow tree); true when done,
+   * false to have the cell's markup replaced.
+   */
+  update?: (cell: Element, row: T) => boolean;
 }
+
+/** Markup without tags or character references: its own text, set without the HTML parser. */
+const PLAIN_TEXT = /^[^<&]*$/;
 
 export interface RowDetails<T> {
   /** A stable key per row (its id): an open row stays open when the rows are redrawn. */
@@ -184,6 +193,14 @@ export class DataTable<T, K extends string> {
     this.element.scrollTop = 0;
   }
 
+  /**
+   * Draws a virtual table's rows in view again, after the caller changed them in place (live rates, a
+   * re-sort of the same array): only the cells whose markup changed are replaced.
+   */
+  redraw(): void {
+    if (this.options.virtual) this.drawWindow(true);
+  }
+
   setRows(rows: readonly T[]): void {
     if (this.options.virtual) {
       this.rows = rows;
@@ -231,10 +248,11 @@ export class DataTable<T, K extends string> {
     if (!force && sameWindow(this.drawn, win)) return;
     const sameRows = sameWindow(this.drawn, win);
     this.drawn = win;
-    const drawn = this.rows.slice(win.start, win.end).map((row) => ({ cells: columns.map((c) => c.cell(row).value), rowClass: rowClass?.(row) ?? "" }));
+    const inView = this.rows.slice(win.start, win.end);
+    const drawn = inView.map((row) => ({ cells: columns.map((c) => c.cell(row).value), rowClass: rowClass?.(row) ?? "" }));
     // New rows in the same window (live rates): only the cells whose markup changed are replaced, so a
     // poll rewrites the rate cells, not 60 rows of elements to style and lay out again.
-    if (sameRows && this.patchCells(drawn)) return;
+    if (sameRows && this.patchCells(drawn, inView)) return;
     this.drawnCells = drawn;
     setHtml(
       this.tbody,
@@ -257,18 +275,26 @@ export class DataTable<T, K extends string> {
     }
   }
 
-  /** Replaces the cells (and row classes) that differ from those drawn; false when the drawn rows do not line up. */
-  private patchCells(next: { cells: string[]; rowClass: string }[]): boolean {
-    const rows = this.tbody.children;
-    if (next.length !== this.drawnCells.length || rows.length !== next.length + 2) return false;
+  /**
+   * Brings the cells (and row classes) that differ from those drawn up to date: in place where the
+   * column can, as text where the markup is plain text, else by replacing the cell's markup. False
+   * when the drawn rows do not line up.
+   */
+  private patchCells(next: { cells: string[]; rowClass: string }[], rows: readonly T[]): boolean {
+    const trs = this.tbody.children;
+    const { columns } = this.options;
+    if (next.length !== this.drawnCells.length || trs.length !== next.length + 2) return false;
     next.forEach((row, i) => {
       const before = this.drawnCells[i];
-      const tr = rows[i + 1];
-      if (!before || !tr) return;
+      const tr = trs[i + 1];
+      const data = rows[i];
+      if (!before || !tr || data === undefined) return;
       if (row.rowClass !== before.rowClass) tr.className = row.rowClass;
       row.cells.forEach((cell, c) => {
         const td = tr.children[c];
-        if (td && cell !== before.cells[c]) td.innerHTML = cell;
+        if (!td || cell === before.cells[c] || columns[c]?.update?.(td, data)) return;
+        if (PLAIN_TEXT.test(cell)) td.textContent = cell;
+        else td.innerHTML = cell;
       });
     });
     this.drawnCells = next;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
-import { applySample, applyStatuses, FrameBatcher, interfacesStale, utilization } from "./live-patch";
+import { applyStatuses, byIfIndex, FrameBatcher, interfacesStale, oncePerFrame, patchRates, utilization } from "./live-patch";
 import { matchesState, parseStateFilter, problemCount, problemsFirst, stateCounts } from "./problems-first";
 import { deviceView as device } from "./test-devices";
 
@@ -39,6 +39,24 @@ describe("FrameBatcher", () => {
   });
 });
 
+describe("oncePerFrame", () => {
+  it("runs once at the next frame however often it was asked, then can be asked again", () => {
+    const frames: (() => void)[] = [];
+    let runs = 0;
+    const later = oncePerFrame(() => runs++, (run) => frames.push(run));
+    later();
+    later();
+    expect(frames).toHaveLength(1);
+    expect(runs).toBe(0);
+    frames.shift()!();
+    expect(runs).toBe(1);
+    later();
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    expect(runs).toBe(2);
+  });
+});
+
 describe("applyStatuses", () => {
   const devices = [device("a", "up"), device("b", "up"), device("c", "up")];
 
@@ -59,8 +77,8 @@ describe("applyStatuses", () => {
   });
 });
 
-describe("applySample", () => {
-  const rows = [iface(1, 1000, 10, 20), iface(2, 1000, 0, 0), iface(3, null, 5, 5)];
+describe("patchRates", () => {
+  const table = () => [iface(1, 1000, 10, 20), iface(2, 1000, 0, 0), iface(3, null, 5, 5)];
   const sample = (rates: [number, number | null, number | null][]): SampleEvent => ({
     deviceId: "a",
     timestamp: 1_700_000_300,
@@ -69,15 +87,33 @@ describe("applySample", () => {
     interfaces: rates.map(([ifIndex, inBps, outBps]) => ({ ifIndex, inBps, outBps })),
   });
 
-  it("patches the rates and utilisation of the interfaces that moved, and only those", () => {
-    const next = applySample(rows, sample([[1, 10, 20], [2, 900, 100], [3, 7, 8]]));
-    expect(next[0]).toBe(rows[0]);
-    expect(next[1]).toMatchObject({ inBps: 900, outBps: 100, utilization: 0.9 });
-    expect(next[2]).toMatchObject({ inBps: 7, outBps: 8, utilization: null });
+  it("writes the rates and utilisation of the interfaces that moved into the rows held, making no row", () => {
+    const rows = table();
+    const [first, second, third] = rows;
+    const untouched = { ...first };
+    expect(patchRates(byIfIndex(rows), sample([[1, 10, 20], [2, 900, 100], [3, 7, 8]]))).toBe(true);
+    expect(rows[0]).toBe(first);
+    expect(rows[0]).toEqual(untouched);
+    expect(rows[1]).toBe(second);
+    expect(rows[1]).toMatchObject({ inBps: 900, outBps: 100, utilization: 0.9 });
+    expect(rows[2]).toBe(third);
+    expect(rows[2]).toMatchObject({ inBps: 7, outBps: 8, utilization: null });
   });
 
-  it("gives the same array back when nothing moved, and ignores unknown interfaces", () => {
-    expect(applySample(rows, sample([[1, 10, 20], [99, 5, 5]]))).toBe(rows);
+  it("says nothing moved when no rate changed, and ignores interfaces it does not hold", () => {
+    const rows = table();
+    const before = structuredClone(rows);
+    expect(patchRates(byIfIndex(rows), sample([[1, 10, 20], [99, 5, 5]]))).toBe(false);
+    expect(rows).toEqual(before);
+  });
+
+  it("takes a gap (null, or a rate left out) as unknown", () => {
+    const rows = table();
+    const event = sample([[1, null, 20]]);
+    delete event.interfaces[0]!.outBps;
+    expect(patchRates(byIfIndex(rows), event)).toBe(true);
+    expect(rows[0]).toMatchObject({ inBps: null, outBps: null, utilization: null });
+    expect(patchRates(byIfIndex(rows), sample([[1, null, null]]))).toBe(false);
   });
 
   it("caps utilisation at 1 and leaves it unknown without both rates", () => {

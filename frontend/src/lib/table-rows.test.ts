@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filterRows, nextSort, parseSort, sortRows, sortToParam, type SortValue } from "./table-rows";
+import { filterRows, nextSort, parseSort, resortRows, sortRows, sortToParam, type SortValue } from "./table-rows";
 
 interface Row {
   name: string;
@@ -42,6 +42,37 @@ describe("sortRows", () => {
     const copy = rows.slice();
     sortRows(rows, { key: "name", dir: "desc" }, valueOf);
     expect(rows).toEqual(copy);
+  });
+});
+
+describe("resortRows", () => {
+  // Rows in their first order (an index), as a list arrives; `tie` restores it among equal values.
+  const indexed = () => rows.map((row, index) => ({ ...row, index }));
+  const byIndex = (a: { index: number }, b: { index: number }) => a.index - b.index;
+
+  it("sorts the same array again after its values moved, as a fresh sort would", () => {
+    for (const dir of ["asc", "desc"] as const) {
+      const list = sortRows(indexed(), { key: "bps", dir }, valueOf);
+      const same = list;
+      list[0]!.bps = 1;
+      list[3]!.bps = 7;
+      list[1]!.bps = null;
+      resortRows(list, { key: "bps", dir }, valueOf, byIndex);
+      expect(list).toBe(same);
+      const fresh = sortRows(
+        list.slice().sort(byIndex),
+        { key: "bps", dir },
+        valueOf,
+      );
+      expect(list.map((r) => r.name)).toEqual(fresh.map((r) => r.name));
+    }
+  });
+
+  it("orders equal values by the tie-break, not by where they stood before", () => {
+    const list = indexed().reverse();
+    for (const row of list) row.bps = 5;
+    resortRows(list, { key: "bps", dir: "desc" }, valueOf, byIndex);
+    expect(list.map((r) => r.index)).toEqual([0, 1, 2, 3]);
   });
 });
 

@@ -12,6 +12,13 @@ export type SortValue = string | number | null;
 // Numeric collation so "Gi0/2" sorts before "Gi0/10", and case-insensitive.
 const collator = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
 
+/** Two sort values in `sort`'s direction (+1 ascending, -1 descending), nulls last either way. */
+function compareValues(a: SortValue, b: SortValue, factor: number): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  if (typeof a === "number" && typeof b === "number") return factor * (a - b);
+  return factor * collator.compare(String(a), String(b));
+}
+
 /** A sorted copy of `rows`; stable, so equal rows keep their order. */
 export function sortRows<T, K extends string>(
   rows: readonly T[],
@@ -20,16 +27,23 @@ export function sortRows<T, K extends string>(
 ): T[] {
   const factor = sort.dir === "asc" ? 1 : -1;
   const keyed = rows.map((row) => ({ row, value: valueOf(row, sort.key) }));
-  keyed.sort((a, b) => {
-    if (a.value === null || b.value === null) {
-      return a.value === b.value ? 0 : a.value === null ? 1 : -1;
-    }
-    if (typeof a.value === "number" && typeof b.value === "number") {
-      return factor * (a.value - b.value);
-    }
-    return factor * collator.compare(String(a.value), String(b.value));
-  });
+  keyed.sort((a, b) => compareValues(a.value, b.value, factor));
   return keyed.map((k) => k.row);
+}
+
+/**
+ * Sorts `rows` again in place after their values changed (live rates under a rate sort): no copy, no
+ * new object, and a nearly sorted list sorts in close to one pass. Equal rows are ordered by `tie`
+ * (the order `sortRows` was given, e.g. ifIndex), so the result is the one `sortRows` gives.
+ */
+export function resortRows<T, K extends string>(
+  rows: T[],
+  sort: SortState<K>,
+  valueOf: (row: T, key: K) => SortValue,
+  tie: (a: T, b: T) => number,
+): void {
+  const factor = sort.dir === "asc" ? 1 : -1;
+  rows.sort((a, b) => compareValues(valueOf(a, sort.key), valueOf(b, sort.key), factor) || tie(a, b));
 }
 
 /**

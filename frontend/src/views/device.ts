@@ -2,12 +2,12 @@
 //! its history ("since"), polling settings, the edit/remove actions, and two tabs below: the interface
 //! table and the device's logs (the path holds the tab; each tab keeps its own filters in the query
 //! string, and switching keeps the page and both tabs' state). Live from the server's stream: a `status`
-//! event updates the state and its "since" at once, `sample` events (one per poll) patch the interface
-//! rates in place, batched per animation frame, and the first samples of a new device bring its system
-//! group. The full reload is only a consistency check every minute (revalidated by ETag: 304 while
-//! nothing changed).
+//! event updates the state and its "since" at once, `sample` events (one per poll) write the interface
+//! rates into the rows as they arrive (the rows in view redrawn once per animation frame), and the
+//! first samples of a new device bring its system group. The full reload is only a consistency check
+//! every minute (revalidated by ETag: 304 while nothing changed).
 
-import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, session, type DeviceView, type InterfaceView, type SampleEvent } from "../api/client";
+import { deleteDevice, getDevice, isAbort, listInterfaces, openEvents, session, type DeviceView, type InterfaceView } from "../api/client";
 import { AsyncView } from "../components/async-view";
 import { startAutoRefresh } from "../components/auto-refresh";
 import { confirmDialog } from "../components/confirm-dialog";
@@ -18,7 +18,7 @@ import { can } from "../lib/access";
 import { formatAvailability } from "../lib/device-state";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
-import { FrameBatcher, interfacesStale, type InterfaceTotals } from "../lib/live-patch";
+import { interfacesStale, type InterfaceTotals } from "../lib/live-patch";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
 import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
@@ -252,15 +252,14 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
     listWanted = true;
     refresh.now();
   };
-  // One redraw per frame of the rows in view, however many polls arrived (a reconnection replays none).
-  const samples = new FrameBatcher<SampleEvent>((events) => table.patch(events));
   openEvents(
     {
       sample: (event) => {
         if (!snapshot || event.deviceId !== id) return;
         // A device just added shows its system group and interfaces after the poll that read them.
         if (snapshot.device.system === null) reloadAll();
-        else samples.push(event);
+        // The rates go into the rows now; the rows in view are redrawn once per frame.
+        else table.patch(event);
       },
       status: (event) => {
         if (!snapshot || event.deviceId !== id) return;
