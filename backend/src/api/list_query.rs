@@ -1,13 +1,15 @@
 //! Filtering, ordering and paging of the list endpoints (`/fleet/devices`,
-//! `/devices/{id}/interface-page`), done on the views in memory: parse the parameters, keep what
-//! matches, count, sort, cut one window.
+//! `/devices/{id}/interface-page`), done in memory on each row's keys (`page_keys`): parse the
+//! parameters, keep what matches, count, sort, cut one window. The routes build views only for
+//! the rows of that window.
 
 use std::cmp::Ordering;
 
 use crate::api::error::ApiError;
+use crate::api::page_keys::{DeviceKeys, InterfaceKeys};
 use crate::api::views::{
-    DevicePageQuery, DeviceSort, DeviceView, InterfacePageQuery, InterfaceSort, InterfaceView, OperCounts, OperFilter,
-    SortOrder, StateCounts, StateView,
+    DevicePageQuery, DeviceSort, InterfacePageQuery, InterfaceSort, OperCounts, OperFilter, SortOrder, StateCounts,
+    StateView,
 };
 
 pub const DEFAULT_LIMIT: usize = 100;
@@ -119,41 +121,44 @@ fn cut<T>(items: Vec<T>, offset: usize, limit: usize) -> Vec<T> {
     items.into_iter().skip(offset).take(limit).collect()
 }
 
-/// The device page `query` asks for, from every device's view (ordered by id).
+/// Whether the order `query` asks for needs each device's availability (read apart: it may need the disk).
+pub fn sorts_by_availability(query: &DevicePageQuery) -> bool {
+    query.sort == Some(DeviceSort::Availability)
+}
+
+/// The device page `query` asks for, from every device's keys (ordered by id).
 pub fn select_devices(
-    views: Vec<DeviceView>,
+    keys: Vec<DeviceKeys>,
     query: &DevicePageQuery,
-) -> Result<Selected<DeviceView, StateCounts>, ApiError> {
+) -> Result<Selected<DeviceKeys, StateCounts>, ApiError> {
     let (offset, limit) = window(query.offset, query.limit)?;
     let q = search(query.q.as_deref())?;
     let wanted = states(query.state.as_deref())?;
     let mut counts = StateCounts::default();
-    let mut kept: Vec<DeviceView> = views
+    let mut kept: Vec<DeviceKeys> = keys
         .into_iter()
         .filter(|d| query.tag.as_ref().is_none_or(|t| d.tags.contains(t)))
         .filter(|d| {
             q.as_ref()
                 .is_none_or(|q| contains(&d.name, q) || contains(&d.host, q) || d.tags.iter().any(|t| contains(t, q)))
         })
-        .inspect(|d| count_state(&mut counts, d.status.state))
-        .filter(|d| wanted.as_ref().is_none_or(|w| w.contains(&d.status.state)))
+        .inspect(|d| count_state(&mut counts, d.state))
+        .filter(|d| wanted.as_ref().is_none_or(|w| w.contains(&d.state)))
         .collect();
     let (sort, order) = (query.sort.unwrap_or_default(), query.order.unwrap_or_default());
     kept.sort_by(|a, b| {
         let (ordering, a_known, b_known) = match sort {
-            DeviceSort::Problems => (severity(a.status.state).cmp(&severity(b.status.state)), true, true),
+            DeviceSort::Problems => (severity(a.state).cmp(&severity(b.state)), true, true),
             DeviceSort::Name => (Ordering::Equal, true, true),
             DeviceSort::Host => (a.host.cmp(&b.host), true, true),
-            DeviceSort::State => (state_name(a.status.state).cmp(state_name(b.status.state)), true, true),
-            DeviceSort::Since => {
-                (a.status.since.cmp(&b.status.since), a.status.since.is_some(), b.status.since.is_some())
-            }
-            DeviceSort::Availability => numbers(a.availability.day, b.availability.day),
-            DeviceSort::InBps => numbers(a.totals.in_bps, b.totals.in_bps),
-            DeviceSort::OutBps => numbers(a.totals.out_bps, b.totals.out_bps),
-            DeviceSort::Interfaces => (a.totals.interface_count.cmp(&b.totals.interface_count), true, true),
+            DeviceSort::State => (state_name(a.state).cmp(state_name(b.state)), true, true),
+            DeviceSort::Since => (a.since.cmp(&b.since), a.since.is_some(), b.since.is_some()),
+            DeviceSort::Availability => numbers(a.availability_day, b.availability_day),
+            DeviceSort::InBps => numbers(a.in_bps, b.in_bps),
+            DeviceSort::OutBps => numbers(a.out_bps, b.out_bps),
+            DeviceSort::Interfaces => (a.interface_count.cmp(&b.interface_count), true, true),
         };
-        let by_name = a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id));
+        let by_name = a.name_lower.cmp(&b.name_lower).then_with(|| a.id.0.cmp(&b.id.0));
         directed(order, ordering.then(by_name), a_known, b_known)
     });
     let total = kept.len();
@@ -180,54 +185,45 @@ pub fn state_counts(states: impl Iterator<Item = StateView>) -> StateCounts {
     counts
 }
 
-fn oper_class(view: &InterfaceView) -> OperFilter {
-    match view.oper_status.as_str() {
-        "up" => OperFilter::Up,
-        "down" => OperFilter::Down,
-        _ => OperFilter::Other,
-    }
-}
-
-/// The interface page `query` asks for, from every interface's view (ordered by ifIndex).
-pub fn select_interfaces(
-    views: Vec<InterfaceView>,
+/// The interface page `query` asks for, from every interface's keys (ordered by ifIndex).
+pub fn select_interfaces<'a>(
+    keys: Vec<InterfaceKeys<'a>>,
     query: &InterfacePageQuery,
-) -> Result<Selected<InterfaceView, OperCounts>, ApiError> {
+) -> Result<Selected<InterfaceKeys<'a>, OperCounts>, ApiError> {
     let (offset, limit) = window(query.offset, query.limit)?;
     let q = search(query.q.as_deref())?;
     let mut counts = OperCounts::default();
-    let mut kept: Vec<InterfaceView> = views
+    let mut kept: Vec<InterfaceKeys> = keys
         .into_iter()
-        .filter(|i| {
-            q.as_ref().is_none_or(|q| contains(&i.if_name, q) || contains(&i.if_descr, q) || contains(&i.if_alias, q))
-        })
-        .inspect(|i| match oper_class(i) {
+        .filter(|i| q.as_ref().is_none_or(|q| i.texts().iter().any(|t| contains(t, q))))
+        .inspect(|i| match i.oper {
             OperFilter::Up => counts.up += 1,
             OperFilter::Down => counts.down += 1,
             OperFilter::Other => counts.other += 1,
         })
-        .filter(|i| query.oper.is_none_or(|o| oper_class(i) == o))
+        .filter(|i| query.oper.is_none_or(|o| i.oper == o))
         .collect();
     let (sort, order) = (query.sort.unwrap_or_default(), query.order.unwrap_or_default());
     // Down first when sorting by oper status: what needs attention.
-    let oper_rank = |i: &InterfaceView| match oper_class(i) {
+    let oper_rank = |i: &InterfaceKeys| match i.oper {
         OperFilter::Down => 0,
         OperFilter::Other => 1,
         OperFilter::Up => 2,
     };
-    let name =
-        |i: &InterfaceView| if i.if_name.is_empty() { i.if_descr.to_lowercase() } else { i.if_name.to_lowercase() };
     kept.sort_by(|a, b| {
         let (ordering, a_known, b_known) = match sort {
             InterfaceSort::IfIndex => (Ordering::Equal, true, true),
-            InterfaceSort::Name => (natural(&name(a), &name(b)), true, true),
+            InterfaceSort::Name => (natural(&a.name_lower, &b.name_lower), true, true),
             InterfaceSort::OperStatus => (oper_rank(a).cmp(&oper_rank(b)), true, true),
             InterfaceSort::InBps => numbers(a.in_bps, b.in_bps),
             InterfaceSort::OutBps => numbers(a.out_bps, b.out_bps),
             InterfaceSort::Utilization => numbers(a.utilization, b.utilization),
-            InterfaceSort::Speed => (a.speed_bps.cmp(&b.speed_bps), a.speed_bps.is_some(), b.speed_bps.is_some()),
+            InterfaceSort::Speed => {
+                let (sa, sb) = (a.live.info.speed_bps, b.live.info.speed_bps);
+                (sa.cmp(&sb), sa.is_some(), sb.is_some())
+            }
         };
-        directed(order, ordering.then(a.if_index.cmp(&b.if_index)), a_known, b_known)
+        directed(order, ordering.then(a.if_index().cmp(&b.if_index())), a_known, b_known)
     });
     let total = kept.len();
     Ok(Selected { total, counts, offset, limit, items: cut(kept, offset, limit) })
@@ -269,12 +265,11 @@ fn split_digits(s: &str) -> (&str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::views::AvailabilityView;
     use crate::device::{Device, DeviceConfig, DeviceId, DeviceState};
     use crate::snmp::if_mib::{IfStatus, InterfaceInfo};
     use crate::store::{DeviceLive, InterfaceLive};
 
-    fn device(n: u32, name: &str, state: DeviceState, tags: &[&str]) -> DeviceView {
+    fn device(n: u32, name: &str, state: DeviceState, tags: &[&str]) -> DeviceKeys {
         let config = DeviceConfig {
             tags: tags.iter().map(|t| t.to_string()).collect(),
             ..DeviceConfig::v2c(name, &format!("192.0.2.{n}"), 161, "public")
@@ -283,10 +278,10 @@ mod tests {
         let mut live = DeviceLive::new();
         live.status.state = state;
         live.status.since = Some(i64::from(n));
-        DeviceView::new(&device, &live, AvailabilityView::from(crate::store::state_history::Availability::default()), 0)
+        DeviceKeys::new(&device, &live)
     }
 
-    fn fleet() -> Vec<DeviceView> {
+    fn fleet() -> Vec<DeviceKeys> {
         use DeviceState::*;
         vec![
             device(1, "edge-b", Up, &["paris"]),
@@ -298,7 +293,7 @@ mod tests {
         ]
     }
 
-    fn names<C>(s: &Selected<DeviceView, C>) -> Vec<&str> {
+    fn names<C>(s: &Selected<DeviceKeys, C>) -> Vec<&str> {
         s.items.iter().map(|d| d.name.as_str()).collect()
     }
 
@@ -330,6 +325,20 @@ mod tests {
     }
 
     #[test]
+    fn availability_is_read_only_for_its_own_order_and_unknown_sorts_last() {
+        let by = |sort| query(|q| q.sort = Some(sort));
+        assert!(sorts_by_availability(&by(DeviceSort::Availability)));
+        assert!(!sorts_by_availability(&by(DeviceSort::Name)) && !sorts_by_availability(&DevicePageQuery::default()));
+        let mut keys = fleet();
+        for (k, day) in keys.iter_mut().zip([Some(50.0), None, Some(99.5), Some(10.0), None, Some(99.5)]) {
+            k.availability_day = day;
+        }
+        let q = query(|q| (q.sort, q.order) = (Some(DeviceSort::Availability), Some(SortOrder::Desc)));
+        let best = select_devices(keys, &q).unwrap();
+        assert_eq!(names(&best), ["Edge-a", "acc-1", "edge-b", "core-sw02", "lab", "core-sw01"]);
+    }
+
+    #[test]
     fn filters_narrow_the_total_and_counts_leave_the_state_filter_out() {
         let q = query(|q| q.q = Some("CORE".into()));
         let core = select_devices(fleet(), &q).unwrap();
@@ -355,7 +364,7 @@ mod tests {
         }
     }
 
-    fn interface(if_index: u32, name: &str, oper: IfStatus, in_bps: Option<f64>) -> InterfaceView {
+    fn interface(if_index: u32, name: &str, oper: IfStatus, in_bps: Option<f64>) -> InterfaceLive {
         let info = InterfaceInfo {
             if_index,
             if_name: name.into(),
@@ -385,7 +394,7 @@ mod tests {
                 Some(0.0),
             ),
         });
-        InterfaceView::from(&InterfaceLive { info, latest })
+        InterfaceLive { info, latest }
     }
 
     #[test]
@@ -405,8 +414,10 @@ mod tests {
                 interface(4, "lo0", IfStatus::Unknown, Some(1.0)),
             ]
         };
+        let table = table();
+        let keys = || table.iter().map(InterfaceKeys::new).collect::<Vec<_>>();
         let order = |q: InterfacePageQuery| -> Vec<u32> {
-            select_interfaces(table(), &q).unwrap().items.iter().map(|i| i.if_index).collect()
+            select_interfaces(keys(), &q).unwrap().items.iter().map(InterfaceKeys::if_index).collect()
         };
         let sorted = |sort, order| InterfacePageQuery { sort: Some(sort), order: Some(order), ..Default::default() };
         assert_eq!(order(InterfacePageQuery::default()), [1, 2, 3, 4]);
@@ -414,8 +425,8 @@ mod tests {
         assert_eq!(order(sorted(InterfaceSort::OperStatus, SortOrder::Asc)), [2, 4, 1, 3], "down first");
         assert_eq!(order(sorted(InterfaceSort::InBps, SortOrder::Desc)), [3, 1, 4, 2], "unknown rates last");
         assert_eq!(order(sorted(InterfaceSort::InBps, SortOrder::Asc)), [4, 1, 3, 2], "unknown rates last");
-        let uplink = select_interfaces(table(), &InterfacePageQuery { q: Some("UPLINK".into()), ..Default::default() });
-        assert_eq!(uplink.unwrap().items[0].if_index, 3, "the alias matches");
+        let uplink = select_interfaces(keys(), &InterfacePageQuery { q: Some("UPLINK".into()), ..Default::default() });
+        assert_eq!(uplink.unwrap().items[0].if_index(), 3, "the alias matches");
         let q = InterfacePageQuery {
             q: Some("ge-".into()),
             oper: Some(OperFilter::Up),
@@ -423,8 +434,8 @@ mod tests {
             offset: Some(1),
             ..Default::default()
         };
-        let up = select_interfaces(table(), &q).unwrap();
+        let up = select_interfaces(keys(), &q).unwrap();
         assert_eq!((up.total, up.counts), (2, OperCounts { up: 2, down: 1, other: 0 }));
-        assert_eq!(up.items.iter().map(|i| i.if_index).collect::<Vec<_>>(), [3]);
+        assert_eq!(up.items.iter().map(InterfaceKeys::if_index).collect::<Vec<_>>(), [3]);
     }
 }

@@ -10,6 +10,7 @@ pub mod etag;
 pub mod extract;
 pub mod list_query;
 pub mod metrics;
+pub mod page_keys;
 pub mod route_table;
 pub mod routes;
 pub mod security;

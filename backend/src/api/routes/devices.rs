@@ -64,6 +64,24 @@ pub(super) async fn all_views(state: &AppState, now: i64) -> Result<Vec<DeviceVi
     .await
 }
 
+/// The views of the devices `ids` names, in that order (a page of `/fleet/devices`); a device removed
+/// since its id was read is left out. Availability as in [`all_views`], on a blocking thread.
+pub(super) async fn views_of(state: &AppState, ids: Vec<DeviceId>, now: i64) -> Result<Vec<DeviceView>, ApiError> {
+    let store = state.store.clone();
+    on_disk(move || {
+        let mut views = Vec::with_capacity(ids.len());
+        for id in ids {
+            let s = match store.device(&id.0) {
+                Err(StoreError::DeviceNotFound { .. }) => continue,
+                snapshot => snapshot?,
+            };
+            views.push(DeviceView::new(&s.device, &s.live, availability(&store, &s.device.id, now)?, now));
+        }
+        Ok(views)
+    })
+    .await
+}
+
 fn availability(store: &Store, id: &DeviceId, now: i64) -> Result<AvailabilityView, StoreError> {
     Ok(AvailabilityView::from(store.availability(id, now)?))
 }

@@ -6,10 +6,11 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::alerts::IncidentFilter;
 use crate::api::access::{Authorized, Viewer};
-use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::QueryParams;
-use crate::api::list_query::{select_devices, state_counts};
+use crate::api::list_query::{select_devices, sorts_by_availability, state_counts};
+use crate::api::page_keys::DeviceKeys;
 use crate::api::views::{DeviceName, DevicePage, DevicePageQuery, FleetSummary, IncidentView, StateView, TopInterface};
 use crate::api::AppState;
 use crate::store::now_secs;
@@ -44,16 +45,33 @@ pub async fn devices(
     if etag::fresh(&req, &tag) {
         return Ok(etag::not_modified(&tag));
     }
-    let views = super::devices::all_views(&state, now).await?;
-    let selected = select_devices(views, &query.0)?;
+    // Filtered and sorted on keys read from memory; views (and availability) only for the page's devices.
+    let mut keys = state.store.visit_devices(DeviceKeys::new);
+    if sorts_by_availability(&query.0) {
+        keys = with_availability(&state, keys, now).await?;
+    }
+    let selected = select_devices(keys, &query.0)?;
+    let ids = selected.items.into_iter().map(|k| k.id).collect();
     let page = DevicePage {
         total: selected.total,
         counts: selected.counts,
         offset: selected.offset,
         limit: selected.limit,
-        items: selected.items,
+        items: super::devices::views_of(&state, ids, now).await?,
     };
     Ok(etag::ok_json(&tag, &page))
+}
+
+/// `keys` with each device's availability over the last 24 hours (it may be read from disk).
+async fn with_availability(state: &AppState, mut keys: Vec<DeviceKeys>, now: i64) -> Result<Vec<DeviceKeys>, ApiError> {
+    let store = state.store.clone();
+    on_disk(move || {
+        for k in &mut keys {
+            k.availability_day = store.availability(&k.id, now)?.day;
+        }
+        Ok(keys)
+    })
+    .await
 }
 
 /// Every device's id and name, ordered by name.

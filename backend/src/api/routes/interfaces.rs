@@ -9,6 +9,7 @@ use crate::api::error::{on_disk, ApiError, ApiErrorBody};
 use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::QueryParams;
 use crate::api::list_query::select_interfaces;
+use crate::api::page_keys::InterfaceKeys;
 use crate::api::time_range::{series_window, window};
 use crate::api::views::{
     CounterSampleView, CountersQuery, InterfacePage, InterfacePageQuery, InterfaceView, TrafficQuery, TrafficView,
@@ -77,14 +78,15 @@ pub async fn page(
     if etag::fresh(&req, &tag) {
         return Ok(etag::not_modified(&tag));
     }
-    let views: Vec<InterfaceView> = snapshot.live.interfaces.values().map(InterfaceView::from).collect();
-    let selected = select_interfaces(views, &query.0)?;
+    // Filtered and sorted on keys borrowed from the interfaces; views only for the page's.
+    let keys = snapshot.live.interfaces.values().map(InterfaceKeys::new).collect();
+    let selected = select_interfaces(keys, &query.0)?;
     let page = InterfacePage {
         total: selected.total,
         counts: selected.counts,
         offset: selected.offset,
         limit: selected.limit,
-        items: selected.items,
+        items: selected.items.iter().map(|k| InterfaceView::from(k.live)).collect(),
     };
     Ok(etag::ok_json(&tag, &page))
 }

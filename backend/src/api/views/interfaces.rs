@@ -71,15 +71,23 @@ pub struct InterfaceView {
     pub last_sample_at: Option<i64>,
 }
 
+impl InterfaceView {
+    /// The busier direction over the speed, capped at 1; None without a speed or both rates.
+    pub fn utilization(speed_bps: Option<u64>, in_bps: Option<f64>, out_bps: Option<f64>) -> Option<f64> {
+        match (speed_bps, in_bps, out_bps) {
+            (Some(speed), Some(a), Some(b)) if speed > 0 => Some((a.max(b) / speed as f64).min(1.0)),
+            _ => None,
+        }
+    }
+}
+
 impl From<&InterfaceLive> for InterfaceView {
     fn from(i: &InterfaceLive) -> Self {
         let info = &i.info;
         let latest = i.latest.as_ref();
         let reading = latest.map(|l| &l.reading);
-        let utilization = match (info.speed_bps, reading.and_then(|r| r.in_bps), reading.and_then(|r| r.out_bps)) {
-            (Some(speed), Some(a), Some(b)) if speed > 0 => Some((a.max(b) / speed as f64).min(1.0)),
-            _ => None,
-        };
+        let utilization =
+            InterfaceView::utilization(info.speed_bps, reading.and_then(|r| r.in_bps), reading.and_then(|r| r.out_bps));
         InterfaceView {
             if_index: info.if_index,
             if_name: info.if_name.clone(),
