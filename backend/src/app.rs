@@ -41,6 +41,8 @@ pub enum AppError {
     Notify(String),
     #[error("alerting: {0}")]
     Alerts(String),
+    #[error(transparent)]
+    RemoteWrite(#[from] crate::export::ExportError),
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
@@ -53,6 +55,13 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     // Before the pollers start: it reads the system's TLS roots, which takes a moment.
     let notifier = Arc::new(open_notifier(&config, sink.clone()).await?);
     let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()).map_err(AppError::Pollers)?);
+    // Remote-write before the pollers, so that their first polls are sent; it stops after them.
+    let remote_write = Arc::new(crate::export::RemoteWrite::open(&config.remote_write, &config.data_dir)?);
+    if let Some(handoff) = remote_write.handoff() {
+        store.export_to(handoff);
+    }
+    let export_stop = CancellationToken::new();
+    let exporting = remote_write.start(&export_stop)?;
     // Demo agents first, so that the pollers start with their current ports.
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
     scheduler.start_all();
@@ -126,6 +135,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         log_limits: config.logs,
         readiness: readiness.clone(),
         receivers: receiver_board,
+        remote_write,
     });
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));
@@ -192,6 +202,10 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     }
     for task in tasks {
         let _ = task.await;
+    }
+    export_stop.cancel();
+    for task in exporting {
+        let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, task).await;
     }
     writer_stop.cancel();
     let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, writer).await;

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod notify;
+pub mod remote_write;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -100,6 +101,11 @@ pub struct ServeArgs {
     /// data dir is then ./data-demo unless --data-dir or the file names one
     #[arg(long)]
     pub demo: bool,
+    /// Remote-write every sample to this Prometheus remote-write URL (e.g.
+    /// http://127.0.0.1:8428/api/v1/write); replaces the file's [[remote_write]] tables
+    /// [default: none]
+    #[arg(long, env = "VIGIE_REMOTE_WRITE_URL")]
+    pub remote_write_url: Option<String>,
 }
 
 /// The TOML file. Every key is optional; unknown keys are errors.
@@ -129,6 +135,9 @@ pub struct FileConfig {
     /// `[[trap_users]]`: the SNMPv3 users whose traps and informs are accepted.
     #[serde(default)]
     pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
+    /// `[[remote_write]]`: where samples are sent (see `export/`).
+    #[serde(default)]
+    pub remote_write: Vec<remote_write::RemoteWriteSection>,
 }
 
 /// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
@@ -189,6 +198,8 @@ pub struct Config {
     pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
+    /// Remote-write targets; none by default.
+    pub remote_write: Vec<crate::export::TargetSettings>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -279,6 +290,7 @@ impl Config {
                 problems.push(format!("trap_users[{i}].user: '{}' is given twice", user.user));
             }
         }
+        let remote_write = remote_write::load(args.remote_write_url.as_deref(), file.remote_write, &mut problems);
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -296,6 +308,7 @@ impl Config {
                 notify,
                 trap_users: file.trap_users,
                 demo: args.demo,
+                remote_write,
             }),
             _ => Err(problems),
         }

@@ -1,7 +1,7 @@
 //! Vigie: a light SNMP network monitor. Data flows one way:
 //! SNMP agent → [`snmp`] → [`poller`] → [`store`] → [`api`] → the web UI.
 //! [`logs`] feeds the store beside the poller; [`reach`] (ICMP echo) is the poller's sibling;
-//! [`auth`] says who may call the API; [`alerts`] turns events into incidents for [`notify`]. Across them: [`supervisor`] keeps every long-lived task
+//! [`export`] remote-writes what the store accepted; [`auth`] says who may call the API; [`alerts`] turns events into incidents for [`notify`]. Across them: [`supervisor`] keeps every long-lived task
 //! alive, [`secret`] holds every secret without showing it, [`shown`] escapes outside text in
 //! Vigie's log lines, [`open_files`] sizes the descriptor limit for the fleet.
 
@@ -12,6 +12,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod device;
+pub mod export;
 pub mod logs;
 pub mod notify;
 pub mod open_files;

@@ -56,6 +56,8 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
     /// Whether each syslog and trap receiver listens, or why not.
     pub receivers: Arc<crate::logs::receivers::ReceiverBoard>,
+    /// Remote-write targets, their queues and figures.
+    pub remote_write: Arc<crate::export::RemoteWrite>,
 }
 
 /// Starting, ready, or stopping: what `/readyz` answers. The store is loaded and the receivers

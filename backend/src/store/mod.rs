@@ -135,6 +135,8 @@ pub struct Store {
     /// Counts every change the API shows (a poll, a state, a device added, changed or removed,
     /// an incident): the ETags of the lists (see `api::etag`).
     changes: AtomicU64,
+    /// Where accepted polls and echo rounds go for remote-write, when it is on.
+    export: std::sync::OnceLock<Arc<crate::export::Handoff>>,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -170,6 +172,7 @@ impl Store {
             latency_open: std::sync::Mutex::new(HashMap::new()),
             // Counting from the start time: tags handed out before a restart never match after it.
             changes: AtomicU64::new(now_ms().max(0) as u64),
+            export: std::sync::OnceLock::new(),
         };
         let now = now_secs();
         for device in store.registry.list() {
@@ -321,6 +324,20 @@ impl Store {
     pub fn publish_alert(&self, incident: crate::alerts::incident::Incident) {
         self.bump();
         self.publish(StoreEvent::Alert(Box::new(incident)));
+    }
+
+    /// Hands every poll, failed poll and echo round accepted from now on to remote-write.
+    pub fn export_to(&self, handoff: Arc<crate::export::Handoff>) {
+        let _ = self.export.set(handoff);
+    }
+
+    /// Passes what was accepted for `id` to remote-write, when it is on (memory only; never waits).
+    fn export(&self, id: &DeviceId, build: impl FnOnce(&Device) -> crate::export::series::Accepted) {
+        if let Some(handoff) = self.export.get() {
+            if let Some(device) = self.registry.get(id) {
+                handoff.offer(build(&device));
+            }
+        }
     }
 
     /// Listens to what changes from now on.

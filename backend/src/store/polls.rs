@@ -150,6 +150,7 @@ impl Store {
     pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
         let Some(device) = self.polled(id) else { return Ok(()) }; // removed meanwhile
         let line = record.poll_line();
+        let at_ms = record.at_ms;
         let (changed, totals) = {
             let mut live = device.live.write().expect("live lock");
             let changed = live.apply_poll(record);
@@ -170,6 +171,7 @@ impl Store {
             appended.and(saved)
         };
         self.health.note(&written);
+        self.export(id, |d| crate::export::series::poll(d, &device.live.read().expect("live lock"), at_ms));
         // Samples are the bulk of events: built only when someone listens.
         if self.events.receiver_count() > 0 {
             let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
@@ -190,6 +192,7 @@ impl Store {
         let Some(device) = self.polled(id) else { return Ok(()) };
         let changed = device.live.write().expect("live lock").apply_failure(at_secs, duration_ms, error);
         self.touch(&device);
+        self.export(id, |d| crate::export::series::failed_poll(d, at_secs * 1000));
         self.save_state(&device, changed)
     }
 

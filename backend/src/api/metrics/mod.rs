@@ -10,6 +10,7 @@ mod exposition;
 pub mod families;
 #[cfg(test)]
 mod golden;
+mod remote_write;
 mod snapshot;
 
 use std::ops::Range;
@@ -180,5 +181,6 @@ fn vigie_families(state: &AppState, http: &HttpStats) -> String {
     }
     out.sample("vigie_poll_duration_seconds_sum", &[], durations.sum_secs);
     out.sample("vigie_poll_duration_seconds_count", &[], durations.count);
+    remote_write::write(&mut out, &state.remote_write.status());
     out.buf
 }

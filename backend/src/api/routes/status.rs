@@ -49,6 +49,7 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         notify: notify_status(state.notifier.stats()),
         alerts: alerts_status(state.alerts.stats()),
         receivers: state.receivers.snapshot().into_iter().map(receiver_status).collect(),
+        remote_write: state.remote_write.status().into_iter().map(Into::into).collect(),
     })
 }
 

@@ -105,6 +105,8 @@ pub struct StatusSummaryView {
     pub alerts: AlertsStatusView,
     /// The syslog and trap receivers that are turned on: listening, or failed and retried.
     pub receivers: Vec<ReceiverView>,
+    /// Each remote-write target (`[[remote_write]]`, `--remote-write-url`); empty when off.
+    pub remote_write: Vec<super::RemoteWriteView>,
 }
 
 /// One syslog or trap receiver. One that cannot bind (port taken, no permission) does not stop
