@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Vigie's tests and demo need, and only those that are missing:
 # net-snmp (snmpd, snmpget, snmptrap, snmptrapd), chromium for the browser tests, and logger
-# (util-linux, packaged as bsdutils on Debian) for the syslog tests, and Prometheus (it scrapes
-# /metrics in a test), docker-compose, systemd-analyze, curl and cargo-deb for the packaging
+# (util-linux, packaged as bsdutils on Debian) for the syslog tests, Prometheus (it scrapes
+# /metrics in a test, and receives remote-write) and VictoriaMetrics (remote-write), docker-compose, systemd-analyze, curl and cargo-deb for the packaging
 # checks. Debian/Ubuntu only.
 # Idempotent: when everything is present it runs no apt command at all.
 # It installs no Recommends (they pulled ~120 packages: avahi, cups helpers, samba libraries) and
@@ -32,6 +32,8 @@ require snmptrapd snmptrapd
 require /usr/bin/chromium chromium
 require logger bsdutils
 require prometheus prometheus
+# Remote-write's integration test sends samples to a VictoriaMetrics single node.
+require victoria-metrics victoria-metrics
 # The packaging checks (scripts/test-packaging.sh): compose validation, unit lint, HTTP probe.
 require docker-compose docker-compose
 require systemd-analyze systemd

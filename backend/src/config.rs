@@ -479,6 +479,19 @@ mod tests {
         assert_eq!(users.len(), 1);
         assert_eq!(users[0].check(), Ok(()));
         assert_eq!(users[0].level(), crate::snmp::SecurityLevel::AuthPriv);
+        // The commented [[remote_write]] example too (its tls_ca names a file not here).
+        assert!(file.remote_write.is_empty(), "no remote-write unless one is configured");
+        let example: String = text
+            .lines()
+            .skip_while(|line| *line != "# [[remote_write]]")
+            .take_while(|line| !line.is_empty())
+            .map(|line| line.strip_prefix("# ").unwrap_or(line).to_string() + "\n")
+            .collect();
+        let targets = parse_file(&example).expect("the remote_write example parses").remote_write;
+        let mut problems = Vec::new();
+        let targets = remote_write::load(None, targets, &mut problems);
+        assert_eq!(problems, ["remote_write[0].tls_ca: /etc/vigie/tsdb-ca.pem is not a readable file"]);
+        assert!(targets.is_empty());
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod notify;
 mod openapi;
 mod prometheus;
 mod reach;
+mod remote_write;
 mod runtime;
 mod sim;
 mod sim_process;

@@ -69,6 +69,7 @@ const summary: StatusSummary = {
   },
   alerts: { rules: 0, maintenanceWindows: 0, openIncidents: 0, trackedConditions: 0, eventsLost: 0, conditionsRefused: 0 },
   receivers: [],
+  remoteWrite: [],
   storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {

@@ -1,11 +1,12 @@
 //! The overview's poller-health panel: the five devices whose last poll took longest (a slow agent or
 //! a long walk shows here before it times out), the poller's counters and the log receivers' counters
-//! from `GET /status`, all since Vigie started. Markup only; the overview loads and refreshes the data.
+//! from `GET /status`, all since Vigie started, and each remote-write target's queue. Markup only; the
+//! overview loads and refreshes the data.
 
 import type { DeviceView, StatusSummary } from "../api/client";
 import { html, type Html } from "../components/dom";
 import { deviceBadge } from "../components/status-badge";
-import { formatCount } from "../lib/format";
+import { formatCount, formatDuration } from "../lib/format";
 import { slowestDevices } from "../lib/poller-health";
 import { href } from "../lib/route";
 
@@ -41,6 +42,18 @@ export function pollerHealth(devices: readonly DeviceView[], status: StatusSumma
         ["Malformed", l.syslogMalformed + l.trapsMalformed, "Syslog input and trap datagrams dropped as unreadable"],
         ["Dropped", l.dropped, "Entries dropped because a burst outran the disk"],
       ])}
+      ${status.remoteWrite.map((t) => remoteWrite(t))}
     </div>
   </section>`;
+}
+
+/** One remote-write target: its queue on disk, how far behind it is, what it lost, its last error. */
+function remoteWrite(t: StatusSummary["remoteWrite"][number]): Html {
+  const lost = t.samplesDropped + t.samplesRejected + t.samplesDroppedHandoff;
+  return html`<div>${counters(`Remote-write to ${t.name}`, [
+    ["Queued samples", t.queueSamples, `${formatCount(t.queueBytes)} of ${formatCount(t.queueMaxBytes)} bytes on disk`],
+    ["Samples sent", t.samplesSent],
+    ["Failed attempts", t.attemptsFailed, "Requests retried: the target was away, overloaded or refused for now"],
+    ["Samples lost", lost, "Dropped at the queue's bound, refused by the target, or never handed to the queue"],
+  ])}<p class="muted">Lag ${formatDuration(Math.round(t.lagSecs))}${t.lastError ? html` · last error: ${t.lastError}` : null}</p></div>`;
 }
