@@ -13,7 +13,8 @@ use crate::secret::Secret;
 pub const DEFAULT_MAX_QUEUE_BYTES: u64 = 256 << 20;
 const MIN_MAX_QUEUE_BYTES: u64 = 1 << 20;
 /// Labels every series already has: an external label must not take one of these names.
-const RESERVED_LABELS: [&str; 8] = ["__name__", "device", "instance", "device_id", "ifIndex", "ifName", "ifDescr", "ifAlias"];
+const RESERVED_LABELS: [&str; 8] =
+    ["__name__", "device", "instance", "device_id", "ifIndex", "ifName", "ifDescr", "ifAlias"];
 
 /// One `[[remote_write]]` table.
 #[derive(Debug, Default, Deserialize)]
@@ -62,7 +63,10 @@ fn target(key: &str, s: RemoteWriteSection, problems: &mut Vec<String>) -> Optio
     let url = match url::Url::parse(&s.url) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Some(url),
         _ => {
-            problems.push(format!("{key}.url: '{}' is not an http:// or https:// URL", crate::export::target::shown_url(&s.url)));
+            problems.push(format!(
+                "{key}.url: '{}' is not an http:// or https:// URL",
+                crate::export::target::shown_url(&s.url)
+            ));
             None
         }
     };
@@ -86,7 +90,9 @@ fn target(key: &str, s: RemoteWriteSection, problems: &mut Vec<String>) -> Optio
         let valid = label.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid || label.starts_with("__") {
-            problems.push(format!("{key}.external_labels: '{label}' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not __*)"));
+            problems.push(format!(
+                "{key}.external_labels: '{label}' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not __*)"
+            ));
         } else if RESERVED_LABELS.contains(&label.as_str()) {
             problems.push(format!("{key}.external_labels: '{label}' is set by Vigie on every series"));
         } else if value.is_empty() {
@@ -151,7 +157,9 @@ mod tests {
         assert_eq!(targets[0].max_queue_bytes, DEFAULT_MAX_QUEUE_BYTES);
         assert_eq!(targets[0].external_labels, [("site".into(), "lyon".into()), ("vigie_instance".into(), "a".into())]);
         assert_eq!(targets[1].name, "mimir");
-        assert!(matches!(&targets[1].auth, TargetAuth::Basic { user, password } if user == "vigie" && password.expose() == "s3cret"));
+        assert!(
+            matches!(&targets[1].auth, TargetAuth::Basic { user, password } if user == "vigie" && password.expose() == "s3cret")
+        );
         assert!(!format!("{:?}", targets[1]).contains("s3cret"), "the password never shows");
     }
 

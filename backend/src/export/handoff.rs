@@ -62,7 +62,8 @@ mod tests {
 
     #[test]
     fn past_its_bound_the_newest_is_refused_and_counted() {
-        let device = Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "h", 161, "c") };
+        let device =
+            Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "h", 161, "c") };
         let one = || super::super::series::failed_poll(&device, 1);
         let size = one().bytes();
         let handoff = Handoff::new(size * 3);

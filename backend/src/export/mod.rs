@@ -82,7 +82,11 @@ impl RemoteWrite {
             let http = sender::client(target)
                 .map_err(|reason| ExportError::Client { name: target.settings.name.clone(), reason })?;
             let (target, cancel) = (target.clone(), cancel.clone());
-            log::info!("Remote-write to {} ({}) starts.", target.settings.name, target::shown_url(&target.settings.url));
+            log::info!(
+                "Remote-write to {} ({}) starts.",
+                target.settings.name,
+                target::shown_url(&target.settings.url)
+            );
             tasks.push(crate::supervisor::spawn("remote-write sender", cancel.clone(), move || {
                 sender::run(target.clone(), http.clone(), cancel.clone())
             }));

@@ -36,7 +36,8 @@ impl WriteRequest {
     /// empty values are left out, as Prometheus does. A negative timestamp is sent as 0.
     pub fn push(&mut self, labels: &[(&str, &str)], value: f64, timestamp_ms: i64) {
         let timestamp = timestamp_ms.max(0) as u64;
-        let labels_len: usize = labels.iter().filter(|(_, v)| !v.is_empty()).map(|(n, v)| nested(label_len(n, v))).sum();
+        let labels_len: usize =
+            labels.iter().filter(|(_, v)| !v.is_empty()).map(|(n, v)| nested(label_len(n, v))).sum();
         let sample_len = 1 + 8 + 1 + varint_len(timestamp);
         let series_len = labels_len + nested(sample_len);
         self.buf.reserve(nested(series_len));
@@ -159,7 +160,13 @@ mod tests {
         let mut request = WriteRequest::default();
         let long_alias = "a".repeat(300); // a length past one varint byte
         request.push(
-            &[("__name__", "ifHCInOctets"), ("device", "sw1"), ("ifAlias", &long_alias), ("ifDescr", ""), ("ifIndex", "3")],
+            &[
+                ("__name__", "ifHCInOctets"),
+                ("device", "sw1"),
+                ("ifAlias", &long_alias),
+                ("ifDescr", ""),
+                ("ifIndex", "3"),
+            ],
             1.8e19,
             1_764_547_200_123,
         );

@@ -228,8 +228,9 @@ impl Queue {
             let skip = if i == 0 { self.sent_in_front } else { 0 };
             s.records[skip.min(s.records.len())..].iter()
         });
-        let (samples, oldest_ms) =
-            unsent.fold((0u64, None::<i64>), |(n, oldest), r| (n + u64::from(r.samples), Some(oldest.map_or(r.oldest_ms, |o| o.min(r.oldest_ms)))));
+        let (samples, oldest_ms) = unsent.fold((0u64, None::<i64>), |(n, oldest), r| {
+            (n + u64::from(r.samples), Some(oldest.map_or(r.oldest_ms, |o| o.min(r.oldest_ms))))
+        });
         QueueUsage { bytes: self.bytes(), segments: self.segments.len(), samples, oldest_ms }
     }
 }
@@ -316,9 +317,9 @@ mod tests {
         assert_eq!(drain(&mut queue), (0..100).collect::<Vec<i64>>());
         let usage = queue.usage();
         assert_eq!((usage.segments, usage.samples, usage.oldest_ms), (1, 0, None), "only the active one stays");
-        let files = std::fs::read_dir(dir.path()).unwrap().filter(|e| {
-            e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".seg")
-        });
+        let files = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".seg"));
         assert_eq!(files.count(), 1);
     }
 

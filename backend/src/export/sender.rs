@@ -51,7 +51,10 @@ pub enum Outcome {
     /// Try again later: the receiver is away or overloaded.
     Retry(String),
     /// The receiver will never take it (a 4xx other than 429).
-    Rejected { status: u16, body: String },
+    Rejected {
+        status: u16,
+        body: String,
+    },
 }
 
 /// Classifies an answer's status.
@@ -109,7 +112,8 @@ async fn send(http: &reqwest::Client, target: &Target, body: Vec<u8>) -> Outcome
     match request.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
-            let body = if response.status().is_success() { String::new() } else { response.text().await.unwrap_or_default() };
+            let body =
+                if response.status().is_success() { String::new() } else { response.text().await.unwrap_or_default() };
             outcome(status, &body)
         }
         // reqwest's error names the URL; the URL may hold a user name but never a password of
@@ -224,7 +228,10 @@ mod tests {
         assert_eq!(outcome(200, ""), Outcome::Sent);
         assert_eq!(outcome(503, "busy\n"), Outcome::Retry("HTTP 503: busy".into()));
         assert_eq!(outcome(429, ""), Outcome::Retry("HTTP 429: ".into()));
-        assert_eq!(outcome(400, "out of order sample"), Outcome::Rejected { status: 400, body: "out of order sample".into() });
+        assert_eq!(
+            outcome(400, "out of order sample"),
+            Outcome::Rejected { status: 400, body: "out of order sample".into() }
+        );
         assert_eq!(outcome(401, &"é".repeat(200)), Outcome::Rejected { status: 401, body: "é".repeat(128) });
         assert!(matches!(outcome(302, ""), Outcome::Retry(_)));
     }

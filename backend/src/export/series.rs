@@ -148,7 +148,11 @@ mod tests {
     use crate::store::{InterfaceLive, InterfaceReading, LatestSample};
 
     fn device() -> Device {
-        Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "127.0.0.1", 1161, "public") }
+        Device {
+            id: DeviceId("0000abcd".into()),
+            created_at: 0,
+            config: DeviceConfig::v2c("sw1", "127.0.0.1", 1161, "public"),
+        }
     }
 
     fn interface(if_index: u32, at_ms: i64, in_bps: Option<f64>) -> InterfaceLive {
@@ -161,7 +165,12 @@ mod tests {
     }
 
     fn names(accepted: &Accepted, labels: &str) -> Vec<&'static str> {
-        accepted.points.iter().filter(|p| p.labels.0.iter().any(|(n, v)| *n == "ifIndex" && v == labels)).map(|p| p.name).collect()
+        accepted
+            .points
+            .iter()
+            .filter(|p| p.labels.0.iter().any(|(n, v)| *n == "ifIndex" && v == labels))
+            .map(|p| p.name)
+            .collect()
     }
 
     #[test]
@@ -172,7 +181,14 @@ mod tests {
         live.interfaces.insert(3, interface(3, 4000, Some(1.0))); // not read by this poll
         let accepted = poll(&device(), &live, 5000);
         let one = names(&accepted, "1");
-        for name in ["ifHCInOctets", "ifHCOutOctets", "ifOperStatus", "ifHighSpeed", "vigie_interface_in_bps", "vigie_interface_out_bps"] {
+        for name in [
+            "ifHCInOctets",
+            "ifHCOutOctets",
+            "ifOperStatus",
+            "ifHighSpeed",
+            "vigie_interface_in_bps",
+            "vigie_interface_out_bps",
+        ] {
             assert!(one.contains(&name), "{name} in {one:?}");
         }
         assert!(!one.contains(&"ifInOctets"), "64-bit counters only under their own names");

@@ -252,8 +252,10 @@ mod tests {
     fn a_batch_is_encoded_with_the_external_labels_sorted_in_and_split_in_requests() {
         let dir = tempfile::tempdir().unwrap();
         let target = Target::open(settings(64 << 20), dir.path()).unwrap();
-        let device = Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "h", 161, "c") };
-        let batch: Vec<Accepted> = (0..MAX_SAMPLES_PER_REQUEST as i64 + 1).map(|i| series::failed_poll(&device, i)).collect();
+        let device =
+            Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "h", 161, "c") };
+        let batch: Vec<Accepted> =
+            (0..MAX_SAMPLES_PER_REQUEST as i64 + 1).map(|i| series::failed_poll(&device, i)).collect();
         target.append(&batch).unwrap();
         let first = target.peek().unwrap().unwrap();
         assert_eq!((first.samples, first.oldest_ms), (MAX_SAMPLES_PER_REQUEST as u32, 0));

@@ -314,9 +314,8 @@ fn samples_reach_victoria_metrics_and_prometheus_and_an_outage_loses_none() {
 
     // The second target, Prometheus, receives the same series (with its external label).
     let promql = format!("vigie_interface_in_bps{{device_id=\"{}\",ifIndex=\"1\"}}", ids[0]);
-    let in_prometheus = prometheus.wait("rates arrive in Prometheus", Duration::from_secs(60), || {
-        prometheus.query(&promql).into_iter().next()
-    });
+    let in_prometheus = prometheus
+        .wait("rates arrive in Prometheus", Duration::from_secs(60), || prometheus.query(&promql).into_iter().next());
     let mut expected = rates.0.clone();
     expected.insert("site".into(), "lab".into());
     assert_eq!(in_prometheus.0, expected, "the same labels as in VictoriaMetrics, plus site");

@@ -2600,6 +2600,114 @@ export interface components {
             nextRetryAt?: number | null;
             state: components["schemas"]["ReceiverStateView"];
         };
+        /** @description One remote-write target: its queue on disk, what was sent, failed and dropped since start. */
+        RemoteWriteView: {
+            /**
+             * Format: int64
+             * @description Attempts that failed and are retried (connection errors, 5xx, 429).
+             * @example 0
+             */
+            attemptsFailed: number;
+            /**
+             * Format: int64
+             * @description Request bytes (compressed) the target acknowledged.
+             * @example 900000
+             */
+            bytesSent: number;
+            /**
+             * Format: double
+             * @description Seconds since the oldest sample not sent yet was taken; 0 when everything is sent.
+             * @example 0
+             */
+            lagSecs: number;
+            /**
+             * @description The last failure: the target's status and the head of its answer, or the connection error.
+             * @example null
+             */
+            lastError?: string | null;
+            /**
+             * Format: int64
+             * @description Unix seconds of the last failure.
+             * @example null
+             */
+            lastErrorAt?: number | null;
+            /**
+             * Format: int64
+             * @description Unix seconds of the last acknowledged request.
+             * @example 1764547200
+             */
+            lastSentAt?: number | null;
+            /**
+             * @description The target's name (`[[remote_write]] name`), also its queue's directory.
+             * @example victoria
+             */
+            name: string;
+            /**
+             * Format: int64
+             * @description Bytes of the queue's segment files (compressed requests not acknowledged yet).
+             * @example 18432
+             */
+            queueBytes: number;
+            /**
+             * Format: int64
+             * @description The queue's bound (`max_queue_bytes`); past it the oldest segment is dropped.
+             * @example 268435456
+             */
+            queueMaxBytes: number;
+            /**
+             * Format: int64
+             * @description Samples queued, not sent yet.
+             * @example 0
+             */
+            queueSamples: number;
+            /**
+             * @description Segment files of the queue.
+             * @example 1
+             */
+            queueSegments: number;
+            /**
+             * Format: int64
+             * @description Requests the target acknowledged.
+             * @example 600
+             */
+            requestsSent: number;
+            /**
+             * Format: int64
+             * @description Samples dropped because the queue reached its bound (or cut off a torn segment at start).
+             * @example 0
+             */
+            samplesDropped: number;
+            /**
+             * Format: int64
+             * @description Samples refused by the in-memory hand-off from the store (it was full); every target
+             *     misses them.
+             * @example 0
+             */
+            samplesDroppedHandoff: number;
+            /**
+             * Format: int64
+             * @description Samples in requests the target refused for good (a 4xx other than 429): dropped.
+             * @example 0
+             */
+            samplesRejected: number;
+            /**
+             * Format: int64
+             * @description Samples the target acknowledged (2xx).
+             * @example 120000
+             */
+            samplesSent: number;
+            /**
+             * Format: int64
+             * @description Segments dropped because the queue reached its bound.
+             * @example 0
+             */
+            segmentsDropped: number;
+            /**
+             * @description Its URL, without any user name or password.
+             * @example http://127.0.0.1:8428/api/v1/write
+             */
+            url: string;
+        };
         /**
          * @description What a principal may do. Ordered: each role can do everything of the roles below it.
          * @enum {string}
@@ -2894,6 +3002,8 @@ export interface components {
             reach: components["schemas"]["ReachView"];
             /** @description The syslog and trap receivers that are turned on: listening, or failed and retried. */
             receivers: components["schemas"]["ReceiverView"][];
+            /** @description Each remote-write target (`[[remote_write]]`, `--remote-write-url`); empty when off. */
+            remoteWrite: components["schemas"]["RemoteWriteView"][];
             /**
              * @description Devices whose host answers pings but not SNMP.
              * @example 1

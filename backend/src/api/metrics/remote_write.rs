@@ -12,7 +12,9 @@ pub fn write(out: &mut Exposition, targets: &[TargetStatus]) {
     let gauges: [(&str, &str, fn(&TargetStatus) -> f64); 4] = [
         ("vigie_remote_write_queue_bytes", "Bytes of the target's queue on disk.", |t| t.queue.bytes as f64),
         ("vigie_remote_write_queue_segments", "Segment files of the target's queue.", |t| t.queue.segments as f64),
-        ("vigie_remote_write_queue_samples", "Samples queued for the target, not sent yet.", |t| t.queue.samples as f64),
+        ("vigie_remote_write_queue_samples", "Samples queued for the target, not sent yet.", |t| {
+            t.queue.samples as f64
+        }),
         (
             "vigie_remote_write_lag_seconds",
             "Seconds since the oldest sample not sent to the target was taken (0 when all are sent).",
@@ -33,7 +35,9 @@ pub fn write(out: &mut Exposition, targets: &[TargetStatus]) {
             "Requests that failed and are retried (connection errors, 5xx, 429).",
             |t| t.attempts_failed,
         ),
-        ("vigie_remote_write_segments_dropped_total", "Queue segments dropped at the queue's bound.", |t| t.segments_dropped),
+        ("vigie_remote_write_segments_dropped_total", "Queue segments dropped at the queue's bound.", |t| {
+            t.segments_dropped
+        }),
     ];
     for (name, help, value) in counters {
         out.family(name, Kind::Counter, help);
