@@ -2,7 +2,7 @@
 # Installs the system packages Vigie's tests and demo need, and only those that are missing:
 # net-snmp (snmpd, snmpget, snmptrap, snmptrapd), chromium for the browser tests, and logger
 # (util-linux, packaged as bsdutils on Debian) for the syslog tests, Prometheus (it scrapes
-# /metrics in a test, and receives remote-write) and VictoriaMetrics (remote-write), docker-compose, systemd-analyze, curl and cargo-deb for the packaging
+# /metrics in a test) and VictoriaMetrics (history read back by PromQL), docker-compose, systemd-analyze, curl and cargo-deb for the packaging
 # checks. Debian/Ubuntu only.
 # Idempotent: when everything is present it runs no apt command at all.
 # It installs no Recommends (they pulled ~120 packages: avahi, cups helpers, samba libraries) and
@@ -32,7 +32,7 @@ require snmptrapd snmptrapd
 require /usr/bin/chromium chromium
 require logger bsdutils
 require prometheus prometheus
-# Remote-write's integration test sends samples to a VictoriaMetrics single node.
+# VictoriaMetrics (single node): the TSDB the remote-write and PromQL history tests run against.
 require victoria-metrics victoria-metrics
 # The packaging checks (scripts/test-packaging.sh): compose validation, unit lint, HTTP probe.
 require docker-compose docker-compose

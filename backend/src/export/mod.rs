@@ -50,11 +50,6 @@ pub struct RemoteWrite {
 }
 
 impl RemoteWrite {
-    /// No target: nothing is handed off or sent.
-    pub fn off() -> RemoteWrite {
-        RemoteWrite { handoff: Arc::new(Handoff::new(0)), targets: Vec::new() }
-    }
-
     /// Opens each target's queue and HTTP client (blocking: reads the disk); nothing runs yet.
     pub fn open(settings: &[TargetSettings], data_dir: &std::path::Path) -> Result<RemoteWrite, ExportError> {
         let mut targets = Vec::new();
