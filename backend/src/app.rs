@@ -41,6 +41,8 @@ pub enum AppError {
     Notify(String),
     #[error("alerting: {0}")]
     Alerts(String),
+    #[error("history: {0}")]
+    History(String),
     #[error(transparent)]
     RemoteWrite(#[from] crate::export::ExportError),
 }
@@ -118,6 +120,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     };
     tasks.extend(crate::logs::receivers::start(&addrs, &trap_users, &receivers, &receiver_board, &background));
 
+    let history = Arc::new(open_history(&config, &store)?);
     let readiness = Arc::new(api::Readiness::default());
     let ui = web::Data::new(api::ui::Ui::new(config.ui_dir.clone()));
     let cors_origins = config.cors_origins.clone();
@@ -135,6 +138,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         log_limits: config.logs,
         readiness: readiness.clone(),
         receivers: receiver_board,
+        history,
         remote_write,
     });
     let limits = config.http.clone();
@@ -359,4 +363,17 @@ async fn enforce_retention(store: Arc<Store>, cancel: CancellationToken) {
             Err(e) => log::error!("Retention task failed: {e}"),
         }
     }
+}
+
+/// The history backend: the store's files, or the TSDB named by `[history]`.
+fn open_history(config: &Config, store: &Arc<Store>) -> Result<crate::history::History, AppError> {
+    use crate::history::{History, PromqlHistory};
+    let Some(settings) = &config.history else { return Ok(History::Local(store.clone())) };
+    let promql = PromqlHistory::new(store.clone(), settings).map_err(AppError::History)?;
+    log::info!(
+        "History (traffic, latency, counters) is read by PromQL from {} (timeout {} s).",
+        settings.url,
+        settings.timeout.as_secs()
+    );
+    Ok(History::Promql(Box::new(promql)))
 }

@@ -2,6 +2,7 @@
 //! (`VIGIE_*`), then the command line. Validated once; every problem is reported together.
 
 pub mod access;
+pub mod history;
 pub mod notify;
 pub mod remote_write;
 
@@ -101,6 +102,11 @@ pub struct ServeArgs {
     /// data dir is then ./data-demo unless --data-dir or the file names one
     #[arg(long)]
     pub demo: bool,
+    /// Read traffic, latency and counters history by PromQL from this Prometheus-compatible TSDB
+    /// (e.g. http://127.0.0.1:8428 for VictoriaMetrics) instead of the local store; see [history]
+    /// in the file for credentials [default: the local store]
+    #[arg(long, env = "VIGIE_HISTORY_PROMQL_URL")]
+    pub history_promql_url: Option<String>,
     /// Remote-write every sample to this Prometheus remote-write URL (e.g.
     /// http://127.0.0.1:8428/api/v1/write); replaces the file's [[remote_write]] tables
     /// [default: none]
@@ -135,6 +141,9 @@ pub struct FileConfig {
     /// `[[trap_users]]`: the SNMPv3 users whose traps and informs are accepted.
     #[serde(default)]
     pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
+    /// `[history]`: the local store, or a TSDB by PromQL.
+    #[serde(default)]
+    pub history: history::HistorySection,
     /// `[[remote_write]]`: where samples are sent (see `export/`).
     #[serde(default)]
     pub remote_write: Vec<remote_write::RemoteWriteSection>,
@@ -198,6 +207,8 @@ pub struct Config {
     pub trap_users: Vec<crate::logs::trap_users::TrapUser>,
     /// `--demo`: run simulated devices in-process (command line only).
     pub demo: bool,
+    /// `[history]`: a TSDB read by PromQL, or `None` for the local store.
+    pub history: Option<crate::history::PromqlSettings>,
     /// Remote-write targets; none by default.
     pub remote_write: Vec<crate::export::TargetSettings>,
 }
@@ -282,6 +293,7 @@ impl Config {
             &mut problems,
         );
         let notify = notify::load(&file.notify, &mut problems);
+        let history = history::load(&file.history, args.history_promql_url.as_deref(), &mut problems);
         for (i, user) in file.trap_users.iter().enumerate() {
             if let Err((field, message)) = user.check() {
                 problems.push(format!("trap_users[{i}].{field}: {message}"));
@@ -308,6 +320,7 @@ impl Config {
                 notify,
                 trap_users: file.trap_users,
                 demo: args.demo,
+                history,
                 remote_write,
             }),
             _ => Err(problems),

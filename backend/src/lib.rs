@@ -1,6 +1,7 @@
 //! Vigie: a light SNMP network monitor. Data flows one way:
 //! SNMP agent → [`snmp`] → [`poller`] → [`store`] → [`api`] → the web UI.
 //! [`logs`] feeds the store beside the poller; [`reach`] (ICMP echo) is the poller's sibling;
+//! [`history`] answers the history endpoints from the store or a TSDB by PromQL;
 //! [`export`] remote-writes what the store accepted; [`auth`] says who may call the API; [`alerts`] turns events into incidents for [`notify`]. Across them: [`supervisor`] keeps every long-lived task
 //! alive, [`secret`] holds every secret without showing it, [`shown`] escapes outside text in
 //! Vigie's log lines, [`open_files`] sizes the descriptor limit for the fleet.
@@ -13,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod device;
 pub mod export;
+pub mod history;
 pub mod logs;
 pub mod notify;
 pub mod open_files;

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthError;
 use crate::device::InvalidField;
+use crate::history::HistoryError;
 use crate::store::StoreError;
 
 /// Every error answer of the API.
@@ -23,7 +24,8 @@ pub struct ApiErrorBody {
     /// storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
     /// csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
     /// last_admin; alerts: channel_not_found, too_many_channels, rule_not_found,
-    /// window_not_found, incident_not_found, too_many_rules, too_many_windows.
+    /// window_not_found, incident_not_found, too_many_rules, too_many_windows; history from a TSDB:
+    /// history_unreachable, history_timeout, history_refused, history_too_large, history_bad_answer.
     #[schema(example = "invalid_field")]
     pub code: &'static str,
     /// What went wrong, naming the field at fault.
@@ -66,6 +68,19 @@ pub enum ApiError {
     Alert(AlertError),
     #[error(transparent)]
     Notify(NotifyError),
+    #[error(transparent)]
+    History(HistoryError),
+}
+
+/// A store fault or a lost task of the history answers as any other; the TSDB's are its own.
+impl From<HistoryError> for ApiError {
+    fn from(e: HistoryError) -> Self {
+        match e {
+            HistoryError::Store(store) => ApiError::Store(store),
+            HistoryError::TaskLost => ApiError::TaskLost,
+            other => ApiError::History(other),
+        }
+    }
 }
 
 /// A field or store fault of alerting answers as any other; the rest are its own.
@@ -130,6 +145,16 @@ impl ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => "storage_error",
             },
             ApiError::TaskLost => "internal_error",
+            ApiError::History(e) => match e {
+                HistoryError::Unreachable { .. } => "history_unreachable",
+                HistoryError::Timeout { .. } => "history_timeout",
+                HistoryError::Refused { .. } => "history_refused",
+                HistoryError::TooLarge { .. } => "history_too_large",
+                HistoryError::BadAnswer { .. } => "history_bad_answer",
+                // Peeled off by `From`: answered as store faults and lost tasks are.
+                HistoryError::Store(_) => "storage_error",
+                HistoryError::TaskLost => "internal_error",
+            },
             ApiError::Notify(e) => match e {
                 NotifyError::ChannelNotFound { .. } => "channel_not_found",
                 NotifyError::TooManyChannels { .. } => "too_many_channels",
@@ -191,6 +216,17 @@ impl ApiError {
             ApiError::TaskLost | ApiError::Auth(AuthError::Store(_) | AuthError::Hashing(_)) => {
                 "the server could not finish the request; see its log".to_string()
             }
+            // The TSDB's address and its words are for the operator's log.
+            ApiError::History(e) => match e {
+                HistoryError::Unreachable { .. } => "the history database could not be reached; see the server's log",
+                HistoryError::Timeout { .. } => "the history database did not answer in time; try a shorter window",
+                HistoryError::Refused { .. } => "the history database refused the query; see the server's log",
+                HistoryError::TooLarge { .. } => "the history database's answer is too large; try a shorter window",
+                HistoryError::BadAnswer { .. } | HistoryError::Store(_) | HistoryError::TaskLost => {
+                    "the history database's answer could not be used; see the server's log"
+                }
+            }
+            .to_string(),
             other => other.to_string(),
         }
     }
@@ -237,6 +273,14 @@ impl ResponseError for ApiError {
                 StoreError::Io { .. } | StoreError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ApiError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::History(e) => match e {
+                HistoryError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+                HistoryError::Unreachable { .. }
+                | HistoryError::Refused { .. }
+                | HistoryError::TooLarge { .. }
+                | HistoryError::BadAnswer { .. } => StatusCode::BAD_GATEWAY,
+                HistoryError::Store(_) | HistoryError::TaskLost => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             ApiError::Notify(e) => match e {
                 NotifyError::ChannelNotFound { .. } => StatusCode::NOT_FOUND,
                 NotifyError::TooManyChannels { .. } => StatusCode::CONFLICT,

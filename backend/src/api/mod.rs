@@ -56,6 +56,8 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
     /// Whether each syslog and trap receiver listens, or why not.
     pub receivers: Arc<crate::logs::receivers::ReceiverBoard>,
+    /// Where the traffic, latency and counters endpoints read history (store or TSDB).
+    pub history: Arc<crate::history::History>,
     /// Remote-write targets, their queues and figures.
     pub remote_write: Arc<crate::export::RemoteWrite>,
 }

@@ -18,7 +18,7 @@ use super::files::{last_line, read_lines};
 use super::query::step_secs;
 use super::segments::{self, DAY_SECS};
 use super::series::RAW_SEGMENT_SECS;
-use super::{io_error, now_secs, parse_id, Store, StoreError};
+use super::{io_error, parse_id, Store, StoreError};
 use crate::device::DeviceId;
 
 /// One round (raw) or one bucket of rounds (rollup).
@@ -206,17 +206,8 @@ impl Store {
     pub fn latency(&self, id: &str, from: i64, to: i64, max_points: u32) -> Result<Latency, StoreError> {
         let device = self.device(id)?.device;
         let id = parse_id(id)?;
-        let now = now_secs();
         let raw_resolution = i64::from(device.config.ping_interval_secs.max(1));
-        // (resolution, oldest kept, tier index or None for raw), finest first.
-        let mut sources = vec![(raw_resolution, now - self.retention.raw_secs, None)];
-        for (t, tier) in self.tiers.iter().enumerate() {
-            sources.push((tier.resolution_secs, now - tier.retention_secs, Some(t)));
-        }
-        let covering: Vec<_> = sources.iter().filter(|s| s.1 <= from).collect();
-        let covering = if covering.is_empty() { vec![sources.last().expect("tiers")] } else { covering };
-        let wanted = ((to - from).max(1) + i64::from(max_points) - 1) / i64::from(max_points.max(1));
-        let (resolution, _, source) = **covering.iter().rev().find(|s| s.0 <= wanted).unwrap_or(&covering[0]);
+        let (resolution, source) = self.serving(raw_resolution, from, to, max_points);
         let mut lines = Vec::new();
         match source {
             None => self.read_latency_dir(&self.latency_dir(&id, "raw"), RAW_SEGMENT_SECS, from, to, &mut lines)?,

@@ -35,6 +35,7 @@ mod polls;
 pub mod query;
 mod records;
 mod registry;
+mod resolution;
 mod rollup_line;
 pub(crate) mod segments;
 pub mod series;

@@ -35,7 +35,8 @@ pub fn step_secs(from: i64, to: i64, max_points: u32, resolution_secs: i64) -> i
     step
 }
 
-fn steps(from: i64, to: i64, step: i64) -> i64 {
+/// How many steps `[from, to]` cut at multiples of `step` makes (the first starts at or before `from`).
+pub fn steps(from: i64, to: i64, step: i64) -> i64 {
     let first = from.div_euclid(step) * step;
     (to - first) / step + 1
 }

@@ -2,7 +2,7 @@
 //! serves the window best (raw polls, 5-minute or hourly rollups).
 
 use super::query::{downsample, step_secs, StepPoint, StoredPoint};
-use super::{now_secs, parse_id, DeviceSnapshot, Store, StoreError};
+use super::{parse_id, DeviceSnapshot, Store, StoreError};
 use crate::device::DeviceId;
 
 /// Traffic of one interface over a window.
@@ -22,12 +22,6 @@ pub struct CounterPoint {
     pub out_octets_32: Option<u64>,
 }
 
-/// Where a window's points come from.
-enum Source {
-    Raw,
-    Rollup(usize),
-}
-
 impl Store {
     fn interface_snapshot(&self, id: &str, if_index: u32) -> Result<(DeviceSnapshot, DeviceId), StoreError> {
         let snapshot = self.device(id)?;
@@ -41,24 +35,13 @@ impl Store {
     /// Traffic of one interface in `[from, to]` (Unix seconds), at most `max_points` steps.
     pub fn traffic(&self, id: &str, if_index: u32, from: i64, to: i64, max_points: u32) -> Result<Traffic, StoreError> {
         let (snapshot, id) = self.interface_snapshot(id, if_index)?;
-        let now = now_secs();
         let raw_resolution = i64::from(snapshot.device.config.poll_interval_secs);
-        // (resolution, oldest data kept, source), finest first.
-        let mut sources = vec![(raw_resolution, now - self.retention.raw_secs, Source::Raw)];
-        for (t, tier) in self.tiers.iter().enumerate() {
-            sources.push((tier.resolution_secs, now - tier.retention_secs, Source::Rollup(t)));
-        }
-        // Among the resolutions still holding `from` (else the longest kept), the coarsest that
-        // is still at least as fine as the step the window asks for.
-        let covering: Vec<&(i64, i64, Source)> = sources.iter().filter(|s| s.1 <= from).collect();
-        let covering = if covering.is_empty() { vec![sources.last().expect("tiers")] } else { covering };
-        let wanted = ((to - from).max(1) + i64::from(max_points) - 1) / i64::from(max_points.max(1));
-        let (resolution, _, source) = covering.iter().rev().find(|s| s.0 <= wanted).unwrap_or(&covering[0]);
-        let points = match source {
-            Source::Raw => self.raw_points(&id, if_index, from, to)?,
-            Source::Rollup(t) => self.rollup_points(&id, if_index, *t, from, to)?,
+        let (resolution, tier) = self.serving(raw_resolution, from, to, max_points);
+        let points = match tier {
+            None => self.raw_points(&id, if_index, from, to)?,
+            Some(t) => self.rollup_points(&id, if_index, t, from, to)?,
         };
-        let step = step_secs(from, to, max_points, *resolution);
+        let step = step_secs(from, to, max_points, resolution);
         Ok(Traffic { step_secs: step, points: downsample(&points, from, to, step) })
     }
 
@@ -134,7 +117,7 @@ mod tests {
     use super::*;
     use crate::device::DeviceConfig;
     use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
-    use crate::store::{InterfaceReading, PollRecord, Retention};
+    use crate::store::{now_secs, InterfaceReading, PollRecord, Retention};
 
     const DAY: i64 = 86_400;
 

@@ -5,7 +5,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Viewer};
 use crate::api::csv;
-use crate::api::error::{on_disk, ApiError, ApiErrorBody};
+use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::QueryParams;
 use crate::api::list_query::select_interfaces;
@@ -149,6 +149,8 @@ fn device_and_tag(state: &AppState, id: &str) -> Result<(DeviceSnapshot, String)
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 404, description = "No such device or interface", body = ApiErrorBody),
         (status = 500, description = "The samples could not be read (`storage_error`)", body = ApiErrorBody),
+        (status = 502, description = "History from a TSDB: it could not be reached, refused the query or answered badly (`history_*`)", body = ApiErrorBody),
+        (status = 504, description = "History from a TSDB: it did not answer in time (`history_timeout`)", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}/interfaces/{ifIndex}/traffic")]
@@ -162,8 +164,7 @@ pub async fn traffic(
     let (id, if_index) = path.into_inner();
     let if_index = parse_if_index(&if_index)?;
     let (from, to, max_points) = series_window(&query.0, now_secs())?;
-    let store = state.store.clone();
-    let traffic = on_disk(move || store.traffic(&id, if_index, from, to, max_points)).await?;
+    let traffic = state.history.traffic(&id, if_index, from, to, max_points).await?;
     let view = TrafficView::from(traffic);
     if csv::wants_csv(&req, query.0.format) {
         return Ok(traffic_csv(&view));
@@ -185,6 +186,8 @@ pub async fn traffic(
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 404, description = "No such device or interface", body = ApiErrorBody),
         (status = 500, description = "The samples could not be read (`storage_error`)", body = ApiErrorBody),
+        (status = 502, description = "History from a TSDB: it could not be reached, refused the query or answered badly (`history_*`)", body = ApiErrorBody),
+        (status = 504, description = "History from a TSDB: it did not answer in time (`history_timeout`)", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}/interfaces/{ifIndex}/counters")]
@@ -198,8 +201,7 @@ pub async fn counters(
     let (id, if_index) = path.into_inner();
     let if_index = parse_if_index(&if_index)?;
     let (from, to) = window(query.0.from, query.0.to, now_secs(), DEFAULT_WINDOW_SECS, Some(MAX_COUNTERS_WINDOW_SECS))?;
-    let store = state.store.clone();
-    let points = on_disk(move || store.counters(&id, if_index, from, to)).await?;
+    let points = state.history.counters(&id, if_index, from, to).await?;
     let views: Vec<CounterSampleView> = points.into_iter().map(CounterSampleView::from).collect();
     if csv::wants_csv(&req, query.0.format) {
         return Ok(counters_csv(&views));

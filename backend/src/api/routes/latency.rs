@@ -3,7 +3,7 @@
 use actix_web::{get, web, HttpResponse};
 
 use crate::api::access::{Authorized, Viewer};
-use crate::api::error::{on_disk, ApiError, ApiErrorBody};
+use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
 use crate::api::time_range::series_window;
 use crate::api::views::{LatencyView, TrafficQuery};
@@ -20,6 +20,8 @@ use crate::store::now_secs;
         (status = 400, description = "A query parameter is invalid", body = ApiErrorBody),
         (status = 404, description = "No such device", body = ApiErrorBody),
         (status = 500, description = "The rounds could not be read (`storage_error`)", body = ApiErrorBody),
+        (status = 502, description = "History from a TSDB: it could not be reached, refused the query or answered badly (`history_*`)", body = ApiErrorBody),
+        (status = 504, description = "History from a TSDB: it did not answer in time (`history_timeout`)", body = ApiErrorBody),
     )
 )]
 #[get("/devices/{id}/latency")]
@@ -30,7 +32,6 @@ pub async fn latency(
     query: QueryParams<TrafficQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (from, to, max_points) = series_window(&query.0, now_secs())?;
-    let store = state.store.clone();
-    let latency = on_disk(move || store.latency(&id, from, to, max_points)).await?;
+    let latency = state.history.latency(&id, from, to, max_points).await?;
     Ok(HttpResponse::Ok().json(LatencyView::from(latency)))
 }
