@@ -14,6 +14,7 @@ mod device_import;
 mod disk_full;
 mod events;
 mod fixture;
+mod history_promql;
 mod http_limits;
 mod lists;
 mod log_limits;
