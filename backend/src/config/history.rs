@@ -11,6 +11,8 @@ use crate::history::promql::{DEFAULT_MAX_RESPONSE_MIB, DEFAULT_TIMEOUT_SECS};
 use crate::history::{PromqlAuth, PromqlSettings};
 use crate::secret::Secret;
 
+use super::remote_write::BasicAuthSection;
+
 /// `[history]` in the TOML file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,8 +20,8 @@ pub struct HistorySection {
     /// `local` or `promql`; `promql` when only `url` is given.
     pub backend: Option<String>,
     pub url: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
+    /// `{ user, password }`, as `[[remote_write]]` takes it.
+    pub basic_auth: Option<BasicAuthSection>,
     pub bearer_token: Option<Secret>,
     pub timeout_secs: Option<i64>,
     pub max_response_mib: Option<i64>,
@@ -50,7 +52,7 @@ pub fn load(file: &HistorySection, cli_url: Option<&str>, problems: &mut Vec<Str
     let url = match Url::parse(text) {
         Ok(url) if !matches!(url.scheme(), "http" | "https") => Err("must be http:// or https://".to_string()),
         Ok(url) if !url.username().is_empty() || url.password().is_some() => {
-            Err("must not hold credentials: set history.username and history.password".to_string())
+            Err("must not hold credentials: set history.basic_auth".to_string())
         }
         Ok(url) if url.query().is_some() || url.fragment().is_some() => Err("must not have a query".to_string()),
         Ok(url) => Ok(url),
@@ -58,18 +60,14 @@ pub fn load(file: &HistorySection, cli_url: Option<&str>, problems: &mut Vec<Str
     };
     // The text of a URL holding credentials is not repeated.
     let url = url.map_err(|reason| problems.push(format!("history.url: {reason}"))).ok();
-    let auth = match (&file.username, &file.password, &file.bearer_token) {
-        (None, None, None) => None,
-        (Some(username), Some(password), None) => {
-            Some(PromqlAuth::Basic { username: username.clone(), password: password.clone() })
+    let auth = match (&file.basic_auth, &file.bearer_token) {
+        (None, None) => None,
+        (Some(basic), None) => {
+            Some(PromqlAuth::Basic { username: basic.user.clone(), password: basic.password.clone() })
         }
-        (None, None, Some(token)) => Some(PromqlAuth::Bearer(token.clone())),
-        (_, _, Some(_)) => {
-            problems.push("history.bearer_token: give either a bearer token or a username and password".to_string());
-            None
-        }
-        _ => {
-            problems.push("history.username: basic auth needs both history.username and history.password".to_string());
+        (None, Some(token)) => Some(PromqlAuth::Bearer(token.clone())),
+        (Some(_), Some(_)) => {
+            problems.push("history.bearer_token: give either basic_auth or a bearer token, not both".to_string());
             None
         }
     };
@@ -115,8 +113,9 @@ mod tests {
 
     #[test]
     fn the_command_line_url_wins_and_keeps_the_files_credentials() {
-        let file =
-            section("[history]\nbackend = \"local\"\nusername = \"vigie\"\npassword = \"pw\"\ntimeout_secs = 3\n");
+        let file = section(
+            "[history]\nbackend = \"local\"\nbasic_auth = { user = \"vigie\", password = \"pw\" }\ntimeout_secs = 3\n",
+        );
         let mut problems = Vec::new();
         let settings = load(&file, Some("http://10.0.0.1:9090/"), &mut problems).unwrap();
         assert_eq!(settings.url.host_str(), Some("10.0.0.1"));
@@ -128,7 +127,7 @@ mod tests {
     #[test]
     fn every_problem_is_reported_without_repeating_credentials() {
         let file = section(
-            "[history]\nbackend = \"promql\"\nurl = \"http://u:s3cret@vm:8428\"\nusername = \"u\"\n\
+            "[history]\nbackend = \"promql\"\nurl = \"http://u:s3cret@vm:8428\"\nbasic_auth = { user = \"u\", password = \"p\" }\n\
              bearer_token = \"t\"\ntimeout_secs = 0\nmax_response_mib = 4096\n",
         );
         let mut problems = Vec::new();
@@ -145,5 +144,28 @@ mod tests {
         assert!(problems[0].contains("is required"), "{problems:?}");
         assert!(problems[1].contains("not local or promql"), "{problems:?}");
         assert!(problems[3].contains("http://"), "{problems:?}");
+    }
+
+    #[test]
+    fn the_example_states_the_defaults_and_its_commented_keys_parse() {
+        let text = include_str!("../../../vigie.example.toml");
+        let file = crate::config::parse_file(text).expect("the example parses");
+        assert_eq!(file.history.backend.as_deref(), Some("local"));
+        assert_eq!(file.history.timeout_secs, Some(DEFAULT_TIMEOUT_SECS as i64));
+        assert_eq!(file.history.max_response_mib, Some(DEFAULT_MAX_RESPONSE_MIB as i64));
+        let mut problems = Vec::new();
+        assert_eq!(load(&file.history, None, &mut problems), None);
+        // Uncommented, the example's keys choose PromQL with basic auth.
+        let example: String = text
+            .lines()
+            .skip_while(|line| *line != "[history]")
+            .take_while(|line| !line.is_empty())
+            .map(|line| {
+                line.strip_prefix("# ").unwrap_or(line).replace("backend = \"local\"", "backend = \"promql\"") + "\n"
+            })
+            .collect();
+        let settings = load(&section(&example), None, &mut problems).expect("promql");
+        assert!(matches!(settings.auth, Some(PromqlAuth::Basic { .. })));
+        assert!(problems.is_empty(), "{problems:?}");
     }
 }

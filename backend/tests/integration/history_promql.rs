@@ -111,7 +111,8 @@ fn history_is_read_back_by_promql_with_the_local_steps_and_gaps() {
 
     // Ten minutes, half an hour ago: one poll per minute at T0 + 60 k + 0.5 s, none at k = 4, a
     // second one in minute 6.
-    let t0 = (now_secs() - 1800) / 60 * 60;
+    // On a 5-minute boundary, so that two 300 s steps cover the ten minutes.
+    let t0 = (now_secs() - 1800) / 300 * 300;
     let polls: Vec<(i64, f64)> = (0..10)
         .filter(|k| *k != 4)
         .map(|k| ((t0 + 60 * k) * 1000 + 500, 1000.0 * (k + 1) as f64))
@@ -346,4 +347,57 @@ fn tsdb_failures_answer_502_or_504_with_a_clear_error() {
     let latency = vigie.get(&format!("/api/v1/devices/{id}/latency"));
     assert_eq!(latency.status, 502, "{}", latency.text);
     assert_eq!(latency.body["code"], "history_unreachable");
+}
+
+/// End to end: a Vigie polls a small simulated fleet and remote-writes to VictoriaMetrics; the
+/// same Vigie restarted over the same data dir with `--history-promql-url` answers the traffic
+/// API for the same window within 2 % of what its local store answered, with the same steps and
+/// the same nulls (5- or 6-second steps of 1-second polls).
+#[test]
+fn remote_written_traffic_reads_back_as_the_local_store_answers_it() {
+    const AGENTS: usize = 3;
+    let dir = tempfile::tempdir().unwrap();
+    let vm = VictoriaMetrics::start(dir.path());
+    let sim = crate::sim_process::SimProcess::start(AGENTS, 4);
+    let data = dir.path().join("data");
+    let mut vigie = Vigie::start_with(&data, &["--remote-write-url", &vm.url("/api/v1/write")]);
+    let ids: Vec<String> = (0..AGENTS).map(|i| sim.add_to(&vigie, i, 1)).collect();
+    let started = now_secs();
+    std::thread::sleep(Duration::from_secs(40));
+    let queue_empty = |v: &Vigie| {
+        let status = v.get("/api/v1/status").body;
+        let targets = status["remoteWrite"].as_array().cloned().unwrap_or_default();
+        targets.iter().all(|t| t["queueSamples"] == 0).then_some(())
+    };
+    vigie.wait_until(Duration::from_secs(60), "the remote-write queue drains", queue_empty);
+    vm.import(&[]);
+    // 30 s of polls well inside what was sent, at 5-second steps.
+    let (from, to) = (started + 5, started + 34);
+    let window = &format!("from={from}&to={to}&maxPoints=6");
+    let paths: Vec<String> = ids
+        .iter()
+        .flat_map(|id| (1..=2).map(move |i| format!("/api/v1/devices/{id}/interfaces/{i}/traffic?{window}")))
+        .collect();
+    let local: Vec<Value> = paths.iter().map(|p| vigie.get(p).body).collect();
+    vigie.terminate();
+
+    let vigie = Vigie::start_with(&data, &["--history-promql-url", &vm.url("")]);
+    let mut compared = 0;
+    for (path, local) in paths.iter().zip(&local) {
+        let remote = vigie.get(path).body;
+        assert_eq!(remote["stepSecs"], local["stepSecs"], "{remote}");
+        assert_eq!(timestamps(&remote), timestamps(local), "{path}");
+        for key in ["inBps", "outBps", "inBpsMax", "outBpsMax"] {
+            for (r, l) in column(&remote, key).iter().zip(column(local, key)) {
+                match (r, l) {
+                    (Some(r), Some(l)) => {
+                        assert!((r - l).abs() <= 0.02 * l.abs().max(1.0), "{path} {key}: {r} vs local {l}");
+                        compared += 1;
+                    }
+                    (r, l) => assert_eq!(*r, l, "{path} {key}: the same nulls\nremote {remote}\nlocal {local}"),
+                }
+            }
+        }
+    }
+    assert!(compared >= AGENTS * 2 * 4 * 4, "compared {compared} values");
 }
