@@ -1022,7 +1022,8 @@ export interface components {
              *     storage_full, storage_error, internal_error; access control: unauthenticated, forbidden,
              *     csrf_failed, too_many_requests, busy, duplicate_user, user_not_found, token_not_found,
              *     last_admin; alerts: channel_not_found, too_many_channels, rule_not_found,
-             *     window_not_found, incident_not_found, too_many_rules, too_many_windows.
+             *     window_not_found, incident_not_found, too_many_rules, too_many_windows; history from a TSDB:
+             *     history_unreachable, history_timeout, history_refused, history_too_large, history_bad_answer.
              * @example invalid_field
              */
             code: string;
@@ -5559,6 +5560,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description History from a TSDB: it could not be reached, refused the query or answered badly (`history_*`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description History from a TSDB: it did not answer in time (`history_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     getTraffic: {
@@ -5654,6 +5673,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
+            /** @description History from a TSDB: it could not be reached, refused the query or answered badly (`history_*`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description History from a TSDB: it did not answer in time (`history_timeout`) */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
         };
     };
     getLatency: {
@@ -5736,6 +5773,24 @@ export interface operations {
             };
             /** @description The rounds could not be read (`storage_error`) */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description History from a TSDB: it could not be reached, refused the query or answered badly (`history_*`) */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description History from a TSDB: it did not answer in time (`history_timeout`) */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };
