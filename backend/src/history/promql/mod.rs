@@ -199,38 +199,13 @@ impl PromqlHistory {
         }
         let shift = shift_secs(plan.window(plan.count - 1).eval_ms(), now_secs() * 1000);
         let shift_ms = shift * 1000;
-        let full = plan.full_steps();
-        // (which step, or None for the range query; its parameters)
-        let mut queries: Vec<(Option<usize>, Vec<(&str, String)>)> = Vec::new();
-        if !full.is_empty() {
-            let query = expression(stats, selector, plan.step * 1000, shift);
-            let start = plan.window(full.start).eval_ms() - shift_ms;
-            let end = plan.window(full.end - 1).eval_ms() - shift_ms;
-            let params = vec![
-                ("query", query),
-                ("start", seconds_text(start)),
-                ("end", seconds_text(end)),
-                ("step", plan.step.to_string()),
-                ("nocache", "1".to_string()),
-            ];
-            queries.push((None, params));
-        }
-        for k in plan.clipped_steps() {
-            let window = plan.window(k);
-            let query = expression(stats, selector, window.range_ms(), shift);
-            let params = vec![
-                ("query", query),
-                ("time", seconds_text(window.eval_ms() - shift_ms)),
-                ("nocache", "1".to_string()),
-            ];
-            queries.push((Some(k), params));
-        }
-        let answers = try_join_all(queries.iter().map(|(step, params)| {
-            let path = if step.is_some() { "/api/v1/query" } else { "/api/v1/query_range" };
-            self.client.get(path, params)
+        let queries = queries(plan, stats, selector, shift);
+        let answers = try_join_all(queries.iter().map(|q| {
+            let path = if q.step.is_some() { "/api/v1/query" } else { "/api/v1/query_range" };
+            self.client.get(path, &q.params)
         }))
         .await?;
-        for ((step, _), body) in queries.iter().zip(answers) {
+        for (Query { step, .. }, body) in queries.iter().zip(answers) {
             let expect = if step.is_some() { Expect::Vector } else { Expect::Matrix };
             let series = answer::parse(&body, expect).map_err(|reason| self.client.bad(reason))?;
             for s in &series {
@@ -249,6 +224,41 @@ impl PromqlHistory {
         }
         Ok(values)
     }
+}
+
+/// One HTTP query of an answer: the range query of the full steps (`step` None), or the instant
+/// query of one clipped step.
+struct Query {
+    step: Option<usize>,
+    params: Vec<(&'static str, String)>,
+}
+
+/// The queries evaluating `plan`'s steps, moved `shift` seconds back.
+fn queries(plan: &StepPlan, stats: &[Stat], selector: &str, shift: i64) -> Vec<Query> {
+    let shift_ms = shift * 1000;
+    let full = plan.full_steps();
+    let mut queries = Vec::new();
+    if !full.is_empty() {
+        let query = expression(stats, selector, plan.step * 1000, shift);
+        let start = plan.window(full.start).eval_ms() - shift_ms;
+        let end = plan.window(full.end - 1).eval_ms() - shift_ms;
+        let params = vec![
+            ("query", query),
+            ("start", seconds_text(start)),
+            ("end", seconds_text(end)),
+            ("step", plan.step.to_string()),
+            ("nocache", "1".to_string()),
+        ];
+        queries.push(Query { step: None, params });
+    }
+    for k in plan.clipped_steps() {
+        let window = plan.window(k);
+        let query = expression(stats, selector, window.range_ms(), shift);
+        let params =
+            vec![("query", query), ("time", seconds_text(window.eval_ms() - shift_ms)), ("nocache", "1".to_string())];
+        queries.push(Query { step: Some(k), params });
+    }
+    queries
 }
 
 /// One query for every statistic over ranges of `range_ms`, each result labelled with its index
@@ -297,5 +307,35 @@ mod tests {
         );
         assert!(q.contains("\"vigie_stat\", \"3\""), "{q}");
         assert_eq!(escape("a\"b\\c"), "a\\\"b\\\\c");
+    }
+
+    #[test]
+    fn whole_steps_go_in_one_range_query_and_cut_ones_in_instant_queries() {
+        let plan = StepPlan::new(630, 870, 60);
+        let queries = queries(&plan, &TRAFFIC, "{}", 0);
+        assert_eq!(queries.iter().map(|q| q.step).collect::<Vec<_>>(), [None, Some(0), Some(4)]);
+        let range: std::collections::HashMap<_, _> = queries[0].params.iter().cloned().collect();
+        assert_eq!(
+            (range["start"].as_str(), range["end"].as_str(), range["step"].as_str()),
+            ("719.999", "839.999", "60")
+        );
+        assert!(range["query"].contains("[60000ms]"), "{}", range["query"]);
+        let last: std::collections::HashMap<_, _> = queries[2].params.iter().cloned().collect();
+        assert_eq!(last["time"], "870.999");
+        assert!(last["query"].contains("[31000ms]"), "{}", last["query"]);
+        // Moved back: every time earlier by the shift, the selectors read the same samples.
+        let shifted = queries_at(&plan, 360);
+        assert_eq!(shifted[0].1, "359.999");
+        assert!(shifted[0].0.contains("[60000ms] offset -360s"));
+    }
+
+    fn queries_at(plan: &StepPlan, shift: i64) -> Vec<(String, String)> {
+        queries(plan, &TRAFFIC, "{}", shift)
+            .into_iter()
+            .map(|q| {
+                let p: std::collections::HashMap<_, _> = q.params.into_iter().collect();
+                (p["query"].clone(), p.get("start").or(p.get("time")).cloned().unwrap())
+            })
+            .collect()
     }
 }
