@@ -12,12 +12,18 @@ use std::sync::Mutex;
 /// states written at once, two processes over one data dir by mistake) never share one.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// What names a temp file; [`remove_stale_temps`] looks for it.
-const TEMP_MARK: &str = ".tmp-";
+pub const TEMP_MARK: &str = ".tmp-";
 
 /// Replaces `path` with `bytes` atomically: a uniquely named temp file in the same directory,
 /// fsync, rename, fsync of the directory. A crash leaves either the old file or the new one,
 /// never a mix; a failed write (disk full) removes its temp file and leaves the old one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content written by `write` into the temp file (streamed,
+/// for files too large to hold in memory).
+pub fn write_atomic_with(path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
     let dir = path.parent().expect("store files live in a directory");
     fs::create_dir_all(dir)?;
     let name = path.file_name().expect("store files have a name").to_string_lossy();
@@ -28,7 +34,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         // game (its writer is dead).
         let mut file = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
         restrict_permissions(&file)?;
-        file.write_all(bytes)?;
+        write(&mut file)?;
         file.sync_all()?;
         fs::rename(&tmp, path)
     })();
@@ -179,13 +185,21 @@ pub fn read_lines<T: serde::de::DeserializeOwned>(path: &Path, mut each: impl Fn
 /// Calls `read` with each non-blank line of `path`; `read` answers whether it could read it.
 /// Lines it could not (a torn tail, corruption) are skipped and counted in a debug log. A
 /// missing file reads as empty.
-pub fn read_raw_lines(path: &Path, mut read: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
+pub fn read_raw_lines(path: &Path, read: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    read_raw_lines_from(BufReader::with_capacity(256 * 1024, file), path, read)
+}
+
+/// Like [`read_raw_lines`], from any reader (a decompressed file); `path` names it in the log.
+pub fn read_raw_lines_from(
+    mut reader: impl BufRead,
+    path: &Path,
+    mut read: impl FnMut(&[u8]) -> bool,
+) -> io::Result<()> {
     let mut line = Vec::new();
     let mut skipped = 0usize;
     loop {

@@ -1,6 +1,6 @@
 //! Time-segmented files: a series is cut into files named by the UTC date their segment starts
-//! (`2026-11-25.jsonl`), so retention deletes whole files and a query opens only the files its
-//! range overlaps.
+//! (`2026-11-25.jsonl`, and `2026-11-25.jsonl.zst` once sealed), so retention deletes whole
+//! files and a query opens only the files its range overlaps.
 
 use std::path::{Path, PathBuf};
 
@@ -19,10 +19,11 @@ pub fn overlapping(dir: &Path, from: i64, to: i64, segment_secs: i64) -> Vec<Pat
     found.into_iter().map(|(_, p)| p).collect()
 }
 
-/// Deletes the segment files in `dir` that end before `cutoff`; answers how many bytes went.
+/// Deletes the segment files in `dir` that end before `cutoff`, plain and sealed; answers how
+/// many bytes went.
 pub fn delete_before(dir: &Path, cutoff: i64, segment_secs: i64) -> u64 {
     let mut freed = 0;
-    for (start, path) in list(dir) {
+    for (start, path) in list_files(dir) {
         if start + segment_secs <= cutoff {
             freed += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
             if let Err(e) = std::fs::remove_file(&path) {
@@ -33,14 +34,30 @@ pub fn delete_before(dir: &Path, cutoff: i64, segment_secs: i64) -> u64 {
     freed
 }
 
+/// The segments in `dir`, each once, named by its plain file (`<date>.jsonl`) whether it has
+/// one, a sealed one (`<date>.jsonl.zst`, see [`super::seal`]) or both.
 fn list(dir: &Path) -> Vec<(i64, PathBuf)> {
+    let mut found: Vec<(i64, PathBuf)> = list_files(dir)
+        .into_iter()
+        .map(|(start, path)| match path.to_str().and_then(|p| p.strip_suffix(".zst")) {
+            Some(plain) => (start, PathBuf::from(plain)),
+            None => (start, path),
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn list_files(dir: &Path) -> Vec<(i64, PathBuf)> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     entries
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name();
-            let start = parse_civil_date(name.to_str()?.strip_suffix(".jsonl")?)?;
-            Some((start, e.path()))
+            let name = name.to_str()?;
+            let date = name.strip_suffix(".jsonl").or_else(|| name.strip_suffix(".jsonl.zst"))?;
+            Some((parse_civil_date(date)?, e.path()))
         })
         .collect()
 }

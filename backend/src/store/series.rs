@@ -12,18 +12,27 @@
 //! the hourly line in another, so a device costs two appends an hour; until then queries read
 //! them from memory. After a restart the lines not yet on disk are rebuilt from the raw samples,
 //! so nothing is counted twice or lost.
+//!
+//! Sealing: at the first poll of each hour (and the first after a start), the device's plain
+//! files (samples and rollups) are sealed into their `<date>.jsonl.zst` twins, one zstd frame
+//! per file and hour, samples written as deltas (see [`super::seal`]); readers read the sealed
+//! lines then the plain ones.
 
 use std::path::{Path, PathBuf};
 
 pub use super::poll_line::{InterfaceSample, PollLine};
 
-use super::files::{last_line, read_lines, read_raw_lines, Appender};
+use super::files::{last_line, Appender};
+use super::poll_delta::Decoder;
 use super::query::StoredPoint;
 use super::rollup_line::{bucket_of, RollupLine};
+use super::seal::{self, Content};
 use super::segments::{self, DAY_SECS};
 
 /// Raw samples: one file per day.
 pub const RAW_SEGMENT_SECS: i64 = DAY_SECS;
+/// Plain files are sealed at the first poll of each period this long.
+pub const SEAL_EVERY_SECS: i64 = 3600;
 
 /// A rollup resolution.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,6 +98,8 @@ pub struct OpenBuckets {
     /// The last write of closed lines failed (disk full): they are back in `closed`, and the
     /// next write leaves out those a file already holds.
     retry: bool,
+    /// The sealing period of the last seal (`None` until the first poll after a start).
+    sealed_period: Option<i64>,
 }
 
 impl OpenBuckets {
@@ -147,9 +158,12 @@ impl OpenBuckets {
     }
 }
 
-/// The start of the newest bucket in a rollup file.
+/// The start of the newest bucket in a rollup segment, plain or sealed.
 fn newest_rollup(path: &Path) -> std::io::Result<Option<i64>> {
-    Ok(last_line(path)?.and_then(|bytes| serde_json::from_slice::<RollupLine>(&bytes).ok()).map(|l| l.timestamp))
+    let plain =
+        last_line(path)?.and_then(|bytes| serde_json::from_slice::<RollupLine>(&bytes).ok()).map(|l| l.timestamp);
+    let sealed = seal::trailer(&seal::sealed_path(path))?.map(|t| t.last_ms.div_euclid(1000));
+    Ok(plain.max(sealed))
 }
 
 /// Paths of one device's series.
@@ -179,8 +193,16 @@ impl SeriesDir {
         line: &PollLine,
     ) -> std::io::Result<()> {
         let ts = line.timestamp.floor() as i64;
+        let period = ts.div_euclid(SEAL_EVERY_SECS);
+        let sealed = if open.sealed_period != Some(period) {
+            open.sealed_period = Some(period);
+            self.seal(appender, tiers)
+        } else {
+            Ok(())
+        };
         let text = serde_json::to_string(line).expect("poll lines serialize");
         appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
+        sealed?;
         open.add(tiers, line);
         let due = open.take_due(tiers, ts);
         if due.is_empty() {
@@ -237,24 +259,51 @@ impl SeriesDir {
         Ok(())
     }
 
-    /// Reads raw poll lines with a timestamp in `[from, to]`, oldest first.
+    /// Seals the device's plain files (samples and rollups) into their `.zst` twins. The kept
+    /// samples file is closed first: the next append opens a new one.
+    pub fn seal(&self, appender: &Appender, tiers: &[Tier]) -> std::io::Result<()> {
+        appender.forget_below(&self.samples());
+        seal::seal_dir(&self.samples(), Content::Polls)?;
+        for tier in tiers {
+            seal::seal_dir(&self.rollup(tier), Content::Lines)?;
+        }
+        Ok(())
+    }
+
+    /// Reads raw poll lines with a timestamp in `[from, to]`, oldest first, sealed or not. A
+    /// line not newer than the one before (sealed, and still in a plain file after a crash)
+    /// is read once.
     pub fn read_polls(&self, from: i64, to: i64, mut each: impl FnMut(PollLine)) -> std::io::Result<()> {
+        let mut last = f64::NEG_INFINITY;
         for path in segments::overlapping(&self.samples(), from, to, RAW_SEGMENT_SECS) {
-            read_lines::<PollLine>(&path, |line| {
+            let mut decoder = Decoder::default();
+            seal::read_segment(&path, |bytes| {
+                let Some(line) = decoder.line(bytes) else { return false };
                 let ts = line.timestamp.floor() as i64;
-                if ts >= from && ts <= to {
+                if line.timestamp > last && ts >= from && ts <= to {
+                    last = line.timestamp;
                     each(line)
                 }
+                true
             })?;
         }
         Ok(())
     }
 
-    /// The newest raw sample, if any in the last week.
+    /// The newest raw sample, if any in the last week: the plain file's last line, else the
+    /// last line of the sealed file's last frame.
     pub fn newest_poll(&self, now: i64) -> std::io::Result<Option<PollLine>> {
         let newest = segments::overlapping(&self.samples(), now - 7 * DAY_SECS, i64::MAX / 2, RAW_SEGMENT_SECS).pop();
         let Some(path) = newest else { return Ok(None) };
-        Ok(last_line(&path)?.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+        if let Some(line) = last_line(&path)?.and_then(|bytes| serde_json::from_slice(&bytes).ok()) {
+            return Ok(Some(line));
+        }
+        let (mut decoder, mut newest) = (Decoder::default(), None);
+        seal::read_last_frame(&seal::sealed_path(&path), |bytes| {
+            newest = decoder.line(bytes).or(newest.take());
+            true
+        })?;
+        Ok(newest)
     }
 
     /// Rebuilds the buckets not on disk from the raw samples after a restart. It starts an hour
@@ -284,11 +333,14 @@ impl SeriesDir {
 
     /// Points of one interface from one rollup tier in `[from, to]`.
     pub fn read_rollup(&self, tier: &Tier, if_index: u32, from: i64, to: i64) -> std::io::Result<Vec<StoredPoint>> {
-        let mut points = Vec::new();
+        let mut points: Vec<StoredPoint> = Vec::new();
         for path in segments::overlapping(&self.rollup(tier), from, to, tier.segment_secs) {
-            read_raw_lines(&path, |bytes| match bucket_of(bytes, if_index) {
+            seal::read_segment(&path, |bytes| match bucket_of(bytes, if_index) {
                 Ok(point) => {
-                    points.extend(point.filter(|p| p.timestamp >= from && p.timestamp <= to));
+                    let newer = |p: &StoredPoint| points.last().is_none_or(|last| last.timestamp < p.timestamp);
+                    if let Some(p) = point.filter(|p| p.timestamp >= from && p.timestamp <= to && newer(p)) {
+                        points.push(p);
+                    }
                     true
                 }
                 Err(_) => false,

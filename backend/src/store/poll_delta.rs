@@ -1,0 +1,359 @@
+//! Raw sample lines as sealed files hold them: counters written as deltas from the previous
+//! line, and rates left out where they follow from those deltas. A line says which of its
+//! columns are deltas (`"deltas"`) and which rate columns were left out (`"derived"`); a line
+//! without `"deltas"` is absolute (the plain samples line, see [`super::poll_line`]), and every
+//! sealed frame starts with one.
+//!
+//! Rules, per value (a reader in another language needs only these):
+//! - a counter in a `deltas` column is the difference from the previous line's value of the
+//!   same `ifIndex` in the same column; where the previous line has no value there (a new
+//!   interface, or `null`), it is absolute. `null` stays `null`. Differences may be negative
+//!   (a wrap or a reset: the rate column then says what the poller made of it).
+//! - a rate column named in `derived` is `round(Δcounter × 8 / Δt)` for each interface whose
+//!   counter (`ifHCInOctets`, else `ifInOctets`, likewise out) has a value in both lines and
+//!   did not go down, with `Δt` the difference of the timestamps in milliseconds / 1000;
+//!   `null` otherwise. The encoder leaves a column out only when that gives back every value
+//!   exactly, so readers see the same rows as in the plain file.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::poll_line::{InterfaceSample, PollLine};
+
+/// A samples line as sealed files write it (and as plain files write it, without `deltas` and
+/// `derived`): one array per column, in `ifIndex` order.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DeltaLine {
+    timestamp: f64,
+    sys_up_time: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    deltas: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    derived: Vec<String>,
+    if_index: Vec<u32>,
+    #[serde(rename = "ifHCInOctets", default, skip_serializing_if = "Option::is_none")]
+    hc_in_octets: Option<Vec<Option<i128>>>,
+    #[serde(rename = "ifHCOutOctets", default, skip_serializing_if = "Option::is_none")]
+    hc_out_octets: Option<Vec<Option<i128>>>,
+    #[serde(rename = "ifInOctets", default, skip_serializing_if = "Option::is_none")]
+    in_octets_32: Option<Vec<Option<i128>>>,
+    #[serde(rename = "ifOutOctets", default, skip_serializing_if = "Option::is_none")]
+    out_octets_32: Option<Vec<Option<i128>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    in_bps: Option<Vec<Option<u64>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    out_bps: Option<Vec<Option<u64>>>,
+}
+
+type Counter = fn(&InterfaceSample) -> Option<u64>;
+type CounterMut = fn(&mut InterfaceSample) -> &mut Option<u64>;
+
+/// The counter columns: name, read, write, and the line's column.
+const COUNTERS: [(&str, Counter, CounterMut); 4] = [
+    ("ifHCInOctets", |s| s.hc_in_octets, |s| &mut s.hc_in_octets),
+    ("ifHCOutOctets", |s| s.hc_out_octets, |s| &mut s.hc_out_octets),
+    ("ifInOctets", |s| s.in_octets_32, |s| &mut s.in_octets_32),
+    ("ifOutOctets", |s| s.out_octets_32, |s| &mut s.out_octets_32),
+];
+
+fn column(line: &mut DeltaLine, c: usize) -> &mut Option<Vec<Option<i128>>> {
+    match c {
+        0 => &mut line.hc_in_octets,
+        1 => &mut line.hc_out_octets,
+        2 => &mut line.in_octets_32,
+        _ => &mut line.out_octets_32,
+    }
+}
+
+/// The previous line, with where each `ifIndex` sits in it.
+struct Previous {
+    line: PollLine,
+    position: HashMap<u32, usize>,
+}
+
+impl Previous {
+    fn new(line: PollLine) -> Previous {
+        let position = line.interfaces.iter().enumerate().map(|(i, s)| (s.if_index, i)).collect();
+        Previous { line, position }
+    }
+
+    fn find(&self, i: usize, if_index: u32) -> Option<&InterfaceSample> {
+        match self.line.interfaces.get(i) {
+            Some(s) if s.if_index == if_index => Some(s),
+            _ => self.position.get(&if_index).map(|p| &self.line.interfaces[*p]),
+        }
+    }
+}
+
+fn millis(ts: f64) -> i64 {
+    (ts * 1000.0).round() as i64
+}
+
+/// The rates that follow from two lines' counters for interface `i` of `cur` (see the module
+/// rules): (in, out).
+fn derived_rates(prev: &Previous, cur: &PollLine, i: usize) -> (Option<u64>, Option<u64>) {
+    let s = &cur.interfaces[i];
+    let elapsed_ms = millis(cur.timestamp) - millis(prev.line.timestamp);
+    let Some(p) = prev.find(i, s.if_index).filter(|_| elapsed_ms > 0) else { return (None, None) };
+    let elapsed_secs = elapsed_ms as f64 / 1000.0;
+    let rate = |hc: Counter, small: Counter| {
+        let (a, b) = match (hc(p), hc(s)) {
+            (Some(a), Some(b)) => (a, b),
+            _ => (small(p)?, small(s)?),
+        };
+        let bps = b.checked_sub(a)? as f64 * 8.0 / elapsed_secs;
+        Some(bps.round().max(0.0) as u64)
+    };
+    (rate(COUNTERS[0].1, COUNTERS[2].1), rate(COUNTERS[1].1, COUNTERS[3].1))
+}
+
+fn whole(bps: Option<f64>) -> Option<u64> {
+    bps.map(|bps| bps.round().max(0.0) as u64)
+}
+
+/// Writes lines of one sealed frame: the first absolute, the next ones as deltas.
+#[derive(Default)]
+pub struct Encoder {
+    prev: Option<Previous>,
+}
+
+impl Encoder {
+    /// The sealed text of `line` (no newline).
+    pub fn line(&mut self, line: PollLine) -> String {
+        let s = &line.interfaces;
+        let mut out = DeltaLine {
+            timestamp: line.timestamp,
+            sys_up_time: line.sys_up_time,
+            if_index: s.iter().map(|i| i.if_index).collect(),
+            ..DeltaLine::default()
+        };
+        for (c, (name, get, _)) in COUNTERS.iter().enumerate() {
+            if s.iter().all(|i| get(i).is_none()) {
+                continue;
+            }
+            let values = s
+                .iter()
+                .enumerate()
+                .map(|(k, i)| {
+                    let cur = i128::from(get(i)?);
+                    let base = self.prev.as_ref().and_then(|p| p.find(k, i.if_index)).and_then(get);
+                    Some(cur - base.map_or(0, i128::from))
+                })
+                .collect();
+            *column(&mut out, c) = Some(values);
+            if self.prev.is_some() {
+                out.deltas.push((*name).to_string());
+            }
+        }
+        let rates: [(&str, fn(&InterfaceSample) -> Option<u64>); 2] =
+            [("inBps", |i| whole(i.in_bps)), ("outBps", |i| whole(i.out_bps))];
+        for (d, (name, get)) in rates.iter().enumerate() {
+            let derivable = self.prev.as_ref().is_some_and(|p| {
+                (0..s.len()).all(|k| {
+                    let (i, o) = derived_rates(p, &line, k);
+                    get(&s[k]) == if d == 0 { i } else { o }
+                })
+            });
+            let values: Vec<Option<u64>> = s.iter().map(get).collect();
+            if derivable {
+                out.derived.push((*name).to_string());
+            } else if values.iter().any(Option::is_some) {
+                if d == 0 {
+                    out.in_bps = Some(values);
+                } else {
+                    out.out_bps = Some(values);
+                }
+            }
+        }
+        let text = serde_json::to_string(&out).expect("sealed lines serialize");
+        self.prev = Some(Previous::new(line));
+        text
+    }
+}
+
+/// Reads lines written by [`Encoder`] (or plain absolute lines) back into [`PollLine`]s.
+#[derive(Default)]
+pub struct Decoder {
+    prev: Option<Previous>,
+}
+
+impl Decoder {
+    /// The line `bytes` holds, or `None` if it is unreadable (torn, corrupt, or a delta line
+    /// with no line before it to add to).
+    pub fn line(&mut self, bytes: &[u8]) -> Option<PollLine> {
+        let Ok(mut text) = serde_json::from_slice::<DeltaLine>(bytes) else { return None };
+        let n = text.if_index.len();
+        let is_delta = |name: &str| text.deltas.iter().any(|d| d == name);
+        let deltas = [0, 1, 2, 3].map(|c| is_delta(COUNTERS[c].0));
+        if deltas.iter().any(|d| *d) && self.prev.is_none() {
+            return None;
+        }
+        let mut interfaces: Vec<InterfaceSample> = text
+            .if_index
+            .iter()
+            .map(|&if_index| InterfaceSample {
+                if_index,
+                hc_in_octets: None,
+                hc_out_octets: None,
+                in_octets_32: None,
+                out_octets_32: None,
+                in_bps: None,
+                out_bps: None,
+            })
+            .collect();
+        for (c, (_, get, set)) in COUNTERS.iter().enumerate() {
+            let Some(values) = column(&mut text, c).take() else { continue };
+            if values.len() != n {
+                return None;
+            }
+            for (k, value) in values.into_iter().enumerate() {
+                let Some(mut v) = value else { continue };
+                if deltas[c] {
+                    let base = self.prev.as_ref().and_then(|p| p.find(k, interfaces[k].if_index)).and_then(get);
+                    v += base.map_or(0, i128::from);
+                }
+                *set(&mut interfaces[k]) = Some(u64::try_from(v).ok()?);
+            }
+        }
+        for (values, slot) in [(text.in_bps.take(), 0), (text.out_bps.take(), 1)] {
+            if let Some(values) = values {
+                if values.len() != n {
+                    return None;
+                }
+                for (k, v) in values.into_iter().enumerate() {
+                    let bps = v.map(|v| v as f64);
+                    if slot == 0 {
+                        interfaces[k].in_bps = bps
+                    } else {
+                        interfaces[k].out_bps = bps
+                    }
+                }
+            }
+        }
+        let mut line = PollLine { timestamp: text.timestamp, sys_up_time: text.sys_up_time, interfaces };
+        let derive = [is_delta_name(&text.derived, "inBps"), is_delta_name(&text.derived, "outBps")];
+        if derive.iter().any(|d| *d) {
+            let prev = self.prev.as_ref()?;
+            for k in 0..n {
+                let (i, o) = derived_rates(prev, &line, k);
+                if derive[0] {
+                    line.interfaces[k].in_bps = i.map(|v| v as f64);
+                }
+                if derive[1] {
+                    line.interfaces[k].out_bps = o.map(|v| v as f64);
+                }
+            }
+        }
+        self.prev = Some(Previous::new(line.clone()));
+        Some(line)
+    }
+}
+
+fn is_delta_name(names: &[String], name: &str) -> bool {
+    names.iter().any(|d| d == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(
+        if_index: u32,
+        hc: Option<(u64, u64)>,
+        small: Option<(u64, u64)>,
+        bps: Option<(f64, f64)>,
+    ) -> InterfaceSample {
+        InterfaceSample {
+            if_index,
+            hc_in_octets: hc.map(|c| c.0),
+            hc_out_octets: hc.map(|c| c.1),
+            in_octets_32: small.map(|c| c.0),
+            out_octets_32: small.map(|c| c.1),
+            in_bps: bps.map(|b| b.0),
+            out_bps: bps.map(|b| b.1),
+        }
+    }
+
+    /// Lines as the plain file holds them (rates whole), through the encoder and back.
+    fn round_trip(lines: &[PollLine]) -> Vec<String> {
+        let plain: Vec<PollLine> =
+            lines.iter().map(|l| serde_json::from_str(&serde_json::to_string(l).unwrap()).unwrap()).collect();
+        let mut encoder = Encoder::default();
+        let sealed: Vec<String> = plain.iter().map(|l| encoder.line(l.clone())).collect();
+        let mut decoder = Decoder::default();
+        let back: Vec<PollLine> = sealed.iter().map(|t| decoder.line(t.as_bytes()).expect(t)).collect();
+        assert_eq!(back, plain);
+        sealed
+    }
+
+    #[test]
+    fn deltas_and_derived_rates_read_back_the_same_rows() {
+        let big = 18_446_744_073_000_000_000u64; // 20 digits, near the 64-bit wrap
+        let t0 = 1_795_611_861.204;
+        let line =
+            |dt: f64, ifs: Vec<InterfaceSample>| PollLine { timestamp: t0 + dt, sys_up_time: 100, interfaces: ifs };
+        let lines = vec![
+            line(0.0, vec![sample(1, Some((big, 5)), None, None), sample(2, None, Some((4_000_000_000, 7)), None)]),
+            // 60.013 s later: rates follow from the deltas.
+            line(
+                60.013,
+                vec![
+                    sample(
+                        1,
+                        Some((big + 75_000_000, 1_005)),
+                        None,
+                        Some((75_000_000.0 * 8.0 / 60.013, 1000.0 * 8.0 / 60.013)),
+                    ),
+                    sample(2, None, Some((4_000_001_000, 8)), Some((1000.0 * 8.0 / 60.013, 8.0 / 60.013))),
+                ],
+            ),
+            // The 64-bit counter wraps, the 32-bit one too (the poller's rates, not derivable);
+            // interface 3 is new, interface 2 has a null.
+            line(
+                120.0,
+                vec![
+                    sample(1, Some((1_000, 2_000)), None, Some((1234.0, 5678.0))),
+                    sample(2, None, Some((10, 9)), None),
+                    sample(3, Some((42, 43)), None, None),
+                ],
+            ),
+            // Interface 2 is gone, 1 resets (a gap), 3 has a rate.
+            line(
+                180.0,
+                vec![sample(1, Some((0, 0)), None, None), sample(3, Some((42 + 750, 43)), None, Some((100.0, 0.0)))],
+            ),
+            // Interfaces reordered.
+            line(
+                240.0,
+                vec![
+                    sample(3, Some((42 + 1500, 43)), None, Some((100.0, 0.0))),
+                    sample(1, Some((7_500, 750)), None, Some((1000.0, 100.0))),
+                ],
+            ),
+        ];
+        let sealed = round_trip(&lines);
+        assert!(!sealed[0].contains("deltas") && sealed[0].contains("18446744073000000000"), "{}", sealed[0]);
+        assert!(sealed[1].contains(r#""deltas":["ifHCInOctets","ifHCOutOctets","ifInOctets","ifOutOctets"]"#));
+        assert!(
+            sealed[1].contains(r#""derived":["inBps","outBps"]"#) && !sealed[1].contains("inBps\":["),
+            "{}",
+            sealed[1]
+        );
+        assert!(sealed[1].contains(r#""ifHCInOctets":[75000000,null]"#), "{}", sealed[1]);
+        assert!(sealed[2].contains(r#""inBps":[1234,null,null]"#), "the poller's wrap rate is kept: {}", sealed[2]);
+        assert!(sealed[2].contains(r#""ifHCInOctets":[-18446744073074999000,null,42]"#), "{}", sealed[2]);
+        assert!(sealed[4].contains(r#""derived":["inBps","outBps"]"#), "{}", sealed[4]);
+    }
+
+    #[test]
+    fn a_delta_line_without_its_predecessor_is_unreadable_not_misread() {
+        let mut encoder = Encoder::default();
+        let a = PollLine { timestamp: 1.0, sys_up_time: 1, interfaces: vec![sample(1, Some((10, 10)), None, None)] };
+        let b = PollLine { timestamp: 61.0, sys_up_time: 1, interfaces: vec![sample(1, Some((20, 20)), None, None)] };
+        let (_, second) = (encoder.line(a), encoder.line(b));
+        assert!(Decoder::default().line(second.as_bytes()).is_none());
+        assert!(Decoder::default().line(&second.as_bytes()[..10]).is_none(), "torn");
+    }
+}
