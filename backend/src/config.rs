@@ -34,6 +34,8 @@ pub enum Command {
     Sim(crate::sim::SimArgs),
     /// Add, list, remove users and set passwords (`vigie user --help`).
     User(crate::auth::user_command::UserArgs),
+    /// Write one device's history (raw samples or rollups) to stdout as JSON lines or CSV.
+    Export(crate::store::export::ExportArgs),
 }
 
 #[derive(Debug, Args, Default)]

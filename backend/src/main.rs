@@ -36,6 +36,15 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Export(args) => {
+            match vigie::store::export::run(&args, &mut std::io::BufWriter::new(std::io::stdout().lock())) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("vigie export: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(args) => {
             env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
             let config = match Config::load(&args) {

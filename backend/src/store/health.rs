@@ -31,6 +31,9 @@ pub struct StorageStatus {
     /// The OS's reason for the last failed write (no path: paths are for the log).
     pub last_write_error: Option<String>,
     pub last_write_error_at: Option<i64>,
+    /// Plain segment files sealed since start, and the lines they held (see [`super::seal`]).
+    pub sealed_files: u64,
+    pub sealed_lines: u64,
 }
 
 impl StorageHealth {
@@ -69,7 +72,10 @@ impl StorageHealth {
 
     pub fn status(&self) -> StorageStatus {
         let last = self.last.lock().expect("storage health lock");
+        let (sealed_files, sealed_lines) = super::seal::counts();
         StorageStatus {
+            sealed_files,
+            sealed_lines,
             write_errors: self.write_errors.load(Ordering::Relaxed),
             last_write_error: last.error.as_ref().map(|(e, _)| e.clone()),
             last_write_error_at: last.error.as_ref().map(|(_, at)| *at),

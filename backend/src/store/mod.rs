@@ -24,7 +24,10 @@
 pub mod alerts_file;
 pub mod auth_file;
 pub mod channels_file;
+pub mod export;
 mod files;
+#[cfg(test)]
+mod footprint;
 mod health;
 mod latency;
 mod live;

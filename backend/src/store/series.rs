@@ -14,6 +14,12 @@
 //! so nothing is counted twice or lost.
 //!
 //! Sealing: at the first poll of each hour (and the first after a start), the device's plain
+//! samples files are sealed into their `<date>.jsonl.zst` twins as one more zstd frame, written
+//! as deltas (see [`super::seal`]); its rollup files likewise at the first poll of each UTC day
+//! (a sealed file is rewritten at each seal, and rollup segments span 10 and 100 days). Readers
+//! read a segment's sealed lines, then its plain ones.
+//!
+//! Sealing: at the first poll of each hour (and the first after a start), the device's plain
 //! files (samples and rollups) are sealed into their `<date>.jsonl.zst` twins, one zstd frame
 //! per file and hour, samples written as deltas (see [`super::seal`]); readers read the sealed
 //! lines then the plain ones.
@@ -31,7 +37,8 @@ use super::segments::{self, DAY_SECS};
 
 /// Raw samples: one file per day.
 pub const RAW_SEGMENT_SECS: i64 = DAY_SECS;
-/// Plain files are sealed at the first poll of each period this long.
+/// Plain samples files are sealed at the first poll of each period this long (rollups at the
+/// first poll of each day).
 pub const SEAL_EVERY_SECS: i64 = 3600;
 
 /// A rollup resolution.
@@ -194,11 +201,13 @@ impl SeriesDir {
     ) -> std::io::Result<()> {
         let ts = line.timestamp.floor() as i64;
         let period = ts.div_euclid(SEAL_EVERY_SECS);
-        let sealed = if open.sealed_period != Some(period) {
-            open.sealed_period = Some(period);
-            self.seal(appender, tiers)
-        } else {
-            Ok(())
+        let sealed = match open.sealed_period.replace(period) {
+            Some(last) if last == period => Ok(()),
+            // Rollups once a day: their segments span 10 and 100 days, rewritten at each seal.
+            Some(last) if (last * SEAL_EVERY_SECS).div_euclid(DAY_SECS) == ts.div_euclid(DAY_SECS) => {
+                self.seal(appender, &[])
+            }
+            _ => self.seal(appender, tiers),
         };
         let text = serde_json::to_string(line).expect("poll lines serialize");
         appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
@@ -259,8 +268,8 @@ impl SeriesDir {
         Ok(())
     }
 
-    /// Seals the device's plain files (samples and rollups) into their `.zst` twins. The kept
-    /// samples file is closed first: the next append opens a new one.
+    /// Seals the device's plain samples files, and the rollup files of `tiers`, into their
+    /// `.zst` twins. The kept samples file is closed first: the next append opens a new one.
     pub fn seal(&self, appender: &Appender, tiers: &[Tier]) -> std::io::Result<()> {
         appender.forget_below(&self.samples());
         seal::seal_dir(&self.samples(), Content::Polls)?;

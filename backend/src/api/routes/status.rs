@@ -184,6 +184,8 @@ fn storage_status(s: crate::store::StorageStatus) -> StorageView {
         write_errors: s.write_errors,
         last_write_error: s.last_write_error,
         last_write_error_at: s.last_write_error_at,
+        sealed_files: s.sealed_files,
+        sealed_lines: s.sealed_lines,
     }
 }
 

@@ -233,6 +233,13 @@ pub struct StorageView {
     /// Unix seconds of the last failure.
     #[schema(example = 1764500000)]
     pub last_write_error_at: Option<i64>,
+    /// Plain samples and rollup files sealed since start (compressed into `<date>.jsonl.zst`;
+    /// a seal that fails counts in `writeErrors`).
+    #[schema(example = 1200)]
+    pub sealed_files: u64,
+    /// The lines those seals moved.
+    #[schema(example = 72000)]
+    pub sealed_lines: u64,
 }
 
 /// Open file descriptors: each polled device holds about two (its socket and its samples file).

@@ -1,0 +1,206 @@
+//! Measurements of the sealed store, for the README (print, assert nothing but correctness):
+//! bytes per interface-sample on disk with the simulator's counters, and the traffic query
+//! timings over a year of synthesized history, sealed and plain. Run once, in release:
+//! `cargo test --release -p vigie --lib store::footprint -- --ignored --nocapture --test-threads 1`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::files::Appender;
+use super::poll_line::{InterfaceSample, PollLine};
+use super::seal;
+use super::series::{OpenBuckets, Retention, SeriesDir};
+use crate::sim::traffic::{unit, Flow};
+
+/// Bytes of the files under `dir` whose name ends with `suffix` (`""`: all).
+fn bytes_under(dir: &Path, suffix: &str) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| {
+            let path = e.path();
+            if path.is_dir() {
+                bytes_under(&path, suffix)
+            } else if path.to_string_lossy().ends_with(suffix) {
+                e.metadata().map_or(0, |m| m.len())
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
+/// Polls `interfaces` simulated interfaces every 60 s (±100 ms) for `hours` through the store,
+/// counters starting at `offset`; answers the bytes of the plain lines written.
+fn poll_through(series: &SeriesDir, interfaces: u32, hours: i64, rate_bps: f64, offset: u64) -> u64 {
+    let tiers = Retention::default().tiers();
+    let (appender, mut open) = (Appender::default(), OpenBuckets::default());
+    let flows: Vec<[Flow; 2]> =
+        (1..=interfaces).map(|i| [0, 1].map(|d| Flow::new(7, i, d, rate_bps, 10_000_000_000))).collect();
+    let start = 1_795_564_800_000i64; // midnight UTC
+    let boot = (start / 1000 - 3 * 86_400) as f64;
+    let mut prev: Option<(i64, Vec<[u64; 2]>)> = None;
+    let mut plain = 0u64;
+    for k in 0..hours * 60 {
+        let at_ms = start + k * 60_000 + (unit(1, k as u64, 0) * 200.0) as i64 - 100;
+        let now = at_ms as f64 / 1000.0;
+        let counters: Vec<[u64; 2]> = flows.iter().map(|f| f.clone().map(|f| offset + f.octets(boot, now))).collect();
+        let samples = counters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let rate = prev.as_ref().map(|(p_ms, p)| {
+                    let secs = (at_ms - p_ms) as f64 / 1000.0;
+                    [0, 1].map(|d| (c[d] - p[i][d]) as f64 * 8.0 / secs)
+                });
+                InterfaceSample {
+                    if_index: i as u32 + 1,
+                    hc_in_octets: Some(c[0]),
+                    hc_out_octets: Some(c[1]),
+                    in_octets_32: None,
+                    out_octets_32: None,
+                    in_bps: rate.map(|r| r[0]),
+                    out_bps: rate.map(|r| r[1]),
+                }
+            })
+            .collect();
+        let line = PollLine { timestamp: now, sys_up_time: ((now - boot) * 100.0) as u32, interfaces: samples };
+        plain += serde_json::to_string(&line).unwrap().len() as u64 + 1;
+        series.append_poll(&appender, &tiers, &mut open, &line).unwrap();
+        prev = Some((at_ms, counters));
+    }
+    plain
+}
+
+#[test]
+#[ignore]
+fn bytes_per_interface_sample() {
+    let interfaces = 48u32;
+    let hours = 50i64;
+    println!("{interfaces} interfaces polled every 60 s for {hours} h through the store (simulator counters):");
+    for (label, rate_bps, offset) in [
+        ("10 Mbit/s mean, small counters", 10e6, 0u64),
+        ("10 Mbit/s mean, 20-digit counters", 10e6, 10_000_000_000_000_000_000),
+        ("1 Mbit/s mean, small counters", 1e6, 0),
+        ("100 Mbit/s mean, 20-digit counters", 100e6, 10_000_000_000_000_000_000),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let series = SeriesDir::new(dir.path());
+        let started = Instant::now();
+        let plain_raw = poll_through(&series, interfaces, hours, rate_bps, offset);
+        let took = started.elapsed();
+        let samples = (u64::from(interfaces) * hours as u64 * 60) as f64;
+        let per = |bytes: u64| bytes as f64 / samples;
+        // The open part at the end (this hour's samples, today's rollups) is included.
+        let (raw, rollups) = (bytes_under(&series.samples(), ""), bytes_under(&dir.path().join("rollup"), ""));
+        let plain_rollups = rollup_plain_bytes(&dir.path().join("rollup"));
+        println!(
+            "  {label}: before {:.1} B (raw {:.1} + rollups {:.1}), after {:.2} B (raw {:.2} + rollups {:.2}), \
+             open files {:.2} B of it; {:.0} µs per poll",
+            per(plain_raw + plain_rollups),
+            per(plain_raw),
+            per(plain_rollups),
+            per(raw + rollups),
+            per(raw),
+            per(rollups),
+            per(bytes_under(dir.path(), ".jsonl")),
+            took.as_micros() as f64 / (hours * 60) as f64,
+        );
+        // Every sample reads back.
+        let mut n = 0;
+        series.read_polls(0, i64::MAX / 2, |_| n += 1).unwrap();
+        assert_eq!(n, hours * 60);
+    }
+}
+
+/// Bytes of the rollup lines once decompressed: what the plain files held before sealing.
+fn rollup_plain_bytes(dir: &Path) -> u64 {
+    let mut total = 0;
+    for tier in ["5m", "1h"] {
+        for entry in std::fs::read_dir(dir.join(tier)).into_iter().flatten().filter_map(Result::ok) {
+            let path = entry.path();
+            let Some(plain) = path.to_str().and_then(|p| p.strip_suffix(".zst")) else { continue };
+            seal::read_segment(Path::new(plain), |b| {
+                total += b.len() as u64;
+                true
+            })
+            .unwrap();
+        }
+    }
+    total
+}
+
+/// A year of hourly rollups of 48 interfaces, sealed once a day as the store does (and plain,
+/// for the "before"), then the 1-year traffic query of one interface, 200 times.
+#[test]
+#[ignore]
+fn one_year_query_timings() {
+    use super::{InterfaceReading, PollRecord, Store};
+    use crate::device::DeviceConfig;
+    use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
+
+    for sealed in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        let id = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap().id;
+        let now = super::now_secs();
+        let interfaces: Vec<u32> = (1..=48).collect();
+        let record = PollRecord {
+            at_ms: now * 1000,
+            duration_ms: 1,
+            uptime_ticks: 100,
+            system: None,
+            inventory: Some(interfaces.iter().map(|i| InterfaceInfo::ethernet(*i)).collect()),
+            interfaces: interfaces
+                .iter()
+                .map(|i| InterfaceReading::traffic(CounterRow::octets(*i, 0, 0, CounterBits::Bits64), None, None))
+                .collect(),
+            agent_addr: None,
+        };
+        store.record_poll(&id, record).unwrap();
+        let hourly = Retention::default().tiers()[1];
+        let tier_dir = dir.path().join("devices").join(&id.0).join("rollup/1h");
+        let appender = Appender::default();
+        let first = (now - 365 * 86_400).div_euclid(86_400) * 86_400;
+        for day in 0..366 {
+            let mut lines = Vec::new();
+            for h in 0..24 {
+                let ts = first + day * 86_400 + h * 3600;
+                let cols = |scale: f64| {
+                    interfaces
+                        .iter()
+                        .map(|i| {
+                            (scale * f64::from(*i) * (1.0 + unit(2, ts as u64, u64::from(*i))) * 10.0).round() / 10.0
+                        })
+                        .collect::<Vec<f64>>()
+                };
+                let line = serde_json::json!({
+                    "timestamp": ts, "ifIndex": interfaces, "inBps": cols(1e6), "outBps": cols(5e5),
+                    "inBpsMax": cols(2e6), "outBpsMax": cols(1e6), "samples": vec![60; interfaces.len()],
+                });
+                lines.push(line.to_string());
+            }
+            let path = super::segments::path_for(&tier_dir, first + day * 86_400, hourly.segment_secs);
+            appender.append(&path, &lines.join("\n")).unwrap();
+            if sealed {
+                seal::seal(&path, seal::Content::Lines).unwrap();
+            }
+        }
+        let mut timings: Vec<f64> = (0..200)
+            .map(|_| {
+                let started = Instant::now();
+                let traffic = store.traffic(&id.0, 7, now - 365 * 86_400, now, 500).unwrap();
+                assert!(traffic.points.iter().filter(|p| p.in_bps.is_some()).count() > 400);
+                started.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        timings.sort_by(f64::total_cmp);
+        println!(
+            "1-year traffic query, 48 interfaces, hourly rollups {}: p50 {:.2} ms, p99 {:.2} ms ({} bytes on disk)",
+            if sealed { "sealed (a frame per day)" } else { "plain" },
+            timings[100],
+            timings[197],
+            bytes_under(&tier_dir, ""),
+        );
+    }
+}
