@@ -3097,6 +3097,19 @@ export interface components {
             lastWriteErrorAt?: number | null;
             /**
              * Format: int64
+             * @description Plain samples and rollup files sealed since start (compressed into `<date>.jsonl.zst`;
+             *     a seal that fails counts in `writeErrors`).
+             * @example 1200
+             */
+            sealedFiles: number;
+            /**
+             * Format: int64
+             * @description The lines those seals moved.
+             * @example 72000
+             */
+            sealedLines: number;
+            /**
+             * Format: int64
              * @description Writes that failed: samples, rollups, device states, log entries, device changes.
              * @example 0
              */
