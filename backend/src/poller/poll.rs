@@ -127,6 +127,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn replies_capped_at_one_datagram_still_give_every_counter() {
+        let spec = AgentSpec { max_reply_bytes: 1472, ..AgentSpec::new("capped", 48) };
+        let fleet = Fleet::start(vec![spec], Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
+        let addr = fleet.agents()[0].addr;
+        let credentials = Credentials::V2c { community: "public".into() };
+        let mut session = Session::open(&addr.ip().to_string(), addr.port(), &credentials, 1000, 1).await.unwrap();
+        let first = poll_once(&mut session, &PollPlan { walk_inventory: true, ..PollPlan::default() }).await.unwrap();
+        assert_eq!(first.inventory.unwrap().len(), 48);
+        let steady = PollPlan { known_if_number: Some(48), ..PollPlan::default() };
+        let second = poll_once(&mut session, &steady).await.unwrap();
+        let indexes: Vec<u32> = second.counters.iter().map(|c| c.if_index).collect();
+        assert_eq!(indexes, (1..=48).collect::<Vec<u32>>());
+        let replies = fleet.stats().responses.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(replies > 4, "more than one reply per walk: {replies}");
+        fleet.shutdown().await;
+    }
+
+    #[tokio::test]
     async fn a_partial_system_group_is_null_not_a_failure() {
         let (first, second) = poll_agent(Some(Misbehave::PartialSystem)).await;
         let first = first.unwrap();

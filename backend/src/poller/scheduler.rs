@@ -63,7 +63,18 @@ impl Scheduler {
     }
 
     /// Starts polling a device after `first_delay` (zero: at once); replaces a running poller.
+    /// Whoever calls (an HTTP worker adding a device, the import, the start), the poller runs on
+    /// the pollers' runtime.
     pub fn start(&self, device: Device, first_delay: Duration) {
+        self.spawn(device, first_delay, super::task::Task::run);
+    }
+
+    /// Starts `run` (the poll loop) for a device, supervised, on the pollers' runtime.
+    fn spawn<F, Fut>(&self, device: Device, first_delay: Duration, run: F)
+    where
+        F: Fn(super::task::Task) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
         let cancel = self.root.child_token();
         let poke = Arc::new(tokio::sync::Notify::new());
         let id = device.id.clone();
@@ -76,7 +87,7 @@ impl Scheduler {
             poke: poke.clone(),
             first_delay,
         };
-        let handle = self.runtime.handle().spawn(super::supervisor::supervise(task, super::task::Task::run));
+        let handle = self.runtime.handle().spawn(super::supervisor::supervise(task, run));
         if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, poke, handle }) {
             old.cancel.cancel();
         }
@@ -105,5 +116,55 @@ impl Scheduler {
         if tokio::time::timeout(deadline, all).await.is_err() {
             log::warn!("Some pollers did not stop within {deadline:?}; shutting down anyway.");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+
+    /// The names of the threads a poll loop ran on: its own, and a task it spawns (as the
+    /// supervisor does) and a blocking write (as the store's).
+    async fn threads_seen(seen: Arc<Mutex<Vec<String>>>) {
+        let name = || std::thread::current().name().unwrap_or("unnamed").to_string();
+        let mut names = vec![name()];
+        names.push(tokio::spawn(async move { name() }).await.unwrap());
+        names.push(tokio::task::spawn_blocking(name).await.unwrap());
+        seen.lock().unwrap().extend(names);
+    }
+
+    #[test]
+    fn pollers_run_on_their_own_runtime_whoever_starts_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
+        let scheduler = Arc::new(Scheduler::new(store.clone(), Sink::new()).unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        // Devices added through the API are started from an HTTP worker: a runtime of its own on
+        // a thread named as actix names its workers.
+        let worker = {
+            let (scheduler, store, seen) = (scheduler.clone(), store.clone(), seen.clone());
+            std::thread::Builder::new().name("actix-server worker 0".into()).spawn(move || {
+                let http = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                http.block_on(async {
+                    let device = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap();
+                    scheduler.spawn(device, Duration::ZERO, move |_| threads_seen(seen.clone()));
+                    // Give the worker's runtime every chance to run what it was handed.
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                });
+            })
+        };
+        worker.unwrap().join().unwrap();
+        // Devices of the data dir (and of an import) are started from the main thread.
+        let device = store.add_device(DeviceConfig::v2c("r2", "127.0.0.1", 1162, "public")).unwrap();
+        let again = seen.clone();
+        scheduler.spawn(device, Duration::ZERO, move |_| threads_seen(again.clone()));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while seen.lock().unwrap().len() < 6 {
+            assert!(std::time::Instant::now() < deadline, "the pollers never ran: {:?}", seen.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let names = seen.lock().unwrap().clone();
+        assert!(names.iter().all(|n| n == "vigie-poller"), "{names:?}");
     }
 }

@@ -186,7 +186,7 @@ impl Fleet {
 /// Serves one agent's socket until cancelled.
 async fn serve(socket: Arc<UdpSocket>, model: Arc<AgentModel>, stats: Arc<SimStats>) {
     let mut packet = vec![0u8; RECEIVE_BYTES];
-    let mut reply = Vec::with_capacity(responder::MAX_REPLY_BYTES);
+    let mut reply = Vec::with_capacity(model.spec.max_reply_bytes);
     let mut scratch = Scratch::default();
     let mut dice = mix(model.spec.seed ^ 0x5eed);
     let latency = Duration::from_millis(model.spec.latency_ms);

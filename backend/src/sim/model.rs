@@ -57,6 +57,9 @@ pub struct AgentSpec {
     pub if_name_prefix: String,
     /// A fault planted in every answer (see [`super::misbehave`]); `None` for an honest agent.
     pub misbehave: Option<super::misbehave::Misbehave>,
+    /// The largest reply the agent sends, in bytes: a GETBULK answer is cut to fewer
+    /// repetitions to fit, a GET that cannot fit is answered `tooBig` (as net-snmp does).
+    pub max_reply_bytes: usize,
 }
 
 impl AgentSpec {
@@ -78,6 +81,7 @@ impl AgentSpec {
             seed: 1,
             if_name_prefix: "ge-0/0/".into(),
             misbehave: None,
+            max_reply_bytes: super::responder::MAX_REPLY_BYTES,
         }
     }
 }

@@ -93,6 +93,10 @@ pub struct SimArgs {
     /// Share of answering agents that misbehave when --misbehave is given, percent
     #[arg(long, default_value_t = 100.0)]
     pub misbehave_percent: f64,
+    /// Largest reply an agent sends, bytes (a GETBULK answer holds fewer repetitions, a GET that
+    /// cannot fit is answered tooBig); 1472 is one Ethernet datagram, as many routers answer
+    #[arg(long, default_value_t = super::responder::MAX_REPLY_BYTES as u16, value_parser = clap::value_parser!(u16).range(484..))]
+    pub max_reply_bytes: u16,
     /// Seed of every random choice (which agents are dead, interface rates...)
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -123,6 +127,7 @@ impl Default for SimArgs {
             huge_interfaces: 0,
             misbehave: Vec::new(),
             misbehave_percent: 100.0,
+            max_reply_bytes: super::responder::MAX_REPLY_BYTES as u16,
             seed: 1,
         }
     }
@@ -226,6 +231,7 @@ impl SimArgs {
             latency_ms: self.latency_ms,
             loss_percent: self.loss_percent,
             seed,
+            max_reply_bytes: usize::from(self.max_reply_bytes),
             sys_descr: format!(
                 "Vigie simulated switch, {interfaces} ports, {} counters",
                 if hc { "64-bit" } else { "32-bit" }
@@ -318,6 +324,9 @@ mod tests {
         let huge = specs.last().unwrap();
         assert_eq!((huge.interfaces, huge.behaviour, huge.hc), (4000, Behaviour::Answer, true));
         assert_eq!(args.specs()[7].seed, specs[7].seed, "the same options give the same fleet");
+        let capped = SimArgs { max_reply_bytes: 1472, ..args }.specs();
+        assert!(capped.iter().all(|s| s.max_reply_bytes == 1472));
+        assert!(specs.iter().all(|s| s.max_reply_bytes == crate::sim::responder::MAX_REPLY_BYTES));
     }
 
     #[test]

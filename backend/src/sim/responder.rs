@@ -1,6 +1,6 @@
 //! Turns one request datagram into one response datagram for an agent: GET, GETNEXT and
 //! GETBULK with RFC 3416 semantics (noSuchObject / noSuchInstance for GET, endOfMibView past
-//! the end of the view, GETBULK repetitions cut to fit [`MAX_REPLY_BYTES`]); for an SNMPv1
+//! the end of the view, GETBULK repetitions cut to fit the agent's `max_reply_bytes`); for an SNMPv1
 //! agent GET and GETNEXT with v1's noSuchName instead of exceptions; SNMPv3 messages go
 //! through the agent's [`super::authority`] and come back here as PDUs. Pure: no sockets, no
 //! clock reads (the caller passes the moment), buffers reused from one request to the next.
@@ -10,8 +10,9 @@ use super::model::{AgentModel, AgentVersion, Moment};
 use crate::snmp::ber::{self, tag, BerError, Header, Pdu};
 use crate::snmp::usm::message as v3;
 
-/// Replies stay under this size, as real agents cut GETBULK repetitions to their own limit
-/// (net-snmp's and many routers' are of this order; some go as low as 1,500 bytes).
+/// Replies stay under this size unless the agent says otherwise (`--max-reply-bytes`), as real
+/// agents cut GETBULK repetitions to their own limit (net-snmp's and many routers' are of this
+/// order; many answer no more than one Ethernet datagram, 1,472 bytes).
 pub const MAX_REPLY_BYTES: usize = 8000;
 /// The version field of SNMPv1 and SNMPv2c messages.
 const VERSION_1: i64 = 0;
@@ -146,11 +147,11 @@ pub(super) fn answer(
     let fits = match pdu.pdu_type {
         tag::GET => {
             (0..scratch.requested.len()).for_each(|j| get(model, buffer, at, scratch, j));
-            header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES
+            header.message_len(scratch.varbinds.len()) <= model.spec.max_reply_bytes
         }
         tag::GET_NEXT => {
             (0..scratch.requested.len()).for_each(|j| get_next(model, buffer, at, scratch, j));
-            header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES
+            header.message_len(scratch.varbinds.len()) <= model.spec.max_reply_bytes
         }
         _ => get_bulk(model, buffer, at, scratch, header, pdu.field_a, pdu.field_b),
     };
@@ -236,7 +237,7 @@ fn get_next(model: &AgentModel, packet: &[u8], at: &Moment, scratch: &mut Scratc
 }
 
 /// GETBULK: non-repeaters as GETNEXT, then repetitions of the others until max-repetitions,
-/// until every repeater is past the end, or until the reply would exceed [`MAX_REPLY_BYTES`]
+/// until every repeater is past the end, or until the reply would exceed the agent's limit
 /// (cut at the last whole repetition). Answers false when even the non-repeaters do not fit.
 fn get_bulk(
     model: &AgentModel,
@@ -250,7 +251,7 @@ fn get_bulk(
     let n = scratch.requested.len();
     let non_repeaters = usize::try_from(non_repeaters.max(0)).unwrap_or(usize::MAX).min(n);
     let max_repetitions = usize::try_from(max_repetitions.max(0)).unwrap_or(usize::MAX);
-    let fits = |scratch: &Scratch| header.message_len(scratch.varbinds.len()) <= MAX_REPLY_BYTES;
+    let fits = |scratch: &Scratch| header.message_len(scratch.varbinds.len()) <= model.spec.max_reply_bytes;
     for j in 0..non_repeaters {
         get_next(model, packet, at, scratch, j);
     }
@@ -292,7 +293,7 @@ fn get_bulk(
             if whole > 0 {
                 scratch.varbinds.truncate(whole);
             } else {
-                truncate_to_fit(scratch, header);
+                truncate_to_fit(scratch, header, model.spec.max_reply_bytes);
             }
             break;
         }
@@ -302,12 +303,12 @@ fn get_bulk(
 }
 
 /// The first repetition alone is too big: keep its varbinds that fit.
-fn truncate_to_fit(scratch: &mut Scratch, header: &Header<'_>) {
+fn truncate_to_fit(scratch: &mut Scratch, header: &Header<'_>, max_reply_bytes: usize) {
     let mut reader = ber::Reader::new(&scratch.varbinds);
     let mut kept = 0;
     while let Ok(tlv) = reader.any() {
         let end = tlv.contents.as_ptr() as usize + tlv.contents.len() - scratch.varbinds.as_ptr() as usize;
-        if header.message_len(end) > MAX_REPLY_BYTES {
+        if header.message_len(end) > max_reply_bytes {
             break;
         }
         kept = end;

@@ -147,6 +147,26 @@ fn big_getbulks_are_cut_at_whole_repetitions_under_the_limit() {
 }
 
 #[test]
+fn a_capped_agent_answers_fewer_repetitions_and_tells_a_get_that_cannot_fit() {
+    let spec = AgentSpec { max_reply_bytes: 1472, ..AgentSpec::new("capped", 48) };
+    let capped = AgentModel::new(spec, Arc::new(Shape::new(48, true)));
+    let bulk = request("public", tag::GET_BULK, 1, 48, &[SYS_UP_TIME, IF_DESCR, IF_HC_IN]);
+    let reply = ask(&capped, &bulk).unwrap();
+    assert!(reply.len <= 1472 && reply.len > 1472 - 120, "filled to the cap: {} bytes", reply.len);
+    assert_eq!(reply.error_status, 0);
+    assert_eq!((reply.varbinds.len() - 1) % 2, 0, "the non-repeater, then whole repetitions only");
+    assert!(reply.varbinds.len() < 1 + 2 * 48, "fewer repetitions than asked");
+    let uncapped = ask(&model(48), &bulk).unwrap();
+    assert_eq!(uncapped.varbinds.len(), 1 + 2 * 48, "the default limit holds all of them");
+    // A GET of 100 sysUpTime varbinds (~1,700 bytes answered) fits 8,000 bytes, not 1,472.
+    let get = request("public", tag::GET, 0, 0, &vec![SYS_UP_TIME; 100]);
+    assert_eq!(ask(&model(48), &get).unwrap().varbinds.len(), 100);
+    let too_big = ask(&capped, &get).unwrap();
+    assert_eq!((too_big.error_status, too_big.varbinds.len()), (TOO_BIG, 0));
+    assert!(too_big.len < 100, "tooBig comes with no varbinds");
+}
+
+#[test]
 fn wrong_community_other_versions_and_sets_get_no_answer() {
     let model = model(1);
     assert_eq!(ask(&model, &request("private", tag::GET, 0, 0, &[SYS_UP_TIME])).err(), Some(Dropped::WrongCommunity));
