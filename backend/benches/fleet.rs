@@ -8,7 +8,13 @@
 //! multiple of it in Unix time, e.g. 3600 for a window from one hour's start, which holds every
 //! device's hourly rollup writes), `FLEET_VERSIONS` (`v2c,v3`: each size is run once per version;
 //! v3 is authPriv with SHA-256 and AES-128, and the run ends with the CPU ratio v3 / v2c per
-//! interface-sample). All traffic stays on 127.0.0.1.
+//! interface-sample), `FLEET_REPLY_CAPS` (`0,1472`: each v2c size is run once per cap on the
+//! agents' replies, 0 being the simulator's default of 8,000 bytes), `FLEET_IDLE_SECS` (60: the
+//! idle row, Vigie with no device, measured first; 0 skips it), `FLEET_EXTERNAL` (`first-last`
+//! ports of agents already listening on 127.0.0.1, e.g. `vigie sim --base-port` in another
+//! process or net-snmp's snmpd: they are polled instead of the in-process fleet, with
+//! `FLEET_SIZES` ignored), `FLEET_VIGIE_BIN` (the vigie binary to measure, default this
+//! workspace's release build). All traffic stays on 127.0.0.1.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -43,32 +49,59 @@ fn main() {
         .map(|v| v.trim().to_string())
         .filter(|v| v == "v2c" || v == "v3")
         .collect();
-    let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
-    assert!(status.success(), "release build");
+    let caps: Vec<u16> = std::env::var("FLEET_REPLY_CAPS")
+        .unwrap_or_else(|_| "0,1472".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let idle: u64 = env_or("FLEET_IDLE_SECS", 60);
+    if std::env::var_os("FLEET_VIGIE_BIN").is_none() {
+        let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
+        assert!(status.success(), "release build");
+    }
     println!("fleet benchmark: {interfaces} interfaces per device, polled every {interval} s, steady window {window} s, dead {dead} %, closed {closed} %");
+    if idle > 0 {
+        idle_row(idle);
+    }
+    if let Ok(range) = std::env::var("FLEET_EXTERNAL") {
+        let (first, last) = range.split_once('-').expect("FLEET_EXTERNAL is first-last");
+        let ports: Vec<u16> = (first.parse().expect("first port")..=last.parse().expect("last port")).collect();
+        println!("\nexternal fleet: {} agents on 127.0.0.1:{range}", ports.len());
+        run_size(ports.len(), interfaces, interval, (window, align), &ports, false);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     for &size in &sizes {
         let mut per_thousand = Vec::new();
         for version in &versions {
             let v3 = version == "v3";
-            let args = SimArgs {
-                agents: size,
-                interfaces,
-                dead_percent: dead,
-                closed_percent: closed,
-                snmp_version: if v3 { SimVersion::V3 } else { SimVersion::V2c },
-                auth_protocol: v3.then_some(AuthProtocol::Sha256),
-                auth_password: v3.then(|| V3_AUTH_PASSWORD.to_string()),
-                priv_protocol: v3.then_some(PrivProtocol::Aes),
-                priv_password: v3.then(|| V3_PRIV_PASSWORD.to_string()),
-                ..SimArgs::default()
-            };
-            let fleet =
-                runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
-            let ports: Vec<u16> = fleet.agents().iter().map(|a| a.addr.port()).collect();
-            let cpu = run_size(size, interfaces, interval, (window, align), &ports, v3);
-            per_thousand.push((version.clone(), cpu));
-            runtime.block_on(fleet.shutdown());
+            // The capped rows are v2c only: the cap is the agents', whatever they speak.
+            for &cap in if v3 { &[0][..] } else { &caps } {
+                let args = SimArgs {
+                    agents: size,
+                    interfaces,
+                    dead_percent: dead,
+                    closed_percent: closed,
+                    snmp_version: if v3 { SimVersion::V3 } else { SimVersion::V2c },
+                    auth_protocol: v3.then_some(AuthProtocol::Sha256),
+                    auth_password: v3.then(|| V3_AUTH_PASSWORD.to_string()),
+                    priv_protocol: v3.then_some(PrivProtocol::Aes),
+                    priv_password: v3.then(|| V3_PRIV_PASSWORD.to_string()),
+                    max_reply_bytes: if cap == 0 { SimArgs::default().max_reply_bytes } else { cap },
+                    ..SimArgs::default()
+                };
+                let fleet =
+                    runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
+                let ports: Vec<u16> = fleet.agents().iter().map(|a| a.addr.port()).collect();
+                if cap > 0 {
+                    println!("\n(agents' replies capped at {cap} bytes)");
+                }
+                let cpu = run_size(size, interfaces, interval, (window, align), &ports, v3);
+                if cap == 0 {
+                    per_thousand.push((version.clone(), cpu));
+                }
+                runtime.block_on(fleet.shutdown());
+            }
         }
         if let [(_, Some(v2c)), (_, Some(v3))] = per_thousand.as_slice() {
             println!(
@@ -232,6 +265,22 @@ fn run_size(
     per_thousand
 }
 
+/// Vigie with no device (no data dir content, receivers off): CPU-seconds over `secs`, per minute.
+fn idle_row(secs: u64) {
+    let data = tempfile::tempdir().unwrap();
+    let mut vigie = Server::start(data.path());
+    std::thread::sleep(Duration::from_secs(5)); // past the start's own work
+    let (before, switches_before) = (vigie.cpu_secs(), vigie.context_switches());
+    std::thread::sleep(Duration::from_secs(secs));
+    let cpu = vigie.cpu_secs() - before;
+    let wakeups = vigie.context_switches() - switches_before;
+    println!(
+        "\n== idle, no device: {cpu:.3} CPU-seconds over {secs} s = {:.3} CPU-seconds per minute",
+        cpu * 60.0 / secs as f64
+    );
+    vigie.stop();
+}
+
 /// One device with a year of history, written through the store as the poller would.
 fn synthesize_history(dir: &Path, interfaces: u32) -> String {
     let retention = Retention {
@@ -386,8 +435,9 @@ struct Server {
 impl Server {
     fn start(data: &Path) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/vigie");
-        let child = Command::new(bin)
+        let default_bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/vigie");
+        let bin = std::env::var("FLEET_VIGIE_BIN").unwrap_or_else(|_| default_bin.into());
+        let child = Command::new(&bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data.join(""))
             .args(["--syslog-udp", "off", "--syslog-tcp", "off", "--trap-udp", "off", "--auth", "off"])
@@ -412,6 +462,24 @@ impl Server {
     /// User + system CPU seconds of the vigie process so far.
     fn cpu_secs(&self) -> f64 {
         stat_fields(&format!("/proc/{}/stat", self.child.id()), 14, 15)
+    }
+
+    /// Context switches (voluntary and not) of every thread of the vigie process so far: about
+    /// one per wake-up of a thread.
+    fn context_switches(&self) -> u64 {
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", self.child.id())).into_iter().flatten();
+        tasks
+            .filter_map(Result::ok)
+            .filter_map(|task| std::fs::read_to_string(task.path().join("status")).ok())
+            .flat_map(|status| {
+                let counts: Vec<u64> = status
+                    .lines()
+                    .filter(|l| l.contains("ctxt_switches:"))
+                    .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+                    .collect();
+                counts
+            })
+            .sum()
     }
 
     /// A memory figure of /proc/PID/status in MB: `VmRSS:` now, `VmHWM:` the peak.

@@ -72,6 +72,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         sink.clone(),
         scheduler.runtime(),
         crate::reach::ProbePlan::default(),
+        scheduler.device_changes(),
     );
     let background = CancellationToken::new();
     let retention = {

@@ -29,6 +29,9 @@ pub struct Scheduler {
     tasks: Mutex<HashMap<DeviceId, Running>>,
     root: CancellationToken,
     runtime: PollerRuntime,
+    /// Notified whenever a device is started or stopped, for whoever keeps its own schedule of
+    /// the devices (reachability) and sleeps until something is due.
+    changes: Arc<tokio::sync::Notify>,
 }
 
 impl Scheduler {
@@ -41,12 +44,18 @@ impl Scheduler {
             tasks: Mutex::default(),
             root: CancellationToken::new(),
             runtime: PollerRuntime::start()?,
+            changes: Arc::default(),
         })
     }
 
     /// The pollers' runtime, shared with the reachability scheduler.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
         self.runtime.handle()
+    }
+
+    /// Notified whenever a device is started (added, changed) or stopped (removed).
+    pub fn device_changes(&self) -> Arc<tokio::sync::Notify> {
+        self.changes.clone()
     }
 
     pub fn stats(&self) -> &PollerStats {
@@ -91,6 +100,7 @@ impl Scheduler {
         if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, poke, handle }) {
             old.cancel.cancel();
         }
+        self.changes.notify_one();
     }
 
     /// Polls a device now, out of its schedule (its interfaces changed state).
@@ -105,6 +115,7 @@ impl Scheduler {
         if let Some(running) = self.tasks.lock().expect("tasks lock").remove(id) {
             running.cancel.cancel();
         }
+        self.changes.notify_one();
     }
 
     /// Cancels every poller and waits for them, at most `deadline`.

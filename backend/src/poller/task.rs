@@ -176,32 +176,36 @@ impl Task {
     }
 
     /// Hands a poll to the store on the blocking pool (its appends must not hold a runtime
-    /// thread), then has the state decided again and announces a change.
+    /// thread), has the state decided again there, and announces a change.
     async fn record(&self, record: PollRecord) {
         let (store, id) = (self.store.clone(), self.device.id.clone());
         let at = record.at_ms.div_euclid(1000);
-        self.on_store("its poll", move || store.record_poll(&id, record)).await;
-        self.settle(at).await;
+        self.on_store("its poll", at, move || store.record_poll(&id, record)).await;
     }
 
-    /// Decides the device's state again (see `Store::settle`) and announces what changed.
-    async fn settle(&self, at_secs: i64) {
-        let (store, id) = (self.store.clone(), self.device.id.clone());
-        match tokio::task::spawn_blocking(move || store.settle(&id, at_secs)).await {
-            Ok(changes) => crate::reach::announce(&self.sink, &changes),
-            Err(e) => log::error!("Device {}: deciding its state failed: {e}", Shown(&self.device.config.name)),
-        }
-    }
-
-    /// Runs a store write on the blocking pool. A failed disk write is counted by the store, which
-    /// says so once a minute for the whole fleet: here it is only a debug line, not one per poll.
-    async fn on_store(&self, what: &str, write: impl FnOnce() -> Result<(), StoreError> + Send + 'static) {
+    /// Runs a store write, then decides the device's state again (see `Store::settle`), in one
+    /// trip to the blocking pool (each trip wakes a thread: once per poll is enough), and
+    /// announces what changed. A failed disk write is counted by the store, which says so once a
+    /// minute for the whole fleet: here it is only a debug line, not one per poll.
+    async fn on_store(
+        &self,
+        what: &str,
+        at_secs: i64,
+        write: impl FnOnce() -> Result<(), StoreError> + Send + 'static,
+    ) {
         let name = Shown(&self.device.config.name);
-        match tokio::task::spawn_blocking(write).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e @ StoreError::Io { .. })) => log::debug!("Device {name}: cannot store {what}: {e}"),
-            Ok(Err(e)) => log::error!("Device {name}: cannot store {what}: {e}"),
-            Err(e) => log::error!("Device {name}: storing {what} failed: {e}"),
+        let (store, id) = (self.store.clone(), self.device.id.clone());
+        let written_and_settled = tokio::task::spawn_blocking(move || (write(), store.settle(&id, at_secs)));
+        match written_and_settled.await {
+            Ok((written, changes)) => {
+                match written {
+                    Ok(()) => {}
+                    Err(e @ StoreError::Io { .. }) => log::debug!("Device {name}: cannot store {what}: {e}"),
+                    Err(e) => log::error!("Device {name}: cannot store {what}: {e}"),
+                }
+                crate::reach::announce(&self.sink, &changes);
+            }
+            Err(e) => log::error!("Device {name}: storing {what} and deciding its state failed: {e}"),
         }
     }
 
@@ -217,8 +221,7 @@ impl Task {
         let (store, id) = (self.store.clone(), self.device.id.clone());
         let at = now_ms().div_euclid(1000);
         let took_ms = took.as_millis() as u64;
-        self.on_store("its status", move || store.record_failure(&id, at, took_ms, error)).await;
-        self.settle(at).await;
+        self.on_store("its status", at, move || store.record_failure(&id, at, took_ms, error)).await;
     }
 }
 

@@ -1,8 +1,10 @@
 //! When devices are pinged: each device gets one round ([`ProbePlan`]) every
 //! `pingIntervalSecs`, its first round at a random point of its first interval so that a fleet
 //! is spread over the interval. One supervised task on the pollers' runtime reads the device
-//! list every second (so that added, changed and removed devices need no wiring) and starts the
-//! rounds that are due, at most [`MAX_IN_FLIGHT`] at once and one per device; a round never
+//! list again when told it changed (the pollers' scheduler says so when a device is started or
+//! stopped), sleeps until the next round is due (rounds due within [`TICK`] share one wake-up;
+//! with no device, or ping off everywhere, it sleeps until a change), and starts the rounds
+//! that are due, at most [`MAX_IN_FLIGHT`] at once and one per device; a round never
 //! blocks polling (they share nothing but the runtime) and its result goes to the store on the
 //! blocking pool.
 
@@ -11,6 +13,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +28,7 @@ use crate::store::{now_secs, Store};
 pub const MAX_IN_FLIGHT: usize = 512;
 /// How long resolving a host name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Rounds due within this of each other start on one wake-up of the scheduler.
 const TICK: Duration = Duration::from_secs(1);
 
 /// The running scheduler: cancel it and await it at shutdown.
@@ -41,14 +45,23 @@ struct Context {
     stats: Arc<ReachStats>,
     plan: ProbePlan,
     cancel: CancellationToken,
+    /// Notified when a device was added, changed or removed.
+    changes: Arc<Notify>,
 }
 
 impl Reach {
-    /// Starts pinging on `runtime` (the pollers' runtime).
-    pub fn start(store: Arc<Store>, sink: Arc<Sink>, runtime: &tokio::runtime::Handle, plan: ProbePlan) -> Reach {
+    /// Starts pinging on `runtime` (the pollers' runtime); `changes` is notified whenever a device
+    /// is added, changed or removed.
+    pub fn start(
+        store: Arc<Store>,
+        sink: Arc<Sink>,
+        runtime: &tokio::runtime::Handle,
+        plan: ProbePlan,
+        changes: Arc<Notify>,
+    ) -> Reach {
         let stats = Arc::new(ReachStats::default());
         let cancel = CancellationToken::new();
-        let context = Context { store, sink, stats: stats.clone(), plan, cancel: cancel.clone() };
+        let context = Context { store, sink, stats: stats.clone(), plan, cancel: cancel.clone(), changes };
         let handle = runtime.spawn(crate::supervisor::supervise(
             cancel.clone(),
             move || run(context.clone()),
@@ -95,59 +108,88 @@ async fn run(context: Context) {
     let mut cleared: HashSet<DeviceId> = HashSet::new();
     let mut rounds: JoinSet<DeviceId> = JoinSet::new();
     let mut in_flight: HashSet<DeviceId> = HashSet::new();
-    let mut ticker = tokio::time::interval(TICK);
+    let mut devices = Vec::new();
+    // The first pass reads the device list; later ones when told it changed.
+    let mut changed = true;
+    let mut wake: Option<Instant> = None;
     loop {
+        let now = Instant::now();
+        if changed {
+            devices = context.store.device_list();
+            let present: HashSet<&DeviceId> = devices.iter().map(|d| &d.id).collect();
+            slots.retain(|id, _| present.contains(id));
+            cleared.retain(|id| present.contains(id));
+        }
+        if changed || wake.is_some_and(|at| at <= now) {
+            start_due(&context, &pinger, &devices, (&mut slots, &mut cleared), (&mut rounds, &mut in_flight));
+            // The next wake-up: when the next round is due, but not sooner than a tick from now
+            // (a round deferred for room is due already).
+            wake = slots.values().map(|slot| slot.next).min().map(|next| next.max(now + TICK));
+        }
+        let sleep = async {
+            match wake {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        changed = false;
         tokio::select! {
             _ = context.cancel.cancelled() => return,
             Some(done) = rounds.join_next() => {
                 if let Ok(id) = done {
                     in_flight.remove(&id);
                 }
-                continue;
             }
-            _ = ticker.tick() => {}
+            _ = context.changes.notified() => changed = true,
+            _ = sleep => {}
         }
-        let now = Instant::now();
-        let devices = context.store.device_list();
-        let present: HashSet<&DeviceId> = devices.iter().map(|d| &d.id).collect();
-        slots.retain(|id, _| present.contains(id));
-        cleared.retain(|id| present.contains(id));
-        for device in &devices {
-            let interval_secs = device.config.ping_interval_secs;
-            if interval_secs == 0 {
-                slots.remove(&device.id);
-                if cleared.insert(device.id.clone()) {
-                    forget_echo(&context, device.clone());
-                }
-                continue;
+    }
+}
+
+/// Starts the rounds of `devices` that are due, and gives new devices their first slot.
+fn start_due(
+    context: &Context,
+    pinger: &Arc<Pinger>,
+    devices: &[Device],
+    (slots, cleared): (&mut HashMap<DeviceId, Slot>, &mut HashSet<DeviceId>),
+    (rounds, in_flight): (&mut JoinSet<DeviceId>, &mut HashSet<DeviceId>),
+) {
+    let now = Instant::now();
+    for device in devices {
+        let interval_secs = device.config.ping_interval_secs;
+        if interval_secs == 0 {
+            slots.remove(&device.id);
+            if cleared.insert(device.id.clone()) {
+                forget_echo(context, device.clone());
             }
-            cleared.remove(&device.id);
-            let slot = slots.entry(device.id.clone()).or_insert_with(|| first_slot(interval_secs, now));
-            if slot.interval_secs != interval_secs {
-                *slot = first_slot(interval_secs, now);
-            }
-            if slot.next > now {
-                continue;
-            }
-            if in_flight.contains(&device.id) || in_flight.len() >= MAX_IN_FLIGHT {
-                context.stats.deferred();
-                continue;
-            }
-            let interval = Duration::from_secs(u64::from(interval_secs));
-            slot.next = (slot.next + interval).max(now + interval / 2);
-            in_flight.insert(device.id.clone());
-            let (context, pinger, device) = (context.clone(), pinger.clone(), device.clone());
-            rounds.spawn(async move {
-                let id = device.id.clone();
-                let name = device.config.name.clone();
-                // A round that panics (a bug of ours) is that round's loss: logged, and the
-                // device keeps its place in the schedule.
-                if let Err(e) = tokio::spawn(async move { round(&context, &pinger, &device).await }).await {
-                    log::error!("Device {}: an echo round failed: {e}", Shown(&name));
-                }
-                id
-            });
+            continue;
         }
+        cleared.remove(&device.id);
+        let slot = slots.entry(device.id.clone()).or_insert_with(|| first_slot(interval_secs, now));
+        if slot.interval_secs != interval_secs {
+            *slot = first_slot(interval_secs, now);
+        }
+        if slot.next > now {
+            continue;
+        }
+        if in_flight.contains(&device.id) || in_flight.len() >= MAX_IN_FLIGHT {
+            context.stats.deferred();
+            continue;
+        }
+        let interval = Duration::from_secs(u64::from(interval_secs));
+        slot.next = (slot.next + interval).max(now + interval / 2);
+        in_flight.insert(device.id.clone());
+        let (context, pinger, device) = (context.clone(), pinger.clone(), device.clone());
+        rounds.spawn(async move {
+            let id = device.id.clone();
+            let name = device.config.name.clone();
+            // A round that panics (a bug of ours) is that round's loss: logged, and the
+            // device keeps its place in the schedule.
+            if let Err(e) = tokio::spawn(async move { round(&context, &pinger, &device).await }).await {
+                log::error!("Device {}: an echo round failed: {e}", Shown(&name));
+            }
+            id
+        });
     }
 }
 
