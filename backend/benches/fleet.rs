@@ -275,8 +275,9 @@ fn idle_row(secs: u64) {
     let cpu = vigie.cpu_secs() - before;
     let wakeups = vigie.context_switches() - switches_before;
     println!(
-        "\n== idle, no device: {cpu:.3} CPU-seconds over {secs} s = {:.3} CPU-seconds per minute",
-        cpu * 60.0 / secs as f64
+        "\n== idle, no device: {cpu:.3} CPU-seconds over {secs} s = {:.3} CPU-seconds per minute; {:.0} thread wake-ups (context switches) per minute",
+        cpu * 60.0 / secs as f64,
+        wakeups as f64 * 60.0 / secs as f64
     );
     vigie.stop();
 }
