@@ -104,6 +104,11 @@ impl RuleIndex {
         index
     }
 
+    /// Whether any rule is of one of `kinds` (checked before a device is read at all).
+    fn has_kind(&self, kinds: &[&str]) -> bool {
+        kinds.iter().any(|k| self.by_kind.get(k).is_some_and(|ids| !ids.is_empty()))
+    }
+
     fn of_kind(&self, kinds: &[&str]) -> Vec<&Rule> {
         kinds
             .iter()
@@ -133,14 +138,14 @@ impl Facts for World<'_> {
 
     /// The parent the device's state says it is behind ("behind <parent>"), by name.
     fn unreachable_parent(&self, device: &DeviceId) -> Option<String> {
-        let parent = self.store.device(&device.0).ok()?.live.status.behind_parent_id?;
-        Some(self.store.device(&parent.0).map_or(parent.0.clone(), |p| p.device.config.name))
+        let parent = self.store.with_device(device, |_, live| live.status.behind_parent_id.clone())??;
+        Some(self.store.with_device(&parent, |p, _| p.config.name.clone()).unwrap_or(parent.0))
     }
 }
 
 /// A device's tags (none for a device that is gone).
 fn device_tags(store: &Store, device: &DeviceId) -> Vec<String> {
-    store.device(&device.0).map(|d| d.device.config.tags).unwrap_or_default()
+    store.with_device(device, |d, _| d.config.tags.clone()).unwrap_or_default()
 }
 
 pub struct Alerts {

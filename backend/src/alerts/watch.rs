@@ -12,11 +12,11 @@ use tokio_util::sync::CancellationToken;
 use super::conditions::{self, INCIDENT_FIELD};
 use super::engine::{Change, ChangeKind, Observation};
 use super::rule::Rule;
-use super::{device_tags, Alerts, World};
-use crate::device::{DeviceId, DeviceStatus, EchoStatus};
+use super::{Alerts, World};
+use crate::device::{Device, DeviceId, DeviceStatus, EchoStatus};
 use crate::notify::Notification;
 use crate::store::logs::{LogEntry, LogField, Severity};
-use crate::store::{now_secs, StoreEvent};
+use crate::store::{now_secs, DeviceLive, StoreEvent};
 
 const STATE_KINDS: [&str; 2] = ["device_unreachable", "device_snmp_down"];
 const INTERFACE_KINDS: [&str; 3] = ["interface_down", "utilization", "error_rate"];
@@ -55,31 +55,39 @@ impl Alerts {
     }
 
     fn on_status(&self, device_id: &DeviceId, status: &DeviceStatus) {
-        let Ok(snapshot) = self.store.device(&device_id.0) else { return };
-        let looks = self.looks(&STATE_KINDS, device_id, |rule| {
-            conditions::device_state(rule, device_id, &snapshot.device.config.name, &status.state).into_iter().collect()
+        let looks = self.looks(&STATE_KINDS, device_id, |rule, device, _| {
+            conditions::device_state(rule, device_id, &device.config.name, &status.state).into_iter().collect()
         });
         self.observe(looks);
     }
 
     fn on_echo(&self, device_id: &DeviceId, echo: &EchoStatus) {
-        let Ok(snapshot) = self.store.device(&device_id.0) else { return };
-        let name = &snapshot.device.config.name;
-        let looks = self
-            .looks(&["ping"], device_id, |rule| conditions::ping(rule, device_id, name, echo).into_iter().collect());
+        let looks = self.looks(&["ping"], device_id, |rule, device, _| {
+            conditions::ping(rule, device_id, &device.config.name, echo).into_iter().collect()
+        });
         self.observe(looks);
     }
 
+    /// A poll's samples: the interface rules, and the reboot rules by the agent's uptime (kept
+    /// only while a reboot rule exists, so that one added later does not compare with a stale
+    /// uptime).
     fn on_sample(&self, device_id: &DeviceId) {
-        let Ok(snapshot) = self.store.device(&device_id.0) else { return };
-        let name = snapshot.device.config.name.clone();
-        let mut looks = self
-            .looks(&INTERFACE_KINDS, device_id, |rule| conditions::interfaces(rule, device_id, &name, &snapshot.live));
-        if let Some(uptime) = conditions::uptime_ticks(&snapshot.live) {
-            let before = self.uptimes.lock().unwrap_or_else(|e| e.into_inner()).insert(device_id.clone(), uptime);
+        let mut looks = self.looks(&INTERFACE_KINDS, device_id, |rule, device, live| {
+            conditions::interfaces(rule, device_id, &device.config.name, live)
+        });
+        let reboots = self.rules.read().unwrap_or_else(|e| e.into_inner()).has_kind(&["reboot"]);
+        let mut uptimes = self.uptimes.lock().unwrap_or_else(|e| e.into_inner());
+        if !reboots {
+            uptimes.clear();
+        } else if let Some(uptime) =
+            self.store.with_device(device_id, |_, live| conditions::uptime_ticks(live)).flatten()
+        {
+            let before = uptimes.insert(device_id.clone(), uptime);
+            drop(uptimes);
             if before.is_some_and(|before| conditions::restarted(before, uptime)) {
-                looks.extend(self.looks(&["reboot"], device_id, |rule| {
-                    vec![moment(rule, device_id, &name, format!("{name} restarted"))]
+                looks.extend(self.looks(&["reboot"], device_id, |rule, device, _| {
+                    let name = &device.config.name;
+                    vec![moment(rule, device_id, name, format!("{name} restarted"))]
                 }));
             }
         }
@@ -88,41 +96,53 @@ impl Alerts {
 
     fn on_log(&self, entry: &LogEntry) {
         let Some(device_id) = &entry.entry.device_id else { return };
-        let looks = {
+        let matching: Vec<_> = {
             let index = self.rules.read().unwrap_or_else(|e| e.into_inner());
-            let tags = device_tags(&self.store, device_id);
             index
                 .of_kind(&["log_match"])
                 .into_iter()
-                .filter(|rule| rule.scope.covers(device_id, &tags))
                 .filter(|rule| conditions::log_matches(rule, index.patterns.get(&rule.id), entry))
-                .map(|rule| {
-                    let name = self.store.device(&device_id.0).map(|d| d.device.config.name).unwrap_or_default();
-                    let mut text = entry.entry.message.clone();
-                    crate::store::logs::cut_at_char(&mut text, 200);
-                    moment(rule, device_id, &name, format!("{name}: {text}"))
-                })
-                .map(|look| (look.subject.rule.clone(), look))
-                .collect::<Vec<_>>()
+                .map(|rule| rule.id.clone())
+                .collect()
         };
+        if matching.is_empty() {
+            return;
+        }
+        let looks = self.looks(&["log_match"], device_id, |rule, device, _| {
+            if !matching.contains(&rule.id) {
+                return Vec::new();
+            }
+            let name = &device.config.name;
+            let mut text = entry.entry.message.clone();
+            crate::store::logs::cut_at_char(&mut text, 200);
+            vec![moment(rule, device_id, name, format!("{name}: {text}"))]
+        });
         self.observe(looks);
     }
 
-    /// The looks of the rules of `kinds` whose scope covers the device.
+    /// The looks of the rules of `kinds` whose scope covers the device, each given the device
+    /// and its live view read in place. With no rule of these kinds (the usual case for most
+    /// events), the device is not read at all: this runs on every poll.
     fn looks(
         &self,
         kinds: &[&str],
         device_id: &DeviceId,
-        look: impl Fn(&Rule) -> Vec<Observation>,
+        look: impl Fn(&Rule, &Device, &DeviceLive) -> Vec<Observation>,
     ) -> Vec<(super::rule::RuleId, Observation)> {
         let index = self.rules.read().unwrap_or_else(|e| e.into_inner());
-        let tags = device_tags(&self.store, device_id);
-        index
-            .of_kind(kinds)
-            .into_iter()
-            .filter(|rule| rule.scope.covers(device_id, &tags))
-            .flat_map(|rule| look(rule).into_iter().map(|o| (rule.id.clone(), o)))
-            .collect()
+        if !index.has_kind(kinds) {
+            return Vec::new();
+        }
+        let rules = index.of_kind(kinds);
+        self.store
+            .with_device(device_id, |device, live| {
+                rules
+                    .iter()
+                    .filter(|rule| rule.scope.covers(device_id, &device.config.tags))
+                    .flat_map(|rule| look(rule, device, live).into_iter().map(|o| (rule.id.clone(), o)))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     fn observe(&self, looks: Vec<(super::rule::RuleId, Observation)>) {
@@ -149,16 +169,13 @@ impl Alerts {
     /// Looks again at every device's state (events may have been missed, and a state that
     /// does not change sends none), lets time pass, and writes what changed.
     async fn on_tick(self: &Arc<Self>) {
-        let states = self
-            .store
-            .visit_devices(|device, live| (device.id.clone(), device.config.name.clone(), live.status.state.clone()));
+        let watching_states = self.rules.read().unwrap_or_else(|e| e.into_inner()).has_kind(&STATE_KINDS);
+        let ids = if watching_states { self.store.visit_devices(|device, _| device.id.clone()) } else { Vec::new() };
         let mut looks = Vec::new();
-        for (id, name, state) in &states {
-            looks.extend(
-                self.looks(&STATE_KINDS, id, |rule| {
-                    conditions::device_state(rule, id, name, state).into_iter().collect()
-                }),
-            );
+        for id in &ids {
+            looks.extend(self.looks(&STATE_KINDS, id, |rule, device, live| {
+                conditions::device_state(rule, id, &device.config.name, &live.status.state).into_iter().collect()
+            }));
         }
         self.observe(looks);
         let changes = {
@@ -170,7 +187,7 @@ impl Alerts {
         self.apply(changes);
         {
             let mut uptimes = self.uptimes.lock().unwrap_or_else(|e| e.into_inner());
-            uptimes.retain(|id, _| states.iter().any(|(known, _, _)| known == id));
+            uptimes.retain(|id, _| self.store.with_device(id, |_, _| ()).is_some());
         }
         self.write_incidents().await;
     }

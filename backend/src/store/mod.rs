@@ -225,6 +225,17 @@ impl Store {
         })
     }
 
+    /// Reads one device and its live view in place, without copying them (the alerting task
+    /// does on every poll); `None` for a device that is gone. Memory only.
+    pub fn with_device<T>(&self, id: &DeviceId, read: impl FnOnce(&Device, &DeviceLive) -> T) -> Option<T> {
+        // Lock order: the registry, then the device's live state (the device map is let go first).
+        let polled = self.polled(id);
+        self.registry.with(id, |device| match &polled {
+            Some(entry) => read(device, &entry.live.read().expect("live lock")),
+            None => read(device, &DeviceLive::new()),
+        })
+    }
+
     /// Every device's config, ordered by id (memory only).
     pub fn device_list(&self) -> Vec<Device> {
         self.registry.list()

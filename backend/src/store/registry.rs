@@ -33,6 +33,11 @@ impl Registry {
         self.devices.read().expect("registry lock").get(id).cloned()
     }
 
+    /// Reads one device in place under the read lock (memory only).
+    pub fn with<T>(&self, id: &DeviceId, read: impl FnOnce(&Device) -> T) -> Option<T> {
+        self.devices.read().expect("registry lock").get(id).map(read)
+    }
+
     /// Every device, ordered by id.
     pub fn list(&self) -> Vec<Device> {
         self.devices.read().expect("registry lock").values().cloned().collect()

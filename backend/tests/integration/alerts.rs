@@ -214,3 +214,30 @@ fn utilisation_over_80_percent_fires_after_its_duration_and_not_before() {
     assert!(opened_at >= driven_at + FOR_SECS, "opened at {opened_at}, traffic driven at {driven_at}");
     assert!(opened["summary"].as_str().unwrap().contains("uplink"), "{opened}");
 }
+
+#[test]
+fn an_agent_that_restarts_opens_one_reboot_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vigie = Vigie::start(dir.path());
+    let mut agent = Snmpd::start(&[Interface::new(1, "uplink")]);
+    let sink = HttpSink::start(&[]);
+    let channel = webhook(&vigie, &sink);
+    let device = add_device(&vigie, "core-sw4", agent.port());
+    vigie.wait_until(WAIT, "the device is up", |v| (v.device(&device)["status"]["state"] == "up").then_some(()));
+    rule(
+        &vigie,
+        json!({"name": "Restarted", "kind": "reboot", "recoverySecs": 2, "scope": {"all": true}, "channelIds": [channel]}),
+    );
+    // Polls with the rule in place: the agent's uptime is known and grows; nothing opens.
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(events(&sink).is_empty(), "{:?}", events(&sink));
+
+    agent.restart();
+    let opened = sink.wait_for(1, WAIT).remove(0).json();
+    assert_eq!((opened["event"].as_str(), opened["deviceId"].as_str()), (Some("open"), Some(device.as_str())));
+    assert!(opened["summary"].as_str().unwrap().contains("core-sw4 restarted"), "{opened}");
+    // Later polls see the uptime grow again: no second incident.
+    std::thread::sleep(Duration::from_secs(5));
+    let opens = events(&sink).iter().filter(|e| *e == "open").count();
+    assert_eq!(opens, 1, "{:?}", events(&sink));
+}
