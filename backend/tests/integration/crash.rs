@@ -31,8 +31,16 @@ fn a_kill_9_loses_nothing_written_and_a_torn_line_is_skipped() {
 
     // Simulate a crash in the middle of a write: a torn last line.
     let sample_dir = data_dir.join("devices").join(&id).join("samples");
-    let newest = std::fs::read_dir(&sample_dir).unwrap().map(|e| e.unwrap().path()).max().expect("a samples file");
-    std::fs::OpenOptions::new().append(true).open(&newest).unwrap().write_all(b"{\"timestamp\":17956").unwrap();
+    // The open (plain) file: a restart's first poll seals the plain lines before it into the
+    // `.zst` twin, then starts a new plain file, so there is always one after a poll.
+    let newest = std::fs::read_dir(&sample_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .max()
+        .expect("a plain samples file");
+    const TORN: &str = "{\"timestamp\":17956";
+    std::fs::OpenOptions::new().append(true).open(&newest).unwrap().write_all(TORN.as_bytes()).unwrap();
 
     let vigie = Vigie::start(&data_dir);
     assert_eq!(vigie.device(&id)["name"], "crashy", "the device list survived");
@@ -40,11 +48,33 @@ fn a_kill_9_loses_nothing_written_and_a_torn_line_is_skipped() {
     vigie.wait_until(Duration::from_secs(15), "polling resumes", |v| {
         (samples(v, &id).len() >= before + 3).then_some(())
     });
-    let text = std::fs::read_to_string(&newest).unwrap();
-    let torn: Vec<&str> = text.lines().filter(|l| serde_json::from_str::<serde_json::Value>(l).is_err()).collect();
-    assert_eq!(torn, vec!["{\"timestamp\":17956"], "only the torn line is unreadable, on a line of its own");
+    // The restart sealed the day's plain file (its first poll seals what an earlier run left):
+    // the torn line was dropped there, and nothing was glued onto it. Every line on disk,
+    // plain or sealed, is whole JSON, and none starts with the torn fragment.
+    let lines = sample_lines(&sample_dir);
+    let torn: Vec<&String> =
+        lines.iter().filter(|l| serde_json::from_str::<serde_json::Value>(l).is_err() || l.starts_with(TORN)).collect();
+    assert!(torn.is_empty(), "only whole lines on disk, the torn one dropped: {torn:?}");
+    assert!(lines.len() >= before + 3, "{} lines on disk, {before} before the crash", lines.len());
     let timestamps: Vec<f64> = samples(&vigie, &id).iter().map(|s| s["timestamp"].as_f64().unwrap()).collect();
     assert!(timestamps.windows(2).all(|w| w[0] < w[1]), "samples in order, none repeated: {timestamps:?}");
+}
+
+/// Every line of a device's samples files, plain (`.jsonl`) and sealed (`.jsonl.zst`, read as
+/// `zstdcat` would).
+fn sample_lines(dir: &std::path::Path) -> Vec<String> {
+    let mut lines = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let text = if path.extension().is_some_and(|e| e == "zst") {
+            String::from_utf8(zstd::stream::decode_all(&bytes[..]).unwrap()).unwrap()
+        } else {
+            String::from_utf8(bytes).unwrap()
+        };
+        lines.extend(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_string));
+    }
+    lines
 }
 
 /// Devices polled in the torture test, their interfaces, and their poll interval.
