@@ -164,7 +164,7 @@ mod tests {
         response.into_body().try_into_bytes().unwrap().to_vec()
     }
 
-    fn header_of<'a>(response: &'a HttpResponse, name: header::HeaderName) -> Option<&'a str> {
+    fn header_of(response: &HttpResponse, name: header::HeaderName) -> Option<&str> {
         response.headers().get(name).map(|v| v.to_str().unwrap())
     }
 

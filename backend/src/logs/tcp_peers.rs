@@ -134,11 +134,21 @@ impl PeerTable {
     pub fn len(&self) -> usize {
         self.slots.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
 }
 
 /// One warning per interval summing up what the limits did, instead of a line per peer.
 pub struct Warnings {
     last: [u64; 5],
+}
+
+impl Default for Warnings {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Warnings {

@@ -50,7 +50,7 @@ async fn send_delivers_an_incident_s_notifications_in_order_and_deliveries_shows
     let kind = ChannelKind::Webhook(WebhookConfig { url, secret: None, headers: Vec::new() });
     let hook = tokio::task::block_in_place(|| notifier.create_channel("hook".into(), kind)).unwrap();
     notifier.send(&[hook.id.clone(), ChannelId("0000dead".into())], notification(NotifyEvent::Open));
-    notifier.send(&[hook.id.clone()], notification(NotifyEvent::Resolved));
+    notifier.send(std::slice::from_ref(&hook.id), notification(NotifyEvent::Resolved));
     assert_eq!(notifier.deliveries("i1").len(), 2, "queued at once, unknown channel skipped");
     let cancel = tokio_util::sync::CancellationToken::new();
     let worker = tokio::spawn(notifier.clone().run(cancel.clone()));
@@ -79,7 +79,7 @@ async fn a_full_outbox_drops_and_counts_and_pending_deliveries_are_read_back_at_
         ChannelKind::Webhook(WebhookConfig { url: "http://127.0.0.1:9/".into(), secret: None, headers: Vec::new() });
     let hook = tokio::task::block_in_place(|| notifier.create_channel("hook".into(), kind)).unwrap();
     for _ in 0..10 {
-        notifier.send(&[hook.id.clone()], notification(NotifyEvent::Open));
+        notifier.send(std::slice::from_ref(&hook.id), notification(NotifyEvent::Open));
     }
     let stats = notifier.stats();
     assert!(stats.pending >= 1 && stats.pending < 10, "{stats:?}");

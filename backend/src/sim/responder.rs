@@ -129,7 +129,7 @@ pub(super) fn answer(
     header: &mut Header<'_>,
 ) -> Result<Answered, Dropped> {
     let v1 = matches!(model.spec.version, AgentVersion::V1);
-    if !matches!(pdu.pdu_type, tag::GET | tag::GET_NEXT) && !(pdu.pdu_type == tag::GET_BULK && !v1) {
+    if !matches!(pdu.pdu_type, tag::GET | tag::GET_NEXT) && (pdu.pdu_type != tag::GET_BULK || v1) {
         return Err(Dropped::Unsupported(pdu.pdu_type));
     }
     scratch.arcs.clear();

@@ -57,7 +57,7 @@ pub fn start_engine(dir: &Path) -> Result<LocalEngine, StoreError> {
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 || !(10..=64).contains(&text.len()) {
+    if !text.len().is_multiple_of(2) || !(10..=64).contains(&text.len()) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()

@@ -109,7 +109,7 @@ impl Store {
         let parent_id = device.config.parent_id.as_ref()?;
         let parent = self.registry.get(parent_id)?;
         let state = self.polled(parent_id)?.live.read().expect("live lock").status.state;
-        (state == DeviceState::Unreachable).then(|| (parent.id, parent.config.name))
+        (state == DeviceState::Unreachable).then_some((parent.id, parent.config.name))
     }
 
     /// Appends a transition unless the history already ends in that state; compacts the file

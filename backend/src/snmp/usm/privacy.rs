@@ -101,7 +101,7 @@ pub fn decrypt(
     out.extend_from_slice(ciphertext);
     match protocol {
         PrivProtocol::Des => {
-            if ciphertext.len() % 8 != 0 {
+            if !ciphertext.len().is_multiple_of(8) {
                 return Err(DecryptError::Length(ciphertext.len()));
             }
             let mut cipher = cbc::Decryptor::<des::Des>::new_from_slices(&key[..8], &des_iv(key, salt))

@@ -62,21 +62,6 @@ impl Refusal {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_oids_round_trip_and_others_are_named() {
-        for refusal in [Refusal::UnknownUserName, Refusal::WrongDigest, Refusal::NotInTimeWindow] {
-            assert_eq!(Refusal::from_oid(&refusal.oid()), refusal);
-        }
-        assert_eq!(Refusal::from_oid(&UNKNOWN_CONTEXTS), Refusal::UnknownContext);
-        assert_eq!(Refusal::from_oid(&[1, 3, 6, 1, 9]), Refusal::Other("1.3.6.1.9".into()));
-        assert_eq!(Refusal::from_oid(&[1, 3, 6, 1, 6, 3, 15, 1, 1, 4]), Refusal::Other("1.3.6.1.6.3.15.1.1.4".into()));
-    }
-}
-
 /// Writes into `scoped` the scoped PDU of a Report of `refusal` from the agent `engine_id`, in
 /// answer to `message`: one varbind, the refusal's usmStats counter at 1, and the request's id
 /// when it can be read (0 when the request is encrypted, since a refused request is not
@@ -102,4 +87,19 @@ pub fn write_report(
         Header { version: v3::VERSION_3, community: b"", pdu_type: tag::REPORT, request_id, field_a: 0, field_b: 0 };
     scoped.clear();
     v3::write_scoped_pdu(scoped, engine_id, b"", &header, &varbinds);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_oids_round_trip_and_others_are_named() {
+        for refusal in [Refusal::UnknownUserName, Refusal::WrongDigest, Refusal::NotInTimeWindow] {
+            assert_eq!(Refusal::from_oid(&refusal.oid()), refusal);
+        }
+        assert_eq!(Refusal::from_oid(&UNKNOWN_CONTEXTS), Refusal::UnknownContext);
+        assert_eq!(Refusal::from_oid(&[1, 3, 6, 1, 9]), Refusal::Other("1.3.6.1.9".into()));
+        assert_eq!(Refusal::from_oid(&[1, 3, 6, 1, 6, 3, 15, 1, 1, 4]), Refusal::Other("1.3.6.1.6.3.15.1.1.4".into()));
+    }
 }

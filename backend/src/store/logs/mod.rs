@@ -198,7 +198,7 @@ impl LogStore {
             let end = scan::end_before_id(&mut file, len, below)?;
             scan::lines_backwards(&mut file, end, |line| {
                 lines += 1;
-                if lines % LINES_PER_CLOCK_CHECK == 0 && below < start_below && Instant::now() >= deadline {
+                if lines.is_multiple_of(LINES_PER_CLOCK_CHECK) && below < start_below && Instant::now() >= deadline {
                     page.partial = true;
                     return ControlFlow::Break(());
                 }
@@ -286,8 +286,7 @@ mod tests {
         let log = LogStore::open(dir.path(), retention()).unwrap();
         log.append((0..25).map(|i| entry(1000.0 + f64::from(i), &format!("m{i}"), 6)).collect()).unwrap();
         let mut seen = Vec::new();
-        let mut filter = LogFilter::default();
-        filter.before_id = Some(26);
+        let mut filter = LogFilter { before_id: Some(26), ..LogFilter::default() };
         loop {
             let page = log.query(&filter, 10, BUDGET).unwrap();
             // New entries arrive between pages.
