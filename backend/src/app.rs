@@ -321,15 +321,27 @@ fn open_auth(config: &Config) -> Result<Arc<crate::auth::Auth>, AppError> {
     Ok(Arc::new(auth))
 }
 
-/// Every few seconds: re-reads `auth.json` after `vigie user` changed it, and writes last
-/// logins and token uses.
+/// Re-reads `auth.json` when `vigie user` (or anyone) changed it, and writes last logins and
+/// token uses a few seconds after the first one: nothing wakes this task while neither happens.
+/// Where the file cannot be watched (no inotify), it looks every few seconds instead.
 async fn sync_auth(auth: Arc<crate::auth::Auth>, cancel: CancellationToken) {
-    let mut every = tokio::time::interval(Duration::from_secs(crate::auth::SYNC_EVERY_SECS));
+    let every = Duration::from_secs(crate::auth::SYNC_EVERY_SECS);
+    let mut watch = crate::file_watch::FileWatch::new(auth.file_path())
+        .map_err(|e| log::warn!("auth.json cannot be watched ({e}); it is looked at every {every:?} instead."))
+        .ok();
     let mut last_error = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
-            _ = every.tick() => {}
+            changed = file_changed(watch.as_ref(), every) => if let Err(e) = changed {
+                log::warn!("auth.json can no longer be watched ({e}); it is looked at every {every:?} instead.");
+                watch = None;
+            },
+            // A burst of logins and token uses is written once.
+            _ = auth.uses_recorded() => tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = tokio::time::sleep(every) => {}
+            },
         }
         let auth = auth.clone();
         let outcome = tokio::task::spawn_blocking(move || auth.sync()).await;
@@ -348,6 +360,16 @@ async fn sync_auth(auth: Arc<crate::auth::Auth>, cancel: CancellationToken) {
         last_error = error;
     }
     let _ = tokio::task::spawn_blocking(move || auth.sync()).await;
+}
+
+async fn file_changed(watch: Option<&crate::file_watch::FileWatch>, every: Duration) -> std::io::Result<()> {
+    match watch {
+        Some(watch) => watch.changed().await,
+        None => {
+            tokio::time::sleep(every).await;
+            Ok(())
+        }
+    }
 }
 
 async fn enforce_retention(store: Arc<Store>, cancel: CancellationToken) {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod demo;
 pub mod device;
 pub mod export;
+pub mod file_watch;
 pub mod history;
 pub mod logs;
 pub mod notify;

@@ -164,6 +164,9 @@ pub struct Alerts {
     uptimes: Mutex<HashMap<DeviceId, u32>>,
     events_lost: AtomicU64,
     tick: Duration,
+    /// Woken when a rule is added or changed, so that an idle alerting task (no rule, nothing
+    /// tracked) starts letting time pass again.
+    rules_changed: tokio::sync::Notify,
 }
 
 impl Alerts {
@@ -200,6 +203,7 @@ impl Alerts {
             uptimes: Mutex::new(HashMap::new()),
             events_lost: AtomicU64::new(0),
             tick,
+            rules_changed: tokio::sync::Notify::new(),
         })
     }
 
@@ -274,6 +278,7 @@ impl Alerts {
         }
         self.files.save_rules(&rules)?;
         *self.rules.write().unwrap_or_else(|e| e.into_inner()) = RuleIndex::build(rules);
+        self.rules_changed.notify_one();
         Ok(changed)
     }
 

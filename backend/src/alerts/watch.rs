@@ -22,12 +22,15 @@ const STATE_KINDS: [&str; 2] = ["device_unreachable", "device_snmp_down"];
 const INTERFACE_KINDS: [&str; 3] = ["interface_down", "utilization", "error_rate"];
 
 impl Alerts {
-    /// Follows the bus and the clock until cancelled, then writes the incidents.
+    /// Follows the bus and the clock until cancelled, then writes the incidents. The clock is
+    /// followed only while time passing can change something (see [`Alerts::has_work`]): an
+    /// idle Vigie without rules is not woken every tick.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
         let mut events = self.store.subscribe();
         let mut ticker = tokio::time::interval(self.tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let ticking = self.has_work();
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 event = events.recv() => match event {
@@ -38,7 +41,8 @@ impl Alerts {
                     }
                     Err(RecvError::Closed) => break,
                 },
-                _ = ticker.tick() => self.on_tick().await,
+                _ = ticker.tick(), if ticking => self.on_tick().await,
+                _ = self.rules_changed.notified(), if !ticking => ticker.reset_immediately(),
             }
         }
         self.write_incidents().await;
@@ -192,7 +196,18 @@ impl Alerts {
         self.write_incidents().await;
     }
 
+    /// Whether a tick can change anything: a rule exists, the engine still tracks a condition
+    /// (an incident of a removed rule resolves at the next tick), or incidents wait to be written.
+    fn has_work(&self) -> bool {
+        !self.rules.read().unwrap_or_else(|e| e.into_inner()).by_id.is_empty()
+            || self.engine.lock().unwrap_or_else(|e| e.into_inner()).subject_count() > 0
+            || self.dirty.load(Ordering::Acquire)
+    }
+
     async fn write_incidents(self: &Arc<Self>) {
+        if !self.dirty.load(Ordering::Acquire) {
+            return;
+        }
         // The engine's state is in memory; this only makes it survive a restart.
         let alerts = self.clone();
         match tokio::task::spawn_blocking(move || alerts.save_incidents()).await {

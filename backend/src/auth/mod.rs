@@ -28,8 +28,9 @@ pub use clock::ManualClock;
 
 use serde::{Deserialize, Serialize};
 
-/// How often a running server looks for changes `vigie user` made to `auth.json`, and writes
-/// last logins and token uses.
+/// A running server re-reads `auth.json` as soon as `vigie user` changes it (inotify; every
+/// this many seconds where inotify is not available), and writes last logins and token uses
+/// this many seconds after the first one not yet written.
 pub const SYNC_EVERY_SECS: u64 = 2;
 
 /// What a principal may do. Ordered: each role can do everything of the roles below it.

@@ -37,6 +37,8 @@ pub struct Auth {
     /// Counts the times sessions ended (logout, a user removed, a password changed), so that
     /// what a session keeps open (event streams) can end with it.
     pub(super) sessions_ended: tokio::sync::watch::Sender<u64>,
+    /// Woken when a login or a token use waits to be written (see [`Auth::uses_recorded`]).
+    pub(super) uses: tokio::sync::Notify,
 }
 
 pub(super) struct Loaded {
@@ -88,7 +90,19 @@ impl Auth {
             failed_logins: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             sessions_ended: tokio::sync::watch::channel(0).0,
+            uses: tokio::sync::Notify::new(),
         })
+    }
+
+    /// `auth.json`, which `vigie user` may change while the server runs.
+    pub fn file_path(&self) -> &std::path::Path {
+        self.file.path()
+    }
+
+    /// Completes once a login or a token use has been recorded since the last call: the last
+    /// logins and uses then wait to be written by [`Auth::sync`].
+    pub async fn uses_recorded(&self) {
+        self.uses.notified().await
     }
 
     pub fn enabled(&self) -> bool {
@@ -151,6 +165,7 @@ impl Auth {
             if let Ok(user) = loaded.records.user_mut(username) {
                 user.last_login_at = Some(now);
                 loaded.uses_dirty = true;
+                self.uses.notify_one();
             }
         }
         let (cookie, key) = lock(&self.sessions).open(username, now);
@@ -212,6 +227,7 @@ impl Auth {
             via: Via::Token { id: t.id.clone(), expires_at: t.expires_at },
         };
         loaded.uses_dirty = true;
+        self.uses.notify_one();
         Ok(principal)
     }
 

@@ -1,5 +1,5 @@
 //! `vigie user add|passwd|list|remove`: edits `<data-dir>/auth.json` through [`Auth`], as the
-//! server does; a running server sees the change within [`super::SYNC_EVERY_SECS`] seconds.
+//! server does; a running server sees the change at once (see [`super::SYNC_EVERY_SECS`]).
 
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
