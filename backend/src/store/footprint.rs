@@ -30,9 +30,36 @@ fn bytes_under(dir: &Path, suffix: &str) -> u64 {
         .sum()
 }
 
+/// This thread's CPU time, in seconds.
+fn thread_cpu_secs() -> f64 {
+    let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `t` is a valid timespec for the call to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+/// Bytes this thread passed to `write` so far (`wchar` of /proc/thread-self/io).
+fn thread_written() -> u64 {
+    let io = std::fs::read_to_string("/proc/thread-self/io").unwrap_or_default();
+    io.lines().find_map(|l| l.strip_prefix("wchar: ")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+}
+
+/// What a simulated run measured.
+struct Run {
+    /// Bytes of the plain lines written (the store before sealing).
+    plain: u64,
+    /// Bytes on disk (raw and rollups) just after the first poll of each hour.
+    on_disk: Vec<u64>,
+    /// CPU seconds and bytes written by the first poll of each hour (the seal, and one line).
+    seal_cpu: Vec<f64>,
+    seal_written: Vec<u64>,
+    /// CPU seconds of all the other polls.
+    other_cpu: f64,
+}
+
 /// Polls `interfaces` simulated interfaces every 60 s (±100 ms) for `hours` through the store,
-/// counters starting at `offset`; answers the bytes of the plain lines written.
-fn poll_through(series: &SeriesDir, interfaces: u32, hours: i64, rate_bps: f64, offset: u64) -> u64 {
+/// counters starting at `offset`.
+fn poll_through(series: &SeriesDir, root: &Path, interfaces: u32, hours: i64, rate_bps: f64, offset: u64) -> Run {
     let tiers = Retention::default().tiers();
     let (appender, mut open) = (Appender::default(), OpenBuckets::default());
     let flows: Vec<[Flow; 2]> =
@@ -40,7 +67,8 @@ fn poll_through(series: &SeriesDir, interfaces: u32, hours: i64, rate_bps: f64, 
     let start = 1_795_564_800_000i64; // midnight UTC
     let boot = (start / 1000 - 3 * 86_400) as f64;
     let mut prev: Option<(i64, Vec<[u64; 2]>)> = None;
-    let mut plain = 0u64;
+    let mut run = Run { plain: 0, on_disk: Vec::new(), seal_cpu: Vec::new(), seal_written: Vec::new(), other_cpu: 0.0 };
+    let mut hour = None;
     for k in 0..hours * 60 {
         let at_ms = start + k * 60_000 + (unit(1, k as u64, 0) * 200.0) as i64 - 100;
         let now = at_ms as f64 / 1000.0;
@@ -65,13 +93,27 @@ fn poll_through(series: &SeriesDir, interfaces: u32, hours: i64, rate_bps: f64, 
             })
             .collect();
         let line = PollLine { timestamp: now, sys_up_time: ((now - boot) * 100.0) as u32, interfaces: samples };
-        plain += serde_json::to_string(&line).unwrap().len() as u64 + 1;
+        run.plain += serde_json::to_string(&line).unwrap().len() as u64 + 1;
+        let first_of_hour = hour.replace(at_ms.div_euclid(3_600_000)) != Some(at_ms.div_euclid(3_600_000));
+        let (cpu, written) = (thread_cpu_secs(), thread_written());
         series.append_poll(&appender, &tiers, &mut open, &line).unwrap();
+        let cpu = thread_cpu_secs() - cpu;
+        if first_of_hour {
+            run.seal_cpu.push(cpu);
+            run.seal_written.push(thread_written() - written);
+            run.on_disk.push(bytes_under(root, ""));
+        } else {
+            run.other_cpu += cpu;
+        }
         prev = Some((at_ms, counters));
     }
-    plain
+    run
 }
 
+/// Bytes per interface-sample on disk, sealing's CPU and writes per hour, for the simulator's
+/// counters at several rates and with 20-digit counters. "Steady state" is what the second day
+/// added to the disk (measured at the same hour of both days, so the open plain part, at most
+/// an hour of samples and a day of rollups, cancels out), per interface-sample.
 #[test]
 #[ignore]
 fn bytes_per_interface_sample() {
@@ -86,25 +128,38 @@ fn bytes_per_interface_sample() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let series = SeriesDir::new(dir.path());
-        let started = Instant::now();
-        let plain_raw = poll_through(&series, interfaces, hours, rate_bps, offset);
-        let took = started.elapsed();
+        let run = poll_through(&series, dir.path(), interfaces, hours, rate_bps, offset);
         let samples = (u64::from(interfaces) * hours as u64 * 60) as f64;
         let per = |bytes: u64| bytes as f64 / samples;
         // The open part at the end (this hour's samples, today's rollups) is included.
         let (raw, rollups) = (bytes_under(&series.samples(), ""), bytes_under(&dir.path().join("rollup"), ""));
         let plain_rollups = rollup_plain_bytes(&dir.path().join("rollup"));
+        let day = (u64::from(interfaces) * 24 * 60) as f64;
+        let steady = (run.on_disk[49] - run.on_disk[25]) as f64 / day;
+        let ms = |v: &[f64]| v.iter().sum::<f64>() * 1000.0 / v.len() as f64;
+        let kb = |v: &[u64]| v.iter().sum::<u64>() as f64 / 1024.0 / v.len() as f64;
         println!(
-            "  {label}: before {:.1} B (raw {:.1} + rollups {:.1}), after {:.2} B (raw {:.2} + rollups {:.2}), \
-             open files {:.2} B of it; {:.0} µs per poll",
-            per(plain_raw + plain_rollups),
-            per(plain_raw),
+            "  {label}: before {:.1} B (raw {:.1} + rollups {:.1}); after: steady state {:.2} B, \
+             whole run {:.2} B (raw {:.2} + rollups {:.2}, open files {:.2} of it)",
+            per(run.plain + plain_rollups),
+            per(run.plain),
             per(plain_rollups),
+            steady,
             per(raw + rollups),
             per(raw),
             per(rollups),
             per(bytes_under(dir.path(), ".jsonl")),
-            took.as_micros() as f64 / (hours * 60) as f64,
+        );
+        println!(
+            "    sealing, per device-hour: {:.2} ms CPU and {:.0} KiB written on average (hour 1: {:.2} ms, {:.0} KiB; \
+             hour 23: {:.2} ms, {:.0} KiB); the other polls {:.0} µs CPU each",
+            ms(&run.seal_cpu[1..]),
+            kb(&run.seal_written[1..]),
+            run.seal_cpu[1] * 1000.0,
+            run.seal_written[1] as f64 / 1024.0,
+            run.seal_cpu[23] * 1000.0,
+            run.seal_written[23] as f64 / 1024.0,
+            run.other_cpu * 1e6 / (hours * 60 - hours) as f64,
         );
         // Every sample reads back.
         let mut n = 0;
