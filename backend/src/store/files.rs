@@ -57,14 +57,14 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
 }
 
 #[cfg(unix)]
-fn restrict_permissions(file: &File) -> io::Result<()> {
+pub(super) fn restrict_permissions(file: &File) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     // Store files may hold SNMP communities: readable by the owner only.
     file.set_permissions(fs::Permissions::from_mode(0o600))
 }
 
 #[cfg(not(unix))]
-fn restrict_permissions(_file: &File) -> io::Result<()> {
+pub(super) fn restrict_permissions(_file: &File) -> io::Result<()> {
     Ok(())
 }
 

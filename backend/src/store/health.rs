@@ -34,6 +34,7 @@ pub struct StorageStatus {
     /// Plain segment files sealed since start, and the lines they held (see [`super::seal`]).
     pub sealed_files: u64,
     pub sealed_lines: u64,
+    pub sealed_torn_tails: u64,
 }
 
 impl StorageHealth {
@@ -72,10 +73,11 @@ impl StorageHealth {
 
     pub fn status(&self) -> StorageStatus {
         let last = self.last.lock().expect("storage health lock");
-        let (sealed_files, sealed_lines) = super::seal::counts();
+        let sealed = super::seal::counts();
         StorageStatus {
-            sealed_files,
-            sealed_lines,
+            sealed_files: sealed.files,
+            sealed_lines: sealed.lines,
+            sealed_torn_tails: sealed.torn_tails,
             write_errors: self.write_errors.load(Ordering::Relaxed),
             last_write_error: last.error.as_ref().map(|(e, _)| e.clone()),
             last_write_error_at: last.error.as_ref().map(|(_, at)| *at),

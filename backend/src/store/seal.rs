@@ -3,14 +3,16 @@
 //! re-encoded as deltas on the way ([`super::poll_delta`]); rollup lines are copied as they are.
 //!
 //! A sealed file is a concatenation of zstd frames (`zstdcat` shows its JSON lines), each
-//! followed by a 24-byte skippable frame (ignored by every zstd decoder) that says up to which
-//! line the file holds: the last line's timestamp in milliseconds and the length of the frame
-//! before it. Sealing rewrites the sealed file atomically (old frames copied, the new one
-//! appended, in a temp file renamed over it) and only then deletes the plain file, so a crash
-//! leaves either both files (the plain lines the trailer covers are skipped when sealing
-//! again, and readers skip lines not newer than the one before) or the sealed file alone.
+//! followed by a 24-byte skippable frame (ignored by every zstd decoder), its trailer, that says
+//! up to which line the file holds: the last line's timestamp in milliseconds and the length of
+//! the frame before it. Sealing appends the new frame and its trailer at the end of the sealed
+//! file (the old frames are neither read nor rewritten), fsyncs it, and only then deletes the
+//! plain file. A crash leaves either a torn tail after the last trailer (cut off at the next
+//! seal, counted in [`counts`] and logged; its lines are still in the plain file) or both files
+//! (the plain lines the trailer covers are skipped when sealing again, and readers skip lines
+//! not newer than the one before).
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,13 +40,27 @@ pub enum Content {
     Lines,
 }
 
-/// Files and lines sealed since start, for `/status`.
+/// Files and lines sealed since start, and torn tails cut off, for `/status`.
 static SEALED_FILES: AtomicU64 = AtomicU64::new(0);
 static SEALED_LINES: AtomicU64 = AtomicU64::new(0);
+static TORN_TAILS: AtomicU64 = AtomicU64::new(0);
 
-/// (files sealed, lines sealed) since start.
-pub fn counts() -> (u64, u64) {
-    (SEALED_FILES.load(Ordering::Relaxed), SEALED_LINES.load(Ordering::Relaxed))
+/// What sealing did since start.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Counts {
+    pub files: u64,
+    pub lines: u64,
+    /// Torn tails (a frame a crash cut short) cut off sealed files.
+    pub torn_tails: u64,
+}
+
+/// What sealing did since start.
+pub fn counts() -> Counts {
+    Counts {
+        files: SEALED_FILES.load(Ordering::Relaxed),
+        lines: SEALED_LINES.load(Ordering::Relaxed),
+        torn_tails: TORN_TAILS.load(Ordering::Relaxed),
+    }
 }
 
 /// The sealed twin of a plain segment file.
@@ -70,19 +86,71 @@ pub fn trailer(sealed: &Path) -> io::Result<Option<Trailer>> {
         Err(e) => return Err(e),
     };
     let len = file.metadata()?.len();
+    trailer_at(&mut file, len)
+}
+
+/// The trailer ending at `len` in `file`, if the bytes there are one.
+fn trailer_at(file: &mut File, len: u64) -> io::Result<Option<Trailer>> {
     if len < TRAILER_LEN {
         return Ok(None);
     }
     file.seek(SeekFrom::Start(len - TRAILER_LEN))?;
     let mut buf = [0u8; TRAILER_LEN as usize];
     file.read_exact(&mut buf)?;
+    Ok(parse_trailer(&buf, len))
+}
+
+/// `buf`, the 24 bytes ending at `end`, as a trailer.
+fn parse_trailer(buf: &[u8], end: u64) -> Option<Trailer> {
     let word = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes"));
     let long = |at: usize| u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
     let frame_len = long(16);
-    if word(0) != TRAILER_MAGIC || word(4) != 16 || frame_len > len - TRAILER_LEN {
+    if word(0) != TRAILER_MAGIC || word(4) != 16 || frame_len > end - TRAILER_LEN {
+        return None;
+    }
+    Some(Trailer { last_ms: long(8) as i64, frame_start: end - TRAILER_LEN - frame_len, frame_len })
+}
+
+/// The trailer of a sealed file, after cutting off what follows the last whole trailer (a
+/// frame a crash cut short while it was appended: its lines are still in the plain file).
+/// Reads the file only when it does not end with a trailer.
+fn cut_torn_tail(sealed: &Path) -> io::Result<Option<Trailer>> {
+    let mut file = match OpenOptions::new().read(true).write(true).open(sealed) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    if let Some(t) = trailer_at(&mut file, len)? {
+        return Ok(Some(t));
+    }
+    if len == 0 {
         return Ok(None);
     }
-    Ok(Some(Trailer { last_ms: long(8) as i64, frame_start: len - TRAILER_LEN - frame_len, frame_len }))
+    // Walk the frames from the start; keep everything up to the last trailer.
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(0))?;
+    file.read_to_end(&mut bytes)?;
+    let (mut at, mut kept, mut last) = (0usize, 0u64, None);
+    while at < bytes.len() {
+        let Ok(n) = zstd::zstd_safe::find_frame_compressed_size(&bytes[at..]) else { break };
+        at += n;
+        if n == TRAILER_LEN as usize {
+            if let Some(t) = parse_trailer(&bytes[at - n..at], at as u64) {
+                (kept, last) = (at as u64, Some(t));
+            }
+        }
+    }
+    file.set_len(kept)?;
+    file.sync_all()?;
+    TORN_TAILS.fetch_add(1, Ordering::Relaxed);
+    log::warn!(
+        "{} ended with {} bytes of a torn frame (a crash while sealing?); they are cut off and their lines \
+         sealed again from the plain file",
+        sealed.display(),
+        len - kept
+    );
+    Ok(last)
 }
 
 fn trailer_bytes(last_ms: i64, frame_len: u64) -> [u8; TRAILER_LEN as usize] {
@@ -105,7 +173,7 @@ fn millis(ts: f64) -> i64 {
 }
 
 /// Seals the complete lines of `plain` into its sealed twin, then deletes it; answers how many
-/// lines were sealed. Lines the sealed file already holds (a crash between the rename and the
+/// lines were sealed. Lines the sealed file already holds (a crash between the append and the
 /// delete) are left out; torn or corrupt lines are dropped (they were never readable).
 pub fn seal(plain: &Path, content: Content) -> io::Result<usize> {
     let meta = match std::fs::metadata(plain) {
@@ -114,51 +182,66 @@ pub fn seal(plain: &Path, content: Content) -> io::Result<usize> {
         Err(e) => return Err(e),
     };
     let sealed = sealed_path(plain);
-    let old = trailer(&sealed)?;
-    let through = old.map_or(i64::MIN, |t| t.last_ms);
-    let mut sealed_lines = 0usize;
-    if meta.len() > 0 {
-        files::write_atomic_with(&sealed, |file| {
-            if let Some(old) = old {
-                // The old frames, without their last trailer (the new one says more).
-                let keep = old.frame_start + old.frame_len;
-                io::copy(&mut File::open(&sealed)?.take(keep), file)?;
-            } else if sealed.exists() {
-                // No trailer: damaged. Kept whole; readers get what precedes the damage.
-                io::copy(&mut File::open(&sealed)?, file)?;
-            }
-            let start = file.stream_position()?;
-            let mut zstd = zstd::Encoder::new(BufWriter::with_capacity(256 * 1024, &mut *file), LEVEL)?;
-            let mut last_ms = through;
-            let mut encoder = Encoder::default();
-            let mut written = Ok(());
-            read_raw_lines(plain, |bytes| {
-                let Ok(stamp) = serde_json::from_slice::<Stamp>(bytes) else { return false };
-                let ms = millis(stamp.timestamp);
-                if ms <= last_ms || written.is_err() {
-                    return true;
-                }
-                let text = match content {
-                    Content::Polls => match serde_json::from_slice::<PollLine>(bytes) {
-                        Ok(line) => encoder.line(line).into_bytes(),
-                        Err(_) => return false,
-                    },
-                    Content::Lines => bytes.trim_ascii_end().to_vec(),
-                };
-                written = zstd.write_all(&text).and_then(|()| zstd.write_all(b"\n"));
-                last_ms = ms;
-                sealed_lines += 1;
-                true
-            })?;
-            written?;
-            zstd.finish()?.flush()?;
-            let end = file.stream_position()?;
-            file.write_all(&trailer_bytes(last_ms, end - start))
-        })?;
-    }
+    let through = cut_torn_tail(&sealed)?.map_or(i64::MIN, |t| t.last_ms);
+    let sealed_lines = if meta.len() > 0 { append_frame(plain, &sealed, content, through)? } else { 0 };
     std::fs::remove_file(plain)?;
     SEALED_FILES.fetch_add(1, Ordering::Relaxed);
     SEALED_LINES.fetch_add(sealed_lines as u64, Ordering::Relaxed);
+    Ok(sealed_lines)
+}
+
+/// Appends the lines of `plain` newer than `through` (ms) to `sealed` as one frame and its
+/// trailer, fsynced; answers how many. A failed append is cut back (and if even that fails, the
+/// next seal cuts the torn tail).
+fn append_frame(plain: &Path, sealed: &Path, content: Content, through: i64) -> io::Result<usize> {
+    let new = !sealed.exists();
+    let mut file = OpenOptions::new().write(true).create(true).truncate(false).open(sealed)?;
+    if new {
+        files::restrict_permissions(&file)?;
+    }
+    let start = file.seek(SeekFrom::End(0))?;
+    let mut sealed_lines = 0usize;
+    let written = (|| {
+        let mut zstd = zstd::Encoder::new(BufWriter::with_capacity(256 * 1024, &mut file), LEVEL)?;
+        let mut last_ms = through;
+        let mut encoder = Encoder::default();
+        let mut written = Ok(());
+        read_raw_lines(plain, |bytes| {
+            let Ok(stamp) = serde_json::from_slice::<Stamp>(bytes) else { return false };
+            let ms = millis(stamp.timestamp);
+            if ms <= last_ms || written.is_err() {
+                return true;
+            }
+            let text = match content {
+                Content::Polls => match serde_json::from_slice::<PollLine>(bytes) {
+                    Ok(line) => encoder.line(line).into_bytes(),
+                    Err(_) => return false,
+                },
+                Content::Lines => bytes.trim_ascii_end().to_vec(),
+            };
+            written = zstd.write_all(&text).and_then(|()| zstd.write_all(b"\n"));
+            last_ms = ms;
+            sealed_lines += 1;
+            true
+        })?;
+        written?;
+        zstd.finish()?.flush()?;
+        if sealed_lines == 0 {
+            return file.set_len(start);
+        }
+        let end = file.stream_position()?;
+        file.write_all(&trailer_bytes(last_ms, end - start))?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        if let Err(cut) = file.set_len(start) {
+            log::warn!("{} cannot be cut back after a failed seal ({cut}); the next seal cuts it", sealed.display());
+        }
+        return Err(e);
+    }
+    if new {
+        File::open(sealed.parent().expect("store files live in a directory"))?.sync_all()?;
+    }
     Ok(sealed_lines)
 }
 
@@ -176,17 +259,26 @@ pub fn seal_dir(dir: &Path, content: Content) -> io::Result<usize> {
 }
 
 /// Calls `read` with each line of a segment, oldest first: its sealed file's, then its plain
-/// file's (`read` answers whether it could read the line; see [`read_raw_lines`]). A sealed
-/// file that cannot be decompressed to its end (damaged on disk) gives what precedes the
-/// damage, with a warning.
+/// file's (`read` answers whether it could read the line; see [`read_raw_lines`]). The sealed
+/// file is read up to its length when opened (a frame appended meanwhile is read next time).
+/// A sealed file that cannot be decompressed to its end gives what precedes the damage: with
+/// a warning if it ends with a trailer (damaged on disk), quietly if not (a frame being
+/// appended, or torn by a crash: either way its lines are still in the plain file).
 pub fn read_segment(plain: &Path, mut read: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
     let sealed = sealed_path(plain);
     match File::open(&sealed) {
-        Ok(file) => {
-            let decoded = zstd::Decoder::new(file)
+        Ok(mut file) => {
+            let len = file.metadata()?.len();
+            let whole = trailer_at(&mut file, len)?.is_some();
+            file.seek(SeekFrom::Start(0))?;
+            let decoded = zstd::Decoder::new(file.take(len))
                 .and_then(|zstd| read_raw_lines_from(BufReader::with_capacity(256 * 1024, zstd), &sealed, &mut read));
-            if let Err(e) = decoded {
-                log::warn!("{} cannot be read to its end ({e}); the lines before are served", sealed.display());
+            match decoded {
+                Err(e) if whole => {
+                    log::warn!("{} cannot be read to its end ({e}); the lines before are served", sealed.display())
+                }
+                Err(e) => log::debug!("{} ends with a partial frame ({e}): being sealed, or torn", sealed.display()),
+                Ok(()) => {}
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -283,6 +375,47 @@ mod tests {
         let text = String::from_utf8(zstd::decode_all(File::open(sealed_path(&plain)).unwrap()).unwrap()).unwrap();
         assert_eq!(text.lines().count(), 4, "{text}");
         assert_eq!(polls(&plain), [0.0, 60.0, 120.0, 180.0]);
+    }
+
+    #[test]
+    fn sealing_appends_a_frame_without_rewriting_the_old_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("2026-11-25.jsonl");
+        append(&plain, 0, 60);
+        seal(&plain, Content::Polls).unwrap();
+        let sealed = sealed_path(&plain);
+        let first = std::fs::read(&sealed).unwrap();
+        append(&plain, 60, 120);
+        seal(&plain, Content::Polls).unwrap();
+        let both = std::fs::read(&sealed).unwrap();
+        assert_eq!(&both[..first.len()], &first[..], "the first frame and its trailer stay as they were");
+        assert_eq!(polls(&plain).len(), 120);
+    }
+
+    #[test]
+    fn a_frame_torn_by_a_crash_is_cut_off_and_sealed_again_from_the_plain_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("2026-11-25.jsonl");
+        append(&plain, 0, 3);
+        seal(&plain, Content::Polls).unwrap();
+        let sealed = sealed_path(&plain);
+        let good = std::fs::read(&sealed).unwrap();
+        // The next seal appends its frame, and the process dies half-way: the plain file stays.
+        append(&plain, 3, 6);
+        let plain_copy = std::fs::read(&plain).unwrap();
+        seal(&plain, Content::Polls).unwrap();
+        let whole = std::fs::read(&sealed).unwrap();
+        for cut in [good.len() + 5, whole.len() - TRAILER_LEN as usize, whole.len() - 3] {
+            std::fs::write(&sealed, &whole[..cut]).unwrap();
+            std::fs::write(&plain, &plain_copy).unwrap();
+            assert_eq!(polls(&plain), [0.0, 60.0, 120.0, 180.0, 240.0, 300.0], "readers read around the torn tail");
+            let torn = counts().torn_tails;
+            assert_eq!(seal(&plain, Content::Polls).unwrap(), 3, "cut at {cut}");
+            assert!(counts().torn_tails > torn);
+            assert_eq!(std::fs::read(&sealed).unwrap(), whole, "cut back to the first frame, then the same frame");
+            let text = String::from_utf8(zstd::decode_all(File::open(&sealed).unwrap()).unwrap()).unwrap();
+            assert_eq!(text.lines().count(), 6);
+        }
     }
 
     #[test]

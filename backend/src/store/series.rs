@@ -13,16 +13,11 @@
 //! them from memory. After a restart the lines not yet on disk are rebuilt from the raw samples,
 //! so nothing is counted twice or lost.
 //!
-//! Sealing: at the first poll of each hour (and the first after a start), the device's plain
-//! samples files are sealed into their `<date>.jsonl.zst` twins as one more zstd frame, written
-//! as deltas (see [`super::seal`]); its rollup files likewise at the first poll of each UTC day
-//! (a sealed file is rewritten at each seal, and rollup segments span 10 and 100 days). Readers
-//! read a segment's sealed lines, then its plain ones.
-//!
-//! Sealing: at the first poll of each hour (and the first after a start), the device's plain
-//! files (samples and rollups) are sealed into their `<date>.jsonl.zst` twins, one zstd frame
-//! per file and hour, samples written as deltas (see [`super::seal`]); readers read the sealed
-//! lines then the plain ones.
+//! Sealing: at the first poll of each hour (and the first after a start; every
+//! `VIGIE_TEST_SEAL_EVERY_SECS` seconds if that is set, for tests), the device's plain samples
+//! files are sealed into their `<date>.jsonl.zst` twins as one more zstd frame appended,
+//! written as deltas (see [`super::seal`]); its rollup files likewise at the first poll of
+//! each UTC day. Readers read a segment's sealed lines, then its plain ones.
 
 use std::path::{Path, PathBuf};
 
@@ -40,6 +35,19 @@ pub const RAW_SEGMENT_SECS: i64 = DAY_SECS;
 /// Plain samples files are sealed at the first poll of each period this long (rollups at the
 /// first poll of each day).
 pub const SEAL_EVERY_SECS: i64 = 3600;
+
+/// The sealing period: [`SEAL_EVERY_SECS`], or `VIGIE_TEST_SEAL_EVERY_SECS` (whole seconds
+/// from 1 to 3600) so that tests see seals without waiting an hour.
+fn seal_every_secs() -> i64 {
+    static SECS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *SECS.get_or_init(|| {
+        std::env::var("VIGIE_TEST_SEAL_EVERY_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|s| (1..=SEAL_EVERY_SECS).contains(s))
+            .unwrap_or(SEAL_EVERY_SECS)
+    })
+}
 
 /// A rollup resolution.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -200,13 +208,12 @@ impl SeriesDir {
         line: &PollLine,
     ) -> std::io::Result<()> {
         let ts = line.timestamp.floor() as i64;
-        let period = ts.div_euclid(SEAL_EVERY_SECS);
+        let every = seal_every_secs();
+        let period = ts.div_euclid(every);
         let sealed = match open.sealed_period.replace(period) {
             Some(last) if last == period => Ok(()),
-            // Rollups once a day: their segments span 10 and 100 days, rewritten at each seal.
-            Some(last) if (last * SEAL_EVERY_SECS).div_euclid(DAY_SECS) == ts.div_euclid(DAY_SECS) => {
-                self.seal(appender, &[])
-            }
+            // Rollups once a day: a frame of a day's lines compresses better than an hour's.
+            Some(last) if (last * every).div_euclid(DAY_SECS) == ts.div_euclid(DAY_SECS) => self.seal(appender, &[]),
             _ => self.seal(appender, tiers),
         };
         let text = serde_json::to_string(line).expect("poll lines serialize");

@@ -186,6 +186,7 @@ fn storage_status(s: crate::store::StorageStatus) -> StorageView {
         last_write_error_at: s.last_write_error_at,
         sealed_files: s.sealed_files,
         sealed_lines: s.sealed_lines,
+        sealed_torn_tails: s.sealed_torn_tails,
     }
 }
 

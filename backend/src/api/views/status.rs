@@ -240,6 +240,10 @@ pub struct StorageView {
     /// The lines those seals moved.
     #[schema(example = 72000)]
     pub sealed_lines: u64,
+    /// Torn frames (a crash while sealing) cut off the end of sealed files since start; their
+    /// lines were sealed again from the plain file.
+    #[schema(example = 0)]
+    pub sealed_torn_tails: u64,
 }
 
 /// Open file descriptors: each polled device holds about two (its socket and its samples file).
