@@ -38,6 +38,8 @@ require victoria-metrics victoria-metrics
 require docker-compose docker-compose
 require systemd-analyze systemd
 require curl curl
+# zstdcat reads sealed samples files in the sealing test (backend/tests/integration/sealing.rs).
+require zstdcat zstd
 
 # cargo-deb builds the Debian package; from crates.io, pinned, only when missing.
 if ! command -v cargo-deb >/dev/null 2>&1; then

@@ -27,6 +27,7 @@ mod prometheus;
 mod reach;
 mod remote_write;
 mod runtime;
+mod sealing;
 mod sim;
 mod sim_process;
 mod snmpd;

@@ -43,6 +43,12 @@ impl Vigie {
     /// The same, with more `vigie serve` arguments. Access control is off (loopback) unless
     /// `extra` says `--auth on`: the tests of access control are in `auth.rs`.
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Vigie {
+        Vigie::start_with_env(data_dir, extra, &[])
+    }
+
+    /// The same, with environment variables set for vigie (test knobs such as
+    /// `VIGIE_TEST_SEAL_EVERY_SECS`).
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Vigie {
         let auth: &[&str] = if extra.contains(&"--auth") { &[] } else { &["--auth", "off"] };
         let port = free_tcp_port();
         let syslog_port = free_tcp_and_udp_port();
@@ -65,6 +71,7 @@ impl Vigie {
             .args(auth)
             .args(extra)
             .env("RUST_LOG", "debug")
+            .envs(env.iter().copied())
             .env_remove("VIGIE_CONFIG")
             .stdout(log.try_clone().expect("clone log handle"))
             .stderr(log)
