@@ -3110,6 +3110,13 @@ export interface components {
             sealedLines: number;
             /**
              * Format: int64
+             * @description Torn frames (a crash while sealing) cut off the end of sealed files since start; their
+             *     lines were sealed again from the plain file.
+             * @example 0
+             */
+            sealedTornTails: number;
+            /**
+             * Format: int64
              * @description Writes that failed: samples, rollups, device states, log entries, device changes.
              * @example 0
              */
