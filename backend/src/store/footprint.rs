@@ -1,7 +1,8 @@
 //! Measurements of the sealed store, for the README (print, assert nothing but correctness):
 //! bytes per interface-sample on disk with the simulator's counters, and the traffic query
 //! timings over a year of synthesized history, sealed and plain. Run once, in release:
-//! `cargo test --release -p vigie --lib store::footprint -- --ignored --nocapture --test-threads 1`.
+//! `cargo test --release -p vigie --lib store::footprint -- --ignored --nocapture --test-threads 1`
+//! (`FOOTPRINT_KEEP=DIR` keeps each run's data dir under DIR, to look at with `zstdcat`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -165,6 +166,12 @@ fn bytes_per_interface_sample() {
         let mut n = 0;
         series.read_polls(0, i64::MAX / 2, |_| n += 1).unwrap();
         assert_eq!(n, hours * 60);
+        if let Ok(keep) = std::env::var("FOOTPRINT_KEEP") {
+            // For a look with zstd and zstdcat: `FOOTPRINT_KEEP=/tmp/fp` keeps each run's files.
+            let to = Path::new(&keep).join(label.replace([' ', ',', '/'], "_"));
+            let status = std::process::Command::new("cp").arg("-r").arg(dir.path()).arg(&to).status();
+            println!("    kept in {} ({status:?})", to.display());
+        }
     }
 }
 
