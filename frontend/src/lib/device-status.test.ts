@@ -70,7 +70,7 @@ const summary: StatusSummary = {
   alerts: { rules: 0, maintenanceWindows: 0, openIncidents: 0, trackedConditions: 0, eventsLost: 0, conditionsRefused: 0 },
   receivers: [],
   remoteWrite: [],
-  storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null, sealedFiles: 0, sealedLines: 0 },
+  storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null, sealedFiles: 0, sealedLines: 0, sealedTornTails: 0 },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {
     connections: 1, maxConnections: 1024, sseStreams: 1, maxSseStreams: 128, maxSseStreamsPerAddress: 16,
