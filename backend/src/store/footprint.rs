@@ -73,7 +73,7 @@ fn poll_through(series: &SeriesDir, root: &Path, interfaces: u32, hours: i64, ra
     for k in 0..hours * 60 {
         let at_ms = start + k * 60_000 + (unit(1, k as u64, 0) * 200.0) as i64 - 100;
         let now = at_ms as f64 / 1000.0;
-        let counters: Vec<[u64; 2]> = flows.iter().map(|f| f.clone().map(|f| offset + f.octets(boot, now))).collect();
+        let counters: Vec<[u64; 2]> = flows.iter().map(|f| f.map(|f| offset + f.octets(boot, now))).collect();
         let samples = counters
             .iter()
             .enumerate()
