@@ -45,6 +45,8 @@ pub enum AppError {
     History(String),
     #[error(transparent)]
     RemoteWrite(#[from] crate::export::ExportError),
+    #[error("poller feed: {0}")]
+    Feed(String),
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
@@ -57,6 +59,11 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     // Before the pollers start: it reads the system's TLS roots, which takes a moment.
     let notifier = Arc::new(open_notifier(&config, sink.clone()).await?);
     let scheduler = Arc::new(Scheduler::new(store.clone(), sink.clone()).map_err(AppError::Pollers)?);
+    let role = config.role.clone();
+    if !role.polls() {
+        scheduler.hold();
+        log::info!("Role primary: this Vigie polls nothing; its sharded pollers do.");
+    }
     // Remote-write before the pollers, so that their first polls are sent; it stops after them.
     let remote_write = Arc::new(crate::export::RemoteWrite::open(&config.remote_write, &config.data_dir)?);
     if let Some(handoff) = remote_write.handoff() {
@@ -66,14 +73,17 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let exporting = remote_write.start(&export_stop)?;
     // Demo agents first, so that the pollers start with their current ports.
     let demo = if config.demo { Some(crate::demo::start(&store).await?) } else { None };
+    // A poller starts with the share it polled last, until its primary answers.
     scheduler.start_all();
-    let reach = crate::reach::Reach::start(
-        store.clone(),
-        sink.clone(),
-        scheduler.runtime(),
-        crate::reach::ProbePlan::default(),
-        scheduler.device_changes(),
-    );
+    let reach = role.polls().then(|| {
+        crate::reach::Reach::start(
+            store.clone(),
+            sink.clone(),
+            scheduler.runtime(),
+            crate::reach::ProbePlan::default(),
+            scheduler.device_changes(),
+        )
+    });
     let background = CancellationToken::new();
     let retention = {
         let (store, cancel) = (store.clone(), background.clone());
@@ -95,6 +105,20 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         supervisor::spawn("alerting", background.clone(), move || alerts.clone().run(cancel.clone()))
     };
     let mut tasks = vec![retention, auth_sync, delivery, alerting];
+    if let crate::config::cluster::Role::Poller(settings) = &role {
+        log::info!(
+            "Role poller: polls shard {} of the devices of {} as {}.",
+            settings.shard,
+            settings.registry,
+            settings.name
+        );
+        let feed = Arc::new(
+            crate::shard::feed::Feed::new(settings.clone(), store.clone(), scheduler.clone())
+                .map_err(AppError::Feed)?,
+        );
+        let cancel = background.clone();
+        tasks.push(supervisor::spawn("poller feed", background.clone(), move || feed.clone().run(cancel.clone())));
+    }
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
     let writer = {
@@ -134,13 +158,15 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         store: store.clone(),
         sink: sink.clone(),
         scheduler: scheduler.clone(),
-        reach: reach.stats(),
+        reach: reach.as_ref().map_or_else(Default::default, |r| r.stats()),
         started: Instant::now(),
         log_limits: config.logs,
         readiness: readiness.clone(),
         receivers: receiver_board,
         history,
         remote_write,
+        role: role.clone(),
+        tls: config.tls.is_some(),
     });
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));
@@ -165,6 +191,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
                 .configure(api::configure)
                 .split_for_parts();
             app.wrap(actix_web::middleware::from_fn(api::access::authenticate))
+                // Outside authentication: a poller answers 404 for what it does not serve.
+                .wrap(actix_web::middleware::from_fn(api::role_gate::serve_by_role))
                 .wrap(actix_web::middleware::from_fn(api::body_limit::limit_body))
                 .wrap(cors(&cors_origins))
                 // gzip, br or zstd when the client asks (the event stream opts out, see events.rs).
@@ -200,7 +228,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
 
     log::info!("Stopping: HTTP closed; stopping pollers.");
     background.cancel();
-    reach.shutdown(SHUTDOWN_DEADLINE).await;
+    if let Some(reach) = reach {
+        reach.shutdown(SHUTDOWN_DEADLINE).await;
+    }
     scheduler.shutdown(SHUTDOWN_DEADLINE).await;
     if let Some(demo) = demo {
         demo.shutdown().await;

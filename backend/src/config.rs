@@ -2,6 +2,7 @@
 //! (`VIGIE_*`), then the command line. Validated once; every problem is reported together.
 
 pub mod access;
+pub mod cluster;
 pub mod history;
 pub mod notify;
 pub mod remote_write;
@@ -114,6 +115,23 @@ pub struct ServeArgs {
     /// [default: none]
     #[arg(long, env = "VIGIE_REMOTE_WRITE_URL")]
     pub remote_write_url: Option<String>,
+    /// single (poll and serve), primary (serve the API, UI and alerts; poll nothing) or poller
+    /// (poll one shard of a primary's devices) [default: single]
+    #[arg(long, env = "VIGIE_ROLE", value_parser = ["single", "primary", "poller"])]
+    pub role: Option<String>,
+    /// A poller's primary, e.g. https://vigie.example.net:8080
+    #[arg(long, env = "VIGIE_REGISTRY")]
+    pub registry: Option<String>,
+    /// A poller's API token (role poller, made on the primary); prefer the environment or the file
+    #[arg(long, env = "VIGIE_TOKEN", value_parser = parse_secret, hide_env_values = true)]
+    pub token: Option<crate::secret::Secret>,
+    /// A poller's shard: I/N, e.g. 0/2
+    #[arg(long, env = "VIGIE_SHARD")]
+    pub shard: Option<String>,
+}
+
+fn parse_secret(text: &str) -> Result<crate::secret::Secret, String> {
+    Ok(crate::secret::Secret::new(text))
 }
 
 /// The TOML file. Every key is optional; unknown keys are errors.
@@ -149,6 +167,9 @@ pub struct FileConfig {
     /// `[[remote_write]]`: where samples are sent (see `export/`).
     #[serde(default)]
     pub remote_write: Vec<remote_write::RemoteWriteSection>,
+    /// `[cluster]`: this process's role among a primary and sharded pollers.
+    #[serde(default)]
+    pub cluster: cluster::ClusterSection,
 }
 
 /// `[http]`: the bounds of the HTTP server (see the README's Reliability section).
@@ -213,6 +234,8 @@ pub struct Config {
     pub history: Option<crate::history::PromqlSettings>,
     /// Remote-write targets; none by default.
     pub remote_write: Vec<crate::export::TargetSettings>,
+    /// `--role`: single, primary, or a poller of one shard.
+    pub role: cluster::Role,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -305,6 +328,14 @@ impl Config {
             }
         }
         let remote_write = remote_write::load(args.remote_write_url.as_deref(), file.remote_write, &mut problems);
+        let cluster_args = cluster::ClusterArgs {
+            role: args.role.as_deref(),
+            registry: args.registry.as_deref(),
+            token: args.token.clone(),
+            shard: args.shard.as_deref(),
+        };
+        let role =
+            cluster::load(cluster_args, file.cluster, !remote_write.is_empty(), history.is_some(), &mut problems);
         match (listen, problems.is_empty()) {
             (Ok(listen), true) => Ok(Config {
                 listen,
@@ -324,6 +355,7 @@ impl Config {
                 demo: args.demo,
                 history,
                 remote_write,
+                role,
             }),
             _ => Err(problems),
         }

@@ -22,6 +22,7 @@ pub mod open_files;
 pub mod poller;
 pub mod reach;
 pub mod secret;
+pub mod shard;
 pub mod shown;
 pub mod sim;
 pub mod snmp;

@@ -54,7 +54,7 @@ impl Alerts {
             StoreEvent::Sample { device_id, .. } => self.on_sample(device_id),
             StoreEvent::Log(entry) => self.on_log(entry),
             StoreEvent::Echo { device_id, echo } => self.on_echo(device_id, echo),
-            StoreEvent::Alert(_) => {}
+            StoreEvent::Alert(_) | StoreEvent::Devices => {}
         }
     }
 

@@ -2,7 +2,8 @@
 //! route) reads the bearer token or the session cookie, answers 401 when `/api/v1` needs one and
 //! none is valid, checks the CSRF defence of cookie-authenticated mutations, and leaves the
 //! [`Principal`] in the request. Handlers then ask for a role with [`Authorized`]:
-//! `who: Authorized<Operator>`; they never compare names or strings.
+//! `who: Authorized<Operator>`; they never compare names or strings. A `poller` token reaches
+//! only `/api/v1/poller/…`, and nothing else reaches those.
 //!
 //! Open without credentials: `GET /api/v1/health`, `/health`, `/readyz`, `POST /api/v1/session` (login) and
 //! `GET /api/v1/openapi.json`; the UI's files and `/docs`. Everything else under `/api/v1`, and
@@ -64,6 +65,7 @@ pub async fn authenticate(
         } else {
             let principal = principal_of(req.request(), &state)?;
             refuse_before_password_change(&principal, req.method().as_str(), path)?;
+            keep_pollers_apart(&principal, path)?;
             if mutation {
                 check_csrf(req.request(), &principal, &state.cors_origins)?;
             }
@@ -92,6 +94,19 @@ fn principal_of(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiErr
         }
         .into()),
     }
+}
+
+/// Where the poller endpoints live: only a `poller` token may call them, and it may call
+/// nothing else.
+pub const POLLER_PREFIX: &str = "/api/v1/poller/";
+
+fn keep_pollers_apart(principal: &Principal, path: &str) -> Result<(), ApiError> {
+    let poller_path = path.starts_with(POLLER_PREFIX);
+    if (principal.role == Role::Poller) == poller_path {
+        return Ok(());
+    }
+    let need = if poller_path { Role::Poller } else { Role::Viewer };
+    Err(AuthError::Forbidden { need, have: principal.role, who: principal.describe() }.into())
 }
 
 fn refuse_before_password_change(principal: &Principal, method: &str, path: &str) -> Result<(), ApiError> {
@@ -168,6 +183,8 @@ pub struct Viewer;
 pub struct Operator;
 /// Admins only: users and tokens.
 pub struct Admin;
+/// A sharded poller's token (the middleware lets no other role reach the poller endpoints).
+pub struct Poller;
 
 impl Required for Viewer {
     const ROLE: Role = Role::Viewer;
@@ -177,6 +194,9 @@ impl Required for Operator {
 }
 impl Required for Admin {
     const ROLE: Role = Role::Admin;
+}
+impl Required for Poller {
+    const ROLE: Role = Role::Poller;
 }
 
 /// The request's principal, when its role is at least `R`'s; else 403 `forbidden`.

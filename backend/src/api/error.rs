@@ -58,6 +58,11 @@ pub enum ApiError {
     TooManyStreamsFromAddress { limit: usize },
     #[error("no such route: {method} {path}")]
     RouteNotFound { method: String, path: String },
+    /// The poller feed holds credentials: over TLS, to a loopback peer, or where the primary opted in.
+    #[error("devices' credentials leave only over TLS or to a loopback peer (set [cluster] feed_without_tls = true on the primary to allow plain HTTP)")]
+    FeedNeedsTls,
+    #[error("this Vigie is not a primary (--role primary): it has no pollers to feed")]
+    NotAPrimary,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("a blocking task was lost before it answered (the server is shutting down?)")]
@@ -134,6 +139,8 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::TooManyStreams { .. } | ApiError::TooManyStreamsFromAddress { .. } => "too_many_streams",
             ApiError::RouteNotFound { .. } => "not_found",
+            ApiError::FeedNeedsTls => "feed_needs_tls",
+            ApiError::NotAPrimary => "not_a_primary",
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } => "device_not_found",
                 StoreError::InterfaceNotFound { .. } => "interface_not_found",
@@ -264,6 +271,8 @@ impl ResponseError for ApiError {
             ApiError::TooManyStreams { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyStreamsFromAddress { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::FeedNeedsTls => StatusCode::FORBIDDEN,
+            ApiError::NotAPrimary => StatusCode::CONFLICT,
             ApiError::Store(e) => match e {
                 StoreError::DeviceNotFound { .. } | StoreError::InterfaceNotFound { .. } => StatusCode::NOT_FOUND,
                 StoreError::TrapUserNotFound { .. } => StatusCode::NOT_FOUND,

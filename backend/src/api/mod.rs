@@ -11,6 +11,7 @@ pub mod extract;
 pub mod list_query;
 pub mod metrics;
 pub mod page_keys;
+pub mod role_gate;
 pub mod route_table;
 pub mod routes;
 pub mod security;
@@ -60,6 +61,10 @@ pub struct AppState {
     pub history: Arc<crate::history::History>,
     /// Remote-write targets, their queues and figures.
     pub remote_write: Arc<crate::export::RemoteWrite>,
+    /// Single, primary or poller (`--role`).
+    pub role: crate::config::cluster::Role,
+    /// The API is served over TLS (the poller feed's credentials may leave).
+    pub tls: bool,
 }
 
 /// Starting, ready, or stopping: what `/readyz` answers. The store is loaded and the receivers
@@ -149,7 +154,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::maintenance::create)
             .service(routes::maintenance::read)
             .service(routes::maintenance::update)
-            .service(routes::maintenance::remove),
+            .service(routes::maintenance::remove)
+            .service(routes::poller::devices)
+            .service(routes::poller::changes),
     )
     .service(metrics::scrape)
     .service(routes::status::root_health)

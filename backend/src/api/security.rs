@@ -20,12 +20,13 @@ use crate::auth::Role;
 pub enum Access {
     /// No credentials: health and login.
     Open,
-    /// At least this role. `Viewer` is any authenticated principal.
+    /// At least this role. `Viewer` is any authenticated principal but a `poller` token; `Poller` is
+    /// such a token only.
     Role(Role),
 }
 
 /// The rule, in one place: users, tokens and SNMPv3 trap users (credentials all) are for
-/// admins; other changes for operators;
+/// admins; the poller endpoints for `poller` tokens only; other changes for operators;
 /// reading, and one's own session, for any role.
 pub fn access(method: &str, path: &str, tag: &str) -> Access {
     if OPEN_ROUTES.iter().any(|(m, p)| *m == method && *p == path) {
@@ -33,6 +34,7 @@ pub fn access(method: &str, path: &str, tag: &str) -> Access {
     }
     match (tag, method) {
         ("users" | "tokens" | "trap-users", _) => Access::Role(Role::Admin),
+        ("poller", _) => Access::Role(Role::Poller),
         ("session", _) | (_, "GET") => Access::Role(Role::Viewer),
         _ => Access::Role(Role::Operator),
     }
@@ -93,7 +95,9 @@ fn declare_operation(operation: &mut Operation, method: &str, path: &str, access
         error("No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how".into())
     });
     let mut reasons = Vec::new();
-    if role != Role::Viewer {
+    if role == Role::Poller {
+        reasons.push("only a token with the poller role may call this (`forbidden`)".to_string());
+    } else if role != Role::Viewer {
         reasons.push(format!("the {} role is needed (`forbidden`)", role.name()));
     }
     if method != "GET" {

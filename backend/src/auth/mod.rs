@@ -33,10 +33,15 @@ use serde::{Deserialize, Serialize};
 /// this many seconds after the first one not yet written.
 pub const SYNC_EVERY_SECS: u64 = 2;
 
-/// What a principal may do. Ordered: each role can do everything of the roles below it.
+/// What a principal may do. Ordered: each role can do everything of the roles below it, except
+/// `poller`, the lowest, which may call only the poller endpoints (`/api/v1/poller/…`) and no
+/// other role may call those: it is a token role for sharded pollers, never a user's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// A sharded poller's token: fetches its share of the devices with their credentials, and
+    /// reports back. Nothing else.
+    Poller,
     /// Reads everything: devices, interfaces, traffic, logs, status, the event stream.
     Viewer,
     /// A viewer that also adds, changes and removes devices.
@@ -48,6 +53,7 @@ pub enum Role {
 impl Role {
     pub fn name(self) -> &'static str {
         match self {
+            Role::Poller => "poller",
             Role::Viewer => "viewer",
             Role::Operator => "operator",
             Role::Admin => "admin",
@@ -59,10 +65,11 @@ impl std::str::FromStr for Role {
     type Err = String;
     fn from_str(text: &str) -> Result<Role, String> {
         match text {
+            "poller" => Ok(Role::Poller),
             "viewer" => Ok(Role::Viewer),
             "operator" => Ok(Role::Operator),
             "admin" => Ok(Role::Admin),
-            other => Err(format!("'{other}' is not a role (admin, operator or viewer)")),
+            other => Err(format!("'{other}' is not a role (admin, operator, viewer or poller)")),
         }
     }
 }

@@ -53,6 +53,7 @@ impl AuthRecords {
     }
 
     pub fn add_user(&mut self, user: UserRecord) -> Result<(), AuthError> {
+        refuse_poller_user(user.role)?;
         if self.user(&user.username).is_some() {
             return Err(AuthError::DuplicateUser { username: user.username });
         }
@@ -62,6 +63,7 @@ impl AuthRecords {
 
     /// Gives `username` the role `role`, unless that leaves no admin.
     pub fn set_role(&mut self, username: &str, role: Role) -> Result<(), AuthError> {
+        refuse_poller_user(role)?;
         let current = self.user_mut(username)?.role;
         if current == Role::Admin && role != Role::Admin {
             self.refuse_if_last_admin(username)?;
@@ -107,6 +109,15 @@ impl AuthRecords {
     }
 }
 
+/// `poller` is a token role: a user never holds it (it would see every device's credentials).
+fn refuse_poller_user(role: Role) -> Result<(), AuthError> {
+    if role == Role::Poller {
+        let reason = "poller is a role for API tokens only (POST /api/v1/tokens), not for users".to_string();
+        return Err(crate::device::InvalidField { field: "role", reason }.into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +145,8 @@ mod tests {
         assert!(matches!(r.remove_user("ann"), Err(AuthError::LastAdmin { .. })));
         r.remove_user("root").unwrap();
         assert!(matches!(r.add_user(user("ann", Role::Viewer)), Err(AuthError::DuplicateUser { .. })));
+        assert!(matches!(r.add_user(user("pat", Role::Poller)), Err(AuthError::Invalid(_))), "poller is for tokens");
+        assert!(matches!(r.set_role("ann", Role::Poller), Err(AuthError::Invalid(_))));
         assert!(matches!(r.remove_user("nobody"), Err(AuthError::UserNotFound { .. })));
     }
 }

@@ -32,6 +32,8 @@ pub struct Scheduler {
     /// Notified whenever a device is started or stopped, for whoever keeps its own schedule of
     /// the devices (reachability) and sleeps until something is due.
     changes: Arc<tokio::sync::Notify>,
+    /// A primary's scheduler (`--role primary`): its pollers poll, it starts nothing.
+    held: std::sync::atomic::AtomicBool,
 }
 
 impl Scheduler {
@@ -45,7 +47,13 @@ impl Scheduler {
             root: CancellationToken::new(),
             runtime: PollerRuntime::start()?,
             changes: Arc::default(),
+            held: Default::default(),
         })
+    }
+
+    /// From now on, starts no poller (a primary's devices are polled by its sharded pollers).
+    pub fn hold(&self) {
+        self.held.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The pollers' runtime, shared with the reachability scheduler.
@@ -84,6 +92,9 @@ impl Scheduler {
         F: Fn(super::task::Task) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
     {
+        if self.held.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let cancel = self.root.child_token();
         let poke = Arc::new(tokio::sync::Notify::new());
         let id = device.id.clone();

@@ -47,10 +47,12 @@ pub mod series;
 pub mod snmp_engine;
 pub mod state_history;
 mod status;
+mod sync;
 pub mod trap_users;
 
 pub use latency::{Latency, LatencyLine, LatencyPoint};
 pub use status::StateChange;
+pub use sync::{device_from_feed, feed_record, DeviceSync};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -84,6 +86,8 @@ pub enum StoreEvent {
     },
     /// An incident opened, changed or resolved (alerting publishes it for the event stream).
     Alert(Box<crate::alerts::incident::Incident>),
+    /// A device was added, changed or removed (the sharded pollers' change stream).
+    Devices,
 }
 
 /// Events kept for a listener that falls behind; past that it skips ahead.
@@ -263,6 +267,7 @@ impl Store {
         let polled = PolledDevice::new(self.device_dir(&device.id), DeviceLive::new(), buckets);
         self.touch(&polled);
         self.polled.write().expect("devices lock").insert(device.id.clone(), Arc::new(polled));
+        self.publish(StoreEvent::Devices);
         Ok(device)
     }
 
@@ -282,6 +287,8 @@ impl Store {
                 Arc::new(PolledDevice::new(self.device_dir(&device.id), DeviceLive::new(), buckets)),
             );
         }
+        drop(polled);
+        self.publish(StoreEvent::Devices);
         Ok(devices)
     }
 
@@ -292,6 +299,9 @@ impl Store {
         self.health.note(&updated);
         if let Some(polled) = updated.as_ref().ok().and_then(|d| self.polled(&d.id)) {
             self.touch(&polled);
+        }
+        if updated.is_ok() {
+            self.publish(StoreEvent::Devices);
         }
         updated
     }
@@ -307,6 +317,7 @@ impl Store {
         if let Some(polled) = polled {
             polled.remove_files(&self.appender, &old.config.name);
         }
+        self.publish(StoreEvent::Devices);
         Ok(old)
     }
 

@@ -97,6 +97,18 @@ impl Registry {
         })
     }
 
+    /// Makes the list exactly `devices` (ids kept: a sharded poller mirrors its primary's share);
+    /// answers the devices added or changed, and those removed. The primary validated them.
+    pub fn replace_all(&self, devices: Vec<Device>) -> Result<(Vec<Device>, Vec<Device>), StoreError> {
+        self.change(|current| {
+            let next: BTreeMap<DeviceId, Device> = devices.into_iter().map(|d| (d.id.clone(), d)).collect();
+            let removed = current.values().filter(|d| !next.contains_key(&d.id)).cloned().collect();
+            let started = next.values().filter(|d| current.get(&d.id) != Some(*d)).cloned().collect();
+            *current = next;
+            Ok((started, removed))
+        })
+    }
+
     /// The devices whose parent is `id` (memory only).
     pub fn children(&self, id: &DeviceId) -> Vec<DeviceId> {
         let devices = self.devices.read().expect("registry lock");

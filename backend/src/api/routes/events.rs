@@ -116,7 +116,7 @@ impl Filter {
             StoreEvent::Log(entry) => entry.entry.device_id.as_ref(),
             StoreEvent::Alert(incident) => Some(&incident.device_id),
             // Echo rounds feed alerting; the stream shows their outcome as `status`.
-            StoreEvent::Echo { .. } => return None,
+            StoreEvent::Echo { .. } | StoreEvent::Devices => return None,
         };
         if self.device_id.as_ref().is_some_and(|only| device_id.is_none_or(|d| &d.0 != only)) {
             return None;

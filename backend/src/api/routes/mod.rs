@@ -12,6 +12,7 @@ pub mod interfaces;
 pub mod latency;
 pub mod logs;
 pub mod maintenance;
+pub mod poller;
 pub mod session;
 pub mod status;
 pub mod tokens;

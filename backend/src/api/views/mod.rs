@@ -13,6 +13,7 @@ pub mod json_shape;
 mod lists;
 mod logs;
 mod notify;
+pub mod poller;
 mod remote_write;
 mod snmp;
 mod status;

@@ -1,0 +1,110 @@
+//! `/poller/…`: what a sharded poller (`--role poller`) asks its primary, with a token of the
+//! `poller` role (and nothing else may ask): its shard's devices with their credentials, and an
+//! event stream saying when to ask again. Credentials leave only over TLS or to a loopback peer,
+//! unless the primary opts in (`[cluster] feed_without_tls`).
+
+use actix_web::http::header::ContentEncoding;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use crate::api::access::{Authorized, Poller};
+use crate::api::connections::ConnectionSocket;
+use crate::api::error::{ApiError, ApiErrorBody};
+use crate::api::etag::{self, IfNoneMatch};
+use crate::api::extract::QueryParams;
+use crate::api::sse::{self, SessionWatch, SseRegistry};
+use crate::api::views::poller::{FeedQuery, PollerFeed};
+use crate::api::AppState;
+use crate::auth::Via;
+use crate::config::cluster::Role;
+use crate::shard::Shard;
+use crate::store::StoreEvent;
+
+/// The devices of one shard, credentials included (the same shape as the import takes, with
+/// ids). `ETag`/`If-None-Match`: 304 while the shard's devices are unchanged.
+#[utoipa::path(operation_id = "pollerDevices", tag = "poller",
+    params(FeedQuery, IfNoneMatch),
+    responses(
+        (status = 200, description = "The shard's devices with their credentials", body = PollerFeed),
+        (status = 304, description = "Unchanged since the `ETag` named by `If-None-Match`"),
+        (status = 400, description = "`shard` is not I/N (`invalid_parameter`)", body = ApiErrorBody),
+        (status = 409, description = "This Vigie is not a primary (`not_a_primary`)", body = ApiErrorBody),
+    )
+)]
+#[get("/poller/devices")]
+pub async fn devices(
+    _who: Authorized<Poller>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: QueryParams<FeedQuery>,
+) -> Result<HttpResponse, ApiError> {
+    check_feed(&req, &state)?;
+    let shard: Shard =
+        query.0.shard.parse().map_err(|reason| ApiError::InvalidParameter { param: "shard".into(), reason })?;
+    let devices: Vec<serde_json::Value> =
+        state.store.device_list().iter().filter(|d| shard.owns(&d.id)).map(crate::store::feed_record).collect();
+    let feed = PollerFeed { shard: shard.to_string(), devices };
+    let body = serde_json::to_vec(&feed).expect("feeds serialize");
+    // The tag names the content: equal whoever asks, whenever.
+    let tag = format!("\"{:016x}\"", crate::shard::hashing::fnv1a64(&body));
+    if etag::fresh(&req, &tag) {
+        return Ok(etag::not_modified(&tag));
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, tag))
+        .insert_header(("Cache-Control", "no-store"))
+        .content_type("application/json")
+        .body(body))
+}
+
+/// An endless `text/event-stream`: `event: devices` (data: `{}`) whenever a device is added,
+/// changed or removed; a poller then asks `GET /poller/devices` again with `If-None-Match`.
+/// A comment line (`: keep-alive`) comes every 15 s. Bounded as `/events` is.
+#[utoipa::path(operation_id = "pollerChanges", tag = "poller",
+    responses(
+        (status = 200, description = "An endless `text/event-stream` of `event: devices`", body = String,
+            content_type = "text/event-stream"),
+        (status = 409, description = "This Vigie is not a primary (`not_a_primary`)", body = ApiErrorBody),
+        (status = 429, description = "Too many streams are open from this client's address", body = ApiErrorBody),
+        (status = 503, description = "Too many streams are open", body = ApiErrorBody),
+    )
+)]
+#[get("/poller/changes")]
+pub async fn changes(
+    who: Authorized<Poller>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    streams: web::Data<SseRegistry>,
+) -> Result<HttpResponse, ApiError> {
+    check_feed(&req, &state)?;
+    let admission = SseRegistry::admit(&streams, req.peer_addr().map(|a| a.ip()))?;
+    let socket = req.conn_data::<ConnectionSocket>().copied();
+    // The stream ends when its token is revoked.
+    let session = match &who.principal.via {
+        Via::Token { id, .. } => {
+            let (auth, id) = (state.auth.clone(), id.clone());
+            Some(SessionWatch { ends: state.auth.session_ends(), alive: Box::new(move || auth.token_alive(&id)) })
+        }
+        _ => None,
+    };
+    let encode: sse::Encoder =
+        Box::new(|e: &StoreEvent| matches!(e, StoreEvent::Devices).then(|| "event: devices\ndata: {}\n\n".to_string()));
+    let events = sse::stream(admission, state.store.subscribe(), encode, socket, session);
+    Ok(HttpResponse::Ok()
+        .force_close()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .insert_header(ContentEncoding::Identity)
+        .streaming(events))
+}
+
+/// Only a primary feeds pollers; credentials leave over TLS, to loopback, or where allowed.
+fn check_feed(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let Role::Primary { feed_without_tls } = state.role else { return Err(ApiError::NotAPrimary) };
+    let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+    if state.tls || loopback || feed_without_tls {
+        Ok(())
+    } else {
+        Err(ApiError::FeedNeedsTls)
+    }
+}

@@ -1,0 +1,123 @@
+//! A sharded poller's device list: made exactly what its primary hands it (ids kept, so that
+//! its series carry the primary's ids), its data kept for the devices that stay; and the feed's
+//! shape, the one place where the store's device records (credentials included) leave it: the
+//! primary's poller feed, to a `poller` token only.
+
+use std::sync::Arc;
+
+use super::polls::PolledDevice;
+use super::series::OpenBuckets;
+use super::{DeviceLive, Store, StoreError, StoreEvent};
+use crate::device::{Device, DeviceId};
+
+/// What changed: the pollers to (re)start and to stop.
+#[derive(Debug, Default)]
+pub struct DeviceSync {
+    /// Added, or with changed settings.
+    pub started: Vec<Device>,
+    pub stopped: Vec<DeviceId>,
+}
+
+impl Store {
+    /// Replaces the device list with `devices`; a parent outside the list is dropped (the
+    /// poller judges "behind its parent" within its shard only). The devices removed lose their
+    /// files.
+    pub fn sync_devices(&self, mut devices: Vec<Device>) -> Result<DeviceSync, StoreError> {
+        let ids: std::collections::HashSet<DeviceId> = devices.iter().map(|d| d.id.clone()).collect();
+        for device in &mut devices {
+            if device.config.parent_id.as_ref().is_some_and(|p| !ids.contains(p)) {
+                device.config.parent_id = None;
+            }
+        }
+        let replaced = self.registry.replace_all(devices);
+        self.health.note(&replaced);
+        let (started, removed) = replaced?;
+        let mut polled = self.polled.write().expect("devices lock");
+        for device in &started {
+            match polled.get(&device.id) {
+                Some(entry) => self.touch(entry),
+                None => {
+                    let buckets = OpenBuckets::new(OpenBuckets::delay_for(&device.id.0));
+                    let entry = PolledDevice::new(self.device_dir(&device.id), DeviceLive::new(), buckets);
+                    self.touch(&entry);
+                    polled.insert(device.id.clone(), Arc::new(entry));
+                }
+            }
+        }
+        let mut gone = Vec::new();
+        for device in &removed {
+            if let Some(entry) = polled.remove(&device.id) {
+                gone.push((entry, device.config.name.clone()));
+            }
+        }
+        drop(polled);
+        for (entry, name) in gone {
+            entry.remove_files(&self.appender, &name);
+        }
+        if !started.is_empty() || !removed.is_empty() {
+            self.bump();
+            self.publish(StoreEvent::Devices);
+        }
+        Ok(DeviceSync { started, stopped: removed.into_iter().map(|d| d.id).collect() })
+    }
+}
+
+/// A device as the poller feed hands it: the import's shape (`snmp` with its secrets), plus
+/// `id` and `createdAt`.
+pub fn feed_record(device: &Device) -> serde_json::Value {
+    serde_json::to_value(super::records::DeviceRecord::from(device)).expect("device records serialize")
+}
+
+/// A device of the feed, validated as the API validates a new one.
+pub fn device_from_feed(value: serde_json::Value) -> Result<Device, String> {
+    let record: super::records::DeviceRecord = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let device = Device::from(record);
+    device.config.validate().map_err(|e| format!("device {}: {e}", device.id))?;
+    Ok(device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+
+    fn device(id: &str, port: u16) -> Device {
+        Device { id: DeviceId(id.into()), created_at: 1, config: DeviceConfig::v2c(id, "127.0.0.1", port, "public") }
+    }
+
+    #[test]
+    fn syncing_starts_the_new_and_changed_and_stops_the_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), crate::store::Retention::default()).unwrap();
+        let first = store.sync_devices(vec![device("0000000a", 1601), device("0000000b", 1602)]).unwrap();
+        assert_eq!(first.started.len(), 2);
+        assert!(first.stopped.is_empty());
+        assert_eq!(store.device("0000000a").unwrap().device.id.0, "0000000a", "the primary's ids are kept");
+
+        let mut changed = device("0000000b", 1602);
+        changed.config.poll_interval_secs = 5;
+        changed.config.parent_id = Some(DeviceId("0000ffff".into()));
+        let second = store.sync_devices(vec![changed, device("0000000c", 1603)]).unwrap();
+        let started: Vec<&str> = second.started.iter().map(|d| d.id.0.as_str()).collect();
+        assert_eq!(started, ["0000000b", "0000000c"]);
+        assert_eq!(second.stopped, [DeviceId("0000000a".into())]);
+        assert!(store.device("0000000a").is_err());
+        assert_eq!(store.device("0000000b").unwrap().device.config.parent_id, None, "parent outside the shard");
+
+        let same = store.sync_devices(store.device_list()).unwrap();
+        assert!(same.started.is_empty() && same.stopped.is_empty());
+    }
+
+    #[test]
+    fn feed_records_carry_the_credentials_and_read_back() {
+        let mut one = device("0000000a", 1601);
+        one.config.credentials = crate::snmp::Credentials::V2c { community: "s3cret".into() };
+        let value = feed_record(&one);
+        assert_eq!(value["snmp"]["community"], "s3cret");
+        assert_eq!(value["id"], "0000000a");
+        assert_eq!(device_from_feed(value).unwrap(), one);
+        let mut bad = feed_record(&one);
+        bad["pollIntervalSecs"] = 0.into();
+        assert!(device_from_feed(bad).unwrap_err().contains("pollIntervalSecs"));
+    }
+}
