@@ -176,7 +176,8 @@ pub fn base_document() -> OpenApi {
              Every operation but health, readiness and login needs credentials: the `vigie_session` cookie \
              set by POST /api/v1/session (with `X-CSRF-Token` on changes), or an API token as \
              `Authorization: Bearer vgt_…`. Roles: viewer reads, operator also changes devices, \
-             admin also manages users and tokens.",
+             admin also manages users and tokens; a `poller` token (for `vigie serve --role poller`) \
+             reads its shard's devices with their credentials from a primary and may call nothing else.",
         ))
         .license(Some(LicenseBuilder::new().name("MIT").identifier(Some("MIT")).build()))
         .build();

@@ -96,7 +96,11 @@ fn declare_operation(operation: &mut Operation, method: &str, path: &str, access
     });
     let mut reasons = Vec::new();
     if role == Role::Poller {
-        reasons.push("only a token with the poller role may call this (`forbidden`)".to_string());
+        reasons.push(
+            "only a token with the poller role may call this (`forbidden`); asked over plain HTTP from \
+             another host than loopback while the primary does not allow it (`feed_needs_tls`)"
+                .to_string(),
+        );
     } else if role != Role::Viewer {
         reasons.push(format!("the {} role is needed (`forbidden`)", role.name()));
     }

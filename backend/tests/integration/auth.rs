@@ -131,6 +131,7 @@ fn every_operation_enforces_what_the_document_declares() {
     let admin = first_admin(&vigie, &password);
     let (viewer, _) = new_token(&vigie, &admin, "reader", "viewer");
     let (operator, _) = new_token(&vigie, &admin, "ops", "operator");
+    let (poller, _) = new_token(&vigie, &admin, "shard-0", "poller");
     // An admin the API added must choose a password at first login: until then nothing but that.
     let body = json!({"username": "fresh", "password": "fresh's first password", "role": "admin"});
     assert_eq!(send(&vigie, "POST", "/api/v1/users", &admin.headers(), Some(&body)).status, 201);
@@ -184,6 +185,10 @@ fn every_operation_enforces_what_the_document_declares() {
             }
             let as_viewer = send(&vigie, &method, &path, &bearer(&viewer), body.as_ref());
             let as_operator = send(&vigie, &method, &path, &bearer(&operator), body.as_ref());
+            let as_poller = send(&vigie, &method, &path, &bearer(&poller), body.as_ref());
+            if role != "poller" {
+                assert_eq!((as_poller.status, as_poller.code()), (403, "forbidden"), "{name}: not for a poller");
+            }
             match role {
                 "viewer" => {
                     assert!(![401, 403].contains(&as_viewer.status), "{name}: a viewer may: {}", as_viewer.text);
@@ -197,6 +202,15 @@ fn every_operation_enforces_what_the_document_declares() {
                     assert_eq!((as_viewer.status, as_viewer.code()), (403, "forbidden"), "{name}");
                     assert_eq!((as_operator.status, as_operator.code()), (403, "forbidden"), "{name}");
                     assert!(op["responses"]["403"].is_object(), "{name} documents 403");
+                }
+                "poller" => {
+                    let as_admin = send(&vigie, &method, &path, &admin.headers(), body.as_ref());
+                    for (who, answer) in [("viewer", &as_viewer), ("operator", &as_operator), ("admin", &as_admin)] {
+                        assert_eq!((answer.status, answer.code()), (403, "forbidden"), "{name}: not for an {who}");
+                    }
+                    assert!(op["responses"]["403"].is_object(), "{name} documents 403");
+                    // Past access control (this Vigie is no primary: 409 `not_a_primary`, or 400 without `shard`).
+                    assert!([400, 409].contains(&as_poller.status), "{name}: a poller may: {}", as_poller.text);
                 }
                 other => panic!("{name}: unknown role {other}"),
             }

@@ -529,6 +529,47 @@ export interface paths {
         patch: operations["updateMaintenanceWindow"];
         trace?: never;
     };
+    "/api/v1/poller/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endless `text/event-stream`: `event: devices` (data: `{}`) whenever a device is added,
+         *     changed or removed; a poller then asks `GET /poller/devices` again with `If-None-Match`.
+         *     A comment line (`: keep-alive`) comes every 15 s. Bounded as `/events` is.
+         */
+        get: operations["pollerChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/poller/devices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The devices of one shard, credentials included (the same shape as the import takes, with
+         *     ids). `ETag`/`If-None-Match`: 304 while the shard's devices are unchanged.
+         */
+        get: operations["pollerDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -2448,6 +2489,20 @@ export interface components {
              */
             newPassword: string;
         };
+        /** @description The devices of one shard, with their credentials. */
+        PollerFeed: {
+            /**
+             * @description Each device as `POST /devices/import` takes it (`name`, `host`, `port`, `snmp` with its
+             *     community or SNMPv3 passwords, `pollIntervalSecs`, `timeoutMs`, `retries`,
+             *     `pingIntervalSecs`, `parentId`, `tags`), plus `id` and `createdAt`. Ordered by id.
+             */
+            devices: Record<string, never>[];
+            /**
+             * @description The shard asked for, `I/N`.
+             * @example 0/2
+             */
+            shard: string;
+        };
         /** @description Poller work since start. */
         PollerView: {
             /**
@@ -2710,10 +2765,12 @@ export interface components {
             url: string;
         };
         /**
-         * @description What a principal may do. Ordered: each role can do everything of the roles below it.
+         * @description What a principal may do. Ordered: each role can do everything of the roles below it, except
+         *     `poller`, the lowest, which may call only the poller endpoints (`/api/v1/poller/…`) and no
+         *     other role may call those: it is a token role for sharded pollers, never a user's.
          * @enum {string}
          */
-        Role: "viewer" | "operator" | "admin";
+        Role: "poller" | "viewer" | "operator" | "admin";
         /**
          * @description `event: sample`: the rates one poll of one device measured, each interface's and the
          *     device's totals (the fields of a DeviceEvent).
@@ -6788,6 +6845,164 @@ export interface operations {
             };
             /** @description The disk is full (`storage_full`); nothing was changed */
             507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    pollerChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An endless `text/event-stream` of `event: devices` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Only a token with the poller role may call this (`forbidden`); asked over plain HTTP from another host than loopback while the primary does not allow it (`feed_needs_tls`); the session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description This Vigie is not a primary (`not_a_primary`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many streams are open from this client's address */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Too many streams are open */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    pollerDevices: {
+        parameters: {
+            query: {
+                /**
+                 * @description `I/N`: shard I of N (rendezvous hashing of device ids, FNV-1a 64 over `"<id>/<i>"`).
+                 * @example 0/2
+                 */
+                shard: string;
+            };
+            header?: {
+                /**
+                 * @description The `ETag` of the copy the client holds: 304 with no body while it is current.
+                 * @example W/"18c1f2a3b4d-1d6a2b4"
+                 */
+                "If-None-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shard's devices with their credentials */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PollerFeed"];
+                };
+            };
+            /** @description Unchanged since the `ETag` named by `If-None-Match` */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `shard` is not I/N (`invalid_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Only a token with the poller role may call this (`forbidden`); asked over plain HTTP from another host than loopback while the primary does not allow it (`feed_needs_tls`); the session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description This Vigie is not a primary (`not_a_primary`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,15 +13,20 @@ const ALLOWED: Record<Role, readonly Action[]> = {
   admin: ["editDevices", "manageUsers", "manageTokens", "manageAlerts"],
   operator: ["editDevices", "manageAlerts"],
   viewer: [],
+  poller: [],
 };
 
+/** The roles a user may hold. */
 export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+/** The roles an API token may hold: a user's, or `poller` (a sharded poller's, tokens only). */
+export const TOKEN_ROLES: readonly Role[] = [...ROLES, "poller"];
 
 /** What each role may do, in one sentence, for the users and tokens pages. */
 export const ROLE_SUMMARY: Record<Role, string> = {
   viewer: "Viewer: sees devices, traffic, logs and status; changes nothing.",
   operator: "Operator: a viewer who also adds, edits and removes devices, and manages alerts.",
   admin: "Admin: everything, including users and API tokens.",
+  poller: "Poller: for vigie serve --role poller only; reads its shard's devices with their credentials, nothing else.",
 };
 
 export function can(role: Role | null | undefined, action: Action): boolean {

@@ -10,7 +10,7 @@ import { h, html } from "../components/dom";
 import { FormField } from "../components/form-field";
 import { FormShell } from "../components/form-shell";
 import { ListPage } from "../components/list-page";
-import { ROLE_SUMMARY, ROLES } from "../lib/access";
+import { ROLE_SUMMARY, TOKEN_ROLES } from "../lib/access";
 import { formatRelative, formatTimestamp } from "../lib/format";
 import { EXPIRY_CHOICES, expiresAtFor, isExpired } from "../lib/token-expiry";
 import type { ViewContext } from "../router";
@@ -92,7 +92,7 @@ export function tokensView(ctx: ViewContext): void {
 function createForm(ctx: ViewContext, created: (token: NewTokenView) => void): HTMLElement {
   const fields = {
     name: new FormField({ name: "name", label: "Name", value: "", required: true, placeholder: "backup-script", hint: "What uses it, so you know what breaks when you revoke it." }),
-    role: new FormField({ name: "role", label: "Role", value: "viewer", type: "select", choices: ROLES.map((r) => [r, r] as const) }),
+    role: new FormField({ name: "role", label: "Role", value: "viewer", type: "select", choices: TOKEN_ROLES.map((r) => [r, r] as const) }),
     expiry: new FormField({ name: "expiresAt", label: "Expires", value: "90d", type: "select", choices: EXPIRY_CHOICES }),
   };
   const roleHint = h("p", { class: "field-hint" }, ROLE_SUMMARY.viewer);
