@@ -28,6 +28,7 @@ mod reach;
 mod remote_write;
 mod runtime;
 mod sealing;
+mod shards;
 mod sim;
 mod sim_process;
 mod snmpd;

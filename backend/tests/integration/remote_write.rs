@@ -25,6 +25,8 @@ pub struct Tsdb {
     port: u16,
     dir: PathBuf,
     kind: Kind,
+    /// More command-line arguments (e.g. `-dedup.minScrapeInterval=5s` in `shards.rs`).
+    extra: Vec<String>,
     http: reqwest::blocking::Client,
 }
 
@@ -36,8 +38,13 @@ pub enum Kind {
 
 impl Tsdb {
     pub fn start(kind: Kind, dir: &Path) -> Tsdb {
+        Tsdb::start_with(kind, dir, &[])
+    }
+
+    pub fn start_with(kind: Kind, dir: &Path, extra: &[&str]) -> Tsdb {
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
-        let mut tsdb = Tsdb { child: None, port: free_tcp_port(), dir: dir.to_path_buf(), kind, http };
+        let extra = extra.iter().map(|a| a.to_string()).collect();
+        let mut tsdb = Tsdb { child: None, port: free_tcp_port(), dir: dir.to_path_buf(), kind, extra, http };
         tsdb.run();
         tsdb
     }
@@ -50,7 +57,8 @@ impl Tsdb {
                 let mut c = Command::new("victoria-metrics");
                 c.arg(format!("-storageDataPath={}", data.display()))
                     .arg(format!("-httpListenAddr={listen}"))
-                    .arg("-retentionPeriod=1d");
+                    .arg("-retentionPeriod=1d")
+                    .args(&self.extra);
                 c
             }
             Kind::Prometheus => {
@@ -89,7 +97,7 @@ impl Tsdb {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
@@ -101,7 +109,7 @@ impl Tsdb {
         std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
-    fn wait<T>(&self, what: &str, timeout: Duration, check: impl Fn() -> Option<T>) -> T {
+    pub fn wait<T>(&self, what: &str, timeout: Duration, check: impl Fn() -> Option<T>) -> T {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(value) = check() {
@@ -113,7 +121,7 @@ impl Tsdb {
     }
 
     /// VictoriaMetrics' raw samples of every series `selector` matches: (labels, timestamp ms → value).
-    fn export(&self, selector: &str) -> Vec<(BTreeMap<String, String>, BTreeMap<i64, f64>)> {
+    pub fn export(&self, selector: &str) -> Vec<(BTreeMap<String, String>, BTreeMap<i64, f64>)> {
         let Ok(answer) = self.http.get(self.url("/api/v1/export")).query(&[("match[]", selector)]).send() else {
             return Vec::new();
         };

@@ -1,0 +1,174 @@
+//! Sharded pollers and an HA pair, all real processes on loopback: Debian's VictoriaMetrics
+//! with `-dedup.minScrapeInterval` equal to the poll interval, a primary (`--role primary`,
+//! access control on), pollers on shards 0/2 and 1/2 plus a second 0/2 (the pair), and one
+//! `vigie sim` serving 300 agents. Every device is polled by its shard only (and by both pair
+//! members), each device's samples are in VictoriaMetrics once per interval after deduplication,
+//! a device added on the primary reaches its shard's poller, and killing one pair member leaves
+//! no gap in its shard's series.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::auth::{first_admin, new_token};
+use crate::remote_write::{Kind, Tsdb};
+use crate::sim_process::SimProcess;
+use crate::vigie::Vigie;
+
+const AGENTS: usize = 300;
+const INTERVAL_SECS: i64 = 5;
+
+/// FNV-1a 64, written again here from its definition: the test's own check of the server's hashing.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+fn shard_of(id: &str, count: u32) -> u32 {
+    (0..count).max_by_key(|i| (fnv1a64(format!("{id}/{i}").as_bytes()), std::cmp::Reverse(*i))).unwrap()
+}
+
+fn device_body(sim: &SimProcess, i: usize) -> Value {
+    json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": sim.ports[i],
+           "snmp": {"version": "v2c", "community": "public"},
+           "pollIntervalSecs": INTERVAL_SECS, "timeoutMs": 2000, "retries": 1, "pingIntervalSecs": 0})
+}
+
+/// The device ids a poller holds in its data dir: what it polls.
+fn polled_ids(data: &Path) -> BTreeSet<String> {
+    let Ok(entries) = std::fs::read_dir(data.join("devices")) else { return BTreeSet::new() };
+    entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+}
+
+/// `ifHCInOctets` of interface 1 of every device, from VictoriaMetrics: device id → timestamps (ms).
+fn samples(vm: &Tsdb) -> BTreeMap<String, Vec<i64>> {
+    vm.export("ifHCInOctets{ifIndex=\"1\"}")
+        .into_iter()
+        .map(|(labels, points)| (labels["device_id"].clone(), points.into_keys().collect()))
+        .collect()
+}
+
+fn start_poller(dir: &Path, name: &str, primary: &Vigie, token: &str, shard: &str, vm: &Tsdb) -> Vigie {
+    let registry = primary.url("");
+    let write = vm.write_url();
+    let args = ["--role", "poller", "--registry", &registry, "--token", token, "--shard", shard];
+    Vigie::start_with(&dir.join(name), &[&args[..], &["--remote-write-url", &write]].concat())
+}
+
+#[test]
+fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let vm_dir = dir.path().join("vm");
+    std::fs::create_dir_all(&vm_dir).unwrap();
+    let dedup = format!("-dedup.minScrapeInterval={INTERVAL_SECS}s");
+    let vm = Tsdb::start_with(Kind::Victoria, &vm_dir, &[&dedup]);
+    let sim = SimProcess::start(AGENTS + 1, 2);
+
+    // The primary: access control on, history from VictoriaMetrics, polls nothing.
+    std::fs::create_dir_all(dir.path().join("primary")).unwrap();
+    let (mut primary, password) =
+        crate::auth::start(&dir.path().join("primary"), &["--role", "primary", "--history-promql-url", &vm.url("")]);
+    let admin = first_admin(&primary, &password);
+    let (admin_token, _) = new_token(&primary, &admin, "test-admin", "admin");
+    let (poller_token, _) = new_token(&primary, &admin, "pollers", "poller");
+    primary.use_token(&admin_token);
+    let mut ids = Vec::new();
+    for batch in (0..AGENTS).collect::<Vec<_>>().chunks(150) {
+        let body: Vec<Value> = batch.iter().map(|&i| device_body(&sim, i)).collect();
+        let report = primary.post_json("/api/v1/devices/import", &json!(body));
+        assert_eq!(report.status, 201, "{}", report.text);
+        ids.extend(report.body["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()));
+    }
+    let shard0: BTreeSet<String> = ids.iter().filter(|id| shard_of(id, 2) == 0).cloned().collect();
+    let shard1: BTreeSet<String> = ids.iter().filter(|id| shard_of(id, 2) == 1).cloned().collect();
+    assert!(shard0.len() > 100 && shard1.len() > 100, "{} and {}", shard0.len(), shard1.len());
+
+    // Only a poller token reads the feed; the primary itself polls nothing.
+    let feed = primary.get("/api/v1/poller/devices?shard=0/2");
+    assert_eq!((feed.status, feed.body["code"].as_str()), (403, Some("forbidden")), "{}", feed.text);
+    assert!(polled_ids(&dir.path().join("primary/data")).is_empty(), "the primary polls nothing");
+
+    let pollers = dir.path().join("pollers");
+    std::fs::create_dir_all(&pollers).unwrap();
+    let mut pair_a = start_poller(&pollers, "a-0", &primary, &poller_token, "0/2", &vm);
+    let mut pair_b = start_poller(&pollers, "b-0", &primary, &poller_token, "0/2", &vm);
+    let mut other = start_poller(&pollers, "c-1", &primary, &poller_token, "1/2", &vm);
+
+    // Each poller polls its shard, exactly.
+    for (poller, name, share) in
+        [(&mut pair_a, "a-0", &shard0), (&mut pair_b, "b-0", &shard0), (&mut other, "c-1", &shard1)]
+    {
+        let data = pollers.join(name);
+        poller.wait_until(Duration::from_secs(60), "the poller holds its shard", |_| {
+            (polled_ids(&data) == *share).then_some(())
+        });
+        // Nothing but health, metrics and status: no device API, no UI.
+        assert_eq!(poller.get("/api/v1/devices").status, 404);
+        assert_eq!(poller.get("/").status, 404);
+        assert_eq!(poller.get("/api/v1/status").body["devices"], share.len(), "{name}");
+    }
+
+    // Every device's samples reach VictoriaMetrics.
+    let all: BTreeSet<String> = ids.iter().cloned().collect();
+    vm.wait("every device has samples", Duration::from_secs(90), || {
+        let seen: BTreeSet<String> = samples(&vm).into_iter().filter(|(_, t)| t.len() >= 3).map(|(id, _)| id).collect();
+        (seen == all).then_some(())
+    });
+
+    // After deduplication, one sample per interval per series even where the pair both poll.
+    let window_ms = INTERVAL_SECS * 1000;
+    for (id, stamps) in samples(&vm) {
+        let buckets: BTreeSet<i64> = stamps.iter().map(|t| t.div_euclid(window_ms)).collect();
+        assert_eq!(
+            buckets.len(),
+            stamps.len(),
+            "device {id}: two samples in one {INTERVAL_SECS} s interval: {stamps:?}"
+        );
+    }
+    let pair_polls = |v: &Vigie| v.get("/api/v1/status").body["poller"]["pollsTotal"].as_u64().unwrap();
+    assert!(pair_polls(&pair_a) > 0 && pair_polls(&pair_b) > 0, "both pair members poll");
+
+    // A device added on the primary reaches its shard's poller(s), and VictoriaMetrics.
+    let added = primary.post_json("/api/v1/devices", &device_body(&sim, AGENTS));
+    assert_eq!(added.status, 201, "{}", added.text);
+    let new_id = added.body["id"].as_str().unwrap().to_string();
+    let (owners, others) = if shard_of(&new_id, 2) == 0 {
+        (vec![(&mut pair_a, "a-0"), (&mut pair_b, "b-0")], vec!["c-1"])
+    } else {
+        (vec![(&mut other, "c-1")], vec!["a-0", "b-0"])
+    };
+    for (owner, name) in owners {
+        let data = pollers.join(name);
+        owner.wait_until(Duration::from_secs(30), "the new device reaches its poller", |_| {
+            polled_ids(&data).contains(&new_id).then_some(())
+        });
+    }
+    vm.wait("the new device's samples arrive", Duration::from_secs(30), || {
+        samples(&vm).get(&new_id).filter(|t| !t.is_empty()).map(|_| ())
+    });
+    for name in others {
+        assert!(!polled_ids(&pollers.join(name)).contains(&new_id), "{name} does not poll another shard's device");
+    }
+
+    // One pair member killed: the other keeps its shard's series without a gap.
+    let killed_at = now_ms();
+    pair_a.kill9();
+    std::thread::sleep(Duration::from_secs(6 * INTERVAL_SECS as u64));
+    let until = now_ms() - 2 * window_ms;
+    let from = killed_at - 2 * window_ms;
+    let series = samples(&vm);
+    // A missed poll leaves about two intervals between samples; jitter stays well under half one.
+    let longest_allowed = window_ms * 3 / 2 + 1000;
+    for id in &shard0 {
+        let stamps: Vec<i64> = series[id].iter().copied().filter(|t| (from..=until).contains(t)).collect();
+        assert!(stamps.len() >= 6, "device {id}: {stamps:?}");
+        let longest = stamps.windows(2).map(|w| w[1] - w[0]).max().unwrap();
+        assert!(longest <= longest_allowed, "device {id}: a gap of {longest} ms around the kill: {stamps:?}");
+    }
+    drop(primary);
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64
+}
