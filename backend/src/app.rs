@@ -118,6 +118,16 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         );
         let cancel = background.clone();
         tasks.push(supervisor::spawn("poller feed", background.clone(), move || feed.clone().run(cancel.clone())));
+        let reporter = Arc::new(crate::shard::report::Reporter {
+            settings: settings.clone(),
+            store: store.clone(),
+            scheduler: scheduler.clone(),
+            remote_write: remote_write.clone(),
+        });
+        let cancel = background.clone();
+        tasks.push(supervisor::spawn("poller reports", background.clone(), move || {
+            reporter.clone().run(cancel.clone())
+        }));
     }
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
@@ -167,6 +177,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         remote_write,
         role: role.clone(),
         tls: config.tls.is_some(),
+        pollers: Arc::default(),
     });
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));

@@ -128,6 +128,9 @@ pub struct ServeArgs {
     /// A poller's shard: I/N, e.g. 0/2
     #[arg(long, env = "VIGIE_SHARD")]
     pub shard: Option<String>,
+    /// A poller's name in its primary's /status [default: the host name]
+    #[arg(long, env = "VIGIE_POLLER_NAME")]
+    pub poller_name: Option<String>,
 }
 
 fn parse_secret(text: &str) -> Result<crate::secret::Secret, String> {
@@ -333,6 +336,7 @@ impl Config {
             registry: args.registry.as_deref(),
             token: args.token.clone(),
             shard: args.shard.as_deref(),
+            name: args.poller_name.as_deref(),
         };
         let role =
             cluster::load(cluster_args, file.cluster, !remote_write.is_empty(), history.is_some(), &mut problems);

@@ -65,6 +65,8 @@ pub struct AppState {
     pub role: crate::config::cluster::Role,
     /// The API is served over TLS (the poller feed's credentials may leave).
     pub tls: bool,
+    /// On a primary: the sharded pollers that reported.
+    pub pollers: Arc<crate::shard::board::PollerBoard>,
 }
 
 /// Starting, ready, or stopping: what `/readyz` answers. The store is loaded and the receivers
@@ -156,7 +158,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(routes::maintenance::update)
             .service(routes::maintenance::remove)
             .service(routes::poller::devices)
-            .service(routes::poller::changes),
+            .service(routes::poller::changes)
+            .service(routes::poller::report),
     )
     .service(metrics::scrape)
     .service(routes::status::root_health)

@@ -72,6 +72,7 @@ pub struct ClusterArgs<'a> {
     pub registry: Option<&'a str>,
     pub token: Option<Secret>,
     pub shard: Option<&'a str>,
+    pub name: Option<&'a str>,
 }
 
 /// The role, from the command line over the file; `remote_write` and `promql_history` say whether
@@ -88,7 +89,7 @@ pub fn load(
         ("registry", args.registry.is_some() || file.registry.is_some()),
         ("token", args.token.is_some() || file.token.is_some()),
         ("shard", args.shard.is_some() || file.shard.is_some()),
-        ("name", file.name.is_some()),
+        ("name", args.name.is_some() || file.name.is_some()),
     ];
     if role != "poller" {
         for (key, _) in poller_keys.iter().filter(|(_, given)| *given) {
@@ -164,7 +165,7 @@ fn poller(
         }
         Some(text) => text.parse::<Shard>().map_err(|e| problems.push(format!("cluster.shard: {e}"))).ok(),
     };
-    let name = file.name.unwrap_or_else(default_name);
+    let name = args.name.map(str::to_string).or(file.name).unwrap_or_else(default_name);
     if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control()) {
         problems.push(format!("cluster.name: '{}' must be 1 to 64 printable characters", name.escape_debug()));
     }
@@ -193,6 +194,7 @@ mod tests {
             registry: Some("http://127.0.0.1:8080"),
             token: Some(Secret::new("vgt_x")),
             shard,
+            name: None,
         }
     }
 
@@ -220,7 +222,7 @@ mod tests {
         assert!(problems.iter().any(|p| p.starts_with("cluster.token")), "{problems:?}");
 
         let mut problems = Vec::new();
-        let bare = ClusterArgs { role: Some("primary"), registry: None, token: None, shard: None };
+        let bare = ClusterArgs { role: Some("primary"), registry: None, token: None, shard: None, name: None };
         let role =
             load(bare, ClusterSection { feed_without_tls: true, ..Default::default() }, false, true, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
@@ -230,10 +232,10 @@ mod tests {
     #[test]
     fn single_is_the_default_and_unknown_roles_are_errors() {
         let mut problems = Vec::new();
-        let none = ClusterArgs { role: None, registry: None, token: None, shard: None };
+        let none = ClusterArgs { role: None, registry: None, token: None, shard: None, name: None };
         assert_eq!(load(none, ClusterSection::default(), false, false, &mut problems), Role::Single);
         assert!(problems.is_empty());
-        let bad = ClusterArgs { role: Some("leader"), registry: None, token: None, shard: None };
+        let bad = ClusterArgs { role: Some("leader"), registry: None, token: None, shard: None, name: None };
         load(bad, ClusterSection::default(), false, false, &mut problems);
         assert_eq!(problems, ["cluster.role: 'leader' is not single, primary or poller"]);
     }

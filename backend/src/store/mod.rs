@@ -52,7 +52,7 @@ pub mod trap_users;
 
 pub use latency::{Latency, LatencyLine, LatencyPoint};
 pub use status::StateChange;
-pub use sync::{device_from_feed, feed_record, DeviceSync};
+pub use sync::{device_from_feed, feed_record, DeviceSync, Reported};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -62,6 +62,45 @@ impl Store {
     }
 }
 
+/// A device's state as a sharded poller reported it, for the primary.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reported {
+    pub state: crate::device::DeviceState,
+    pub since: Option<i64>,
+    pub reason: Option<String>,
+    pub last_poll_at: Option<i64>,
+}
+
+impl Store {
+    /// On a primary: takes a device's state from the poller that reported it last; published,
+    /// saved and kept in the state history as a state decided here would be. None for an unknown
+    /// device; the change when the state changed.
+    pub fn record_reported(&self, id: &DeviceId, reported: Reported) -> Option<Option<super::StateChange>> {
+        let (device, polled) = (self.registry.get(id)?, self.polled(id)?);
+        let (before, status) = {
+            let mut live = polled.live.write().expect("live lock");
+            let status = &mut live.status;
+            let before = status.state;
+            let same = (status.state, &status.reason, status.since, status.last_poll_at)
+                == (reported.state, &reported.reason, reported.since, reported.last_poll_at);
+            if same {
+                return Some(None);
+            }
+            status.state = reported.state;
+            status.since = reported.since;
+            status.reason = reported.reason;
+            status.last_poll_at = reported.last_poll_at;
+            (before, status.clone())
+        };
+        let at = status.since.unwrap_or_else(super::now_secs);
+        let _ = self.append_history(&polled, super::state_history::Transition { at, state: status.state });
+        self.touch(&polled);
+        let _ = self.save_state(&polled, true);
+        self.publish(StoreEvent::Status { device_id: id.clone(), status: status.clone() });
+        Some((before != status.state).then_some(super::StateChange { device, before, status }))
+    }
+}
+
 /// A device as the poller feed hands it: the import's shape (`snmp` with its secrets), plus
 /// `id` and `createdAt`.
 pub fn feed_record(device: &Device) -> serde_json::Value {
@@ -79,7 +118,7 @@ pub fn device_from_feed(value: serde_json::Value) -> Result<Device, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::DeviceConfig;
+    use crate::device::{DeviceConfig, DeviceState};
 
     fn device(id: &str, port: u16) -> Device {
         Device { id: DeviceId(id.into()), created_at: 1, config: DeviceConfig::v2c(id, "127.0.0.1", port, "public") }
@@ -119,5 +158,24 @@ mod tests {
         let mut bad = feed_record(&one);
         bad["pollIntervalSecs"] = 0.into();
         assert!(device_from_feed(bad).unwrap_err().contains("pollIntervalSecs"));
+    }
+
+    #[test]
+    fn a_reported_state_is_taken_and_a_repeat_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), crate::store::Retention::default()).unwrap();
+        store.sync_devices(vec![device("0000000a", 1601)]).unwrap();
+        let id = DeviceId("0000000a".into());
+        let up = Reported { state: DeviceState::Up, since: Some(100), reason: None, last_poll_at: Some(105) };
+        let change = store.record_reported(&id, up.clone()).unwrap().unwrap();
+        assert_eq!((change.before, change.status.state), (DeviceState::Unknown, DeviceState::Up));
+        assert_eq!(store.device("0000000a").unwrap().live.status.state, DeviceState::Up);
+        assert!(store.record_reported(&id, up).unwrap().is_none(), "the same report again");
+        assert!(store
+            .record_reported(
+                &DeviceId("0000000b".into()),
+                Reported { state: DeviceState::Up, since: None, reason: None, last_poll_at: None }
+            )
+            .is_none());
     }
 }

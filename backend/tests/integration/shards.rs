@@ -52,7 +52,7 @@ fn samples(vm: &Tsdb) -> BTreeMap<String, Vec<i64>> {
 fn start_poller(dir: &Path, name: &str, primary: &Vigie, token: &str, shard: &str, vm: &Tsdb) -> Vigie {
     let registry = primary.url("");
     let write = vm.write_url();
-    let args = ["--role", "poller", "--registry", &registry, "--token", token, "--shard", shard];
+    let args = ["--role", "poller", "--registry", &registry, "--token", token, "--shard", shard, "--poller-name", name];
     Vigie::start_with(&dir.join(name), &[&args[..], &["--remote-write-url", &write]].concat())
 }
 
@@ -128,6 +128,29 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     }
     let pair_polls = |v: &Vigie| v.get("/api/v1/status").body["poller"]["pollsTotal"].as_u64().unwrap();
     assert!(pair_polls(&pair_a) > 0 && pair_polls(&pair_b) > 0, "both pair members poll");
+
+    // The primary takes each device's state from the pollers' reports, and lists the pollers.
+    primary.wait_until(Duration::from_secs(60), "every device is up on the primary", |p| {
+        let status = p.get("/api/v1/status").body;
+        (status["up"] == AGENTS).then_some(())
+    });
+    let status = primary.get("/api/v1/status").body;
+    assert_eq!(status["role"], "primary");
+    let listed: Vec<(String, String, u64)> = status["pollers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (p["shard"].as_str().unwrap().into(), p["name"].as_str().unwrap().into(), p["devices"].as_u64().unwrap())
+        })
+        .collect();
+    let expected = [
+        ("0/2".to_string(), "a-0".to_string(), shard0.len() as u64),
+        ("0/2".into(), "b-0".into(), shard0.len() as u64),
+        ("1/2".into(), "c-1".into(), shard1.len() as u64),
+    ];
+    assert_eq!(listed, expected, "{status}");
+    assert!(status["pollers"][0]["lastReportAt"].as_i64().unwrap() > 0);
 
     // A device added on the primary reaches its shard's poller(s), and VictoriaMetrics.
     let added = primary.post_json("/api/v1/devices", &device_body(&sim, AGENTS));

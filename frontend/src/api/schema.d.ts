@@ -570,6 +570,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/poller/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A poller's heartbeat and the states that changed since its last accepted report: the primary
+         *     takes each device's state from whichever poller reported it last (both members of an HA
+         *     pair report), and lists the poller in `/status` `pollers`. A device outside the shard, or
+         *     unknown here, is skipped.
+         */
+        post: operations["pollerReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -2503,6 +2525,67 @@ export interface components {
              */
             shard: string;
         };
+        /**
+         * @description What a poller reports to its primary every few seconds: a heartbeat, and the devices whose
+         *     state changed since its last accepted report (at most [`MAX_REPORTED_STATES`] at once).
+         */
+        PollerReport: {
+            /**
+             * Format: int64
+             * @description Devices it polls.
+             */
+            devices: number;
+            /**
+             * @description The poller's name (`[cluster] name`, default its host name): 1 to 64 characters.
+             * @example poller-paris-a
+             */
+            name: string;
+            /**
+             * Format: int64
+             * @description Polls since it started.
+             */
+            pollsTotal: number;
+            /**
+             * Format: double
+             * @description Seconds since the oldest sample not yet remote-written was taken, the largest over its
+             *     targets.
+             */
+            remoteWriteLagSecs?: number | null;
+            /**
+             * @description Its shard, `I/N`.
+             * @example 0/2
+             */
+            shard: string;
+            /** @description Devices whose state changed. */
+            states: components["schemas"]["ReportedState"][];
+        };
+        /** @description A sharded poller as its primary last heard from it. */
+        PollerStatusView: {
+            /**
+             * Format: int64
+             * @description Devices it polls.
+             */
+            devices: number;
+            /**
+             * Format: int64
+             * @description Unix seconds of its last report.
+             */
+            lastReportAt: number;
+            /** @example poller-paris-a */
+            name: string;
+            /**
+             * Format: int64
+             * @description Polls since it started.
+             */
+            pollsTotal: number;
+            /**
+             * Format: double
+             * @description Its remote-write lag in seconds, as it reported it.
+             */
+            remoteWriteLagSecs?: number | null;
+            /** @example 0/2 */
+            shard: string;
+        };
         /** @description Poller work since start. */
         PollerView: {
             /**
@@ -2763,6 +2846,32 @@ export interface components {
              * @example http://127.0.0.1:8428/api/v1/write
              */
             url: string;
+        };
+        /** @description A report's answer: how many states the primary took (a device it does not know is skipped). */
+        ReportAccepted: {
+            states: number;
+        };
+        /** @description One device's state as its poller decided it. */
+        ReportedState: {
+            /** @example 3f9a2c1b */
+            id: string;
+            /**
+             * Format: int64
+             * @description Unix seconds of the last poll.
+             */
+            lastPollAt?: number | null;
+            /** @description Why (null when up). */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description Unix seconds of the last change of `state`.
+             */
+            since?: number | null;
+            /**
+             * @description `up`, `snmp_down`, `unreachable` or `unknown`.
+             * @example up
+             */
+            state: string;
         };
         /**
          * @description What a principal may do. Ordered: each role can do everything of the roles below it, except
@@ -3057,11 +3166,21 @@ export interface components {
             logs: components["schemas"]["LogsStatusView"];
             notify: components["schemas"]["NotifyStatusView"];
             poller: components["schemas"]["PollerView"];
+            /**
+             * @description On a primary: each sharded poller that reported (both members of an HA pair appear);
+             *     empty otherwise.
+             */
+            pollers: components["schemas"]["PollerStatusView"][];
             reach: components["schemas"]["ReachView"];
             /** @description The syslog and trap receivers that are turned on: listening, or failed and retried. */
             receivers: components["schemas"]["ReceiverView"][];
             /** @description Each remote-write target (`[[remote_write]]`, `--remote-write-url`); empty when off. */
             remoteWrite: components["schemas"]["RemoteWriteView"][];
+            /**
+             * @description `single`, `primary` or `poller` (`--role`).
+             * @example single
+             */
+            role: string;
             /**
              * @description Devices whose host answers pings but not SNMP.
              * @example 1
@@ -6994,6 +7113,111 @@ export interface operations {
             };
             /** @description This Vigie is not a primary (`not_a_primary`) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The server could not read or write its data (`storage_error`) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    pollerReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PollerReport"];
+            };
+        };
+        responses: {
+            /** @description Taken; `states` says how many states were */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportAccepted"];
+                };
+            };
+            /** @description Body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description No valid credentials (`unauthenticated`): log in or send a token; `WWW-Authenticate` says how */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Only a token with the poller role may call this (`forbidden`); asked over plain HTTP from another host than loopback while the primary does not allow it (`feed_needs_tls`); with a cookie, sent from another site or without `X-CSRF-Token` (`csrf_failed`); the session must change its password first (`password_change_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description The body did not arrive in time (`http.body_timeout_secs`) */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description This Vigie is not a primary (`not_a_primary`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body over 64 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Body is not declared as JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description A field is invalid; `field` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,23 +1,26 @@
 //! `/poller/…`: what a sharded poller (`--role poller`) asks its primary, with a token of the
-//! `poller` role (and nothing else may ask): its shard's devices with their credentials, and an
-//! event stream saying when to ask again. Credentials leave only over TLS or to a loopback peer,
+//! `poller` role (and nothing else may ask): its shard's devices with their credentials, an
+//! event stream saying when to ask again, and its reports (heartbeat and device states). Credentials leave only over TLS or to a loopback peer,
 //! unless the primary opts in (`[cluster] feed_without_tls`).
 
 use actix_web::http::header::ContentEncoding;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Poller};
 use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::etag::{self, IfNoneMatch};
+use crate::api::extract::JsonBody;
 use crate::api::extract::QueryParams;
 use crate::api::sse::{self, SessionWatch, SseRegistry};
-use crate::api::views::poller::{FeedQuery, PollerFeed};
+use crate::api::views::poller::{FeedQuery, PollerFeed, PollerReport, ReportAccepted, MAX_REPORTED_STATES};
 use crate::api::AppState;
 use crate::auth::Via;
 use crate::config::cluster::Role;
+use crate::device::DeviceId;
+use crate::shard::board::PollerEntry;
 use crate::shard::Shard;
-use crate::store::StoreEvent;
+use crate::store::{Reported, StoreEvent};
 
 /// The devices of one shard, credentials included (the same shape as the import takes, with
 /// ids). `ETag`/`If-None-Match`: 304 while the shard's devices are unchanged.
@@ -96,6 +99,70 @@ pub async fn changes(
         .insert_header(("X-Accel-Buffering", "no"))
         .insert_header(ContentEncoding::Identity)
         .streaming(events))
+}
+
+/// A poller's heartbeat and the states that changed since its last accepted report: the primary
+/// takes each device's state from whichever poller reported it last (both members of an HA
+/// pair report), and lists the poller in `/status` `pollers`. A device outside the shard, or
+/// unknown here, is skipped.
+#[utoipa::path(operation_id = "pollerReport", tag = "poller",
+    request_body = PollerReport,
+    responses(
+        (status = 200, description = "Taken; `states` says how many states were", body = ReportAccepted),
+        (status = 409, description = "This Vigie is not a primary (`not_a_primary`)", body = ApiErrorBody),
+        (status = 422, description = "A field is invalid; `field` names it", body = ApiErrorBody),
+    )
+)]
+#[post("/poller/reports")]
+pub async fn report(
+    _who: Authorized<Poller>,
+    state: web::Data<AppState>,
+    body: JsonBody<PollerReport>,
+) -> Result<HttpResponse, ApiError> {
+    if !matches!(state.role, Role::Primary { .. }) {
+        return Err(ApiError::NotAPrimary);
+    }
+    let report = body.0;
+    let invalid = |field: &str, reason: String| ApiError::InvalidField { field: field.into(), reason };
+    if report.name.is_empty() || report.name.chars().count() > 64 || report.name.chars().any(char::is_control) {
+        return Err(invalid("name", "must be 1 to 64 printable characters".into()));
+    }
+    let shard: Shard = report.shard.parse().map_err(|reason| invalid("shard", reason))?;
+    if report.states.len() > MAX_REPORTED_STATES {
+        return Err(invalid("states", format!("at most {MAX_REPORTED_STATES} per report")));
+    }
+    let states: Vec<(DeviceId, Reported)> = report
+        .states
+        .into_iter()
+        .filter_map(|s| {
+            let id = DeviceId::parse(&s.id).filter(|id| shard.owns(id))?;
+            Some((id, Reported { state: s.state, since: s.since, reason: s.reason, last_poll_at: s.last_poll_at }))
+        })
+        .collect();
+    let store = state.store.clone();
+    let (taken, changed) = web::block(move || {
+        let mut taken = 0;
+        let mut changed = Vec::new();
+        for (id, reported) in states {
+            if let Some(change) = store.record_reported(&id, reported) {
+                taken += 1;
+                changed.extend(change);
+            }
+        }
+        (taken, changed)
+    })
+    .await
+    .map_err(|_| ApiError::TaskLost)?;
+    crate::reach::announce(&state.sink, &changed);
+    state.pollers.note(PollerEntry {
+        name: report.name,
+        shard: shard.to_string(),
+        last_report_at: crate::store::now_secs(),
+        devices: report.devices,
+        polls_total: report.polls_total,
+        remote_write_lag_secs: report.remote_write_lag_secs.filter(|l| l.is_finite()),
+    });
+    Ok(HttpResponse::Ok().json(ReportAccepted { states: taken }))
 }
 
 /// Only a primary feeds pollers; credentials leave over TLS, to loopback, or where allowed.

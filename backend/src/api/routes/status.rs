@@ -50,6 +50,8 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         alerts: alerts_status(state.alerts.stats()),
         receivers: state.receivers.snapshot().into_iter().map(receiver_status).collect(),
         remote_write: state.remote_write.status().into_iter().map(Into::into).collect(),
+        role: state.role.name().to_string(),
+        pollers: state.pollers.list().into_iter().map(Into::into).collect(),
     })
 }
 

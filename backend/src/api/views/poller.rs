@@ -26,3 +26,84 @@ pub struct PollerFeed {
     #[schema(value_type = Vec<Object>)]
     pub devices: Vec<serde_json::Value>,
 }
+
+/// What a poller reports to its primary every few seconds: a heartbeat, and the devices whose
+/// state changed since its last accepted report (at most [`MAX_REPORTED_STATES`] at once).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PollerReport {
+    /// The poller's name (`[cluster] name`, default its host name): 1 to 64 characters.
+    #[schema(example = "poller-paris-a", min_length = 1, max_length = 64)]
+    pub name: String,
+    /// Its shard, `I/N`.
+    #[schema(example = "0/2")]
+    pub shard: String,
+    /// Devices it polls.
+    pub devices: u64,
+    /// Polls since it started.
+    pub polls_total: u64,
+    /// Seconds since the oldest sample not yet remote-written was taken, the largest over its
+    /// targets.
+    pub remote_write_lag_secs: Option<f64>,
+    /// Devices whose state changed.
+    #[schema(max_items = 100)]
+    pub states: Vec<ReportedState>,
+}
+
+/// Most states in one report (the body stays under the API's 64 KiB).
+pub const MAX_REPORTED_STATES: usize = 100;
+
+/// One device's state as its poller decided it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportedState {
+    #[schema(example = "3f9a2c1b")]
+    pub id: String,
+    /// `up`, `snmp_down`, `unreachable` or `unknown`.
+    #[schema(value_type = String, example = "up")]
+    pub state: crate::device::DeviceState,
+    /// Unix seconds of the last change of `state`.
+    pub since: Option<i64>,
+    /// Why (null when up).
+    pub reason: Option<String>,
+    /// Unix seconds of the last poll.
+    pub last_poll_at: Option<i64>,
+}
+
+/// A report's answer: how many states the primary took (a device it does not know is skipped).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportAccepted {
+    pub states: usize,
+}
+
+/// A sharded poller as its primary last heard from it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PollerStatusView {
+    #[schema(example = "poller-paris-a")]
+    pub name: String,
+    #[schema(example = "0/2")]
+    pub shard: String,
+    /// Unix seconds of its last report.
+    pub last_report_at: i64,
+    /// Devices it polls.
+    pub devices: u64,
+    /// Polls since it started.
+    pub polls_total: u64,
+    /// Its remote-write lag in seconds, as it reported it.
+    pub remote_write_lag_secs: Option<f64>,
+}
+
+impl From<crate::shard::board::PollerEntry> for PollerStatusView {
+    fn from(p: crate::shard::board::PollerEntry) -> Self {
+        PollerStatusView {
+            name: p.name,
+            shard: p.shard,
+            last_report_at: p.last_report_at,
+            devices: p.devices,
+            polls_total: p.polls_total,
+            remote_write_lag_secs: p.remote_write_lag_secs,
+        }
+    }
+}

@@ -107,6 +107,12 @@ pub struct StatusSummaryView {
     pub receivers: Vec<ReceiverView>,
     /// Each remote-write target (`[[remote_write]]`, `--remote-write-url`); empty when off.
     pub remote_write: Vec<super::RemoteWriteView>,
+    /// `single`, `primary` or `poller` (`--role`).
+    #[schema(example = "single")]
+    pub role: String,
+    /// On a primary: each sharded poller that reported (both members of an HA pair appear);
+    /// empty otherwise.
+    pub pollers: Vec<super::poller::PollerStatusView>,
 }
 
 /// One syslog or trap receiver. One that cannot bind (port taken, no permission) does not stop
