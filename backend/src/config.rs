@@ -28,7 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the monitor: pollers, store and the HTTP API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the OpenAPI document (YAML) that `openapi.yaml` holds.
     Openapi,
     /// Serve simulated SNMPv2c agents on loopback, for tests, benchmarks and demos.

@@ -89,6 +89,28 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     assert_eq!((feed.status, feed.body["code"].as_str()), (403, Some("forbidden")), "{}", feed.text);
     assert!(polled_ids(&dir.path().join("primary/data")).is_empty(), "the primary polls nothing");
 
+    // The feed, as a poller token reads it: its shard only, with the credentials; 304 when unchanged.
+    let http = reqwest::blocking::Client::new();
+    let feed = |shard: &str, etag: Option<&str>| {
+        let request = http
+            .get(primary.url(&format!("/api/v1/poller/devices?shard={shard}")))
+            .bearer_auth(&poller_token)
+            .header("if-none-match", etag.unwrap_or(""));
+        request.send().unwrap()
+    };
+    let answer = feed("1/2", None);
+    assert_eq!(answer.status(), 200);
+    let etag = answer.headers()["etag"].to_str().unwrap().to_string();
+    let body: Value = answer.json().unwrap();
+    let fed: BTreeSet<String> =
+        body["devices"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(fed, shard1, "the shard filter is the primary's");
+    assert_eq!(body["devices"][0]["snmp"]["community"], "public", "credentials included");
+    assert_eq!(feed("1/2", Some(&etag)).status(), 304);
+    assert_eq!(feed("0/2", Some(&etag)).status(), 200, "another shard, another tag");
+    let refused = http.get(primary.url("/api/v1/devices")).bearer_auth(&poller_token).send().unwrap();
+    assert_eq!(refused.status(), 403, "a poller token reads nothing else");
+
     let pollers = dir.path().join("pollers");
     std::fs::create_dir_all(&pollers).unwrap();
     let mut pair_a = start_poller(&pollers, "a-0", &primary, &poller_token, "0/2", &vm);

@@ -165,13 +165,33 @@ pub async fn report(
     Ok(HttpResponse::Ok().json(ReportAccepted { states: taken }))
 }
 
-/// Only a primary feeds pollers; credentials leave over TLS, to loopback, or where allowed.
 fn check_feed(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let Role::Primary { feed_without_tls } = state.role else { return Err(ApiError::NotAPrimary) };
-    let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
-    if state.tls || loopback || feed_without_tls {
+    feed_allowed(&state.role, state.tls, req.peer_addr().map(|a| a.ip()))
+}
+
+/// Only a primary feeds pollers; credentials leave over TLS, to loopback, or where allowed.
+fn feed_allowed(role: &Role, tls: bool, peer: Option<std::net::IpAddr>) -> Result<(), ApiError> {
+    let Role::Primary { feed_without_tls } = role else { return Err(ApiError::NotAPrimary) };
+    if tls || peer.is_some_and(|ip| ip.is_loopback()) || *feed_without_tls {
         Ok(())
     } else {
         Err(ApiError::FeedNeedsTls)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_leave_over_tls_to_loopback_or_where_the_primary_allows_it() {
+        let primary = Role::Primary { feed_without_tls: false };
+        let (remote, loopback) = (Some("192.0.2.7".parse().unwrap()), Some("::1".parse().unwrap()));
+        assert!(matches!(feed_allowed(&primary, false, remote), Err(ApiError::FeedNeedsTls)));
+        assert!(matches!(feed_allowed(&primary, false, None), Err(ApiError::FeedNeedsTls)));
+        assert!(feed_allowed(&primary, false, loopback).is_ok());
+        assert!(feed_allowed(&primary, true, remote).is_ok());
+        assert!(feed_allowed(&Role::Primary { feed_without_tls: true }, false, remote).is_ok());
+        assert!(matches!(feed_allowed(&Role::Single, true, loopback), Err(ApiError::NotAPrimary)));
     }
 }
