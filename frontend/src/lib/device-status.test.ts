@@ -70,6 +70,8 @@ const summary: StatusSummary = {
   alerts: { rules: 0, maintenanceWindows: 0, openIncidents: 0, trackedConditions: 0, eventsLost: 0, conditionsRefused: 0 },
   receivers: [],
   remoteWrite: [],
+  role: "single",
+  pollers: [],
   storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null, sealedFiles: 0, sealedLines: 0, sealedTornTails: 0 },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {
