@@ -196,6 +196,14 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
         assert!(!polled_ids(&pollers.join(name)).contains(&new_id), "{name} does not poll another shard's device");
     }
 
+    // A device removed on the primary is stopped (and its files removed) on its poller.
+    let gone = shard1.iter().next().unwrap().clone();
+    assert_eq!(primary.delete(&format!("/api/v1/devices/{gone}")).status, 204);
+    let data = pollers.join("c-1");
+    other.wait_until(Duration::from_secs(30), "the removed device leaves its poller", |_| {
+        (!polled_ids(&data).contains(&gone)).then_some(())
+    });
+
     // One pair member killed: the other keeps its shard's series without a gap.
     let killed_at = now_ms();
     pair_a.kill9();
@@ -211,7 +219,16 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
         let longest = stamps.windows(2).map(|w| w[1] - w[0]).max().unwrap();
         assert!(longest <= longest_allowed, "device {id}: a gap of {longest} ms around the kill: {stamps:?}");
     }
-    drop(primary);
+
+    // The primary stopped: pollers keep polling their last known set, and reconnect later.
+    primary.terminate();
+    let stopped_at = now_ms();
+    let still: BTreeSet<String> = shard1.iter().filter(|id| **id != gone).cloned().collect();
+    vm.wait("shard 1 is still polled without its primary", Duration::from_secs(30), || {
+        let series = samples(&vm);
+        still.iter().all(|id| series[id].iter().filter(|t| **t > stopped_at + window_ms).count() >= 2).then_some(())
+    });
+    assert!(other.log().contains("keeps polling its"), "the lost stream is said once in the log");
 }
 
 fn now_ms() -> i64 {
