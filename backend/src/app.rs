@@ -105,30 +105,16 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         supervisor::spawn("alerting", background.clone(), move || alerts.clone().run(cancel.clone()))
     };
     let mut tasks = vec![retention, auth_sync, delivery, alerting];
-    if let crate::config::cluster::Role::Poller(settings) = &role {
-        log::info!(
-            "Role poller: polls shard {} of the devices of {} as {}.",
-            settings.shard,
-            settings.registry,
-            settings.name
-        );
-        let feed = Arc::new(
-            crate::shard::feed::Feed::new(settings.clone(), store.clone(), scheduler.clone())
-                .map_err(AppError::Feed)?,
-        );
-        let cancel = background.clone();
-        tasks.push(supervisor::spawn("poller feed", background.clone(), move || feed.clone().run(cancel.clone())));
-        let reporter = Arc::new(crate::shard::report::Reporter {
-            settings: settings.clone(),
-            store: store.clone(),
-            scheduler: scheduler.clone(),
-            remote_write: remote_write.clone(),
-        });
-        let cancel = background.clone();
-        tasks.push(supervisor::spawn("poller reports", background.clone(), move || {
-            reporter.clone().run(cancel.clone())
-        }));
-    }
+    // A poller follows its primary's devices and reports back.
+    let shard_feed = match &role {
+        crate::config::cluster::Role::Poller(settings) => {
+            let (feed, started) = crate::shard::start_poller(settings, &store, &scheduler, &remote_write, &background)
+                .map_err(AppError::Feed)?;
+            tasks.extend(started);
+            Some(feed)
+        }
+        _ => None,
+    };
     // The log writer stops last, after the pollers, so their last events are written.
     let writer_stop = CancellationToken::new();
     let writer = {
@@ -178,6 +164,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         role: role.clone(),
         tls: config.tls.is_some(),
         pollers: Arc::default(),
+        shard_feed,
     });
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));

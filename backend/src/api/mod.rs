@@ -67,6 +67,8 @@ pub struct AppState {
     pub tls: bool,
     /// On a primary: the sharded pollers that reported.
     pub pollers: Arc<crate::shard::board::PollerBoard>,
+    /// On a poller: what its feed from the primary did.
+    pub shard_feed: Option<Arc<crate::shard::feed::FeedStats>>,
 }
 
 /// Starting, ready, or stopping: what `/readyz` answers. The store is loaded and the receivers

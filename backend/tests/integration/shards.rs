@@ -128,7 +128,13 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
         // Nothing but health, metrics and status: no device API, no UI.
         assert_eq!(poller.get("/api/v1/devices").status, 404);
         assert_eq!(poller.get("/").status, 404);
-        assert_eq!(poller.get("/api/v1/status").body["devices"], share.len(), "{name}");
+        let status = poller.get("/api/v1/status").body;
+        assert_eq!(status["devices"], share.len(), "{name}");
+        assert_eq!(
+            (status["role"].as_str(), status["shard"]["devices"].as_u64()),
+            (Some("poller"), Some(share.len() as u64))
+        );
+        assert_eq!(status["shard"]["streamConnected"], true, "{name}: {status}");
     }
 
     // Every device's samples reach VictoriaMetrics.

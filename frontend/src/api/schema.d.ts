@@ -2959,6 +2959,36 @@ export interface components {
             username: string;
             via: components["schemas"]["ViaView"];
         };
+        /** @description On a poller: its shard and its link to the primary. */
+        ShardStatusView: {
+            /**
+             * Format: int64
+             * @description Devices of the shard as last fetched.
+             */
+            devices: number;
+            /**
+             * Format: int64
+             * @description Fetches that failed since start (it keeps polling its last known set).
+             */
+            fetchesFailed: number;
+            /**
+             * Format: int64
+             * @description Unix seconds of the last fetch the primary answered (200 or 304); null before the first.
+             */
+            lastFetchAt?: number | null;
+            /**
+             * @description `I/N`.
+             * @example 0/2
+             */
+            shard: string;
+            /** @description The primary's change stream is open. */
+            streamConnected: boolean;
+            /**
+             * Format: int64
+             * @description Times the change stream was lost and opened again.
+             */
+            streamReconnects: number;
+        };
         /** @description A Slack or Mattermost channel as shown: its URL is a credential, only its host is shown. */
         SlackChannelView: {
             /**
@@ -3181,6 +3211,7 @@ export interface components {
              * @example single
              */
             role: string;
+            shard?: components["schemas"]["ShardStatusView"] | null;
             /**
              * @description Devices whose host answers pings but not SNMP.
              * @example 1

@@ -52,6 +52,22 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
         remote_write: state.remote_write.status().into_iter().map(Into::into).collect(),
         role: state.role.name().to_string(),
         pollers: state.pollers.list().into_iter().map(Into::into).collect(),
+        shard: shard_status(&state),
+    })
+}
+
+fn shard_status(state: &AppState) -> Option<crate::api::views::poller::ShardStatusView> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (crate::config::cluster::Role::Poller(settings), Some(feed)) = (&state.role, &state.shard_feed) else {
+        return None;
+    };
+    Some(crate::api::views::poller::ShardStatusView {
+        shard: settings.shard.to_string(),
+        devices: feed.devices.load(Relaxed),
+        last_fetch_at: Some(feed.last_fetch_at.load(Relaxed)).filter(|&at| at > 0),
+        fetches_failed: feed.fetches_failed.load(Relaxed),
+        stream_connected: feed.stream_connected.load(Relaxed),
+        stream_reconnects: feed.stream_reconnects.load(Relaxed),
     })
 }
 

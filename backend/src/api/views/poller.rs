@@ -107,3 +107,22 @@ impl From<crate::shard::board::PollerEntry> for PollerStatusView {
         }
     }
 }
+
+/// On a poller: its shard and its link to the primary.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardStatusView {
+    /// `I/N`.
+    #[schema(example = "0/2")]
+    pub shard: String,
+    /// Devices of the shard as last fetched.
+    pub devices: u64,
+    /// Unix seconds of the last fetch the primary answered (200 or 304); null before the first.
+    pub last_fetch_at: Option<i64>,
+    /// Fetches that failed since start (it keeps polling its last known set).
+    pub fetches_failed: u64,
+    /// The primary's change stream is open.
+    pub stream_connected: bool,
+    /// Times the change stream was lost and opened again.
+    pub stream_reconnects: u64,
+}

@@ -113,6 +113,8 @@ pub struct StatusSummaryView {
     /// On a primary: each sharded poller that reported (both members of an HA pair appear);
     /// empty otherwise.
     pub pollers: Vec<super::poller::PollerStatusView>,
+    /// On a poller: its shard and its link to the primary; null otherwise.
+    pub shard: Option<super::poller::ShardStatusView>,
 }
 
 /// One syslog or trap receiver. One that cannot bind (port taken, no permission) does not stop
