@@ -1,7 +1,8 @@
 //! A poller's reports to its primary (`POST /api/v1/poller/reports`, every few seconds): a
 //! heartbeat, and the devices whose state changed since the last report the primary accepted
-//! (at most [`MAX_REPORTED_STATES`] at once: the rest go next time). A report that fails is
-//! retried with everything still unsent; the poller polls on regardless.
+//! (at most [`MAX_REPORTED_STATES`] at once: the rest go next time). After a failed report, and
+//! every 5 minutes, every state is sent again (a primary restarted over other data learns them);
+//! the poller polls on regardless.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,6 +19,8 @@ use crate::store::Store;
 
 /// Between two reports.
 pub const REPORT_EVERY: Duration = Duration::from_secs(5);
+/// Every this many reports (5 minutes), every state is sent again.
+const RESEND_ALL_EVERY: u64 = 60;
 
 /// What the primary holds of a device, as last accepted.
 type Sent = (DeviceState, Option<i64>, Option<String>);
@@ -44,6 +47,7 @@ impl Reporter {
         let mut sent: HashMap<DeviceId, Sent> = HashMap::new();
         let mut every = tokio::time::interval(REPORT_EVERY);
         let mut last_error: Option<String> = None;
+        let mut reports: u64 = 0;
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -66,6 +70,13 @@ impl Reporter {
                 Ok(response) => Some(format!("the primary answered HTTP {}", response.status().as_u16())),
                 Err(e) => Some(format!("cannot reach the primary: {e}")),
             };
+            reports += 1;
+            // A primary that was away may have been restarted over other data, and one that
+            // missed nothing takes the same states again at no cost: after a failure, and every
+            // few minutes anyway, every state is sent again (100 at a time).
+            if error.is_some() || reports % RESEND_ALL_EVERY == 0 {
+                sent.clear();
+            }
             if error != last_error {
                 match &error {
                     Some(e) => log::warn!("Poller of shard {}: a report failed ({e}); it is sent again.", report.shard),
