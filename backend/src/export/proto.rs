@@ -1,7 +1,8 @@
 //! Remote-write protocol 1.0 on the wire: a protobuf `prometheus.WriteRequest` (only its
-//! `timeseries` field) compressed with snappy's block format. The encoder writes straight from
-//! borrowed labels, so no series is copied into owned messages first; its tests decode the
-//! result with prost's derived messages and compare.
+//! `timeseries` field) compressed with snappy's block format. A series' labels but its name are
+//! encoded once ([`EncodedLabels`]) and copied as bytes into each series that shares them, so
+//! no series is built as an owned message nor sorted; the tests decode the result with prost's
+//! derived messages and compare.
 //!
 //! ```text
 //! message WriteRequest { repeated TimeSeries timeseries = 1; }
@@ -24,6 +25,31 @@ const KEY_VALUE: u8 = 2 << 3 | 2;
 const KEY_SAMPLE_VALUE: u8 = 1 << 3 | 1;
 const KEY_SAMPLE_TIMESTAMP: u8 = 2 << 3;
 
+/// The labels of one series but its name, encoded once as protobuf `Label` fields and written
+/// as they are into every series that carries them (an interface's ~15 series per poll share
+/// one): the labels that sort before `__name__` and those after, empty values left out.
+#[derive(Debug, Default)]
+pub struct EncodedLabels {
+    before_name: Vec<u8>,
+    after_name: Vec<u8>,
+}
+
+impl EncodedLabels {
+    /// Encodes `labels`, sorted by name (bytewise, as Prometheus sorts them) and without
+    /// `__name__`, in place of what was there (the buffers are kept: no allocation once warm).
+    pub fn set<'a>(&mut self, labels: impl IntoIterator<Item = (&'a str, &'a str)>) {
+        self.before_name.clear();
+        self.after_name.clear();
+        for (name, value) in labels.into_iter().filter(|(_, v)| !v.is_empty()) {
+            let buf = if name < NAME_LABEL { &mut self.before_name } else { &mut self.after_name };
+            label(name, value, buf);
+        }
+    }
+}
+
+/// The label holding a series' name.
+const NAME_LABEL: &str = "__name__";
+
 /// Builds one `WriteRequest`, one series at a time.
 #[derive(Default)]
 pub struct WriteRequest {
@@ -32,23 +58,21 @@ pub struct WriteRequest {
 }
 
 impl WriteRequest {
-    /// Appends a series with one sample. `labels` must be sorted by name and hold `__name__`;
-    /// empty values are left out, as Prometheus does. A negative timestamp is sent as 0.
-    pub fn push(&mut self, labels: &[(&str, &str)], value: f64, timestamp_ms: i64) {
+    /// Appends the series `name` with `labels` and one sample. A negative timestamp is sent
+    /// as 0.
+    pub fn push(&mut self, name: &str, labels: &EncodedLabels, value: f64, timestamp_ms: i64) {
         let timestamp = timestamp_ms.max(0) as u64;
-        let labels_len: usize =
-            labels.iter().filter(|(_, v)| !v.is_empty()).map(|(n, v)| nested(label_len(n, v))).sum();
         let sample_len = 1 + 8 + 1 + varint_len(timestamp);
-        let series_len = labels_len + nested(sample_len);
+        let series_len = labels.before_name.len()
+            + nested(label_len(NAME_LABEL, name))
+            + labels.after_name.len()
+            + nested(sample_len);
         self.buf.reserve(nested(series_len));
         self.buf.push(KEY_TIMESERIES);
         varint(series_len as u64, &mut self.buf);
-        for (name, value) in labels.iter().filter(|(_, v)| !v.is_empty()) {
-            self.buf.push(KEY_LABEL);
-            varint(label_len(name, value) as u64, &mut self.buf);
-            string(KEY_NAME, name, &mut self.buf);
-            string(KEY_VALUE, value, &mut self.buf);
-        }
+        self.buf.extend_from_slice(&labels.before_name);
+        label(NAME_LABEL, name, &mut self.buf);
+        self.buf.extend_from_slice(&labels.after_name);
         self.buf.push(KEY_SAMPLE);
         varint(sample_len as u64, &mut self.buf);
         self.buf.push(KEY_SAMPLE_VALUE);
@@ -67,15 +91,38 @@ impl WriteRequest {
         self.series == 0
     }
 
+    /// Starts over, keeping the buffer.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.series = 0;
+    }
+
     /// The request's protobuf bytes, uncompressed.
     pub fn bytes(&self) -> &[u8] {
         &self.buf
     }
 
+    /// The request as sent (snappy's block format), written into `out` (its buffer kept).
+    pub fn compress_into(&self, encoder: &mut snap::raw::Encoder, out: &mut Vec<u8>) {
+        out.resize(snap::raw::max_compress_len(self.buf.len()), 0);
+        let len = encoder.compress(&self.buf, out).expect("a request is far below snappy's 4 GiB limit");
+        out.truncate(len);
+    }
+
     /// The request as sent: snappy's block format.
     pub fn compressed(&self) -> Vec<u8> {
-        snap::raw::Encoder::new().compress_vec(&self.buf).expect("a request is far below snappy's 4 GiB limit")
+        let mut out = Vec::new();
+        self.compress_into(&mut snap::raw::Encoder::new(), &mut out);
+        out
     }
+}
+
+/// One `Label` field: key, length, name, value.
+fn label(name: &str, value: &str, buf: &mut Vec<u8>) {
+    buf.push(KEY_LABEL);
+    varint(label_len(name, value) as u64, buf);
+    string(KEY_NAME, name, buf);
+    string(KEY_VALUE, value, buf);
 }
 
 fn label_len(name: &str, value: &str) -> usize {
@@ -159,39 +206,50 @@ mod tests {
     fn a_request_decodes_with_prost_into_the_series_written() {
         let mut request = WriteRequest::default();
         let long_alias = "a".repeat(300); // a length past one varint byte
-        request.push(
-            &[
-                ("__name__", "ifHCInOctets"),
-                ("device", "sw1"),
-                ("ifAlias", &long_alias),
-                ("ifDescr", ""),
-                ("ifIndex", "3"),
-            ],
-            1.8e19,
-            1_764_547_200_123,
-        );
-        request.push(&[("__name__", "vigie_ping_loss_ratio"), ("device", "sw \"é\"")], 0.25, 0);
-        request.push(&[("__name__", "sysUpTime")], f64::NAN, -5);
-        assert_eq!(request.len(), 3);
+        let mut labels = EncodedLabels::default();
+        labels.set([("Zone", "b"), ("device", "sw1"), ("ifAlias", &long_alias), ("ifDescr", ""), ("ifIndex", "3")]);
+        request.push("ifHCInOctets", &labels, 1.8e19, 1_764_547_200_123);
+        request.push("ifHCOutOctets", &labels, 7.0, 1_764_547_200_123);
+        labels.set([("device", "sw \"é\"")]);
+        request.push("vigie_ping_loss_ratio", &labels, 0.25, 0);
+        labels.set([]);
+        request.push("sysUpTime", &labels, f64::NAN, -5);
+        assert_eq!(request.len(), 4);
         let decoded = decode(&request.compressed());
-        assert_eq!(decoded.timeseries.len(), 3);
+        assert_eq!(decoded.timeseries.len(), 4);
+        let interface_labels = |name| {
+            vec![
+                label("Zone", "b"),
+                label("__name__", name),
+                label("device", "sw1"),
+                label("ifAlias", &long_alias),
+                label("ifIndex", "3"),
+            ]
+        };
         assert_eq!(
             decoded.timeseries[0],
             TimeSeries {
-                labels: vec![
-                    label("__name__", "ifHCInOctets"),
-                    label("device", "sw1"),
-                    label("ifAlias", &long_alias),
-                    label("ifIndex", "3")
-                ],
+                labels: interface_labels("ifHCInOctets"),
                 samples: vec![Sample { value: 1.8e19, timestamp: 1_764_547_200_123 }],
             },
-            "the empty ifDescr is left out"
+            "the name sorted in, the empty ifDescr left out"
         );
-        assert_eq!(decoded.timeseries[1].labels[1], label("device", "sw \"é\""));
-        assert_eq!(decoded.timeseries[1].samples, vec![Sample { value: 0.25, timestamp: 0 }]);
-        assert!(decoded.timeseries[2].samples[0].value.is_nan());
-        assert_eq!(decoded.timeseries[2].samples[0].timestamp, 0, "negative timestamps are sent as 0");
+        assert_eq!(decoded.timeseries[1].labels, interface_labels("ifHCOutOctets"), "the same labels reused");
+        assert_eq!(decoded.timeseries[1].samples, vec![Sample { value: 7.0, timestamp: 1_764_547_200_123 }]);
+        assert_eq!(
+            decoded.timeseries[2].labels,
+            [label("__name__", "vigie_ping_loss_ratio"), label("device", "sw \"é\"")],
+            "set again: nothing of the labels before"
+        );
+        assert_eq!(decoded.timeseries[2].samples, vec![Sample { value: 0.25, timestamp: 0 }]);
+        assert_eq!(decoded.timeseries[3].labels, [label("__name__", "sysUpTime")]);
+        assert!(decoded.timeseries[3].samples[0].value.is_nan());
+        assert_eq!(decoded.timeseries[3].samples[0].timestamp, 0, "negative timestamps are sent as 0");
+        let mut reused = Vec::from([1u8; 3]);
+        request.compress_into(&mut snap::raw::Encoder::new(), &mut reused);
+        assert_eq!(reused, request.compressed(), "compressing into a used buffer replaces it");
+        request.clear();
+        assert!(request.is_empty() && request.bytes().is_empty());
     }
 
     #[test]

@@ -79,7 +79,10 @@ pub fn poll(device: &Device, live: &DeviceLive, at_ms: i64) -> Accepted {
         let Some(latest) = interface.latest.as_ref().filter(|l| l.at_ms == at_ms) else { continue };
         uptime = Some(latest.uptime_ticks);
         let info = &interface.info;
-        let mut labels = device_labels(device);
+        // One label set per interface and poll, shared by its series: the exporter encodes it
+        // once per target (the device's labels were formatted once for the poll).
+        let mut labels = Vec::with_capacity(device_set.0.len() + 4);
+        labels.extend(device_set.0.iter().cloned());
         labels.extend([
             ("ifIndex", info.if_index.to_string()),
             ("ifName", info.if_name.clone()),

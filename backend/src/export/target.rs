@@ -4,13 +4,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use super::proto::WriteRequest;
+use super::proto::{EncodedLabels, WriteRequest};
 use super::queue::{Dropped, Queue, QueueUsage, Record};
-use super::series::Accepted;
+use super::series::{Accepted, LabelSet};
 use crate::secret::Secret;
 
 /// Samples in one request, at most (Prometheus sends 2,000 by default; fewer, larger requests
@@ -107,6 +107,18 @@ pub struct TargetStatus {
     pub last_sent_at: Option<i64>,
 }
 
+/// A request compressed, and the compressor's state: kept across the requests of a batch.
+struct Compressed {
+    encoder: snap::raw::Encoder,
+    body: Vec<u8>,
+}
+
+impl Default for Compressed {
+    fn default() -> Self {
+        Compressed { encoder: snap::raw::Encoder::new(), body: Vec::new() }
+    }
+}
+
 pub struct Target {
     pub settings: TargetSettings,
     queue: Mutex<Queue>,
@@ -134,36 +146,44 @@ impl Target {
         Ok(Target { settings, queue: Mutex::new(queue), appended: Notify::new(), stats })
     }
 
-    /// Encodes `batch` for this target and appends it to the queue (blocking).
+    /// Encodes `batch` for this target and appends it to the queue (blocking). Each label set
+    /// (an interface's, a device's, per poll) is merged with the external labels and encoded
+    /// once, then copied into each of its series.
     pub fn append(&self, batch: &[Accepted]) -> std::io::Result<()> {
-        let externals: Vec<(&str, &str)> =
-            self.settings.external_labels.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let mut labels: Vec<(&str, &str)> = Vec::with_capacity(16);
+        let externals = self.settings.external_labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
         let mut request = WriteRequest::default();
+        let mut compressed = Compressed::default();
+        let mut labels = EncodedLabels::default();
+        let mut merged: Vec<(&str, &str)> = Vec::with_capacity(16);
+        let mut current: Option<&Arc<LabelSet>> = None;
         let mut oldest = i64::MAX;
-        let points = batch.iter().flat_map(|accepted| accepted.points.iter());
-        for point in points {
-            labels.clear();
-            labels.push(("__name__", point.name));
-            labels.extend(point.labels.0.iter().map(|(n, v)| (*n, v.as_str())));
-            labels.extend_from_slice(&externals);
-            labels.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            request.push(&labels, point.value, point.at_ms);
+        for point in batch.iter().flat_map(|accepted| accepted.points.iter()) {
+            if !current.is_some_and(|set| Arc::ptr_eq(set, &point.labels)) {
+                merged.clear();
+                merged.extend(point.labels.0.iter().map(|(n, v)| (*n, v.as_str())));
+                merged.extend(externals.clone());
+                merged.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                labels.set(merged.iter().copied());
+                current = Some(&point.labels);
+            }
+            request.push(point.name, &labels, point.value, point.at_ms);
             oldest = oldest.min(point.at_ms);
             if request.len() >= MAX_SAMPLES_PER_REQUEST {
-                self.enqueue(&std::mem::take(&mut request), oldest)?;
+                self.enqueue(&request, oldest, &mut compressed)?;
+                request.clear();
                 oldest = i64::MAX;
             }
         }
         if !request.is_empty() {
-            self.enqueue(&request, oldest)?;
+            self.enqueue(&request, oldest, &mut compressed)?;
         }
         Ok(())
     }
 
-    fn enqueue(&self, request: &WriteRequest, oldest_ms: i64) -> std::io::Result<()> {
-        let body = request.compressed();
-        let dropped = self.queue.lock().expect("queue lock").append(&body, request.len() as u32, oldest_ms)?;
+    fn enqueue(&self, request: &WriteRequest, oldest_ms: i64, compressed: &mut Compressed) -> std::io::Result<()> {
+        request.compress_into(&mut compressed.encoder, &mut compressed.body);
+        let dropped =
+            self.queue.lock().expect("queue lock").append(&compressed.body, request.len() as u32, oldest_ms)?;
         if dropped.segments > 0 {
             log::warn!(
                 "Remote-write target {}: its queue is full ({} bytes); the oldest {} samples are dropped.",
