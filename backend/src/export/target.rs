@@ -252,7 +252,7 @@ pub fn shown_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::proto::decoded::decode;
-    use super::super::series;
+    use super::super::series::{self, Point};
     use super::*;
     use crate::device::{Device, DeviceConfig, DeviceId};
 
@@ -301,5 +301,38 @@ mod tests {
         assert_eq!(status.url, "http://127.0.0.1:8428/api/v1/write", "no credentials shown");
         assert_eq!((status.queue.samples, status.samples_dropped_handoff), (1, 3));
         assert_eq!(status.lag_secs, (10_000.0 - MAX_SAMPLES_PER_REQUEST as f64) / 1000.0);
+    }
+
+    #[test]
+    fn series_sharing_a_label_set_each_carry_all_of_it_and_the_next_set_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target::open(settings(64 << 20), dir.path()).unwrap();
+        let set = |labels: &[(&'static str, &str)]| {
+            Arc::new(LabelSet(labels.iter().map(|(n, v)| (*n, v.to_string())).collect()))
+        };
+        let port1 = set(&[("device", "sw1"), ("ifAlias", ""), ("ifIndex", "1")]);
+        let sw2 = set(&[("device", "sw2")]);
+        let point = |name, labels: &Arc<LabelSet>, value| Point { name, labels: labels.clone(), value, at_ms: 9 };
+        let batch = [
+            Accepted { points: vec![point("ifHCInOctets", &port1, 1.0), point("ifHCOutOctets", &port1, 2.0)] },
+            Accepted { points: vec![point("vigie_device_up", &sw2, 0.0)] },
+        ];
+        target.append(&batch).unwrap();
+        let request = decode(&target.peek().unwrap().unwrap().payload);
+        let series: Vec<(Vec<(&str, &str)>, f64)> = request
+            .timeseries
+            .iter()
+            .map(|s| (s.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect(), s.samples[0].value))
+            .collect();
+        let port =
+            |name| vec![("Zone", "b"), ("__name__", name), ("device", "sw1"), ("ifIndex", "1"), ("site", "lyon")];
+        assert_eq!(
+            series,
+            [
+                (port("ifHCInOctets"), 1.0),
+                (port("ifHCOutOctets"), 2.0),
+                (vec![("Zone", "b"), ("__name__", "vigie_device_up"), ("device", "sw2"), ("site", "lyon")], 0.0)
+            ]
+        );
     }
 }
