@@ -2,6 +2,7 @@
 //! store (the default) or a Prometheus-compatible TSDB by PromQL (`backend = "promql"`, or
 //! `--history-promql-url`). Credentials are secrets: read from the file only, never shown.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -25,6 +26,9 @@ pub struct HistorySection {
     pub bearer_token: Option<Secret>,
     pub timeout_secs: Option<i64>,
     pub max_response_mib: Option<i64>,
+    /// Sent with every query, e.g. Mimir's tenant: `{ "X-Scope-OrgID" = "lyon" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Secret>,
 }
 
 /// The history backend of `vigie serve`: `None` for the local store.
@@ -84,7 +88,8 @@ pub fn load(file: &HistorySection, cli_url: Option<&str>, problems: &mut Vec<Str
     let timeout = Duration::from_secs(bounded("timeout_secs", file.timeout_secs, DEFAULT_TIMEOUT_SECS, 300));
     let max_response_bytes =
         bounded("max_response_mib", file.max_response_mib, DEFAULT_MAX_RESPONSE_MIB, 1024) as usize * 1024 * 1024;
-    Some(PromqlSettings { url: url?, auth, timeout, max_response_bytes })
+    let headers = super::remote_write::headers("history", &file.headers, problems);
+    Some(PromqlSettings { url: url?, auth, timeout, max_response_bytes, headers })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use crate::export::{TargetAuth, TargetSettings};
@@ -30,6 +31,9 @@ pub struct RemoteWriteSection {
     #[serde(default)]
     pub external_labels: BTreeMap<String, String>,
     pub max_queue_bytes: Option<i64>,
+    /// Sent with every request, e.g. Mimir's tenant: `{ "X-Scope-OrgID" = "lyon" }`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Secret>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +103,7 @@ fn target(key: &str, s: RemoteWriteSection, problems: &mut Vec<String>) -> Optio
             problems.push(format!("{key}.external_labels.{label}: must not be empty"));
         }
     }
+    let headers = headers(key, &s.headers, problems);
     let max_queue_bytes = s.max_queue_bytes.unwrap_or(DEFAULT_MAX_QUEUE_BYTES as i64);
     if max_queue_bytes < MIN_MAX_QUEUE_BYTES as i64 {
         problems.push(format!("{key}.max_queue_bytes: {max_queue_bytes} is below the minimum ({MIN_MAX_QUEUE_BYTES})"));
@@ -111,7 +116,46 @@ fn target(key: &str, s: RemoteWriteSection, problems: &mut Vec<String>) -> Optio
         insecure_skip_verify: s.insecure_skip_verify,
         external_labels: s.external_labels.into_iter().collect(),
         max_queue_bytes: max_queue_bytes as u64,
+        headers,
     })
+}
+
+/// Headers Vigie sets itself (or that `basic_auth` and `bearer_token` set): `headers` may not.
+const RESERVED_HEADERS: [&str; 8] = [
+    "authorization",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "host",
+    "transfer-encoding",
+    "user-agent",
+    "x-prometheus-remote-write-version",
+];
+
+/// The `headers` table of `[[remote_write]]` or `[history]` as sent, values marked sensitive
+/// (never shown: a header may carry a token). A problem names the header, never its value.
+pub fn headers(key: &str, table: &BTreeMap<String, Secret>, problems: &mut Vec<String>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in table {
+        let Ok(header) = HeaderName::from_bytes(name.as_bytes()) else {
+            problems.push(format!("{key}.headers: '{name}' is not an HTTP header name"));
+            continue;
+        };
+        if RESERVED_HEADERS.contains(&header.as_str()) {
+            problems.push(format!(
+                "{key}.headers: '{name}' is set by Vigie (use basic_auth or bearer_token for credentials)"
+            ));
+            continue;
+        }
+        match HeaderValue::from_str(value.expose()) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                map.insert(header, value);
+            }
+            Err(_) => problems.push(format!("{key}.headers.{name}: is not a valid header value (visible ASCII only)")),
+        }
+    }
+    map
 }
 
 /// A target's name when the file gives none: its host and port, e.g. `127.0.0.1-8428`.
@@ -188,6 +232,7 @@ mod tests {
                 basic_auth = { user = "u", password = "p" }
                 external_labels = { device = "x", "1x" = "y", site = "" }
                 max_queue_bytes = 10
+                headers = { "X-Scope-OrgID" = "ok", "Content-Type" = "text/plain", "bad name" = "v", X-Bad = "s3cret\n" }
                 [[remote_write]]
                 url = "http://x:1/w"
                 [[remote_write]]
@@ -206,6 +251,9 @@ mod tests {
                 "remote_write[1].external_labels: '1x' is not a label name ([a-zA-Z_][a-zA-Z0-9_]*, not __*)",
                 "remote_write[1].external_labels: 'device' is set by Vigie on every series",
                 "remote_write[1].external_labels.site: must not be empty",
+                "remote_write[1].headers: 'Content-Type' is set by Vigie (use basic_auth or bearer_token for credentials)",
+                "remote_write[1].headers.X-Bad: is not a valid header value (visible ASCII only)",
+                "remote_write[1].headers: 'bad name' is not an HTTP header name",
                 "remote_write[1].max_queue_bytes: 10 is below the minimum (1048576)",
                 "remote_write[3].name: 'x-1' is used by another target (name each one)",
             ]

@@ -14,6 +14,8 @@
 //! Nothing here reads the poller: only what the store accepted. The exporter and each sender
 //! run supervised and stop promptly when cancelled; what was not sent stays queued on disk.
 
+#[cfg(test)]
+pub mod capture;
 pub mod handoff;
 pub mod proto;
 pub mod queue;

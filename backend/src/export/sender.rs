@@ -83,6 +83,7 @@ pub fn client(target: &Target) -> Result<reqwest::Client, String> {
         .connect_timeout(Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Vigie/", env!("CARGO_PKG_VERSION")))
+        .default_headers(settings.headers.clone())
         .danger_accept_invalid_certs(settings.insecure_skip_verify);
     if let Some(path) = &settings.tls_ca {
         let pem = std::fs::read(path).map_err(|e| format!("tls_ca {}: {e}", path.display()))?;
@@ -234,5 +235,30 @@ mod tests {
         );
         assert_eq!(outcome(401, &"é".repeat(200)), Outcome::Rejected { status: 401, body: "é".repeat(128) });
         assert!(matches!(outcome(302, ""), Outcome::Retry(_)));
+    }
+
+    #[tokio::test]
+    async fn the_configured_headers_go_with_each_request() {
+        let (base, server) = crate::export::capture::one_request().await;
+        let table = format!(
+            "[[remote_write]]\nurl = \"{base}/api/v1/push\"\nbearer_token = \"t0k\"\nheaders = {{ \"X-Scope-OrgID\" = \"lyon\" }}\n"
+        );
+        #[derive(serde::Deserialize)]
+        struct File {
+            remote_write: Vec<crate::config::remote_write::RemoteWriteSection>,
+        }
+        let mut problems = Vec::new();
+        let file: File = toml::from_str(&table).unwrap();
+        let settings = crate::config::remote_write::load(None, file.remote_write, &mut problems).remove(0);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!format!("{settings:?}").contains("lyon"), "header values are not shown");
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target::open(settings, dir.path()).unwrap();
+        let http = client(&target).unwrap();
+        assert_eq!(send(&http, &target, b"body".to_vec()).await, Outcome::Sent);
+        let head = server.await.unwrap();
+        for line in ["x-scope-orgid: lyon\r\n", "authorization: bearer t0k\r\n", "content-encoding: snappy\r\n"] {
+            assert!(head.contains(line), "{line:?} in {head}");
+        }
     }
 }

@@ -30,6 +30,8 @@ pub struct TargetSettings {
     /// Added to every series, sorted by name.
     pub external_labels: Vec<(String, String)>,
     pub max_queue_bytes: u64,
+    /// Sent with every request (a tenant's `X-Scope-OrgID`...); values sensitive.
+    pub headers: reqwest::header::HeaderMap,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -265,6 +267,7 @@ mod tests {
             insecure_skip_verify: false,
             external_labels: vec![("site".into(), "lyon".into()), ("Zone".into(), "b".into())],
             max_queue_bytes,
+            headers: Default::default(),
         }
     }
 

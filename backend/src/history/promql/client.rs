@@ -30,6 +30,7 @@ impl Client {
             .connect_timeout(settings.timeout)
             // A TSDB does not redirect; following one could send the credentials elsewhere.
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(settings.headers.clone())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Client {
@@ -112,5 +113,28 @@ fn host_of(url: &Url) -> String {
         (Some(host), Some(port)) => format!("{host}:{port}"),
         (Some(host), None) => host.to_string(),
         _ => url.scheme().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_configured_headers_go_with_each_query() {
+        let (base, server) = crate::export::capture::one_request().await;
+        let file: crate::config::FileConfig = toml::from_str(&format!(
+            "[history]\nurl = \"{base}/prometheus\"\nheaders = {{ \"X-Scope-OrgID\" = \"lyon\" }}\n"
+        ))
+        .unwrap();
+        let mut problems = Vec::new();
+        let settings = crate::config::history::load(&file.history, None, &mut problems).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!format!("{settings:?}").contains("lyon"), "header values are not shown");
+        let client = Client::new(&settings).unwrap();
+        assert_eq!(client.get("/api/v1/query", &[("query", "up".into())]).await.unwrap(), b"");
+        let head = server.await.unwrap();
+        assert!(head.starts_with("get /prometheus/api/v1/query?query=up "), "{head}");
+        assert!(head.contains("x-scope-orgid: lyon\r\n"), "{head}");
     }
 }

@@ -35,6 +35,8 @@ pub struct PromqlSettings {
     pub timeout: Duration,
     /// Bytes one answer may have.
     pub max_response_bytes: usize,
+    /// Sent with every query (a tenant's `X-Scope-OrgID`...); values sensitive.
+    pub headers: reqwest::header::HeaderMap,
 }
 
 pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
