@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks the container files and the Debian package without a Docker engine or a running systemd:
 #   - docker-compose.yml is valid for Debian's docker-compose and publishes the HTTP and receiver ports;
+#   - deploy/compose/victoriametrics.yml over it is valid and points Vigie's remote-write and history
+#     at its VictoriaMetrics service, whose data is in a volume;
 #   - the Dockerfile runs as a non-root user, has a HEALTHCHECK on /health, EXPOSEs exactly
 #     8080 1514/udp 1514/tcp 1162/udp, and every VIGIE_* variable and option it (or compose) sets is
 #     one `vigie serve --help` knows;
@@ -51,6 +53,34 @@ for port in 8080/tcp 1514/udp 1514/tcp 1162/udp; do
 done
 grep -Eq 'vigie-data:/var/lib/vigie' <<<"$compose" && pass "compose keeps the data in a volume" || fail "compose has no data volume at /var/lib/vigie"
 
+echo "== packaging: deploy/compose/victoriametrics.yml (over docker-compose.yml)"
+vm_files=(-f docker-compose.yml -f deploy/compose/victoriametrics.yml)
+if docker-compose "${vm_files[@]}" config -q; then pass "docker-compose config -q"; else fail "docker-compose config -q"; fi
+# Vigie writes to and reads from the VictoriaMetrics service, on the port it listens on, and
+# VictoriaMetrics keeps its data in a volume and is published on loopback only.
+vm_checks=$(docker-compose "${vm_files[@]}" config | python3 -c '
+import sys, yaml
+services = yaml.safe_load(sys.stdin)["services"]
+vm, vigie = services.get("victoriametrics", {}), services["vigie"]
+def check(ok, what):
+    print(("ok: " if ok else "") + what)
+args = vm.get("command", [])
+port = next((a.split(":")[-1] for a in args if a.startswith("-httpListenAddr=")), "8428")
+check(str(vm.get("image", "")).startswith("victoriametrics/victoria-metrics:"), "the victoriametrics service runs victoriametrics/victoria-metrics")
+storage = next((a.split("=", 1)[1] for a in args if a.startswith("-storageDataPath=")), None)
+named = [v for v in vm.get("volumes", []) if storage and str(v).split(":")[1:2] == [storage] and not str(v).startswith((".", "/"))]
+check(bool(named), "VictoriaMetrics keeps -storageDataPath (%s) in a named volume" % storage)
+env = vigie.get("environment", {})
+check(env.get("VIGIE_REMOTE_WRITE_URL") == "http://victoriametrics:%s/api/v1/write" % port, "VIGIE_REMOTE_WRITE_URL is the service write URL (port %s)" % port)
+check(env.get("VIGIE_HISTORY_PROMQL_URL") == "http://victoriametrics:%s" % port, "VIGIE_HISTORY_PROMQL_URL is the service base URL")
+check("victoriametrics" in vigie.get("depends_on", {}), "vigie starts after victoriametrics")
+published = [str(p) for p in vm.get("ports", [])]
+check(all(p.startswith("127.0.0.1:") for p in published), "VictoriaMetrics is published on loopback only (%s)" % published)
+') || fail "the normalized compose file cannot be checked"
+while IFS= read -r line; do
+    case $line in ok:*) pass "${line#ok: }" ;; *) fail "$line" ;; esac
+done <<<"$vm_checks"
+
 echo "== packaging: Dockerfile"
 dockerfile=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' Dockerfile)  # continuation lines joined
 final_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' <<<"$dockerfile")
@@ -75,7 +105,7 @@ for var in VIGIE_LISTEN VIGIE_SYSLOG_UDP VIGIE_SYSLOG_TCP VIGIE_TRAP_UDP; do
     [[ $value == 0.0.0.0:* ]] && pass "$var=$value" || fail "$var is '$value' in the image, not 0.0.0.0:PORT"
 done
 # Every VIGIE_* variable the image or compose sets, and every --option of its CMD, is one `vigie serve` reads.
-for var in $( (grep -oE 'VIGIE_[A-Z_]+' Dockerfile; grep -oE '^ +VIGIE_[A-Z_]+:' docker-compose.yml | tr -d ' :') | sort -u); do
+for var in $( (grep -oE 'VIGIE_[A-Z_]+' Dockerfile; grep -hoE '^ +VIGIE_[A-Z_]+:' docker-compose.yml deploy/compose/*.yml | tr -d ' :') | sort -u); do
     if grep -q "env: $var=" <<<"$serve_help"; then pass "vigie serve reads $var"; else fail "vigie serve has no variable $var"; fi
 done
 for option in $(grep -E '^(CMD|ENTRYPOINT) ' <<<"$final_stage" | grep -oE -- '--[a-z-]+' | sort -u); do
