@@ -118,7 +118,8 @@ impl Queue {
         self.dir.join(format!("{seq:020}.seg"))
     }
 
-    /// Appends one request; answers what the bound dropped to make room.
+    /// Appends one request, not synced yet (see [`Queue::sync`]); answers what the bound
+    /// dropped to make room.
     pub fn append(&mut self, payload: &[u8], samples: u32, oldest_ms: i64) -> std::io::Result<Dropped> {
         let record_bytes = (HEADER + payload.len()) as u64;
         let roll = match self.segments.back() {
@@ -136,15 +137,24 @@ impl Queue {
         record.extend_from_slice(payload);
         let file = self.active.as_mut().expect("a segment is open after roll");
         file.write_all(&record)?;
-        file.sync_data()?;
         let last = self.segments.back_mut().expect("a segment after roll");
         last.records.push(RecordMeta { offset: last.bytes, samples, oldest_ms });
         last.bytes += record_bytes;
         self.enforce_bound()
     }
 
-    /// Starts a new segment; the front one goes when everything in it was acknowledged.
+    /// Makes what was appended durable: called once per batch of requests, not per request.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        match &self.active {
+            Some(file) => file.sync_data(),
+            None => Ok(()),
+        }
+    }
+
+    /// Starts a new segment (the one appended to so far is synced first); the front one goes
+    /// when everything in it was acknowledged.
     fn roll(&mut self) -> std::io::Result<()> {
+        self.sync()?;
         let seq = self.segments.back().map_or(1, |s| s.seq + 1);
         let file = OpenOptions::new().create(true).append(true).open(self.path(seq))?;
         self.segments.push_back(Segment { seq, bytes: 0, records: Vec::new() });

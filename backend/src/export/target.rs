@@ -150,7 +150,7 @@ impl Target {
 
     /// Encodes `batch` for this target and appends it to the queue (blocking). Each label set
     /// (an interface's, a device's, per poll) is merged with the external labels and encoded
-    /// once, then copied into each of its series.
+    /// once, then copied into each of its series. One write per request, one sync per batch.
     pub fn append(&self, batch: &[Accepted]) -> std::io::Result<()> {
         let externals = self.settings.external_labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
         let mut request = WriteRequest::default();
@@ -179,7 +179,7 @@ impl Target {
         if !request.is_empty() {
             self.enqueue(&request, oldest, &mut compressed)?;
         }
-        Ok(())
+        self.queue.lock().expect("queue lock").sync()
     }
 
     fn enqueue(&self, request: &WriteRequest, oldest_ms: i64, compressed: &mut Compressed) -> std::io::Result<()> {
