@@ -161,6 +161,44 @@ struct StreamState {
 }
 
 /// The body of one event stream: starts its forwarder and yields the frames it queues.
+/// Answers a request with an endless `text/event-stream` of the store's events that `encode`
+/// keeps: admitted (bounded in number, in total and per client address), ended with the
+/// session or token it was opened with, and closing its connection when it ends (at shutdown,
+/// nothing is left for HTTP to wait on).
+pub fn respond(
+    req: &actix_web::HttpRequest,
+    streams: &Data<SseRegistry>,
+    store: &crate::store::Store,
+    auth: &std::sync::Arc<crate::auth::Auth>,
+    via: &crate::auth::Via,
+    encode: Encoder,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    use crate::auth::Via;
+    let admission = SseRegistry::admit(streams, req.peer_addr().map(|a| a.ip()))?;
+    let socket = req.conn_data::<ConnectionSocket>().copied();
+    let alive: Option<Box<dyn Fn() -> bool>> = match via {
+        Via::Session { key, .. } => {
+            let (auth, key) = (auth.clone(), *key);
+            Some(Box::new(move || auth.session_alive(&key)))
+        }
+        Via::Token { id, .. } => {
+            let (auth, id) = (auth.clone(), id.clone());
+            Some(Box::new(move || auth.token_alive(&id)))
+        }
+        Via::Local => None,
+    };
+    let session = alive.map(|alive| SessionWatch { ends: auth.session_ends(), alive });
+    let events = stream(admission, store.subscribe(), encode, socket, session);
+    Ok(actix_web::HttpResponse::Ok()
+        .force_close()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        // Never compressed: a compressor would hold events back until its block fills.
+        .insert_header(actix_web::http::header::ContentEncoding::Identity)
+        .streaming(events))
+}
+
 pub fn stream(
     admission: Admission,
     receiver: Receiver<StoreEvent>,

@@ -1,17 +1,14 @@
 //! `/events`: a server-sent-events stream of new samples and status changes, shared by every
 //! viewer: a device is polled once whoever watches.
 
-use actix_web::http::header::ContentEncoding;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Viewer};
-use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::extract::QueryParams;
-use crate::api::sse::{self, SessionWatch, SseRegistry};
+use crate::api::sse::{self, SseRegistry};
 use crate::api::views::{DeviceEvent, EventsQuery, IncidentView, LogEntryView, SampleEvent, StatusEvent, StatusView};
 use crate::api::AppState;
-use crate::auth::Via;
 use crate::store::StoreEvent;
 
 /// Live events as `text/event-stream`: `event: sample` (data: SampleEvent) after every poll that
@@ -43,33 +40,8 @@ pub async fn stream(
     query: QueryParams<EventsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let filter = Filter::parse(query.0)?;
-    let admission = SseRegistry::admit(&streams, req.peer_addr().map(|a| a.ip()))?;
-    let socket = req.conn_data::<ConnectionSocket>().copied();
-    // The stream ends with the session or token it was opened with.
-    let auth = state.auth.clone();
-    let alive: Option<Box<dyn Fn() -> bool>> = match &who.principal.via {
-        Via::Session { key, .. } => {
-            let key = *key;
-            Some(Box::new(move || auth.session_alive(&key)))
-        }
-        Via::Token { id, .. } => {
-            let id = id.clone();
-            Some(Box::new(move || auth.token_alive(&id)))
-        }
-        Via::Local => None,
-    };
-    let session = alive.map(|alive| SessionWatch { ends: state.auth.session_ends(), alive });
     let encode = Box::new(move |e: &StoreEvent| filter.encode(e));
-    let events = sse::stream(admission, state.store.subscribe(), encode, socket, session);
-    // The connection closes with the stream: at shutdown, nothing is left for HTTP to wait on.
-    Ok(HttpResponse::Ok()
-        .force_close()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        // Never compressed: a compressor would hold events back until its block fills.
-        .insert_header(ContentEncoding::Identity)
-        .streaming(events))
+    sse::respond(&req, &streams, &state.store, &state.auth, &who.principal.via, encode)
 }
 
 /// Which events one listener wants.

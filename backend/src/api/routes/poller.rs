@@ -3,19 +3,16 @@
 //! event stream saying when to ask again, and its reports (heartbeat and device states). Credentials leave only over TLS or to a loopback peer,
 //! unless the primary opts in (`[cluster] feed_without_tls`).
 
-use actix_web::http::header::ContentEncoding;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 use crate::api::access::{Authorized, Poller};
-use crate::api::connections::ConnectionSocket;
 use crate::api::error::{ApiError, ApiErrorBody};
 use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::JsonBody;
 use crate::api::extract::QueryParams;
-use crate::api::sse::{self, SessionWatch, SseRegistry};
+use crate::api::sse::{self, SseRegistry};
 use crate::api::views::poller::{FeedQuery, PollerFeed, PollerReport, ReportAccepted, MAX_REPORTED_STATES};
 use crate::api::AppState;
-use crate::auth::Via;
 use crate::config::cluster::Role;
 use crate::device::DeviceId;
 use crate::shard::board::PollerEntry;
@@ -79,26 +76,10 @@ pub async fn changes(
     streams: web::Data<SseRegistry>,
 ) -> Result<HttpResponse, ApiError> {
     check_feed(&req, &state)?;
-    let admission = SseRegistry::admit(&streams, req.peer_addr().map(|a| a.ip()))?;
-    let socket = req.conn_data::<ConnectionSocket>().copied();
     // The stream ends when its token is revoked.
-    let session = match &who.principal.via {
-        Via::Token { id, .. } => {
-            let (auth, id) = (state.auth.clone(), id.clone());
-            Some(SessionWatch { ends: state.auth.session_ends(), alive: Box::new(move || auth.token_alive(&id)) })
-        }
-        _ => None,
-    };
     let encode: sse::Encoder =
         Box::new(|e: &StoreEvent| matches!(e, StoreEvent::Devices).then(|| "event: devices\ndata: {}\n\n".to_string()));
-    let events = sse::stream(admission, state.store.subscribe(), encode, socket, session);
-    Ok(HttpResponse::Ok()
-        .force_close()
-        .content_type("text/event-stream")
-        .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("X-Accel-Buffering", "no"))
-        .insert_header(ContentEncoding::Identity)
-        .streaming(events))
+    sse::respond(&req, &streams, &state.store, &state.auth, &who.principal.via, encode)
 }
 
 /// A poller's heartbeat and the states that changed since its last accepted report: the primary
