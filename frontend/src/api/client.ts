@@ -35,6 +35,8 @@ export type LatencyResponse = JsonBody<paths["/api/v1/devices/{id}/latency"]["ge
 /** Who is signed in: a person (`via: session`), a token, or the local principal of `--auth off`. */
 export type SessionView = JsonBody<paths["/api/v1/session"]["get"], 200>;
 export type Role = SessionView["role"];
+/** The roles a user may hold (every role but `poller`, which is for API tokens only). */
+export type UserRole = Schemas["UserRole"];
 export type SampleEvent = Schemas["SampleEvent"];
 export type SampleRate = SampleEvent["interfaces"][number];
 export type StatusEvent = Schemas["StatusEvent"];

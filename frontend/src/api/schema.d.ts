@@ -2403,7 +2403,7 @@ export interface components {
              * @description 10 to 1024 characters; the user must change it at first login.
              */
             password: string;
-            role: components["schemas"]["Role"];
+            role: components["schemas"]["UserRole"];
             /**
              * @description 1 to 64 characters of A-Z, a-z, 0-9, '.', '_' and '-'.
              * @example ann
@@ -3549,8 +3549,14 @@ export interface components {
              *     sessions end.
              */
             password?: string | null;
-            role?: components["schemas"]["Role"] | null;
+            role?: components["schemas"]["UserRole"] | null;
         };
+        /**
+         * @description The roles a user may hold: every role but `poller`, which is for API tokens only. (The
+         *     document's schema; the body is read as a role and `poller` refused with 422.)
+         * @enum {string}
+         */
+        UserRole: "viewer" | "operator" | "admin";
         /** @description A user (never the password or its hash). */
         UserView: {
             /** Format: int64 */

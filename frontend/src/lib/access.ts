@@ -3,7 +3,7 @@
 //! a page (login first, then the forced password change, then the role), and the `?next=` return path
 //! after login. Pure: the server still checks every request; this only spares people dead buttons.
 
-import type { Role } from "../api/client";
+import type { Role, UserRole } from "../api/client";
 import { href, type Route } from "./route";
 
 /** What a page or a control needs; every GET is open to every role, so reading needs no action. */
@@ -17,7 +17,7 @@ const ALLOWED: Record<Role, readonly Action[]> = {
 };
 
 /** The roles a user may hold. */
-export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
+export const ROLES: readonly UserRole[] = ["viewer", "operator", "admin"];
 /** The roles an API token may hold: a user's, or `poller` (a sharded poller's, tokens only). */
 export const TOKEN_ROLES: readonly Role[] = [...ROLES, "poller"];
 

@@ -4,7 +4,7 @@
 //! An admin who demotes themselves is sent back to the overview; one who removes themselves, to login.
 
 import { createUser, deleteUser, listUsers, loadSession, updateUser, type UserView } from "../api/auth";
-import { session, type Role } from "../api/client";
+import { session, type Role, type UserRole } from "../api/client";
 import { confirmDialog } from "../components/confirm-dialog";
 import { type Column } from "../components/data-table";
 import { h, html } from "../components/dom";
@@ -102,7 +102,7 @@ function addUserForm(ctx: ViewContext, added: (user: UserView) => void): HTMLEle
     if (!USERNAME_RULE.test(username)) return fields.username.focus();
     if (passwordProblem(fields.password.value)) return fields.password.focus();
     const user = await form.send(
-      () => createUser({ username, password: fields.password.value, role: fields.role.value as Role }, ctx.signal),
+      () => createUser({ username, password: fields.password.value, role: fields.role.value as UserRole }, ctx.signal),
       (err) => (err.code === "duplicate_user" ? "username" : err.field),
     );
     if (!user) return;
@@ -125,7 +125,7 @@ async function changeRole(user: UserView): Promise<Role | null> {
     confirmLabel: "Change role",
     busyLabel: "Changing…",
     action: async () => {
-      await updateUser(user.username, { role: select.value as Role });
+      await updateUser(user.username, { role: select.value as UserRole });
     },
   });
   return ok ? (select.value as Role) : null;

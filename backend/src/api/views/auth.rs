@@ -77,13 +77,26 @@ pub struct NewUser {
     /// 10 to 1024 characters; the user must change it at first login.
     #[schema(value_type = String, format = Password, min_length = 10, max_length = 1024)]
     pub password: Secret,
+    #[schema(value_type = UserRole)]
     pub role: Role,
+}
+
+/// The roles a user may hold: every role but `poller`, which is for API tokens only. (The
+/// document's schema; the body is read as a role and `poller` refused with 422.)
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum UserRole {
+    Viewer,
+    Operator,
+    Admin,
 }
 
 /// Changes to a user; absent fields stay.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(value_type = Option<UserRole>)]
     pub role: Option<Role>,
     /// A new password set by an admin: the user must change it at next login, and their
     /// sessions end.
