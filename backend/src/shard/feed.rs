@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, ETAG, IF_NONE_MATCH};
+use reqwest::header::{ETAG, IF_NONE_MATCH};
 use reqwest::StatusCode;
 use tokio_util::sync::CancellationToken;
 
+use super::primary::Primary;
 use super::Shard;
 use crate::api::views::poller::PollerFeed;
 use crate::config::cluster::PollerSettings;
@@ -65,28 +66,14 @@ pub struct Feed {
     settings: PollerSettings,
     store: Arc<Store>,
     scheduler: Arc<Scheduler>,
-    client: reqwest::Client,
+    primary: Primary,
     etag: tokio::sync::Mutex<Option<String>>,
     pub stats: Arc<FeedStats>,
 }
 
 impl Feed {
-    pub fn new(settings: PollerSettings, store: Arc<Store>, scheduler: Arc<Scheduler>) -> Result<Feed, String> {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Vigie-poller/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Feed { settings, store, scheduler, client, etag: Default::default(), stats: Arc::default() })
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}/api/v1/poller/{path}", self.settings.registry.as_str().trim_end_matches('/'))
-    }
-
-    fn bearer(&self) -> String {
-        format!("Bearer {}", self.settings.token.expose())
+    pub fn new(settings: PollerSettings, primary: Primary, store: Arc<Store>, scheduler: Arc<Scheduler>) -> Feed {
+        Feed { settings, store, scheduler, primary, etag: Default::default(), stats: Arc::default() }
     }
 
     /// Follows the primary until cancelled.
@@ -130,9 +117,8 @@ impl Feed {
     /// until the stream ends or fails.
     async fn follow(&self, cancel: &CancellationToken) -> Result<(), FeedError> {
         let mut stream = self
-            .client
-            .get(self.url("changes"))
-            .header(AUTHORIZATION, self.bearer())
+            .primary
+            .get("changes")
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .send()
             .await
@@ -150,7 +136,7 @@ impl Feed {
                 _ = refetch.tick() => true,
                 chunk = tokio::time::timeout(STREAM_SILENCE, stream.chunk()) => match chunk {
                     Err(_) => return Err(FeedError::Unreachable {
-                        url: self.url("changes"),
+                        url: self.primary.url("changes"),
                         reason: format!("the event stream was silent for {} s", STREAM_SILENCE.as_secs()),
                     }),
                     Ok(Err(e)) => return Err(self.unreachable(e)),
@@ -204,12 +190,8 @@ impl Feed {
     /// The shard's devices, or None when unchanged since the last fetch (304).
     async fn fetch(&self) -> Result<Option<Vec<Device>>, FeedError> {
         let mut etag = self.etag.lock().await;
-        let mut request = self
-            .client
-            .get(self.url("devices"))
-            .query(&[("shard", self.settings.shard.to_string())])
-            .header(AUTHORIZATION, self.bearer())
-            .timeout(FETCH_TIMEOUT);
+        let mut request =
+            self.primary.get("devices").query(&[("shard", self.settings.shard.to_string())]).timeout(FETCH_TIMEOUT);
         if let Some(tag) = etag.as_deref() {
             request = request.header(IF_NONE_MATCH, tag);
         }

@@ -6,6 +6,7 @@
 pub mod board;
 pub mod feed;
 pub mod hashing;
+pub mod primary;
 pub mod report;
 
 pub use hashing::{owner, Shard};
@@ -30,7 +31,8 @@ pub fn start_poller(
         settings.registry,
         settings.name
     );
-    let feed = Arc::new(feed::Feed::new(settings.clone(), store.clone(), scheduler.clone())?);
+    let primary = primary::Primary::new(settings)?;
+    let feed = Arc::new(feed::Feed::new(settings.clone(), primary.clone(), store.clone(), scheduler.clone()));
     let stats = feed.stats.clone();
     let following = {
         let stop = cancel.clone();
@@ -38,6 +40,7 @@ pub fn start_poller(
     };
     let reporter = Arc::new(report::Reporter {
         settings: settings.clone(),
+        primary,
         store: store.clone(),
         scheduler: scheduler.clone(),
         remote_write: remote_write.clone(),

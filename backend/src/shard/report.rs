@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::AUTHORIZATION;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::views::poller::{PollerReport, ReportedState, MAX_REPORTED_STATES};
@@ -21,12 +20,15 @@ use crate::store::Store;
 pub const REPORT_EVERY: Duration = Duration::from_secs(5);
 /// Every this many reports (5 minutes), every state is sent again.
 const RESEND_ALL_EVERY: u64 = 60;
+/// A report not answered within this is a failed one (sent again in full next time).
+const REPORT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// What the primary holds of a device, as last accepted.
 type Sent = (DeviceState, Option<i64>, Option<String>);
 
 pub struct Reporter {
     pub settings: PollerSettings,
+    pub primary: super::primary::Primary,
     pub store: Arc<Store>,
     pub scheduler: Arc<Scheduler>,
     pub remote_write: Arc<crate::export::RemoteWrite>,
@@ -34,16 +36,6 @@ pub struct Reporter {
 
 impl Reporter {
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let client = match reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(20))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(client) => client,
-            Err(e) => return log::error!("Poller reports cannot start: {e}."),
-        };
-        let url = format!("{}/api/v1/poller/reports", self.settings.registry.as_str().trim_end_matches('/'));
         let mut sent: HashMap<DeviceId, Sent> = HashMap::new();
         let mut every = tokio::time::interval(REPORT_EVERY);
         let mut last_error: Option<String> = None;
@@ -54,9 +46,10 @@ impl Reporter {
                 _ = every.tick() => {}
             }
             let (report, pending) = self.report(&sent);
-            let answer = client
-                .post(&url)
-                .header(AUTHORIZATION, format!("Bearer {}", self.settings.token.expose()))
+            let answer = self
+                .primary
+                .post("reports")
+                .timeout(REPORT_TIMEOUT)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(serde_json::to_vec(&report).expect("reports serialize"))
                 .send()
@@ -74,7 +67,7 @@ impl Reporter {
             // A primary that was away may have been restarted over other data, and one that
             // missed nothing takes the same states again at no cost: after a failure, and every
             // few minutes anyway, every state is sent again (100 at a time).
-            if error.is_some() || reports % RESEND_ALL_EVERY == 0 {
+            if error.is_some() || reports.is_multiple_of(RESEND_ALL_EVERY) {
                 sent.clear();
             }
             if error != last_error {
