@@ -2,140 +2,24 @@
 //! (`VIGIE_*`), then the command line. Validated once; every problem is reported together.
 
 pub mod access;
+mod args;
 pub mod cluster;
 pub mod history;
+mod limits;
 pub mod notify;
 pub mod remote_write;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
-use crate::logs::tcp_peers::TcpLimits;
 use crate::logs::LogLimits;
 use crate::store::Retention;
 pub use access::{AuthConfig, TlsConfig};
-
-#[derive(Debug, Parser)]
-#[command(name = "vigie", version, about = "Vigie: a light SNMP network monitor")]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Start the monitor: pollers, store and the HTTP API.
-    Serve(Box<ServeArgs>),
-    /// Print the OpenAPI document (YAML) that `openapi.yaml` holds.
-    Openapi,
-    /// Serve simulated SNMPv2c agents on loopback, for tests, benchmarks and demos.
-    Sim(crate::sim::SimArgs),
-    /// Add, list, remove users and set passwords (`vigie user --help`).
-    User(crate::auth::user_command::UserArgs),
-    /// Write one device's history (raw samples or rollups) to stdout as JSON lines or CSV.
-    Export(crate::store::export::ExportArgs),
-}
-
-#[derive(Debug, Args, Default)]
-pub struct ServeArgs {
-    /// Address and port of the HTTP API and UI [default: 127.0.0.1:8080]
-    #[arg(long, env = "VIGIE_LISTEN")]
-    pub listen: Option<String>,
-    /// Where devices, samples and rollups are kept [default: ./data]
-    #[arg(long, env = "VIGIE_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// The built web UI to serve at / (frontend/dist) [default: none, API only]
-    #[arg(long, env = "VIGIE_UI_DIR")]
-    pub ui_dir: Option<PathBuf>,
-    /// An origin allowed to call the API from a browser (CORS), e.g. https://noc.example.net;
-    /// repeat for several [default: none]
-    #[arg(long = "cors-origin", env = "VIGIE_CORS_ORIGINS", value_delimiter = ',')]
-    pub cors_origins: Vec<String>,
-    /// Access control: on (users, sessions, tokens) or off (every request is an admin; only
-    /// when listening on loopback) [default: on]
-    #[arg(long, env = "VIGIE_AUTH", value_parser = ["on", "off"])]
-    pub auth: Option<String>,
-    /// Serve HTTPS with this PEM certificate chain (with --tls-key)
-    #[arg(long, env = "VIGIE_TLS_CERT")]
-    pub tls_cert: Option<PathBuf>,
-    /// The PEM private key of --tls-cert
-    #[arg(long, env = "VIGIE_TLS_KEY")]
-    pub tls_key: Option<PathBuf>,
-    /// Syslog over UDP: ADDR:PORT, or "off" [default: 127.0.0.1:1514]
-    #[arg(long, env = "VIGIE_SYSLOG_UDP")]
-    pub syslog_udp: Option<String>,
-    /// Syslog over TCP: ADDR:PORT, or "off" [default: 127.0.0.1:1514]
-    #[arg(long, env = "VIGIE_SYSLOG_TCP")]
-    pub syslog_tcp: Option<String>,
-    /// SNMP traps and informs over UDP: ADDR:PORT, or "off" [default: 127.0.0.1:1162]
-    #[arg(long, env = "VIGIE_TRAP_UDP")]
-    pub trap_udp: Option<String>,
-    /// A TOML configuration file (see vigie.example.toml)
-    #[arg(long, env = "VIGIE_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Bytes of log entries waiting for the disk, in MiB; past it the oldest are dropped
-    /// (counted in /status) [default: 64]
-    #[arg(long, env = "VIGIE_LOG_QUEUE_MB")]
-    pub log_queue_mb: Option<u64>,
-    /// Bytes of the newest log entries kept in memory for queries, in MiB [default: 32]
-    #[arg(long, env = "VIGIE_LOG_MEMORY_MB")]
-    pub log_memory_mb: Option<u64>,
-    /// Time one log query may spend reading files before it answers what it found and a
-    /// cursor to continue, in ms [default: 500]
-    #[arg(long, env = "VIGIE_LOG_QUERY_BUDGET_MS")]
-    pub log_query_budget_ms: Option<u64>,
-    /// Syslog TCP connections at once, in total [default: 256]
-    #[arg(long, env = "VIGIE_SYSLOG_TCP_MAX_PEERS")]
-    pub syslog_tcp_max_peers: Option<u64>,
-    /// Syslog TCP connections at once from one address [default: 16]
-    #[arg(long, env = "VIGIE_SYSLOG_TCP_MAX_PEERS_PER_ADDR")]
-    pub syslog_tcp_max_peers_per_addr: Option<u64>,
-    /// A syslog TCP connection that completes no message for this long is closed, in seconds
-    /// [default: 30]
-    #[arg(long, env = "VIGIE_SYSLOG_TCP_IDLE_SECS")]
-    pub syslog_tcp_idle_secs: Option<u64>,
-    /// A syslog TCP message must arrive whole within this from its first byte, in seconds
-    /// [default: 10]
-    #[arg(long, env = "VIGIE_SYSLOG_TCP_FRAME_SECS")]
-    pub syslog_tcp_frame_secs: Option<u64>,
-    /// Also run five simulated devices on loopback and add them to the store (named demo-*); the
-    /// data dir is then ./data-demo unless --data-dir or the file names one
-    #[arg(long)]
-    pub demo: bool,
-    /// Read traffic, latency and counters history by PromQL from this Prometheus-compatible TSDB
-    /// (e.g. http://127.0.0.1:8428 for VictoriaMetrics) instead of the local store; see [history]
-    /// in the file for credentials [default: the local store]
-    #[arg(long, env = "VIGIE_HISTORY_PROMQL_URL")]
-    pub history_promql_url: Option<String>,
-    /// Remote-write every sample to this Prometheus remote-write URL (e.g.
-    /// http://127.0.0.1:8428/api/v1/write); replaces the file's [[remote_write]] tables
-    /// [default: none]
-    #[arg(long, env = "VIGIE_REMOTE_WRITE_URL")]
-    pub remote_write_url: Option<String>,
-    /// single (poll and serve), primary (serve the API, UI and alerts; poll nothing) or poller
-    /// (poll one shard of a primary's devices) [default: single]
-    #[arg(long, env = "VIGIE_ROLE", value_parser = ["single", "primary", "poller"])]
-    pub role: Option<String>,
-    /// A poller's primary, e.g. https://vigie.example.net:8080
-    #[arg(long, env = "VIGIE_REGISTRY")]
-    pub registry: Option<String>,
-    /// A poller's API token (role poller, made on the primary); prefer the environment or the file
-    #[arg(long, env = "VIGIE_TOKEN", value_parser = parse_secret, hide_env_values = true)]
-    pub token: Option<crate::secret::Secret>,
-    /// A poller's shard: I/N, e.g. 0/2
-    #[arg(long, env = "VIGIE_SHARD")]
-    pub shard: Option<String>,
-    /// A poller's name in its primary's /status [default: the host name]
-    #[arg(long, env = "VIGIE_POLLER_NAME")]
-    pub poller_name: Option<String>,
-}
-
-fn parse_secret(text: &str) -> Result<crate::secret::Secret, String> {
-    Ok(crate::secret::Secret::new(text))
-}
+pub use args::{Cli, Command, ServeArgs};
+pub use limits::HttpLimits;
+use limits::{http_limits, log_limits};
 
 /// The TOML file. Every key is optional; unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -366,129 +250,6 @@ impl Config {
     }
 }
 
-/// The `[logs]` options, each from the command line (or environment), else the file, else its
-/// default, within its range.
-fn log_limits(args: &ServeArgs, file: &LogsFile, problems: &mut Vec<String>) -> LogLimits {
-    let defaults = LogLimits::default();
-    let mut option = |key: &str, cli: Option<u64>, file: Option<u64>, default: u64, max: u64| -> u64 {
-        let v = cli.or(file).unwrap_or(default);
-        if !(1..=max).contains(&v) {
-            problems.push(format!("logs.{key}: {v} is out of range (1 to {max})"));
-        }
-        v
-    };
-    const MIB: u64 = 1024 * 1024;
-    let d = defaults.tcp;
-    let tcp = TcpLimits {
-        max_peers: option("tcp_max_peers", args.syslog_tcp_max_peers, file.tcp_max_peers, d.max_peers as u64, 100_000)
-            as usize,
-        max_peers_per_addr: option(
-            "tcp_max_peers_per_addr",
-            args.syslog_tcp_max_peers_per_addr,
-            file.tcp_max_peers_per_addr,
-            d.max_peers_per_addr as u64,
-            100_000,
-        ) as usize,
-        idle: std::time::Duration::from_secs(option(
-            "tcp_idle_secs",
-            args.syslog_tcp_idle_secs,
-            file.tcp_idle_secs,
-            d.idle.as_secs(),
-            86_400,
-        )),
-        frame_deadline: std::time::Duration::from_secs(option(
-            "tcp_frame_secs",
-            args.syslog_tcp_frame_secs,
-            file.tcp_frame_secs,
-            d.frame_deadline.as_secs(),
-            3600,
-        )),
-    };
-    LogLimits {
-        queue_bytes: (option("queue_mb", args.log_queue_mb, file.queue_mb, defaults.queue_bytes as u64 / MIB, 65_536)
-            * MIB) as usize,
-        memory_bytes: (option(
-            "memory_mb",
-            args.log_memory_mb,
-            file.memory_mb,
-            defaults.memory_bytes as u64 / MIB,
-            65_536,
-        ) * MIB) as usize,
-        query_budget: std::time::Duration::from_millis(option(
-            "query_budget_ms",
-            args.log_query_budget_ms,
-            file.query_budget_ms,
-            defaults.query_budget.as_millis() as u64,
-            600_000,
-        )),
-        tcp,
-    }
-}
-
-/// The bounds of the HTTP server: connections, request deadlines and event streams.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpLimits {
-    /// Open connections in total, shared out between the HTTP workers.
-    pub max_connections: usize,
-    /// A client must send a request's headers within this after connecting.
-    pub request_timeout_secs: u64,
-    /// A request's whole body must arrive within this after its headers.
-    pub body_timeout_secs: u64,
-    /// Event streams open at once, in total and from one client address.
-    pub max_sse_streams: usize,
-    pub max_sse_streams_per_address: usize,
-    /// Bytes of events waiting for one stream's client; a client that lets more pile up is dropped.
-    pub sse_buffer_bytes: usize,
-}
-
-impl Default for HttpLimits {
-    fn default() -> Self {
-        HttpLimits {
-            max_connections: 1024,
-            request_timeout_secs: 5,
-            body_timeout_secs: 10,
-            max_sse_streams: 128,
-            max_sse_streams_per_address: 16,
-            sse_buffer_bytes: 128 * 1024,
-        }
-    }
-}
-
-fn http_limits(file: &HttpFile, problems: &mut Vec<String>) -> HttpLimits {
-    let d = HttpLimits::default();
-    let mut bounded = |key: &str, value: Option<i64>, default: usize, max: i64| -> usize {
-        match value {
-            None => default,
-            Some(v) if (1..=max).contains(&v) => v as usize,
-            Some(v) => {
-                problems.push(format!("http.{key}: {v} is out of range (1 to {max})"));
-                default
-            }
-        }
-    };
-    let max_connections = bounded("max_connections", file.max_connections, d.max_connections, 1_000_000);
-    let limits = HttpLimits {
-        max_connections,
-        request_timeout_secs: bounded("request_timeout_secs", file.request_timeout_secs, 5, 3600) as u64,
-        body_timeout_secs: bounded("body_timeout_secs", file.body_timeout_secs, 10, 3600) as u64,
-        max_sse_streams: bounded("max_sse_streams", file.max_sse_streams, d.max_sse_streams, 1_000_000),
-        max_sse_streams_per_address: bounded(
-            "max_sse_streams_per_address",
-            file.max_sse_streams_per_address,
-            d.max_sse_streams_per_address,
-            1_000_000,
-        ),
-        sse_buffer_bytes: bounded("sse_buffer_kib", file.sse_buffer_kib, d.sse_buffer_bytes / 1024, 1024 * 1024) * 1024,
-    };
-    if limits.max_sse_streams >= limits.max_connections {
-        problems.push(format!(
-            "http.max_sse_streams: {} must stay below http.max_connections ({}), or streams could take every connection",
-            limits.max_sse_streams, limits.max_connections
-        ));
-    }
-    limits
-}
-
 fn read_file(path: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("config file {}: {e}", path.display()))?;
     parse_file(&text).map_err(|e| format!("config file {}: {e}", path.display()))
@@ -501,6 +262,7 @@ pub fn parse_file(text: &str) -> Result<FileConfig, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logs::tcp_peers::TcpLimits;
 
     #[test]
     fn the_shipped_example_config_parses() {
