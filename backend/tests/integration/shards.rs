@@ -145,9 +145,10 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     });
 
     // After deduplication, one sample per interval per series even where the pair both poll.
+    // VictoriaMetrics keeps the last sample of each interval `(k·i, (k+1)·i]` (the end included).
     let window_ms = INTERVAL_SECS * 1000;
     for (id, stamps) in samples(&vm) {
-        let buckets: BTreeSet<i64> = stamps.iter().map(|t| t.div_euclid(window_ms)).collect();
+        let buckets: BTreeSet<i64> = stamps.iter().map(|t| (t - 1).div_euclid(window_ms)).collect();
         assert_eq!(
             buckets.len(),
             stamps.len(),
