@@ -6,6 +6,8 @@
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]      all targets (cargo fuzz list) when none is named
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 0 syslog a number of executions instead of a time
+#   scripts/fuzz.sh --build-only                builds the targets and stops (test.sh runs this in
+#                                               the background, niced, while the backend's tests run)
 #
 # An input that panics, hangs (over 10 s) or needs over 1 GiB fails its target: the input is
 # kept in fuzz/artifacts/TARGET/ (replay it with `cargo +nightly fuzz run -O -a -s none TARGET
@@ -14,6 +16,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+build_only=false
+if [[ ${1:-} == --build-only ]]; then
+    build_only=true
+    shift
+fi
 seconds=${1:-60}
 shift $(($# > 0 ? 1 : 0))
 
@@ -43,6 +50,9 @@ if ! cargo +nightly fuzz build "${flags[@]}" >"$logs/build.log" 2>&1; then
     exit 1
 fi
 echo "fuzz: targets built in $((SECONDS - started)) s"
+if $build_only; then
+    exit 0
+fi
 
 if [[ -n ${FUZZ_RUNS:-} ]]; then
     limit=(-runs="$FUZZ_RUNS")

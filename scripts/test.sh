@@ -14,6 +14,16 @@ scripts/aiosmtpd.sh --install
 echo "== frontend: build (frontend/dist), which the backend build embeds"
 (cd frontend && npm run --silent build)
 
+# The fuzz targets take minutes to build from scratch (every dependency instrumented, in release):
+# built in the background at the lowest priority, they use the cores the backend's tests leave idle
+# (those mostly wait on sockets and processes). The fuzzing step below waits for it; a failed build
+# is reported there, where fuzz.sh builds again.
+fuzz_build_log=$(mktemp)
+setsid nice -n 19 scripts/fuzz.sh --build-only >"$fuzz_build_log" 2>&1 &
+fuzz_build=$!
+# If a step fails, the build (its own process group) stops with the suite.
+trap 'kill -- -"$fuzz_build" 2>/dev/null || true' EXIT
+
 echo "== backend: unit and integration tests"
 cargo test --workspace --locked
 
@@ -21,6 +31,9 @@ echo "== packaging: compose file, Dockerfile, Debian package and its systemd uni
 scripts/test-packaging.sh
 
 echo "== fuzzing: each fuzz target for 20 s (skipped without a nightly toolchain)"
+wait "$fuzz_build" || true
+cat "$fuzz_build_log"
+rm -f "$fuzz_build_log"
 scripts/fuzz.sh 20
 
 echo "== schemathesis: every check against the running server's spec, in a loopback-only network namespace"
