@@ -18,168 +18,23 @@
 //! files are sealed into their `<date>.jsonl.zst` twins as one more zstd frame appended,
 //! written as deltas (see [`super::seal`]); its rollup files likewise at the first poll of
 //! each UTC day. Readers read a segment's sealed lines, then its plain ones.
+//!
+//! This module writes (appends, seals, rebuilds after a restart, retention); the reads are in
+//! [`super::series_read`], the tiers in [`super::tiers`], the lines in memory in
+//! [`super::open_buckets`].
 
 use std::path::{Path, PathBuf};
 
+pub use super::open_buckets::OpenBuckets;
 pub use super::poll_line::{InterfaceSample, PollLine};
+pub use super::tiers::{Retention, Tier, RAW_SEGMENT_SECS, SEAL_EVERY_SECS};
 
-use super::files::{last_line, Appender};
-use super::poll_delta::Decoder;
-use super::query::StoredPoint;
-use super::rollup_line::{bucket_of, RollupLine};
+use super::files::Appender;
+use super::rollup_line::RollupLine;
 use super::seal::{self, Content};
 use super::segments::{self, DAY_SECS};
-
-/// Raw samples: one file per day.
-pub const RAW_SEGMENT_SECS: i64 = DAY_SECS;
-/// Plain samples files are sealed at the first poll of each period this long (rollups at the
-/// first poll of each day).
-pub const SEAL_EVERY_SECS: i64 = 3600;
-
-/// The sealing period: [`SEAL_EVERY_SECS`], or `VIGIE_TEST_SEAL_EVERY_SECS` (whole seconds
-/// from 1 to 3600) so that tests see seals without waiting an hour.
-fn seal_every_secs() -> i64 {
-    static SECS: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
-    *SECS.get_or_init(|| {
-        std::env::var("VIGIE_TEST_SEAL_EVERY_SECS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|s| (1..=SEAL_EVERY_SECS).contains(s))
-            .unwrap_or(SEAL_EVERY_SECS)
-    })
-}
-
-/// A rollup resolution.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Tier {
-    pub name: &'static str,
-    pub resolution_secs: i64,
-    pub retention_secs: i64,
-    /// Length of one file: a few thousand lines per interface.
-    pub segment_secs: i64,
-}
-
-/// How long each resolution is kept.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Retention {
-    pub raw_secs: i64,
-    pub five_minute_secs: i64,
-    pub hourly_secs: i64,
-    /// Device logs (syslog, traps, events): by age and by total size.
-    pub logs_secs: i64,
-    pub logs_max_bytes: u64,
-}
-
-impl Default for Retention {
-    /// The defaults of the configuration: 48 hours of raw samples, 30 days of 5-minute and 730
-    /// of hourly rollups, 30 days and 1 GiB of logs.
-    fn default() -> Self {
-        Retention {
-            raw_secs: 48 * 3600,
-            five_minute_secs: 30 * DAY_SECS,
-            hourly_secs: 730 * DAY_SECS,
-            logs_secs: 30 * DAY_SECS,
-            logs_max_bytes: 1 << 30,
-        }
-    }
-}
-
-impl Retention {
-    pub fn tiers(&self) -> [Tier; 2] {
-        [
-            Tier {
-                name: "5m",
-                resolution_secs: 300,
-                retention_secs: self.five_minute_secs,
-                segment_secs: 10 * DAY_SECS,
-            },
-            Tier { name: "1h", resolution_secs: 3600, retention_secs: self.hourly_secs, segment_secs: 100 * DAY_SECS },
-        ]
-    }
-}
-
-/// The rollup lines of one device not yet on disk: the open one of each tier, and the closed
-/// ones waiting to be written. Closed lines are written together once the hour of the oldest
-/// has ended, plus `flush_delay_secs`: each device has its own delay, below an hour, so that a
-/// fleet's rollup appends spread over the hour instead of all landing in the first seconds
-/// after it (which made polls late in the 2,000-device soak).
-#[derive(Default)]
-pub struct OpenBuckets {
-    /// Per tier, the line still filling.
-    open: Vec<Option<RollupLine>>,
-    /// Closed lines with their tier, in the order they closed.
-    closed: Vec<(usize, RollupLine)>,
-    flush_delay_secs: i64,
-    /// The last write of closed lines failed (disk full): they are back in `closed`, and the
-    /// next write leaves out those a file already holds.
-    retry: bool,
-    /// The sealing period of the last seal (`None` until the first poll after a start).
-    sealed_period: Option<i64>,
-}
-
-impl OpenBuckets {
-    pub fn new(flush_delay_secs: i64) -> OpenBuckets {
-        OpenBuckets { flush_delay_secs, ..OpenBuckets::default() }
-    }
-
-    /// A delay below an hour, the same for a device every time (a hash of its id).
-    pub fn delay_for(device_id: &str) -> i64 {
-        let hash =
-            device_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        (hash % 3_000) as i64
-    }
-
-    /// Adds a poll's rates; a line it closes joins the waiting ones.
-    fn add(&mut self, tiers: &[Tier], poll: &PollLine) {
-        let ts = poll.timestamp.floor() as i64;
-        self.open.resize_with(tiers.len(), || None);
-        for (t, tier) in tiers.iter().enumerate() {
-            let start = ts.div_euclid(tier.resolution_secs) * tier.resolution_secs;
-            let slot = &mut self.open[t];
-            if slot.as_ref().is_some_and(|open| open.timestamp > start) {
-                continue; // out of order: ignore, never rewrite
-            }
-            if slot.as_ref().is_none_or(|open| open.timestamp < start) {
-                let fresh = RollupLine { timestamp: start, buckets: Vec::with_capacity(poll.interfaces.len()) };
-                if let Some(old) = slot.replace(fresh).filter(|old| !old.buckets.is_empty()) {
-                    self.closed.push((t, old));
-                }
-            }
-            let open = slot.as_mut().expect("opened above");
-            for (i, sample) in poll.interfaces.iter().enumerate() {
-                if let (Some(in_bps), Some(out_bps)) = (sample.in_bps, sample.out_bps) {
-                    open.add(i, sample.if_index, in_bps, out_bps);
-                }
-            }
-        }
-    }
-
-    /// Takes the waiting lines, with their tier index, if they are due on disk at `now`.
-    fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(usize, RollupLine)> {
-        let hour = tiers.iter().map(|t| t.resolution_secs).max().unwrap_or(3600);
-        let oldest = self.closed.iter().map(|(_, l)| l.timestamp).min();
-        if oldest.is_some_and(|oldest| now >= oldest.div_euclid(hour) * hour + hour + self.flush_delay_secs) {
-            std::mem::take(&mut self.closed)
-        } else {
-            Vec::new()
-        }
-    }
-
-    /// The points of one interface in one tier that are not on disk yet, oldest first.
-    pub fn unwritten_points(&self, if_index: u32, tier: usize) -> Vec<StoredPoint> {
-        let closed = self.closed.iter().filter(|(t, _)| *t == tier).map(|(_, l)| l);
-        let open = self.open.get(tier).and_then(Option::as_ref);
-        closed.chain(open).filter_map(|l| l.point(if_index)).collect()
-    }
-}
-
-/// The start of the newest bucket in a rollup segment, plain or sealed.
-fn newest_rollup(path: &Path) -> std::io::Result<Option<i64>> {
-    let plain =
-        last_line(path)?.and_then(|bytes| serde_json::from_slice::<RollupLine>(&bytes).ok()).map(|l| l.timestamp);
-    let sealed = seal::trailer(&seal::sealed_path(path))?.map(|t| t.last_ms.div_euclid(1000));
-    Ok(plain.max(sealed))
-}
+use super::series_read::newest_rollup;
+use super::tiers::seal_every_secs;
 
 /// Paths of one device's series.
 pub struct SeriesDir {
@@ -286,42 +141,6 @@ impl SeriesDir {
         Ok(())
     }
 
-    /// Reads raw poll lines with a timestamp in `[from, to]`, oldest first, sealed or not. A
-    /// line not newer than the one before (sealed, and still in a plain file after a crash)
-    /// is read once.
-    pub fn read_polls(&self, from: i64, to: i64, mut each: impl FnMut(PollLine)) -> std::io::Result<()> {
-        let mut last = f64::NEG_INFINITY;
-        for path in segments::overlapping(&self.samples(), from, to, RAW_SEGMENT_SECS) {
-            let mut decoder = Decoder::default();
-            seal::read_segment(&path, |bytes| {
-                let Some(line) = decoder.line(bytes) else { return false };
-                let ts = line.timestamp.floor() as i64;
-                if line.timestamp > last && ts >= from && ts <= to {
-                    last = line.timestamp;
-                    each(line)
-                }
-                true
-            })?;
-        }
-        Ok(())
-    }
-
-    /// The newest raw sample, if any in the last week: the plain file's last line, else the
-    /// last line of the sealed file's last frame.
-    pub fn newest_poll(&self, now: i64) -> std::io::Result<Option<PollLine>> {
-        let newest = segments::overlapping(&self.samples(), now - 7 * DAY_SECS, i64::MAX / 2, RAW_SEGMENT_SECS).pop();
-        let Some(path) = newest else { return Ok(None) };
-        if let Some(line) = last_line(&path)?.and_then(|bytes| serde_json::from_slice(&bytes).ok()) {
-            return Ok(Some(line));
-        }
-        let (mut decoder, mut newest) = (Decoder::default(), None);
-        seal::read_last_frame(&seal::sealed_path(&path), |bytes| {
-            newest = decoder.line(bytes).or(newest.take());
-            true
-        })?;
-        Ok(newest)
-    }
-
     /// Rebuilds the buckets not on disk from the raw samples after a restart. It starts an hour
     /// before the newest sample's hour (a stop may fall between a sample closing an hour and
     /// its rollups being written) and writes what closes on the way unless already written.
@@ -345,24 +164,6 @@ impl SeriesDir {
             }
         })?;
         result.map(|()| open)
-    }
-
-    /// Points of one interface from one rollup tier in `[from, to]`.
-    pub fn read_rollup(&self, tier: &Tier, if_index: u32, from: i64, to: i64) -> std::io::Result<Vec<StoredPoint>> {
-        let mut points: Vec<StoredPoint> = Vec::new();
-        for path in segments::overlapping(&self.rollup(tier), from, to, tier.segment_secs) {
-            seal::read_segment(&path, |bytes| match bucket_of(bytes, if_index) {
-                Ok(point) => {
-                    let newer = |p: &StoredPoint| points.last().is_none_or(|last| last.timestamp < p.timestamp);
-                    if let Some(p) = point.filter(|p| p.timestamp >= from && p.timestamp <= to && newer(p)) {
-                        points.push(p);
-                    }
-                    true
-                }
-                Err(_) => false,
-            })?;
-        }
-        Ok(points)
     }
 
     /// Deletes expired segments; answers the bytes freed.

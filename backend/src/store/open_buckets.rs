@@ -1,0 +1,82 @@
+//! The rollup lines of one device still in memory: the bucket of each tier that is filling, and
+//! the closed ones waiting for their hour (and the device's own delay) to be appended together.
+
+use super::poll_line::PollLine;
+use super::query::StoredPoint;
+use super::rollup_line::RollupLine;
+use super::tiers::Tier;
+
+/// The rollup lines of one device not yet on disk: the open one of each tier, and the closed
+/// ones waiting to be written. Closed lines are written together once the hour of the oldest
+/// has ended, plus `flush_delay_secs`: each device has its own delay, below an hour, so that a
+/// fleet's rollup appends spread over the hour instead of all landing in the first seconds
+/// after it (which made polls late in the 2,000-device soak).
+#[derive(Default)]
+pub struct OpenBuckets {
+    /// Per tier, the line still filling.
+    open: Vec<Option<RollupLine>>,
+    /// Closed lines with their tier, in the order they closed.
+    pub(super) closed: Vec<(usize, RollupLine)>,
+    flush_delay_secs: i64,
+    /// The last write of closed lines failed (disk full): they are back in `closed`, and the
+    /// next write leaves out those a file already holds.
+    pub(super) retry: bool,
+    /// The sealing period of the last seal (`None` until the first poll after a start).
+    pub(super) sealed_period: Option<i64>,
+}
+
+impl OpenBuckets {
+    pub fn new(flush_delay_secs: i64) -> OpenBuckets {
+        OpenBuckets { flush_delay_secs, ..OpenBuckets::default() }
+    }
+
+    /// A delay below an hour, the same for a device every time (a hash of its id).
+    pub fn delay_for(device_id: &str) -> i64 {
+        let hash =
+            device_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+        (hash % 3_000) as i64
+    }
+
+    /// Adds a poll's rates; a line it closes joins the waiting ones.
+    pub(super) fn add(&mut self, tiers: &[Tier], poll: &PollLine) {
+        let ts = poll.timestamp.floor() as i64;
+        self.open.resize_with(tiers.len(), || None);
+        for (t, tier) in tiers.iter().enumerate() {
+            let start = ts.div_euclid(tier.resolution_secs) * tier.resolution_secs;
+            let slot = &mut self.open[t];
+            if slot.as_ref().is_some_and(|open| open.timestamp > start) {
+                continue; // out of order: ignore, never rewrite
+            }
+            if slot.as_ref().is_none_or(|open| open.timestamp < start) {
+                let fresh = RollupLine { timestamp: start, buckets: Vec::with_capacity(poll.interfaces.len()) };
+                if let Some(old) = slot.replace(fresh).filter(|old| !old.buckets.is_empty()) {
+                    self.closed.push((t, old));
+                }
+            }
+            let open = slot.as_mut().expect("opened above");
+            for (i, sample) in poll.interfaces.iter().enumerate() {
+                if let (Some(in_bps), Some(out_bps)) = (sample.in_bps, sample.out_bps) {
+                    open.add(i, sample.if_index, in_bps, out_bps);
+                }
+            }
+        }
+    }
+
+    /// Takes the waiting lines, with their tier index, if they are due on disk at `now`.
+    pub(super) fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(usize, RollupLine)> {
+        let hour = tiers.iter().map(|t| t.resolution_secs).max().unwrap_or(3600);
+        let oldest = self.closed.iter().map(|(_, l)| l.timestamp).min();
+        if oldest.is_some_and(|oldest| now >= oldest.div_euclid(hour) * hour + hour + self.flush_delay_secs) {
+            std::mem::take(&mut self.closed)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The points of one interface in one tier that are not on disk yet, oldest first.
+    pub fn unwritten_points(&self, if_index: u32, tier: usize) -> Vec<StoredPoint> {
+        let closed = self.closed.iter().filter(|(t, _)| *t == tier).map(|(_, l)| l);
+        let open = self.open.get(tier).and_then(Option::as_ref);
+        closed.chain(open).filter_map(|l| l.point(if_index)).collect()
+    }
+}
