@@ -27,8 +27,8 @@ pub struct ExportArgs {
     /// counters; csv: one row per interface and poll (or bucket), with a header
     #[arg(long, default_value = "json", value_parser = ["json", "csv"])]
     pub format: String,
-    /// Rollups (5m or 1h) instead of raw samples
-    #[arg(long, value_parser = ["5m", "1h"])]
+    /// Rollups (5m, 1h or 6h) instead of raw samples
+    #[arg(long, value_parser = ["5m", "1h", "6h"])]
     pub rollup: Option<String>,
 }
 
@@ -97,7 +97,7 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<u64, ExportError> 
         }
         Some(name) => {
             let tier: Tier =
-                Retention::default().tiers().into_iter().find(|t| t.name == name).expect("clap allows 5m and 1h only");
+                Retention::default().tiers().into_iter().find(|t| t.name == name).expect("clap allows the tiers only");
             let dir = series.rollup(&tier);
             if csv {
                 emit(ROLLUP_CSV_HEADER);

@@ -178,7 +178,7 @@ fn bytes_per_interface_sample() {
 /// Bytes of the rollup lines once decompressed: what the plain files held before sealing.
 fn rollup_plain_bytes(dir: &Path) -> u64 {
     let mut total = 0;
-    for tier in ["5m", "1h"] {
+    for tier in ["5m", "1h", "6h"] {
         for entry in std::fs::read_dir(dir.join(tier)).into_iter().flatten().filter_map(Result::ok) {
             let path = entry.path();
             let Some(plain) = path.to_str().and_then(|p| p.strip_suffix(".zst")) else { continue };

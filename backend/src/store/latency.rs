@@ -1,10 +1,12 @@
 //! Each device's ICMP latency on disk, stored like traffic: one line per echo round (raw, kept
-//! as long as raw samples), and 5-minute and hourly rollups (kept as long as traffic rollups).
+//! as long as raw samples), and 5-minute, hourly and 6-hour rollups (kept as long as traffic
+//! rollups).
 //!
 //! ```text
 //! devices/<id>/latency/raw/<date>.jsonl  {"timestamp":..,"sent":3,"received":3,"rttMinMs":..,"rttAvgMs":..,"rttMaxMs":..}
 //! devices/<id>/latency/5m/<date>.jsonl   the same shape per bucket: sums of sent and received,
 //! devices/<id>/latency/1h/<date>.jsonl   min of minima, average weighted by replies, max of maxima
+//! devices/<id>/latency/6h/<date>.jsonl
 //! ```
 //! The bucket still filling is in memory; it is written when a round falls in a later bucket.
 //! After a restart the buckets not written are rebuilt from the raw lines (from the bucket after
@@ -100,7 +102,7 @@ pub fn downsample(lines: &[LatencyLine], from: i64, to: i64, step: i64) -> Vec<L
 }
 
 /// A device's rollup buckets still filling, one per tier.
-pub(super) type OpenLatency = [Option<LatencyLine>; 2];
+pub(super) type OpenLatency = [Option<LatencyLine>; super::tiers::TIERS];
 
 impl Store {
     fn latency_dir(&self, id: &DeviceId, tier: &str) -> PathBuf {
@@ -161,7 +163,7 @@ impl Store {
     /// The open buckets after a restart: the raw lines after the last bucket written of each
     /// tier, folded again (closed buckets met on the way are written).
     fn rebuild_latency(&self, id: &DeviceId, now: i64) -> Result<OpenLatency, StoreError> {
-        let mut open: OpenLatency = [None, None];
+        let mut open: OpenLatency = Default::default();
         for (t, tier) in self.tiers.iter().enumerate() {
             let dir = self.latency_dir(id, tier.name);
             let newest =
@@ -214,6 +216,15 @@ impl Store {
             Some(t) => {
                 let tier = &self.tiers[t];
                 self.read_latency_dir(&self.latency_dir(&id, tier.name), tier.segment_secs, from, to, &mut lines)?;
+                let covered = lines.first().map_or(to + 1, |l| l.timestamp);
+                if let Some(finer) = self.older_history_tier(t).filter(|_| covered > from) {
+                    let finer = &self.tiers[finer];
+                    let mut older = Vec::new();
+                    let dir = self.latency_dir(&id, finer.name);
+                    self.read_latency_dir(&dir, finer.segment_secs, from, covered - 1, &mut older)?;
+                    older.append(&mut lines);
+                    lines = older;
+                }
                 let open = self.latency_open.lock().expect("latency lock").get(&id).and_then(|o| o[t]);
                 lines.extend(open.filter(|o| lines.last().is_none_or(|l| l.timestamp < o.timestamp)));
             }

@@ -134,7 +134,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 pub struct Store {
     dir: PathBuf,
     retention: Retention,
-    tiers: [Tier; 2],
+    tiers: [Tier; tiers::TIERS],
     appender: Appender,
     registry: Registry,
     /// Each device's live state and files; the map's lock is held for memory only.

@@ -6,6 +6,8 @@ use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
 use super::tiers::Tier;
 
+const HOUR_SECS: i64 = 3600;
+
 /// The rollup lines of one device not yet on disk: the open one of each tier, and the closed
 /// ones waiting to be written. Closed lines are written together once the hour of the oldest
 /// has ended, plus `flush_delay_secs`: each device has its own delay, below an hour, so that a
@@ -62,14 +64,30 @@ impl OpenBuckets {
         }
     }
 
-    /// Takes the waiting lines, with their tier index, if they are due on disk at `now`.
+    /// Takes the waiting lines, with their tier index, if they are due on disk at `now`: once
+    /// the hour in which the first of them ended has ended too, plus the device's delay.
     pub(super) fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(usize, RollupLine)> {
-        let hour = tiers.iter().map(|t| t.resolution_secs).max().unwrap_or(3600);
-        let oldest = self.closed.iter().map(|(_, l)| l.timestamp).min();
-        if oldest.is_some_and(|oldest| now >= oldest.div_euclid(hour) * hour + hour + self.flush_delay_secs) {
+        let ended = |(t, line): &(usize, RollupLine)| line.timestamp + tiers[*t].resolution_secs;
+        let first = self.closed.iter().map(ended).min();
+        if first
+            .is_some_and(|end| now >= (end + HOUR_SECS - 1).div_euclid(HOUR_SECS) * HOUR_SECS + self.flush_delay_secs)
+        {
             std::mem::take(&mut self.closed)
         } else {
             Vec::new()
+        }
+    }
+
+    /// Folds rollup lines of a finer tier (already on disk) into tier `t`'s open line: after a
+    /// restart, the part of a coarse bucket from before the raw samples read again.
+    pub(super) fn fold_lines(&mut self, tiers: &[Tier], t: usize, lines: &[RollupLine]) {
+        self.open.resize_with(tiers.len(), || None);
+        for line in lines {
+            let start = line.timestamp.div_euclid(tiers[t].resolution_secs) * tiers[t].resolution_secs;
+            let open = self.open[t].get_or_insert_with(|| RollupLine { timestamp: start, buckets: Vec::new() });
+            if open.timestamp == start {
+                open.merge(line);
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-//! Which resolution serves a downsampled window (raw samples, 5-minute or hourly rollups), and
+//! Which resolution serves a downsampled window (raw samples, 5-minute, hourly or 6-hour rollups), and
 //! so the step of a traffic or latency answer. One place, used by the local reads and by the
 //! other history backends (`history/`), so that every backend answers with the same steps.
 
@@ -23,6 +23,12 @@ impl Store {
         let wanted = ((to - from).max(1) + i64::from(max_points) - 1) / i64::from(max_points.max(1));
         let (resolution, _, source) = **covering.iter().rev().find(|s| s.0 <= wanted).unwrap_or(&covering[0]);
         (resolution, source)
+    }
+
+    /// For a tier coarser than an hour (added after the others), the tier that holds what came
+    /// before it: data dirs written by an older Vigie have hourly lines only.
+    pub(super) fn older_history_tier(&self, tier: usize) -> Option<usize> {
+        (self.tiers[tier].resolution_secs > 3600).then(|| tier - 1)
     }
 
     /// The device (it must exist) and the step of its traffic answer over `[from, to]`.

@@ -35,6 +35,18 @@ impl Bucket {
         self.samples += 1;
     }
 
+    /// Adds the polls of another bucket of the same interface.
+    pub fn merge(&mut self, other: &Bucket) {
+        let (n, m) = (f64::from(self.samples), f64::from(other.samples));
+        if n + m > 0.0 {
+            self.in_bps = (self.in_bps * n + other.in_bps * m) / (n + m);
+            self.out_bps = (self.out_bps * n + other.out_bps * m) / (n + m);
+        }
+        self.in_bps_max = self.in_bps_max.max(other.in_bps_max);
+        self.out_bps_max = self.out_bps_max.max(other.out_bps_max);
+        self.samples += other.samples;
+    }
+
     pub fn point(&self, timestamp: i64) -> StoredPoint {
         StoredPoint {
             timestamp,
@@ -67,6 +79,16 @@ impl RollupLine {
                 Ok(i) => self.buckets[i].add(in_bps, out_bps),
                 Err(i) => self.buckets.insert(i, Bucket::new(if_index, in_bps, out_bps)),
             },
+        }
+    }
+
+    /// Adds the buckets of another line (a finer one within this line's span).
+    pub fn merge(&mut self, other: &RollupLine) {
+        for bucket in &other.buckets {
+            match self.buckets.binary_search_by_key(&bucket.if_index, |b| b.if_index) {
+                Ok(i) => self.buckets[i].merge(bucket),
+                Err(i) => self.buckets.insert(i, *bucket),
+            }
         }
     }
 

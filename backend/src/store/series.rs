@@ -1,16 +1,17 @@
 //! Time series on disk: one JSON line per device poll (raw samples, kept 48 h by default), and
-//! per-device rollups in the manner of RRD (5-minute and 1-hour average and maximum of every
-//! interface, one line per bucket).
+//! per-device rollups in the manner of RRD (5-minute, 1-hour and 6-hour average and maximum of
+//! every interface, one line per bucket).
 //!
 //! ```text
 //! devices/<id>/samples/<date>.jsonl    {"timestamp":..,"sysUpTime":..,"ifIndex":[..],"ifHCInOctets":[..],..}
 //! devices/<id>/rollup/5m/<date>.jsonl  {"timestamp":..,"ifIndex":[..],"inBps":[..],..,"samples":[..]}
 //! devices/<id>/rollup/1h/<date>.jsonl
+//! devices/<id>/rollup/6h/<date>.jsonl
 //! ```
-//! Rollup lines fill in memory. A device's closed lines are appended together once the hour of
-//! the oldest has ended (plus a delay of the device's own): twelve 5-minute lines in one write,
-//! the hourly line in another, so a device costs two appends an hour; until then queries read
-//! them from memory. After a restart the lines not yet on disk are rebuilt from the raw samples,
+//! Rollup lines fill in memory. A device's closed lines are appended together once the hour in
+//! which the first of them ended has ended too (plus a delay of the device's own): twelve
+//! 5-minute lines in one write, the hourly line in another (every 6 hours, the 6-hour line in a
+//! third), so a device costs two appends an hour; until then queries read them from memory. After a restart the lines not yet on disk are rebuilt from the raw samples,
 //! so nothing is counted twice or lost.
 //!
 //! Sealing: at the first poll of each hour (and the first after a start; every
@@ -143,7 +144,8 @@ impl SeriesDir {
 
     /// Rebuilds the buckets not on disk from the raw samples after a restart. It starts an hour
     /// before the newest sample's hour (a stop may fall between a sample closing an hour and
-    /// its rollups being written) and writes what closes on the way unless already written.
+    /// its rollups being written) and writes what closes on the way unless already written. A
+    /// 6-hour bucket starts from the hourly lines on disk for its hours before that.
     pub fn rebuild_open_buckets(
         &self,
         appender: &Appender,
@@ -151,10 +153,19 @@ impl SeriesDir {
         now: i64,
         flush_delay_secs: i64,
     ) -> std::io::Result<OpenBuckets> {
-        let coarsest = tiers.iter().map(|t| t.resolution_secs).max().unwrap_or(3600);
+        const HOUR: i64 = 3600;
         let mut open = OpenBuckets::new(flush_delay_secs);
         let Some(newest) = self.newest_poll(now)? else { return Ok(open) };
-        let from = (newest.timestamp.floor() as i64).div_euclid(coarsest) * coarsest - coarsest;
+        let from = (newest.timestamp.floor() as i64).div_euclid(HOUR) * HOUR - HOUR;
+        // A tier coarser than an hour starts from the hourly lines of its bucket before `from`.
+        if let Some(hourly) = tiers.iter().find(|t| t.resolution_secs == HOUR) {
+            for (t, tier) in tiers.iter().enumerate().filter(|(_, t)| t.resolution_secs > HOUR) {
+                let start = from.div_euclid(tier.resolution_secs) * tier.resolution_secs;
+                let mut lines = Vec::new();
+                self.read_rollup_lines(hourly, start, from - 1, |line| lines.push(line))?;
+                open.fold_lines(tiers, t, &lines);
+            }
+        }
         let mut result = Ok(());
         self.read_polls(from, now.max(newest.timestamp.ceil() as i64), |line| {
             open.add(tiers, &line);
@@ -191,7 +202,7 @@ mod tests {
     struct Fixture {
         _dir: tempfile::TempDir,
         series: SeriesDir,
-        tiers: [Tier; 2],
+        tiers: [Tier; super::super::tiers::TIERS],
         appender: Appender,
         open: OpenBuckets,
         base: i64,
@@ -269,7 +280,7 @@ mod tests {
         // A restart rebuilds the same buckets and writes nothing again.
         let now = base + 3700;
         let rebuilt = series.rebuild_open_buckets(&appender, &tiers, now, 0).unwrap();
-        for tier in 0..2 {
+        for tier in 0..3 {
             assert_eq!(rebuilt.unwritten_points(3, tier), open.unwritten_points(3, tier), "tier {tier}");
         }
         assert_eq!(rollup_lines(&series, &tiers[0], base), [(3000, 5), (3300, 5)]);
@@ -304,6 +315,36 @@ mod tests {
                 .unwrap();
         assert!(!text.contains("\n\n"), "no blank line: {text}");
         assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9), (7200, 2)]);
+    }
+
+    #[test]
+    fn the_six_hour_line_is_the_same_with_a_restart_in_its_middle() {
+        let six_hours = |restart_at: Option<usize>| {
+            let Fixture { _dir, series, tiers, appender, mut open, .. } = fixture();
+            let base = 1_700_000_000 - 1_700_000_000 % 21_600;
+            for k in 0..(7 * 12) {
+                let ts = base + 300 * k as i64;
+                if restart_at == Some(k) {
+                    open = series.rebuild_open_buckets(&appender, &tiers, ts - 1, 0).unwrap();
+                }
+                let bps = Some(1_000.0 + 10.0 * (k % 17) as f64);
+                series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, bps)).unwrap();
+            }
+            let mut open_points = open.unwritten_points(3, 2);
+            let mut points = series.read_rollup(&tiers[2], 3, base, base + 7 * 3600).unwrap();
+            points.append(&mut open_points);
+            (points, base)
+        };
+        let (whole, base) = six_hours(None);
+        assert_eq!(whole.iter().map(|p| (p.timestamp - base, p.weight)).collect::<Vec<_>>(), [(0, 72), (21_600, 12)]);
+        // A restart 4 h 30 in: hours 0 to 2 come back from the hourly lines on disk, the rest from
+        // the raw samples.
+        let (restarted, _) = six_hours(Some(54));
+        assert_eq!(restarted.len(), 2);
+        for (a, b) in whole.iter().zip(&restarted) {
+            assert_eq!((a.timestamp, a.weight, a.in_bps_max), (b.timestamp, b.weight, b.in_bps_max));
+            assert!((a.in_bps - b.in_bps).abs() < 0.1, "{a:?} {b:?}");
+        }
     }
 
     #[test]

@@ -75,4 +75,28 @@ impl SeriesDir {
         }
         Ok(points)
     }
+
+    /// Whole rollup lines of one tier with a bucket start in `[from, to]`, oldest first.
+    pub fn read_rollup_lines(
+        &self,
+        tier: &Tier,
+        from: i64,
+        to: i64,
+        mut each: impl FnMut(RollupLine),
+    ) -> std::io::Result<()> {
+        let mut last = i64::MIN;
+        for path in segments::overlapping(&self.rollup(tier), from, to, tier.segment_secs) {
+            seal::read_segment(&path, |bytes| match serde_json::from_slice::<RollupLine>(bytes) {
+                Ok(line) => {
+                    if line.timestamp > last && line.timestamp >= from && line.timestamp <= to {
+                        last = line.timestamp;
+                        each(line);
+                    }
+                    true
+                }
+                Err(_) => false,
+            })?;
+        }
+        Ok(())
+    }
 }

@@ -57,8 +57,13 @@ impl Default for Retention {
     }
 }
 
+/// How many rollup tiers there are.
+pub const TIERS: usize = 3;
+
 impl Retention {
-    pub fn tiers(&self) -> [Tier; 2] {
+    /// The rollup tiers, finest first. The 6-hour tier is kept as long as the hourly one: it is
+    /// what a window of a year or more is read from (1,464 lines a year instead of 8,784).
+    pub fn tiers(&self) -> [Tier; TIERS] {
         [
             Tier {
                 name: "5m",
@@ -67,6 +72,12 @@ impl Retention {
                 segment_secs: 10 * DAY_SECS,
             },
             Tier { name: "1h", resolution_secs: 3600, retention_secs: self.hourly_secs, segment_secs: 100 * DAY_SECS },
+            Tier {
+                name: "6h",
+                resolution_secs: 6 * 3600,
+                retention_secs: self.hourly_secs,
+                segment_secs: 400 * DAY_SECS,
+            },
         ]
     }
 }

@@ -78,6 +78,16 @@ impl Store {
         let series = self.series(id);
         let t = &self.tiers[tier];
         let mut points = series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t)))?;
+        // History from before the 6-hour tier (a data dir of an older Vigie) is in the hourly one.
+        let covered = points.first().map_or(to + 1, |p| p.timestamp);
+        if let Some(finer) = self.older_history_tier(tier).filter(|_| covered > from) {
+            let finer = &self.tiers[finer];
+            let mut older = series
+                .read_rollup(finer, if_index, from, covered - 1)
+                .map_err(super::io_error(&series.rollup(finer)))?;
+            older.append(&mut points);
+            points = older;
+        }
         // The bucket still filling, and closed ones waiting for their hour, are in memory only.
         let unwritten = self
             .polled(id)
@@ -189,5 +199,29 @@ mod tests {
         drop(store);
         // Reopened, the buckets not on disk are rebuilt from the raw samples: the same answers.
         check(&Store::open(dir.path(), retention()).unwrap());
+    }
+
+    #[test]
+    fn a_data_dir_from_before_the_six_hour_tier_answers_long_windows_from_its_hourly_lines() {
+        use crate::store::rollup_line::{Bucket, RollupLine};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), retention()).unwrap();
+        let id = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap().id;
+        let now = now_secs();
+        store.record_poll(&id, record(now, true)).unwrap();
+        // Ten days of hourly lines, written as an older Vigie did: no 6-hour lines.
+        let hourly = retention().tiers()[1];
+        let start = (now - 20 * DAY).div_euclid(DAY) * DAY;
+        let appender = crate::store::files::Appender::default();
+        for h in 0..240 {
+            let ts = start + h * 3600;
+            let line = RollupLine { timestamp: ts, buckets: vec![Bucket::new(1, 3000.0, 1500.0)] };
+            let path = crate::store::segments::path_for(&store.series(&id).rollup(&hourly), ts, hourly.segment_secs);
+            appender.append(&path, &serde_json::to_string(&line).unwrap()).unwrap();
+        }
+        let (step, in_bps) = rates(&store, &id.0, 1, now - 20 * DAY, now, 50);
+        assert_eq!(step % (6 * 3600), 0, "served by the 6-hour tier");
+        assert!(in_bps.len() as i64 >= 10 * DAY / step, "the old hourly lines are read: {in_bps:?}");
+        assert!(in_bps.iter().any(|bps| *bps == 3000.0), "{in_bps:?}");
     }
 }
