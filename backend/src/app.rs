@@ -50,8 +50,10 @@ pub enum AppError {
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
+    crate::open_files::set_samples_files_bound(config.max_open_samples_files);
     crate::open_files::raise_to_hard_limit();
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
+    store.set_max_open_samples_files(config.max_open_samples_files);
     let auth = open_auth(&config)?;
     crate::open_files::check_fleet(store.device_count());
     store.set_log_memory_bytes(config.logs.memory_bytes);

@@ -38,6 +38,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub logs: LogsFile,
     #[serde(default)]
+    pub storage: StorageFile,
+    #[serde(default)]
     pub http: HttpFile,
     #[serde(default)]
     pub auth: access::AuthSection,
@@ -84,6 +86,13 @@ pub struct LogsFile {
     pub tcp_frame_secs: Option<u64>,
 }
 
+/// `[storage]`: descriptors the store keeps (see the README's Storage section).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageFile {
+    pub max_open_samples_files: Option<i64>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionFile {
@@ -106,6 +115,8 @@ pub struct Config {
     pub syslog_tcp: Option<SocketAddr>,
     pub trap_udp: Option<SocketAddr>,
     pub retention: Retention,
+    /// `[storage] max_open_samples_files`: samples files kept open between appends.
+    pub max_open_samples_files: usize,
     pub logs: LogLimits,
     pub http: HttpLimits,
     pub auth: AuthConfig,
@@ -194,6 +205,13 @@ impl Config {
             logs_secs: span("logs_days", r.logs_days, 30, 86_400, 1),
             logs_max_bytes: span("logs_max_mb", r.logs_max_mb, 1024, 1, 1) as u64 * 1024 * 1024,
         };
+        let max_open_samples_files =
+            file.storage.max_open_samples_files.unwrap_or(crate::store::DEFAULT_MAX_OPEN_SAMPLES_FILES as i64);
+        if !(1..=1_000_000).contains(&max_open_samples_files) {
+            problems.push(format!(
+                "storage.max_open_samples_files: {max_open_samples_files} is out of range (1 to 1000000)"
+            ));
+        }
         let logs = log_limits(args, &file.logs, &mut problems);
         let http = http_limits(&file.http, &mut problems);
         let (auth, tls) = access::load(
@@ -234,6 +252,7 @@ impl Config {
                 syslog_tcp,
                 trap_udp,
                 retention,
+                max_open_samples_files: max_open_samples_files.clamp(1, 1_000_000) as usize,
                 logs,
                 http,
                 auth,

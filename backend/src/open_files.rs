@@ -1,16 +1,25 @@
-//! The process's limit on open file descriptors (`RLIMIT_NOFILE`). Each device holds about two
-//! while it is polled: its SNMP socket and its samples file of the day; the rest of Vigie (HTTP
-//! connections, listeners, log and rollup files opened for a moment, stdio) gets a reserve. The
-//! usual soft limit of 1,024 would stop at ~380 devices, so the start raises the soft limit to
-//! the hard one, logs it, and warns when the fleet needs more than that allows; `/status` shows
-//! both numbers.
+//! The process's limit on open file descriptors (`RLIMIT_NOFILE`). Each device holds one while
+//! it is polled, its SNMP socket; samples files kept open between appends are bounded for the
+//! whole fleet (`[storage] max_open_samples_files`, see `store::kept_files`); the rest of Vigie
+//! (HTTP connections, listeners, log and rollup files opened for a moment, stdio) gets a reserve.
+//! The usual soft limit of 1,024 would stop early, so the start raises the soft limit to the hard
+//! one, logs it, and warns when the fleet needs more than that allows; `/status` shows both
+//! numbers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Descriptors a polled device holds: its socket and its samples file.
-pub const FILES_PER_DEVICE: u64 = 2;
+/// Descriptors a polled device holds: its socket.
+pub const FILES_PER_DEVICE: u64 = 1;
 /// Descriptors kept for everything else: HTTP clients, listeners, files opened for a moment.
 pub const RESERVED_FILES: u64 = 256;
+
+/// The bound on samples files kept open (set at start from the configuration).
+static SAMPLES_FILES: AtomicU64 = AtomicU64::new(crate::store::DEFAULT_MAX_OPEN_SAMPLES_FILES as u64);
+
+/// Sets the bound on samples files kept open, which the arithmetic below counts.
+pub fn set_samples_files_bound(max_open: usize) {
+    SAMPLES_FILES.store(max_open as u64, Ordering::Relaxed);
+}
 
 /// The soft limit in force (0 until [`raise_to_hard_limit`] ran).
 static OPEN_LIMIT: AtomicU64 = AtomicU64::new(0);
@@ -49,9 +58,23 @@ pub fn open_limit() -> u64 {
     OPEN_LIMIT.load(Ordering::Relaxed)
 }
 
+/// Descriptors a fleet of `devices` needs: their sockets, their samples files up to the bound,
+/// and the reserve.
+pub fn files_needed(devices: u64) -> u64 {
+    devices * FILES_PER_DEVICE + devices.min(SAMPLES_FILES.load(Ordering::Relaxed)) + RESERVED_FILES
+}
+
 /// How many devices `limit` descriptors can poll.
 pub fn devices_supported(limit: u64) -> u64 {
-    limit.saturating_sub(RESERVED_FILES) / FILES_PER_DEVICE
+    let room = limit.saturating_sub(RESERVED_FILES);
+    let bound = SAMPLES_FILES.load(Ordering::Relaxed);
+    // Below the bound each device also keeps its samples file open; past it, only its socket.
+    let small = room / (FILES_PER_DEVICE + 1);
+    if small <= bound {
+        small
+    } else {
+        room.saturating_sub(bound) / FILES_PER_DEVICE
+    }
 }
 
 /// Warns in the log when `devices` need more descriptors than the limit allows.
@@ -62,8 +85,9 @@ pub fn check_fleet(devices: usize) {
         log::warn!(
             "Open files: {devices} devices need about {} file descriptors, above the limit of {limit} \
              (room for {supported} devices); polls will fail with \"too many open files\". Raise the hard \
-             limit (LimitNOFILE= in a systemd unit, ulimit -Hn) and restart.",
-            devices as u64 * FILES_PER_DEVICE + RESERVED_FILES
+             limit (LimitNOFILE= in a systemd unit, ulimit -Hn) or lower [storage] max_open_samples_files, and \
+             restart.",
+            files_needed(devices as u64)
         );
     }
 }
@@ -105,8 +129,12 @@ mod tests {
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
         assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
-        assert_eq!(devices_supported(1024), 384);
+        // With the default bound of 2,048 samples files kept open.
+        assert_eq!(devices_supported(1024), 384, "a socket and a samples file each");
         assert_eq!(devices_supported(100), 0);
-        assert_eq!(devices_supported(4256), 2000, "2,000 devices need 4,256 descriptors");
+        assert_eq!(devices_supported(4352), 2048);
+        assert_eq!(files_needed(2048), 4352);
+        assert_eq!(devices_supported(20_000), 17_696, "past the bound, a socket each");
+        assert_eq!(files_needed(17_696), 20_000);
     }
 }

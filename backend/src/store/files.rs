@@ -1,12 +1,12 @@
 //! Crash-safe file primitives: atomic replace, and append-only JSON lines that survive a torn
 //! last line.
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+
+use super::kept_files::KeptFiles;
 
 /// Temp files get the process id and a counter: two writers of the same file (two devices'
 /// states written at once, two processes over one data dir by mistake) never share one.
@@ -76,10 +76,10 @@ pub(super) fn restrict_permissions(_file: &File) -> io::Result<()> {
 /// cache); a power cut may lose the last seconds.
 #[derive(Default)]
 pub struct Appender {
-    /// Files kept open by [`Appender::append_kept`]: one per directory. The lock covers the map
-    /// only: a file is taken out while it is written, so no lock is held across disk I/O (each
-    /// directory has one writer at a time: its device's).
-    kept: Mutex<HashMap<PathBuf, (PathBuf, File)>>,
+    /// Files kept open by [`Appender::append_kept`]: one per directory, at most a bounded number
+    /// (see [`KeptFiles`]). A file is taken out while it is written, so no lock is held across
+    /// disk I/O (each directory has one writer at a time: its device's).
+    pub(super) kept: KeptFiles,
 }
 
 impl Appender {
@@ -99,17 +99,22 @@ impl Appender {
     }
 
     /// Like [`Appender::append`], for a file written again and again (a device's samples of the
-    /// day): it stays open until the next append to its directory names another file. A failed
-    /// write closes it, so the next append opens it again and checks its end.
+    /// day): it stays open until the next append to its directory names another file, or until
+    /// the bound on kept files closes it. A failed write closes it, so the next append opens it
+    /// again and checks its end.
     pub fn append_kept(&self, path: &Path, lines: &str) -> io::Result<()> {
         let dir = path.parent().expect("store files live in a directory");
-        let kept = self.kept.lock().expect("appender lock").remove(dir);
-        let (mut file, torn) = match kept {
+        let (mut file, torn) = match self.kept.take(dir) {
             Some((open, file)) if open == path => (file, false),
-            _ => self.open(path)?,
+            _ => {
+                if path.exists() {
+                    self.kept.note_reopened();
+                }
+                self.open(path)?
+            }
         };
         write_whole(&mut file, &line_bytes(lines, torn))?;
-        self.kept.lock().expect("appender lock").insert(dir.to_path_buf(), (path.to_path_buf(), file));
+        self.kept.put(dir, path, file);
         Ok(())
     }
 
@@ -137,7 +142,7 @@ impl Appender {
 
     /// Forgets (and closes) files below `dir` (before they are deleted).
     pub fn forget_below(&self, dir: &Path) {
-        self.kept.lock().expect("appender lock").retain(|d, _| !d.starts_with(dir));
+        self.kept.forget_below(dir);
     }
 }
 
@@ -253,6 +258,7 @@ pub fn last_line(path: &Path) -> io::Result<Option<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[derive(serde::Deserialize, Debug, PartialEq)]
     struct Line {
@@ -293,7 +299,7 @@ mod tests {
         appender.append_kept(&day2, "{\"n\":5}").unwrap();
         assert_eq!((read_all(&day1), read_all(&day2)), (vec![1, 2, 3, 4], vec![5]));
         appender.forget_below(dir.path());
-        assert!(appender.kept.lock().unwrap().is_empty(), "closed before the files are deleted");
+        assert_eq!(appender.kept.open_count(), 0, "closed before the files are deleted");
     }
 
     #[test]
@@ -322,5 +328,27 @@ mod tests {
         let bytes = fs::read(&path).unwrap();
         assert!(bytes.len() == 1000 && bytes.iter().all(|b| *b == bytes[0]), "one writer's whole content");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn twenty_devices_append_to_their_own_files_with_never_more_than_four_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let appender = Appender::default();
+        appender.kept.set_max_open(4);
+        let files: Vec<PathBuf> = (0..20).map(|d| dir.path().join(format!("{d}/samples/1.jsonl"))).collect();
+        for n in 0..5 {
+            for path in &files {
+                appender.append_kept(path, &format!("{{\"n\":{n}}}")).unwrap();
+                assert!(appender.kept.open_count() <= 4);
+            }
+        }
+        for path in &files {
+            assert_eq!(read_all(path), vec![0, 1, 2, 3, 4], "{}", path.display());
+        }
+        assert_eq!(appender.kept.open_count(), 4);
+        assert_eq!(appender.kept.reopened(), 4 * 20, "each round reopens every device's file");
+        // The most recently used stay open: a device that appends again does not reopen.
+        appender.append_kept(&files[19], "{\"n\":5}").unwrap();
+        assert_eq!(appender.kept.reopened(), 80);
     }
 }

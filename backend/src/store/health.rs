@@ -35,6 +35,11 @@ pub struct StorageStatus {
     pub sealed_files: u64,
     pub sealed_lines: u64,
     pub sealed_torn_tails: u64,
+    /// Samples files kept open between appends, their bound, and the appends that had to open
+    /// one again (see [`super::kept_files`]); filled in by the store.
+    pub samples_files_open: u64,
+    pub samples_files_max_open: u64,
+    pub samples_files_reopened: u64,
 }
 
 impl StorageHealth {
@@ -81,6 +86,9 @@ impl StorageHealth {
             write_errors: self.write_errors.load(Ordering::Relaxed),
             last_write_error: last.error.as_ref().map(|(e, _)| e.clone()),
             last_write_error_at: last.error.as_ref().map(|(_, at)| *at),
+            samples_files_open: 0,
+            samples_files_max_open: 0,
+            samples_files_reopened: 0,
         }
     }
 }

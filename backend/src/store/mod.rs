@@ -30,6 +30,7 @@ mod files;
 #[cfg(test)]
 mod footprint;
 mod health;
+mod kept_files;
 mod latency;
 mod live;
 pub mod logs;
@@ -64,6 +65,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 pub use health::StorageStatus;
+pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_SAMPLES_FILES;
 
 pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
 
@@ -332,9 +334,20 @@ impl Store {
         &self.retention
     }
 
-    /// Writes that failed since start, for `/status`. Memory only.
+    /// Writes that failed since start, and the samples files kept open, for `/status`. Memory only.
     pub fn storage_status(&self) -> StorageStatus {
-        self.health.status()
+        let kept = &self.appender.kept;
+        StorageStatus {
+            samples_files_open: kept.open_count() as u64,
+            samples_files_max_open: kept.max_open() as u64,
+            samples_files_reopened: kept.reopened(),
+            ..self.health.status()
+        }
+    }
+
+    /// Sets how many samples files are kept open between appends (see `kept_files`).
+    pub fn set_max_open_samples_files(&self, max_open: usize) {
+        self.appender.kept.set_max_open(max_open);
     }
 }
 

@@ -3304,6 +3304,26 @@ export interface components {
             lastWriteErrorAt?: number | null;
             /**
              * Format: int64
+             * @description The bound on those (`[storage] max_open_samples_files`).
+             * @example 2048
+             */
+            samplesFilesMaxOpen: number;
+            /**
+             * Format: int64
+             * @description Samples files kept open between appends now (one per polled device, up to
+             *     `samplesFilesMaxOpen`; past it the least recently used is closed).
+             * @example 2000
+             */
+            samplesFilesOpen: number;
+            /**
+             * Format: int64
+             * @description Appends that had to open a samples file again since start (closed by the bound, by a
+             *     failed write, or by a restart).
+             * @example 0
+             */
+            samplesFilesReopened: number;
+            /**
+             * Format: int64
              * @description Plain samples and rollup files sealed since start (compressed into `<date>.jsonl.zst`;
              *     a seal that fails counts in `writeErrors`).
              * @example 1200

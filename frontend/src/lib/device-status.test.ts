@@ -72,7 +72,17 @@ const summary: StatusSummary = {
   remoteWrite: [],
   role: "single",
   pollers: [],
-  storage: { writeErrors: 0, lastWriteError: null, lastWriteErrorAt: null, sealedFiles: 0, sealedLines: 0, sealedTornTails: 0 },
+  storage: {
+    writeErrors: 0,
+    lastWriteError: null,
+    lastWriteErrorAt: null,
+    sealedFiles: 0,
+    sealedLines: 0,
+    sealedTornTails: 0,
+    samplesFilesOpen: 0,
+    samplesFilesMaxOpen: 2048,
+    samplesFilesReopened: 0,
+  },
   files: { openLimit: 1024, devicesSupported: 384 },
   http: {
     connections: 1, maxConnections: 1024, sseStreams: 1, maxSseStreams: 128, maxSseStreamsPerAddress: 16,

@@ -205,6 +205,9 @@ fn storage_status(s: crate::store::StorageStatus) -> StorageView {
         sealed_files: s.sealed_files,
         sealed_lines: s.sealed_lines,
         sealed_torn_tails: s.sealed_torn_tails,
+        samples_files_open: s.samples_files_open,
+        samples_files_max_open: s.samples_files_max_open,
+        samples_files_reopened: s.samples_files_reopened,
     }
 }
 

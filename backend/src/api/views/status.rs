@@ -252,6 +252,17 @@ pub struct StorageView {
     /// lines were sealed again from the plain file.
     #[schema(example = 0)]
     pub sealed_torn_tails: u64,
+    /// Samples files kept open between appends now (one per polled device, up to
+    /// `samplesFilesMaxOpen`; past it the least recently used is closed).
+    #[schema(example = 2000)]
+    pub samples_files_open: u64,
+    /// The bound on those (`[storage] max_open_samples_files`).
+    #[schema(example = 2048)]
+    pub samples_files_max_open: u64,
+    /// Appends that had to open a samples file again since start (closed by the bound, by a
+    /// failed write, or by a restart).
+    #[schema(example = 0)]
+    pub samples_files_reopened: u64,
 }
 
 /// Open file descriptors: each polled device holds about two (its socket and its samples file).

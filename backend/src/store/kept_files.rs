@@ -1,0 +1,99 @@
+//! The samples files kept open between appends (one per device directory, see
+//! [`super::files::Appender::append_kept`]), bounded: past `max_open`, the least recently used
+//! is closed, whatever the fleet's size. A device whose file was closed opens it again at its
+//! next append (counted: `/status` shows `storage.samplesFilesReopened`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Samples files kept open by default: a few thousand, well below the usual hard limit on
+/// descriptors, and enough that a fleet of that many devices never reopens one.
+pub const DEFAULT_MAX_OPEN: usize = 2048;
+
+/// The open files, and the order they were last used in.
+#[derive(Default)]
+struct Open {
+    /// Directory → (file, its path, when it was last used).
+    files: HashMap<PathBuf, (PathBuf, File, u64)>,
+    /// When last used → directory: the first entry is the least recently used.
+    by_use: BTreeMap<u64, PathBuf>,
+    clock: u64,
+}
+
+/// A bounded set of open append handles, one per directory. The lock covers the maps only: a
+/// file is taken out while it is written.
+pub struct KeptFiles {
+    open: Mutex<Open>,
+    max_open: AtomicUsize,
+    reopened: AtomicU64,
+}
+
+impl Default for KeptFiles {
+    fn default() -> Self {
+        KeptFiles { open: Mutex::default(), max_open: AtomicUsize::new(DEFAULT_MAX_OPEN), reopened: AtomicU64::new(0) }
+    }
+}
+
+impl KeptFiles {
+    /// Sets the bound (at least 1); files past it are closed at the next [`KeptFiles::put`].
+    pub fn set_max_open(&self, max_open: usize) {
+        self.max_open.store(max_open.max(1), Ordering::Relaxed);
+    }
+
+    pub fn max_open(&self) -> usize {
+        self.max_open.load(Ordering::Relaxed)
+    }
+
+    /// How many are open now.
+    pub fn open_count(&self) -> usize {
+        self.open.lock().expect("kept files lock").files.len()
+    }
+
+    /// Appends that had to open again a file that already existed (closed by the bound, by a
+    /// failed write, or by a restart).
+    pub fn reopened(&self) -> u64 {
+        self.reopened.load(Ordering::Relaxed)
+    }
+
+    pub fn note_reopened(&self) {
+        self.reopened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes out the file kept for `dir`, with its path.
+    pub fn take(&self, dir: &Path) -> Option<(PathBuf, File)> {
+        let mut open = self.open.lock().expect("kept files lock");
+        let (path, file, used) = open.files.remove(dir)?;
+        open.by_use.remove(&used);
+        Some((path, file))
+    }
+
+    /// Keeps `file` (at `path`) open for `dir`, closing the least recently used past the bound.
+    pub fn put(&self, dir: &Path, path: &Path, file: File) {
+        let max_open = self.max_open();
+        let mut open = self.open.lock().expect("kept files lock");
+        open.clock += 1;
+        let used = open.clock;
+        if let Some((_, _, old)) = open.files.insert(dir.to_path_buf(), (path.to_path_buf(), file, used)) {
+            open.by_use.remove(&old);
+        }
+        open.by_use.insert(used, dir.to_path_buf());
+        while open.files.len() > max_open {
+            let Some((_, lru)) = open.by_use.pop_first() else { break };
+            open.files.remove(&lru);
+        }
+    }
+
+    /// Closes the files kept for directories below `dir`.
+    pub fn forget_below(&self, dir: &Path) {
+        let mut open = self.open.lock().expect("kept files lock");
+        let gone: Vec<(u64, PathBuf)> =
+            open.files.iter().filter(|(d, _)| d.starts_with(dir)).map(|(d, (_, _, used))| (*used, d.clone())).collect();
+        for (used, d) in gone {
+            open.files.remove(&d);
+            open.by_use.remove(&used);
+        }
+    }
+}
