@@ -91,6 +91,13 @@ impl OpenBuckets {
         }
     }
 
+    /// Bytes the lines in memory hold (their buckets), for the memory measurements.
+    #[cfg(test)]
+    pub fn held_bytes(&self) -> usize {
+        let line = |l: &RollupLine| l.buckets.capacity() * std::mem::size_of::<super::rollup_line::Bucket>();
+        self.open.iter().flatten().map(line).sum::<usize>() + self.closed.iter().map(|(_, l)| line(l)).sum::<usize>()
+    }
+
     /// The points of one interface in one tier that are not on disk yet, oldest first.
     pub fn unwritten_points(&self, if_index: u32, tier: usize) -> Vec<StoredPoint> {
         let closed = self.closed.iter().filter(|(t, _)| *t == tier).map(|(_, l)| l);
