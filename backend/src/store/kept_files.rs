@@ -97,3 +97,45 @@ impl KeptFiles {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::device::DeviceConfig;
+    use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
+    use crate::store::{now_secs, InterfaceReading, PollRecord, Retention, Store};
+
+    #[test]
+    fn a_store_bounded_to_four_open_files_keeps_every_poll_of_twenty_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        store.set_max_open_samples_files(4);
+        let ids: Vec<_> = (0..20)
+            .map(|d| store.add_device(DeviceConfig::v2c(&format!("r{d}"), "127.0.0.1", 2000 + d, "public")).unwrap().id)
+            .collect();
+        let start = now_secs() - 600;
+        for k in 0..5 {
+            for id in &ids {
+                let counters = CounterRow::octets(1, 1000 * k as u64, 0, CounterBits::Bits64);
+                let record = PollRecord {
+                    at_ms: (start + 60 * k) * 1000,
+                    duration_ms: 1,
+                    uptime_ticks: 100,
+                    system: None,
+                    inventory: (k == 0).then(|| vec![InterfaceInfo::ethernet(1)]),
+                    interfaces: vec![InterfaceReading::traffic(counters, None, None)],
+                    agent_addr: None,
+                };
+                store.record_poll(id, record).unwrap();
+                assert!(store.storage_status().samples_files_open <= 4);
+            }
+        }
+        for id in &ids {
+            let read = store.counters(&id.0, 1, start, start + 600).unwrap();
+            let octets: Vec<Option<u64>> = read.iter().map(|p| p.hc_in_octets).collect();
+            assert_eq!(octets, [0, 1000, 2000, 3000, 4000].map(Some), "device {id:?}");
+        }
+        let status = store.storage_status();
+        assert_eq!((status.samples_files_open, status.samples_files_max_open), (4, 4));
+        assert!(status.samples_files_reopened >= 4 * 16, "{status:?}");
+    }
+}
