@@ -112,7 +112,8 @@ mod tests {
         let ids: Vec<_> = (0..20)
             .map(|d| store.add_device(DeviceConfig::v2c(&format!("r{d}"), "127.0.0.1", 2000 + d, "public")).unwrap().id)
             .collect();
-        let start = now_secs() - 600;
+        // Five polls within one hour (an hour boundary would seal and start new files).
+        let start = (now_secs() - 7200).div_euclid(3600) * 3600 + 60;
         for k in 0..5 {
             for id in &ids {
                 let counters = CounterRow::octets(1, 1000 * k as u64, 0, CounterBits::Bits64);
