@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::files::{last_line, read_lines};
 use super::query::step_secs;
 use super::segments::{self, DAY_SECS};
-use super::series::RAW_SEGMENT_SECS;
+use super::series::{Tier, RAW_SEGMENT_SECS};
 use super::{io_error, parse_id, Store, StoreError};
 use crate::device::DeviceId;
 
@@ -214,17 +214,20 @@ impl Store {
         match source {
             None => self.read_latency_dir(&self.latency_dir(&id, "raw"), RAW_SEGMENT_SECS, from, to, &mut lines)?,
             Some(t) => {
+                // History from before the 6-hour tier (an older Vigie's data dir) is in the hourly one.
+                let dir = |tier: &Tier| self.latency_dir(&id, tier.name);
+                let older = self.older_history(t, dir).map_err(io_error(&dir(&self.tiers[t])))?;
+                let t = match older {
+                    Some((finer, None)) => finer,
+                    Some((finer, Some(end))) if end > from => {
+                        let finer = &self.tiers[finer];
+                        self.read_latency_dir(&dir(finer), finer.segment_secs, from, end.min(to + 1) - 1, &mut lines)?;
+                        t
+                    }
+                    _ => t,
+                };
                 let tier = &self.tiers[t];
-                self.read_latency_dir(&self.latency_dir(&id, tier.name), tier.segment_secs, from, to, &mut lines)?;
-                let covered = lines.first().map_or(to + 1, |l| l.timestamp);
-                if let Some(finer) = self.older_history_tier(t).filter(|_| covered > from) {
-                    let finer = &self.tiers[finer];
-                    let mut older = Vec::new();
-                    let dir = self.latency_dir(&id, finer.name);
-                    self.read_latency_dir(&dir, finer.segment_secs, from, covered - 1, &mut older)?;
-                    older.append(&mut lines);
-                    lines = older;
-                }
+                self.read_latency_dir(&dir(tier), tier.segment_secs, from, to, &mut lines)?;
                 let open = self.latency_open.lock().expect("latency lock").get(&id).and_then(|o| o[t]);
                 lines.extend(open.filter(|o| lines.last().is_none_or(|l| l.timestamp < o.timestamp)));
             }

@@ -2,8 +2,12 @@
 //! so the step of a traffic or latency answer. One place, used by the local reads and by the
 //! other history backends (`history/`), so that every backend answers with the same steps.
 
+use std::path::PathBuf;
+
 use super::query::step_secs;
+use super::series::Tier;
 use super::{now_secs, parse_id, Store, StoreError};
+use super::{seal, segments};
 use crate::device::{Device, DeviceId};
 
 impl Store {
@@ -25,10 +29,31 @@ impl Store {
         (resolution, source)
     }
 
-    /// For a tier coarser than an hour (added after the others), the tier that holds what came
-    /// before it: data dirs written by an older Vigie have hourly lines only.
-    pub(super) fn older_history_tier(&self, tier: usize) -> Option<usize> {
-        (self.tiers[tier].resolution_secs > 3600).then(|| tier - 1)
+    /// For a tier coarser than an hour (added after the others), whether the hourly tier holds
+    /// history it lacks: a data dir written by an older Vigie has hourly lines from before it.
+    /// `Some((hourly, Some(t)))`: the hourly lines before `t` (the tier's oldest line) are not
+    /// in it; `Some((hourly, None))`: it has no line on disk yet (read the hourly tier instead).
+    /// `dir` names a tier's directory. Reads the first line of the oldest file of each tier.
+    pub(super) fn older_history(
+        &self,
+        tier: usize,
+        dir: impl Fn(&Tier) -> PathBuf,
+    ) -> std::io::Result<Option<(usize, Option<i64>)>> {
+        if self.tiers[tier].resolution_secs <= 3600 {
+            return Ok(None);
+        }
+        let oldest = |t: &Tier| match segments::overlapping(&dir(t), i64::MIN / 2, i64::MAX / 2, t.segment_secs).first()
+        {
+            Some(path) => seal::first_timestamp(path),
+            None => Ok(None),
+        };
+        let finer = tier - 1;
+        let Some(finer_oldest) = oldest(&self.tiers[finer])? else { return Ok(None) };
+        Ok(match oldest(&self.tiers[tier])? {
+            None => Some((finer, None)),
+            Some(own) if finer_oldest < own => Some((finer, Some(own))),
+            Some(_) => None,
+        })
     }
 
     /// The device (it must exist) and the step of its traffic answer over `[from, to]`.

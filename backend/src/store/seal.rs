@@ -13,7 +13,7 @@
 //! not newer than the one before).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -285,6 +285,30 @@ pub fn read_segment(plain: &Path, mut read: impl FnMut(&[u8]) -> bool) -> io::Re
         Err(e) => return Err(e),
     }
     read_raw_lines(plain, read)
+}
+
+/// The timestamp of a segment's first line: its sealed file's (decompressing the first frame's
+/// start only), else its plain file's; `None` when it has no complete line.
+pub fn first_timestamp(plain: &Path) -> io::Result<Option<i64>> {
+    let stamp = |line: &[u8]| serde_json::from_slice::<Stamp>(line).ok().map(|s| s.timestamp.floor() as i64);
+    let mut line = Vec::new();
+    match File::open(sealed_path(plain)) {
+        Ok(file) => {
+            let mut frame = BufReader::new(zstd::Decoder::new(file)?.single_frame());
+            if frame.read_until(b'\n', &mut line).is_ok() && line.ends_with(b"\n") {
+                return Ok(stamp(&line));
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    line.clear();
+    match File::open(plain) {
+        Ok(file) => BufReader::new(file).read_until(b'\n', &mut line)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(line.ends_with(b"\n").then(|| stamp(&line)).flatten())
 }
 
 /// Calls `read` with each line of the last frame of a sealed file (the newest lines, without

@@ -77,17 +77,19 @@ impl Store {
     ) -> Result<Vec<StoredPoint>, StoreError> {
         let series = self.series(id);
         let t = &self.tiers[tier];
-        let mut points = series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t)))?;
         // History from before the 6-hour tier (a data dir of an older Vigie) is in the hourly one.
-        let covered = points.first().map_or(to + 1, |p| p.timestamp);
-        if let Some(finer) = self.older_history_tier(tier).filter(|_| covered > from) {
-            let finer = &self.tiers[finer];
-            let mut older = series
-                .read_rollup(finer, if_index, from, covered - 1)
-                .map_err(super::io_error(&series.rollup(finer)))?;
-            older.append(&mut points);
-            points = older;
-        }
+        let older = self.older_history(tier, |t| series.rollup(t)).map_err(super::io_error(&series.rollup(t)))?;
+        let mut points = match older {
+            Some((finer, None)) => return self.rollup_points(id, if_index, finer, from, to),
+            Some((finer, Some(end))) if end > from => {
+                let finer = &self.tiers[finer];
+                series
+                    .read_rollup(finer, if_index, from, end.min(to + 1) - 1)
+                    .map_err(super::io_error(&series.rollup(finer)))?
+            }
+            _ => Vec::new(),
+        };
+        points.extend(series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t)))?);
         // The bucket still filling, and closed ones waiting for their hour, are in memory only.
         let unwritten = self
             .polled(id)
@@ -223,5 +225,19 @@ mod tests {
         assert_eq!(step % (6 * 3600), 0, "served by the 6-hour tier");
         assert!(in_bps.len() as i64 >= 10 * DAY / step, "the old hourly lines are read: {in_bps:?}");
         assert!(in_bps.iter().any(|bps| *bps == 3000.0), "{in_bps:?}");
+
+        // Once 6-hour lines are on disk (from the upgrade on), the window reads the hourly
+        // lines before the first of them, then the 6-hour lines.
+        let six = retention().tiers()[2];
+        for q in 0..8 {
+            let ts = start + 15 * DAY + q * 6 * 3600;
+            let line = RollupLine { timestamp: ts, buckets: vec![Bucket::new(1, 6000.0, 3000.0)] };
+            let path = crate::store::segments::path_for(&store.series(&id).rollup(&six), ts, six.segment_secs);
+            appender.append(&path, &serde_json::to_string(&line).unwrap()).unwrap();
+        }
+        let (_, in_bps) = rates(&store, &id.0, 1, now - 20 * DAY, now, 50);
+        let old = in_bps.iter().filter(|bps| **bps == 3000.0).count();
+        let new = in_bps.iter().filter(|bps| **bps == 6000.0).count();
+        assert!(old as i64 >= 9 * DAY / step && new >= 1, "{in_bps:?}");
     }
 }
