@@ -255,3 +255,118 @@ fn one_year_query_timings() {
         );
     }
 }
+
+/// This process's resident memory, in bytes (`/proc/self/statm`).
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    pages * 4096
+}
+
+/// What the store keeps in memory per interface: 400 devices × 48 interfaces (names as a router
+/// gives them), polled every 60 s for 2 h 10 of simulated time through the store. Prints the
+/// resident memory per interface after the inventory, and at the peak and on average over the
+/// last hour (the rollup lines waiting in memory for their hour), with the sizes of the types
+/// kept. Run alone (`--test-threads 1`): it reads the process's RSS.
+#[test]
+#[ignore]
+fn memory_per_interface() {
+    use super::open_buckets::OpenBuckets;
+    use super::rollup_line::Bucket;
+    use super::{InterfaceLive, InterfaceReading, PollRecord, Store};
+    use crate::device::DeviceConfig;
+    use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+
+    let (devices, interfaces) = (400usize, 48u32);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Retention::default()).unwrap();
+    let ids: Vec<_> = (0..devices)
+        .map(|d| {
+            store
+                .add_device(DeviceConfig::v2c(
+                    &format!("r{d}"),
+                    &format!("127.0.{}.{}", d / 250, d % 250 + 1),
+                    1161,
+                    "public",
+                ))
+                .unwrap()
+                .id
+        })
+        .collect();
+    let per = |before: u64, after: u64| (after as f64 - before as f64) / (devices as f64 * f64::from(interfaces));
+    let start = (super::now_secs() - 3 * 3600).div_euclid(3600) * 3600;
+    let info = |i: u32| InterfaceInfo {
+        if_index: i,
+        if_name: format!("ge-0/0/{i}"),
+        if_descr: format!("ge-0/0/{i}"),
+        if_alias: format!("uplink to customer {i}"),
+        if_type: 6,
+        speed_bps: Some(1_000_000_000),
+        admin_status: IfStatus::Up,
+        oper_status: IfStatus::Up,
+    };
+    let record = |k: i64, first: bool| PollRecord {
+        at_ms: (start + 60 * k) * 1000,
+        duration_ms: 5,
+        uptime_ticks: (k * 6000) as u32,
+        system: None,
+        inventory: first.then(|| (1..=interfaces).map(info).collect()),
+        interfaces: (1..=interfaces)
+            .map(|i| {
+                let octets = (k as u64 + 1) * 7_500_000 * u64::from(i);
+                let counters = CounterRow::octets(i, octets, octets / 2, CounterBits::Bits64);
+                InterfaceReading::traffic(counters, Some(1e6 * f64::from(i)), Some(5e5 * f64::from(i)))
+            })
+            .collect(),
+        agent_addr: None,
+    };
+    let empty = rss_bytes();
+    for id in &ids {
+        store.record_poll(id, record(0, true)).unwrap();
+    }
+    let inventory = rss_bytes();
+    let (mut peak, mut sum, mut n) = (0u64, 0u64, 0u64);
+    let (mut rollups_peak, mut rollups_sum) = (0u64, 0u64);
+    for k in 1..130 {
+        for id in &ids {
+            store.record_poll(id, record(k, false)).unwrap();
+        }
+        if k >= 70 {
+            let held: usize = ids
+                .iter()
+                .map(|id| {
+                    let device = store.polled(id).unwrap();
+                    let disk = device.disk.lock().unwrap();
+                    disk.buckets.held_bytes()
+                })
+                .sum();
+            rollups_sum += held as u64;
+            rollups_peak = rollups_peak.max(held as u64);
+            let rss = rss_bytes();
+            peak = peak.max(rss);
+            sum += rss;
+            n += 1;
+        }
+    }
+    println!("{devices} devices × {interfaces} interfaces through the store, resident memory per interface:");
+    println!("  inventory and first reading: {:.0} B", per(empty, inventory));
+    println!(
+        "  over the last hour of polls (rollups waiting): mean {:.0} B, peak {:.0} B",
+        per(empty, sum / n),
+        per(empty, peak)
+    );
+    let count = (devices as f64) * f64::from(interfaces);
+    println!(
+        "  of which rollup lines in memory (open and waiting for their hour): mean {:.0} B, peak {:.0} B",
+        rollups_sum as f64 / n as f64 / count,
+        rollups_peak as f64 / count
+    );
+    println!(
+        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 12 closed \
+         5-minute lines waiting), OpenBuckets {} B per device",
+        std::mem::size_of::<InterfaceLive>(),
+        std::mem::size_of::<Bucket>(),
+        Retention::default().tiers().len(),
+        std::mem::size_of::<OpenBuckets>(),
+    );
+}
