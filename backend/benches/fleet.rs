@@ -16,7 +16,8 @@
 //! `FLEET_SIZES` ignored), `FLEET_VIGIE_BIN` (the vigie binary to measure, default this
 //! workspace's release build), `FLEET_HISTORY` (1: synthesize a year of one device's history
 //! before each size and time the API on it; 0 skips both, about a minute per size on a loaded
-//! machine). All traffic stays on 127.0.0.1.
+//! machine), `FLEET_PING_SECS` (each device's `pingIntervalSecs`; unset: the default, 30 s;
+//! 0 turns the ICMP echo rounds off, to measure the polls alone). All traffic stays on 127.0.0.1.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -179,8 +180,11 @@ fn run_size(
     let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let added = Instant::now();
     for (i, port) in ports.iter().enumerate() {
-        let body = json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": port,
+        let mut body = json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": port,
             "snmp": snmp_body(v3), "pollIntervalSecs": interval, "timeoutMs": 1000, "retries": 1});
+        if let Some(ping) = std::env::var("FLEET_PING_SECS").ok().and_then(|v| v.parse::<u32>().ok()) {
+            body["pingIntervalSecs"] = ping.into();
+        }
         let answer = http.post(vigie.url("/api/v1/devices")).json(&body).send().unwrap();
         assert_eq!(answer.status().as_u16(), 201);
     }
