@@ -160,3 +160,51 @@ fn write(store: &Store, sink: &Sink, job: Job) {
         let _ = done.send(());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+
+    fn record(at_secs: i64) -> PollRecord {
+        PollRecord {
+            at_ms: at_secs * 1000,
+            duration_ms: 1,
+            uptime_ticks: 100,
+            system: None,
+            inventory: None,
+            interfaces: Vec::new(),
+            agent_addr: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn records_are_written_in_poll_order_and_a_full_queue_makes_the_poller_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
+        let device = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap();
+        let writer = StoreWriter::start(store.clone(), Sink::new()).unwrap();
+        let name: Arc<str> = Arc::from("r1");
+        let now = crate::store::now_secs();
+
+        // A poll, a failure, a poll: the last one written wins, whatever the threads do.
+        writer.send(&device.id, &name, Write::Poll(record(now - 30))).await;
+        let failure = Write::Failure { at_secs: now - 20, took_ms: 5, error: "no SNMP answer".into() };
+        writer.send(&device.id, &name, failure).await;
+        writer.send(&device.id, &name, Write::Poll(record(now - 10))).await;
+        assert!(writer.drained(Duration::from_secs(30)).await);
+        let status = store.latest(&device.id).unwrap().status;
+        assert_eq!((status.last_poll_at, status.last_error), (Some(now - 10), None));
+
+        // No room left (as behind a stalled disk): the poller waits, nothing is dropped.
+        let taken = writer.room.clone().acquire_many_owned(MAX_QUEUED_BYTES as u32).await.unwrap();
+        let waiting = writer.send(&device.id, &name, Write::Poll(record(now - 5)));
+        tokio::pin!(waiting);
+        assert!(tokio::time::timeout(Duration::from_millis(200), &mut waiting).await.is_err(), "it waits");
+        assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 10));
+        drop(taken);
+        waiting.await;
+        assert!(writer.drained(Duration::from_secs(30)).await);
+        assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 5));
+    }
+}
