@@ -126,7 +126,7 @@ impl StoreWriter {
         };
         let job = Job { id: id.clone(), name: name.clone(), write, _room: room, done };
         if self.jobs.send(job).is_err() {
-            log::error!("Device {}: its poll could not be recorded: the store writer has stopped.", Shown(&**name));
+            log::error!("Device {}: its poll could not be recorded: the store writer has stopped.", Shown(name));
             return false;
         }
         true
@@ -150,8 +150,8 @@ fn write(store: &Store, sink: &Sink, job: Job) {
         };
         match written {
             Ok(()) => {}
-            Err(e @ StoreError::Io { .. }) => log::debug!("Device {}: cannot store {what}: {e}", Shown(&*name)),
-            Err(e) => log::error!("Device {}: cannot store {what}: {e}", Shown(&*name)),
+            Err(e @ StoreError::Io { .. }) => log::debug!("Device {}: cannot store {what}: {e}", Shown(&name)),
+            Err(e) => log::error!("Device {}: cannot store {what}: {e}", Shown(&name)),
         }
         let changes = store.settle(&id, at_secs);
         crate::reach::announce(sink, &changes);
