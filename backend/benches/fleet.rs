@@ -14,7 +14,10 @@
 //! ports of agents already listening on 127.0.0.1, e.g. `vigie sim --base-port` in another
 //! process or net-snmp's snmpd: they are polled instead of the in-process fleet, with
 //! `FLEET_SIZES` ignored), `FLEET_VIGIE_BIN` (the vigie binary to measure, default this
-//! workspace's release build). All traffic stays on 127.0.0.1.
+//! workspace's release build), `FLEET_HISTORY` (1: synthesize a year of one device's history
+//! before each size and time the API on it; 0 skips both, about a minute per size on a loaded
+//! machine), `FLEET_PING_SECS` (each device's `pingIntervalSecs`; unset: the default, 30 s;
+//! 0 turns the ICMP echo rounds off, to measure the polls alone). All traffic stays on 127.0.0.1.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -166,17 +169,22 @@ fn run_size(
     println!("\n== {size} devices × {interfaces} interfaces, {version}");
     let data = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let history = synthesize_history(data.path(), interfaces);
-    println!(
-        "history synthesized for one device (1 year hourly, 30 days at 5 min, 48 h at 1 min) in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let history = (env_or("FLEET_HISTORY", 1) == 1).then(|| synthesize_history(data.path(), interfaces));
+    if history.is_some() {
+        println!(
+            "history synthesized for one device (1 year hourly, 30 days at 5 min, 48 h at 1 min) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let mut vigie = Server::start(data.path());
     let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let added = Instant::now();
     for (i, port) in ports.iter().enumerate() {
-        let body = json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": port,
+        let mut body = json!({"name": format!("sim-{i:04}"), "host": "127.0.0.1", "port": port,
             "snmp": snmp_body(v3), "pollIntervalSecs": interval, "timeoutMs": 1000, "retries": 1});
+        if let Some(ping) = std::env::var("FLEET_PING_SECS").ok().and_then(|v| v.parse::<u32>().ok()) {
+            body["pingIntervalSecs"] = ping.into();
+        }
         let answer = http.post(vigie.url("/api/v1/devices")).json(&body).send().unwrap();
         assert_eq!(answer.status().as_u16(), 201);
     }
@@ -229,20 +237,22 @@ fn run_size(
     println!(
         "  peak RSS {:.1} MB; raw samples on disk {:.1} bytes per interface-sample",
         vigie.rss_mb("VmHWM:"),
-        raw_bytes_per_sample(data.path(), &history, &after)
+        raw_bytes_per_sample(data.path(), history.as_deref(), &after)
     );
 
-    for (label, span) in [("1 h", 3_600), ("24 h", 86_400), ("30 d", 30 * 86_400), ("1 y", 365 * 86_400)] {
+    let spans = [("1 h", 3_600), ("24 h", 86_400), ("30 d", 30 * 86_400), ("1 y", 365 * 86_400)];
+    for (label, span) in history.as_ref().map_or(&[][..], |_| &spans[..]) {
+        let history = history.as_deref().unwrap_or_default();
         let (p50, p99) = latency(
             &http,
             &vigie,
-            &format!("/api/v1/devices/{history}/interfaces/1/traffic?from={}", now() - span),
+            &format!("/api/v1/devices/{history}/interfaces/1/traffic?from={}", now() - *span),
             200,
         );
         println!("  API traffic of one interface over {label:>4}: p50 {p50:.2} ms, p99 {p99:.2} ms");
     }
     let (p50, p99) = latency(&http, &vigie, "/api/v1/devices", 20);
-    println!("  API device list ({} devices): p50 {p50:.2} ms, p99 {p99:.2} ms", size + 1);
+    println!("  API device list ({} devices): p50 {p50:.2} ms, p99 {p99:.2} ms", size + usize::from(history.is_some()));
     vigie.stop();
     let per_thousand = (samples > 0).then(|| 1000.0 * cpu / samples as f64);
     if v3 {
@@ -374,10 +384,10 @@ fn dir_mb(dir: &Path) -> f64 {
     size(dir) as f64 / 1e6
 }
 
-fn raw_bytes_per_sample(dir: &Path, history: &str, status: &Value) -> f64 {
+fn raw_bytes_per_sample(dir: &Path, history: Option<&str>, status: &Value) -> f64 {
     let mut bytes = 0u64;
     for device in std::fs::read_dir(dir.join("devices")).unwrap().filter_map(Result::ok) {
-        if device.file_name().to_str() == Some(history) {
+        if history.is_some() && device.file_name().to_str() == history {
             continue;
         }
         if let Ok(files) = std::fs::read_dir(device.path().join("samples")) {

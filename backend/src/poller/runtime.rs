@@ -1,6 +1,12 @@
-//! The pollers' own tokio runtime, on threads of its own: polling never waits behind an HTTP
+//! The pollers' own tokio runtime, on a thread of its own: polling never waits behind an HTTP
 //! handler, and a slow poll never delays the API. It lives on a thread that owns it, so that it
 //! can be shut down from async code (a runtime must not be dropped inside another one).
+//!
+//! One thread, not one per core: a poll costs tens of microseconds, so one core polls tens of
+//! thousands of devices, and with a single thread a poll's wake-ups (its turn, its reply) never
+//! wake a second runtime thread to look for work or steal it, which cost more CPU than the polls
+//! themselves on the fleet benchmark. Nothing on it may block: store writes go to the pollers'
+//! writer thread, other blocking work to the runtime's blocking pool.
 
 use std::time::Duration;
 
@@ -16,17 +22,14 @@ pub struct PollerRuntime {
 }
 
 impl PollerRuntime {
-    /// Starts a multi-threaded runtime with one worker per core, named `vigie-poller`.
+    /// Starts a single-threaded runtime on a thread named `vigie-poller` (its blocking pool's
+    /// threads are named so too).
     pub fn start() -> std::io::Result<PollerRuntime> {
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .thread_name("vigie-poller")
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().thread_name("vigie-poller").enable_all().build()?;
         let handle = runtime.handle().clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        std::thread::Builder::new().name("vigie-pollers".into()).spawn(move || {
+        // The runtime runs its tasks while this thread is in `block_on`, until told to stop.
+        std::thread::Builder::new().name("vigie-poller".into()).spawn(move || {
             runtime.block_on(async {
                 let _ = stopped.await;
             });

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::runtime::PollerRuntime;
 use super::stats::PollerStats;
+use super::writer::StoreWriter;
 use crate::device::{Device, DeviceId};
 use crate::logs::Sink;
 use crate::store::Store;
@@ -26,6 +27,7 @@ pub struct Scheduler {
     store: Arc<Store>,
     sink: Arc<Sink>,
     stats: Arc<PollerStats>,
+    writer: Arc<StoreWriter>,
     tasks: Mutex<HashMap<DeviceId, Running>>,
     root: CancellationToken,
     runtime: PollerRuntime,
@@ -40,6 +42,7 @@ impl Scheduler {
     /// A scheduler with its own runtime for the pollers.
     pub fn new(store: Arc<Store>, sink: Arc<Sink>) -> std::io::Result<Scheduler> {
         Ok(Scheduler {
+            writer: Arc::new(StoreWriter::start(store.clone(), sink.clone())?),
             store,
             sink,
             stats: Arc::default(),
@@ -98,11 +101,14 @@ impl Scheduler {
         let cancel = self.root.child_token();
         let poke = Arc::new(tokio::sync::Notify::new());
         let id = device.id.clone();
+        let name = Arc::from(device.config.name.as_str());
         let task = super::task::Task {
             device,
             store: self.store.clone(),
             stats: self.stats.clone(),
             sink: self.sink.clone(),
+            writer: self.writer.clone(),
+            name,
             cancel: cancel.clone(),
             poke: poke.clone(),
             first_delay,
@@ -135,8 +141,13 @@ impl Scheduler {
         let handles: Vec<JoinHandle<()>> =
             self.tasks.lock().expect("tasks lock").drain().map(|(_, r)| r.handle).collect();
         let all = futures_util::future::join_all(handles);
+        let started = tokio::time::Instant::now();
         if tokio::time::timeout(deadline, all).await.is_err() {
             log::warn!("Some pollers did not stop within {deadline:?}; shutting down anyway.");
+        }
+        // Their last polls are written before the store is flushed.
+        if !self.writer.drained(deadline.saturating_sub(started.elapsed())).await {
+            log::warn!("The pollers' last records were not all written within {deadline:?}; shutting down anyway.");
         }
     }
 }

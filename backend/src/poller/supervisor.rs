@@ -39,7 +39,7 @@ async fn report(task: &Task, message: String, backoff: Duration) {
     task.stats.panicked();
     let text = format!("{}: Vigie's poller failed on this device ({message}) and starts again", c.name);
     task.sink.event(Some(&task.device.id), Severity::Error, text, Vec::new());
-    task.record_failure(Duration::ZERO, format!("Vigie's poller failed ({message}); it starts again")).await;
+    task.record_failure_now(Duration::ZERO, format!("Vigie's poller failed ({message}); it starts again")).await;
 }
 
 #[cfg(test)]
@@ -63,6 +63,8 @@ mod tests {
             store: store.clone(),
             stats: Arc::default(),
             sink: Sink::new(),
+            writer: Arc::new(crate::poller::writer::StoreWriter::start(store.clone(), Sink::new()).unwrap()),
+            name: Arc::from("r1"),
             cancel: tokio_util::sync::CancellationToken::new(),
             poke: Arc::default(),
             first_delay: Duration::ZERO,

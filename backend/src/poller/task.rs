@@ -12,13 +12,14 @@ use tokio_util::sync::CancellationToken;
 use super::memory::{PollMemory, Rated};
 use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
+use super::writer::{StoreWriter, Write};
 use crate::device::Device;
 use crate::logs::Sink;
 use crate::shown::Shown;
 use crate::snmp::if_mib::IfStatus;
 use crate::snmp::{Session, SnmpError};
 use crate::store::logs::{LogField, Severity};
-use crate::store::{now_ms, PollRecord, Store, StoreError};
+use crate::store::{now_ms, PollRecord, Store};
 
 /// Readings older than this many poll intervals are not used for a rate after a restart: the
 /// rate would average over the whole outage.
@@ -71,6 +72,10 @@ pub(super) struct Task {
     pub store: Arc<Store>,
     pub stats: Arc<PollerStats>,
     pub sink: Arc<Sink>,
+    /// Records polls in the store, in order, on a thread of its own.
+    pub writer: Arc<StoreWriter>,
+    /// The device's name, shared with the writer's log lines.
+    pub name: Arc<str>,
     pub cancel: CancellationToken,
     /// Notified to poll at once (a linkDown/linkUp trap arrived).
     pub poke: Arc<Notify>,
@@ -175,38 +180,10 @@ impl Task {
         self.record(rated.record).await;
     }
 
-    /// Hands a poll to the store on the blocking pool (its appends must not hold a runtime
-    /// thread), has the state decided again there, and announces a change.
+    /// Hands a poll to the store writer (see [`super::writer`]), which also decides the
+    /// device's state again and announces a change; waits only when its queue is full.
     async fn record(&self, record: PollRecord) {
-        let (store, id) = (self.store.clone(), self.device.id.clone());
-        let at = record.at_ms.div_euclid(1000);
-        self.on_store("its poll", at, move || store.record_poll(&id, record)).await;
-    }
-
-    /// Runs a store write, then decides the device's state again (see `Store::settle`), in one
-    /// trip to the blocking pool (each trip wakes a thread: once per poll is enough), and
-    /// announces what changed. A failed disk write is counted by the store, which says so once a
-    /// minute for the whole fleet: here it is only a debug line, not one per poll.
-    async fn on_store(
-        &self,
-        what: &str,
-        at_secs: i64,
-        write: impl FnOnce() -> Result<(), StoreError> + Send + 'static,
-    ) {
-        let name = Shown(&self.device.config.name);
-        let (store, id) = (self.store.clone(), self.device.id.clone());
-        let written_and_settled = tokio::task::spawn_blocking(move || (write(), store.settle(&id, at_secs)));
-        match written_and_settled.await {
-            Ok((written, changes)) => {
-                match written {
-                    Ok(()) => {}
-                    Err(e @ StoreError::Io { .. }) => log::debug!("Device {name}: cannot store {what}: {e}"),
-                    Err(e) => log::error!("Device {name}: cannot store {what}: {e}"),
-                }
-                crate::reach::announce(&self.sink, &changes);
-            }
-            Err(e) => log::error!("Device {name}: storing {what} and deciding its state failed: {e}"),
-        }
+        self.writer.send(&self.device.id, &self.name, Write::Poll(record)).await;
     }
 
     async fn failed(&self, error: PollError, took: Duration) {
@@ -218,10 +195,15 @@ impl Task {
 
     /// Records a failed poll (or a poller that failed) as the device's status and `lastError`.
     pub(super) async fn record_failure(&self, took: Duration, error: String) {
-        let (store, id) = (self.store.clone(), self.device.id.clone());
-        let at = now_ms().div_euclid(1000);
-        let took_ms = took.as_millis() as u64;
-        self.on_store("its status", at, move || store.record_failure(&id, at, took_ms, error)).await;
+        let write = Write::Failure { at_secs: now_ms().div_euclid(1000), took_ms: took.as_millis() as u64, error };
+        self.writer.send(&self.device.id, &self.name, write).await;
+    }
+
+    /// [`Task::record_failure`], returning once it is written (a supervisor's report: the
+    /// device's `lastError` says the poller failed before it starts again).
+    pub(super) async fn record_failure_now(&self, took: Duration, error: String) {
+        let write = Write::Failure { at_secs: now_ms().div_euclid(1000), took_ms: took.as_millis() as u64, error };
+        self.writer.send_and_wait(&self.device.id, &self.name, write).await;
     }
 }
 

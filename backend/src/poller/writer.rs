@@ -1,0 +1,210 @@
+//! The pollers' store writer: one thread of its own that records every poll (answered or not)
+//! in the store, decides the device's state again and announces what changed, in the order the
+//! polls ended. A poller hands its record over and goes back to waiting for its next turn: it
+//! no longer waits for the write, and no thread of the blocking pool is woken (nor the poller's
+//! own thread woken back) per poll. Polls that end together (they start on the same grid tick)
+//! are written in one wake-up of this thread.
+//!
+//! Bounded in bytes: what waits for the writer is counted against [`MAX_QUEUED_BYTES`]; a poller
+//! that would go past it waits for room (the disk is behind), so nothing is dropped and no
+//! queue grows without bound. A device's records are written in its poll order (one thread,
+//! first in, first out).
+
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::device::DeviceId;
+use crate::logs::Sink;
+use crate::shown::Shown;
+use crate::store::{PollRecord, Store, StoreError};
+
+/// What may wait for the writer, in bytes (estimated: see [`Write::cost`]). A 48-interface poll
+/// is about 10 KB: room for some 3,000 polls behind a slow disk.
+pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
+
+/// One write of a device's poll or failure.
+pub(super) enum Write {
+    Poll(PollRecord),
+    Failure { at_secs: i64, took_ms: u64, error: String },
+}
+
+impl Write {
+    /// What the record holds in memory, about: what it costs the queue.
+    fn cost(&self) -> usize {
+        let fixed = std::mem::size_of::<Job>() + 64;
+        match self {
+            Write::Poll(record) => {
+                fixed
+                    + record.interfaces.len() * std::mem::size_of::<crate::store::InterfaceReading>()
+                    + record.inventory.as_ref().map_or(0, |i| i.len() * 256)
+                    + record.system.as_ref().map_or(0, |_| 1024)
+            }
+            Write::Failure { error, .. } => fixed + error.len(),
+        }
+    }
+}
+
+struct Job {
+    id: DeviceId,
+    /// The device's name, for the log line of a failed write.
+    name: Arc<str>,
+    write: Write,
+    /// Its room in the queue, given back once written.
+    _room: OwnedSemaphorePermit,
+    /// Told once written (a supervisor's report waits for it; polls do not).
+    done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// The handle pollers send their records through.
+pub(super) struct StoreWriter {
+    jobs: mpsc::Sender<Job>,
+    room: Arc<Semaphore>,
+}
+
+impl StoreWriter {
+    /// Starts the writer's thread, `vigie-poll-writer`. It ends when every handle is dropped,
+    /// after writing what was queued.
+    pub(super) fn start(store: Arc<Store>, sink: Arc<Sink>) -> std::io::Result<StoreWriter> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new().name("vigie-poll-writer".into()).spawn(move || {
+            for job in queue {
+                let device = job.id.clone();
+                // A bug of ours on some record must not stop every device's writes.
+                if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&store, &sink, job)))
+                {
+                    let message = crate::supervisor::panic_message(panic);
+                    log::error!("Device {}: recording its poll failed ({message}).", Shown(&device.0));
+                }
+            }
+        })?;
+        Ok(StoreWriter { jobs, room: Arc::new(Semaphore::new(MAX_QUEUED_BYTES)) })
+    }
+
+    /// Queues a write of device `id`; waits only when the queue is full.
+    pub(super) async fn send(&self, id: &DeviceId, name: &Arc<str>, write: Write) {
+        self.queue(id, name, write, None).await;
+    }
+
+    /// Queues a write and waits until it is done.
+    pub(super) async fn send_and_wait(&self, id: &DeviceId, name: &Arc<str>, write: Write) {
+        let (done, written) = tokio::sync::oneshot::channel();
+        if self.queue(id, name, write, Some(done)).await {
+            let _ = written.await;
+        }
+    }
+
+    /// Waits until everything queued before now is written, at most `deadline`; false if not.
+    pub(super) async fn drained(&self, deadline: Duration) -> bool {
+        let (done, written) = tokio::sync::oneshot::channel();
+        let marker = Write::Failure { at_secs: 0, took_ms: 0, error: String::new() };
+        let Ok(room) = self.room.clone().acquire_many_owned(1).await else { return false };
+        let job =
+            Job { id: DeviceId(String::new()), name: Arc::from(""), write: marker, _room: room, done: Some(done) };
+        if self.jobs.send(job).is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(deadline, written).await, Ok(Ok(())))
+    }
+
+    async fn queue(
+        &self,
+        id: &DeviceId,
+        name: &Arc<str>,
+        write: Write,
+        done: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> bool {
+        let cost = write.cost().min(MAX_QUEUED_BYTES) as u32;
+        let room = match self.room.clone().try_acquire_many_owned(cost) {
+            Ok(room) => room,
+            Err(_) => match self.room.clone().acquire_many_owned(cost).await {
+                Ok(room) => room,
+                Err(_) => return false, // never closed
+            },
+        };
+        let job = Job { id: id.clone(), name: name.clone(), write, _room: room, done };
+        if self.jobs.send(job).is_err() {
+            log::error!("Device {}: its poll could not be recorded: the store writer has stopped.", Shown(name));
+            return false;
+        }
+        true
+    }
+}
+
+/// Writes one job, decides the device's state again and announces the change. A failed disk
+/// write is counted by the store, which says so once a minute for the whole fleet: here it is
+/// only a debug line, not one per poll.
+fn write(store: &Store, sink: &Sink, job: Job) {
+    let Job { id, name, write, _room, done } = job;
+    if !id.0.is_empty() {
+        let (what, at_secs, written) = match write {
+            Write::Poll(record) => {
+                let at = record.at_ms.div_euclid(1000);
+                ("its poll", at, store.record_poll(&id, record))
+            }
+            Write::Failure { at_secs, took_ms, error } => {
+                ("its status", at_secs, store.record_failure(&id, at_secs, took_ms, error))
+            }
+        };
+        match written {
+            Ok(()) => {}
+            Err(e @ StoreError::Io { .. }) => log::debug!("Device {}: cannot store {what}: {e}", Shown(&name)),
+            Err(e) => log::error!("Device {}: cannot store {what}: {e}", Shown(&name)),
+        }
+        let changes = store.settle(&id, at_secs);
+        crate::reach::announce(sink, &changes);
+    }
+    if let Some(done) = done {
+        let _ = done.send(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::DeviceConfig;
+
+    fn record(at_secs: i64) -> PollRecord {
+        PollRecord {
+            at_ms: at_secs * 1000,
+            duration_ms: 1,
+            uptime_ticks: 100,
+            system: None,
+            inventory: None,
+            interfaces: Vec::new(),
+            agent_addr: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn records_are_written_in_poll_order_and_a_full_queue_makes_the_poller_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
+        let device = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap();
+        let writer = StoreWriter::start(store.clone(), Sink::new()).unwrap();
+        let name: Arc<str> = Arc::from("r1");
+        let now = crate::store::now_secs();
+
+        // A poll, a failure, a poll: the last one written wins, whatever the threads do.
+        writer.send(&device.id, &name, Write::Poll(record(now - 30))).await;
+        let failure = Write::Failure { at_secs: now - 20, took_ms: 5, error: "no SNMP answer".into() };
+        writer.send(&device.id, &name, failure).await;
+        writer.send(&device.id, &name, Write::Poll(record(now - 10))).await;
+        assert!(writer.drained(Duration::from_secs(30)).await);
+        let status = store.latest(&device.id).unwrap().status;
+        assert_eq!((status.last_poll_at, status.last_error), (Some(now - 10), None));
+
+        // No room left (as behind a stalled disk): the poller waits, nothing is dropped.
+        let taken = writer.room.clone().acquire_many_owned(MAX_QUEUED_BYTES as u32).await.unwrap();
+        let waiting = writer.send(&device.id, &name, Write::Poll(record(now - 5)));
+        tokio::pin!(waiting);
+        assert!(tokio::time::timeout(Duration::from_millis(200), &mut waiting).await.is_err(), "it waits");
+        assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 10));
+        drop(taken);
+        waiting.await;
+        assert!(writer.drained(Duration::from_secs(30)).await);
+        assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 5));
+    }
+}
