@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::encode::{self, Externals};
-use super::proto::WriteRequest;
+use super::request::WriteRequest;
 use super::series::{self, Accepted, LabelCache};
 use crate::device::{Device, DeviceConfig, DeviceId};
 use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};

@@ -4,7 +4,8 @@
 //! are its values written after those bytes. Requests hold at most
 //! [`MAX_SAMPLES_PER_REQUEST`] samples.
 
-use super::proto::{EncodedLabels, WriteRequest};
+use super::proto::EncodedLabels;
+use super::request::WriteRequest;
 use super::series::{Accepted, DeviceLabels, InterfaceLabels};
 
 /// Samples in one request, at most (Prometheus sends 2,000 by default; fewer, larger requests

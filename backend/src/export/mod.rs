@@ -8,8 +8,8 @@
 //! - [`series`]: accepted data as series (names and labels of the series contract), the
 //!   label sets kept per device across polls;
 //! - [`handoff`]: the bounded hand-off from the store; pollers never wait on it;
-//! - [`encode`]: a batch as one target's requests; [`proto`]: the WriteRequest encoder and
-//!   the protocol's headers, compressing as it writes ([`snappy`]: the block format);
+//! - [`encode`]: a batch as one target's requests; [`proto`]: the protocol's messages, labels
+//!   and headers; [`request`]: a WriteRequest written as a snappy block ([`snappy`]);
 //! - [`outbox`]: a target's requests waiting, in memory while it keeps up, else on disk;
 //!   [`queue`]: the segment files, bounded in bytes, drop-oldest;
 //! - [`target`]: a target's settings, outbox and figures; [`sender`]: sending its outbox.
@@ -26,6 +26,7 @@ pub mod handoff;
 pub mod outbox;
 pub mod proto;
 pub mod queue;
+pub mod request;
 pub mod sender;
 pub mod series;
 pub mod snappy;

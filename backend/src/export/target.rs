@@ -10,8 +10,8 @@ use tokio::sync::Notify;
 
 use super::encode::{self, Externals};
 use super::outbox::{At, Outbox, Request};
-use super::proto::WriteRequest;
 use super::queue::{Dropped, Queue, QueueUsage};
+use super::request::WriteRequest;
 use super::series::Accepted;
 use crate::secret::Secret;
 
