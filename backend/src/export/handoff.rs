@@ -28,14 +28,11 @@ impl Handoff {
 
     /// Hands `accepted` on, unless that would pass the bound (then it is counted dropped).
     pub fn offer(&self, accepted: Accepted) {
-        if accepted.points.is_empty() {
-            return;
-        }
         let bytes = accepted.bytes();
         let mut pending = self.pending.lock().expect("hand-off lock");
         if pending.bytes + bytes > self.max_bytes {
             drop(pending);
-            self.dropped_samples.fetch_add(accepted.points.len() as u64, Ordering::Relaxed);
+            self.dropped_samples.fetch_add(accepted.samples() as u64, Ordering::Relaxed);
             return;
         }
         pending.bytes += bytes;
@@ -64,7 +61,8 @@ mod tests {
     fn past_its_bound_the_newest_is_refused_and_counted() {
         let device =
             Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "h", 161, "c") };
-        let one = || super::super::series::failed_poll(&device, 1);
+        let cache = super::super::series::LabelCache::default();
+        let one = || super::super::series::failed_poll(&device, 1, &cache);
         let size = one().bytes();
         let handoff = Handoff::new(size * 3);
         for _ in 0..5 {

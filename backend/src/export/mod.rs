@@ -3,24 +3,33 @@
 //!
 //! ```text
 //! store (accept path) ──► handoff (bounded, bytes) ──► exporter, once a second:
-//!                             encode per target ──► queue on disk ──► sender ──► TSDB
+//!     encode per target ──► outbox: memory, or the queue on disk ──► sender ──► TSDB
 //! ```
-//! - [`series`]: accepted data as series (names and labels of the series contract);
+//! - [`series`]: accepted data as series (names and labels of the series contract), the
+//!   label sets kept per device across polls;
 //! - [`handoff`]: the bounded hand-off from the store; pollers never wait on it;
-//! - [`proto`]: the WriteRequest encoder and the protocol's headers;
-//! - [`queue`]: one target's segment files, bounded in bytes, drop-oldest;
-//! - [`target`]: a target's settings, queue and figures; [`sender`]: sending its queue.
+//! - [`encode`]: a batch as one target's requests; [`proto`]: the protocol's messages, labels
+//!   and headers; [`request`]: a WriteRequest written as a snappy block ([`snappy`]);
+//! - [`outbox`]: a target's requests waiting, in memory while it keeps up, else on disk;
+//!   [`queue`]: the segment files, bounded in bytes, drop-oldest;
+//! - [`target`]: a target's settings, outbox and figures; [`sender`]: sending its outbox.
 //!
 //! Nothing here reads the poller: only what the store accepted. The exporter and each sender
 //! run supervised and stop promptly when cancelled; what was not sent stays queued on disk.
 
 #[cfg(test)]
 pub mod capture;
+#[cfg(test)]
+mod cost;
+pub mod encode;
 pub mod handoff;
+pub mod outbox;
 pub mod proto;
 pub mod queue;
+pub mod request;
 pub mod sender;
 pub mod series;
+pub mod snappy;
 pub mod target;
 
 use std::sync::Arc;
@@ -29,7 +38,9 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use encode::Externals;
 pub use handoff::Handoff;
+pub use series::LabelCache;
 pub use target::{Target, TargetAuth, TargetSettings, TargetStatus};
 
 /// Bytes of accepted samples waiting for the exporter, at most.
@@ -104,8 +115,10 @@ impl RemoteWrite {
     }
 }
 
-/// Moves the hand-off into every target's queue once a second, and once more when cancelled.
+/// Moves the hand-off into every target's outbox once a second, and once more when cancelled;
+/// then what waits in memory goes to disk, to be sent after a restart.
 async fn export(handoff: Arc<Handoff>, targets: Vec<Arc<Target>>, cancel: CancellationToken) {
+    let externals = Arc::new(Externals(targets.iter().map(|t| t.settings.external_labels.clone()).collect()));
     let mut tick = tokio::time::interval(FLUSH_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -114,24 +127,39 @@ async fn export(handoff: Arc<Handoff>, targets: Vec<Arc<Target>>, cancel: Cancel
             _ = tick.tick() => false,
         };
         let batch = handoff.take();
-        if !batch.is_empty() {
-            let targets = targets.clone();
-            let _ = tokio::task::spawn_blocking(move || {
+        let (targets, externals) = (targets.clone(), externals.clone());
+        let _ = tokio::task::spawn_blocking(move || {
+            if !batch.is_empty() {
+                queue(&batch, &targets, &externals);
+            }
+            if stop {
                 for target in &targets {
-                    if let Err(e) = target.append(&batch) {
-                        let samples: usize = batch.iter().map(|a| a.points.len()).sum();
-                        target.stats.samples_dropped.fetch_add(samples as u64, std::sync::atomic::Ordering::Relaxed);
+                    if let Err(e) = target.spill() {
                         log::error!(
-                            "Remote-write target {}: {samples} samples cannot be queued on disk ({e}); they are dropped.",
+                            "Remote-write target {}: what was not sent yet cannot be queued on disk ({e}); it is lost at exit.",
                             target.settings.name
                         );
                     }
                 }
-            })
-            .await;
-        }
+            }
+        })
+        .await;
         if stop {
             return;
+        }
+    }
+}
+
+/// Encodes `batch` into every target's outbox (blocking).
+fn queue(batch: &[series::Accepted], targets: &[Arc<Target>], externals: &Externals) {
+    for (index, target) in targets.iter().enumerate() {
+        if let Err(e) = target.append(index, externals, batch) {
+            let samples: usize = batch.iter().map(|a| a.samples()).sum();
+            target.stats.samples_dropped.fetch_add(samples as u64, std::sync::atomic::Ordering::Relaxed);
+            log::error!(
+                "Remote-write target {}: {samples} samples cannot be queued on disk ({e}); they are dropped.",
+                target.settings.name
+            );
         }
     }
 }

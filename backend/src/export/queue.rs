@@ -178,6 +178,17 @@ impl Queue {
         Ok(dropped)
     }
 
+    /// Whether every request appended was acknowledged (or dropped).
+    pub fn is_empty(&self) -> bool {
+        self.segments.iter().enumerate().all(|(i, s)| s.records.len() <= if i == 0 { self.sent_in_front } else { 0 })
+    }
+
+    /// Where the request appended last is (as [`Record::at`]).
+    pub fn last_at(&self) -> Option<(u64, usize)> {
+        let last = self.segments.back()?;
+        Some((last.seq, last.records.len().checked_sub(1)?))
+    }
+
     /// The oldest request not acknowledged yet.
     pub fn peek(&self) -> std::io::Result<Option<Record>> {
         let Some(front) = self.segments.front() else { return Ok(None) };
@@ -321,12 +332,14 @@ mod tests {
         let usage = queue.usage();
         assert_eq!((usage.samples, usage.oldest_ms), (1000, Some(0)));
         assert!(usage.segments >= 3, "{usage:?}");
+        assert!(!queue.is_empty());
         let first = queue.peek().unwrap().unwrap();
         assert_eq!(first.payload, payload(0));
         assert_eq!(queue.peek().unwrap().unwrap().at, first.at, "peek does not consume");
         assert_eq!(drain(&mut queue), (0..100).collect::<Vec<i64>>());
         let usage = queue.usage();
         assert_eq!((usage.segments, usage.samples, usage.oldest_ms), (1, 0, None), "only the active one stays");
+        assert!(queue.is_empty());
         let files = std::fs::read_dir(dir.path())
             .unwrap()
             .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".seg"));

@@ -183,6 +183,14 @@ pub async fn run(target: Arc<Target>, http: reqwest::Client, cancel: Cancellatio
                 true
             }
             Outcome::Retry(reason) => {
+                // The outage is absorbed on disk (bounded, kept across a restart), not in memory.
+                let spilled = {
+                    let target = target.clone();
+                    tokio::task::spawn_blocking(move || target.spill()).await
+                };
+                if let Ok(Err(e)) = spilled {
+                    log::error!("Remote-write target {name}: requests waiting cannot be queued on disk ({e}).");
+                }
                 let wait = backoff.failed();
                 if !failing {
                     log::warn!("Remote-write target {name} cannot take samples ({reason}); retrying, the queue on disk holds them meanwhile.");

@@ -3,144 +3,296 @@
 //! snmp_exporter's names plus Vigie's computed rates; per device and poll `sysUpTime` and
 //! `vigie_device_up`; per echo round the ping series. Labels: `device`, `instance`, `device_id`,
 //! and for interfaces `ifIndex`, `ifName`, `ifDescr`, `ifAlias` (empty ones left out when sent).
+//!
+//! An accepted poll holds values only: each interface's labels are a [`InterfaceLabels`] kept
+//! in the device's [`LabelCache`] across polls, replaced only when the device's name or address
+//! or the interface's names change, so a poll allocates one vector and formats no label. The
+//! exporter encodes each label set once per target (see [`Encoded`]) and reuses the bytes for
+//! as long as the set lives.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::api::metrics::families::{instance, INTERFACE_FAMILIES};
+use super::proto::EncodedLabels;
+use crate::api::metrics::families::{instance, FAMILY_COUNT, INTERFACE_FAMILIES};
 use crate::device::{Device, EchoStatus};
-use crate::store::DeviceLive;
+use crate::store::{DeviceLive, InterfaceLive};
 
-/// The labels a group of points share (without `__name__`), sorted by name.
-#[derive(Debug, PartialEq)]
-pub struct LabelSet(pub Vec<(&'static str, String)>);
+/// The series of one interface at one poll: the `/metrics` families, then the two rates.
+pub const INTERFACE_SERIES: usize = FAMILY_COUNT + 2;
 
-impl LabelSet {
-    fn new(mut labels: Vec<(&'static str, String)>) -> Arc<LabelSet> {
-        labels.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        Arc::new(LabelSet(labels))
-    }
-
-    fn bytes(&self) -> usize {
-        self.0.iter().map(|(n, v)| n.len() + v.len() + 16).sum()
+/// The name of the interface series at `i` (as in [`InterfaceValues::values`]).
+pub fn interface_series_name(i: usize) -> &'static str {
+    match i.checked_sub(FAMILY_COUNT) {
+        None => INTERFACE_FAMILIES[i].name,
+        Some(0) => "vigie_interface_in_bps",
+        Some(_) => "vigie_interface_out_bps",
     }
 }
 
-/// One sample of one series.
+/// A label set encoded for each target, in the order of the targets (the exporter fills it the
+/// first time it sends the set; the set never changes after).
+pub type Encoded = OnceLock<Box<[EncodedLabels]>>;
+
+/// A device's labels, sorted by name, and its interfaces' (sorted by ifIndex): shared by every
+/// poll while none of them changes.
+#[derive(Debug)]
+pub struct DeviceLabels {
+    /// What the labels are made of, to notice a change: name, host, port.
+    key: (String, String, u16),
+    pub labels: [(&'static str, String); 3],
+    pub encoded: Encoded,
+    interfaces: Vec<Arc<InterfaceLabels>>,
+}
+
+/// An interface's own labels (the device's are in its [`DeviceLabels`]).
+#[derive(Debug)]
+pub struct InterfaceLabels {
+    pub if_index: u32,
+    pub if_name: String,
+    pub if_descr: String,
+    pub if_alias: String,
+    /// The device's labels, the interface's and the target's external labels, encoded.
+    pub encoded: Encoded,
+}
+
+impl DeviceLabels {
+    fn new(device: &Device) -> DeviceLabels {
+        let c = &device.config;
+        DeviceLabels {
+            key: (c.name.clone(), c.host.clone(), c.port),
+            labels: [("device", c.name.clone()), ("device_id", device.id.0.clone()), ("instance", instance(device))],
+            encoded: Encoded::new(),
+            interfaces: Vec::new(),
+        }
+    }
+
+    fn describes(&self, device: &Device) -> bool {
+        let c = &device.config;
+        (self.key.0.as_str(), self.key.1.as_str(), self.key.2) == (c.name.as_str(), c.host.as_str(), c.port)
+    }
+
+    /// This device's labels with the interfaces of `live`: the interfaces' label sets kept
+    /// where their names did not change.
+    fn with_interfaces(&self, live: &DeviceLive) -> DeviceLabels {
+        let interfaces = live
+            .interfaces
+            .values()
+            .map(|interface| match self.interface(interface) {
+                Some(kept) => kept.clone(),
+                None => Arc::new(InterfaceLabels::new(interface)),
+            })
+            .collect();
+        DeviceLabels { key: self.key.clone(), labels: self.labels.clone(), encoded: self.encoded.clone(), interfaces }
+    }
+
+    /// The kept label set of `interface`, when its names are those it was made of.
+    fn interface(&self, interface: &InterfaceLive) -> Option<&Arc<InterfaceLabels>> {
+        let i = self.interfaces.binary_search_by_key(&interface.info.if_index, |l| l.if_index).ok()?;
+        Some(&self.interfaces[i]).filter(|labels| labels.describes(interface))
+    }
+}
+
+impl InterfaceLabels {
+    fn new(interface: &InterfaceLive) -> InterfaceLabels {
+        let info = &interface.info;
+        InterfaceLabels {
+            if_index: info.if_index,
+            if_name: info.if_name.clone(),
+            if_descr: info.if_descr.clone(),
+            if_alias: info.if_alias.clone(),
+            encoded: Encoded::new(),
+        }
+    }
+
+    fn describes(&self, interface: &InterfaceLive) -> bool {
+        let info = &interface.info;
+        self.if_name == info.if_name && self.if_descr == info.if_descr && self.if_alias == info.if_alias
+    }
+}
+
+/// One device's label sets, kept across polls (it lives and goes with the device in the store).
+#[derive(Debug, Default)]
+pub struct LabelCache(Mutex<Option<Arc<DeviceLabels>>>);
+
+impl LabelCache {
+    /// The device's labels as they are now (made again only when they changed).
+    fn device(&self, device: &Device) -> Arc<DeviceLabels> {
+        let mut cached = self.0.lock().expect("label cache lock");
+        match cached.as_ref().filter(|labels| labels.describes(device)) {
+            Some(labels) => labels.clone(),
+            None => cached.insert(Arc::new(DeviceLabels::new(device))).clone(),
+        }
+    }
+
+    /// The device's labels with those of every interface in `live`.
+    fn interfaces(&self, device: &Device, live: &DeviceLive) -> Arc<DeviceLabels> {
+        let labels = self.device(device);
+        let current = labels.interfaces.len() == live.interfaces.len()
+            && live
+                .interfaces
+                .values()
+                .zip(&labels.interfaces)
+                .all(|(interface, kept)| interface.info.if_index == kept.if_index && kept.describes(interface));
+        if current {
+            return labels;
+        }
+        let renewed = Arc::new(labels.with_interfaces(live));
+        *self.0.lock().expect("label cache lock") = Some(renewed.clone());
+        renewed
+    }
+}
+
+/// One interface's samples at one poll: bit `i` of `present` says `values[i]` is sent.
 #[derive(Debug, PartialEq)]
-pub struct Point {
-    pub name: &'static str,
-    pub labels: Arc<LabelSet>,
-    pub value: f64,
-    pub at_ms: i64,
+pub struct InterfaceValues {
+    pub labels: Arc<InterfaceLabels>,
+    pub present: u32,
+    pub values: [f64; INTERFACE_SERIES],
+}
+
+impl InterfaceValues {
+    /// The series sent, with their values, in order.
+    pub fn samples(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        (0..INTERFACE_SERIES)
+            .filter(|i| self.present & (1 << i) != 0)
+            .map(|i| (interface_series_name(i), self.values[i]))
+    }
+}
+
+impl PartialEq for InterfaceLabels {
+    fn eq(&self, other: &Self) -> bool {
+        (self.if_index, &self.if_name, &self.if_descr, &self.if_alias)
+            == (other.if_index, &other.if_name, &other.if_descr, &other.if_alias)
+    }
+}
+
+impl PartialEq for DeviceLabels {
+    fn eq(&self, other: &Self) -> bool {
+        self.labels == other.labels
+    }
 }
 
 /// What one accepted poll, failed poll or echo round gives remote-write.
-#[derive(Debug, Default, PartialEq)]
-pub struct Accepted {
-    pub points: Vec<Point>,
+#[derive(Debug, PartialEq)]
+pub enum What {
+    /// A poll that answered: its interfaces, and the device's sysUpTime when one was read.
+    Poll { interfaces: Vec<InterfaceValues>, uptime_ticks: Option<u32> },
+    /// A poll that failed: `vigie_device_up` 0.
+    Failed,
+    /// An echo round: the share lost, and the round-trip times (seconds) when an echo came back.
+    Echo { loss: f64, rtts: [Option<f64>; 3] },
 }
+
+/// The ping series of an echo round, in the order of [`What::Echo`]'s `rtts`.
+const RTT_SERIES: [&str; 3] =
+    ["vigie_ping_rtt_min_seconds", "vigie_ping_rtt_avg_seconds", "vigie_ping_rtt_max_seconds"];
+
+#[derive(Debug, PartialEq)]
+pub struct Accepted {
+    pub device: Arc<DeviceLabels>,
+    pub at_ms: i64,
+    pub what: What,
+}
+
+/// A series of a device (not of an interface): `sysUpTime`, `vigie_device_up`, the ping ones.
+pub type DeviceSample = (&'static str, f64);
 
 impl Accepted {
-    /// Its size in memory, roughly: what the hand-off counts against its bound.
+    /// Its size in memory, roughly: what the hand-off counts against its bound (label sets
+    /// are shared with the device's cache and counted there, not here).
     pub fn bytes(&self) -> usize {
-        // Points sharing labels are next to each other: each label set is counted once.
-        let mut previous = None;
-        let mut bytes = self.points.len() * std::mem::size_of::<Point>();
-        for point in &self.points {
-            let labels = Arc::as_ptr(&point.labels);
-            if previous != Some(labels) {
-                bytes += point.labels.bytes();
-                previous = Some(labels);
+        let interfaces = match &self.what {
+            What::Poll { interfaces, .. } => interfaces.len(),
+            _ => 0,
+        };
+        std::mem::size_of::<Accepted>() + interfaces * std::mem::size_of::<InterfaceValues>()
+    }
+
+    /// Series samples it holds.
+    pub fn samples(&self) -> usize {
+        match &self.what {
+            What::Poll { interfaces, uptime_ticks } => {
+                interfaces.iter().map(|i| i.present.count_ones() as usize).sum::<usize>()
+                    + usize::from(uptime_ticks.is_some())
+                    + 1
+            }
+            What::Failed => 1,
+            What::Echo { rtts, .. } => 1 + rtts.iter().flatten().count(),
+        }
+    }
+
+    /// The device's own series, in the order they are sent (after its interfaces').
+    pub fn device_samples(&self) -> impl Iterator<Item = DeviceSample> {
+        let mut samples: [Option<DeviceSample>; 4] = [None; 4];
+        match &self.what {
+            What::Poll { uptime_ticks, .. } => {
+                samples[0] = uptime_ticks.map(|ticks| ("sysUpTime", f64::from(ticks)));
+                samples[1] = Some(("vigie_device_up", 1.0));
+            }
+            What::Failed => samples[0] = Some(("vigie_device_up", 0.0)),
+            What::Echo { loss, rtts } => {
+                samples[0] = Some(("vigie_ping_loss_ratio", *loss));
+                for (slot, (name, rtt)) in samples[1..].iter_mut().zip(RTT_SERIES.iter().zip(rtts)) {
+                    *slot = rtt.map(|seconds| (*name, seconds));
+                }
             }
         }
-        bytes
+        samples.into_iter().flatten()
     }
 
-    pub fn oldest_ms(&self) -> Option<i64> {
-        self.points.iter().map(|p| p.at_ms).min()
+    /// Its interfaces' samples (none but for a poll that answered).
+    pub fn interfaces(&self) -> &[InterfaceValues] {
+        match &self.what {
+            What::Poll { interfaces, .. } => interfaces,
+            _ => &[],
+        }
     }
-
-    fn push(&mut self, name: &'static str, labels: &Arc<LabelSet>, value: f64, at_ms: i64) {
-        self.points.push(Point { name, labels: labels.clone(), value, at_ms });
-    }
-}
-
-fn device_labels(device: &Device) -> Vec<(&'static str, String)> {
-    vec![("device", device.config.name.clone()), ("instance", instance(device)), ("device_id", device.id.0.clone())]
 }
 
 /// A poll that answered at `at_ms`, read from the device's live state once the store applied
 /// it: the interfaces it read (their latest sample is this poll's) and the device's series.
-pub fn poll(device: &Device, live: &DeviceLive, at_ms: i64) -> Accepted {
-    let mut accepted = Accepted::default();
-    let device_set = LabelSet::new(device_labels(device));
-    let mut uptime = None;
-    for interface in live.interfaces.values() {
+pub fn poll(device: &Device, live: &DeviceLive, at_ms: i64, cache: &LabelCache) -> Accepted {
+    let labels = cache.interfaces(device, live);
+    let mut interfaces = Vec::with_capacity(live.interfaces.len());
+    let mut uptime_ticks = None;
+    for (interface, labels) in live.interfaces.values().zip(&labels.interfaces) {
         let Some(latest) = interface.latest.as_ref().filter(|l| l.at_ms == at_ms) else { continue };
-        uptime = Some(latest.uptime_ticks);
-        let info = &interface.info;
-        // One label set per interface and poll, shared by its series: the exporter encodes it
-        // once per target (the device's labels were formatted once for the poll).
-        let mut labels = Vec::with_capacity(device_set.0.len() + 4);
-        labels.extend(device_set.0.iter().cloned());
-        labels.extend([
-            ("ifIndex", info.if_index.to_string()),
-            ("ifName", info.if_name.clone()),
-            ("ifDescr", info.if_descr.clone()),
-            ("ifAlias", info.if_alias.clone()),
-        ]);
-        let labels = LabelSet::new(labels);
-        for family in INTERFACE_FAMILIES {
+        uptime_ticks = Some(latest.uptime_ticks);
+        let mut sample = InterfaceValues { labels: labels.clone(), present: 0, values: [0.0; INTERFACE_SERIES] };
+        for (i, family) in INTERFACE_FAMILIES.iter().enumerate() {
             if let Some(value) = (family.value)(interface) {
-                accepted.push(family.name, &labels, value as f64, at_ms);
+                sample.present |= 1 << i;
+                sample.values[i] = value as f64;
             }
         }
         // Rounded as the store writes them, so a TSDB holds what Vigie's own API answers.
-        let rate = |bps: Option<f64>| bps.map(|bps| bps.round().max(0.0));
-        if let Some(bps) = rate(latest.reading.in_bps) {
-            accepted.push("vigie_interface_in_bps", &labels, bps, at_ms);
+        let rates = [latest.reading.in_bps, latest.reading.out_bps];
+        for (i, bps) in (FAMILY_COUNT..).zip(rates) {
+            if let Some(bps) = bps {
+                sample.present |= 1 << i;
+                sample.values[i] = bps.round().max(0.0);
+            }
         }
-        if let Some(bps) = rate(latest.reading.out_bps) {
-            accepted.push("vigie_interface_out_bps", &labels, bps, at_ms);
-        }
+        interfaces.push(sample);
     }
-    if let Some(ticks) = uptime {
-        accepted.push("sysUpTime", &device_set, f64::from(ticks), at_ms);
-    }
-    accepted.push("vigie_device_up", &device_set, 1.0, at_ms);
-    accepted
+    Accepted { device: labels, at_ms, what: What::Poll { interfaces, uptime_ticks } }
 }
 
 /// A poll that failed at `at_ms`: the device is not up.
-pub fn failed_poll(device: &Device, at_ms: i64) -> Accepted {
-    let mut accepted = Accepted::default();
-    accepted.push("vigie_device_up", &LabelSet::new(device_labels(device)), 0.0, at_ms);
-    accepted
+pub fn failed_poll(device: &Device, at_ms: i64, cache: &LabelCache) -> Accepted {
+    Accepted { device: cache.device(device), at_ms, what: What::Failed }
 }
 
-/// A round of echo requests: the share lost, and the round-trip times when an echo came back.
-pub fn echo(device: &Device, round: &EchoStatus) -> Accepted {
-    let mut accepted = Accepted::default();
+/// A round of echo requests: the share lost, and the round-trip times when an echo came back
+/// (none for a round that sent nothing).
+pub fn echo(device: &Device, round: &EchoStatus, cache: &LabelCache) -> Option<Accepted> {
     if round.sent == 0 {
-        return accepted;
+        return None;
     }
-    let labels = LabelSet::new(device_labels(device));
-    let at_ms = round.at * 1000;
     let loss = 1.0 - f64::from(round.received) / f64::from(round.sent);
-    accepted.push("vigie_ping_loss_ratio", &labels, loss, at_ms);
-    if round.received > 0 {
-        let rtts = [
-            ("vigie_ping_rtt_min_seconds", round.rtt_min_ms),
-            ("vigie_ping_rtt_avg_seconds", round.rtt_avg_ms),
-            ("vigie_ping_rtt_max_seconds", round.rtt_max_ms),
-        ];
-        for (name, ms) in rtts {
-            if let Some(ms) = ms {
-                accepted.push(name, &labels, ms / 1000.0, at_ms);
-            }
-        }
-    }
-    accepted
+    let seconds = |ms: Option<f64>| ms.filter(|_| round.received > 0).map(|ms| ms / 1000.0);
+    let rtts = [seconds(round.rtt_min_ms), seconds(round.rtt_avg_ms), seconds(round.rtt_max_ms)];
+    Some(Accepted { device: cache.device(device), at_ms: round.at * 1000, what: What::Echo { loss, rtts } })
 }
 
 #[cfg(test)]
@@ -167,13 +319,9 @@ mod tests {
         }
     }
 
-    fn names(accepted: &Accepted, labels: &str) -> Vec<&'static str> {
-        accepted
-            .points
-            .iter()
-            .filter(|p| p.labels.0.iter().any(|(n, v)| *n == "ifIndex" && v == labels))
-            .map(|p| p.name)
-            .collect()
+    fn names(accepted: &Accepted, if_index: u32) -> Vec<&'static str> {
+        let interface = accepted.interfaces().iter().find(|i| i.labels.if_index == if_index);
+        interface.map(|i| i.samples().map(|(name, _)| name).collect()).unwrap_or_default()
     }
 
     #[test]
@@ -182,8 +330,8 @@ mod tests {
         live.interfaces.insert(1, interface(1, 5000, Some(8000.6)));
         live.interfaces.insert(2, interface(2, 5000, None)); // first poll: no rate
         live.interfaces.insert(3, interface(3, 4000, Some(1.0))); // not read by this poll
-        let accepted = poll(&device(), &live, 5000);
-        let one = names(&accepted, "1");
+        let accepted = poll(&device(), &live, 5000, &LabelCache::default());
+        let one = names(&accepted, 1);
         for name in [
             "ifHCInOctets",
             "ifHCOutOctets",
@@ -195,18 +343,48 @@ mod tests {
             assert!(one.contains(&name), "{name} in {one:?}");
         }
         assert!(!one.contains(&"ifInOctets"), "64-bit counters only under their own names");
-        assert!(!names(&accepted, "2").contains(&"vigie_interface_in_bps"), "no rate, no sample");
-        assert!(names(&accepted, "3").is_empty());
-        let in_bps = accepted.points.iter().find(|p| p.name == "vigie_interface_in_bps").unwrap();
-        assert_eq!(in_bps.value, 8001.0, "rounded as the store writes it");
-        assert_eq!(in_bps.at_ms, 5000);
-        let labels: Vec<&str> = in_bps.labels.0.iter().map(|(n, _)| *n).collect();
-        assert_eq!(labels, ["device", "device_id", "ifAlias", "ifDescr", "ifIndex", "ifName", "instance"]);
-        assert!(in_bps.labels.0.contains(&("instance", "127.0.0.1:1161".to_string())));
-        let device_series: Vec<_> =
-            accepted.points.iter().filter(|p| p.labels.0.len() == 3).map(|p| (p.name, p.value)).collect();
-        assert_eq!(device_series, [("sysUpTime", 4200.0), ("vigie_device_up", 1.0)]);
+        assert!(!names(&accepted, 2).contains(&"vigie_interface_in_bps"), "no rate, no sample");
+        assert!(names(&accepted, 3).is_empty());
+        let (_, in_bps) = accepted.interfaces()[0].samples().find(|(n, _)| *n == "vigie_interface_in_bps").unwrap();
+        assert_eq!(in_bps, 8001.0, "rounded as the store writes it");
+        assert_eq!(accepted.at_ms, 5000);
+        assert_eq!(
+            accepted.device.labels,
+            [("device", "sw1".into()), ("device_id", "0000abcd".into()), ("instance", "127.0.0.1:1161".into())]
+        );
+        assert_eq!(accepted.device_samples().collect::<Vec<_>>(), [("sysUpTime", 4200.0), ("vigie_device_up", 1.0)]);
+        let per_interface: usize = accepted.interfaces().iter().map(|i| i.samples().count()).sum();
+        assert_eq!(accepted.samples(), per_interface + 2);
         assert!(accepted.bytes() > 0);
+    }
+
+    #[test]
+    fn label_sets_are_kept_across_polls_and_made_again_when_a_name_changes() {
+        let cache = LabelCache::default();
+        let mut live = DeviceLive::new();
+        live.interfaces.insert(1, interface(1, 5000, None));
+        live.interfaces.insert(2, interface(2, 5000, None));
+        let first = poll(&device(), &live, 5000, &cache);
+        for i in live.interfaces.values_mut() {
+            i.latest.as_mut().unwrap().at_ms = 6000;
+        }
+        let second = poll(&device(), &live, 6000, &cache);
+        assert!(Arc::ptr_eq(&first.device, &second.device), "nothing changed: the same labels");
+        live.interfaces.get_mut(&2).unwrap().info.if_alias = "uplink".into();
+        let third = poll(&device(), &live, 6000, &cache);
+        let (a, b) = (&second.interfaces()[0].labels, &third.interfaces()[0].labels);
+        assert!(Arc::ptr_eq(a, b), "the unchanged interface keeps its set");
+        assert_eq!(third.interfaces()[1].labels.if_alias, "uplink");
+        assert!(!Arc::ptr_eq(&second.interfaces()[1].labels, &third.interfaces()[1].labels));
+        live.interfaces.insert(7, interface(7, 6000, None));
+        let fourth = poll(&device(), &live, 6000, &cache);
+        assert_eq!(fourth.interfaces().iter().map(|i| i.labels.if_index).collect::<Vec<_>>(), [1, 2, 7]);
+        let mut renamed = device();
+        renamed.config.name = "sw1-lyon".into();
+        let fifth = poll(&renamed, &live, 6000, &cache);
+        assert_eq!(fifth.device.labels[0], ("device", "sw1-lyon".to_string()));
+        assert!(!Arc::ptr_eq(&fourth.interfaces()[0].labels, &fifth.interfaces()[0].labels), "all made again");
+        assert!(Arc::ptr_eq(&failed_poll(&renamed, 7, &cache).device, &fifth.device));
     }
 
     #[test]
@@ -220,19 +398,23 @@ mod tests {
             rtt_max_ms: (received > 0).then_some(4.0),
             error: None,
         };
-        let some = echo(&device(), &round(3));
-        let values: Vec<_> = some.points.iter().map(|p| (p.name, p.value, p.at_ms)).collect();
+        let cache = LabelCache::default();
+        let some = echo(&device(), &round(3), &cache).unwrap();
+        assert_eq!(some.at_ms, 100_000);
         assert_eq!(
-            values,
+            some.device_samples().collect::<Vec<_>>(),
             [
-                ("vigie_ping_loss_ratio", 0.25, 100_000),
-                ("vigie_ping_rtt_min_seconds", 0.001, 100_000),
-                ("vigie_ping_rtt_avg_seconds", 0.002, 100_000),
-                ("vigie_ping_rtt_max_seconds", 0.004, 100_000)
+                ("vigie_ping_loss_ratio", 0.25),
+                ("vigie_ping_rtt_min_seconds", 0.001),
+                ("vigie_ping_rtt_avg_seconds", 0.002),
+                ("vigie_ping_rtt_max_seconds", 0.004)
             ]
         );
-        let none = echo(&device(), &round(0));
-        assert_eq!(none.points.iter().map(|p| (p.name, p.value)).collect::<Vec<_>>(), [("vigie_ping_loss_ratio", 1.0)]);
-        assert_eq!(failed_poll(&device(), 7).points[0].value, 0.0);
+        assert_eq!(some.samples(), 4);
+        let none = echo(&device(), &round(0), &cache).unwrap();
+        assert_eq!(none.device_samples().collect::<Vec<_>>(), [("vigie_ping_loss_ratio", 1.0)]);
+        let nothing_sent = EchoStatus { sent: 0, ..round(0) };
+        assert!(echo(&device(), &nothing_sent, &cache).is_none());
+        assert_eq!(failed_poll(&device(), 7, &cache).device_samples().collect::<Vec<_>>(), [("vigie_device_up", 0.0)]);
     }
 }

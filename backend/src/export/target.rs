@@ -1,21 +1,19 @@
-//! One remote-write target: its settings, its queue and its figures. Accepted samples are
-//! encoded for it (with its external labels), compressed and appended to its queue; the sender
-//! reads them back from there.
+//! One remote-write target: its settings, its outbox and its figures. Accepted samples are
+//! encoded for it (with its external labels), compressed and put in its outbox (memory while
+//! it keeps up, its queue on disk otherwise); the sender takes them from there.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use super::proto::{EncodedLabels, WriteRequest};
-use super::queue::{Dropped, Queue, QueueUsage, Record};
-use super::series::{Accepted, LabelSet};
+use super::encode::{self, Externals};
+use super::outbox::{At, Outbox, Request};
+use super::queue::{Dropped, Queue, QueueUsage};
+use super::request::WriteRequest;
+use super::series::Accepted;
 use crate::secret::Secret;
-
-/// Samples in one request, at most (Prometheus sends 2,000 by default; fewer, larger requests
-/// cost less here).
-pub const MAX_SAMPLES_PER_REQUEST: usize = 5000;
 
 /// `[[remote_write]]`, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,21 +107,9 @@ pub struct TargetStatus {
     pub last_sent_at: Option<i64>,
 }
 
-/// A request compressed, and the compressor's state: kept across the requests of a batch.
-struct Compressed {
-    encoder: snap::raw::Encoder,
-    body: Vec<u8>,
-}
-
-impl Default for Compressed {
-    fn default() -> Self {
-        Compressed { encoder: snap::raw::Encoder::new(), body: Vec::new() }
-    }
-}
-
 pub struct Target {
     pub settings: TargetSettings,
-    queue: Mutex<Queue>,
+    outbox: Mutex<Outbox>,
     /// Wakes the sender when something was appended.
     pub appended: Notify,
     pub stats: TargetStats,
@@ -145,47 +131,28 @@ impl Target {
                 usage.bytes
             );
         }
-        Ok(Target { settings, queue: Mutex::new(queue), appended: Notify::new(), stats })
+        Ok(Target { settings, outbox: Mutex::new(Outbox::new(queue)), appended: Notify::new(), stats })
     }
 
-    /// Encodes `batch` for this target and appends it to the queue (blocking). Each label set
-    /// (an interface's, a device's, per poll) is merged with the external labels and encoded
-    /// once, then copied into each of its series. One write per request, one sync per batch.
-    pub fn append(&self, batch: &[Accepted]) -> std::io::Result<()> {
-        let externals = self.settings.external_labels.iter().map(|(n, v)| (n.as_str(), v.as_str()));
-        let mut request = WriteRequest::default();
-        let mut compressed = Compressed::default();
-        let mut labels = EncodedLabels::default();
-        let mut merged: Vec<(&str, &str)> = Vec::with_capacity(16);
-        let mut current: Option<&Arc<LabelSet>> = None;
-        let mut oldest = i64::MAX;
-        for point in batch.iter().flat_map(|accepted| accepted.points.iter()) {
-            if !current.is_some_and(|set| Arc::ptr_eq(set, &point.labels)) {
-                merged.clear();
-                merged.extend(point.labels.0.iter().map(|(n, v)| (*n, v.as_str())));
-                merged.extend(externals.clone());
-                merged.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                labels.set(merged.iter().copied());
-                current = Some(&point.labels);
-            }
-            request.push(point.name, &labels, point.value, point.at_ms);
-            oldest = oldest.min(point.at_ms);
-            if request.len() >= MAX_SAMPLES_PER_REQUEST {
-                self.enqueue(&request, oldest, &mut compressed)?;
-                request.clear();
-                oldest = i64::MAX;
-            }
-        }
-        if !request.is_empty() {
-            self.enqueue(&request, oldest, &mut compressed)?;
-        }
-        self.queue.lock().expect("queue lock").sync()
+    /// Encodes `batch` for this target (number `index` of `externals`) and puts it in the
+    /// outbox (blocking when it goes to disk: one sync per batch).
+    pub fn append(&self, index: usize, externals: &Externals, batch: &[Accepted]) -> std::io::Result<()> {
+        let (mut request, mut body) = (WriteRequest::default(), Vec::new());
+        encode::requests(batch, index, externals, &mut request, |request, oldest| {
+            self.enqueue(request, oldest, &mut body)
+        })?;
+        self.outbox.lock().expect("outbox lock").sync()
     }
 
-    fn enqueue(&self, request: &WriteRequest, oldest_ms: i64, compressed: &mut Compressed) -> std::io::Result<()> {
-        request.compress_into(&mut compressed.encoder, &mut compressed.body);
-        let dropped =
-            self.queue.lock().expect("queue lock").append(&compressed.body, request.len() as u32, oldest_ms)?;
+    fn enqueue(&self, request: &mut WriteRequest, oldest_ms: i64, body: &mut Vec<u8>) -> std::io::Result<()> {
+        request.compress_into(body);
+        let dropped = self.outbox.lock().expect("outbox lock").push(body, request.len() as u32, oldest_ms)?;
+        self.note_dropped(dropped);
+        self.appended.notify_one();
+        Ok(())
+    }
+
+    fn note_dropped(&self, dropped: Dropped) {
         if dropped.segments > 0 {
             log::warn!(
                 "Remote-write target {}: its queue is full ({} bytes); the oldest {} samples are dropped.",
@@ -195,24 +162,33 @@ impl Target {
             );
         }
         self.stats.dropped(dropped);
-        self.appended.notify_one();
+    }
+
+    /// Moves what waits in memory to disk, synced (blocking): after a failed send, and when
+    /// Vigie stops.
+    pub fn spill(&self) -> std::io::Result<()> {
+        let mut outbox = self.outbox.lock().expect("outbox lock");
+        let dropped = outbox.spill()?;
+        outbox.sync()?;
+        drop(outbox);
+        self.note_dropped(dropped);
         Ok(())
     }
 
-    /// The oldest request not sent yet (blocking).
-    pub fn peek(&self) -> std::io::Result<Option<Record>> {
-        self.queue.lock().expect("queue lock").peek()
+    /// The oldest request not sent yet (blocking when it is on disk).
+    pub fn peek(&self) -> std::io::Result<Option<Request>> {
+        self.outbox.lock().expect("outbox lock").peek()
     }
 
-    /// Marks a request sent: it leaves the queue (blocking).
-    pub fn ack(&self, at: (u64, usize)) -> std::io::Result<()> {
-        self.queue.lock().expect("queue lock").ack(at)
+    /// Marks a request sent: it leaves the outbox (blocking when it was on disk).
+    pub fn ack(&self, at: At) -> std::io::Result<()> {
+        self.outbox.lock().expect("outbox lock").ack(at)
     }
 
     /// The figures now (memory only).
     pub fn status(&self, handoff_dropped: u64, now_ms: i64) -> TargetStatus {
         let read = |n: &AtomicU64| n.load(Ordering::Relaxed);
-        let queue = self.queue.lock().expect("queue lock").usage();
+        let queue: QueueUsage = self.outbox.lock().expect("outbox lock").usage();
         let (last_error, last_error_at) = match self.stats.last_error.lock().expect("error lock").clone() {
             Some((error, at)) => (Some(error), Some(at)),
             None => (None, None),
@@ -253,10 +229,13 @@ pub fn shown_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::encode::MAX_SAMPLES_PER_REQUEST;
     use super::super::proto::decoded::decode;
-    use super::super::series::{self, Point};
+    use super::super::series::{self, LabelCache};
     use super::*;
     use crate::device::{Device, DeviceConfig, DeviceId};
+    use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
+    use crate::store::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample};
 
     fn settings(max_queue_bytes: u64) -> TargetSettings {
         TargetSettings {
@@ -271,30 +250,48 @@ mod tests {
         }
     }
 
+    fn device(name: &str) -> Device {
+        Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c(name, "h", 161, "c") }
+    }
+
+    fn externals(targets: &[&TargetSettings]) -> Externals {
+        Externals(targets.iter().map(|t| t.external_labels.clone()).collect())
+    }
+
+    type Series = Vec<(Vec<(String, String)>, f64)>;
+
+    fn series(payload: &[u8]) -> Series {
+        let request = decode(payload);
+        let labels = |s: &super::super::proto::decoded::TimeSeries| {
+            s.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect::<Vec<_>>()
+        };
+        request.timeseries.iter().map(|s| (labels(s), s.samples[0].value)).collect()
+    }
+
+    fn owned(labels: &[(&str, &str)]) -> Vec<(String, String)> {
+        labels.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+    }
+
     #[test]
     fn a_batch_is_encoded_with_the_external_labels_sorted_in_and_split_in_requests() {
         let dir = tempfile::tempdir().unwrap();
         let target = Target::open(settings(64 << 20), dir.path()).unwrap();
-        let device =
-            Device { id: DeviceId("0000abcd".into()), created_at: 0, config: DeviceConfig::v2c("sw1", "h", 161, "c") };
+        let cache = LabelCache::default();
         let batch: Vec<Accepted> =
-            (0..MAX_SAMPLES_PER_REQUEST as i64 + 1).map(|i| series::failed_poll(&device, i)).collect();
-        target.append(&batch).unwrap();
+            (0..MAX_SAMPLES_PER_REQUEST as i64 + 1).map(|i| series::failed_poll(&device("sw1"), i, &cache)).collect();
+        target.append(0, &externals(&[&target.settings]), &batch).unwrap();
         let first = target.peek().unwrap().unwrap();
         assert_eq!((first.samples, first.oldest_ms), (MAX_SAMPLES_PER_REQUEST as u32, 0));
-        let request = decode(&first.payload);
-        let labels: Vec<(&str, &str)> =
-            request.timeseries[0].labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect();
         assert_eq!(
-            labels,
-            [
+            series(&first.payload)[0].0,
+            owned(&[
                 ("Zone", "b"),
                 ("__name__", "vigie_device_up"),
                 ("device", "sw1"),
                 ("device_id", "0000abcd"),
                 ("instance", "h"),
                 ("site", "lyon")
-            ],
+            ]),
             "sorted by name, bytewise, as Prometheus sorts them"
         );
         target.ack(first.at).unwrap();
@@ -306,36 +303,84 @@ mod tests {
         assert_eq!(status.lag_secs, (10_000.0 - MAX_SAMPLES_PER_REQUEST as f64) / 1000.0);
     }
 
+    fn live(aliases: &[&str], at_ms: i64) -> DeviceLive {
+        let mut live = DeviceLive::new();
+        for (i, alias) in (1..).zip(aliases) {
+            let mut info = InterfaceInfo::ethernet(i);
+            info.if_alias = alias.to_string();
+            let reading = InterfaceReading::traffic(CounterRow::octets(i, 10, 20, CounterBits::Bits64), None, None);
+            live.interfaces
+                .insert(i, InterfaceLive { info, latest: Some(LatestSample { at_ms, uptime_ticks: 5, reading }) });
+        }
+        live
+    }
+
     #[test]
-    fn series_sharing_a_label_set_each_carry_all_of_it_and_the_next_set_replaces_it() {
+    fn each_series_carries_its_whole_label_set_for_each_target_across_polls_and_changes() {
         let dir = tempfile::tempdir().unwrap();
-        let target = Target::open(settings(64 << 20), dir.path()).unwrap();
-        let set = |labels: &[(&'static str, &str)]| {
-            Arc::new(LabelSet(labels.iter().map(|(n, v)| (*n, v.to_string())).collect()))
+        let vm = Target::open(settings(64 << 20), dir.path()).unwrap();
+        let mut plain = settings(64 << 20);
+        (plain.name, plain.external_labels) = ("plain".into(), Vec::new());
+        let plain = Target::open(plain, dir.path()).unwrap();
+        let externals = externals(&[&vm.settings, &plain.settings]);
+        let cache = LabelCache::default();
+        let sent = |target: &Target, index, batch: &[Accepted]| {
+            target.append(index, &externals, batch).unwrap();
+            let request = target.peek().unwrap().unwrap();
+            target.ack(request.at).unwrap();
+            series(&request.payload)
         };
-        let port1 = set(&[("device", "sw1"), ("ifAlias", ""), ("ifIndex", "1")]);
-        let sw2 = set(&[("device", "sw2")]);
-        let point = |name, labels: &Arc<LabelSet>, value| Point { name, labels: labels.clone(), value, at_ms: 9 };
-        let batch = [
-            Accepted { points: vec![point("ifHCInOctets", &port1, 1.0), point("ifHCOutOctets", &port1, 2.0)] },
-            Accepted { points: vec![point("vigie_device_up", &sw2, 0.0)] },
-        ];
-        target.append(&batch).unwrap();
-        let request = decode(&target.peek().unwrap().unwrap().payload);
-        let series: Vec<(Vec<(&str, &str)>, f64)> = request
-            .timeseries
-            .iter()
-            .map(|s| (s.labels.iter().map(|l| (l.name.as_str(), l.value.as_str())).collect(), s.samples[0].value))
-            .collect();
-        let port =
-            |name| vec![("Zone", "b"), ("__name__", name), ("device", "sw1"), ("ifIndex", "1"), ("site", "lyon")];
-        assert_eq!(
-            series,
-            [
-                (port("ifHCInOctets"), 1.0),
-                (port("ifHCOutOctets"), 2.0),
-                (vec![("Zone", "b"), ("__name__", "vigie_device_up"), ("device", "sw2"), ("site", "lyon")], 0.0)
-            ]
-        );
+        let port = |name: &str, alias: &str, index: u32, externals: bool| {
+            let (eth, index) = (format!("eth{index}"), index.to_string());
+            let mut labels = owned(&[
+                ("__name__", name),
+                ("device", "sw1"),
+                ("device_id", "0000abcd"),
+                ("ifDescr", &eth),
+                ("ifIndex", &index),
+                ("ifName", &eth),
+                ("instance", "h"),
+            ]);
+            if !alias.is_empty() {
+                labels.push(("ifAlias".into(), alias.into()));
+            }
+            if externals {
+                labels.extend(owned(&[("Zone", "b"), ("site", "lyon")]));
+            }
+            labels.sort_unstable();
+            labels
+        };
+        for (at, alias) in [(1000, ""), (2000, ""), (3000, "uplink")] {
+            let batch = [
+                series::poll(&device("sw1"), &live(&["core", alias], at), at, &cache),
+                series::failed_poll(&device("sw2"), at, &LabelCache::default()),
+            ];
+            for (index, target) in [&vm, &plain].into_iter().enumerate() {
+                let got = sent(target, index, &batch);
+                let externals = index == 0;
+                let of = |index: &str| {
+                    got.iter().filter(|(l, _)| l.contains(&("ifIndex".into(), index.into()))).collect::<Vec<_>>()
+                };
+                assert_eq!(of("1")[0], &(port("ifHCInOctets", "core", 1, externals), 10.0), "at {at}");
+                assert_eq!(of("1")[1], &(port("ifHCOutOctets", "core", 1, externals), 20.0), "at {at}");
+                let second = of("2")[0];
+                assert_eq!(
+                    second,
+                    &(port("ifHCInOctets", alias, 2, externals), 10.0),
+                    "at {at}: the alias as it is now"
+                );
+                let mut down = vec![
+                    ("__name__", "vigie_device_up"),
+                    ("device", "sw2"),
+                    ("device_id", "0000abcd"),
+                    ("instance", "h"),
+                ];
+                if externals {
+                    down.extend([("Zone", "b"), ("site", "lyon")]);
+                }
+                down.sort_unstable();
+                assert_eq!(got.last().unwrap(), &(owned(&down), 0.0));
+            }
+        }
     }
 }

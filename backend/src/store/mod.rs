@@ -252,11 +252,17 @@ impl Store {
         let _ = self.export.set(handoff);
     }
 
-    /// Passes what was accepted for `id` to remote-write, when it is on (memory only; never waits).
-    fn export(&self, id: &DeviceId, build: impl FnOnce(&Device) -> crate::export::series::Accepted) {
+    /// Passes what was accepted for `id` to remote-write, when it is on (memory only; never
+    /// waits): built from the device in place, with the label sets `polled` keeps across polls.
+    fn export(
+        &self,
+        polled: &PolledDevice,
+        id: &DeviceId,
+        build: impl FnOnce(&Device, &crate::export::LabelCache) -> Option<crate::export::series::Accepted>,
+    ) {
         if let Some(handoff) = self.export.get() {
-            if let Some(device) = self.registry.get(id) {
-                handoff.offer(build(&device));
+            if let Some(Some(accepted)) = self.registry.with(id, |device| build(device, &polled.export_labels)) {
+                handoff.offer(accepted);
             }
         }
     }

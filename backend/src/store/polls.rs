@@ -28,6 +28,8 @@ pub(super) struct PolledDevice {
     pub history: Mutex<History>,
     /// The store's change counter when this device last changed (see [`Store::touch`]).
     pub version: AtomicU64,
+    /// Its remote-write label sets, kept across polls (empty while remote-write is off).
+    pub export_labels: crate::export::LabelCache,
 }
 
 pub(super) struct DeviceDisk {
@@ -59,7 +61,13 @@ impl PolledDevice {
         let disk =
             DeviceDisk { dir, series, buckets, state_dirty: false, removed: false, history_last, history_appends };
         let history = Mutex::new(History::load(&history, super::now_secs()));
-        PolledDevice { live: RwLock::new(live), disk: Mutex::new(disk), history, version: AtomicU64::new(0) }
+        PolledDevice {
+            live: RwLock::new(live),
+            disk: Mutex::new(disk),
+            history,
+            version: AtomicU64::new(0),
+            export_labels: Default::default(),
+        }
     }
 
     /// Deletes the device's files; later writes for it do nothing.
@@ -171,7 +179,9 @@ impl Store {
             appended.and(saved)
         };
         self.health.note(&written);
-        self.export(id, |d| crate::export::series::poll(d, &device.live.read().expect("live lock"), at_ms));
+        self.export(&device, id, |d, labels| {
+            Some(crate::export::series::poll(d, &device.live.read().expect("live lock"), at_ms, labels))
+        });
         // Samples are the bulk of events: built only when someone listens.
         if self.events.receiver_count() > 0 {
             let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
@@ -192,7 +202,7 @@ impl Store {
         let Some(device) = self.polled(id) else { return Ok(()) };
         let changed = device.live.write().expect("live lock").apply_failure(at_secs, duration_ms, error);
         self.touch(&device);
-        self.export(id, |d| crate::export::series::failed_poll(d, at_secs * 1000));
+        self.export(&device, id, |d, labels| Some(crate::export::series::failed_poll(d, at_secs * 1000, labels)));
         self.save_state(&device, changed)
     }
 

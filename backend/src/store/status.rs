@@ -43,7 +43,7 @@ impl Store {
         }
         if let Some(e) = echo.as_ref().filter(|e| e.sent > 0) {
             self.publish(StoreEvent::Echo { device_id: id.clone(), echo: e.clone() });
-            self.export(id, |d| crate::export::series::echo(d, e));
+            self.export(&polled, id, |d, labels| crate::export::series::echo(d, e, labels));
         }
         polled.live.write().expect("live lock").status.echo = echo;
         self.touch(&polled);

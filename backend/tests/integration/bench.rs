@@ -186,25 +186,34 @@ fn clock_ticks_per_second() -> u64 {
 /// Remote-write's cost: the same simulated fleet polled by Vigie without and with remote-write
 /// to a VictoriaMetrics single node; interface samples per CPU-second of Vigie in each run, and
 /// the bytes sent per remote-written sample. `BENCH_RW_DEVICES` (default 2000, 48 interfaces
-/// each), `BENCH_RW_INTERVAL_SECS` (60), window measured: two intervals.
+/// each), `BENCH_RW_INTERVAL_SECS` (60), window measured: two intervals. Vigie logs at
+/// `BENCH_RW_LOG` (`warn`, as the fleet benchmark: `debug`, the tests' level, costs more than
+/// polling itself); `BENCH_RW_PHASES` (`off,on`) picks the runs, `BENCH_RW_VIGIE_BIN` another
+/// build of vigie to measure (the simulator stays this one).
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 fn bench_remote_write_cpu_per_sample() {
     let env = |name: &str, default: usize| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     let agents = env("BENCH_RW_DEVICES", 2000);
     let interval = env("BENCH_RW_INTERVAL_SECS", 60) as u32;
+    let log = std::env::var("BENCH_RW_LOG").unwrap_or_else(|_| "warn".into());
+    let phases = std::env::var("BENCH_RW_PHASES").unwrap_or_else(|_| "off,on".into());
+    let bin = std::env::var("BENCH_RW_VIGIE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_vigie").into());
     let sim = crate::sim_process::SimProcess::start(agents, 48);
     let dir = tempfile::tempdir().unwrap();
     let vm_dir = dir.path().join("vm");
     std::fs::create_dir_all(&vm_dir).unwrap();
     let vm = crate::remote_write::Tsdb::start(crate::remote_write::Kind::Victoria, &vm_dir);
-    println!("remote-write cost, {agents} devices x 48 interfaces polled every {interval} s:");
+    println!("remote-write cost, {agents} devices x 48 interfaces polled every {interval} s, RUST_LOG={log}, {bin}:");
     let mut per_cpu_second = Vec::new();
     for remote_write in [false, true] {
+        if !phases.split(',').any(|p| p.trim() == if remote_write { "on" } else { "off" }) {
+            continue;
+        }
         let data = dir.path().join(format!("data-{remote_write}"));
         let url = vm.write_url();
         let extra: Vec<&str> = if remote_write { vec!["--remote-write-url", &url] } else { Vec::new() };
-        let mut vigie = Vigie::start_with(&data, &extra);
+        let mut vigie = Vigie::start_bin(&bin, &data, &extra, &[("RUST_LOG", &log)]);
         for i in 0..agents {
             sim.add_to(&vigie, i, interval);
         }
@@ -224,24 +233,28 @@ fn bench_remote_write_cpu_per_sample() {
         let (cpu_before, before) = (cpu_ms(vigie.pid()), read(&vigie));
         std::thread::sleep(Duration::from_secs(2 * u64::from(interval)));
         let (cpu_after, after) = (cpu_ms(vigie.pid()), read(&vigie));
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
         let cpu_secs = (cpu_after - cpu_before) as f64 / 1000.0;
         let samples = after.0 - before.0;
         let rate = samples as f64 / cpu_secs;
         per_cpu_second.push(rate);
         print!(
-            "  remote-write {}: {samples} interface samples, Vigie CPU {cpu_secs:.1} s: {rate:.0} interface samples per CPU-second",
+            "  remote-write {}: {samples} interface samples, Vigie CPU {cpu_secs:.2} s: {rate:.0} interface samples per CPU-second",
             if remote_write { "on " } else { "off" }
         );
         if remote_write {
             let (sent, bytes) = (after.1 - before.1, after.2 - before.2);
             print!(
-                "; {sent} series samples sent ({:.1} per interface sample), {:.2} bytes per sample on the wire",
+                "; {sent} series samples sent ({:.1} per interface sample), {:.2} bytes per series sample, {:.0} per interface sample on the wire",
                 sent as f64 / samples as f64,
-                bytes as f64 / sent as f64
+                bytes as f64 / sent as f64,
+                bytes as f64 / samples as f64
             );
         }
-        println!();
-        vigie.terminate();
+        println!(" (load average {})", load.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+        drop(vigie); // killed: a graceful stop of 2,000 devices is not what is measured here
     }
-    println!("  CPU per interface sample, on / off: {:.2}", per_cpu_second[0] / per_cpu_second[1]);
+    if let [off, on] = per_cpu_second[..] {
+        println!("  CPU per interface sample, on / off: {:.2}", off / on);
+    }
 }

@@ -49,6 +49,11 @@ impl Vigie {
     /// The same, with environment variables set for vigie (test knobs such as
     /// `VIGIE_TEST_SEAL_EVERY_SECS`).
     pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Vigie {
+        Vigie::start_bin(BIN, data_dir, extra, env)
+    }
+
+    /// The same with another `vigie` binary (benchmarks comparing two builds).
+    pub fn start_bin(bin: &str, data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Vigie {
         let auth: &[&str] = if extra.contains(&"--auth") { &[] } else { &["--auth", "off"] };
         let port = free_tcp_port();
         let syslog_port = free_tcp_and_udp_port();
@@ -64,7 +69,7 @@ impl Vigie {
             format!("127.0.0.1:{trap_port}"),
         ];
         let log = File::create(&log_path).expect("create vigie's log");
-        let child = Command::new(BIN)
+        let child = Command::new(bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)
             .args(if extra.contains(&"--syslog-udp") { Vec::new() } else { receiver_args })

@@ -1,0 +1,167 @@
+//! Snappy's block format written directly by a writer that knows what repeats: literal bytes,
+//! and copies of bytes it wrote before, named by their position in the uncompressed stream.
+//! Nothing is searched for, so writing costs what the output is, not what the input is; any
+//! snappy decoder reads the result. See <https://github.com/google/snappy/blob/main/format_description.txt>.
+
+/// The farthest back a copy reaches here (copies with a 2-byte offset).
+pub const MAX_OFFSET: usize = 65_535;
+
+/// A block being written.
+#[derive(Debug, Default)]
+pub struct Block {
+    /// The elements so far, but the pending literal.
+    elements: Vec<u8>,
+    /// Literal bytes not written as an element yet (consecutive literals make one element).
+    literal: Vec<u8>,
+    /// A copy not written as elements yet, offset and length: a copy that goes on from where
+    /// it stopped (the same offset) makes one copy with it.
+    copy: Option<(usize, usize)>,
+    /// Bytes of the uncompressed stream so far.
+    len: usize,
+}
+
+impl Block {
+    /// Starts over, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.elements.clear();
+        self.literal.clear();
+        self.copy = None;
+        self.len = 0;
+    }
+
+    /// Bytes of the uncompressed stream so far: the position of the next byte.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends `bytes` as they are.
+    pub fn literal(&mut self, bytes: &[u8]) {
+        self.flush_copy();
+        self.literal.extend_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// Appends again the `n` bytes that start at position `from` (`from` < [`Block::len`],
+    /// at most [`MAX_OFFSET`] back; the bytes may run into what this copy writes).
+    pub fn copy(&mut self, from: usize, n: usize) {
+        let offset = self.len - from;
+        debug_assert!(offset > 0 && offset <= MAX_OFFSET && n > 0, "copy of {n} from {offset} back");
+        self.len += n;
+        match &mut self.copy {
+            Some((pending, len)) if *pending == offset => *len += n,
+            _ => {
+                self.flush_copy();
+                self.flush_literal();
+                self.copy = Some((offset, n));
+            }
+        }
+    }
+
+    fn flush_copy(&mut self) {
+        let Some((offset, n)) = self.copy.take() else { return };
+        let mut left = n;
+        while left > 0 {
+            if (4..=11).contains(&left) && offset < 2048 {
+                // Copy with a 1-byte offset: 3 bits of offset in the tag.
+                self.elements.push(0b01 | ((left - 4) as u8) << 2 | ((offset >> 8) as u8) << 5);
+                self.elements.push(offset as u8);
+                left = 0;
+            } else {
+                let chunk = left.min(64);
+                self.elements.push(0b10 | ((chunk - 1) as u8) << 2);
+                self.elements.extend_from_slice(&(offset as u16).to_le_bytes());
+                left -= chunk;
+            }
+        }
+    }
+
+    fn flush_literal(&mut self) {
+        let n = self.literal.len();
+        if n == 0 {
+            return;
+        }
+        let stored = (n - 1) as u32;
+        match n {
+            1..=60 => self.elements.push((stored as u8) << 2),
+            61..=0x100 => self.elements.extend_from_slice(&[60 << 2, stored as u8]),
+            0x101..=0x1_0000 => {
+                self.elements.push(61 << 2);
+                self.elements.extend_from_slice(&(stored as u16).to_le_bytes());
+            }
+            0x1_0001..=0x100_0000 => {
+                self.elements.push(62 << 2);
+                self.elements.extend_from_slice(&stored.to_le_bytes()[..3]);
+            }
+            _ => {
+                self.elements.push(63 << 2);
+                self.elements.extend_from_slice(&stored.to_le_bytes());
+            }
+        }
+        self.elements.extend_from_slice(&self.literal);
+        self.literal.clear();
+    }
+
+    /// The block: the uncompressed length, then the elements (into `out`, replacing it).
+    pub fn finish_into(&mut self, out: &mut Vec<u8>) {
+        self.flush_copy();
+        self.flush_literal();
+        out.clear();
+        out.reserve(10 + self.elements.len());
+        let mut len = self.len as u64;
+        while len >= 0x80 {
+            out.push((len as u8) | 0x80);
+            len >>= 7;
+        }
+        out.push(len as u8);
+        out.extend_from_slice(&self.elements);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decompress(block: &mut Block) -> Vec<u8> {
+        let mut out = Vec::new();
+        block.finish_into(&mut out);
+        snap::raw::Decoder::new().decompress_vec(&out).expect("a valid snappy block")
+    }
+
+    #[test]
+    fn literals_and_copies_of_every_size_decode_as_written() {
+        let mut block = Block::default();
+        let mut expected = Vec::new();
+        let mut seed = 7u64;
+        let mut next = |m: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % m
+        };
+        for _ in 0..3000 {
+            if expected.is_empty() || next(3) == 0 {
+                let n = [1, 5, 60, 61, 200, 256, 257, 70_000][next(8)];
+                let bytes: Vec<u8> = (0..n).map(|_| next(256) as u8).collect();
+                block.literal(&bytes);
+                expected.extend_from_slice(&bytes);
+            } else {
+                let back = 1 + next(expected.len().min(MAX_OFFSET));
+                let from = expected.len() - back;
+                let n = [1, 3, 4, 11, 12, 64, 65, 130, 300][next(9)];
+                block.copy(from, n);
+                for i in 0..n {
+                    expected.push(expected[from + i]); // may run into what it writes
+                }
+            }
+            assert_eq!(block.len(), expected.len());
+        }
+        assert_eq!(decompress(&mut block), expected);
+        block.clear();
+        assert!(block.is_empty());
+        block.literal(b"abcd");
+        block.copy(0, 8);
+        assert_eq!(decompress(&mut block), b"abcdabcdabcd");
+    }
+}
