@@ -1,8 +1,10 @@
 //! A poller's reports to its primary (`POST /api/v1/poller/reports`, every few seconds): a
-//! heartbeat, and the devices whose state changed since the last report the primary accepted
-//! (at most [`MAX_REPORTED_STATES`] at once: the rest go next time). After a failed report, and
-//! every 5 minutes, every state is sent again (a primary restarted over other data learns them);
-//! the poller polls on regardless.
+//! heartbeat, the devices whose state changed since the last report the primary accepted (at
+//! most [`MAX_REPORTED_STATES`] at once: the rest go next time), and each device's latest echo
+//! round not yet accepted (at most [`MAX_REPORTED_ECHOES`], the body kept under the API's bound).
+//! A report that could not hold everything is followed by the next one right away. After a
+//! failed report, and every 5 minutes, every state is sent again (a primary restarted over other
+//! data learns them); the poller polls on regardless.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,9 +12,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::api::views::poller::{PollerReport, ReportedState, MAX_REPORTED_STATES};
+use crate::api::body_limit::MAX_BODY_BYTES;
+use crate::api::views::poller::{PollerReport, ReportedEcho, ReportedState, MAX_REPORTED_ECHOES, MAX_REPORTED_STATES};
 use crate::config::cluster::PollerSettings;
-use crate::device::{DeviceId, DeviceState};
+use crate::device::{DeviceId, DeviceState, EchoStatus};
 use crate::poller::Scheduler;
 use crate::store::Store;
 
@@ -22,9 +25,28 @@ pub const REPORT_EVERY: Duration = Duration::from_secs(5);
 const RESEND_ALL_EVERY: u64 = 60;
 /// A report not answered within this is a failed one (sent again in full next time).
 const REPORT_TIMEOUT: Duration = Duration::from_secs(20);
+/// A report's body stays this far under the API's bound (headers, a longer name).
+const BODY_MARGIN_BYTES: usize = 4096;
 
 /// What the primary holds of a device, as last accepted.
 type Sent = (DeviceState, Option<i64>, Option<String>);
+
+/// What the primary holds, as last accepted: each device's state and latest echo round.
+#[derive(Default)]
+struct Held {
+    states: HashMap<DeviceId, Sent>,
+    echoes: HashMap<DeviceId, i64>,
+}
+
+/// A report ready to send, and what the primary holds once it accepts it.
+struct Draft {
+    body: Vec<u8>,
+    shard: String,
+    states: Vec<(DeviceId, Sent)>,
+    echoes: Vec<(DeviceId, i64)>,
+    /// Something was left for the next report.
+    full: bool,
+}
 
 pub struct Reporter {
     pub settings: PollerSettings,
@@ -36,7 +58,7 @@ pub struct Reporter {
 
 impl Reporter {
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let mut sent: HashMap<DeviceId, Sent> = HashMap::new();
+        let mut held = Held::default();
         let mut every = tokio::time::interval(REPORT_EVERY);
         let mut last_error: Option<String> = None;
         let mut reports: u64 = 0;
@@ -45,19 +67,25 @@ impl Reporter {
                 _ = cancel.cancelled() => return,
                 _ = every.tick() => {}
             }
-            let (report, pending) = self.report(&sent);
+            let draft = self.draft(&held);
             let answer = self
                 .primary
                 .post("reports")
                 .timeout(REPORT_TIMEOUT)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(serde_json::to_vec(&report).expect("reports serialize"))
+                .body(draft.body)
                 .send()
                 .await;
             let error = match answer {
                 Ok(response) if response.status().is_success() => {
-                    sent.extend(pending);
-                    sent.retain(|id, _| self.store.device_version(id).is_some());
+                    held.states.extend(draft.states);
+                    held.echoes.extend(draft.echoes);
+                    held.states.retain(|id, _| self.store.device_version(id).is_some());
+                    held.echoes.retain(|id, _| self.store.device_version(id).is_some());
+                    if draft.full {
+                        // What did not fit goes now, not in 5 s: echo rounds must not pile up.
+                        every.reset_immediately();
+                    }
                     None
                 }
                 Ok(response) => Some(format!("the primary answered HTTP {}", response.status().as_u16())),
@@ -66,36 +94,70 @@ impl Reporter {
             reports += 1;
             // A primary that was away may have been restarted over other data, and one that
             // missed nothing takes the same states again at no cost: after a failure, and every
-            // few minutes anyway, every state is sent again (100 at a time).
+            // few minutes anyway, every state is sent again (100 at a time). Echo rounds are not:
+            // each device's next round reaches the primary anyway.
             if error.is_some() || reports.is_multiple_of(RESEND_ALL_EVERY) {
-                sent.clear();
+                held.states.clear();
             }
             if error != last_error {
                 match &error {
-                    Some(e) => log::warn!("Poller of shard {}: a report failed ({e}); it is sent again.", report.shard),
-                    None => log::info!("Poller of shard {}: reports reach the primary.", report.shard),
+                    Some(e) => log::warn!("Poller of shard {}: a report failed ({e}); it is sent again.", draft.shard),
+                    None => log::info!("Poller of shard {}: reports reach the primary.", draft.shard),
                 }
                 last_error = error;
             }
         }
     }
 
-    /// The report now, and what the primary will hold once it accepts it.
-    fn report(&self, sent: &HashMap<DeviceId, Sent>) -> (PollerReport, Vec<(DeviceId, Sent)>) {
+    /// The report now, serialized under the API's body bound.
+    fn draft(&self, held: &Held) -> Draft {
+        let (mut report, states, mut echoes, mut full) = self.report(held);
+        loop {
+            let body = serde_json::to_vec(&report).expect("reports serialize");
+            if body.len() + BODY_MARGIN_BYTES <= MAX_BODY_BYTES || report.echoes.is_empty() {
+                return Draft { body, shard: report.shard, states, echoes, full };
+            }
+            // Long error texts: half the rounds wait for the next report.
+            let keep = report.echoes.len() / 2;
+            report.echoes.truncate(keep);
+            echoes.truncate(keep);
+            full = true;
+        }
+    }
+
+    /// The report now; the states and echo rounds the primary will hold once it accepts it; and
+    /// whether something was left for the next report.
+    #[allow(clippy::type_complexity)]
+    fn report(&self, held: &Held) -> (PollerReport, Vec<(DeviceId, Sent)>, Vec<(DeviceId, i64)>, bool) {
         let mut states = Vec::new();
         let mut pending = Vec::new();
+        let mut echoes = Vec::new();
+        let mut pending_echoes = Vec::new();
+        let mut full = false;
         self.store.visit_devices(|device, live| {
             let s = &live.status;
             let now: Sent = (s.state, s.since, s.reason.clone());
-            if states.len() < MAX_REPORTED_STATES && sent.get(&device.id) != Some(&now) {
-                states.push(ReportedState {
-                    id: device.id.0.clone(),
-                    state: s.state,
-                    since: s.since,
-                    reason: s.reason.clone(),
-                    last_poll_at: s.last_poll_at,
-                });
-                pending.push((device.id.clone(), now));
+            if held.states.get(&device.id) != Some(&now) {
+                if states.len() < MAX_REPORTED_STATES {
+                    states.push(ReportedState {
+                        id: device.id.0.clone(),
+                        state: s.state,
+                        since: s.since,
+                        reason: s.reason.clone(),
+                        last_poll_at: s.last_poll_at,
+                    });
+                    pending.push((device.id.clone(), now));
+                } else {
+                    full = true;
+                }
+            }
+            if let Some(round) = s.echo.as_ref().filter(|e| is_new(e, held.echoes.get(&device.id))) {
+                if echoes.len() < MAX_REPORTED_ECHOES {
+                    echoes.push(ReportedEcho::new(&device.id, round));
+                    pending_echoes.push((device.id.clone(), round.at));
+                } else {
+                    full = true;
+                }
             }
         });
         let lag = self
@@ -111,7 +173,13 @@ impl Reporter {
             polls_total: self.scheduler.stats().counts().polls_total,
             remote_write_lag_secs: lag,
             states,
+            echoes,
         };
-        (report, pending)
+        (report, pending, pending_echoes, full)
     }
+}
+
+/// A round the primary does not hold yet (one that sent nothing is no round to report).
+fn is_new(round: &EchoStatus, held_at: Option<&i64>) -> bool {
+    round.sent > 0 && held_at.is_none_or(|at| round.at > *at)
 }
