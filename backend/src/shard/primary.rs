@@ -63,6 +63,18 @@ pub fn read_roots(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
     Ok(certificates)
 }
 
+/// An error with its causes: reqwest says "error sending request" and leaves the why (a refused
+/// connection, a certificate of an unknown issuer) to its sources.
+pub fn why(error: &dyn std::error::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        reason = format!("{reason}: {cause}");
+        source = cause.source();
+    }
+    reason
+}
+
 /// Never shows the token.
 impl std::fmt::Debug for Primary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -89,7 +89,7 @@ impl Reporter {
                     None
                 }
                 Ok(response) => Some(format!("the primary answered HTTP {}", response.status().as_u16())),
-                Err(e) => Some(format!("cannot reach the primary: {e}")),
+                Err(e) => Some(format!("cannot reach the primary: {}", super::primary::why(&e))),
             };
             reports += 1;
             // A primary that was away may have been restarted over other data, and one that
