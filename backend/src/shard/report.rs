@@ -111,18 +111,10 @@ impl Reporter {
 
     /// The report now, serialized under the API's body bound.
     fn draft(&self, held: &Held) -> Draft {
-        let (mut report, states, mut echoes, mut full) = self.report(held);
-        loop {
-            let body = serde_json::to_vec(&report).expect("reports serialize");
-            if body.len() + BODY_MARGIN_BYTES <= MAX_BODY_BYTES || report.echoes.is_empty() {
-                return Draft { body, shard: report.shard, states, echoes, full };
-            }
-            // Long error texts: half the rounds wait for the next report.
-            let keep = report.echoes.len() / 2;
-            report.echoes.truncate(keep);
-            echoes.truncate(keep);
-            full = true;
-        }
+        let (mut report, states, mut echoes, full) = self.report(held);
+        let (body, cut) = fit(&mut report);
+        echoes.truncate(report.echoes.len());
+        Draft { body, shard: report.shard, states, echoes, full: full || cut }
     }
 
     /// The report now; the states and echo rounds the primary will hold once it accepts it; and
@@ -179,7 +171,71 @@ impl Reporter {
     }
 }
 
+/// The report's body under the API's bound: while it is over, half its echo rounds wait for
+/// the next report (long error texts). Answers the body and whether rounds were left out.
+fn fit(report: &mut PollerReport) -> (Vec<u8>, bool) {
+    let mut cut = false;
+    loop {
+        let body = serde_json::to_vec(&report).expect("reports serialize");
+        if body.len() + BODY_MARGIN_BYTES <= MAX_BODY_BYTES || report.echoes.is_empty() {
+            return (body, cut);
+        }
+        report.echoes.truncate(report.echoes.len() / 2);
+        cut = true;
+    }
+}
+
 /// A round the primary does not hold yet (one that sent nothing is no round to report).
 fn is_new(round: &EchoStatus, held_at: Option<&i64>) -> bool {
     round.sent > 0 && held_at.is_none_or(|at| round.at > *at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::views::poller::MAX_ECHO_ERROR_CHARS;
+
+    fn round(at: i64, error: &str) -> EchoStatus {
+        EchoStatus {
+            at,
+            sent: 3,
+            received: 0,
+            rtt_min_ms: None,
+            rtt_avg_ms: None,
+            rtt_max_ms: None,
+            error: Some(error.into()),
+        }
+    }
+
+    #[test]
+    fn a_report_of_long_rounds_is_cut_under_the_body_bound() {
+        let long = "x".repeat(MAX_ECHO_ERROR_CHARS + 50);
+        let echoes: Vec<ReportedEcho> = (0..MAX_REPORTED_ECHOES)
+            .map(|i| ReportedEcho::new(&DeviceId(format!("{i:08x}")), &round(1_000 + i as i64, &long)))
+            .collect();
+        assert_eq!(echoes[0].error.as_ref().unwrap().chars().count(), MAX_ECHO_ERROR_CHARS, "errors are cut");
+        assert!(echoes[0].to_status().is_ok(), "and then valid");
+        let mut report = PollerReport {
+            name: "p".into(),
+            shard: "0/1".into(),
+            devices: 200,
+            polls_total: 1,
+            remote_write_lag_secs: None,
+            states: Vec::new(),
+            echoes,
+        };
+        let (body, cut) = fit(&mut report);
+        assert!(cut && body.len() + BODY_MARGIN_BYTES <= MAX_BODY_BYTES, "{} bytes", body.len());
+        assert_eq!(report.echoes.len(), MAX_REPORTED_ECHOES / 2, "half the rounds wait for the next report");
+        let (_, cut) = fit(&mut report);
+        assert!(!cut, "a report that fits is sent whole");
+    }
+
+    #[test]
+    fn only_rounds_newer_than_the_one_held_are_reported() {
+        assert!(is_new(&round(10, ""), None));
+        assert!(is_new(&round(10, ""), Some(&9)));
+        assert!(!is_new(&round(10, ""), Some(&10)));
+        assert!(!is_new(&EchoStatus { sent: 0, ..round(10, "") }, None), "nothing sent, no round");
+    }
 }

@@ -50,7 +50,7 @@ pub struct PollerReport {
     pub states: Vec<ReportedState>,
     /// Echo rounds (ICMP pings) made since the last accepted report, each device's latest (at
     /// most [`MAX_REPORTED_ECHOES`]; absent from a poller older than this field).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schema(max_items = 200)]
     pub echoes: Vec<ReportedEcho>,
 }
@@ -196,4 +196,34 @@ pub struct ShardStatusView {
     pub stream_connected: bool,
     /// Times the change stream was lost and opened again.
     pub stream_reconnects: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reported_echo_round_must_be_one() {
+        let good = ReportedEcho {
+            id: "0000000a".into(),
+            at: 100,
+            sent: 3,
+            received: 2,
+            rtt_min_ms: Some(0.1),
+            rtt_avg_ms: Some(0.2),
+            rtt_max_ms: Some(0.3),
+            error: None,
+        };
+        assert_eq!(good.to_status().unwrap().received, 2);
+        let bad = [
+            ReportedEcho { sent: 0, received: 0, ..good.clone() },
+            ReportedEcho { received: 4, ..good.clone() },
+            ReportedEcho { rtt_avg_ms: Some(-1.0), ..good.clone() },
+            ReportedEcho { rtt_max_ms: Some(f64::INFINITY), ..good.clone() },
+            ReportedEcho { error: Some("e".repeat(MAX_ECHO_ERROR_CHARS + 1)), ..good.clone() },
+        ];
+        for echo in bad {
+            assert!(echo.to_status().unwrap_err().starts_with("device 0000000a"), "{echo:?}");
+        }
+    }
 }
