@@ -6,7 +6,8 @@
 //! are in VictoriaMetrics once per interval after deduplication, a device added on the primary
 //! reaches its shard's poller; VictoriaMetrics stopped for two minutes (one pair member killed
 //! meanwhile) loses no sample while the pollers' memory stays flat and their queues drain; and
-//! the primary's traffic API answers within 2 % of the single Vigie's over the same minutes.
+//! the primary's traffic API answers within 2 % of the single Vigie's over the same minutes. A
+//! device pinged by its poller shows its echo rounds on the primary (device page, latency).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -205,8 +206,11 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     assert_eq!(listed, expected, "{status}");
     assert!(status["pollers"][0]["lastReportAt"].as_i64().unwrap() > 0);
 
-    // A device added on the primary reaches its shard's poller(s), and VictoriaMetrics.
-    let added = primary.post_json("/api/v1/devices", &device_body(&sim, AGENTS));
+    // A device added on the primary reaches its shard's poller(s), and VictoriaMetrics. It is
+    // pinged (loopback): its echo rounds reach the primary's device page and latency chart.
+    let mut pinged = device_body(&sim, AGENTS);
+    pinged["pingIntervalSecs"] = json!(INTERVAL_SECS);
+    let added = primary.post_json("/api/v1/devices", &pinged);
     assert_eq!(added.status, 201, "{}", added.text);
     let new_id = added.body["id"].as_str().unwrap().to_string();
     let (owners, others) = if shard_of(&new_id, 2) == 0 {
@@ -225,6 +229,21 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     });
     for name in others {
         assert!(!polled_ids(&pollers.join(name)).contains(&new_id), "{name} does not poll another shard's device");
+    }
+    if crate::netns::available() {
+        let echo = primary.wait_until(Duration::from_secs(30), "the poller's echo round reaches the primary", |p| {
+            let echo = p.device(&new_id)["status"]["echo"].clone();
+            (echo["received"].as_u64() > Some(0)).then_some(echo)
+        });
+        assert_eq!(echo["sent"], 3, "{echo}");
+        primary.wait_until(Duration::from_secs(30), "the latency chart has the rounds", |p| {
+            let to = now_ms() / 1000;
+            let latency = p.get(&format!("/api/v1/devices/{new_id}/latency?from={}&to={to}&maxPoints=10", to - 120));
+            let points = latency.body["points"].as_array().cloned().unwrap_or_default();
+            points.iter().any(|p| p["lossPercent"] == 0.0 && p["rttAvgMs"].is_f64()).then_some(())
+        });
+    } else {
+        eprintln!("echo rounds skipped: ICMP needs root");
     }
 
     // A device removed on the primary is stopped (and its files removed) on its poller.
