@@ -38,14 +38,20 @@ struct Held {
     echoes: HashMap<DeviceId, i64>,
 }
 
-/// A report ready to send, and what the primary holds once it accepts it.
-struct Draft {
-    body: Vec<u8>,
-    shard: String,
+/// What the primary holds once it accepts a report.
+#[derive(Default)]
+struct Pending {
     states: Vec<(DeviceId, Sent)>,
     echoes: Vec<(DeviceId, i64)>,
     /// Something was left for the next report.
     full: bool,
+}
+
+/// A report ready to send.
+struct Draft {
+    body: Vec<u8>,
+    shard: String,
+    pending: Pending,
 }
 
 pub struct Reporter {
@@ -78,11 +84,11 @@ impl Reporter {
                 .await;
             let error = match answer {
                 Ok(response) if response.status().is_success() => {
-                    held.states.extend(draft.states);
-                    held.echoes.extend(draft.echoes);
+                    held.states.extend(draft.pending.states);
+                    held.echoes.extend(draft.pending.echoes);
                     held.states.retain(|id, _| self.store.device_version(id).is_some());
                     held.echoes.retain(|id, _| self.store.device_version(id).is_some());
-                    if draft.full {
+                    if draft.pending.full {
                         // What did not fit goes now, not in 5 s: echo rounds must not pile up.
                         every.reset_immediately();
                     }
@@ -111,21 +117,18 @@ impl Reporter {
 
     /// The report now, serialized under the API's body bound.
     fn draft(&self, held: &Held) -> Draft {
-        let (mut report, states, mut echoes, full) = self.report(held);
+        let (mut report, mut pending) = self.report(held);
         let (body, cut) = fit(&mut report);
-        echoes.truncate(report.echoes.len());
-        Draft { body, shard: report.shard, states, echoes, full: full || cut }
+        pending.echoes.truncate(report.echoes.len());
+        pending.full |= cut;
+        Draft { body, shard: report.shard, pending }
     }
 
-    /// The report now; the states and echo rounds the primary will hold once it accepts it; and
-    /// whether something was left for the next report.
-    #[allow(clippy::type_complexity)]
-    fn report(&self, held: &Held) -> (PollerReport, Vec<(DeviceId, Sent)>, Vec<(DeviceId, i64)>, bool) {
+    /// The report now, and what the primary will hold once it accepts it.
+    fn report(&self, held: &Held) -> (PollerReport, Pending) {
         let mut states = Vec::new();
-        let mut pending = Vec::new();
         let mut echoes = Vec::new();
-        let mut pending_echoes = Vec::new();
-        let mut full = false;
+        let mut pending = Pending::default();
         self.store.visit_devices(|device, live| {
             let s = &live.status;
             let now: Sent = (s.state, s.since, s.reason.clone());
@@ -138,17 +141,17 @@ impl Reporter {
                         reason: s.reason.clone(),
                         last_poll_at: s.last_poll_at,
                     });
-                    pending.push((device.id.clone(), now));
+                    pending.states.push((device.id.clone(), now));
                 } else {
-                    full = true;
+                    pending.full = true;
                 }
             }
             if let Some(round) = s.echo.as_ref().filter(|e| is_new(e, held.echoes.get(&device.id))) {
                 if echoes.len() < MAX_REPORTED_ECHOES {
                     echoes.push(ReportedEcho::new(&device.id, round));
-                    pending_echoes.push((device.id.clone(), round.at));
+                    pending.echoes.push((device.id.clone(), round.at));
                 } else {
-                    full = true;
+                    pending.full = true;
                 }
             }
         });
@@ -167,7 +170,7 @@ impl Reporter {
             states,
             echoes,
         };
-        (report, pending, pending_echoes, full)
+        (report, pending)
     }
 }
 
