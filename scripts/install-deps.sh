@@ -38,6 +38,8 @@ require victoria-metrics victoria-metrics
 require docker-compose docker-compose
 require systemd-analyze systemd
 require curl curl
+# Certificates for the HTTPS tests (auth.rs, poller_tls.rs: a private CA and a certificate it signs).
+require openssl openssl
 # zstdcat reads sealed samples files in the sealing test (backend/tests/integration/sealing.rs).
 require zstdcat zstd
 

@@ -236,6 +236,7 @@ impl Config {
         let cluster_args = cluster::ClusterArgs {
             role: args.role.as_deref(),
             registry: args.registry.as_deref(),
+            registry_ca: args.registry_ca.as_deref(),
             token: args.token.clone(),
             shard: args.shard.as_deref(),
             name: args.poller_name.as_deref(),

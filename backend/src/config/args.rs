@@ -109,6 +109,10 @@ pub struct ServeArgs {
     /// A poller's primary, e.g. https://vigie.example.net:8080
     #[arg(long, env = "VIGIE_REGISTRY")]
     pub registry: Option<String>,
+    /// A poller: a PEM file of CA certificates to trust for its primary's certificate, besides
+    /// the system's roots [default: the system's roots only]
+    #[arg(long, env = "VIGIE_REGISTRY_CA")]
+    pub registry_ca: Option<PathBuf>,
     /// A poller's API token (role poller, made on the primary); prefer the environment or the file
     #[arg(long, env = "VIGIE_TOKEN", value_parser = parse_secret, hide_env_values = true)]
     pub token: Option<crate::secret::Secret>,

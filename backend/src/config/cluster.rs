@@ -4,6 +4,8 @@
 //! metrics and status. The poller's token is a secret: from the file or the environment, never
 //! shown.
 
+use std::path::PathBuf;
+
 use serde::Deserialize;
 use url::Url;
 
@@ -24,6 +26,9 @@ pub struct ClusterSection {
     pub shard: Option<String>,
     /// A poller's name in the primary's `/status` (default: its host name).
     pub name: Option<String>,
+    /// A poller: a PEM file of CA certificates trusted for the primary's certificate, besides
+    /// the system's roots (a primary whose certificate a private CA signed).
+    pub registry_ca: Option<PathBuf>,
     /// A primary: hand devices' credentials to pollers over plain HTTP from other hosts than
     /// loopback. Off by default: the feed answers 403 `feed_needs_tls` then.
     #[serde(default)]
@@ -46,6 +51,8 @@ pub enum Role {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollerSettings {
     pub registry: Url,
+    /// CA certificates (PEM) trusted for the primary besides the system's roots.
+    pub registry_ca: Option<PathBuf>,
     pub token: Secret,
     pub shard: Shard,
     pub name: String,
@@ -70,6 +77,7 @@ impl Role {
 pub struct ClusterArgs<'a> {
     pub role: Option<&'a str>,
     pub registry: Option<&'a str>,
+    pub registry_ca: Option<&'a std::path::Path>,
     pub token: Option<Secret>,
     pub shard: Option<&'a str>,
     pub name: Option<&'a str>,
@@ -87,6 +95,7 @@ pub fn load(
     let role = args.role.map(str::to_string).or(file.role.clone()).unwrap_or_else(|| "single".into());
     let poller_keys = [
         ("registry", args.registry.is_some() || file.registry.is_some()),
+        ("registry_ca", args.registry_ca.is_some() || file.registry_ca.is_some()),
         ("token", args.token.is_some() || file.token.is_some()),
         ("shard", args.shard.is_some() || file.shard.is_some()),
         ("name", args.name.is_some() || file.name.is_some()),
@@ -154,6 +163,12 @@ fn poller(
             }
         },
     };
+    let registry_ca = args.registry_ca.map(PathBuf::from).or(file.registry_ca);
+    if let Some(path) = &registry_ca {
+        if let Err(e) = crate::shard::primary::read_roots(path) {
+            problems.push(format!("cluster.registry_ca: {e}"));
+        }
+    }
     let token = args.token.or(file.token).filter(|t| !t.is_empty());
     if token.is_none() {
         problems.push("cluster.token: a poller needs an API token with the poller role (--token)".to_string());
@@ -172,7 +187,7 @@ fn poller(
     if problems.len() > before {
         return None;
     }
-    Some(PollerSettings { registry: registry?, token: token?, shard: shard?, name })
+    Some(PollerSettings { registry: registry?, registry_ca, token: token?, shard: shard?, name })
 }
 
 /// The host's name, else `poller`.
@@ -192,6 +207,7 @@ mod tests {
         ClusterArgs {
             role: Some(role),
             registry: Some("http://127.0.0.1:8080"),
+            registry_ca: None,
             token: Some(Secret::new("vgt_x")),
             shard,
             name: None,
@@ -222,7 +238,14 @@ mod tests {
         assert!(problems.iter().any(|p| p.starts_with("cluster.token")), "{problems:?}");
 
         let mut problems = Vec::new();
-        let bare = ClusterArgs { role: Some("primary"), registry: None, token: None, shard: None, name: None };
+        let bare = ClusterArgs {
+            role: Some("primary"),
+            registry: None,
+            registry_ca: None,
+            token: None,
+            shard: None,
+            name: None,
+        };
         let role =
             load(bare, ClusterSection { feed_without_tls: true, ..Default::default() }, false, true, &mut problems);
         assert!(problems.is_empty(), "{problems:?}");
@@ -232,11 +255,35 @@ mod tests {
     #[test]
     fn single_is_the_default_and_unknown_roles_are_errors() {
         let mut problems = Vec::new();
-        let none = ClusterArgs { role: None, registry: None, token: None, shard: None, name: None };
+        let none = ClusterArgs { role: None, registry: None, registry_ca: None, token: None, shard: None, name: None };
         assert_eq!(load(none, ClusterSection::default(), false, false, &mut problems), Role::Single);
         assert!(problems.is_empty());
-        let bad = ClusterArgs { role: Some("leader"), registry: None, token: None, shard: None, name: None };
+        let bad = ClusterArgs {
+            role: Some("leader"),
+            registry: None,
+            registry_ca: None,
+            token: None,
+            shard: None,
+            name: None,
+        };
         load(bad, ClusterSection::default(), false, false, &mut problems);
         assert_eq!(problems, ["cluster.role: 'leader' is not single, primary or poller"]);
+    }
+
+    #[test]
+    fn a_registry_ca_must_be_a_file_of_pem_certificates() {
+        let dir = tempfile::tempdir().unwrap();
+        let not_pem = dir.path().join("ca.pem");
+        std::fs::write(&not_pem, "not a certificate").unwrap();
+        for (path, says) in [(dir.path().join("missing.pem"), "missing.pem"), (not_pem, "no PEM certificate")] {
+            let mut problems = Vec::new();
+            let with_ca = ClusterArgs { registry_ca: Some(&path), ..args("poller", Some("0/1")) };
+            assert_eq!(load(with_ca, ClusterSection::default(), true, false, &mut problems), Role::Single);
+            assert!(problems.iter().any(|p| p.starts_with("cluster.registry_ca") && p.contains(says)), "{problems:?}");
+        }
+        let mut problems = Vec::new();
+        let file = ClusterSection { registry_ca: Some(dir.path().join("ca.pem")), ..Default::default() };
+        load(args("single", None), file, true, false, &mut problems);
+        assert!(problems.iter().any(|p| p.starts_with("cluster.registry_ca: is only used")), "{problems:?}");
     }
 }

@@ -202,7 +202,9 @@ impl Feed {
         }
         check(&mut response).await?;
         let tag = response.headers().get(ETAG).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let body = read_bounded(&mut response, MAX_FEED_BYTES).await.map_err(|e| self.unreachable(e))?;
+        let body = read_bounded(&mut response, MAX_FEED_BYTES)
+            .await
+            .map_err(|reason| FeedError::Unreachable { url: self.settings.registry.to_string(), reason })?;
         let feed: PollerFeed = serde_json::from_slice(&body).map_err(|e| FeedError::BadFeed(e.to_string()))?;
         let devices = parse_feed(feed, self.settings.shard)?;
         self.stats.last_fetch_at.store(crate::store::now_secs(), Ordering::Relaxed);
@@ -210,8 +212,8 @@ impl Feed {
         Ok(Some(devices))
     }
 
-    fn unreachable(&self, error: impl std::fmt::Display) -> FeedError {
-        FeedError::Unreachable { url: self.settings.registry.to_string(), reason: error.to_string() }
+    fn unreachable(&self, error: reqwest::Error) -> FeedError {
+        FeedError::Unreachable { url: self.settings.registry.to_string(), reason: super::primary::why(&error) }
     }
 }
 

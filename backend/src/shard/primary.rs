@@ -1,7 +1,9 @@
 //! A poller's HTTP link to its primary: one client (no redirects, so the token never follows
-//! one elsewhere; a bound on connecting, each request setting its own deadline) and the poller
-//! routes' URLs, each request carrying the poller token.
+//! one elsewhere; a bound on connecting, each request setting its own deadline; the system's
+//! roots plus `--registry-ca`'s certificates) and the poller routes' URLs, each request carrying
+//! the poller token.
 
+use std::path::Path;
 use std::time::Duration;
 
 use reqwest::header::AUTHORIZATION;
@@ -17,12 +19,16 @@ pub struct Primary {
 
 impl Primary {
     pub fn new(settings: &PollerSettings) -> Result<Primary, String> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Vigie-poller/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .user_agent(concat!("Vigie-poller/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &settings.registry_ca {
+            for certificate in read_roots(path)? {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder.build().map_err(|e| e.to_string())?;
         Ok(Primary {
             client,
             base: format!("{}/api/v1/poller", settings.registry.as_str().trim_end_matches('/')),
@@ -44,6 +50,29 @@ impl Primary {
     pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).header(AUTHORIZATION, &self.bearer)
     }
+}
+
+/// The CA certificates of a PEM file (`--registry-ca`): at least one, or why not.
+pub fn read_roots(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("{}: not PEM certificates ({e})", path.display()))?;
+    if certificates.is_empty() {
+        return Err(format!("{}: no PEM certificate in it", path.display()));
+    }
+    Ok(certificates)
+}
+
+/// An error with its causes: reqwest says "error sending request" and leaves the why (a refused
+/// connection, a certificate of an unknown issuer) to its sources.
+pub fn why(error: &dyn std::error::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        reason = format!("{reason}: {cause}");
+        source = cause.source();
+    }
+    reason
 }
 
 /// Never shows the token.

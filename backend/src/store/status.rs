@@ -26,28 +26,34 @@ impl Store {
         let Some(polled) = self.polled(id) else { return Vec::new() };
         let at = echo.as_ref().map_or_else(now_secs, |e| e.at);
         if let Some(e) = echo.as_ref().filter(|e| e.sent > 0) {
-            let line = LatencyLine {
-                timestamp: e.at,
-                sent: u32::from(e.sent),
-                received: u32::from(e.received),
-                rtt_min_ms: e.rtt_min_ms,
-                rtt_avg_ms: e.rtt_avg_ms,
-                rtt_max_ms: e.rtt_max_ms,
-            };
-            // Under the device's disk lock: a device removed meanwhile gets no files back. A
-            // failed write is counted by the store's health; the state is decided anyway.
-            let disk = polled.disk.lock().expect("device disk lock");
-            if !disk.removed {
-                let _ = self.append_latency(id, line);
-            }
-        }
-        if let Some(e) = echo.as_ref().filter(|e| e.sent > 0) {
-            self.publish(StoreEvent::Echo { device_id: id.clone(), echo: e.clone() });
+            self.keep_echo(&polled, id, e);
             self.export(&polled, id, |d, labels| crate::export::series::echo(d, e, labels));
         }
         polled.live.write().expect("live lock").status.echo = echo;
         self.touch(&polled);
         self.settle(id, at)
+    }
+
+    /// Stores a round's latency and publishes it (the ping alert rules read it), whoever made
+    /// the round: this Vigie, or a sharded poller that reported it.
+    pub(super) fn keep_echo(&self, polled: &PolledDevice, id: &DeviceId, e: &EchoStatus) {
+        let line = LatencyLine {
+            timestamp: e.at,
+            sent: u32::from(e.sent),
+            received: u32::from(e.received),
+            rtt_min_ms: e.rtt_min_ms,
+            rtt_avg_ms: e.rtt_avg_ms,
+            rtt_max_ms: e.rtt_max_ms,
+        };
+        // Under the device's disk lock: a device removed meanwhile gets no files back. A failed
+        // write is counted by the store's health; the state is decided anyway.
+        {
+            let disk = polled.disk.lock().expect("device disk lock");
+            if !disk.removed {
+                let _ = self.append_latency(id, line);
+            }
+        }
+        self.publish(StoreEvent::Echo { device_id: id.clone(), echo: e.clone() });
     }
 
     /// Says why devices are not pinged when ICMP cannot be used at all (`None` once it can).

@@ -101,6 +101,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// On a primary: a device's echo round as a sharded poller reported it. Kept as the device's
+    /// last round (its page shows it), its latency stored and published for the ping alert rules,
+    /// as a round of this Vigie's own would be; the state stays the one the poller reported (it
+    /// is not decided again here). False for an unknown device, a round that sent nothing, or one
+    /// not newer than the round held (the other member of an HA pair reported a later one, or the
+    /// same round came again).
+    pub fn record_reported_echo(&self, id: &DeviceId, echo: crate::device::EchoStatus) -> bool {
+        let Some(polled) = self.polled(id) else { return false };
+        if echo.sent == 0 {
+            return false;
+        }
+        {
+            let mut live = polled.live.write().expect("live lock");
+            if live.status.echo.as_ref().is_some_and(|held| held.at >= echo.at) {
+                return false;
+            }
+            live.status.echo = Some(echo.clone());
+        }
+        self.keep_echo(&polled, id, &echo);
+        self.touch(&polled);
+        true
+    }
+}
+
 /// A device as the poller feed hands it: the import's shape (`snmp` with its secrets), plus
 /// `id` and `createdAt`.
 pub fn feed_record(device: &Device) -> serde_json::Value {
@@ -177,5 +202,41 @@ mod tests {
                 Reported { state: DeviceState::Up, since: None, reason: None, last_poll_at: None }
             )
             .is_none());
+    }
+
+    #[test]
+    fn a_reported_echo_round_is_kept_published_and_stored_without_deciding_the_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), crate::store::Retention::default()).unwrap();
+        store.sync_devices(vec![device("0000000a", 1601)]).unwrap();
+        let id = DeviceId("0000000a".into());
+        let mut events = store.subscribe();
+        let now = crate::store::now_secs();
+        let round = |at: i64, received: u16| crate::device::EchoStatus {
+            at,
+            sent: 3,
+            received,
+            rtt_min_ms: Some(0.1),
+            rtt_avg_ms: Some(0.25),
+            rtt_max_ms: Some(0.5),
+            error: None,
+        };
+        assert!(store.record_reported_echo(&id, round(now - 60, 3)));
+        let live = store.device("0000000a").unwrap().live;
+        assert_eq!(live.status.echo, Some(round(now - 60, 3)), "the device page shows the round");
+        assert_eq!(live.status.state, DeviceState::Unknown, "the state is the poller's to report");
+        match events.try_recv() {
+            Ok(StoreEvent::Echo { device_id, echo }) => assert_eq!((device_id, echo), (id.clone(), round(now - 60, 3))),
+            other => panic!("the ping rules hear of the round: {other:?}"),
+        }
+        assert!(!store.record_reported_echo(&id, round(now - 60, 3)), "the same round again");
+        assert!(!store.record_reported_echo(&id, round(now - 90, 0)), "an older round (the pair's other member)");
+        assert!(!store.record_reported_echo(&DeviceId("0000000b".into()), round(now, 3)), "an unknown device");
+        assert!(store.record_reported_echo(&id, round(now - 30, 0)));
+        assert!(events.try_recv().is_ok() && events.try_recv().is_err(), "one event per round taken");
+        let latency = store.latency("0000000a", now - 120, now, 10).unwrap();
+        let answered: Vec<Option<f64>> =
+            latency.points.iter().map(|p| p.loss_percent).filter(|l| l.is_some()).collect();
+        assert!(!answered.is_empty(), "the latency is stored: {:?}", latency.points);
     }
 }

@@ -32,7 +32,7 @@ impl Reply {
 }
 
 fn call(vigie: &Vigie, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Reply {
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let http = crate::vigie::client(vigie.url("").starts_with("https"), reqwest::header::HeaderMap::new());
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let mut request = headers.iter().fold(http.request(method, vigie.url(path)), |r, (k, v)| r.header(*k, *v));
     if let Some(body) = body {

@@ -23,6 +23,7 @@ mod misbehave;
 mod netns;
 mod notify;
 mod openapi;
+mod poller_tls;
 mod prometheus;
 mod reach;
 mod remote_write;

@@ -49,7 +49,7 @@ impl Tsdb {
         tsdb
     }
 
-    fn run(&mut self) {
+    pub fn run(&mut self) {
         let listen = format!("127.0.0.1:{}", self.port);
         let data = self.dir.join("data");
         let mut command = match self.kind {
@@ -87,7 +87,7 @@ impl Tsdb {
         });
     }
 
-    fn stop(&mut self) {
+    pub fn stop(&mut self) {
         let mut child = self.child.take().expect("the TSDB runs");
         Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,10 +1,13 @@
 //! Sharded pollers and an HA pair, all real processes on loopback: Debian's VictoriaMetrics
 //! with `-dedup.minScrapeInterval` equal to the poll interval, a primary (`--role primary`,
-//! access control on), pollers on shards 0/2 and 1/2 plus a second 0/2 (the pair), and one
-//! `vigie sim` serving 300 agents. Every device is polled by its shard only (and by both pair
-//! members), each device's samples are in VictoriaMetrics once per interval after deduplication,
-//! a device added on the primary reaches its shard's poller, and killing one pair member leaves
-//! no gap in its shard's series.
+//! access control on), pollers on shards 0/2 and 1/2 plus a second 0/2 (the pair), a single
+//! Vigie polling the same fleet into its own store, and one `vigie sim` serving 300 agents.
+//! Every device is polled by its shard only (and by both pair members), each device's samples
+//! are in VictoriaMetrics once per interval after deduplication, a device added on the primary
+//! reaches its shard's poller; VictoriaMetrics stopped for two minutes (one pair member killed
+//! meanwhile) loses no sample while the pollers' memory stays flat and their queues drain; and
+//! the primary's traffic API answers within 2 % of the single Vigie's over the same minutes. A
+//! device pinged by its poller shows its echo rounds on the primary (device page, latency).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -19,6 +22,12 @@ use crate::vigie::Vigie;
 
 const AGENTS: usize = 300;
 const INTERVAL_SECS: i64 = 5;
+/// How long VictoriaMetrics is away.
+const OUTAGE_SECS: i64 = 120;
+/// A poller's memory may not grow by more than this while its queue fills (on disk: checked).
+const MAX_RSS_GROWTH_KIB: u64 = 16 * 1024;
+/// The primary's mean traffic is within this share of the single Vigie's.
+const TRAFFIC_TOLERANCE: f64 = 0.02;
 
 /// FNV-1a 64, written again here from its definition: the test's own check of the server's hashing.
 fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -62,7 +71,8 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     let vm_dir = dir.path().join("vm");
     std::fs::create_dir_all(&vm_dir).unwrap();
     let dedup = format!("-dedup.minScrapeInterval={INTERVAL_SECS}s");
-    let vm = Tsdb::start_with(Kind::Victoria, &vm_dir, &[&dedup]);
+    // No query cache: samples queued during the outage arrive late, into minutes already asked for.
+    let mut vm = Tsdb::start_with(Kind::Victoria, &vm_dir, &[&dedup, "-search.disableCache"]);
     let sim = SimProcess::start(AGENTS + 1, 2);
 
     // The primary: access control on, history from VictoriaMetrics, polls nothing.
@@ -116,6 +126,16 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     let mut pair_a = start_poller(&pollers, "a-0", &primary, &poller_token, "0/2", &vm);
     let mut pair_b = start_poller(&pollers, "b-0", &primary, &poller_token, "0/2", &vm);
     let mut other = start_poller(&pollers, "c-1", &primary, &poller_token, "1/2", &vm);
+    // A single Vigie polls the same fleet into its own store, for the traffic comparison.
+    let mut single = Vigie::start(&dir.path().join("single"));
+    let mut single_ids = Vec::new();
+    for batch in (0..AGENTS).collect::<Vec<_>>().chunks(150) {
+        let body: Vec<Value> = batch.iter().map(|&i| device_body(&sim, i)).collect();
+        let report = single.post_json("/api/v1/devices/import", &json!(body));
+        assert_eq!(report.status, 201, "{}", report.text);
+        single_ids.extend(report.body["ids"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()));
+    }
+    let mut single_ids: BTreeMap<String, String> = ids.iter().cloned().zip(single_ids).collect();
 
     // Each poller polls its shard, exactly.
     for (poller, name, share) in
@@ -143,6 +163,11 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
         let seen: BTreeSet<String> = samples(&vm).into_iter().filter(|(_, t)| t.len() >= 3).map(|(id, _)| id).collect();
         (seen == all).then_some(())
     });
+
+    single.wait_until(Duration::from_secs(60), "the single Vigie polls every device", |v| {
+        (v.get("/api/v1/status").body["up"] == AGENTS).then_some(())
+    });
+    let started_at = now_ms();
 
     // After deduplication, one sample per interval per series even where the pair both poll.
     // VictoriaMetrics keeps the last sample of each interval `(k·i, (k+1)·i]` (the end included).
@@ -181,8 +206,11 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     assert_eq!(listed, expected, "{status}");
     assert!(status["pollers"][0]["lastReportAt"].as_i64().unwrap() > 0);
 
-    // A device added on the primary reaches its shard's poller(s), and VictoriaMetrics.
-    let added = primary.post_json("/api/v1/devices", &device_body(&sim, AGENTS));
+    // A device added on the primary reaches its shard's poller(s), and VictoriaMetrics. It is
+    // pinged (loopback): its echo rounds reach the primary's device page and latency chart.
+    let mut pinged = device_body(&sim, AGENTS);
+    pinged["pingIntervalSecs"] = json!(INTERVAL_SECS);
+    let added = primary.post_json("/api/v1/devices", &pinged);
     assert_eq!(added.status, 201, "{}", added.text);
     let new_id = added.body["id"].as_str().unwrap().to_string();
     let (owners, others) = if shard_of(&new_id, 2) == 0 {
@@ -202,6 +230,21 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
     for name in others {
         assert!(!polled_ids(&pollers.join(name)).contains(&new_id), "{name} does not poll another shard's device");
     }
+    if crate::netns::available() {
+        let echo = primary.wait_until(Duration::from_secs(30), "the poller's echo round reaches the primary", |p| {
+            let echo = p.device(&new_id)["status"]["echo"].clone();
+            (echo["received"].as_u64() > Some(0)).then_some(echo)
+        });
+        assert_eq!(echo["sent"], 3, "{echo}");
+        primary.wait_until(Duration::from_secs(30), "the latency chart has the rounds", |p| {
+            let to = now_ms() / 1000;
+            let latency = p.get(&format!("/api/v1/devices/{new_id}/latency?from={}&to={to}&maxPoints=10", to - 120));
+            let points = latency.body["points"].as_array().cloned().unwrap_or_default();
+            points.iter().any(|p| p["lossPercent"] == 0.0 && p["rttAvgMs"].is_f64()).then_some(())
+        });
+    } else {
+        eprintln!("echo rounds skipped: ICMP needs root");
+    }
 
     // A device removed on the primary is stopped (and its files removed) on its poller.
     let gone = shard1.iter().next().unwrap().clone();
@@ -211,21 +254,78 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
         (!polled_ids(&data).contains(&gone)).then_some(())
     });
 
-    // One pair member killed: the other keeps its shard's series without a gap.
-    let killed_at = now_ms();
+    let polled: BTreeSet<String> = ids.iter().filter(|id| **id != gone).cloned().collect();
+
+    // VictoriaMetrics stopped for two minutes, and one pair member killed meanwhile: the pollers
+    // queue on disk (memory flat, the queue under its bound), drain when it is back, and no
+    // series of any shard misses an interval; the killed member's shard is the other's.
+    let outage_from = now_ms();
+    vm.stop();
+    std::thread::sleep(Duration::from_secs(INTERVAL_SECS as u64));
     pair_a.kill9();
-    std::thread::sleep(Duration::from_secs(6 * INTERVAL_SECS as u64));
-    let until = now_ms() - 2 * window_ms;
-    let from = killed_at - 2 * window_ms;
-    let series = samples(&vm);
+    let living = [(&mut pair_b, "b-0"), (&mut other, "c-1")];
+    let before: Vec<u64> = living.iter().map(|(p, _)| p.rss_kib()).collect();
+    let mut peaks = before.clone();
+    let mut queued = vec![0u64; living.len()];
+    while now_ms() < outage_from + OUTAGE_SECS * 1000 {
+        std::thread::sleep(Duration::from_secs(INTERVAL_SECS as u64));
+        for (i, (poller, name)) in living.iter().enumerate() {
+            let target = remote_write_status(poller);
+            let (bytes, bound) = (target["queueBytes"].as_u64().unwrap(), target["queueMaxBytes"].as_u64().unwrap());
+            assert!(bytes <= bound, "{name}: the queue stays under its bound: {target}");
+            queued[i] = queued[i].max(bytes);
+            let on_disk = dir_bytes(&pollers.join(name).join("remote-write"));
+            assert!(on_disk >= bytes, "{name}: the queue is on disk ({on_disk} bytes there): {target}");
+            peaks[i] = peaks[i].max(poller.rss_kib());
+        }
+    }
+    vm.run();
+    let restarted_at = now_ms();
+    for (i, (poller, name)) in living.into_iter().enumerate() {
+        let growth_kib = peaks[i].saturating_sub(before[i]);
+        eprintln!(
+            "{name}: {} KiB queued on disk at most; RSS {} KiB before, {} KiB at most during the outage",
+            queued[i] / 1024,
+            before[i],
+            peaks[i]
+        );
+        assert!(queued[i] > 0, "{name}: samples waited in the queue");
+        assert!(growth_kib < MAX_RSS_GROWTH_KIB, "{name}: memory grew by {growth_kib} KiB during the outage");
+        let drained = poller.wait_until(Duration::from_secs(120), "the queue drains", |p| {
+            let target = remote_write_status(p);
+            (target["queueSamples"] == 0).then_some(target)
+        });
+        assert_eq!(
+            (&drained["samplesDropped"], &drained["segmentsDropped"]),
+            (&json!(0), &json!(0)),
+            "{name}: {drained}"
+        );
+    }
+    let drained_at = now_ms();
+    eprintln!("the queues drained {} s after VictoriaMetrics came back", (drained_at - restarted_at) / 1000);
+    let (from, until) = (outage_from - 2 * window_ms, drained_at - 2 * window_ms);
+    let series = vm.wait("every queued sample is searchable", Duration::from_secs(30), || {
+        let series = samples(&vm);
+        polled.iter().all(|id| series[id].last().is_some_and(|t| *t >= until)).then_some(series)
+    });
     // A missed poll leaves about two intervals between samples; jitter stays well under half one.
     let longest_allowed = window_ms * 3 / 2 + 1000;
-    for id in &shard0 {
+    for id in &polled {
         let stamps: Vec<i64> = series[id].iter().copied().filter(|t| (from..=until).contains(t)).collect();
-        assert!(stamps.len() >= 6, "device {id}: {stamps:?}");
+        let (first, last) = (stamps.first().copied().unwrap_or(until), stamps.last().copied().unwrap_or(from));
+        assert!(
+            first - from <= longest_allowed && until - last <= longest_allowed,
+            "device {id}: samples from {first} to {last}, not from {from} to {until}: {stamps:?}"
+        );
         let longest = stamps.windows(2).map(|w| w[1] - w[0]).max().unwrap();
-        assert!(longest <= longest_allowed, "device {id}: a gap of {longest} ms around the kill: {stamps:?}");
+        assert!(longest <= longest_allowed, "device {id}: a gap of {longest} ms across the outage: {stamps:?}");
     }
+
+    // The primary's traffic (PromQL over what the pollers wrote) and the single Vigie's (its own
+    // store) over the same whole minutes, outage included: the simulator's counters are a
+    // function of time, so both saw the same traffic.
+    single_ids.remove(&gone);
+    compare_with_single(&primary, &single, &single_ids, started_at);
 
     // The primary stopped: pollers keep polling their last known set, and reconnect later.
     primary.terminate();
@@ -236,6 +336,80 @@ fn sharded_pollers_and_an_ha_pair_poll_each_device_once_into_victoria_metrics() 
         still.iter().all(|id| series[id].iter().filter(|t| **t > stopped_at + window_ms).count() >= 2).then_some(())
     });
     assert!(other.log().contains("keeps polling its"), "the lost stream is said once in the log");
+}
+
+/// Bytes of the files under `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(|e| e.ok())
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// A poller's (only) remote-write target in its `/status`.
+fn remote_write_status(poller: &Vigie) -> Value {
+    poller.get("/api/v1/status").body["remoteWrite"][0].clone()
+}
+
+/// Compares, for every device and interface, the mean `inBps` and `outBps` over the whole
+/// minutes since `started_at` (ms, when both were polling) of the primary's traffic API and the
+/// single Vigie's (`single_ids`: primary id → single id): within [`TRAFFIC_TOLERANCE`]. Waits
+/// for a second whole minute if there is only one yet.
+fn compare_with_single(primary: &Vigie, single: &Vigie, single_ids: &BTreeMap<String, String>, started_at: i64) {
+    let from = (started_at / 1000 + 5).div_euclid(60) * 60 + 60;
+    // The last sample of a minute reaches VictoriaMetrics a few seconds after it.
+    let settled = from + 120 + 10;
+    let now = now_ms() / 1000;
+    if now < settled {
+        std::thread::sleep(Duration::from_secs((settled - now) as u64));
+    }
+    let minutes = (now_ms() / 1000 - 10 - from) / 60;
+    let to = from + 60 * minutes - 1;
+    let mut worst = (0.0f64, String::new());
+    let mut compared = 0;
+    for (primary_id, single_id) in single_ids {
+        for if_index in 1..=2 {
+            let path = |id: &str| {
+                format!("/api/v1/devices/{id}/interfaces/{if_index}/traffic?from={from}&to={to}&maxPoints={minutes}")
+            };
+            let (p, s) = (primary.get(&path(primary_id)), single.get(&path(single_id)));
+            assert_eq!((p.status, s.status), (200, 200), "{}\n{}", p.text, s.text);
+            assert_eq!((&p.body["stepSecs"], &s.body["stepSecs"]), (&json!(60), &json!(60)), "{}\n{}", p.text, s.text);
+            for column in ["inBps", "outBps"] {
+                let (p_mean, s_mean) = (mean(&p.body, column), mean(&s.body, column));
+                let difference = (p_mean - s_mean).abs() / s_mean.abs().max(1.0);
+                let what = format!(
+                    "{column} of interface {if_index} of {primary_id}: {p_mean} on the primary, {s_mean} on the single"
+                );
+                assert!(difference <= TRAFFIC_TOLERANCE, "{what}\n{}\n{}", p.text, s.text);
+                if difference >= worst.0 {
+                    worst = (difference, what);
+                }
+                compared += 1;
+            }
+        }
+    }
+    eprintln!(
+        "{compared} means over {minutes} minutes compared; the largest difference, {:.3} %: {}",
+        worst.0 * 100.0,
+        worst.1
+    );
+}
+
+/// The mean of a traffic answer's `column` over its steps; every step must have a value.
+fn mean(traffic: &Value, column: &str) -> f64 {
+    let values: Vec<f64> = traffic["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[column].as_f64().unwrap_or_else(|| panic!("a gap in {column}: {traffic}")))
+        .collect();
+    values.iter().sum::<f64>() / values.len() as f64
 }
 
 fn now_ms() -> i64 {

@@ -23,6 +23,8 @@ pub struct Vigie {
     data_dir: PathBuf,
     log_path: PathBuf,
     http: reqwest::blocking::Client,
+    /// `https` when started with `--tls-cert` (the test's client then accepts its certificate).
+    scheme: &'static str,
 }
 
 /// An HTTP answer: status and JSON body (Null when empty).
@@ -83,7 +85,8 @@ impl Vigie {
             .stdin(Stdio::null())
             .spawn()
             .expect("start vigie");
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client");
+        let tls = extra.contains(&"--tls-cert");
+        let http = client(tls, reqwest::header::HeaderMap::new());
         let mut vigie = Vigie {
             child: Some(child),
             port,
@@ -92,6 +95,7 @@ impl Vigie {
             data_dir: data_dir.to_path_buf(),
             log_path,
             http,
+            scheme: if tls { "https" } else { "http" },
         };
         vigie.wait_until(READY_TIMEOUT, "vigie answers /api/v1/health", |v| {
             v.try_get("/api/v1/health").filter(|a| a.status == 200).map(|_| ())
@@ -110,7 +114,7 @@ impl Vigie {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("{}://127.0.0.1:{}{path}", self.scheme, self.port)
     }
 
     pub fn log(&self) -> String {
@@ -131,11 +135,7 @@ impl Vigie {
     pub fn use_token(&mut self, token: &str) {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("authorization", format!("Bearer {token}").parse().expect("a header value"));
-        self.http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .default_headers(headers)
-            .build()
-            .expect("http client");
+        self.http = client(self.scheme == "https", headers);
     }
 
     /// A request with extra headers, for CORS and caching checks; answers the response.
@@ -245,6 +245,17 @@ impl Drop for Vigie {
             let _ = child.wait();
         }
     }
+}
+
+/// The test's own HTTP client; over TLS it takes the test's certificate as it is (what the test
+/// checks is Vigie's side).
+pub fn client(tls: bool, headers: reqwest::header::HeaderMap) -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .default_headers(headers)
+        .danger_accept_invalid_certs(tls)
+        .build()
+        .expect("http client")
 }
 
 pub fn free_tcp_port() -> u16 {

@@ -580,10 +580,11 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A poller's heartbeat and the states that changed since its last accepted report: the primary
-         *     takes each device's state from whichever poller reported it last (both members of an HA
-         *     pair report), and lists the poller in `/status` `pollers`. A device outside the shard, or
-         *     unknown here, is skipped.
+         * A poller's heartbeat, the states that changed since its last accepted report and its echo
+         *     rounds: the primary takes each device's state from whichever poller reported it last (both
+         *     members of an HA pair report), keeps each echo round newer than the one it holds as its own
+         *     (device pages, latency, ping alert rules), and lists the poller in `/status` `pollers`. A
+         *     device outside the shard, or unknown here, is skipped.
          */
         post: operations["pollerReport"];
         delete?: never;
@@ -2536,6 +2537,11 @@ export interface components {
              */
             devices: number;
             /**
+             * @description Echo rounds (ICMP pings) made since the last accepted report, each device's latest (at
+             *     most [`MAX_REPORTED_ECHOES`]; absent from a poller older than this field).
+             */
+            echoes?: components["schemas"]["ReportedEcho"][];
+            /**
              * @description The poller's name (`[cluster] name`, default its host name): 1 to 64 characters.
              * @example poller-paris-a
              */
@@ -2847,9 +2853,42 @@ export interface components {
              */
             url: string;
         };
-        /** @description A report's answer: how many states the primary took (a device it does not know is skipped). */
+        /**
+         * @description A report's answer: how many states and echo rounds the primary took (a device it does not
+         *     know is skipped).
+         */
         ReportAccepted: {
+            /** @description Echo rounds taken (an unknown device's, or one not newer than the round held, is not). */
+            echoes: number;
             states: number;
+        };
+        /** @description One device's latest round of echo requests, as its poller made it. */
+        ReportedEcho: {
+            /**
+             * Format: int64
+             * @description Unix seconds when the round ended.
+             */
+            at: number;
+            /** @description Why echoes could not be sent (not a plain timeout), at most 200 characters. */
+            error?: string | null;
+            /** @example 3f9a2c1b */
+            id: string;
+            /** Format: int32 */
+            received: number;
+            /** Format: double */
+            rttAvgMs?: number | null;
+            /** Format: double */
+            rttMaxMs?: number | null;
+            /**
+             * Format: double
+             * @description Round-trip times of the answered echoes, in milliseconds (null when none answered).
+             */
+            rttMinMs?: number | null;
+            /**
+             * Format: int32
+             * @description Echo requests sent (at least 1) and answered (at most `sent`).
+             */
+            sent: number;
         };
         /** @description One device's state as its poller decided it. */
         ReportedState: {

@@ -11,7 +11,9 @@ use crate::api::etag::{self, IfNoneMatch};
 use crate::api::extract::JsonBody;
 use crate::api::extract::QueryParams;
 use crate::api::sse::{self, SseRegistry};
-use crate::api::views::poller::{FeedQuery, PollerFeed, PollerReport, ReportAccepted, MAX_REPORTED_STATES};
+use crate::api::views::poller::{
+    FeedQuery, PollerFeed, PollerReport, ReportAccepted, MAX_REPORTED_ECHOES, MAX_REPORTED_STATES,
+};
 use crate::api::AppState;
 use crate::config::cluster::Role;
 use crate::device::DeviceId;
@@ -82,10 +84,11 @@ pub async fn changes(
     sse::respond(&req, &streams, &state.store, &state.auth, &who.principal.via, encode)
 }
 
-/// A poller's heartbeat and the states that changed since its last accepted report: the primary
-/// takes each device's state from whichever poller reported it last (both members of an HA
-/// pair report), and lists the poller in `/status` `pollers`. A device outside the shard, or
-/// unknown here, is skipped.
+/// A poller's heartbeat, the states that changed since its last accepted report and its echo
+/// rounds: the primary takes each device's state from whichever poller reported it last (both
+/// members of an HA pair report), keeps each echo round newer than the one it holds as its own
+/// (device pages, latency, ping alert rules), and lists the poller in `/status` `pollers`. A
+/// device outside the shard, or unknown here, is skipped.
 #[utoipa::path(operation_id = "pollerReport", tag = "poller",
     request_body = PollerReport,
     responses(
@@ -120,8 +123,16 @@ pub async fn report(
             Some((id, Reported { state: s.state, since: s.since, reason: s.reason, last_poll_at: s.last_poll_at }))
         })
         .collect();
+    if report.echoes.len() > MAX_REPORTED_ECHOES {
+        return Err(invalid("echoes", format!("at most {MAX_REPORTED_ECHOES} per report")));
+    }
+    let mut echoes = Vec::with_capacity(report.echoes.len());
+    for echo in &report.echoes {
+        let round = echo.to_status().map_err(|reason| invalid("echoes", reason))?;
+        echoes.extend(DeviceId::parse(&echo.id).filter(|id| shard.owns(id)).map(|id| (id, round)));
+    }
     let store = state.store.clone();
-    let (taken, changed) = web::block(move || {
+    let (taken, changed, echoes_taken) = web::block(move || {
         let mut taken = 0;
         let mut changed = Vec::new();
         for (id, reported) in states {
@@ -130,7 +141,9 @@ pub async fn report(
                 changed.extend(change);
             }
         }
-        (taken, changed)
+        let echoes_taken =
+            echoes.into_iter().filter(|(id, round)| store.record_reported_echo(id, round.clone())).count();
+        (taken, changed, echoes_taken)
     })
     .await
     .map_err(|_| ApiError::TaskLost)?;
@@ -143,7 +156,7 @@ pub async fn report(
         polls_total: report.polls_total,
         remote_write_lag_secs: report.remote_write_lag_secs.filter(|l| l.is_finite()),
     });
-    Ok(HttpResponse::Ok().json(ReportAccepted { states: taken }))
+    Ok(HttpResponse::Ok().json(ReportAccepted { states: taken, echoes: echoes_taken }))
 }
 
 fn check_feed(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
