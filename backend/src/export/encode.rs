@@ -69,6 +69,16 @@ pub fn requests<E>(
 ) -> Result<(), E> {
     request.clear();
     let mut oldest = i64::MAX;
+    // Hands `request` on once it holds a request's worth of samples.
+    let mut emit_if_full = |request: &mut WriteRequest, oldest: &mut i64| {
+        if request.len() < MAX_SAMPLES_PER_REQUEST {
+            return Ok(());
+        }
+        emit(request, *oldest)?;
+        request.clear();
+        *oldest = i64::MAX;
+        Ok(())
+    };
     for accepted in batch {
         let at = accepted.at_ms;
         let device = &accepted.device;
@@ -78,22 +88,14 @@ pub fn requests<E>(
                 request.push(name, labels, value, at);
             }
             oldest = oldest.min(at);
-            if request.len() >= MAX_SAMPLES_PER_REQUEST {
-                emit(request, oldest)?;
-                request.clear();
-                oldest = i64::MAX;
-            }
+            emit_if_full(request, &mut oldest)?;
         }
         let labels = &externals.device(device)[target];
         for (name, value) in accepted.device_samples() {
             request.push(name, labels, value, at);
             oldest = oldest.min(at);
         }
-        if request.len() >= MAX_SAMPLES_PER_REQUEST {
-            emit(request, oldest)?;
-            request.clear();
-            oldest = i64::MAX;
-        }
+        emit_if_full(request, &mut oldest)?;
     }
     if !request.is_empty() {
         emit(request, oldest)?;
