@@ -224,7 +224,7 @@ mod tests {
         let (step, in_bps) = rates(&store, &id.0, 1, now - 20 * DAY, now, 50);
         assert_eq!(step % (6 * 3600), 0, "served by the 6-hour tier");
         assert!(in_bps.len() as i64 >= 10 * DAY / step, "the old hourly lines are read: {in_bps:?}");
-        assert!(in_bps.iter().any(|bps| *bps == 3000.0), "{in_bps:?}");
+        assert!(in_bps.contains(&3000.0), "{in_bps:?}");
 
         // Once 6-hour lines are on disk (from the upgrade on), the window reads the hourly
         // lines before the first of them, then the 6-hour lines.
