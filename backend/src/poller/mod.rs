@@ -11,7 +11,7 @@ pub mod scheduler;
 pub mod stats;
 mod supervisor;
 mod task;
-mod writer;
+pub mod writer;
 
 pub use scheduler::Scheduler;
 pub use stats::{PollerCounts, PollerStats};
