@@ -227,6 +227,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     stopper.abort();
 
     log::info!("Stopping: HTTP closed; stopping pollers.");
+    let stopping = std::time::Instant::now();
     background.cancel();
     if let Some(reach) = reach {
         reach.shutdown(SHUTDOWN_DEADLINE).await;
@@ -244,12 +245,17 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     }
     writer_stop.cancel();
     let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, writer).await;
+    let stopped = stopping.elapsed();
     let flushing = store.clone();
     match tokio::task::spawn_blocking(move || flushing.flush()).await {
         Ok(flushed) => flushed?,
         Err(e) => log::error!("Flushing the store failed: {e}"),
     }
-    log::info!("Stopped; the store is flushed.");
+    log::info!(
+        "Stopped; the store is flushed ({:.1} s to stop the tasks, {:.1} s to flush).",
+        stopped.as_secs_f64(),
+        (stopping.elapsed() - stopped).as_secs_f64()
+    );
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{files, io_error, StoreError};
+use super::{io_error, replace, StoreError};
 use crate::alerts::incident::Incident;
 use crate::alerts::maintenance::Window;
 use crate::alerts::rule::Rule;
@@ -74,7 +74,7 @@ impl AlertFiles {
     pub fn save_incidents(&self, record: &IncidentsRecord) -> Result<(), StoreError> {
         let path = self.dir.join("incidents.json");
         let bytes = serde_json::to_vec(record).expect("incidents serialize");
-        files::write_atomic(&path, &bytes).map_err(io_error(&path))
+        replace::write_atomic(&path, &bytes).map_err(io_error(&path))
     }
 
     fn load<T: DeserializeOwned>(&self, name: &str) -> Result<Vec<T>, StoreError> {
@@ -97,7 +97,7 @@ impl AlertFiles {
         let path = self.dir.join(name);
         let bytes =
             serde_json::to_vec_pretty(&VersionedRef { version: FORMAT_VERSION, items }).expect("records serialize");
-        files::write_atomic(&path, &bytes).map_err(io_error(&path))
+        replace::write_atomic(&path, &bytes).map_err(io_error(&path))
     }
 }
 

@@ -7,7 +7,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::{files, io_error, StoreError};
+use super::{io_error, replace, StoreError};
 use crate::auth::AuthRecords;
 
 pub const FILE_NAME: &str = "auth.json";
@@ -69,14 +69,14 @@ impl AuthFile {
     pub fn write(&self, records: &AuthRecords) -> Result<Stamp, StoreError> {
         let mut bytes = serde_json::to_vec_pretty(records).expect("auth records serialize");
         bytes.push(b'\n');
-        files::write_atomic(&self.path, &bytes).map_err(io_error(&self.path))?;
+        replace::write_atomic(&self.path, &bytes).map_err(io_error(&self.path))?;
         self.stamp()
     }
 
     /// Writes the first admin's password for the operator to read (0600).
     pub fn write_initial_password(&self, password: &crate::secret::Secret) -> Result<(), StoreError> {
         let text = format!("{}\n", password.expose());
-        files::write_atomic(&self.initial_password, text.as_bytes()).map_err(io_error(&self.initial_password))
+        replace::write_atomic(&self.initial_password, text.as_bytes()).map_err(io_error(&self.initial_password))
     }
 
     /// Removes the first admin's password file; answers whether there was one.

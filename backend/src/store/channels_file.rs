@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{files, io_error, StoreError};
+use super::{io_error, replace, StoreError};
 use crate::notify::channel::{
     Channel, ChannelId, ChannelKind, CommandConfig, EmailConfig, SlackConfig, SmtpTls, WebhookConfig,
 };
@@ -90,7 +90,7 @@ impl ChannelsFile {
             ChannelsRecord { version: FORMAT_VERSION, channels: channels.iter().map(ChannelRecord::from).collect() };
         let mut bytes = serde_json::to_vec_pretty(&file).expect("channel records serialize");
         bytes.push(b'\n');
-        files::write_atomic(&self.path, &bytes).map_err(io_error(&self.path))
+        replace::write_atomic(&self.path, &bytes).map_err(io_error(&self.path))
     }
 }
 

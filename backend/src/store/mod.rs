@@ -4,7 +4,7 @@
 //! - [`polls`]: each device's polls and live state (`state.json`, samples and rollups through
 //!   [`series`]), with one lock per device;
 //! - [`logs`]: syslog, traps and Vigie's own events;
-//! - [`files`]: the crash-safe primitives (atomic replace, append-only lines), and [`health`]:
+//! - [`files`] and [`replace`]: the crash-safe primitives (append-only lines, atomic replace); [`health`]:
 //!   the writes that failed.
 //!
 //! ```text
@@ -42,6 +42,7 @@ mod polls;
 pub mod query;
 mod records;
 mod registry;
+mod replace;
 mod resolution;
 mod rollup_line;
 pub mod seal;
@@ -169,7 +170,7 @@ impl Store {
     pub fn open(dir: &Path, retention: Retention) -> Result<Store, StoreError> {
         std::fs::create_dir_all(dir.join("devices")).map_err(io_error(dir))?;
         let registry = Registry::load(&dir.join("devices.json"))?;
-        files::remove_stale_temps(dir);
+        replace::remove_stale_temps(dir);
         let store = Store {
             dir: dir.to_path_buf(),
             retention,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{files, io_error, StoreError};
+use super::{io_error, replace, StoreError};
 use crate::notify::outbox::PendingRecord;
 
 #[derive(Clone)]
@@ -29,7 +29,7 @@ impl OutboxDir {
     pub fn write(&self, record: &PendingRecord) -> Result<(), StoreError> {
         let path = self.path(&record.id);
         let bytes = serde_json::to_vec(record).expect("a delivery serializes");
-        files::write_atomic(&path, &bytes).map_err(io_error(&path))
+        replace::write_atomic(&path, &bytes).map_err(io_error(&path))
     }
 
     /// Removes one delivery's file (a missing one is fine).
@@ -46,7 +46,7 @@ impl OutboxDir {
     /// by something else) is renamed `*.corrupt`, logged, and left out.
     pub fn load(&self) -> Result<Vec<PendingRecord>, StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(io_error(&self.dir))?;
-        files::remove_stale_temps(&self.dir);
+        replace::remove_stale_temps(&self.dir);
         let mut records = Vec::new();
         for entry in std::fs::read_dir(&self.dir).map_err(io_error(&self.dir))? {
             let path = entry.map_err(io_error(&self.dir))?.path();

@@ -15,6 +15,7 @@ use super::files;
 use super::live::{DeviceLive, PollRecord};
 use super::logs::{LogSource, NewLogEntry, Severity};
 use super::records::StateFile;
+use super::replace;
 use super::series::{OpenBuckets, SeriesDir};
 use super::state_history::{History, Transition};
 use super::{io_error, now_ms, Store, StoreError, StoreEvent};
@@ -94,7 +95,7 @@ impl Store {
     /// Loads one device's live state and unwritten rollups at start.
     pub(super) fn load_device(&self, device: &Device, now: i64) -> Result<PolledDevice, StoreError> {
         let dir = self.device_dir(&device.id);
-        files::remove_stale_temps(&dir);
+        replace::remove_stale_temps(&dir);
         let series = SeriesDir::new(&dir);
         let newest = series.newest_poll(now).map_err(io_error(&series.samples()))?;
         let state_path = dir.join("state.json");
@@ -222,13 +223,29 @@ impl Store {
     /// samples.
     /// The state history of each device ends with `unknown` now: the time Vigie is stopped is
     /// left out of availability.
+    /// The states are written together ([`replace::write_atomic_all`]: their fsyncs wait at once,
+    /// not in turn); a device whose write fails does not keep the others from theirs, and the
+    /// first failure is the answer.
     pub fn flush(&self) -> Result<(), StoreError> {
         let devices: Vec<Arc<PolledDevice>> = self.polled.read().expect("devices lock").values().cloned().collect();
         let stopped = Transition { at: super::now_secs(), state: DeviceState::Unknown };
-        devices.iter().try_for_each(|device| {
-            let history = self.append_history(device, stopped);
-            self.save_state(device, true).and(history)
-        })
+        let histories: Vec<Result<(), StoreError>> = devices.iter().map(|d| self.append_history(d, stopped)).collect();
+        let (mut kept, mut states) = (Vec::new(), Vec::new());
+        for device in &devices {
+            let disk = device.disk.lock().expect("device disk lock");
+            if !disk.removed {
+                kept.push(device);
+                states.push((disk.dir.join("state.json"), state_bytes(&device.live)));
+            }
+        }
+        let written = replace::write_atomic_all(&states);
+        let saved = kept.into_iter().zip(&states).zip(written).map(|((device, (path, _)), written)| {
+            let written = written.map_err(io_error(path));
+            device.disk.lock().expect("device disk lock").state_dirty = written.is_err();
+            self.health.note(&written);
+            written
+        });
+        saved.collect::<Vec<_>>().into_iter().chain(histories).collect()
     }
 
     /// The readings the poller compares its next poll with.
@@ -239,12 +256,15 @@ impl Store {
 
 /// Writes `state.json` from `live`; remembers a failure so that the next poll writes it again.
 fn write_state(live: &RwLock<DeviceLive>, disk: &mut DeviceDisk) -> Result<(), StoreError> {
-    let state = live.read().expect("live lock").to_state();
-    let bytes = serde_json::to_vec_pretty(&state).expect("state serializes");
     let path = disk.dir.join("state.json");
-    let written = files::write_atomic(&path, &bytes).map_err(io_error(&path));
+    let written = replace::write_atomic(&path, &state_bytes(live)).map_err(io_error(&path));
     disk.state_dirty = written.is_err();
     written
+}
+
+/// What `state.json` holds for `live`.
+fn state_bytes(live: &RwLock<DeviceLive>) -> Vec<u8> {
+    serde_json::to_vec_pretty(&live.read().expect("live lock").to_state()).expect("state serializes")
 }
 
 /// A `state.json`: `Ok(None)` when missing, the parse error's text when unreadable.

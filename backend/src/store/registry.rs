@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
-use super::files;
 use super::records::{DeviceRecord, DevicesFile, FORMAT_VERSION};
+use super::replace;
 use super::{now_secs, StoreError};
 use crate::device::{Device, DeviceConfig, DeviceId};
 
@@ -125,7 +125,7 @@ impl Registry {
         let answer = edit(&mut next)?;
         let file = DevicesFile { version: FORMAT_VERSION, devices: next.values().map(DeviceRecord::from).collect() };
         let bytes = serde_json::to_vec_pretty(&file).expect("devices serialize");
-        files::write_atomic(&self.path, &bytes).map_err(super::io_error(&self.path))?;
+        replace::write_atomic(&self.path, &bytes).map_err(super::io_error(&self.path))?;
         *self.devices.write().expect("registry lock") = next;
         Ok(answer)
     }

@@ -19,9 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 
-use super::files::{self, read_raw_lines, read_raw_lines_from};
+use super::files::{read_raw_lines, read_raw_lines_from};
 use super::poll_delta::Encoder;
 use super::poll_line::PollLine;
+use super::replace;
 
 /// zstd level: 19 costs ten times the CPU of 9 for a few percent less (measured on the
 /// samples bench); a device's hour is sealed in milliseconds.
@@ -197,7 +198,7 @@ fn append_frame(plain: &Path, sealed: &Path, content: Content, through: i64) -> 
     let new = !sealed.exists();
     let mut file = OpenOptions::new().write(true).create(true).truncate(false).open(sealed)?;
     if new {
-        files::restrict_permissions(&file)?;
+        replace::restrict_permissions(&file)?;
     }
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
@@ -247,7 +248,7 @@ fn append_frame(plain: &Path, sealed: &Path, content: Content, through: i64) -> 
 
 /// Seals every plain segment file in `dir` (and deletes temp files a crash left there).
 pub fn seal_dir(dir: &Path, content: Content) -> io::Result<usize> {
-    files::remove_stale_temps(dir);
+    replace::remove_stale_temps(dir);
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(0) };
     let mut plain: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -324,6 +325,7 @@ pub fn read_last_frame(sealed: &Path, read: impl FnMut(&[u8]) -> bool) -> io::Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::files::Appender;
     use crate::store::poll_delta::Decoder;
     use crate::store::poll_line::test_line;
 
@@ -344,7 +346,7 @@ mod tests {
     fn append(path: &Path, from: i64, to: i64) {
         let lines: Vec<String> =
             (from..to).map(|t| serde_json::to_string(&test_line((t * 60) as f64, Some(8.0))).unwrap()).collect();
-        files::Appender::default().append(path, &lines.join("\n")).unwrap();
+        Appender::default().append(path, &lines.join("\n")).unwrap();
     }
 
     fn names(dir: &Path) -> Vec<String> {
@@ -447,7 +449,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("2026-11-20.jsonl");
         let line = r#"{"timestamp":1795611600,"ifIndex":[1],"inBps":[8012.5],"outBps":[1.0],"inBpsMax":[9100.0],"outBpsMax":[2.0],"samples":[5]}"#;
-        files::Appender::default().append(&plain, line).unwrap();
+        Appender::default().append(&plain, line).unwrap();
         seal(&plain, Content::Lines).unwrap();
         let text = String::from_utf8(zstd::decode_all(File::open(sealed_path(&plain)).unwrap()).unwrap()).unwrap();
         assert_eq!(text, format!("{line}\n"));

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::write_atomic;
+use super::replace::write_atomic;
 use super::{io_error, StoreError};
 
 const FILE: &str = "snmp-engine.json";

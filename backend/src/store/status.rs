@@ -137,7 +137,7 @@ impl Store {
             let history = state_history::read(&path).map_err(io_error(&path))?;
             let kept = state_history::compacted(&history, t.at);
             let text: String = kept.iter().map(|t| state_history::line(t) + "\n").collect();
-            let written = super::files::write_atomic(&path, text.as_bytes()).map_err(io_error(&path));
+            let written = super::replace::write_atomic(&path, text.as_bytes()).map_err(io_error(&path));
             self.health.note(&written);
             written?;
         }

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::files::write_atomic;
+use super::replace::write_atomic;
 use super::{io_error, StoreError};
 use crate::logs::trap_users::TrapUser;
 use crate::secret::Secret;
