@@ -65,7 +65,7 @@ impl ClosedLine {
 /// A rate as tenths, as the file will have it; `None` when that is not exact.
 fn tenths(bps: f64) -> Option<u64> {
     let t = (bps * 10.0).round();
-    (t >= 0.0 && t < MAX_TENTHS).then_some(t as u64)
+    (0.0..MAX_TENTHS).contains(&t).then_some(t as u64)
 }
 
 fn pack(buckets: &[Bucket]) -> Option<Box<[u8]>> {
