@@ -18,6 +18,9 @@
 //! before each size and time the API on it; 0 skips both, about a minute per size on a loaded
 //! machine), `FLEET_PING_SECS` (each device's `pingIntervalSecs`; unset: the default, 30 s;
 //! 0 turns the ICMP echo rounds off, to measure the polls alone). All traffic stays on 127.0.0.1.
+//! Each size reports vigie's CPU, RSS, open file descriptors and their soft limit; the
+//! benchmark raises its own soft limit to the hard one first (the in-process fleet holds one
+//! socket per agent). A million interfaces: `FLEET_SIZES=5000 FLEET_INTERFACES=200`.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -58,6 +61,10 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let idle: u64 = env_or("FLEET_IDLE_SECS", 60);
+    // The in-process fleet holds a socket per agent: 5,000 agents need more than the usual soft
+    // limit of 1,024, so the bench raises its own soft limit to the hard one, as Vigie does.
+    let limit = vigie::open_files::raise_to_hard_limit();
+    println!("bench: open files limit {limit}");
     if std::env::var_os("FLEET_VIGIE_BIN").is_none() {
         let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
         assert!(status.success(), "release build");
@@ -216,7 +223,12 @@ fn run_size(
     std::thread::sleep(Duration::from_secs(window));
     let after = status(&http);
     let cpu = vigie.cpu_secs() - cpu_before;
-    println!("window ends:   RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
+    let (open, limit) = vigie.descriptors();
+    println!(
+        "window ends:   RSS {:.1} MB, data {:.1} MB, {open} file descriptors open (soft limit {limit})",
+        vigie.rss_mb("VmRSS:"),
+        dir_mb(data.path())
+    );
     let vigie_cpu = cpu.max(1e-9);
     let delta = |key: &str| after["poller"][key].as_u64().unwrap() - before["poller"][key].as_u64().unwrap();
     let samples = delta("interfaceSamplesTotal");
@@ -491,6 +503,20 @@ impl Server {
                 counts
             })
             .sum()
+    }
+
+    /// Descriptors the vigie process holds now (entries of /proc/PID/fd), and its soft limit
+    /// (`Max open files` of /proc/PID/limits; Vigie raises it to the hard limit at start).
+    fn descriptors(&self) -> (usize, String) {
+        let open = std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).map_or(0, |d| d.count());
+        let limits = std::fs::read_to_string(format!("/proc/{}/limits", self.child.id())).unwrap_or_default();
+        let soft = limits
+            .lines()
+            .find_map(|l| l.strip_prefix("Max open files"))
+            .and_then(|v| v.split_whitespace().next())
+            .unwrap_or("?")
+            .to_string();
+        (open, soft)
     }
 
     /// A memory figure of /proc/PID/status in MB: `VmRSS:` now, `VmHWM:` the peak.

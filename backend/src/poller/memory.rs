@@ -22,14 +22,53 @@ pub struct PollMemory {
     force_inventory: bool,
 }
 
-/// What a poller remembers of one interface.
+/// What a poller remembers of one interface (96 B; it held the whole last reading, rates
+/// included, in 192 B: the rates are never read again, the store keeps them for the API).
 struct Remembered {
     if_index: u32,
     /// Whether the last inventory listed it, and the speed it gave.
     inventoried: bool,
     speed_bps: Option<u64>,
     oper: Option<IfStatus>,
-    previous: Option<LatestSample>,
+    previous: Option<Previous>,
+}
+
+/// Bytes the poller keeps per interface (its entry in [`PollMemory`]), for the memory
+/// measurements.
+#[cfg(test)]
+pub(crate) const REMEMBERED_BYTES: usize = std::mem::size_of::<Remembered>();
+
+/// The last counters of an interface, what the next poll's rates are computed from.
+struct Previous {
+    reading: Reading,
+    in_errors: Option<u32>,
+    out_errors: Option<u32>,
+    in_discards: Option<u32>,
+    out_discards: Option<u32>,
+}
+
+impl Previous {
+    fn new(reading: Reading, counters: &CounterRow) -> Previous {
+        Previous {
+            reading,
+            in_errors: counters.in_errors,
+            out_errors: counters.out_errors,
+            in_discards: counters.in_discards,
+            out_discards: counters.out_discards,
+        }
+    }
+
+    fn of(sample: &LatestSample) -> Previous {
+        let c = &sample.reading.counters;
+        let reading = Reading {
+            at_ms: sample.at_ms,
+            uptime_ticks: sample.uptime_ticks,
+            in_octets: c.in_octets,
+            out_octets: c.out_octets,
+            bits: c.bits,
+        };
+        Previous::new(reading, c)
+    }
 }
 
 impl Remembered {
@@ -60,7 +99,7 @@ impl PollMemory {
         let mut memory = PollMemory::default();
         for sample in latest.into_iter().filter(|s| now - s.at_ms <= max_age_ms) {
             let at = memory.position(0, sample.reading.counters.if_index);
-            memory.interfaces[at].previous = Some(sample);
+            memory.interfaces[at].previous = Some(Previous::of(&sample));
         }
         for (if_index, status) in oper {
             let at = memory.position(0, if_index);
@@ -138,7 +177,7 @@ impl PollMemory {
                 bits: counters.bits,
             };
             let prev = remembered.previous.as_ref();
-            let outcome_rate = prev.map(|p| rates::rate(&reading_of(p), &cur, remembered.speed_bps));
+            let outcome_rate = prev.map(|p| rates::rate(&p.reading, &cur, remembered.speed_bps));
             let (in_bps, out_bps) = match outcome_rate {
                 Some(RateOutcome::Rate { in_bps, out_bps }) => (Some(in_bps), Some(out_bps)),
                 Some(RateOutcome::Gap(reason)) => {
@@ -148,25 +187,26 @@ impl PollMemory {
                 }
                 None => (None, None),
             };
-            let elapsed_ms = prev.map(|p| cur.at_ms - p.at_ms).unwrap_or(0);
-            let prev_counters = prev.map(|p| &p.reading.counters);
-            let event_rate = |pick: fn(&CounterRow) -> Option<u32>| {
-                if rebooted_between(prev, &cur) {
+            let elapsed_ms = prev.map(|p| cur.at_ms - p.reading.at_ms).unwrap_or(0);
+            let rebooted_since = prev.is_some_and(|p| {
+                rates::rebooted(p.reading.uptime_ticks, cur.uptime_ticks, cur.at_ms - p.reading.at_ms)
+            });
+            let event_rate = |before: fn(&Previous) -> Option<u32>, now: Option<u32>| {
+                if rebooted_since {
                     return None;
                 }
-                rates::event_rate(prev_counters.and_then(pick), pick(&counters), elapsed_ms)
+                rates::event_rate(prev.and_then(before), now, elapsed_ms)
             };
             let reading = InterfaceReading {
-                in_errors_per_sec: event_rate(|c| c.in_errors),
-                out_errors_per_sec: event_rate(|c| c.out_errors),
-                in_discards_per_sec: event_rate(|c| c.in_discards),
-                out_discards_per_sec: event_rate(|c| c.out_discards),
+                in_errors_per_sec: event_rate(|p| p.in_errors, counters.in_errors),
+                out_errors_per_sec: event_rate(|p| p.out_errors, counters.out_errors),
+                in_discards_per_sec: event_rate(|p| p.in_discards, counters.in_discards),
+                out_discards_per_sec: event_rate(|p| p.out_discards, counters.out_discards),
                 counters,
                 in_bps,
                 out_bps,
             };
-            remembered.previous =
-                Some(LatestSample { at_ms: cur.at_ms, uptime_ticks: cur.uptime_ticks, reading: reading.clone() });
+            remembered.previous = Some(Previous::new(cur, &reading.counters));
             readings.push(reading);
         }
         if rebooted {
@@ -183,21 +223,6 @@ impl PollMemory {
         };
         Rated { record, dropped, rebooted, oper_changes }
     }
-}
-
-fn reading_of(sample: &LatestSample) -> Reading {
-    let c = &sample.reading.counters;
-    Reading {
-        at_ms: sample.at_ms,
-        uptime_ticks: sample.uptime_ticks,
-        in_octets: c.in_octets,
-        out_octets: c.out_octets,
-        bits: c.bits,
-    }
-}
-
-fn rebooted_between(prev: Option<&LatestSample>, cur: &Reading) -> bool {
-    prev.is_some_and(|p| rates::rebooted(p.uptime_ticks, cur.uptime_ticks, cur.at_ms - p.at_ms))
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@ mod supervisor;
 mod task;
 pub mod writer;
 
+#[cfg(test)]
+pub(crate) use memory::REMEMBERED_BYTES;
 pub use scheduler::Scheduler;
 pub use stats::{PollerCounts, PollerStats};
 pub use task::{poll_deadline, PollError, NUDGE_MIN_GAP};

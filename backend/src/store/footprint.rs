@@ -355,6 +355,17 @@ fn memory_per_interface() {
         per(empty, sum / n),
         per(empty, peak)
     );
+    let held = rss_bytes();
+    // SAFETY: malloc_trim only returns free memory to the system; glibc is this target's libc.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::malloc_trim(0)
+    };
+    println!(
+        "  at the end: {:.0} B; after malloc_trim(0): {:.0} B (what the allocator held free)",
+        per(empty, held),
+        per(empty, rss_bytes())
+    );
     let count = (devices as f64) * f64::from(interfaces);
     println!(
         "  of which rollup lines in memory (open and waiting for their hour): mean {:.0} B, peak {:.0} B",
@@ -363,10 +374,11 @@ fn memory_per_interface() {
     );
     println!(
         "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 12 closed \
-         5-minute lines waiting), OpenBuckets {} B per device",
+         5-minute lines waiting), OpenBuckets {} B per device; the poller's own state {} B per interface",
         std::mem::size_of::<InterfaceLive>(),
         std::mem::size_of::<Bucket>(),
         Retention::default().tiers().len(),
         std::mem::size_of::<OpenBuckets>(),
+        crate::poller::REMEMBERED_BYTES,
     );
 }

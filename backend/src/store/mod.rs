@@ -36,6 +36,7 @@ mod live;
 pub mod logs;
 mod open_buckets;
 pub mod outbox;
+mod packed_line;
 mod poll_delta;
 mod poll_line;
 mod polls;

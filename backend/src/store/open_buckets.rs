@@ -1,6 +1,8 @@
 //! The rollup lines of one device still in memory: the bucket of each tier that is filling, and
-//! the closed ones waiting for their hour (and the device's own delay) to be appended together.
+//! the closed ones waiting for their hour (and the device's own delay) to be appended together,
+//! packed meanwhile (see `packed_line`).
 
+use super::packed_line::ClosedLine;
 use super::poll_line::PollLine;
 use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
@@ -18,7 +20,7 @@ pub struct OpenBuckets {
     /// Per tier, the line still filling.
     open: Vec<Option<RollupLine>>,
     /// Closed lines with their tier, in the order they closed.
-    pub(super) closed: Vec<(usize, RollupLine)>,
+    closed: Vec<(usize, ClosedLine)>,
     flush_delay_secs: i64,
     /// The last write of closed lines failed (disk full): they are back in `closed`, and the
     /// next write leaves out those a file already holds.
@@ -52,7 +54,7 @@ impl OpenBuckets {
             if slot.as_ref().is_none_or(|open| open.timestamp < start) {
                 let fresh = RollupLine { timestamp: start, buckets: Vec::with_capacity(poll.interfaces.len()) };
                 if let Some(old) = slot.replace(fresh).filter(|old| !old.buckets.is_empty()) {
-                    self.closed.push((t, old));
+                    self.closed.push((t, ClosedLine::new(old)));
                 }
             }
             let open = slot.as_mut().expect("opened above");
@@ -67,15 +69,21 @@ impl OpenBuckets {
     /// Takes the waiting lines, with their tier index, if they are due on disk at `now`: once
     /// the hour in which the first of them ended has ended too, plus the device's delay.
     pub(super) fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(usize, RollupLine)> {
-        let ended = |(t, line): &(usize, RollupLine)| line.timestamp + tiers[*t].resolution_secs;
+        let ended = |(t, line): &(usize, ClosedLine)| line.timestamp() + tiers[*t].resolution_secs;
         let first = self.closed.iter().map(ended).min();
         if first
             .is_some_and(|end| now >= (end + HOUR_SECS - 1).div_euclid(HOUR_SECS) * HOUR_SECS + self.flush_delay_secs)
         {
-            std::mem::take(&mut self.closed)
+            std::mem::take(&mut self.closed).into_iter().map(|(t, line)| (t, line.unpack())).collect()
         } else {
             Vec::new()
         }
+    }
+
+    /// Puts back lines [`OpenBuckets::take_due`] gave whose write failed, before the others.
+    pub(super) fn put_back(&mut self, lines: Vec<(usize, RollupLine)>) {
+        let lines = lines.into_iter().map(|(t, line)| (t, ClosedLine::new(line)));
+        self.closed.splice(0..0, lines);
     }
 
     /// Folds rollup lines of a finer tier (already on disk) into tier `t`'s open line: after a
@@ -95,13 +103,14 @@ impl OpenBuckets {
     #[cfg(test)]
     pub fn held_bytes(&self) -> usize {
         let line = |l: &RollupLine| l.buckets.capacity() * std::mem::size_of::<super::rollup_line::Bucket>();
-        self.open.iter().flatten().map(line).sum::<usize>() + self.closed.iter().map(|(_, l)| line(l)).sum::<usize>()
+        self.open.iter().flatten().map(line).sum::<usize>()
+            + self.closed.iter().map(|(_, l)| l.held_bytes()).sum::<usize>()
     }
 
     /// The points of one interface in one tier that are not on disk yet, oldest first.
     pub fn unwritten_points(&self, if_index: u32, tier: usize) -> Vec<StoredPoint> {
-        let closed = self.closed.iter().filter(|(t, _)| *t == tier).map(|(_, l)| l);
-        let open = self.open.get(tier).and_then(Option::as_ref);
-        closed.chain(open).filter_map(|l| l.point(if_index)).collect()
+        let closed = self.closed.iter().filter(|(t, _)| *t == tier).filter_map(|(_, l)| l.point(if_index));
+        let open = self.open.get(tier).and_then(Option::as_ref).and_then(|l| l.point(if_index));
+        closed.chain(open).collect()
     }
 }

@@ -87,7 +87,7 @@ impl SeriesDir {
             }
             Err(e) => {
                 // Kept for the next poll; nothing is lost while memory holds them.
-                open.closed.splice(0..0, due);
+                open.put_back(due);
                 open.retry = true;
                 Err(e)
             }
