@@ -80,7 +80,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let reach = role.polls().then(|| {
         crate::reach::Reach::start(
             store.clone(),
-            sink.clone(),
+            scheduler.writer(),
             scheduler.runtime(),
             crate::reach::ProbePlan::default(),
             scheduler.device_changes(),

@@ -64,6 +64,11 @@ impl Scheduler {
         self.runtime.handle()
     }
 
+    /// The pollers' store writer, shared with the reachability scheduler's echo rounds.
+    pub fn writer(&self) -> Arc<StoreWriter> {
+        self.writer.clone()
+    }
+
     /// Notified whenever a device is started (added, changed) or stopped (removed).
     pub fn device_changes(&self) -> Arc<tokio::sync::Notify> {
         self.changes.clone()

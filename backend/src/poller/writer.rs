@@ -1,6 +1,6 @@
 //! The pollers' store writer: one thread of its own that records every poll (answered or not)
-//! in the store, decides the device's state again and announces what changed, in the order the
-//! polls ended. A poller hands its record over and goes back to waiting for its next turn: it
+//! and every echo round (`reach`) in the store, decides the device's state again and announces
+//! what changed, in the order the polls and rounds ended. A poller hands its record over and goes back to waiting for its next turn: it
 //! no longer waits for the write, and no thread of the blocking pool is woken (nor the poller's
 //! own thread woken back) per poll. Polls that end together (they start on the same grid tick)
 //! are written in one wake-up of this thread.
@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::device::DeviceId;
+use crate::device::{DeviceId, EchoStatus};
 use crate::logs::Sink;
 use crate::shown::Shown;
 use crate::store::{PollRecord, Store, StoreError};
@@ -25,10 +25,16 @@ use crate::store::{PollRecord, Store, StoreError};
 /// is about 10 KB: room for some 3,000 polls behind a slow disk.
 pub const MAX_QUEUED_BYTES: usize = 32 * 1024 * 1024;
 
-/// One write of a device's poll or failure.
-pub(super) enum Write {
+/// One write of a device's poll, failure or echo round.
+pub enum Write {
     Poll(PollRecord),
-    Failure { at_secs: i64, took_ms: u64, error: String },
+    Failure {
+        at_secs: i64,
+        took_ms: u64,
+        error: String,
+    },
+    /// An echo round's result; `None` forgets the last one (ping turned off).
+    Echo(Option<EchoStatus>),
 }
 
 impl Write {
@@ -43,6 +49,7 @@ impl Write {
                     + record.system.as_ref().map_or(0, |_| 1024)
             }
             Write::Failure { error, .. } => fixed + error.len(),
+            Write::Echo(echo) => fixed + echo.as_ref().and_then(|e| e.error.as_ref()).map_or(0, String::len),
         }
     }
 }
@@ -58,8 +65,8 @@ struct Job {
     done: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
-/// The handle pollers send their records through.
-pub(super) struct StoreWriter {
+/// The handle pollers and echo rounds send their records through.
+pub struct StoreWriter {
     jobs: mpsc::Sender<Job>,
     room: Arc<Semaphore>,
 }
@@ -76,7 +83,7 @@ impl StoreWriter {
                 if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&store, &sink, job)))
                 {
                     let message = crate::supervisor::panic_message(panic);
-                    log::error!("Device {}: recording its poll failed ({message}).", Shown(&device.0));
+                    log::error!("Device {}: recording its poll or echo round failed ({message}).", Shown(&device.0));
                 }
             }
         })?;
@@ -84,7 +91,7 @@ impl StoreWriter {
     }
 
     /// Queues a write of device `id`; waits only when the queue is full.
-    pub(super) async fn send(&self, id: &DeviceId, name: &Arc<str>, write: Write) {
+    pub async fn send(&self, id: &DeviceId, name: &Arc<str>, write: Write) {
         self.queue(id, name, write, None).await;
     }
 
@@ -133,32 +140,46 @@ impl StoreWriter {
     }
 }
 
-/// Writes one job, decides the device's state again and announces the change. A failed disk
-/// write is counted by the store, which says so once a minute for the whole fleet: here it is
-/// only a debug line, not one per poll.
+/// Writes one job, decides the device's state again and announces the change.
 fn write(store: &Store, sink: &Sink, job: Job) {
     let Job { id, name, write, _room, done } = job;
+    // An empty id is the marker of `drained`: nothing to write.
     if !id.0.is_empty() {
-        let (what, at_secs, written) = match write {
+        match write {
+            // Stores the round's latency and decides the state again itself.
+            Write::Echo(echo) => crate::reach::announce(sink, &store.record_echo(&id, echo)),
             Write::Poll(record) => {
-                let at = record.at_ms.div_euclid(1000);
-                ("its poll", at, store.record_poll(&id, record))
+                let at_secs = record.at_ms.div_euclid(1000);
+                settle(store, sink, (&id, &name), at_secs, "its poll", store.record_poll(&id, record));
             }
             Write::Failure { at_secs, took_ms, error } => {
-                ("its status", at_secs, store.record_failure(&id, at_secs, took_ms, error))
+                let written = store.record_failure(&id, at_secs, took_ms, error);
+                settle(store, sink, (&id, &name), at_secs, "its status", written);
             }
-        };
-        match written {
-            Ok(()) => {}
-            Err(e @ StoreError::Io { .. }) => log::debug!("Device {}: cannot store {what}: {e}", Shown(&name)),
-            Err(e) => log::error!("Device {}: cannot store {what}: {e}", Shown(&name)),
         }
-        let changes = store.settle(&id, at_secs);
-        crate::reach::announce(sink, &changes);
     }
     if let Some(done) = done {
         let _ = done.send(());
     }
+}
+
+/// After a poll's write: decides the state again and announces the change. A failed disk write
+/// is counted by the store, which says so once a minute for the whole fleet: here it is only a
+/// debug line, not one per poll.
+fn settle(
+    store: &Store,
+    sink: &Sink,
+    (id, name): (&DeviceId, &str),
+    at_secs: i64,
+    what: &str,
+    written: Result<(), StoreError>,
+) {
+    match written {
+        Ok(()) => {}
+        Err(e @ StoreError::Io { .. }) => log::debug!("Device {}: cannot store {what}: {e}", Shown(name)),
+        Err(e) => log::error!("Device {}: cannot store {what}: {e}", Shown(name)),
+    }
+    crate::reach::announce(sink, &store.settle(id, at_secs));
 }
 
 #[cfg(test)]

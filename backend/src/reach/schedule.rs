@@ -5,8 +5,9 @@
 //! stopped), sleeps until the next round is due (rounds due within [`TICK`] share one wake-up;
 //! with no device, or ping off everywhere, it sleeps until a change), and starts the rounds
 //! that are due, at most [`MAX_IN_FLIGHT`] at once and one per device; a round never
-//! blocks polling (they share nothing but the runtime) and its result goes to the store on the
-//! blocking pool.
+//! blocks polling (they share the runtime and the store writer, nothing else) and its result is
+//! handed to the pollers' store writer thread ([`StoreWriter`]), which writes it in the device's
+//! order with its polls, within the same byte budget, and announces a change of state.
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -20,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{IcmpMode, Pinger, ProbePlan, ReachStats};
 use crate::device::{Device, DeviceId, EchoStatus};
-use crate::logs::Sink;
+use crate::poller::writer::{StoreWriter, Write};
 use crate::shown::Shown;
 use crate::store::{now_secs, Store};
 
@@ -41,7 +42,7 @@ pub struct Reach {
 #[derive(Clone)]
 struct Context {
     store: Arc<Store>,
-    sink: Arc<Sink>,
+    writer: Arc<StoreWriter>,
     stats: Arc<ReachStats>,
     plan: ProbePlan,
     cancel: CancellationToken,
@@ -50,18 +51,18 @@ struct Context {
 }
 
 impl Reach {
-    /// Starts pinging on `runtime` (the pollers' runtime); `changes` is notified whenever a device
-    /// is added, changed or removed.
+    /// Starts pinging on `runtime` (the pollers' runtime); rounds are recorded through `writer`
+    /// (the pollers'); `changes` is notified whenever a device is added, changed or removed.
     pub fn start(
         store: Arc<Store>,
-        sink: Arc<Sink>,
+        writer: Arc<StoreWriter>,
         runtime: &tokio::runtime::Handle,
         plan: ProbePlan,
         changes: Arc<Notify>,
     ) -> Reach {
         let stats = Arc::new(ReachStats::default());
         let cancel = CancellationToken::new();
-        let context = Context { store, sink, stats: stats.clone(), plan, cancel: cancel.clone(), changes };
+        let context = Context { store, writer, stats: stats.clone(), plan, cancel: cancel.clone(), changes };
         let handle = runtime.spawn(crate::supervisor::supervise(
             cancel.clone(),
             move || run(context.clone()),
@@ -242,15 +243,11 @@ async fn probe(context: &Context, pinger: &Pinger, addr: IpAddr) -> Option<EchoS
     })
 }
 
-/// Hands the round to the store (its state decided again, its latency stored) and announces a
-/// change of state.
+/// Hands the round to the store writer, which stores it, decides the state again and
+/// announces a change; waits only when the writer's queue is full.
 async fn record(context: &Context, device: Device, echo: Option<EchoStatus>) {
-    let store = context.store.clone();
-    let name = device.config.name.clone();
-    match tokio::task::spawn_blocking(move || store.record_echo(&device.id, echo)).await {
-        Ok(changes) => super::announce(&context.sink, &changes),
-        Err(e) => log::error!("Device {}: recording its echo round failed: {e}", Shown(&name)),
-    }
+    let name: Arc<str> = Arc::from(device.config.name.as_str());
+    context.writer.send(&device.id, &name, Write::Echo(echo)).await;
 }
 
 /// A device no longer pinged forgets its last round, so that its state no longer leans on it.
