@@ -189,7 +189,8 @@ fn clock_ticks_per_second() -> u64 {
 /// each), `BENCH_RW_INTERVAL_SECS` (60), window measured: two intervals. Vigie logs at
 /// `BENCH_RW_LOG` (`warn`, as the fleet benchmark: `debug`, the tests' level, costs more than
 /// polling itself); `BENCH_RW_PHASES` (`off,on`) picks the runs, `BENCH_RW_VIGIE_BIN` another
-/// build of vigie to measure (the simulator stays this one).
+/// build of vigie to measure, `BENCH_RW_SIM_BIN` the build that runs the simulator (this one by
+/// default: a debug test binary can then measure release builds with a release simulator).
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 fn bench_remote_write_cpu_per_sample() {
@@ -199,7 +200,8 @@ fn bench_remote_write_cpu_per_sample() {
     let log = std::env::var("BENCH_RW_LOG").unwrap_or_else(|_| "warn".into());
     let phases = std::env::var("BENCH_RW_PHASES").unwrap_or_else(|_| "off,on".into());
     let bin = std::env::var("BENCH_RW_VIGIE_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_vigie").into());
-    let sim = crate::sim_process::SimProcess::start(agents, 48);
+    let sim_bin = std::env::var("BENCH_RW_SIM_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_vigie").into());
+    let sim = crate::sim_process::SimProcess::start_bin(&sim_bin, agents, 48);
     let dir = tempfile::tempdir().unwrap();
     let vm_dir = dir.path().join("vm");
     std::fs::create_dir_all(&vm_dir).unwrap();
