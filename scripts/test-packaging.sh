@@ -3,6 +3,9 @@
 #   - docker-compose.yml is valid for Debian's docker-compose and publishes the HTTP and receiver ports;
 #   - deploy/compose/victoriametrics.yml over it is valid and points Vigie's remote-write and history
 #     at its VictoriaMetrics service, whose data is in a volume;
+#   - deploy/compose/sharded.yml is valid: a deduplicating VictoriaMetrics, a primary over TLS with its
+#     history from it, pollers covering every shard of one N that trust its CA, write to it and take
+#     their token from the environment (never from the file), each with its own data volume;
 #   - the Dockerfile runs as a non-root user, has a HEALTHCHECK on /health, EXPOSEs exactly
 #     8080 1514/udp 1514/tcp 1162/udp, and every VIGIE_* variable and option it (or compose) sets is
 #     one `vigie serve --help` knows;
@@ -81,6 +84,67 @@ while IFS= read -r line; do
     case $line in ok:*) pass "${line#ok: }" ;; *) fail "$line" ;; esac
 done <<<"$vm_checks"
 
+echo "== packaging: deploy/compose/sharded.yml"
+sharded=deploy/compose/sharded.yml
+# The token comes from the environment (deploy/compose/.env): a made-up one must come out in the
+# pollers' VIGIE_TOKEN, and no token may be written in the file.
+if VIGIE_POLLER_TOKEN= docker-compose -f $sharded config -q; then pass "docker-compose config -q (no token set)"; else fail "docker-compose config -q (no token set)"; fi
+grep -Eq 'vgt_[A-Za-z0-9]' $sharded && fail "$sharded holds a token in clear" || pass "no token in $sharded"
+sharded_checks=$(VIGIE_POLLER_TOKEN=vgt_from_the_environment docker-compose -f $sharded config | python3 -c '
+import sys, yaml
+spec = yaml.safe_load(sys.stdin)
+services, volumes = spec["services"], spec.get("volumes") or {}
+def check(ok, what):
+    print(("ok: " if ok else "") + what)
+def env(service):
+    return services[service].get("environment", {})
+vm = services.get("victoriametrics", {})
+args = vm.get("command", [])
+port = next((a.split(":")[-1] for a in args if a.startswith("-httpListenAddr=")), "8428")
+check(any(a.startswith("-dedup.minScrapeInterval=") for a in args), "VictoriaMetrics deduplicates (-dedup.minScrapeInterval): HA pairs write one series twice")
+storage = next((a.split("=", 1)[1] for a in args if a.startswith("-storageDataPath=")), None)
+check(any(str(v).split(":")[1:2] == [storage] and str(v).split(":")[0] in volumes for v in vm.get("volumes", [])), "VictoriaMetrics keeps %s in a named volume" % storage)
+check(all(str(p).startswith("127.0.0.1:") for p in vm.get("ports", [])), "VictoriaMetrics is published on loopback only")
+def data_volume(service):
+    return next((str(v).split(":")[0] for v in services[service].get("volumes", []) if str(v).split(":")[1:2] == ["/var/lib/vigie"]), None)
+def secret_paths(service):
+    return {"/run/secrets/" + (s["source"] if isinstance(s, dict) else s) for s in services[service].get("secrets", [])}
+primaries = [n for n in services if env(n).get("VIGIE_ROLE") == "primary"]
+pollers = sorted(n for n in services if env(n).get("VIGIE_ROLE") == "poller")
+check(len(primaries) == 1, "one primary (%s)" % primaries)
+if primaries:
+    name = primaries[0]
+    p = env(name)
+    check(p.get("VIGIE_HISTORY_PROMQL_URL") == "http://victoriametrics:%s" % port, "the primary reads its history from VictoriaMetrics")
+    check(p.get("VIGIE_TLS_CERT") in secret_paths(name) and p.get("VIGIE_TLS_KEY") in secret_paths(name), "the primary serves TLS with a certificate and key given as secrets")
+    check(p.get("VIGIE_LISTEN", "0.0.0.0:8080") == "0.0.0.0:8080", "the primary listens on 0.0.0.0:8080 in its container")
+    published = [p for p in services[name].get("ports", []) if str(p).endswith(":8080/tcp") or str(p).endswith(":8080")]
+    check(bool(published) and all(str(p).startswith("127.0.0.1:") for p in published), "the primary publishes its HTTPS port on loopback only (%s)" % published)
+    test = " ".join(services[name].get("healthcheck", {}).get("test", []))
+    check("https://127.0.0.1:8080/health" in test, "the primary is health-checked over HTTPS")
+    check(data_volume(name) in volumes, "the primary keeps its data in a named volume")
+shards = {}
+for name in pollers:
+    e = env(name)
+    check(e.get("VIGIE_REGISTRY") == "https://%s:8080" % (primaries or ["?"])[0], "%s reaches the primary over HTTPS by its service name" % name)
+    check(e.get("VIGIE_REGISTRY_CA") in secret_paths(name), "%s trusts the CA given as a secret" % name)
+    check(e.get("VIGIE_REMOTE_WRITE_URL") == "http://victoriametrics:%s/api/v1/write" % port, "%s remote-writes to VictoriaMetrics" % name)
+    check(e.get("VIGIE_TOKEN") == "vgt_from_the_environment", "%s takes its token from the environment" % name)
+    check(not services[name].get("ports"), "%s publishes no port" % name)
+    i, _, n = str(e.get("VIGIE_SHARD", "")).partition("/")
+    shards.setdefault(n, set()).add(i)
+check(len(pollers) >= 2 and len(shards) == 1 and all(s == {str(i) for i in range(int(n))} for n, s in shards.items()), "the pollers cover every shard of one N (%s)" % shards)
+names = [env(n).get("VIGIE_POLLER_NAME") for n in pollers]
+check(len(set(names)) == len(names) and None not in names, "each poller has its own name (%s)" % names)
+data = [data_volume(n) for n in pollers]
+check(len(set(data)) == len(data) and all(d in volumes for d in data), "each poller has its own data volume (%s)" % data)
+') || fail "the normalized sharded compose file cannot be checked"
+while IFS= read -r line; do
+    case $line in ok:*) pass "${line#ok: }" ;; *) fail "$line" ;; esac
+done <<<"$sharded_checks"
+git check-ignore -q deploy/compose/.env && git check-ignore -q deploy/compose/secrets/primary.key && pass "git ignores deploy/compose/.env and secrets/" ||
+    fail "git does not ignore deploy/compose/.env and deploy/compose/secrets/"
+
 echo "== packaging: Dockerfile"
 dockerfile=$(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' Dockerfile)  # continuation lines joined
 final_stage=$(awk '/^FROM /{stage=""} {stage=stage $0 "\n"} END{printf "%s", stage}' <<<"$dockerfile")
@@ -106,7 +170,8 @@ for var in VIGIE_LISTEN VIGIE_SYSLOG_UDP VIGIE_SYSLOG_TCP VIGIE_TRAP_UDP; do
 done
 # Every VIGIE_* variable the image or compose sets, and every --option of its CMD, is one `vigie serve` reads.
 for var in $( (grep -oE 'VIGIE_[A-Z_]+' Dockerfile; grep -hoE '^ +VIGIE_[A-Z_]+:' docker-compose.yml deploy/compose/*.yml | tr -d ' :') | sort -u); do
-    if grep -q "env: $var=" <<<"$serve_help"; then pass "vigie serve reads $var"; else fail "vigie serve has no variable $var"; fi
+    # A secret's variable (VIGIE_TOKEN) is listed without its value: "[env: VIGIE_TOKEN]".
+    if grep -Eq "env: $var(=|\])" <<<"$serve_help"; then pass "vigie serve reads $var"; else fail "vigie serve has no variable $var"; fi
 done
 for option in $(grep -E '^(CMD|ENTRYPOINT) ' <<<"$final_stage" | grep -oE -- '--[a-z-]+' | sort -u); do
     if grep -qE -- "^ +$option\b" <<<"$serve_help"; then pass "vigie serve has $option"; else fail "vigie serve has no option $option"; fi

@@ -61,9 +61,8 @@ fn export_cost_per_series_sample() {
         let accepted = started.elapsed();
         let mut requests = Vec::new();
         let started = Instant::now();
-        encode::requests(&batch, 0, &externals, &mut request, |r, _| {
-            r.compress_into(&mut body);
-            requests.push(body.clone());
+        encode::requests(&batch, 0, &externals, &mut request, |finished| {
+            requests.push(finished.body);
             Ok::<(), ()>(())
         })
         .unwrap();
@@ -84,7 +83,7 @@ fn export_cost_per_series_sample() {
             encode += encoded.as_nanos();
             snap_ns += snapped_in.as_nanos();
             samples += batch.iter().map(Accepted::samples).sum::<usize>();
-            wire += requests.iter().map(Vec::len).sum::<usize>();
+            wire += requests.iter().map(|r| r.len()).sum::<usize>();
             raw += plain.iter().map(Vec::len).sum::<usize>();
             snap_wire += snapped;
         }

@@ -58,26 +58,37 @@ fn device_labels(device: &DeviceLabels) -> impl Iterator<Item = (&str, &str)> + 
     device.labels.iter().map(|(n, v)| (*n, v.as_str()))
 }
 
-/// Writes `batch` for target `target` (its index in `externals`) as requests into `request`,
-/// handing each full one (and the last) to `emit` with the timestamp of its oldest sample.
+/// A finished request: its body as sent, its samples, the timestamp of its oldest sample.
+pub struct Finished {
+    pub body: bytes::Bytes,
+    pub samples: u32,
+    pub oldest_ms: i64,
+}
+
+/// Writes `batch` for target `target` (its index in `externals`) as requests with `request`
+/// (its buffers kept from one batch to the next), handing each full one (and the last) to
+/// `emit`.
 pub fn requests<E>(
     batch: &[Accepted],
     target: usize,
     externals: &Externals,
     request: &mut WriteRequest,
-    mut emit: impl FnMut(&mut WriteRequest, i64) -> Result<(), E>,
+    mut emit: impl FnMut(Finished) -> Result<(), E>,
 ) -> Result<(), E> {
     request.clear();
     let mut oldest = i64::MAX;
+    let mut finish = |request: &mut WriteRequest, oldest: &mut i64| {
+        let samples = request.len() as u32;
+        let finished = Finished { body: request.finish(), samples, oldest_ms: *oldest };
+        *oldest = i64::MAX;
+        emit(finished)
+    };
     // Hands `request` on once it holds a request's worth of samples.
     let mut emit_if_full = |request: &mut WriteRequest, oldest: &mut i64| {
         if request.len() < MAX_SAMPLES_PER_REQUEST {
             return Ok(());
         }
-        emit(request, *oldest)?;
-        request.clear();
-        *oldest = i64::MAX;
-        Ok(())
+        finish(request, oldest)
     };
     for accepted in batch {
         let at = accepted.at_ms;
@@ -98,7 +109,7 @@ pub fn requests<E>(
         emit_if_full(request, &mut oldest)?;
     }
     if !request.is_empty() {
-        emit(request, oldest)?;
+        finish(request, &mut oldest)?;
     }
     Ok(())
 }

@@ -8,6 +8,8 @@
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
+
 use super::queue::{Dropped, Queue, QueueUsage};
 
 /// Bytes of compressed requests kept in memory, at most (about 10 s of a 2,000-device fleet
@@ -22,18 +24,18 @@ pub enum At {
     Disk(u64, usize),
 }
 
-/// A request waiting to be sent.
+/// A request waiting to be sent (its payload shared with the outbox, not copied).
 #[derive(Debug, PartialEq)]
 pub struct Request {
     pub at: At,
-    pub payload: Vec<u8>,
+    pub payload: Bytes,
     pub samples: u32,
     pub oldest_ms: i64,
 }
 
 struct InMemory {
     seq: u64,
-    payload: Vec<u8>,
+    payload: Bytes,
     samples: u32,
     oldest_ms: i64,
 }
@@ -55,17 +57,18 @@ impl Outbox {
         Outbox { disk, memory: VecDeque::new(), memory_bytes: 0, next_seq: 0, moved_front: None, unsynced: false }
     }
 
-    /// Adds a request (copied); answers what the disk queue's bound dropped to make room.
-    pub fn push(&mut self, payload: &[u8], samples: u32, oldest_ms: i64) -> std::io::Result<Dropped> {
+    /// Adds a request (kept, not copied, when it waits in memory); answers what the disk
+    /// queue's bound dropped to make room.
+    pub fn push(&mut self, payload: Bytes, samples: u32, oldest_ms: i64) -> std::io::Result<Dropped> {
         if self.disk.is_empty() && self.memory_bytes + payload.len() <= MEMORY_MAX_BYTES {
             self.memory_bytes += payload.len();
             let seq = self.next_seq;
             self.next_seq += 1;
-            self.memory.push_back(InMemory { seq, payload: payload.to_vec(), samples, oldest_ms });
+            self.memory.push_back(InMemory { seq, payload, samples, oldest_ms });
             return Ok(Dropped::default());
         }
         let mut dropped = self.spill()?;
-        let more = self.disk.append(payload, samples, oldest_ms)?;
+        let more = self.disk.append(&payload, samples, oldest_ms)?;
         self.unsynced = true;
         dropped.segments += more.segments;
         dropped.samples += more.samples;
@@ -105,7 +108,7 @@ impl Outbox {
             let at = At::Disk(segment, index);
             return Ok(Some(Request {
                 at,
-                payload: oldest.payload,
+                payload: Bytes::from(oldest.payload),
                 samples: oldest.samples,
                 oldest_ms: oldest.oldest_ms,
             }));
@@ -169,13 +172,13 @@ mod tests {
     #[test]
     fn requests_wait_in_memory_while_the_target_keeps_up_and_never_touch_the_disk() {
         let (dir, mut outbox) = outbox();
-        outbox.push(b"one", 1, 1).unwrap();
-        outbox.push(b"two", 2, 2).unwrap();
+        outbox.push(Bytes::from_static(b"one"), 1, 1).unwrap();
+        outbox.push(Bytes::from_static(b"two"), 2, 2).unwrap();
         outbox.sync().unwrap();
         let usage = outbox.usage();
         assert_eq!((usage.samples, usage.oldest_ms, usage.bytes), (3, Some(1), 6));
         let first = outbox.peek().unwrap().unwrap();
-        assert_eq!((first.at, first.payload.as_slice()), (At::Memory(0), &b"one"[..]));
+        assert_eq!((first.at, &first.payload[..]), (At::Memory(0), &b"one"[..]));
         assert_eq!(drain(&mut outbox), [1, 2]);
         let on_disk: u64 = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
         assert_eq!(on_disk, 0, "nothing written");
@@ -184,11 +187,11 @@ mod tests {
     #[test]
     fn a_failed_send_moves_memory_to_disk_in_order_and_what_follows_goes_behind_it() {
         let (dir, mut outbox) = outbox();
-        outbox.push(b"one", 1, 1).unwrap();
-        outbox.push(b"two", 1, 2).unwrap();
+        outbox.push(Bytes::from_static(b"one"), 1, 1).unwrap();
+        outbox.push(Bytes::from_static(b"two"), 1, 2).unwrap();
         let in_flight = outbox.peek().unwrap().unwrap();
         outbox.spill().unwrap(); // the send failed
-        outbox.push(b"three", 1, 3).unwrap();
+        outbox.push(Bytes::from_static(b"three"), 1, 3).unwrap();
         outbox.sync().unwrap();
         assert!(matches!(outbox.peek().unwrap().unwrap().at, At::Disk(..)));
         let (queue, _) = Queue::open(dir.path(), 64 << 20).unwrap();
@@ -196,16 +199,16 @@ mod tests {
         // A send of the front under way when it moved is acknowledged on disk: not sent twice.
         outbox.ack(in_flight.at).unwrap();
         assert_eq!(drain(&mut outbox), [2, 3]);
-        outbox.push(b"four", 1, 4).unwrap();
+        outbox.push(Bytes::from_static(b"four"), 1, 4).unwrap();
         assert!(matches!(outbox.peek().unwrap().unwrap().at, At::Memory(_)), "disk drained: memory again");
     }
 
     #[test]
     fn past_its_bound_memory_moves_to_disk() {
         let (_dir, mut outbox) = outbox();
-        let payload = vec![7u8; MEMORY_MAX_BYTES / 3];
+        let payload = Bytes::from(vec![7u8; MEMORY_MAX_BYTES / 3]);
         for i in 0..5 {
-            outbox.push(&payload, 1, i).unwrap();
+            outbox.push(payload.clone(), 1, i).unwrap();
         }
         let usage = outbox.usage();
         assert_eq!(usage.samples, 5);

@@ -209,16 +209,12 @@ impl WriteRequest {
         self.last = None;
     }
 
-    /// The request as sent (snappy's block format), written into `out` (its buffer kept).
-    pub fn compress_into(&mut self, out: &mut Vec<u8>) {
-        self.block.finish_into(out);
-    }
-
-    /// The request as sent: snappy's block format.
-    pub fn compressed(&mut self) -> Vec<u8> {
-        let mut out = Vec::new();
-        self.compress_into(&mut out);
-        out
+    /// The request as sent (snappy's block format), handed over without a copy; the writer
+    /// starts over, empty.
+    pub fn finish(&mut self) -> bytes::Bytes {
+        let body = self.block.finish();
+        self.clear();
+        body
     }
 }
 
@@ -244,7 +240,8 @@ mod tests {
         labels.set([]);
         request.push("sysUpTime", &labels, f64::NAN, -5);
         assert_eq!(request.len(), 4);
-        let decoded = decode(&request.compressed());
+        let decoded = decode(&request.finish());
+        assert!(request.is_empty(), "finishing starts over");
         assert_eq!(decoded.timeseries.len(), 4);
         let interface_labels = |name| {
             vec![
@@ -274,12 +271,9 @@ mod tests {
         assert_eq!(decoded.timeseries[3].labels, [label("__name__", "sysUpTime")]);
         assert!(decoded.timeseries[3].samples[0].value.is_nan());
         assert_eq!(decoded.timeseries[3].samples[0].timestamp, 0, "negative timestamps are sent as 0");
-        let mut reused = Vec::from([1u8; 3]);
-        request.compress_into(&mut reused);
-        assert_eq!(reused, request.compressed(), "compressing into a used buffer replaces it");
-        request.clear();
-        assert!(request.is_empty());
-        assert_eq!(decode(&request.compressed()), Default::default());
+        assert_eq!(decode(&request.finish()), Default::default());
+        request.push("sysUpTime", &labels, 1.0, 7);
+        assert_eq!(decode(&request.finish()).timeseries[0].labels, [label("__name__", "sysUpTime")], "nothing kept");
     }
 
     /// The protobuf of one series written plainly, field after field (what the request must
@@ -334,7 +328,7 @@ mod tests {
                     plain(name, labels, value, timestamp, &mut expected);
                 }
             }
-            let body = request.compressed();
+            let body = request.finish();
             let raw = snap::raw::Decoder::new().decompress_vec(&body).unwrap();
             assert!(raw == expected, "round {round}: the protobuf differs");
             let series = sets.len() * names.len();

@@ -97,7 +97,7 @@ pub fn client(target: &Target) -> Result<reqwest::Client, String> {
 }
 
 /// Sends one request.
-async fn send(http: &reqwest::Client, target: &Target, body: Vec<u8>) -> Outcome {
+async fn send(http: &reqwest::Client, target: &Target, body: bytes::Bytes) -> Outcome {
     let settings = &target.settings;
     let mut request = http
         .post(&settings.url)
@@ -263,7 +263,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = Target::open(settings, dir.path()).unwrap();
         let http = client(&target).unwrap();
-        assert_eq!(send(&http, &target, b"body".to_vec()).await, Outcome::Sent);
+        assert_eq!(send(&http, &target, bytes::Bytes::from_static(b"body")).await, Outcome::Sent);
         let head = server.await.unwrap();
         for line in ["x-scope-orgid: lyon\r\n", "authorization: bearer t0k\r\n", "content-encoding: snappy\r\n"] {
             assert!(head.contains(line), "{line:?} in {head}");

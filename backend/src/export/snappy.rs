@@ -6,10 +6,14 @@
 /// The farthest back a copy reaches here (copies with a 2-byte offset).
 pub const MAX_OFFSET: usize = 65_535;
 
+/// Bytes kept free at the head of `elements` for the uncompressed length (a varint of up to 5
+/// bytes for a `u32`), so that the finished block is `elements` itself: no copy.
+const HEAD_ROOM: usize = 5;
+
 /// A block being written.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Block {
-    /// The elements so far, but the pending literal.
+    /// [`HEAD_ROOM`] bytes, then the elements so far, but the pending literal.
     elements: Vec<u8>,
     /// Literal bytes not written as an element yet (consecutive literals make one element).
     literal: Vec<u8>,
@@ -20,10 +24,16 @@ pub struct Block {
     len: usize,
 }
 
+impl Default for Block {
+    fn default() -> Self {
+        Block { elements: vec![0; HEAD_ROOM], literal: Vec::new(), copy: None, len: 0 }
+    }
+}
+
 impl Block {
     /// Starts over, keeping the buffers.
     pub fn clear(&mut self) {
-        self.elements.clear();
+        self.elements.truncate(HEAD_ROOM);
         self.literal.clear();
         self.copy = None;
         self.len = 0;
@@ -105,19 +115,30 @@ impl Block {
         self.literal.clear();
     }
 
-    /// The block: the uncompressed length, then the elements (into `out`, replacing it).
-    pub fn finish_into(&mut self, out: &mut Vec<u8>) {
+    /// The block: the uncompressed length, then the elements. The buffer written so far is
+    /// handed over as it is (the length goes in the room kept at its head); the next block
+    /// starts in a new one as large, so that it does not grow again. Blocks are at most 4 GiB.
+    pub fn finish(&mut self) -> bytes::Bytes {
         self.flush_copy();
         self.flush_literal();
-        out.clear();
-        out.reserve(10 + self.elements.len());
-        let mut len = self.len as u64;
+        let mut head = [0u8; HEAD_ROOM];
+        let mut n = 0;
+        let mut len = u32::try_from(self.len).expect("a block under 4 GiB");
         while len >= 0x80 {
-            out.push((len as u8) | 0x80);
+            head[n] = (len as u8) | 0x80;
             len >>= 7;
+            n += 1;
         }
-        out.push(len as u8);
-        out.extend_from_slice(&self.elements);
+        head[n] = len as u8;
+        n += 1;
+        let start = HEAD_ROOM - n;
+        self.elements[start..HEAD_ROOM].copy_from_slice(&head[..n]);
+        // An eighth more than this one: a fleet's requests are about the same size.
+        let mut next = Vec::with_capacity(self.elements.len() + self.elements.len() / 8);
+        next.resize(HEAD_ROOM, 0);
+        let block = std::mem::replace(&mut self.elements, next);
+        self.clear();
+        bytes::Bytes::from(block).slice(start..)
     }
 }
 
@@ -126,9 +147,7 @@ mod tests {
     use super::*;
 
     fn decompress(block: &mut Block) -> Vec<u8> {
-        let mut out = Vec::new();
-        block.finish_into(&mut out);
-        snap::raw::Decoder::new().decompress_vec(&out).expect("a valid snappy block")
+        snap::raw::Decoder::new().decompress_vec(&block.finish()).expect("a valid snappy block")
     }
 
     #[test]
@@ -158,10 +177,10 @@ mod tests {
             assert_eq!(block.len(), expected.len());
         }
         assert_eq!(decompress(&mut block), expected);
-        block.clear();
-        assert!(block.is_empty());
+        assert!(block.is_empty(), "finishing starts a new block");
         block.literal(b"abcd");
         block.copy(0, 8);
         assert_eq!(decompress(&mut block), b"abcdabcdabcd");
+        assert_eq!(block.finish()[..], [0], "an empty block: its length only");
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use tokio::sync::Notify;
 
-use super::encode::{self, Externals};
+use super::encode::{self, Externals, Finished};
 use super::outbox::{At, Outbox, Request};
 use super::queue::{Dropped, Queue, QueueUsage};
 use super::request::WriteRequest;
@@ -109,6 +109,8 @@ pub struct TargetStatus {
 
 pub struct Target {
     pub settings: TargetSettings,
+    /// The request being written: its buffers kept from one batch to the next.
+    request: Mutex<WriteRequest>,
     outbox: Mutex<Outbox>,
     /// Wakes the sender when something was appended.
     pub appended: Notify,
@@ -131,22 +133,22 @@ impl Target {
                 usage.bytes
             );
         }
-        Ok(Target { settings, outbox: Mutex::new(Outbox::new(queue)), appended: Notify::new(), stats })
+        let (request, outbox) = (Mutex::default(), Mutex::new(Outbox::new(queue)));
+        Ok(Target { settings, request, outbox, appended: Notify::new(), stats })
     }
 
     /// Encodes `batch` for this target (number `index` of `externals`) and puts it in the
     /// outbox (blocking when it goes to disk: one sync per batch).
     pub fn append(&self, index: usize, externals: &Externals, batch: &[Accepted]) -> std::io::Result<()> {
-        let (mut request, mut body) = (WriteRequest::default(), Vec::new());
-        encode::requests(batch, index, externals, &mut request, |request, oldest| {
-            self.enqueue(request, oldest, &mut body)
-        })?;
+        let mut request = self.request.lock().expect("request lock");
+        encode::requests(batch, index, externals, &mut request, |finished| self.enqueue(finished))?;
+        drop(request);
         self.outbox.lock().expect("outbox lock").sync()
     }
 
-    fn enqueue(&self, request: &mut WriteRequest, oldest_ms: i64, body: &mut Vec<u8>) -> std::io::Result<()> {
-        request.compress_into(body);
-        let dropped = self.outbox.lock().expect("outbox lock").push(body, request.len() as u32, oldest_ms)?;
+    fn enqueue(&self, finished: Finished) -> std::io::Result<()> {
+        let Finished { body, samples, oldest_ms } = finished;
+        let dropped = self.outbox.lock().expect("outbox lock").push(body, samples, oldest_ms)?;
         self.note_dropped(dropped);
         self.appended.notify_one();
         Ok(())

@@ -17,7 +17,12 @@ pub struct SimProcess {
 impl SimProcess {
     /// Starts `vigie sim --agents N --interfaces K` and reads the ports it prints.
     pub fn start(agents: usize, interfaces: u32) -> SimProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
+        SimProcess::start_bin(env!("CARGO_BIN_EXE_vigie"), agents, interfaces)
+    }
+
+    /// As `start`, with another build of vigie (a benchmark's release build).
+    pub fn start_bin(bin: &str, agents: usize, interfaces: u32) -> SimProcess {
+        let mut child = Command::new(bin)
             .args(["sim", "--agents", &agents.to_string(), "--interfaces", &interfaces.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
