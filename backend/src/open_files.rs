@@ -1,15 +1,16 @@
-//! The process's limit on open file descriptors (`RLIMIT_NOFILE`). Each device holds one while
-//! it is polled, its SNMP socket; samples files kept open between appends are bounded for the
-//! whole fleet (`[storage] max_open_samples_files`, see `store::kept_files`); the rest of Vigie
-//! (HTTP connections, listeners, log and rollup files opened for a moment, stdio) gets a reserve.
-//! The usual soft limit of 1,024 would stop early, so the start raises the soft limit to the hard
-//! one, logs it, and warns when the fleet needs more than that allows; `/status` shows both
-//! numbers.
+//! The process's limit on open file descriptors (`RLIMIT_NOFILE`). SNMP requests go out on a
+//! few sockets shared by the whole fleet (`snmp::socket_pool`, [`SHARED_SOCKETS`] at most);
+//! samples files kept open between appends are bounded for the whole fleet (`[storage]
+//! max_open_samples_files`, see `store::kept_files`); the rest of Vigie (HTTP connections,
+//! listeners, log and rollup files opened for a moment, stdio) gets a reserve. So a device needs a
+//! descriptor of its own only below the samples-file bound, and past it none. The usual soft
+//! limit of 1,024 would stop early, so the start raises the soft limit to the hard one, logs it,
+//! and warns when the fleet needs more than that allows; `/status` shows both numbers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Descriptors a polled device holds: its socket.
-pub const FILES_PER_DEVICE: u64 = 1;
+/// The shared SNMP sockets, IPv4 and IPv6.
+pub const SHARED_SOCKETS: u64 = 2 * crate::snmp::socket_pool::SOCKETS_PER_FAMILY as u64;
 /// Descriptors kept for everything else: HTTP clients, listeners, files opened for a moment.
 pub const RESERVED_FILES: u64 = 256;
 
@@ -28,24 +29,15 @@ static OPEN_LIMIT: AtomicU64 = AtomicU64::new(0);
 pub fn raise_to_hard_limit() -> u64 {
     let limit = match raise() {
         Ok((before, now)) if now > before => {
-            log::info!(
-                "Open files: limit raised from {before} to {now} (the hard limit): room for {} devices.",
-                devices_supported(now)
-            );
+            log::info!("Open files: limit raised from {before} to {now} (the hard limit): room for {}.", room(now));
             now
         }
         Ok((_, now)) => {
-            log::info!(
-                "Open files: limit {now} (already the hard limit): room for {} devices.",
-                devices_supported(now)
-            );
+            log::info!("Open files: limit {now} (already the hard limit): room for {}.", room(now));
             now
         }
         Err((now, e)) => {
-            log::warn!(
-                "Open files: cannot raise the limit ({e}); it stays {now}: room for {} devices.",
-                devices_supported(now)
-            );
+            log::warn!("Open files: cannot raise the limit ({e}); it stays {now}: room for {}.", room(now));
             now
         }
     };
@@ -58,29 +50,28 @@ pub fn open_limit() -> u64 {
     OPEN_LIMIT.load(Ordering::Relaxed)
 }
 
-/// Descriptors a fleet of `devices` needs: their sockets, their samples files up to the bound,
-/// and the reserve.
+/// Descriptors a fleet of `devices` needs: their samples files up to the bound, the shared
+/// sockets and the reserve.
 pub fn files_needed(devices: u64) -> u64 {
-    devices * FILES_PER_DEVICE + devices.min(SAMPLES_FILES.load(Ordering::Relaxed)) + RESERVED_FILES
+    devices.min(SAMPLES_FILES.load(Ordering::Relaxed)) + SHARED_SOCKETS + RESERVED_FILES
 }
 
-/// How many devices `limit` descriptors can poll.
-pub fn devices_supported(limit: u64) -> u64 {
-    let room = limit.saturating_sub(RESERVED_FILES);
-    let bound = SAMPLES_FILES.load(Ordering::Relaxed);
-    // Below the bound each device also keeps its samples file open; past it, only its socket.
-    let small = room / (FILES_PER_DEVICE + 1);
-    if small <= bound {
-        small
-    } else {
-        room.saturating_sub(bound) / FILES_PER_DEVICE
-    }
+/// How many devices `limit` descriptors can poll; None when any number can (the limit holds
+/// every samples file the bound allows).
+pub fn devices_supported(limit: u64) -> Option<u64> {
+    let room = limit.saturating_sub(RESERVED_FILES + SHARED_SOCKETS);
+    (room < SAMPLES_FILES.load(Ordering::Relaxed)).then_some(room)
+}
+
+/// "any number of devices" or "N devices", for the log.
+fn room(limit: u64) -> String {
+    devices_supported(limit).map_or("any number of devices".into(), |n| format!("{n} devices"))
 }
 
 /// Warns in the log when `devices` need more descriptors than the limit allows.
 pub fn check_fleet(devices: usize) {
     let limit = open_limit();
-    let supported = devices_supported(limit);
+    let Some(supported) = devices_supported(limit) else { return };
     if limit > 0 && devices as u64 > supported {
         log::warn!(
             "Open files: {devices} devices need about {} file descriptors, above the limit of {limit} \
@@ -129,12 +120,12 @@ mod tests {
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
         assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
-        // With the default bound of 2,048 samples files kept open.
-        assert_eq!(devices_supported(1024), 384, "a socket and a samples file each");
-        assert_eq!(devices_supported(100), 0);
-        assert_eq!(devices_supported(4352), 2048);
-        assert_eq!(files_needed(2048), 4352);
-        assert_eq!(devices_supported(20_000), 17_696, "past the bound, a socket each");
-        assert_eq!(files_needed(17_696), 20_000);
+        // With the default bound of 2,048 samples files kept open, and 4 shared sockets.
+        assert_eq!(devices_supported(1024), Some(764), "a samples file each");
+        assert_eq!(devices_supported(100), Some(0));
+        assert_eq!(files_needed(764), 1024);
+        assert_eq!(devices_supported(2307), Some(2047));
+        assert_eq!(devices_supported(2308), None, "room for every samples file: any fleet");
+        assert_eq!(files_needed(50_000), 2308, "the same as 2,048 devices");
     }
 }

@@ -25,6 +25,12 @@ pub fn restarts() -> u64 {
     RESTARTS.load(Ordering::Relaxed)
 }
 
+/// Counts a restart made outside [`supervise`] (a thread that supervises itself, such as a shared
+/// SNMP socket's receiver).
+pub fn count_restart() {
+    RESTARTS.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Runs the task `make` builds until it returns or `cancel` fires; after a panic, calls
 /// `on_panic` with the panic's message and the wait before the restart, waits, and builds it
 /// again.

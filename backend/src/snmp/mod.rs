@@ -9,6 +9,7 @@ mod error;
 pub mod if_mib;
 mod oids;
 mod session;
+pub mod socket_pool;
 pub mod system;
 mod transport;
 pub mod usm;

@@ -6,8 +6,9 @@
 //! value straight from the reply's bytes, and numbers allocate nothing. csnmp used to answer
 //! here; profiling the poller at 2,000 devices showed most of its time in csnmp's decoding
 //! (520-byte OIDs copied through maps, simple_asn1, big integers), so the hot path is ours and
-//! csnmp checks it in the tests instead. A session owns its socket: never share one between
-//! concurrent tasks.
+//! csnmp checks it in the tests instead. A session owns its buffers and SNMPv3 engine (never
+//! share one between concurrent tasks); its datagrams go through the process's few shared
+//! sockets ([`super::socket_pool`]).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -38,7 +39,7 @@ pub struct Session {
 }
 
 impl Session {
-    /// Resolves `host` (an IP literal or a DNS name) and opens a socket for it.
+    /// Resolves `host` (an IP literal or a DNS name) and picks the shared socket for it.
     pub async fn open(
         host: &str,
         port: u16,

@@ -6,10 +6,12 @@
 //! one resynchronisation on notInTimeWindow and one rediscovery on unknownEngineID before a
 //! refusal becomes the exchange's error.
 //!
-//! The socket is connected to the agent, so the kernel reports "ICMP port unreachable" as
-//! `ConnectionRefused` and a closed port is seen at once rather than after the timeout. Replies
-//! with another request id (late answers to an earlier attempt) and replies that cannot be
-//! decoded are dropped and the wait goes on; buffers are reused from one exchange to the next.
+//! Requests go out on one of the process's few shared sockets ([`super::socket_pool`]), which
+//! hands out request ids and routes each reply back by source address and id; "ICMP port
+//! unreachable" comes back as `ConnectionRefused`, so a closed port is seen at once rather than
+//! after the timeout. Replies with another request id (late answers to an earlier attempt) and
+//! replies that cannot be decoded are dropped and the wait goes on; buffers are reused from one
+//! exchange to the next.
 //!
 //! A transport can also be *scripted*: it answers each exchange with the next of a list of
 //! datagrams, whatever was asked, so that fuzzing and tests drive the whole reply handling
@@ -17,21 +19,20 @@
 
 use std::collections::VecDeque;
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
 use super::ber::{self, tag, BerError, Header, Reader};
 use super::engine::Engine;
+use super::socket_pool::{self, Arrival, SharedSocket};
 use super::usm::message as v3;
 use super::SnmpError;
 
 mod usm;
 
-/// The largest UDP payload; an agent may answer a GETBULK with up to this much.
-const MAX_DATAGRAM: usize = 65_535;
 /// The version field of SNMPv1 and SNMPv2c messages.
 pub const VERSION_1: i64 = 0;
 pub const VERSION_2C: i64 = 1;
@@ -65,7 +66,8 @@ pub enum Security {
 
 /// Where requests go and replies come from.
 enum Link {
-    Udp(UdpSocket),
+    /// The shared socket for this agent's address.
+    Udp(Arc<SharedSocket>),
     /// Replies given in advance, one per datagram awaited; none left is a timeout.
     Scripted(VecDeque<Vec<u8>>),
 }
@@ -96,13 +98,8 @@ impl Transport {
         timeout: Duration,
         retries: u32,
     ) -> Result<Transport, SnmpError> {
-        let any: IpAddr = match target.ip() {
-            IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
-            IpAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
-        };
-        let network = |e: std::io::Error| SnmpError::Network { target, reason: e.to_string() };
-        let socket = UdpSocket::bind(SocketAddr::new(any, 0)).await.map_err(network)?;
-        socket.connect(target).await.map_err(network)?;
+        let socket =
+            socket_pool::socket_for(target).map_err(|e| SnmpError::Network { target, reason: e.to_string() })?;
         Ok(Transport::new(Link::Udp(socket), target, security, timeout, retries))
     }
 
@@ -180,25 +177,66 @@ impl Transport {
         parse_reply(&self.reply).map(|(_, reply)| reply).map_err(|e| self.undecodable(e))
     }
 
+    /// Sends the request and waits for the reply to its request id, resending after each
+    /// timeout, into `self.reply`.
     async fn await_reply(&mut self) -> Result<(), SnmpError> {
-        let mut undecodable: Option<BerError> = None;
-        let mut mismatched = 0u32;
-        let scripted = matches!(self.link, Link::Scripted(_));
-        let past_poll_deadline = |deadline: Option<Instant>| deadline.is_some_and(|d| Instant::now() >= d);
+        match &self.link {
+            Link::Udp(socket) => {
+                let socket = socket.clone();
+                self.await_shared(&socket).await
+            }
+            Link::Scripted(_) => self.await_scripted().await,
+        }
+    }
+
+    async fn await_shared(&mut self, socket: &Arc<SharedSocket>) -> Result<(), SnmpError> {
+        let buffer = std::mem::take(&mut self.reply);
+        let mut ticket = socket.wait_for(self.target, self.request_id, self.engine.is_some(), buffer);
+        let mut failed = None;
         for _attempt in 0..=self.retries {
-            if past_poll_deadline(self.poll_deadline) {
+            if self.past_poll_deadline() {
                 break;
             }
-            self.send().await?;
-            let attempt_ends = Instant::now() + self.timeout;
-            let deadline = self.poll_deadline.map_or(attempt_ends, |d| d.min(attempt_ends));
-            while let Ok(received) = tokio::time::timeout_at(deadline, self.receive()).await {
-                if !received? {
+            if let Err(e) = socket.send_to(&self.request, self.target) {
+                failed = Some(e);
+                break;
+            }
+            match tokio::time::timeout_at(self.attempt_deadline(), &mut ticket.arrival).await {
+                Err(_elapsed) => continue,
+                Ok(Ok(Arrival::Reply(reply))) => {
+                    self.received_bytes = self.received_bytes.saturating_add(ticket.finish().bytes);
+                    self.reply = reply;
+                    return Ok(());
+                }
+                Ok(Ok(Arrival::Failed(e))) => {
+                    failed = Some(e);
+                    break;
+                }
+                Ok(Err(_)) => break, // never: the table keeps the sender until the ticket leaves
+            }
+        }
+        let left = ticket.finish();
+        self.reply = left.buffer;
+        self.received_bytes = self.received_bytes.saturating_add(left.bytes);
+        if let Some(e) = failed {
+            return Err(self.io_error(e));
+        }
+        Err(self.silence(left.undecodable, left.mismatched))
+    }
+
+    /// The scripted link's exchange: each datagram awaited is the script's next, whatever its id.
+    async fn await_scripted(&mut self) -> Result<(), SnmpError> {
+        let mut undecodable: Option<BerError> = None;
+        for _attempt in 0..=self.retries {
+            if self.past_poll_deadline() {
+                break;
+            }
+            while let Ok(received) = tokio::time::timeout_at(self.attempt_deadline(), self.receive()).await {
+                if !received {
                     break; // a script with no reply left: as if the agent stayed silent
                 }
                 match self.reply_id() {
-                    Ok(id) if id == i64::from(self.request_id) || scripted => return Ok(()),
-                    Ok(_) => mismatched = mismatched.saturating_add(1), // a late answer, or a broken agent
+                    Ok(_) => return Ok(()),
                     Err(e) => {
                         log::debug!("Dropped an undecodable reply from {}: {e}", self.target);
                         undecodable = Some(e);
@@ -206,17 +244,32 @@ impl Transport {
                 }
             }
         }
-        Err(match undecodable {
+        Err(self.silence(undecodable, 0))
+    }
+
+    fn past_poll_deadline(&self) -> bool {
+        self.poll_deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// When the attempt starting now ends: after the timeout, or at the poll's deadline.
+    fn attempt_deadline(&self) -> Instant {
+        let attempt_ends = Instant::now() + self.timeout;
+        self.poll_deadline.map_or(attempt_ends, |d| d.min(attempt_ends))
+    }
+
+    /// The error for an exchange that got no reply to its request id.
+    fn silence(&self, undecodable: Option<BerError>, mismatched: u32) -> SnmpError {
+        match undecodable {
             Some(e) => self.undecodable(e),
             None if mismatched > 0 => SnmpError::WrongRequestId { target: self.target, replies: mismatched },
-            None if past_poll_deadline(self.poll_deadline) => SnmpError::PollDeadline { target: self.target },
+            None if self.past_poll_deadline() => SnmpError::PollDeadline { target: self.target },
             None => SnmpError::Timeout {
                 target: self.target,
                 after_ms: self.timeout.as_millis() as u64 * (u64::from(self.retries) + 1),
                 attempts: self.retries + 1,
                 timeout_ms: self.timeout.as_millis() as u64,
             },
-        })
+        }
     }
 
     fn undecodable(&self, error: BerError) -> SnmpError {
@@ -231,8 +284,18 @@ impl Transport {
         }
     }
 
+    /// The next request's id: the shared socket's, unique among the exchanges in flight on it.
     fn next_request_id(&mut self) {
-        self.request_id = if self.request_id >= i32::MAX - 1 { 1 } else { self.request_id + 1 };
+        self.request_id = match &self.link {
+            Link::Udp(socket) => socket.allocate_id(self.target),
+            Link::Scripted(_) => {
+                if self.request_id >= i32::MAX - 1 {
+                    1
+                } else {
+                    self.request_id + 1
+                }
+            }
+        };
     }
 
     /// Encodes the varbinds of a request (each OID with a NULL value) into `self.varbinds`.
@@ -251,37 +314,13 @@ impl Transport {
         }
     }
 
-    async fn send(&self) -> Result<(), SnmpError> {
-        let Link::Udp(socket) = &self.link else { return Ok(()) };
-        match socket.send(&self.request).await {
-            Ok(_) => Ok(()),
-            Err(e) => Err(self.io_error(e)),
-        }
-    }
-
-    /// Receives one datagram into `self.reply`; false when a script has no reply left.
-    async fn receive(&mut self) -> Result<bool, SnmpError> {
-        self.reply.clear();
-        let received = match &mut self.link {
-            Link::Udp(socket) => {
-                self.reply.reserve(MAX_DATAGRAM);
-                socket.recv_buf(&mut self.reply).await
-            }
-            Link::Scripted(replies) => match replies.pop_front() {
-                Some(reply) => {
-                    self.reply = reply;
-                    Ok(self.reply.len())
-                }
-                None => return Ok(false),
-            },
-        };
-        match received {
-            Ok(len) => {
-                self.received_bytes = self.received_bytes.saturating_add(len as u64);
-                Ok(true)
-            }
-            Err(e) => Err(self.io_error(e)),
-        }
+    /// Takes the script's next datagram into `self.reply`; false when none is left.
+    async fn receive(&mut self) -> bool {
+        let Link::Scripted(replies) = &mut self.link else { return false };
+        let Some(reply) = replies.pop_front() else { return false };
+        self.reply = reply;
+        self.received_bytes = self.received_bytes.saturating_add(self.reply.len() as u64);
+        true
     }
 
     fn io_error(&self, error: std::io::Error) -> SnmpError {

@@ -10,6 +10,7 @@ mod bad_input;
 mod bench;
 mod crash;
 mod credentials;
+mod descriptors;
 mod device_import;
 mod disk_full;
 mod events;

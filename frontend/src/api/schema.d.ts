@@ -1576,14 +1576,18 @@ export interface components {
         EventKind: "sample" | "device" | "status" | "log" | "alert";
         /** @description A device as exported: the body `POST /devices` takes, without communities or passwords. */
         ExportedDevice: Record<string, never>;
-        /** @description Open file descriptors: each polled device holds about two (its socket and its samples file). */
+        /**
+         * @description Open file descriptors: a device holds one (its samples file) only up to
+         *     `[storage] max_open_samples_files`; SNMP goes through a few shared sockets.
+         */
         FilesView: {
             /**
              * Format: int64
-             * @description Devices that limit can poll, after a reserve for HTTP clients and other files.
-             * @example 524160
+             * @description Devices that limit can poll, after a reserve for HTTP clients, the shared sockets and
+             *     other files; null when it holds every samples file the bound allows: any number.
+             * @example null
              */
-            devicesSupported: number;
+            devicesSupported?: number | null;
             /**
              * Format: int64
              * @description The process's limit on open files (the soft limit, raised to the hard one at start).
@@ -3101,6 +3105,29 @@ export interface components {
         SnmpInput: components["schemas"]["SnmpCommunityInput"] | components["schemas"]["SnmpV3Input"];
         /** @description A change of SNMP credentials: `version` says which fields follow. */
         SnmpPatch: components["schemas"]["SnmpCommunityPatch"] | components["schemas"]["SnmpV3Patch"];
+        /** @description The few UDP sockets every SNMP request goes out on, and what they dropped since start. */
+        SnmpSocketsView: {
+            /**
+             * Format: int64
+             * @description Shared sockets open (a few per address family, opened on first use).
+             * @example 2
+             */
+            open: number;
+            /**
+             * Format: int64
+             * @description Requests the kernel would not take at once (the socket's send buffer full): dropped, and
+             *     sent again after the exchange's timeout.
+             * @example 0
+             */
+            sendsDropped: number;
+            /**
+             * Format: int64
+             * @description Datagrams from an address no exchange waited for (a stranger, or an agent answering
+             *     after its exchange ended): dropped.
+             * @example 0
+             */
+            strayDatagrams: number;
+        };
         /**
          * @description SNMPv3 credentials: a USM user. The protocols and passwords the security level uses are
          *     required, the others must be omitted. Passwords are write-only: never returned.
@@ -3256,6 +3283,7 @@ export interface components {
              * @example 1
              */
             snmpDown: number;
+            snmpSockets: components["schemas"]["SnmpSocketsView"];
             storage: components["schemas"]["StorageView"];
             /**
              * Format: int64

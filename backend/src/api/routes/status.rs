@@ -6,7 +6,8 @@ use crate::api::access::{Authorized, Viewer};
 use crate::api::connections::HttpStats;
 use crate::api::views::{
     AlertsStatusView, AuthStatusView, FilesView, HealthView, HttpStatusView, LogsStatusView, NotifyStatusView,
-    PollerView, ReachView, ReadyView, ReceiverStateView, ReceiverView, StatusSummaryView, StorageView, TcpStatusView,
+    PollerView, ReachView, ReadyView, ReceiverStateView, ReceiverView, SnmpSocketsView, StatusSummaryView, StorageView,
+    TcpStatusView,
 };
 use crate::api::AppState;
 use crate::device::DeviceState;
@@ -44,6 +45,7 @@ pub async fn summary(_who: Authorized<Viewer>, state: web::Data<AppState>, http:
             open_limit: crate::open_files::open_limit(),
             devices_supported: crate::open_files::devices_supported(crate::open_files::open_limit()),
         },
+        snmp_sockets: snmp_sockets_status(crate::snmp::socket_pool::stats()),
         http: http_status(&http),
         auth: auth_status(state.auth.counts()),
         notify: notify_status(state.notifier.stats()),
@@ -69,6 +71,10 @@ fn shard_status(state: &AppState) -> Option<crate::api::views::poller::ShardStat
         stream_connected: feed.stream_connected.load(Relaxed),
         stream_reconnects: feed.stream_reconnects.load(Relaxed),
     })
+}
+
+fn snmp_sockets_status(s: crate::snmp::socket_pool::SocketStats) -> SnmpSocketsView {
+    SnmpSocketsView { open: s.open, stray_datagrams: s.stray_datagrams, sends_dropped: s.sends_dropped }
 }
 
 fn receiver_status(r: crate::logs::receivers::ReceiverState) -> ReceiverView {

@@ -99,6 +99,7 @@ pub struct StatusSummaryView {
     pub logs: LogsStatusView,
     pub storage: StorageView,
     pub files: FilesView,
+    pub snmp_sockets: SnmpSocketsView,
     pub http: HttpStatusView,
     pub auth: AuthStatusView,
     pub notify: NotifyStatusView,
@@ -265,16 +266,35 @@ pub struct StorageView {
     pub samples_files_reopened: u64,
 }
 
-/// Open file descriptors: each polled device holds about two (its socket and its samples file).
+/// Open file descriptors: a device holds one (its samples file) only up to
+/// `[storage] max_open_samples_files`; SNMP goes through a few shared sockets.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FilesView {
     /// The process's limit on open files (the soft limit, raised to the hard one at start).
     #[schema(example = 1048576)]
     pub open_limit: u64,
-    /// Devices that limit can poll, after a reserve for HTTP clients and other files.
-    #[schema(example = 524160)]
-    pub devices_supported: u64,
+    /// Devices that limit can poll, after a reserve for HTTP clients, the shared sockets and
+    /// other files; null when it holds every samples file the bound allows: any number.
+    #[schema(example = json!(null))]
+    pub devices_supported: Option<u64>,
+}
+
+/// The few UDP sockets every SNMP request goes out on, and what they dropped since start.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SnmpSocketsView {
+    /// Shared sockets open (a few per address family, opened on first use).
+    #[schema(example = 2)]
+    pub open: u64,
+    /// Datagrams from an address no exchange waited for (a stranger, or an agent answering
+    /// after its exchange ended): dropped.
+    #[schema(example = 0)]
+    pub stray_datagrams: u64,
+    /// Requests the kernel would not take at once (the socket's send buffer full): dropped, and
+    /// sent again after the exchange's timeout.
+    #[schema(example = 0)]
+    pub sends_dropped: u64,
 }
 
 /// The HTTP server's connections and event streams: open now, their bounds, and what was refused

@@ -1,0 +1,291 @@
+//! The process's few shared UDP sockets for SNMP requests: [`SOCKETS_PER_FAMILY`] unconnected
+//! sockets per address family, opened on first use, whatever the number of devices. A device's
+//! requests go out on the socket its agent's address hashes to; one receiver thread per socket
+//! reads every datagram and routes it to the exchange waiting for that source address and that
+//! request id (SNMPv3: msgID), which the socket hands out so that no two exchanges in flight on it
+//! share one. A datagram no exchange waits for is dropped and counted; one from a waited-for
+//! address with another id or that cannot be decoded is counted against that exchange (a late
+//! answer, or a broken agent), never handed to it as its reply.
+//!
+//! The sockets set `IP_RECVERR` / `IPV6_RECVERR`: the kernel queues each ICMP error with the
+//! destination it came back for, and the receiver hands "port unreachable" to the exchanges
+//! waiting on that destination as `ConnectionRefused` (host and net unreachable likewise as their
+//! own errors), so a closed port is still seen at once, as with a connected socket.
+//!
+//! The receivers are threads rather than tasks of a runtime: the pool belongs to the process, not
+//! to one tokio runtime (tests, the CLI and `vigie serve` each run their own), and a thread
+//! outlives any of them. It knows nothing of devices: it routes bytes by address and id.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::oneshot;
+
+use super::ber::BerError;
+
+mod receiver;
+
+/// Shared sockets per address family; a device's socket is chosen by its agent's address.
+pub const SOCKETS_PER_FAMILY: usize = 2;
+/// The receive buffer asked of the kernel for each shared socket (it caps it at
+/// `net.core.rmem_max`): a socket serves thousands of agents, whose replies may come at once.
+const RECEIVE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
+
+/// What came back for an exchange: its reply (in the buffer it lent), or an ICMP error for its
+/// destination.
+pub(super) enum Arrival {
+    Reply(Vec<u8>),
+    Failed(io::Error),
+}
+
+/// An exchange waiting on a shared socket for (its agent's address, its request id).
+struct Waiter {
+    id: i64,
+    v3: bool,
+    /// Taken when the reply or an error is handed over.
+    slot: Option<oneshot::Sender<Arrival>>,
+    /// The exchange's reply buffer, lent until the reply comes (its capacity is reused).
+    buffer: Vec<u8>,
+    /// Datagrams from the agent with another id, and the last one that could not be decoded.
+    mismatched: u32,
+    undecodable: Option<BerError>,
+    /// Bytes of every datagram routed to this exchange.
+    bytes: u64,
+}
+
+/// Exchanges waiting on one socket, by their agent's address; and the next id to hand out.
+#[derive(Default)]
+struct Waiting {
+    by_source: HashMap<SocketAddr, Vec<Waiter>>,
+    next_id: i32,
+}
+
+/// One shared socket and the exchanges waiting on it.
+pub(super) struct SharedSocket {
+    socket: UdpSocket,
+    waiting: Mutex<Waiting>,
+}
+
+/// What [`Ticket::finish`] gives back when no reply came: the lent buffer, and what else did.
+pub(super) struct Leftover {
+    pub buffer: Vec<u8>,
+    pub mismatched: u32,
+    pub undecodable: Option<BerError>,
+    pub bytes: u64,
+}
+
+/// Counters of the shared sockets since start, for `/status`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SocketStats {
+    /// Shared sockets open.
+    pub open: u64,
+    /// Datagrams from an address no exchange waited for: dropped.
+    pub stray_datagrams: u64,
+    /// Requests the kernel would not take at once (the socket's send buffer full): dropped, the
+    /// exchange resends after its timeout.
+    pub sends_dropped: u64,
+}
+
+static OPEN: AtomicU64 = AtomicU64::new(0);
+static STRAY: AtomicU64 = AtomicU64::new(0);
+static SENDS_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// The counters of the shared sockets.
+pub fn stats() -> SocketStats {
+    SocketStats {
+        open: OPEN.load(Ordering::Relaxed),
+        stray_datagrams: STRAY.load(Ordering::Relaxed),
+        sends_dropped: SENDS_DROPPED.load(Ordering::Relaxed),
+    }
+}
+
+type Slots = [Mutex<Option<Arc<SharedSocket>>>; SOCKETS_PER_FAMILY];
+static V4: Slots = [const { Mutex::new(None) }; SOCKETS_PER_FAMILY];
+static V6: Slots = [const { Mutex::new(None) }; SOCKETS_PER_FAMILY];
+
+/// The shared socket for requests to `target`, opened (with its receiver) on first use. A
+/// failure to open is not remembered: the next session tries again.
+pub(super) fn socket_for(target: SocketAddr) -> io::Result<Arc<SharedSocket>> {
+    let slots = if target.is_ipv4() { &V4 } else { &V6 };
+    let mut slot = lock(&slots[slot_of(target)]);
+    if let Some(socket) = slot.as_ref() {
+        return Ok(socket.clone());
+    }
+    let socket = Arc::new(SharedSocket::open(target.is_ipv6())?);
+    receiver::start(socket.clone())?;
+    OPEN.fetch_add(1, Ordering::Relaxed);
+    *slot = Some(socket.clone());
+    Ok(socket)
+}
+
+/// Which of a family's sockets serves `target`: all exchanges with one agent use the same.
+fn slot_of(target: SocketAddr) -> usize {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    (BuildHasherDefault::<DefaultHasher>::default().hash_one(target) % SOCKETS_PER_FAMILY as u64) as usize
+}
+
+/// A poisoned lock (a panic while it was held) keeps its data: the table stays usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SharedSocket {
+    fn open(v6: bool) -> io::Result<SharedSocket> {
+        use socket2::{Domain, Protocol, Socket, Type};
+        let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+        if v6 {
+            socket.set_only_v6(true)?;
+        }
+        receiver::set_recverr(&socket, v6)?;
+        if let Err(e) = socket.set_recv_buffer_size(RECEIVE_BUFFER_BYTES) {
+            log::warn!("SNMP: cannot size a shared socket's receive buffer ({e}); the kernel's default stays.");
+        }
+        let any: SocketAddr = match v6 {
+            true => (Ipv6Addr::UNSPECIFIED, 0).into(),
+            false => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        };
+        socket.bind(&any.into())?;
+        socket.set_nonblocking(true)?;
+        Ok(SharedSocket {
+            socket: socket.into(),
+            waiting: Mutex::new(Waiting { next_id: first_id(), ..Default::default() }),
+        })
+    }
+
+    /// A request id for an exchange with `target` that no exchange in flight on this socket
+    /// waits for.
+    pub(super) fn allocate_id(&self, target: SocketAddr) -> i32 {
+        let mut waiting = lock(&self.waiting);
+        loop {
+            let id = waiting.next_id;
+            waiting.next_id = if id >= i32::MAX - 1 { 1 } else { id + 1 };
+            let taken = waiting.by_source.get(&target).is_some_and(|w| w.iter().any(|w| w.id == i64::from(id)));
+            if !taken {
+                return id;
+            }
+        }
+    }
+
+    /// Waits for the reply to request `id` from `target` (an SNMPv3 msgID if `v3`), into
+    /// `buffer`. The wait ends when the ticket is finished or dropped.
+    pub(super) fn wait_for(self: &Arc<Self>, target: SocketAddr, id: i32, v3: bool, buffer: Vec<u8>) -> Ticket {
+        let (slot, arrival) = oneshot::channel();
+        let waiter =
+            Waiter { id: i64::from(id), v3, slot: Some(slot), buffer, mismatched: 0, undecodable: None, bytes: 0 };
+        lock(&self.waiting).by_source.entry(target).or_default().push(waiter);
+        Ticket { socket: self.clone(), target, id: i64::from(id), arrival, done: false }
+    }
+
+    /// Sends `request` to `target` without waiting. A full send buffer drops the request (counted):
+    /// the exchange resends after its timeout. An ICMP error pending from another exchange's agent
+    /// (the kernel reports it to the next call on the socket) is not this one's: send again.
+    pub(super) fn send_to(&self, request: &[u8], target: SocketAddr) -> io::Result<()> {
+        let mut stale = 0;
+        loop {
+            match self.socket.send_to(request, target) {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    SENDS_DROPPED.fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
+                Err(e) if receiver::is_icmp_error(&e) && stale < 4 => stale += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Hands `datagram` from `source` to the exchange waiting for it, or counts it against the
+    /// exchanges waiting on `source`, or drops it as a stray.
+    fn route(&self, source: SocketAddr, datagram: &[u8]) {
+        let mut waiting = lock(&self.waiting);
+        let Some(waiters) = waiting.by_source.get_mut(&source) else {
+            STRAY.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let (v2, v3) = receiver::datagram_ids(datagram);
+        let id_for = |w: &Waiter| if w.v3 { v3 } else { v2 };
+        if let Some(waiter) = waiters.iter_mut().find(|w| id_for(w) == Ok(w.id) && w.slot.is_some()) {
+            waiter.bytes = waiter.bytes.saturating_add(datagram.len() as u64);
+            let mut buffer = std::mem::take(&mut waiter.buffer);
+            buffer.clear();
+            buffer.extend_from_slice(datagram);
+            if let Some(slot) = waiter.slot.take() {
+                let _ = slot.send(Arrival::Reply(buffer)); // a dropped ticket no longer waits
+            }
+            return;
+        }
+        // Counted against the first exchange with this agent: a late answer or a broken agent.
+        let Some(waiter) = waiters.first_mut() else { return };
+        waiter.bytes = waiter.bytes.saturating_add(datagram.len() as u64);
+        match id_for(waiter) {
+            Ok(_) => waiter.mismatched = waiter.mismatched.saturating_add(1),
+            Err(e) => waiter.undecodable = Some(e),
+        }
+    }
+
+    /// Hands an ICMP error for `destination` to every exchange waiting on it.
+    fn fail(&self, destination: SocketAddr, error: impl Fn() -> io::Error) {
+        let mut waiting = lock(&self.waiting);
+        for waiter in waiting.by_source.get_mut(&destination).into_iter().flatten() {
+            if let Some(slot) = waiter.slot.take() {
+                let _ = slot.send(Arrival::Failed(error()));
+            }
+        }
+    }
+}
+
+/// Ids start at a random point, as a connected socket's did, so that a restart does not reuse
+/// the ids of the requests just before it.
+fn first_id() -> i32 {
+    rand::random_range(1..i32::MAX / 2)
+}
+
+/// An exchange's place in its socket's table: the reply arrives through it.
+pub(super) struct Ticket {
+    socket: Arc<SharedSocket>,
+    target: SocketAddr,
+    id: i64,
+    pub arrival: oneshot::Receiver<Arrival>,
+    done: bool,
+}
+
+impl Ticket {
+    /// Leaves the table: answers the lent buffer (if no reply took it) and what else came.
+    pub(super) fn finish(mut self) -> Leftover {
+        self.done = true;
+        let waiter = self.leave();
+        waiter.map_or(Leftover { buffer: Vec::new(), mismatched: 0, undecodable: None, bytes: 0 }, |w| Leftover {
+            buffer: w.buffer,
+            mismatched: w.mismatched,
+            undecodable: w.undecodable,
+            bytes: w.bytes,
+        })
+    }
+
+    fn leave(&self) -> Option<Waiter> {
+        let mut waiting = lock(&self.socket.waiting);
+        let waiters = waiting.by_source.get_mut(&self.target)?;
+        let at = waiters.iter().position(|w| w.id == self.id)?;
+        let waiter = waiters.swap_remove(at);
+        if waiters.is_empty() {
+            waiting.by_source.remove(&self.target);
+        }
+        Some(waiter)
+    }
+}
+
+impl Drop for Ticket {
+    /// An exchange cancelled mid-wait (its poll's task stopped) leaves the table too.
+    fn drop(&mut self) {
+        if !self.done {
+            self.leave();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

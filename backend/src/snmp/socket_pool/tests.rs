@@ -1,0 +1,123 @@
+//! The shared socket against real loopback sockets: replies routed by source and id, strays
+//! dropped and counted, ICMP port unreachable handed to the exchange that sent there.
+
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::time::Duration;
+
+use super::*;
+use crate::snmp::ber::{self, tag, Header};
+
+/// A fresh shared socket with its receiver (not the process's pool, which other tests share).
+fn shared() -> (Arc<SharedSocket>, SocketAddr) {
+    let socket = Arc::new(SharedSocket::open(false).unwrap());
+    receiver::start(socket.clone()).unwrap();
+    let port = socket.socket.local_addr().unwrap().port();
+    (socket, SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
+}
+
+fn agent() -> (UdpSocket, SocketAddr) {
+    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let addr = socket.local_addr().unwrap();
+    (socket, addr)
+}
+
+/// A v2c Response with `request_id` whose community names who sent it.
+fn response(request_id: i32, from: &str) -> Vec<u8> {
+    let header = Header {
+        version: 1,
+        community: from.as_bytes(),
+        pdu_type: tag::RESPONSE,
+        request_id: i64::from(request_id),
+        field_a: 0,
+        field_b: 0,
+    };
+    let mut message = Vec::new();
+    ber::write_message(&mut message, &header, &[]);
+    message
+}
+
+async fn arrival(ticket: &mut Ticket) -> Arrival {
+    // Bounded, not a timing: the answer is on loopback already.
+    tokio::time::timeout(Duration::from_secs(10), &mut ticket.arrival).await.expect("an arrival").expect("a sender")
+}
+
+fn community(reply: &[u8]) -> String {
+    String::from_utf8(ber::parse_message(reply).unwrap().community.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn two_agents_answering_with_the_same_request_id_reach_their_own_exchange() {
+    let (socket, local) = shared();
+    let ((a, a_addr), (b, b_addr)) = (agent(), agent());
+    let id = socket.allocate_id(a_addr);
+    let mut for_a = socket.wait_for(a_addr, id, false, Vec::new());
+    let mut for_b = socket.wait_for(b_addr, id, false, Vec::new());
+    b.send_to(&response(id, "b"), local).unwrap();
+    a.send_to(&response(id, "a"), local).unwrap();
+    let Arrival::Reply(reply_a) = arrival(&mut for_a).await else { panic!("a refusal for a") };
+    let Arrival::Reply(reply_b) = arrival(&mut for_b).await else { panic!("a refusal for b") };
+    assert_eq!((community(&reply_a), community(&reply_b)), ("a".to_string(), "b".to_string()));
+    assert!(lock(&socket.waiting).by_source.contains_key(&a_addr), "a's ticket waits until finished");
+    let left = for_a.finish();
+    assert_eq!((left.mismatched, left.undecodable), (0, None));
+    drop(for_b);
+    assert!(lock(&socket.waiting).by_source.is_empty(), "a dropped ticket leaves the table");
+}
+
+#[tokio::test]
+async fn ids_handed_out_are_unique_among_the_exchanges_in_flight() {
+    let (socket, _) = shared();
+    let (_a, a_addr) = agent();
+    let tickets: Vec<Ticket> =
+        (0..1_000).map(|_| socket.wait_for(a_addr, socket.allocate_id(a_addr), false, vec![])).collect();
+    let mut ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1_000);
+    // After a wrap-around, an id still waited for is skipped.
+    lock(&socket.waiting).next_id = ids[0] as i32;
+    assert_ne!(i64::from(socket.allocate_id(a_addr)), ids[0]);
+}
+
+#[tokio::test]
+async fn a_stranger_is_dropped_and_counted_and_another_id_is_counted_against_the_agent() {
+    let (socket, local) = shared();
+    let ((a, a_addr), (stranger, _)) = (agent(), agent());
+    let id = socket.allocate_id(a_addr);
+    let mut ticket = socket.wait_for(a_addr, id, false, Vec::with_capacity(64));
+    let strays = stats().stray_datagrams;
+    // The stranger knows the id: it still is not the agent.
+    stranger.send_to(&response(id, "stranger"), local).unwrap();
+    a.send_to(&response(id.wrapping_add(7), "late"), local).unwrap();
+    a.send_to(b"\x30\x03noise", local).unwrap();
+    a.send_to(&response(id, "a"), local).unwrap();
+    let Arrival::Reply(reply) = arrival(&mut ticket).await else { panic!("a refusal") };
+    assert_eq!(community(&reply), "a");
+    let left = ticket.finish();
+    assert_eq!(left.mismatched, 1, "the answer with another id");
+    assert!(left.undecodable.is_some(), "the noise");
+    // The stranger's datagram came first on the same path (loopback keeps the order).
+    assert!(stats().stray_datagrams > strays);
+}
+
+#[tokio::test]
+async fn a_closed_port_is_refused_at_once_while_other_exchanges_go_on() {
+    let (socket, _) = shared();
+    let (closed, closed_addr) = agent();
+    drop(closed); // nothing listens there now: the kernel answers ICMP port unreachable
+    let (a, a_addr) = agent();
+    let mut waiting = socket.wait_for(a_addr, socket.allocate_id(a_addr), false, Vec::new());
+    let mut refused = socket.wait_for(closed_addr, socket.allocate_id(closed_addr), false, Vec::new());
+    socket.send_to(b"hello?", closed_addr).unwrap();
+    match arrival(&mut refused).await {
+        Arrival::Failed(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused, "{e}"),
+        Arrival::Reply(_) => panic!("a reply from a closed port"),
+    }
+    // The next send on the socket is not refused for the other agent's sake.
+    socket.send_to(b"hello", a_addr).unwrap();
+    let mut buffer = [0u8; 16];
+    let (len, from) = a.recv_from(&mut buffer).unwrap();
+    assert_eq!(&buffer[..len], b"hello");
+    a.send_to(&response(waiting.id as i32, "a"), from).unwrap();
+    assert!(matches!(arrival(&mut waiting).await, Arrival::Reply(_)));
+}

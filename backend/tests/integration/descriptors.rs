@@ -1,0 +1,63 @@
+//! The real `vigie serve` polling simulated agents holds a bounded number of descriptors: its
+//! SNMP requests share a few sockets, and samples files kept open are bounded by
+//! `[storage] max_open_samples_files`, so ten times the devices take no more descriptors.
+
+use std::time::Duration;
+
+use serde_json::json;
+use vigie::sim::AgentSpec;
+
+use crate::sim::Background;
+use crate::vigie::Vigie;
+
+/// Samples files kept open, set low so that the fleet passes the bound at once.
+const SAMPLES_FILES: usize = 16;
+
+fn add(vigie: &Vigie, name: &str, port: u16) {
+    let body = json!({"name": name, "host": "127.0.0.1", "port": port,
+                      "snmp": {"version": "v2c", "community": "public"},
+                      "pollIntervalSecs": 5, "timeoutMs": 2000, "retries": 1});
+    let answer = vigie.post_json("/api/v1/devices", &body);
+    assert_eq!(answer.status, 201, "{}", answer.text);
+}
+
+/// Waits until every device was polled and is up.
+fn wait_all_up(vigie: &mut Vigie, devices: u64) {
+    vigie.wait_until(Duration::from_secs(120), &format!("{devices} devices are up"), |v| {
+        let status = v.get("/api/v1/status").body;
+        (status["up"].as_u64() == Some(devices)).then_some(())
+    });
+}
+
+fn descriptors(vigie: &Vigie) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", vigie.pid())).expect("/proc/PID/fd").count()
+}
+
+#[test]
+fn descriptors_do_not_grow_with_the_fleet() {
+    let specs: Vec<AgentSpec> = (0..500).map(|i| AgentSpec::new(format!("sw-{i}"), 4)).collect();
+    let sim = Background::start(specs);
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("vigie.toml");
+    std::fs::write(&config, format!("[storage]\nmax_open_samples_files = {SAMPLES_FILES}\n")).unwrap();
+    let mut vigie = Vigie::start_with(&data.path().join("data"), &["--config", config.to_str().unwrap()]);
+
+    for i in 0..50 {
+        add(&vigie, &format!("sw-{i}"), sim.port(i));
+    }
+    wait_all_up(&mut vigie, 50);
+    let with_50 = descriptors(&vigie);
+    for i in 50..500 {
+        add(&vigie, &format!("sw-{i}"), sim.port(i));
+    }
+    wait_all_up(&mut vigie, 500);
+    let with_500 = descriptors(&vigie);
+    // A few may come and go (HTTP connections, a file opened for a moment): not one a device.
+    assert!(with_500 <= with_50 + 16, "{with_50} descriptors with 50 devices, {with_500} with 500");
+
+    let status = vigie.get("/api/v1/status").body;
+    let sockets = &status["snmpSockets"];
+    assert!((1..=4).contains(&sockets["open"].as_u64().unwrap()), "{status}");
+    assert!(sockets["strayDatagrams"].is_u64() && sockets["sendsDropped"].is_u64(), "{status}");
+    assert_eq!(status["files"]["devicesSupported"], serde_json::Value::Null, "{status}");
+}
