@@ -1,6 +1,6 @@
-//! A shared socket's receiver: one thread per socket that waits (at most a second at a time)
-//! for datagrams and for ICMP errors, routes each datagram by its source and request id, and
-//! each error by the destination it came back for. A panic (a bug of ours) is logged and the
+//! A shared socket's receiver: one thread per socket that waits for datagrams and for ICMP
+//! errors (as long as it takes: no wake-up while nothing comes), routes each datagram by its
+//! source and request id, and each error by the destination it came back for. A panic (a bug of ours) is logged and the
 //! receiver starts again after a backoff, as the supervisor does for tasks.
 
 use std::io;
@@ -18,8 +18,8 @@ use crate::snmp::usm::message as v3;
 
 /// The largest UDP payload: no reply is cut short.
 const MAX_DATAGRAM: usize = 65_535;
-/// How long one wait for the socket lasts; the loop then waits again.
-const POLL_MS: i32 = 1_000;
+/// A wait for the socket lasts until something arrives: an idle receiver never wakes up.
+const POLL_FOREVER: i32 = -1;
 /// Restarts after a panic wait this long, twice as long each time, up to the maximum.
 const RESTART_MIN: Duration = Duration::from_secs(1);
 const RESTART_MAX: Duration = Duration::from_secs(60);
@@ -54,7 +54,7 @@ fn serve(socket: &SharedSocket) {
     loop {
         let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
         // SAFETY: poll reads and writes the one pollfd it is given, which lives for the call.
-        if unsafe { libc::poll(&mut poll, 1, POLL_MS) } <= 0 {
+        if unsafe { libc::poll(&mut poll, 1, POLL_FOREVER) } <= 0 {
             continue; // nothing yet, or interrupted
         }
         if poll.revents & libc::POLLERR != 0 {
