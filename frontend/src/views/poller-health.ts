@@ -1,6 +1,6 @@
 //! The overview's poller-health panel: the five devices whose last poll took longest (a slow agent or
-//! a long walk shows here before it times out), the poller's counters and the log receivers' counters
-//! from `GET /status`, all since Vigie started, and each remote-write target's queue. Markup only; the
+//! a long walk shows here before it times out), the poller's counters (with its SNMP sockets'
+//! drops) and the log receivers' counters from `GET /status`, all since Vigie started, and each remote-write target's queue. Markup only; the
 //! overview loads and refreshes the data.
 
 import type { DeviceView, StatusSummary } from "../api/client";
@@ -34,6 +34,8 @@ export function pollerHealth(devices: readonly DeviceView[], status: StatusSumma
         ["Failed", p.pollsFailed, "Polls that got no answer in time"],
         ["Late", p.pollsLate, "Polls that started after their time: the poller is behind"],
         ["Interface samples", p.interfaceSamplesTotal],
+        ["Stray datagrams", status.snmpSockets.strayDatagrams, "SNMP datagrams from an address no poll was waiting for: dropped"],
+        ["Requests not sent", status.snmpSockets.sendsDropped, "SNMP requests the full send buffer could not take: sent again after their timeout"],
       ])}
       ${counters("Logs, since start", [
         ["Stored", l.stored],
