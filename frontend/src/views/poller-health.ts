@@ -1,7 +1,7 @@
 //! The overview's poller-health panel: the five devices whose last poll took longest (a slow agent or
 //! a long walk shows here before it times out), the poller's counters (with its SNMP sockets'
-//! drops) and the log receivers' counters from `GET /status`, all since Vigie started, and each remote-write target's queue. Markup only; the
-//! overview loads and refreshes the data.
+//! drops) and the log receivers' counters from `GET /status`, all since Vigie started, and each
+//! remote-write target's queue. Markup only; the overview loads and refreshes the data.
 
 import type { DeviceView, StatusSummary } from "../api/client";
 import { html, type Html } from "../components/dom";
