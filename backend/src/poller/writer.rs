@@ -1,8 +1,8 @@
 //! The pollers' store writer: one thread of its own that records every poll (answered or not)
 //! and every echo round (`reach`) in the store, decides the device's state again and announces
-//! what changed, in the order the polls and rounds ended. A poller hands its record over and goes back to waiting for its next turn: it
-//! no longer waits for the write, and no thread of the blocking pool is woken (nor the poller's
-//! own thread woken back) per poll. Polls that end together (they start on the same grid tick)
+//! what changed, in the order the polls and rounds ended. A poller hands its record over and
+//! goes back to waiting for its next turn: it no longer waits for the write, and no thread of
+//! the blocking pool is woken (nor the poller's own thread woken back) per poll. Polls that end together (they start on the same grid tick)
 //! are written in one wake-up of this thread.
 //!
 //! Bounded in bytes: what waits for the writer is counted against [`MAX_QUEUED_BYTES`]; a poller
