@@ -226,10 +226,12 @@ fn bench_remote_write_cpu_per_sample() {
         std::thread::sleep(Duration::from_secs(u64::from(interval) + 5)); // steady: counters and rates
         if remote_write {
             // The first polls make every series new to the TSDB, which takes them slowly: what
-            // piled up then (spilled to disk) is sent before the window, not in it.
+            // piled up then (spilled to disk) is sent before the window, not in it. The backlog is
+            // gone when the oldest sample waiting is a few seconds old (`queueSegments` stays 1
+            // once anything spilled: the segment appended to is kept, empty or not).
             vigie.wait_until(Duration::from_secs(600), "the remote-write queue drained", |v| {
                 let target = &v.get("/api/v1/status").body["remoteWrite"][0];
-                (target["queueSegments"].as_u64()? == 0 && target["lagSecs"].as_f64()? < 5.0).then_some(())
+                (target["lagSecs"].as_f64()? < 5.0).then_some(())
             });
         }
         let read = |v: &Vigie| {
