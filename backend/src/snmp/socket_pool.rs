@@ -206,9 +206,11 @@ impl SharedSocket {
             STRAY.fetch_add(1, Ordering::Relaxed);
             return;
         };
-        let (v2, v3) = receiver::datagram_ids(datagram);
-        let id_for = |w: &Waiter| if w.v3 { v3 } else { v2 };
-        if let Some(waiter) = waiters.iter_mut().find(|w| id_for(w) == Ok(w.id) && w.slot.is_some()) {
+        // Decoded once per kind the waiters speak (v1/v2c, v3), when first asked.
+        let mut ids: [Option<Result<i64, BerError>>; 2] = [None, None];
+        let mut id_for =
+            |w: &Waiter| *ids[usize::from(w.v3)].get_or_insert_with(|| receiver::datagram_id(datagram, w.v3));
+        if let Some(waiter) = waiters.iter_mut().find(|w| w.slot.is_some() && id_for(w) == Ok(w.id)) {
             waiter.bytes = waiter.bytes.saturating_add(datagram.len() as u64);
             let mut buffer = std::mem::take(&mut waiter.buffer);
             buffer.clear();

@@ -175,8 +175,11 @@ fn unmapped(address: SocketAddr) -> SocketAddr {
     }
 }
 
-/// A datagram's id as an SNMPv1/v2c Response (its request-id) and as an SNMPv3 message (its
-/// msgID).
-pub(super) fn datagram_ids(datagram: &[u8]) -> (Result<i64, BerError>, Result<i64, BerError>) {
-    (parse_reply(datagram).map(|(id, _)| id), v3::parse(datagram).map(|m| m.msg_id))
+/// A datagram's id: as an SNMPv3 message (its msgID) if `v3`, else as an SNMPv1/v2c Response
+/// (its request-id).
+pub(super) fn datagram_id(datagram: &[u8], v3: bool) -> Result<i64, BerError> {
+    match v3 {
+        true => v3::parse(datagram).map(|m| m.msg_id),
+        false => parse_reply(datagram).map(|(id, _)| id),
+    }
 }
