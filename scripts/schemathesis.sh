@@ -4,7 +4,7 @@
 # namespace that has only loopback (needs root, as CI is). Installs Schemathesis in a venv under
 # target/ when it is missing. Access control is ON: the script logs in as the first admin, makes an
 # admin API token and hands it to Schemathesis, whose `ignored_auth` check also sends requests
-# without it and expects them refused. Usage: scripts/schemathesis.sh [SECONDS per run, default 60]
+# without it and expects them refused. Usage: scripts/schemathesis.sh [SECONDS per run, default 60] [more `schemathesis run` options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,12 +61,16 @@ curl -fsS -b "$data/cookies" -H 'content-type: application/json' -H "X-CSRF-Toke
     -d "{\"currentPassword\": \"$password\", \"newPassword\": \"schemathesis admin password\"}" \
     "http://127.0.0.1:$port/api/v1/session/password"
 # schemathesis.toml hands it to the `token` security scheme by name ([auth.openapi.token]).
-VIGIE_TOKEN=$(curl -fsS -b "$data/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" \
-    -d '{"name": "schemathesis", "role": "admin"}' "http://127.0.0.1:$port/api/v1/tokens" | json_field token)
-export VIGIE_TOKEN
+made=$(curl -fsS -b "$data/cookies" -H 'content-type: application/json' -H "X-CSRF-Token: $csrf" \
+    -d '{"name": "schemathesis", "role": "admin"}' "http://127.0.0.1:$port/api/v1/tokens")
+VIGIE_TOKEN=$(json_field token <<<"$made")
+# schemathesis_hooks.py keeps the run from revoking this token (its id) halfway through.
+VIGIE_TOKEN_ID=$(json_field id <<<"$made")
+export VIGIE_TOKEN VIGIE_TOKEN_ID
 
 # Run from the temp dir: Schemathesis keeps its cache (.schemathesis/) in the working directory.
 root=$(pwd)
+export PYTHONPATH="$root/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks
 cd "$data"
 # The event stream never ends, so it is left out here; tests/integration/events.rs covers it.
 set +e
@@ -78,7 +82,8 @@ set +e
     --request-timeout 10 \
     --workers 1 \
     --seed 1 \
-    --no-color
+    --no-color \
+    "${@:2}"
 status=$?
 set -e
 if [ "$status" != 0 ]; then
