@@ -227,8 +227,8 @@ fn bench_remote_write_cpu_per_sample() {
         if remote_write {
             // The first polls make every series new to the TSDB, which takes them slowly: what
             // piled up then (spilled to disk) is sent before the window, not in it. The backlog is
-            // gone when the oldest sample waiting is a few seconds old (`queueSegments` stays 1
-            // once anything spilled: the segment appended to is kept, empty or not).
+            // gone when the oldest sample waiting is a few seconds old (in the steady state a
+            // request or two always waits, so `queueSegments` need not reach 0).
             vigie.wait_until(Duration::from_secs(600), "the remote-write queue drained", |v| {
                 let target = &v.get("/api/v1/status").body["remoteWrite"][0];
                 (target["lagSecs"].as_f64()? < 5.0).then_some(())

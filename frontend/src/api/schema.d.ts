@@ -2793,7 +2793,8 @@ export interface components {
             name: string;
             /**
              * Format: int64
-             * @description Bytes of the queue's segment files (compressed requests not acknowledged yet).
+             * @description Bytes of the segment files that hold requests not acknowledged yet (compressed); 0 once
+             *     everything is sent.
              * @example 18432
              */
             queueBytes: number;
@@ -2810,7 +2811,8 @@ export interface components {
              */
             queueSamples: number;
             /**
-             * @description Segment files of the queue.
+             * @description Segment files that hold requests not acknowledged yet; 0 once everything is sent (the
+             *     file appended to stays on disk).
              * @example 1
              */
             queueSegments: number;

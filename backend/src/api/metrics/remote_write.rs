@@ -11,7 +11,9 @@ pub fn write(out: &mut Exposition, targets: &[TargetStatus]) {
     }
     let gauges: [(&str, &str, fn(&TargetStatus) -> f64); 4] = [
         ("vigie_remote_write_queue_bytes", "Bytes of the target's queue on disk.", |t| t.queue.bytes as f64),
-        ("vigie_remote_write_queue_segments", "Segment files of the target's queue.", |t| t.queue.segments as f64),
+        ("vigie_remote_write_queue_segments", "Segment files holding requests not sent yet.", |t| {
+            t.queue.segments as f64
+        }),
         ("vigie_remote_write_queue_samples", "Samples queued for the target, not sent yet.", |t| {
             t.queue.samples as f64
         }),

@@ -13,13 +13,15 @@ pub struct RemoteWriteView {
     /// Its URL, without any user name or password.
     #[schema(example = "http://127.0.0.1:8428/api/v1/write")]
     pub url: String,
-    /// Bytes of the queue's segment files (compressed requests not acknowledged yet).
+    /// Bytes of the segment files that hold requests not acknowledged yet (compressed); 0 once
+    /// everything is sent.
     #[schema(example = 18432)]
     pub queue_bytes: u64,
     /// The queue's bound (`max_queue_bytes`); past it the oldest segment is dropped.
     #[schema(example = 268435456)]
     pub queue_max_bytes: u64,
-    /// Segment files of the queue.
+    /// Segment files that hold requests not acknowledged yet; 0 once everything is sent (the
+    /// file appended to stays on disk).
     #[schema(example = 1)]
     pub queue_segments: usize,
     /// Samples queued, not sent yet.
