@@ -1,0 +1,296 @@
+//! The fleet benchmark: a simulated fleet, the real `vigie serve` polling it, and net-snmp's
+//! `snmpbulkget` polling the same fleet in the same run. Prints figures; asserts nothing.
+//!
+//! `cargo bench -p vigie --bench fleet` (builds the release binary first). Environment:
+//! `FLEET_SIZES` (default `100,1000,2000`), `FLEET_INTERFACES` (48), `FLEET_INTERVAL_SECS` (60),
+//! `FLEET_WINDOW_SECS` (steady window measured, default two intervals), `FLEET_DEAD_PERCENT` (0),
+//! `FLEET_CLOSED_PERCENT` (0), `FLEET_ALIGN_SECS` (0: when set, the window starts at the next
+//! multiple of it in Unix time, e.g. 3600 for a window from one hour's start, which holds every
+//! device's hourly rollup writes), `FLEET_VERSIONS` (`v2c,v3`: each size is run once per version;
+//! v3 is authPriv with SHA-256 and AES-128, and the run ends with the CPU ratio v3 / v2c per
+//! interface-sample), `FLEET_REPLY_CAPS` (`0,1472`: each v2c size is run once per cap on the
+//! agents' replies, 0 being the simulator's default of 8,000 bytes), `FLEET_IDLE_SECS` (60: the
+//! idle row, Vigie with no device, measured first; 0 skips it), `FLEET_EXTERNAL` (agents already
+//! listening, e.g. `vigie sim --base-port` in other processes or net-snmp's snmpd, as
+//! comma-separated `[address:]first-last` port ranges on loopback addresses, 127.0.0.1 when
+//! left out: they are polled instead of the in-process fleet, with `FLEET_SIZES` ignored),
+//! `FLEET_BULKGET` (1: time net-snmp's `snmpbulkget` over the same agents; 0 skips it),
+//! `FLEET_VIGIE_BIN` (the vigie binary to measure, default this
+//! workspace's release build), `FLEET_HISTORY` (1: synthesize a year of one device's history
+//! before each size and time the API on it; 0 skips both, about a minute per size on a loaded
+//! machine), `FLEET_PING_SECS` (each device's `pingIntervalSecs`; unset: the default, 30 s;
+//! 0 turns the ICMP echo rounds off, to measure the polls alone). All traffic stays on loopback.
+//! Devices are added through the import API (`POST /devices/import`, CSV, up to 1,000 a
+//! request). Each size reports vigie's CPU, RSS, open file descriptors and their soft limit;
+//! the benchmark raises its own soft limit to the hard one first (the in-process fleet holds
+//! one socket per agent). A million interfaces: `FLEET_SIZES=5000 FLEET_INTERFACES=200`; ten
+//! million: the README's "Ten million interfaces" (simulators in processes of their own).
+
+mod agents;
+mod history;
+mod server;
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use vigie::sim::{Fleet, SimArgs, SimVersion};
+use vigie::snmp::{AuthProtocol, PrivProtocol};
+
+use agents::{V3_AUTH_PASSWORD, V3_PRIV_PASSWORD};
+use history::{dir_mb, now, raw_bytes_per_sample, synthesize_history};
+use server::Server;
+
+/// Above this many devices, the run reads who is down from `/status` rather than the whole
+/// device list, which takes seconds to serialize at that size.
+const LISTED_DEVICES: usize = 5000;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("FLEET_SIZES")
+        .unwrap_or_else(|_| "100,1000,2000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let interfaces: u32 = env_or("FLEET_INTERFACES", 48);
+    let interval: u64 = env_or("FLEET_INTERVAL_SECS", 60);
+    let window: u64 = env_or("FLEET_WINDOW_SECS", 2 * interval);
+    let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
+    let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
+    let align: u64 = env_or("FLEET_ALIGN_SECS", 0);
+    let versions: Vec<String> = std::env::var("FLEET_VERSIONS")
+        .unwrap_or_else(|_| "v2c,v3".into())
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| v == "v2c" || v == "v3")
+        .collect();
+    let caps: Vec<u16> = std::env::var("FLEET_REPLY_CAPS")
+        .unwrap_or_else(|_| "0,1472".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let idle: u64 = env_or("FLEET_IDLE_SECS", 60);
+    // The in-process fleet holds a socket per agent: 5,000 agents need more than the usual soft
+    // limit of 1,024, so the bench raises its own soft limit to the hard one, as Vigie does.
+    let limit = vigie::open_files::raise_to_hard_limit();
+    println!("bench: open files limit {limit}");
+    if std::env::var_os("FLEET_VIGIE_BIN").is_none() {
+        let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
+        assert!(status.success(), "release build");
+    }
+    println!("fleet benchmark: {interfaces} interfaces per device, polled every {interval} s, steady window {window} s, dead {dead} %, closed {closed} %");
+    if idle > 0 {
+        idle_row(idle);
+    }
+    if let Ok(spec) = std::env::var("FLEET_EXTERNAL") {
+        let agents = agents::parse_external(&spec).unwrap_or_else(|e| panic!("FLEET_EXTERNAL: {e}"));
+        println!("\nexternal fleet: {} agents on {spec}", agents.len());
+        run_size(agents.len(), interfaces, interval, (window, align), &agents, false);
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    for &size in &sizes {
+        let mut per_thousand = Vec::new();
+        for version in &versions {
+            let v3 = version == "v3";
+            // The capped rows are v2c only: the cap is the agents', whatever they speak.
+            for &cap in if v3 { &[0][..] } else { &caps } {
+                let args = SimArgs {
+                    agents: size,
+                    interfaces,
+                    dead_percent: dead,
+                    closed_percent: closed,
+                    snmp_version: if v3 { SimVersion::V3 } else { SimVersion::V2c },
+                    auth_protocol: v3.then_some(AuthProtocol::Sha256),
+                    auth_password: v3.then(|| V3_AUTH_PASSWORD.to_string()),
+                    priv_protocol: v3.then_some(PrivProtocol::Aes),
+                    priv_password: v3.then(|| V3_PRIV_PASSWORD.to_string()),
+                    max_reply_bytes: if cap == 0 { SimArgs::default().max_reply_bytes } else { cap },
+                    ..SimArgs::default()
+                };
+                let fleet =
+                    runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
+                let agents: Vec<SocketAddr> = fleet.agents().iter().map(|a| a.addr).collect();
+                if cap > 0 {
+                    println!("\n(agents' replies capped at {cap} bytes)");
+                }
+                let cpu = run_size(size, interfaces, interval, (window, align), &agents, v3);
+                if cap == 0 {
+                    per_thousand.push((version.clone(), cpu));
+                }
+                runtime.block_on(fleet.shutdown());
+            }
+        }
+        if let [(_, Some(v2c)), (_, Some(v3))] = per_thousand.as_slice() {
+            println!(
+                "\n{size} devices: CPU-seconds per 1,000 interface-samples, v2c {v2c:.4}, v3 authPriv (SHA-256 + AES-128) {v3:.4}: v3 / v2c = {:.2}",
+                v3 / v2c
+            );
+        }
+    }
+}
+
+/// Devices down after their first poll, by reason, with how long that poll took: a closed port
+/// should fail at once, a dead agent after timeout × (retries + 1) = 2,000 ms here.
+fn report_down(devices: &Value) {
+    let mut by_reason: std::collections::BTreeMap<&str, Vec<u64>> = Default::default();
+    for status in devices.as_array().unwrap().iter().map(|d| &d["status"]) {
+        if status["state"] != "down" {
+            continue;
+        }
+        let error = status["lastError"].as_str().unwrap_or("");
+        let reason = match () {
+            _ if error.contains("ICMP port unreachable") => "closed port",
+            _ if error.contains("no SNMP answer") => "no answer",
+            _ => "other",
+        };
+        by_reason.entry(reason).or_default().push(status["lastPollDurationMs"].as_u64().unwrap_or(0));
+    }
+    for (reason, mut took) in by_reason {
+        took.sort_unstable();
+        println!(
+            "  down ({reason}): {} devices; their failed poll took {} ms at most, {} ms at the median",
+            took.len(),
+            took.last().unwrap(),
+            took[took.len() / 2]
+        );
+    }
+}
+
+/// `window`: its length and the multiple of Unix time it starts at (0: at once). Answers Vigie's
+/// CPU-seconds per 1,000 interface-samples.
+fn run_size(
+    size: usize,
+    interfaces: u32,
+    interval: u64,
+    (window, align): (u64, u64),
+    agents: &[SocketAddr],
+    v3: bool,
+) -> Option<f64> {
+    let version = if v3 { "SNMPv3 authPriv SHA-256 + AES-128" } else { "SNMPv2c" };
+    println!("\n== {size} devices × {interfaces} interfaces, {version}");
+    let data = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let history = (env_or("FLEET_HISTORY", 1) == 1).then(|| synthesize_history(data.path(), interfaces));
+    if history.is_some() {
+        println!(
+            "history synthesized for one device (1 year hourly, 30 days at 5 min, 48 h at 1 min) in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let mut vigie = Server::start(data.path());
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let added = Instant::now();
+    agents::add_devices(&http, &vigie, agents, interval, v3);
+    let add_secs = added.elapsed().as_secs_f64();
+    // Imported devices are polled within seconds: the time until every one has answered.
+    let (all_polled, status) = agents::wait_all_polled(&http, &vigie, added);
+    println!("added {size} devices through the API in {add_secs:.1} s; all polled once {all_polled:.1} s after the first was added");
+    if size <= LISTED_DEVICES {
+        report_down(&http.get(vigie.url("/api/v1/devices")).send().unwrap().json().unwrap());
+    } else {
+        println!("  up {}, SNMP down {}, unreachable {}", status["up"], status["snmpDown"], status["unreachable"]);
+    }
+
+    let status = |http: &reqwest::blocking::Client| -> Value {
+        http.get(vigie.url("/api/v1/status")).send().unwrap().json().unwrap()
+    };
+    if align > 0 {
+        let wait = align - now() as u64 % align;
+        println!("waiting {wait} s for the window to start at a multiple of {align} s");
+        std::thread::sleep(Duration::from_secs(wait));
+    }
+    let before = status(&http);
+    let cpu_before = vigie.cpu_secs();
+    println!("window starts: RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
+    std::thread::sleep(Duration::from_secs(window));
+    let after = status(&http);
+    let cpu = vigie.cpu_secs() - cpu_before;
+    let (open, limit) = vigie.descriptors();
+    println!(
+        "window ends:   RSS {:.1} MB, data {:.1} MB, {open} file descriptors open (soft limit {limit})",
+        vigie.rss_mb("VmRSS:"),
+        dir_mb(data.path())
+    );
+    let vigie_cpu = cpu.max(1e-9);
+    let delta = |key: &str| after["poller"][key].as_u64().unwrap() - before["poller"][key].as_u64().unwrap();
+    let samples = delta("interfaceSamplesTotal");
+    println!(
+        "steady {window} s: {} polls, {} failed, {} late; {samples} interface-samples; vigie CPU {cpu:.2} s = {:.1} % of one core",
+        delta("pollsTotal"),
+        delta("pollsFailed"),
+        delta("pollsLate"),
+        100.0 * cpu / window as f64
+    );
+    if samples > 0 {
+        println!(
+            "  CPU-seconds per 1,000 interface-samples: {:.4}; interface-samples per CPU-second: {:.0}",
+            1000.0 * cpu / samples as f64,
+            samples as f64 / cpu.max(1e-9)
+        );
+    }
+    println!(
+        "  peak RSS {:.1} MB; raw samples on disk {:.1} bytes per interface-sample",
+        vigie.rss_mb("VmHWM:"),
+        raw_bytes_per_sample(data.path(), history.as_deref(), &after)
+    );
+
+    let spans = [("1 h", 3_600), ("24 h", 86_400), ("30 d", 30 * 86_400), ("1 y", 365 * 86_400)];
+    for (label, span) in history.as_ref().map_or(&[][..], |_| &spans[..]) {
+        let history = history.as_deref().unwrap_or_default();
+        let (p50, p99) = vigie.latency(
+            &http,
+            &format!("/api/v1/devices/{history}/interfaces/1/traffic?from={}", now() - *span),
+            200,
+        );
+        println!("  API traffic of one interface over {label:>4}: p50 {p50:.2} ms, p99 {p99:.2} ms");
+    }
+    let listed = size + usize::from(history.is_some());
+    if size <= LISTED_DEVICES {
+        let (p50, p99) = vigie.latency(&http, "/api/v1/devices", 20);
+        println!("  API device list ({listed} devices): p50 {p50:.2} ms, p99 {p99:.2} ms");
+    }
+    let (p50, p99) = vigie.latency(&http, "/api/v1/fleet/devices?limit=100", 20);
+    println!("  API device page, the web UI's (100 of {listed} devices): p50 {p50:.2} ms, p99 {p99:.2} ms");
+    vigie.stop();
+    let per_thousand = (samples > 0).then(|| 1000.0 * cpu / samples as f64);
+    if v3 || env_or("FLEET_BULKGET", 1) == 0 {
+        return per_thousand; // snmpbulkget below speaks v2c
+    }
+
+    let (wall, cpu) = agents::snmpbulkget(agents, interfaces);
+    let bulk_samples = (agents.len() * interfaces as usize) as f64;
+    println!(
+        "snmpbulkget, one -Cr{interfaces} request per device, 2 in parallel: {wall:.1} s wall, {cpu:.2} CPU-s = {:.0} interface-samples per CPU-second",
+        bulk_samples / cpu.max(1e-9)
+    );
+    if samples > 0 && cpu > 0.0 {
+        let vigie_rate = samples as f64 / vigie_cpu;
+        println!(
+            "  ratio, interface-samples per CPU-second, Vigie / snmpbulkget: {:.1}",
+            vigie_rate / (bulk_samples / cpu)
+        );
+    }
+    per_thousand
+}
+
+/// Vigie with no device (no data dir content, receivers off): CPU-seconds over `secs`, per minute.
+fn idle_row(secs: u64) {
+    let data = tempfile::tempdir().unwrap();
+    let mut vigie = Server::start(data.path());
+    std::thread::sleep(Duration::from_secs(5)); // past the start's own work
+    let (before, switches_before) = (vigie.cpu_secs(), vigie.context_switches());
+    std::thread::sleep(Duration::from_secs(secs));
+    let cpu = vigie.cpu_secs() - before;
+    let wakeups = vigie.context_switches() - switches_before;
+    println!(
+        "\n== idle, no device: {cpu:.3} CPU-seconds over {secs} s = {:.3} CPU-seconds per minute; {:.0} thread wake-ups (context switches) per minute",
+        cpu * 60.0 / secs as f64,
+        wakeups as f64 * 60.0 / secs as f64
+    );
+    vigie.stop();
+}
