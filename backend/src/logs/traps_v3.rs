@@ -25,6 +25,9 @@ const TIME_WINDOW_SECS: u32 = 150;
 /// cache starts again.
 const MAX_LOCALISED_KEYS: usize = 8_192;
 
+/// Keys localised to an engine, by user name and engine ID.
+type LocalisedKeys = HashMap<(Vec<u8>, Vec<u8>), UserKeys>;
+
 /// SNMPv3 traps and INFORMs refused, by reason (shown in `/status`).
 #[derive(Default, Debug)]
 pub struct RefusedCounters {
@@ -60,7 +63,7 @@ pub struct V3Receiver {
     engine: LocalEngine,
     started: Instant,
     users: RwLock<HashMap<Vec<u8>, MasterKeys>>,
-    localised: Mutex<HashMap<(Vec<u8>, Vec<u8>), UserKeys>>,
+    localised: Mutex<LocalisedKeys>,
     scratch: Mutex<Scratch>,
 }
 

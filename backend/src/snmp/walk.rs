@@ -231,7 +231,8 @@ mod tests {
         let (i2, i3) = (row(IF_IN_OCTETS, 2), row(IF_IN_OCTETS, 3));
         let sys_up_time = [1, 3, 6, 1, 2, 1, 1, 3, 0];
         // The same row twice in one reply, the row asked after again, an OID before the column.
-        let cases: [(Cursor, &[(&[u32], u64)], Vec<u32>); 3] = [
+        type Case<'a> = (Cursor, &'a [(&'a [u32], u64)], Vec<u32>);
+        let cases: [Case; 3] = [
             (Cursor::Start, &[(&i3, 1), (&i3, 2)], i3.clone()),
             (Cursor::After(2), &[(&i2, 1)], i2.clone()),
             (Cursor::Start, &[(&sys_up_time, 1)], sys_up_time.to_vec()),

@@ -147,8 +147,7 @@ impl Encoder {
                 out.deltas.push((*name).to_string());
             }
         }
-        let rates: [(&str, fn(&InterfaceSample) -> Option<u64>); 2] =
-            [("inBps", |i| whole(i.in_bps)), ("outBps", |i| whole(i.out_bps))];
+        let rates: [(&str, Counter); 2] = [("inBps", |i| whole(i.in_bps)), ("outBps", |i| whole(i.out_bps))];
         for (d, (name, get)) in rates.iter().enumerate() {
             let derivable = self.prev.as_ref().is_some_and(|p| {
                 (0..s.len()).all(|k| {

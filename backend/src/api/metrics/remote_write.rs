@@ -5,11 +5,14 @@ use super::exposition::{Exposition, Kind};
 use crate::export::TargetStatus;
 
 /// Writes the remote-write families; nothing when no target is configured.
+/// A family: its name, help and how a target's value is read.
+type Family<T> = (&'static str, &'static str, fn(&TargetStatus) -> T);
+
 pub fn write(out: &mut Exposition, targets: &[TargetStatus]) {
     if targets.is_empty() {
         return;
     }
-    let gauges: [(&str, &str, fn(&TargetStatus) -> f64); 4] = [
+    let gauges: [Family<f64>; 4] = [
         ("vigie_remote_write_queue_bytes", "Bytes of the target's queue on disk.", |t| t.queue.bytes as f64),
         ("vigie_remote_write_queue_segments", "Segment files holding requests not sent yet.", |t| {
             t.queue.segments as f64
@@ -29,7 +32,7 @@ pub fn write(out: &mut Exposition, targets: &[TargetStatus]) {
             out.sample(name, &[("target", &target.name)], value(target));
         }
     }
-    let counters: [(&str, &str, fn(&TargetStatus) -> u64); 4] = [
+    let counters: [Family<u64>; 4] = [
         ("vigie_remote_write_samples_sent_total", "Samples the target acknowledged.", |t| t.samples_sent),
         ("vigie_remote_write_bytes_sent_total", "Compressed request bytes the target acknowledged.", |t| t.bytes_sent),
         (

@@ -25,6 +25,10 @@ pub const DEFAULT_RECENT_BYTES: usize = 32 * 1024 * 1024;
 /// Lines read between two looks at the clock during a scan.
 const LINES_PER_CLOCK_CHECK: u32 = 64;
 
+/// One day file's share of an append: its path, the lines, and each entry with its line's
+/// offset in the text.
+type FileBatch = (PathBuf, String, Vec<(LogEntry, u64)>);
+
 /// A page of a query: the entries found, newest first, and where to continue.
 #[derive(Debug, Default)]
 pub struct LogPage {
@@ -89,8 +93,7 @@ impl LogStore {
     /// messages as a prefix, marked `truncated`).
     pub fn append(&self, batch: Vec<NewLogEntry>) -> std::io::Result<Vec<LogEntry>> {
         let mut state = self.state.lock().expect("log lock");
-        // Per file: its path, the lines, and each entry with its line's offset in the text.
-        let mut by_file: Vec<(PathBuf, String, Vec<(LogEntry, u64)>)> = Vec::new();
+        let mut by_file: Vec<FileBatch> = Vec::new();
         for entry in batch {
             let entry = LogEntry { id: state.next_id, entry };
             state.next_id += 1;
