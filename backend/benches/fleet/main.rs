@@ -3,7 +3,8 @@
 //!
 //! `cargo bench -p vigie --bench fleet` (builds the release binary first). Environment:
 //! `FLEET_SIZES` (default `100,1000,2000`), `FLEET_INTERFACES` (48), `FLEET_INTERVAL_SECS` (60),
-//! `FLEET_WINDOW_SECS` (steady window measured, default two intervals), `FLEET_DEAD_PERCENT` (0),
+//! `FLEET_WINDOW_SECS` (steady window measured, default two intervals, started once every
+//! device was polled and a whole interval then passed without a late poll), `FLEET_DEAD_PERCENT` (0),
 //! `FLEET_CLOSED_PERCENT` (0), `FLEET_ALIGN_SECS` (0: when set, the window starts at the next
 //! multiple of it in Unix time, e.g. 3600 for a window from one hour's start, which holds every
 //! device's hourly rollup writes), `FLEET_VERSIONS` (`v2c,v3`: each size is run once per version;
@@ -199,6 +200,19 @@ fn run_size(
     let status = |http: &reqwest::blocking::Client| -> Value {
         http.get(vigie.url("/api/v1/status")).send().unwrap().json().unwrap()
     };
+    // A large fleet's first polls (inventory walks) can queue for minutes; a device whose first
+    // poll ended past its second turn polls again at once (late), then on its grid. The window
+    // starts once a whole interval passed without a late poll (at most ten intervals).
+    let settle = Instant::now();
+    let late = |http: &reqwest::blocking::Client| status(http)["poller"]["pollsLate"].as_u64().unwrap();
+    for _ in 0..10 {
+        let before = late(&http);
+        std::thread::sleep(Duration::from_secs(interval));
+        if late(&http) == before {
+            break;
+        }
+    }
+    println!("no late poll for one interval {:.0} s after all were polled once", settle.elapsed().as_secs_f64());
     if align > 0 {
         let wait = align - now() as u64 % align;
         println!("waiting {wait} s for the window to start at a multiple of {align} s");
