@@ -50,6 +50,7 @@ pub enum AppError {
 }
 
 pub async fn run(config: Config) -> Result<(), AppError> {
+    crate::allocator::return_large_blocks();
     crate::open_files::set_samples_files_bound(config.max_open_samples_files);
     crate::open_files::raise_to_hard_limit();
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);

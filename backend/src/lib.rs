@@ -4,9 +4,11 @@
 //! [`history`] answers the history endpoints from the store or a TSDB by PromQL;
 //! [`export`] remote-writes what the store accepted; [`auth`] says who may call the API; [`alerts`] turns events into incidents for [`notify`]. Across them: [`supervisor`] keeps every long-lived task
 //! alive, [`secret`] holds every secret without showing it, [`shown`] escapes outside text in
-//! Vigie's log lines, [`open_files`] sizes the descriptor limit for the fleet.
+//! Vigie's log lines, [`open_files`] sizes the descriptor limit for the fleet, [`allocator`] keeps
+//! the C allocator from holding large freed buffers.
 
 pub mod alerts;
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -320,13 +320,15 @@ fn memory_per_interface() {
             .collect(),
         agent_addr: None,
     };
-    let empty = rss_bytes();
+    crate::allocator::return_large_blocks();
+    let (empty, empty_heap) = (rss_bytes(), crate::allocator::held());
     for id in &ids {
         store.record_poll(id, record(0, true)).unwrap();
     }
     let inventory = rss_bytes();
     let (mut peak, mut sum, mut n) = (0u64, 0u64, 0u64);
     let (mut rollups_peak, mut rollups_sum) = (0u64, 0u64);
+    let (mut in_use_sum, mut free_sum) = (0u64, 0u64);
     for k in 1..130 {
         for id in &ids {
             store.record_poll(id, record(k, false)).unwrap();
@@ -342,7 +344,8 @@ fn memory_per_interface() {
                 .sum();
             rollups_sum += held as u64;
             rollups_peak = rollups_peak.max(held as u64);
-            let rss = rss_bytes();
+            let (rss, heap) = (rss_bytes(), crate::allocator::held());
+            (in_use_sum, free_sum) = (in_use_sum + heap.in_use, free_sum + heap.free);
             peak = peak.max(rss);
             sum += rss;
             n += 1;
@@ -354,6 +357,12 @@ fn memory_per_interface() {
         "  over the last hour of polls (rollups waiting): mean {:.0} B, peak {:.0} B",
         per(empty, sum / n),
         per(empty, peak)
+    );
+    println!(
+        "  of which the allocator's (mallinfo2), mean over the last hour: in use by live objects {:.0} B, \
+         free but held {:.0} B",
+        per(empty_heap.in_use, in_use_sum / n),
+        per(empty_heap.free, free_sum / n)
     );
     let held = rss_bytes();
     // SAFETY: malloc_trim only returns free memory to the system; glibc is this target's libc.
