@@ -184,17 +184,33 @@ pub fn seal(plain: &Path, content: Content) -> io::Result<usize> {
     };
     let sealed = sealed_path(plain);
     let through = cut_torn_tail(&sealed)?.map_or(i64::MIN, |t| t.last_ms);
-    let sealed_lines = if meta.len() > 0 { append_frame(plain, &sealed, content, through)? } else { 0 };
+    let sealed_lines = if meta.len() > 0 { append_frame(plain, meta.len(), &sealed, content, through)? } else { 0 };
     std::fs::remove_file(plain)?;
     SEALED_FILES.fetch_add(1, Ordering::Relaxed);
     SEALED_LINES.fetch_add(sealed_lines as u64, Ordering::Relaxed);
     Ok(sealed_lines)
 }
 
-/// Appends the lines of `plain` newer than `through` (ms) to `sealed` as one frame and its
-/// trailer, fsynced; answers how many. A failed append is cut back (and if even that fails, the
-/// next seal cuts the torn tail).
-fn append_frame(plain: &Path, sealed: &Path, content: Content, through: i64) -> io::Result<usize> {
+/// Sizes zstd's window and match tables for at most `input_bytes` of input, as zstd does itself
+/// when told the input's size (here only a bound is known: raw samples shrink as deltas). For
+/// an unknown size, level 9 takes a 4 MiB window and 12 MiB of tables, allocated and cleared
+/// for every seal, though a device's hour is a few hundred KiB: sized, a 48-interface hour
+/// (about 120 KiB) takes about 2 MiB. The frame and its ratio are the same (the window still
+/// holds the whole input).
+fn size_for_input(zstd: &mut zstd::Encoder<impl Write>, input_bytes: u64) -> io::Result<()> {
+    use zstd::stream::raw::CParameter;
+    // The input's size rounded up to a power of two, from zstd's least window (1 KiB) to
+    // level 9's own (4 MiB); its hash and chain tables are never larger than level 9's either.
+    let log = (u64::BITS - input_bytes.saturating_sub(1).leading_zeros()).clamp(10, 22);
+    zstd.set_parameter(CParameter::WindowLog(log))?;
+    zstd.set_parameter(CParameter::HashLog((log + 1).min(21)))?;
+    zstd.set_parameter(CParameter::ChainLog(log.min(20)))
+}
+
+/// Appends the lines of `plain` (`plain_bytes` long) newer than `through` (ms) to `sealed` as
+/// one frame and its trailer, fsynced; answers how many. A failed append is cut back (and if
+/// even that fails, the next seal cuts the torn tail).
+fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content, through: i64) -> io::Result<usize> {
     let new = !sealed.exists();
     let mut file = OpenOptions::new().write(true).create(true).truncate(false).open(sealed)?;
     if new {
@@ -204,6 +220,7 @@ fn append_frame(plain: &Path, sealed: &Path, content: Content, through: i64) -> 
     let mut sealed_lines = 0usize;
     let written = (|| {
         let mut zstd = zstd::Encoder::new(BufWriter::with_capacity(256 * 1024, &mut file), LEVEL)?;
+        size_for_input(&mut zstd, plain_bytes)?;
         let mut last_ms = through;
         let mut encoder = Encoder::default();
         let mut written = Ok(());
