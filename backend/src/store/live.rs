@@ -1,8 +1,7 @@
 //! What Vigie currently knows of each device: status, system group, interfaces and their latest
 //! readings. Kept in memory for the API; persisted in `state.json` when something changes.
 
-use std::collections::BTreeMap;
-
+use super::interface_list::InterfaceList;
 use super::records::StateFile;
 use super::series::{InterfaceSample, PollLine};
 use crate::device::DeviceStatus;
@@ -80,7 +79,7 @@ pub struct DeviceLive {
     pub system: Option<SystemInfo>,
     /// Unix seconds when `system` was read; its sysUpTime is as of then.
     pub system_at: Option<i64>,
-    pub interfaces: BTreeMap<u32, InterfaceLive>,
+    pub interfaces: InterfaceList,
     /// The address the device last answered from.
     pub address: Option<std::net::IpAddr>,
 }
@@ -121,7 +120,7 @@ impl DeviceLive {
             status: DeviceStatus::unknown(),
             system: None,
             system_at: None,
-            interfaces: BTreeMap::new(),
+            interfaces: InterfaceList::default(),
             address: None,
         }
     }
@@ -213,7 +212,7 @@ impl DeviceLive {
             self.interfaces = inventory
                 .into_iter()
                 .map(|info| {
-                    let latest = old.remove(&info.if_index).and_then(|i| i.latest);
+                    let latest = old.get_mut(&info.if_index).and_then(|i| i.latest.take());
                     (info.if_index, InterfaceLive { info, latest })
                 })
                 .collect();

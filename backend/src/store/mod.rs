@@ -30,6 +30,7 @@ mod files;
 #[cfg(test)]
 mod footprint;
 mod health;
+mod interface_list;
 mod kept_files;
 mod latency;
 mod live;
@@ -69,6 +70,7 @@ use std::sync::{Arc, RwLock};
 pub use health::StorageStatus;
 pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_SAMPLES_FILES;
 
+pub use interface_list::InterfaceList;
 pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
 
 /// What changed, pushed to whoever listens (the API's event stream): every poll's rates, and
