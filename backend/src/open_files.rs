@@ -9,8 +9,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The shared SNMP sockets, IPv4 and IPv6.
-pub const SHARED_SOCKETS: u64 = 2 * crate::snmp::socket_pool::SOCKETS_PER_FAMILY as u64;
+/// The shared SNMP sockets, IPv4 and IPv6: the process's and the poller thread's own.
+pub const SHARED_SOCKETS: u64 =
+    (2 * crate::snmp::socket_pool::SOCKETS_PER_FAMILY * crate::snmp::socket_pool::SOCKET_SETS) as u64;
 /// Descriptors kept for everything else: HTTP clients, listeners, files opened for a moment.
 pub const RESERVED_FILES: u64 = 256;
 
@@ -120,12 +121,12 @@ mod tests {
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
         assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
-        // With the default bound of 2,048 samples files kept open, and 4 shared sockets.
-        assert_eq!(devices_supported(1024), Some(764), "a samples file each");
+        // With the default bound of 2,048 samples files kept open, and 8 shared sockets.
+        assert_eq!(devices_supported(1024), Some(760), "a samples file each");
         assert_eq!(devices_supported(100), Some(0));
-        assert_eq!(files_needed(764), 1024);
-        assert_eq!(devices_supported(2307), Some(2047));
-        assert_eq!(devices_supported(2308), None, "room for every samples file: any fleet");
-        assert_eq!(files_needed(50_000), 2308, "the same as 2,048 devices");
+        assert_eq!(files_needed(760), 1024);
+        assert_eq!(devices_supported(2311), Some(2047));
+        assert_eq!(devices_supported(2312), None, "room for every samples file: any fleet");
+        assert_eq!(files_needed(50_000), 2312, "the same as 2,048 devices");
     }
 }

@@ -5,7 +5,8 @@
 //! One thread, not one per core: a poll costs tens of microseconds, so one core polls tens of
 //! thousands of devices, and with a single thread a poll's wake-ups (its turn, its reply) never
 //! wake a second runtime thread to look for work or steal it, which cost more CPU than the polls
-//! themselves on the fleet benchmark. Nothing on it may block: store writes go to the pollers'
+//! themselves on the fleet benchmark. Its SNMP sockets are its own, received by a task on it
+//! (`snmp::socket_pool`): a reply wakes this thread alone. Nothing on it may block: store writes go to the pollers'
 //! writer thread, other blocking work to the runtime's blocking pool.
 
 use std::time::Duration;
@@ -28,8 +29,10 @@ impl PollerRuntime {
         let runtime = tokio::runtime::Builder::new_current_thread().thread_name("vigie-poller").enable_all().build()?;
         let handle = runtime.handle().clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        // The runtime runs its tasks while this thread is in `block_on`, until told to stop.
+        // The runtime runs its tasks while this thread is in `block_on`, until told to stop. Its
+        // SNMP replies are received on it, not by the process's receiver threads.
         std::thread::Builder::new().name("vigie-poller".into()).spawn(move || {
+            crate::snmp::socket_pool::receive_on_this_thread();
             runtime.block_on(async {
                 let _ = stopped.await;
             });

@@ -12,10 +12,15 @@
 //! waiting on that destination as `ConnectionRefused` (host and net unreachable likewise as their
 //! own errors), so a closed port is still seen at once, as with a connected socket.
 //!
-//! The receivers are threads rather than tasks of a runtime: the pool belongs to the process, not
-//! to one tokio runtime (tests, the CLI and `vigie serve` each run their own), and a thread
-//! outlives any of them. It knows nothing of devices: it routes bytes by address and id.
+//! The process's sockets are received by threads rather than tasks of a runtime: the pool belongs
+//! to the process, not to one tokio runtime (tests, the CLI and `vigie serve` each run their own),
+//! and a thread outlives any of them. A thread that runs one single-threaded runtime for its whole
+//! life (the poller's, see [`receive_on_this_thread`]) has sockets of its own instead, received
+//! by a task of that runtime: a reply reaches its waiter without waking another thread. Either
+//! way a receiver reads the datagrams waiting in a batch per system call (`recvmmsg`). The pool
+//! knows nothing of devices: it routes bytes by address and id.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
@@ -26,10 +31,14 @@ use tokio::sync::oneshot;
 
 use super::ber::BerError;
 
+mod batch;
+mod on_runtime;
 mod receiver;
 
 /// Shared sockets per address family; a device's socket is chosen by its agent's address.
 pub const SOCKETS_PER_FAMILY: usize = 2;
+/// Sets of shared sockets a process opens at most: the process's, and the poller thread's own.
+pub const SOCKET_SETS: usize = 2;
 /// The receive buffer asked of the kernel for each shared socket (it caps it at
 /// `net.core.rmem_max`): a socket serves thousands of agents, whose replies may come at once.
 const RECEIVE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
@@ -106,17 +115,56 @@ type Slots = [Mutex<Option<Arc<SharedSocket>>>; SOCKETS_PER_FAMILY];
 static V4: Slots = [const { Mutex::new(None) }; SOCKETS_PER_FAMILY];
 static V6: Slots = [const { Mutex::new(None) }; SOCKETS_PER_FAMILY];
 
-/// The shared socket for requests to `target`, opened (with its receiver) on first use. A
-/// failure to open is not remembered: the next session tries again.
+/// A thread's own sockets, IPv4 then IPv6.
+type OwnSockets = [[Option<Arc<SharedSocket>>; SOCKETS_PER_FAMILY]; 2];
+
+thread_local! {
+    /// The sockets of a thread whose runtime receives on them ([`receive_on_this_thread`]); none
+    /// on other threads.
+    static OWN: RefCell<Option<OwnSockets>> = const { RefCell::new(None) };
+}
+
+/// Makes the exchanges of this thread use sockets of its own, received by a task of the runtime
+/// that runs them, instead of the process's. For a thread that runs one single-threaded runtime
+/// for its whole life, and only one such thread per process: the bound on descriptors counts
+/// [`SOCKET_SETS`] sets.
+pub fn receive_on_this_thread() {
+    OWN.with(|own| {
+        own.borrow_mut().get_or_insert_with(Default::default);
+    });
+}
+
+/// The shared socket for requests to `target`, opened (with its receiver) on first use: this
+/// thread's own if it has them (and runs a runtime), else the process's. A failure to open is
+/// not remembered: the next session tries again.
 pub(super) fn socket_for(target: SocketAddr) -> io::Result<Arc<SharedSocket>> {
-    let slots = if target.is_ipv4() { &V4 } else { &V6 };
-    let mut slot = lock(&slots[slot_of(target)]);
+    let (v6, at) = (target.is_ipv6(), slot_of(target));
+    let own = OWN.with(|own| {
+        let mut own = own.borrow_mut();
+        let sockets = own.as_mut().filter(|_| tokio::runtime::Handle::try_current().is_ok())?;
+        Some(get_or_open(&mut sockets[usize::from(v6)][at], v6, |socket| {
+            on_runtime::start(socket);
+            Ok(())
+        }))
+    });
+    if let Some(socket) = own {
+        return socket;
+    }
+    let slots = if v6 { &V6 } else { &V4 };
+    get_or_open(&mut lock(&slots[at]), v6, receiver::start)
+}
+
+/// The socket in `slot`, or a new one there, its receiver started by `start`.
+fn get_or_open(
+    slot: &mut Option<Arc<SharedSocket>>,
+    v6: bool,
+    start: impl FnOnce(Arc<SharedSocket>) -> io::Result<()>,
+) -> io::Result<Arc<SharedSocket>> {
     if let Some(socket) = slot.as_ref() {
         return Ok(socket.clone());
     }
-    let socket = Arc::new(SharedSocket::open(target.is_ipv6())?);
-    receiver::start(socket.clone())?;
-    OPEN.fetch_add(1, Ordering::Relaxed);
+    let socket = Arc::new(SharedSocket::open(v6)?);
+    start(socket.clone())?;
     *slot = Some(socket.clone());
     Ok(socket)
 }
@@ -150,6 +198,7 @@ impl SharedSocket {
         };
         socket.bind(&any.into())?;
         socket.set_nonblocking(true)?;
+        OPEN.fetch_add(1, Ordering::Relaxed);
         Ok(SharedSocket {
             socket: socket.into(),
             waiting: Mutex::new(Waiting { next_id: first_id(), ..Default::default() }),
@@ -237,6 +286,12 @@ impl SharedSocket {
                 let _ = slot.send(Arrival::Failed(error()));
             }
         }
+    }
+}
+
+impl Drop for SharedSocket {
+    fn drop(&mut self) {
+        OPEN.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

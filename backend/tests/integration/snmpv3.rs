@@ -227,6 +227,14 @@ fn v1_only_snmpd() -> Snmpd {
     Snmpd::start_with(&interfaces(), config)
 }
 
+/// Waits until the device is up: the poll's interfaces show as soon as it is applied, its state
+/// once the writer thread has stored the poll and decided it.
+fn wait_up(vigie: &mut crate::vigie::Vigie, id: &str) {
+    vigie.wait_until(std::time::Duration::from_secs(20), "the device up", |v| {
+        (v.device(id)["status"]["state"] == "up").then_some(())
+    });
+}
+
 #[test]
 fn a_v1_device_is_polled_through_the_api() {
     let snmpd = v1_only_snmpd();
@@ -245,7 +253,7 @@ fn a_v1_device_is_polled_through_the_api() {
         (list.as_array().is_some_and(|l| l.len() == 2) && !list[1]["ifHCInOctets"].is_null()).then_some(list)
     });
     assert_eq!((list[0]["counterBits"].as_u64(), list[1]["ifHCInOctets"].as_u64()), (Some(32), Some(1_234)), "{list}");
-    assert_eq!(vigie.device(&id)["status"]["state"], "up");
+    wait_up(&mut vigie, &id);
 }
 
 #[tokio::test]
@@ -391,7 +399,7 @@ fn a_v3_device_is_polled_through_the_api_and_its_v3_traps_and_informs_arrive() {
     });
     assert_eq!(list[0]["ifHCInOctets"], (1u64 << 40) + 5, "the agent's counter, read over SNMPv3: {list}");
     assert_eq!(list[1]["counterBits"], 32);
-    assert_eq!(vigie.device(&id)["status"]["state"], "up");
+    wait_up(&mut vigie, &id);
 
     let persist = tempfile::tempdir().unwrap();
     let target = format!("127.0.0.1:{}", vigie.trap_port);

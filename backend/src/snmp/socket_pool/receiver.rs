@@ -1,27 +1,28 @@
-//! A shared socket's receiver: one thread per socket that waits for datagrams and for ICMP
-//! errors (as long as it takes: no wake-up while nothing comes), routes each datagram by its
-//! source and request id, and each error by the destination it came back for. A panic (a bug of ours) is logged and the
-//! receiver starts again after a backoff, as the supervisor does for tasks.
+//! A shared socket's receiver thread (the process's sockets; the poller's are received on its
+//! runtime, `on_runtime`): one thread per socket that waits for datagrams and for ICMP errors (as
+//! long as it takes: no wake-up while nothing comes), reads the datagrams waiting in batches,
+//! routes each by its source and request id, and each error by the destination it came back for.
+//! A panic (a bug of ours) is logged and the receiver starts again after a backoff, as the
+//! supervisor does for tasks. The reading, routing and error queue are shared with `on_runtime`.
 
+use std::any::Any;
 use std::io;
-use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::batch::{Batch, BATCH};
 use super::SharedSocket;
 use crate::snmp::ber::BerError;
 use crate::snmp::transport::parse_reply;
 use crate::snmp::usm::message as v3;
 
-/// The largest UDP payload: no reply is cut short.
-const MAX_DATAGRAM: usize = 65_535;
 /// A wait for the socket lasts until something arrives: an idle receiver never wakes up.
 const POLL_FOREVER: i32 = -1;
 /// Restarts after a panic wait this long, twice as long each time, up to the maximum.
-const RESTART_MIN: Duration = Duration::from_secs(1);
+pub(super) const RESTART_MIN: Duration = Duration::from_secs(1);
 const RESTART_MAX: Duration = Duration::from_secs(60);
 
 /// Starts the receiver of `socket`.
@@ -34,22 +35,32 @@ fn supervise(socket: &SharedSocket) {
     let mut backoff = RESTART_MIN;
     loop {
         let Err(panic) = catch_unwind(AssertUnwindSafe(|| serve(socket))) else { return };
-        let what =
-            panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-        log::error!(
-            "The receiver of a shared SNMP socket panicked ({}); it starts again in {} s.",
-            what.unwrap_or_default(),
-            backoff.as_secs()
-        );
-        crate::supervisor::count_restart();
-        std::thread::sleep(backoff);
-        backoff = (backoff * 2).min(RESTART_MAX);
+        std::thread::sleep(after_failure(&panic_message(&*panic), &mut backoff));
     }
+}
+
+/// What a panic said, if it said it with a string.
+pub(super) fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Logs that a receiver stopped (`what` went wrong) and counts its restart; answers how long to
+/// wait before it, and doubles the next wait up to the maximum.
+pub(super) fn after_failure(what: &str, backoff: &mut Duration) -> Duration {
+    let wait = *backoff;
+    log::error!("The receiver of a shared SNMP socket stopped ({what}); it starts again in {} s.", wait.as_secs());
+    crate::supervisor::count_restart();
+    *backoff = (wait * 2).min(RESTART_MAX);
+    wait
 }
 
 /// Waits for datagrams and errors and routes them, for as long as the process runs.
 fn serve(socket: &SharedSocket) {
-    let mut buffer = vec![MaybeUninit::<u8>::uninit(); MAX_DATAGRAM];
+    let mut batch = Batch::new();
     let fd = socket.socket.as_raw_fd();
     loop {
         let mut poll = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
@@ -61,31 +72,31 @@ fn serve(socket: &SharedSocket) {
             drain_errors(socket);
         }
         if poll.revents & libc::POLLIN != 0 {
-            receive_all(socket, &mut buffer);
+            // Level-triggered: what is left waiting wakes the next poll at once.
+            receive_waiting(socket, &mut batch, usize::MAX);
         }
     }
 }
 
-/// Routes every datagram waiting in the socket.
-fn receive_all(socket: &SharedSocket, buffer: &mut [MaybeUninit<u8>]) {
-    let sock = socket2::SockRef::from(&socket.socket);
-    loop {
-        match sock.recv_from(buffer) {
-            Ok((len, from)) => {
-                let Some(from) = from.as_socket() else { continue };
-                // SAFETY: recv_from initialised the first `len` bytes.
-                let datagram = unsafe { std::slice::from_raw_parts(buffer.as_ptr().cast::<u8>(), len) };
-                socket.route(unmapped(from), datagram);
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+/// Routes the datagrams waiting in the socket, a batch per system call, up to `most` batches;
+/// answers whether the socket was left empty (a batch came short, or none was waiting).
+pub(super) fn receive_waiting(socket: &SharedSocket, batch: &mut Batch, most: usize) -> bool {
+    let fd = socket.socket.as_raw_fd();
+    let mut batches = 0;
+    while batches < most {
+        match batch.receive(fd, |from, datagram| socket.route(unmapped(from), datagram)) {
+            Ok(received) if received < BATCH => return true,
+            Ok(_) => batches += 1,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
             Err(e) if is_icmp_error(&e) => drain_errors(socket),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 log::debug!("SNMP: a shared socket could not receive: {e}");
-                return;
+                return true;
             }
         }
     }
+    false
 }
 
 /// Whether `error` is an ICMP error the kernel reports on the next call on the socket.
@@ -119,7 +130,7 @@ pub(super) fn set_recverr(socket: &socket2::Socket, v6: bool) -> io::Result<()> 
 
 /// Reads the socket's error queue and hands each ICMP error to the exchanges waiting on the
 /// destination it came back for.
-fn drain_errors(socket: &SharedSocket) {
+pub(super) fn drain_errors(socket: &SharedSocket) {
     while let Some((destination, errno)) = read_error(socket.socket.as_raw_fd()) {
         if matches!(errno, libc::ECONNREFUSED | libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EHOSTDOWN) {
             socket.fail(unmapped(destination), || io::Error::from_raw_os_error(errno));
@@ -165,7 +176,7 @@ fn read_error(fd: i32) -> Option<(SocketAddr, i32)> {
 }
 
 /// An IPv4-mapped IPv6 address as the IPv4 address it stands for.
-fn unmapped(address: SocketAddr) -> SocketAddr {
+pub(super) fn unmapped(address: SocketAddr) -> SocketAddr {
     match address {
         SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
             Some(v4) => SocketAddr::new(v4.into(), v6.port()),

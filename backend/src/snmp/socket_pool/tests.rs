@@ -1,5 +1,6 @@
 //! The shared socket against real loopback sockets: replies routed by source and id, strays
-//! dropped and counted, ICMP port unreachable handed to the exchange that sent there.
+//! dropped and counted, ICMP port unreachable handed to the exchange that sent there; each case
+//! with both receivers, a thread of its own and a task of the test's runtime.
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::Duration;
@@ -7,10 +8,44 @@ use std::time::Duration;
 use super::*;
 use crate::snmp::ber::{self, tag, Header};
 
+/// Who receives on a socket.
+#[derive(Clone, Copy)]
+enum Kind {
+    Thread,
+    Runtime,
+}
+
+/// Each case run with each receiver.
+macro_rules! with_both_receivers {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test]
+            async fn on_a_thread() {
+                super::$case(super::Kind::Thread).await
+            }
+            #[tokio::test]
+            async fn on_the_runtime() {
+                super::$case(super::Kind::Runtime).await
+            }
+        }
+    )*};
+}
+
+with_both_receivers!(
+    two_agents_answering_with_the_same_request_id_reach_their_own_exchange,
+    ids_handed_out_are_unique_among_the_exchanges_in_flight,
+    a_stranger_is_dropped_and_counted_and_another_id_is_counted_against_the_agent,
+    a_closed_port_is_refused_at_once_while_other_exchanges_go_on,
+    replies_coming_faster_than_a_batch_all_reach_their_exchanges,
+);
+
 /// A fresh shared socket with its receiver (not the process's pool, which other tests share).
-fn shared() -> (Arc<SharedSocket>, SocketAddr) {
+fn shared(kind: Kind) -> (Arc<SharedSocket>, SocketAddr) {
     let socket = Arc::new(SharedSocket::open(false).unwrap());
-    receiver::start(socket.clone()).unwrap();
+    match kind {
+        Kind::Thread => receiver::start(socket.clone()).unwrap(),
+        Kind::Runtime => on_runtime::start(socket.clone()),
+    }
     let port = socket.socket.local_addr().unwrap().port();
     (socket, SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port))
 }
@@ -45,9 +80,8 @@ fn community(reply: &[u8]) -> String {
     String::from_utf8(ber::parse_message(reply).unwrap().community.to_vec()).unwrap()
 }
 
-#[tokio::test]
-async fn two_agents_answering_with_the_same_request_id_reach_their_own_exchange() {
-    let (socket, local) = shared();
+async fn two_agents_answering_with_the_same_request_id_reach_their_own_exchange(kind: Kind) {
+    let (socket, local) = shared(kind);
     let ((a, a_addr), (b, b_addr)) = (agent(), agent());
     let id = socket.allocate_id(a_addr);
     let mut for_a = socket.wait_for(a_addr, id, false, Vec::new());
@@ -64,9 +98,8 @@ async fn two_agents_answering_with_the_same_request_id_reach_their_own_exchange(
     assert!(lock(&socket.waiting).by_source.is_empty(), "a dropped ticket leaves the table");
 }
 
-#[tokio::test]
-async fn ids_handed_out_are_unique_among_the_exchanges_in_flight() {
-    let (socket, _) = shared();
+async fn ids_handed_out_are_unique_among_the_exchanges_in_flight(kind: Kind) {
+    let (socket, _) = shared(kind);
     let (_a, a_addr) = agent();
     let tickets: Vec<Ticket> =
         (0..1_000).map(|_| socket.wait_for(a_addr, socket.allocate_id(a_addr), false, vec![])).collect();
@@ -79,9 +112,8 @@ async fn ids_handed_out_are_unique_among_the_exchanges_in_flight() {
     assert_ne!(i64::from(socket.allocate_id(a_addr)), ids[0]);
 }
 
-#[tokio::test]
-async fn a_stranger_is_dropped_and_counted_and_another_id_is_counted_against_the_agent() {
-    let (socket, local) = shared();
+async fn a_stranger_is_dropped_and_counted_and_another_id_is_counted_against_the_agent(kind: Kind) {
+    let (socket, local) = shared(kind);
     let ((a, a_addr), (stranger, _)) = (agent(), agent());
     let id = socket.allocate_id(a_addr);
     let mut ticket = socket.wait_for(a_addr, id, false, Vec::with_capacity(64));
@@ -100,9 +132,8 @@ async fn a_stranger_is_dropped_and_counted_and_another_id_is_counted_against_the
     assert!(stats().stray_datagrams > strays);
 }
 
-#[tokio::test]
-async fn a_closed_port_is_refused_at_once_while_other_exchanges_go_on() {
-    let (socket, _) = shared();
+async fn a_closed_port_is_refused_at_once_while_other_exchanges_go_on(kind: Kind) {
+    let (socket, _) = shared(kind);
     let (closed, closed_addr) = agent();
     drop(closed); // nothing listens there now: the kernel answers ICMP port unreachable
     let (a, a_addr) = agent();
@@ -120,4 +151,46 @@ async fn a_closed_port_is_refused_at_once_while_other_exchanges_go_on() {
     assert_eq!(&buffer[..len], b"hello");
     a.send_to(&response(waiting.id as i32, "a"), from).unwrap();
     assert!(matches!(arrival(&mut waiting).await, Arrival::Reply(_)));
+}
+
+async fn replies_coming_faster_than_a_batch_all_reach_their_exchanges(kind: Kind) {
+    let (socket, local) = shared(kind);
+    let (a, a_addr) = agent();
+    // More than the runtime's task reads in one turn: it yields, then goes on.
+    let count = 3 * batch::BATCH * 8 + 5;
+    let mut tickets: Vec<Ticket> =
+        (0..count).map(|_| socket.wait_for(a_addr, socket.allocate_id(a_addr), false, Vec::new())).collect();
+    for ticket in &tickets {
+        a.send_to(&response(ticket.id as i32, "a"), local).unwrap();
+    }
+    for ticket in &mut tickets {
+        assert!(matches!(arrival(ticket).await, Arrival::Reply(_)));
+    }
+    for ticket in tickets {
+        assert_eq!(ticket.finish().mismatched, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_thread_that_receives_on_its_runtime_has_sockets_of_its_own() {
+    let (a, a_addr) = agent();
+    let process = socket_for(a_addr).unwrap();
+    let own = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        receive_on_this_thread();
+        runtime.block_on(async move {
+            let own = socket_for(a_addr).unwrap();
+            assert!(Arc::ptr_eq(&own, &socket_for(a_addr).unwrap()), "opened once");
+            let mut ticket = own.wait_for(a_addr, own.allocate_id(a_addr), false, Vec::new());
+            own.send_to(b"hello", a_addr).unwrap();
+            let mut buffer = [0u8; 16];
+            let (_, from) = a.recv_from(&mut buffer).unwrap();
+            a.send_to(&response(ticket.id as i32, "a"), from).unwrap();
+            assert!(matches!(arrival(&mut ticket).await, Arrival::Reply(_)));
+            own
+        })
+    });
+    let own = own.join().unwrap();
+    assert!(!Arc::ptr_eq(&own, &process), "not the process's socket");
+    assert!(Arc::ptr_eq(&process, &socket_for(a_addr).unwrap()), "other threads keep the process's");
 }
