@@ -1,14 +1,15 @@
 //! A measurement, not a test: what remote-write costs per poll of a 48-interface device, step by
 //! step, on one thread (`cargo test --release -p vigie --lib export::cost -- --ignored
-//! --nocapture`). Prints nanoseconds per series sample; asserts nothing about time.
-
-use std::time::Instant;
+//! --nocapture`). Prints nanoseconds of the thread's CPU time per series sample (not of the
+//! clock: on a loaded machine the clock also counts what other processes took); asserts
+//! nothing about time.
 
 use super::encode::{self, Externals};
 use super::request::WriteRequest;
 use super::series::{self, Accepted, LabelCache};
 use crate::device::{Device, DeviceConfig, DeviceId};
 use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
+use crate::store::footprint::thread_cpu_secs;
 use crate::store::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample};
 
 const DEVICES: usize = 200;
@@ -41,7 +42,7 @@ fn fleet() -> Vec<(Device, DeviceLive, LabelCache)> {
 fn export_cost_per_series_sample() {
     let mut fleet = fleet();
     let externals = Externals(vec![vec![("site".into(), "lyon".into())]]);
-    let (mut accept, mut encode, mut snap_ns) = (0u128, 0u128, 0u128);
+    let (mut accept, mut encode, mut snap_secs) = (0f64, 0f64, 0f64);
     let (mut samples, mut wire, mut raw, mut snap_wire) = (0usize, 0usize, 0usize, 0usize);
     let mut request = WriteRequest::default();
     let mut encoder = snap::raw::Encoder::new();
@@ -56,39 +57,39 @@ fn export_cost_per_series_sample() {
                 latest.reading.counters.out_octets += 1_250_000 + u64::from(interface.info.if_index) * 104_729;
             }
         }
-        let started = Instant::now();
+        let started = thread_cpu_secs();
         let batch: Vec<Accepted> = fleet.iter().map(|(d, live, cache)| series::poll(d, live, at_ms, cache)).collect();
-        let accepted = started.elapsed();
+        let accepted = thread_cpu_secs() - started;
         let mut requests = Vec::new();
-        let started = Instant::now();
+        let started = thread_cpu_secs();
         encode::requests(&batch, 0, &externals, &mut request, |finished| {
             requests.push(finished.body);
             Ok::<(), ()>(())
         })
         .unwrap();
-        let encoded = started.elapsed();
+        let encoded = thread_cpu_secs() - started;
         // For comparison: the same protobuf compressed by the snap crate.
         let plain: Vec<Vec<u8>> =
             requests.iter().map(|r| snap::raw::Decoder::new().decompress_vec(r).unwrap()).collect();
-        let started = Instant::now();
+        let started = thread_cpu_secs();
         let mut snapped = 0;
         for r in &plain {
             body.resize(snap::raw::max_compress_len(r.len()), 0);
             snapped += encoder.compress(r, &mut body).unwrap();
         }
-        let snapped_in = started.elapsed();
+        let snapped_in = thread_cpu_secs() - started;
         if round > 0 {
             // The first round encodes the label sets: it is the inventory's cost, not a poll's.
-            accept += accepted.as_nanos();
-            encode += encoded.as_nanos();
-            snap_ns += snapped_in.as_nanos();
+            accept += accepted;
+            encode += encoded;
+            snap_secs += snapped_in;
             samples += batch.iter().map(Accepted::samples).sum::<usize>();
             wire += requests.iter().map(|r| r.len()).sum::<usize>();
             raw += plain.iter().map(Vec::len).sum::<usize>();
             snap_wire += snapped;
         }
     }
-    let per = |n: u128| n as f64 / samples as f64;
+    let per = |secs: f64| secs * 1e9 / samples as f64;
     println!(
         "remote-write per series sample ({DEVICES} devices x {INTERFACES} interfaces, {} polls each): accept {:.1} ns, \
          encode and compress {:.1} ns, {:.2} bytes ({:.1} bytes of protobuf); the snap crate on the same protobuf: \
@@ -98,7 +99,7 @@ fn export_cost_per_series_sample() {
         per(encode),
         wire as f64 / samples as f64,
         raw as f64 / samples as f64,
-        per(snap_ns),
+        per(snap_secs),
         snap_wire as f64 / samples as f64
     );
 }

@@ -31,8 +31,8 @@ fn bytes_under(dir: &Path, suffix: &str) -> u64 {
         .sum()
 }
 
-/// This thread's CPU time, in seconds.
-fn thread_cpu_secs() -> f64 {
+/// This thread's CPU time, in seconds (what a measurement on a shared machine compares).
+pub(crate) fn thread_cpu_secs() -> f64 {
     let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `t` is a valid timespec for the call to fill.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };

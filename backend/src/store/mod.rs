@@ -28,7 +28,7 @@ mod devices;
 pub mod export;
 mod files;
 #[cfg(test)]
-mod footprint;
+pub(crate) mod footprint;
 mod health;
 mod interface_list;
 mod kept_files;
