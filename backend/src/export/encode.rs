@@ -94,18 +94,14 @@ pub fn requests<E>(
         let at = accepted.at_ms;
         let device = &accepted.device;
         for interface in accepted.interfaces() {
-            let labels = &externals.interface(device, &interface.labels)[target];
-            for (name, value) in interface.samples() {
-                request.push(name, labels, value, at);
-            }
+            let labels = &externals.interface(device, accepted.labels(interface))[target];
+            request.push_all(labels, at, interface.samples());
             oldest = oldest.min(at);
             emit_if_full(request, &mut oldest)?;
         }
         let labels = &externals.device(device)[target];
-        for (name, value) in accepted.device_samples() {
-            request.push(name, labels, value, at);
-            oldest = oldest.min(at);
-        }
+        request.push_all(labels, at, accepted.device_samples());
+        oldest = oldest.min(at);
         emit_if_full(request, &mut oldest)?;
     }
     if !request.is_empty() {

@@ -19,14 +19,20 @@ pub struct WriteRequest {
     series: usize,
     /// Per series name, what its last series wrote where.
     heads: Vec<Head>,
+    /// Where the search for the next series' name starts: series come in the same order
+    /// interface after interface, so the next name is mostly the one after the last.
+    next_head: usize,
     scratch: Vec<u8>,
     last: Option<Last>,
 }
 
 struct Head {
     name: &'static str,
-    /// The series' key, length, labels before `__name__` and name label, and where they start.
-    bytes: Vec<u8>,
+    /// What its last head (key, length, labels before `__name__`, name label) was made of,
+    /// to copy it when the next one is the same without writing it first, and where it starts.
+    series_len: usize,
+    before_name: Vec<u8>,
+    len: usize,
     at: usize,
     /// Its sample (value bits, timestamp, length) and where the sample's field starts.
     sample: Option<(u64, u64, usize)>,
@@ -49,26 +55,66 @@ impl WriteRequest {
     /// Appends the series `name` with `labels` and one sample. A negative timestamp is sent
     /// as 0.
     pub fn push(&mut self, name: &'static str, labels: &EncodedLabels, value: f64, timestamp_ms: i64) {
+        self.push_all(labels, timestamp_ms, [(name, value)]);
+    }
+
+    /// Appends one series per name and value of `samples`, all with `labels` and the same
+    /// timestamp (an interface's series at one poll): the labels are compared with the series
+    /// before once, not once per series. A negative timestamp is sent as 0.
+    pub fn push_all(
+        &mut self,
+        labels: &EncodedLabels,
+        timestamp_ms: i64,
+        samples: impl IntoIterator<Item = (&'static str, f64)>,
+    ) {
         let timestamp = timestamp_ms.max(0) as u64;
         let sample_len = 1 + 8 + 1 + varint_len(timestamp);
-        let series_len = labels.before_name.len()
-            + nested(label_len(NAME_LABEL, name))
-            + labels.after_name.len()
-            + nested(sample_len);
-        self.scratch.clear();
-        self.scratch.push(KEY_TIMESERIES);
-        varint(series_len as u64, &mut self.scratch);
-        self.scratch.extend_from_slice(&labels.before_name);
-        label(NAME_LABEL, name, &mut self.scratch);
-        let h = self.head(name);
-        let after_name_at = self.block.len();
-        let sample_at = after_name_at + labels.after_name.len();
-        let sample = (value.to_bits(), timestamp, sample_len);
-        let head = &self.heads[h];
-        let repeated =
-            (head.sample == Some(sample) && sample_at - head.sample_at <= MAX_OFFSET).then_some(head.sample_at);
-        let same_labels = self.after_name(labels, sample_len, repeated.is_none());
-        let timestamp_at = sample_at + 3 + 8;
+        let labels_len = labels.before_name.len() + labels.after_name.len() + nested(sample_len);
+        let mut same_labels = false;
+        for (name, value) in samples {
+            let series_len = labels_len + nested(label_len(NAME_LABEL, name));
+            let h = self.head(name, series_len, &labels.before_name);
+            let after_name_at = self.block.len();
+            let sample_at = after_name_at + labels.after_name.len();
+            let sample = (value.to_bits(), timestamp, sample_len);
+            let head = &self.heads[h];
+            let repeated =
+                (head.sample == Some(sample) && sample_at - head.sample_at <= MAX_OFFSET).then_some(head.sample_at);
+            same_labels = self.after_name(labels, sample_len, repeated.is_none(), same_labels);
+            let timestamp_at = sample_at + 3 + 8;
+            self.value_and_timestamp(h, repeated, value, timestamp, timestamp_at);
+            debug_assert_eq!(self.block.len(), sample_at + 2 + sample_len);
+            (self.heads[h].sample, self.heads[h].sample_at) = (Some(sample), sample_at);
+            match &mut self.last {
+                Some(last) => {
+                    if !same_labels {
+                        last.after_name.clone_from(&labels.after_name);
+                        same_labels = true;
+                    }
+                    (last.after_name_at, last.sample_len) = (after_name_at, sample_len);
+                    (last.timestamp, last.timestamp_at) = (timestamp, timestamp_at);
+                }
+                None => {
+                    let after_name = labels.after_name.clone();
+                    let last = Last { after_name, after_name_at, sample_len, timestamp, timestamp_at };
+                    self.last = Some(last);
+                    same_labels = true;
+                }
+            }
+            self.series += 1;
+        }
+    }
+
+    /// Writes a sample's value and timestamp (its head is written, unless `repeated` says
+    /// where the same whole sample is: then that is copied).
+    fn value_and_timestamp(
+        &mut self,
+        h: usize,
+        repeated: Option<usize>,
+        value: f64,
+        timestamp: u64,
+        timestamp_at: usize,
+    ) {
         // The timestamp is copied from the last series of this name when it has it (then the
         // next series' head, copied from the series after that one, goes on the same copy),
         // else from the series before.
@@ -78,11 +124,12 @@ impl WriteRequest {
             (_, Some(last)) if last.timestamp == timestamp => Some(last.timestamp_at),
             _ => None,
         };
+        let timestamp_len = varint_len(timestamp);
         match (repeated, same_timestamp.filter(|&from| timestamp_at - from <= MAX_OFFSET)) {
-            (Some(from), _) => self.block.copy(from, 2 + sample_len),
+            (Some(from), _) => self.block.copy(from, 3 + 8 + 1 + timestamp_len),
             (None, Some(from)) => {
                 self.block.literal(&value.to_le_bytes());
-                self.block.copy(from, 1 + varint_len(timestamp));
+                self.block.copy(from, 1 + timestamp_len);
             }
             (None, None) => {
                 self.block.literal(&value.to_le_bytes());
@@ -92,50 +139,64 @@ impl WriteRequest {
                 self.block.literal(&self.scratch);
             }
         }
-        debug_assert_eq!(self.block.len(), sample_at + 2 + sample_len);
-        (self.heads[h].sample, self.heads[h].sample_at) = (Some(sample), sample_at);
-        match &mut self.last {
-            Some(last) => {
-                if !same_labels {
-                    last.after_name.clone_from(&labels.after_name);
-                }
-                (last.after_name_at, last.sample_len) = (after_name_at, sample_len);
-                (last.timestamp, last.timestamp_at) = (timestamp, timestamp_at);
-            }
-            None => {
-                let after_name = labels.after_name.clone();
-                let last = Last { after_name, after_name_at, sample_len, timestamp, timestamp_at };
-                self.last = Some(last);
-            }
-        }
-        self.series += 1;
     }
 
-    /// Writes the head held in `scratch` (a copy when the last series of `name` wrote the
-    /// same); answers the name's entry in `heads`.
-    fn head(&mut self, name: &'static str) -> usize {
+    /// Writes the head of a series of `name` (key, length, labels before `__name__`, name
+    /// label): a copy when the last series of `name` wrote the same, which is known from what
+    /// it was made of (nothing is written first to compare); answers the name's entry in
+    /// `heads`.
+    fn head(&mut self, name: &'static str, series_len: usize, before_name: &[u8]) -> usize {
         let at = self.block.len();
-        let Some(h) = self.heads.iter().position(|h| std::ptr::eq(h.name, name)) else {
-            self.block.literal(&self.scratch);
-            self.heads.push(Head { name, bytes: self.scratch.clone(), at, sample: None, sample_at: 0 });
-            return self.heads.len() - 1;
+        let h = match self.find_head(name) {
+            Some(h) => h,
+            None => {
+                let head = Head {
+                    name,
+                    series_len: usize::MAX, // never the same: written the first time
+                    before_name: Vec::new(),
+                    len: 0,
+                    at,
+                    sample: None,
+                    sample_at: 0,
+                };
+                self.heads.push(head);
+                self.heads.len() - 1
+            }
         };
+        self.next_head = h + 1;
         let head = &mut self.heads[h];
-        if head.bytes == self.scratch && at - head.at <= MAX_OFFSET {
-            self.block.copy(head.at, self.scratch.len());
+        if head.series_len == series_len && head.before_name == before_name && at - head.at <= MAX_OFFSET {
+            self.block.copy(head.at, head.len);
         } else {
+            self.scratch.clear();
+            self.scratch.push(KEY_TIMESERIES);
+            varint(series_len as u64, &mut self.scratch);
+            self.scratch.extend_from_slice(before_name);
+            label(NAME_LABEL, name, &mut self.scratch);
             self.block.literal(&self.scratch);
-            head.bytes.clone_from(&self.scratch);
+            head.series_len = series_len;
+            head.before_name.clear();
+            head.before_name.extend_from_slice(before_name);
+            head.len = self.scratch.len();
         }
         head.at = at;
         h
     }
 
+    /// The entry of `name` in `heads`, searched from where the last one was found.
+    fn find_head(&self, name: &'static str) -> Option<usize> {
+        let start = self.next_head.min(self.heads.len());
+        let (earlier, from_start) = self.heads.split_at(start);
+        let found = |heads: &[Head]| heads.iter().position(|h| std::ptr::eq(h.name, name));
+        found(from_start).map(|h| start + h).or_else(|| found(earlier))
+    }
+
     /// Writes the labels after `__name__`, then (with `sample_head`) the sample's key, length
     /// and value key: copied from the series before where they are the same, in part where its
     /// set shares a prefix or a suffix with this one (an interface's set with the next
-    /// interface's). Answers whether they were the labels of the series before.
-    fn after_name(&mut self, labels: &EncodedLabels, sample_len: usize, sample_head: bool) -> bool {
+    /// interface's). Answers whether they were the labels of the series before; `known_same`
+    /// says so beforehand (the series before was of the same call), then nothing is compared.
+    fn after_name(&mut self, labels: &EncodedLabels, sample_len: usize, sample_head: bool, known_same: bool) -> bool {
         let head = [KEY_SAMPLE, sample_len as u8, KEY_SAMPLE_VALUE];
         let tail: &[u8] = if sample_head { &head } else { &[] };
         let ours = labels.after_name.as_slice();
@@ -147,7 +208,7 @@ impl WriteRequest {
             return false;
         };
         let theirs = last.after_name.as_slice();
-        let whole = theirs == ours;
+        let whole = known_same || theirs == ours;
         if at - last.after_name_at > MAX_OFFSET {
             block.literal(ours);
             block.literal(tail);
@@ -321,11 +382,16 @@ mod tests {
             for (i, labels) in sets.iter().enumerate() {
                 // Timestamps change by device; one in 50 series of another length.
                 let timestamp = if i % 50 == 49 { 5 } else { 1_764_547_200_000 + round * 30_000 + (i / 48) as u64 };
+                // Gauges repeat from one interface to the next; counters do not.
+                let value = |n: usize| if n >= 3 { (i % 3) as f64 } else { (i * 1000 + n) as f64 * 1.5 };
+                let series = names.iter().enumerate().map(|(n, name)| (*name, value(n)));
+                if round == 1 {
+                    series.for_each(|(name, value)| request.push(name, labels, value, timestamp as i64));
+                } else {
+                    request.push_all(labels, timestamp as i64, series); // an interface at once
+                }
                 for (n, name) in names.iter().enumerate() {
-                    // Gauges repeat from one interface to the next; counters do not.
-                    let value = if n >= 3 { (i % 3) as f64 } else { (i * 1000 + n) as f64 * 1.5 };
-                    request.push(name, labels, value, timestamp as i64);
-                    plain(name, labels, value, timestamp, &mut expected);
+                    plain(name, labels, value(n), timestamp, &mut expected);
                 }
             }
             let body = request.finish();

@@ -142,10 +142,12 @@ impl LabelCache {
     }
 }
 
-/// One interface's samples at one poll: bit `i` of `present` says `values[i]` is sent.
+/// One interface's samples at one poll: bit `i` of `present` says `values[i]` is sent. Its
+/// labels are those at `index` in the poll's [`DeviceLabels`] (see [`Accepted::labels`]): an
+/// index, not a reference count taken and dropped on another thread per interface and poll.
 #[derive(Debug, PartialEq)]
 pub struct InterfaceValues {
-    pub labels: Arc<InterfaceLabels>,
+    pub index: u32,
     pub present: u32,
     pub values: [f64; INTERFACE_SERIES],
 }
@@ -153,9 +155,12 @@ pub struct InterfaceValues {
 impl InterfaceValues {
     /// The series sent, with their values, in order.
     pub fn samples(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
-        (0..INTERFACE_SERIES)
-            .filter(|i| self.present & (1 << i) != 0)
-            .map(|i| (interface_series_name(i), self.values[i]))
+        let mut left = self.present;
+        std::iter::from_fn(move || {
+            let i = left.trailing_zeros() as usize;
+            left &= left.wrapping_sub(1);
+            (i < INTERFACE_SERIES).then(|| (interface_series_name(i), self.values[i]))
+        })
     }
 }
 
@@ -240,6 +245,11 @@ impl Accepted {
         samples.into_iter().flatten()
     }
 
+    /// The labels of one of its interfaces.
+    pub fn labels(&self, interface: &InterfaceValues) -> &Arc<InterfaceLabels> {
+        &self.device.interfaces[interface.index as usize]
+    }
+
     /// Its interfaces' samples (none but for a poll that answered).
     pub fn interfaces(&self) -> &[InterfaceValues] {
         match &self.what {
@@ -255,10 +265,10 @@ pub fn poll(device: &Device, live: &DeviceLive, at_ms: i64, cache: &LabelCache) 
     let labels = cache.interfaces(device, live);
     let mut interfaces = Vec::with_capacity(live.interfaces.len());
     let mut uptime_ticks = None;
-    for (interface, labels) in live.interfaces.values().zip(&labels.interfaces) {
+    for (index, interface) in (0..).zip(live.interfaces.values()) {
         let Some(latest) = interface.latest.as_ref().filter(|l| l.at_ms == at_ms) else { continue };
         uptime_ticks = Some(latest.uptime_ticks);
-        let mut sample = InterfaceValues { labels: labels.clone(), present: 0, values: [0.0; INTERFACE_SERIES] };
+        let mut sample = InterfaceValues { index, present: 0, values: [0.0; INTERFACE_SERIES] };
         for (i, family) in INTERFACE_FAMILIES.iter().enumerate() {
             if let Some(value) = (family.value)(interface) {
                 sample.present |= 1 << i;
@@ -320,7 +330,7 @@ mod tests {
     }
 
     fn names(accepted: &Accepted, if_index: u32) -> Vec<&'static str> {
-        let interface = accepted.interfaces().iter().find(|i| i.labels.if_index == if_index);
+        let interface = accepted.interfaces().iter().find(|i| accepted.labels(i).if_index == if_index);
         interface.map(|i| i.samples().map(|(name, _)| name).collect()).unwrap_or_default()
     }
 
@@ -372,18 +382,18 @@ mod tests {
         assert!(Arc::ptr_eq(&first.device, &second.device), "nothing changed: the same labels");
         live.interfaces.get_mut(&2).unwrap().info.if_alias = "uplink".into();
         let third = poll(&device(), &live, 6000, &cache);
-        let (a, b) = (&second.interfaces()[0].labels, &third.interfaces()[0].labels);
-        assert!(Arc::ptr_eq(a, b), "the unchanged interface keeps its set");
-        assert_eq!(third.interfaces()[1].labels.if_alias, "uplink");
-        assert!(!Arc::ptr_eq(&second.interfaces()[1].labels, &third.interfaces()[1].labels));
+        let labels = |accepted: &Accepted, i: usize| accepted.labels(&accepted.interfaces()[i]).clone();
+        assert!(Arc::ptr_eq(&labels(&second, 0), &labels(&third, 0)), "the unchanged interface keeps its set");
+        assert_eq!(labels(&third, 1).if_alias, "uplink");
+        assert!(!Arc::ptr_eq(&labels(&second, 1), &labels(&third, 1)));
         live.interfaces.insert(7, interface(7, 6000, None));
         let fourth = poll(&device(), &live, 6000, &cache);
-        assert_eq!(fourth.interfaces().iter().map(|i| i.labels.if_index).collect::<Vec<_>>(), [1, 2, 7]);
+        assert_eq!(fourth.interfaces().iter().map(|i| fourth.labels(i).if_index).collect::<Vec<_>>(), [1, 2, 7]);
         let mut renamed = device();
         renamed.config.name = "sw1-lyon".into();
         let fifth = poll(&renamed, &live, 6000, &cache);
         assert_eq!(fifth.device.labels[0], ("device", "sw1-lyon".to_string()));
-        assert!(!Arc::ptr_eq(&fourth.interfaces()[0].labels, &fifth.interfaces()[0].labels), "all made again");
+        assert!(!Arc::ptr_eq(&labels(&fourth, 0), &labels(&fifth, 0)), "all made again");
         assert!(Arc::ptr_eq(&failed_poll(&renamed, 7, &cache).device, &fifth.device));
     }
 

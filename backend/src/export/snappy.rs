@@ -13,10 +13,11 @@ const HEAD_ROOM: usize = 5;
 /// A block being written.
 #[derive(Debug)]
 pub struct Block {
-    /// [`HEAD_ROOM`] bytes, then the elements so far, but the pending literal.
+    /// [`HEAD_ROOM`] bytes, then the elements so far.
     elements: Vec<u8>,
-    /// Literal bytes not written as an element yet (consecutive literals make one element).
-    literal: Vec<u8>,
+    /// Where the open literal's tag is in `elements` (its bytes follow it; the tag is written
+    /// once its length is known): consecutive literals make one element, written in place.
+    literal_at: Option<usize>,
     /// A copy not written as elements yet, offset and length: a copy that goes on from where
     /// it stopped (the same offset) makes one copy with it.
     copy: Option<(usize, usize)>,
@@ -26,7 +27,7 @@ pub struct Block {
 
 impl Default for Block {
     fn default() -> Self {
-        Block { elements: vec![0; HEAD_ROOM], literal: Vec::new(), copy: None, len: 0 }
+        Block { elements: vec![0; HEAD_ROOM], literal_at: None, copy: None, len: 0 }
     }
 }
 
@@ -34,7 +35,7 @@ impl Block {
     /// Starts over, keeping the buffers.
     pub fn clear(&mut self) {
         self.elements.truncate(HEAD_ROOM);
-        self.literal.clear();
+        self.literal_at = None;
         self.copy = None;
         self.len = 0;
     }
@@ -50,8 +51,15 @@ impl Block {
 
     /// Appends `bytes` as they are.
     pub fn literal(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
         self.flush_copy();
-        self.literal.extend_from_slice(bytes);
+        if self.literal_at.is_none() {
+            self.literal_at = Some(self.elements.len());
+            self.elements.push(0);
+        }
+        self.elements.extend_from_slice(bytes);
         self.len += bytes.len();
     }
 
@@ -72,47 +80,39 @@ impl Block {
     }
 
     fn flush_copy(&mut self) {
-        let Some((offset, n)) = self.copy.take() else { return };
-        let mut left = n;
+        let Some((offset, mut left)) = self.copy.take() else { return };
         while left > 0 {
             if (4..=11).contains(&left) && offset < 2048 {
                 // Copy with a 1-byte offset: 3 bits of offset in the tag.
-                self.elements.push(0b01 | ((left - 4) as u8) << 2 | ((offset >> 8) as u8) << 5);
-                self.elements.push(offset as u8);
-                left = 0;
-            } else {
-                let chunk = left.min(64);
-                self.elements.push(0b10 | ((chunk - 1) as u8) << 2);
-                self.elements.extend_from_slice(&(offset as u16).to_le_bytes());
-                left -= chunk;
+                let tag = 0b01 | ((left - 4) as u8) << 2 | ((offset >> 8) as u8) << 5;
+                self.elements.extend_from_slice(&[tag, offset as u8]);
+                return;
             }
+            let chunk = left.min(64);
+            let [low, high] = (offset as u16).to_le_bytes();
+            self.elements.extend_from_slice(&[0b10 | ((chunk - 1) as u8) << 2, low, high]);
+            left -= chunk;
         }
     }
 
+    /// Writes the open literal's tag; a literal past 60 bytes has its length after the tag,
+    /// so its bytes move to make room (rare: the literals of a request are mostly short).
     fn flush_literal(&mut self) {
-        let n = self.literal.len();
-        if n == 0 {
-            return;
-        }
+        let Some(at) = self.literal_at.take() else { return };
+        let n = self.elements.len() - at - 1;
         let stored = (n - 1) as u32;
-        match n {
-            1..=60 => self.elements.push((stored as u8) << 2),
-            61..=0x100 => self.elements.extend_from_slice(&[60 << 2, stored as u8]),
-            0x101..=0x1_0000 => {
-                self.elements.push(61 << 2);
-                self.elements.extend_from_slice(&(stored as u16).to_le_bytes());
+        let [b0, b1, b2, b3] = stored.to_le_bytes();
+        let tag: &[u8] = match n {
+            1..=60 => {
+                self.elements[at] = (stored as u8) << 2;
+                return;
             }
-            0x1_0001..=0x100_0000 => {
-                self.elements.push(62 << 2);
-                self.elements.extend_from_slice(&stored.to_le_bytes()[..3]);
-            }
-            _ => {
-                self.elements.push(63 << 2);
-                self.elements.extend_from_slice(&stored.to_le_bytes());
-            }
-        }
-        self.elements.extend_from_slice(&self.literal);
-        self.literal.clear();
+            61..=0x100 => &[60 << 2, b0],
+            0x101..=0x1_0000 => &[61 << 2, b0, b1],
+            0x1_0001..=0x100_0000 => &[62 << 2, b0, b1, b2],
+            _ => &[63 << 2, b0, b1, b2, b3],
+        };
+        self.elements.splice(at..at + 1, tag.iter().copied());
     }
 
     /// The block: the uncompressed length, then the elements. The buffer written so far is
