@@ -40,6 +40,17 @@ struct InMemory {
     oldest_ms: i64,
 }
 
+impl InMemory {
+    fn request(&self) -> Request {
+        Request {
+            at: At::Memory(self.seq),
+            payload: self.payload.clone(),
+            samples: self.samples,
+            oldest_ms: self.oldest_ms,
+        }
+    }
+}
+
 pub struct Outbox {
     disk: Queue,
     memory: VecDeque<InMemory>,
@@ -113,23 +124,33 @@ impl Outbox {
                 oldest_ms: oldest.oldest_ms,
             }));
         }
-        Ok(self.memory.front().map(|r| Request {
-            at: At::Memory(r.seq),
-            payload: r.payload.clone(),
-            samples: r.samples,
-            oldest_ms: r.oldest_ms,
-        }))
+        Ok(self.memory.front().map(InMemory::request))
+    }
+
+    /// The oldest request not acknowledged yet when nothing waits on disk (then no I/O:
+    /// memory's oldest, or none); `None` when it must be read from disk with [`Outbox::peek`].
+    pub fn peek_in_memory(&self) -> Option<Option<Request>> {
+        self.disk.is_empty().then(|| self.memory.front().map(InMemory::request))
+    }
+
+    /// Acknowledges the request at `at` when it is memory's oldest (no I/O); answers whether
+    /// it was, else [`Outbox::ack`] is the way.
+    pub fn ack_in_memory(&mut self, at: At) -> bool {
+        if !matches!(at, At::Memory(seq) if self.memory.front().is_some_and(|r| r.seq == seq)) {
+            return false;
+        }
+        let request = self.memory.pop_front().expect("a front request");
+        self.memory_bytes -= request.payload.len();
+        true
     }
 
     /// Acknowledges the request at `at`; nothing when it is not the oldest any more (the
     /// disk's bound dropped it meanwhile).
     pub fn ack(&mut self, at: At) -> std::io::Result<()> {
+        if self.ack_in_memory(at) {
+            return Ok(());
+        }
         match at {
-            At::Memory(seq) if self.memory.front().is_some_and(|r| r.seq == seq) => {
-                let request = self.memory.pop_front().expect("a front request");
-                self.memory_bytes -= request.payload.len();
-                Ok(())
-            }
             At::Memory(seq) => match self.moved_front {
                 Some((moved, At::Disk(segment, index))) if moved == seq => self.disk.ack((segment, index)),
                 _ => Ok(()),

@@ -132,9 +132,13 @@ pub async fn run(target: Arc<Target>, http: reqwest::Client, cancel: Cancellatio
         if cancel.is_cancelled() {
             return;
         }
-        let next = {
-            let target = target.clone();
-            tokio::task::spawn_blocking(move || target.peek()).await
+        // A blocking thread only when the request must be read from disk.
+        let next = match target.peek_in_memory() {
+            Some(in_memory) => Ok(Ok(in_memory)),
+            None => {
+                let target = target.clone();
+                tokio::task::spawn_blocking(move || target.peek()).await
+            }
         };
         let record = match next {
             Ok(Ok(Some(record))) => record,
@@ -201,7 +205,7 @@ pub async fn run(target: Arc<Target>, http: reqwest::Client, cancel: Cancellatio
                 false
             }
         };
-        if acknowledge {
+        if acknowledge && !target.ack_in_memory(record.at) {
             let (target, at) = (target.clone(), record.at);
             if let Ok(Err(e)) = tokio::task::spawn_blocking(move || target.ack(at)).await {
                 log::error!("Remote-write target {name}: a sent request cannot be marked sent ({e}).");

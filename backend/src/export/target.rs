@@ -182,6 +182,17 @@ impl Target {
         self.outbox.lock().expect("outbox lock").peek()
     }
 
+    /// The oldest request not sent yet when nothing waits on disk (memory only; see
+    /// [`Outbox::peek_in_memory`]): the sender then needs no blocking thread.
+    pub fn peek_in_memory(&self) -> Option<Option<Request>> {
+        self.outbox.lock().expect("outbox lock").peek_in_memory()
+    }
+
+    /// Marks a request sent when it waited in memory (memory only); answers whether it did.
+    pub fn ack_in_memory(&self, at: At) -> bool {
+        self.outbox.lock().expect("outbox lock").ack_in_memory(at)
+    }
+
     /// Marks a request sent: it leaves the outbox (blocking when it was on disk).
     pub fn ack(&self, at: At) -> std::io::Result<()> {
         self.outbox.lock().expect("outbox lock").ack(at)
