@@ -8,9 +8,10 @@ use super::proto::EncodedLabels;
 use super::request::WriteRequest;
 use super::series::{Accepted, DeviceLabels, InterfaceLabels};
 
-/// Samples in one request, at most (Prometheus sends 2,000 by default; fewer, larger requests
-/// cost less here).
-pub const MAX_SAMPLES_PER_REQUEST: usize = 5000;
+/// Samples in one request, at most (Prometheus sends 2,000 by default, vmagent 10,000; fewer,
+/// larger requests cost less here: each one is a round trip, with its wake-ups, for the
+/// sender). About 290 KB on the wire, 1.3 MB of protobuf.
+pub const MAX_SAMPLES_PER_REQUEST: usize = 10_000;
 
 /// Every target's external labels, in the order of the targets.
 #[derive(Debug, Clone, Default)]
