@@ -51,29 +51,24 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+/// A comma-separated list from the environment (`default` when unset); items that do not parse
+/// are left out.
+fn env_list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    let text = std::env::var(name).unwrap_or_else(|_| default.into());
+    text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::var("FLEET_SIZES")
-        .unwrap_or_else(|_| "100,1000,2000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let sizes: Vec<usize> = env_list("FLEET_SIZES", "100,1000,2000");
     let interfaces: u32 = env_or("FLEET_INTERFACES", 48);
     let interval: u64 = env_or("FLEET_INTERVAL_SECS", 60);
     let window: u64 = env_or("FLEET_WINDOW_SECS", 2 * interval);
     let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
     let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
     let align: u64 = env_or("FLEET_ALIGN_SECS", 0);
-    let versions: Vec<String> = std::env::var("FLEET_VERSIONS")
-        .unwrap_or_else(|_| "v2c,v3".into())
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| v == "v2c" || v == "v3")
-        .collect();
-    let caps: Vec<u16> = std::env::var("FLEET_REPLY_CAPS")
-        .unwrap_or_else(|_| "0,1472".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
+    let versions: Vec<String> =
+        env_list::<String>("FLEET_VERSIONS", "v2c,v3").into_iter().filter(|v| v == "v2c" || v == "v3").collect();
+    let caps: Vec<u16> = env_list("FLEET_REPLY_CAPS", "0,1472");
     let idle: u64 = env_or("FLEET_IDLE_SECS", 60);
     // The in-process fleet holds a socket per agent: 5,000 agents need more than the usual soft
     // limit of 1,024, so the bench raises its own soft limit to the hard one, as Vigie does.
