@@ -23,11 +23,13 @@ pub struct Block {
     copy: Option<(usize, usize)>,
     /// Bytes of the uncompressed stream so far.
     len: usize,
+    /// The largest block finished so far, in bytes: the next starts with room for as much.
+    largest: usize,
 }
 
 impl Default for Block {
     fn default() -> Self {
-        Block { elements: vec![0; HEAD_ROOM], literal_at: None, copy: None, len: 0 }
+        Block { elements: vec![0; HEAD_ROOM], literal_at: None, copy: None, len: 0, largest: 0 }
     }
 }
 
@@ -117,7 +119,8 @@ impl Block {
 
     /// The block: the uncompressed length, then the elements. The buffer written so far is
     /// handed over as it is (the length goes in the room kept at its head); the next block
-    /// starts in a new one as large, so that it does not grow again. Blocks are at most 4 GiB.
+    /// starts in a new one as large as the largest so far and an eighth, so that it does not
+    /// grow (by copying) even after a short one. Blocks are at most 4 GiB.
     pub fn finish(&mut self) -> bytes::Bytes {
         self.flush_copy();
         self.flush_literal();
@@ -133,8 +136,9 @@ impl Block {
         n += 1;
         let start = HEAD_ROOM - n;
         self.elements[start..HEAD_ROOM].copy_from_slice(&head[..n]);
-        // An eighth more than this one: a fleet's requests are about the same size.
-        let mut next = Vec::with_capacity(self.elements.len() + self.elements.len() / 8);
+        // A fleet's requests are about the same size, but a batch's last one is short.
+        self.largest = self.largest.max(self.elements.len());
+        let mut next = Vec::with_capacity(self.largest + self.largest / 8);
         next.resize(HEAD_ROOM, 0);
         let block = std::mem::replace(&mut self.elements, next);
         self.clear();
