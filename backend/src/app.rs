@@ -172,8 +172,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let limits = config.http.clone();
     let stats = web::Data::new(api::connections::HttpStats::new(limits.clone()));
     let streams = web::Data::new(api::sse::SseRegistry::new(stats.clone()));
-    // One HTTP worker per core; `http.max_connections` is shared out between them.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    // `http.workers` threads (one by default); `http.max_connections` is shared out between them.
+    let workers = limits.workers;
     let body_deadline = api::body_limit::BodyDeadline(Duration::from_secs(limits.body_timeout_secs));
     let server = HttpServer::new({
         let (stats, streams) = (stats.clone(), streams.clone());

@@ -65,6 +65,7 @@ pub struct FileConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpFile {
+    pub workers: Option<i64>,
     pub max_connections: Option<i64>,
     pub request_timeout_secs: Option<i64>,
     pub body_timeout_secs: Option<i64>,

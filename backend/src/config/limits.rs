@@ -67,6 +67,10 @@ pub(super) fn log_limits(args: &ServeArgs, file: &LogsFile, problems: &mut Vec<S
 /// The bounds of the HTTP server: connections, request deadlines and event streams.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpLimits {
+    /// Threads serving HTTP. One by default: the API's disk and CPU-heavy work runs on the
+    /// blocking pool and polls on their own thread, and each worker wakes twice a second to
+    /// refresh its `Date` header (actix-http), the largest part of the idle cost.
+    pub workers: usize,
     /// Open connections in total, shared out between the HTTP workers.
     pub max_connections: usize,
     /// A client must send a request's headers within this after connecting.
@@ -83,6 +87,7 @@ pub struct HttpLimits {
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
+            workers: 1,
             max_connections: 1024,
             request_timeout_secs: 5,
             body_timeout_secs: 10,
@@ -107,6 +112,7 @@ pub(super) fn http_limits(file: &HttpFile, problems: &mut Vec<String>) -> HttpLi
     };
     let max_connections = bounded("max_connections", file.max_connections, d.max_connections, 1_000_000);
     let limits = HttpLimits {
+        workers: bounded("workers", file.workers, d.workers, 256),
         max_connections,
         request_timeout_secs: bounded("request_timeout_secs", file.request_timeout_secs, 5, 3600) as u64,
         body_timeout_secs: bounded("body_timeout_secs", file.body_timeout_secs, 10, 3600) as u64,
@@ -126,4 +132,24 @@ pub(super) fn http_limits(file: &HttpFile, problems: &mut Vec<String>) -> HttpLi
         ));
     }
     limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(text: &str) -> (HttpLimits, Vec<String>) {
+        let file = crate::config::parse_file(text).expect("a valid file");
+        let mut problems = Vec::new();
+        (http_limits(&file.http, &mut problems), problems)
+    }
+
+    #[test]
+    fn one_http_worker_unless_asked_and_a_count_out_of_range_is_refused() {
+        assert_eq!(limits("").0.workers, 1);
+        assert_eq!(limits("[http]\nworkers = 4\n").0.workers, 4);
+        let (limits, problems) = limits("[http]\nworkers = 0\n");
+        assert_eq!(limits.workers, 1);
+        assert_eq!(problems, ["http.workers: 0 is out of range (1 to 256)"]);
+    }
 }

@@ -1699,6 +1699,11 @@ export interface components {
              * @example 1
              */
             sseStreams: number;
+            /**
+             * @description Threads serving HTTP (`http.workers`).
+             * @example 1
+             */
+            workers: number;
         };
         /** @description What an import did: every device added, or none and every refused row. */
         ImportReport: {

@@ -86,7 +86,7 @@ const summary: StatusSummary = {
   files: { openLimit: 1024, devicesSupported: 384 },
   snmpSockets: { open: 2, sendsDropped: 0, strayDatagrams: 0 },
   http: {
-    connections: 1, maxConnections: 1024, sseStreams: 1, maxSseStreams: 128, maxSseStreamsPerAddress: 16,
+    workers: 1, connections: 1, maxConnections: 1024, sseStreams: 1, maxSseStreams: 128, maxSseStreamsPerAddress: 16,
     sseBufferBytes: 131072, sseDropped: 0, sseRefused: 0, bodiesTooLarge: 0, bodiesTimedOut: 0,
   },
 };

@@ -147,6 +147,7 @@ fn auth_status(c: crate::auth::AuthCounts) -> AuthStatusView {
 fn http_status(s: &HttpStats) -> HttpStatusView {
     let read = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
     HttpStatusView {
+        workers: s.limits.workers,
         connections: read(&s.connections),
         max_connections: s.limits.max_connections,
         sse_streams: read(&s.sse_streams),

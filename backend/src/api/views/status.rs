@@ -302,6 +302,9 @@ pub struct SnmpSocketsView {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpStatusView {
+    /// Threads serving HTTP (`http.workers`).
+    #[schema(example = 1)]
+    pub workers: usize,
     /// Connections open now.
     #[schema(example = 3)]
     pub connections: u64,
