@@ -40,9 +40,14 @@ pub fn parse_external(spec: &str) -> Result<Vec<SocketAddr>, String> {
 }
 
 /// Adds every agent as a device (`sim-0000`, …) through `POST /api/v1/devices/import` (CSV),
-/// polled every `interval` s with `FLEET_PING_SECS` as its echo interval when set.
-pub fn add_devices(http: &reqwest::blocking::Client, vigie: &Server, agents: &[SocketAddr], interval: u64, v3: bool) {
-    let ping = std::env::var("FLEET_PING_SECS").ok().and_then(|v| v.parse::<u32>().ok());
+/// polled every `interval` s with `ping` as its echo interval (`None`: Vigie's default).
+pub fn add_devices(
+    http: &reqwest::blocking::Client,
+    vigie: &Server,
+    agents: &[SocketAddr],
+    (interval, ping): (u64, Option<u32>),
+    v3: bool,
+) {
     let ping = ping.map_or(String::new(), |p| p.to_string());
     let credentials = match v3 {
         false => ",v2c,public,,,,,,".to_string(),

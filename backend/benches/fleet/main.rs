@@ -2,7 +2,8 @@
 //! `snmpbulkget` polling the same fleet in the same run. Prints figures; asserts nothing.
 //!
 //! `cargo bench -p vigie --bench fleet` (builds the release binary first). Environment:
-//! `FLEET_SIZES` (default `100,1000,2000`), `FLEET_INTERFACES` (48), `FLEET_INTERVAL_SECS` (60),
+//! `FLEET_SIZES` (default `100,1000,2000`), `FLEET_INTERFACES` (48), `FLEET_INTERVAL_SECS` (60;
+//! a list such as `10,60` runs every size at each interval),
 //! `FLEET_WINDOW_SECS` (steady window measured, default two intervals, started once every
 //! device was polled and a whole interval then passed without a late poll), `FLEET_DEAD_PERCENT` (0),
 //! `FLEET_CLOSED_PERCENT` (0), `FLEET_ALIGN_SECS` (0: when set, the window starts at the next
@@ -20,7 +21,9 @@
 //! workspace's release build), `FLEET_HISTORY` (1: synthesize a year of one device's history
 //! before each size and time the API on it; 0 skips both, about a minute per size on a loaded
 //! machine), `FLEET_PING_SECS` (each device's `pingIntervalSecs`; unset: the default, 30 s;
-//! 0 turns the ICMP echo rounds off, to measure the polls alone). All traffic stays on loopback.
+//! 0 turns the ICMP echo rounds off, to measure the polls alone; a list such as `default,0`
+//! runs both). The run ends with a summary table, one row per configuration measured, with the
+//! idle row's figure. All traffic stays on loopback.
 //! Devices are added through the import API (`POST /devices/import`, CSV, up to 1,000 a
 //! request). Each size reports vigie's CPU, RSS, open file descriptors and their soft limit;
 //! the benchmark raises its own soft limit to the hard one first (the in-process fleet holds
@@ -58,17 +61,52 @@ fn env_list<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
     text.split(',').filter_map(|s| s.trim().parse().ok()).collect()
 }
 
+/// One configuration measured: a row of the summary.
+struct Run {
+    size: usize,
+    interfaces: u32,
+    interval: u64,
+    /// The window's length and the multiple of Unix time it starts at (0: at once).
+    window: (u64, u64),
+    /// Each device's `pingIntervalSecs`; `None`: Vigie's default.
+    ping: Option<u32>,
+    v3: bool,
+    /// The agents' reply cap in bytes; 0: the simulator's default.
+    cap: u16,
+}
+
+/// What a run measured over its window.
+#[derive(Default)]
+struct Measured {
+    polls: u64,
+    failed: u64,
+    late: u64,
+    samples: u64,
+    cpu: f64,
+    /// Vigie's interface-samples per CPU-second over snmpbulkget's, in the same run.
+    bulkget_ratio: Option<f64>,
+}
+
+impl Measured {
+    fn per_cpu_second(&self) -> f64 {
+        self.samples as f64 / self.cpu.max(1e-9)
+    }
+}
+
 fn main() {
     let sizes: Vec<usize> = env_list("FLEET_SIZES", "100,1000,2000");
     let interfaces: u32 = env_or("FLEET_INTERFACES", 48);
-    let interval: u64 = env_or("FLEET_INTERVAL_SECS", 60);
-    let window: u64 = env_or("FLEET_WINDOW_SECS", 2 * interval);
+    let intervals: Vec<u64> = env_list("FLEET_INTERVAL_SECS", "60");
+    let window: Option<u64> = std::env::var("FLEET_WINDOW_SECS").ok().and_then(|w| w.parse().ok());
     let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
     let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
     let align: u64 = env_or("FLEET_ALIGN_SECS", 0);
     let versions: Vec<String> =
         env_list::<String>("FLEET_VERSIONS", "v2c,v3").into_iter().filter(|v| v == "v2c" || v == "v3").collect();
     let caps: Vec<u16> = env_list("FLEET_REPLY_CAPS", "0,1472");
+    // "default" (or anything not a number) leaves the devices' ping interval to Vigie.
+    let pings: Vec<Option<u32>> =
+        env_list::<String>("FLEET_PING_SECS", "default").iter().map(|p| p.parse().ok()).collect();
     let idle: u64 = env_or("FLEET_IDLE_SECS", 60);
     // The in-process fleet holds a socket per agent: 5,000 agents need more than the usual soft
     // limit of 1,024, so the bench raises its own soft limit to the hard one, as Vigie does.
@@ -78,55 +116,105 @@ fn main() {
         let status = Command::new("cargo").args(["build", "--release", "-q", "-p", "vigie"]).status().expect("cargo");
         assert!(status.success(), "release build");
     }
-    println!("fleet benchmark: {interfaces} interfaces per device, polled every {interval} s, steady window {window} s, dead {dead} %, closed {closed} %");
-    if idle > 0 {
-        idle_row(idle);
-    }
-    if let Ok(spec) = std::env::var("FLEET_EXTERNAL") {
+    println!("fleet benchmark: {interfaces} interfaces per device, polled every {intervals:?} s, dead {dead} %, closed {closed} %");
+    let idle = (idle > 0).then(|| idle_row(idle));
+    let mut rows: Vec<(Run, Measured)> = Vec::new();
+    let external = std::env::var("FLEET_EXTERNAL").ok().map(|spec| {
         let agents = agents::parse_external(&spec).unwrap_or_else(|e| panic!("FLEET_EXTERNAL: {e}"));
         println!("\nexternal fleet: {} agents on {spec}", agents.len());
-        run_size(agents.len(), interfaces, interval, (window, align), &agents, false);
-        return;
-    }
+        agents
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    for &size in &sizes {
-        let mut per_thousand = Vec::new();
-        for version in &versions {
-            let v3 = version == "v3";
-            // The capped rows are v2c only: the cap is the agents', whatever they speak.
-            for &cap in if v3 { &[0][..] } else { &caps } {
-                let args = SimArgs {
-                    agents: size,
-                    interfaces,
-                    dead_percent: dead,
-                    closed_percent: closed,
-                    snmp_version: if v3 { SimVersion::V3 } else { SimVersion::V2c },
-                    auth_protocol: v3.then_some(AuthProtocol::Sha256),
-                    auth_password: v3.then(|| V3_AUTH_PASSWORD.to_string()),
-                    priv_protocol: v3.then_some(PrivProtocol::Aes),
-                    priv_password: v3.then(|| V3_PRIV_PASSWORD.to_string()),
-                    max_reply_bytes: if cap == 0 { SimArgs::default().max_reply_bytes } else { cap },
-                    ..SimArgs::default()
-                };
-                let fleet =
-                    runtime.block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0)).expect("start the fleet");
-                let agents: Vec<SocketAddr> = fleet.agents().iter().map(|a| a.addr).collect();
-                if cap > 0 {
-                    println!("\n(agents' replies capped at {cap} bytes)");
+    for (&interval, &ping) in intervals.iter().flat_map(|i| pings.iter().map(move |p| (i, p))) {
+        let run = |size, v3, cap| Run {
+            size,
+            interfaces,
+            interval,
+            window: (window.unwrap_or(2 * interval), align),
+            ping,
+            v3,
+            cap,
+        };
+        if let Some(agents) = &external {
+            let run = run(agents.len(), false, 0);
+            let measured = run_size(&run, agents);
+            rows.push((run, measured));
+            continue;
+        }
+        for &size in &sizes {
+            let mut per_thousand = Vec::new();
+            for version in &versions {
+                let v3 = version == "v3";
+                // The capped rows are v2c only: the cap is the agents', whatever they speak.
+                for &cap in if v3 { &[0][..] } else { &caps } {
+                    let args = SimArgs {
+                        agents: size,
+                        interfaces,
+                        dead_percent: dead,
+                        closed_percent: closed,
+                        snmp_version: if v3 { SimVersion::V3 } else { SimVersion::V2c },
+                        auth_protocol: v3.then_some(AuthProtocol::Sha256),
+                        auth_password: v3.then(|| V3_AUTH_PASSWORD.to_string()),
+                        priv_protocol: v3.then_some(PrivProtocol::Aes),
+                        priv_password: v3.then(|| V3_PRIV_PASSWORD.to_string()),
+                        max_reply_bytes: if cap == 0 { SimArgs::default().max_reply_bytes } else { cap },
+                        ..SimArgs::default()
+                    };
+                    let fleet = runtime
+                        .block_on(Fleet::start(args.specs(), [127, 0, 0, 1].into(), 0))
+                        .expect("start the fleet");
+                    let agents: Vec<SocketAddr> = fleet.agents().iter().map(|a| a.addr).collect();
+                    if cap > 0 {
+                        println!("\n(agents' replies capped at {cap} bytes)");
+                    }
+                    let run = run(size, v3, cap);
+                    let measured = run_size(&run, &agents);
+                    if cap == 0 && measured.samples > 0 {
+                        per_thousand.push((version.clone(), 1000.0 * measured.cpu / measured.samples as f64));
+                    }
+                    rows.push((run, measured));
+                    runtime.block_on(fleet.shutdown());
                 }
-                let cpu = run_size(size, interfaces, interval, (window, align), &agents, v3);
-                if cap == 0 {
-                    per_thousand.push((version.clone(), cpu));
-                }
-                runtime.block_on(fleet.shutdown());
+            }
+            if let [(_, v2c), (_, v3)] = per_thousand.as_slice() {
+                println!(
+                    "\n{size} devices: CPU-seconds per 1,000 interface-samples, v2c {v2c:.4}, v3 authPriv (SHA-256 + AES-128) {v3:.4}: v3 / v2c = {:.2}",
+                    v3 / v2c
+                );
             }
         }
-        if let [(_, Some(v2c)), (_, Some(v3))] = per_thousand.as_slice() {
-            println!(
-                "\n{size} devices: CPU-seconds per 1,000 interface-samples, v2c {v2c:.4}, v3 authPriv (SHA-256 + AES-128) {v3:.4}: v3 / v2c = {:.2}",
-                v3 / v2c
-            );
-        }
+    }
+    print_summary(&rows, idle);
+}
+
+/// The run's rows as one Markdown table, and the idle figure (CPU-seconds per minute).
+fn print_summary(rows: &[(Run, Measured)], idle: Option<f64>) {
+    println!("\n== summary ({} interfaces per device)", rows.first().map_or(0, |(run, _)| run.interfaces));
+    if let Some(idle) = idle {
+        println!("idle, no device: {idle:.4} CPU-seconds per minute");
+    }
+    println!("| devices | interval | replies | echo rounds | SNMP | interface-samples per CPU-second | vigie CPU / window | ratio to snmpbulkget | polls, failed, late |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (run, m) in rows {
+        let replies = if run.cap == 0 { "uncapped".to_string() } else { format!("≤ {} B", run.cap) };
+        let pings = match run.ping {
+            None => "default (30 s)".to_string(),
+            Some(0) => "off".to_string(),
+            Some(secs) => format!("every {secs} s"),
+        };
+        let ratio = m.bulkget_ratio.map_or("-".to_string(), |r| format!("{r:.1}"));
+        println!(
+            "| {} | {} s | {replies} | {pings} | {} | {:.0} | {:.3} s / {} s | {ratio} | {}, {}, {} |",
+            run.size,
+            run.interval,
+            if run.v3 { "v3" } else { "v2c" },
+            m.per_cpu_second(),
+            m.cpu,
+            run.window.0,
+            m.polls,
+            m.failed,
+            m.late
+        );
     }
 }
 
@@ -157,18 +245,13 @@ fn report_down(devices: &Value) {
     }
 }
 
-/// `window`: its length and the multiple of Unix time it starts at (0: at once). Answers Vigie's
-/// CPU-seconds per 1,000 interface-samples.
-fn run_size(
-    size: usize,
-    interfaces: u32,
-    interval: u64,
-    (window, align): (u64, u64),
-    agents: &[SocketAddr],
-    v3: bool,
-) -> Option<f64> {
+/// Measures `run` against `agents`: Vigie started afresh, the devices imported, a window once
+/// they settled, then the API's timings and snmpbulkget over the same agents.
+fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
+    let Run { size, interfaces, interval, window: (window, align), ping, v3, .. } = *run;
     let version = if v3 { "SNMPv3 authPriv SHA-256 + AES-128" } else { "SNMPv2c" };
-    println!("\n== {size} devices × {interfaces} interfaces, {version}");
+    let pings = ping.map_or("echo rounds as by default".to_string(), |p| format!("pingIntervalSecs {p}"));
+    println!("\n== {size} devices × {interfaces} interfaces, {version}, polled every {interval} s, {pings}");
     let data = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let history = (env_or("FLEET_HISTORY", 1) == 1).then(|| synthesize_history(data.path(), interfaces));
@@ -181,7 +264,7 @@ fn run_size(
     let mut vigie = Server::start(data.path());
     let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let added = Instant::now();
-    agents::add_devices(&http, &vigie, agents, interval, v3);
+    agents::add_devices(&http, &vigie, agents, (interval, ping), v3);
     let add_secs = added.elapsed().as_secs_f64();
     // Imported devices are polled within seconds: the time until every one has answered.
     let (all_polled, status) = agents::wait_all_polled(&http, &vigie, added);
@@ -214,11 +297,11 @@ fn run_size(
         std::thread::sleep(Duration::from_secs(wait));
     }
     let before = status(&http);
-    let cpu_before = vigie.cpu_secs();
+    let cpu_before = vigie.cpu();
     println!("window starts: RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
     std::thread::sleep(Duration::from_secs(window));
     let after = status(&http);
-    let cpu = vigie.cpu_secs() - cpu_before;
+    let cpu = vigie.cpu().secs_since(&cpu_before);
     let (open, limit) = vigie.descriptors();
     println!(
         "window ends:   RSS {:.1} MB, data {:.1} MB, {open} file descriptors open (soft limit {limit})",
@@ -228,11 +311,19 @@ fn run_size(
     let vigie_cpu = cpu.max(1e-9);
     let delta = |key: &str| after["poller"][key].as_u64().unwrap() - before["poller"][key].as_u64().unwrap();
     let samples = delta("interfaceSamplesTotal");
+    let mut measured = Measured {
+        polls: delta("pollsTotal"),
+        failed: delta("pollsFailed"),
+        late: delta("pollsLate"),
+        samples,
+        cpu,
+        bulkget_ratio: None,
+    };
     println!(
         "steady {window} s: {} polls, {} failed, {} late; {samples} interface-samples; vigie CPU {cpu:.2} s = {:.1} % of one core",
-        delta("pollsTotal"),
-        delta("pollsFailed"),
-        delta("pollsLate"),
+        measured.polls,
+        measured.failed,
+        measured.late,
         100.0 * cpu / window as f64
     );
     if samples > 0 {
@@ -266,9 +357,8 @@ fn run_size(
     let (p50, p99) = vigie.latency(&http, "/api/v1/fleet/devices?limit=100", 20);
     println!("  API device page, the web UI's (100 of {listed} devices): p50 {p50:.2} ms, p99 {p99:.2} ms");
     vigie.stop();
-    let per_thousand = (samples > 0).then(|| 1000.0 * cpu / samples as f64);
     if v3 || env_or("FLEET_BULKGET", 1) == 0 {
-        return per_thousand; // snmpbulkget below speaks v2c
+        return measured; // snmpbulkget below speaks v2c
     }
 
     let (wall, cpu) = agents::snmpbulkget(agents, interfaces);
@@ -278,28 +368,30 @@ fn run_size(
         bulk_samples / cpu.max(1e-9)
     );
     if samples > 0 && cpu > 0.0 {
-        let vigie_rate = samples as f64 / vigie_cpu;
-        println!(
-            "  ratio, interface-samples per CPU-second, Vigie / snmpbulkget: {:.1}",
-            vigie_rate / (bulk_samples / cpu)
-        );
+        let ratio = (samples as f64 / vigie_cpu) / (bulk_samples / cpu);
+        println!("  ratio, interface-samples per CPU-second, Vigie / snmpbulkget: {ratio:.1}");
+        measured.bulkget_ratio = Some(ratio);
     }
-    per_thousand
+    measured
 }
 
-/// Vigie with no device (no data dir content, receivers off): CPU-seconds over `secs`, per minute.
-fn idle_row(secs: u64) {
+/// Vigie with no device (no data dir content, receivers off): answers its CPU-seconds per
+/// minute over `secs`.
+fn idle_row(secs: u64) -> f64 {
     let data = tempfile::tempdir().unwrap();
     let mut vigie = Server::start(data.path());
-    std::thread::sleep(Duration::from_secs(5)); // past the start's own work
-    let (before, switches_before) = (vigie.cpu_secs(), vigie.context_switches());
+    // Past the start's own work and the 10 s its blocking-pool threads live on idle (a thread
+    // ending within the window would leave only the clock ticks to count with).
+    std::thread::sleep(Duration::from_secs(15));
+    let (before, switches_before) = (vigie.cpu(), vigie.context_switches());
     std::thread::sleep(Duration::from_secs(secs));
-    let cpu = vigie.cpu_secs() - before;
+    let cpu = vigie.cpu().secs_since(&before);
     let wakeups = vigie.context_switches() - switches_before;
     println!(
-        "\n== idle, no device: {cpu:.3} CPU-seconds over {secs} s = {:.3} CPU-seconds per minute; {:.0} thread wake-ups (context switches) per minute",
+        "\n== idle, no device: {cpu:.4} CPU-seconds over {secs} s = {:.4} CPU-seconds per minute; {:.0} thread wake-ups (context switches) per minute",
         cpu * 60.0 / secs as f64,
         wakeups as f64 * 60.0 / secs as f64
     );
     vigie.stop();
+    cpu * 60.0 / secs as f64
 }

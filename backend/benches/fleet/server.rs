@@ -18,6 +18,27 @@ pub fn stat_fields(path: &str, a: usize, b: usize) -> f64 {
     (get(a) + get(b)) / 100.0
 }
 
+/// A process's CPU time at one moment: user + system in clock ticks (`/proc/PID/stat`, every
+/// thread that ever ran, to 0.01 s) and each live thread's nanoseconds (`schedstat`).
+pub struct CpuReading {
+    ticks: f64,
+    threads: std::collections::HashMap<u32, u64>,
+}
+
+impl CpuReading {
+    /// CPU seconds from `before` to this reading: to the nanosecond from the threads' schedstat
+    /// when every thread alive at `before` still is (threads born since count whole); from the
+    /// clock ticks otherwise (a thread that ended took its time with it), which a short window
+    /// at small fleets would round to a few hundredths of a second.
+    pub fn secs_since(&self, before: &CpuReading) -> f64 {
+        if before.threads.is_empty() || before.threads.keys().any(|tid| !self.threads.contains_key(tid)) {
+            return self.ticks - before.ticks;
+        }
+        let ns: u64 = self.threads.iter().map(|(tid, ns)| ns - before.threads.get(tid).copied().unwrap_or(0)).sum();
+        ns as f64 / 1e9
+    }
+}
+
 /// The real `vigie serve` (release build) on free loopback ports.
 pub struct Server {
     child: Child,
@@ -66,9 +87,19 @@ impl Server {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// User + system CPU seconds of the vigie process so far.
-    pub fn cpu_secs(&self) -> f64 {
-        stat_fields(&format!("/proc/{}/stat", self.child.id()), 14, 15)
+    /// The vigie process's CPU time so far, read two ways (see [`CpuReading::secs_since`]).
+    pub fn cpu(&self) -> CpuReading {
+        let pid = self.child.id();
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().filter_map(Result::ok);
+        let threads = tasks
+            .filter_map(|task| {
+                let tid = task.file_name().to_str()?.parse().ok()?;
+                // schedstat's first field: nanoseconds this thread ran.
+                let ns = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+                Some((tid, ns.split_whitespace().next()?.parse().ok()?))
+            })
+            .collect();
+        CpuReading { ticks: stat_fields(&format!("/proc/{pid}/stat"), 14, 15), threads }
     }
 
     /// Context switches (voluntary and not) of every thread of the vigie process so far: about
