@@ -4,6 +4,7 @@
 
 pub mod histogram;
 mod memory;
+mod phases;
 pub mod poll;
 pub mod rates;
 mod runtime;
@@ -15,6 +16,6 @@ pub mod writer;
 
 #[cfg(test)]
 pub(crate) use memory::REMEMBERED_BYTES;
-pub use scheduler::Scheduler;
+pub use scheduler::{FirstPoll, Scheduler};
 pub use stats::{PollerCounts, PollerStats};
 pub use task::{poll_deadline, PollError, NUDGE_MIN_GAP};

@@ -1,5 +1,7 @@
-//! When devices are polled: one task per device on its own schedule, spread with jitter so a
-//! fleet loaded at start does not poll all at once; a slow or dead device never delays another.
+//! When devices are polled: one task per device on its own schedule; devices started together
+//! (at start, by an import, by a sharded poller's feed) are spread over their interval by the
+//! slots already taken ([`Phases`]), so a fleet does not poll all at once whoever started it; a
+//! slow or dead device never delays another.
 //! Every task is owned: cancelled through its token and awaited at shutdown, supervised (a
 //! panic restarts it), and run on the pollers' own runtime, never on an HTTP worker.
 
@@ -10,6 +12,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::phases::{Phases, Slot};
 use super::runtime::PollerRuntime;
 use super::stats::PollerStats;
 use super::writer::StoreWriter;
@@ -17,7 +20,18 @@ use crate::device::{Device, DeviceId};
 use crate::logs::Sink;
 use crate::store::Store;
 
+/// When a started device is first polled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstPoll {
+    /// At once (a device added or changed by hand: its user waits for it).
+    Now,
+    /// In the emptiest slot of its interval, the soonest of those: within one interval.
+    Spread,
+}
+
 struct Running {
+    /// Its place in its interval, given back when it stops.
+    slot: Slot,
     cancel: CancellationToken,
     poke: Arc<tokio::sync::Notify>,
     handle: JoinHandle<()>,
@@ -29,6 +43,8 @@ pub struct Scheduler {
     stats: Arc<PollerStats>,
     writer: Arc<StoreWriter>,
     tasks: Mutex<HashMap<DeviceId, Running>>,
+    /// Never locked while `tasks` is.
+    phases: Mutex<Phases>,
     root: CancellationToken,
     runtime: PollerRuntime,
     /// Notified whenever a device is started or stopped, for whoever keeps its own schedule of
@@ -47,6 +63,7 @@ impl Scheduler {
             sink,
             stats: Arc::default(),
             tasks: Mutex::default(),
+            phases: Mutex::new(Phases::new(super::task::SCHEDULE_GRID)),
             root: CancellationToken::new(),
             runtime: PollerRuntime::start()?,
             changes: Arc::default(),
@@ -78,24 +95,21 @@ impl Scheduler {
         &self.stats
     }
 
-    /// Starts every stored device, first polls spread at random over one interval.
+    /// Starts every stored device, first polls spread over one interval.
     pub fn start_all(&self) {
         for snapshot in self.store.devices() {
-            let interval_ms = u64::from(snapshot.device.config.poll_interval_secs) * 1000;
-            let jitter = Duration::from_millis(rand::random_range(0..interval_ms.max(1)));
-            self.start(snapshot.device, jitter);
+            self.start(snapshot.device, FirstPoll::Spread);
         }
     }
 
-    /// Starts polling a device after `first_delay` (zero: at once); replaces a running poller.
-    /// Whoever calls (an HTTP worker adding a device, the import, the start), the poller runs on
-    /// the pollers' runtime.
-    pub fn start(&self, device: Device, first_delay: Duration) {
-        self.spawn(device, first_delay, super::task::Task::run);
+    /// Starts polling a device, first `first`; replaces a running poller. Whoever calls (an HTTP
+    /// worker adding a device, the import, the start), the poller runs on the pollers' runtime.
+    pub fn start(&self, device: Device, first: FirstPoll) {
+        self.spawn(device, first, super::task::Task::run);
     }
 
     /// Starts `run` (the poll loop) for a device, supervised, on the pollers' runtime.
-    fn spawn<F, Fut>(&self, device: Device, first_delay: Duration, run: F)
+    fn spawn<F, Fut>(&self, device: Device, first: FirstPoll, run: F)
     where
         F: Fn(super::task::Task) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -103,6 +117,14 @@ impl Scheduler {
         if self.held.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
+        let (slot, first_delay) = {
+            let mut phases = self.phases.lock().expect("phases lock");
+            let (interval_secs, now) = (device.config.poll_interval_secs, std::time::Instant::now());
+            match first {
+                FirstPoll::Now => (phases.take_at(interval_secs, now, Duration::ZERO), Duration::ZERO),
+                FirstPoll::Spread => phases.take_least(interval_secs, now),
+            }
+        };
         let cancel = self.root.child_token();
         let poke = Arc::new(tokio::sync::Notify::new());
         let id = device.id.clone();
@@ -119,8 +141,10 @@ impl Scheduler {
             first_delay,
         };
         let handle = self.runtime.handle().spawn(super::supervisor::supervise(task, run));
-        if let Some(old) = self.tasks.lock().expect("tasks lock").insert(id, Running { cancel, poke, handle }) {
+        let old = self.tasks.lock().expect("tasks lock").insert(id, Running { slot, cancel, poke, handle });
+        if let Some(old) = old {
             old.cancel.cancel();
+            self.phases.lock().expect("phases lock").give_back(old.slot);
         }
         self.changes.notify_one();
     }
@@ -134,8 +158,10 @@ impl Scheduler {
 
     /// Stops polling a device.
     pub fn stop(&self, id: &DeviceId) {
-        if let Some(running) = self.tasks.lock().expect("tasks lock").remove(id) {
+        let running = self.tasks.lock().expect("tasks lock").remove(id);
+        if let Some(running) = running {
             running.cancel.cancel();
+            self.phases.lock().expect("phases lock").give_back(running.slot);
         }
         self.changes.notify_one();
     }
@@ -186,7 +212,7 @@ mod tests {
                 let http = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                 http.block_on(async {
                     let device = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap();
-                    scheduler.spawn(device, Duration::ZERO, move |_| threads_seen(seen.clone()));
+                    scheduler.spawn(device, FirstPoll::Now, move |_| threads_seen(seen.clone()));
                     // Give the worker's runtime every chance to run what it was handed.
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 });
@@ -196,7 +222,7 @@ mod tests {
         // Devices of the data dir (and of an import) are started from the main thread.
         let device = store.add_device(DeviceConfig::v2c("r2", "127.0.0.1", 1162, "public")).unwrap();
         let again = seen.clone();
-        scheduler.spawn(device, Duration::ZERO, move |_| threads_seen(again.clone()));
+        scheduler.spawn(device, FirstPoll::Now, move |_| threads_seen(again.clone()));
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while seen.lock().unwrap().len() < 6 {
             assert!(std::time::Instant::now() < deadline, "the pollers never ran: {:?}", seen.lock().unwrap());

@@ -27,7 +27,7 @@ const SEED_MAX_INTERVALS: i64 = 5;
 
 /// Polls start on a grid of this step shared by all devices, so that polls due about the same
 /// time share one wake-up of the runtime rather than one each; a poll moves by less than a step.
-const SCHEDULE_GRID: Duration = Duration::from_millis(100);
+pub(super) const SCHEDULE_GRID: Duration = Duration::from_millis(100);
 
 /// A nudge (a linkDown/linkUp trap) polls at once, but never sooner than this after the nudged
 /// poll before: a device flapping its links, or anyone spoofing its traps, costs at most one

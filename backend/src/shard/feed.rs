@@ -18,6 +18,7 @@ use super::Shard;
 use crate::api::views::poller::PollerFeed;
 use crate::config::cluster::PollerSettings;
 use crate::device::Device;
+use crate::poller::FirstPoll;
 use crate::poller::Scheduler;
 use crate::store::Store;
 
@@ -166,11 +167,10 @@ impl Feed {
             .await
             .map_err(|e| FeedError::Store(e.to_string()))?
             .map_err(|e| FeedError::Store(e.to_string()))?;
+        // Spread the first polls of many new devices over their interval, as at start.
+        let first = if synced.started.len() > 1 { FirstPoll::Spread } else { FirstPoll::Now };
         for device in &synced.started {
-            // Spread the first polls of many new devices over their interval, as at start.
-            let interval_ms = u64::from(device.config.poll_interval_secs) * 1000;
-            let first = if synced.started.len() > 1 { rand::random_range(0..interval_ms.max(1)) } else { 0 };
-            self.scheduler.start(device.clone(), Duration::from_millis(first));
+            self.scheduler.start(device.clone(), first);
         }
         for id in &synced.stopped {
             self.scheduler.stop(id);

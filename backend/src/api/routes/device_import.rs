@@ -18,6 +18,7 @@ use crate::api::views::device_import::{
 use crate::api::views::NewDevice;
 use crate::api::AppState;
 use crate::device::DeviceConfig;
+use crate::poller::FirstPoll;
 use crate::shown::Shown;
 use crate::store::logs::Severity;
 use crate::store::StoreError;
@@ -86,9 +87,11 @@ pub async fn import(
         Err((_, error)) => return Err(error.into()),
     };
     crate::open_files::check_fleet(state.store.device_count());
-    for (i, device) in added.iter().enumerate() {
+    for device in &added {
         let c = &device.config;
-        state.scheduler.start(device.clone(), first_poll_delay(i, c.poll_interval_secs));
+        // Spread over the interval with every other device's polls (an import of thousands does
+        // not poll all at once, nor where an earlier import's devices already do).
+        state.scheduler.start(device.clone(), FirstPoll::Spread);
         state.sink.audit(
             &who.actor(),
             Some(&device.id),
@@ -127,15 +130,6 @@ pub async fn export(
         table.row(device.cells());
     }
     Ok(table.respond())
-}
-
-/// When the `i`-th imported device is first polled: 20 ms after the one before, so the first
-/// answers come at once and a large import does not poll all at once, wrapping around the
-/// device's interval, so that no moment of the schedule gets more than its share (1,000 devices
-/// polled every 10 s: two every 20 ms; every 60 s: one every 20 ms over the first 20 s).
-fn first_poll_delay(i: usize, poll_interval_secs: u32) -> Duration {
-    let interval_ms = u64::from(poll_interval_secs).max(1) * 1000;
-    Duration::from_millis(i as u64 * 20 % interval_ms)
 }
 
 /// The request's media type, lowercase, without parameters.
@@ -219,25 +213,4 @@ fn config_of(body: &Value) -> Result<DeviceConfig, (String, String)> {
 
 fn refused(errors: Vec<ImportRowError>) -> HttpResponse {
     HttpResponse::UnprocessableEntity().json(ImportReport { added: 0, ids: Vec::new(), errors })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_poll_delay;
-    use std::collections::HashMap;
-    use std::time::Duration;
-
-    #[test]
-    fn an_import_spreads_its_first_polls_within_one_interval() {
-        for (interval_secs, most_at_once) in [(10, 2), (60, 1), (1, 20)] {
-            let mut at_once: HashMap<Duration, usize> = HashMap::new();
-            for i in 0..1000 {
-                let delay = first_poll_delay(i, interval_secs);
-                assert!(delay < Duration::from_secs(u64::from(interval_secs)), "{i}: {delay:?}");
-                *at_once.entry(delay).or_default() += 1;
-            }
-            assert_eq!(at_once.values().max(), Some(&most_at_once), "every {interval_secs} s");
-        }
-        assert_eq!(first_poll_delay(0, 60), Duration::ZERO, "the first at once");
-    }
 }

@@ -1,7 +1,5 @@
 //! `/devices`: add, list, read, change and remove supervised devices.
 
-use std::time::Duration;
-
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
@@ -12,6 +10,7 @@ use crate::api::extract::{JsonBody, QueryParams};
 use crate::api::views::{AvailabilityView, DevicePatch, DeviceView, DevicesQuery, NewDevice};
 use crate::api::AppState;
 use crate::device::DeviceId;
+use crate::poller::FirstPoll;
 use crate::shown::Shown;
 use crate::store::logs::Severity;
 use crate::store::now_secs;
@@ -117,7 +116,7 @@ pub async fn create(
         device.config.port,
         device.id
     );
-    state.scheduler.start(device.clone(), Duration::ZERO);
+    state.scheduler.start(device.clone(), FirstPoll::Now);
     let c = &device.config;
     state.sink.audit(
         &who.actor(),
@@ -189,7 +188,7 @@ pub async fn update(
             Shown(&device.config.name),
             device.id
         );
-        state.scheduler.start(device.clone(), Duration::ZERO);
+        state.scheduler.start(device.clone(), FirstPoll::Now);
         let what = changed_fields(&current.config, &device.config).join(", ");
         state.sink.audit(
             &who.actor(),
