@@ -56,13 +56,11 @@ pub fn synthesize_history(dir: &Path, interfaces: u32) -> String {
 }
 
 fn inventory(interfaces: u32) -> Vec<vigie::snmp::if_mib::InterfaceInfo> {
-    use vigie::snmp::if_mib::{IfStatus, InterfaceInfo};
+    use vigie::snmp::if_mib::{IfNames, IfStatus, InterfaceInfo};
     (1..=interfaces)
         .map(|i| InterfaceInfo {
             if_index: i,
-            if_name: format!("ge-0/0/{i}"),
-            if_descr: format!("ge-0/0/{i}"),
-            if_alias: String::new(),
+            names: IfNames::new(&format!("ge-0/0/{i}"), &format!("ge-0/0/{i}"), ""),
             if_type: 6,
             speed_bps: Some(1_000_000_000),
             admin_status: IfStatus::Up,

@@ -7,7 +7,7 @@ use super::rule::{Rule, RuleKind};
 use crate::device::{DeviceId, DeviceState, EchoStatus};
 use crate::snmp::if_mib::IfStatus;
 use crate::store::logs::LogEntry;
-use crate::store::DeviceLive;
+use crate::store::{DeviceLive, Rate};
 
 /// sysUpTime ticks (hundredths of a second) in a day: a fall from near 2^32 to below this is
 /// the counter wrapping (after 497 days), not a restart.
@@ -45,7 +45,7 @@ pub fn interfaces(rule: &Rule, device: &DeviceId, name: &str, live: &DeviceLive)
     let mut looks = Vec::new();
     for (&if_index, iface) in &live.interfaces {
         let info = &iface.info;
-        let label = if info.if_name.is_empty() { format!("ifIndex {if_index}") } else { info.if_name.clone() };
+        let label = if info.if_name().is_empty() { format!("ifIndex {if_index}") } else { info.if_name().to_string() };
         let reading = iface.latest.as_ref().map(|l| &l.reading);
         let seen = match &rule.kind {
             RuleKind::InterfaceDown => {
@@ -55,14 +55,14 @@ pub fn interfaces(rule: &Rule, device: &DeviceId, name: &str, live: &DeviceLive)
             RuleKind::Utilization { threshold_percent } => {
                 let (Some(speed), Some(r)) = (info.speed_bps.filter(|s| *s > 0), reading) else { continue };
                 let percent = |bps: Option<f64>| bps.map_or(0.0, |b| b * 100.0 / speed as f64);
-                let busiest = percent(r.in_bps).max(percent(r.out_bps));
+                let busiest = percent(r.in_bps.get()).max(percent(r.out_bps.get()));
                 Some((busiest >= *threshold_percent, format!("{name} {label} at {busiest:.0} % of its speed")))
             }
             RuleKind::ErrorRate { threshold_per_sec } => {
                 let Some(r) = reading else { continue };
                 let worst = [r.in_errors_per_sec, r.out_errors_per_sec, r.in_discards_per_sec, r.out_discards_per_sec]
                     .into_iter()
-                    .flatten()
+                    .filter_map(Rate::get)
                     .fold(0.0, f64::max);
                 Some((worst >= *threshold_per_sec, format!("{name} {label}: {worst:.1} errors or discards per second")))
             }

@@ -266,7 +266,7 @@ fn split_digits(s: &str) -> (&str, &str) {
 mod tests {
     use super::*;
     use crate::device::{Device, DeviceConfig, DeviceId, DeviceState};
-    use crate::snmp::if_mib::{IfStatus, InterfaceInfo};
+    use crate::snmp::if_mib::{IfNames, IfStatus, InterfaceInfo};
     use crate::store::{DeviceLive, InterfaceLive};
 
     fn device(n: u32, name: &str, state: DeviceState, tags: &[&str]) -> DeviceKeys {
@@ -367,9 +367,7 @@ mod tests {
     fn interface(if_index: u32, name: &str, oper: IfStatus, in_bps: Option<f64>) -> InterfaceLive {
         let info = InterfaceInfo {
             if_index,
-            if_name: name.into(),
-            if_descr: format!("descr {name}"),
-            if_alias: if if_index == 3 { "uplink".into() } else { String::new() },
+            names: IfNames::new(name, &format!("descr {name}"), if if_index == 3 { "uplink" } else { "" }),
             if_type: 6,
             speed_bps: Some(1_000_000_000),
             admin_status: IfStatus::Up,

@@ -64,8 +64,8 @@ impl<'a> InterfaceKeys<'a> {
     pub fn new(live: &'a InterfaceLive) -> InterfaceKeys<'a> {
         let info = &live.info;
         let reading = live.latest.as_ref().map(|l| &l.reading);
-        let (in_bps, out_bps) = (reading.and_then(|r| r.in_bps), reading.and_then(|r| r.out_bps));
-        let name = if info.if_name.is_empty() { &info.if_descr } else { &info.if_name };
+        let (in_bps, out_bps) = (reading.and_then(|r| r.in_bps.get()), reading.and_then(|r| r.out_bps.get()));
+        let name = info.display_name();
         InterfaceKeys {
             live,
             name_lower: name.to_lowercase(),
@@ -87,6 +87,6 @@ impl<'a> InterfaceKeys<'a> {
     /// ifName, ifDescr and ifAlias: what `q` searches.
     pub fn texts(&self) -> [&'a str; 3] {
         let info = &self.live.info;
-        [&info.if_name, &info.if_descr, &info.if_alias]
+        [info.if_name(), info.if_descr(), info.if_alias()]
     }
 }

@@ -8,7 +8,7 @@ use super::encode::{self, Externals};
 use super::request::WriteRequest;
 use super::series::{self, Accepted, LabelCache};
 use crate::device::{Device, DeviceConfig, DeviceId};
-use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
+use crate::snmp::if_mib::{CounterBits, CounterRow, IfNames, InterfaceInfo};
 use crate::store::footprint::thread_cpu_secs;
 use crate::store::{DeviceLive, InterfaceLive, InterfaceReading, LatestSample};
 
@@ -24,7 +24,7 @@ fn fleet() -> Vec<(Device, DeviceLive, LabelCache)> {
             let mut live = DeviceLive::new();
             for i in 1..=INTERFACES {
                 let mut info = InterfaceInfo::ethernet(i);
-                (info.if_name, info.if_descr) = (format!("ge-0/0/{i}"), format!("GigabitEthernet0/0/{i}"));
+                info.names = IfNames::new(&format!("ge-0/0/{i}"), &format!("GigabitEthernet0/0/{i}"), "");
                 // Counters as a fleet has them: different on every interface.
                 let seed = (d as u64 * 48 + u64::from(i)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 let counters = CounterRow::octets(i, seed >> 20, seed >> 24, CounterBits::Bits64);

@@ -97,16 +97,16 @@ impl InterfaceLabels {
         let info = &interface.info;
         InterfaceLabels {
             if_index: info.if_index,
-            if_name: info.if_name.clone(),
-            if_descr: info.if_descr.clone(),
-            if_alias: info.if_alias.clone(),
+            if_name: info.if_name().to_string(),
+            if_descr: info.if_descr().to_string(),
+            if_alias: info.if_alias().to_string(),
             encoded: Encoded::new(),
         }
     }
 
     fn describes(&self, interface: &InterfaceLive) -> bool {
         let info = &interface.info;
-        self.if_name == info.if_name && self.if_descr == info.if_descr && self.if_alias == info.if_alias
+        self.if_name == info.if_name() && self.if_descr == info.if_descr() && self.if_alias == info.if_alias()
     }
 }
 
@@ -276,7 +276,7 @@ pub fn poll(device: &Device, live: &DeviceLive, at_ms: i64, cache: &LabelCache) 
             }
         }
         // Rounded as the store writes them, so a TSDB holds what Vigie's own API answers.
-        let rates = [latest.reading.in_bps, latest.reading.out_bps];
+        let rates = [latest.reading.in_bps.get(), latest.reading.out_bps.get()];
         for (i, bps) in (FAMILY_COUNT..).zip(rates) {
             if let Some(bps) = bps {
                 sample.present |= 1 << i;
@@ -380,7 +380,7 @@ mod tests {
         }
         let second = poll(&device(), &live, 6000, &cache);
         assert!(Arc::ptr_eq(&first.device, &second.device), "nothing changed: the same labels");
-        live.interfaces.get_mut(&2).unwrap().info.if_alias = "uplink".into();
+        live.interfaces.get_mut(&2).unwrap().info.set_if_alias("uplink");
         let third = poll(&device(), &live, 6000, &cache);
         let labels = |accepted: &Accepted, i: usize| accepted.labels(&accepted.interfaces()[i]).clone();
         assert!(Arc::ptr_eq(&labels(&second, 0), &labels(&third, 0)), "the unchanged interface keeps its set");

@@ -320,7 +320,7 @@ mod tests {
         let mut live = DeviceLive::new();
         for (i, alias) in (1..).zip(aliases) {
             let mut info = InterfaceInfo::ethernet(i);
-            info.if_alias = alias.to_string();
+            info.set_if_alias(alias);
             let reading = InterfaceReading::traffic(CounterRow::octets(i, 10, 20, CounterBits::Bits64), None, None);
             live.interfaces
                 .insert(i, InterfaceLive { info, latest: Some(LatestSample { at_ms, uptime_ticks: 5, reading }) });

@@ -198,13 +198,13 @@ impl PollMemory {
                 rates::event_rate(prev.and_then(before), now, elapsed_ms)
             };
             let reading = InterfaceReading {
-                in_errors_per_sec: event_rate(|p| p.in_errors, counters.in_errors),
-                out_errors_per_sec: event_rate(|p| p.out_errors, counters.out_errors),
-                in_discards_per_sec: event_rate(|p| p.in_discards, counters.in_discards),
-                out_discards_per_sec: event_rate(|p| p.out_discards, counters.out_discards),
+                in_errors_per_sec: event_rate(|p| p.in_errors, counters.in_errors).into(),
+                out_errors_per_sec: event_rate(|p| p.out_errors, counters.out_errors).into(),
+                in_discards_per_sec: event_rate(|p| p.in_discards, counters.in_discards).into(),
+                out_discards_per_sec: event_rate(|p| p.out_discards, counters.out_discards).into(),
                 counters,
-                in_bps,
-                out_bps,
+                in_bps: in_bps.into(),
+                out_bps: out_bps.into(),
             };
             remembered.previous = Some(Previous::new(cur, &reading.counters));
             readings.push(reading);
@@ -252,7 +252,7 @@ mod tests {
     }
 
     fn rates(rated: &Rated) -> Vec<(u32, Option<f64>)> {
-        rated.record.interfaces.iter().map(|r| (r.counters.if_index, r.in_bps)).collect()
+        rated.record.interfaces.iter().map(|r| (r.counters.if_index, r.in_bps.get())).collect()
     }
 
     #[test]

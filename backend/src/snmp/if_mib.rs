@@ -1,18 +1,19 @@
 //! IF-MIB: the interface inventory (names, types, speeds, states) and the traffic counters.
 
+pub use super::if_names::IfNames;
 use super::oids::if_mib::*;
 use super::system::Probe;
 use super::{Column, Session, SnmpError, Value};
 
 /// What an interface is, from ifTable and ifXTable. Changes rarely; walked on first contact,
 /// when the table changes, and now and then.
+/// Serialized (in `state.json`) with the three names as fields of their own.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "InfoFields", into = "InfoFields")]
 pub struct InterfaceInfo {
     pub if_index: u32,
-    pub if_name: String,
-    pub if_descr: String,
-    pub if_alias: String,
+    /// ifName, ifDescr and ifAlias; read with [`InterfaceInfo::if_name`] and its siblings.
+    pub names: IfNames,
     pub if_type: i64,
     /// From ifHighSpeed (Mbit/s) where it is set, else ifSpeed; `None` when the agent says 0.
     pub speed_bps: Option<u64>,
@@ -20,16 +21,92 @@ pub struct InterfaceInfo {
     pub oper_status: IfStatus,
 }
 
+impl InterfaceInfo {
+    pub fn if_name(&self) -> &str {
+        self.names.name()
+    }
+
+    pub fn if_descr(&self) -> &str {
+        self.names.descr()
+    }
+
+    pub fn if_alias(&self) -> &str {
+        self.names.alias()
+    }
+
+    /// ifName, or ifDescr when the agent has no ifName.
+    pub fn display_name(&self) -> &str {
+        if self.if_name().is_empty() {
+            self.if_descr()
+        } else {
+            self.if_name()
+        }
+    }
+
+    pub fn set_if_name(&mut self, name: &str) {
+        self.names = IfNames::new(name, self.if_descr(), self.if_alias());
+    }
+
+    pub fn set_if_descr(&mut self, descr: &str) {
+        self.names = IfNames::new(self.if_name(), descr, self.if_alias());
+    }
+
+    pub fn set_if_alias(&mut self, alias: &str) {
+        self.names = IfNames::new(self.if_name(), self.if_descr(), alias);
+    }
+}
+
+/// [`InterfaceInfo`] as `state.json` has it.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InfoFields {
+    if_index: u32,
+    if_name: String,
+    if_descr: String,
+    if_alias: String,
+    if_type: i64,
+    speed_bps: Option<u64>,
+    admin_status: IfStatus,
+    oper_status: IfStatus,
+}
+
+impl From<InfoFields> for InterfaceInfo {
+    fn from(f: InfoFields) -> InterfaceInfo {
+        InterfaceInfo {
+            if_index: f.if_index,
+            names: IfNames::new(&f.if_name, &f.if_descr, &f.if_alias),
+            if_type: f.if_type,
+            speed_bps: f.speed_bps,
+            admin_status: f.admin_status,
+            oper_status: f.oper_status,
+        }
+    }
+}
+
+impl From<InterfaceInfo> for InfoFields {
+    fn from(i: InterfaceInfo) -> InfoFields {
+        InfoFields {
+            if_index: i.if_index,
+            if_name: i.if_name().to_string(),
+            if_descr: i.if_descr().to_string(),
+            if_alias: i.if_alias().to_string(),
+            if_type: i.if_type,
+            speed_bps: i.speed_bps,
+            admin_status: i.admin_status,
+            oper_status: i.oper_status,
+        }
+    }
+}
+
 #[cfg(test)]
 impl InterfaceInfo {
     /// For tests: an Ethernet interface that is up, named and described `eth<ifIndex>`, of
     /// unknown speed.
     pub(crate) fn ethernet(if_index: u32) -> InterfaceInfo {
+        let name = format!("eth{if_index}");
         InterfaceInfo {
             if_index,
-            if_name: format!("eth{if_index}"),
-            if_descr: format!("eth{if_index}"),
-            if_alias: String::new(),
+            names: IfNames::new(&name, &name, ""),
             if_type: 6,
             speed_bps: None,
             admin_status: IfStatus::Up,
@@ -153,9 +230,7 @@ pub async fn walk_inventory(session: &mut Session, if_number: Option<u32>) -> Re
             let speed_bps = number(&speed, i).filter(|&bps| bps > 0).map(|bps| bps as u64);
             InterfaceInfo {
                 if_index: i,
-                if_name: text(&name, i),
-                if_descr: text(&descr, i),
-                if_alias: text(&alias, i),
+                names: IfNames::new(&text(&name, i), &text(&descr, i), &text(&alias, i)),
                 if_type: number(&kind, i).unwrap_or(1),
                 speed_bps: high_speed_bps.or(speed_bps),
                 admin_status: IfStatus::from_code(number(&admin, i).unwrap_or(4)),
@@ -231,4 +306,26 @@ async fn walk_counters_with(
         })
         .collect();
     Ok((scalars, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `state.json` keeps the three names as fields of their own, in the order they always had.
+    #[test]
+    fn an_inventory_entry_is_written_and_read_as_before() {
+        let mut info = InterfaceInfo { speed_bps: Some(1_000_000_000), ..InterfaceInfo::ethernet(3) };
+        info.set_if_alias("to \"core\"");
+        let text = serde_json::to_string(&info).unwrap();
+        assert_eq!(
+            text,
+            r#"{"ifIndex":3,"ifName":"eth3","ifDescr":"eth3","ifAlias":"to \"core\"","ifType":6,"speedBps":1000000000,"adminStatus":"up","operStatus":"up"}"#
+        );
+        assert_eq!(serde_json::from_str::<InterfaceInfo>(&text).unwrap(), info);
+        info.set_if_descr("GigabitEthernet3");
+        assert_eq!((info.if_name(), info.if_descr(), info.display_name()), ("eth3", "GigabitEthernet3", "eth3"));
+        info.set_if_name("");
+        assert_eq!((info.if_alias(), info.display_name()), ("to \"core\"", "GigabitEthernet3"));
+    }
 }

@@ -7,6 +7,7 @@ mod credentials;
 mod engine;
 mod error;
 pub mod if_mib;
+mod if_names;
 mod oids;
 mod session;
 pub mod socket_pool;

@@ -275,7 +275,7 @@ fn memory_per_interface() {
     use super::rollup_line::Bucket;
     use super::{InterfaceLive, InterfaceReading, PollRecord, Store};
     use crate::device::DeviceConfig;
-    use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+    use crate::snmp::if_mib::{CounterBits, CounterRow, IfNames, IfStatus, InterfaceInfo};
 
     let (devices, interfaces) = (400usize, 48u32);
     let dir = tempfile::tempdir().unwrap();
@@ -297,9 +297,7 @@ fn memory_per_interface() {
     let start = (super::now_secs() - 3 * 3600).div_euclid(3600) * 3600;
     let info = |i: u32| InterfaceInfo {
         if_index: i,
-        if_name: format!("ge-0/0/{i}"),
-        if_descr: format!("ge-0/0/{i}"),
-        if_alias: format!("uplink to customer {i}"),
+        names: IfNames::new(&format!("ge-0/0/{i}"), &format!("ge-0/0/{i}"), &format!("uplink to customer {i}")),
         if_type: 6,
         speed_bps: Some(1_000_000_000),
         admin_status: IfStatus::Up,

@@ -112,11 +112,14 @@ impl<'a> IntoIterator for &'a InterfaceList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snmp::if_mib::InterfaceInfo;
+    use crate::snmp::if_mib::{IfNames, InterfaceInfo};
 
     fn live(if_index: u32, alias: &str) -> InterfaceLive {
         InterfaceLive {
-            info: InterfaceInfo { if_alias: alias.into(), ..InterfaceInfo::ethernet(if_index) },
+            info: InterfaceInfo {
+                names: IfNames::new(&format!("eth{if_index}"), "", alias),
+                ..InterfaceInfo::ethernet(if_index)
+            },
             latest: None,
         }
     }
@@ -126,7 +129,7 @@ mod tests {
         let list: InterfaceList =
             [(7, live(7, "a")), (2, live(2, "b")), (7, live(7, "c")), (5, live(5, "d"))].into_iter().collect();
         assert_eq!(list.keys().copied().collect::<Vec<_>>(), [2, 5, 7]);
-        assert_eq!(list[&7].info.if_alias, "c", "the last of equal ones, as a map keeps it");
+        assert_eq!(list[&7].info.if_alias(), "c", "the last of equal ones, as a map keeps it");
         assert!(list.get(&3).is_none() && list.contains_key(&5) && !list.contains_key(&6));
         assert_eq!(list.values().rev().map(|l| l.info.if_index).collect::<Vec<_>>(), [7, 5, 2]);
     }
@@ -137,15 +140,15 @@ mod tests {
         for i in [10, 1, 5] {
             assert!(list.insert(i, live(i, "")).is_none());
         }
-        assert_eq!(list.insert(5, live(5, "again")).map(|l| l.info.if_alias), Some(String::new()));
+        assert_eq!(list.insert(5, live(5, "again")).map(|l| l.info.if_alias().to_string()), Some(String::new()));
         assert_eq!(
-            (&list).into_iter().map(|(i, l)| (*i, l.info.if_alias.clone())).collect::<Vec<_>>(),
+            (&list).into_iter().map(|(i, l)| (*i, l.info.if_alias().to_string())).collect::<Vec<_>>(),
             [(1, String::new()), (5, "again".to_string()), (10, String::new())]
         );
         assert_eq!(list.remove(&1).map(|l| l.info.if_index), Some(1));
         assert!(list.remove(&1).is_none());
-        list.get_mut(&10).unwrap().info.if_alias = "x".into();
+        list.get_mut(&10).unwrap().info.set_if_alias("x");
         assert_eq!(list.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [5, 10]);
-        assert_eq!((list.len(), list.is_empty(), list[&10].info.if_alias.as_str()), (2, false, "x"));
+        assert_eq!((list.len(), list.is_empty(), list[&10].info.if_alias()), (2, false, "x"));
     }
 }

@@ -2,10 +2,11 @@
 //! readings. Kept in memory for the API; persisted in `state.json` when something changes.
 
 use super::interface_list::InterfaceList;
+use super::rate::Rate;
 use super::records::StateFile;
 use super::series::{InterfaceSample, PollLine};
 use crate::device::DeviceStatus;
-use crate::snmp::if_mib::{CounterBits, CounterRow, IfStatus, InterfaceInfo};
+use crate::snmp::if_mib::{CounterBits, CounterRow, IfNames, IfStatus, InterfaceInfo};
 use crate::snmp::system::SystemInfo;
 
 /// What one poll that answered saw, rates included.
@@ -23,16 +24,17 @@ pub struct PollRecord {
     pub agent_addr: Option<std::net::IpAddr>,
 }
 
-/// One interface's counters at one poll, and the rates since the poll before.
+/// One interface's counters at one poll, and the rates since the poll before (kept for every
+/// interface as its latest reading: [`Rate`]s, 8 bytes each).
 #[derive(Clone, Debug, PartialEq)]
 pub struct InterfaceReading {
     pub counters: CounterRow,
-    pub in_bps: Option<f64>,
-    pub out_bps: Option<f64>,
-    pub in_errors_per_sec: Option<f64>,
-    pub out_errors_per_sec: Option<f64>,
-    pub in_discards_per_sec: Option<f64>,
-    pub out_discards_per_sec: Option<f64>,
+    pub in_bps: Rate,
+    pub out_bps: Rate,
+    pub in_errors_per_sec: Rate,
+    pub out_errors_per_sec: Rate,
+    pub in_discards_per_sec: Rate,
+    pub out_discards_per_sec: Rate,
 }
 
 impl InterfaceReading {
@@ -40,12 +42,12 @@ impl InterfaceReading {
     pub fn traffic(counters: CounterRow, in_bps: Option<f64>, out_bps: Option<f64>) -> InterfaceReading {
         InterfaceReading {
             counters,
-            in_bps,
-            out_bps,
-            in_errors_per_sec: None,
-            out_errors_per_sec: None,
-            in_discards_per_sec: None,
-            out_discards_per_sec: None,
+            in_bps: in_bps.into(),
+            out_bps: out_bps.into(),
+            in_errors_per_sec: Rate::NONE,
+            out_errors_per_sec: Rate::NONE,
+            in_discards_per_sec: Rate::NONE,
+            out_discards_per_sec: Rate::NONE,
         }
     }
 }
@@ -105,8 +107,8 @@ impl PollRecord {
                         hc_out_octets: hc.1,
                         in_octets_32: small.0,
                         out_octets_32: small.1,
-                        in_bps: r.in_bps,
-                        out_bps: r.out_bps,
+                        in_bps: r.in_bps.get(),
+                        out_bps: r.out_bps.get(),
                     }
                 })
                 .collect(),
@@ -147,9 +149,7 @@ impl DeviceLive {
         for s in newest.map(|l| l.interfaces.as_slice()).unwrap_or_default() {
             let info = InterfaceInfo {
                 if_index: s.if_index,
-                if_name: String::new(),
-                if_descr: String::new(),
-                if_alias: String::new(),
+                names: IfNames::default(),
                 if_type: 0,
                 speed_bps: None,
                 admin_status: IfStatus::Unknown,
@@ -270,8 +270,8 @@ impl DeviceLive {
         DeviceTotals {
             interfaces: self.interfaces.len(),
             interfaces_up: self.oper_up_count(),
-            in_bps: sum(|r| r.in_bps),
-            out_bps: sum(|r| r.out_bps),
+            in_bps: sum(|r| r.in_bps.get()),
+            out_bps: sum(|r| r.out_bps.get()),
         }
     }
 }
@@ -298,7 +298,9 @@ mod tests {
     }
 
     fn info(alias: &str) -> InterfaceInfo {
-        InterfaceInfo { if_alias: alias.into(), speed_bps: Some(1_000_000_000), ..InterfaceInfo::ethernet(1) }
+        let mut info = InterfaceInfo { speed_bps: Some(1_000_000_000), ..InterfaceInfo::ethernet(1) };
+        info.set_if_alias(alias);
+        info
     }
 
     /// A poll at `at_secs` that walked the system group and the inventory.

@@ -42,6 +42,7 @@ mod poll_delta;
 mod poll_line;
 mod polls;
 pub mod query;
+mod rate;
 mod records;
 mod registry;
 mod replace;
@@ -72,6 +73,7 @@ pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_SAMPLES_FILES;
 
 pub use interface_list::InterfaceList;
 pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
+pub use rate::Rate;
 
 /// What changed, pushed to whoever listens (the API's event stream): every poll's rates, and
 /// every change of a device's status.
@@ -337,7 +339,7 @@ impl Store {
         let polled = self.polled(id)?;
         let live = polled.live.read().expect("live lock");
         let info = &live.interfaces.get(&if_index)?.info;
-        Some(if info.if_name.is_empty() { info.if_descr.clone() } else { info.if_name.clone() })
+        Some(info.display_name().to_string())
     }
 
     pub fn retention(&self) -> &Retention {

@@ -367,7 +367,7 @@ mod tests {
         store.record_poll(&id, record(now, true)).unwrap();
         drop(store);
         let store = Store::open(dir.path(), retention()).unwrap();
-        assert_eq!(store.device(&id.0).unwrap().live.interfaces[&1].info.if_name, "eth1");
+        assert_eq!(store.device(&id.0).unwrap().live.interfaces[&1].info.if_name(), "eth1");
     }
 
     #[test]

@@ -264,7 +264,7 @@ async fn an_agent_restricted_to_v1_is_polled_with_getnext_and_32_bit_counters() 
     // No Counter64 in SNMPv1: both interfaces fall back to ifInOctets / ifOutOctets.
     assert_eq!(counters(&mut session).await.unwrap(), expected(false));
     let inventory = if_mib::walk_inventory(&mut session, Some(2)).await.unwrap();
-    let names: Vec<_> = inventory.iter().map(|i| i.if_name.as_str()).collect();
+    let names: Vec<_> = inventory.iter().map(|i| i.if_name()).collect();
     assert_eq!(names, ["eth0", "eth1"]);
     let system = vigie::snmp::system::get_system(&mut session).await.unwrap();
     assert_eq!(system.sys_name.as_deref(), Some(crate::snmpd::SYS_NAME));

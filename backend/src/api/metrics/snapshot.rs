@@ -108,7 +108,7 @@ impl Snapshot {
             self.labels.push_str("\",");
             push_labels(
                 &mut self.labels,
-                &[("ifName", &info.if_name), ("ifDescr", &info.if_descr), ("ifAlias", &info.if_alias)],
+                &[("ifName", info.if_name()), ("ifDescr", info.if_descr()), ("ifAlias", info.if_alias())],
             );
             let mut row = InterfaceRow { block: block_start..self.labels.len(), values: [0; FAMILY_COUNT], present: 0 };
             for (family, definition) in INTERFACE_FAMILIES.iter().enumerate() {

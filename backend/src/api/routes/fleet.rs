@@ -159,7 +159,7 @@ fn busiest(device: &crate::device::Device, live: &crate::store::InterfaceLive, f
     let speed = info.speed_bps.filter(|&s| s > 0)? as f64;
     let reading = &live.latest.as_ref()?.reading;
     let percent = |bps: f64| (100.0 * bps / speed).min(100.0);
-    let (in_percent, out_percent) = (percent(reading.in_bps?), percent(reading.out_bps?));
+    let (in_percent, out_percent) = (percent(reading.in_bps.get()?), percent(reading.out_bps.get()?));
     if in_percent.max(out_percent) <= floor {
         return None;
     }
@@ -167,7 +167,7 @@ fn busiest(device: &crate::device::Device, live: &crate::store::InterfaceLive, f
         device_id: device.id.0.clone(),
         device_name: device.config.name.clone(),
         if_index: info.if_index,
-        name: if info.if_name.is_empty() { info.if_descr.clone() } else { info.if_name.clone() },
+        name: info.display_name().to_string(),
         in_percent,
         out_percent,
     })

@@ -86,26 +86,29 @@ impl From<&InterfaceLive> for InterfaceView {
         let info = &i.info;
         let latest = i.latest.as_ref();
         let reading = latest.map(|l| &l.reading);
-        let utilization =
-            InterfaceView::utilization(info.speed_bps, reading.and_then(|r| r.in_bps), reading.and_then(|r| r.out_bps));
+        let utilization = InterfaceView::utilization(
+            info.speed_bps,
+            reading.and_then(|r| r.in_bps.get()),
+            reading.and_then(|r| r.out_bps.get()),
+        );
         InterfaceView {
             if_index: info.if_index,
-            if_name: info.if_name.clone(),
-            if_descr: info.if_descr.clone(),
-            if_alias: info.if_alias.clone(),
+            if_name: info.if_name().to_string(),
+            if_descr: info.if_descr().to_string(),
+            if_alias: info.if_alias().to_string(),
             if_type: info.if_type,
             speed_bps: info.speed_bps,
             admin_status: info.admin_status.as_str().to_string(),
             oper_status: info.oper_status.as_str().to_string(),
             if_hc_in_octets: reading.map(|r| r.counters.in_octets),
             if_hc_out_octets: reading.map(|r| r.counters.out_octets),
-            in_bps: reading.and_then(|r| r.in_bps),
-            out_bps: reading.and_then(|r| r.out_bps),
+            in_bps: reading.and_then(|r| r.in_bps.get()),
+            out_bps: reading.and_then(|r| r.out_bps.get()),
             utilization,
-            in_errors_per_sec: reading.and_then(|r| r.in_errors_per_sec),
-            out_errors_per_sec: reading.and_then(|r| r.out_errors_per_sec),
-            in_discards_per_sec: reading.and_then(|r| r.in_discards_per_sec),
-            out_discards_per_sec: reading.and_then(|r| r.out_discards_per_sec),
+            in_errors_per_sec: reading.and_then(|r| r.in_errors_per_sec.get()),
+            out_errors_per_sec: reading.and_then(|r| r.out_errors_per_sec.get()),
+            in_discards_per_sec: reading.and_then(|r| r.in_discards_per_sec.get()),
+            out_discards_per_sec: reading.and_then(|r| r.out_discards_per_sec.get()),
             counter_bits: reading.map(|r| r.counters.bits.as_number()),
             last_sample_at: latest.map(|l| l.at_ms.div_euclid(1000)),
         }
