@@ -3,6 +3,7 @@
 //! Bounded by what the device has: interfaces the agent no longer lists are forgotten.
 
 use std::collections::HashMap;
+use std::num::NonZeroU64;
 
 use super::poll::{PollOutcome, PollPlan, INVENTORY_REFRESH_SECS};
 use super::rates::{self, RateOutcome, Reading};
@@ -22,13 +23,14 @@ pub struct PollMemory {
     force_inventory: bool,
 }
 
-/// What a poller remembers of one interface (96 B; it held the whole last reading, rates
+/// What a poller remembers of one interface (64 B; it held the whole last reading, rates
 /// included, in 192 B: the rates are never read again, the store keeps them for the API).
 struct Remembered {
     if_index: u32,
-    /// Whether the last inventory listed it, and the speed it gave.
+    /// Whether the last inventory listed it, and the speed it gave (`None` for 0, which the
+    /// inventory never gives: it says `None` for an agent's 0).
     inventoried: bool,
-    speed_bps: Option<u64>,
+    speed_bps: Option<NonZeroU64>,
     oper: Option<IfStatus>,
     previous: Option<Previous>,
 }
@@ -38,24 +40,54 @@ struct Remembered {
 #[cfg(test)]
 pub(crate) const REMEMBERED_BYTES: usize = std::mem::size_of::<Remembered>();
 
-/// The last counters of an interface, what the next poll's rates are computed from.
+/// The last counters of an interface, what the next poll's rates are computed from: a
+/// [`Reading`] and the error and discard counters, laid flat (48 B where the two structs and
+/// four `Option<u32>` took 64).
 struct Previous {
-    reading: Reading,
-    in_errors: Option<u32>,
-    out_errors: Option<u32>,
-    in_discards: Option<u32>,
-    out_discards: Option<u32>,
+    at_ms: i64,
+    in_octets: u64,
+    out_octets: u64,
+    uptime_ticks: u32,
+    /// ifInErrors, ifOutErrors, ifInDiscards, ifOutDiscards; those the agent gave are the set
+    /// bits of `events_given` (bit k for `events[k]`).
+    events: [u32; 4],
+    events_given: u8,
+    bits: CounterBits,
 }
+
+/// The place of each error or discard counter in [`Previous::events`].
+const IN_ERRORS: usize = 0;
+const OUT_ERRORS: usize = 1;
+const IN_DISCARDS: usize = 2;
+const OUT_DISCARDS: usize = 3;
 
 impl Previous {
     fn new(reading: Reading, counters: &CounterRow) -> Previous {
+        let given = [counters.in_errors, counters.out_errors, counters.in_discards, counters.out_discards];
         Previous {
-            reading,
-            in_errors: counters.in_errors,
-            out_errors: counters.out_errors,
-            in_discards: counters.in_discards,
-            out_discards: counters.out_discards,
+            at_ms: reading.at_ms,
+            in_octets: reading.in_octets,
+            out_octets: reading.out_octets,
+            uptime_ticks: reading.uptime_ticks,
+            events: given.map(Option::unwrap_or_default),
+            events_given: (0..4).filter(|k| given[*k].is_some()).fold(0, |mask, k| mask | 1 << k),
+            bits: reading.bits,
         }
+    }
+
+    fn reading(&self) -> Reading {
+        Reading {
+            at_ms: self.at_ms,
+            uptime_ticks: self.uptime_ticks,
+            in_octets: self.in_octets,
+            out_octets: self.out_octets,
+            bits: self.bits,
+        }
+    }
+
+    /// Counter `k` of [`Previous::events`], if the agent gave it.
+    fn event(&self, k: usize) -> Option<u32> {
+        (self.events_given & 1 << k != 0).then_some(self.events[k])
     }
 
     fn of(sample: &LatestSample) -> Previous {
@@ -142,7 +174,8 @@ impl PollMemory {
             let mut at = 0;
             for info in inventory {
                 at = self.position(at, info.if_index);
-                (self.interfaces[at].inventoried, self.interfaces[at].speed_bps) = (true, info.speed_bps);
+                let speed_bps = info.speed_bps.and_then(NonZeroU64::new);
+                (self.interfaces[at].inventoried, self.interfaces[at].speed_bps) = (true, speed_bps);
             }
             // Interfaces the agent no longer lists are forgotten: memory follows what the device
             // has, however many ifIndexes it went through.
@@ -177,7 +210,8 @@ impl PollMemory {
                 bits: counters.bits,
             };
             let prev = remembered.previous.as_ref();
-            let outcome_rate = prev.map(|p| rates::rate(&p.reading, &cur, remembered.speed_bps));
+            let speed_bps = remembered.speed_bps.map(NonZeroU64::get);
+            let outcome_rate = prev.map(|p| rates::rate(&p.reading(), &cur, speed_bps));
             let (in_bps, out_bps) = match outcome_rate {
                 Some(RateOutcome::Rate { in_bps, out_bps }) => (Some(in_bps), Some(out_bps)),
                 Some(RateOutcome::Gap(reason)) => {
@@ -187,21 +221,20 @@ impl PollMemory {
                 }
                 None => (None, None),
             };
-            let elapsed_ms = prev.map(|p| cur.at_ms - p.reading.at_ms).unwrap_or(0);
-            let rebooted_since = prev.is_some_and(|p| {
-                rates::rebooted(p.reading.uptime_ticks, cur.uptime_ticks, cur.at_ms - p.reading.at_ms)
-            });
-            let event_rate = |before: fn(&Previous) -> Option<u32>, now: Option<u32>| {
+            let elapsed_ms = prev.map(|p| cur.at_ms - p.at_ms).unwrap_or(0);
+            let rebooted_since =
+                prev.is_some_and(|p| rates::rebooted(p.uptime_ticks, cur.uptime_ticks, cur.at_ms - p.at_ms));
+            let event_rate = |k: usize, now: Option<u32>| {
                 if rebooted_since {
                     return None;
                 }
-                rates::event_rate(prev.and_then(before), now, elapsed_ms)
+                rates::event_rate(prev.and_then(|p| p.event(k)), now, elapsed_ms)
             };
             let reading = InterfaceReading {
-                in_errors_per_sec: event_rate(|p| p.in_errors, counters.in_errors).into(),
-                out_errors_per_sec: event_rate(|p| p.out_errors, counters.out_errors).into(),
-                in_discards_per_sec: event_rate(|p| p.in_discards, counters.in_discards).into(),
-                out_discards_per_sec: event_rate(|p| p.out_discards, counters.out_discards).into(),
+                in_errors_per_sec: event_rate(IN_ERRORS, counters.in_errors).into(),
+                out_errors_per_sec: event_rate(OUT_ERRORS, counters.out_errors).into(),
+                in_discards_per_sec: event_rate(IN_DISCARDS, counters.in_discards).into(),
+                out_discards_per_sec: event_rate(OUT_DISCARDS, counters.out_discards).into(),
                 counters,
                 in_bps: in_bps.into(),
                 out_bps: out_bps.into(),
@@ -249,6 +282,20 @@ mod tests {
             inventory: inventory.map(|i| i.iter().copied().map(info).collect()),
             counters,
         }
+    }
+
+    #[test]
+    fn the_last_counters_keep_which_error_counters_the_agent_gave() {
+        let counters = CounterRow {
+            in_errors: Some(7),
+            out_discards: Some(u32::MAX),
+            ..CounterRow::octets(1, 5, 6, CounterBits::Bits32)
+        };
+        let reading = Reading { at_ms: 9, uptime_ticks: 3, in_octets: 5, out_octets: 6, bits: CounterBits::Bits32 };
+        let previous = Previous::new(reading, &counters);
+        assert_eq!((0..4).map(|k| previous.event(k)).collect::<Vec<_>>(), [Some(7), None, None, Some(u32::MAX)]);
+        assert_eq!(previous.reading(), reading);
+        assert_eq!(REMEMBERED_BYTES, 64);
     }
 
     fn rates(rated: &Rated) -> Vec<(u32, Option<f64>)> {
