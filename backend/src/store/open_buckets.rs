@@ -47,17 +47,20 @@ impl OpenBuckets {
         self.open.resize_with(tiers.len(), || None);
         for (t, tier) in tiers.iter().enumerate() {
             let start = ts.div_euclid(tier.resolution_secs) * tier.resolution_secs;
-            let slot = &mut self.open[t];
-            if slot.as_ref().is_some_and(|open| open.timestamp > start) {
+            let open = self.open[t].get_or_insert_with(|| RollupLine { timestamp: start, buckets: Vec::new() });
+            if open.timestamp > start {
                 continue; // out of order: ignore, never rewrite
             }
-            if slot.as_ref().is_none_or(|open| open.timestamp < start) {
-                let fresh = RollupLine { timestamp: start, buckets: Vec::with_capacity(poll.interfaces.len()) };
-                if let Some(old) = slot.replace(fresh).filter(|old| !old.buckets.is_empty()) {
-                    self.closed.push((t, ClosedLine::new(old)));
+            if open.timestamp < start {
+                if !open.buckets.is_empty() {
+                    // The line's block is kept for the next one.
+                    self.closed.push((t, ClosedLine::take(open)));
                 }
+                open.timestamp = start;
             }
-            let open = slot.as_mut().expect("opened above");
+            if open.buckets.is_empty() {
+                open.buckets.reserve_exact(poll.interfaces.len());
+            }
             for (i, sample) in poll.interfaces.iter().enumerate() {
                 if let (Some(in_bps), Some(out_bps)) = (sample.in_bps, sample.out_bps) {
                     open.add(i, sample.if_index, in_bps, out_bps);
