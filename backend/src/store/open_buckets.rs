@@ -59,6 +59,8 @@ impl OpenBuckets {
                 open.timestamp = start;
             }
             if open.buckets.is_empty() {
+                // Room for this poll's interfaces, no more (a device may have had more).
+                open.buckets.shrink_to(poll.interfaces.len());
                 open.buckets.reserve_exact(poll.interfaces.len());
             }
             for (i, sample) in poll.interfaces.iter().enumerate() {
