@@ -264,7 +264,8 @@ fn rss_bytes() -> u64 {
 }
 
 /// What the store keeps in memory per interface: 400 devices × 48 interfaces (names as a router
-/// gives them), polled every 60 s for 2 h 10 of simulated time through the store. Prints the
+/// gives them), polled every 60 s for 2 h 10 of simulated time through the store, the inventory
+/// walked again every hour. Prints the
 /// resident memory per interface after the inventory, and at the peak and on average over the
 /// last hour (the rollup lines waiting in memory for their hour), with the sizes of the types
 /// kept. Run alone (`--test-threads 1`): it reads the process's RSS. `FOOTPRINT_DEVICES` sets
@@ -333,7 +334,9 @@ fn memory_per_interface() {
     let (mut in_use_sum, mut free_sum) = (0u64, 0u64);
     for k in 1..130 {
         for id in &ids {
-            store.record_poll(id, record(k, false)).unwrap();
+            // The inventory is walked again every hour, as the poller does.
+            let walked = k % (crate::poller::poll::INVENTORY_REFRESH_SECS / 60) == 0;
+            store.record_poll(id, record(k, walked)).unwrap();
         }
         if k >= 70 {
             let held: usize = ids
