@@ -204,10 +204,13 @@ impl DeviceLive {
             self.system = Some(system);
             self.system_at = Some(at_secs);
         }
-        if let Some(inventory) = record.inventory {
-            // The inventory is walked again every few minutes; state.json (two fsyncs) is only
-            // rewritten when it differs.
-            changed |= !self.interfaces.values().map(|i| &i.info).eq(inventory.iter());
+        if let Some(inventory) = record.inventory.filter(|walked| {
+            // The inventory is walked again every hour; when it is the same, nothing is rebuilt
+            // (a fleet's interfaces and names, allocated again and freed, left holes in the heap)
+            // and state.json (two fsyncs) is not rewritten.
+            !self.interfaces.values().map(|i| &i.info).eq(walked.iter())
+        }) {
+            changed = true;
             let mut old = std::mem::take(&mut self.interfaces);
             self.interfaces = inventory
                 .into_iter()
