@@ -5,17 +5,20 @@
 //! address family serves every device ([`Pinger`]); replies are matched to their request by
 //! address, identifier and sequence number, so concurrent rounds never mix up their echoes.
 //!
-//! The crate underneath is `surge-ping`: one socket shared by any number of concurrent pings,
-//! waiters keyed by (address, identifier, sequence) and removed when a ping is cancelled, and the
-//! Linux "ping socket" (an unprivileged datagram socket) tried before a raw one. Writing our own
-//! would repeat exactly that; what Vigie adds is the round ([`EchoRound`]), the sequence numbers
-//! that stay unique across concurrent rounds, and saying once why ICMP is unavailable.
+//! The rounds due on one wake-up of the scheduler are one batch: one task and one timer per
+//! step for all of them, the echoes in flight in one table keyed by sequence number, and the
+//! sockets (a Linux "ping socket" where allowed, else raw) drained without blocking. A round
+//! used to be two tasks and three `surge-ping` pings, each with its own timers and waiter: about
+//! 175 µs of CPU per round.
 
 mod announce;
+mod packet;
 mod pinger;
 mod round;
 mod schedule;
+mod socket;
 mod stats;
+mod table;
 
 pub use announce::announce;
 pub use pinger::{IcmpMode, Pinger, ProbePlan};

@@ -1,13 +1,19 @@
 //! The one ICMP pinger of the process: a socket per address family, opened once, shared by every
-//! device's rounds.
+//! device's rounds. Rounds started together are one batch: echo k of every round goes out at
+//! `start + k × gap` from the batch's one task (one timer per step, not per echo), each echo's
+//! send time is kept in the [`EchoTable`] under its sequence number, and whichever batch is
+//! waiting drains the sockets and settles the echoes there, for any batch; the batch ends on one
+//! last timer, `(echoes - 1) × gap + timeout` after its start, and reads its rounds out.
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use surge_ping::{Client, Config, IcmpPacket, PingIdentifier, PingSequence, SurgeError, ICMP};
+use tokio::time::Instant;
 
+use super::packet::Seen;
+use super::socket::IcmpSocket;
+use super::table::{EchoTable, Outcome};
 use super::EchoRound;
 
 /// How the pinger reaches an address family.
@@ -49,26 +55,23 @@ impl Default for ProbePlan {
     }
 }
 
-/// The bytes each echo carries (the reply echoes them back).
-const PAYLOAD: &[u8; 32] = b"vigie reachability probe 0123456";
+/// Echoes of one batch at most (sequence numbers are 16 bits, shared by concurrent batches).
+const BATCH_ECHOES_MAX: usize = 16_384;
 
 struct Family {
-    client: Option<Client>,
+    socket: Option<IcmpSocket>,
     mode: IcmpMode,
 }
 
 impl Family {
-    fn open(kind: ICMP) -> Family {
-        match Client::new(&Config::builder().kind(kind).build()) {
-            Ok(client) => {
-                let mode = match client.get_socket().get_type() {
-                    socket2::Type::DGRAM => IcmpMode::Datagram,
-                    _ => IcmpMode::Raw,
-                };
-                Family { client: Some(client), mode }
+    fn open(v6: bool) -> Family {
+        match IcmpSocket::open(v6) {
+            Ok(socket) => {
+                let mode = if socket.is_raw() { IcmpMode::Raw } else { IcmpMode::Datagram };
+                Family { socket: Some(socket), mode }
             }
             Err(e) => Family {
-                client: None,
+                socket: None,
                 mode: IcmpMode::Unavailable {
                     reason: format!(
                         "no ICMP socket could be opened ({e}): allow unprivileged ping sockets \
@@ -86,21 +89,16 @@ pub struct Pinger {
     v6: Family,
     /// The identifier of this process's echoes on a raw socket (a ping socket's kernel sets its own).
     ident: u16,
-    /// Sequence numbers are unique across every concurrent round, so that two rounds to the same
-    /// address never wait for the same reply.
-    next_seq: AtomicU16,
+    /// The echoes in flight, across every batch.
+    table: EchoTable,
 }
 
 impl Pinger {
     /// Opens the sockets; a family that cannot be opened is [`IcmpMode::Unavailable`], with the
     /// reason logged once here. Must run inside the tokio runtime that will serve the replies.
     pub fn open() -> Pinger {
-        let pinger = Pinger {
-            v4: Family::open(ICMP::V4),
-            v6: Family::open(ICMP::V6),
-            ident: rand::random(),
-            next_seq: AtomicU16::new(rand::random()),
-        };
+        let pinger =
+            Pinger { v4: Family::open(false), v6: Family::open(true), ident: rand::random(), table: EchoTable::new() };
         for (family, mode) in [("IPv4", &pinger.v4.mode), ("IPv6", &pinger.v6.mode)] {
             match mode {
                 IcmpMode::Unavailable { reason } => {
@@ -128,41 +126,99 @@ impl Pinger {
     /// `plan.timeout`; the round ends within `(echoes - 1) × gap + timeout`. `None` when the
     /// family has no socket.
     pub async fn probe(&self, addr: IpAddr, plan: &ProbePlan) -> Option<EchoRound> {
-        let client = self.family(addr).client.as_ref()?;
-        let echoes = (0..plan.echoes).map(|i| async move {
-            tokio::time::sleep(plan.gap * u32::from(i)).await;
-            // A pinger is a handle on the shared socket; each echo takes its own.
-            let mut pinger = client.pinger(addr, PingIdentifier(self.ident)).await;
-            pinger.timeout(plan.timeout);
-            let seq = PingSequence(self.next_seq.fetch_add(1, Ordering::Relaxed));
-            match pinger.ping(seq, PAYLOAD).await {
-                Ok((packet, rtt)) => match not_a_reply(&packet) {
-                    None => Ok(rtt),
-                    Some(why) => Err(Some(why)),
-                },
-                Err(SurgeError::Timeout { .. }) => Err(None),
-                Err(e) => Err(Some(e.to_string())),
-            }
-        });
-        let results = join_all(echoes).await;
-        let rtts: Vec<Duration> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
-        let mut round = EchoRound::from_rtts(plan.echoes, &rtts);
-        round.error = results.into_iter().rev().find_map(|r| r.err().flatten());
-        Some(round)
+        self.probe_all(&[addr], plan).await.pop().flatten()
     }
-}
 
-/// Why an answer matched to an echo request is not its reply: `surge-ping` also hands over the
-/// ICMP errors that quote the request (e.g. "host unreachable" from our own router when the
-/// neighbour does not answer ARP), and those are no sign of life.
-fn not_a_reply(packet: &IcmpPacket) -> Option<String> {
-    const ECHO_REPLY_V4: u8 = 0;
-    const ECHO_REPLY_V6: u8 = 129;
-    let (kind, code, reply) = match packet {
-        IcmpPacket::V4(p) => (p.get_icmp_type().0, p.get_icmp_code().0, ECHO_REPLY_V4),
-        IcmpPacket::V6(p) => (p.get_icmpv6_type().0, p.get_icmpv6_code().0, ECHO_REPLY_V6),
-    };
-    (kind != reply).then(|| format!("ICMP type {kind} code {code} instead of an echo reply"))
+    /// One round to each of `targets`, all started now, as one batch (a very large one as a few
+    /// batches side by side); the rounds in `targets`' order, `None` for a family without socket.
+    pub async fn probe_all(&self, targets: &[IpAddr], plan: &ProbePlan) -> Vec<Option<EchoRound>> {
+        let per_batch = (BATCH_ECHOES_MAX / usize::from(plan.echoes.max(1))).max(1);
+        let batches = join_all(targets.chunks(per_batch).map(|chunk| self.batch(chunk, plan))).await;
+        batches.into_iter().flatten().collect()
+    }
+
+    async fn batch(&self, targets: &[IpAddr], plan: &ProbePlan) -> Vec<Option<EchoRound>> {
+        let n = targets.len();
+        let echoes = usize::from(plan.echoes);
+        // At most BATCH_ECHOES_MAX, or one round of at most u16::MAX echoes.
+        let block = self.table.block(u16::try_from(n * echoes).unwrap_or(u16::MAX));
+        let start = Instant::now();
+        for step in 0..plan.echoes {
+            self.receive_until(start + plan.gap * u32::from(step)).await;
+            for (round, &to) in targets.iter().enumerate() {
+                let Some(socket) = self.family(to).socket.as_ref() else { continue };
+                let Ok(index) = u16::try_from(usize::from(step) * n + round) else { continue };
+                if !block.sending(index, to) {
+                    continue;
+                }
+                if let Err(e) = socket.send(to, self.ident, block.seq(index)).await {
+                    block.failed(index, e.to_string());
+                }
+            }
+        }
+        let last = plan.gap * u32::from(plan.echoes.saturating_sub(1));
+        self.receive_until(start + last + plan.timeout).await;
+        let outcomes = block.finish();
+        targets
+            .iter()
+            .enumerate()
+            .map(|(round, &to)| {
+                self.family(to).socket.as_ref()?;
+                let mine = || (0..echoes).filter_map(|step| outcomes.get(step * n + round));
+                let rtts: Vec<Duration> = mine()
+                    .filter_map(|o| match o {
+                        Outcome::Answered(rtt) if *rtt <= plan.timeout => Some(*rtt),
+                        _ => None,
+                    })
+                    .collect();
+                let mut echo_round = EchoRound::from_rtts(plan.echoes, &rtts);
+                echo_round.error = mine()
+                    .filter_map(|o| match o {
+                        Outcome::Failed(why) => Some(why.clone()),
+                        _ => None,
+                    })
+                    .last();
+                Some(echo_round)
+            })
+            .collect()
+    }
+
+    /// Settles the echoes answered until `at`, for every batch.
+    async fn receive_until(&self, at: Instant) {
+        let sleep = tokio::time::sleep_until(at);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut sleep => return,
+                received = self.receive() => {
+                    if received.is_err() {
+                        // The runtime is going away: nothing more will come.
+                        return sleep.await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits for datagrams on either socket and settles the echoes they answer.
+    async fn receive(&self) -> std::io::Result<()> {
+        let seen = |seen: Seen| {
+            let at = std::time::Instant::now();
+            match seen {
+                Seen::Reply { from, seq, .. } => self.table.reply(from, seq, at),
+                Seen::Error { to, seq, kind, code, .. } => self.table.error(to, seq, kind, code),
+            }
+        };
+        match (&self.v4.socket, &self.v6.socket) {
+            (Some(v4), Some(v6)) => tokio::select! {
+                r = v4.receive(self.ident, &seen) => r,
+                r = v6.receive(self.ident, &seen) => r,
+            },
+            (Some(only), None) | (None, Some(only)) => only.receive(self.ident, &seen).await,
+            (None, None) => std::future::pending().await,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -174,34 +230,39 @@ mod tests {
         unsafe { libc::geteuid() == 0 }
     }
 
-    #[tokio::test]
-    async fn loopback_answers_every_echo() {
+    fn open_or_skip() -> Option<Pinger> {
         let pinger = Pinger::open();
         let loopback: IpAddr = "127.0.0.1".parse().unwrap();
         if matches!(pinger.mode(loopback), IcmpMode::Unavailable { .. }) {
             assert!(!is_root(), "as root a raw ICMP socket must open: {:?}", pinger.mode(loopback));
             eprintln!("skipped: no ICMP socket without root or ping_group_range");
-            return;
+            return None;
         }
+        Some(pinger)
+    }
+
+    #[tokio::test]
+    async fn loopback_answers_every_echo() {
+        let Some(pinger) = open_or_skip() else { return };
         let plan = ProbePlan { echoes: 4, gap: Duration::from_millis(10), timeout: Duration::from_secs(5) };
-        let round = pinger.probe(loopback, &plan).await.unwrap();
+        let round = pinger.probe("127.0.0.1".parse().unwrap(), &plan).await.unwrap();
         assert_eq!((round.sent, round.received, round.error.as_deref()), (4, 4, None));
         assert!(round.rtt_min_ms <= round.rtt_max_ms);
+        assert_eq!(pinger.table.len(), 0, "a finished batch leaves nothing in the table");
     }
 
     #[tokio::test]
     async fn concurrent_rounds_to_one_address_do_not_mix_their_replies() {
-        let pinger = Pinger::open();
+        let Some(pinger) = open_or_skip() else { return };
         let loopback: IpAddr = "127.0.0.1".parse().unwrap();
-        if matches!(pinger.mode(loopback), IcmpMode::Unavailable { .. }) {
-            assert!(!is_root());
-            return;
-        }
         let plan = ProbePlan { echoes: 3, gap: Duration::from_millis(1), timeout: Duration::from_secs(5) };
+        // Twenty batches side by side, and one batch of twenty rounds to the same address.
         let rounds = join_all((0..20).map(|_| pinger.probe(loopback, &plan))).await;
-        for round in rounds {
+        let batch = pinger.probe_all(&[loopback; 20], &plan).await;
+        for round in rounds.into_iter().chain(batch) {
             let round = round.unwrap();
             assert_eq!((round.sent, round.received, round.error), (3, 3, None));
         }
+        assert_eq!(pinger.table.len(), 0);
     }
 }

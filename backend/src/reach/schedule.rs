@@ -4,12 +4,15 @@
 //! list again when told it changed (the pollers' scheduler says so when a device is started or
 //! stopped), sleeps until the next round is due (rounds due within [`TICK`] share one wake-up;
 //! with no device, or ping off everywhere, it sleeps until a change), and starts the rounds
-//! that are due, at most [`MAX_IN_FLIGHT`] at once and one per device; a round never
+//! that are due, at most [`MAX_IN_FLIGHT`] at once and one per device, those to IP addresses
+//! as one batch (one task, see [`Pinger`]), those to host names each in a task that resolves
+//! the name first; a round never
 //! blocks polling (they share the runtime and the store writer, nothing else) and its result is
 //! handed to the pollers' store writer thread ([`StoreWriter`]), which writes it in the device's
 //! order with its polls, within the same byte budget, and announces a change of state.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,13 +22,14 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::{IcmpMode, Pinger, ProbePlan, ReachStats};
+use super::{EchoRound, IcmpMode, Pinger, ProbePlan, ReachStats};
 use crate::device::{Device, DeviceId, EchoStatus};
 use crate::poller::writer::{StoreWriter, Write};
 use crate::shown::Shown;
 use crate::store::{now_secs, Store};
 
-/// Rounds running at once, across the fleet (each holds a few waiters on the shared socket).
+/// Rounds running at once, across the fleet (each holds its echoes in the pinger's table, so that
+/// table holds at most this many × echoes).
 pub const MAX_IN_FLIGHT: usize = 512;
 /// How long resolving a host name may take.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -107,8 +111,7 @@ async fn run(context: Context) {
     context.stats.opened(v4, v6);
     let mut slots: HashMap<DeviceId, Slot> = HashMap::new();
     let mut cleared: HashSet<DeviceId> = HashSet::new();
-    let mut rounds: JoinSet<DeviceId> = JoinSet::new();
-    let mut in_flight: HashSet<DeviceId> = HashSet::new();
+    let mut rounds = Rounds::default();
     let mut devices = Vec::new();
     // The first pass reads the device list; later ones when told it changed.
     let mut changed = true;
@@ -122,7 +125,7 @@ async fn run(context: Context) {
             cleared.retain(|id| present.contains(id));
         }
         if changed || wake.is_some_and(|at| at <= now) {
-            start_due(&context, &pinger, &devices, (&mut slots, &mut cleared), (&mut rounds, &mut in_flight));
+            start_due(&context, &pinger, &devices, (&mut slots, &mut cleared), &mut rounds);
             // The next wake-up: when the next round is due, but not sooner than a tick from now
             // (a round deferred for room is due already).
             wake = slots.values().map(|slot| slot.next).min().map(|next| next.max(now + TICK));
@@ -136,13 +139,42 @@ async fn run(context: Context) {
         changed = false;
         tokio::select! {
             _ = context.cancel.cancelled() => return,
-            Some(done) = rounds.join_next() => {
-                if let Ok(id) = done {
-                    in_flight.remove(&id);
-                }
-            }
+            Some(done) = rounds.tasks.join_next_with_id() => rounds.ended(done),
             _ = context.changes.notified() => changed = true,
             _ = sleep => {}
+        }
+    }
+}
+
+/// The rounds in flight: one task per batch of rounds to IP addresses, one per round to a host
+/// name (resolved first, so that a slow resolver holds up no batch).
+#[derive(Default)]
+struct Rounds {
+    tasks: JoinSet<()>,
+    /// The devices of each task, so that a task that panicked (a bug of ours) frees them too.
+    devices: HashMap<tokio::task::Id, Vec<DeviceId>>,
+    in_flight: HashSet<DeviceId>,
+}
+
+impl Rounds {
+    fn spawn(&mut self, devices: Vec<DeviceId>, task: impl Future<Output = ()> + Send + 'static) {
+        self.in_flight.extend(devices.iter().cloned());
+        let handle = self.tasks.spawn(task);
+        self.devices.insert(handle.id(), devices);
+    }
+
+    /// A task ended: its devices may be pinged again. A panic is that batch's loss, logged; the
+    /// devices keep their places in the schedule.
+    fn ended(&mut self, done: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
+        let id = match done {
+            Ok((id, _)) => id,
+            Err(e) => {
+                log::error!("An echo round failed: {e}");
+                e.id()
+            }
+        };
+        for device in self.devices.remove(&id).unwrap_or_default() {
+            self.in_flight.remove(&device);
         }
     }
 }
@@ -153,9 +185,10 @@ fn start_due(
     pinger: &Arc<Pinger>,
     devices: &[Device],
     (slots, cleared): (&mut HashMap<DeviceId, Slot>, &mut HashSet<DeviceId>),
-    (rounds, in_flight): (&mut JoinSet<DeviceId>, &mut HashSet<DeviceId>),
+    rounds: &mut Rounds,
 ) {
     let now = Instant::now();
+    let mut batch: Vec<(Device, IpAddr)> = Vec::new();
     for device in devices {
         let interval_secs = device.config.ping_interval_secs;
         if interval_secs == 0 {
@@ -173,24 +206,24 @@ fn start_due(
         if slot.next > now {
             continue;
         }
-        if in_flight.contains(&device.id) || in_flight.len() >= MAX_IN_FLIGHT {
+        if rounds.in_flight.contains(&device.id) || rounds.in_flight.len() + batch.len() >= MAX_IN_FLIGHT {
             context.stats.deferred();
             continue;
         }
         let interval = Duration::from_secs(u64::from(interval_secs));
         slot.next = (slot.next + interval).max(now + interval / 2);
-        in_flight.insert(device.id.clone());
-        let (context, pinger, device) = (context.clone(), pinger.clone(), device.clone());
-        rounds.spawn(async move {
-            let id = device.id.clone();
-            let name = device.config.name.clone();
-            // A round that panics (a bug of ours) is that round's loss: logged, and the
-            // device keeps its place in the schedule.
-            if let Err(e) = tokio::spawn(async move { round(&context, &pinger, &device).await }).await {
-                log::error!("Device {}: an echo round failed: {e}", Shown(&name));
+        match device.config.host.parse::<IpAddr>() {
+            Ok(addr) => batch.push((device.clone(), addr)),
+            Err(_) => {
+                let (context, pinger, device) = (context.clone(), pinger.clone(), device.clone());
+                rounds.spawn(vec![device.id.clone()], async move { named_round(&context, &pinger, device).await });
             }
-            id
-        });
+        }
+    }
+    if !batch.is_empty() {
+        let (context, pinger) = (context.clone(), pinger.clone());
+        let ids = batch.iter().map(|(device, _)| device.id.clone()).collect();
+        rounds.spawn(ids, async move { batch_rounds(&context, &pinger, batch).await });
     }
 }
 
@@ -199,8 +232,17 @@ fn first_slot(interval_secs: u32, now: Instant) -> Slot {
     Slot { interval_secs, next: now + Duration::from_millis(rand::random_range(0..spread_ms.max(1))) }
 }
 
-/// One round to one device, recorded in the store.
-async fn round(context: &Context, pinger: &Pinger, device: &Device) {
+/// The rounds of a batch, to devices known by address, recorded in the store in turn.
+async fn batch_rounds(context: &Context, pinger: &Pinger, batch: Vec<(Device, IpAddr)>) {
+    let addrs: Vec<IpAddr> = batch.iter().map(|(_, addr)| *addr).collect();
+    let echoes = pinger.probe_all(&addrs, &context.plan).await;
+    for ((device, _), echo) in batch.into_iter().zip(echoes) {
+        record(context, device, echo.map(|round| status(context, round))).await;
+    }
+}
+
+/// One round to a device known by name, resolved first, recorded in the store.
+async fn named_round(context: &Context, pinger: &Pinger, device: Device) {
     let c = &device.config;
     let addr = match tokio::time::timeout(RESOLVE_TIMEOUT, crate::snmp::resolve(&c.host, c.port)).await {
         Ok(Ok(addr)) => Some(addr.ip()),
@@ -211,7 +253,7 @@ async fn round(context: &Context, pinger: &Pinger, device: &Device) {
         Err(_) => None,
     };
     let echo = match addr {
-        Some(addr) => probe(context, pinger, addr).await,
+        Some(addr) => pinger.probe(addr, &context.plan).await.map(|round| status(context, round)),
         None => {
             context.stats.resolve_failed();
             Some(EchoStatus {
@@ -225,22 +267,21 @@ async fn round(context: &Context, pinger: &Pinger, device: &Device) {
             })
         }
     };
-    record(context, device.clone(), echo).await;
+    record(context, device, echo).await;
 }
 
-/// A round to `addr`; `None` when its family has no ICMP socket.
-async fn probe(context: &Context, pinger: &Pinger, addr: IpAddr) -> Option<EchoStatus> {
-    let round = pinger.probe(addr, &context.plan).await?;
+/// A finished round, counted, as stored.
+fn status(context: &Context, round: EchoRound) -> EchoStatus {
     context.stats.round(round.answered());
-    Some(EchoStatus {
+    EchoStatus {
         at: now_secs(),
         sent: round.sent,
         received: round.received,
         rtt_min_ms: round.rtt_min_ms,
         rtt_avg_ms: round.rtt_avg_ms,
         rtt_max_ms: round.rtt_max_ms,
-        error: round.error.clone(),
-    })
+        error: round.error,
+    }
 }
 
 /// Hands the round to the store writer, which stores it, decides the state again and
