@@ -61,23 +61,14 @@ fn checksum(bytes: &[u8]) -> u16 {
 /// header too (a ping socket does not).
 pub fn parse_v4(datagram: &[u8], with_ip_header: bool, from: Ipv4Addr) -> Option<Seen> {
     let icmp = if with_ip_header { datagram.get(ip_header_len(datagram)?..)? } else { datagram };
-    let (kind, code) = (*icmp.first()?, *icmp.get(1)?);
-    match kind {
-        ECHO_REPLY_V4 => {
-            let (ident, seq) = ident_seq(icmp)?;
-            Some(Seen::Reply { from: IpAddr::V4(from), ident, seq })
-        }
+    match *icmp.first()? {
+        ECHO_REPLY_V4 => reply(icmp, IpAddr::V4(from)),
         // Errors that quote the datagram that caused them: unreachable, source quench,
         // redirect, time exceeded, parameter problem.
         3 | 4 | 5 | 11 | 12 => {
             let quoted = icmp.get(8..)?;
             let to = Ipv4Addr::from(<[u8; 4]>::try_from(quoted.get(16..20)?).ok()?);
-            let echo = quoted.get(ip_header_len(quoted)?..)?;
-            if *echo.first()? != ECHO_REQUEST_V4 {
-                return None;
-            }
-            let (ident, seq) = ident_seq(echo)?;
-            Some(Seen::Error { to: IpAddr::V4(to), ident, seq, kind, code })
+            error(icmp, IpAddr::V4(to), quoted.get(ip_header_len(quoted)?..)?, ECHO_REQUEST_V4)
         }
         _ => None,
     }
@@ -85,25 +76,30 @@ pub fn parse_v4(datagram: &[u8], with_ip_header: bool, from: Ipv4Addr) -> Option
 
 /// An ICMPv6 datagram from `from` (the kernel strips the IPv6 header on every ICMPv6 socket).
 pub fn parse_v6(icmp: &[u8], from: Ipv6Addr) -> Option<Seen> {
-    let (kind, code) = (*icmp.first()?, *icmp.get(1)?);
-    match kind {
-        ECHO_REPLY_V6 => {
-            let (ident, seq) = ident_seq(icmp)?;
-            Some(Seen::Reply { from: IpAddr::V6(from), ident, seq })
-        }
+    match *icmp.first()? {
+        ECHO_REPLY_V6 => reply(icmp, IpAddr::V6(from)),
         // Destination unreachable, packet too big, time exceeded, parameter problem.
         1..=4 => {
             let quoted = icmp.get(8..)?;
             let to = Ipv6Addr::from(<[u8; 16]>::try_from(quoted.get(24..40)?).ok()?);
-            let echo = quoted.get(upper_layer_v6(quoted)?..)?;
-            if *echo.first()? != ECHO_REQUEST_V6 {
-                return None;
-            }
-            let (ident, seq) = ident_seq(echo)?;
-            Some(Seen::Error { to: IpAddr::V6(to), ident, seq, kind, code })
+            error(icmp, IpAddr::V6(to), quoted.get(upper_layer_v6(quoted)?..)?, ECHO_REQUEST_V6)
         }
         _ => None,
     }
+}
+
+fn reply(icmp: &[u8], from: IpAddr) -> Option<Seen> {
+    let (ident, seq) = ident_seq(icmp)?;
+    Some(Seen::Reply { from, ident, seq })
+}
+
+/// The error `icmp`, quoting `echo` sent to `to`, when that is an echo request.
+fn error(icmp: &[u8], to: IpAddr, echo: &[u8], request: u8) -> Option<Seen> {
+    if *echo.first()? != request {
+        return None;
+    }
+    let (ident, seq) = ident_seq(echo)?;
+    Some(Seen::Error { to, ident, seq, kind: *icmp.first()?, code: *icmp.get(1)? })
 }
 
 fn ident_seq(echo: &[u8]) -> Option<(u16, u16)> {

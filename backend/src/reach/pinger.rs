@@ -177,7 +177,7 @@ impl Pinger {
                         Outcome::Failed(why) => Some(why.clone()),
                         _ => None,
                     })
-                    .last();
+                    .next_back();
                 Some(echo_round)
             })
             .collect()
