@@ -4,12 +4,12 @@
 //! list again when told it changed (the pollers' scheduler says so when a device is started or
 //! stopped), sleeps until the next round is due (rounds due within [`TICK`] share one wake-up;
 //! with no device, or ping off everywhere, it sleeps until a change), and starts the rounds
-//! that are due, at most [`MAX_IN_FLIGHT`] at once and one per device, those to IP addresses
-//! as one batch (one task, see [`Pinger`]), those to host names each in a task that resolves
-//! the name first; a round never
-//! blocks polling (they share the runtime and the store writer, nothing else) and its result is
-//! handed to the pollers' store writer thread ([`StoreWriter`]), which writes it in the device's
-//! order with its polls, within the same byte budget, and announces a change of state.
+//! that are due, at most [`MAX_IN_FLIGHT`] at once and one per device: those to IP addresses as
+//! one batch (one task, see [`Pinger`]), those to host names each in a task that resolves the
+//! name first. A round never blocks polling (they share the runtime and the store writer,
+//! nothing else) and its result is handed to the pollers' store writer thread
+//! ([`StoreWriter`]), which writes it in the device's order with its polls, within the same byte
+//! budget, and announces a change of state.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -166,14 +166,15 @@ impl Rounds {
     /// A task ended: its devices may be pinged again. A panic is that batch's loss, logged; the
     /// devices keep their places in the schedule.
     fn ended(&mut self, done: Result<(tokio::task::Id, ()), tokio::task::JoinError>) {
-        let id = match done {
-            Ok((id, _)) => id,
-            Err(e) => {
-                log::error!("An echo round failed: {e}");
-                e.id()
-            }
+        let (id, failure) = match done {
+            Ok((id, _)) => (id, None),
+            Err(e) => (e.id(), Some(e)),
         };
-        for device in self.devices.remove(&id).unwrap_or_default() {
+        let devices = self.devices.remove(&id).unwrap_or_default();
+        if let Some(e) = failure {
+            log::error!("Echo rounds to {} device(s) failed: {e}", devices.len());
+        }
+        for device in devices {
             self.in_flight.remove(&device);
         }
     }
