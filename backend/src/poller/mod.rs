@@ -3,7 +3,7 @@
 //! become rates ([`rates`]). Results go to the store; nothing flows back.
 
 pub mod histogram;
-mod memory;
+pub mod memory;
 mod phases;
 pub mod poll;
 pub mod rates;

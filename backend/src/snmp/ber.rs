@@ -359,24 +359,50 @@ pub fn write_bytes(out: &mut Vec<u8>, tag: u8, contents: &[u8]) {
 
 /// Appends the contents (no tag or length) of the OID `arcs`; at least two arcs, first 0 to 2.
 pub fn encode_oid_contents(arcs: &[u32], out: &mut Vec<u8>) {
+    for value in sub_identifiers(arcs) {
+        push_base128(out, value);
+    }
+}
+
+/// Whether `contents` (an OID's encoding) is that of `arcs`; compared as it is encoded, with no
+/// buffer.
+pub fn oid_contents_equal(contents: &[u8], arcs: &[u32]) -> bool {
+    let mut left = contents;
+    for value in sub_identifiers(arcs) {
+        let (bytes, len) = base128(value);
+        match left.strip_prefix(&bytes[..len]) {
+            Some(rest) => left = rest,
+            None => return false,
+        }
+    }
+    left.is_empty()
+}
+
+/// The sub-identifiers an OID's arcs are encoded as: the first two arcs make one.
+fn sub_identifiers(arcs: &[u32]) -> impl Iterator<Item = u64> + '_ {
     let (first, rest) = match arcs {
         [a, b, rest @ ..] => (u64::from(*a) * 40 + u64::from(*b), rest),
         [a] => (u64::from(*a) * 40, &[][..]),
         [] => (0, &[][..]),
     };
-    push_base128(out, first);
-    for &arc in rest {
-        push_base128(out, u64::from(arc));
-    }
+    std::iter::once(first).chain(rest.iter().map(|&arc| u64::from(arc)))
 }
 
 /// Appends one sub-identifier in base 128.
 pub fn push_base128(out: &mut Vec<u8>, value: u64) {
+    let (bytes, len) = base128(value);
+    out.extend_from_slice(&bytes[..len]);
+}
+
+/// One sub-identifier in base 128: its bytes, and how many there are.
+fn base128(value: u64) -> ([u8; 10], usize) {
     let groups = (1..10).take_while(|i| value >> (7 * i) != 0).count();
-    for i in (1..=groups).rev() {
-        out.push(0x80 | ((value >> (7 * i)) & 0x7f) as u8);
+    let mut bytes = [0u8; 10];
+    for (at, i) in (1..=groups).rev().enumerate() {
+        bytes[at] = 0x80 | ((value >> (7 * i)) & 0x7f) as u8;
     }
-    out.push((value & 0x7f) as u8);
+    bytes[groups] = (value & 0x7f) as u8;
+    (bytes, groups + 1)
 }
 
 /// The fixed fields of a message, written around a ready varbind list by [`write_message`].
@@ -484,8 +510,12 @@ mod tests {
         for arcs in cases {
             let tlv = oid_tlv(arcs);
             let mut decoded = Vec::new();
-            decode_oid(Reader::new(&tlv).expect(tag::OID).unwrap().contents, &mut decoded).unwrap();
+            let contents = Reader::new(&tlv).expect(tag::OID).unwrap().contents;
+            decode_oid(contents, &mut decoded).unwrap();
             assert_eq!(decoded, arcs);
+            assert!(oid_contents_equal(contents, arcs));
+            assert!(!oid_contents_equal(&contents[..contents.len() - 1], arcs), "a prefix is another OID");
+            assert!(arcs.len() < 3 || !oid_contents_equal(contents, &arcs[..arcs.len() - 1]), "so is a longer one");
         }
         assert_eq!(oid_tlv(&[1, 3, 6, 1, 2, 1, 1, 3, 0]), [6, 8, 0x2b, 6, 1, 2, 1, 1, 3, 0]);
         let mut out = Vec::new();

@@ -3,6 +3,7 @@
 pub use super::if_names::IfNames;
 use super::oids::if_mib::*;
 use super::system::Probe;
+use super::walk::Ahead;
 use super::{Column, Session, SnmpError, Value};
 
 /// What an interface is, from ifTable and ifXTable. Changes rarely; walked on first contact,
@@ -240,6 +241,25 @@ pub async fn walk_inventory(session: &mut Session, if_number: Option<u32>) -> Re
         .collect())
 }
 
+/// The counter columns walked: [`COUNTER_COLUMNS`], then the 32-bit octets when wanted.
+const COUNTER_AND_32BIT_COLUMNS: [&[u32]; 9] = {
+    let mut all: [&[u32]; 9] = [IF_IN_OCTETS; 9];
+    let mut at = 0;
+    while at < COUNTER_COLUMNS.len() {
+        all[at] = COUNTER_COLUMNS[at];
+        at += 1;
+    }
+    all[8] = IF_OUT_OCTETS;
+    all
+};
+
+fn counter_columns(want_32bit: bool) -> &'static [&'static [u32]] {
+    match want_32bit {
+        true => &COUNTER_AND_32BIT_COLUMNS,
+        false => &COUNTER_COLUMNS,
+    }
+}
+
 /// Walks the traffic counters: 64-bit where the agent has them, else 32-bit (asked for only when
 /// `want_32bit`, i.e. when some interface lacked the 64-bit columns last time).
 pub async fn walk_counters(
@@ -247,7 +267,8 @@ pub async fn walk_counters(
     want_32bit: bool,
     if_number: Option<u32>,
 ) -> Result<Vec<CounterRow>, SnmpError> {
-    Ok(walk_counters_with(session, &[], want_32bit, if_number).await?.1)
+    let (_, columns) = session.walk_columns_kept(&[], counter_columns(want_32bit), if_number).await?;
+    Ok(counter_rows(columns))
 }
 
 /// [`walk_counters`] with the [`Probe`] in the same first request: one round trip fewer.
@@ -256,56 +277,48 @@ pub async fn walk_counters_and_probe(
     want_32bit: bool,
     if_number: Option<u32>,
 ) -> Result<(Probe, Vec<CounterRow>), SnmpError> {
-    let (values, counters) = walk_counters_with(session, &Probe::OIDS, want_32bit, if_number).await?;
-    Ok((Probe::from_values(session, &values)?, counters))
+    let target = session.target();
+    let (values, columns) = session.walk_columns_kept(&Probe::OIDS, counter_columns(want_32bit), if_number).await?;
+    Ok((Probe::from_values(target, values)?, counter_rows(columns)))
 }
 
-async fn walk_counters_with(
-    session: &mut Session,
-    scalars: &[&[u32]],
-    want_32bit: bool,
-    if_number: Option<u32>,
-) -> Result<(Vec<Option<Value>>, Vec<CounterRow>), SnmpError> {
-    let mut columns = COUNTER_COLUMNS.to_vec();
-    if want_32bit {
-        columns.extend([IF_IN_OCTETS, IF_OUT_OCTETS]);
-    }
-    let (scalars, mut found) = session.walk_columns_with(scalars, &columns, if_number).await?;
-    let (in32, out32) = if want_32bit {
-        let out32 = found.pop().expect("column");
-        (found.pop().expect("column"), out32)
-    } else {
-        (Column::default(), Column::default())
+/// One row per interface with its octets (64-bit, or 32-bit where the 64-bit are missing) from
+/// the columns of [`counter_columns`], in ifIndex order. The columns are in ifIndex order too:
+/// each is read front to back once.
+fn counter_rows(columns: &[Column]) -> Vec<CounterRow> {
+    let none = Column::default();
+    let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc] = &columns[..7] else { unreachable!("7 columns") };
+    let (in32, out32) = match &columns[7..] {
+        [in32, out32] => (in32, out32),
+        _ => (&none, &none),
     };
-    let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc]: [Column; 7] =
-        found.try_into().expect("one column per OID");
-    let small = |column: &Column, i: u32| column.get(i).and_then(Value::as_u64).map(|v| v as u32);
-    let indexes: std::collections::BTreeSet<u32> = hc_in.indexes().chain(in32.indexes()).collect();
-    let rows = indexes
-        .into_iter()
-        .filter_map(|i| {
-            let hc = hc_in.get(i).and_then(Value::as_u64).zip(hc_out.get(i).and_then(Value::as_u64));
-            let (in_octets, out_octets, bits) = match hc {
-                Some((a, b)) => (a, b, CounterBits::Bits64),
-                None => {
-                    let (a, b) = in32.get(i).and_then(Value::as_u64).zip(out32.get(i).and_then(Value::as_u64))?;
-                    (a, b, CounterBits::Bits32)
-                }
-            };
-            Some(CounterRow {
-                if_index: i,
-                in_octets,
-                out_octets,
-                bits,
-                in_errors: small(&in_err, i),
-                out_errors: small(&out_err, i),
-                in_discards: small(&in_disc, i),
-                out_discards: small(&out_disc, i),
-                oper_status: oper.get(i).and_then(Value::as_i64).map(IfStatus::from_code),
-            })
-        })
-        .collect();
-    Ok((scalars, rows))
+    let [mut hc_in_at, mut hc_out_at, mut in32_at, mut out32_at] = [hc_in, hc_out, in32, out32].map(Column::ahead);
+    let [mut oper_at, mut in_err_at, mut out_err_at, mut in_disc_at, mut out_disc_at] =
+        [oper, in_err, out_err, in_disc, out_disc].map(Column::ahead);
+    let small = |at: &mut Ahead<'_>, i: u32| at.get(i).and_then(Value::as_u64).map(|v| v as u32);
+    let mut rows = Vec::with_capacity(hc_in.len().max(in32.len()));
+    for i in Column::union_indexes(hc_in, in32) {
+        let hc = hc_in_at.get(i).and_then(Value::as_u64).zip(hc_out_at.get(i).and_then(Value::as_u64));
+        let (in_octets, out_octets, bits) = match hc {
+            Some((a, b)) => (a, b, CounterBits::Bits64),
+            None => match in32_at.get(i).and_then(Value::as_u64).zip(out32_at.get(i).and_then(Value::as_u64)) {
+                Some((a, b)) => (a, b, CounterBits::Bits32),
+                None => continue,
+            },
+        };
+        rows.push(CounterRow {
+            if_index: i,
+            in_octets,
+            out_octets,
+            bits,
+            in_errors: small(&mut in_err_at, i),
+            out_errors: small(&mut out_err_at, i),
+            in_discards: small(&mut in_disc_at, i),
+            out_discards: small(&mut out_disc_at, i),
+            oper_status: oper_at.get(i).and_then(Value::as_i64).map(IfStatus::from_code),
+        });
+    }
+    rows
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::engine::Engine;
 use super::transport::{self, Request, Security, Transport};
-use super::walk::{encoded, read_scalars, row_limit, Column, Cursor, Walk};
+use super::walk::{read_scalars, row_limit, Column, Cursor, Walk, WalkBuffers};
 use super::Credentials;
 use super::{Oid, SnmpError, Value};
 
@@ -36,6 +36,8 @@ pub struct Session {
     /// What the current poll has received so far (see [`Session::begin_poll`]).
     poll_bytes: u64,
     poll_varbinds: u64,
+    /// The last walk's rows and bookkeeping, kept for the next walk.
+    walk: WalkBuffers,
 }
 
 impl Session {
@@ -70,7 +72,13 @@ impl Session {
     }
 
     fn over(transport: Transport) -> Session {
-        Session { transport, max_repetitions: MAX_REPETITIONS, poll_bytes: 0, poll_varbinds: 0 }
+        Session {
+            transport,
+            max_repetitions: MAX_REPETITIONS,
+            poll_bytes: 0,
+            poll_varbinds: 0,
+            walk: WalkBuffers::default(),
+        }
     }
 
     pub fn target(&self) -> SocketAddr {
@@ -184,22 +192,52 @@ impl Session {
         columns: &[&[u32]],
         rows_hint: Option<u32>,
     ) -> Result<(Vec<Option<Value>>, Vec<Column>), SnmpError> {
+        self.walk_columns_kept(scalars, columns, rows_hint).await?;
+        let walk = &mut self.walk;
+        Ok((std::mem::take(&mut walk.scalars), walk.tables.drain(..columns.len()).collect()))
+    }
+
+    /// [`Session::walk_columns_with`], answering the session's own buffers, which the next walk
+    /// reuses: a steady poll's walk allocates nothing.
+    pub async fn walk_columns_kept(
+        &mut self,
+        scalars: &[&[u32]],
+        columns: &[&[u32]],
+        rows_hint: Option<u32>,
+    ) -> Result<(&[Option<Value>], &[Column]), SnmpError> {
+        // Taken out for the walk (the exchanges borrow the session); a walk dropped half-way
+        // leaves empty buffers, which the next one grows again.
+        let mut buffers = std::mem::take(&mut self.walk);
+        let walked = self.walk_into(&mut buffers, scalars, columns, rows_hint).await;
+        self.walk = buffers;
+        walked?;
+        Ok((&self.walk.scalars, &self.walk.tables[..columns.len()]))
+    }
+
+    async fn walk_into(
+        &mut self,
+        buffers: &mut WalkBuffers,
+        scalars: &[&[u32]],
+        columns: &[&[u32]],
+        rows_hint: Option<u32>,
+    ) -> Result<(), SnmpError> {
         let target = self.target();
-        let prefixes: Vec<Vec<u8>> = columns.iter().map(|arcs| encoded(arcs)).collect();
-        let mut scalar_values: Option<Vec<Option<Value>>> = None;
-        let rows = rows_hint.unwrap_or(0).min(4_096) as usize;
-        let mut tables: Vec<Column> = columns.iter().map(|_| Column(Vec::with_capacity(rows))).collect();
-        let mut cursors = vec![Cursor::Start; columns.len()];
+        buffers.start(columns, rows_hint.unwrap_or(0).min(4_096) as usize);
+        let WalkBuffers { scalars: scalar_values, tables, prefixes, cursors, active, arcs } = buffers;
+        let (prefixes, tables) = (&prefixes[..columns.len()], &mut tables[..columns.len()]);
+        let mut scalars_read = false;
         let limit = row_limit(rows_hint);
         let v1 = self.transport.is_v1();
         if v1 && !scalars.is_empty() {
-            scalar_values = Some(self.get_next_scalars(scalars).await?);
+            *scalar_values = self.get_next_scalars(scalars).await?;
+            scalars_read = true;
         }
         loop {
-            let active: Vec<usize> = (0..columns.len()).filter(|&i| cursors[i] != Cursor::Done).collect();
-            let asked_scalars = if scalar_values.is_none() { scalars } else { &[] };
+            active.clear();
+            active.extend((0..columns.len()).filter(|&i| cursors[i] != Cursor::Done));
+            let asked_scalars = if scalars_read { &[] } else { scalars };
             if active.is_empty() && asked_scalars.is_empty() {
-                return Ok((scalar_values.unwrap_or_default(), tables));
+                return Ok(());
             }
             let repetitions = if v1 { 1 } else { self.repetitions(active.len().max(1), rows_hint) };
             // GETNEXT of a scalar's object (its OID without the instance) answers the scalar.
@@ -231,20 +269,19 @@ impl Session {
             }
             let mut varbinds = reply.varbinds;
             if !asked_scalars.is_empty() {
-                let values =
-                    read_scalars(&mut varbinds, asked_scalars).map_err(|e| SnmpError::undecodable(target, e))?;
-                scalar_values =
-                    Some(values.ok_or_else(|| {
-                        SnmpError::protocol(target, "a GETBULK reply without its non-repeaters".into())
-                    })?);
+                let complete = read_scalars(&mut varbinds, asked_scalars, scalar_values)
+                    .map_err(|e| SnmpError::undecodable(target, e))?;
+                if !complete {
+                    return Err(SnmpError::protocol(target, "a GETBULK reply without its non-repeaters".into()));
+                }
+                scalars_read = true;
             }
             if active.is_empty() {
                 continue;
             }
             let asked = active.len() * repetitions as usize;
-            let walk = Walk { columns, prefixes: &prefixes, active: &active, asked };
-            let rows =
-                walk.read_rows(varbinds, &mut cursors, &mut tables).map_err(|e| e.at(target, columns, &cursors))?;
+            let walk = Walk { columns, prefixes, active, asked };
+            let rows = walk.read_rows(varbinds, cursors, tables, arcs).map_err(|e| e.at(target, columns, cursors))?;
             if rows == 0 {
                 return Err(SnmpError::protocol(target, "an empty GETBULK reply".into()));
             }
@@ -276,9 +313,12 @@ impl Session {
             }
             let wanted: Vec<&[u32]> = asked.iter().map(|&i| scalars[i]).collect();
             let mut varbinds = reply.varbinds;
-            let found = read_scalars(&mut varbinds, &wanted).map_err(|e| SnmpError::undecodable(target, e))?;
-            let found =
-                found.ok_or_else(|| SnmpError::protocol(target, "a GETNEXT reply with too few values".into()))?;
+            let mut found = Vec::with_capacity(wanted.len());
+            let complete =
+                read_scalars(&mut varbinds, &wanted, &mut found).map_err(|e| SnmpError::undecodable(target, e))?;
+            if !complete {
+                return Err(SnmpError::protocol(target, "a GETNEXT reply with too few values".into()));
+            }
             self.spend(found.len())?;
             for (&i, value) in asked.iter().zip(found) {
                 values[i] = value;

@@ -1,5 +1,7 @@
 //! SNMPv2-MIB system group: who the device says it is.
 
+use std::net::SocketAddr;
+
 use super::oids::system::*;
 use super::{Oid, Session, SnmpError, Value};
 
@@ -46,10 +48,10 @@ impl Probe {
     pub const OIDS: [&'static [u32]; 2] = [SYS_UP_TIME, super::oids::if_mib::IF_NUMBER];
 
     /// From the values of [`Probe::OIDS`], in order; sysUpTime must be there.
-    pub fn from_values(session: &Session, values: &[Option<Value>]) -> Result<Probe, SnmpError> {
+    pub fn from_values(target: SocketAddr, values: &[Option<Value>]) -> Result<Probe, SnmpError> {
         let number = |at: usize| values.get(at).and_then(Option::as_ref).and_then(Value::as_u64);
         let Some(uptime) = number(0) else {
-            return Err(SnmpError::NoSuchObject { target: session.target(), oid: Oid::from_slice(SYS_UP_TIME) });
+            return Err(SnmpError::NoSuchObject { target, oid: Oid::from_slice(SYS_UP_TIME) });
         };
         Ok(Probe { uptime_ticks: uptime as u32, if_number: number(1).map(|n| n as u32) })
     }
@@ -62,5 +64,5 @@ pub async fn probe(session: &mut Session) -> Result<Probe, SnmpError> {
         Err(SnmpError::NoSuchObject { .. }) => vec![session.get(&[SYS_UP_TIME]).await?.pop(), None],
         other => other?,
     };
-    Probe::from_values(session, &values)
+    Probe::from_values(session.target(), &values)
 }

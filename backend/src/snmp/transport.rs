@@ -81,6 +81,8 @@ pub struct Transport {
     retries: u32,
     request_id: i32,
     varbinds: Vec<u8>,
+    /// Room for encoding one OID of a request.
+    oid: Vec<u8>,
     request: Vec<u8>,
     reply: Vec<u8>,
     /// An SNMPv3 reply's plaintext scoped PDU.
@@ -123,6 +125,7 @@ impl Transport {
             retries,
             request_id: rand::random_range(1..i32::MAX / 2),
             varbinds: Vec::new(),
+            oid: Vec::new(),
             request: Vec::new(),
             reply: Vec::new(),
             plain: Vec::new(),
@@ -301,15 +304,15 @@ impl Transport {
     /// Encodes the varbinds of a request (each OID with a NULL value) into `self.varbinds`.
     fn encode_varbinds<'o>(&mut self, oids: impl Iterator<Item = (&'o [u32], Option<u32>)>) {
         self.varbinds.clear();
-        let mut oid = Vec::with_capacity(32);
+        let oid = &mut self.oid;
         for (prefix, last) in oids {
             oid.clear();
-            ber::encode_oid_contents(prefix, &mut oid);
+            ber::encode_oid_contents(prefix, oid);
             if let Some(arc) = last {
-                ber::push_base128(&mut oid, u64::from(arc));
+                ber::push_base128(oid, u64::from(arc));
             }
             ber::write_header(&mut self.varbinds, tag::SEQUENCE, ber::tlv_len(oid.len()) + 2);
-            ber::write_bytes(&mut self.varbinds, tag::OID, &oid);
+            ber::write_bytes(&mut self.varbinds, tag::OID, oid);
             self.varbinds.extend_from_slice(&[tag::NULL, 0]);
         }
     }
