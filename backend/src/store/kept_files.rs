@@ -5,25 +5,36 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Samples files kept open by default: a few thousand, well below the usual hard limit on
 /// descriptors, and enough that a fleet of that many devices never reopens one.
 pub const DEFAULT_MAX_OPEN: usize = 2048;
 
-/// The open files, and the order they were last used in.
+/// A file kept open for its owner (a device's directory), taken out while it is written.
+pub struct Kept {
+    pub owner: Arc<Path>,
+    /// Which of the owner's files it is (the start of its segment).
+    pub segment: i64,
+    pub file: File,
+    /// Its length: the owner is its only writer, so no `fstat` per append is needed.
+    pub len: u64,
+}
+
+/// The open files, and the order they were last used in. Owners are shared between the two
+/// maps, so a file goes in and out without allocating.
 #[derive(Default)]
 struct Open {
-    /// Directory → (file, its path, when it was last used).
-    files: HashMap<PathBuf, (PathBuf, File, u64)>,
-    /// When last used → directory: the first entry is the least recently used.
-    by_use: BTreeMap<u64, PathBuf>,
+    /// Owner → (segment, file, length, when it was last used).
+    files: HashMap<Arc<Path>, (i64, File, u64, u64)>,
+    /// When last used → owner: the first entry is the least recently used.
+    by_use: BTreeMap<u64, Arc<Path>>,
     clock: u64,
 }
 
-/// A bounded set of open append handles, one per directory. The lock covers the maps only: a
+/// A bounded set of open append handles, one per owner. The lock covers the maps only: a
 /// file is taken out while it is written.
 pub struct KeptFiles {
     open: Mutex<Open>,
@@ -62,35 +73,36 @@ impl KeptFiles {
         self.reopened.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Takes out the file kept for `dir`, with its path.
-    pub fn take(&self, dir: &Path) -> Option<(PathBuf, File)> {
+    /// Takes out the file kept for `owner`.
+    pub fn take(&self, owner: &Path) -> Option<Kept> {
         let mut open = self.open.lock().expect("kept files lock");
-        let (path, file, used) = open.files.remove(dir)?;
+        let (owner, (segment, file, len, used)) = open.files.remove_entry(owner)?;
         open.by_use.remove(&used);
-        Some((path, file))
+        Some(Kept { owner, segment, file, len })
     }
 
-    /// Keeps `file` (at `path`) open for `dir`, closing the least recently used past the bound.
-    pub fn put(&self, dir: &Path, path: &Path, file: File) {
+    /// Keeps a file open for its owner, closing the least recently used past the bound.
+    pub fn put(&self, kept: Kept) {
         let max_open = self.max_open();
         let mut open = self.open.lock().expect("kept files lock");
         open.clock += 1;
         let used = open.clock;
-        if let Some((_, _, old)) = open.files.insert(dir.to_path_buf(), (path.to_path_buf(), file, used)) {
+        let Kept { owner, segment, file, len } = kept;
+        if let Some((_, _, _, old)) = open.files.insert(owner.clone(), (segment, file, len, used)) {
             open.by_use.remove(&old);
         }
-        open.by_use.insert(used, dir.to_path_buf());
+        open.by_use.insert(used, owner);
         while open.files.len() > max_open {
             let Some((_, lru)) = open.by_use.pop_first() else { break };
             open.files.remove(&lru);
         }
     }
 
-    /// Closes the files kept for directories below `dir`.
+    /// Closes the files kept for owners below `dir`.
     pub fn forget_below(&self, dir: &Path) {
         let mut open = self.open.lock().expect("kept files lock");
-        let gone: Vec<(u64, PathBuf)> =
-            open.files.iter().filter(|(d, _)| d.starts_with(dir)).map(|(d, (_, _, used))| (*used, d.clone())).collect();
+        let gone: Vec<(u64, Arc<Path>)> =
+            open.files.iter().filter(|(d, _)| d.starts_with(dir)).map(|(d, (.., used))| (*used, d.clone())).collect();
         for (used, d) in gone {
             open.files.remove(&d);
             open.by_use.remove(&used);

@@ -82,15 +82,47 @@ impl<T: Serialize> Serialize for Column<'_, T> {
 impl Serialize for PollLine {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let s = &self.interfaces;
-        let present: Vec<_> = OPTIONAL_COLUMNS.iter().filter(|(_, pick)| s.iter().any(|i| pick(i).is_some())).collect();
-        let mut line = serializer.serialize_struct("PollLine", 3 + present.len())?;
+        let present = OPTIONAL_COLUMNS.map(|(_, pick)| s.iter().any(|i| pick(i).is_some()));
+        let count = present.iter().filter(|&&p| p).count();
+        let mut line = serializer.serialize_struct("PollLine", 3 + count)?;
         line.serialize_field("timestamp", &self.timestamp)?;
         line.serialize_field("sysUpTime", &self.sys_up_time)?;
         line.serialize_field("ifIndex", &Column(s, |i| i.if_index))?;
-        for (name, pick) in present {
-            line.serialize_field(name, &Column(s, *pick))?;
+        for ((name, pick), present) in OPTIONAL_COLUMNS.iter().zip(present) {
+            if present {
+                line.serialize_field(name, &Column(s, *pick))?;
+            }
         }
         line.end()
+    }
+}
+
+/// A line's text is written in a buffer kept by the thread (the pollers' store writer), emptied
+/// after each line; one grown past this size is let go.
+const TEXT_BUFFER_KEPT_BYTES: usize = 1 << 20;
+
+thread_local! {
+    static TEXT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl PollLine {
+    /// Calls `write` with the line's text and its newline, written in a buffer the thread
+    /// keeps: a steady poll's line allocates nothing.
+    pub fn with_text<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
+        TEXT_BUFFER.with(|kept| {
+            // A call within `write` (never, today) gets a buffer of its own.
+            let mut text = kept.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default();
+            text.clear();
+            serde_json::to_writer(&mut text, self).expect("poll lines serialize");
+            text.push(b'\n');
+            let out = write(&text);
+            if text.capacity() <= TEXT_BUFFER_KEPT_BYTES {
+                if let Ok(mut kept) = kept.try_borrow_mut() {
+                    *kept = text;
+                }
+            }
+            out
+        })
     }
 }
 
@@ -161,6 +193,7 @@ mod tests {
             r#"{"timestamp":1795611861.204,"sysUpTime":100,"ifIndex":[3,7],"ifHCInOctets":[1,null],"ifHCOutOctets":[2,null],"ifInOctets":[null,1200],"ifOutOctets":[null,800],"inBps":[8000,null],"outBps":[8000,null]}"#
         );
         assert_eq!(serde_json::from_str::<PollLine>(&text).unwrap(), line);
+        assert_eq!(line.with_text(|t| t.to_vec()), format!("{text}\n").into_bytes(), "the same, with its newline");
         let ragged = r#"{"timestamp":1.0,"sysUpTime":1,"ifIndex":[1,2],"inBps":[5]}"#;
         assert!(serde_json::from_str::<PollLine>(ragged).is_err(), "a ragged line is unreadable, not misread");
     }

@@ -175,7 +175,7 @@ impl Store {
             let appended = disk
                 .series
                 .append_poll(&self.appender, &self.tiers, &mut disk.buckets, &line)
-                .map_err(io_error(&disk.series.samples()));
+                .map_err(|e| io_error(&disk.series.samples())(e));
             let saved = if changed || disk.state_dirty { write_state(&device.live, disk) } else { Ok(()) };
             appended.and(saved)
         };

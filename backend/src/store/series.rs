@@ -72,8 +72,9 @@ impl SeriesDir {
             Some(last) if (last * every).div_euclid(DAY_SECS) == ts.div_euclid(DAY_SECS) => self.seal(appender, &[]),
             _ => self.seal(appender, tiers),
         };
-        let text = serde_json::to_string(line).expect("poll lines serialize");
-        appender.append_kept(&segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS), &text)?;
+        let segment = ts.div_euclid(RAW_SEGMENT_SECS);
+        let path = || segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS);
+        line.with_text(|text| appender.append_kept(&self.root, segment, path, text))?;
         sealed?;
         open.add(tiers, line);
         let due = open.take_due(tiers, ts);
@@ -134,7 +135,7 @@ impl SeriesDir {
     /// Seals the device's plain samples files, and the rollup files of `tiers`, into their
     /// `.zst` twins. The kept samples file is closed first: the next append opens a new one.
     pub fn seal(&self, appender: &Appender, tiers: &[Tier]) -> std::io::Result<()> {
-        appender.forget_below(&self.samples());
+        appender.forget_below(&self.root);
         seal::seal_dir(&self.samples(), Content::Polls)?;
         for tier in tiers {
             seal::seal_dir(&self.rollup(tier), Content::Lines)?;
