@@ -267,8 +267,8 @@ pub async fn walk_counters(
     want_32bit: bool,
     if_number: Option<u32>,
 ) -> Result<Vec<CounterRow>, SnmpError> {
-    let (_, columns) = session.walk_columns_kept(&[], counter_columns(want_32bit), if_number).await?;
-    Ok(counter_rows(columns))
+    let walked = session.walk_columns_kept(&[], counter_columns(want_32bit), if_number).await?;
+    Ok(counter_rows(walked.columns()))
 }
 
 /// [`walk_counters`] with the [`Probe`] in the same first request: one round trip fewer.
@@ -277,9 +277,8 @@ pub async fn walk_counters_and_probe(
     want_32bit: bool,
     if_number: Option<u32>,
 ) -> Result<(Probe, Vec<CounterRow>), SnmpError> {
-    let target = session.target();
-    let (values, columns) = session.walk_columns_kept(&Probe::OIDS, counter_columns(want_32bit), if_number).await?;
-    Ok((Probe::from_values(target, values)?, counter_rows(columns)))
+    let walked = session.walk_columns_kept(&Probe::OIDS, counter_columns(want_32bit), if_number).await?;
+    Ok((Probe::from_values(session.target(), walked.scalars())?, counter_rows(walked.columns())))
 }
 
 /// One row per interface with its octets (64-bit, or 32-bit where the 64-bit are missing) from

@@ -25,4 +25,4 @@ pub use error::SnmpError;
 pub use oids::Oid;
 pub use session::{resolve, Session, MAX_POLL_BYTES, MAX_POLL_VARBINDS};
 pub use value::Value;
-pub use walk::{row_limit, Column, MAX_ROWS};
+pub use walk::{row_limit, Column, Walked, MAX_ROWS};

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use super::engine::Engine;
 use super::transport::{self, Request, Security, Transport};
-use super::walk::{read_scalars, row_limit, Column, Cursor, Walk, WalkBuffers};
+use super::walk::{read_scalars, row_limit, Column, Cursor, Walk, WalkBuffers, Walked};
 use super::Credentials;
 use super::{Oid, SnmpError, Value};
 
@@ -36,8 +36,6 @@ pub struct Session {
     /// What the current poll has received so far (see [`Session::begin_poll`]).
     poll_bytes: u64,
     poll_varbinds: u64,
-    /// The last walk's rows and bookkeeping, kept for the next walk.
-    walk: WalkBuffers,
 }
 
 impl Session {
@@ -72,13 +70,7 @@ impl Session {
     }
 
     fn over(transport: Transport) -> Session {
-        Session {
-            transport,
-            max_repetitions: MAX_REPETITIONS,
-            poll_bytes: 0,
-            poll_varbinds: 0,
-            walk: WalkBuffers::default(),
-        }
+        Session { transport, max_repetitions: MAX_REPETITIONS, poll_bytes: 0, poll_varbinds: 0 }
     }
 
     pub fn target(&self) -> SocketAddr {
@@ -192,26 +184,21 @@ impl Session {
         columns: &[&[u32]],
         rows_hint: Option<u32>,
     ) -> Result<(Vec<Option<Value>>, Vec<Column>), SnmpError> {
-        self.walk_columns_kept(scalars, columns, rows_hint).await?;
-        let walk = &mut self.walk;
-        Ok((std::mem::take(&mut walk.scalars), walk.tables.drain(..columns.len()).collect()))
+        Ok(self.walk_columns_kept(scalars, columns, rows_hint).await?.into_owned())
     }
 
-    /// [`Session::walk_columns_with`], answering the session's own buffers, which the next walk
-    /// reuses: a steady poll's walk allocates nothing.
+    /// [`Session::walk_columns_with`], answering buffers taken from the thread's pool (see
+    /// [`Walked`]), which go back to it when dropped: a steady poll's walk allocates nothing.
     pub async fn walk_columns_kept(
         &mut self,
         scalars: &[&[u32]],
         columns: &[&[u32]],
         rows_hint: Option<u32>,
-    ) -> Result<(&[Option<Value>], &[Column]), SnmpError> {
-        // Taken out for the walk (the exchanges borrow the session); a walk dropped half-way
-        // leaves empty buffers, which the next one grows again.
-        let mut buffers = std::mem::take(&mut self.walk);
-        let walked = self.walk_into(&mut buffers, scalars, columns, rows_hint).await;
-        self.walk = buffers;
-        walked?;
-        Ok((&self.walk.scalars, &self.walk.tables[..columns.len()]))
+    ) -> Result<Walked, SnmpError> {
+        // A walk that fails, or is dropped half-way, gives its buffers back all the same.
+        let mut walked = Walked::start(columns, rows_hint.unwrap_or(0).min(4_096) as usize);
+        self.walk_into(walked.buffers(), scalars, columns, rows_hint).await?;
+        Ok(walked)
     }
 
     async fn walk_into(
@@ -222,7 +209,6 @@ impl Session {
         rows_hint: Option<u32>,
     ) -> Result<(), SnmpError> {
         let target = self.target();
-        buffers.start(columns, rows_hint.unwrap_or(0).min(4_096) as usize);
         let WalkBuffers { scalars: scalar_values, tables, prefixes, cursors, active, arcs } = buffers;
         let (prefixes, tables) = (&prefixes[..columns.len()], &mut tables[..columns.len()]);
         let mut scalars_read = false;
