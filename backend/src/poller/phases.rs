@@ -41,8 +41,7 @@ impl Phases {
         (interval / count as u32, count)
     }
 
-    /// The slot `at` falls in, and how long after `at` that slot starts again (zero when `at`
-    /// is its start).
+    /// The slot of `interval_secs` that `at` falls in.
     fn slot_at(&self, interval_secs: u32, at: Instant) -> usize {
         let (width, count) = self.slots(interval_secs);
         let since = at.saturating_duration_since(self.origin).as_nanos();
@@ -77,10 +76,15 @@ impl Phases {
         (Slot { interval_secs, index }, delay)
     }
 
-    /// Gives a stopped device's slot back.
+    /// Gives a stopped device's slot back; an interval no device uses any more is forgotten, so
+    /// what is kept is bounded by the intervals in use (at most 16 KiB each).
     pub fn give_back(&mut self, slot: Slot) {
-        if let Some(count) = self.taken.get_mut(&slot.interval_secs).and_then(|t| t.get_mut(slot.index)) {
+        let Some(taken) = self.taken.get_mut(&slot.interval_secs) else { return };
+        if let Some(count) = taken.get_mut(slot.index) {
             *count = count.saturating_sub(1);
+        }
+        if taken.iter().all(|&count| count == 0) {
+            self.taken.remove(&slot.interval_secs);
         }
     }
 
@@ -151,6 +155,11 @@ mod tests {
         // Taking at a moment counts too: the slot of `now` is then the fullest.
         let at = phases.take_at(10, now, Duration::ZERO);
         assert_eq!(phases.counts(10)[at.index], 2);
+        // An interval no device uses any more is forgotten.
+        let lone = phases.take_at(300, now, Duration::ZERO);
+        assert_eq!(phases.counts(300).len(), 3000);
+        phases.give_back(lone);
+        assert!(phases.counts(300).is_empty());
     }
 
     #[test]
