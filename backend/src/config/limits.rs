@@ -68,8 +68,8 @@ pub(super) fn log_limits(args: &ServeArgs, file: &LogsFile, problems: &mut Vec<S
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpLimits {
     /// Threads serving HTTP. One by default: the API's disk and CPU-heavy work runs on the
-    /// blocking pool and polls on their own thread, and each worker wakes twice a second to
-    /// refresh its `Date` header (actix-http), the largest part of the idle cost.
+    /// blocking pool and polls on their own thread. (An idle worker is not woken: the vendored
+    /// actix-http formats its `Date` header on demand.)
     pub workers: usize,
     /// Open connections in total, shared out between the HTTP workers.
     pub max_connections: usize,
