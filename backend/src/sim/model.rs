@@ -60,6 +60,9 @@ pub struct AgentSpec {
     /// The largest reply the agent sends, in bytes: a GETBULK answer is cut to fewer
     /// repetitions to fit, a GET that cannot fit is answered `tooBig` (as net-snmp does).
     pub max_reply_bytes: usize,
+    /// Share of the interfaces that are up but carry no traffic (their counters stay still),
+    /// percent; which ones: [`super::traffic::idle_ports`].
+    pub idle_percent: f64,
 }
 
 impl AgentSpec {
@@ -82,6 +85,7 @@ impl AgentSpec {
             if_name_prefix: "ge-0/0/".into(),
             misbehave: None,
             max_reply_bytes: super::responder::MAX_REPLY_BYTES,
+            idle_percent: 0.0,
         }
     }
 }
@@ -155,10 +159,11 @@ impl AgentModel {
         let anchor_unix_secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
         let period = spec.reboot_every_secs.unwrap_or(1) as f64;
         let reboot_phase_secs = unit(spec.seed, 0, 7) * period;
+        let idle = super::traffic::idle_ports(spec.seed, spec.interfaces, spec.idle_percent);
         let flows = (1..=spec.interfaces)
             .map(|if_index| {
                 let flow = |direction| {
-                    if is_up(spec.seed, if_index) {
+                    if is_up(spec.seed, if_index) && !idle[if_index as usize - 1] {
                         Flow::new(spec.seed, if_index, direction, spec.rate_bps, spec.speed_bps)
                     } else {
                         Flow::idle()
@@ -372,6 +377,20 @@ mod tests {
             last = hc;
         }
         assert!(last > 1 << 33, "at 1 GB/s the 32-bit view wraps several times in 30 minutes");
+    }
+
+    #[test]
+    fn idle_ports_are_up_and_their_counters_stay_still() {
+        let spec = AgentSpec { idle_percent: 50.0, ..AgentSpec::new("half idle", 48) };
+        let idle = crate::sim::traffic::idle_ports(spec.seed, 48, 50.0);
+        let model = AgentModel::new(spec, Arc::new(Shape::new(48, true)));
+        let (early, late) = (model.moment_at(60.0), model.moment_at(600.0));
+        for if_index in (1..=48).filter(|&i| model.is_up(i)) {
+            let moved =
+                value_of(&model, Object::IfX(6, if_index), &late) > value_of(&model, Object::IfX(6, if_index), &early);
+            assert_eq!(moved, !idle[if_index as usize - 1], "ifIndex {if_index}");
+            assert_eq!(value_of(&model, Object::If(8, if_index), &late), 1, "ifIndex {if_index} is up");
+        }
     }
 
     #[test]

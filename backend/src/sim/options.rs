@@ -78,6 +78,10 @@ pub struct SimArgs {
     /// Share of agents with no socket at all (ICMP port unreachable), percent
     #[arg(long, default_value_t = 0.0)]
     pub closed_percent: f64,
+    /// Share of each agent's interfaces that are up but carry no traffic (counters stay still),
+    /// percent; which ones is picked by the seed, the same after a restart
+    #[arg(long, default_value_t = 0.0)]
+    pub idle_percent: f64,
     /// Every agent reboots every so many seconds (sysUpTime and counters back to 0); 0: never
     #[arg(long, default_value_t = 0)]
     pub reboot_secs: u64,
@@ -122,6 +126,7 @@ impl Default for SimArgs {
             loss_percent: 0.0,
             dead_percent: 0.0,
             closed_percent: 0.0,
+            idle_percent: 0.0,
             reboot_secs: 0,
             legacy_percent: 0.0,
             huge_interfaces: 0,
@@ -230,6 +235,7 @@ impl SimArgs {
             reboot_every_secs: (self.reboot_secs > 0).then_some(self.reboot_secs),
             latency_ms: self.latency_ms,
             loss_percent: self.loss_percent,
+            idle_percent: self.idle_percent,
             seed,
             max_reply_bytes: usize::from(self.max_reply_bytes),
             sys_descr: format!(
@@ -324,6 +330,8 @@ mod tests {
         let huge = specs.last().unwrap();
         assert_eq!((huge.interfaces, huge.behaviour, huge.hc), (4000, Behaviour::Answer, true));
         assert_eq!(args.specs()[7].seed, specs[7].seed, "the same options give the same fleet");
+        let idle = SimArgs { idle_percent: 50.0, ..args.clone() }.specs();
+        assert!(idle.iter().all(|s| s.idle_percent == 50.0) && specs.iter().all(|s| s.idle_percent == 0.0));
         let capped = SimArgs { max_reply_bytes: 1472, ..args }.specs();
         assert!(capped.iter().all(|s| s.max_reply_bytes == 1472));
         assert!(specs.iter().all(|s| s.max_reply_bytes == crate::sim::responder::MAX_REPLY_BYTES));

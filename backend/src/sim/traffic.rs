@@ -32,6 +32,21 @@ pub fn unit(seed: u64, a: u64, b: u64) -> f64 {
     (mix(mix(mix(seed) ^ a) ^ b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// Which of an agent's `interfaces` are idle (up, but carrying no traffic: their counters stay
+/// still), at ifIndex − 1: exactly `idle_percent` of them, rounded to the nearest, ranked by a
+/// hash of (seed, ifIndex), so an agent with the same seed has the same idle ports after a
+/// restart.
+pub fn idle_ports(seed: u64, interfaces: u32, idle_percent: f64) -> Vec<bool> {
+    let count = (f64::from(interfaces) * idle_percent.clamp(0.0, 100.0) / 100.0).round() as usize;
+    let mut order: Vec<u32> = (1..=interfaces).collect();
+    order.sort_by_key(|&i| mix(mix(seed ^ 0x1d1e) ^ u64::from(i)));
+    let mut idle = vec![false; interfaces as usize];
+    for &i in order.iter().take(count) {
+        idle[i as usize - 1] = true;
+    }
+    idle
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Wave {
     period_secs: f64,
@@ -143,6 +158,18 @@ mod tests {
             assert!(flow.rate_bps(t) <= 0.9e9 + 1.0);
         }
         assert_eq!(Flow::idle().octets(NOW - 10.0, NOW), 0);
+    }
+
+    #[test]
+    fn idle_ports_are_an_exact_share_picked_by_the_seed() {
+        let idle = idle_ports(9, 48, 50.0);
+        assert_eq!(idle.len(), 48);
+        assert_eq!(idle.iter().filter(|&&i| i).count(), 24);
+        assert_eq!(idle, idle_ports(9, 48, 50.0), "the same seed, the same ports");
+        assert_ne!(idle, idle_ports(10, 48, 50.0));
+        assert_eq!(idle_ports(9, 48, 75.0).iter().filter(|&&i| i).count(), 36);
+        assert!(idle_ports(9, 48, 0.0).iter().all(|&i| !i));
+        assert!(idle_ports(9, 7, 100.0).iter().all(|&i| i));
     }
 
     #[test]
