@@ -1,11 +1,11 @@
 //! Measurements of the sealed store, for the README (print, assert nothing but correctness):
-//! bytes per interface-sample on disk with the simulator's counters, and the traffic query
-//! timings over a year of synthesized history, sealed and plain. Run once, in release:
+//! bytes per interface-sample on disk with the simulator's counters (the same counters in
+//! VictoriaMetrics and Prometheus: [`super::footprint_tsdb`]; the 1-year query:
+//! [`super::footprint_query`]) and memory per interface. Run once, in release:
 //! `cargo test --release -p vigie --lib store::footprint -- --ignored --nocapture --test-threads 1`
 //! (`FOOTPRINT_KEEP=DIR` keeps each run's data dir under DIR, to look at with `zstdcat`).
 
 use std::path::Path;
-use std::time::Instant;
 
 use super::files::Appender;
 use super::poll_line::{InterfaceSample, PollLine};
@@ -14,7 +14,7 @@ use super::series::{OpenBuckets, Retention, SeriesDir};
 use crate::sim::traffic::{unit, Flow};
 
 /// Bytes of the files under `dir` whose name ends with `suffix` (`""`: all).
-fn bytes_under(dir: &Path, suffix: &str) -> u64 {
+pub(super) fn bytes_under(dir: &Path, suffix: &str) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
     entries
         .filter_map(Result::ok)
@@ -58,22 +58,61 @@ struct Run {
     other_cpu: f64,
 }
 
-/// Polls `interfaces` simulated interfaces every 60 s (±100 ms) for `hours` through the store,
-/// counters starting at `offset`.
-fn poll_through(series: &SeriesDir, root: &Path, interfaces: u32, hours: i64, rate_bps: f64, offset: u64) -> Run {
+/// The footprint runs' simulated interfaces: 48 (say) flows of agent seed 7 on 10 Gbit/s
+/// interfaces, a share of them idle, read every 60 s (±100 ms) from midnight UTC, counters
+/// starting at `offset`. The TSDB runs ([`super::footprint_tsdb`]) read the same values.
+pub(super) struct SimulatedPolls {
+    flows: Vec<[Flow; 2]>,
+    offset: u64,
+}
+
+impl SimulatedPolls {
+    /// The agent's seed: every run draws the same flows.
+    const SEED: u64 = 7;
+    const START_MS: i64 = 1_795_564_800_000; // midnight UTC
+    const BOOT_SECS: f64 = (Self::START_MS / 1000 - 3 * 86_400) as f64;
+
+    pub(super) fn new(interfaces: u32, rate_bps: f64, offset: u64, idle_percent: f64) -> SimulatedPolls {
+        let idle = crate::sim::traffic::idle_ports(Self::SEED, interfaces, idle_percent);
+        let flows = (1..=interfaces)
+            .map(|i| {
+                [0, 1].map(|d| match idle[i as usize - 1] {
+                    true => Flow::idle(),
+                    false => Flow::new(Self::SEED, i, d, rate_bps, 10_000_000_000),
+                })
+            })
+            .collect();
+        SimulatedPolls { flows, offset }
+    }
+
+    /// When poll `k` (0, 1, ...) answers, in Unix milliseconds.
+    pub(super) fn at_ms(k: i64) -> i64 {
+        Self::regular_at_ms(k) + (unit(1, k as u64, 0) * 200.0) as i64 - 100
+    }
+
+    /// Poll `k` exactly every 60 s (as a Prometheus scrape is stamped), Unix milliseconds.
+    pub(super) fn regular_at_ms(k: i64) -> i64 {
+        Self::START_MS + k * 60_000
+    }
+
+    /// The in and out octet counters of every interface (ifIndex 1, 2, ...) at `at_ms`.
+    pub(super) fn counters(&self, at_ms: i64) -> Vec<[u64; 2]> {
+        let now = at_ms as f64 / 1000.0;
+        self.flows.iter().map(|f| f.map(|f| self.offset + f.octets(Self::BOOT_SECS, now))).collect()
+    }
+}
+
+/// Polls the simulated interfaces for `hours` through the store.
+fn poll_through(series: &SeriesDir, root: &Path, polls: &SimulatedPolls, hours: i64) -> Run {
     let tiers = Retention::default().tiers();
     let (appender, mut open) = (Appender::default(), OpenBuckets::default());
-    let flows: Vec<[Flow; 2]> =
-        (1..=interfaces).map(|i| [0, 1].map(|d| Flow::new(7, i, d, rate_bps, 10_000_000_000))).collect();
-    let start = 1_795_564_800_000i64; // midnight UTC
-    let boot = (start / 1000 - 3 * 86_400) as f64;
     let mut prev: Option<(i64, Vec<[u64; 2]>)> = None;
     let mut run = Run { plain: 0, on_disk: Vec::new(), seal_cpu: Vec::new(), seal_written: Vec::new(), other_cpu: 0.0 };
     let mut hour = None;
     for k in 0..hours * 60 {
-        let at_ms = start + k * 60_000 + (unit(1, k as u64, 0) * 200.0) as i64 - 100;
+        let at_ms = SimulatedPolls::at_ms(k);
         let now = at_ms as f64 / 1000.0;
-        let counters: Vec<[u64; 2]> = flows.iter().map(|f| f.map(|f| offset + f.octets(boot, now))).collect();
+        let counters = polls.counters(at_ms);
         let samples = counters
             .iter()
             .enumerate()
@@ -93,7 +132,8 @@ fn poll_through(series: &SeriesDir, root: &Path, interfaces: u32, hours: i64, ra
                 }
             })
             .collect();
-        let line = PollLine { timestamp: now, sys_up_time: ((now - boot) * 100.0) as u32, interfaces: samples };
+        let uptime_ticks = ((now - SimulatedPolls::BOOT_SECS) * 100.0) as u32;
+        let line = PollLine { timestamp: now, sys_up_time: uptime_ticks, interfaces: samples };
         run.plain += serde_json::to_string(&line).unwrap().len() as u64 + 1;
         let first_of_hour = hour.replace(at_ms.div_euclid(3_600_000)) != Some(at_ms.div_euclid(3_600_000));
         let (cpu, written) = (thread_cpu_secs(), thread_written());
@@ -111,8 +151,20 @@ fn poll_through(series: &SeriesDir, root: &Path, interfaces: u32, hours: i64, ra
     run
 }
 
+/// The footprint rows: label, mean rate per interface and direction (bits/s), counters' offset,
+/// share of idle interfaces (percent).
+pub(super) const ROWS: [(&str, f64, u64, f64); 7] = [
+    ("10 Mbit/s mean, small counters", 10e6, 0, 0.0),
+    ("10 Mbit/s mean, 20-digit counters", 10e6, 10_000_000_000_000_000_000, 0.0),
+    ("1 Mbit/s mean, small counters", 1e6, 0, 0.0),
+    ("100 Mbit/s mean, 20-digit counters", 100e6, 10_000_000_000_000_000_000, 0.0),
+    ("10 Mbit/s mean, small counters, 50 % idle", 10e6, 0, 50.0),
+    ("10 Mbit/s mean, small counters, 75 % idle", 10e6, 0, 75.0),
+    ("1 Mbit/s mean, small counters, 75 % idle", 1e6, 0, 75.0),
+];
+
 /// Bytes per interface-sample on disk, sealing's CPU and writes per hour, for the simulator's
-/// counters at several rates and with 20-digit counters. "Steady state" is what the second day
+/// counters at several rates, with 20-digit counters, and with idle interfaces. "Steady state" is what the second day
 /// added to the disk (measured at the same hour of both days, so the open plain part, at most
 /// an hour of samples and a day of rollups, cancels out), per interface-sample.
 #[test]
@@ -121,15 +173,11 @@ fn bytes_per_interface_sample() {
     let interfaces = 48u32;
     let hours = 50i64;
     println!("{interfaces} interfaces polled every 60 s for {hours} h through the store (simulator counters):");
-    for (label, rate_bps, offset) in [
-        ("10 Mbit/s mean, small counters", 10e6, 0u64),
-        ("10 Mbit/s mean, 20-digit counters", 10e6, 10_000_000_000_000_000_000),
-        ("1 Mbit/s mean, small counters", 1e6, 0),
-        ("100 Mbit/s mean, 20-digit counters", 100e6, 10_000_000_000_000_000_000),
-    ] {
+    for (label, rate_bps, offset, idle_percent) in ROWS {
         let dir = tempfile::tempdir().unwrap();
         let series = SeriesDir::new(dir.path());
-        let run = poll_through(&series, dir.path(), interfaces, hours, rate_bps, offset);
+        let polls = SimulatedPolls::new(interfaces, rate_bps, offset, idle_percent);
+        let run = poll_through(&series, dir.path(), &polls, hours);
         let samples = (u64::from(interfaces) * hours as u64 * 60) as f64;
         let per = |bytes: u64| bytes as f64 / samples;
         // The open part at the end (this hour's samples, today's rollups) is included.
@@ -190,70 +238,6 @@ fn rollup_plain_bytes(dir: &Path) -> u64 {
         }
     }
     total
-}
-
-/// A year of history of 48 interfaces written through the store as the poller would (one poll an
-/// hour, rates varying per interface and hour, so rollups are written and sealed a frame a day as
-/// in production), then the 1-year traffic query of one interface at the API's default 500 steps,
-/// 200 times, by `Store::traffic` (the API's path without HTTP).
-#[test]
-#[ignore]
-fn one_year_query_timings() {
-    use super::{InterfaceReading, PollRecord, Store};
-    use crate::device::DeviceConfig;
-    use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
-
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path(), Retention::default()).unwrap();
-    let id = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap().id;
-    let now = super::now_secs();
-    let interfaces: Vec<u32> = (1..=48).collect();
-    let first = (now - 365 * 86_400).div_euclid(86_400) * 86_400;
-    let written = Instant::now();
-    let mut octets = 0u64;
-    for (k, at) in (first..now).step_by(3600).enumerate() {
-        octets += 450_000_000;
-        let rate = |scale: f64, i: u32| scale * f64::from(i) * (1.0 + unit(2, at as u64, u64::from(i)));
-        let record = PollRecord {
-            at_ms: at * 1000,
-            duration_ms: 1,
-            uptime_ticks: (k as u32).wrapping_mul(360_000),
-            system: None,
-            inventory: (k == 0).then(|| interfaces.iter().map(|i| InterfaceInfo::ethernet(*i)).collect()),
-            interfaces: interfaces
-                .iter()
-                .map(|i| {
-                    let counters = CounterRow::octets(*i, octets, octets / 2, CounterBits::Bits64);
-                    InterfaceReading::traffic(counters, Some(rate(1e6, *i)), Some(rate(5e5, *i)))
-                })
-                .collect(),
-            agent_addr: None,
-        };
-        store.record_poll(&id, record).unwrap();
-    }
-    let rollups = dir.path().join("devices").join(&id.0).join("rollup");
-    println!(
-        "a year of hourly polls of 48 interfaces written through the store in {:.1} s; rollups on disk: {} bytes",
-        written.elapsed().as_secs_f64(),
-        bytes_under(&rollups, ""),
-    );
-    // 500 steps: 18-hour steps from the 6-hour tier (1,464 lines a year). 2,000 steps: 5-hour
-    // steps from the hourly tier, the 8,784 lines a year at 500 steps read before that tier.
-    for (steps, tier) in [(2000, "hourly tier (what 500 steps read before the 6-hour tier)"), (500, "6-hour tier")] {
-        let mut timings: Vec<f64> = (0..200)
-            .map(|_| {
-                let started = Instant::now();
-                let traffic = store.traffic(&id.0, 7, now - 365 * 86_400, now, steps).unwrap();
-                assert!(traffic.points.iter().filter(|p| p.in_bps.is_some()).count() > 400);
-                started.elapsed().as_secs_f64() * 1000.0
-            })
-            .collect();
-        timings.sort_by(f64::total_cmp);
-        println!(
-            "1-year traffic query of one interface, {steps} steps, sealed rollups, {tier}: p50 {:.2} ms, p99 {:.2} ms",
-            timings[100], timings[197],
-        );
-    }
 }
 
 /// This process's resident memory, in bytes (`/proc/self/statm`).

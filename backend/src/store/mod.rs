@@ -29,6 +29,10 @@ pub mod export;
 mod files;
 #[cfg(test)]
 pub(crate) mod footprint;
+#[cfg(test)]
+mod footprint_query;
+#[cfg(test)]
+mod footprint_tsdb;
 mod health;
 mod interface_list;
 mod kept_files;
