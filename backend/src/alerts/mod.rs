@@ -164,9 +164,12 @@ pub struct Alerts {
     uptimes: Mutex<HashMap<DeviceId, u32>>,
     events_lost: AtomicU64,
     tick: Duration,
-    /// Woken when a rule is added or changed, so that an idle alerting task (no rule, nothing
-    /// tracked) starts letting time pass again.
+    /// Woken when a rule is added, changed or removed, so that the alerting task looks again
+    /// at whether to follow the bus (only while a rule exists) and the clock.
     rules_changed: tokio::sync::Notify,
+    /// The bus from the moment rules were last changed, while any exists: the alerting task
+    /// follows it if it was not following the bus already.
+    subscription: Mutex<Option<tokio::sync::broadcast::Receiver<crate::store::StoreEvent>>>,
 }
 
 impl Alerts {
@@ -204,6 +207,7 @@ impl Alerts {
             events_lost: AtomicU64::new(0),
             tick,
             rules_changed: tokio::sync::Notify::new(),
+            subscription: Mutex::new(None),
         })
     }
 
@@ -277,7 +281,9 @@ impl Alerts {
             self.check_channels(&changed.channel_ids)?;
         }
         self.files.save_rules(&rules)?;
+        let listen = !rules.is_empty();
         *self.rules.write().unwrap_or_else(|e| e.into_inner()) = RuleIndex::build(rules);
+        *self.subscription.lock().unwrap_or_else(|e| e.into_inner()) = listen.then(|| self.store.subscribe());
         self.rules_changed.notify_one();
         Ok(changed)
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::Receiver;
 use tokio_util::sync::CancellationToken;
 
 use super::conditions::{self, INCIDENT_FIELD};
@@ -22,18 +23,29 @@ const STATE_KINDS: [&str; 2] = ["device_unreachable", "device_snmp_down"];
 const INTERFACE_KINDS: [&str; 3] = ["interface_down", "utilization", "error_rate"];
 
 impl Alerts {
-    /// Follows the bus and the clock until cancelled, then writes the incidents. The clock is
-    /// followed only while time passing can change something (see [`Alerts::has_work`]): an
-    /// idle Vigie without rules is not woken every tick.
+    /// Follows the bus and the clock until cancelled, then writes the incidents. The bus is
+    /// followed only while a rule exists (with none, no event can change anything, and every
+    /// poll's sample would wake this task for nothing; with no listener the store does not
+    /// even build the samples): adding a rule subscribes again, at once (nothing published
+    /// after the rule exists is missed). The clock is followed only while
+    /// time passing can change something (see [`Alerts::has_work`]): an idle Vigie without
+    /// rules is not woken every tick.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let mut events = self.store.subscribe();
+        let mut events: Option<Receiver<StoreEvent>> = None;
         let mut ticker = tokio::time::interval(self.tick);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let ticking = self.has_work();
+            // The subscription taken when a rule was added, if any: from that moment on.
+            let handed = self.subscription.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if !self.has_rules() {
+                events = None;
+            } else if events.is_none() {
+                events = Some(handed.unwrap_or_else(|| self.store.subscribe()));
+            }
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                event = events.recv() => match event {
+                event = next_event(&mut events) => match event {
                     Ok(event) => self.on_event(&event),
                     Err(RecvError::Lagged(missed)) => {
                         self.events_lost.fetch_add(missed, Ordering::Relaxed);
@@ -42,7 +54,10 @@ impl Alerts {
                     Err(RecvError::Closed) => break,
                 },
                 _ = ticker.tick(), if ticking => self.on_tick().await,
-                _ = self.rules_changed.notified(), if !ticking => ticker.reset_immediately(),
+                // Looks again at whether to follow the bus and the clock.
+                _ = self.rules_changed.notified() => if !ticking {
+                    ticker.reset_immediately();
+                },
             }
         }
         self.write_incidents().await;
@@ -196,10 +211,15 @@ impl Alerts {
         self.write_incidents().await;
     }
 
+    /// Whether any rule exists: the bus is followed only then.
+    fn has_rules(&self) -> bool {
+        !self.rules.read().unwrap_or_else(|e| e.into_inner()).by_id.is_empty()
+    }
+
     /// Whether a tick can change anything: a rule exists, the engine still tracks a condition
     /// (an incident of a removed rule resolves at the next tick), or incidents wait to be written.
     fn has_work(&self) -> bool {
-        !self.rules.read().unwrap_or_else(|e| e.into_inner()).by_id.is_empty()
+        self.has_rules()
             || self.engine.lock().unwrap_or_else(|e| e.into_inner()).subject_count() > 0
             || self.dirty.load(Ordering::Acquire)
     }
@@ -254,6 +274,14 @@ impl Alerts {
     }
 }
 
+/// The bus's next event; never ready while not subscribed.
+async fn next_event(events: &mut Option<Receiver<StoreEvent>>) -> Result<StoreEvent, RecvError> {
+    match events {
+        Some(events) => events.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// A moment (a log entry, a restart) as a look at a condition.
 fn moment(rule: &Rule, device_id: &DeviceId, name: &str, summary: String) -> Observation {
     Observation {
@@ -281,4 +309,63 @@ fn detail(incident: &super::incident::Incident) -> String {
         lines.push("Flapping: the condition changed often; held as this one incident.".into());
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::rule::{RuleId, RuleKind, RuleSettings, Scope};
+    use crate::device::DeviceConfig;
+    use crate::logs::Sink;
+    use crate::notify::{Notifier, NotifySettings};
+    use crate::store::logs::{LogSource, NewLogEntry};
+    use crate::store::{Retention, Store};
+
+    /// Lets the alerting task run until `done` holds (bounded: a test never waits for ever).
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        for _ in 0..2_000 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("never: {what}");
+    }
+
+    #[tokio::test]
+    async fn the_bus_is_followed_only_while_a_rule_exists_and_from_the_moment_it_is_added() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), Retention::default()).unwrap());
+        let device = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap();
+        let notifier = Arc::new(Notifier::open(dir.path(), NotifySettings::default(), Sink::new()).unwrap());
+        let tick = std::time::Duration::from_secs(3600);
+        let alerts = Arc::new(Alerts::open(dir.path(), store.clone(), notifier, Sink::new(), tick).unwrap());
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(alerts.clone().run(cancel.clone()));
+        tokio::task::yield_now().await;
+        // No rule: no listener, so not even the samples are built.
+        assert_eq!(store.listeners(), 0);
+
+        let rule = Rule {
+            id: RuleId(String::new()),
+            name: "Anything from r1".into(),
+            created_at: 0,
+            kind: RuleKind::LogMatch { max_severity: None, pattern: Some("fan".into()) },
+            scope: Scope::All,
+            settings: RuleSettings::default(),
+            channel_ids: vec![],
+        };
+        let rule = alerts.create_rule(rule).unwrap();
+        // A log entry at once, before the task has run again: it is not missed.
+        let mut entry = NewLogEntry::new(now_secs() as f64, LogSource::Syslog, Severity::Error, "fan failed".into());
+        entry.device_id = Some(device.id.clone());
+        store.append_logs(vec![entry]).unwrap();
+        until("the incident opens", || alerts.stats().open_incidents == 1).await;
+        assert_eq!(store.listeners(), 1);
+
+        alerts.remove_rule(&rule.id.0).unwrap();
+        until("the bus is left", || store.listeners() == 0).await;
+        cancel.cancel();
+        task.await.unwrap();
+    }
 }

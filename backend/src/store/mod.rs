@@ -282,6 +282,11 @@ impl Store {
         self.events.subscribe()
     }
 
+    /// How many listen (samples are built only when some do).
+    pub fn listeners(&self) -> usize {
+        self.events.receiver_count()
+    }
+
     /// Deletes data past retention; answers the bytes freed.
     pub fn enforce_retention(&self) -> u64 {
         let now = now_secs();

@@ -184,7 +184,7 @@ impl Store {
             Some(crate::export::series::poll(d, &device.live.read().expect("live lock"), at_ms, labels))
         });
         // Samples are the bulk of events: built only when someone listens.
-        if self.events.receiver_count() > 0 {
+        if self.listeners() > 0 {
             let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
             let timestamp = line.timestamp.floor() as i64;
             self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp, rates, totals });
