@@ -1,17 +1,55 @@
-//! Where in its interval each running device is polled, so that devices started together (at
-//! start, by an import, by a sharded poller's feed) are spread over the interval whoever started
-//! them, and whatever was running before. Each interval is cut into slots (one per poll grid
-//! step, at most [`MAX_SLOTS`]); a device spread by [`Phases::take_least`] gets the slot with
-//! the fewest devices, the soonest of those, and gives it back when it stops.
+//! Where and when in its interval each running device is polled. Polls start on a grid shared
+//! by all devices of an interval ([`on_grid`]), so that polls due about the same time share one
+//! wake-up of the runtime (and their replies, writes and events arrive in bursts each thread
+//! drains in one wake-up) rather than one each. The grid is coarser when polls are sparse: a
+//! 60th of the interval, between [`FINEST_GRID`] and [`COARSEST_GRID`] (100 ms at 6 s and
+//! below, 1 s at 60 s and above); a poll moves by less than a step, so by less than a tenth of
+//! its interval (never late).
+//!
+//! Devices started together (at start, by an import, by a sharded poller's feed) are spread
+//! over the interval whoever started them, and whatever was running before. Each interval is
+//! cut into slots (one per grid step, at most [`MAX_SLOTS`]); a device spread by
+//! [`Phases::take_least`] gets the slot with the fewest devices, the soonest of those, and
+//! gives it back when it stops.
 //!
 //! Before, each caller spread only its own devices: 50 imports of 1,000 devices within 30 s
 //! started them all within the first 50 s of a 60 s interval, a third of them in the same 20 s.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 /// Most slots an interval is cut into (a day's interval: slots of 21 s).
 pub const MAX_SLOTS: u64 = 4096;
+
+/// The finest step of the poll grid (intervals of 6 s and less).
+pub const FINEST_GRID: Duration = Duration::from_millis(100);
+
+/// The coarsest step of the poll grid (intervals of 60 s and more).
+pub const COARSEST_GRID: Duration = Duration::from_secs(1);
+
+/// Grid steps per interval, between the finest and coarsest steps.
+const STEPS_PER_INTERVAL: u32 = 60;
+
+/// The step of the grid the polls of every `interval` start on.
+pub fn grid(interval: Duration) -> Duration {
+    (interval / STEPS_PER_INTERVAL).clamp(FINEST_GRID, COARSEST_GRID)
+}
+
+/// Where every grid and every interval's slot 0 start: the first time it is asked.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// The first point of the grid of polls every `interval` at or after `at`.
+pub fn on_grid(interval: Duration, at: Instant) -> Instant {
+    let step = grid(interval).as_nanos();
+    let steps = at.saturating_duration_since(epoch()).as_nanos().div_ceil(step);
+    epoch() + Duration::from_nanos((steps * step) as u64)
+}
 
 /// A device's place: its interval and the slot of it its polls fall in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,20 +62,19 @@ pub struct Slot {
 pub struct Phases {
     /// Slot 0 of every interval starts here (and every interval after it).
     origin: Instant,
-    /// The poll grid: no slot is narrower.
-    grid: Duration,
     taken: HashMap<u32, Vec<u32>>,
 }
 
 impl Phases {
-    pub fn new(grid: Duration) -> Phases {
-        Phases { origin: Instant::now(), grid: grid.max(Duration::from_millis(1)), taken: HashMap::new() }
+    pub fn new() -> Phases {
+        Phases { origin: epoch(), taken: HashMap::new() }
     }
 
-    /// The width of `interval_secs`'s slots and how many there are.
+    /// The width of `interval_secs`'s slots (one step of its grid, or more for a long interval)
+    /// and how many there are.
     fn slots(&self, interval_secs: u32) -> (Duration, usize) {
         let interval = Duration::from_secs(u64::from(interval_secs.max(1)));
-        let count = (interval.as_nanos() / self.grid.as_nanos()).clamp(1, u128::from(MAX_SLOTS)) as usize;
+        let count = (interval.as_nanos() / grid(interval).as_nanos()).clamp(1, u128::from(MAX_SLOTS)) as usize;
         (interval / count as u32, count)
     }
 
@@ -48,31 +85,34 @@ impl Phases {
         ((since / width.as_nanos()) % count as u128) as usize
     }
 
-    /// Takes the slot a first poll `delay` from `now` falls in (a device polled at once).
+    /// Takes the slot a first poll `delay` from `now` falls in (a device polled at once: on the
+    /// next step of the grid).
     pub fn take_at(&mut self, interval_secs: u32, now: Instant, delay: Duration) -> Slot {
-        let index = self.slot_at(interval_secs, now + delay);
+        let interval = Duration::from_secs(u64::from(interval_secs.max(1)));
+        let index = self.slot_at(interval_secs, on_grid(interval, now + delay));
         self.add(interval_secs, index);
         Slot { interval_secs, index }
     }
 
-    /// Takes the slot of `interval_secs` with the fewest devices, the soonest of those after
-    /// `now`, and answers when the device's first poll is due: within one interval.
+    /// Takes the slot of `interval_secs` with the fewest devices, the soonest of those to start
+    /// after `now` (the slot `now` is in starts again an interval later), and answers when the
+    /// device's first poll is due: at the start of that slot, within one interval.
     pub fn take_least(&mut self, interval_secs: u32, now: Instant) -> (Slot, Duration) {
         let (width, count) = self.slots(interval_secs);
         let current = self.slot_at(interval_secs, now);
+        let since = now.saturating_duration_since(self.origin).as_nanos();
+        let into_current = Duration::from_nanos((since % width.as_nanos()) as u64);
         let taken = self.taken.entry(interval_secs).or_insert_with(|| vec![0; count]);
-        // The soonest of the emptiest, counting from the slot `now` is in.
-        let steps = (0..count).min_by_key(|step| (taken[(current + step) % count], *step)).expect("at least one slot");
+        // The soonest of the emptiest, counting from the next slot to start; the slot `now` is
+        // in only if `now` is its start.
+        let first = if into_current.is_zero() { 0 } else { 1 };
+        let steps = (first..first + count)
+            .min_by_key(|step| (taken[(current + step) % count], *step))
+            .expect("at least one slot");
         let index = (current + steps) % count;
         taken[index] += 1;
-        let delay = if steps == 0 {
-            Duration::ZERO
-        } else {
-            // From `now` to the start of the slot `steps` ahead.
-            let since = now.saturating_duration_since(self.origin).as_nanos();
-            let into_current = Duration::from_nanos((since % width.as_nanos()) as u64);
-            (width * steps as u32).saturating_sub(into_current)
-        };
+        // From `now` to the start of the slot `steps` ahead.
+        let delay = (width * steps as u32).saturating_sub(into_current);
         (Slot { interval_secs, index }, delay)
     }
 
@@ -104,50 +144,84 @@ impl Phases {
 mod tests {
     use super::*;
 
-    const GRID: Duration = Duration::from_millis(100);
+    /// The grid of a 10 s interval: a 60th of it.
+    const GRID_10S: Duration = Duration::from_nanos(166_666_666);
+
+    #[test]
+    fn the_grid_is_a_60th_of_the_interval_between_100_ms_and_1_s() {
+        let secs = Duration::from_secs;
+        assert_eq!(grid(secs(1)), FINEST_GRID);
+        assert_eq!(grid(secs(6)), FINEST_GRID);
+        assert_eq!(grid(secs(10)), GRID_10S);
+        assert_eq!(grid(secs(60)), COARSEST_GRID);
+        assert_eq!(grid(secs(86_400)), COARSEST_GRID);
+    }
+
+    #[test]
+    fn schedules_land_on_one_shared_grid_just_after_the_asked_time() {
+        let base = Instant::now();
+        for interval in [1, 10, 60, 300].map(Duration::from_secs) {
+            let step = grid(interval);
+            let asked: Vec<Instant> =
+                [0, 1, 99, 100, 101, 250, 999, 60_000].iter().map(|&ms| base + Duration::from_millis(ms)).collect();
+            let points: Vec<Instant> = asked.iter().map(|&at| on_grid(interval, at)).collect();
+            for (point, at) in points.iter().zip(&asked) {
+                assert!(*point >= *at && *point < *at + step, "{interval:?}: {at:?} -> {point:?}");
+            }
+            let off_grid = |a: Instant, b: Instant| (b - a).as_nanos() % step.as_nanos();
+            assert!(points.windows(2).all(|w| off_grid(w[0], w[1]) == 0), "{interval:?}: all on the same grid");
+        }
+    }
 
     #[test]
     fn devices_started_in_several_batches_fill_every_slot_before_any_gets_a_second() {
-        let mut phases = Phases::new(GRID);
+        let mut phases = Phases::new();
         let start = Instant::now();
-        // 50 imports of 1,000 devices polled every 60 s (600 slots), 0.6 s apart.
+        // 50 imports of 1,000 devices polled every 60 s (60 slots of 1 s), 0.6 s apart.
         let mut first_polls = Vec::new();
         for batch in 0..50u32 {
             let now = start + Duration::from_millis(600) * batch;
             for _ in 0..1000 {
-                let (_, delay) = phases.take_least(60, now);
+                let (slot, delay) = phases.take_least(60, now);
                 assert!(delay < Duration::from_secs(60), "{delay:?}");
-                first_polls.push(now + delay);
+                first_polls.push((slot, now + delay));
             }
         }
         let counts = phases.counts(60);
-        assert_eq!(counts.len(), 600);
+        assert_eq!(counts.len(), 60);
         let (least, most) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
-        assert!(most - least <= 1, "50,000 devices over 600 slots: {least} to {most} per slot");
-        // Each slot's devices are first polled in that slot, whichever batch took them.
-        for at in first_polls {
-            assert!(phases.slot_at(60, at) < 600);
+        assert!(most - least <= 1, "50,000 devices over 60 slots: {least} to {most} per slot");
+        // Each slot's devices are first polled in that slot, at its start (on the grid), whichever
+        // batch took them.
+        for (slot, at) in first_polls {
+            assert_eq!(phases.slot_at(60, at), slot.index);
+            assert_eq!(on_grid(Duration::from_secs(60), at), at);
         }
     }
 
     #[test]
-    fn the_first_device_of_an_empty_schedule_is_polled_at_once_and_the_next_a_slot_later() {
-        let mut phases = Phases::new(GRID);
+    fn the_first_device_of_an_empty_schedule_is_polled_at_the_next_step_and_the_next_a_slot_later() {
+        let mut phases = Phases::new();
         let now = Instant::now() + Duration::from_millis(250);
         let (first, delay) = phases.take_least(10, now);
-        assert_eq!(delay, Duration::ZERO);
-        let (second, delay) = phases.take_least(10, now);
+        assert!(delay <= GRID_10S, "{delay:?}");
+        assert_eq!(on_grid(Duration::from_secs(10), now), now + delay);
+        let (second, later) = phases.take_least(10, now);
         assert_ne!(first, second);
-        assert!(delay > Duration::ZERO && delay <= GRID, "{delay:?}");
-        // The second's first poll falls in the slot it was given.
-        assert_eq!(phases.slot_at(10, now + delay), second.index);
+        assert!(later > delay && later <= delay + GRID_10S, "{later:?}");
+        // Each first poll falls in the slot it was given.
+        assert_eq!(phases.slot_at(10, now + delay), first.index);
+        assert_eq!(phases.slot_at(10, now + later), second.index);
+        // A device polled at once is polled at the next step too, and counted in that slot.
+        let at_once = phases.take_at(10, now, Duration::ZERO);
+        assert_eq!(at_once, first);
     }
 
     #[test]
     fn a_slot_given_back_is_the_next_one_taken() {
-        let mut phases = Phases::new(GRID);
+        let mut phases = Phases::new();
         let now = Instant::now();
-        let slots: Vec<Slot> = (0..100).map(|_| phases.take_least(10, now).0).collect();
+        let slots: Vec<Slot> = (0..60).map(|_| phases.take_least(10, now).0).collect();
         assert!(phases.counts(10).iter().all(|&c| c == 1));
         phases.give_back(slots[42]);
         let (again, _) = phases.take_least(10, now);
@@ -157,17 +231,19 @@ mod tests {
         assert_eq!(phases.counts(10)[at.index], 2);
         // An interval no device uses any more is forgotten.
         let lone = phases.take_at(300, now, Duration::ZERO);
-        assert_eq!(phases.counts(300).len(), 3000);
+        assert_eq!(phases.counts(300).len(), 300);
         phases.give_back(lone);
         assert!(phases.counts(300).is_empty());
     }
 
     #[test]
     fn a_long_interval_is_cut_into_at_most_max_slots() {
-        let phases = Phases::new(GRID);
+        let phases = Phases::new();
         let (width, count) = phases.slots(86_400);
         assert_eq!(count as u64, MAX_SLOTS);
         assert!(width > Duration::from_secs(21) && width < Duration::from_secs(22), "{width:?}");
-        assert_eq!(phases.slots(1), (GRID, 10));
+        assert_eq!(phases.slots(1), (FINEST_GRID, 10));
+        assert_eq!(phases.slots(10), (GRID_10S, 60));
+        assert_eq!(phases.slots(60), (COARSEST_GRID, 60));
     }
 }

@@ -63,7 +63,7 @@ impl Scheduler {
             sink,
             stats: Arc::default(),
             tasks: Mutex::default(),
-            phases: Mutex::new(Phases::new(super::task::SCHEDULE_GRID)),
+            phases: Mutex::new(Phases::new()),
             root: CancellationToken::new(),
             runtime: PollerRuntime::start()?,
             changes: Arc::default(),
@@ -119,7 +119,7 @@ impl Scheduler {
         }
         let (slot, first_delay) = {
             let mut phases = self.phases.lock().expect("phases lock");
-            let (interval_secs, now) = (device.config.poll_interval_secs, std::time::Instant::now());
+            let (interval_secs, now) = (device.config.poll_interval_secs, tokio::time::Instant::now());
             match first {
                 FirstPoll::Now => (phases.take_at(interval_secs, now, Duration::ZERO), Duration::ZERO),
                 FirstPoll::Spread => phases.take_least(interval_secs, now),

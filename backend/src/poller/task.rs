@@ -10,6 +10,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::memory::{PollMemory, Rated};
+use super::phases::on_grid;
 use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
 use super::writer::{StoreWriter, Write};
@@ -25,23 +26,10 @@ use crate::store::{now_ms, PollRecord, Store};
 /// rate would average over the whole outage.
 const SEED_MAX_INTERVALS: i64 = 5;
 
-/// Polls start on a grid of this step shared by all devices, so that polls due about the same
-/// time share one wake-up of the runtime rather than one each; a poll moves by less than a step.
-pub(super) const SCHEDULE_GRID: Duration = Duration::from_millis(100);
-
 /// A nudge (a linkDown/linkUp trap) polls at once, but never sooner than this after the nudged
 /// poll before: a device flapping its links, or anyone spoofing its traps, costs at most one
 /// extra poll per gap. Nudges in the meantime make one poll at the end of the gap.
 pub const NUDGE_MIN_GAP: Duration = Duration::from_secs(10);
-
-/// The first point of the schedule grid at or after `at`.
-fn on_grid(at: Instant) -> Instant {
-    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    let grid = SCHEDULE_GRID.as_nanos();
-    let steps = at.saturating_duration_since(epoch).as_nanos().div_ceil(grid);
-    epoch + Duration::from_nanos((steps * grid) as u64)
-}
 
 /// How long one poll may take: most of the interval, so that the next poll starts on time, but
 /// at least one whole exchange (timeout × (retries + 1)); never more than the interval. Every
@@ -96,7 +84,7 @@ impl Task {
             .unwrap_or_default();
         let mut memory = PollMemory::seeded(latest, oper, interval.as_millis() as i64 * SEED_MAX_INTERVALS);
         let mut session: Option<Session> = None;
-        let mut ticker = tokio::time::interval_at(on_grid(Instant::now() + self.first_delay), interval);
+        let mut ticker = tokio::time::interval_at(on_grid(interval, Instant::now() + self.first_delay), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut last_nudged: Option<Instant> = None;
         loop {
@@ -231,19 +219,6 @@ async fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn schedules_land_on_one_shared_grid_just_after_the_asked_time() {
-        let base = Instant::now();
-        let points: Vec<Instant> =
-            [0, 1, 99, 100, 101, 250, 60_000].iter().map(|&ms| on_grid(base + Duration::from_millis(ms))).collect();
-        for (point, ms) in points.iter().zip([0u64, 1, 99, 100, 101, 250, 60_000]) {
-            let asked = base + Duration::from_millis(ms);
-            assert!(*point >= asked && *point < asked + SCHEDULE_GRID, "{ms} ms");
-        }
-        let step = |a: Instant, b: Instant| (b - a).as_nanos() % SCHEDULE_GRID.as_nanos();
-        assert!(points.windows(2).all(|w| step(w[0], w[1]) == 0), "all on the same grid");
-    }
 
     #[test]
     fn a_poll_ends_before_the_next_one_and_has_room_for_one_exchange() {
