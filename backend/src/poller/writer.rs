@@ -2,16 +2,19 @@
 //! and every echo round (`reach`) in the store, decides the device's state again and announces
 //! what changed, in the order the polls and rounds ended. A poller hands its record over and
 //! goes back to waiting for its next turn: it no longer waits for the write, and no thread of
-//! the blocking pool is woken (nor the poller's own thread woken back) per poll. Polls that end together (they start on the same grid tick)
-//! are written in one wake-up of this thread.
+//! the blocking pool is woken (nor the poller's own thread woken back) per poll.
+//!
+//! One hand-off per turn of the caller's runtime, not one per poll: the records queued by the
+//! tasks that run together (polls that start on the same grid step end in bursts) are handed
+//! over as one batch, at the end of the turn, so this thread is woken once for all of them.
 //!
 //! Bounded in bytes: what waits for the writer is counted against [`MAX_QUEUED_BYTES`]; a poller
 //! that would go past it waits for room (the disk is behind), so nothing is dropped and no
 //! queue grows without bound. A device's records are written in its poll order (one thread,
 //! first in, first out).
 
-use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -67,17 +70,40 @@ struct Job {
 
 /// The handle pollers and echo rounds send their records through.
 pub struct StoreWriter {
-    jobs: mpsc::Sender<Job>,
+    turn: Arc<Turn>,
     room: Arc<Semaphore>,
+}
+
+/// The records queued in the current turn of the callers' runtime, and the writer's queue they
+/// are handed to at its end.
+struct Turn {
+    queued: Mutex<Vec<Job>>,
+    jobs: mpsc::Sender<Vec<Job>>,
+    /// Batches handed to the writer's thread (each one wake-up of it at most).
+    handed: AtomicU64,
+}
+
+impl Turn {
+    /// Hands what was queued to the writer's thread, in order, as one batch.
+    fn hand_over(&self) {
+        let batch = std::mem::take(&mut *self.queued.lock().unwrap_or_else(|e| e.into_inner()));
+        if batch.is_empty() {
+            return;
+        }
+        self.handed.fetch_add(1, Ordering::Relaxed);
+        if let Err(mpsc::SendError(lost)) = self.jobs.send(batch) {
+            log::error!("{} poll(s) could not be recorded: the store writer has stopped.", lost.len());
+        }
+    }
 }
 
 impl StoreWriter {
     /// Starts the writer's thread, `vigie-poll-writer`. It ends when every handle is dropped,
     /// after writing what was queued.
     pub(super) fn start(store: Arc<Store>, sink: Arc<Sink>) -> std::io::Result<StoreWriter> {
-        let (jobs, queue) = mpsc::channel::<Job>();
+        let (jobs, queue) = mpsc::channel::<Vec<Job>>();
         std::thread::Builder::new().name("vigie-poll-writer".into()).spawn(move || {
-            for job in queue {
+            for job in queue.into_iter().flatten() {
                 let device = job.id.clone();
                 // A bug of ours on some record must not stop every device's writes.
                 if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&store, &sink, job)))
@@ -87,7 +113,8 @@ impl StoreWriter {
                 }
             }
         })?;
-        Ok(StoreWriter { jobs, room: Arc::new(Semaphore::new(MAX_QUEUED_BYTES)) })
+        let turn = Turn { queued: Mutex::default(), jobs, handed: AtomicU64::new(0) };
+        Ok(StoreWriter { turn: Arc::new(turn), room: Arc::new(Semaphore::new(MAX_QUEUED_BYTES)) })
     }
 
     /// Queues a write of device `id`; waits only when the queue is full.
@@ -110,9 +137,10 @@ impl StoreWriter {
         let Ok(room) = self.room.clone().acquire_many_owned(1).await else { return false };
         let job =
             Job { id: DeviceId(String::new()), name: Arc::from(""), write: marker, _room: room, done: Some(done) };
-        if self.jobs.send(job).is_err() {
-            return false;
-        }
+        // Handed over now, with whatever this turn queued before it (its runtime may be
+        // stopping: the pollers have been).
+        self.turn.queued.lock().unwrap_or_else(|e| e.into_inner()).push(job);
+        self.turn.hand_over();
         matches!(tokio::time::timeout(deadline, written).await, Ok(Ok(())))
     }
 
@@ -132,9 +160,21 @@ impl StoreWriter {
             },
         };
         let job = Job { id: id.clone(), name: name.clone(), write, _room: room, done };
-        if self.jobs.send(job).is_err() {
-            log::error!("Device {}: its poll could not be recorded: the store writer has stopped.", Shown(name));
-            return false;
+        let first = {
+            let mut queued = self.turn.queued.lock().unwrap_or_else(|e| e.into_inner());
+            queued.push(job);
+            queued.len() == 1
+        };
+        if first {
+            // The hand-off runs after the tasks already woken in this turn (a task spawned
+            // goes to the back of the runtime's queue), so theirs go with it.
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let turn = self.turn.clone();
+                    runtime.spawn(async move { turn.hand_over() });
+                }
+                Err(_) => self.turn.hand_over(),
+            }
         }
         true
     }
@@ -227,5 +267,37 @@ mod tests {
         waiting.await;
         assert!(writer.drained(Duration::from_secs(30)).await);
         assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 5));
+    }
+
+    #[test]
+    fn records_queued_in_one_turn_are_handed_over_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
+        let devices: Vec<_> = (0..3)
+            .map(|i| store.add_device(DeviceConfig::v2c(&format!("r{i}"), "127.0.0.1", 1161 + i, "public")).unwrap())
+            .collect();
+        let writer = Arc::new(StoreWriter::start(store.clone(), Sink::new()).unwrap());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let now = crate::store::now_secs();
+        runtime.block_on(async {
+            // Three polls ending in the same turn (tasks woken together), as after one grid step.
+            let polls: Vec<_> = devices
+                .iter()
+                .map(|device| {
+                    let (writer, id) = (writer.clone(), device.id.clone());
+                    tokio::spawn(async move {
+                        writer.send(&id, &Arc::from("r"), Write::Poll(record(now - 10))).await;
+                    })
+                })
+                .collect();
+            for poll in polls {
+                poll.await.unwrap();
+            }
+            assert!(writer.drained(Duration::from_secs(30)).await);
+        });
+        assert_eq!(writer.turn.handed.load(Ordering::Relaxed), 2, "one batch of three polls, then the marker");
+        for device in &devices {
+            assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 10));
+        }
     }
 }
