@@ -18,6 +18,7 @@ use super::transport::{self, Request, Security, Transport};
 use super::walk::{read_scalars, row_limit, Column, Cursor, Walk, WalkBuffers, Walked};
 use super::Credentials;
 use super::{Oid, SnmpError, Value};
+use together::Learned;
 
 /// GETBULK repetitions asked for at most, and at least after halving on a "tooBig" answer.
 /// Agents trim a GETBULK reply to what fits their buffer, so asking much costs little.
@@ -36,6 +37,8 @@ pub struct Session {
     /// What the current poll has received so far (see [`Session::begin_poll`]).
     poll_bytes: u64,
     poll_varbinds: u64,
+    /// What the last walk taught for sending the next one's requests together.
+    learned: Learned,
 }
 
 impl Session {
@@ -70,7 +73,13 @@ impl Session {
     }
 
     fn over(transport: Transport) -> Session {
-        Session { transport, max_repetitions: MAX_REPETITIONS, poll_bytes: 0, poll_varbinds: 0 }
+        Session {
+            transport,
+            max_repetitions: MAX_REPETITIONS,
+            poll_bytes: 0,
+            poll_varbinds: 0,
+            learned: Learned::default(),
+        }
     }
 
     pub fn target(&self) -> SocketAddr {
@@ -209,11 +218,15 @@ impl Session {
         rows_hint: Option<u32>,
     ) -> Result<(), SnmpError> {
         let target = self.target();
-        let WalkBuffers { scalars: scalar_values, tables, prefixes, cursors, active, arcs } = buffers;
-        let (prefixes, tables) = (&prefixes[..columns.len()], &mut tables[..columns.len()]);
-        let mut scalars_read = false;
         let limit = row_limit(rows_hint);
         let v1 = self.transport.is_v1();
+        self.learned.start(columns);
+        let mut scalars_read = match v1 {
+            true => false,
+            false => self.walk_together(buffers, scalars, columns, rows_hint).await?,
+        };
+        let WalkBuffers { scalars: scalar_values, tables, prefixes, cursors, active, arcs, .. } = buffers;
+        let (prefixes, tables) = (&prefixes[..columns.len()], &mut tables[..columns.len()]);
         if v1 && !scalars.is_empty() {
             *scalar_values = self.get_next_scalars(scalars).await?;
             scalars_read = true;
@@ -223,6 +236,7 @@ impl Session {
             active.extend((0..columns.len()).filter(|&i| cursors[i] != Cursor::Done));
             let asked_scalars = if scalars_read { &[] } else { scalars };
             if active.is_empty() && asked_scalars.is_empty() {
+                self.learned.remember_rows(tables);
                 return Ok(());
             }
             let repetitions = if v1 { 1 } else { self.repetitions(active.len().max(1), rows_hint) };
@@ -270,6 +284,9 @@ impl Session {
             let rows = walk.read_rows(varbinds, cursors, tables, arcs).map_err(|e| e.at(target, columns, cursors))?;
             if rows == 0 {
                 return Err(SnmpError::protocol(target, "an empty GETBULK reply".into()));
+            }
+            if !v1 && rows < asked && active.iter().any(|&i| cursors[i] != Cursor::Done) {
+                self.learned.cut_reply(rows + asked_scalars.len());
             }
             self.spend(rows)?;
             if let Some(at) = tables.iter().position(|column| column.0.len() > limit) {
@@ -353,6 +370,8 @@ pub async fn resolve(host: &str, port: u16) -> Result<SocketAddr, SnmpError> {
         .map_err(|e| SnmpError::Resolve { host: host.to_string(), reason: e.to_string() })?;
     addrs.next().ok_or_else(|| SnmpError::Resolve { host: host.to_string(), reason: "no address".into() })
 }
+
+mod together;
 
 #[cfg(test)]
 mod tests;

@@ -27,11 +27,15 @@ use tokio::time::Instant;
 
 use super::ber::{self, tag, BerError, Header, Reader};
 use super::engine::Engine;
-use super::socket_pool::{self, Arrival, SharedSocket};
+use super::socket_pool::{self, Arrival, SharedSocket, Ticket};
 use super::usm::message as v3;
 use super::SnmpError;
 
+mod flight;
 mod usm;
+
+use flight::Flight;
+pub use flight::MAX_IN_FLIGHT;
 
 /// The version field of SNMPv1 and SNMPv2c messages.
 pub const VERSION_1: i64 = 0;
@@ -56,6 +60,19 @@ pub enum Request {
     Get,
     GetNext,
     GetBulk { non_repeaters: u32, max_repetitions: u32 },
+}
+
+impl Request {
+    /// The PDU's type and its two integer fields (error-status and error-index in a reply).
+    fn pdu_fields(self) -> (u8, i64, i64) {
+        match self {
+            Request::Get => (tag::GET, 0, 0),
+            Request::GetNext => (tag::GET_NEXT, 0, 0),
+            Request::GetBulk { non_repeaters, max_repetitions } => {
+                (tag::GET_BULK, i64::from(non_repeaters), i64::from(max_repetitions))
+            }
+        }
+    }
 }
 
 /// How messages are secured: a community (SNMPv1, v2c) or a USM user (SNMPv3).
@@ -91,6 +108,8 @@ pub struct Transport {
     received_bytes: u64,
     /// When the current poll must end: no exchange waits past it.
     poll_deadline: Option<Instant>,
+    /// Requests sent together (see [`flight`]).
+    flight: Flight,
 }
 
 impl Transport {
@@ -131,6 +150,7 @@ impl Transport {
             plain: Vec::new(),
             received_bytes: 0,
             poll_deadline: None,
+            flight: Flight::default(),
         }
     }
 
@@ -162,22 +182,25 @@ impl Transport {
         oids: impl Iterator<Item = (&'o [u32], Option<u32>)>,
     ) -> Result<Reply<'_>, SnmpError> {
         self.encode_varbinds(oids);
-        let (pdu_type, field_a, field_b) = match request {
-            Request::Get => (tag::GET, 0, 0),
-            Request::GetNext => (tag::GET_NEXT, 0, 0),
-            Request::GetBulk { non_repeaters, max_repetitions } => {
-                (tag::GET_BULK, i64::from(non_repeaters), i64::from(max_repetitions))
-            }
-        };
         if self.engine.is_some() {
+            let (pdu_type, field_a, field_b) = request.pdu_fields();
             return self.exchange_v3(pdu_type, (field_a, field_b)).await;
         }
         self.next_request_id();
-        let (version, community) = self.community.as_ref().map_or((VERSION_2C, &[][..]), |(v, c)| (*v, c.as_slice()));
-        let header = Header { version, community, pdu_type, request_id: i64::from(self.request_id), field_a, field_b };
-        ber::write_message(&mut self.request, &header, &self.varbinds);
+        let mut message = std::mem::take(&mut self.request);
+        self.write_community_message(request, self.request_id, &mut message);
+        self.request = message;
         self.await_reply().await?;
         parse_reply(&self.reply).map(|(_, reply)| reply).map_err(|e| self.undecodable(e))
+    }
+
+    /// Writes an SNMPv1 or v2c message of `request` with id `request_id` and the varbinds last
+    /// encoded into `out`.
+    fn write_community_message(&self, request: Request, request_id: i32, out: &mut Vec<u8>) {
+        let (pdu_type, field_a, field_b) = request.pdu_fields();
+        let (version, community) = self.community.as_ref().map_or((VERSION_2C, &[][..]), |(v, c)| (*v, c.as_slice()));
+        let header = Header { version, community, pdu_type, request_id: i64::from(request_id), field_a, field_b };
+        ber::write_message(out, &header, &self.varbinds);
     }
 
     /// Sends the request and waits for the reply to its request id, resending after each
@@ -194,22 +217,50 @@ impl Transport {
 
     async fn await_shared(&mut self, socket: &Arc<SharedSocket>) -> Result<(), SnmpError> {
         let buffer = std::mem::take(&mut self.reply);
-        let mut ticket = socket.wait_for(self.target, self.request_id, self.engine.is_some(), buffer);
+        let ticket = socket.wait_for(self.target, self.request_id, self.engine.is_some(), buffer);
+        let request = std::mem::take(&mut self.request);
+        let sent = match self.past_poll_deadline() {
+            true => Ok(None),
+            false => socket.send_to(&request, self.target).map(|()| Some(self.attempt_deadline())),
+        };
+        let (reply, outcome) = self.await_sent(socket, &request, ticket, sent).await;
+        (self.request, self.reply) = (request, reply);
+        outcome
+    }
+
+    /// Waits for the reply to `request`, whose first sending `sent` gave when its attempt ends
+    /// (`None`: not sent, the poll's deadline has passed), sending it again after each timeout
+    /// while retries are left. Answers the reply, or the lent buffer and why no reply came.
+    async fn await_sent(
+        &mut self,
+        socket: &SharedSocket,
+        request: &[u8],
+        mut ticket: Ticket,
+        sent: std::io::Result<Option<Instant>>,
+    ) -> (Vec<u8>, Result<(), SnmpError>) {
         let mut failed = None;
-        for _attempt in 0..=self.retries {
-            if self.past_poll_deadline() {
-                break;
-            }
-            if let Err(e) = socket.send_to(&self.request, self.target) {
+        let mut attempt_ends = match sent {
+            Ok(ends) => ends,
+            Err(e) => {
                 failed = Some(e);
-                break;
+                None
             }
-            match tokio::time::timeout_at(self.attempt_deadline(), &mut ticket.arrival).await {
-                Err(_elapsed) => continue,
+        };
+        let mut retries = self.retries;
+        while let Some(ends) = attempt_ends {
+            match tokio::time::timeout_at(ends, &mut ticket.arrival).await {
+                Err(_elapsed) if retries == 0 || self.past_poll_deadline() => break,
+                Err(_elapsed) => {
+                    retries -= 1;
+                    if let Err(e) = socket.send_to(request, self.target) {
+                        failed = Some(e);
+                        break;
+                    }
+                    attempt_ends = Some(self.attempt_deadline());
+                }
                 Ok(Ok(Arrival::Reply(reply))) => {
                     self.received_bytes = self.received_bytes.saturating_add(ticket.finish().bytes);
-                    self.reply = reply;
-                    return Ok(());
+                    return (reply, Ok(()));
                 }
                 Ok(Ok(Arrival::Failed(e))) => {
                     failed = Some(e);
@@ -219,12 +270,12 @@ impl Transport {
             }
         }
         let left = ticket.finish();
-        self.reply = left.buffer;
         self.received_bytes = self.received_bytes.saturating_add(left.bytes);
-        if let Some(e) = failed {
-            return Err(self.io_error(e));
-        }
-        Err(self.silence(left.undecodable, left.mismatched))
+        let error = match failed {
+            Some(e) => self.io_error(e),
+            None => self.silence(left.undecodable, left.mismatched),
+        };
+        (left.buffer, Err(error))
     }
 
     /// The scripted link's exchange: each datagram awaited is the script's next, whatever its id.

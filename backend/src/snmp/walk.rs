@@ -94,6 +94,8 @@ pub(super) struct WalkBuffers {
     pub active: Vec<usize>,
     /// Room for decoding an OID.
     pub arcs: Vec<u32>,
+    /// Each column's place while chunks sent together are merged (see `session::together`).
+    pub held: Vec<Cursor>,
 }
 
 /// Walk buffers a thread keeps at most, and the bytes of rows one may hold to be kept.
