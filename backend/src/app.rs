@@ -51,10 +51,11 @@ pub enum AppError {
 
 pub async fn run(config: Config) -> Result<(), AppError> {
     crate::allocator::return_large_blocks();
-    crate::open_files::set_samples_files_bound(config.max_open_samples_files);
+    crate::open_files::set_kept_files_bounds(config.max_open_samples_files, config.max_open_latency_files);
     crate::open_files::raise_to_hard_limit();
     let store = Arc::new(Store::open(&config.data_dir, config.retention)?);
     store.set_max_open_samples_files(config.max_open_samples_files);
+    store.set_max_open_latency_files(config.max_open_latency_files);
     let auth = open_auth(&config)?;
     crate::open_files::check_fleet(store.device_count());
     store.set_log_memory_bytes(config.logs.memory_bytes);

@@ -19,7 +19,7 @@ use crate::store::Retention;
 pub use access::{AuthConfig, TlsConfig};
 pub use args::{Cli, Command, ServeArgs};
 pub use limits::HttpLimits;
-use limits::{http_limits, log_limits};
+use limits::{http_limits, log_limits, open_files_bound};
 
 /// The TOML file. Every key is optional; unknown keys are errors.
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +92,7 @@ pub struct LogsFile {
 #[serde(deny_unknown_fields)]
 pub struct StorageFile {
     pub max_open_samples_files: Option<i64>,
+    pub max_open_latency_files: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -118,6 +119,8 @@ pub struct Config {
     pub retention: Retention,
     /// `[storage] max_open_samples_files`: samples files kept open between appends.
     pub max_open_samples_files: usize,
+    /// `[storage] max_open_latency_files`: raw latency files kept open between echo rounds.
+    pub max_open_latency_files: usize,
     pub logs: LogLimits,
     pub http: HttpLimits,
     pub auth: AuthConfig,
@@ -207,12 +210,9 @@ impl Config {
             logs_max_bytes: span("logs_max_mb", r.logs_max_mb, 1024, 1, 1) as u64 * 1024 * 1024,
         };
         let max_open_samples_files =
-            file.storage.max_open_samples_files.unwrap_or(crate::store::DEFAULT_MAX_OPEN_SAMPLES_FILES as i64);
-        if !(1..=1_000_000).contains(&max_open_samples_files) {
-            problems.push(format!(
-                "storage.max_open_samples_files: {max_open_samples_files} is out of range (1 to 1000000)"
-            ));
-        }
+            open_files_bound("max_open_samples_files", file.storage.max_open_samples_files, &mut problems);
+        let max_open_latency_files =
+            open_files_bound("max_open_latency_files", file.storage.max_open_latency_files, &mut problems);
         let logs = log_limits(args, &file.logs, &mut problems);
         let http = http_limits(&file.http, &mut problems);
         let (auth, tls) = access::load(
@@ -254,7 +254,8 @@ impl Config {
                 syslog_tcp,
                 trap_udp,
                 retention,
-                max_open_samples_files: max_open_samples_files.clamp(1, 1_000_000) as usize,
+                max_open_samples_files,
+                max_open_latency_files,
                 logs,
                 http,
                 auth,

@@ -1,11 +1,13 @@
 //! The process's limit on open file descriptors (`RLIMIT_NOFILE`). SNMP requests go out on a
 //! few sockets shared by the whole fleet (`snmp::socket_pool`, [`SHARED_SOCKETS`] at most);
 //! samples files kept open between appends are bounded for the whole fleet (`[storage]
-//! max_open_samples_files`, see `store::kept_files`); the rest of Vigie (HTTP connections,
-//! listeners, log and rollup files opened for a moment, stdio) gets a reserve. So a device needs a
-//! descriptor of its own only below the samples-file bound, and past it none. The usual soft
-//! limit of 1,024 would stop early, so the start raises the soft limit to the hard one, logs it,
-//! and warns when the fleet needs more than that allows; `/status` shows both numbers.
+//! max_open_samples_files`, see `store::kept_files`), and so are the raw latency files kept open
+//! between echo rounds (`[storage] max_open_latency_files`); the rest of Vigie (HTTP
+//! connections, listeners, log and rollup files opened for a moment, stdio) gets a reserve. So a
+//! device needs a descriptor of its own for each kind only below that kind's bound, and past both
+//! none (every device is counted as pinged: the default). The usual soft limit of 1,024 would
+//! stop early, so the start raises the soft limit to the hard one, logs it, and warns when the
+//! fleet needs more than that allows; `/status` shows both numbers.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -15,12 +17,18 @@ pub const SHARED_SOCKETS: u64 =
 /// Descriptors kept for everything else: HTTP clients, listeners, files opened for a moment.
 pub const RESERVED_FILES: u64 = 256;
 
-/// The bound on samples files kept open (set at start from the configuration).
-static SAMPLES_FILES: AtomicU64 = AtomicU64::new(crate::store::DEFAULT_MAX_OPEN_SAMPLES_FILES as u64);
+/// The bounds on samples and on latency files kept open (set at start from the configuration).
+static SAMPLES_FILES: AtomicU64 = AtomicU64::new(crate::store::DEFAULT_MAX_OPEN_KEPT_FILES as u64);
+static LATENCY_FILES: AtomicU64 = AtomicU64::new(crate::store::DEFAULT_MAX_OPEN_KEPT_FILES as u64);
 
-/// Sets the bound on samples files kept open, which the arithmetic below counts.
-pub fn set_samples_files_bound(max_open: usize) {
-    SAMPLES_FILES.store(max_open as u64, Ordering::Relaxed);
+/// Sets the bounds on samples and latency files kept open, which the arithmetic below counts.
+pub fn set_kept_files_bounds(samples: usize, latency: usize) {
+    SAMPLES_FILES.store(samples as u64, Ordering::Relaxed);
+    LATENCY_FILES.store(latency as u64, Ordering::Relaxed);
+}
+
+fn kept_bounds() -> (u64, u64) {
+    (SAMPLES_FILES.load(Ordering::Relaxed), LATENCY_FILES.load(Ordering::Relaxed))
 }
 
 /// The soft limit in force (0 until [`raise_to_hard_limit`] ran).
@@ -51,17 +59,21 @@ pub fn open_limit() -> u64 {
     OPEN_LIMIT.load(Ordering::Relaxed)
 }
 
-/// Descriptors a fleet of `devices` needs: their samples files up to the bound, the shared
-/// sockets and the reserve.
+/// Descriptors a fleet of `devices` needs: their samples and latency files up to the bounds,
+/// the shared sockets and the reserve.
 pub fn files_needed(devices: u64) -> u64 {
-    devices.min(SAMPLES_FILES.load(Ordering::Relaxed)) + SHARED_SOCKETS + RESERVED_FILES
+    let (samples, latency) = kept_bounds();
+    devices.min(samples) + devices.min(latency) + SHARED_SOCKETS + RESERVED_FILES
 }
 
-/// How many devices `limit` descriptors can poll; None when any number can (the limit holds
-/// every samples file the bound allows).
+/// How many devices `limit` descriptors can poll and ping; None when any number can (the limit
+/// holds every samples and latency file the bounds allow).
 pub fn devices_supported(limit: u64) -> Option<u64> {
     let room = limit.saturating_sub(RESERVED_FILES + SHARED_SOCKETS);
-    (room < SAMPLES_FILES.load(Ordering::Relaxed)).then_some(room)
+    let (samples, latency) = kept_bounds();
+    let lower = samples.min(latency);
+    // Two files a device up to the lower bound, then one up to the higher.
+    (room < samples + latency).then_some(if room <= 2 * lower { room / 2 } else { room - lower })
 }
 
 /// "any number of devices" or "N devices", for the log.
@@ -77,8 +89,8 @@ pub fn check_fleet(devices: usize) {
         log::warn!(
             "Open files: {devices} devices need about {} file descriptors, above the limit of {limit} \
              (room for {supported} devices); polls will fail with \"too many open files\". Raise the hard \
-             limit (LimitNOFILE= in a systemd unit, ulimit -Hn) or lower [storage] max_open_samples_files, and \
-             restart.",
+             limit (LimitNOFILE= in a systemd unit, ulimit -Hn) or lower [storage] max_open_samples_files and \
+             max_open_latency_files, and restart.",
             files_needed(devices as u64)
         );
     }
@@ -121,12 +133,12 @@ mod tests {
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
         assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
-        // With the default bound of 2,048 samples files kept open, and 8 shared sockets.
-        assert_eq!(devices_supported(1024), Some(760), "a samples file each");
+        // With the default bounds of 2,048 samples and 2,048 latency files, and 8 shared sockets.
+        assert_eq!(devices_supported(1024), Some(380), "a samples and a latency file each");
         assert_eq!(devices_supported(100), Some(0));
-        assert_eq!(files_needed(760), 1024);
-        assert_eq!(devices_supported(2311), Some(2047));
-        assert_eq!(devices_supported(2312), None, "room for every samples file: any fleet");
-        assert_eq!(files_needed(50_000), 2312, "the same as 2,048 devices");
+        assert_eq!(files_needed(380), 1024);
+        assert_eq!(devices_supported(4359), Some(2047));
+        assert_eq!(devices_supported(4360), None, "room for every kept file: any fleet");
+        assert_eq!(files_needed(50_000), 4360, "the same as 2,048 devices");
     }
 }

@@ -1,9 +1,19 @@
-//! The bounds of the log pipeline (`[logs]` and its options) and of the HTTP server (`[http]`),
-//! each within its range: a value out of range is a problem reported with the others.
+//! The bounds of the log pipeline (`[logs]` and its options), of the HTTP server (`[http]`) and
+//! of the files the store keeps open (`[storage]`), each within its range: a value out of range
+//! is a problem reported with the others.
 
 use super::{HttpFile, LogsFile, ServeArgs};
 use crate::logs::tcp_peers::TcpLimits;
 use crate::logs::LogLimits;
+
+/// A `[storage] max_open_*_files` option: the file's value, else the default, 1 to 1,000,000.
+pub(super) fn open_files_bound(key: &str, file: Option<i64>, problems: &mut Vec<String>) -> usize {
+    let v = file.unwrap_or(crate::store::DEFAULT_MAX_OPEN_KEPT_FILES as i64);
+    if !(1..=1_000_000).contains(&v) {
+        problems.push(format!("storage.{key}: {v} is out of range (1 to 1000000)"));
+    }
+    v.clamp(1, 1_000_000) as usize
+}
 
 /// The `[logs]` options, each from the command line (or environment), else the file, else its
 /// default, within its range.

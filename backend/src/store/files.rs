@@ -20,6 +20,18 @@ pub struct Appender {
     /// (see [`KeptFiles`]). A file is taken out while it is written, so no lock is held across
     /// disk I/O (each directory has one writer at a time: its device's).
     pub(super) kept: KeptFiles,
+    /// The same for the devices' raw latency files (one echo round a line), bounded apart: a
+    /// fleet that is not pinged holds none.
+    pub(super) latency: KeptFiles,
+}
+
+/// Which of the [`Appender`]'s sets of kept files an append goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeptKind {
+    /// A device's samples of the day (one poll a line).
+    Samples,
+    /// A device's raw latency of the day (one echo round a line).
+    Latency,
 }
 
 impl Appender {
@@ -47,17 +59,19 @@ impl Appender {
     /// no `fstat`, no allocation.
     pub fn append_kept(
         &self,
+        kind: KeptKind,
         owner: &Path,
         segment: i64,
         path: impl FnOnce() -> PathBuf,
         line: &[u8],
     ) -> io::Result<()> {
-        let mut kept = match self.kept.take(owner) {
+        let set = self.kept_set(kind);
+        let mut kept = match set.take(owner) {
             Some(kept) if kept.segment == segment => kept,
             other => {
                 let path = path();
                 if path.exists() {
-                    self.kept.note_reopened();
+                    set.note_reopened();
                 }
                 let (mut file, torn) = self.open(&path)?;
                 let mut len = file.metadata()?.len();
@@ -71,8 +85,16 @@ impl Appender {
         };
         write_whole(&mut kept.file, kept.len, line)?;
         kept.len += line.len() as u64;
-        self.kept.put(kept);
+        set.put(kept);
         Ok(())
+    }
+
+    /// The files kept open of one kind.
+    pub(super) fn kept_set(&self, kind: KeptKind) -> &KeptFiles {
+        match kind {
+            KeptKind::Samples => &self.kept,
+            KeptKind::Latency => &self.latency,
+        }
     }
 
     /// Opens `path` for appending, creating it and its directory; answers whether a torn last
@@ -97,9 +119,10 @@ impl Appender {
         Ok((file, torn))
     }
 
-    /// Forgets (and closes) files below `dir` (before they are deleted).
+    /// Forgets (and closes) files of every kind below `dir` (before they are deleted).
     pub fn forget_below(&self, dir: &Path) {
         self.kept.forget_below(dir);
+        self.latency.forget_below(dir);
     }
 }
 
@@ -224,7 +247,9 @@ mod tests {
     /// Appends `{"n":n}` to `path`, kept open for its directory as `segment`.
     fn kept(appender: &Appender, path: &Path, segment: i64, n: u32) {
         let line = format!("{{\"n\":{n}}}\n");
-        appender.append_kept(path.parent().unwrap(), segment, || path.to_path_buf(), line.as_bytes()).unwrap();
+        appender
+            .append_kept(KeptKind::Samples, path.parent().unwrap(), segment, || path.to_path_buf(), line.as_bytes())
+            .unwrap();
     }
 
     fn read_all(path: &Path) -> Vec<u32> {

@@ -40,6 +40,10 @@ pub struct StorageStatus {
     pub samples_files_open: u64,
     pub samples_files_max_open: u64,
     pub samples_files_reopened: u64,
+    /// The same for the raw latency files (one echo round a line).
+    pub latency_files_open: u64,
+    pub latency_files_max_open: u64,
+    pub latency_files_reopened: u64,
 }
 
 impl StorageHealth {
@@ -89,6 +93,9 @@ impl StorageHealth {
             samples_files_open: 0,
             samples_files_max_open: 0,
             samples_files_reopened: 0,
+            latency_files_open: 0,
+            latency_files_max_open: 0,
+            latency_files_reopened: 0,
         }
     }
 }

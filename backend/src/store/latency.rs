@@ -12,11 +12,11 @@
 //! After a restart the buckets not written are rebuilt from the raw lines (from the bucket after
 //! the last one written), so nothing is counted twice or lost.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::files::{last_line, read_lines};
+use super::files::{last_line, read_lines, KeptKind};
 use super::query::step_secs;
 use super::segments::{self, DAY_SECS};
 use super::series::{Tier, RAW_SEGMENT_SECS};
@@ -109,10 +109,18 @@ impl Store {
         self.device_dir(id).join("latency").join(tier)
     }
 
-    /// Appends one round and folds it into the rollups (disk I/O).
-    pub(super) fn append_latency(&self, id: &DeviceId, line: LatencyLine) -> Result<(), StoreError> {
-        let raw = segments::path_for(&self.latency_dir(id, "raw"), line.timestamp, RAW_SEGMENT_SECS);
-        let appended = self.appender.append(&raw, &json(&line)).map_err(io_error(&raw));
+    /// Appends one round and folds it into the rollups (disk I/O). The day's raw file stays open
+    /// for the device (`dir`, its directory) between rounds, within `[storage]
+    /// max_open_latency_files`: a round is one `write`, no path lookup nor `fstat`.
+    pub(super) fn append_latency(&self, id: &DeviceId, dir: &Path, line: LatencyLine) -> Result<(), StoreError> {
+        let segment = line.timestamp.div_euclid(RAW_SEGMENT_SECS);
+        let raw = || segments::path_for(&self.latency_dir(id, "raw"), line.timestamp, RAW_SEGMENT_SECS);
+        let mut text = serde_json::to_vec(&line).expect("a latency line serializes");
+        text.push(b'\n');
+        let appended = self
+            .appender
+            .append_kept(KeptKind::Latency, dir, segment, raw, &text)
+            .map_err(|source| StoreError::Io { path: raw(), source });
         self.health.note(&appended);
         appended?;
         // The entry is taken out while its files are written: no lock shared by devices is
@@ -274,5 +282,56 @@ mod tests {
             LatencyPoint { timestamp: 60, loss_percent: None, rtt_min_ms: None, rtt_avg_ms: None, rtt_max_ms: None }
         );
         assert_eq!((points[2].loss_percent, points[2].rtt_avg_ms), (Some(100.0), None), "all lost: no times");
+    }
+
+    #[test]
+    fn a_store_bounded_to_four_latency_files_keeps_every_round_of_twenty_devices_and_passes_a_torn_line() {
+        use crate::device::{DeviceConfig, EchoStatus};
+        use crate::store::{now_secs, Retention};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Retention::default()).unwrap();
+        store.set_max_open_latency_files(4);
+        let ids: Vec<_> = (0..20)
+            .map(|d| store.add_device(DeviceConfig::v2c(&format!("r{d}"), "127.0.0.1", 2000 + d, "p")).unwrap().id)
+            .collect();
+        // Rounds within one hour of one day; the first device's file was torn by a crash.
+        let start = (now_secs() - 7200).div_euclid(3600) * 3600 + 120;
+        let torn = segments::path_for(&store.latency_dir(&ids[0], "raw"), start, RAW_SEGMENT_SECS);
+        std::fs::create_dir_all(torn.parent().unwrap()).unwrap();
+        let before = json(&round(start - 60, 3, 3, Some(1.0)));
+        std::fs::write(&torn, format!("{before}\n{{\"timestamp\":{start},\"sen")).unwrap();
+        for k in 0..5 {
+            for id in &ids {
+                let at = start + 30 * k;
+                let echo = EchoStatus {
+                    at,
+                    sent: 3,
+                    received: 3,
+                    rtt_min_ms: Some(1.0),
+                    rtt_avg_ms: Some(1.0),
+                    rtt_max_ms: Some(1.0),
+                    error: None,
+                };
+                store.record_echo(id, Some(echo));
+                assert!(store.storage_status().latency_files_open <= 4);
+            }
+        }
+        for id in &ids {
+            let read = store.latency(&id.0, start, start + 149, 1000).unwrap();
+            assert_eq!(read.step_secs, 30);
+            let loss: Vec<Option<f64>> = read.points.iter().map(|p| p.loss_percent).collect();
+            assert_eq!(loss, [Some(0.0); 5], "device {id:?}");
+        }
+        let mut lines = Vec::new();
+        read_lines::<LatencyLine>(&torn, |l| lines.push(l.timestamp)).unwrap();
+        assert_eq!(
+            lines,
+            [start - 60, start, start + 30, start + 60, start + 90, start + 120],
+            "torn line passed over"
+        );
+        let status = store.storage_status();
+        assert_eq!((status.latency_files_open, status.latency_files_max_open), (4, 4));
+        assert!(status.latency_files_reopened >= 4 * 16, "{status:?}");
+        assert_eq!(status.samples_files_open, 0, "the samples files are bounded apart");
     }
 }

@@ -73,7 +73,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 pub use health::StorageStatus;
-pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_SAMPLES_FILES;
+pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_KEPT_FILES;
 
 pub use interface_list::InterfaceList;
 pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
@@ -355,13 +355,17 @@ impl Store {
         &self.retention
     }
 
-    /// Writes that failed since start, and the samples files kept open, for `/status`. Memory only.
+    /// Writes that failed since start, and the samples and latency files kept open, for
+    /// `/status`. Memory only.
     pub fn storage_status(&self) -> StorageStatus {
-        let kept = &self.appender.kept;
+        let (kept, latency) = (&self.appender.kept, &self.appender.latency);
         StorageStatus {
             samples_files_open: kept.open_count() as u64,
             samples_files_max_open: kept.max_open() as u64,
             samples_files_reopened: kept.reopened(),
+            latency_files_open: latency.open_count() as u64,
+            latency_files_max_open: latency.max_open() as u64,
+            latency_files_reopened: latency.reopened(),
             ..self.health.status()
         }
     }
@@ -369,6 +373,11 @@ impl Store {
     /// Sets how many samples files are kept open between appends (see `kept_files`).
     pub fn set_max_open_samples_files(&self, max_open: usize) {
         self.appender.kept.set_max_open(max_open);
+    }
+
+    /// Sets how many raw latency files are kept open between echo rounds (see `kept_files`).
+    pub fn set_max_open_latency_files(&self, max_open: usize) {
+        self.appender.latency.set_max_open(max_open);
     }
 }
 

@@ -30,7 +30,7 @@ pub use super::open_buckets::OpenBuckets;
 pub use super::poll_line::{InterfaceSample, PollLine};
 pub use super::tiers::{Retention, Tier, RAW_SEGMENT_SECS, SEAL_EVERY_SECS};
 
-use super::files::Appender;
+use super::files::{Appender, KeptKind};
 use super::rollup_line::RollupLine;
 use super::seal::{self, Content};
 use super::segments::{self, DAY_SECS};
@@ -74,7 +74,7 @@ impl SeriesDir {
         };
         let segment = ts.div_euclid(RAW_SEGMENT_SECS);
         let path = || segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS);
-        line.with_text(|text| appender.append_kept(&self.root, segment, path, text))?;
+        line.with_text(|text| appender.append_kept(KeptKind::Samples, &self.root, segment, path, text))?;
         sealed?;
         open.add(tiers, line);
         let due = open.take_due(tiers, ts);
@@ -135,7 +135,7 @@ impl SeriesDir {
     /// Seals the device's plain samples files, and the rollup files of `tiers`, into their
     /// `.zst` twins. The kept samples file is closed first: the next append opens a new one.
     pub fn seal(&self, appender: &Appender, tiers: &[Tier]) -> std::io::Result<()> {
-        appender.forget_below(&self.root);
+        appender.kept.forget_below(&self.root);
         seal::seal_dir(&self.samples(), Content::Polls)?;
         for tier in tiers {
             seal::seal_dir(&self.rollup(tier), Content::Lines)?;

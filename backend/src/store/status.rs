@@ -50,7 +50,7 @@ impl Store {
         {
             let disk = polled.disk.lock().expect("device disk lock");
             if !disk.removed {
-                let _ = self.append_latency(id, line);
+                let _ = self.append_latency(id, &disk.dir, line);
             }
         }
         self.publish(StoreEvent::Echo { device_id: id.clone(), echo: e.clone() });

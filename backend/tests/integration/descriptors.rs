@@ -1,6 +1,7 @@
 //! The real `vigie serve` polling simulated agents holds a bounded number of descriptors: its
-//! SNMP requests share a few sockets, and samples files kept open are bounded by
-//! `[storage] max_open_samples_files`, so ten times the devices take no more descriptors.
+//! SNMP requests share a few sockets, and the samples and raw latency files kept open are bounded
+//! by `[storage] max_open_samples_files` and `max_open_latency_files`, so ten times the devices
+//! (pinged, the default) take no more descriptors.
 
 use std::time::Duration;
 
@@ -10,8 +11,9 @@ use vigie::sim::AgentSpec;
 use crate::sim::Background;
 use crate::vigie::Vigie;
 
-/// Samples files kept open, set low so that the fleet passes the bound at once.
+/// Samples files, and latency files, kept open: set low so that the fleet passes the bounds at once.
 const SAMPLES_FILES: usize = 16;
+const LATENCY_FILES: usize = 16;
 
 fn add(vigie: &Vigie, name: &str, port: u16) {
     let body = json!({"name": name, "host": "127.0.0.1", "port": port,
@@ -39,7 +41,9 @@ fn descriptors_do_not_grow_with_the_fleet() {
     let sim = Background::start(specs);
     let data = tempfile::tempdir().unwrap();
     let config = data.path().join("vigie.toml");
-    std::fs::write(&config, format!("[storage]\nmax_open_samples_files = {SAMPLES_FILES}\n")).unwrap();
+    let storage =
+        format!("[storage]\nmax_open_samples_files = {SAMPLES_FILES}\nmax_open_latency_files = {LATENCY_FILES}\n");
+    std::fs::write(&config, storage).unwrap();
     let mut vigie = Vigie::start_with(&data.path().join("data"), &["--config", config.to_str().unwrap()]);
 
     for i in 0..50 {
@@ -60,4 +64,8 @@ fn descriptors_do_not_grow_with_the_fleet() {
     assert!((1..=vigie::open_files::SHARED_SOCKETS).contains(&sockets["open"].as_u64().unwrap()), "{status}");
     assert!(sockets["strayDatagrams"].is_u64() && sockets["sendsDropped"].is_u64(), "{status}");
     assert_eq!(status["files"]["devicesSupported"], serde_json::Value::Null, "{status}");
+    let storage = &status["storage"];
+    assert!(storage["samplesFilesOpen"].as_u64().unwrap() <= SAMPLES_FILES as u64, "{status}");
+    assert!(storage["latencyFilesOpen"].as_u64().unwrap() <= LATENCY_FILES as u64, "{status}");
+    assert_eq!(storage["latencyFilesMaxOpen"], LATENCY_FILES, "{status}");
 }

@@ -1577,14 +1577,16 @@ export interface components {
         /** @description A device as exported: the body `POST /devices` takes, without communities or passwords. */
         ExportedDevice: Record<string, never>;
         /**
-         * @description Open file descriptors: a device holds one (its samples file) only up to
-         *     `[storage] max_open_samples_files`; SNMP goes through a few shared sockets.
+         * @description Open file descriptors: a device holds its samples file only up to `[storage]
+         *     max_open_samples_files`, and its raw latency file only up to `[storage]
+         *     max_open_latency_files`; SNMP goes through a few shared sockets.
          */
         FilesView: {
             /**
              * Format: int64
              * @description Devices that limit can poll, after a reserve for HTTP clients, the shared sockets and
-             *     other files; null when it holds every samples file the bound allows: any number.
+             *     other files; null when it holds every samples and latency file the bounds allow: any
+             *     number.
              * @example null
              */
             devicesSupported?: number | null;
@@ -3376,6 +3378,26 @@ export interface components {
              * @example 1764500000
              */
             lastWriteErrorAt?: number | null;
+            /**
+             * Format: int64
+             * @description The bound on those (`[storage] max_open_latency_files`).
+             * @example 2048
+             */
+            latencyFilesMaxOpen: number;
+            /**
+             * Format: int64
+             * @description Raw latency files kept open between echo rounds now (one per pinged device, up to
+             *     `latencyFilesMaxOpen`; past it the least recently used is closed).
+             * @example 2000
+             */
+            latencyFilesOpen: number;
+            /**
+             * Format: int64
+             * @description Echo rounds that had to open a latency file again since start (closed by the bound, by
+             *     a failed write, or by a restart).
+             * @example 0
+             */
+            latencyFilesReopened: number;
             /**
              * Format: int64
              * @description The bound on those (`[storage] max_open_samples_files`).

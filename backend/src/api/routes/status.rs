@@ -215,6 +215,9 @@ fn storage_status(s: crate::store::StorageStatus) -> StorageView {
         samples_files_open: s.samples_files_open,
         samples_files_max_open: s.samples_files_max_open,
         samples_files_reopened: s.samples_files_reopened,
+        latency_files_open: s.latency_files_open,
+        latency_files_max_open: s.latency_files_max_open,
+        latency_files_reopened: s.latency_files_reopened,
     }
 }
 

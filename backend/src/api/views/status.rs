@@ -264,10 +264,22 @@ pub struct StorageView {
     /// failed write, or by a restart).
     #[schema(example = 0)]
     pub samples_files_reopened: u64,
+    /// Raw latency files kept open between echo rounds now (one per pinged device, up to
+    /// `latencyFilesMaxOpen`; past it the least recently used is closed).
+    #[schema(example = 2000)]
+    pub latency_files_open: u64,
+    /// The bound on those (`[storage] max_open_latency_files`).
+    #[schema(example = 2048)]
+    pub latency_files_max_open: u64,
+    /// Echo rounds that had to open a latency file again since start (closed by the bound, by
+    /// a failed write, or by a restart).
+    #[schema(example = 0)]
+    pub latency_files_reopened: u64,
 }
 
-/// Open file descriptors: a device holds one (its samples file) only up to
-/// `[storage] max_open_samples_files`; SNMP goes through a few shared sockets.
+/// Open file descriptors: a device holds its samples file only up to `[storage]
+/// max_open_samples_files`, and its raw latency file only up to `[storage]
+/// max_open_latency_files`; SNMP goes through a few shared sockets.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FilesView {
@@ -275,7 +287,8 @@ pub struct FilesView {
     #[schema(example = 1048576)]
     pub open_limit: u64,
     /// Devices that limit can poll, after a reserve for HTTP clients, the shared sockets and
-    /// other files; null when it holds every samples file the bound allows: any number.
+    /// other files; null when it holds every samples and latency file the bounds allow: any
+    /// number.
     #[schema(example = json!(null))]
     pub devices_supported: Option<u64>,
 }
