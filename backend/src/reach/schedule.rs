@@ -189,7 +189,8 @@ fn start_due(
     rounds: &mut Rounds,
 ) {
     let now = Instant::now();
-    let mut batch: Vec<(Device, IpAddr)> = Vec::new();
+    // Only what a round needs (not the whole device: its credentials, tags...).
+    let mut batch: Vec<(DeviceId, Arc<str>, IpAddr)> = Vec::new();
     for device in devices {
         let interval_secs = device.config.ping_interval_secs;
         if interval_secs == 0 {
@@ -214,7 +215,7 @@ fn start_due(
         let interval = Duration::from_secs(u64::from(interval_secs));
         slot.next = (slot.next + interval).max(now + interval / 2);
         match device.config.host.parse::<IpAddr>() {
-            Ok(addr) => batch.push((device.clone(), addr)),
+            Ok(addr) => batch.push((device.id.clone(), Arc::from(device.config.name.as_str()), addr)),
             Err(_) => {
                 let (context, pinger, device) = (context.clone(), pinger.clone(), device.clone());
                 rounds.spawn(vec![device.id.clone()], async move { named_round(&context, &pinger, device).await });
@@ -223,7 +224,7 @@ fn start_due(
     }
     if !batch.is_empty() {
         let (context, pinger) = (context.clone(), pinger.clone());
-        let ids = batch.iter().map(|(device, _)| device.id.clone()).collect();
+        let ids = batch.iter().map(|(id, ..)| id.clone()).collect();
         rounds.spawn(ids, async move { batch_rounds(&context, &pinger, batch).await });
     }
 }
@@ -234,11 +235,11 @@ fn first_slot(interval_secs: u32, now: Instant) -> Slot {
 }
 
 /// The rounds of a batch, to devices known by address, recorded in the store in turn.
-async fn batch_rounds(context: &Context, pinger: &Pinger, batch: Vec<(Device, IpAddr)>) {
-    let addrs: Vec<IpAddr> = batch.iter().map(|(_, addr)| *addr).collect();
+async fn batch_rounds(context: &Context, pinger: &Pinger, batch: Vec<(DeviceId, Arc<str>, IpAddr)>) {
+    let addrs: Vec<IpAddr> = batch.iter().map(|(.., addr)| *addr).collect();
     let echoes = pinger.probe_all(&addrs, &context.plan).await;
-    for ((device, _), echo) in batch.into_iter().zip(echoes) {
-        record(context, device, echo.map(|round| status(context, round))).await;
+    for ((id, name, _), echo) in batch.into_iter().zip(echoes) {
+        record(context, &id, &name, echo.map(|round| status(context, round))).await;
     }
 }
 
@@ -268,7 +269,7 @@ async fn named_round(context: &Context, pinger: &Pinger, device: Device) {
             })
         }
     };
-    record(context, device, echo).await;
+    record(context, &device.id, &Arc::from(c.name.as_str()), echo).await;
 }
 
 /// A finished round, counted, as stored.
@@ -287,13 +288,13 @@ fn status(context: &Context, round: EchoRound) -> EchoStatus {
 
 /// Hands the round to the store writer, which stores it, decides the state again and
 /// announces a change; waits only when the writer's queue is full.
-async fn record(context: &Context, device: Device, echo: Option<EchoStatus>) {
-    let name: Arc<str> = Arc::from(device.config.name.as_str());
-    context.writer.send(&device.id, &name, Write::Echo(echo)).await;
+async fn record(context: &Context, id: &DeviceId, name: &Arc<str>, echo: Option<EchoStatus>) {
+    context.writer.send(id, name, Write::Echo(echo)).await;
 }
 
 /// A device no longer pinged forgets its last round, so that its state no longer leans on it.
 fn forget_echo(context: &Context, device: Device) {
     let context = context.clone();
-    tokio::spawn(async move { record(&context, device, None).await });
+    let name = Arc::from(device.config.name.as_str());
+    tokio::spawn(async move { record(&context, &device.id, &name, None).await });
 }

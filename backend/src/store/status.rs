@@ -68,16 +68,22 @@ impl Store {
         changes
     }
 
+    /// Nothing is cloned unless the state changed: a device decided again after each poll and
+    /// each echo round mostly stays as it was.
     fn settle_into(&self, id: &DeviceId, at_secs: i64, depth: usize, changes: &mut Vec<StateChange>) {
-        let (Some(device), Some(polled)) = (self.registry.get(id), self.polled(id)) else { return };
-        let parent = self.unreachable_parent(&device);
-        let icmp_off = self.icmp_unavailable.read().expect("icmp lock").clone();
-        let (changed, before, status) = {
+        let read = |d: &Device| (d.config.parent_id.clone(), d.config.ping_interval_secs);
+        let (Some((parent_id, ping_interval_secs)), Some(polled)) = (self.registry.with(id, read), self.polled(id))
+        else {
+            return;
+        };
+        let parent = parent_id.and_then(|parent_id| self.unreachable_parent(&parent_id));
+        let icmp_off = self.icmp_unavailable.read().expect("icmp lock").is_some();
+        let (changed, before, state) = {
             let mut live = polled.live.write().expect("live lock");
-            let why = match (&icmp_off, device.config.ping_interval_secs) {
+            let why = match (icmp_off, ping_interval_secs) {
                 (_, 0) => "ping off for this device",
-                (Some(_), _) => "ICMP unavailable",
-                (None, _) => "no echo round yet",
+                (true, _) => "ICMP unavailable",
+                (false, _) => "no echo round yet",
             };
             let echo = match &live.status.echo {
                 Some(round) => Echo::Round(round),
@@ -87,21 +93,20 @@ impl Store {
             let verdict = decide(live.status.snmp_seen(), echo, parent);
             let before = live.status.state;
             let changed = live.status.apply(verdict, at_secs);
-            (changed, before, live.status.clone())
+            (changed.then(|| live.status.clone()), before, live.status.state)
         };
         // After a restart the history ends in `unknown` while the state read back is unchanged:
         // the history is brought level whether or not the state changed. A failed write is
         // counted by the store's health; the state in memory stands.
-        let _ = self.append_history(&polled, Transition { at: at_secs, state: status.state });
-        if !changed {
-            return;
-        }
+        let _ = self.append_history(&polled, Transition { at: at_secs, state });
+        let Some(status) = changed else { return };
         self.touch(&polled);
         let _ = self.save_state(&polled, true);
         self.publish(StoreEvent::Status { device_id: id.clone(), status: status.clone() });
         if before == status.state {
             return;
         }
+        let Some(device) = self.registry.get(id) else { return };
         changes.push(StateChange { device, before, status });
         if depth < MAX_DEPTH {
             for child in self.registry.children(id) {
@@ -111,11 +116,13 @@ impl Store {
     }
 
     /// The parent's id and name when it is unreachable.
-    fn unreachable_parent(&self, device: &Device) -> Option<(DeviceId, String)> {
-        let parent_id = device.config.parent_id.as_ref()?;
-        let parent = self.registry.get(parent_id)?;
+    fn unreachable_parent(&self, parent_id: &DeviceId) -> Option<(DeviceId, String)> {
         let state = self.polled(parent_id)?.live.read().expect("live lock").status.state;
-        (state == DeviceState::Unreachable).then_some((parent.id, parent.config.name))
+        if state != DeviceState::Unreachable {
+            return None;
+        }
+        let name = self.registry.with(parent_id, |parent| parent.config.name.clone())?;
+        Some((parent_id.clone(), name))
     }
 
     /// Appends a transition unless the history already ends in that state; compacts the file
