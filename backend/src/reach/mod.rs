@@ -9,8 +9,9 @@
 //! step for all of them, the echoes in flight in one table keyed by sequence number, and the
 //! sockets (a Linux "ping socket" where allowed, else raw) drained without blocking. A round
 //! used to be two tasks and three `surge-ping` pings, each with its own timers and waiter (143 µs
-//! of CPU per round measured beside this design's 109 µs, most of which is now the kernel's
-//! loopback work and the store's; see the README's Performance).
+//! of CPU per round measured beside this design's 109 µs, most of which was the kernel's
+//! loopback work and the store's; the store's latency files kept open took a round to 35–40 µs
+//! in all: see the README's Performance).
 
 mod announce;
 mod packet;
