@@ -1,15 +1,12 @@
-//! A closed rollup line as it waits in memory for its hour: its values are final and will be
-//! written rounded to tenths of a bit per second, so it is kept as those tenths, packed in
-//! LEB128 varints (ifIndex as the step from the one before), about 20 bytes per interface
-//! instead of a 40-byte [`Bucket`]. Unpacking gives back exactly the line the file gets; a line
-//! whose values cannot be packed that way (negative, not finite, beyond 2^53 tenths) stays as it
-//! is.
+//! A closed rollup line as it waits in memory for its hour: its values are final and are
+//! written rounded to whole bits per second ([`RollupLine::round`]), so it is kept as those
+//! whole numbers, packed in LEB128 varints (ifIndex as the step from the one before), about 20
+//! bytes per interface instead of a 40-byte [`Bucket`]. Unpacking gives back exactly the line
+//! the file gets; a line whose values cannot be packed that way (negative, not finite, beyond
+//! 2^53) stays as it is, rounded.
 
 use super::query::StoredPoint;
-use super::rollup_line::{Bucket, RollupLine};
-
-/// Tenths of a bit per second above this are not exact in an `f64`: such a line stays plain.
-const MAX_TENTHS: f64 = (1u64 << 53) as f64;
+use super::rollup_line::{Bucket, RollupLine, MAX_WHOLE};
 
 /// A closed rollup line, packed when its values allow it.
 #[derive(Clone, Debug)]
@@ -19,22 +16,28 @@ pub enum ClosedLine {
 }
 
 impl ClosedLine {
-    pub fn new(line: RollupLine) -> ClosedLine {
+    pub fn new(mut line: RollupLine) -> ClosedLine {
         match pack(&line.buckets) {
             Some(bytes) => ClosedLine::Packed { timestamp: line.timestamp, bytes },
-            None => ClosedLine::Plain(line),
+            None => {
+                line.round();
+                ClosedLine::Plain(line)
+            }
         }
     }
 
     /// Closes `line`: packs it and empties it, keeping its block for the next line to fill
-    /// (one allocation fewer per line closed); when it cannot be packed, takes it whole.
+    /// (one allocation fewer per line closed); when it cannot be packed, takes it whole, rounded.
     pub fn take(line: &mut RollupLine) -> ClosedLine {
         match pack(&line.buckets) {
             Some(bytes) => {
                 line.buckets.clear();
                 ClosedLine::Packed { timestamp: line.timestamp, bytes }
             }
-            None => ClosedLine::Plain(std::mem::take(line)),
+            None => {
+                line.round();
+                ClosedLine::Plain(std::mem::take(line))
+            }
         }
     }
 
@@ -74,10 +77,10 @@ impl ClosedLine {
     }
 }
 
-/// A rate as tenths, as the file will have it; `None` when that is not exact.
-fn tenths(bps: f64) -> Option<u64> {
-    let t = (bps * 10.0).round();
-    (0.0..MAX_TENTHS).contains(&t).then_some(t as u64)
+/// A rate in whole bits per second, as the file will have it; `None` when that is not exact.
+fn whole(bps: f64) -> Option<u64> {
+    let w = bps.round();
+    (0.0..MAX_WHOLE).contains(&w).then_some(w as u64)
 }
 
 /// The varints of `buckets`, in a block of exactly their length (shrinking a larger one would
@@ -97,7 +100,7 @@ fn each_value(buckets: &[Bucket], mut f: impl FnMut(u64)) -> Option<()> {
         f(u64::from(b.if_index.checked_sub(previous)?));
         previous = b.if_index;
         for value in [b.in_bps, b.out_bps, b.in_bps_max, b.out_bps_max] {
-            f(tenths(value)?);
+            f(whole(value)?);
         }
         f(u64::from(b.samples));
     }
@@ -148,9 +151,9 @@ impl Iterator for Buckets<'_> {
         if self.bytes.is_empty() {
             return None;
         }
-        // Packed by `pack` above: the step fits a u32, the tenths are exact, samples a u32.
+        // Packed by `pack` above: the step fits a u32, the rates are exact, samples a u32.
         self.if_index += self.take() as u32;
-        let mut rate = || self.take() as f64 / 10.0;
+        let mut rate = || self.take() as f64;
         let (in_bps, out_bps, in_bps_max, out_bps_max) = (rate(), rate(), rate(), rate());
         let samples = self.take() as u32;
         Some(Bucket { if_index: self.if_index, in_bps, out_bps, in_bps_max, out_bps_max, samples })
@@ -176,6 +179,12 @@ mod tests {
         RollupLine { timestamp: 1_700_000_100, buckets }
     }
 
+    fn rounded(line: &RollupLine) -> RollupLine {
+        let mut line = line.clone();
+        line.round();
+        line
+    }
+
     #[test]
     fn a_packed_line_writes_the_same_bytes_as_the_line_and_answers_the_same_points() {
         let mut values = vec![(1, 0.0, 0.04, 1), (2, 0.05, 0.15, 5), (7, 1e6 / 3.0, 2e6 / 3.0, 12)];
@@ -191,14 +200,14 @@ mod tests {
         let packed = ClosedLine::new(plain.clone());
         let ClosedLine::Packed { bytes, .. } = &packed else { panic!("packed") };
         assert!(bytes.len() < plain.buckets.len() * 32, "{} bytes", bytes.len());
-        assert_eq!(serde_json::to_string(&packed.unpack()).unwrap(), serde_json::to_string(&plain).unwrap());
+        assert_eq!(serde_json::to_string(&packed.unpack()).unwrap(), serde_json::to_string(&rounded(&plain)).unwrap());
         for &(if_index, ..) in &values {
             let (p, q) = (packed.point(if_index).unwrap(), plain.point(if_index).unwrap());
-            let tenth = |v: f64| (v * 10.0).round() / 10.0;
+            let whole = |v: f64| v.round();
             assert_eq!((p.timestamp, p.weight), (q.timestamp, q.weight));
             assert_eq!(
                 [p.in_bps, p.out_bps, p.in_bps_max, p.out_bps_max],
-                [q.in_bps, q.out_bps, q.in_bps_max, q.out_bps_max].map(tenth)
+                [q.in_bps, q.out_bps, q.in_bps_max, q.out_bps_max].map(whole)
             );
         }
         assert!(packed.point(2_000_000).is_none());
@@ -210,7 +219,7 @@ mod tests {
         let mut open = line(&[(1, 5.0, 6.0, 1), (4, 7.0, 8.0, 2)]);
         let (plain, capacity) = (open.clone(), open.buckets.capacity());
         let closed = ClosedLine::take(&mut open);
-        assert_eq!(serde_json::to_string(&closed.unpack()).unwrap(), serde_json::to_string(&plain).unwrap());
+        assert_eq!(serde_json::to_string(&closed.unpack()).unwrap(), serde_json::to_string(&rounded(&plain)).unwrap());
         assert!(open.buckets.is_empty() && open.buckets.capacity() == capacity);
         let mut odd = line(&[(1, f64::NAN, 6.0, 1)]);
         assert!(matches!(ClosedLine::take(&mut odd), ClosedLine::Plain(_)) && odd.buckets.is_empty());
@@ -227,7 +236,7 @@ mod tests {
             let plain = line(&[(1, 5.0, 6.0, 1), (2, odd, 6.0, 1)]);
             let closed = ClosedLine::new(plain.clone());
             assert!(matches!(closed, ClosedLine::Plain(_)), "{odd}");
-            assert_eq!(format!("{:?}", closed.unpack()), format!("{plain:?}"));
+            assert_eq!(format!("{:?}", closed.unpack()), format!("{:?}", rounded(&plain)));
         }
         assert!(ClosedLine::new(line(&[])).unpack().buckets.is_empty());
     }

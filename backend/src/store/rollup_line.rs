@@ -96,26 +96,55 @@ impl RollupLine {
         let i = self.buckets.binary_search_by_key(&if_index, |b| b.if_index).ok()?;
         Some(self.buckets[i].point(self.timestamp))
     }
+
+    /// Rounds every rate to whole bits per second (half away from zero), as a closed line is
+    /// written: the polls' rates are whole already in the raw samples, and a tenth of a bit per
+    /// second is nothing a monitor shows (see the README, Storage).
+    pub fn round(&mut self) {
+        for b in &mut self.buckets {
+            for v in [&mut b.in_bps, &mut b.out_bps, &mut b.in_bps_max, &mut b.out_bps_max] {
+                *v = v.round();
+            }
+        }
+    }
 }
 
-/// A [`RollupLine`] as written. Averages are rounded to a tenth of a bit per second, which keeps
-/// lines short and loses nothing anyone can see.
+/// A [`RollupLine`] as written: every value as it is, a whole one without a decimal point. The
+/// store writes whole bits per second ([`RollupLine::round`]); lines written before with tenths
+/// read and export as they are.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RollupColumns {
     timestamp: i64,
     if_index: Vec<u32>,
-    in_bps: Vec<f64>,
-    out_bps: Vec<f64>,
-    in_bps_max: Vec<f64>,
-    out_bps_max: Vec<f64>,
+    in_bps: Vec<Rate>,
+    out_bps: Vec<Rate>,
+    in_bps_max: Vec<Rate>,
+    out_bps_max: Vec<Rate>,
     samples: Vec<u32>,
+}
+
+/// Above this, not every whole `f64` is exact in an `i64` conversion's sense: written as a float.
+pub(super) const MAX_WHOLE: f64 = (1u64 << 53) as f64;
+
+/// A rate in a rollup column: written as an integer when it is whole (`8013`, not `8013.0`).
+#[derive(Clone, Copy, Deserialize)]
+#[serde(transparent)]
+struct Rate(f64);
+
+impl Serialize for Rate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            v if v.fract() == 0.0 && v.abs() < MAX_WHOLE => s.serialize_i64(v as i64),
+            v => s.serialize_f64(v),
+        }
+    }
 }
 
 impl From<RollupLine> for RollupColumns {
     fn from(line: RollupLine) -> Self {
         let b = &line.buckets;
-        let column = |pick: fn(&Bucket) -> f64| b.iter().map(|x| (pick(x) * 10.0).round() / 10.0).collect();
+        let column = |pick: fn(&Bucket) -> f64| b.iter().map(|x| Rate(pick(x))).collect();
         RollupColumns {
             timestamp: line.timestamp,
             if_index: b.iter().map(|x| x.if_index).collect(),
@@ -143,10 +172,10 @@ impl TryFrom<RollupColumns> for RollupLine {
         let buckets = (0..n)
             .map(|i| Bucket {
                 if_index: c.if_index[i],
-                in_bps: c.in_bps[i],
-                out_bps: c.out_bps[i],
-                in_bps_max: c.in_bps_max[i],
-                out_bps_max: c.out_bps_max[i],
+                in_bps: c.in_bps[i].0,
+                out_bps: c.out_bps[i].0,
+                in_bps_max: c.in_bps_max[i].0,
+                out_bps_max: c.out_bps_max[i].0,
                 samples: c.samples[i],
             })
             .collect();
@@ -257,10 +286,20 @@ mod tests {
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(
             text,
-            r#"{"timestamp":1795611600,"ifIndex":[1,3,7],"inBps":[8013.0,8014.0,8016.0],"outBps":[3990.0,3990.0,3990.0],"inBpsMax":[8026.0,8028.0,8032.0],"outBpsMax":[4000.0,4000.0,4000.0],"samples":[2,2,2]}"#
+            r#"{"timestamp":1795611600,"ifIndex":[1,3,7],"inBps":[8013,8014,8016],"outBps":[3990,3990,3990],"inBpsMax":[8026,8028,8032],"outBpsMax":[4000,4000,4000],"samples":[2,2,2]}"#
         );
         assert_eq!(serde_json::from_str::<RollupLine>(&text).unwrap(), line);
         assert_eq!(line.point(3).unwrap().in_bps, 8014.0);
+        // Lines written with tenths (before whole bits per second) read and write back as they are.
+        let tenths = r#"{"timestamp":600,"ifIndex":[1],"inBps":[8012.5],"outBps":[0.1],"inBpsMax":[9100.0],"outBpsMax":[0.2],"samples":[5]}"#;
+        let old: RollupLine = serde_json::from_str(tenths).unwrap();
+        assert_eq!((old.buckets[0].in_bps, old.buckets[0].out_bps, old.buckets[0].out_bps_max), (8012.5, 0.1, 0.2));
+        assert_eq!(serde_json::to_string(&old).unwrap(), tenths.replace("9100.0", "9100"));
+        let mut halves = RollupLine { timestamp: 0, buckets: vec![Bucket::new(1, 2.5, 0.5)] };
+        halves.buckets[0].add(3.5, 0.49);
+        halves.round();
+        let b = halves.buckets[0];
+        assert_eq!([b.in_bps, b.out_bps, b.in_bps_max, b.out_bps_max], [3.0, 0.0, 4.0, 1.0], "half away from zero");
     }
 
     #[test]
