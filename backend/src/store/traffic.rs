@@ -213,7 +213,8 @@ mod tests {
         store.record_poll(&id, record(now, true)).unwrap();
         // Ten days of hourly lines, written as an older Vigie did: no 6-hour lines.
         let hourly = retention().tiers()[1];
-        let start = (now - 20 * DAY).div_euclid(DAY) * DAY;
+        // From the first midnight in the window: all ten days are in it, whatever the time of day.
+        let start = (now - 20 * DAY).div_euclid(DAY) * DAY + DAY;
         let appender = crate::store::files::Appender::default();
         for h in 0..240 {
             let ts = start + h * 3600;
