@@ -218,4 +218,102 @@ mod tests {
         };
         assert!(matches!(run(&missing, &mut Vec::new()), Err(ExportError::NoDevice { .. })));
     }
+
+    /// Poll `k` (every 60 s from `start`) of the sealed-and-plain test: rates that are not
+    /// whole, interface 3 new after 5 hours, interface 2 missing for two hours and with gaps (a
+    /// wrap: no rate).
+    fn poll(start: i64, k: i64) -> crate::store::series::PollLine {
+        let hour = k / 60;
+        let interfaces = (1..=3u32)
+            .filter(|i| (*i != 3 || hour >= 5) && (*i != 2 || !(10..12).contains(&hour)))
+            .map(|i| {
+                let noise = ((k as u64 * 7919 + u64::from(i) * 104_729) % 1000) as f64 * 13.37;
+                let rate = (i != 2 || k % 97 != 0).then_some(8000.3 * f64::from(i) + noise);
+                crate::store::series::InterfaceSample {
+                    if_index: i,
+                    hc_in_octets: Some(k as u64 * 60_000),
+                    hc_out_octets: Some(k as u64),
+                    in_octets_32: None,
+                    out_octets_32: None,
+                    in_bps: rate,
+                    out_bps: rate.map(|r| r / 3.0),
+                }
+            })
+            .collect();
+        let timestamp = (start + k * 60) as f64 + 0.25;
+        crate::store::series::PollLine { timestamp, sys_up_time: k as u32 * 6000, interfaces }
+    }
+
+    /// Makes every sealed rollup file of `series` plain again: its lines, in the plain layout.
+    fn unseal_rollups(series: &SeriesDir, tiers: &[Tier]) {
+        for tier in tiers {
+            for entry in std::fs::read_dir(series.rollup(tier)).unwrap() {
+                let path = entry.unwrap().path();
+                let Some(name) = path.to_str().and_then(|p| p.strip_suffix(".zst")) else { continue };
+                let mut text = String::new();
+                seal::read_segment(std::path::Path::new(name), |bytes| {
+                    let line: RollupLine = serde_json::from_slice(bytes).unwrap();
+                    text += &serde_json::to_string(&line).unwrap();
+                    text.push('\n');
+                    true
+                })
+                .unwrap();
+                assert!(!text.contains("overAverage"));
+                std::fs::write(name, text).unwrap();
+                std::fs::remove_file(&path).unwrap();
+            }
+        }
+    }
+
+    /// Rollups sealed in their compact shape answer as plain files do: one interface's points
+    /// (what the traffic query reads from the rollup tiers), whole lines and `vigie export` in
+    /// JSON and CSV, every tier, after 30 hours of polls (see [`poll`]).
+    #[test]
+    fn sealed_and_plain_rollups_give_the_same_answers() {
+        let data = tempfile::tempdir().unwrap();
+        let sealed_dir = data.path().join("sealed");
+        let series = SeriesDir::new(&sealed_dir.join("devices").join("d1"));
+        let tiers = Retention::default().tiers();
+        let (appender, mut open) =
+            (crate::store::files::Appender::default(), crate::store::series::OpenBuckets::default());
+        let start = 1_795_564_800i64; // midnight UTC: the rollups are sealed at the next one
+        for k in 0..30 * 60i64 {
+            series.append_poll(&appender, &tiers, &mut open, &poll(start, k)).unwrap();
+        }
+        let plain_dir = data.path().join("plain");
+        let copied = std::process::Command::new("cp").arg("-r").arg(&sealed_dir).arg(&plain_dir).status();
+        assert!(copied.unwrap().success());
+        let plain = SeriesDir::new(&plain_dir.join("devices").join("d1"));
+        unseal_rollups(&plain, &tiers);
+        for tier in &tiers {
+            let files: Vec<_> = std::fs::read_dir(series.rollup(tier)).unwrap().map(|e| e.unwrap().path()).collect();
+            let sealed = files.iter().find(|p| p.extension().is_some_and(|x| x == "zst")).expect("a sealed file");
+            let text = String::from_utf8(zstd::decode_all(std::fs::File::open(sealed).unwrap()).unwrap()).unwrap();
+            assert!(text.lines().all(|l| l.contains(r#""overAverage":["inBpsMax","outBpsMax"]"#)), "{text}");
+        }
+        for tier in &tiers {
+            for if_index in 1..=4 {
+                let points = series.read_rollup(tier, if_index, 0, i64::MAX / 2).unwrap();
+                assert_eq!(
+                    points,
+                    plain.read_rollup(tier, if_index, 0, i64::MAX / 2).unwrap(),
+                    "{} {if_index}",
+                    tier.name
+                );
+                assert_eq!(points.is_empty(), if_index == 4, "{} {if_index}", tier.name);
+                assert!(points.iter().all(|p| p.in_bps.fract() == 0.0 && p.out_bps_max.fract() == 0.0));
+            }
+            let lines = |s: &SeriesDir| {
+                let mut lines = Vec::new();
+                s.read_rollup_lines(tier, 0, i64::MAX / 2, |l| lines.push(l)).unwrap();
+                lines
+            };
+            assert_eq!(lines(&series), lines(&plain));
+            for format in ["json", "csv"] {
+                let sealed = export(&sealed_dir, "d1", format, Some(tier.name));
+                assert_eq!(sealed, export(&plain_dir, "d1", format, Some(tier.name)), "{} {format}", tier.name);
+                assert!(sealed.lines().count() > 3 && !sealed.contains("overAverage"), "{sealed}");
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::files::Appender;
 use super::poll_line::{InterfaceSample, PollLine};
+use super::rollup_line::RollupLine;
 use super::seal;
 use super::series::{OpenBuckets, Retention, SeriesDir};
 use crate::sim::traffic::{unit, Flow};
@@ -223,7 +224,8 @@ fn bytes_per_interface_sample() {
     }
 }
 
-/// Bytes of the rollup lines once decompressed: what the plain files held before sealing.
+/// Bytes of the rollup lines in the plain layout: what the plain files held before sealing
+/// (sealed lines are in the compact shape, so each is written plain again to be counted).
 fn rollup_plain_bytes(dir: &Path) -> u64 {
     let mut total = 0;
     for tier in ["5m", "1h", "6h"] {
@@ -231,7 +233,8 @@ fn rollup_plain_bytes(dir: &Path) -> u64 {
             let path = entry.path();
             let Some(plain) = path.to_str().and_then(|p| p.strip_suffix(".zst")) else { continue };
             seal::read_segment(Path::new(plain), |b| {
-                total += b.len() as u64;
+                let line: RollupLine = serde_json::from_slice(b).expect("rollup lines read back");
+                total += serde_json::to_string(&line).expect("rollup lines serialize").len() as u64;
                 true
             })
             .unwrap();

@@ -52,6 +52,7 @@ mod registry;
 mod replace;
 mod resolution;
 mod rollup_line;
+mod rollup_pick;
 pub mod seal;
 pub(crate) mod segments;
 pub mod series;

@@ -3,8 +3,9 @@
 //! the raw samples line. One file per device and tier rather than per interface: a device's
 //! hour is two appends, not two per interface.
 //!
-//! A traffic query wants one interface out of those lines; [`bucket_of`] reads only its values
-//! and skips the others without converting them.
+//! A traffic query wants one interface out of those lines; `rollup_pick` reads only its values
+//! and skips the others without converting them. Sealed files hold the lines in a compact shape
+//! ([`RollupLine::sealed`]) that both read as the same line.
 
 use serde::{Deserialize, Serialize};
 
@@ -111,17 +112,30 @@ impl RollupLine {
 
 /// A [`RollupLine`] as written: every value as it is, a whole one without a decimal point. The
 /// store writes whole bits per second ([`RollupLine::round`]); lines written before with tenths
-/// read and export as they are.
+/// read and export as they are. Sealed files hold the compact shape ([`RollupLine::sealed`]):
+/// `overAverage` names the maximum columns written as their excess over the same bucket's
+/// average.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RollupColumns {
     timestamp: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    over_average: Vec<MaxColumn>,
     if_index: Vec<u32>,
     in_bps: Vec<Rate>,
     out_bps: Vec<Rate>,
     in_bps_max: Vec<Rate>,
     out_bps_max: Vec<Rate>,
     samples: Vec<u32>,
+}
+
+/// A maximum column, as `overAverage` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub(super) enum MaxColumn {
+    #[serde(rename = "inBpsMax")]
+    In,
+    #[serde(rename = "outBpsMax")]
+    Out,
 }
 
 /// Above this, not every whole `f64` is exact in an `i64` conversion's sense: written as a float.
@@ -135,10 +149,14 @@ struct Rate(f64);
 impl Serialize for Rate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.0 {
-            v if v.fract() == 0.0 && v.abs() < MAX_WHOLE => s.serialize_i64(v as i64),
+            v if is_whole(v) => s.serialize_i64(v as i64),
             v => s.serialize_f64(v),
         }
     }
+}
+
+fn is_whole(v: f64) -> bool {
+    v.fract() == 0.0 && v.abs() < MAX_WHOLE
 }
 
 impl From<RollupLine> for RollupColumns {
@@ -147,6 +165,7 @@ impl From<RollupLine> for RollupColumns {
         let column = |pick: fn(&Bucket) -> f64| b.iter().map(|x| Rate(pick(x))).collect();
         RollupColumns {
             timestamp: line.timestamp,
+            over_average: Vec::new(),
             if_index: b.iter().map(|x| x.if_index).collect(),
             in_bps: column(|x| x.in_bps),
             out_bps: column(|x| x.out_bps),
@@ -154,6 +173,24 @@ impl From<RollupLine> for RollupColumns {
             out_bps_max: column(|x| x.out_bps_max),
             samples: b.iter().map(|x| x.samples).collect(),
         }
+    }
+}
+
+impl RollupLine {
+    /// The line as a sealed file holds it: a maximum column written as its excess over the
+    /// bucket's average (`max − avg`, a smaller number) when every value of both is whole and no
+    /// maximum is below its average (so that `avg + excess` gives it back exactly; otherwise the
+    /// column is written whole). Reads back as the same line.
+    pub fn sealed(&self) -> String {
+        let mut c = RollupColumns::from(self.clone());
+        let pairs = [(MaxColumn::In, &mut c.in_bps_max, &c.in_bps), (MaxColumn::Out, &mut c.out_bps_max, &c.out_bps)];
+        for (name, max, avg) in pairs {
+            if !max.is_empty() && max.iter().zip(avg).all(|(m, a)| is_whole(m.0) && is_whole(a.0) && m.0 >= a.0) {
+                max.iter_mut().zip(avg).for_each(|(m, a)| m.0 -= a.0);
+                c.over_average.push(name);
+            }
+        }
+        serde_json::to_string(&c).expect("rollup lines serialize")
     }
 }
 
@@ -169,13 +206,15 @@ impl TryFrom<RollupColumns> for RollupLine {
         if lengths.iter().any(|len| *len != n) {
             return Err(ragged(n));
         }
+        let over = |name| c.over_average.contains(&name);
+        let (over_in, over_out) = (over(MaxColumn::In), over(MaxColumn::Out));
         let buckets = (0..n)
             .map(|i| Bucket {
                 if_index: c.if_index[i],
                 in_bps: c.in_bps[i].0,
                 out_bps: c.out_bps[i].0,
-                in_bps_max: c.in_bps_max[i].0,
-                out_bps_max: c.out_bps_max[i].0,
+                in_bps_max: max_of(c.in_bps_max[i].0, c.in_bps[i].0, over_in),
+                out_bps_max: max_of(c.out_bps_max[i].0, c.out_bps[i].0, over_out),
                 samples: c.samples[i],
             })
             .collect();
@@ -183,106 +222,38 @@ impl TryFrom<RollupColumns> for RollupLine {
     }
 }
 
+/// A maximum as read: `value` itself, or the average plus `value` when its column is written as
+/// the excess over the average. One function for the whole read and one interface's.
+pub(super) fn max_of(value: f64, avg: f64, over_average: bool) -> f64 {
+    if over_average {
+        avg + value
+    } else {
+        value
+    }
+}
+
 fn ragged(n: usize) -> String {
     format!("every column must have {n} values, one per ifIndex")
 }
 
-/// The bucket of `if_index` in a rollup line, with the bucket's start; `None` when the line has
-/// no bucket for it. Lines as Vigie writes them are read by [`fast_bucket_of`]; anything else
-/// (another key order, spaces, a line edited by hand) by reading the whole line.
-pub fn bucket_of(line: &[u8], if_index: u32) -> serde_json::Result<Option<StoredPoint>> {
-    match fast_bucket_of(line, if_index) {
-        Some(point) => Ok(point),
-        None => Ok(serde_json::from_slice::<RollupLine>(line)?.point(if_index)),
+/// A line of three interfaces, two polls each, added out of order, for the tests.
+#[cfg(test)]
+pub(super) fn example_line() -> RollupLine {
+    let mut line = RollupLine { timestamp: 1_795_611_600, buckets: Vec::new() };
+    for (i, if_index) in [7, 1, 3].into_iter().enumerate() {
+        line.add(i, if_index, 8000.0, 4000.0);
+        line.add(i, if_index, 8025.0 + f64::from(if_index), 3980.0);
     }
-}
-
-/// The column names in the order Vigie writes them, after `timestamp` and `ifIndex`.
-const COLUMNS: [&[u8]; 5] = [b"inBps", b"outBps", b"inBpsMax", b"outBpsMax", b"samples"];
-
-/// Reads one interface out of a line in exactly the shape Vigie writes, finding its values by
-/// SIMD search for commas instead of converting every value: a year of one interface of a
-/// 48-interface device is 8,760 lines of 2 KB, and reading them whole takes several times
-/// longer. `ifIndex` must be increasing, every column must have one value per ifIndex and the
-/// interface's own values must be valid JSON numbers; the other interfaces' values are checked
-/// only for their count. `None`: not that shape.
-fn fast_bucket_of(line: &[u8], if_index: u32) -> Option<Option<StoredPoint>> {
-    let rest = line.trim_ascii_end().strip_prefix(b"{\"timestamp\":")?;
-    let comma = memchr::memchr(b',', rest)?;
-    let timestamp: i64 = serde_json::from_slice(&rest[..comma]).ok()?;
-    let (indexes, mut rest) = array(rest[comma + 1..].strip_prefix(b"\"ifIndex\":")?)?;
-    let (mut position, mut n, mut previous) = (None, 0, None);
-    for index in elements(indexes) {
-        let index = serde_json::from_slice::<u32>(index).ok()?;
-        if previous.replace(index).is_some_and(|p| p >= index) {
-            return None;
-        }
-        if index == if_index {
-            position = Some(n);
-        }
-        n += 1;
-    }
-    let mut values = [0.0f64; 5];
-    for (name, value) in COLUMNS.iter().zip(values.iter_mut()) {
-        let (body, after) = array(rest.strip_prefix(b",\"")?.strip_prefix(*name)?.strip_prefix(b"\":")?)?;
-        let len = if body.is_empty() { 0 } else { memchr::memchr_iter(b',', body).count() + 1 };
-        if len != n {
-            return None;
-        }
-        if let Some(p) = position {
-            *value = serde_json::from_slice(elements(body).nth(p)?).ok()?;
-        }
-        rest = after;
-    }
-    let samples = values[4];
-    if rest != b"}" || samples.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&samples) {
-        return None;
-    }
-    Some(position.map(|_| StoredPoint {
-        timestamp,
-        in_bps: values[0],
-        out_bps: values[1],
-        in_bps_max: values[2],
-        out_bps_max: values[3],
-        weight: samples as u32,
-    }))
-}
-
-/// The array at the start of `bytes` (numbers only: it ends at the first `]`): its body between
-/// the brackets, and what follows.
-fn array(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    let body = bytes.strip_prefix(b"[")?;
-    let end = memchr::memchr(b']', body)?;
-    Some((&body[..end], &body[end + 1..]))
-}
-
-/// The elements of an array's body, found by SIMD search for commas.
-fn elements(body: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut start = 0;
-    let ends = memchr::memchr_iter(b',', body).chain((!body.is_empty()).then_some(body.len()));
-    ends.map(move |end| {
-        let element = &body[start..end];
-        start = end + 1;
-        element
-    })
+    line
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line() -> RollupLine {
-        let mut line = RollupLine { timestamp: 1_795_611_600, buckets: Vec::new() };
-        for (i, if_index) in [7, 1, 3].into_iter().enumerate() {
-            line.add(i, if_index, 8000.0, 4000.0);
-            line.add(i, if_index, 8025.0 + f64::from(if_index), 3980.0);
-        }
-        line
-    }
-
     #[test]
     fn rollup_lines_are_columns_and_read_back_the_same() {
-        let line = line();
+        let line = example_line();
         let text = serde_json::to_string(&line).unwrap();
         assert_eq!(
             text,
@@ -302,79 +273,57 @@ mod tests {
         assert_eq!([b.in_bps, b.out_bps, b.in_bps_max, b.out_bps_max], [3.0, 0.0, 4.0, 1.0], "half away from zero");
     }
 
+    /// Sealed lines read back as the plain ones, whatever their values: whole or with tenths,
+    /// a maximum below its average (hand-edited), values near 2^53, interfaces missing from one
+    /// line and new in the next.
     #[test]
-    fn one_interface_reads_as_the_whole_line_does() {
-        let line = line();
-        let text = serde_json::to_string(&line).unwrap();
-        for if_index in [1, 3, 7, 2] {
-            assert_eq!(bucket_of(text.as_bytes(), if_index).unwrap(), line.point(if_index), "ifIndex {if_index}");
-        }
-        // Another key order (the columns before ifIndex), extra keys, spaces: read the same.
-        let reordered = r#"{ "inBps": [1.5, 2], "samples": [3, 4], "note": {"x": [1]}, "outBps": [5, 6],
-            "inBpsMax": [7, 8], "outBpsMax": [9, 10], "ifIndex": [4, 9], "timestamp": 600 }"#;
-        let whole: RollupLine = serde_json::from_str(reordered).unwrap();
-        for if_index in [4, 9, 5] {
-            assert_eq!(bucket_of(reordered.as_bytes(), if_index).unwrap(), whole.point(if_index));
-        }
-    }
-
-    /// Lines as written, then with bytes changed, dropped or cut: wherever the whole line reads,
-    /// one interface reads the same out of it, and nothing panics.
-    #[test]
-    fn one_interface_agrees_with_the_whole_line_on_random_and_damaged_lines() {
+    fn a_sealed_line_reads_back_as_the_plain_line() {
         use rand::{Rng, SeedableRng};
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
-        for _ in 0..3_000 {
-            let mut line = RollupLine { timestamp: rng.random_range(-10..2_000_000_000), buckets: Vec::new() };
-            let mut if_index = 0;
-            for _ in 0..rng.random_range(0..12) {
-                if_index += rng.random_range(1..3);
-                line.add(0, if_index, rng.random_range(0.0..1e12), rng.random_range(0.0..1e3));
-                if rng.random_bool(0.5) {
-                    line.add(0, if_index, rng.random_range(0.0..1e12), 0.0);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(19);
+        let mut shapes = [0usize; 2];
+        for _ in 0..5_000 {
+            let mut line = RollupLine { timestamp: rng.random_range(0..2_000_000_000), buckets: Vec::new() };
+            for if_index in 1..rng.random_range(1..20u32) {
+                if rng.random_bool(0.2) {
+                    continue; // an interface without a rate in this bucket
                 }
+                let mut rate = || match rng.random_range(0..6) {
+                    0 => 0.0,
+                    1 => rng.random_range(0..1_000_000u64) as f64,
+                    2 => rng.random_range(0..100_000_000u64) as f64 / 10.0,
+                    3 => MAX_WHOLE - rng.random_range(1..1_000u64) as f64,
+                    4 => rng.random_range(0.0..1e12),
+                    _ => rng.random_range(0..400_000_000_000u64) as f64,
+                };
+                let (in_bps, out_bps) = (rate(), rate());
+                let (in_bps_max, out_bps_max) = (rate(), rate());
+                let mut b = Bucket { if_index, in_bps, out_bps, in_bps_max, out_bps_max, samples: 1 };
+                if rng.random_bool(0.7) {
+                    // As the store writes them: maxima at least the averages.
+                    (b.in_bps_max, b.out_bps_max) = (b.in_bps_max.max(b.in_bps), b.out_bps_max.max(b.out_bps));
+                }
+                b.samples = rng.random_range(1..13);
+                line.buckets.push(b);
             }
-            let mut text = serde_json::to_vec(&line).unwrap();
-            for _ in 0..rng.random_range(0..3) {
-                if text.is_empty() {
-                    break;
-                }
-                let at = rng.random_range(0..text.len());
-                match rng.random_range(0..3) {
-                    0 => {
-                        let bytes = b"0123456789,[]{}\":.e-x ";
-                        text[at] = bytes[rng.random_range(0..bytes.len())];
-                    }
-                    1 => drop(text.remove(at)),
-                    _ => text.truncate(at),
-                }
+            if rng.random_bool(0.5) {
+                line.round();
             }
-            let whole = serde_json::from_slice::<RollupLine>(&text);
-            for if_index in 0..26 {
-                let one = bucket_of(&text, if_index);
-                if let Ok(whole) = &whole {
-                    assert_eq!(one.unwrap(), whole.point(if_index), "{}", String::from_utf8_lossy(&text));
-                }
-            }
+            let sealed = line.sealed();
+            shapes[usize::from(sealed.contains("overAverage"))] += 1;
+            let read: RollupLine = serde_json::from_str(&sealed).unwrap();
+            let plain: RollupLine = serde_json::from_str(&serde_json::to_string(&line).unwrap()).unwrap();
+            // (`plain`, not `line`: serde_json reads some floats 1 ulp off, the same in both.)
+            assert_eq!(read, plain, "{sealed}");
         }
-    }
-
-    #[test]
-    fn lines_the_whole_read_refuses_are_refused_for_one_interface_too() {
-        let bad = [
-            r#"{"timestamp":0,"ifIndex":[1,2],"inBps":[1],"outBps":[1,2],"inBpsMax":[1,2],"outBpsMax":[1,2],"samples":[1,1]}"#,
-            r#"{"timestamp":0,"ifIndex":[1,2],"inBps":[1,2,3],"outBps":[1,2],"inBpsMax":[1,2],"outBpsMax":[1,2],"samples":[1,1]}"#,
-            r#"{"timestamp":0,"ifIndex":[1,2],"inBps":[1,2],"outBps":[1,2],"inBpsMax":[1,2],"outBpsMax":[1,2]}"#,
-            r#"{"ifIndex":[1],"inBps":[1],"outBps":[1],"inBpsMax":[1],"outBpsMax":[1],"samples":[1]}"#,
-            r#"{"timestamp":0,"ifIndex":[1],"inBps":["x"],"outBps":[1],"inBpsMax":[1],"outBpsMax":[1],"samples":[1]}"#,
-            r#"{"timestamp":0,"ifIndex":[1],"inBps":[1],"outBps":[1],"inBpsMax":[1],"outBpsMax":[1],"samples":[1.5]}"#,
-            r#"{"timestamp":0,"ifIndex":[1],"inBps":[1],"outBps":[1],"inBpsMax":[1],"outBpsMax":[1],"samples":[1]} x"#,
-            r#"{"timestamp":0,"ifIndex":[1],"inBps":[1],"outBps":[1"#,
-        ];
-        for text in bad {
-            assert!(serde_json::from_str::<RollupLine>(text).is_err(), "whole read accepts {text}");
-            assert!(bucket_of(text.as_bytes(), 1).is_err(), "ifIndex 1 read from {text}");
-            assert!(!matches!(bucket_of(text.as_bytes(), 2), Ok(Some(_))), "ifIndex 2 read from {text}");
-        }
+        assert!(shapes.iter().all(|n| *n > 1_000), "both shapes tried: {shapes:?}");
+        // As the store writes them: whole rates, maxima over the averages.
+        let sealed = example_line().sealed();
+        assert_eq!(
+            sealed,
+            r#"{"timestamp":1795611600,"overAverage":["inBpsMax","outBpsMax"],"ifIndex":[1,3,7],"inBps":[8013,8014,8016],"outBps":[3990,3990,3990],"inBpsMax":[13,14,16],"outBpsMax":[10,10,10],"samples":[2,2,2]}"#
+        );
+        // A name overAverage does not know makes the line unreadable, as any bad value does.
+        let unknown = sealed.replace(r#"["inBpsMax","outBpsMax"]"#, r#"["inBps"]"#);
+        assert!(serde_json::from_str::<RollupLine>(&unknown).is_err());
     }
 }
