@@ -96,6 +96,35 @@ impl SimulatedPolls {
         Self::START_MS + k * 60_000
     }
 
+    /// Poll `k`'s line as the poller writes it (rates from `prev`, poll `k - 1`'s time and
+    /// counters), and its counters.
+    pub(super) fn line(&self, k: i64, prev: Option<&(i64, Vec<[u64; 2]>)>) -> (PollLine, Vec<[u64; 2]>) {
+        let at_ms = Self::at_ms(k);
+        let now = at_ms as f64 / 1000.0;
+        let counters = self.counters(at_ms);
+        let samples = counters
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let rate = prev.map(|(p_ms, p)| {
+                    let secs = (at_ms - p_ms) as f64 / 1000.0;
+                    [0, 1].map(|d| (c[d] - p[i][d]) as f64 * 8.0 / secs)
+                });
+                InterfaceSample {
+                    if_index: i as u32 + 1,
+                    hc_in_octets: Some(c[0]),
+                    hc_out_octets: Some(c[1]),
+                    in_octets_32: None,
+                    out_octets_32: None,
+                    in_bps: rate.map(|r| r[0]),
+                    out_bps: rate.map(|r| r[1]),
+                }
+            })
+            .collect();
+        let uptime_ticks = ((now - Self::BOOT_SECS) * 100.0) as u32;
+        (PollLine { timestamp: now, sys_up_time: uptime_ticks, interfaces: samples }, counters)
+    }
+
     /// The in and out octet counters of every interface (ifIndex 1, 2, ...) at `at_ms`.
     pub(super) fn counters(&self, at_ms: i64) -> Vec<[u64; 2]> {
         let now = at_ms as f64 / 1000.0;
@@ -112,29 +141,7 @@ fn poll_through(series: &SeriesDir, root: &Path, polls: &SimulatedPolls, hours: 
     let mut hour = None;
     for k in 0..hours * 60 {
         let at_ms = SimulatedPolls::at_ms(k);
-        let now = at_ms as f64 / 1000.0;
-        let counters = polls.counters(at_ms);
-        let samples = counters
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let rate = prev.as_ref().map(|(p_ms, p)| {
-                    let secs = (at_ms - p_ms) as f64 / 1000.0;
-                    [0, 1].map(|d| (c[d] - p[i][d]) as f64 * 8.0 / secs)
-                });
-                InterfaceSample {
-                    if_index: i as u32 + 1,
-                    hc_in_octets: Some(c[0]),
-                    hc_out_octets: Some(c[1]),
-                    in_octets_32: None,
-                    out_octets_32: None,
-                    in_bps: rate.map(|r| r[0]),
-                    out_bps: rate.map(|r| r[1]),
-                }
-            })
-            .collect();
-        let uptime_ticks = ((now - SimulatedPolls::BOOT_SECS) * 100.0) as u32;
-        let line = PollLine { timestamp: now, sys_up_time: uptime_ticks, interfaces: samples };
+        let (line, counters) = polls.line(k, prev.as_ref());
         run.plain += serde_json::to_string(&line).unwrap().len() as u64 + 1;
         let first_of_hour = hour.replace(at_ms.div_euclid(3_600_000)) != Some(at_ms.div_euclid(3_600_000));
         let (cpu, written) = (thread_cpu_secs(), thread_written());

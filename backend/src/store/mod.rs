@@ -32,6 +32,8 @@ pub(crate) mod footprint;
 #[cfg(test)]
 mod footprint_query;
 #[cfg(test)]
+mod footprint_seal;
+#[cfg(test)]
 mod footprint_tsdb;
 mod health;
 mod interface_list;

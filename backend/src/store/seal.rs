@@ -216,6 +216,13 @@ fn tune_for_input(zstd: &mut zstd::Encoder<impl Write>, input_bytes: u64) -> io:
     zstd.set_parameter(CParameter::MinMatch(MIN_MATCH))
 }
 
+/// A zstd encoder of one sealed frame of at most `input_bytes`, into `out`.
+pub(super) fn frame_encoder<W: Write>(out: W, input_bytes: u64) -> io::Result<zstd::Encoder<'static, W>> {
+    let mut zstd = zstd::Encoder::new(out, LEVEL)?;
+    tune_for_input(&mut zstd, input_bytes)?;
+    Ok(zstd)
+}
+
 /// Appends the lines of `plain` (`plain_bytes` long) newer than `through` (ms) to `sealed` as
 /// one frame and its trailer, fsynced; answers how many. A failed append is cut back (and if
 /// even that fails, the next seal cuts the torn tail).
@@ -228,8 +235,7 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
     let written = (|| {
-        let mut zstd = zstd::Encoder::new(BufWriter::with_capacity(256 * 1024, &mut file), LEVEL)?;
-        tune_for_input(&mut zstd, plain_bytes)?;
+        let mut zstd = frame_encoder(BufWriter::with_capacity(256 * 1024, &mut file), plain_bytes)?;
         let mut last_ms = through;
         let mut encoder = Encoder::default();
         let mut written = Ok(());

@@ -1,0 +1,89 @@
+//! Sealing's CPU per device-hour, split into its parts, for the README (prints, asserts only
+//! that the parts read back): one hour of the footprint runs' 48 simulated interfaces, sealed
+//! again and again. Run in release:
+//! `cargo test --release -p vigie --lib store::footprint_seal -- --ignored --nocapture --test-threads 1`
+
+use std::io::Write;
+
+use super::files::read_raw_lines;
+use super::footprint::{thread_cpu_secs, SimulatedPolls, ROWS};
+use super::poll_delta::{Decoder, Encoder};
+use super::poll_line::PollLine;
+use super::seal::{self, Content};
+
+/// Seals of the same hour measured per part.
+const ROUNDS: usize = 200;
+
+/// CPU milliseconds per round of `work`, over [`ROUNDS`] rounds.
+fn ms_per_round(mut work: impl FnMut()) -> f64 {
+    let start = thread_cpu_secs();
+    for _ in 0..ROUNDS {
+        work();
+    }
+    (thread_cpu_secs() - start) * 1000.0 / ROUNDS as f64
+}
+
+#[test]
+#[ignore]
+fn sealing_cpu_per_device_hour() {
+    println!("sealing one device-hour (48 interfaces, 60 polls), CPU per seal over {ROUNDS} seals:");
+    for (label, rate_bps, offset, idle_percent) in ROWS {
+        let polls = SimulatedPolls::new(48, rate_bps, offset, idle_percent);
+        let mut prev = None;
+        let lines: Vec<PollLine> = (0..61)
+            .map(|k| {
+                let (line, counters) = polls.line(k, prev.as_ref());
+                prev = Some((SimulatedPolls::at_ms(k), counters));
+                line
+            })
+            .skip(1) // a steady hour: every line has its rates
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("2026-11-25.jsonl");
+        let text: Vec<u8> = lines.iter().flat_map(|l| l.with_text(<[u8]>::to_vec)).collect();
+
+        let whole = ms_per_round(|| {
+            std::fs::write(&plain, &text).unwrap();
+            let _ = std::fs::remove_file(seal::sealed_path(&plain));
+            assert_eq!(seal::seal(&plain, Content::Polls).unwrap(), 60);
+        });
+        let write_plain = ms_per_round(|| std::fs::write(&plain, &text).unwrap());
+        let parse = ms_per_round(|| {
+            let mut n = 0;
+            read_raw_lines(&plain, |bytes| {
+                n += serde_json::from_slice::<PollLine>(bytes).is_ok() as usize;
+                true
+            })
+            .unwrap();
+            assert_eq!(n, 60);
+        });
+        let mut encoded = Vec::new();
+        let encode = ms_per_round(|| {
+            encoded.clear();
+            let mut encoder = Encoder::default();
+            for line in &lines {
+                encoded.extend_from_slice(encoder.line(line.clone()).as_bytes());
+                encoded.push(b'\n');
+            }
+        });
+        let mut frame = Vec::new();
+        let compress = ms_per_round(|| {
+            frame.clear();
+            let mut zstd = seal::frame_encoder(&mut frame, text.len() as u64).unwrap();
+            zstd.write_all(&encoded).unwrap();
+            zstd.finish().unwrap();
+        });
+        let mut decoder = Decoder::default();
+        let back: Vec<PollLine> =
+            encoded.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| decoder.line(l).unwrap()).collect();
+        assert_eq!(back.len(), 60);
+        println!(
+            "  {label}: whole seal {whole:.2} ms (of which the test's own plain-file write about {write_plain:.2} ms); \
+             parsing the plain lines {parse:.2} ms, delta-encoding them {encode:.2} ms, zstd {compress:.2} ms \
+             ({} B of plain lines -> {} B of delta lines -> {} B frame)",
+            text.len(),
+            encoded.len(),
+            frame.len(),
+        );
+    }
+}
