@@ -98,7 +98,13 @@ impl KeptFiles {
         }
     }
 
-    /// Closes the files kept for owners below `dir`.
+    /// Closes the file kept for `owner`, if any.
+    pub fn forget(&self, owner: &Path) {
+        drop(self.take(owner));
+    }
+
+    /// Closes the files kept for owners below `dir` (all of them are looked at: for a device
+    /// removed, not for every seal).
     pub fn forget_below(&self, dir: &Path) {
         let mut open = self.open.lock().expect("kept files lock");
         let gone: Vec<(u64, Arc<Path>)> =

@@ -135,7 +135,7 @@ impl SeriesDir {
     /// Seals the device's plain samples files, and the rollup files of `tiers`, into their
     /// `.zst` twins. The kept samples file is closed first: the next append opens a new one.
     pub fn seal(&self, appender: &Appender, tiers: &[Tier]) -> std::io::Result<()> {
-        appender.kept.forget_below(&self.root);
+        appender.kept.forget(&self.root);
         seal::seal_dir(&self.samples(), Content::Polls)?;
         for tier in tiers {
             seal::seal_dir(&self.rollup(tier), Content::Lines)?;
