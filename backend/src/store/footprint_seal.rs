@@ -62,16 +62,18 @@ fn sealing_cpu_per_device_hour() {
             encoded.clear();
             let mut encoder = Encoder::default();
             for line in &lines {
-                encoded.extend_from_slice(encoder.line(line.clone()).as_bytes());
+                encoder.write(line.clone(), &mut encoded);
                 encoded.push(b'\n');
             }
         });
         let mut frame = Vec::new();
         let compress = ms_per_round(|| {
             frame.clear();
-            let mut zstd = seal::frame_encoder(&mut frame, text.len() as u64).unwrap();
-            zstd.write_all(&encoded).unwrap();
-            zstd.finish().unwrap();
+            seal::with_context(|context| {
+                let mut zstd = seal::frame_encoder(&mut frame, context, text.len() as u64).unwrap();
+                zstd.write_all(&encoded).unwrap();
+                zstd.finish().unwrap();
+            })
         });
         let mut decoder = Decoder::default();
         let back: Vec<PollLine> =

@@ -15,15 +15,17 @@
 //!   `null` otherwise. The encoder leaves a column out only when that gives back every value
 //!   exactly, so readers see the same rows as in the plain file.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::poll_line::{InterfaceSample, PollLine};
 
 /// A samples line as sealed files write it (and as plain files write it, without `deltas` and
 /// `derived`): one array per column, in `ifIndex` order.
-#[derive(Serialize, Deserialize, Default)]
+#[derive(Deserialize, Default)]
+#[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
 struct DeltaLine {
     timestamp: f64,
@@ -67,22 +69,28 @@ fn column(line: &mut DeltaLine, c: usize) -> &mut Option<Vec<Option<i128>>> {
     }
 }
 
-/// The previous line, with where each `ifIndex` sits in it.
+/// The previous line, with where each `ifIndex` sits in it (found by position first: the
+/// interfaces of a device come in the same order poll after poll, so the map is built only for
+/// a line whose interfaces moved).
 struct Previous {
     line: PollLine,
-    position: HashMap<u32, usize>,
+    position: OnceCell<HashMap<u32, usize>>,
 }
 
 impl Previous {
     fn new(line: PollLine) -> Previous {
-        let position = line.interfaces.iter().enumerate().map(|(i, s)| (s.if_index, i)).collect();
-        Previous { line, position }
+        Previous { line, position: OnceCell::new() }
     }
 
     fn find(&self, i: usize, if_index: u32) -> Option<&InterfaceSample> {
         match self.line.interfaces.get(i) {
             Some(s) if s.if_index == if_index => Some(s),
-            _ => self.position.get(&if_index).map(|p| &self.line.interfaces[*p]),
+            _ => {
+                let position = self
+                    .position
+                    .get_or_init(|| self.line.interfaces.iter().enumerate().map(|(i, s)| (s.if_index, i)).collect());
+                position.get(&if_index).map(|p| &self.line.interfaces[*p])
+            }
         }
     }
 }
@@ -120,56 +128,104 @@ pub struct Encoder {
 }
 
 impl Encoder {
-    /// The sealed text of `line` (no newline).
-    pub fn line(&mut self, line: PollLine) -> String {
+    /// Appends the sealed text of `line` (no newline) to `out`: the JSON [`DeltaLine`] would
+    /// serialize to, written straight from the two lines (no copy of their columns).
+    pub fn write(&mut self, line: PollLine, out: &mut Vec<u8>) {
         let s = &line.interfaces;
-        let mut out = DeltaLine {
-            timestamp: line.timestamp,
-            sys_up_time: line.sys_up_time,
-            if_index: s.iter().map(|i| i.if_index).collect(),
-            ..DeltaLine::default()
-        };
+        let prev = self.prev.as_ref();
+        let present = COUNTERS.map(|(_, get, _)| s.iter().any(|i| get(i).is_some()));
+        let derivable = prev.map_or([false; 2], |p| derivable_rates(p, &line));
+        out.extend_from_slice(br#"{"timestamp":"#);
+        serde_json::to_writer(&mut *out, &line.timestamp).expect("a number serializes");
+        out.extend_from_slice(br#","sysUpTime":"#);
+        out.extend_from_slice(itoa::Buffer::new().format(line.sys_up_time).as_bytes());
+        if prev.is_some() && present.contains(&true) {
+            let names = COUNTERS.iter().zip(present).filter(|(_, p)| *p).map(|((name, _, _), _)| *name);
+            write_names(out, "deltas", names);
+        }
+        if derivable.contains(&true) {
+            write_names(out, "derived", RATES.iter().zip(derivable).filter(|(_, d)| *d).map(|((name, _), _)| *name));
+        }
+        write_column(out, "ifIndex", s.iter().map(|i| Some(i.if_index)));
         for (c, (name, get, _)) in COUNTERS.iter().enumerate() {
-            if s.iter().all(|i| get(i).is_none()) {
-                continue;
-            }
-            let values = s
-                .iter()
-                .enumerate()
-                .map(|(k, i)| {
-                    let cur = i128::from(get(i)?);
-                    let base = self.prev.as_ref().and_then(|p| p.find(k, i.if_index)).and_then(get);
-                    Some(cur - base.map_or(0, i128::from))
-                })
-                .collect();
-            *column(&mut out, c) = Some(values);
-            if self.prev.is_some() {
-                out.deltas.push((*name).to_string());
+            if present[c] {
+                let values = s.iter().enumerate().map(|(k, i)| {
+                    let base = prev.and_then(|p| p.find(k, i.if_index)).and_then(get);
+                    Some(i128::from(get(i)?) - base.map_or(0, i128::from))
+                });
+                write_column(out, name, values);
             }
         }
-        let rates: [(&str, Counter); 2] = [("inBps", |i| whole(i.in_bps)), ("outBps", |i| whole(i.out_bps))];
-        for (d, (name, get)) in rates.iter().enumerate() {
-            let derivable = self.prev.as_ref().is_some_and(|p| {
-                (0..s.len()).all(|k| {
-                    let (i, o) = derived_rates(p, &line, k);
-                    get(&s[k]) == if d == 0 { i } else { o }
-                })
-            });
-            let values: Vec<Option<u64>> = s.iter().map(get).collect();
-            if derivable {
-                out.derived.push((*name).to_string());
-            } else if values.iter().any(Option::is_some) {
-                if d == 0 {
-                    out.in_bps = Some(values);
-                } else {
-                    out.out_bps = Some(values);
-                }
+        for (d, (name, get)) in RATES.iter().enumerate() {
+            if !derivable[d] && s.iter().any(|i| get(i).is_some()) {
+                write_column(out, name, s.iter().map(get));
             }
         }
-        let text = serde_json::to_string(&out).expect("sealed lines serialize");
+        out.push(b'}');
         self.prev = Some(Previous::new(line));
-        text
     }
+
+    /// The sealed text of `line` (no newline).
+    #[cfg(test)]
+    pub fn line(&mut self, line: PollLine) -> String {
+        let mut out = Vec::new();
+        self.write(line, &mut out);
+        String::from_utf8(out).expect("sealed lines are text")
+    }
+}
+
+/// The rate columns: name and read (whole bits per second, as plain lines write them).
+const RATES: [(&str, Counter); 2] = [("inBps", |i| whole(i.in_bps)), ("outBps", |i| whole(i.out_bps))];
+
+/// Whether each rate column of `cur` (in, out) follows from its counters and `prev`'s.
+fn derivable_rates(prev: &Previous, cur: &PollLine) -> [bool; 2] {
+    let mut derivable = [true; 2];
+    for (k, s) in cur.interfaces.iter().enumerate() {
+        let (i, o) = derived_rates(prev, cur, k);
+        derivable[0] &= RATES[0].1(s) == i;
+        derivable[1] &= RATES[1].1(s) == o;
+        if derivable == [false; 2] {
+            break;
+        }
+    }
+    derivable
+}
+
+/// `,"key":["a","b"]`.
+fn write_names<'a>(out: &mut Vec<u8>, key: &str, names: impl Iterator<Item = &'a str>) {
+    write_key(out, key);
+    for (n, name) in names.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.push(b'"');
+    }
+    out.push(b']');
+}
+
+/// `,"key":[1,null,-2]`.
+fn write_column<T: itoa::Integer>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = Option<T>>) {
+    write_key(out, key);
+    let mut number = itoa::Buffer::new();
+    for (n, value) in values.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        match value {
+            Some(v) => out.extend_from_slice(number.format(v).as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b']');
+}
+
+/// `,"key":[` (the keys are ours: nothing to escape).
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":[");
 }
 
 /// Reads lines written by [`Encoder`] (or plain absolute lines) back into [`PollLine`]s.
@@ -275,12 +331,17 @@ mod tests {
         }
     }
 
-    /// Lines as the plain file holds them (rates whole), through the encoder and back.
+    /// Lines as the plain file holds them (rates whole), through the encoder and back; each
+    /// sealed line is, byte for byte, what serde writes for the same [`DeltaLine`].
     fn round_trip(lines: &[PollLine]) -> Vec<String> {
         let plain: Vec<PollLine> =
             lines.iter().map(|l| serde_json::from_str(&serde_json::to_string(l).unwrap()).unwrap()).collect();
         let mut encoder = Encoder::default();
         let sealed: Vec<String> = plain.iter().map(|l| encoder.line(l.clone())).collect();
+        for text in &sealed {
+            let parsed: DeltaLine = serde_json::from_str(text).expect(text);
+            assert_eq!(&serde_json::to_string(&parsed).unwrap(), text);
+        }
         let mut decoder = Decoder::default();
         let back: Vec<PollLine> = sealed.iter().map(|t| decoder.line(t.as_bytes()).expect(t)).collect();
         assert_eq!(back, plain);

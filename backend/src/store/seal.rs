@@ -17,8 +17,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use serde::Deserialize;
+use zstd::zstd_safe::CCtx;
 
 use super::files::{read_raw_lines, read_raw_lines_from};
 use super::poll_delta::Encoder;
@@ -216,9 +218,35 @@ fn tune_for_input(zstd: &mut zstd::Encoder<impl Write>, input_bytes: u64) -> io:
     zstd.set_parameter(CParameter::MinMatch(MIN_MATCH))
 }
 
-/// A zstd encoder of one sealed frame of at most `input_bytes`, into `out`.
-pub(super) fn frame_encoder<W: Write>(out: W, input_bytes: u64) -> io::Result<zstd::Encoder<'static, W>> {
-    let mut zstd = zstd::Encoder::new(out, LEVEL)?;
+/// zstd contexts kept between seals, at most [`KEPT_CONTEXTS`]: a context's workspace (a few
+/// MiB for a device's hour) is allocated, and its pages faulted in, once instead of at every
+/// seal (a new context per seal was a tenth of sealing's CPU at 2,000 devices, in page faults
+/// and in clearing its tables), and zstd reuses its tables without clearing them.
+static CONTEXTS: Mutex<Vec<CCtx<'static>>> = Mutex::new(Vec::new());
+/// Seals run on the store writer's thread, now and then on another (start, tests): two contexts
+/// cover both without a context per thread.
+const KEPT_CONTEXTS: usize = 2;
+
+/// Calls `seal` with a zstd context from [`CONTEXTS`] (or a new one), kept again after.
+pub(super) fn with_context<T>(seal: impl FnOnce(&mut CCtx<'static>) -> T) -> T {
+    let kept = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut context = kept.unwrap_or_else(CCtx::create);
+    let out = seal(&mut context);
+    let mut kept = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner);
+    if kept.len() < KEPT_CONTEXTS {
+        kept.push(context);
+    }
+    out
+}
+
+/// A zstd encoder of one sealed frame of at most `input_bytes`, into `out`, with `context`.
+pub(super) fn frame_encoder<'c, W: Write>(
+    out: W,
+    context: &'c mut CCtx<'static>,
+    input_bytes: u64,
+) -> io::Result<zstd::Encoder<'c, W>> {
+    let mut zstd = zstd::Encoder::with_context(out, context);
+    zstd.set_parameter(zstd::stream::raw::CParameter::CompressionLevel(LEVEL))?;
     tune_for_input(&mut zstd, input_bytes)?;
     Ok(zstd)
 }
@@ -234,28 +262,38 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
     }
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
-    let written = (|| {
-        let mut zstd = frame_encoder(BufWriter::with_capacity(256 * 1024, &mut file), plain_bytes)?;
+    let written = with_context(|context| {
+        let mut zstd = frame_encoder(BufWriter::with_capacity(256 * 1024, &mut file), context, plain_bytes)?;
         let mut last_ms = through;
         let mut encoder = Encoder::default();
+        let mut text = Vec::new();
         let mut written = Ok(());
         read_raw_lines(plain, |bytes| {
-            let Ok(stamp) = serde_json::from_slice::<Stamp>(bytes) else { return false };
-            let ms = millis(stamp.timestamp);
-            if ms <= last_ms || written.is_err() {
-                return true;
-            }
-            let text = match content {
+            // A samples line is read once, whole (its timestamp comes from it); a rollup line
+            // (a day's few hundred, sealed once a day) for its timestamp first.
+            let (ms, line) = match content {
                 Content::Polls => match serde_json::from_slice::<PollLine>(bytes) {
-                    Ok(line) => encoder.line(line).into_bytes(),
+                    Ok(line) => (millis(line.timestamp), Some(line)),
                     Err(_) => return false,
                 },
-                Content::Lines => match serde_json::from_slice::<RollupLine>(bytes) {
-                    Ok(line) => line.sealed().into_bytes(),
+                Content::Lines => match serde_json::from_slice::<Stamp>(bytes) {
+                    Ok(stamp) => (millis(stamp.timestamp), None),
                     Err(_) => return false,
                 },
             };
-            written = zstd.write_all(&text).and_then(|()| zstd.write_all(b"\n"));
+            if ms <= last_ms || written.is_err() {
+                return true;
+            }
+            text.clear();
+            match line {
+                Some(line) => encoder.write(line, &mut text),
+                None => match serde_json::from_slice::<RollupLine>(bytes) {
+                    Ok(line) => text.extend_from_slice(line.sealed().as_bytes()),
+                    Err(_) => return false,
+                },
+            }
+            text.push(b'\n');
+            written = zstd.write_all(&text);
             last_ms = ms;
             sealed_lines += 1;
             true
@@ -268,7 +306,7 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
         let end = file.stream_position()?;
         file.write_all(&trailer_bytes(last_ms, end - start))?;
         file.sync_all()
-    })();
+    });
     if let Err(e) = written {
         if let Err(cut) = file.set_len(start) {
             log::warn!("{} cannot be cut back after a failed seal ({cut}); the next seal cuts it", sealed.display());
