@@ -17,10 +17,8 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 use serde::Deserialize;
-use zstd::zstd_safe::CCtx;
 
 use super::files::{read_raw_lines, read_raw_lines_from};
 use super::poll_delta::Encoder;
@@ -28,19 +26,12 @@ use super::poll_line::PollLine;
 use super::replace;
 use super::rollup_line::RollupLine;
 
-/// zstd level: 19 costs ten times the CPU of 9 for a few percent less (measured on the
-/// samples bench); a device's hour is sealed in milliseconds.
-const LEVEL: i32 = 9;
-/// zstd's shortest match (level 9 takes 5 for large inputs, 4 for small ones). Delta lines are
-/// digits and commas: the short matches level 9 finds there cost more than the literals they
-/// replace. With 6, a 48-interface hour of deltas is 8 % smaller, a day of 5-minute rollups 4 %
-/// smaller, and both compress and decompress faster (`zstd -b9 --zstd=mml=6` on the footprint
-/// test's files; the README's Sealed files section has the figures). 7 gives the same bytes.
-const MIN_MATCH: u32 = 6;
-/// A skippable frame's magic (0x184D2A50 to 0x184D2A5F), then its length, then the payload:
-/// last timestamp in ms (i64) and the data frame's length (u64), little-endian.
-const TRAILER_MAGIC: u32 = 0x184D_2A56;
-const TRAILER_LEN: u64 = 24;
+mod compress;
+mod trailer;
+
+pub(super) use compress::{frame_encoder, with_context};
+use trailer::{cut_torn_tail, trailer_at, trailer_bytes};
+pub use trailer::{trailer, Trailer};
 
 /// What a segment holds, which says how its lines are sealed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -81,98 +72,6 @@ pub fn sealed_path(plain: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// The end of a sealed file: the last line's timestamp (ms) and where the last frame starts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Trailer {
-    pub last_ms: i64,
-    frame_start: u64,
-    frame_len: u64,
-}
-
-/// The trailer of a sealed file; `None` when there is no file or it does not end with one.
-pub fn trailer(sealed: &Path) -> io::Result<Option<Trailer>> {
-    let mut file = match File::open(sealed) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let len = file.metadata()?.len();
-    trailer_at(&mut file, len)
-}
-
-/// The trailer ending at `len` in `file`, if the bytes there are one.
-fn trailer_at(file: &mut File, len: u64) -> io::Result<Option<Trailer>> {
-    if len < TRAILER_LEN {
-        return Ok(None);
-    }
-    file.seek(SeekFrom::Start(len - TRAILER_LEN))?;
-    let mut buf = [0u8; TRAILER_LEN as usize];
-    file.read_exact(&mut buf)?;
-    Ok(parse_trailer(&buf, len))
-}
-
-/// `buf`, the 24 bytes ending at `end`, as a trailer.
-fn parse_trailer(buf: &[u8], end: u64) -> Option<Trailer> {
-    let word = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().expect("4 bytes"));
-    let long = |at: usize| u64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
-    let frame_len = long(16);
-    if word(0) != TRAILER_MAGIC || word(4) != 16 || frame_len > end - TRAILER_LEN {
-        return None;
-    }
-    Some(Trailer { last_ms: long(8) as i64, frame_start: end - TRAILER_LEN - frame_len, frame_len })
-}
-
-/// The trailer of a sealed file, after cutting off what follows the last whole trailer (a
-/// frame a crash cut short while it was appended: its lines are still in the plain file).
-/// Reads the file only when it does not end with a trailer.
-fn cut_torn_tail(sealed: &Path) -> io::Result<Option<Trailer>> {
-    let mut file = match OpenOptions::new().read(true).write(true).open(sealed) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let len = file.metadata()?.len();
-    if let Some(t) = trailer_at(&mut file, len)? {
-        return Ok(Some(t));
-    }
-    if len == 0 {
-        return Ok(None);
-    }
-    // Walk the frames from the start; keep everything up to the last trailer.
-    let mut bytes = Vec::new();
-    file.seek(SeekFrom::Start(0))?;
-    file.read_to_end(&mut bytes)?;
-    let (mut at, mut kept, mut last) = (0usize, 0u64, None);
-    while at < bytes.len() {
-        let Ok(n) = zstd::zstd_safe::find_frame_compressed_size(&bytes[at..]) else { break };
-        at += n;
-        if n == TRAILER_LEN as usize {
-            if let Some(t) = parse_trailer(&bytes[at - n..at], at as u64) {
-                (kept, last) = (at as u64, Some(t));
-            }
-        }
-    }
-    file.set_len(kept)?;
-    file.sync_all()?;
-    TORN_TAILS.fetch_add(1, Ordering::Relaxed);
-    log::warn!(
-        "{} ended with {} bytes of a torn frame (a crash while sealing?); they are cut off and their lines \
-         sealed again from the plain file",
-        sealed.display(),
-        len - kept
-    );
-    Ok(last)
-}
-
-fn trailer_bytes(last_ms: i64, frame_len: u64) -> [u8; TRAILER_LEN as usize] {
-    let mut buf = [0u8; TRAILER_LEN as usize];
-    buf[0..4].copy_from_slice(&TRAILER_MAGIC.to_le_bytes());
-    buf[4..8].copy_from_slice(&16u32.to_le_bytes());
-    buf[8..16].copy_from_slice(&last_ms.to_le_bytes());
-    buf[16..24].copy_from_slice(&frame_len.to_le_bytes());
-    buf
-}
-
 /// Just the timestamp of a line.
 #[derive(Deserialize)]
 struct Stamp {
@@ -199,56 +98,6 @@ pub fn seal(plain: &Path, content: Content) -> io::Result<usize> {
     SEALED_FILES.fetch_add(1, Ordering::Relaxed);
     SEALED_LINES.fetch_add(sealed_lines as u64, Ordering::Relaxed);
     Ok(sealed_lines)
-}
-
-/// Sizes zstd's window and match tables for at most `input_bytes` of input, as zstd does itself
-/// when told the input's size (here only a bound is known: raw samples shrink as deltas). For
-/// an unknown size, level 9 takes a 4 MiB window and 12 MiB of tables, allocated and cleared
-/// for every seal, though a device's hour is a few hundred KiB: sized, a 48-interface hour
-/// (about 120 KiB) takes about 2 MiB. The frame and its ratio are the same (the window still
-/// holds the whole input). Also sets the shortest match ([`MIN_MATCH`]).
-fn tune_for_input(zstd: &mut zstd::Encoder<impl Write>, input_bytes: u64) -> io::Result<()> {
-    use zstd::stream::raw::CParameter;
-    // The input's size rounded up to a power of two, from zstd's least window (1 KiB) to
-    // level 9's own (4 MiB); its hash and chain tables are never larger than level 9's either.
-    let log = (u64::BITS - input_bytes.saturating_sub(1).leading_zeros()).clamp(10, 22);
-    zstd.set_parameter(CParameter::WindowLog(log))?;
-    zstd.set_parameter(CParameter::HashLog((log + 1).min(21)))?;
-    zstd.set_parameter(CParameter::ChainLog(log.min(20)))?;
-    zstd.set_parameter(CParameter::MinMatch(MIN_MATCH))
-}
-
-/// zstd contexts kept between seals, at most [`KEPT_CONTEXTS`]: a context's workspace (a few
-/// MiB for a device's hour) is allocated, and its pages faulted in, once instead of at every
-/// seal (a new context per seal was a tenth of sealing's CPU at 2,000 devices, in page faults
-/// and in clearing its tables), and zstd reuses its tables without clearing them.
-static CONTEXTS: Mutex<Vec<CCtx<'static>>> = Mutex::new(Vec::new());
-/// Seals run on the store writer's thread, now and then on another (start, tests): two contexts
-/// cover both without a context per thread.
-const KEPT_CONTEXTS: usize = 2;
-
-/// Calls `seal` with a zstd context from [`CONTEXTS`] (or a new one), kept again after.
-pub(super) fn with_context<T>(seal: impl FnOnce(&mut CCtx<'static>) -> T) -> T {
-    let kept = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner).pop();
-    let mut context = kept.unwrap_or_else(CCtx::create);
-    let out = seal(&mut context);
-    let mut kept = CONTEXTS.lock().unwrap_or_else(PoisonError::into_inner);
-    if kept.len() < KEPT_CONTEXTS {
-        kept.push(context);
-    }
-    out
-}
-
-/// A zstd encoder of one sealed frame of at most `input_bytes`, into `out`, with `context`.
-pub(super) fn frame_encoder<'c, W: Write>(
-    out: W,
-    context: &'c mut CCtx<'static>,
-    input_bytes: u64,
-) -> io::Result<zstd::Encoder<'c, W>> {
-    let mut zstd = zstd::Encoder::with_context(out, context);
-    zstd.set_parameter(zstd::stream::raw::CParameter::CompressionLevel(LEVEL))?;
-    tune_for_input(&mut zstd, input_bytes)?;
-    Ok(zstd)
 }
 
 /// Appends the lines of `plain` (`plain_bytes` long) newer than `through` (ms) to `sealed` as
@@ -397,6 +246,7 @@ pub fn read_last_frame(sealed: &Path, read: impl FnMut(&[u8]) -> bool) -> io::Re
 
 #[cfg(test)]
 mod tests {
+    use super::trailer::TRAILER_LEN;
     use super::*;
     use crate::store::files::Appender;
     use crate::store::poll_delta::Decoder;
