@@ -132,6 +132,28 @@ impl<'a> Reader<'a> {
     pub fn integer(&mut self) -> Result<i64, BerError> {
         decode_integer(self.expect(tag::INTEGER)?.contents)
     }
+
+    /// The next varbind if it is in the short form every counter walk's varbinds take (each
+    /// length a single byte, the value filling the rest of its SEQUENCE exactly), read with
+    /// one bounds check; `None`, the reader untouched, for anything else, which
+    /// [`Iterator::next`] then reads (or refuses) as always. A walk's reply holds hundreds of
+    /// these: the general reader checks each TLV's tag and length on its own.
+    #[inline]
+    pub fn next_short_varbind(&mut self) -> Option<(&'a [u8], Tlv<'a>)> {
+        let &[tag::SEQUENCE, len, tag::OID, oid_len, ref rest @ ..] = self.bytes else { return None };
+        if len >= 0x80 || oid_len >= 0x80 {
+            return None;
+        }
+        let body = rest.get(..usize::from(len).checked_sub(2)?)?;
+        let (oid, value) = body.split_at_checked(usize::from(oid_len))?;
+        let &[value_tag, value_len, ref contents @ ..] = value else { return None };
+        if value_tag & 0x1f == 0x1f || value_len >= 0x80 || contents.len() != usize::from(value_len) {
+            return None;
+        }
+        self.bytes = &rest[body.len()..];
+        self.at += 2 + body.len() + 2;
+        Some((oid, Tlv { tag: value_tag, contents }))
+    }
 }
 
 /// A two's-complement INTEGER of 1 to 8 bytes.
@@ -360,7 +382,11 @@ pub fn write_bytes(out: &mut Vec<u8>, tag: u8, contents: &[u8]) {
 /// Appends the contents (no tag or length) of the OID `arcs`; at least two arcs, first 0 to 2.
 pub fn encode_oid_contents(arcs: &[u32], out: &mut Vec<u8>) {
     for value in sub_identifiers(arcs) {
-        push_base128(out, value);
+        match value {
+            // Most arcs (all of IF-MIB's but the interfaces' indexes) are one byte.
+            0..0x80 => out.push(value as u8),
+            _ => push_base128(out, value),
+        }
     }
 }
 
@@ -535,6 +561,48 @@ mod tests {
             [&[][..], &[1, 2], &[0x81], &[0x80, 1], &[0x90, 0x80, 0x80, 0x80, 0], &[0x81, 0x80, 0x80, 0x80, 0x80, 0]]
         {
             assert_eq!(decode_single_arc(bad), None, "{bad:?}");
+        }
+    }
+
+    /// Varbinds of every form: the short reader reads those it takes as the general one does,
+    /// leaves the others (long lengths, a SEQUENCE with bytes after its value, a truncated or
+    /// malformed varbind) to it, and both end in the same place.
+    #[test]
+    fn short_varbinds_read_as_the_general_reader_reads_them() {
+        let oid = oid_tlv(&[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 200]);
+        let mut good = Vec::new();
+        write_varbind(&mut good, &oid, &[tag::COUNTER64, 2, 1, 2]);
+        write_varbind(&mut good, &oid, &[tag::END_OF_MIB_VIEW, 0]);
+        write_varbind(&mut good, &oid, &[tag::OCTET_STRING, 0x81, 1, b'x']);
+        let mut long_text = vec![tag::OCTET_STRING, 0x81, 200];
+        long_text.extend_from_slice(&[b'y'; 200]);
+        write_varbind(&mut good, &oid, &long_text);
+        let mut trailing = oid.clone();
+        trailing.extend_from_slice(&[tag::INTEGER, 1, 7, tag::NULL, 0]);
+        write_bytes(&mut good, tag::SEQUENCE, &trailing);
+        write_varbind(&mut good, &oid, &[tag::INTEGER, 1, 0xff]);
+        let mut cases: Vec<Vec<u8>> = (0..=good.len()).map(|cut| good[..cut].to_vec()).collect();
+        for bad in [&[0x30, 4, 6, 0, 0x1f, 0][..], &[0x30, 4, 6, 1, 0x2b, 5], &[0x30, 3, 5, 0, 5], &[0x31, 2, 5, 0]] {
+            let mut case = good[..oid.len() + 6].to_vec();
+            case.extend_from_slice(bad);
+            cases.push(case);
+        }
+        for bytes in cases {
+            let general: Vec<_> = Reader::new(&bytes).collect();
+            let (mut reader, mut both) = (Reader::new(&bytes), Vec::new());
+            loop {
+                match reader.next_short_varbind() {
+                    Some(varbind) => {
+                        assert_eq!(reader.offset(), bytes.len() - reader.remaining().len());
+                        both.push(Ok(varbind));
+                    }
+                    None => match reader.next() {
+                        Some(varbind) => both.push(varbind),
+                        None => break,
+                    },
+                }
+            }
+            assert_eq!(both, general, "{bytes:?}");
         }
     }
 

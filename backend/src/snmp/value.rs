@@ -51,7 +51,25 @@ impl Value {
 
     /// The value in a varbind, or `None` for the exceptions (noSuchObject, noSuchInstance,
     /// endOfMibView) and NULL. Numbers allocate nothing.
+    #[inline]
     pub fn decode(tlv: Tlv<'_>) -> Result<Option<Value>, BerError> {
+        // A poll's values, in their usual lengths, without the general checks (every length
+        // here fits its type); anything else below.
+        let digits = tlv.contents;
+        let value = match (tlv.tag, digits.len()) {
+            (tag::COUNTER64, 1..=8) => Value::Counter64(big_endian(digits)),
+            (tag::COUNTER32, 1..=4) => Value::Counter32(big_endian(digits) as u32),
+            (tag::INTEGER, 1..=4) => {
+                let sign = if digits[0] & 0x80 != 0 { -1i32 } else { 0 };
+                Value::Integer(digits.iter().fold(sign, |acc, &b| (acc << 8) | i32::from(b)))
+            }
+            _ => return Value::decode_any(tlv),
+        };
+        Ok(Some(value))
+    }
+
+    /// [`Value::decode`] of any value.
+    fn decode_any(tlv: Tlv<'_>) -> Result<Option<Value>, BerError> {
         let small = |contents: &[u8]| -> Result<u32, BerError> {
             let v = ber::decode_unsigned(contents)?;
             u32::try_from(v).map_err(|_| BerError::IntegerTooLong { len: contents.len() })
@@ -82,6 +100,12 @@ impl Value {
     }
 }
 
+/// Up to 8 bytes of an unsigned number, most significant first.
+#[inline]
+fn big_endian(digits: &[u8]) -> u64 {
+    digits.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +128,25 @@ mod tests {
         assert_eq!(decode(&[0x06, 3, 0x2b, 6, 1]), Ok(Some(Value::ObjectId(Oid(vec![1, 3, 6, 1])))));
         for exception in [0x05, 0x80, 0x81, 0x82] {
             assert_eq!(decode(&[exception, 0]), Ok(None));
+        }
+    }
+
+    /// The short paths of [`Value::decode`] answer what the general one does, at every length.
+    #[test]
+    fn numbers_decode_as_the_general_path_decodes_them() {
+        for tag in [tag::INTEGER, tag::COUNTER32, tag::COUNTER64, tag::GAUGE32] {
+            for len in 0..=10 {
+                for fill in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                    let mut contents = vec![fill; len];
+                    if let Some(first) = contents.first_mut() {
+                        *first ^= 0x80;
+                    }
+                    for contents in [&contents[..], &[fill; 10][..len]] {
+                        let tlv = Tlv { tag, contents };
+                        assert_eq!(Value::decode(tlv), Value::decode_any(tlv), "{tag:#x} {contents:?}");
+                    }
+                }
+            }
         }
     }
 

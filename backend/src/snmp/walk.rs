@@ -188,7 +188,7 @@ impl Drop for Walked {
 }
 
 /// Where a column's walk stands.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum Cursor {
     Start,
     After(u32),
@@ -276,6 +276,17 @@ fn after_asked(arcs: &[u32], column: &[u32], cursor: Cursor) -> bool {
     arcs.iter().copied().cmp(column.iter().copied().chain(last)) == std::cmp::Ordering::Greater
 }
 
+/// The row index of `oid` (an OID's encoding) in the column whose encoding is `prefix`: the one
+/// sub-identifier after it; `None` if `oid` is not a row of that column.
+#[inline]
+fn row_index(oid: &[u8], prefix: &[u8]) -> Option<u32> {
+    match oid.split_last() {
+        // An index below 128 (most interfaces'): one byte after the column's.
+        Some((&last, column)) if last < 0x80 && column == prefix => Some(u32::from(last)),
+        _ => oid.strip_prefix(prefix).and_then(ber::decode_single_arc),
+    }
+}
+
 impl Walk<'_> {
     /// Files a GETBULK reply's varbinds into their columns and moves the cursors on; a column
     /// ends at its first varbind outside it or at an exception. A varbind whose OID is not
@@ -284,19 +295,30 @@ impl Walk<'_> {
     /// `arcs` is room for decoding an OID, kept by the caller.
     pub(super) fn read_rows(
         &self,
-        varbinds: Reader<'_>,
+        mut varbinds: Reader<'_>,
         cursors: &mut [Cursor],
         tables: &mut [Column],
         arcs: &mut Vec<u32>,
     ) -> Result<usize, RowError> {
         let mut count = 0;
-        for (at, varbind) in varbinds.enumerate() {
-            let (oid, value) = varbind?;
+        // The varbind's place among the active columns (a counter, not a division by their
+        // number for each varbind).
+        let mut slot = 0;
+        loop {
+            // A steady walk's varbinds are all short: read in one check; the rest as always.
+            let (oid, value) = match varbinds.next_short_varbind() {
+                Some(varbind) => varbind,
+                None => match varbinds.next() {
+                    Some(varbind) => varbind?,
+                    None => return Ok(count),
+                },
+            };
             count += 1;
             if count > self.asked {
                 return Err(RowError::TooMany { count, asked: self.asked });
             }
-            let column = self.active[at % self.active.len()];
+            let column = self.active[slot];
+            slot = if slot + 1 == self.active.len() { 0 } else { slot + 1 };
             let after = match cursors[column] {
                 Cursor::Done => continue,
                 Cursor::After(index) => Some(index),
@@ -306,7 +328,7 @@ impl Walk<'_> {
                 cursors[column] = Cursor::Done; // endOfMibView and the other exceptions
                 continue;
             };
-            match oid.strip_prefix(self.prefixes[column].as_slice()).and_then(ber::decode_single_arc) {
+            match row_index(oid, &self.prefixes[column]) {
                 Some(index) if after.is_none_or(|after| index > after) => {
                     tables[column].0.push((index, value));
                     cursors[column] = Cursor::After(index);
@@ -323,7 +345,6 @@ impl Walk<'_> {
                 }
             }
         }
-        Ok(count)
     }
 
     fn not_increasing(&self, column: usize, oid: &[u8]) -> RowError {
@@ -404,6 +425,76 @@ mod tests {
             let mut cursors = [cursor, Cursor::Start];
             let error = reply_rows(&[0], varbinds, &mut cursors).unwrap_err();
             assert_eq!(error, RowError::NotIncreasing { column: 0, oid });
+        }
+    }
+
+    /// Reads a reply of `varbinds` (OIDs and whole value TLVs) for ifInOctets and ifOutOctets
+    /// asked together: each column's rows and values, and where their cursors end.
+    fn read_forms(varbinds: &[(Vec<u32>, &[u8])]) -> Result<(Vec<Column>, [Cursor; 2]), RowError> {
+        let mut bytes = Vec::new();
+        for (oid, value_tlv) in varbinds {
+            let (mut contents, mut oid_tlv) = (Vec::new(), Vec::new());
+            ber::encode_oid_contents(oid, &mut contents);
+            ber::write_bytes(&mut oid_tlv, tag::OID, &contents);
+            ber::write_varbind(&mut bytes, &oid_tlv, value_tlv);
+        }
+        let columns = [IF_IN_OCTETS, IF_OUT_OCTETS];
+        let prefixes: Vec<Vec<u8>> = columns
+            .iter()
+            .map(|arcs| {
+                let mut contents = Vec::new();
+                ber::encode_oid_contents(arcs, &mut contents);
+                contents
+            })
+            .collect();
+        let (mut tables, mut cursors) = (vec![Column::default(); 2], [Cursor::Start, Cursor::After(1)]);
+        let walk = Walk { columns: &columns, prefixes: &prefixes, active: &[0, 1], asked: 20 };
+        walk.read_rows(Reader::new(&bytes), &mut cursors, &mut tables, &mut Vec::new())?;
+        Ok((tables, cursors))
+    }
+
+    /// Rows of every form (indexes of one byte and of several, values short and long,
+    /// exceptions, columns ending early) are filed as they always were.
+    #[test]
+    fn rows_of_every_form_are_filed_alike() {
+        let (inn, out) = (|i| row(IF_IN_OCTETS, i), |i| row(IF_OUT_OCTETS, i));
+        let mut long_text = vec![tag::OCTET_STRING, 0x81, 130];
+        long_text.extend_from_slice(&[b'x'; 130]);
+        let ucast = row(&[1, 3, 6, 1, 2, 1, 2, 2, 1, 17], 1);
+        let (tables, cursors) = read_forms(&[
+            (inn(1), &[tag::COUNTER32, 1, 5]),
+            (out(2), &[tag::COUNTER64, 9, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            (inn(127), &[tag::INTEGER, 1, 0xff]),
+            (out(3), &long_text),
+            (inn(128), &[tag::COUNTER32, 5, 0, 0xff, 0xff, 0xff, 0xff]),
+            (out(70_000), &[tag::GAUGE32, 1, 1]),
+            (inn(129), &[tag::END_OF_MIB_VIEW, 0]),
+            (ucast.clone(), &[tag::COUNTER32, 1, 1]),
+            (inn(130), &[tag::COUNTER32, 1, 1]),
+            (ucast, &[tag::COUNTER32, 1, 1]),
+        ])
+        .unwrap();
+        let rows = |c: &Column| c.0.clone();
+        assert_eq!(
+            rows(&tables[0]),
+            [(1, Value::Counter32(5)), (127, Value::Integer(-1)), (128, Value::Counter32(u32::MAX))]
+        );
+        assert_eq!(
+            rows(&tables[1]),
+            [(2, Value::Counter64(u64::MAX)), (3, Value::Bytes(vec![b'x'; 130])), (70_000, Value::Gauge32(1))]
+        );
+        assert!(cursors == [Cursor::Done, Cursor::Done]);
+        // An index below the last one, in one byte or several, fails as before.
+        for (first, then) in [(200, 150), (5, 4), (300, 2)] {
+            let ended =
+                read_forms(&[(inn(first), &[tag::COUNTER32, 1, 1]), (out(2), &[tag::NULL, 0]), (inn(then), &[5, 0])]);
+            assert!(ended.is_ok(), "an exception ends the column before its OID is read");
+            let error = read_forms(&[
+                (inn(first), &[tag::COUNTER32, 1, 1]),
+                (out(2), &[tag::NULL, 0]),
+                (inn(then), &[tag::COUNTER32, 1, 1]),
+            ]);
+            assert_eq!(error.unwrap_err(), RowError::NotIncreasing { column: 0, oid: inn(then) });
         }
     }
 
