@@ -282,9 +282,48 @@ pub async fn walk_counters_and_probe(
 }
 
 /// One row per interface with its octets (64-bit, or 32-bit where the 64-bit are missing) from
-/// the columns of [`counter_columns`], in ifIndex order. The columns are in ifIndex order too:
-/// each is read front to back once.
+/// the columns of [`counter_columns`], in ifIndex order.
 fn counter_rows(columns: &[Column]) -> Vec<CounterRow> {
+    aligned_counter_rows(columns).unwrap_or_else(|| counter_rows_by_index(columns))
+}
+
+/// [`counter_rows`] in the usual case, read by place: no 32-bit column, and every column with
+/// the same rows in the same places (checked row by row); `None` otherwise.
+fn aligned_counter_rows(columns: &[Column]) -> Option<Vec<CounterRow>> {
+    let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc] = columns else { return None };
+    let n = hc_in.len();
+    if [hc_out, oper, in_err, out_err, in_disc, out_disc].iter().any(|column| column.len() != n) {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(n);
+    for (k, (if_index, in_octets)) in hc_in.0.iter().enumerate() {
+        let [out_octets, oper, in_err, out_err, in_disc, out_disc] = [hc_out, oper, in_err, out_err, in_disc, out_disc]
+            .map(|column| match &column.0[k] {
+                (index, value) if index == if_index => Some(value),
+                _ => None,
+            });
+        let small = |value: &Value| value.as_u64().map(|v| v as u32);
+        let row = CounterRow {
+            if_index: *if_index,
+            in_octets: 0,
+            out_octets: 0,
+            bits: CounterBits::Bits64,
+            in_errors: small(in_err?),
+            out_errors: small(out_err?),
+            in_discards: small(in_disc?),
+            out_discards: small(out_disc?),
+            oper_status: oper?.as_i64().map(IfStatus::from_code),
+        };
+        if let Some((in_octets, out_octets)) = in_octets.as_u64().zip(out_octets?.as_u64()) {
+            rows.push(CounterRow { in_octets, out_octets, ..row });
+        }
+    }
+    Some(rows)
+}
+
+/// [`counter_rows`] in any case, by ifIndex. The columns are in ifIndex order: each is read
+/// front to back once.
+fn counter_rows_by_index(columns: &[Column]) -> Vec<CounterRow> {
     let none = Column::default();
     let [hc_in, hc_out, oper, in_err, out_err, in_disc, out_disc] = &columns[..7] else { unreachable!("7 columns") };
     let (in32, out32) = match &columns[7..] {
@@ -323,6 +362,34 @@ fn counter_rows(columns: &[Column]) -> Vec<CounterRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counter columns read by place give the rows read by index; columns that are not
+    /// aligned are read by index.
+    #[test]
+    fn counter_rows_by_place_are_those_by_index() {
+        let column = |rows: &[u32], value: fn(u32) -> Value| Column(rows.iter().map(|&i| (i, value(i))).collect());
+        let octets = |rows: &[u32]| column(rows, |i| Value::Counter64(u64::from(i) << 33));
+        let small = |rows: &[u32]| column(rows, Value::Counter32);
+        let all = [1, 2, 5, 130];
+        let aligned =
+            vec![octets(&all), octets(&all), column(&all, |i| Value::Integer(i as i32 % 3)), small(&all), small(&all)];
+        let mut with_text = aligned.clone();
+        with_text[1].0[2].1 = Value::Bytes(b"x".to_vec());
+        let mut shifted = aligned.clone();
+        shifted[3] = small(&[1, 2, 6, 130]);
+        let mut short = aligned.clone();
+        short[4] = small(&[1, 2, 5]);
+        for (case, columns) in [aligned, with_text, shifted, short].into_iter().enumerate() {
+            let mut columns = columns;
+            columns.extend([small(&all), small(&all)]);
+            let by_index = counter_rows_by_index(&columns);
+            assert_eq!(counter_rows(&columns), by_index, "case {case}");
+            assert_eq!(aligned_counter_rows(&columns).is_some(), case < 2, "case {case}");
+            columns.extend([small(&[3]), small(&[3])]);
+            assert_eq!(aligned_counter_rows(&columns), None, "32-bit columns: case {case}");
+            assert_eq!(counter_rows(&columns), counter_rows_by_index(&columns), "case {case}");
+        }
+    }
 
     /// `state.json` keeps the three names as fields of their own, in the order they always had.
     #[test]
