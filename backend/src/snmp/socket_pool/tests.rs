@@ -96,6 +96,12 @@ async fn two_agents_answering_with_the_same_request_id_reach_their_own_exchange(
     assert_eq!((left.mismatched, left.undecodable), (0, None));
     drop(for_b);
     assert!(lock(&socket.waiting).by_source.is_empty(), "a dropped ticket leaves the table");
+    assert_eq!(lock(&socket.waiting).spare.len(), 2, "the agents' emptied lists are kept");
+    let again = socket.wait_for(b_addr, socket.allocate_id(b_addr), false, Vec::new());
+    let waiting = lock(&socket.waiting);
+    assert_eq!(waiting.spare.len(), 1, "and the next exchange takes one");
+    drop(waiting);
+    drop(again);
 }
 
 async fn ids_handed_out_are_unique_among_the_exchanges_in_flight(kind: Kind) {
