@@ -11,10 +11,10 @@ VENV=target/aiosmtpd-venv
 
 if ! "$VENV/bin/python" -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$VERSION')" 2>/dev/null; then
     echo "== installing aiosmtpd $VERSION in $VENV" >&2
-    if ! python3 -m venv "$VENV" >&2; then
+    if ! python3 -m venv --clear "$VENV" >&2; then
         # Debian's python3 keeps venv in a package of its own.
         apt-get update -qq >&2 && apt-get install -y -qq -o DPkg::Lock::Timeout=600 python3-venv >&2
-        python3 -m venv "$VENV" >&2
+        python3 -m venv --clear "$VENV" >&2
     fi
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==$VERSION" >&2
 fi

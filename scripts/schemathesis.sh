@@ -15,10 +15,10 @@ BUDGET_SECS=${1:-60}
 if [ "${VIGIE_IN_NETNS:-}" != 1 ]; then
     if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$VERSION"; then
         echo "== installing Schemathesis $VERSION in $VENV"
-        if ! python3 -m venv "$VENV"; then
+        if ! python3 -m venv --clear "$VENV"; then
             # Debian's python3 keeps venv in a package of its own.
             apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=600 python3-venv
-            python3 -m venv "$VENV"
+            python3 -m venv --clear "$VENV"
         fi
         "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
     fi
