@@ -28,6 +28,19 @@ impl InterfaceList {
         self.position(*if_index).ok().map(|p| &mut self.entries[p].1)
     }
 
+    /// The interface `if_index`, looked for first at `cursor` (one past the last one found):
+    /// a poll's rows come in the list's order, so walking both in step finds each row where
+    /// it is expected and the search is left for rows out of step (an interface added or
+    /// gone since the inventory was walked). The cursor moves past the one found.
+    pub fn get_mut_in_step(&mut self, cursor: &mut usize, if_index: u32) -> Option<&mut InterfaceLive> {
+        let p = match self.entries.get(*cursor) {
+            Some((i, _)) if *i == if_index => *cursor,
+            _ => self.position(if_index).ok()?,
+        };
+        *cursor = p + 1;
+        Some(&mut self.entries[p].1)
+    }
+
     pub fn contains_key(&self, if_index: &u32) -> bool {
         self.position(*if_index).is_ok()
     }
@@ -150,5 +163,16 @@ mod tests {
         list.get_mut(&10).unwrap().info.set_if_alias("x");
         assert_eq!(list.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [5, 10]);
         assert_eq!((list.len(), list.is_empty(), list[&10].info.if_alias()), (2, false, "x"));
+    }
+
+    #[test]
+    fn rows_in_step_are_found_where_expected_and_the_others_by_search() {
+        let mut list: InterfaceList = [1, 2, 5, 9].map(|i| (i, live(i, ""))).into_iter().collect();
+        let mut cursor = 0;
+        let mut found =
+            |list: &mut InterfaceList, i: u32| list.get_mut_in_step(&mut cursor, i).map(|l| l.info.if_index);
+        // In step, one row unknown (4: skipped, cursor kept), one out of order (2 after 5).
+        let rows: Vec<Option<u32>> = [1, 4, 5, 2, 9, 10].into_iter().map(|i| found(&mut list, i)).collect();
+        assert_eq!(rows, [Some(1), None, Some(5), Some(2), Some(9), None]);
     }
 }

@@ -220,8 +220,10 @@ impl DeviceLive {
                 })
                 .collect();
         }
+        // The rows come in the list's order: found in step, searched for only when out of it.
+        let mut cursor = 0;
         for reading in record.interfaces {
-            let Some(iface) = self.interfaces.get_mut(&reading.counters.if_index) else { continue };
+            let Some(iface) = self.interfaces.get_mut_in_step(&mut cursor, reading.counters.if_index) else { continue };
             if let Some(oper) = reading.counters.oper_status {
                 changed |= iface.info.oper_status != oper;
                 iface.info.oper_status = oper;
