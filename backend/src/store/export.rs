@@ -75,7 +75,7 @@ pub fn run(args: &ExportArgs, out: &mut impl Write) -> Result<u64, ExportError> 
             series
                 .read_polls(from, to, |line| {
                     if !csv {
-                        return emit(&serde_json::to_string(&line).expect("poll lines serialize"));
+                        return emit(&line.to_json());
                     }
                     for s in &line.interfaces {
                         let n = |v: Option<u64>| v.map_or(String::new(), |v| v.to_string());

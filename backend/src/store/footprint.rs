@@ -142,7 +142,7 @@ fn poll_through(series: &SeriesDir, root: &Path, polls: &SimulatedPolls, hours: 
     for k in 0..hours * 60 {
         let at_ms = SimulatedPolls::at_ms(k);
         let (line, counters) = polls.line(k, prev.as_ref());
-        run.plain += serde_json::to_string(&line).unwrap().len() as u64 + 1;
+        run.plain += line.to_json().len() as u64 + 1;
         let first_of_hour = hour.replace(at_ms.div_euclid(3_600_000)) != Some(at_ms.div_euclid(3_600_000));
         let (cpu, written) = (thread_cpu_secs(), thread_written());
         series.append_poll(&appender, &tiers, &mut open, &line).unwrap();

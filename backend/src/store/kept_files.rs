@@ -3,8 +3,10 @@
 //! is closed, whatever the fleet's size. A device whose file was closed opens it again at its
 //! next append (counted: `/status` shows `storage.samplesFilesReopened`).
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,14 +25,78 @@ pub struct Kept {
     pub len: u64,
 }
 
+/// An owner's directory as the key of the open files: compared whole, hashed by its last bytes
+/// (a device's directory ends with its id). `Path`'s own hash walks every byte and its
+/// comparison every component: they were a visible share of each poll's append.
+#[derive(Clone)]
+struct Owner(Arc<Path>);
+
+/// What an owner is looked up by: its directory's bytes.
+trait OwnerBytes {
+    fn bytes(&self) -> &[u8];
+}
+
+impl OwnerBytes for Owner {
+    fn bytes(&self) -> &[u8] {
+        self.0.as_os_str().as_encoded_bytes()
+    }
+}
+
+/// An owner looked up (no `Arc` made for it).
+struct OwnerRef<'a>(&'a Path);
+
+impl OwnerBytes for OwnerRef<'_> {
+    fn bytes(&self) -> &[u8] {
+        self.0.as_os_str().as_encoded_bytes()
+    }
+}
+
+/// Bytes hashed at the end of an owner's directory: a device id is 16 or more.
+const OWNER_HASHED_BYTES: usize = 24;
+
+impl Hash for dyn OwnerBytes + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let bytes = self.bytes();
+        state.write(&bytes[bytes.len().saturating_sub(OWNER_HASHED_BYTES)..]);
+    }
+}
+
+impl PartialEq for dyn OwnerBytes + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for dyn OwnerBytes + '_ {}
+
+impl Hash for Owner {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self as &dyn OwnerBytes).hash(state)
+    }
+}
+
+impl PartialEq for Owner {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for Owner {}
+
+impl<'a> Borrow<dyn OwnerBytes + 'a> for Owner {
+    fn borrow(&self) -> &(dyn OwnerBytes + 'a) {
+        self
+    }
+}
+
 /// The open files, and the order they were last used in. Owners are shared between the two
 /// maps, so a file goes in and out without allocating.
 #[derive(Default)]
 struct Open {
     /// Owner → (segment, file, length, when it was last used).
-    files: HashMap<Arc<Path>, (i64, File, u64, u64)>,
+    files: HashMap<Owner, (i64, File, u64, u64)>,
     /// When last used → owner: the first entry is the least recently used.
-    by_use: BTreeMap<u64, Arc<Path>>,
+    by_use: BTreeMap<u64, Owner>,
     clock: u64,
 }
 
@@ -76,9 +142,9 @@ impl KeptFiles {
     /// Takes out the file kept for `owner`.
     pub fn take(&self, owner: &Path) -> Option<Kept> {
         let mut open = self.open.lock().expect("kept files lock");
-        let (owner, (segment, file, len, used)) = open.files.remove_entry(owner)?;
+        let (owner, (segment, file, len, used)) = open.files.remove_entry(&OwnerRef(owner) as &dyn OwnerBytes)?;
         open.by_use.remove(&used);
-        Some(Kept { owner, segment, file, len })
+        Some(Kept { owner: owner.0, segment, file, len })
     }
 
     /// Keeps a file open for its owner, closing the least recently used past the bound.
@@ -87,7 +153,8 @@ impl KeptFiles {
         let mut open = self.open.lock().expect("kept files lock");
         open.clock += 1;
         let used = open.clock;
-        let Kept { owner, segment, file, len } = kept;
+        let owner = Owner(kept.owner);
+        let Kept { segment, file, len, .. } = kept;
         if let Some((_, _, _, old)) = open.files.insert(owner.clone(), (segment, file, len, used)) {
             open.by_use.remove(&old);
         }
@@ -107,8 +174,8 @@ impl KeptFiles {
     /// removed, not for every seal).
     pub fn forget_below(&self, dir: &Path) {
         let mut open = self.open.lock().expect("kept files lock");
-        let gone: Vec<(u64, Arc<Path>)> =
-            open.files.iter().filter(|(d, _)| d.starts_with(dir)).map(|(d, (.., used))| (*used, d.clone())).collect();
+        let gone: Vec<(u64, Owner)> =
+            open.files.iter().filter(|(d, _)| d.0.starts_with(dir)).map(|(d, (.., used))| (*used, d.clone())).collect();
         for (used, d) in gone {
             open.files.remove(&d);
             open.by_use.remove(&used);

@@ -334,8 +334,7 @@ mod tests {
     /// Lines as the plain file holds them (rates whole), through the encoder and back; each
     /// sealed line is, byte for byte, what serde writes for the same [`DeltaLine`].
     fn round_trip(lines: &[PollLine]) -> Vec<String> {
-        let plain: Vec<PollLine> =
-            lines.iter().map(|l| serde_json::from_str(&serde_json::to_string(l).unwrap()).unwrap()).collect();
+        let plain: Vec<PollLine> = lines.iter().map(|l| serde_json::from_str(&l.to_json()).unwrap()).collect();
         let mut encoder = Encoder::default();
         let sealed: Vec<String> = plain.iter().map(|l| encoder.line(l.clone())).collect();
         for text in &sealed {

@@ -2,8 +2,7 @@
 //! `devices/<id>/samples/<date>.jsonl` — one array per field in `ifIndex` order, so each field
 //! name is written once per poll rather than once per interface.
 
-use serde::ser::{SerializeStruct, Serializer};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// One line of a raw samples file: everything one poll of one device saw.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -32,7 +31,7 @@ pub struct InterfaceSample {
 /// A [`PollLine`] as written: one array per field, in `ifIndex` order, so each field name is
 /// written once per poll rather than once per interface (about half the bytes). Columns that
 /// would hold only nulls are left out; rates are whole bits per second. Written straight from
-/// the line (below), read through this struct.
+/// the line by [`PollLine::write_json`], read through this struct.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PollColumns {
@@ -56,46 +55,24 @@ struct PollColumns {
 /// Picks one interface's value of a column.
 type Pick<T> = fn(&InterfaceSample) -> T;
 
-/// The optional columns, in the order written.
-const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>); 6] = [
-    ("ifHCInOctets", |i| i.hc_in_octets),
-    ("ifHCOutOctets", |i| i.hc_out_octets),
-    ("ifInOctets", |i| i.in_octets_32),
-    ("ifOutOctets", |i| i.out_octets_32),
-    ("inBps", |i| rate(i.in_bps)),
-    ("outBps", |i| rate(i.out_bps)),
+/// The optional columns, in the order written, each with its key as written (the comma before
+/// it, the quotes and the colon: names that need no escaping, written as they are).
+const OPTIONAL_COLUMNS: [(&[u8], Pick<Option<u64>>); 6] = [
+    (b",\"ifHCInOctets\":[", |i| i.hc_in_octets),
+    (b",\"ifHCOutOctets\":[", |i| i.hc_out_octets),
+    (b",\"ifInOctets\":[", |i| i.in_octets_32),
+    (b",\"ifOutOctets\":[", |i| i.out_octets_32),
+    (b",\"inBps\":[", |i| rate(i.in_bps)),
+    (b",\"outBps\":[", |i| rate(i.out_bps)),
 ];
 
 fn rate(bps: Option<f64>) -> Option<u64> {
     bps.map(|bps| bps.round().max(0.0) as u64)
 }
 
-/// One column of a line, serialized from the interfaces as it goes (no copy of the line).
-struct Column<'a, T>(&'a [InterfaceSample], Pick<T>);
-
-impl<T: Serialize> Serialize for Column<'_, T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.iter().map(self.1))
-    }
-}
-
-impl Serialize for PollLine {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let s = &self.interfaces;
-        let present = OPTIONAL_COLUMNS.map(|(_, pick)| s.iter().any(|i| pick(i).is_some()));
-        let count = present.iter().filter(|&&p| p).count();
-        let mut line = serializer.serialize_struct("PollLine", 3 + count)?;
-        line.serialize_field("timestamp", &self.timestamp)?;
-        line.serialize_field("sysUpTime", &self.sys_up_time)?;
-        line.serialize_field("ifIndex", &Column(s, |i| i.if_index))?;
-        for ((name, pick), present) in OPTIONAL_COLUMNS.iter().zip(present) {
-            if present {
-                line.serialize_field(name, &Column(s, *pick))?;
-            }
-        }
-        line.end()
-    }
-}
+/// Bytes a line may take per interface (the ifIndex and six 20-digit columns with their
+/// commas), so that a line's buffer grows once at most.
+const MAX_BYTES_PER_INTERFACE: usize = 11 + 6 * 21;
 
 /// A line's text is written in a buffer kept by the thread (the pollers' store writer), emptied
 /// after each line; one grown past this size is let go.
@@ -106,6 +83,51 @@ thread_local! {
 }
 
 impl PollLine {
+    /// Appends the line's JSON text to `out` (no newline): the same bytes `serde_json` wrote
+    /// from the columns before, written straight into `out` (numbers with `itoa`, keys as
+    /// they are, the timestamp as `serde_json` writes an `f64`).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let s = &self.interfaces;
+        out.reserve(64 + s.len() * MAX_BYTES_PER_INTERFACE);
+        out.extend_from_slice(b"{\"timestamp\":");
+        serde_json::to_writer(&mut *out, &self.timestamp).expect("a number serializes");
+        let mut digits = itoa::Buffer::new();
+        out.extend_from_slice(b",\"sysUpTime\":");
+        out.extend_from_slice(digits.format(self.sys_up_time).as_bytes());
+        out.extend_from_slice(b",\"ifIndex\":[");
+        for (k, i) in s.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(digits.format(i.if_index).as_bytes());
+        }
+        out.push(b']');
+        for (key, pick) in OPTIONAL_COLUMNS {
+            if !s.iter().any(|i| pick(i).is_some()) {
+                continue;
+            }
+            out.extend_from_slice(key);
+            for (k, i) in s.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                match pick(i) {
+                    Some(v) => out.extend_from_slice(digits.format(v).as_bytes()),
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
+            out.push(b']');
+        }
+        out.push(b'}');
+    }
+
+    /// The line's JSON text (no newline).
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        self.write_json(&mut out);
+        String::from_utf8(out).expect("a poll line is ASCII")
+    }
+
     /// Calls `write` with the line's text and its newline, written in a buffer the thread
     /// keeps: a steady poll's line allocates nothing.
     pub fn with_text<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
@@ -113,7 +135,7 @@ impl PollLine {
             // A call within `write` (never, today) gets a buffer of its own.
             let mut text = kept.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default();
             text.clear();
-            serde_json::to_writer(&mut text, self).expect("poll lines serialize");
+            self.write_json(&mut text);
             text.push(b'\n');
             let out = write(&text);
             if text.capacity() <= TEXT_BUFFER_KEPT_BYTES {
@@ -148,6 +170,16 @@ impl TryFrom<PollColumns> for PollLine {
             })
             .collect();
         Ok(PollLine { timestamp: c.timestamp, sys_up_time: c.sys_up_time, interfaces })
+    }
+}
+
+/// For tests that write lines through serde (`seal`'s): what [`PollLine::write_json`] writes,
+/// read back as a JSON value (its keys then sorted).
+#[cfg(test)]
+impl serde::Serialize for PollLine {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let value: serde_json::Value = serde_json::from_str(&self.to_json()).map_err(serde::ser::Error::custom)?;
+        value.serialize(serializer)
     }
 }
 
@@ -187,7 +219,7 @@ mod tests {
             in_bps: None,
             out_bps: None,
         });
-        let text = serde_json::to_string(&line).unwrap();
+        let text = line.to_json();
         assert_eq!(
             text,
             r#"{"timestamp":1795611861.204,"sysUpTime":100,"ifIndex":[3,7],"ifHCInOctets":[1,null],"ifHCOutOctets":[2,null],"ifInOctets":[null,1200],"ifOutOctets":[null,800],"inBps":[8000,null],"outBps":[8000,null]}"#
