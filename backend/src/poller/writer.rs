@@ -189,12 +189,13 @@ fn write(store: &Store, sink: &Sink, job: Job) {
             // Stores the round's latency and decides the state again itself.
             Write::Echo(echo) => crate::reach::announce(sink, &store.record_echo(&id, echo)),
             Write::Poll(record) => {
-                let at_secs = record.at_ms.div_euclid(1000);
-                settle(store, sink, (&id, &name), at_secs, "its poll", store.record_poll(&id, record));
+                let (written, changes) = store.record_poll_and_settle(&id, record);
+                note_failed_write(&name, "its poll", written);
+                crate::reach::announce(sink, &changes);
             }
             Write::Failure { at_secs, took_ms, error } => {
-                let written = store.record_failure(&id, at_secs, took_ms, error);
-                settle(store, sink, (&id, &name), at_secs, "its status", written);
+                note_failed_write(&name, "its status", store.record_failure(&id, at_secs, took_ms, error));
+                crate::reach::announce(sink, &store.settle(&id, at_secs));
             }
         }
     }
@@ -203,23 +204,14 @@ fn write(store: &Store, sink: &Sink, job: Job) {
     }
 }
 
-/// After a poll's write: decides the state again and announces the change. A failed disk write
-/// is counted by the store, which says so once a minute for the whole fleet: here it is only a
-/// debug line, not one per poll.
-fn settle(
-    store: &Store,
-    sink: &Sink,
-    (id, name): (&DeviceId, &str),
-    at_secs: i64,
-    what: &str,
-    written: Result<(), StoreError>,
-) {
+/// A failed disk write is counted by the store, which says so once a minute for the whole
+/// fleet: here it is only a debug line, not one per poll.
+fn note_failed_write(name: &str, what: &str, written: Result<(), StoreError>) {
     match written {
         Ok(()) => {}
         Err(e @ StoreError::Io { .. }) => log::debug!("Device {}: cannot store {what}: {e}", Shown(name)),
         Err(e) => log::error!("Device {}: cannot store {what}: {e}", Shown(name)),
     }
-    crate::reach::announce(sink, &store.settle(id, at_secs));
 }
 
 #[cfg(test)]

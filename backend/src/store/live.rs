@@ -87,32 +87,27 @@ pub struct DeviceLive {
 }
 
 impl PollRecord {
-    /// The raw-sample line this poll appends.
-    pub fn poll_line(&self) -> PollLine {
-        PollLine {
-            timestamp: self.at_ms as f64 / 1000.0,
-            sys_up_time: self.uptime_ticks,
-            interfaces: self
-                .interfaces
-                .iter()
-                .map(|r| {
-                    let c = &r.counters;
-                    let (hc, small) = match c.bits {
-                        CounterBits::Bits64 => ((Some(c.in_octets), Some(c.out_octets)), (None, None)),
-                        CounterBits::Bits32 => ((None, None), (Some(c.in_octets), Some(c.out_octets))),
-                    };
-                    InterfaceSample {
-                        if_index: c.if_index,
-                        hc_in_octets: hc.0,
-                        hc_out_octets: hc.1,
-                        in_octets_32: small.0,
-                        out_octets_32: small.1,
-                        in_bps: r.in_bps.get(),
-                        out_bps: r.out_bps.get(),
-                    }
-                })
-                .collect(),
-        }
+    /// The raw-sample line this poll appends, its interfaces written in `samples` (emptied
+    /// first: a vector kept from the line before, so that a steady poll allocates none).
+    pub fn poll_line_in(&self, mut samples: Vec<InterfaceSample>) -> PollLine {
+        samples.clear();
+        samples.extend(self.interfaces.iter().map(|r| {
+            let c = &r.counters;
+            let (hc, small) = match c.bits {
+                CounterBits::Bits64 => ((Some(c.in_octets), Some(c.out_octets)), (None, None)),
+                CounterBits::Bits32 => ((None, None), (Some(c.in_octets), Some(c.out_octets))),
+            };
+            InterfaceSample {
+                if_index: c.if_index,
+                hc_in_octets: hc.0,
+                hc_out_octets: hc.1,
+                in_octets_32: small.0,
+                out_octets_32: small.1,
+                in_bps: r.in_bps.get(),
+                out_bps: r.out_bps.get(),
+            }
+        }));
+        PollLine { timestamp: self.at_ms as f64 / 1000.0, sys_up_time: self.uptime_ticks, interfaces: samples }
     }
 }
 

@@ -12,13 +12,13 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::files;
-use super::live::{DeviceLive, PollRecord};
+use super::live::DeviceLive;
 use super::logs::{LogSource, NewLogEntry, Severity};
 use super::records::StateFile;
 use super::replace;
 use super::series::{OpenBuckets, SeriesDir};
 use super::state_history::{History, Transition};
-use super::{io_error, now_ms, Store, StoreError, StoreEvent};
+use super::{io_error, now_ms, Store, StoreError};
 use crate::device::{Device, DeviceId, DeviceState};
 
 /// One device's share of the store.
@@ -35,11 +35,11 @@ pub(super) struct PolledDevice {
 
 pub(super) struct DeviceDisk {
     pub dir: PathBuf,
-    series: SeriesDir,
+    pub series: SeriesDir,
     /// Rollup lines not on disk yet.
     pub buckets: OpenBuckets,
     /// `state.json` is behind `live` (its last write failed): written again at the next poll.
-    state_dirty: bool,
+    pub state_dirty: bool,
     /// The device was removed: its files are deleted and must not come back.
     pub removed: bool,
     /// The last state in `states.jsonl` (see [`super::state_history`]).
@@ -154,44 +154,6 @@ impl Store {
         }
     }
 
-    /// Records a poll that answered (the state is decided by [`Store::settle`] after): status, inventory, latest counters, samples and rollups.
-    /// The live state changes even when the disk fails (the error is counted and returned).
-    pub fn record_poll(&self, id: &DeviceId, record: PollRecord) -> Result<(), StoreError> {
-        let Some(device) = self.polled(id) else { return Ok(()) }; // removed meanwhile
-        let line = record.poll_line();
-        let at_ms = record.at_ms;
-        let (changed, totals) = {
-            let mut live = device.live.write().expect("live lock");
-            let changed = live.apply_poll(record);
-            (changed, live.totals())
-        };
-        self.touch(&device);
-        let written = {
-            let mut guard = device.disk.lock().expect("device disk lock");
-            let disk = &mut *guard;
-            if disk.removed {
-                return Ok(());
-            }
-            let appended = disk
-                .series
-                .append_poll(&self.appender, &self.tiers, &mut disk.buckets, &line)
-                .map_err(|e| io_error(&disk.series.samples())(e));
-            let saved = if changed || disk.state_dirty { write_state(&device.live, disk) } else { Ok(()) };
-            appended.and(saved)
-        };
-        self.health.note(&written);
-        self.export(&device, id, |d, labels| {
-            Some(crate::export::series::poll(d, &device.live.read().expect("live lock"), at_ms, labels))
-        });
-        // Samples are the bulk of events: built only when someone listens.
-        if self.listeners() > 0 {
-            let rates = line.interfaces.iter().map(|s| (s.if_index, s.in_bps, s.out_bps)).collect();
-            let timestamp = line.timestamp.floor() as i64;
-            self.publish(StoreEvent::Sample { device_id: id.clone(), timestamp, rates, totals });
-        }
-        written
-    }
-
     /// Records a poll that failed (the state is decided by [`Store::settle`] after).
     pub fn record_failure(
         &self,
@@ -255,7 +217,7 @@ impl Store {
 }
 
 /// Writes `state.json` from `live`; remembers a failure so that the next poll writes it again.
-fn write_state(live: &RwLock<DeviceLive>, disk: &mut DeviceDisk) -> Result<(), StoreError> {
+pub(super) fn write_state(live: &RwLock<DeviceLive>, disk: &mut DeviceDisk) -> Result<(), StoreError> {
     let path = disk.dir.join("state.json");
     let written = replace::write_atomic(&path, &state_bytes(live)).map_err(io_error(&path));
     disk.state_dirty = written.is_err();
@@ -291,7 +253,7 @@ fn set_aside(path: &Path, reason: String, now: i64) -> SetAside {
 #[cfg(test)]
 mod tests {
     use super::super::logs::LogFilter;
-    use super::super::{InterfaceReading, Retention};
+    use super::super::{InterfaceReading, PollRecord, Retention};
     use super::*;
     use crate::device::{DeviceConfig, DeviceState};
     use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};

@@ -3,13 +3,56 @@
 //! `state.json`, appended to the state history, and passed on to the device's children.
 
 use super::latency::LatencyLine;
-use super::polls::PolledDevice;
+use super::live::DeviceLive;
+use super::polls::{DeviceDisk, PolledDevice};
 use super::state_history::{self, Availability, Transition};
 use super::{io_error, now_secs, Store, StoreError, StoreEvent};
 use crate::device::{decide, Device, DeviceId, DeviceState, DeviceStatus, Echo, EchoStatus, UnreachableParent};
 
 /// How deep a chain of parents is followed when a state change passes down to children.
 const MAX_DEPTH: usize = 32;
+
+/// What deciding a device's state needs besides its live state (see [`Store::decide_inputs`]).
+pub(super) struct DecideInputs {
+    ping_interval_secs: u32,
+    icmp_off: bool,
+    /// The parent's id and name when it is unreachable.
+    parent: Option<(DeviceId, String)>,
+}
+
+/// A decision taken on a device's live state.
+pub(super) struct Decided {
+    /// The status when it changed.
+    pub changed: Option<DeviceStatus>,
+    pub before: DeviceState,
+    pub state: DeviceState,
+}
+
+/// Whether the state history and `state.json` were already written with the poll's write
+/// (under the same lock of the device's files), or are still to be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Written {
+    WithThePoll,
+    NotYet,
+}
+
+/// Decides the state again on `live` (locked by the caller) at `at_secs`.
+pub(super) fn decide_in(live: &mut DeviceLive, inputs: &DecideInputs, at_secs: i64) -> Decided {
+    let why = match (inputs.icmp_off, inputs.ping_interval_secs) {
+        (_, 0) => "ping off for this device",
+        (true, _) => "ICMP unavailable",
+        (false, _) => "no echo round yet",
+    };
+    let echo = match &live.status.echo {
+        Some(round) => Echo::Round(round),
+        None => Echo::NotChecked { why },
+    };
+    let parent = inputs.parent.as_ref().map(|(id, name)| UnreachableParent { id, name });
+    let verdict = decide(live.status.snmp_seen(), echo, parent);
+    let before = live.status.state;
+    let changed = live.status.apply(verdict, at_secs);
+    Decided { changed: changed.then(|| live.status.clone()), before, state: live.status.state }
+}
 
 /// A device whose state changed, for the caller to announce (event log, server log).
 #[derive(Clone, Debug)]
@@ -71,37 +114,45 @@ impl Store {
     /// Nothing is cloned unless the state changed: a device decided again after each poll and
     /// each echo round mostly stays as it was.
     fn settle_into(&self, id: &DeviceId, at_secs: i64, depth: usize, changes: &mut Vec<StateChange>) {
+        let (Some(inputs), Some(polled)) = (self.decide_inputs(id), self.polled(id)) else { return };
+        let decided = decide_in(&mut polled.live.write().expect("live lock"), &inputs, at_secs);
+        self.follow_decision(&polled, id, at_secs, decided, Written::NotYet, depth, changes);
+    }
+
+    /// What deciding `id`'s state needs besides its live state, read before that is locked (so
+    /// no device's lock is taken while another's is held); None for a device removed meanwhile.
+    pub(super) fn decide_inputs(&self, id: &DeviceId) -> Option<DecideInputs> {
         let read = |d: &Device| (d.config.parent_id.clone(), d.config.ping_interval_secs);
-        let (Some((parent_id, ping_interval_secs)), Some(polled)) = (self.registry.with(id, read), self.polled(id))
-        else {
-            return;
-        };
+        let (parent_id, ping_interval_secs) = self.registry.with(id, read)?;
         let parent = parent_id.and_then(|parent_id| self.unreachable_parent(&parent_id));
         let icmp_off = self.icmp_unavailable.read().expect("icmp lock").is_some();
-        let (changed, before, state) = {
-            let mut live = polled.live.write().expect("live lock");
-            let why = match (icmp_off, ping_interval_secs) {
-                (_, 0) => "ping off for this device",
-                (true, _) => "ICMP unavailable",
-                (false, _) => "no echo round yet",
-            };
-            let echo = match &live.status.echo {
-                Some(round) => Echo::Round(round),
-                None => Echo::NotChecked { why },
-            };
-            let parent = parent.as_ref().map(|(id, name)| UnreachableParent { id, name });
-            let verdict = decide(live.status.snmp_seen(), echo, parent);
-            let before = live.status.state;
-            let changed = live.status.apply(verdict, at_secs);
-            (changed.then(|| live.status.clone()), before, live.status.state)
-        };
+        Some(DecideInputs { ping_interval_secs, icmp_off, parent })
+    }
+
+    /// After a decision: the state history brought level, and a change saved, published and
+    /// passed down to the children (unless `written` says the poll's write did the first two).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn follow_decision(
+        &self,
+        polled: &PolledDevice,
+        id: &DeviceId,
+        at_secs: i64,
+        decided: Decided,
+        written: Written,
+        depth: usize,
+        changes: &mut Vec<StateChange>,
+    ) {
         // After a restart the history ends in `unknown` while the state read back is unchanged:
         // the history is brought level whether or not the state changed. A failed write is
         // counted by the store's health; the state in memory stands.
-        let _ = self.append_history(&polled, Transition { at: at_secs, state });
-        let Some(status) = changed else { return };
-        self.touch(&polled);
-        let _ = self.save_state(&polled, true);
+        if written == Written::NotYet {
+            let _ = self.append_history(polled, Transition { at: at_secs, state: decided.state });
+        }
+        let Decided { changed: Some(status), before, .. } = decided else { return };
+        self.touch(polled);
+        if written == Written::NotYet {
+            let _ = self.save_state(polled, true);
+        }
         self.publish(StoreEvent::Status { device_id: id.clone(), status: status.clone() });
         if before == status.state {
             return;
@@ -128,7 +179,16 @@ impl Store {
     /// Appends a transition unless the history already ends in that state; compacts the file
     /// when it has grown large.
     pub(super) fn append_history(&self, polled: &PolledDevice, t: Transition) -> Result<(), StoreError> {
-        let mut disk = polled.disk.lock().expect("device disk lock");
+        self.append_history_locked(polled, &mut polled.disk.lock().expect("device disk lock"), t)
+    }
+
+    /// [`Store::append_history`] with the device's disk lock held (`disk` is `polled`'s).
+    pub(super) fn append_history_locked(
+        &self,
+        polled: &PolledDevice,
+        disk: &mut DeviceDisk,
+        t: Transition,
+    ) -> Result<(), StoreError> {
         if disk.removed || disk.history_last == Some(t.state) {
             return Ok(());
         }
