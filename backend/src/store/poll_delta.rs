@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::poll_line::{InterfaceSample, PollLine};
+use super::poll_line::{write_column, write_head, write_key, InterfaceSample, PollLine};
 
 /// A samples line as sealed files write it (and as plain files write it, without `deltas` and
 /// `derived`): one array per column, in `ifIndex` order.
@@ -135,10 +135,7 @@ impl Encoder {
         let prev = self.prev.as_ref();
         let present = COUNTERS.map(|(_, get, _)| s.iter().any(|i| get(i).is_some()));
         let derivable = prev.map_or([false; 2], |p| derivable_rates(p, &line));
-        out.extend_from_slice(br#"{"timestamp":"#);
-        serde_json::to_writer(&mut *out, &line.timestamp).expect("a number serializes");
-        out.extend_from_slice(br#","sysUpTime":"#);
-        out.extend_from_slice(itoa::Buffer::new().format(line.sys_up_time).as_bytes());
+        write_head(out, line.timestamp, line.sys_up_time);
         if prev.is_some() && present.contains(&true) {
             let names = COUNTERS.iter().zip(present).filter(|(_, p)| *p).map(|((name, _, _), _)| *name);
             write_names(out, "deltas", names);
@@ -203,29 +200,6 @@ fn write_names<'a>(out: &mut Vec<u8>, key: &str, names: impl Iterator<Item = &'a
         out.push(b'"');
     }
     out.push(b']');
-}
-
-/// `,"key":[1,null,-2]`.
-fn write_column<T: itoa::Integer>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = Option<T>>) {
-    write_key(out, key);
-    let mut number = itoa::Buffer::new();
-    for (n, value) in values.enumerate() {
-        if n > 0 {
-            out.push(b',');
-        }
-        match value {
-            Some(v) => out.extend_from_slice(number.format(v).as_bytes()),
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    out.push(b']');
-}
-
-/// `,"key":[` (the keys are ours: nothing to escape).
-fn write_key(out: &mut Vec<u8>, key: &str) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":[");
 }
 
 /// Reads lines written by [`Encoder`] (or plain absolute lines) back into [`PollLine`]s.

@@ -55,15 +55,14 @@ struct PollColumns {
 /// Picks one interface's value of a column.
 type Pick<T> = fn(&InterfaceSample) -> T;
 
-/// The optional columns, in the order written, each with its key as written (the comma before
-/// it, the quotes and the colon: names that need no escaping, written as they are).
-const OPTIONAL_COLUMNS: [(&[u8], Pick<Option<u64>>); 6] = [
-    (b",\"ifHCInOctets\":[", |i| i.hc_in_octets),
-    (b",\"ifHCOutOctets\":[", |i| i.hc_out_octets),
-    (b",\"ifInOctets\":[", |i| i.in_octets_32),
-    (b",\"ifOutOctets\":[", |i| i.out_octets_32),
-    (b",\"inBps\":[", |i| rate(i.in_bps)),
-    (b",\"outBps\":[", |i| rate(i.out_bps)),
+/// The optional columns, in the order written.
+const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>); 6] = [
+    ("ifHCInOctets", |i| i.hc_in_octets),
+    ("ifHCOutOctets", |i| i.hc_out_octets),
+    ("ifInOctets", |i| i.in_octets_32),
+    ("ifOutOctets", |i| i.out_octets_32),
+    ("inBps", |i| rate(i.in_bps)),
+    ("outBps", |i| rate(i.out_bps)),
 ];
 
 fn rate(bps: Option<f64>) -> Option<u64> {
@@ -89,34 +88,12 @@ impl PollLine {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let s = &self.interfaces;
         out.reserve(64 + s.len() * MAX_BYTES_PER_INTERFACE);
-        out.extend_from_slice(b"{\"timestamp\":");
-        serde_json::to_writer(&mut *out, &self.timestamp).expect("a number serializes");
-        let mut digits = itoa::Buffer::new();
-        out.extend_from_slice(b",\"sysUpTime\":");
-        out.extend_from_slice(digits.format(self.sys_up_time).as_bytes());
-        out.extend_from_slice(b",\"ifIndex\":[");
-        for (k, i) in s.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(digits.format(i.if_index).as_bytes());
-        }
-        out.push(b']');
+        write_head(out, self.timestamp, self.sys_up_time);
+        write_column(out, "ifIndex", s.iter().map(|i| Some(i.if_index)));
         for (key, pick) in OPTIONAL_COLUMNS {
-            if !s.iter().any(|i| pick(i).is_some()) {
-                continue;
+            if s.iter().any(|i| pick(i).is_some()) {
+                write_column(out, key, s.iter().map(pick));
             }
-            out.extend_from_slice(key);
-            for (k, i) in s.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                match pick(i) {
-                    Some(v) => out.extend_from_slice(digits.format(v).as_bytes()),
-                    None => out.extend_from_slice(b"null"),
-                }
-            }
-            out.push(b']');
         }
         out.push(b'}');
     }
@@ -146,6 +123,38 @@ impl PollLine {
             out
         })
     }
+}
+
+/// `{"timestamp":…,"sysUpTime":…`: how a samples line starts, plain or sealed (the timestamp as
+/// `serde_json` writes an `f64`).
+pub(super) fn write_head(out: &mut Vec<u8>, timestamp: f64, sys_up_time: u32) {
+    out.extend_from_slice(br#"{"timestamp":"#);
+    serde_json::to_writer(&mut *out, &timestamp).expect("a number serializes");
+    out.extend_from_slice(br#","sysUpTime":"#);
+    out.extend_from_slice(itoa::Buffer::new().format(sys_up_time).as_bytes());
+}
+
+/// `,"key":[1,null,-2]`: one column of a samples line.
+pub(super) fn write_column<T: itoa::Integer>(out: &mut Vec<u8>, key: &str, values: impl Iterator<Item = Option<T>>) {
+    write_key(out, key);
+    let mut number = itoa::Buffer::new();
+    for (n, value) in values.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        match value {
+            Some(v) => out.extend_from_slice(number.format(v).as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b']');
+}
+
+/// `,"key":[` (the keys are ours: nothing to escape).
+pub(super) fn write_key(out: &mut Vec<u8>, key: &str) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":[");
 }
 
 impl TryFrom<PollColumns> for PollLine {
