@@ -14,7 +14,7 @@ const HOUR_SECS: i64 = 3600;
 /// ones waiting to be written. Closed lines are written together once the hour of the oldest
 /// has ended, plus `flush_delay_secs`: each device has its own delay, below an hour, so that a
 /// fleet's rollup appends spread over the hour instead of all landing in the first seconds
-/// after it (which made polls late in the 2,000-device soak).
+/// after it (which made polls late in the 2,000-device soak). Seals wait for the same delay.
 #[derive(Default)]
 pub struct OpenBuckets {
     /// Per tier, the line still filling.
@@ -32,6 +32,11 @@ pub struct OpenBuckets {
 impl OpenBuckets {
     pub fn new(flush_delay_secs: i64) -> OpenBuckets {
         OpenBuckets { flush_delay_secs, ..OpenBuckets::default() }
+    }
+
+    /// The device's delay past each hour, in seconds (below an hour).
+    pub(super) fn delay_secs(&self) -> i64 {
+        self.flush_delay_secs
     }
 
     /// A delay below an hour, the same for a device every time (a hash of its id).
