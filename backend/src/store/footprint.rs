@@ -376,12 +376,12 @@ fn memory_per_interface() {
     );
     let count = (devices as f64) * f64::from(interfaces);
     println!(
-        "  of which rollup lines in memory (open and waiting for their hour): mean {:.0} B, peak {:.0} B",
+        "  of which rollup lines in memory (open and waiting for their quarter hour): mean {:.0} B, peak {:.0} B",
         rollups_sum as f64 / n as f64 / count,
         rollups_peak as f64 / count
     );
     println!(
-        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 12 closed \
+        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 3 closed \
          5-minute lines waiting), OpenBuckets {} B per device; the poller's own state {} B per interface",
         std::mem::size_of::<InterfaceLive>(),
         std::mem::size_of::<Bucket>(),

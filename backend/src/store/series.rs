@@ -8,11 +8,12 @@
 //! devices/<id>/rollup/1h/<date>.jsonl
 //! devices/<id>/rollup/6h/<date>.jsonl
 //! ```
-//! Rollup lines fill in memory. A device's closed lines are appended together once the hour in
-//! which the first of them ended has ended too (plus a delay of the device's own): twelve
-//! 5-minute lines in one write, the hourly line in another (every 6 hours, the 6-hour line in a
-//! third), so a device costs two appends an hour; until then queries read them from memory. After a restart the lines not yet on disk are rebuilt from the raw samples,
-//! so nothing is counted twice or lost.
+//! Rollup lines fill in memory. A device's closed lines are appended together once the quarter
+//! of an hour in which the first of them ended has ended too (plus a delay of the device's own):
+//! three 5-minute lines in one write, the hourly line in another once an hour (every 6 hours,
+//! the 6-hour line in a third), so a device costs five appends an hour; until then queries read
+//! them from memory. After a restart the lines not yet on disk are rebuilt from the raw
+//! samples, so nothing is counted twice or lost.
 //!
 //! Sealing: at the first poll of each hour past the device's own delay (the one its rollup lines
 //! wait for; and at the first poll after a start; every `VIGIE_TEST_SEAL_EVERY_SECS` seconds if

@@ -31,14 +31,14 @@ fn rollup_lines(series: &SeriesDir, tier: &Tier, from: i64) -> Vec<(i64, u32)> {
 }
 
 #[test]
-fn closed_buckets_wait_for_their_hour_then_go_to_disk_together() {
+fn closed_buckets_wait_for_their_quarter_hour_then_go_to_disk_together() {
     let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
     for (i, bps) in [Some(100.0), Some(300.0), None, Some(500.0)].into_iter().enumerate() {
         // Three polls in the first 5-minute bucket (one without a rate), one in the next.
         let ts = base + [0, 60, 120, 300][i];
         series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, bps)).unwrap();
     }
-    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "nothing written before the hour closes");
+    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "nothing written before the quarter closes");
     let waiting = open.unwritten_points(3, 0);
     assert_eq!(waiting.iter().map(|p| (p.timestamp - base, p.weight)).collect::<Vec<_>>(), [(0, 2), (300, 1)]);
     assert_eq!((waiting[0].in_bps, waiting[0].in_bps_max), (200.0, 300.0));
@@ -58,19 +58,19 @@ fn a_device_writes_its_closed_lines_after_its_own_delay_even_for_an_interface_go
     let appender = Appender::default();
     let mut open = OpenBuckets::new(600);
     let base = 1_700_000_000 - 1_700_000_000 % 3600;
-    for ts in [base, base + 300] {
+    for ts in [base, base + 300, base + 900] {
         series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, Some(100.0))).unwrap();
     }
     // ifIndex 3 is gone after that; the polls go on without it.
     let empty = |ts: i64| PollLine { timestamp: ts as f64, sys_up_time: 100, interfaces: Vec::new() };
-    series.append_poll(&appender, &tiers, &mut open, &poll((base + 3600) as f64, Some(100.0))).unwrap();
-    series.append_poll(&appender, &tiers, &mut open, &empty(base + 4000)).unwrap();
-    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "not before the hour's end + 600 s");
+    series.append_poll(&appender, &tiers, &mut open, &empty(base + 1400)).unwrap();
+    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "not before the quarter's end (900) + 600 s");
     assert_eq!(open.unwritten_points(3, 0).len(), 3, "three closed 5-minute buckets");
-    series.append_poll(&appender, &tiers, &mut open, &empty(base + 4200)).unwrap();
-    // Every closed line goes with the oldest: the one of 3600 too.
-    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1), (3600, 1)]);
-    assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 2)]);
+    series.append_poll(&appender, &tiers, &mut open, &empty(base + 1500)).unwrap();
+    // Every closed line goes with the oldest: the one of 900 too.
+    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1), (900, 1)]);
+    assert!(rollup_lines(&series, &tiers[1], base).is_empty(), "the hour is still filling");
+    assert_eq!(open.unwritten_points(3, 1).len(), 1);
     let spread: std::collections::BTreeSet<i64> = (0..100).map(|i| OpenBuckets::delay_for(&format!("d{i}"))).collect();
     assert!(spread.len() > 90 && spread.iter().all(|d| (0..3_000).contains(d)), "delays spread below 50 min");
 }
