@@ -13,7 +13,7 @@ use super::memory::{PollMemory, Rated};
 use super::phases::on_grid;
 use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
-use super::writer::{StoreWriter, Write};
+use super::writer::{StoreWriter, Target, Write};
 use crate::device::Device;
 use crate::logs::Sink;
 use crate::shown::Shown;
@@ -62,8 +62,8 @@ pub(super) struct Task {
     pub sink: Arc<Sink>,
     /// Records polls in the store, in order, on a thread of its own.
     pub writer: Arc<StoreWriter>,
-    /// The device's name, shared with the writer's log lines.
-    pub name: Arc<str>,
+    /// Whom its writes are for (its slot in the store taken when it was started).
+    pub target: Arc<Target>,
     pub cancel: CancellationToken,
     /// Notified to poll at once (a linkDown/linkUp trap arrived).
     pub poke: Arc<Notify>,
@@ -171,7 +171,7 @@ impl Task {
     /// Hands a poll to the store writer (see [`super::writer`]), which also decides the
     /// device's state again and announces a change; waits only when its queue is full.
     async fn record(&self, record: PollRecord) {
-        self.writer.send(&self.device.id, &self.name, Write::Poll(record)).await;
+        self.writer.send_to(&self.target, Write::Poll(record)).await;
     }
 
     async fn failed(&self, error: PollError, took: Duration) {
@@ -184,14 +184,14 @@ impl Task {
     /// Records a failed poll (or a poller that failed) as the device's status and `lastError`.
     pub(super) async fn record_failure(&self, took: Duration, error: String) {
         let write = Write::Failure { at_secs: now_ms().div_euclid(1000), took_ms: took.as_millis() as u64, error };
-        self.writer.send(&self.device.id, &self.name, write).await;
+        self.writer.send_to(&self.target, write).await;
     }
 
     /// [`Task::record_failure`], returning once it is written (a supervisor's report: the
     /// device's `lastError` says the poller failed before it starts again).
     pub(super) async fn record_failure_now(&self, took: Duration, error: String) {
         let write = Write::Failure { at_secs: now_ms().div_euclid(1000), took_ms: took.as_millis() as u64, error };
-        self.writer.send_and_wait(&self.device.id, &self.name, write).await;
+        self.writer.send_and_wait(&self.target, write).await;
     }
 }
 
