@@ -87,15 +87,22 @@ impl Task {
         let mut ticker = tokio::time::interval_at(on_grid(interval, Instant::now() + self.first_delay), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut last_nudged: Option<Instant> = None;
+        // Made once for the poller's life, not twice a poll: each made and dropped took a place
+        // in the token's and the nudge's lists of waiters, and gave it back.
+        let cancelled = self.cancel.cancelled();
+        let poked = self.poke.notified();
+        tokio::pin!(cancelled, poked);
         loop {
             tokio::select! {
-                _ = self.cancel.cancelled() => return,
+                _ = &mut cancelled => return,
                 scheduled = ticker.tick() => {
                     if scheduled.elapsed() > interval / 10 {
                         self.stats.late();
                     }
                 }
-                _ = self.poke.notified() => {
+                _ = &mut poked => {
+                    // A nudge from now on (during the gap or the poll) is kept for the next turn.
+                    poked.set(self.poke.notified());
                     if !self.wait_nudge_gap(last_nudged).await {
                         return;
                     }
@@ -104,7 +111,7 @@ impl Task {
             }
             let started = std::time::Instant::now();
             let result = tokio::select! {
-                _ = self.cancel.cancelled() => return,
+                _ = &mut cancelled => return,
                 result = tokio::time::timeout(deadline + DEADLINE_BACKSTOP, poll(&self.device, &mut session, &mut memory, deadline)) => {
                     result.unwrap_or(Err(PollError::Backstop { after_ms: (deadline + DEADLINE_BACKSTOP).as_millis() as u64 }))
                 }
