@@ -1,5 +1,5 @@
 //! Allocations per steady-state poll of one 48-interface device: the walk (`poll_once`), the
-//! rates (`PollMemory::rate`) and the store's write (`Store::record_poll`), each counted on
+//! rates (`PollMemory::rate`) and the store's write (`Store::record_poll_and_settle_in`), each counted on
 //! this thread by a counting global allocator. Its own test binary: the allocator counts
 //! nothing elsewhere. Prints the counts and asserts a ceiling that catches a regression.
 
@@ -13,7 +13,7 @@ use vigie::poller::memory::PollMemory;
 use vigie::poller::poll::poll_once;
 use vigie::sim::{AgentSpec, Fleet};
 use vigie::snmp::{Credentials, Session};
-use vigie::store::{PollRecord, Retention, Store};
+use vigie::store::{DeviceSlot, PollRecord, Retention, Store};
 
 struct Counting;
 
@@ -79,6 +79,11 @@ struct Polled {
 
 impl Polled {
     fn start() -> Polled {
+        Polled::start_in(tempfile::tempdir().unwrap())
+    }
+
+    /// A device polled from this thread, into a store in `dir`.
+    fn start_in(dir: tempfile::TempDir) -> Polled {
         // The agents answer on a runtime of their own threads; the polls run on this one.
         let agents = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
         let fleet =
@@ -86,7 +91,6 @@ impl Polled {
         let addr = fleet.agents()[0].addr;
         let polls = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         vigie::snmp::socket_pool::receive_on_this_thread();
-        let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), Retention::default()).unwrap();
         let id = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", addr.port(), "public")).unwrap().id;
         let credentials = Credentials::V2c { community: "public".into() };
@@ -103,6 +107,7 @@ impl Polled {
 #[test]
 fn a_steady_poll_allocates_little() {
     let mut p = Polled::start();
+    let slot = p.store.slot(&p.id).unwrap();
     let mut totals = [0u64; 3];
     for k in 0..POLLS + 3 {
         let plan = p.memory.plan(vigie::store::now_ms());
@@ -110,8 +115,9 @@ fn a_steady_poll_allocates_little() {
         let (outcome, walk) = counted(|| p.polls.block_on(poll_once(&mut p.session, &plan)).unwrap());
         assert_eq!(outcome.counters.len(), 48);
         let (rated, rate) = counted(|| p.memory.rate(outcome));
-        // As the pollers' store writer records it: the poll written, the state decided.
-        let ((written, _), record) = counted(|| p.store.record_poll_and_settle(&p.id, rated.record));
+        // As the pollers' store writer records it: through the device's slot, the poll written,
+        // the state decided.
+        let ((written, _), record) = counted(|| p.store.record_poll_and_settle_in(&slot, rated.record));
         written.unwrap();
         // The first polls warm up what is kept between polls (buffers, open files).
         if k >= 3 {
@@ -182,5 +188,63 @@ fn cpu_per_recorded_poll() {
          {wall:.1} us wall, over {RECORDED} polls",
         user + system
     );
+    p.stop();
+}
+
+/// The store writer's CPU per steady poll at fleet scale: 2,000 devices of 48 interfaces, each
+/// recorded in turn (as the writer sees them when 2,000 devices are polled together), so that
+/// what a poll costs per device (finding it among the others, its cold state and files) is
+/// counted. Rounds alternate between the device found by its id (`record_poll_and_settle`, as
+/// the writer did before slots) and through its slot (`record_poll_and_settle_in`, as it does).
+/// CPU time of this thread per poll. The store is in memory (`/dev/shm` when there is one), so
+/// that the disk's share, the same either way, varies less.
+#[test]
+#[ignore = "measurement: cargo test --release -p vigie --test poll_allocations -- --ignored --nocapture"]
+fn cpu_per_recorded_poll_among_2000_devices() {
+    const DEVICES: u16 = 2000;
+    const ROUNDS: i64 = 22;
+    let dir = tempfile::tempdir_in("/dev/shm").or_else(|_| tempfile::tempdir()).unwrap();
+    let mut p = Polled::start_in(dir);
+    // The first poll walks the inventory (each device's first record), the second is steady.
+    let [walked, steady] = [(); 2].map(|()| {
+        let plan = p.memory.plan(vigie::store::now_ms());
+        let outcome = p.polls.block_on(poll_once(&mut p.session, &plan)).unwrap();
+        p.memory.rate(outcome).record
+    });
+    let configs = (0..DEVICES).map(|k| DeviceConfig::v2c(&format!("d{k}"), "127.0.0.1", 20_000 + k, "public"));
+    let ids: Vec<DeviceId> = p.store.add_devices(configs.collect()).ok().unwrap().into_iter().map(|d| d.id).collect();
+    let slots: Vec<DeviceSlot> = ids.iter().map(|id| p.store.slot(id).unwrap()).collect();
+    // Within the hour after the next one: one seal at each device's first poll (warm-up).
+    let start_ms = (steady.at_ms.div_euclid(3_600_000) + 1) * 3_600_000;
+    let mut timed = [(0.0, 0.0); 2];
+    for round in 0..ROUNDS {
+        let base = if round == 0 { &walked } else { &steady };
+        let records: Vec<PollRecord> =
+            ids.iter().map(|_| PollRecord { at_ms: start_ms + round * 10_000, ..base.clone() }).collect();
+        let by_slot = round % 2 == 1;
+        let (user, system) = thread_cpu_us();
+        for ((id, slot), record) in ids.iter().zip(&slots).zip(records) {
+            let written = match by_slot {
+                true => p.store.record_poll_and_settle_in(slot, record).0,
+                false => p.store.record_poll_and_settle(id, record).0,
+            };
+            written.unwrap();
+        }
+        let (user_after, system_after) = thread_cpu_us();
+        // The first rounds warm up (open files, each device's first hour).
+        if round >= 2 {
+            let timed = &mut timed[usize::from(by_slot)];
+            *timed = (timed.0 + user_after - user, timed.1 + system_after - system);
+        }
+    }
+    let polls = f64::from(DEVICES) * (ROUNDS - 2) as f64 / 2.0;
+    for ((user, system), how) in timed.into_iter().zip(["by id", "through its slot"]) {
+        let (user, system) = (user / polls, system / polls);
+        println!(
+            "record_poll_and_settle among {DEVICES} devices, {how}: {:.2} us CPU (user {user:.2}, system {system:.2}) \
+             a poll, over {polls} polls",
+            user + system
+        );
+    }
     p.stop();
 }

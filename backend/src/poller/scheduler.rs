@@ -128,14 +128,14 @@ impl Scheduler {
         let cancel = self.root.child_token();
         let poke = Arc::new(tokio::sync::Notify::new());
         let id = device.id.clone();
-        let name = Arc::from(device.config.name.as_str());
+        let target = super::writer::Target::polled(&self.store, &id, Arc::from(device.config.name.as_str()));
         let task = super::task::Task {
             device,
             store: self.store.clone(),
             stats: self.stats.clone(),
             sink: self.sink.clone(),
             writer: self.writer.clone(),
-            name,
+            target,
             cancel: cancel.clone(),
             poke: poke.clone(),
             first_delay,

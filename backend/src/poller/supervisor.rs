@@ -64,7 +64,7 @@ mod tests {
             stats: Arc::default(),
             sink: Sink::new(),
             writer: Arc::new(crate::poller::writer::StoreWriter::start(store.clone(), Sink::new()).unwrap()),
-            name: Arc::from("r1"),
+            target: crate::poller::writer::Target::polled(&store, &device.id, Arc::from("r1")),
             cancel: tokio_util::sync::CancellationToken::new(),
             poke: Arc::default(),
             first_delay: Duration::ZERO,

@@ -13,7 +13,7 @@ use super::memory::{PollMemory, Rated};
 use super::phases::on_grid;
 use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
-use super::writer::{StoreWriter, Write};
+use super::writer::{StoreWriter, Target, Write};
 use crate::device::Device;
 use crate::logs::Sink;
 use crate::shown::Shown;
@@ -62,8 +62,8 @@ pub(super) struct Task {
     pub sink: Arc<Sink>,
     /// Records polls in the store, in order, on a thread of its own.
     pub writer: Arc<StoreWriter>,
-    /// The device's name, shared with the writer's log lines.
-    pub name: Arc<str>,
+    /// Whom its writes are for (its slot in the store taken when it was started).
+    pub target: Arc<Target>,
     pub cancel: CancellationToken,
     /// Notified to poll at once (a linkDown/linkUp trap arrived).
     pub poke: Arc<Notify>,
@@ -87,15 +87,22 @@ impl Task {
         let mut ticker = tokio::time::interval_at(on_grid(interval, Instant::now() + self.first_delay), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut last_nudged: Option<Instant> = None;
+        // Made once for the poller's life, not twice a poll: each made and dropped took a place
+        // in the token's and the nudge's lists of waiters, and gave it back.
+        let cancelled = self.cancel.cancelled();
+        let poked = self.poke.notified();
+        tokio::pin!(cancelled, poked);
         loop {
             tokio::select! {
-                _ = self.cancel.cancelled() => return,
+                _ = &mut cancelled => return,
                 scheduled = ticker.tick() => {
                     if scheduled.elapsed() > interval / 10 {
                         self.stats.late();
                     }
                 }
-                _ = self.poke.notified() => {
+                _ = &mut poked => {
+                    // A nudge from now on (during the gap or the poll) is kept for the next turn.
+                    poked.set(self.poke.notified());
                     if !self.wait_nudge_gap(last_nudged).await {
                         return;
                     }
@@ -104,7 +111,7 @@ impl Task {
             }
             let started = std::time::Instant::now();
             let result = tokio::select! {
-                _ = self.cancel.cancelled() => return,
+                _ = &mut cancelled => return,
                 result = tokio::time::timeout(deadline + DEADLINE_BACKSTOP, poll(&self.device, &mut session, &mut memory, deadline)) => {
                     result.unwrap_or(Err(PollError::Backstop { after_ms: (deadline + DEADLINE_BACKSTOP).as_millis() as u64 }))
                 }
@@ -171,7 +178,7 @@ impl Task {
     /// Hands a poll to the store writer (see [`super::writer`]), which also decides the
     /// device's state again and announces a change; waits only when its queue is full.
     async fn record(&self, record: PollRecord) {
-        self.writer.send(&self.device.id, &self.name, Write::Poll(record)).await;
+        self.writer.send_to(&self.target, Write::Poll(record)).await;
     }
 
     async fn failed(&self, error: PollError, took: Duration) {
@@ -184,14 +191,14 @@ impl Task {
     /// Records a failed poll (or a poller that failed) as the device's status and `lastError`.
     pub(super) async fn record_failure(&self, took: Duration, error: String) {
         let write = Write::Failure { at_secs: now_ms().div_euclid(1000), took_ms: took.as_millis() as u64, error };
-        self.writer.send(&self.device.id, &self.name, write).await;
+        self.writer.send_to(&self.target, write).await;
     }
 
     /// [`Task::record_failure`], returning once it is written (a supervisor's report: the
     /// device's `lastError` says the poller failed before it starts again).
     pub(super) async fn record_failure_now(&self, took: Duration, error: String) {
         let write = Write::Failure { at_secs: now_ms().div_euclid(1000), took_ms: took.as_millis() as u64, error };
-        self.writer.send_and_wait(&self.device.id, &self.name, write).await;
+        self.writer.send_and_wait(&self.target, write).await;
     }
 }
 

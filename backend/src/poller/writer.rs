@@ -22,7 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::device::{DeviceId, EchoStatus};
 use crate::logs::Sink;
 use crate::shown::Shown;
-use crate::store::{PollRecord, Store, StoreError};
+use crate::store::{DeviceSlot, PollRecord, Store, StoreError};
 
 /// What may wait for the writer, in bytes (estimated: see [`Write::cost`]). A 48-interface poll
 /// is about 10 KB: room for some 3,000 polls behind a slow disk.
@@ -57,10 +57,24 @@ impl Write {
     }
 }
 
+/// Whom writes are for: a device's id, its name (for the log line of a failed write) and its
+/// slot in the store when its poller took one (see [`DeviceSlot`]: its polls are then recorded
+/// without looking the id up). Shared by the writes of a poller: one `Arc` per write.
+pub struct Target {
+    pub id: DeviceId,
+    pub name: Arc<str>,
+    pub slot: Option<DeviceSlot>,
+}
+
+impl Target {
+    /// The target of `id`'s poller: its slot taken now (None for a device not in the store).
+    pub fn polled(store: &Store, id: &DeviceId, name: Arc<str>) -> Arc<Target> {
+        Arc::new(Target { id: id.clone(), name, slot: store.slot(id) })
+    }
+}
+
 struct Job {
-    id: DeviceId,
-    /// The device's name, for the log line of a failed write.
-    name: Arc<str>,
+    target: Arc<Target>,
     write: Write,
     /// Its room in the queue, given back once written.
     _room: OwnedSemaphorePermit,
@@ -104,12 +118,12 @@ impl StoreWriter {
         let (jobs, queue) = mpsc::channel::<Vec<Job>>();
         std::thread::Builder::new().name("vigie-poll-writer".into()).spawn(move || {
             for job in queue.into_iter().flatten() {
-                let device = job.id.clone();
+                let target = job.target.clone();
                 // A bug of ours on some record must not stop every device's writes.
                 if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&store, &sink, job)))
                 {
                     let message = crate::supervisor::panic_message(panic);
-                    log::error!("Device {}: recording its poll or echo round failed ({message}).", Shown(&device.0));
+                    log::error!("Device {}: recording its poll or echo round failed ({message}).", Shown(&target.id.0));
                 }
             }
         })?;
@@ -119,13 +133,19 @@ impl StoreWriter {
 
     /// Queues a write of device `id`; waits only when the queue is full.
     pub async fn send(&self, id: &DeviceId, name: &Arc<str>, write: Write) {
-        self.queue(id, name, write, None).await;
+        let target = Arc::new(Target { id: id.clone(), name: name.clone(), slot: None });
+        self.queue(target, write, None).await;
+    }
+
+    /// Queues a write for `target` (a poller's); waits only when the queue is full.
+    pub(super) async fn send_to(&self, target: &Arc<Target>, write: Write) {
+        self.queue(target.clone(), write, None).await;
     }
 
     /// Queues a write and waits until it is done.
-    pub(super) async fn send_and_wait(&self, id: &DeviceId, name: &Arc<str>, write: Write) {
+    pub(super) async fn send_and_wait(&self, target: &Arc<Target>, write: Write) {
         let (done, written) = tokio::sync::oneshot::channel();
-        if self.queue(id, name, write, Some(done)).await {
+        if self.queue(target.clone(), write, Some(done)).await {
             let _ = written.await;
         }
     }
@@ -135,8 +155,8 @@ impl StoreWriter {
         let (done, written) = tokio::sync::oneshot::channel();
         let marker = Write::Failure { at_secs: 0, took_ms: 0, error: String::new() };
         let Ok(room) = self.room.clone().acquire_many_owned(1).await else { return false };
-        let job =
-            Job { id: DeviceId(String::new()), name: Arc::from(""), write: marker, _room: room, done: Some(done) };
+        let target = Arc::new(Target { id: DeviceId(String::new()), name: Arc::from(""), slot: None });
+        let job = Job { target, write: marker, _room: room, done: Some(done) };
         // Handed over now, with whatever this turn queued before it (its runtime may be
         // stopping: the pollers have been).
         self.turn.queued.lock().unwrap_or_else(|e| e.into_inner()).push(job);
@@ -144,13 +164,7 @@ impl StoreWriter {
         matches!(tokio::time::timeout(deadline, written).await, Ok(Ok(())))
     }
 
-    async fn queue(
-        &self,
-        id: &DeviceId,
-        name: &Arc<str>,
-        write: Write,
-        done: Option<tokio::sync::oneshot::Sender<()>>,
-    ) -> bool {
+    async fn queue(&self, target: Arc<Target>, write: Write, done: Option<tokio::sync::oneshot::Sender<()>>) -> bool {
         let cost = write.cost().min(MAX_QUEUED_BYTES) as u32;
         let room = match self.room.clone().try_acquire_many_owned(cost) {
             Ok(room) => room,
@@ -159,7 +173,7 @@ impl StoreWriter {
                 Err(_) => return false, // never closed
             },
         };
-        let job = Job { id: id.clone(), name: name.clone(), write, _room: room, done };
+        let job = Job { target, write, _room: room, done };
         let first = {
             let mut queued = self.turn.queued.lock().unwrap_or_else(|e| e.into_inner());
             queued.push(job);
@@ -182,20 +196,24 @@ impl StoreWriter {
 
 /// Writes one job, decides the device's state again and announces the change.
 fn write(store: &Store, sink: &Sink, job: Job) {
-    let Job { id, name, write, _room, done } = job;
+    let Job { target, write, _room, done } = job;
+    let Target { id, name, slot } = &*target;
     // An empty id is the marker of `drained`: nothing to write.
     if !id.0.is_empty() {
         match write {
             // Stores the round's latency and decides the state again itself.
-            Write::Echo(echo) => crate::reach::announce(sink, &store.record_echo(&id, echo)),
+            Write::Echo(echo) => crate::reach::announce(sink, &store.record_echo(id, echo)),
             Write::Poll(record) => {
-                let (written, changes) = store.record_poll_and_settle(&id, record);
-                note_failed_write(&name, "its poll", written);
+                let (written, changes) = match slot {
+                    Some(slot) => store.record_poll_and_settle_in(slot, record),
+                    None => store.record_poll_and_settle(id, record),
+                };
+                note_failed_write(name, "its poll", written);
                 crate::reach::announce(sink, &changes);
             }
             Write::Failure { at_secs, took_ms, error } => {
-                note_failed_write(&name, "its status", store.record_failure(&id, at_secs, took_ms, error));
-                crate::reach::announce(sink, &store.settle(&id, at_secs));
+                note_failed_write(name, "its status", store.record_failure(id, at_secs, took_ms, error));
+                crate::reach::announce(sink, &store.settle(id, at_secs));
             }
         }
     }
@@ -219,18 +237,6 @@ mod tests {
     use super::*;
     use crate::device::DeviceConfig;
 
-    fn record(at_secs: i64) -> PollRecord {
-        PollRecord {
-            at_ms: at_secs * 1000,
-            duration_ms: 1,
-            uptime_ticks: 100,
-            system: None,
-            inventory: None,
-            interfaces: Vec::new(),
-            agent_addr: None,
-        }
-    }
-
     #[tokio::test]
     async fn records_are_written_in_poll_order_and_a_full_queue_makes_the_poller_wait() {
         let dir = tempfile::tempdir().unwrap();
@@ -241,17 +247,17 @@ mod tests {
         let now = crate::store::now_secs();
 
         // A poll, a failure, a poll: the last one written wins, whatever the threads do.
-        writer.send(&device.id, &name, Write::Poll(record(now - 30))).await;
+        writer.send(&device.id, &name, Write::Poll(PollRecord::answered_at(now - 30))).await;
         let failure = Write::Failure { at_secs: now - 20, took_ms: 5, error: "no SNMP answer".into() };
         writer.send(&device.id, &name, failure).await;
-        writer.send(&device.id, &name, Write::Poll(record(now - 10))).await;
+        writer.send(&device.id, &name, Write::Poll(PollRecord::answered_at(now - 10))).await;
         assert!(writer.drained(Duration::from_secs(30)).await);
         let status = store.latest(&device.id).unwrap().status;
         assert_eq!((status.last_poll_at, status.last_error), (Some(now - 10), None));
 
         // No room left (as behind a stalled disk): the poller waits, nothing is dropped.
         let taken = writer.room.clone().acquire_many_owned(MAX_QUEUED_BYTES as u32).await.unwrap();
-        let waiting = writer.send(&device.id, &name, Write::Poll(record(now - 5)));
+        let waiting = writer.send(&device.id, &name, Write::Poll(PollRecord::answered_at(now - 5)));
         tokio::pin!(waiting);
         assert!(tokio::time::timeout(Duration::from_millis(200), &mut waiting).await.is_err(), "it waits");
         assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 10));
@@ -278,7 +284,7 @@ mod tests {
                 .map(|device| {
                     let (writer, id) = (writer.clone(), device.id.clone());
                     tokio::spawn(async move {
-                        writer.send(&id, &Arc::from("r"), Write::Poll(record(now - 10))).await;
+                        writer.send(&id, &Arc::from("r"), Write::Poll(PollRecord::answered_at(now - 10))).await;
                     })
                 })
                 .collect();

@@ -87,6 +87,21 @@ pub struct DeviceLive {
 }
 
 impl PollRecord {
+    /// A poll at `at_secs` that answered with no interface (for tests of what a poll records
+    /// besides its samples).
+    #[cfg(test)]
+    pub(crate) fn answered_at(at_secs: i64) -> PollRecord {
+        PollRecord {
+            at_ms: at_secs * 1000,
+            duration_ms: 1,
+            uptime_ticks: 100,
+            system: None,
+            inventory: None,
+            interfaces: Vec::new(),
+            agent_addr: None,
+        }
+    }
+
     /// The raw-sample line this poll appends, its interfaces written in `samples` (emptied
     /// first: a vector kept from the line before, so that a steady poll allocates none).
     pub fn poll_line_in(&self, mut samples: Vec<InterfaceSample>) -> PollLine {

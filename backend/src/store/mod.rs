@@ -60,6 +60,7 @@ pub mod seal;
 pub(crate) mod segments;
 pub mod series;
 mod series_read;
+mod slot;
 pub mod snmp_engine;
 pub mod state_history;
 mod status;
@@ -82,6 +83,7 @@ pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_KEPT_FILES;
 pub use interface_list::InterfaceList;
 pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
 pub use rate::Rate;
+pub use slot::DeviceSlot;
 
 /// What changed, pushed to whoever listens (the API's event stream): every poll's rates, and
 /// every change of a device's status.

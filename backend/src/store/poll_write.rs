@@ -8,7 +8,7 @@ use super::polls::{write_state, PolledDevice};
 use super::series::InterfaceSample;
 use super::state_history::Transition;
 use super::status::{decide_in, DecideInputs, Decided, StateChange, Written};
-use super::{Store, StoreError, StoreEvent};
+use super::{DeviceSlot, Store, StoreError, StoreEvent};
 use crate::device::DeviceId;
 
 // The interfaces of the poll line being written, kept by the thread (the pollers' store
@@ -36,13 +36,39 @@ impl Store {
         id: &DeviceId,
         record: PollRecord,
     ) -> (Result<(), StoreError>, Vec<StateChange>) {
-        let mut changes = Vec::new();
-        let Some(device) = self.polled(id) else { return (Ok(()), changes) };
-        let at_secs = record.at_ms.div_euclid(1000);
+        let Some(device) = self.polled(id) else { return (Ok(()), Vec::new()) }; // removed meanwhile
         let inputs = self.decide_inputs(id);
-        let (written, decided) = self.record_poll_in(&device, id, record, inputs.as_ref());
+        self.record_poll_and_follow(&device, id, record, inputs)
+    }
+
+    /// [`Store::record_poll_and_settle`] through the device's slot (see [`DeviceSlot`]): nothing
+    /// looked up by id while the registry does not change; nothing done for a device removed.
+    pub fn record_poll_and_settle_in(
+        &self,
+        slot: &DeviceSlot,
+        record: PollRecord,
+    ) -> (Result<(), StoreError>, Vec<StateChange>) {
+        if slot.removed() {
+            return (Ok(()), Vec::new());
+        }
+        let inputs = self.slot_inputs(slot);
+        self.record_poll_and_follow(&slot.polled, &slot.id, record, inputs)
+    }
+
+    /// Records a poll of `device` and follows the decision taken on `inputs` (None: a device
+    /// removed from the registry meanwhile, recorded but not decided).
+    fn record_poll_and_follow(
+        &self,
+        device: &PolledDevice,
+        id: &DeviceId,
+        record: PollRecord,
+        inputs: Option<DecideInputs>,
+    ) -> (Result<(), StoreError>, Vec<StateChange>) {
+        let mut changes = Vec::new();
+        let at_secs = record.at_ms.div_euclid(1000);
+        let (written, decided) = self.record_poll_in(device, id, record, inputs.as_ref());
         if let Some((decided, written)) = decided {
-            self.follow_decision(&device, id, at_secs, decided, written, 0, &mut changes);
+            self.follow_decision(device, id, at_secs, decided, written, 0, &mut changes);
         }
         (written, changes)
     }

@@ -8,7 +8,7 @@
 //! the samples, with an event in the device's log.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::files;
@@ -31,6 +31,10 @@ pub(super) struct PolledDevice {
     pub version: AtomicU64,
     /// Its remote-write label sets, kept across polls (empty while remote-write is off).
     pub export_labels: crate::export::LabelCache,
+    /// Removed from the store: a write through its slot does nothing (see [`super::slot`]).
+    pub removed: AtomicBool,
+    /// What deciding its state reads of its config, kept for its slot (see [`super::slot`]).
+    pub config: Mutex<super::slot::KeptConfig>,
 }
 
 pub(super) struct DeviceDisk {
@@ -68,6 +72,8 @@ impl PolledDevice {
             history,
             version: AtomicU64::new(0),
             export_labels: Default::default(),
+            removed: AtomicBool::new(false),
+            config: Mutex::default(),
         }
     }
 
@@ -75,6 +81,7 @@ impl PolledDevice {
     pub fn remove_files(&self, appender: &files::Appender, name: &str) {
         let mut disk = self.disk.lock().expect("device disk lock");
         disk.removed = true;
+        self.removed.store(true, Ordering::Release);
         appender.forget_below(&disk.dir);
         if let Err(e) = std::fs::remove_dir_all(&disk.dir) {
             if e.kind() != std::io::ErrorKind::NotFound {

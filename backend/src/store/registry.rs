@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use super::records::{DeviceRecord, DevicesFile, FORMAT_VERSION};
@@ -20,13 +21,21 @@ pub struct Registry {
     /// Serialises the writers of `devices.json` (API handlers, on blocking threads). It is the
     /// one lock held across disk I/O, and neither readers nor pollers take it.
     writer: Mutex<()>,
+    /// Moves on every change of the list, after readers see it: what a reader keeps of a
+    /// device's config (see `slot`) is still current while this has not moved.
+    generation: AtomicU64,
 }
 
 impl Registry {
     /// Reads `path`; a missing file is an empty registry.
     pub fn load(path: &Path) -> Result<Registry, StoreError> {
         let devices = read(path)?.into_iter().map(|d| (d.id.clone(), d)).collect();
-        Ok(Registry { path: path.to_path_buf(), devices: RwLock::new(devices), writer: Mutex::new(()) })
+        Ok(Registry {
+            path: path.to_path_buf(),
+            devices: RwLock::new(devices),
+            writer: Mutex::new(()),
+            generation: AtomicU64::new(0),
+        })
     }
 
     pub fn get(&self, id: &DeviceId) -> Option<Device> {
@@ -36,6 +45,12 @@ impl Registry {
     /// Reads one device in place under the read lock (memory only).
     pub fn with<T>(&self, id: &DeviceId, read: impl FnOnce(&Device) -> T) -> Option<T> {
         self.devices.read().expect("registry lock").get(id).map(read)
+    }
+
+    /// The count of changes of the list so far (memory only): unchanged, so is every device's
+    /// config.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// Every device, ordered by id.
@@ -127,6 +142,7 @@ impl Registry {
         let bytes = serde_json::to_vec_pretty(&file).expect("devices serialize");
         replace::write_atomic(&self.path, &bytes).map_err(super::io_error(&self.path))?;
         *self.devices.write().expect("registry lock") = next;
+        self.generation.fetch_add(1, Ordering::Release);
         Ok(answer)
     }
 }

@@ -124,9 +124,14 @@ impl Store {
     pub(super) fn decide_inputs(&self, id: &DeviceId) -> Option<DecideInputs> {
         let read = |d: &Device| (d.config.parent_id.clone(), d.config.ping_interval_secs);
         let (parent_id, ping_interval_secs) = self.registry.with(id, read)?;
-        let parent = parent_id.and_then(|parent_id| self.unreachable_parent(&parent_id));
+        Some(self.decide_inputs_from(parent_id.as_ref(), ping_interval_secs))
+    }
+
+    /// The inputs of a device of parent `parent_id` pinged every `ping_interval_secs`.
+    pub(super) fn decide_inputs_from(&self, parent_id: Option<&DeviceId>, ping_interval_secs: u32) -> DecideInputs {
+        let parent = parent_id.and_then(|parent_id| self.unreachable_parent(parent_id));
         let icmp_off = self.icmp_unavailable.read().expect("icmp lock").is_some();
-        Some(DecideInputs { ping_interval_secs, icmp_off, parent })
+        DecideInputs { ping_interval_secs, icmp_off, parent }
     }
 
     /// After a decision: the state history brought level, and a change saved, published and
