@@ -34,6 +34,7 @@ use super::ber::BerError;
 mod batch;
 mod on_runtime;
 mod receiver;
+mod send_many;
 
 /// Shared sockets per address family; a device's socket is chosen by its agent's address.
 pub const SOCKETS_PER_FAMILY: usize = 2;
@@ -255,6 +256,17 @@ impl SharedSocket {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Sends `requests` to `target` without waiting, by one system call mostly (see
+    /// [`send_many`]), runs of requests of one size cut in segments if `segmented`. Requests the
+    /// kernel would not take at once are dropped (counted), as by [`SharedSocket::send_to`].
+    /// Answers whether the kernel refused to cut them in segments.
+    pub(super) fn send_many(&self, requests: &[&[u8]], target: SocketAddr, segmented: bool) -> io::Result<bool> {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&self.socket);
+        let sent = send_many::send_many(fd, requests, target, segmented, receiver::is_icmp_error)?;
+        SENDS_DROPPED.fetch_add(sent.dropped as u64, Ordering::Relaxed);
+        Ok(sent.unsegmented)
     }
 
     /// Hands `datagram` from `source` to the exchange waiting for it, or counts it against the

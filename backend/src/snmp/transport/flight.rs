@@ -25,6 +25,8 @@ pub struct Flight {
     slots: Vec<Slot>,
     /// Slots in use, at the front.
     used: usize,
+    /// The kernel refused to cut this agent's requests in segments: sent one datagram each.
+    unsegmented: bool,
 }
 
 #[derive(Default)]
@@ -83,18 +85,31 @@ impl Transport {
         true
     }
 
-    /// Sends every request of the flight at once (none after the poll's deadline).
+    /// Sends every request of the flight at once, by one system call mostly (none after the
+    /// poll's deadline).
     pub fn send_flight(&mut self) {
         let Link::Udp(socket) = &self.link else { return };
         let socket = socket.clone();
-        for at in 0..self.flight.used {
-            let sent = match self.past_poll_deadline() {
-                true => Ok(None),
-                false => {
-                    socket.send_to(&self.flight.slots[at].request, self.target).map(|()| Some(self.attempt_deadline()))
+        let used = self.flight.used;
+        let sent = match self.past_poll_deadline() {
+            true => Ok(None),
+            false => {
+                let requests: [&[u8]; MAX_IN_FLIGHT] =
+                    std::array::from_fn(|at| self.flight.slots.get(at).map_or(&[][..], |slot| &slot.request[..]));
+                match socket.send_many(&requests[..used], self.target, !self.flight.unsegmented) {
+                    Ok(unsegmented) => {
+                        self.flight.unsegmented |= unsegmented;
+                        Ok(Some(self.attempt_deadline()))
+                    }
+                    Err(e) => Err(e),
                 }
-            };
-            self.flight.slots[at].sent = Some(sent);
+            }
+        };
+        for slot in &mut self.flight.slots[..used] {
+            slot.sent = Some(match &sent {
+                Ok(ends) => Ok(*ends),
+                Err(e) => Err(copy_error(e)),
+            });
         }
     }
 
@@ -116,5 +131,13 @@ impl Transport {
         outcome?;
         let target = self.target;
         parse_reply(&self.flight.slots[at].reply).map(|(_, reply)| reply).map_err(|e| SnmpError::undecodable(target, e))
+    }
+}
+
+/// The same error again, for each request a failed sending was for.
+fn copy_error(error: &std::io::Error) -> std::io::Error {
+    match error.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code),
+        None => std::io::Error::new(error.kind(), error.to_string()),
     }
 }

@@ -132,6 +132,25 @@ async fn replies_cut_shorter_than_learned_are_walked_on_and_relearned() {
     fleet.shutdown().await;
 }
 
+#[tokio::test]
+async fn lost_requests_and_replies_are_sent_again_and_the_walk_reads_the_same() {
+    // A fifth of the requests go unanswered: each is sent again, by itself, after its timeout;
+    // 8 attempts leave a request unanswered once in 400,000.
+    let spec = AgentSpec { loss_percent: 20.0, ..still("lossy", 48, CAPPED) };
+    let fleet = Fleet::start(vec![spec], Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
+    let addr = fleet.agents()[0].addr;
+    let credentials = Credentials::V2c { community: "public".into() };
+    let mut session = Session::open(&addr.ip().to_string(), addr.port(), &credentials, 100, 7).await.unwrap();
+    let (first, _) = walk(&mut session, &fleet, &COUNTER_COLUMNS, Some(48)).await;
+    assert_eq!(indexes(&first), vec![(1..=48).collect::<Vec<u32>>(); COUNTER_COLUMNS.len()]);
+    for _ in 0..5 {
+        let (steady, _) = walk(&mut session, &fleet, &COUNTER_COLUMNS, Some(48)).await;
+        assert_eq!(steady, first);
+    }
+    assert!(session.learned.sent_together > 0);
+    fleet.shutdown().await;
+}
+
 #[test]
 fn chunks_fit_a_reply_and_the_last_sees_the_end() {
     let learned = Learned { indexes: (1..=48).collect(), reply_varbinds: Some(40), ..Learned::default() };
