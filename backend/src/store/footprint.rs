@@ -381,7 +381,7 @@ fn memory_per_interface() {
         rollups_peak as f64 / count
     );
     println!(
-        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 3 closed \
+        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 5 closed \
          5-minute lines waiting), OpenBuckets {} B per device; the poller's own state {} B per interface",
         std::mem::size_of::<InterfaceLive>(),
         std::mem::size_of::<Bucket>(),

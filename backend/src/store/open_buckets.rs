@@ -8,9 +8,10 @@ use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
 use super::tiers::Tier;
 
-/// Closed lines wait for the end of the quarter of an hour in which the first of them ended:
-/// at most three 5-minute lines (and an hourly one) per interface in memory, and four appends an
-/// hour per device. An hour (twelve lines waiting) took about 115 B more per interface.
+/// Closed lines wait for the end of the quarter of an hour in which the first of them ended
+/// (plus the device's delay modulo the quarter): at most five 5-minute lines per interface in
+/// memory (and an hourly and a 6-hour one), and five appends an hour per device. Waiting for
+/// the hour (plus a delay of up to 50 minutes) kept up to 22, about 120 B more per interface.
 const FLUSH_EVERY_SECS: i64 = 900;
 
 /// The rollup lines of one device not yet on disk: the open one of each tier, and the closed
