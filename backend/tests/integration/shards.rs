@@ -38,8 +38,11 @@ fn max_rss_growth_kib() -> u64 {
         + vigie::export::outbox::MEMORY_MAX_BYTES;
     bounds as u64 / 1024 + RSS_SLACK_KIB
 }
-/// The primary's mean traffic is within this share of the single Vigie's.
-const TRAFFIC_TOLERANCE: f64 = 0.02;
+/// The primary's mean traffic is within this share of the single Vigie's. The two poll a device
+/// at different phases, so each of their two minutes' two ends may be 5 s (an interval) apart:
+/// with the simulator's noise (±20 %), 2 × 5 s × 40 % / 120 s ≈ 3.3 % at worst. 2 % failed once
+/// (2.07 %) on a machine running a ten-million-interface benchmark beside the suite.
+const TRAFFIC_TOLERANCE: f64 = 0.035;
 
 /// FNV-1a 64, written again here from its definition: the test's own check of the server's hashing.
 fn fnv1a64(bytes: &[u8]) -> u64 {
