@@ -376,7 +376,7 @@ fn memory_per_interface() {
     );
     let count = (devices as f64) * f64::from(interfaces);
     println!(
-        "  of which rollup lines in memory (open and waiting for their quarter hour): mean {:.0} B, peak {:.0} B",
+        "  of which rollup lines in memory (open and waiting to be written): mean {:.0} B, peak {:.0} B",
         rollups_sum as f64 / n as f64 / count,
         rollups_peak as f64 / count
     );

@@ -1,6 +1,6 @@
 //! The rollup lines of one device still in memory: the bucket of each tier that is filling, and
-//! the closed ones waiting for their quarter of an hour (and the device's own delay) to be
-//! appended together, packed meanwhile (see `packed_line`).
+//! the closed ones waiting for the device's own delay past their end to be appended together,
+//! packed meanwhile (see `packed_line`).
 
 use super::packed_line::ClosedLine;
 use super::poll_line::PollLine;
@@ -8,17 +8,19 @@ use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
 use super::tiers::Tier;
 
-/// Closed lines wait for the end of the quarter of an hour in which the first of them ended
-/// (plus the device's delay modulo the quarter): at most five 5-minute lines per interface in
-/// memory (and an hourly and a 6-hour one), and five appends an hour per device. Waiting for
-/// the hour (plus a delay of up to 50 minutes) kept up to 22, about 120 B more per interface.
-const FLUSH_EVERY_SECS: i64 = 900;
+/// Closed lines wait for the end of the 5 minutes in which the first of them ended (plus the
+/// device's delay modulo 5 minutes): at most one 5-minute line per interface in memory (and an
+/// hourly and a 6-hour one after the hour), half the time none; twelve appends an hour per
+/// device. Waiting for the quarter of an hour kept up to five (about 120 B more per interface),
+/// for the hour up to 22.
+const FLUSH_EVERY_SECS: i64 = 300;
 
 /// The rollup lines of one device not yet on disk: the open one of each tier, and the closed
-/// ones waiting to be written. Closed lines are written together once the quarter of an hour of
-/// the oldest has ended, plus the device's own delay (`flush_delay_secs`, below an hour, taken
-/// modulo the quarter), so that a fleet's rollup appends spread over the quarter instead of all
-/// landing in the first seconds after it (which made polls late in the 2,000-device soak).
+/// ones waiting to be written. Closed lines are written together once the 5 minutes in which
+/// the oldest ended have ended too, plus the device's own delay (`flush_delay_secs`, below an
+/// hour, taken modulo 5 minutes), so that a fleet's rollup appends spread over the 5 minutes
+/// instead of all landing in the first seconds after a bucket closes (which made polls late in
+/// the 2,000-device soak).
 /// Seals wait for the whole delay past the hour.
 #[derive(Default)]
 pub struct OpenBuckets {
@@ -82,8 +84,8 @@ impl OpenBuckets {
     }
 
     /// Takes the waiting lines, with their tier index, if they are due on disk at `now`: once
-    /// the quarter of an hour in which the first of them ended has ended too, plus the device's
-    /// delay (modulo the quarter).
+    /// the 5 minutes in which the first of them ended have ended too, plus the device's delay
+    /// (modulo 5 minutes).
     pub(super) fn take_due(&mut self, tiers: &[Tier], now: i64) -> Vec<(usize, RollupLine)> {
         const EVERY: i64 = FLUSH_EVERY_SECS;
         let ended = |(t, line): &(usize, ClosedLine)| line.timestamp() + tiers[*t].resolution_secs;

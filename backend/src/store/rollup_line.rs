@@ -1,7 +1,7 @@
 //! The rollup line: one bucket (5 minutes or an hour) of every interface of a device, as written
 //! to `devices/<id>/rollup/<tier>/<date>.jsonl` — one array per field in `ifIndex` order, like
 //! the raw samples line. One file per device and tier rather than per interface: a device's
-//! quarter of an hour is one append, not one per interface.
+//! 5-minute bucket is one append, not one per interface.
 //!
 //! A traffic query wants one interface out of those lines; `rollup_pick` reads only its values
 //! and skips the others without converting them. Sealed files hold the lines in a compact shape

@@ -8,11 +8,10 @@
 //! devices/<id>/rollup/1h/<date>.jsonl
 //! devices/<id>/rollup/6h/<date>.jsonl
 //! ```
-//! Rollup lines fill in memory. A device's closed lines are appended together once the quarter
-//! of an hour in which the first of them ended has ended too (plus a delay of the device's own):
-//! three 5-minute lines in one write, the hourly line in another once an hour (every 6 hours,
-//! the 6-hour line in a third), so a device costs five appends an hour; until then queries read
-//! them from memory. After a restart the lines not yet on disk are rebuilt from the raw
+//! Rollup lines fill in memory. A device's closed lines are appended once its own delay (modulo
+//! 5 minutes) has passed since they closed: each 5-minute line in one write, the hourly line
+//! (every 6 hours, the 6-hour line too) with the first after the hour, so a device costs twelve
+//! appends an hour; until then queries read them from memory. After a restart the lines not yet on disk are rebuilt from the raw
 //! samples, so nothing is counted twice or lost.
 //!
 //! Sealing: at the first poll of each hour past the device's own delay (the one its rollup lines

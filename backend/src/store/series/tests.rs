@@ -31,14 +31,15 @@ fn rollup_lines(series: &SeriesDir, tier: &Tier, from: i64) -> Vec<(i64, u32)> {
 }
 
 #[test]
-fn closed_buckets_wait_for_their_quarter_hour_then_go_to_disk_together() {
-    let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
+fn closed_buckets_wait_for_the_device_delay_then_go_to_disk_together() {
+    let Fixture { _dir, series, tiers, appender, base, .. } = fixture();
+    let mut open = OpenBuckets::new(120); // 120 s past each 5 minutes
     for (i, bps) in [Some(100.0), Some(300.0), None, Some(500.0)].into_iter().enumerate() {
         // Three polls in the first 5-minute bucket (one without a rate), one in the next.
         let ts = base + [0, 60, 120, 300][i];
         series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, bps)).unwrap();
     }
-    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "nothing written before the quarter closes");
+    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "nothing written before 300 + 120 s");
     let waiting = open.unwritten_points(3, 0);
     assert_eq!(waiting.iter().map(|p| (p.timestamp - base, p.weight)).collect::<Vec<_>>(), [(0, 2), (300, 1)]);
     assert_eq!((waiting[0].in_bps, waiting[0].in_bps_max), (200.0, 300.0));
@@ -56,19 +57,23 @@ fn a_device_writes_its_closed_lines_after_its_own_delay_even_for_an_interface_go
     let series = SeriesDir::new(dir.path());
     let tiers = retention().tiers();
     let appender = Appender::default();
-    let mut open = OpenBuckets::new(600);
+    let mut open = OpenBuckets::new(700); // 100 s past each 5 minutes, 700 s past each hour
     let base = 1_700_000_000 - 1_700_000_000 % 3600;
-    for ts in [base, base + 300, base + 900] {
+    for ts in [base, base + 300] {
         series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, Some(100.0))).unwrap();
     }
     // ifIndex 3 is gone after that; the polls go on without it.
     let empty = |ts: i64| PollLine { timestamp: ts as f64, sys_up_time: 100, interfaces: Vec::new() };
-    series.append_poll(&appender, &tiers, &mut open, &empty(base + 1400)).unwrap();
-    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "not before the quarter's end (900) + 600 s");
-    assert_eq!(open.unwritten_points(3, 0).len(), 3, "three closed 5-minute buckets");
-    series.append_poll(&appender, &tiers, &mut open, &empty(base + 1500)).unwrap();
-    // Every closed line goes with the oldest: the one of 900 too.
-    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1), (900, 1)]);
+    let append = |open: &mut OpenBuckets, ts: i64| series.append_poll(&appender, &tiers, open, &empty(ts)).unwrap();
+    append(&mut open, base + 390);
+    assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "not before the bucket's end (300) + 100 s");
+    append(&mut open, base + 400);
+    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)]);
+    append(&mut open, base + 650); // closes the bucket of 300, the last with ifIndex 3
+    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)], "not before 600 + 100 s");
+    assert_eq!(open.unwritten_points(3, 0).len(), 1, "one closed 5-minute bucket waits");
+    append(&mut open, base + 700);
+    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1)]);
     assert!(rollup_lines(&series, &tiers[1], base).is_empty(), "the hour is still filling");
     assert_eq!(open.unwritten_points(3, 1).len(), 1);
     let spread: std::collections::BTreeSet<i64> = (0..100).map(|i| OpenBuckets::delay_for(&format!("d{i}"))).collect();
@@ -148,11 +153,12 @@ fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
     assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9)]);
     assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 2 + 2, "two buckets of each hour");
 
-    // Buckets still waiting at a stop are rebuilt however long the stop, and written once
-    // when the first poll after it closes their hour.
-    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 7210, 0).unwrap();
+    // Buckets still waiting at a stop (this device's delay: 120 s past each 5 minutes) are
+    // rebuilt however long the stop, and written once when the first poll after it closes
+    // their hour.
+    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 7210, 120).unwrap();
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 7500) as f64, Some(100.0))).unwrap();
-    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 30_000, 0).unwrap();
+    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 30_000, 120).unwrap();
     assert_eq!(open.unwritten_points(3, 0).len(), 2, "buckets 7200 and 7500, the latter open");
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 30_000) as f64, Some(100.0))).unwrap();
     assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 6);
