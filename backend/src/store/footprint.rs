@@ -381,11 +381,12 @@ fn memory_per_interface() {
         rollups_peak as f64 / count
     );
     println!(
-        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B ({} tiers open, up to 5 closed \
-         5-minute lines waiting), OpenBuckets {} B per device; the poller's own state {} B per interface",
+        "  sizes: InterfaceLive {} B (+ its strings on the heap), Bucket {} B (the 5-minute line open, {} \
+         coarser tiers packed, up to one closed 5-minute line waiting), OpenBuckets {} B per device; the \
+         poller's own state {} B per interface",
         std::mem::size_of::<InterfaceLive>(),
         std::mem::size_of::<Bucket>(),
-        Retention::default().tiers().len(),
+        Retention::default().tiers().len() - 1,
         std::mem::size_of::<OpenBuckets>(),
         crate::poller::REMEMBERED_BYTES,
     );

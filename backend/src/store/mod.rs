@@ -66,6 +66,7 @@ pub mod state_history;
 mod status;
 mod sync;
 mod tiers;
+mod totals_line;
 pub mod trap_users;
 
 pub use latency::{Latency, LatencyLine, LatencyPoint};

@@ -91,9 +91,9 @@ impl Store {
         };
         points.extend(series.read_rollup(t, if_index, from, to).map_err(super::io_error(&series.rollup(t)))?);
         // The bucket still filling, and closed ones waiting for their hour, are in memory only.
-        let unwritten = self
-            .polled(id)
-            .map(|device| device.disk.lock().expect("device disk lock").buckets.unwritten_points(if_index, tier));
+        let unwritten = self.polled(id).map(|device| {
+            device.disk.lock().expect("device disk lock").buckets.unwritten_points(&self.tiers, if_index, tier)
+        });
         for p in unwritten.into_iter().flatten().filter(|p| p.timestamp >= from && p.timestamp <= to) {
             if points.last().is_none_or(|last| last.timestamp < p.timestamp) {
                 points.push(p);

@@ -40,15 +40,15 @@ fn closed_buckets_wait_for_the_device_delay_then_go_to_disk_together() {
         series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, bps)).unwrap();
     }
     assert!(rollup_lines(&series, &tiers[0], base).is_empty(), "nothing written before 300 + 120 s");
-    let waiting = open.unwritten_points(3, 0);
+    let waiting = open.unwritten_points(&tiers, 3, 0);
     assert_eq!(waiting.iter().map(|p| (p.timestamp - base, p.weight)).collect::<Vec<_>>(), [(0, 2), (300, 1)]);
     assert_eq!((waiting[0].in_bps, waiting[0].in_bps_max), (200.0, 300.0));
-    assert_eq!(open.unwritten_points(3, 1).len(), 1, "the open hour");
+    assert_eq!(open.unwritten_points(&tiers, 3, 1).len(), 1, "the open hour");
 
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 3600) as f64, Some(700.0))).unwrap();
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 2), (300, 1)]);
     assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 3)]);
-    assert_eq!(open.unwritten_points(3, 0).len(), 1, "only the new open bucket is left");
+    assert_eq!(open.unwritten_points(&tiers, 3, 0).len(), 1, "only the new open bucket is left");
 }
 
 #[test]
@@ -71,11 +71,11 @@ fn a_device_writes_its_closed_lines_after_its_own_delay_even_for_an_interface_go
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)]);
     append(&mut open, base + 650); // closes the bucket of 300, the last with ifIndex 3
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)], "not before 600 + 100 s");
-    assert_eq!(open.unwritten_points(3, 0).len(), 1, "one closed 5-minute bucket waits");
+    assert_eq!(open.unwritten_points(&tiers, 3, 0).len(), 1, "one closed 5-minute bucket waits");
     append(&mut open, base + 700);
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1), (300, 1)]);
     assert!(rollup_lines(&series, &tiers[1], base).is_empty(), "the hour is still filling");
-    assert_eq!(open.unwritten_points(3, 1).len(), 1);
+    assert_eq!(open.unwritten_points(&tiers, 3, 1).len(), 1);
     let spread: std::collections::BTreeSet<i64> = (0..100).map(|i| OpenBuckets::delay_for(&format!("d{i}"))).collect();
     assert!(spread.len() > 90 && spread.iter().all(|d| (0..3_000).contains(d)), "delays spread below 50 min");
 }
@@ -132,7 +132,7 @@ fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
     let now = base + 3700;
     let rebuilt = series.rebuild_open_buckets(&appender, &tiers, now, 0).unwrap();
     for tier in 0..3 {
-        assert_eq!(rebuilt.unwritten_points(3, tier), open.unwritten_points(3, tier), "tier {tier}");
+        assert_eq!(rebuilt.unwritten_points(&tiers, 3, tier), open.unwritten_points(&tiers, 3, tier), "tier {tier}");
     }
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(3000, 5), (3300, 5)]);
 
@@ -159,7 +159,7 @@ fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
     let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 7210, 120).unwrap();
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 7500) as f64, Some(100.0))).unwrap();
     let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 30_000, 120).unwrap();
-    assert_eq!(open.unwritten_points(3, 0).len(), 2, "buckets 7200 and 7500, the latter open");
+    assert_eq!(open.unwritten_points(&tiers, 3, 0).len(), 2, "buckets 7200 and 7500, the latter open");
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 30_000) as f64, Some(100.0))).unwrap();
     assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 6);
     let text =
@@ -182,7 +182,7 @@ fn the_six_hour_line_is_the_same_with_a_restart_in_its_middle() {
             let bps = Some(1_000.0 + 10.0 * (k % 17) as f64);
             series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, bps)).unwrap();
         }
-        let mut open_points = open.unwritten_points(3, 2);
+        let mut open_points = open.unwritten_points(&tiers, 3, 2);
         let mut points = series.read_rollup(&tiers[2], 3, base, base + 7 * 3600).unwrap();
         points.append(&mut open_points);
         (points, base)
@@ -209,13 +209,13 @@ fn rollup_lines_that_cannot_be_written_are_kept_and_written_once_later() {
     std::fs::write(series.rollup(&tiers[1]), b"in the way").unwrap();
     assert!(series.append_poll(&appender, &tiers, &mut open, &poll((base + 3600) as f64, Some(100.0))).is_err());
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)]);
-    assert_eq!(open.unwritten_points(3, 1).len(), 2, "the closed hour is kept, with the open one");
+    assert_eq!(open.unwritten_points(&tiers, 3, 1).len(), 2, "the closed hour is kept, with the open one");
 
     std::fs::remove_file(series.rollup(&tiers[1])).unwrap();
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 3660) as f64, Some(100.0))).unwrap();
     assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 1)], "not written twice");
     assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 1)]);
-    assert_eq!(open.unwritten_points(3, 1).len(), 1, "only the open hour is left");
+    assert_eq!(open.unwritten_points(&tiers, 3, 1).len(), 1, "only the open hour is left");
 }
 
 /// CPU of the hourly rollup appends for 2,000 devices × 48 interfaces: the first hour of a
@@ -263,4 +263,27 @@ fn hourly_rollup_cost() {
     println!("  a poll that closes no hour: {per_poll:.2} s (raw line only)");
     println!("  the first hour closing (creates 4,000 rollup files, two per device): {:.2} s", hour_closing[0]);
     println!("  a later hour closing (appends to existing files): {:.2} s", hour_closing[1]);
+}
+
+#[test]
+fn the_open_hour_and_six_hours_answer_every_poll_so_far() {
+    let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
+    // Polls at 0, 60, … 660 s: two closed 5-minute lines (the hourly line holds them) and the
+    // open one's two polls, which the hour and the 6 hours must count too.
+    let rates: Vec<f64> = (0..12).map(|i| f64::from(100 + 37 * i)).collect();
+    for (i, bps) in rates.iter().enumerate() {
+        series.append_poll(&appender, &tiers, &mut open, &poll((base + 60 * i as i64) as f64, Some(*bps))).unwrap();
+    }
+    let mean = rates.iter().sum::<f64>() / 12.0;
+    for tier in [1, 2] {
+        let points = open.unwritten_points(&tiers, 3, tier);
+        let [point] = points.as_slice() else { panic!("one open point in tier {tier}: {points:?}") };
+        let start = base - base.rem_euclid(tiers[tier].resolution_secs);
+        assert_eq!((point.timestamp, point.weight, point.in_bps_max), (start, 12, rates[11]), "tier {tier}");
+        assert!((point.in_bps - mean).abs() <= 0.5, "tier {tier}: {} against {mean}", point.in_bps);
+    }
+    // This device's delay is 0: the closed 5-minute lines are on disk already.
+    assert_eq!(rollup_lines(&series, &tiers[0], base), [(0, 5), (300, 5)]);
+    let fives = open.unwritten_points(&tiers, 3, 0);
+    assert_eq!(fives.iter().map(|p| (p.timestamp - base, p.weight)).collect::<Vec<_>>(), [(600, 2)]);
 }
