@@ -5,7 +5,8 @@
 //! request id (SNMPv3: msgID), which the socket hands out so that no two exchanges in flight on it
 //! share one. A datagram no exchange waits for is dropped and counted; one from a waited-for
 //! address with another id or that cannot be decoded is counted against that exchange (a late
-//! answer, or a broken agent), never handed to it as its reply.
+//! answer, or a broken agent), never handed to it as its reply. The requests of a round sent
+//! together wait as one ([`round`]): one lock to enter, one wake-up and one lock to leave.
 //!
 //! The sockets set `IP_RECVERR` / `IPV6_RECVERR`: the kernel queues each ICMP error with the
 //! destination it came back for, and the receiver hands "port unreachable" to the exchanges
@@ -34,7 +35,11 @@ use super::ber::BerError;
 mod batch;
 mod on_runtime;
 mod receiver;
+mod round;
 mod send_many;
+
+use round::Recipient;
+pub(crate) use round::{Entering, RoundSignal, MOST_IN_ROUND};
 
 /// Shared sockets per address family; a device's socket is chosen by its agent's address.
 pub const SOCKETS_PER_FAMILY: usize = 2;
@@ -56,14 +61,28 @@ struct Waiter {
     id: i64,
     v3: bool,
     /// Taken when the reply or an error is handed over.
-    slot: Option<oneshot::Sender<Arrival>>,
-    /// The exchange's reply buffer, lent until the reply comes (its capacity is reused).
+    to: Option<Recipient>,
+    /// The exchange's reply buffer, lent until the reply comes (its capacity is reused); a
+    /// round's reply stays in it until the round takes it.
     buffer: Vec<u8>,
+    /// The error handed to a round's waiter.
+    failed: Option<io::Error>,
     /// Datagrams from the agent with another id, and the last one that could not be decoded.
     mismatched: u32,
     undecodable: Option<BerError>,
     /// Bytes of every datagram routed to this exchange.
     bytes: u64,
+}
+
+impl Waiter {
+    fn new(id: i64, v3: bool, to: Option<Recipient>, buffer: Vec<u8>) -> Waiter {
+        Waiter { id, v3, to, buffer, failed: None, mismatched: 0, undecodable: None, bytes: 0 }
+    }
+
+    fn leftover(self) -> Leftover {
+        let Waiter { buffer, failed, mismatched, undecodable, bytes, .. } = self;
+        Leftover { buffer, failed, mismatched, undecodable, bytes }
+    }
 }
 
 /// Exchanges waiting on one socket, by their agent's address; and the next id to hand out.
@@ -81,15 +100,30 @@ struct Waiting {
 const SPARE_LISTS: usize = 1024;
 const SPARE_LIST_WAITERS: usize = 4;
 
+impl Waiting {
+    /// Drops `target`'s list if no exchange is left in it, kept for the next agents if small.
+    fn forget_if_empty(&mut self, target: SocketAddr) {
+        if !self.by_source.get(&target).is_some_and(Vec::is_empty) {
+            return;
+        }
+        let empty = self.by_source.remove(&target).filter(|list| list.capacity() <= SPARE_LIST_WAITERS);
+        if let Some(empty) = empty.filter(|_| self.spare.len() < SPARE_LISTS) {
+            self.spare.push(empty);
+        }
+    }
+}
+
 /// One shared socket and the exchanges waiting on it.
 pub(super) struct SharedSocket {
     socket: UdpSocket,
     waiting: Mutex<Waiting>,
 }
 
-/// What [`Ticket::finish`] gives back when no reply came: the lent buffer, and what else did.
+/// What [`Ticket::finish`] gives back when no reply came: the lent buffer, and what else did
+/// (a round's waiter: its reply in the buffer, or the error it was handed).
 pub(super) struct Leftover {
     pub buffer: Vec<u8>,
+    pub failed: Option<io::Error>,
     pub mismatched: u32,
     pub undecodable: Option<BerError>,
     pub bytes: u64,
@@ -232,8 +266,7 @@ impl SharedSocket {
     /// `buffer`. The wait ends when the ticket is finished or dropped.
     pub(super) fn wait_for(self: &Arc<Self>, target: SocketAddr, id: i32, v3: bool, buffer: Vec<u8>) -> Ticket {
         let (slot, arrival) = oneshot::channel();
-        let waiter =
-            Waiter { id: i64::from(id), v3, slot: Some(slot), buffer, mismatched: 0, undecodable: None, bytes: 0 };
+        let waiter = Waiter::new(i64::from(id), v3, Some(Recipient::Alone(slot)), buffer);
         let mut waiting = lock(&self.waiting);
         let Waiting { by_source, spare, .. } = &mut *waiting;
         by_source.entry(target).or_insert_with(|| spare.pop().unwrap_or_default()).push(waiter);
@@ -281,13 +314,12 @@ impl SharedSocket {
         let mut ids: [Option<Result<i64, BerError>>; 2] = [None, None];
         let mut id_for =
             |w: &Waiter| *ids[usize::from(w.v3)].get_or_insert_with(|| receiver::datagram_id(datagram, w.v3));
-        if let Some(waiter) = waiters.iter_mut().find(|w| w.slot.is_some() && id_for(w) == Ok(w.id)) {
+        if let Some(waiter) = waiters.iter_mut().find(|w| w.to.is_some() && id_for(w) == Ok(w.id)) {
             waiter.bytes = waiter.bytes.saturating_add(datagram.len() as u64);
-            let mut buffer = std::mem::take(&mut waiter.buffer);
-            buffer.clear();
-            buffer.extend_from_slice(datagram);
-            if let Some(slot) = waiter.slot.take() {
-                let _ = slot.send(Arrival::Reply(buffer)); // a dropped ticket no longer waits
+            waiter.buffer.clear();
+            waiter.buffer.extend_from_slice(datagram);
+            if let Some(to) = waiter.to.take() {
+                to.reply(waiter);
             }
             return;
         }
@@ -304,8 +336,8 @@ impl SharedSocket {
     fn fail(&self, destination: SocketAddr, error: impl Fn() -> io::Error) {
         let mut waiting = lock(&self.waiting);
         for waiter in waiting.by_source.get_mut(&destination).into_iter().flatten() {
-            if let Some(slot) = waiter.slot.take() {
-                let _ = slot.send(Arrival::Failed(error()));
+            if let Some(to) = waiter.to.take() {
+                to.fail(waiter, error());
             }
         }
     }
@@ -337,11 +369,8 @@ impl Ticket {
     pub(super) fn finish(mut self) -> Leftover {
         self.done = true;
         let waiter = self.leave();
-        waiter.map_or(Leftover { buffer: Vec::new(), mismatched: 0, undecodable: None, bytes: 0 }, |w| Leftover {
-            buffer: w.buffer,
-            mismatched: w.mismatched,
-            undecodable: w.undecodable,
-            bytes: w.bytes,
+        waiter.map_or(Leftover { buffer: Vec::new(), failed: None, mismatched: 0, undecodable: None, bytes: 0 }, |w| {
+            w.leftover()
         })
     }
 
@@ -350,12 +379,7 @@ impl Ticket {
         let waiters = waiting.by_source.get_mut(&self.target)?;
         let at = waiters.iter().position(|w| w.id == self.id)?;
         let waiter = waiters.swap_remove(at);
-        if waiters.is_empty() {
-            let empty = waiting.by_source.remove(&self.target).filter(|list| list.capacity() <= SPARE_LIST_WAITERS);
-            if let Some(empty) = empty.filter(|_| waiting.spare.len() < SPARE_LISTS) {
-                waiting.spare.push(empty);
-            }
-        }
+        waiting.forget_if_empty(self.target);
         Some(waiter)
     }
 }

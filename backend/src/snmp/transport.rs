@@ -188,19 +188,19 @@ impl Transport {
         }
         self.next_request_id();
         let mut message = std::mem::take(&mut self.request);
-        self.write_community_message(request, self.request_id, &mut message);
+        self.write_community_message(request, self.request_id, &self.varbinds, &mut message);
         self.request = message;
         self.await_reply().await?;
         parse_reply(&self.reply).map(|(_, reply)| reply).map_err(|e| self.undecodable(e))
     }
 
-    /// Writes an SNMPv1 or v2c message of `request` with id `request_id` and the varbinds last
-    /// encoded into `out`.
-    fn write_community_message(&self, request: Request, request_id: i32, out: &mut Vec<u8>) {
+    /// Writes an SNMPv1 or v2c message of `request` with id `request_id` and `varbinds` into
+    /// `out`.
+    fn write_community_message(&self, request: Request, request_id: i32, varbinds: &[u8], out: &mut Vec<u8>) {
         let (pdu_type, field_a, field_b) = request.pdu_fields();
         let (version, community) = self.community.as_ref().map_or((VERSION_2C, &[][..]), |(v, c)| (*v, c.as_slice()));
         let header = Header { version, community, pdu_type, request_id: i64::from(request_id), field_a, field_b };
-        ber::write_message(out, &header, &self.varbinds);
+        ber::write_message(out, &header, varbinds);
     }
 
     /// Sends the request and waits for the reply to its request id, resending after each

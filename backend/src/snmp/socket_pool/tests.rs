@@ -37,6 +37,8 @@ with_both_receivers!(
     a_stranger_is_dropped_and_counted_and_another_id_is_counted_against_the_agent,
     a_closed_port_is_refused_at_once_while_other_exchanges_go_on,
     replies_coming_faster_than_a_batch_all_reach_their_exchanges,
+    a_round_wakes_its_task_once_when_all_its_replies_came,
+    a_round_to_a_closed_port_fails_at_once,
 );
 
 /// A fresh shared socket with its receiver (not the process's pool, which other tests share).
@@ -199,4 +201,88 @@ async fn a_thread_that_receives_on_its_runtime_has_sockets_of_its_own() {
     let own = own.join().unwrap();
     assert!(!Arc::ptr_eq(&own, &process), "not the process's socket");
     assert!(Arc::ptr_eq(&process, &socket_for(a_addr).unwrap()), "other threads keep the process's");
+}
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for Counting {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Waits (bounded, not a timing: what it waits for is on loopback already) until `done`.
+async fn until(mut done: impl FnMut() -> bool) {
+    for _ in 0..10_000 {
+        if done() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("never came");
+}
+
+/// Has `count` requests of a round to `target` wait on `socket`; answers their ids.
+fn enter(socket: &SharedSocket, target: SocketAddr, signal: &Arc<RoundSignal>, count: usize) -> Vec<i32> {
+    let mut ids = vec![0; count];
+    socket.enter_round(target, signal, ids.iter_mut().map(|id| Entering { id, buffer: Vec::new() }));
+    ids
+}
+
+async fn a_round_wakes_its_task_once_when_all_its_replies_came(kind: Kind) {
+    let (socket, local) = shared(kind);
+    let (a, a_addr) = agent();
+    let signal = Arc::new(RoundSignal::default());
+    let ids = enter(&socket, a_addr, &signal, 3);
+    assert_eq!(lock(&socket.waiting).by_source[&a_addr].len(), 3, "entered together");
+    let counting = Arc::new(Counting::default());
+    let waker = std::task::Waker::from(counting.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    assert!(signal.poll_ready(0b111, &mut cx).is_pending());
+    // Two of the three replies, and one with another id: no wake-up yet.
+    a.send_to(&response(ids[1], "a1"), local).unwrap();
+    a.send_to(&response(ids[0].wrapping_add(100), "late"), local).unwrap();
+    a.send_to(&response(ids[0], "a0"), local).unwrap();
+    until(|| signal.arrived() == 0b011).await;
+    assert_eq!(counting.0.load(Ordering::SeqCst), 0, "woken before the round's replies all came");
+    // The first two leave the table together; the third is still awaited.
+    let mut left = Vec::new();
+    socket.leave_round(a_addr, [(0, ids[0]), (1, ids[1])].into_iter(), |at, l| left.push((at, l)));
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|(at, l)| community(&l.buffer) == format!("a{at}") && l.failed.is_none()));
+    assert!(signal.poll_ready(0b100, &mut cx).is_pending());
+    a.send_to(&response(ids[2], "a2"), local).unwrap();
+    until(|| counting.0.load(Ordering::SeqCst) > 0).await;
+    assert_eq!(counting.0.load(Ordering::SeqCst), 1);
+    assert!(signal.poll_ready(0b100, &mut cx).is_ready());
+    let mut last = None;
+    socket.leave_round(a_addr, [(2, ids[2])].into_iter(), |_, l| last = Some(l));
+    let last = last.expect("the third waiter");
+    assert_eq!(community(&last.buffer), "a2");
+    assert_eq!(left.iter().map(|(_, l)| l.mismatched).sum::<u32>() + last.mismatched, 1, "the other id");
+    let waiting = lock(&socket.waiting);
+    assert!(waiting.by_source.is_empty(), "the round left the table");
+    assert_eq!(waiting.spare.len(), 1, "its list is kept");
+}
+
+async fn a_round_to_a_closed_port_fails_at_once(kind: Kind) {
+    let (socket, _) = shared(kind);
+    let (closed, closed_addr) = agent();
+    drop(closed); // nothing listens there now: the kernel answers ICMP port unreachable
+    let signal = Arc::new(RoundSignal::default());
+    let ids = enter(&socket, closed_addr, &signal, 2);
+    socket.send_to(b"hello?", closed_addr).unwrap();
+    let counting = Arc::new(Counting::default());
+    let waker = std::task::Waker::from(counting.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    until(|| signal.poll_ready(0b11, &mut cx).is_ready()).await;
+    let mut left = Vec::new();
+    socket.leave_round(closed_addr, ids.iter().copied().enumerate(), |_, l| left.push(l));
+    assert_eq!(left.len(), 2);
+    for l in left {
+        let failed = l.failed.expect("refused");
+        assert_eq!(failed.kind(), io::ErrorKind::ConnectionRefused, "{failed}");
+    }
 }
