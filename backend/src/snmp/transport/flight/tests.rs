@@ -31,6 +31,14 @@ fn send_round(transport: &mut Transport, count: u32) {
     transport.send_flight();
 }
 
+/// An agent, and a transport to it that sent it a round of `count` requests.
+async fn round_to_an_agent(timeout_ms: u64, retries: u32, count: u32) -> (UdpSocket, Transport) {
+    let (agent, addr) = listening();
+    let mut transport = transport(addr, timeout_ms, retries).await;
+    send_round(&mut transport, count);
+    (agent, transport)
+}
+
 /// The next request the agent receives: its id, the arc it asks after, and who sent it.
 fn receive(agent: &UdpSocket) -> (i64, u32, SocketAddr) {
     let mut buffer = [0u8; 2048];
@@ -60,9 +68,7 @@ fn response(request_id: i64, error_status: i64) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_round_sends_again_only_the_requests_not_answered() {
-    let (agent, addr) = listening();
-    let mut transport = transport(addr, 2_000, 3).await;
-    send_round(&mut transport, 4);
+    let (agent, mut transport) = round_to_an_agent(2_000, 3, 4).await;
     // The agent answers the requests after arcs 0 and 2 (error-status their arc + 10, so that
     // each reply is known), a stranger answers for arc 1 with its id, and the agent repeats
     // its answer for arc 0. After the round's timeout, it answers what comes again.
@@ -107,9 +113,7 @@ async fn a_round_sends_again_only_the_requests_not_answered() {
 
 #[tokio::test]
 async fn a_round_never_answered_is_sent_each_retry_then_times_out() {
-    let (agent, addr) = listening();
-    let mut transport = transport(addr, 100, 2).await;
-    send_round(&mut transport, 3);
+    let (agent, mut transport) = round_to_an_agent(100, 2, 3).await;
     // 3 requests, 3 attempts each.
     let agent = std::thread::spawn(move || {
         let received: Vec<(i64, u32, SocketAddr)> = (0..9).map(|_| receive(&agent)).collect();
