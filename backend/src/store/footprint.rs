@@ -263,7 +263,7 @@ fn rss_bytes() -> u64 {
 /// resident memory per interface after the inventory, and at the peak and on average over the
 /// last hour (the rollup lines waiting in memory for their hour), with the sizes of the types
 /// kept. Run alone (`--test-threads 1`): it reads the process's RSS. `FOOTPRINT_DEVICES` sets
-/// the number of devices.
+/// the number of devices, `FOOTPRINT_INTERFACES` their interfaces.
 #[test]
 #[ignore]
 fn memory_per_interface() {
@@ -276,7 +276,8 @@ fn memory_per_interface() {
     // FOOTPRINT_DEVICES=800 (say) against the default 400 tells what grows with the fleet from
     // what does not (the code paged in by the first seals, about 2.6 MB).
     let devices: usize = std::env::var("FOOTPRINT_DEVICES").ok().and_then(|d| d.parse().ok()).unwrap_or(400);
-    let interfaces = 48u32;
+    // FOOTPRINT_INTERFACES=1 (say) tells what a device costs whatever its interfaces.
+    let interfaces: u32 = std::env::var("FOOTPRINT_INTERFACES").ok().and_then(|d| d.parse().ok()).unwrap_or(48);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path(), Retention::default()).unwrap();
     let ids: Vec<_> = (0..devices)
