@@ -16,17 +16,17 @@ const DEMO_POLL_INTERVAL_SECS: u32 = 10;
 pub async fn start(store: &Store) -> Result<Fleet, SimError> {
     let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
     let fleet = Fleet::start(demo::agents(), loopback, 0).await?;
-    let stored = store.devices();
-    let first_run = !stored.iter().any(|s| s.device.config.name.starts_with(demo::NAME_PREFIX));
+    let stored = store.device_list();
+    let first_run = !stored.iter().any(|d| d.config.name.starts_with(demo::NAME_PREFIX));
     for agent in fleet.agents() {
         let host = agent.addr.ip().to_string();
         let port = agent.addr.port();
-        let known = stored.iter().find(|s| s.device.config.name == agent.name);
+        let known = stored.iter().find(|d| d.config.name == agent.name);
         let result = match known {
-            Some(s) if s.device.config.host == host && s.device.config.port == port => Ok(()),
-            Some(s) => {
-                let config = DeviceConfig { host: host.clone(), port, ..s.device.config.clone() };
-                store.update_device(&s.device.id.0, config).map(drop)
+            Some(d) if d.config.host == host && d.config.port == port => Ok(()),
+            Some(d) => {
+                let config = DeviceConfig { host: host.clone(), port, ..d.config.clone() };
+                store.update_device(&d.id.0, config).map(drop)
             }
             None if first_run => store
                 .add_device(DeviceConfig {

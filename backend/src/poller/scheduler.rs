@@ -97,8 +97,8 @@ impl Scheduler {
 
     /// Starts every stored device, first polls spread over one interval.
     pub fn start_all(&self) {
-        for snapshot in self.store.devices() {
-            self.start(snapshot.device, FirstPoll::Spread);
+        for device in self.store.device_list() {
+            self.start(device, FirstPoll::Spread);
         }
     }
 

@@ -6,17 +6,20 @@ use std::sync::Arc;
 use super::live::DeviceLive;
 use super::polls::PolledDevice;
 use super::series::OpenBuckets;
-use super::{not_found, parse_id, DeviceSnapshot, Store, StoreError, StoreEvent};
+use super::{not_found, parse_id, DeviceSnapshot, ListedDevice, Store, StoreError, StoreEvent};
 use crate::device::{Device, DeviceConfig, DeviceId};
 
 impl Store {
-    /// All devices, ordered by id (memory only).
-    pub fn devices(&self) -> Vec<DeviceSnapshot> {
-        self.registry
-            .list()
-            .into_iter()
-            .map(|device| DeviceSnapshot { live: self.live_of(&device.id), device })
-            .collect()
+    /// All devices as a list shows them, ordered by id (memory only).
+    pub fn listed_devices(&self) -> Vec<ListedDevice> {
+        self.visit_devices(|device, live| ListedDevice { device: device.clone(), summary: live.summary() })
+    }
+
+    /// One device as a list shows it (memory only).
+    pub fn listed_device(&self, id: &str) -> Result<ListedDevice, StoreError> {
+        let id = parse_id(id)?;
+        self.with_device(&id, |device, live| ListedDevice { device: device.clone(), summary: live.summary() })
+            .ok_or_else(|| not_found(&id))
     }
 
     /// Visits every device with its live view, ordered by id, without copying them (the API's
@@ -52,7 +55,13 @@ impl Store {
         self.registry.visit(|_| ()).len()
     }
 
-    /// One device (memory only).
+    /// One device's config (memory only).
+    pub fn device_config(&self, id: &str) -> Result<Device, StoreError> {
+        let id = parse_id(id)?;
+        self.registry.get(&id).ok_or_else(|| not_found(&id))
+    }
+
+    /// One device with its live state, interfaces included (memory only).
     pub fn device(&self, id: &str) -> Result<DeviceSnapshot, StoreError> {
         let id = parse_id(id)?;
         let device = self.registry.get(&id).ok_or_else(|| not_found(&id))?;

@@ -82,7 +82,7 @@ pub use health::StorageStatus;
 pub use kept_files::DEFAULT_MAX_OPEN as DEFAULT_MAX_OPEN_KEPT_FILES;
 
 pub use interface_list::InterfaceList;
-pub use live::{DeviceLive, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
+pub use live::{DeviceLive, DeviceSummary, DeviceTotals, InterfaceLive, InterfaceReading, LatestSample, PollRecord};
 pub use rate::Rate;
 pub use slot::DeviceSlot;
 
@@ -177,6 +177,13 @@ pub struct Store {
 pub struct DeviceSnapshot {
     pub device: Device,
     pub live: DeviceLive,
+}
+
+/// A device with what a list shows of it (its interfaces summed, not copied).
+#[derive(Clone, Debug)]
+pub struct ListedDevice {
+    pub device: Device,
+    pub summary: DeviceSummary,
 }
 
 impl Store {

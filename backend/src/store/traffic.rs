@@ -2,7 +2,7 @@
 //! serves the window best (raw polls, 5-minute or hourly rollups).
 
 use super::query::{downsample, step_secs, StepPoint, StoredPoint};
-use super::{parse_id, DeviceSnapshot, Store, StoreError};
+use super::{not_found, parse_id, Store, StoreError};
 use crate::device::DeviceId;
 
 /// Traffic of one interface over a window.
@@ -23,19 +23,23 @@ pub struct CounterPoint {
 }
 
 impl Store {
-    fn interface_snapshot(&self, id: &str, if_index: u32) -> Result<(DeviceSnapshot, DeviceId), StoreError> {
-        let snapshot = self.device(id)?;
+    /// The device's id and poll interval, if it has the interface (read in place, not copied).
+    fn interface_of(&self, id: &str, if_index: u32) -> Result<(DeviceId, u32), StoreError> {
         let id = parse_id(id)?;
-        if !snapshot.live.interfaces.contains_key(&if_index) {
-            return Err(StoreError::InterfaceNotFound { id, if_index });
+        let found = self.with_device(&id, |device, live| {
+            live.interfaces.contains_key(&if_index).then_some(device.config.poll_interval_secs)
+        });
+        match found {
+            None => Err(not_found(&id)),
+            Some(None) => Err(StoreError::InterfaceNotFound { id, if_index }),
+            Some(Some(interval)) => Ok((id, interval)),
         }
-        Ok((snapshot, id))
     }
 
     /// Traffic of one interface in `[from, to]` (Unix seconds), at most `max_points` steps.
     pub fn traffic(&self, id: &str, if_index: u32, from: i64, to: i64, max_points: u32) -> Result<Traffic, StoreError> {
-        let (snapshot, id) = self.interface_snapshot(id, if_index)?;
-        let raw_resolution = i64::from(snapshot.device.config.poll_interval_secs);
+        let (id, interval) = self.interface_of(id, if_index)?;
+        let raw_resolution = i64::from(interval);
         let (resolution, tier) = self.serving(raw_resolution, from, to, max_points);
         let points = match tier {
             None => self.raw_points(&id, if_index, from, to)?,
@@ -104,7 +108,7 @@ impl Store {
 
     /// Raw counter readings of one interface in `[from, to]`, oldest first.
     pub fn counters(&self, id: &str, if_index: u32, from: i64, to: i64) -> Result<Vec<CounterPoint>, StoreError> {
-        let (_, id) = self.interface_snapshot(id, if_index)?;
+        let (id, _) = self.interface_of(id, if_index)?;
         let series = self.series(&id);
         let mut points = Vec::new();
         series

@@ -54,10 +54,10 @@ pub async fn list(
 pub(super) async fn all_views(state: &AppState, now: i64) -> Result<Vec<DeviceView>, ApiError> {
     let store = state.store.clone();
     on_disk(move || {
-        let snapshots = store.devices();
-        snapshots
+        let listed = store.listed_devices();
+        listed
             .into_iter()
-            .map(|s| Ok(DeviceView::new(&s.device, &s.live, availability(&store, &s.device.id, now)?, now)))
+            .map(|s| Ok(DeviceView::new(&s.device, &s.summary, availability(&store, &s.device.id, now)?, now)))
             .collect()
     })
     .await
@@ -70,11 +70,11 @@ pub(super) async fn views_of(state: &AppState, ids: Vec<DeviceId>, now: i64) -> 
     on_disk(move || {
         let mut views = Vec::with_capacity(ids.len());
         for id in ids {
-            let s = match store.device(&id.0) {
+            let s = match store.listed_device(&id.0) {
                 Err(StoreError::DeviceNotFound { .. }) => continue,
                 snapshot => snapshot?,
             };
-            views.push(DeviceView::new(&s.device, &s.live, availability(&store, &s.device.id, now)?, now));
+            views.push(DeviceView::new(&s.device, &s.summary, availability(&store, &s.device.id, now)?, now));
         }
         Ok(views)
     })
@@ -146,7 +146,7 @@ pub async fn read(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let device = state.store.device(&id)?.device;
+    let device = state.store.device_config(&id)?;
     let version = state.store.device_version(&device.id).unwrap_or_default();
     let tag = etag::tag(version, now_secs());
     if etag::fresh(&req, &tag) {
@@ -176,7 +176,7 @@ pub async fn update(
     id: web::Path<String>,
     body: JsonBody<DevicePatch>,
 ) -> Result<HttpResponse, ApiError> {
-    let current = state.store.device(&id)?.device;
+    let current = state.store.device_config(&id)?;
     let config = body.0.apply(current.config.clone())?;
     config.validate()?;
     let store = state.store.clone();
@@ -233,10 +233,10 @@ pub async fn remove(
 async fn view_of(state: &AppState, id: &str) -> Result<DeviceView, ApiError> {
     let (store, id) = (state.store.clone(), id.to_string());
     on_disk(move || {
-        let snapshot = store.device(&id)?;
+        let listed = store.listed_device(&id)?;
         let now = now_secs();
-        let availability = availability(&store, &snapshot.device.id, now)?;
-        Ok(DeviceView::new(&snapshot.device, &snapshot.live, availability, now))
+        let availability = availability(&store, &listed.device.id, now)?;
+        Ok(DeviceView::new(&listed.device, &listed.summary, availability, now))
     })
     .await
 }

@@ -34,7 +34,7 @@ pub async fn list(
     query: QueryParams<LogsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let device = match &query.0.device_id {
-        Some(id) => Some(state.store.device(id)?.device.id),
+        Some(id) => Some(state.store.device_config(id)?.id),
         None => None,
     };
     page(&state, query.0, device).await
@@ -62,7 +62,7 @@ pub async fn for_device(
             reason: "not allowed here: the path names the device".into(),
         });
     }
-    let device = state.store.device(&id)?.device.id;
+    let device = state.store.device_config(&id)?.id;
     page(&state, query.0, Some(device)).await
 }
 

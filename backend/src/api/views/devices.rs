@@ -15,7 +15,7 @@ use crate::device::{
     DEFAULT_TIMEOUT_MS,
 };
 use crate::snmp::Credentials;
-use crate::store::DeviceLive;
+use crate::store::DeviceSummary;
 
 /// A device to supervise. Only `host` and `snmp` are required.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -218,7 +218,7 @@ impl From<&crate::store::DeviceTotals> for DeviceTotalsView {
 }
 
 impl DeviceView {
-    pub fn new(device: &Device, live: &DeviceLive, availability: AvailabilityView, now_secs: i64) -> DeviceView {
+    pub fn new(device: &Device, live: &DeviceSummary, availability: AvailabilityView, now_secs: i64) -> DeviceView {
         let c = &device.config;
         DeviceView {
             id: device.id.0.clone(),
@@ -243,7 +243,7 @@ impl DeviceView {
                 sys_location: s.sys_location.clone(),
                 sys_contact: s.sys_contact.clone(),
             }),
-            totals: DeviceTotalsView::from(&live.totals()),
+            totals: DeviceTotalsView::from(&live.totals),
         }
     }
 }
