@@ -180,6 +180,10 @@ impl PollMemory {
             // Interfaces the agent no longer lists are forgotten: memory follows what the device
             // has, however many ifIndexes it went through.
             self.interfaces.retain(|r| r.inventoried);
+            // Grown one interface at a time, the list had room for up to twice as many (256
+            // places for 200 interfaces, 16 KB a device): kept exactly, and a steady inventory
+            // (the same interfaces) changes nothing, so this reallocates once.
+            self.interfaces.shrink_to_fit();
             self.inventory_at_ms = Some(outcome.at_ms);
             self.force_inventory = false;
         }
@@ -361,5 +365,16 @@ mod tests {
         }
         let remembered: Vec<u32> = memory.interfaces.iter().map(|r| r.if_index).collect();
         assert_eq!(remembered, [491, 492, 493]);
+    }
+
+    #[test]
+    fn the_list_has_room_for_the_interfaces_inventoried_and_no_more() {
+        let mut memory = PollMemory::default();
+        let indexes: Vec<u32> = (1..=200).collect();
+        memory.rate(outcome(0, Some(&indexes), Vec::new()));
+        assert_eq!((memory.interfaces.len(), memory.interfaces.capacity()), (200, 200));
+        let fewer: Vec<u32> = (1..=150).collect();
+        memory.rate(outcome(60, Some(&fewer), Vec::new()));
+        assert_eq!((memory.interfaces.len(), memory.interfaces.capacity()), (150, 150));
     }
 }
