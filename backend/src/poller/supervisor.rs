@@ -17,14 +17,20 @@ where
     F: Fn(Task) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let mut next = task.clone();
+    let mut restart = false;
     let make = || {
-        let this = next.clone();
-        // A restart polls as soon as its backoff is over.
-        next.first_delay = Duration::ZERO;
+        let mut this = task.clone();
+        if restart {
+            // A restart polls as soon as its backoff is over.
+            this.first_delay = Duration::ZERO;
+        }
+        restart = true;
         run(this)
     };
-    crate::supervisor::supervise(task.cancel.clone(), make, |message, backoff| report(&task, message, backoff)).await;
+    // The report is boxed: this future is held by every device for its whole life, the report
+    // (1 KB of state) runs only after a panic.
+    let report = |message, backoff| Box::pin(report(&task, message, backoff));
+    crate::supervisor::supervise(task.cancel.clone(), make, report).await;
 }
 
 async fn report(task: &Task, message: String, backoff: Duration) {

@@ -112,7 +112,9 @@ impl Task {
             let started = std::time::Instant::now();
             let result = tokio::select! {
                 _ = &mut cancelled => return,
-                result = tokio::time::timeout(deadline + DEADLINE_BACKSTOP, poll(&self.device, &mut session, &mut memory, deadline)) => {
+                // Boxed: a poll's state (its walk's, about 2.7 KB) is held while it runs, not by
+                // every device between its polls (one allocation a poll).
+                result = tokio::time::timeout(deadline + DEADLINE_BACKSTOP, Box::pin(poll(&self.device, &mut session, &mut memory, deadline))) => {
                     result.unwrap_or(Err(PollError::Backstop { after_ms: (deadline + DEADLINE_BACKSTOP).as_millis() as u64 }))
                 }
             };
