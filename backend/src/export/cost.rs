@@ -30,7 +30,7 @@ fn fleet() -> Vec<(Device, DeviceLive, LabelCache)> {
                 let counters = CounterRow::octets(i, seed >> 20, seed >> 24, CounterBits::Bits64);
                 let reading = InterfaceReading::traffic(counters, Some(1.0e6), Some(2.0e6));
                 let latest = Some(LatestSample { at_ms: 0, uptime_ticks: 1000, reading });
-                live.interfaces.insert(i, InterfaceLive { info, latest });
+                live.interfaces.insert(InterfaceLive { info, latest });
             }
             (device, live, LabelCache::default())
         })

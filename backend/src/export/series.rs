@@ -337,9 +337,9 @@ mod tests {
     #[test]
     fn a_poll_gives_the_metrics_families_and_the_rates_of_the_interfaces_it_read() {
         let mut live = DeviceLive::new();
-        live.interfaces.insert(1, interface(1, 5000, Some(8000.6)));
-        live.interfaces.insert(2, interface(2, 5000, None)); // first poll: no rate
-        live.interfaces.insert(3, interface(3, 4000, Some(1.0))); // not read by this poll
+        live.interfaces.insert(interface(1, 5000, Some(8000.6)));
+        live.interfaces.insert(interface(2, 5000, None)); // first poll: no rate
+        live.interfaces.insert(interface(3, 4000, Some(1.0))); // not read by this poll
         let accepted = poll(&device(), &live, 5000, &LabelCache::default());
         let one = names(&accepted, 1);
         for name in [
@@ -372,8 +372,8 @@ mod tests {
     fn label_sets_are_kept_across_polls_and_made_again_when_a_name_changes() {
         let cache = LabelCache::default();
         let mut live = DeviceLive::new();
-        live.interfaces.insert(1, interface(1, 5000, None));
-        live.interfaces.insert(2, interface(2, 5000, None));
+        live.interfaces.insert(interface(1, 5000, None));
+        live.interfaces.insert(interface(2, 5000, None));
         let first = poll(&device(), &live, 5000, &cache);
         for i in live.interfaces.values_mut() {
             i.latest.as_mut().unwrap().at_ms = 6000;
@@ -386,7 +386,7 @@ mod tests {
         assert!(Arc::ptr_eq(&labels(&second, 0), &labels(&third, 0)), "the unchanged interface keeps its set");
         assert_eq!(labels(&third, 1).if_alias, "uplink");
         assert!(!Arc::ptr_eq(&labels(&second, 1), &labels(&third, 1)));
-        live.interfaces.insert(7, interface(7, 6000, None));
+        live.interfaces.insert(interface(7, 6000, None));
         let fourth = poll(&device(), &live, 6000, &cache);
         assert_eq!(fourth.interfaces().iter().map(|i| fourth.labels(i).if_index).collect::<Vec<_>>(), [1, 2, 7]);
         let mut renamed = device();

@@ -323,7 +323,7 @@ mod tests {
             info.set_if_alias(alias);
             let reading = InterfaceReading::traffic(CounterRow::octets(i, 10, 20, CounterBits::Bits64), None, None);
             live.interfaces
-                .insert(i, InterfaceLive { info, latest: Some(LatestSample { at_ms, uptime_ticks: 5, reading }) });
+                .insert(InterfaceLive { info, latest: Some(LatestSample { at_ms, uptime_ticks: 5, reading }) });
         }
         live
     }

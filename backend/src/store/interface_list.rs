@@ -3,29 +3,35 @@
 //! 272-byte entries, and a 48-interface device filled six of them (66 places, values in the
 //! inner node too): 383 B per interface, where this takes 280 (measured in
 //! `store::footprint::memory_per_interface`). The list is rebuilt whole when the inventory is
-//! walked, and looked up by binary search.
+//! walked, and looked up by binary search on each interface's own ifIndex (`info.if_index`: a
+//! key beside it took 8 B more per interface).
 
 use std::ops::Index;
 
 use super::live::InterfaceLive;
 
-/// Interfaces by ifIndex, ascending, each once.
+/// Interfaces by ifIndex (their `info.if_index`, which those who change an interface in place
+/// leave as it is), ascending, each once.
 #[derive(Clone, Debug, Default)]
 pub struct InterfaceList {
-    entries: Vec<(u32, InterfaceLive)>,
+    entries: Vec<InterfaceLive>,
+}
+
+fn key(live: &InterfaceLive) -> u32 {
+    live.info.if_index
 }
 
 impl InterfaceList {
     fn position(&self, if_index: u32) -> Result<usize, usize> {
-        self.entries.binary_search_by_key(&if_index, |(i, _)| *i)
+        self.entries.binary_search_by_key(&if_index, key)
     }
 
     pub fn get(&self, if_index: &u32) -> Option<&InterfaceLive> {
-        self.position(*if_index).ok().map(|p| &self.entries[p].1)
+        self.position(*if_index).ok().map(|p| &self.entries[p])
     }
 
     pub fn get_mut(&mut self, if_index: &u32) -> Option<&mut InterfaceLive> {
-        self.position(*if_index).ok().map(|p| &mut self.entries[p].1)
+        self.position(*if_index).ok().map(|p| &mut self.entries[p])
     }
 
     /// The interface `if_index`, looked for first at `cursor` (one past the last one found):
@@ -34,23 +40,23 @@ impl InterfaceList {
     /// gone since the inventory was walked). The cursor moves past the one found.
     pub fn get_mut_in_step(&mut self, cursor: &mut usize, if_index: u32) -> Option<&mut InterfaceLive> {
         let p = match self.entries.get(*cursor) {
-            Some((i, _)) if *i == if_index => *cursor,
+            Some(live) if key(live) == if_index => *cursor,
             _ => self.position(if_index).ok()?,
         };
         *cursor = p + 1;
-        Some(&mut self.entries[p].1)
+        Some(&mut self.entries[p])
     }
 
     pub fn contains_key(&self, if_index: &u32) -> bool {
         self.position(*if_index).is_ok()
     }
 
-    /// Adds or replaces an interface; answers the one replaced.
-    pub fn insert(&mut self, if_index: u32, interface: InterfaceLive) -> Option<InterfaceLive> {
-        match self.position(if_index) {
-            Ok(p) => Some(std::mem::replace(&mut self.entries[p].1, interface)),
+    /// Adds or replaces an interface (by its ifIndex); answers the one replaced.
+    pub fn insert(&mut self, interface: InterfaceLive) -> Option<InterfaceLive> {
+        match self.position(key(&interface)) {
+            Ok(p) => Some(std::mem::replace(&mut self.entries[p], interface)),
             Err(p) => {
-                self.entries.insert(p, (if_index, interface));
+                self.entries.insert(p, interface);
                 None
             }
         }
@@ -58,7 +64,7 @@ impl InterfaceList {
 
     /// Takes an interface out.
     pub fn remove(&mut self, if_index: &u32) -> Option<InterfaceLive> {
-        self.position(*if_index).ok().map(|p| self.entries.remove(p).1)
+        self.position(*if_index).ok().map(|p| self.entries.remove(p))
     }
 
     pub fn len(&self) -> usize {
@@ -70,34 +76,34 @@ impl InterfaceList {
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&u32, &InterfaceLive)> + ExactSizeIterator {
-        self.entries.iter().map(|(i, live)| (i, live))
+        self.entries.iter().map(|live| (&live.info.if_index, live))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &u32> + ExactSizeIterator {
-        self.entries.iter().map(|(i, _)| i)
+        self.entries.iter().map(|live| &live.info.if_index)
     }
 
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &InterfaceLive> + ExactSizeIterator {
-        self.entries.iter().map(|(_, live)| live)
+        self.entries.iter()
     }
 
     pub fn into_values(self) -> impl DoubleEndedIterator<Item = InterfaceLive> + ExactSizeIterator {
-        self.entries.into_iter().map(|(_, live)| live)
+        self.entries.into_iter()
     }
 
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut InterfaceLive> + ExactSizeIterator {
-        self.entries.iter_mut().map(|(_, live)| live)
+        self.entries.iter_mut()
     }
 }
 
 /// As a map collects: ordered by ifIndex, the last of equal ones kept; no spare capacity.
-impl FromIterator<(u32, InterfaceLive)> for InterfaceList {
-    fn from_iter<I: IntoIterator<Item = (u32, InterfaceLive)>>(iter: I) -> InterfaceList {
-        let mut entries: Vec<(u32, InterfaceLive)> = iter.into_iter().collect();
+impl FromIterator<InterfaceLive> for InterfaceList {
+    fn from_iter<I: IntoIterator<Item = InterfaceLive>>(iter: I) -> InterfaceList {
+        let mut entries: Vec<InterfaceLive> = iter.into_iter().collect();
         // Stable: equal ifIndexes stay in their order, and the last one wins below.
-        entries.sort_by_key(|(i, _)| *i);
+        entries.sort_by_key(key);
         entries.reverse();
-        entries.dedup_by_key(|(i, _)| *i);
+        entries.dedup_by_key(|live| key(live));
         entries.reverse();
         entries.shrink_to_fit();
         InterfaceList { entries }
@@ -114,11 +120,10 @@ impl Index<&u32> for InterfaceList {
 
 impl<'a> IntoIterator for &'a InterfaceList {
     type Item = (&'a u32, &'a InterfaceLive);
-    type IntoIter =
-        std::iter::Map<std::slice::Iter<'a, (u32, InterfaceLive)>, fn(&'a (u32, InterfaceLive)) -> Self::Item>;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, InterfaceLive>, fn(&'a InterfaceLive) -> Self::Item>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(i, live)| (i, live))
+        self.entries.iter().map(|live| (&live.info.if_index, live))
     }
 }
 
@@ -139,8 +144,7 @@ mod tests {
 
     #[test]
     fn collects_and_answers_like_an_ordered_map() {
-        let list: InterfaceList =
-            [(7, live(7, "a")), (2, live(2, "b")), (7, live(7, "c")), (5, live(5, "d"))].into_iter().collect();
+        let list: InterfaceList = [live(7, "a"), live(2, "b"), live(7, "c"), live(5, "d")].into_iter().collect();
         assert_eq!(list.keys().copied().collect::<Vec<_>>(), [2, 5, 7]);
         assert_eq!(list[&7].info.if_alias(), "c", "the last of equal ones, as a map keeps it");
         assert!(list.get(&3).is_none() && list.contains_key(&5) && !list.contains_key(&6));
@@ -151,9 +155,9 @@ mod tests {
     fn inserts_in_order_and_removes() {
         let mut list = InterfaceList::default();
         for i in [10, 1, 5] {
-            assert!(list.insert(i, live(i, "")).is_none());
+            assert!(list.insert(live(i, "")).is_none());
         }
-        assert_eq!(list.insert(5, live(5, "again")).map(|l| l.info.if_alias().to_string()), Some(String::new()));
+        assert_eq!(list.insert(live(5, "again")).map(|l| l.info.if_alias().to_string()), Some(String::new()));
         assert_eq!(
             (&list).into_iter().map(|(i, l)| (*i, l.info.if_alias().to_string())).collect::<Vec<_>>(),
             [(1, String::new()), (5, "again".to_string()), (10, String::new())]
@@ -167,7 +171,7 @@ mod tests {
 
     #[test]
     fn rows_in_step_are_found_where_expected_and_the_others_by_search() {
-        let mut list: InterfaceList = [1, 2, 5, 9].map(|i| (i, live(i, ""))).into_iter().collect();
+        let mut list: InterfaceList = [1, 2, 5, 9].map(|i| live(i, "")).into_iter().collect();
         let mut cursor = 0;
         let mut found =
             |list: &mut InterfaceList, i: u32| list.get_mut_in_step(&mut cursor, i).map(|l| l.info.if_index);

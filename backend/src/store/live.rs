@@ -142,11 +142,7 @@ impl DeviceLive {
             status: state.status,
             system: state.system,
             system_at: state.system_at,
-            interfaces: state
-                .interfaces
-                .into_iter()
-                .map(|info| (info.if_index, InterfaceLive { info, latest: None }))
-                .collect(),
+            interfaces: state.interfaces.into_iter().map(|info| InterfaceLive { info, latest: None }).collect(),
             address: None,
         }
     }
@@ -165,7 +161,7 @@ impl DeviceLive {
                 admin_status: IfStatus::Unknown,
                 oper_status: IfStatus::Unknown,
             };
-            live.interfaces.insert(s.if_index, InterfaceLive { info, latest: None });
+            live.interfaces.insert(InterfaceLive { info, latest: None });
         }
         live
     }
@@ -226,7 +222,7 @@ impl DeviceLive {
                 .into_iter()
                 .map(|info| {
                     let latest = old.get_mut(&info.if_index).and_then(|i| i.latest.take());
-                    (info.if_index, InterfaceLive { info, latest })
+                    InterfaceLive { info, latest }
                 })
                 .collect();
         }

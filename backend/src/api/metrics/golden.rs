@@ -45,19 +45,19 @@ pub fn fleet() -> Vec<(Device, DeviceLive)> {
     info.speed_bps = Some(10_000_000_000);
     let mut counters = CounterRow::octets(1, 1 << 40, 7, CounterBits::Bits64);
     (counters.in_errors, counters.out_errors, counters.in_discards) = (Some(3), Some(1), Some(0));
-    a.interfaces.insert(1, interface(info, Some(counters)));
+    a.interfaces.insert(interface(info, Some(counters)));
     let mut info = InterfaceInfo::ethernet(2);
     info.set_if_name("fe-0/0/2");
     info.set_if_descr("FastEthernet0/2");
     info.speed_bps = Some(100_000_000);
     info.oper_status = IfStatus::Down;
-    a.interfaces.insert(2, interface(info, Some(CounterRow::octets(2, u64::from(u32::MAX), 12, CounterBits::Bits32))));
+    a.interfaces.insert(interface(info, Some(CounterRow::octets(2, u64::from(u32::MAX), 12, CounterBits::Bits32))));
     let mut info = InterfaceInfo::ethernet(3);
     info.if_type = 161;
     info.speed_bps = Some(5_000_000_000);
     info.admin_status = IfStatus::Down;
     info.oper_status = IfStatus::LowerLayerDown;
-    a.interfaces.insert(3, interface(info, None));
+    a.interfaces.insert(interface(info, None));
 
     let mut b = DeviceLive::new();
     b.status.state = DeviceState::Unreachable;
@@ -66,12 +66,10 @@ pub fn fleet() -> Vec<(Device, DeviceLive)> {
     c.status.state = DeviceState::SnmpDown;
     c.system = Some(system(500));
     c.system_at = Some(900);
-    c.interfaces.insert(
-        10,
-        interface(InterfaceInfo::ethernet(10), Some(CounterRow::octets(10, u64::MAX, 0, CounterBits::Bits64))),
-    );
     c.interfaces
-        .insert(11, interface(InterfaceInfo::ethernet(11), Some(CounterRow::octets(11, 5, 6, CounterBits::Bits64))));
+        .insert(interface(InterfaceInfo::ethernet(10), Some(CounterRow::octets(10, u64::MAX, 0, CounterBits::Bits64))));
+    c.interfaces
+        .insert(interface(InterfaceInfo::ethernet(11), Some(CounterRow::octets(11, 5, 6, CounterBits::Bits64))));
 
     vec![
         (device("0000000a", "sw \"1\"\\back", "10.0.0.1", 161), a),

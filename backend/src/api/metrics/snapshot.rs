@@ -225,7 +225,9 @@ mod tests {
     fn a_snapshot_holds_its_label_text_and_128_bytes_per_interface() {
         let (device, mut live) = golden::fleet().remove(2);
         for if_index in 100..1100 {
-            live.interfaces.insert(if_index, live.interfaces[&10].clone());
+            let mut copy = live.interfaces[&10].clone();
+            copy.info.if_index = if_index;
+            live.interfaces.insert(copy);
         }
         let mut snapshot = Snapshot::default();
         snapshot.read(&device, &live, golden::NOW_SECS);
