@@ -2,6 +2,7 @@
 //! [`task`] on the pollers' own [`runtime`], kept alive by the [`supervisor`]), and how counters
 //! become rates ([`rates`]). Results go to the store; nothing flows back.
 
+mod backlog;
 pub mod histogram;
 pub mod memory;
 mod phases;

@@ -15,9 +15,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::backlog::Backlog;
 
 use crate::device::{DeviceId, EchoStatus};
 use crate::logs::Sink;
@@ -116,19 +118,34 @@ impl StoreWriter {
     /// after writing what was queued.
     pub(super) fn start(store: Arc<Store>, sink: Arc<Sink>) -> std::io::Result<StoreWriter> {
         let (jobs, queue) = mpsc::channel::<Vec<Job>>();
+        let room = Arc::new(Semaphore::new(MAX_QUEUED_BYTES));
+        let queued = {
+            let room = room.clone();
+            move || MAX_QUEUED_BYTES.saturating_sub(room.available_permits())
+        };
         std::thread::Builder::new().name("vigie-poll-writer".into()).spawn(move || {
-            for job in queue.into_iter().flatten() {
-                let target = job.target.clone();
-                // A bug of ours on some record must not stop every device's writes.
-                if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&store, &sink, job)))
-                {
-                    let message = crate::supervisor::panic_message(panic);
-                    log::error!("Device {}: recording its poll or echo round failed ({message}).", Shown(&target.id.0));
+            let mut backlog = Backlog::default();
+            for batch in queue {
+                backlog.seen(queued());
+                for job in batch {
+                    let target = job.target.clone();
+                    // A bug of ours on some record must not stop every device's writes.
+                    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| write(&store, &sink, job)));
+                    if let Err(panic) = written {
+                        let message = crate::supervisor::panic_message(panic);
+                        log::error!(
+                            "Device {}: recording its poll or echo round failed ({message}).",
+                            Shown(&target.id.0)
+                        );
+                    }
+                }
+                if let Some(peak) = backlog.drained(queued(), Instant::now()) {
+                    give_back_free_pages(peak);
                 }
             }
         })?;
         let turn = Turn { queued: Mutex::default(), jobs, handed: AtomicU64::new(0) };
-        Ok(StoreWriter { turn: Arc::new(turn), room: Arc::new(Semaphore::new(MAX_QUEUED_BYTES)) })
+        Ok(StoreWriter { turn: Arc::new(turn), room })
     }
 
     /// Queues a write of device `id`; waits only when the queue is full.
@@ -220,6 +237,20 @@ fn write(store: &Store, sink: &Sink, job: Job) {
     if let Some(done) = done {
         let _ = done.send(());
     }
+}
+
+/// Gives the allocator's free pages back once a backlog of `peak` bytes is written (see
+/// [`super::backlog`]), and says what it gave.
+fn give_back_free_pages(peak: usize) {
+    let (before, started) = (crate::allocator::resident_bytes(), Instant::now());
+    crate::allocator::give_back_free_pages();
+    let given = before.saturating_sub(crate::allocator::resident_bytes());
+    log::info!(
+        "Store writer: a backlog of {} MB written; {} MB of free memory given back to the system in {} ms.",
+        peak >> 20,
+        given >> 20,
+        started.elapsed().as_millis()
+    );
 }
 
 /// A failed disk write is counted by the store, which says so once a minute for the whole

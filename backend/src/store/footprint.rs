@@ -250,13 +250,6 @@ fn rollup_plain_bytes(dir: &Path) -> u64 {
     total
 }
 
-/// This process's resident memory, in bytes (`/proc/self/statm`).
-fn rss_bytes() -> u64 {
-    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
-    pages * 4096
-}
-
 /// What the store keeps in memory per interface: 400 devices × 48 interfaces (names as a router
 /// gives them), polled every 60 s for 2 h 10 of simulated time through the store, the inventory
 /// walked again every hour. Prints the
@@ -319,11 +312,11 @@ fn memory_per_interface() {
         agent_addr: None,
     };
     crate::allocator::return_large_blocks();
-    let (empty, empty_heap) = (rss_bytes(), crate::allocator::held());
+    let (empty, empty_heap) = (crate::allocator::resident_bytes(), crate::allocator::held());
     for id in &ids {
         store.record_poll(id, record(0, true)).unwrap();
     }
-    let inventory = rss_bytes();
+    let inventory = crate::allocator::resident_bytes();
     let (mut peak, mut sum, mut n) = (0u64, 0u64, 0u64);
     let (mut rollups_peak, mut rollups_sum) = (0u64, 0u64);
     let (mut in_use_sum, mut free_sum) = (0u64, 0u64);
@@ -344,7 +337,7 @@ fn memory_per_interface() {
                 .sum();
             rollups_sum += held as u64;
             rollups_peak = rollups_peak.max(held as u64);
-            let (rss, heap) = (rss_bytes(), crate::allocator::held());
+            let (rss, heap) = (crate::allocator::resident_bytes(), crate::allocator::held());
             (in_use_sum, free_sum) = (in_use_sum + heap.in_use, free_sum + heap.free);
             peak = peak.max(rss);
             sum += rss;
@@ -364,16 +357,12 @@ fn memory_per_interface() {
         per(empty_heap.in_use, in_use_sum / n),
         per(empty_heap.free, free_sum / n)
     );
-    let held = rss_bytes();
-    // SAFETY: malloc_trim only returns free memory to the system; glibc is this target's libc.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    unsafe {
-        libc::malloc_trim(0)
-    };
+    let held = crate::allocator::resident_bytes();
+    crate::allocator::give_back_free_pages();
     println!(
         "  at the end: {:.0} B; after malloc_trim(0): {:.0} B (what the allocator held free)",
         per(empty, held),
-        per(empty, rss_bytes())
+        per(empty, crate::allocator::resident_bytes())
     );
     let count = (devices as f64) * f64::from(interfaces);
     println!(
