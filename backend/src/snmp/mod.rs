@@ -11,6 +11,7 @@ mod if_names;
 mod oids;
 mod session;
 pub mod socket_pool;
+mod spares;
 pub mod system;
 mod transport;
 pub mod usm;

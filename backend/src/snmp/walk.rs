@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 
 use super::ber::{self, BerError, Reader};
+use super::spares::{self, Spares};
 use super::{Oid, SnmpError, Value};
 
 /// Rows a column may have at most, whatever the agent says: far above any real interface
@@ -103,7 +104,7 @@ const POOLED_WALKS: usize = 64;
 const POOLED_WALK_BYTES: usize = 256 * 1024;
 
 thread_local! {
-    static POOL: std::cell::RefCell<Vec<WalkBuffers>> = const { std::cell::RefCell::new(Vec::new()) };
+    static POOL: Spares<WalkBuffers> = const { Spares::new(POOLED_WALKS) };
 }
 
 impl WalkBuffers {
@@ -133,14 +134,7 @@ impl WalkBuffers {
         if rows * std::mem::size_of::<(u32, Value)>() > POOLED_WALK_BYTES {
             return;
         }
-        // `try_with`: the thread may be ending.
-        let _ = POOL.try_with(|pool| {
-            if let Ok(mut pool) = pool.try_borrow_mut() {
-                if pool.len() < POOLED_WALKS {
-                    pool.push(self);
-                }
-            }
-        });
+        spares::give_back(&POOL, self);
     }
 }
 
@@ -153,8 +147,7 @@ pub struct Walked {
 impl Walked {
     /// Buffers for a walk of `columns` with about `rows` rows.
     pub(super) fn start(columns: &[&[u32]], rows: usize) -> Walked {
-        let pooled = POOL.try_with(|pool| pool.try_borrow_mut().ok().and_then(|mut pool| pool.pop()));
-        let mut buffers = pooled.ok().flatten().unwrap_or_default();
+        let mut buffers = spares::take(&POOL).unwrap_or_default();
         buffers.start(columns, rows);
         Walked { buffers, columns: columns.len() }
     }
