@@ -123,6 +123,13 @@ impl Session {
     /// noSuchName) are `None`. The answer holds exactly one value per OID asked, in order, or
     /// the exchange fails.
     pub async fn get_optional(&mut self, oids: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
+        let values = self.get_all(oids).await;
+        self.transport.give_back_buffers();
+        values
+    }
+
+    /// [`Session::get_optional`], the reply buffers kept.
+    async fn get_all(&mut self, oids: &[&[u32]]) -> Result<Vec<Option<Value>>, SnmpError> {
         let mut values = vec![None; oids.len()];
         // SNMPv1 answers a GET with one missing object with noSuchName and no values: ask again
         // without it.
@@ -206,8 +213,10 @@ impl Session {
     ) -> Result<Walked, SnmpError> {
         // A walk that fails, or is dropped half-way, gives its buffers back all the same.
         let mut walked = Walked::start(columns, rows_hint.unwrap_or(0).min(4_096) as usize);
-        self.walk_into(walked.buffers(), scalars, columns, rows_hint).await?;
-        Ok(walked)
+        let walk = self.walk_into(walked.buffers(), scalars, columns, rows_hint).await;
+        // Its replies are read: their buffers go back to the thread's pool, failed or not.
+        self.transport.give_back_buffers();
+        walk.map(|()| walked)
     }
 
     async fn walk_into(

@@ -318,6 +318,11 @@ impl SharedSocket {
         if let Some(waiter) = waiters.iter_mut().find(|w| w.to.is_some() && id_for(w) == Ok(w.id)) {
             waiter.bytes = waiter.bytes.saturating_add(datagram.len() as u64);
             waiter.buffer.clear();
+            if waiter.buffer.capacity() < datagram.len() {
+                // Room in a power of two, as growing would give, but never past the largest
+                // datagram's 64 KiB (doubling could): the thread's pool keeps no larger buffer.
+                waiter.buffer.reserve_exact(datagram.len().next_power_of_two());
+            }
             waiter.buffer.extend_from_slice(datagram);
             if let Some(to) = waiter.to.take() {
                 to.reply(waiter);

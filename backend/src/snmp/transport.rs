@@ -11,7 +11,8 @@
 //! unreachable" comes back as `ConnectionRefused`, so a closed port is seen at once rather than
 //! after the timeout. Replies with another request id (late answers to an earlier attempt) and
 //! replies that cannot be decoded are dropped and the wait goes on; buffers are reused from one
-//! exchange to the next.
+//! exchange to the next, and reply buffers are lent by the thread's pool ([`reply_buffers`])
+//! for a walk's or GET's exchanges only.
 //!
 //! A transport can also be *scripted*: it answers each exchange with the next of a list of
 //! datagrams, whatever was asked, so that fuzzing and tests drive the whole reply handling
@@ -32,6 +33,7 @@ use super::usm::message as v3;
 use super::SnmpError;
 
 mod flight;
+mod reply_buffers;
 mod usm;
 
 use flight::Flight;
@@ -101,6 +103,8 @@ pub struct Transport {
     /// Room for encoding one OID of a request.
     oid: Vec<u8>,
     request: Vec<u8>,
+    /// The last exchange's reply, in a buffer lent by the thread's pool until
+    /// [`Transport::give_back_buffers`].
     reply: Vec<u8>,
     /// An SNMPv3 reply's plaintext scoped PDU.
     plain: Vec<u8>,
@@ -168,6 +172,19 @@ impl Transport {
         self.poll_deadline = deadline;
     }
 
+    /// Gives the reply buffers back to the thread's pool (see [`reply_buffers`]): the walk or
+    /// GET that read the replies is over. The flight's requests still awaited no longer are.
+    pub fn give_back_buffers(&mut self) {
+        reply_buffers::give_back(&mut self.reply);
+        self.flight.give_back_buffers();
+    }
+
+    /// The bytes of reply buffers this transport holds (none between walks).
+    #[cfg(test)]
+    pub fn reply_bytes_held(&self) -> usize {
+        self.reply.capacity() + self.flight.reply_bytes_held()
+    }
+
     /// The bytes received since the last call, and starts counting again.
     pub fn take_received_bytes(&mut self) -> u64 {
         std::mem::take(&mut self.received_bytes)
@@ -216,7 +233,7 @@ impl Transport {
     }
 
     async fn await_shared(&mut self, socket: &Arc<SharedSocket>) -> Result<(), SnmpError> {
-        let buffer = std::mem::take(&mut self.reply);
+        let buffer = reply_buffers::lend(&mut self.reply);
         let ticket = socket.wait_for(self.target, self.request_id, self.engine.is_some(), buffer);
         let request = std::mem::take(&mut self.request);
         let sent = match self.past_poll_deadline() {

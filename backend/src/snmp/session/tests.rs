@@ -91,6 +91,28 @@ async fn a_closed_port_is_refused_and_a_dead_agent_times_out() {
     assert!(matches!(error, SnmpError::Timeout { attempts: 2, after_ms: 200, .. }), "{error}");
 }
 
+#[tokio::test]
+async fn a_session_holds_no_reply_buffer_between_walks() {
+    // Replies capped at one frame: from the second walk on, chunks are sent together, each
+    // request of a round with a reply buffer of its own.
+    let capped = AgentSpec { max_reply_bytes: 1472, ..AgentSpec::new("capped", 48) };
+    let dead = AgentSpec { behaviour: Behaviour::Dead, ..AgentSpec::new("dead", 1) };
+    let fleet = Fleet::start(vec![capped, dead], Ipv4Addr::LOCALHOST.into(), 0).await.unwrap();
+    let mut session = open(fleet.agents()[0].addr, 2_000).await;
+    for walk in 0..3 {
+        let columns = session.walk_columns(&COUNTERS, Some(48)).await.unwrap();
+        assert!(columns.iter().all(|column| column.len() == 48), "walk {walk}");
+        assert_eq!(session.transport.reply_bytes_held(), 0, "after walk {walk}");
+    }
+    assert!(session.learned.sent_together > 1, "the later walks sent rounds");
+    session.get(&[SYS_NAME]).await.unwrap();
+    assert_eq!(session.transport.reply_bytes_held(), 0, "after a GET");
+    // A walk that fails gives back the buffer it was lent (by the pool the walks above filled).
+    let mut dead = open(fleet.agents()[1].addr, 50).await;
+    assert!(matches!(dead.walk_columns(&COUNTERS, Some(1)).await, Err(SnmpError::Timeout { .. })));
+    assert_eq!(dead.transport.reply_bytes_held(), 0, "after a failed walk");
+}
+
 /// An agent that answers each request with noise, then an answer to another request id, then
 /// the real answer (sysUpTime = 42) — or with noise only.
 async fn noisy_agent(answer: bool) -> SocketAddr {

@@ -7,8 +7,9 @@
 //! SNMPv3 exchange may rediscover or resynchronise its engine half-way, which changes how the
 //! next request is sealed.
 //!
-//! The flight keeps its buffers and its signal from one walk to the next: a steady poll's
-//! requests allocate nothing.
+//! The flight keeps its request buffers and its signal from one walk to the next: a steady
+//! poll's requests allocate nothing. Its reply buffers are lent by the thread's pool for the
+//! walk (see `reply_buffers`).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::{parse_reply, Link, Reply, Request, Transport};
+use super::{parse_reply, reply_buffers, Link, Reply, Request, Transport};
 use crate::snmp::socket_pool::{Entering, Leftover, RoundSignal, SharedSocket, MOST_IN_ROUND};
 use crate::snmp::SnmpError;
 
@@ -50,6 +51,7 @@ struct Slot {
     varbinds: Vec<u8>,
     request: Vec<u8>,
     id: i32,
+    /// Its reply, in a buffer lent by the thread's pool for the walk.
     reply: Vec<u8>,
     outcome: Outcome,
 }
@@ -85,12 +87,27 @@ impl Flight {
         self.send_failed = None;
         self.signal.reset();
     }
+
+    /// Empties the flight and gives its reply buffers, back from the table, to the thread's
+    /// pool.
+    pub(super) fn give_back_buffers(&mut self) {
+        self.clear();
+        for slot in &mut self.slots {
+            reply_buffers::give_back(&mut slot.reply);
+        }
+    }
+
+    /// The bytes of reply buffers its slots hold.
+    #[cfg(test)]
+    pub(super) fn reply_bytes_held(&self) -> usize {
+        self.slots.iter().map(|slot| slot.reply.capacity()).sum()
+    }
 }
 
 impl Drop for Flight {
     /// A walk cancelled mid-round (its poll's task stopped) leaves the table too.
     fn drop(&mut self) {
-        self.clear();
+        self.give_back_buffers();
     }
 }
 
@@ -140,7 +157,7 @@ impl Transport {
         }
         let entering = self.flight.slots[..used]
             .iter_mut()
-            .map(|slot| Entering { id: &mut slot.id, buffer: std::mem::take(&mut slot.reply) });
+            .map(|slot| Entering { id: &mut slot.id, buffer: reply_buffers::lend(&mut slot.reply) });
         socket.enter_round(self.target, &self.flight.signal, entering);
         self.flight.on = Some((socket.clone(), self.target));
         self.flight.waiting = (1u32 << used) - 1;
