@@ -239,13 +239,20 @@ fn write(store: &Store, sink: &Sink, job: Job) {
     }
 }
 
+/// What given back is said at the info level (less is a debug line).
+const NOTABLE_GIFT_BYTES: u64 = 256 << 20;
+
 /// Gives the allocator's free pages back once a backlog of `peak` bytes is written (see
 /// [`super::backlog`]), and says what it gave.
 fn give_back_free_pages(peak: usize) {
     let (before, started) = (crate::allocator::resident_bytes(), Instant::now());
     crate::allocator::give_back_free_pages();
     let given = before.saturating_sub(crate::allocator::resident_bytes());
-    log::info!(
+    // Said when it mattered (an import, an outage's end); a busy hour's seals fill half the queue
+    // now and then, and their few dozen MB are a debug line.
+    let level = if given >= NOTABLE_GIFT_BYTES { log::Level::Info } else { log::Level::Debug };
+    log::log!(
+        level,
         "Store writer: a backlog of {} MB written; {} MB of free memory given back to the system in {} ms.",
         peak >> 20,
         given >> 20,
