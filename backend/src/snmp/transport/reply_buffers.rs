@@ -33,8 +33,8 @@ pub(super) fn lend(place: &mut Vec<u8>) -> Vec<u8> {
     }
 }
 
-/// Gives the buffer in `place` back to the thread's pool, emptied (a reply may hold a
-/// community's secrets), unless it has no room or more than [`MOST_KEPT_BYTES`].
+/// Gives the buffer in `place` back to the thread's pool, emptied (length 0: whoever borrows it
+/// next writes from its start), unless it has no room or more than [`MOST_KEPT_BYTES`].
 pub(super) fn give_back(place: &mut Vec<u8>) {
     let mut buffer = std::mem::take(place);
     if buffer.capacity() == 0 || buffer.capacity() > MOST_KEPT_BYTES {
