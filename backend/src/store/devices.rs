@@ -12,14 +12,13 @@ use crate::device::{Device, DeviceConfig, DeviceId};
 impl Store {
     /// All devices as a list shows them, ordered by id (memory only).
     pub fn listed_devices(&self) -> Vec<ListedDevice> {
-        self.visit_devices(|device, live| ListedDevice { device: device.clone(), summary: live.summary() })
+        self.visit_devices(ListedDevice::of)
     }
 
     /// One device as a list shows it (memory only).
     pub fn listed_device(&self, id: &str) -> Result<ListedDevice, StoreError> {
         let id = parse_id(id)?;
-        self.with_device(&id, |device, live| ListedDevice { device: device.clone(), summary: live.summary() })
-            .ok_or_else(|| not_found(&id))
+        self.with_device(&id, ListedDevice::of).ok_or_else(|| not_found(&id))
     }
 
     /// Visits every device with its live view, ordered by id, without copying them (the API's

@@ -186,6 +186,12 @@ pub struct ListedDevice {
     pub summary: DeviceSummary,
 }
 
+impl ListedDevice {
+    fn of(device: &Device, live: &DeviceLive) -> ListedDevice {
+        ListedDevice { device: device.clone(), summary: live.summary() }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store in `dir` and loads what it holds. An unreadable
     /// `devices.json` is an error (naming the file, line and reason) and is left as it is; an
