@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::phases::{Phases, Slot};
+use super::phases::{on_grid, Phases, Slot};
 use super::runtime::PollerRuntime;
 use super::stats::PollerStats;
 use super::writer::StoreWriter;
@@ -23,7 +23,8 @@ use crate::store::Store;
 /// When a started device is first polled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FirstPoll {
-    /// At once (a device added or changed by hand: its user waits for it).
+    /// At once (a device added or changed by hand: its user waits for it), then in a slot as
+    /// [`FirstPoll::Spread`] is, its first turn there at least half an interval later.
     Now,
     /// In the emptiest slot of its interval, the soonest of those: within one interval.
     Spread,
@@ -117,13 +118,12 @@ impl Scheduler {
         if self.held.load(std::sync::atomic::Ordering::Relaxed) {
             return;
         }
-        let (slot, first_delay) = {
+        let (slot, first_turn) = {
             let mut phases = self.phases.lock().expect("phases lock");
-            let (interval_secs, now) = (device.config.poll_interval_secs, tokio::time::Instant::now());
-            match first {
-                FirstPoll::Now => (phases.take_at(interval_secs, now, Duration::ZERO), Duration::ZERO),
-                FirstPoll::Spread => phases.take_least(interval_secs, now),
-            }
+            let now = tokio::time::Instant::now();
+            let interval_secs = device.config.poll_interval_secs;
+            let (slot, delay) = phases.take_least(interval_secs, now);
+            (slot, on_grid(Duration::from_secs(u64::from(interval_secs.max(1))), now + delay))
         };
         let cancel = self.root.child_token();
         let poke = Arc::new(tokio::sync::Notify::new());
@@ -138,7 +138,8 @@ impl Scheduler {
             target,
             cancel: cancel.clone(),
             poke: poke.clone(),
-            first_delay,
+            first_turn,
+            at_once: first == FirstPoll::Now,
         };
         let handle = self.runtime.handle().spawn(super::supervisor::supervise(task, run));
         let old = self.tasks.lock().expect("tasks lock").insert(id, Running { slot, cancel, poke, handle });

@@ -21,8 +21,8 @@ where
     let make = || {
         let mut this = task.clone();
         if restart {
-            // A restart polls as soon as its backoff is over.
-            this.first_delay = Duration::ZERO;
+            // A restart polls as soon as its backoff is over, then keeps its turns.
+            this.at_once = true;
         }
         restart = true;
         run(this)
@@ -73,7 +73,8 @@ mod tests {
             target: crate::poller::writer::Target::polled(&store, &device.id, Arc::from("r1")),
             cancel: tokio_util::sync::CancellationToken::new(),
             poke: Arc::default(),
-            first_delay: Duration::ZERO,
+            first_turn: tokio::time::Instant::now(),
+            at_once: false,
         };
         // Panics on its first two runs, then polls until cancelled.
         let runs = Arc::new(AtomicU32::new(0));

@@ -10,7 +10,6 @@ use tokio::time::{Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use super::memory::{PollMemory, Rated};
-use super::phases::on_grid;
 use super::poll::{poll_once, PollPlan};
 use super::stats::PollerStats;
 use super::writer::{StoreWriter, Target, Write};
@@ -40,6 +39,19 @@ pub fn poll_deadline(interval: Duration, timeout_ms: u32, retries: u32) -> Durat
     (interval * 9 / 10).max(exchange).min(interval)
 }
 
+/// The first turn of a poller whose turns fall on `first` and every `interval` after it: the
+/// next from now on, or the one after when the poller polls at once and the next would come
+/// within half an interval of that poll.
+fn next_turn(first: Instant, interval: Duration, at_once: bool) -> Instant {
+    let now = Instant::now();
+    let behind = now.saturating_duration_since(first).as_nanos();
+    let turn = first + interval * behind.div_ceil(interval.as_nanos()) as u32;
+    match at_once && turn < now + interval / 2 {
+        true => turn + interval,
+        false => turn,
+    }
+}
+
 /// The poll as a whole is stopped this long after its deadline if it has not ended by then
 /// (name resolution, say, which does not heed the deadline).
 const DEADLINE_BACKSTOP: Duration = Duration::from_secs(1);
@@ -67,7 +79,10 @@ pub(super) struct Task {
     pub cancel: CancellationToken,
     /// Notified to poll at once (a linkDown/linkUp trap arrived).
     pub poke: Arc<Notify>,
-    pub first_delay: Duration,
+    /// Its first turn in its slot; the turns after it come every interval.
+    pub first_turn: Instant,
+    /// Polls at once, before its turns (a device added by hand, a poller started again).
+    pub at_once: bool,
 }
 
 impl Task {
@@ -84,7 +99,8 @@ impl Task {
             .unwrap_or_default();
         let mut memory = PollMemory::seeded(latest, oper, interval.as_millis() as i64 * SEED_MAX_INTERVALS);
         let mut session: Option<Session> = None;
-        let mut ticker = tokio::time::interval_at(on_grid(interval, Instant::now() + self.first_delay), interval);
+        let mut at_once = self.at_once;
+        let mut ticker = tokio::time::interval_at(next_turn(self.first_turn, interval, at_once), interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut last_nudged: Option<Instant> = None;
         // Made once for the poller's life, not twice a poll: each made and dropped took a place
@@ -93,20 +109,22 @@ impl Task {
         let poked = self.poke.notified();
         tokio::pin!(cancelled, poked);
         loop {
-            tokio::select! {
-                _ = &mut cancelled => return,
-                scheduled = ticker.tick() => {
-                    if scheduled.elapsed() > interval / 10 {
-                        self.stats.late();
+            if !std::mem::take(&mut at_once) {
+                tokio::select! {
+                    _ = &mut cancelled => return,
+                    scheduled = ticker.tick() => {
+                        if scheduled.elapsed() > interval / 10 {
+                            self.stats.late();
+                        }
                     }
-                }
-                _ = &mut poked => {
-                    // A nudge from now on (during the gap or the poll) is kept for the next turn.
-                    poked.set(self.poke.notified());
-                    if !self.wait_nudge_gap(last_nudged).await {
-                        return;
+                    _ = &mut poked => {
+                        // A nudge from now on (during the gap or the poll) is kept for the next turn.
+                        poked.set(self.poke.notified());
+                        if !self.wait_nudge_gap(last_nudged).await {
+                            return;
+                        }
+                        last_nudged = Some(Instant::now());
                     }
-                    last_nudged = Some(Instant::now());
                 }
             }
             let started = std::time::Instant::now();
@@ -228,6 +246,19 @@ async fn poll(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poller_polled_at_once_skips_a_turn_due_within_half_an_interval() {
+        let secs = Duration::from_secs;
+        let now = Instant::now() + secs(1_000);
+        tokio::time::advance(secs(1_000)).await;
+        assert_eq!(next_turn(now + secs(2), secs(10), false), now + secs(2));
+        assert_eq!(next_turn(now + secs(2), secs(10), true), now + secs(12));
+        assert_eq!(next_turn(now + secs(7), secs(10), true), now + secs(7));
+        // Turns long past (a poller started again): the next from now on.
+        assert_eq!(next_turn(now - secs(97), secs(10), false), now + secs(3));
+        assert_eq!(next_turn(now - secs(97), secs(10), true), now + secs(13));
+    }
 
     #[test]
     fn a_poll_ends_before_the_next_one_and_has_room_for_one_exchange() {
