@@ -14,11 +14,11 @@
 //!
 //! A small fleet is not spread thinner than it needs: slots are opened a few at a time, and a
 //! slot takes up to [`POLLS_PER_STEP`] devices before more are opened. The first device of an
-//! interval opens the slot it falls in; then 2, 4, 12, 60 slots evenly spaced from it (a
+//! interval opens the slot it falls in; then 5, 10, 20, 60 slots evenly spaced from it (a
 //! 60-slot interval: the open slots of each stage are among the next's). 200 devices every 10 s
-//! are polled on 12 steps (4 of 32 polls, 8 of 9), not 60 of 3 or 4: each wake-up of the
-//! poller, of the writer and for the replies serves a burst of polls, which halved the CPU of
-//! such a fleet (README, Performance). 1,920 devices and more fill every slot evenly.
+//! are polled on 10 steps (5 of 32 polls, 5 of 8), 500 on 20, not 60 of 3 or 8: each wake-up of
+//! the poller, of the writer and for the replies serves a burst of polls, which halved the CPU
+//! of such a fleet (README, Performance). 1,920 devices and more fill every slot evenly.
 //!
 //! Before, each caller spread only its own devices: 50 imports of 1,000 devices within 30 s
 //! started them all within the first 50 s of a 60 s interval, a third of them in the same 20 s.
@@ -77,22 +77,39 @@ struct Schedule {
 
 impl Schedule {
     /// Every how many slots, from the anchor, a slot is open: the fewest open slots in which
-    /// one still has room, of the stages 1, then each stage times the next prime factor of the
-    /// slot count, smallest first (60: 1, 2, 4, 12, 60; a stage's slots are among the next's);
-    /// every slot once all are full.
+    /// one still has room, of the stages [`stage_factors`] make (60 slots: 1, 5, 10, 20, 60;
+    /// a stage's slots are among the next's); every slot once all are full.
     fn stride(&self) -> usize {
         let count = self.taken.len();
         let room =
             |stride: usize| (self.anchor % stride..count).step_by(stride).any(|i| self.taken[i] < POLLS_PER_STEP);
-        let (mut stride, mut factor) = (count, 2);
-        while stride > 1 && !room(stride) {
-            while stride % factor != 0 {
-                factor += 1;
+        let mut stride = count;
+        for factor in stage_factors(count) {
+            if room(stride) {
+                break;
             }
             stride /= factor;
         }
         stride
     }
+}
+
+/// What each stage multiplies the open slots by: the prime factors of `count`, the largest
+/// first (a fleet past one slot spreads over the interval at once), then the others smallest
+/// first (each stage opens as few slots as it can). 60: 5, 2, 2, 3; 300: 5, 2, 2, 3, 5.
+fn stage_factors(count: usize) -> Vec<usize> {
+    let (mut factors, mut rest, mut factor) = (Vec::new(), count, 2);
+    while rest > 1 {
+        while rest % factor != 0 {
+            factor += 1;
+        }
+        factors.push(factor);
+        rest /= factor;
+    }
+    if let Some(largest) = factors.pop() {
+        factors.insert(0, largest);
+    }
+    factors
 }
 
 /// The devices in each slot, for every interval in use.
@@ -238,9 +255,9 @@ mod tests {
         for _ in 1..POLLS_PER_STEP {
             assert_eq!(phases.take_least(10, now), (first, delay));
         }
-        // The slot is full: the next device opens the slot half an interval away.
+        // The slot is full: the next device opens the slot a fifth of an interval away.
         let (second, later) = phases.take_least(10, now);
-        assert_eq!(second.index, (first.index + 30) % 60);
+        assert_eq!(second.index, (first.index + 12) % 60);
         assert_eq!(phases.slot_at(10, now + later), second.index);
         assert!(later > delay && later < Duration::from_secs(10), "{later:?}");
     }
@@ -255,15 +272,14 @@ mod tests {
         for _ in 1..200 {
             phases.take_least(10, now);
         }
-        // 200 devices: 4 slots of 32 (a quarter of an interval apart), then 12 slots of 9 or 10.
+        // 200 devices: 5 slots of 32 (a fifth of an interval apart), then 5 more between them.
         let counts = phases.counts(10);
-        let twelve: Vec<usize> = (0..12).map(|k| (anchor + 5 * k) % 60).collect();
-        let mut sorted = twelve.clone();
+        let ten: Vec<usize> = (0..10).map(|k| (anchor + 6 * k) % 60).collect();
+        let mut sorted = ten.clone();
         sorted.sort();
         assert_eq!(open(&counts), sorted, "{counts:?}");
-        for k in 0..12 {
-            let expected = if k % 3 == 0 { 32..=32 } else { 9..=9 };
-            assert!(expected.contains(&counts[twelve[k]]), "slot {}: {counts:?}", twelve[k]);
+        for (k, slot) in ten.iter().enumerate() {
+            assert_eq!(counts[*slot], if k % 2 == 0 { 32 } else { 8 }, "slot {slot}: {counts:?}");
         }
         // Up to 2,000: every slot, 33 or 34 each.
         for _ in 200..2000 {
@@ -271,12 +287,16 @@ mod tests {
         }
         let counts = phases.counts(10);
         assert!(counts.iter().all(|&c| (33..=34).contains(&c)), "{counts:?}");
-        // A 300-slot interval opens 1, 2, 4, 12, 60, then 300 slots.
+        // A 300-slot interval opens 1, 5, 10, 20, 60, then 300 slots.
         let mut long = Phases::new();
-        for _ in 0..(12 * POLLS_PER_STEP + 1) {
+        for _ in 0..(20 * POLLS_PER_STEP + 1) {
             long.take_least(300, now);
         }
-        assert_eq!(open(&long.counts(300)).len(), 13);
+        assert_eq!(open(&long.counts(300)).len(), 21);
+        assert_eq!(stage_factors(60), [5, 2, 2, 3]);
+        assert_eq!(stage_factors(300), [5, 2, 2, 3, 5]);
+        assert_eq!(stage_factors(4096), [2; 12]);
+        assert!(stage_factors(1).is_empty());
     }
 
     #[test]
