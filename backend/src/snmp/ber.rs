@@ -390,6 +390,26 @@ pub fn encode_oid_contents(arcs: &[u32], out: &mut Vec<u8>) {
     }
 }
 
+/// `a == b`, for the short slices of an OID's encoding: 8 to 16 bytes (a column's, in IF-MIB)
+/// are compared as two words that may overlap, not by a call to `memcmp`, which costs more
+/// than the comparison at these lengths (once per varbind of a walk).
+#[inline]
+pub fn same_short_bytes(a: &[u8], b: &[u8]) -> bool {
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if !(8..=16).contains(&len) {
+        return a == b;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_ne_bytes(word)
+    };
+    word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8)
+}
+
 /// Whether `contents` (an OID's encoding) is that of `arcs`; compared as it is encoded, with no
 /// buffer.
 pub fn oid_contents_equal(contents: &[u8], arcs: &[u32]) -> bool {
@@ -493,6 +513,23 @@ pub fn write_varbind(out: &mut Vec<u8>, oid_tlv: &[u8], value_tlv: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`same_short_bytes`] answers what `==` does, at every length and wherever they differ.
+    #[test]
+    fn short_bytes_compare_as_equality_does() {
+        for len in 0..=20usize {
+            let a: Vec<u8> = (0..len as u8).map(|b| b.wrapping_mul(37)).collect();
+            assert!(same_short_bytes(&a, &a.clone()), "{len} bytes");
+            if let Some(shorter) = len.checked_sub(1) {
+                assert!(!same_short_bytes(&a, &a[..shorter]), "{len} bytes and one fewer");
+            }
+            for at in 0..len {
+                let mut b = a.clone();
+                b[at] ^= 0x80;
+                assert!(!same_short_bytes(&a, &b), "{len} bytes, differing at {at}");
+            }
+        }
+    }
 
     fn oid_tlv(arcs: &[u32]) -> Vec<u8> {
         let mut contents = Vec::new();

@@ -53,19 +53,27 @@ impl Value {
     /// endOfMibView) and NULL. Numbers allocate nothing.
     #[inline]
     pub fn decode(tlv: Tlv<'_>) -> Result<Option<Value>, BerError> {
-        // A poll's values, in their usual lengths, without the general checks (every length
-        // here fits its type); anything else below.
+        match Value::number(tlv) {
+            Some(value) => Ok(Some(value)),
+            None => Value::decode_any(tlv),
+        }
+    }
+
+    /// A poll's values, in their usual lengths, without the general checks (every length here
+    /// fits its type): what [`Value::decode`] answers for them; `None` for any other value.
+    /// Answers a plain `Option`, so that a caller's loop moves no `Result` around per varbind.
+    #[inline]
+    pub fn number(tlv: Tlv<'_>) -> Option<Value> {
         let digits = tlv.contents;
-        let value = match (tlv.tag, digits.len()) {
+        Some(match (tlv.tag, digits.len()) {
             (tag::COUNTER64, 1..=8) => Value::Counter64(big_endian(digits)),
             (tag::COUNTER32, 1..=4) => Value::Counter32(big_endian(digits) as u32),
             (tag::INTEGER, 1..=4) => {
                 let sign = if digits[0] & 0x80 != 0 { -1i32 } else { 0 };
                 Value::Integer(digits.iter().fold(sign, |acc, &b| (acc << 8) | i32::from(b)))
             }
-            _ => return Value::decode_any(tlv),
-        };
-        Ok(Some(value))
+            _ => return None,
+        })
     }
 
     /// [`Value::decode`] of any value.

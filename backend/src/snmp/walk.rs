@@ -275,7 +275,7 @@ fn after_asked(arcs: &[u32], column: &[u32], cursor: Cursor) -> bool {
 fn row_index(oid: &[u8], prefix: &[u8]) -> Option<u32> {
     match oid.split_last() {
         // An index below 128 (most interfaces'): one byte after the column's.
-        Some((&last, column)) if last < 0x80 && column == prefix => Some(u32::from(last)),
+        Some((&last, column)) if last < 0x80 && ber::same_short_bytes(column, prefix) => Some(u32::from(last)),
         _ => oid.strip_prefix(prefix).and_then(ber::decode_single_arc),
     }
 }
@@ -317,9 +317,15 @@ impl Walk<'_> {
                 Cursor::After(index) => Some(index),
                 Cursor::Start => None,
             };
-            let Some(value) = Value::decode(value)? else {
-                cursors[column] = Cursor::Done; // endOfMibView and the other exceptions
-                continue;
+            let value = match Value::number(value) {
+                Some(value) => value,
+                None => match Value::decode(value)? {
+                    Some(value) => value,
+                    None => {
+                        cursors[column] = Cursor::Done; // endOfMibView and the other exceptions
+                        continue;
+                    }
+                },
             };
             match row_index(oid, &self.prefixes[column]) {
                 Some(index) if after.is_none_or(|after| index > after) => {
