@@ -8,7 +8,11 @@
 //! device was polled and a whole interval then passed without a late poll), `FLEET_DEAD_PERCENT` (0),
 //! `FLEET_CLOSED_PERCENT` (0), `FLEET_ALIGN_SECS` (0: when set, the window starts at the next
 //! multiple of it in Unix time, e.g. 3600 for a window from one hour's start, which holds every
-//! device's hourly rollup writes), `FLEET_VERSIONS` (`v2c,v3`: each size is run once per version;
+//! device's hourly rollup writes), `FLEET_WARM_SECS` (0: when set, the fleet runs that long
+//! after it settled before the window starts; 600 passes every device's first rollup write,
+//! which falls 5 to 10 minutes after its first poll and creates its rollup directories and
+//! files, a one-off that a window of a fleet's first minutes holds and a steady state does not),
+//! `FLEET_VERSIONS` (`v2c,v3`: each size is run once per version;
 //! v3 is authPriv with SHA-256 and AES-128, and the run ends with the CPU ratio v3 / v2c per
 //! interface-sample), `FLEET_REPLY_CAPS` (`0,1472`: each v2c size is run once per cap on the
 //! agents' replies, 0 being the simulator's default of 8,000 bytes), `FLEET_IDLE_SECS` (60: the
@@ -66,13 +70,22 @@ struct Run {
     size: usize,
     interfaces: u32,
     interval: u64,
-    /// The window's length and the multiple of Unix time it starts at (0: at once).
-    window: (u64, u64),
+    window: Window,
     /// Each device's `pingIntervalSecs`; `None`: Vigie's default.
     ping: Option<u32>,
     v3: bool,
     /// The agents' reply cap in bytes; 0: the simulator's default.
     cap: u16,
+}
+
+/// When the measured window starts and how long it lasts.
+#[derive(Clone, Copy)]
+struct Window {
+    secs: u64,
+    /// How long the fleet runs after it settled, before the window (or its alignment).
+    warm: u64,
+    /// The multiple of Unix time the window starts at (0: at once).
+    align: u64,
 }
 
 /// What a run measured over its window.
@@ -101,6 +114,7 @@ fn main() {
     let dead: f64 = env_or("FLEET_DEAD_PERCENT", 0.0);
     let closed: f64 = env_or("FLEET_CLOSED_PERCENT", 0.0);
     let align: u64 = env_or("FLEET_ALIGN_SECS", 0);
+    let warm: u64 = env_or("FLEET_WARM_SECS", 0);
     let versions: Vec<String> =
         env_list::<String>("FLEET_VERSIONS", "v2c,v3").into_iter().filter(|v| v == "v2c" || v == "v3").collect();
     let caps: Vec<u16> = env_list("FLEET_REPLY_CAPS", "0,1472");
@@ -130,7 +144,7 @@ fn main() {
             size,
             interfaces,
             interval,
-            window: (window.unwrap_or(2 * interval), align),
+            window: Window { secs: window.unwrap_or(2 * interval), warm, align },
             ping,
             v3,
             cap,
@@ -210,7 +224,7 @@ fn print_summary(rows: &[(Run, Measured)], idle: Option<f64>) {
             if run.v3 { "v3" } else { "v2c" },
             m.per_cpu_second(),
             m.cpu,
-            run.window.0,
+            run.window.secs,
             m.polls,
             m.failed,
             m.late
@@ -248,7 +262,7 @@ fn report_down(devices: &Value) {
 /// Measures `run` against `agents`: Vigie started afresh, the devices imported, a window once
 /// they settled, then the API's timings and snmpbulkget over the same agents.
 fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
-    let Run { size, interfaces, interval, window: (window, align), ping, v3, .. } = *run;
+    let Run { size, interfaces, interval, window: Window { secs: window, warm, align }, ping, v3, .. } = *run;
     let version = if v3 { "SNMPv3 authPriv SHA-256 + AES-128" } else { "SNMPv2c" };
     let pings = ping.map_or("echo rounds as by default".to_string(), |p| format!("pingIntervalSecs {p}"));
     println!("\n== {size} devices × {interfaces} interfaces, {version}, polled every {interval} s, {pings}");
@@ -291,6 +305,10 @@ fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
         }
     }
     println!("no late poll for one interval {:.0} s after all were polled once", settle.elapsed().as_secs_f64());
+    if warm > 0 {
+        println!("running {warm} s more before the window (FLEET_WARM_SECS)");
+        std::thread::sleep(Duration::from_secs(warm));
+    }
     if align > 0 {
         let wait = align - now() as u64 % align;
         println!("waiting {wait} s for the window to start at a multiple of {align} s");
