@@ -82,37 +82,38 @@ export async function waitFor(what, fn, { timeout = 10_000, interval = 100 } = {
   }
 }
 
-export function freeUdpPort() {
-  return new Promise((resolve, reject) => {
-    const s = dgram.createSocket("udp4");
-    s.on("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
+// Free ports come from a counter below Linux's ephemeral range (32768-60999 by default): a port
+// found by binding port 0 and letting go can be handed out again by the next bind to port 0, which
+// once gave vigie's HTTP listener and its syslog receiver the same number. Each port is handed out
+// once per process, after checking it is free right now; the counter starts at an offset drawn from
+// the process id, so two suites run side by side seldom try the same ports.
+const FIRST_PORT = 20000;
+const PORT_COUNT = 12000;
+let nextPort = (process.pid * 7919) % PORT_COUNT;
+
+function bindable(kind, port) {
+  return new Promise((resolve) => {
+    const s = kind === "udp" ? dgram.createSocket("udp4") : net.createServer();
+    s.on("error", () => resolve(false));
+    const close = () => s.close(() => resolve(true));
+    if (kind === "udp") s.bind(port, "127.0.0.1", close);
+    else s.listen(port, "127.0.0.1", close);
   });
-}
-/** A port free for both UDP and TCP on 127.0.0.1: syslog listens on both with the same number. */
-export async function freeUdpTcpPort() {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await freeTcpPort();
-    const udpFree = await new Promise((resolve) => {
-      const s = dgram.createSocket("udp4");
-      s.on("error", () => resolve(false));
-      s.bind(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error("no port free for both UDP and TCP on 127.0.0.1");
 }
 
-export function freeTcpPort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+async function takePort(kinds) {
+  for (let tried = 0; tried < PORT_COUNT; tried++) {
+    const port = FIRST_PORT + (nextPort++ % PORT_COUNT);
+    let free = true;
+    for (const kind of kinds) free = free && (await bindable(kind, port));
+    if (free) return port;
+  }
+  throw new Error(`no free port on 127.0.0.1 between ${FIRST_PORT} and ${FIRST_PORT + PORT_COUNT - 1}`);
 }
+
+/** A port free for UDP on 127.0.0.1, never handed out before by this process. */
+export const freeUdpPort = () => takePort(["udp"]);
+/** A port free for both UDP and TCP on 127.0.0.1: syslog listens on both with the same number. */
+export const freeUdpTcpPort = () => takePort(["udp", "tcp"]);
+/** A port free for TCP on 127.0.0.1, never handed out before by this process. */
+export const freeTcpPort = () => takePort(["tcp"]);

@@ -538,7 +538,7 @@ fn with_a_certificate_vigie_serves_https_and_the_cookie_is_secure() {
         .output()
         .expect("run openssl");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = crate::ports::free_tcp_port();
     let data_dir = data.path().join("data");
     let log = std::fs::File::create(data.path().join("vigie.log")).unwrap();
     let mut child = Command::new(BIN)

@@ -18,7 +18,7 @@ const SILENT: usize = 3;
 
 /// A UDP port nothing listens on: a device there never answers.
 fn silent_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    crate::ports::free_udp_port()
 }
 
 /// Vigie with `AGENTS` simulated agents (the first two tagged `core`) and `SILENT` silent

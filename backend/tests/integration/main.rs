@@ -25,6 +25,7 @@ mod netns;
 mod notify;
 mod openapi;
 mod poller_tls;
+mod ports;
 mod prometheus;
 mod reach;
 mod remote_write;

@@ -35,10 +35,10 @@ fn health_and_readiness_answer_json_without_credentials() {
 /// in `/status`, and once the test lets go, the receivers listen and a syslog line gets in.
 #[test]
 fn receivers_on_a_taken_port_do_not_stop_the_server_and_start_when_it_frees() {
-    let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-    let port = udp.local_addr().unwrap().port();
+    let port = crate::ports::free_tcp_and_udp_port();
+    let udp = std::net::UdpSocket::bind(("127.0.0.1", port)).expect("the port free for UDP");
     let tcp = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the same port free for TCP");
-    let trap = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let trap = crate::ports::free_udp_port();
     let (syslog_addr, trap_addr) = (format!("127.0.0.1:{port}"), format!("127.0.0.1:{trap}"));
     let data = tempfile::tempdir().unwrap();
     let args = ["--syslog-udp", &syslog_addr, "--syslog-tcp", &syslog_addr, "--trap-udp", &trap_addr];

@@ -360,7 +360,7 @@ struct DemoServe {
 
 impl DemoServe {
     fn start(data_dir: &std::path::Path) -> DemoServe {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = crate::ports::free_tcp_port();
         let child = Command::new(env!("CARGO_BIN_EXE_vigie"))
             .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(data_dir)

@@ -99,7 +99,7 @@ impl Snmpd {
     /// `rouser` lines: SNMP_PERSISTENT_DIR is the agent's own temp dir).
     pub fn start_with(interfaces: &[Interface], extra_config: &str) -> Snmpd {
         let dir = tempfile::tempdir().expect("create a temp dir for snmpd");
-        let mut snmpd = Snmpd { dir, port: free_udp_port(), child: None, extra_config: extra_config.to_string() };
+        let mut snmpd = Snmpd { dir, port: crate::ports::free_udp_port(), child: None, extra_config: extra_config.to_string() };
         snmpd.set_interfaces(interfaces);
         fs::create_dir(snmpd.path("persist")).expect("create snmpd's persistent dir");
         fs::write(snmpd.path("snmpd.conf"), snmpd.config()).expect("write snmpd.conf");
@@ -218,11 +218,6 @@ impl Drop for Snmpd {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket on 127.0.0.1");
-    socket.local_addr().expect("read the bound address").port()
 }
 
 /// ifNumber.0 (1.3.6.1.2.1.2.1.0) as a BER OID.

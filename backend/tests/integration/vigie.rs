@@ -3,13 +3,15 @@
 #![allow(dead_code)] // shared test support: not every test uses every helper
 
 use std::fs::File;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+
+pub use crate::ports::free_tcp_port;
+use crate::ports::{free_tcp_and_udp_port, free_udp_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_vigie");
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
@@ -256,23 +258,4 @@ pub fn client(tls: bool, headers: reqwest::header::HeaderMap) -> reqwest::blocki
         .danger_accept_invalid_certs(tls)
         .build()
         .expect("http client")
-}
-
-pub fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local addr").port()
-}
-
-fn free_udp_port() -> u16 {
-    std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local addr").port()
-}
-
-/// A port free for both TCP and UDP right now.
-fn free_tcp_and_udp_port() -> u16 {
-    loop {
-        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-        let port = tcp.local_addr().expect("local addr").port();
-        if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
 }
