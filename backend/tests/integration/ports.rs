@@ -45,7 +45,8 @@ fn take(free: impl Fn(u16) -> bool) -> u16 {
 
 #[test]
 fn ports_are_never_handed_out_twice_and_are_free() {
-    let ports: Vec<u16> = (0..200).map(|i| if i % 2 == 0 { free_tcp_port() } else { free_tcp_and_udp_port() }).collect();
+    let ports: Vec<u16> =
+        (0..200).map(|i| if i % 2 == 0 { free_tcp_port() } else { free_tcp_and_udp_port() }).collect();
     let distinct: std::collections::HashSet<u16> = ports.iter().copied().collect();
     assert_eq!(distinct.len(), ports.len(), "a port handed out twice: {ports:?}");
     for port in ports {

@@ -99,7 +99,8 @@ impl Snmpd {
     /// `rouser` lines: SNMP_PERSISTENT_DIR is the agent's own temp dir).
     pub fn start_with(interfaces: &[Interface], extra_config: &str) -> Snmpd {
         let dir = tempfile::tempdir().expect("create a temp dir for snmpd");
-        let mut snmpd = Snmpd { dir, port: crate::ports::free_udp_port(), child: None, extra_config: extra_config.to_string() };
+        let mut snmpd =
+            Snmpd { dir, port: crate::ports::free_udp_port(), child: None, extra_config: extra_config.to_string() };
         snmpd.set_interfaces(interfaces);
         fs::create_dir(snmpd.path("persist")).expect("create snmpd's persistent dir");
         fs::write(snmpd.path("snmpd.conf"), snmpd.config()).expect("write snmpd.conf");
