@@ -70,7 +70,7 @@ fn sealing_cpu_per_device_hour() {
         let compress = ms_per_round(|| {
             frame.clear();
             seal::with_context(|context| {
-                let mut zstd = seal::frame_encoder(&mut frame, context, text.len() as u64).unwrap();
+                let mut zstd = seal::frame_encoder(&mut frame, context, Content::Polls, text.len() as u64).unwrap();
                 zstd.write_all(&encoded).unwrap();
                 zstd.finish().unwrap();
             })

@@ -112,7 +112,7 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
     let written = with_context(|context| {
-        let mut zstd = frame_encoder(BufWriter::with_capacity(256 * 1024, &mut file), context, plain_bytes)?;
+        let mut zstd = frame_encoder(BufWriter::with_capacity(256 * 1024, &mut file), context, content, plain_bytes)?;
         let mut last_ms = through;
         let mut encoder = Encoder::default();
         let mut text = Vec::new();
