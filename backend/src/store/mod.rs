@@ -54,6 +54,7 @@ mod records;
 mod registry;
 mod replace;
 mod resolution;
+mod retention;
 mod rollup_line;
 mod rollup_pick;
 pub mod seal;
@@ -170,6 +171,8 @@ pub struct Store {
     changes: AtomicU64,
     /// Where accepted polls and echo rounds go for remote-write, when it is on.
     export: std::sync::OnceLock<Arc<crate::export::Handoff>>,
+    /// The cutoffs of the last pass of retention over the devices' files (see `retention`).
+    last_retention_pass: retention::LastPass,
 }
 
 /// A device with what Vigie currently knows of it.
@@ -219,6 +222,7 @@ impl Store {
             // Counting from the start time: tags handed out before a restart never match after it.
             changes: AtomicU64::new(now_ms().max(0) as u64),
             export: std::sync::OnceLock::new(),
+            last_retention_pass: retention::LastPass::default(),
         };
         let now = now_secs();
         for device in store.registry.list() {
@@ -305,18 +309,6 @@ impl Store {
     /// How many listen (samples are built only when some do).
     pub fn listeners(&self) -> usize {
         self.events.receiver_count()
-    }
-
-    /// Deletes data past retention; answers the bytes freed.
-    pub fn enforce_retention(&self) -> u64 {
-        let now = now_secs();
-        let series: u64 = self
-            .registry
-            .ids()
-            .iter()
-            .map(|id| self.series(id).enforce_retention(&self.retention, now) + self.latency_retention(id, now))
-            .sum();
-        series + self.logs.enforce_retention(now)
     }
 
     /// Appends log entries and pushes them to listeners.
