@@ -56,7 +56,7 @@ struct PollColumns {
 type Pick<T> = fn(&InterfaceSample) -> T;
 
 /// The optional columns, in the order written.
-const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>); 6] = [
+pub(super) const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>); 6] = [
     ("ifHCInOctets", |i| i.hc_in_octets),
     ("ifHCOutOctets", |i| i.hc_out_octets),
     ("ifInOctets", |i| i.in_octets_32),

@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use super::files::{read_raw_lines, read_raw_lines_from};
 use super::poll_delta::Encoder;
-use super::poll_line::PollLine;
+use super::poll_line_read::read_poll_line;
 use super::replace;
 use super::rollup_line::RollupLine;
 
@@ -121,9 +121,9 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
             // A samples line is read once, whole (its timestamp comes from it); a rollup line
             // (a day's few hundred, sealed once a day) for its timestamp first.
             let (ms, line) = match content {
-                Content::Polls => match serde_json::from_slice::<PollLine>(bytes) {
-                    Ok(line) => (millis(line.timestamp), Some(line)),
-                    Err(_) => return false,
+                Content::Polls => match read_poll_line(bytes) {
+                    Some(line) => (millis(line.timestamp), Some(line)),
+                    None => return false,
                 },
                 Content::Lines => match serde_json::from_slice::<Stamp>(bytes) {
                     Ok(stamp) => (millis(stamp.timestamp), None),
