@@ -219,19 +219,8 @@ impl Decoder {
         if deltas.iter().any(|d| *d) && self.prev.is_none() {
             return None;
         }
-        let mut interfaces: Vec<InterfaceSample> = text
-            .if_index
-            .iter()
-            .map(|&if_index| InterfaceSample {
-                if_index,
-                hc_in_octets: None,
-                hc_out_octets: None,
-                in_octets_32: None,
-                out_octets_32: None,
-                in_bps: None,
-                out_bps: None,
-            })
-            .collect();
+        let mut interfaces: Vec<InterfaceSample> =
+            text.if_index.iter().map(|&if_index| InterfaceSample::empty(if_index)).collect();
         for (c, (_, get, set)) in COUNTERS.iter().enumerate() {
             let Some(values) = column(&mut text, c).take() else { continue };
             if values.len() != n {

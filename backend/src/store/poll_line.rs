@@ -52,6 +52,21 @@ struct PollColumns {
     out_bps: Option<Vec<Option<u64>>>,
 }
 
+impl InterfaceSample {
+    /// An interface with no value yet, as a reader starts it.
+    pub fn empty(if_index: u32) -> InterfaceSample {
+        InterfaceSample {
+            if_index,
+            hc_in_octets: None,
+            hc_out_octets: None,
+            in_octets_32: None,
+            out_octets_32: None,
+            in_bps: None,
+            out_bps: None,
+        }
+    }
+}
+
 /// Picks one interface's value of a column.
 type Pick<T> = fn(&InterfaceSample) -> T;
 

@@ -22,15 +22,7 @@ fn read_written(bytes: &[u8]) -> Option<PollLine> {
     text.eat(br#","ifIndex":["#)?;
     let mut interfaces = Vec::with_capacity(text.values_ahead());
     while let Some(if_index) = text.next_value(interfaces.is_empty())? {
-        interfaces.push(InterfaceSample {
-            if_index: u32::try_from(if_index?).ok()?,
-            hc_in_octets: None,
-            hc_out_octets: None,
-            in_octets_32: None,
-            out_octets_32: None,
-            in_bps: None,
-            out_bps: None,
-        });
+        interfaces.push(InterfaceSample::empty(u32::try_from(if_index?).ok()?));
     }
     for (column, (name, _)) in OPTIONAL_COLUMNS.iter().enumerate() {
         if !text.eat_key(name) {
