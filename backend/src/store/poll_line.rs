@@ -70,14 +70,17 @@ impl InterfaceSample {
 /// Picks one interface's value of a column.
 type Pick<T> = fn(&InterfaceSample) -> T;
 
-/// The optional columns, in the order written.
-pub(super) const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>); 6] = [
-    ("ifHCInOctets", |i| i.hc_in_octets),
-    ("ifHCOutOctets", |i| i.hc_out_octets),
-    ("ifInOctets", |i| i.in_octets_32),
-    ("ifOutOctets", |i| i.out_octets_32),
-    ("inBps", |i| rate(i.in_bps)),
-    ("outBps", |i| rate(i.out_bps)),
+/// Sets one interface's value of a column, as read back.
+type Put = fn(&mut InterfaceSample, Option<u64>);
+
+/// The optional columns, in the order written: name, value written, value read back.
+pub(super) const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>, Put); 6] = [
+    ("ifHCInOctets", |i| i.hc_in_octets, |i, v| i.hc_in_octets = v),
+    ("ifHCOutOctets", |i| i.hc_out_octets, |i, v| i.hc_out_octets = v),
+    ("ifInOctets", |i| i.in_octets_32, |i, v| i.in_octets_32 = v),
+    ("ifOutOctets", |i| i.out_octets_32, |i, v| i.out_octets_32 = v),
+    ("inBps", |i| rate(i.in_bps), |i, v| i.in_bps = v.map(|v| v as f64)),
+    ("outBps", |i| rate(i.out_bps), |i, v| i.out_bps = v.map(|v| v as f64)),
 ];
 
 fn rate(bps: Option<f64>) -> Option<u64> {
@@ -105,7 +108,7 @@ impl PollLine {
         out.reserve(64 + s.len() * MAX_BYTES_PER_INTERFACE);
         write_head(out, self.timestamp, self.sys_up_time);
         write_column(out, "ifIndex", s.iter().map(|i| Some(i.if_index)));
-        for (key, pick) in OPTIONAL_COLUMNS {
+        for (key, pick, _) in OPTIONAL_COLUMNS {
             if s.iter().any(|i| pick(i).is_some()) {
                 write_column(out, key, s.iter().map(pick));
             }

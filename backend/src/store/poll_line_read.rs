@@ -24,13 +24,12 @@ fn read_written(bytes: &[u8]) -> Option<PollLine> {
     while let Some(if_index) = text.next_value(interfaces.is_empty())? {
         interfaces.push(InterfaceSample::empty(u32::try_from(if_index?).ok()?));
     }
-    for (column, (name, _)) in OPTIONAL_COLUMNS.iter().enumerate() {
+    for (name, _, put) in OPTIONAL_COLUMNS {
         if !text.eat_key(name) {
             continue;
         }
         for (k, sample) in interfaces.iter_mut().enumerate() {
-            let value = text.next_value(k == 0)??;
-            set(sample, column, value);
+            put(sample, text.next_value(k == 0)??);
         }
         text.next_value(interfaces.is_empty())?.is_none().then_some(())?; // the column's `]`
     }
@@ -42,18 +41,6 @@ fn read_written(bytes: &[u8]) -> Option<PollLine> {
         sys_up_time,
         interfaces,
     })
-}
-
-/// Sets column `column` (in [`OPTIONAL_COLUMNS`] order) of `sample`.
-fn set(sample: &mut InterfaceSample, column: usize, value: Option<u64>) {
-    match column {
-        0 => sample.hc_in_octets = value,
-        1 => sample.hc_out_octets = value,
-        2 => sample.in_octets_32 = value,
-        3 => sample.out_octets_32 = value,
-        4 => sample.in_bps = value.map(|v| v as f64),
-        _ => sample.out_bps = value.map(|v| v as f64),
-    }
 }
 
 /// The line being read, and where.
