@@ -2,11 +2,12 @@
 //! replace is [`super::replace`]).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::kept_files::{Kept, KeptFiles};
+use super::line_reader;
 
 /// Appends lines to JSON-lines files. Each open checks that the file ends with a newline and
 /// adds one if a crash tore the last line, so a new line is never glued onto a torn one (a file
@@ -175,33 +176,22 @@ pub fn read_raw_lines(path: &Path, read: impl FnMut(&[u8]) -> bool) -> io::Resul
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(e),
     };
-    read_raw_lines_from(BufReader::with_capacity(256 * 1024, file), path, read)
+    read_raw_lines_from(file, path, read)
 }
 
 /// Like [`read_raw_lines`], from any reader (a decompressed file); `path` names it in the log.
-pub fn read_raw_lines_from(
-    mut reader: impl BufRead,
-    path: &Path,
-    mut read: impl FnMut(&[u8]) -> bool,
-) -> io::Result<()> {
-    let mut line = Vec::new();
+/// The reader is read in large chunks (see [`line_reader`]): it needs no buffer of its own.
+pub fn read_raw_lines_from(reader: impl Read, path: &Path, mut read: impl FnMut(&[u8]) -> bool) -> io::Result<()> {
     let mut skipped = 0usize;
-    loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line)? == 0 {
-            break;
-        }
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        if !read(&line) {
+    let result = line_reader::for_each_line(reader, |line| {
+        if !line.iter().all(u8::is_ascii_whitespace) && !read(line) {
             skipped += 1;
         }
-    }
+    });
     if skipped > 0 {
         log::debug!("skipped {skipped} unreadable line(s) in {}", path.display());
     }
-    Ok(())
+    result
 }
 
 /// The last complete line of `path` (a torn tail is passed over), reading only the file's end.

@@ -132,3 +132,35 @@ fn closing_a_kept_file_before_a_seal() {
          {by_scan:.1} µs, by its owner {by_owner:.1} µs"
     );
 }
+
+/// Seals of many devices' hours one after another, each its own file, as the store writer
+/// makes them (the test above seals one file again and again: its buffers stay warm in the
+/// allocator). `TMPDIR=/dev/shm` leaves out the disk's own noise (the `fsync`).
+#[test]
+#[ignore]
+fn sealing_cpu_of_many_devices_hours() {
+    const DEVICES: usize = 1000;
+    let polls = SimulatedPolls::new(48, 10e6, 0, 0.0);
+    let mut prev = None;
+    let text: Vec<u8> = (0..61)
+        .map(|k| {
+            let (line, counters) = polls.line(k, prev.as_ref());
+            prev = Some((SimulatedPolls::at_ms(k), counters));
+            line
+        })
+        .skip(1)
+        .flat_map(|line| line.with_text(<[u8]>::to_vec))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let samples: Vec<_> = (0..DEVICES).map(|d| dir.path().join(format!("{d:04}/samples"))).collect();
+    for samples in &samples {
+        std::fs::create_dir_all(samples).unwrap();
+        std::fs::write(samples.join("2026-11-25.jsonl"), &text).unwrap();
+    }
+    let start = thread_cpu_secs();
+    for samples in &samples {
+        assert_eq!(seal::seal_dir(samples, Content::Polls).unwrap(), 60);
+    }
+    let per_seal = (thread_cpu_secs() - start) * 1000.0 / DEVICES as f64;
+    println!("sealing {DEVICES} devices' hours (48 interfaces, 60 polls each), one after another: {per_seal:.3} ms of CPU a seal");
+}

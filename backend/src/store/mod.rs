@@ -39,6 +39,7 @@ mod health;
 mod interface_list;
 mod kept_files;
 mod latency;
+mod line_reader;
 mod live;
 pub mod logs;
 mod open_buckets;

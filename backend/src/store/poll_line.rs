@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use super::line_reader::with_kept_buffer;
+
 /// One line of a raw samples file: everything one poll of one device saw.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(try_from = "PollColumns")]
@@ -126,19 +128,10 @@ impl PollLine {
     /// Calls `write` with the line's text and its newline, written in a buffer the thread
     /// keeps: a steady poll's line allocates nothing.
     pub fn with_text<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
-        TEXT_BUFFER.with(|kept| {
-            // A call within `write` (never, today) gets a buffer of its own.
-            let mut text = kept.try_borrow_mut().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default();
-            text.clear();
-            self.write_json(&mut text);
+        with_kept_buffer(&TEXT_BUFFER, TEXT_BUFFER_KEPT_BYTES, |text| {
+            self.write_json(text);
             text.push(b'\n');
-            let out = write(&text);
-            if text.capacity() <= TEXT_BUFFER_KEPT_BYTES {
-                if let Ok(mut kept) = kept.try_borrow_mut() {
-                    *kept = text;
-                }
-            }
-            out
+            write(text)
         })
     }
 }

@@ -194,8 +194,8 @@ pub fn read_segment(plain: &Path, mut read: impl FnMut(&[u8]) -> bool) -> io::Re
             let len = file.metadata()?.len();
             let whole = trailer_at(&mut file, len)?.is_some();
             file.seek(SeekFrom::Start(0))?;
-            let decoded = zstd::Decoder::new(file.take(len))
-                .and_then(|zstd| read_raw_lines_from(BufReader::with_capacity(256 * 1024, zstd), &sealed, &mut read));
+            let decoded =
+                zstd::Decoder::new(file.take(len)).and_then(|zstd| read_raw_lines_from(zstd, &sealed, &mut read));
             match decoded {
                 Err(e) if whole => {
                     log::warn!("{} cannot be read to its end ({e}); the lines before are served", sealed.display())
@@ -241,7 +241,7 @@ pub fn read_last_frame(sealed: &Path, read: impl FnMut(&[u8]) -> bool) -> io::Re
     let mut file = File::open(sealed)?;
     file.seek(SeekFrom::Start(t.frame_start))?;
     let frame = zstd::Decoder::new(file.take(t.frame_len))?.single_frame();
-    read_raw_lines_from(BufReader::new(frame), sealed, read)
+    read_raw_lines_from(frame, sealed, read)
 }
 
 #[cfg(test)]
