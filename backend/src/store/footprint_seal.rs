@@ -135,11 +135,13 @@ fn closing_a_kept_file_before_a_seal() {
 
 /// Seals of many devices' hours one after another, each its own file, as the store writer
 /// makes them (the test above seals one file again and again: its buffers stay warm in the
-/// allocator). `TMPDIR=/dev/shm` leaves out the disk's own noise (the `fsync`).
+/// allocator; `vigie serve` gives every block of 128 KiB or more back at once, see
+/// [`crate::allocator`]). `TMPDIR=/dev/shm` leaves out the disk's own noise (the `fsync`).
 #[test]
 #[ignore]
 fn sealing_cpu_of_many_devices_hours() {
     const DEVICES: usize = 1000;
+    crate::allocator::return_large_blocks(); // as `vigie serve` does
     let polls = SimulatedPolls::new(48, 10e6, 0, 0.0);
     let mut prev = None;
     let text: Vec<u8> = (0..61)

@@ -14,7 +14,7 @@
 //! not newer than the one before).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -112,7 +112,7 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
     let written = with_context(|context| {
-        let mut zstd = frame_encoder(BufWriter::with_capacity(256 * 1024, &mut file), context, content, plain_bytes)?;
+        let mut zstd = frame_encoder(&mut file, context, content, plain_bytes)?;
         let mut last_ms = through;
         let mut encoder = Encoder::default();
         let mut text = Vec::new();
@@ -148,7 +148,7 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
             true
         })?;
         written?;
-        zstd.finish()?.flush()?;
+        zstd.finish()?;
         if sealed_lines == 0 {
             return file.set_len(start);
         }
