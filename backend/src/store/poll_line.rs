@@ -129,6 +129,7 @@ impl PollLine {
     /// keeps: a steady poll's line allocates nothing.
     pub fn with_text<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
         with_kept_buffer(&TEXT_BUFFER, TEXT_BUFFER_KEPT_BYTES, |text| {
+            text.clear();
             self.write_json(text);
             text.push(b'\n');
             write(text)
