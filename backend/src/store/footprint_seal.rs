@@ -15,6 +15,20 @@ use super::seal::{self, Content};
 /// Seals of the same hour measured per part.
 const ROUNDS: usize = 200;
 
+/// A steady hour of `polls`: 60 lines, every one with its rates (the poll before the hour is
+/// read for them, not kept).
+fn steady_hour(polls: &SimulatedPolls) -> Vec<PollLine> {
+    let mut prev = None;
+    (0..61)
+        .map(|k| {
+            let (line, counters) = polls.line(k, prev.as_ref());
+            prev = Some((SimulatedPolls::at_ms(k), counters));
+            line
+        })
+        .skip(1)
+        .collect()
+}
+
 /// CPU milliseconds per round of `work`, over [`ROUNDS`] rounds.
 fn ms_per_round(mut work: impl FnMut()) -> f64 {
     let start = thread_cpu_secs();
@@ -29,16 +43,7 @@ fn ms_per_round(mut work: impl FnMut()) -> f64 {
 fn sealing_cpu_per_device_hour() {
     println!("sealing one device-hour (48 interfaces, 60 polls), CPU per seal over {ROUNDS} seals:");
     for (label, rate_bps, offset, idle_percent) in ROWS {
-        let polls = SimulatedPolls::new(48, rate_bps, offset, idle_percent);
-        let mut prev = None;
-        let lines: Vec<PollLine> = (0..61)
-            .map(|k| {
-                let (line, counters) = polls.line(k, prev.as_ref());
-                prev = Some((SimulatedPolls::at_ms(k), counters));
-                line
-            })
-            .skip(1) // a steady hour: every line has its rates
-            .collect();
+        let lines = steady_hour(&SimulatedPolls::new(48, rate_bps, offset, idle_percent));
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("2026-11-25.jsonl");
         let text: Vec<u8> = lines.iter().flat_map(|l| l.with_text(<[u8]>::to_vec)).collect();
@@ -142,17 +147,8 @@ fn closing_a_kept_file_before_a_seal() {
 fn sealing_cpu_of_many_devices_hours() {
     const DEVICES: usize = 1000;
     crate::allocator::return_large_blocks(); // as `vigie serve` does
-    let polls = SimulatedPolls::new(48, 10e6, 0, 0.0);
-    let mut prev = None;
-    let text: Vec<u8> = (0..61)
-        .map(|k| {
-            let (line, counters) = polls.line(k, prev.as_ref());
-            prev = Some((SimulatedPolls::at_ms(k), counters));
-            line
-        })
-        .skip(1)
-        .flat_map(|line| line.with_text(<[u8]>::to_vec))
-        .collect();
+    let lines = steady_hour(&SimulatedPolls::new(48, 10e6, 0, 0.0));
+    let text: Vec<u8> = lines.iter().flat_map(|line| line.with_text(<[u8]>::to_vec)).collect();
     let dir = tempfile::tempdir().unwrap();
     let samples: Vec<_> = (0..DEVICES).map(|d| dir.path().join(format!("{d:04}/samples"))).collect();
     for samples in &samples {
