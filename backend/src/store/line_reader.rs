@@ -45,16 +45,22 @@ pub(super) fn for_each_line(mut reader: impl Read, mut line: impl FnMut(&[u8])) 
         if buffer.len() < CHUNK {
             buffer.resize(CHUNK, 0);
         }
-        // Bytes read and not yet handed over: buffer[start..end].
-        let (mut start, mut end) = (0, 0);
+        // Bytes read and not yet handed over: buffer[start..end], with no newline before
+        // `searched` (a long line read in small pieces is searched once, not at every piece).
+        let (mut start, mut end, mut searched) = (0, 0, 0);
         loop {
-            while let Some(at) = memchr::memchr(b'\n', &buffer[start..end]) {
-                line(&buffer[start..=start + at]);
-                start += at + 1;
+            while let Some(at) = memchr::memchr(b'\n', &buffer[searched..end]) {
+                let next = searched + at + 1;
+                line(&buffer[start..next]);
+                (start, searched) = (next, next);
             }
-            // The partial line left moves to the front; a line filling the buffer grows it.
-            buffer.copy_within(start..end, 0);
-            (start, end) = (0, end - start);
+            searched = end;
+            // The partial line left moves to the front (once: it then stays there while it
+            // grows); a line filling the buffer grows it.
+            if start > 0 {
+                buffer.copy_within(start..end, 0);
+                (start, end, searched) = (0, end - start, end - start);
+            }
             if end == buffer.len() {
                 buffer.resize(buffer.len() * 2, 0);
             }
