@@ -100,7 +100,7 @@ impl Vigie {
             scheme: if tls { "https" } else { "http" },
         };
         vigie.wait_until(READY_TIMEOUT, "vigie answers /api/v1/health", |v| {
-            v.try_get("/api/v1/health").filter(|a| a.status == 200).map(|_| ())
+            v.try_get("/api/v1/health").ok().filter(|a| a.status == 200).map(|_| ())
         });
         vigie
     }
@@ -123,13 +123,24 @@ impl Vigie {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
-    fn send(&self, request: reqwest::blocking::RequestBuilder) -> Option<Answer> {
-        let response = request.send().ok()?;
+    /// The answer, or why there is none: the client's error with its causes, and how long it took.
+    fn send(&self, request: reqwest::blocking::RequestBuilder) -> Result<Answer, String> {
+        let started = Instant::now();
+        let failed = |e: reqwest::Error| {
+            let mut why = format!("{e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                why.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            format!("{why} (after {:?})", started.elapsed())
+        };
+        let response = request.send().map_err(failed)?;
         let status = response.status().as_u16();
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let text = response.text().ok()?;
+        let text = response.text().map_err(failed)?;
         let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
-        Some(Answer { status, body, text, location })
+        Ok(Answer { status, body, text, location })
     }
 
     /// Sends `Authorization: Bearer <token>` with every request from now on (for Vigie started
@@ -147,12 +158,12 @@ impl Vigie {
         request.send().expect("request answers")
     }
 
-    fn try_get(&self, path: &str) -> Option<Answer> {
+    fn try_get(&self, path: &str) -> Result<Answer, String> {
         self.send(self.http.get(self.url(path)))
     }
 
     pub fn get(&self, path: &str) -> Answer {
-        self.try_get(path).unwrap_or_else(|| panic!("GET {path} failed; vigie log:\n{}", self.log()))
+        self.try_get(path).unwrap_or_else(|why| panic!("GET {path} failed: {why}; vigie log:\n{}", self.log()))
     }
 
     pub fn post_json(&self, path: &str, body: &Value) -> Answer {
@@ -164,14 +175,14 @@ impl Vigie {
     }
 
     pub fn delete(&self, path: &str) -> Answer {
-        self.send(self.http.delete(self.url(path))).expect("DELETE answers")
+        self.send(self.http.delete(self.url(path))).unwrap_or_else(|why| panic!("DELETE {path} failed: {why}"))
     }
 
     /// Any request with a body as given, for malformed-input tests.
     pub fn raw(&self, method: &str, path: &str, content_type: &str, body: String) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let request = self.http.request(method, self.url(path)).header("content-type", content_type).body(body);
-        self.send(request).unwrap_or_else(|| panic!("{path} failed; vigie log:\n{}", self.log()))
+        let request = self.http.request(method.clone(), self.url(path)).header("content-type", content_type).body(body);
+        self.send(request).unwrap_or_else(|why| panic!("{method} {path} failed: {why}; vigie log:\n{}", self.log()))
     }
 
     /// Adds a device polled every second from the agent on `port`; answers its id.
