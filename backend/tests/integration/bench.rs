@@ -131,7 +131,7 @@ fn bench_metrics_exposition_100k_interfaces() {
         (v.get("/api/v1/status").body["interfaces"].as_u64()? >= AGENTS as u64 * 48).then_some(())
     });
     std::thread::sleep(Duration::from_secs(65)); // a second round, so every interface has counters
-    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
+    let http = crate::vigie::client_builder().timeout(Duration::from_secs(120)).build().unwrap();
     println!("/metrics, {} interfaces:", AGENTS * 48);
     for encoding in ["identity", "gzip"] {
         for _ in 0..5 {

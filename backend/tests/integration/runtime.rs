@@ -21,8 +21,7 @@ fn health_and_readiness_answer_json_without_credentials() {
     let wrong_method = vigie.raw("POST", "/health", "application/json", "{}".into());
     assert_eq!(wrong_method.status, 405, "{}", wrong_method.text);
 
-    let no_redirects =
-        reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let no_redirects = crate::vigie::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let docs = no_redirects.get(vigie.url("/docs")).send().unwrap();
     assert!(docs.status().is_redirection(), "{}", docs.status());
     assert_eq!(docs.headers()["location"], "/docs/");
@@ -131,7 +130,7 @@ fn logging_out_ends_that_sessions_event_streams() {
     let vigie = Vigie::start_with(data.path(), &["--auth", "on"]);
     let initial = std::fs::read_to_string(data.path().join("initial-admin-password")).unwrap();
     crate::auth::first_admin(&vigie, initial.trim());
-    let http = reqwest::blocking::Client::new();
+    let http = crate::vigie::client_builder().build().unwrap();
     let login = |http: &reqwest::blocking::Client| {
         let body = serde_json::json!({"username": "admin", "password": crate::auth::ADMIN_PASSWORD});
         let answer = http.post(vigie.url("/api/v1/session")).json(&body).send().unwrap();
@@ -172,7 +171,9 @@ fn revoking_a_token_ends_its_event_streams() {
     let ended = open_stream_with(&vigie, &format!("Authorization: Bearer {revoked}\r\n"));
     let mut kept = open_stream_with(&vigie, &format!("Authorization: Bearer {other}\r\n"));
 
-    let answer = reqwest::blocking::Client::new()
+    let answer = crate::vigie::client_builder()
+        .build()
+        .unwrap()
         .delete(vigie.url(&format!("/api/v1/tokens/{revoked_id}")))
         .header("authorization", format!("Bearer {other}"))
         .send()

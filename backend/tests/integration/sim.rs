@@ -370,7 +370,7 @@ impl DemoServe {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start vigie serve --demo");
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+        let http = crate::vigie::client_builder().timeout(Duration::from_secs(5)).build().unwrap();
         let started_secs = now_secs();
         DemoServe { child, port, started_secs, http }
     }

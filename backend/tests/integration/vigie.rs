@@ -260,10 +260,21 @@ impl Drop for Vigie {
     }
 }
 
+/// How long a test's client keeps an idle connection to Vigie for the next request: well under
+/// the 5 s after which Vigie closes an idle keep-alive connection. A request sent on a connection
+/// just as the server closes it is lost (hyper's `IncompleteMessage`): reproduced on the loaded
+/// machine, and the likely cause of two requests the full suite lost after pauses of about 5 s.
+const POOL_IDLE: Duration = Duration::from_secs(3);
+
+/// A client for Vigie that never reuses a connection Vigie may be closing (see `POOL_IDLE`).
+pub fn client_builder() -> reqwest::blocking::ClientBuilder {
+    reqwest::blocking::Client::builder().pool_idle_timeout(POOL_IDLE)
+}
+
 /// The test's own HTTP client; over TLS it takes the test's certificate as it is (what the test
 /// checks is Vigie's side).
 pub fn client(tls: bool, headers: reqwest::header::HeaderMap) -> reqwest::blocking::Client {
-    reqwest::blocking::Client::builder()
+    client_builder()
         .timeout(Duration::from_secs(10))
         .default_headers(headers)
         .danger_accept_invalid_certs(tls)
