@@ -10,7 +10,7 @@ use super::footprint::{thread_cpu_secs, SimulatedPolls, ROWS};
 use super::poll_delta::{Decoder, Encoder};
 use super::poll_line::PollLine;
 use super::poll_line_read::read_poll_line;
-use super::seal::{self, Content};
+use super::seal::{self, Content, Then};
 
 /// Seals of the same hour measured per part.
 const ROUNDS: usize = 200;
@@ -51,7 +51,7 @@ fn sealing_cpu_per_device_hour() {
         let whole = ms_per_round(|| {
             std::fs::write(&plain, &text).unwrap();
             let _ = std::fs::remove_file(seal::sealed_path(&plain));
-            assert_eq!(seal::seal(&plain, Content::Polls).unwrap(), 60);
+            assert_eq!(seal::seal(&plain, Content::Polls, Then::Delete).unwrap(), 60);
         });
         let write_plain = ms_per_round(|| std::fs::write(&plain, &text).unwrap());
         let parse_with = |read: fn(&[u8]) -> Option<PollLine>| {
@@ -101,7 +101,7 @@ fn sealing_cpu_per_device_hour() {
 }
 
 /// Closing a device's kept samples file before its seal, with as many files kept as the
-/// default bound (2,048 devices' files): by its owner ([`KeptFiles::forget`], what a seal does)
+/// default bound (2,048 devices' files): by its owner ([`KeptFiles::take`], what a seal does)
 /// against a scan of every kept path ([`KeptFiles::forget_below`], what it did until now, and
 /// what removing a device still does).
 #[test]
@@ -130,7 +130,7 @@ fn closing_a_kept_file_before_a_seal() {
         (thread_cpu_secs() - start) * 1e6 / owners.len() as f64
     };
     let by_scan = per_close(&|owner| kept.forget_below(owner));
-    let by_owner = per_close(&|owner| kept.forget(owner));
+    let by_owner = per_close(&|owner| drop(kept.take(owner)));
     assert_eq!(kept.open_count(), DEFAULT_MAX_OPEN);
     println!(
         "closing one of {DEFAULT_MAX_OPEN} kept files (and keeping it again): by a scan of every kept path \
@@ -139,26 +139,38 @@ fn closing_a_kept_file_before_a_seal() {
 }
 
 /// Seals of many devices' hours one after another, each its own file, as the store writer
-/// makes them (the test above seals one file again and again: its buffers stay warm in the
-/// allocator; `vigie serve` gives every block of 128 KiB or more back at once, see
-/// [`crate::allocator`]). `TMPDIR=/dev/shm` leaves out the disk's own noise (the `fsync`).
+/// makes them, each followed by the device's next poll appended (the test above seals one file
+/// again and again: its buffers stay warm in the allocator; `vigie serve` gives every block of
+/// 128 KiB or more back at once, see [`crate::allocator`]). Both ways of leaving the plain file,
+/// in turn: deleted (the next append creates it again, what sealing did until 2026-12-03) and
+/// emptied (the next append goes on in the same file). `TMPDIR=/dev/shm` leaves out the disk's
+/// own noise (the `fsync`).
 #[test]
 #[ignore]
 fn sealing_cpu_of_many_devices_hours() {
+    use std::fs::OpenOptions;
     const DEVICES: usize = 1000;
     crate::allocator::return_large_blocks(); // as `vigie serve` does
     let lines = steady_hour(&SimulatedPolls::new(48, 10e6, 0, 0.0));
     let text: Vec<u8> = lines.iter().flat_map(|line| line.with_text(<[u8]>::to_vec)).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let samples: Vec<_> = (0..DEVICES).map(|d| dir.path().join(format!("{d:04}/samples"))).collect();
-    for samples in &samples {
-        std::fs::create_dir_all(samples).unwrap();
-        std::fs::write(samples.join("2026-11-25.jsonl"), &text).unwrap();
+    let next_poll = lines[0].with_text(<[u8]>::to_vec);
+    for then in [Then::Delete, Then::Empty, Then::Delete, Then::Empty] {
+        let dir = tempfile::tempdir().unwrap();
+        let plains: Vec<_> =
+            (0..DEVICES).map(|d| dir.path().join(format!("{d:04}/samples/2026-11-25.jsonl"))).collect();
+        for plain in &plains {
+            std::fs::create_dir_all(plain.parent().unwrap()).unwrap();
+            std::fs::write(plain, &text).unwrap();
+        }
+        let start = thread_cpu_secs();
+        for plain in &plains {
+            assert_eq!(seal::seal(plain, Content::Polls, then).unwrap(), 60);
+            OpenOptions::new().append(true).create(true).open(plain).unwrap().write_all(&next_poll).unwrap();
+        }
+        let per_seal = (thread_cpu_secs() - start) * 1000.0 / DEVICES as f64;
+        println!(
+            "sealing {DEVICES} devices' hours (48 interfaces, 60 polls each), one after another, the plain file \
+             {then:?} and the next poll appended: {per_seal:.3} ms of CPU a seal"
+        );
     }
-    let start = thread_cpu_secs();
-    for samples in &samples {
-        assert_eq!(seal::seal_dir(samples, Content::Polls).unwrap(), 60);
-    }
-    let per_seal = (thread_cpu_secs() - start) * 1000.0 / DEVICES as f64;
-    println!("sealing {DEVICES} devices' hours (48 interfaces, 60 polls each), one after another: {per_seal:.3} ms of CPU a seal");
 }

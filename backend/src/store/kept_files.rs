@@ -165,11 +165,6 @@ impl KeptFiles {
         }
     }
 
-    /// Closes the file kept for `owner`, if any.
-    pub fn forget(&self, owner: &Path) {
-        drop(self.take(owner));
-    }
-
     /// Closes the files kept for owners below `dir` (all of them are looked at: for a device
     /// removed, not for every seal).
     pub fn forget_below(&self, dir: &Path) {

@@ -140,10 +140,18 @@ impl SeriesDir {
     }
 
     /// Seals the device's plain samples files, and the rollup files of `tiers`, into their
-    /// `.zst` twins. The kept samples file is closed first: the next append opens a new one.
+    /// `.zst` twins. The kept samples file stays open if the seal emptied it (the day's file,
+    /// appended to from its start again), and is closed if it deleted it (an older day's).
     pub fn seal(&self, appender: &Appender, tiers: &[Tier]) -> std::io::Result<()> {
-        appender.kept.forget(&self.root);
+        let kept = appender.kept.take(&self.root);
         seal::seal_dir(&self.samples(), Content::Polls)?;
+        if let Some(mut kept) = kept {
+            use std::os::unix::fs::MetadataExt;
+            if kept.file.metadata().is_ok_and(|m| m.len() == 0 && m.nlink() > 0) {
+                kept.len = 0;
+                appender.kept.put(kept);
+            }
+        }
         for tier in tiers {
             seal::seal_dir(&self.rollup(tier), Content::Lines)?;
         }

@@ -32,7 +32,7 @@ fn a_kill_9_loses_nothing_written_and_a_torn_line_is_skipped() {
     // Simulate a crash in the middle of a write: a torn last line.
     let sample_dir = data_dir.join("devices").join(&id).join("samples");
     // The open (plain) file: a restart's first poll seals the plain lines before it into the
-    // `.zst` twin, then starts a new plain file, so there is always one after a poll.
+    // `.zst` twin and empties the plain file, then appends to it, so there is always one.
     let newest = std::fs::read_dir(&sample_dir)
         .unwrap()
         .map(|e| e.unwrap().path())
