@@ -112,7 +112,10 @@ pub fn seal(plain: &Path, content: Content, then: Then) -> io::Result<usize> {
         Then::Empty if meta.len() > 0 => OpenOptions::new().write(true).open(plain)?.set_len(0)?,
         Then::Empty => {}
     }
-    SEALED_FILES.fetch_add(1, Ordering::Relaxed);
+    // An emptied file stays between seals; one still empty (no poll since) is not counted.
+    if meta.len() > 0 {
+        SEALED_FILES.fetch_add(1, Ordering::Relaxed);
+    }
     SEALED_LINES.fetch_add(sealed_lines as u64, Ordering::Relaxed);
     Ok(sealed_lines)
 }
