@@ -7,7 +7,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::kept_files::{Kept, KeptFiles};
-use super::line_reader;
+use super::line_reader::{self, with_kept_buffer};
+
+// The line being appended to a kept file, written in a buffer the thread keeps (the pollers'
+// store writer): a steady append allocates nothing.
+thread_local! {
+    static LINE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A line buffer grown past this size is let go.
+const LINE_BUFFER_KEPT_BYTES: usize = 1 << 20;
 
 /// Appends lines to JSON-lines files. Each open checks that the file ends with a newline and
 /// adds one if a crash tore the last line, so a new line is never glued onto a torn one (a file
@@ -56,16 +65,18 @@ impl Appender {
     /// day): `owner` (the device's directory) has one file kept open, which stays open until
     /// the owner appends to another `segment` (opened at `path`), or until the bound on kept
     /// files closes it. A failed write closes it, so the next append opens it again and checks
-    /// its end. `line` ends with its newline. A steady append is one `write`: no path lookup,
-    /// no `fstat`, no allocation.
+    /// its end. `line` writes the line, with its newline, into the buffer it is given, told the
+    /// offset in the file where it will start (a line that depends on the one before can tell
+    /// whether that is still there); answers the file's length after it. A steady append is one
+    /// `write`: no path lookup, no `fstat`, no allocation.
     pub fn append_kept(
         &self,
         kind: KeptKind,
         owner: &Path,
         segment: i64,
         path: impl FnOnce() -> PathBuf,
-        line: &[u8],
-    ) -> io::Result<()> {
+        line: impl FnOnce(u64, &mut Vec<u8>),
+    ) -> io::Result<u64> {
         let set = self.kept_set(kind);
         let mut kept = match set.take(owner) {
             Some(kept) if kept.segment == segment => kept,
@@ -84,10 +95,16 @@ impl Appender {
                 Kept { owner, segment, file, len }
             }
         };
-        write_whole(&mut kept.file, kept.len, line)?;
-        kept.len += line.len() as u64;
+        with_kept_buffer(&LINE_BUFFER, LINE_BUFFER_KEPT_BYTES, |text| {
+            text.clear();
+            line(kept.len, text);
+            write_whole(&mut kept.file, kept.len, text)?;
+            kept.len += text.len() as u64;
+            Ok::<(), io::Error>(())
+        })?;
+        let len = kept.len;
         set.put(kept);
-        Ok(())
+        Ok(len)
     }
 
     /// The files kept open of one kind.
@@ -237,9 +254,8 @@ mod tests {
     /// Appends `{"n":n}` to `path`, kept open for its directory as `segment`.
     fn kept(appender: &Appender, path: &Path, segment: i64, n: u32) {
         let line = format!("{{\"n\":{n}}}\n");
-        appender
-            .append_kept(KeptKind::Samples, path.parent().unwrap(), segment, || path.to_path_buf(), line.as_bytes())
-            .unwrap();
+        let write = |_, out: &mut Vec<u8>| out.extend_from_slice(line.as_bytes());
+        appender.append_kept(KeptKind::Samples, path.parent().unwrap(), segment, || path.to_path_buf(), write).unwrap();
     }
 
     fn read_all(path: &Path) -> Vec<u32> {

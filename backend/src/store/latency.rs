@@ -115,11 +115,14 @@ impl Store {
     pub(super) fn append_latency(&self, id: &DeviceId, dir: &Path, line: LatencyLine) -> Result<(), StoreError> {
         let segment = line.timestamp.div_euclid(RAW_SEGMENT_SECS);
         let raw = || segments::path_for(&self.latency_dir(id, "raw"), line.timestamp, RAW_SEGMENT_SECS);
-        let mut text = serde_json::to_vec(&line).expect("a latency line serializes");
-        text.push(b'\n');
+        let text = |_, out: &mut Vec<u8>| {
+            serde_json::to_writer(&mut *out, &line).expect("a latency line serializes");
+            out.push(b'\n');
+        };
         let appended = self
             .appender
-            .append_kept(KeptKind::Latency, dir, segment, raw, &text)
+            .append_kept(KeptKind::Latency, dir, segment, raw, text)
+            .map(drop)
             .map_err(|source| StoreError::Io { path: raw(), source });
         self.health.note(&appended);
         appended?;

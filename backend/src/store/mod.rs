@@ -47,7 +47,6 @@ pub mod outbox;
 mod packed_line;
 mod poll_delta;
 mod poll_line;
-mod poll_line_read;
 mod poll_write;
 mod polls;
 pub mod query;

@@ -4,6 +4,7 @@
 //! packed meanwhile (see `packed_line`).
 
 use super::packed_line::ClosedLine;
+use super::poll_delta::Chain;
 use super::poll_line::PollLine;
 use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
@@ -41,6 +42,8 @@ pub struct OpenBuckets {
     pub(super) retry: bool,
     /// The sealing period of the last seal (`None` until the first poll after a start).
     pub(super) sealed_period: Option<i64>,
+    /// Where the samples file goes on from (its lines are deltas from the line before).
+    pub(super) samples: Chain,
 }
 
 /// The start of the bucket of `tier` holding `ts`.

@@ -1,8 +1,9 @@
-//! Raw sample lines as sealed files hold them: counters written as deltas from the previous
-//! line, and rates left out where they follow from those deltas. A line says which of its
-//! columns are deltas (`"deltas"`) and which rate columns were left out (`"derived"`); a line
-//! without `"deltas"` is absolute (the plain samples line, see [`super::poll_line`]), and every
-//! sealed frame starts with one.
+//! Raw sample lines as the samples files hold them, plain and sealed: counters written as
+//! deltas from the previous line, and rates left out where they follow from those deltas. A
+//! line says which of its columns are deltas (`"deltas"`) and which rate columns were left out
+//! (`"derived"`); a line without either is absolute (the layout of [`super::poll_line`]). Every
+//! plain file starts with one (and so does the first line after a seal emptied it, after a
+//! restart, after a failed write), and so does every sealed frame.
 //!
 //! Rules, per value (a reader in another language needs only these):
 //! - a counter in a `deltas` column is the difference from the previous line's value of the
@@ -13,17 +14,18 @@
 //!   counter (`ifHCInOctets`, else `ifInOctets`, likewise out) has a value in both lines and
 //!   did not go down, with `Δt` the difference of the timestamps in milliseconds / 1000;
 //!   `null` otherwise. The encoder leaves a column out only when that gives back every value
-//!   exactly, so readers see the same rows as in the plain file.
+//!   exactly, so readers see the same rows as the poll wrote.
+//! - a line that cannot be read (torn by a crash, corrupt) breaks the chain: the delta lines
+//!   after it are unreadable until the next absolute line, never misread.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::poll_line::{write_column, write_head, write_key, InterfaceSample, PollLine};
+use super::poll_line::{write_column, write_head, write_key, InterfaceSample, PollLine, MAX_BYTES_PER_INTERFACE};
 
-/// A samples line as sealed files write it (and as plain files write it, without `deltas` and
-/// `derived`): one array per column, in `ifIndex` order.
+/// A samples line as it is written: one array per column, in `ifIndex` order.
 #[derive(Deserialize, Default)]
 #[cfg_attr(test, derive(serde::Serialize))]
 #[serde(rename_all = "camelCase")]
@@ -82,6 +84,19 @@ impl Previous {
         Previous { line, position: OnceCell::new() }
     }
 
+    /// Keeps a copy of `line` in `prev`, in the vector it already has.
+    fn keep(prev: &mut Option<Previous>, line: &PollLine) {
+        match prev {
+            Some(p) => {
+                p.line.timestamp = line.timestamp;
+                p.line.sys_up_time = line.sys_up_time;
+                p.line.interfaces.clone_from(&line.interfaces);
+                p.position.take();
+            }
+            None => *prev = Some(Previous::new(line.clone())),
+        }
+    }
+
     fn find(&self, i: usize, if_index: u32) -> Option<&InterfaceSample> {
         match self.line.interfaces.get(i) {
             Some(s) if s.if_index == if_index => Some(s),
@@ -121,54 +136,111 @@ fn whole(bps: Option<f64>) -> Option<u64> {
     bps.map(|bps| bps.round().max(0.0) as u64)
 }
 
-/// Writes lines of one sealed frame: the first absolute, the next ones as deltas.
+/// Writes a chain of lines (a samples file's, a sealed frame's): the first absolute, the next
+/// ones as deltas from the line before. It keeps a copy of the last line written.
 #[derive(Default)]
 pub struct Encoder {
     prev: Option<Previous>,
 }
 
 impl Encoder {
-    /// Appends the sealed text of `line` (no newline) to `out`: the JSON [`DeltaLine`] would
-    /// serialize to, written straight from the two lines (no copy of their columns).
-    pub fn write(&mut self, line: PollLine, out: &mut Vec<u8>) {
-        let s = &line.interfaces;
-        let prev = self.prev.as_ref();
-        let present = COUNTERS.map(|(_, get, _)| s.iter().any(|i| get(i).is_some()));
-        let derivable = prev.map_or([false; 2], |p| derivable_rates(p, &line));
-        write_head(out, line.timestamp, line.sys_up_time);
-        if prev.is_some() && present.contains(&true) {
-            let names = COUNTERS.iter().zip(present).filter(|(_, p)| *p).map(|((name, _, _), _)| *name);
-            write_names(out, "deltas", names);
-        }
-        if derivable.contains(&true) {
-            write_names(out, "derived", RATES.iter().zip(derivable).filter(|(_, d)| *d).map(|((name, _), _)| *name));
-        }
-        write_column(out, "ifIndex", s.iter().map(|i| Some(i.if_index)));
-        for (c, (name, get, _)) in COUNTERS.iter().enumerate() {
-            if present[c] {
-                let values = s.iter().enumerate().map(|(k, i)| {
-                    let base = prev.and_then(|p| p.find(k, i.if_index)).and_then(get);
-                    Some(i128::from(get(i)?) - base.map_or(0, i128::from))
-                });
-                write_column(out, name, values);
-            }
-        }
-        for (d, (name, get)) in RATES.iter().enumerate() {
-            if !derivable[d] && s.iter().any(|i| get(i).is_some()) {
-                write_column(out, name, s.iter().map(get));
-            }
-        }
-        out.push(b'}');
-        self.prev = Some(Previous::new(line));
+    /// Appends the text of `line` (no newline) to `out`, as deltas from the line before.
+    pub fn write(&mut self, line: &PollLine, out: &mut Vec<u8>) {
+        write_line(self.prev.as_ref(), line, out);
+        Previous::keep(&mut self.prev, line);
     }
 
-    /// The sealed text of `line` (no newline).
+    /// Starts a new chain: the next line is written absolute.
+    pub fn restart(&mut self) {
+        self.prev = None;
+    }
+
+    /// Appends the text of `line` (no newline) to `out`, absolute: a chain's first line.
+    pub fn write_absolute(line: &PollLine, out: &mut Vec<u8>) {
+        write_line(None, line, out);
+    }
+
+    /// The text of `line` (no newline).
     #[cfg(test)]
-    pub fn line(&mut self, line: PollLine) -> String {
+    pub fn line(&mut self, line: &PollLine) -> String {
         let mut out = Vec::new();
         self.write(line, &mut out);
-        String::from_utf8(out).expect("sealed lines are text")
+        String::from_utf8(out).expect("samples lines are text")
     }
+}
+
+/// Appends the text of `line` (no newline) to `out`, as deltas from `prev` (absolute without):
+/// the JSON [`DeltaLine`] would serialize to, written straight from the two lines (no copy of
+/// their columns).
+fn write_line(prev: Option<&Previous>, line: &PollLine, out: &mut Vec<u8>) {
+    let s = &line.interfaces;
+    out.reserve(64 + s.len() * MAX_BYTES_PER_INTERFACE);
+    let present = COUNTERS.map(|(_, get, _)| s.iter().any(|i| get(i).is_some()));
+    let derivable = prev.map_or([false; 2], |p| derivable_rates(p, line));
+    write_head(out, line.timestamp, line.sys_up_time);
+    if prev.is_some() && present.contains(&true) {
+        let names = COUNTERS.iter().zip(present).filter(|(_, p)| *p).map(|((name, _, _), _)| *name);
+        write_names(out, "deltas", names);
+    }
+    if derivable.contains(&true) {
+        write_names(out, "derived", RATES.iter().zip(derivable).filter(|(_, d)| *d).map(|((name, _), _)| *name));
+    }
+    write_column(out, "ifIndex", s.iter().map(|i| Some(i.if_index)));
+    for (c, (name, get, _)) in COUNTERS.iter().enumerate() {
+        if present[c] {
+            let values = s.iter().enumerate().map(|(k, i)| {
+                let base = prev.and_then(|p| p.find(k, i.if_index)).and_then(get);
+                Some(i128::from(get(i)?) - base.map_or(0, i128::from))
+            });
+            write_column(out, name, values);
+        }
+    }
+    for (d, (name, get)) in RATES.iter().enumerate() {
+        if !derivable[d] && s.iter().any(|i| get(i).is_some()) {
+            write_column(out, name, s.iter().map(get));
+        }
+    }
+    out.push(b'}');
+}
+
+/// A device's samples file as its writer goes on with it: the encoder, and where the last line
+/// it wrote ended (segment, offset). A line is written as deltas only right after that line:
+/// a file emptied by a seal, a new day's file, a restart, a failed write or a torn tail start
+/// a new chain with an absolute line.
+#[derive(Default)]
+pub struct Chain {
+    encoder: Encoder,
+    end: Option<(i64, u64)>,
+}
+
+impl Chain {
+    /// Writes `line` and its newline to `out`, to go at offset `at` of the file of `segment`.
+    pub fn write(&mut self, segment: i64, at: u64, line: &PollLine, out: &mut Vec<u8>) {
+        if self.end.take() != Some((segment, at)) {
+            self.encoder.restart();
+        }
+        self.encoder.write(line, out);
+        out.push(b'\n');
+    }
+
+    /// Notes where the file of `segment` ends after the line's write (`None`: it failed).
+    pub fn written(&mut self, segment: i64, end: Option<u64>) {
+        self.end = end.map(|end| (segment, end));
+    }
+}
+
+/// The start of a samples line as [`Encoder`] writes it, read
+/// without parsing the rest: its timestamp in milliseconds and whether it depends on the line
+/// before (`deltas` or `derived`). `None` for a line that starts any other way (written by
+/// hand, torn in its first bytes).
+pub fn head(bytes: &[u8]) -> Option<(i64, bool)> {
+    let rest = bytes.strip_prefix(br#"{"timestamp":"#)?;
+    let comma = rest.iter().position(|&b| b == b',')?;
+    let timestamp: f64 = std::str::from_utf8(&rest[..comma]).ok()?.parse().ok()?;
+    let rest = rest[comma..].strip_prefix(br#","sysUpTime":"#)?;
+    let rest = &rest[rest.iter().take_while(|b| b.is_ascii_digit()).count()..];
+    let dependent = rest.starts_with(br#","deltas""#) || rest.starts_with(br#","derived""#);
+    (dependent || rest.starts_with(br#","ifIndex""#)).then_some((millis(timestamp), dependent))
 }
 
 /// The rate columns: name and read (whole bits per second, as plain lines write them).
@@ -202,7 +274,7 @@ fn write_names<'a>(out: &mut Vec<u8>, key: &str, names: impl Iterator<Item = &'a
     out.push(b']');
 }
 
-/// Reads lines written by [`Encoder`] (or plain absolute lines) back into [`PollLine`]s.
+/// Reads lines written by [`Encoder`] (or absolute lines of any age) back into [`PollLine`]s.
 #[derive(Default)]
 pub struct Decoder {
     prev: Option<Previous>,
@@ -210,8 +282,17 @@ pub struct Decoder {
 
 impl Decoder {
     /// The line `bytes` holds, or `None` if it is unreadable (torn, corrupt, or a delta line
-    /// with no line before it to add to).
+    /// with no readable line before it to add to).
     pub fn line(&mut self, bytes: &[u8]) -> Option<PollLine> {
+        let line = self.read(bytes);
+        match &line {
+            Some(line) => Previous::keep(&mut self.prev, line),
+            None => self.prev = None,
+        }
+        line
+    }
+
+    fn read(&self, bytes: &[u8]) -> Option<PollLine> {
         let Ok(mut text) = serde_json::from_slice::<DeltaLine>(bytes) else { return None };
         let n = text.if_index.len();
         let is_delta = |name: &str| text.deltas.iter().any(|d| d == name);
@@ -264,7 +345,6 @@ impl Decoder {
                 }
             }
         }
-        self.prev = Some(Previous::new(line.clone()));
         Some(line)
     }
 }

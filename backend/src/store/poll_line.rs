@@ -4,8 +4,6 @@
 
 use serde::Deserialize;
 
-use super::line_reader::with_kept_buffer;
-
 /// One line of a raw samples file: everything one poll of one device saw.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(try_from = "PollColumns")]
@@ -33,7 +31,7 @@ pub struct InterfaceSample {
 /// A [`PollLine`] as written: one array per field, in `ifIndex` order, so each field name is
 /// written once per poll rather than once per interface (about half the bytes). Columns that
 /// would hold only nulls are left out; rates are whole bits per second. Written straight from
-/// the line by [`PollLine::write_json`], read through this struct.
+/// the line by [`super::poll_delta::Encoder`], read through this struct.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PollColumns {
@@ -52,6 +50,12 @@ struct PollColumns {
     in_bps: Option<Vec<Option<u64>>>,
     #[serde(default)]
     out_bps: Option<Vec<Option<u64>>>,
+    /// Only in a line that depends on the one before (see [`super::poll_delta`]): such a line
+    /// is refused here, never read as if its deltas were counters.
+    #[serde(default)]
+    deltas: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    derived: Option<serde::de::IgnoredAny>,
 }
 
 impl InterfaceSample {
@@ -69,71 +73,16 @@ impl InterfaceSample {
     }
 }
 
-/// Picks one interface's value of a column.
-type Pick<T> = fn(&InterfaceSample) -> T;
-
-/// Sets one interface's value of a column, as read back.
-type Put = fn(&mut InterfaceSample, Option<u64>);
-
-/// The optional columns, in the order written: name, value written, value read back.
-pub(super) const OPTIONAL_COLUMNS: [(&str, Pick<Option<u64>>, Put); 6] = [
-    ("ifHCInOctets", |i| i.hc_in_octets, |i, v| i.hc_in_octets = v),
-    ("ifHCOutOctets", |i| i.hc_out_octets, |i, v| i.hc_out_octets = v),
-    ("ifInOctets", |i| i.in_octets_32, |i, v| i.in_octets_32 = v),
-    ("ifOutOctets", |i| i.out_octets_32, |i, v| i.out_octets_32 = v),
-    ("inBps", |i| rate(i.in_bps), |i, v| i.in_bps = v.map(|v| v as f64)),
-    ("outBps", |i| rate(i.out_bps), |i, v| i.out_bps = v.map(|v| v as f64)),
-];
-
-fn rate(bps: Option<f64>) -> Option<u64> {
-    bps.map(|bps| bps.round().max(0.0) as u64)
-}
-
 /// Bytes a line may take per interface (the ifIndex and six 20-digit columns with their
 /// commas), so that a line's buffer grows once at most.
-const MAX_BYTES_PER_INTERFACE: usize = 11 + 6 * 21;
-
-/// A line's text is written in a buffer kept by the thread (the pollers' store writer), emptied
-/// after each line; one grown past this size is let go.
-const TEXT_BUFFER_KEPT_BYTES: usize = 1 << 20;
-
-thread_local! {
-    static TEXT_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+pub(super) const MAX_BYTES_PER_INTERFACE: usize = 11 + 6 * 21;
 
 impl PollLine {
-    /// Appends the line's JSON text to `out` (no newline): the same bytes `serde_json` wrote
-    /// from the columns before, written straight into `out` (numbers with `itoa`, keys as
-    /// they are, the timestamp as `serde_json` writes an `f64`).
-    pub fn write_json(&self, out: &mut Vec<u8>) {
-        let s = &self.interfaces;
-        out.reserve(64 + s.len() * MAX_BYTES_PER_INTERFACE);
-        write_head(out, self.timestamp, self.sys_up_time);
-        write_column(out, "ifIndex", s.iter().map(|i| Some(i.if_index)));
-        for (key, pick, _) in OPTIONAL_COLUMNS {
-            if s.iter().any(|i| pick(i).is_some()) {
-                write_column(out, key, s.iter().map(pick));
-            }
-        }
-        out.push(b'}');
-    }
-
-    /// The line's JSON text (no newline).
+    /// The line's JSON text (no newline), absolute: as the first line of a samples file.
     pub fn to_json(&self) -> String {
         let mut out = Vec::new();
-        self.write_json(&mut out);
-        String::from_utf8(out).expect("a poll line is ASCII")
-    }
-
-    /// Calls `write` with the line's text and its newline, written in a buffer the thread
-    /// keeps: a steady poll's line allocates nothing.
-    pub fn with_text<T>(&self, write: impl FnOnce(&[u8]) -> T) -> T {
-        with_kept_buffer(&TEXT_BUFFER, TEXT_BUFFER_KEPT_BYTES, |text| {
-            text.clear();
-            self.write_json(text);
-            text.push(b'\n');
-            write(text)
-        })
+        super::poll_delta::Encoder::write_absolute(self, &mut out);
+        String::from_utf8(out).expect("a samples line is ASCII")
     }
 }
 
@@ -173,6 +122,9 @@ impl TryFrom<PollColumns> for PollLine {
     type Error = String;
 
     fn try_from(c: PollColumns) -> Result<Self, String> {
+        if c.deltas.is_some() || c.derived.is_some() {
+            return Err("a line of deltas is read after the line before it (poll_delta::Decoder)".into());
+        }
         let n = c.if_index.len();
         let columns = [&c.hc_in_octets, &c.hc_out_octets, &c.in_octets_32, &c.out_octets_32, &c.in_bps, &c.out_bps];
         if columns.iter().any(|col| col.as_ref().is_some_and(|v| v.len() != n)) {
@@ -194,7 +146,7 @@ impl TryFrom<PollColumns> for PollLine {
     }
 }
 
-/// For tests that write lines through serde (`seal`'s): what [`PollLine::write_json`] writes,
+/// For tests that write lines through serde (`seal`'s): what [`PollLine::to_json`] writes,
 /// read back as a JSON value (its keys then sorted).
 #[cfg(test)]
 impl serde::Serialize for PollLine {
@@ -246,8 +198,13 @@ mod tests {
             r#"{"timestamp":1795611861.204,"sysUpTime":100,"ifIndex":[3,7],"ifHCInOctets":[1,null],"ifHCOutOctets":[2,null],"ifInOctets":[null,1200],"ifOutOctets":[null,800],"inBps":[8000,null],"outBps":[8000,null]}"#
         );
         assert_eq!(serde_json::from_str::<PollLine>(&text).unwrap(), line);
-        assert_eq!(line.with_text(|t| t.to_vec()), format!("{text}\n").into_bytes(), "the same, with its newline");
         let ragged = r#"{"timestamp":1.0,"sysUpTime":1,"ifIndex":[1,2],"inBps":[5]}"#;
         assert!(serde_json::from_str::<PollLine>(ragged).is_err(), "a ragged line is unreadable, not misread");
+        for dependent in [
+            r#"{"timestamp":2.0,"sysUpTime":1,"deltas":["ifHCInOctets"],"ifIndex":[3],"ifHCInOctets":[5]}"#,
+            r#"{"timestamp":2.0,"sysUpTime":1,"derived":["inBps"],"ifIndex":[3]}"#,
+        ] {
+            assert!(serde_json::from_str::<PollLine>(dependent).is_err(), "deltas are not counters: {dependent}");
+        }
     }
 }

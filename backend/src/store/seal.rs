@@ -1,7 +1,9 @@
 //! Sealing: the complete lines of a plain segment file (`<date>.jsonl`) move into its sealed
 //! twin (`<date>.jsonl.zst`) as one more zstd frame, and the plain file is emptied (the newest,
-//! still appended to) or deleted (an older one). Raw samples are re-encoded as deltas on the way
-//! ([`super::poll_delta`]), rollup lines in their compact shape ([`RollupLine::sealed`]).
+//! still appended to) or deleted (an older one). Raw samples lines, written as deltas already
+//! ([`super::poll_delta`]), are copied as they are (read back and written again only when the
+//! frame would not start with an absolute line); rollup lines go in their compact shape
+//! ([`RollupLine::sealed`]).
 //!
 //! A sealed file is a concatenation of zstd frames (`zstdcat` shows its JSON lines), each
 //! followed by a 24-byte skippable frame (ignored by every zstd decoder), its trailer, that says
@@ -20,9 +22,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Deserialize;
 
+use zstd::zstd_safe::CCtx;
+
 use super::files::{read_raw_lines, read_raw_lines_from};
-use super::poll_delta::Encoder;
-use super::poll_line_read::read_poll_line;
+use super::poll_delta::{head, Decoder, Encoder};
 use super::replace;
 use super::rollup_line::RollupLine;
 
@@ -132,43 +135,20 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
     let written = with_context(|context| {
-        let mut zstd = frame_encoder(&mut file, context, content, plain_bytes)?;
-        let mut last_ms = through;
-        let mut encoder = Encoder::default();
-        let mut text = Vec::new();
-        let mut written = Ok(());
-        read_raw_lines(plain, |bytes| {
-            // A samples line is read once, whole (its timestamp comes from it); a rollup line
-            // (a day's few hundred, sealed once a day) for its timestamp first.
-            let (ms, line) = match content {
-                Content::Polls => match read_poll_line(bytes) {
-                    Some(line) => (millis(line.timestamp), Some(line)),
-                    None => return false,
-                },
-                Content::Lines => match serde_json::from_slice::<Stamp>(bytes) {
-                    Ok(stamp) => (millis(stamp.timestamp), None),
-                    Err(_) => return false,
-                },
-            };
-            if ms <= last_ms || written.is_err() {
-                return true;
+        let how = match content {
+            Content::Polls => How::Copied,
+            Content::Lines => How::Rollups,
+        };
+        let frame = Frame { plain, plain_bytes, content, through };
+        let (lines, last_ms) = match frame.write(&mut file, context, how)? {
+            Some(done) => done,
+            None => {
+                file.set_len(start)?;
+                file.seek(SeekFrom::Start(start))?;
+                frame.write(&mut file, context, How::Encoded)?.expect("encoded lines are always written")
             }
-            text.clear();
-            match line {
-                Some(line) => encoder.write(line, &mut text),
-                None => match serde_json::from_slice::<RollupLine>(bytes) {
-                    Ok(line) => text.extend_from_slice(line.sealed().as_bytes()),
-                    Err(_) => return false,
-                },
-            }
-            text.push(b'\n');
-            written = zstd.write_all(&text);
-            last_ms = ms;
-            sealed_lines += 1;
-            true
-        })?;
-        written?;
-        zstd.finish()?;
+        };
+        sealed_lines = lines;
         if sealed_lines == 0 {
             return file.set_len(start);
         }
@@ -186,6 +166,100 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
         File::open(sealed.parent().expect("store files live in a directory"))?.sync_all()?;
     }
     Ok(sealed_lines)
+}
+
+/// How the lines of a plain file go into a frame.
+#[derive(Clone, Copy, PartialEq)]
+enum How {
+    /// Samples lines copied as they are (they are written as deltas already, see
+    /// [`super::poll_delta::Chain`]), which needs the frame's first line absolute and every
+    /// delta line after the line it depends on.
+    Copied,
+    /// Samples lines read back and written again, for a plain file that cannot be copied: its
+    /// first line to seal is a delta (a crash between a seal's steps left lines already sealed
+    /// before it), a delta follows a torn line, or a line has another shape (written by hand).
+    Encoded,
+    /// Rollup lines, in their compact shape.
+    Rollups,
+}
+
+/// One frame to seal: the lines of `plain` newer than `through` (ms).
+struct Frame<'a> {
+    plain: &'a Path,
+    plain_bytes: u64,
+    content: Content,
+    through: i64,
+}
+
+impl Frame<'_> {
+    /// Writes the frame at `file`'s position, `how`; answers how many lines and the last one's
+    /// timestamp (ms), or `None` if they cannot be [`How::Copied`] (the frame half written).
+    fn write(&self, file: &mut File, context: &mut CCtx<'static>, how: How) -> io::Result<Option<(usize, i64)>> {
+        let mut zstd = frame_encoder(&mut *file, context, self.content, self.plain_bytes)?;
+        let (mut last_ms, mut sealed_lines, mut written) = (self.through, 0usize, Ok(()));
+        // Whether the line before went into the frame, and whether copying can go on.
+        let (mut chained, mut copyable) = (false, true);
+        let (mut decoder, mut encoder, mut text) = (Decoder::default(), Encoder::default(), Vec::new());
+        read_raw_lines(self.plain, |bytes| {
+            if written.is_err() || !copyable {
+                return true;
+            }
+            text.clear();
+            let ms = match how {
+                How::Copied => {
+                    let Some((ms, dependent)) = head(bytes) else {
+                        copyable = false;
+                        return true;
+                    };
+                    // A torn line ends before its closing brace (and its newline): dropped, as
+                    // readers drop it.
+                    let Some(whole) = bytes.strip_suffix(b"\n").filter(|line| line.ends_with(b"}")) else {
+                        chained = false;
+                        return false;
+                    };
+                    if ms > last_ms && dependent && !chained {
+                        copyable = false;
+                        return true;
+                    }
+                    text.extend_from_slice(whole);
+                    ms
+                }
+                How::Encoded => {
+                    let Some(line) = decoder.line(bytes) else { return false };
+                    let ms = millis(line.timestamp);
+                    if ms > last_ms {
+                        encoder.write(&line, &mut text);
+                    }
+                    ms
+                }
+                How::Rollups => {
+                    // A day's few hundred lines, sealed once a day: the timestamp read first.
+                    let Ok(stamp) = serde_json::from_slice::<Stamp>(bytes) else { return false };
+                    let ms = millis(stamp.timestamp);
+                    if ms > last_ms {
+                        let Ok(line) = serde_json::from_slice::<RollupLine>(bytes) else { return false };
+                        text.extend_from_slice(line.sealed().as_bytes());
+                    }
+                    ms
+                }
+            };
+            if ms <= last_ms {
+                chained = false;
+                return true;
+            }
+            text.push(b'\n');
+            written = zstd.write_all(&text);
+            (chained, last_ms) = (true, ms);
+            sealed_lines += 1;
+            true
+        })?;
+        written?;
+        if !copyable {
+            return Ok(None);
+        }
+        zstd.finish()?;
+        Ok(Some((sealed_lines, last_ms)))
+    }
 }
 
 /// Seals every plain segment file in `dir` (and deletes temp files a crash left there): the

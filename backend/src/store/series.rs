@@ -81,7 +81,11 @@ impl SeriesDir {
         };
         let segment = ts.div_euclid(RAW_SEGMENT_SECS);
         let path = || segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS);
-        line.with_text(|text| appender.append_kept(KeptKind::Samples, &self.root, segment, path, text))?;
+        let chain = &mut open.samples;
+        let text = |at, out: &mut Vec<u8>| chain.write(segment, at, line, out);
+        let appended = appender.append_kept(KeptKind::Samples, &self.root, segment, path, text);
+        open.samples.written(segment, appended.as_ref().ok().copied());
+        appended?;
         sealed?;
         open.add(tiers, line);
         let due = open.take_due(tiers, ts);

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::files::last_line;
+use super::files::{last_line, read_raw_lines};
 use super::poll_delta::Decoder;
 use super::poll_line::PollLine;
 use super::query::StoredPoint;
@@ -43,19 +43,24 @@ impl SeriesDir {
         Ok(())
     }
 
-    /// The newest raw sample, if any in the last week: the plain file's last line, else the
-    /// last line of the sealed file's last frame.
+    /// The newest raw sample, if any in the last week: the plain file's last readable line
+    /// (read from the file's start, its lines being deltas), else the last line of the sealed
+    /// file's last frame.
     pub fn newest_poll(&self, now: i64) -> std::io::Result<Option<PollLine>> {
         let newest = segments::overlapping(&self.samples(), now - 7 * DAY_SECS, i64::MAX / 2, RAW_SEGMENT_SECS).pop();
         let Some(path) = newest else { return Ok(None) };
-        if let Some(line) = last_line(&path)?.and_then(|bytes| serde_json::from_slice(&bytes).ok()) {
-            return Ok(Some(line));
-        }
         let (mut decoder, mut newest) = (Decoder::default(), None);
-        seal::read_last_frame(&seal::sealed_path(&path), |bytes| {
-            newest = decoder.line(bytes).or(newest.take());
-            true
-        })?;
+        // The last line that reads is the newest.
+        let mut keep = |bytes: &[u8], newest: &mut Option<PollLine>| {
+            let line = decoder.line(bytes);
+            let read = line.is_some();
+            *newest = line.or(newest.take());
+            read
+        };
+        read_raw_lines(&path, |bytes| keep(bytes, &mut newest))?;
+        if newest.is_none() {
+            seal::read_last_frame(&seal::sealed_path(&path), |bytes| keep(bytes, &mut newest))?;
+        }
         Ok(newest)
     }
 

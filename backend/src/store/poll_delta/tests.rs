@@ -1,4 +1,4 @@
-//! Round trips of the sealed samples lines: deltas and derived rates read back the same rows.
+//! Round trips of the samples lines: deltas and derived rates read back the same rows.
 
 use super::*;
 
@@ -24,7 +24,7 @@ fn sample(
 fn round_trip(lines: &[PollLine]) -> Vec<String> {
     let plain: Vec<PollLine> = lines.iter().map(|l| serde_json::from_str(&l.to_json()).unwrap()).collect();
     let mut encoder = Encoder::default();
-    let sealed: Vec<String> = plain.iter().map(|l| encoder.line(l.clone())).collect();
+    let sealed: Vec<String> = plain.iter().map(|l| encoder.line(l)).collect();
     for text in &sealed {
         let parsed: DeltaLine = serde_json::from_str(text).expect(text);
         assert_eq!(&serde_json::to_string(&parsed).unwrap(), text);
@@ -94,7 +94,43 @@ fn a_delta_line_without_its_predecessor_is_unreadable_not_misread() {
     let mut encoder = Encoder::default();
     let a = PollLine { timestamp: 1.0, sys_up_time: 1, interfaces: vec![sample(1, Some((10, 10)), None, None)] };
     let b = PollLine { timestamp: 61.0, sys_up_time: 1, interfaces: vec![sample(1, Some((20, 20)), None, None)] };
-    let (_, second) = (encoder.line(a), encoder.line(b));
+    let (_, second) = (encoder.line(&a), encoder.line(&b));
     assert!(Decoder::default().line(second.as_bytes()).is_none());
     assert!(Decoder::default().line(&second.as_bytes()[..10]).is_none(), "torn");
+}
+
+#[test]
+fn an_unreadable_line_breaks_the_chain_until_the_next_absolute_line() {
+    let mut encoder = Encoder::default();
+    let at = |k: u64| PollLine {
+        timestamp: 60.0 * k as f64,
+        sys_up_time: 100,
+        interfaces: vec![sample(1, Some((1000 * k, 10 * k)), None, None)],
+    };
+    let lines: Vec<PollLine> = (0..4).map(at).collect();
+    let text: Vec<String> = lines[..3].iter().map(|l| encoder.line(l)).collect();
+    encoder.restart();
+    let absolute = encoder.line(&lines[3]);
+    let mut decoder = Decoder::default();
+    assert_eq!(decoder.line(text[0].as_bytes()).as_ref(), Some(&lines[0]));
+    assert!(decoder.line(&text[1].as_bytes()[..30]).is_none(), "torn");
+    assert!(decoder.line(text[2].as_bytes()).is_none(), "its delta has no line before it");
+    assert_eq!(decoder.line(absolute.as_bytes()).as_ref(), Some(&lines[3]));
+}
+
+#[test]
+fn a_lines_head_tells_its_timestamp_and_whether_it_depends_on_the_one_before() {
+    let mut encoder = Encoder::default();
+    let at = |timestamp: f64, octets: u64| PollLine {
+        timestamp,
+        sys_up_time: 100,
+        interfaces: vec![sample(1, Some((octets, 0)), None, None)],
+    };
+    let (a, b) = (encoder.line(&at(60.25, 10)), encoder.line(&at(120.5, 20)));
+    assert_eq!((head(a.as_bytes()), head(b.as_bytes())), (Some((60_250, false)), Some((120_500, true))));
+    for other in
+        [r#"{"sysUpTime":1,"timestamp":60.0}"#, r#"{"timestamp":60.0,"sysUp"#, r#"{"timestamp":x,"sysUpTime":1}"#]
+    {
+        assert_eq!(head(other.as_bytes()), None, "{other}");
+    }
 }

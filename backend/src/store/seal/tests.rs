@@ -1,8 +1,8 @@
 use super::trailer::TRAILER_LEN;
 use super::*;
 use crate::store::files::Appender;
-use crate::store::poll_delta::Decoder;
-use crate::store::poll_line::test_line;
+use crate::store::poll_delta::{head, Chain, Decoder};
+use crate::store::poll_line::{test_line, PollLine};
 
 fn polls(path: &Path) -> Vec<f64> {
     let mut decoder = Decoder::default();
@@ -18,10 +18,48 @@ fn polls(path: &Path) -> Vec<f64> {
     out
 }
 
+/// The text of the polls at minutes `from..to` as the writer appends them: one chain, its
+/// first line absolute, the next ones deltas.
+fn chain_text(from: i64, to: i64) -> Vec<u8> {
+    let (mut chain, mut text) = (Chain::default(), Vec::new());
+    for t in from..to {
+        chain.write(0, text.len() as u64, &test_line((t * 60) as f64, Some(8.0)), &mut text);
+        chain.written(0, Some(text.len() as u64));
+    }
+    text
+}
+
+/// Appends the polls at minutes `from..to` as the writer does after a start or a seal.
 fn append(path: &Path, from: i64, to: i64) {
-    let lines: Vec<String> =
-        (from..to).map(|t| serde_json::to_string(&test_line((t * 60) as f64, Some(8.0))).unwrap()).collect();
-    Appender::default().append(path, &lines.join("\n")).unwrap();
+    let text = String::from_utf8(chain_text(from, to)).unwrap();
+    Appender::default().append(path, text.trim_end()).unwrap();
+}
+
+/// Every line of a segment read back, sealed then plain (a line not newer than the one before
+/// read once).
+fn lines(path: &Path) -> Vec<PollLine> {
+    let mut decoder = Decoder::default();
+    let mut out: Vec<PollLine> = Vec::new();
+    read_segment(path, |bytes| {
+        let Some(line) = decoder.line(bytes) else { return false };
+        if out.last().is_none_or(|last| last.timestamp < line.timestamp) {
+            out.push(line);
+        }
+        true
+    })
+    .unwrap();
+    out
+}
+
+/// The lines of the last frame of a sealed file, as text.
+fn last_frame(sealed: &Path) -> Vec<String> {
+    let mut last = Vec::new();
+    read_last_frame(sealed, |b| {
+        last.push(String::from_utf8_lossy(b).trim_end().to_owned());
+        true
+    })
+    .unwrap();
+    last
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -47,12 +85,7 @@ fn sealing_moves_lines_into_frames_and_reads_mix_sealed_and_open() {
     assert_eq!(polls(&plain).len(), 5);
     let sealed = sealed_path(&plain);
     assert_eq!(trailer(&sealed).unwrap().unwrap().last_ms, 240_000);
-    let mut last = Vec::new();
-    read_last_frame(&sealed, |b| {
-        last.push(String::from_utf8_lossy(b).into_owned());
-        true
-    })
-    .unwrap();
+    let last = last_frame(&sealed);
     assert_eq!(last.len(), 2, "the last frame only");
     assert!(!last[0].contains("deltas") && last[1].contains("deltas"), "each frame starts absolute: {last:?}");
     // zstd itself reads the file: every frame, trailers skipped.
@@ -156,4 +189,75 @@ fn rollup_lines_are_sealed_in_their_compact_shape_and_read_back_the_same() {
     .unwrap();
     let plain_lines: Vec<RollupLine> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(read, plain_lines);
+}
+
+#[test]
+fn the_writers_lines_are_copied_into_the_frame_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("2026-11-25.jsonl");
+    append(&plain, 0, 5);
+    let text = std::fs::read(&plain).unwrap();
+    assert_eq!(seal(&plain, Content::Polls, Then::Empty).unwrap(), 5);
+    assert_eq!(zstd::decode_all(File::open(sealed_path(&plain)).unwrap()).unwrap(), text, "the same bytes");
+    let expected: Vec<PollLine> = (0..5).map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    assert_eq!(lines(&plain), expected);
+}
+
+/// A seal that wrote its frame but could not empty the plain file (a crash between the two, a
+/// failed truncate): the writer goes on with deltas in the same file, so the next frame's
+/// first line would be a delta from a line the frame does not hold. It is written again,
+/// absolute, and every value reads back.
+#[test]
+fn a_frame_starts_absolute_when_the_plain_file_goes_on_from_lines_already_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("2026-11-25.jsonl");
+    std::fs::write(&plain, chain_text(0, 3)).unwrap();
+    seal(&plain, Content::Polls, Then::Delete).unwrap();
+    std::fs::write(&plain, chain_text(0, 6)).unwrap(); // the sealed lines, and three more deltas
+    assert!(head(std::fs::read_to_string(&plain).unwrap().lines().nth(3).unwrap().as_bytes()).unwrap().1);
+    assert_eq!(seal(&plain, Content::Polls, Then::Empty).unwrap(), 3, "the lines after the sealed ones");
+    let last = last_frame(&sealed_path(&plain));
+    assert_eq!(head(last[0].as_bytes()), Some((180_000, false)), "the frame starts absolute: {last:?}");
+    assert_eq!(head(last[1].as_bytes()), Some((240_000, true)));
+    let expected: Vec<PollLine> = (0..6).map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    assert_eq!(lines(&plain), expected);
+}
+
+/// A torn line (a crash mid-write) ends a chain: the writer starts the next with an absolute
+/// line. A delta line after a torn one (which nothing writes, but a file may hold) is
+/// dropped, never read as if the torn line were there.
+#[test]
+fn a_delta_line_after_a_torn_one_is_dropped_not_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("2026-11-25.jsonl");
+    let first: Vec<String> = String::from_utf8(chain_text(0, 4)).unwrap().lines().map(str::to_owned).collect();
+    let torn = &first[2][..40];
+    let text = format!("{}\n{}\n{torn}\n{}\n", first[0], first[1], first[3]);
+    std::fs::write(&plain, text).unwrap();
+    append(&plain, 4, 6); // after a restart, a new chain
+    let expected: Vec<PollLine> = [0, 1, 4, 5].iter().map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    assert_eq!(lines(&plain), expected, "read in place");
+    assert_eq!(seal(&plain, Content::Polls, Then::Empty).unwrap(), 4);
+    assert_eq!(lines(&plain), expected, "read sealed");
+    let frame = last_frame(&sealed_path(&plain));
+    assert_eq!(
+        frame.iter().map(|l| head(l.as_bytes()).unwrap()).collect::<Vec<_>>()[..2],
+        [(0, false), (60_000, true)]
+    );
+}
+
+/// Lines in another shape (keys in another order: written by hand, or by a tool) are read and
+/// written again, as deltas.
+#[test]
+fn lines_of_another_shape_are_sealed_as_deltas() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("2026-11-25.jsonl");
+    let expected: Vec<PollLine> = (0..3).map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    let by_hand: Vec<String> = expected.iter().map(|l| serde_json::to_string(l).unwrap()).collect();
+    assert!(head(by_hand[0].as_bytes()).is_none(), "keys sorted: {}", by_hand[0]);
+    Appender::default().append(&plain, &by_hand.join("\n")).unwrap();
+    assert_eq!(seal(&plain, Content::Polls, Then::Empty).unwrap(), 3);
+    let last = last_frame(&sealed_path(&plain));
+    assert_eq!(last.iter().map(|l| head(l.as_bytes()).unwrap().1).collect::<Vec<_>>(), [false, true, true]);
+    assert_eq!(lines(&plain), expected);
 }

@@ -287,3 +287,37 @@ fn the_open_hour_and_six_hours_answer_every_poll_so_far() {
     let fives = open.unwritten_points(&tiers, 3, 0);
     assert_eq!(fives.iter().map(|p| (p.timestamp - base, p.weight)).collect::<Vec<_>>(), [(600, 2)]);
 }
+
+/// The samples file as the writer leaves it: its first line absolute, the next ones deltas;
+/// after a restart (nothing known of the lines before) and after a seal emptied it, the next
+/// line is absolute again. Every poll reads back.
+#[test]
+fn the_samples_file_goes_on_in_deltas_and_starts_again_absolute_after_a_restart_or_a_seal() {
+    use super::super::poll_delta::head;
+    let Fixture { _dir, series, tiers, appender, mut open, base } = fixture();
+    let plain = segments::path_for(&series.samples(), base, RAW_SEGMENT_SECS);
+    let dependent = || -> Vec<bool> {
+        let text = std::fs::read_to_string(&plain).unwrap();
+        text.lines().map(|l| head(l.as_bytes()).unwrap().1).collect()
+    };
+    let polls: Vec<PollLine> = (0..7).map(|k| poll((base + 60 * k) as f64, Some(100.0 + k as f64))).collect();
+    for line in &polls[..3] {
+        series.append_poll(&appender, &tiers, &mut open, line).unwrap();
+    }
+    assert_eq!(dependent(), [false, true, true]);
+    let mut restarted = OpenBuckets::default();
+    restarted.sealed_period = open.sealed_period; // no seal at this first poll, for the test
+    for line in &polls[3..5] {
+        series.append_poll(&appender, &tiers, &mut restarted, line).unwrap();
+    }
+    assert_eq!(dependent(), [false, true, true, false, true], "after a restart");
+    series.seal(&appender, &[]).unwrap();
+    for line in &polls[5..] {
+        series.append_poll(&appender, &tiers, &mut restarted, line).unwrap();
+    }
+    assert_eq!(dependent(), [false, true], "after a seal");
+    let mut read = Vec::new();
+    series.read_polls(base, base + 3600, |line| read.push(line)).unwrap();
+    assert_eq!(read, polls);
+    assert_eq!(series.newest_poll(base + 3600).unwrap().as_ref(), polls.last());
+}
