@@ -104,7 +104,9 @@ impl Store {
         let dir = self.device_dir(&device.id);
         replace::remove_stale_temps(&dir);
         let series = SeriesDir::new(&dir);
-        let newest = series.newest_poll(now).map_err(io_error(&series.samples()))?;
+        let delay = OpenBuckets::delay_for(&device.id.0);
+        let (buckets, newest) =
+            series.rebuild_open_buckets(&self.appender, &self.tiers, now, delay).map_err(io_error(&dir))?;
         let state_path = dir.join("state.json");
         let mut live = match read_state(&state_path)? {
             Ok(Some(state)) => DeviceLive::from_state(state),
@@ -120,8 +122,6 @@ impl Store {
         if let Some(line) = &newest {
             live.restore_latest(line);
         }
-        let delay = OpenBuckets::delay_for(&device.id.0);
-        let buckets = series.rebuild_open_buckets(&self.appender, &self.tiers, now, delay).map_err(io_error(&dir))?;
         Ok(PolledDevice::new(dir, live, buckets))
     }
 

@@ -162,21 +162,23 @@ impl SeriesDir {
         Ok(())
     }
 
-    /// Rebuilds the buckets not on disk from the raw samples after a restart. It starts an hour
-    /// before the newest sample's hour (a stop may fall between a sample closing an hour and
-    /// its rollups being written) and writes what closes on the way unless already written. A
-    /// 6-hour bucket starts from the hourly lines on disk for its hours before that.
+    /// Rebuilds the buckets not on disk from the raw samples after a restart, and answers them
+    /// with the newest sample (read on the way: the plain file's lines are deltas, read from its
+    /// start). It starts an hour before the newest sample's hour (a stop may fall between a
+    /// sample closing an hour and its rollups being written) and writes what closes on the way
+    /// unless already written. A 6-hour bucket starts from the hourly lines on disk for its
+    /// hours before that.
     pub fn rebuild_open_buckets(
         &self,
         appender: &Appender,
         tiers: &[Tier],
         now: i64,
         flush_delay_secs: i64,
-    ) -> std::io::Result<OpenBuckets> {
+    ) -> std::io::Result<(OpenBuckets, Option<PollLine>)> {
         const HOUR: i64 = 3600;
         let mut open = OpenBuckets::new(flush_delay_secs);
-        let Some(newest) = self.newest_poll(now)? else { return Ok(open) };
-        let from = (newest.timestamp.floor() as i64).div_euclid(HOUR) * HOUR - HOUR;
+        let Some(newest_ms) = self.newest_ms(now)? else { return Ok((open, None)) };
+        let from = newest_ms.div_euclid(1000).div_euclid(HOUR) * HOUR - HOUR;
         // A tier coarser than an hour starts from the hourly lines of its bucket before `from`.
         if let Some(hourly) = tiers.iter().find(|t| t.resolution_secs == HOUR) {
             for (t, tier) in tiers.iter().enumerate().filter(|(_, t)| t.resolution_secs > HOUR) {
@@ -186,15 +188,16 @@ impl SeriesDir {
                 open.fold_lines(tiers, t, &lines);
             }
         }
-        let mut result = Ok(());
-        self.read_polls(from, now.max(newest.timestamp.ceil() as i64), |line| {
+        let (mut result, mut newest) = (Ok(()), None);
+        self.read_polls(from, now.max((newest_ms + 999).div_euclid(1000)), |line| {
             open.add(tiers, &line);
             let due = open.take_due(tiers, line.timestamp.floor() as i64);
             if result.is_ok() {
                 result = self.write_rollups(appender, tiers, &due, true);
             }
+            newest = Some(line);
         })?;
-        result.map(|()| open)
+        result.map(|()| (open, newest))
     }
 
     /// Deletes expired segments; answers the bytes freed.

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::files::{last_line, read_raw_lines};
-use super::poll_delta::Decoder;
+use super::poll_delta::{head, Decoder};
 use super::poll_line::PollLine;
 use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
@@ -43,9 +43,24 @@ impl SeriesDir {
         Ok(())
     }
 
-    /// The newest raw sample, if any in the last week: the plain file's last readable line
-    /// (read from the file's start, its lines being deltas), else the last line of the sealed
-    /// file's last frame.
+    /// When the newest raw sample of the last week was taken (ms), read without decoding the
+    /// lines: the head of the plain file's last line, else the sealed file's trailer (a last
+    /// line in another shape: the file decoded).
+    pub fn newest_ms(&self, now: i64) -> std::io::Result<Option<i64>> {
+        let newest = segments::overlapping(&self.samples(), now - 7 * DAY_SECS, i64::MAX / 2, RAW_SEGMENT_SECS).pop();
+        let Some(path) = newest else { return Ok(None) };
+        match last_line(&path)? {
+            Some(bytes) => match head(&bytes) {
+                Some((ms, _)) => Ok(Some(ms)),
+                None => Ok(self.newest_poll(now)?.map(|line| (line.timestamp * 1000.0).round() as i64)),
+            },
+            None => Ok(seal::trailer(&seal::sealed_path(&path))?.map(|t| t.last_ms)),
+        }
+    }
+
+    /// The newest raw sample of the last week: the plain file's last readable line (read from
+    /// the file's start, its lines being deltas), else the last line of the sealed file's last
+    /// frame.
     pub fn newest_poll(&self, now: i64) -> std::io::Result<Option<PollLine>> {
         let newest = segments::overlapping(&self.samples(), now - 7 * DAY_SECS, i64::MAX / 2, RAW_SEGMENT_SECS).pop();
         let Some(path) = newest else { return Ok(None) };

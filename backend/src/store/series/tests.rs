@@ -130,7 +130,7 @@ fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
 
     // A restart rebuilds the same buckets and writes nothing again.
     let now = base + 3700;
-    let rebuilt = series.rebuild_open_buckets(&appender, &tiers, now, 0).unwrap();
+    let rebuilt = series.rebuild_open_buckets(&appender, &tiers, now, 0).unwrap().0;
     for tier in 0..3 {
         assert_eq!(rebuilt.unwritten_points(&tiers, 3, tier), open.unwritten_points(&tiers, 3, tier), "tier {tier}");
     }
@@ -149,16 +149,16 @@ fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
             &serde_json::to_string(&closing).unwrap(),
         )
         .unwrap();
-    series.rebuild_open_buckets(&appender, &tiers, base + 7210, 0).unwrap();
+    series.rebuild_open_buckets(&appender, &tiers, base + 7210, 0).unwrap().0;
     assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9)]);
     assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 2 + 2, "two buckets of each hour");
 
     // Buckets still waiting at a stop (this device's delay: 120 s past each 5 minutes) are
     // rebuilt however long the stop, and written once when the first poll after it closes
     // their hour.
-    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 7210, 120).unwrap();
+    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 7210, 120).unwrap().0;
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 7500) as f64, Some(100.0))).unwrap();
-    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 30_000, 120).unwrap();
+    let mut open = series.rebuild_open_buckets(&appender, &tiers, base + 30_000, 120).unwrap().0;
     assert_eq!(open.unwritten_points(&tiers, 3, 0).len(), 2, "buckets 7200 and 7500, the latter open");
     series.append_poll(&appender, &tiers, &mut open, &poll((base + 30_000) as f64, Some(100.0))).unwrap();
     assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 6);
@@ -177,7 +177,7 @@ fn the_six_hour_line_is_the_same_with_a_restart_in_its_middle() {
         for k in 0..(7 * 12) {
             let ts = base + 300 * k as i64;
             if restart_at == Some(k) {
-                open = series.rebuild_open_buckets(&appender, &tiers, ts - 1, 0).unwrap();
+                open = series.rebuild_open_buckets(&appender, &tiers, ts - 1, 0).unwrap().0;
             }
             let bps = Some(1_000.0 + 10.0 * (k % 17) as f64);
             series.append_poll(&appender, &tiers, &mut open, &poll(ts as f64, bps)).unwrap();
@@ -320,4 +320,12 @@ fn the_samples_file_goes_on_in_deltas_and_starts_again_absolute_after_a_restart_
     series.read_polls(base, base + 3600, |line| read.push(line)).unwrap();
     assert_eq!(read, polls);
     assert_eq!(series.newest_poll(base + 3600).unwrap().as_ref(), polls.last());
+    let newest_ms = (base + 360) * 1000;
+    assert_eq!(series.newest_ms(base + 3600).unwrap(), Some(newest_ms), "the last line's head");
+    let (_, newest) = series.rebuild_open_buckets(&appender, &tiers, base + 3600, 0).unwrap();
+    assert_eq!(newest.as_ref(), polls.last(), "a restart reads the newest poll on its way");
+    series.seal(&appender, &[]).unwrap();
+    assert_eq!(series.newest_ms(base + 3600).unwrap(), Some(newest_ms), "the sealed file's trailer");
+    let (_, newest) = series.rebuild_open_buckets(&appender, &tiers, base + 3600, 0).unwrap();
+    assert_eq!(newest.as_ref(), polls.last());
 }
