@@ -18,12 +18,17 @@ fn polls(path: &Path) -> Vec<f64> {
     out
 }
 
+/// The poll the tests' files hold at `minute`.
+fn poll_at(minute: i64) -> PollLine {
+    test_line((minute * 60) as f64, Some(8.0))
+}
+
 /// The text of the polls at minutes `from..to` as the writer appends them: one chain, its
 /// first line absolute, the next ones deltas.
 fn chain_text(from: i64, to: i64) -> Vec<u8> {
     let (mut chain, mut text) = (Chain::default(), Vec::new());
     for t in from..to {
-        chain.write(0, text.len() as u64, &test_line((t * 60) as f64, Some(8.0)), &mut text);
+        chain.write(0, text.len() as u64, &poll_at(t), &mut text);
         chain.written(0, Some(text.len() as u64));
     }
     text
@@ -199,7 +204,7 @@ fn the_writers_lines_are_copied_into_the_frame_as_they_are() {
     let text = std::fs::read(&plain).unwrap();
     assert_eq!(seal(&plain, Content::Polls, Then::Empty).unwrap(), 5);
     assert_eq!(zstd::decode_all(File::open(sealed_path(&plain)).unwrap()).unwrap(), text, "the same bytes");
-    let expected: Vec<PollLine> = (0..5).map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    let expected: Vec<PollLine> = (0..5).map(poll_at).collect();
     assert_eq!(lines(&plain), expected);
 }
 
@@ -219,7 +224,7 @@ fn a_frame_starts_absolute_when_the_plain_file_goes_on_from_lines_already_sealed
     let last = last_frame(&sealed_path(&plain));
     assert_eq!(head(last[0].as_bytes()), Some((180_000, false)), "the frame starts absolute: {last:?}");
     assert_eq!(head(last[1].as_bytes()), Some((240_000, true)));
-    let expected: Vec<PollLine> = (0..6).map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    let expected: Vec<PollLine> = (0..6).map(poll_at).collect();
     assert_eq!(lines(&plain), expected);
 }
 
@@ -235,7 +240,7 @@ fn a_delta_line_after_a_torn_one_is_dropped_not_misread() {
     let text = format!("{}\n{}\n{torn}\n{}\n", first[0], first[1], first[3]);
     std::fs::write(&plain, text).unwrap();
     append(&plain, 4, 6); // after a restart, a new chain
-    let expected: Vec<PollLine> = [0, 1, 4, 5].iter().map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    let expected: Vec<PollLine> = [0, 1, 4, 5].map(poll_at).to_vec();
     assert_eq!(lines(&plain), expected, "read in place");
     assert_eq!(seal(&plain, Content::Polls, Then::Empty).unwrap(), 4);
     assert_eq!(lines(&plain), expected, "read sealed");
@@ -252,7 +257,7 @@ fn a_delta_line_after_a_torn_one_is_dropped_not_misread() {
 fn lines_of_another_shape_are_sealed_as_deltas() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("2026-11-25.jsonl");
-    let expected: Vec<PollLine> = (0..3).map(|t| test_line((t * 60) as f64, Some(8.0))).collect();
+    let expected: Vec<PollLine> = (0..3).map(poll_at).collect();
     let by_hand: Vec<String> = expected.iter().map(|l| serde_json::to_string(l).unwrap()).collect();
     assert!(head(by_hand[0].as_bytes()).is_none(), "keys sorted: {}", by_hand[0]);
     Appender::default().append(&plain, &by_hand.join("\n")).unwrap();
