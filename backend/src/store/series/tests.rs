@@ -149,7 +149,7 @@ fn a_restart_rebuilds_what_is_not_on_disk_and_writes_nothing_twice() {
             &serde_json::to_string(&closing).unwrap(),
         )
         .unwrap();
-    series.rebuild_open_buckets(&appender, &tiers, base + 7210, 0).unwrap().0;
+    series.rebuild_open_buckets(&appender, &tiers, base + 7210, 0).unwrap();
     assert_eq!(rollup_lines(&series, &tiers[1], base), [(0, 10), (3600, 9)]);
     assert_eq!(rollup_lines(&series, &tiers[0], base).len(), 2 + 2, "two buckets of each hour");
 
