@@ -29,7 +29,8 @@
 //! runs both). The run ends with a summary table, one row per configuration measured, with the
 //! idle row's figure. All traffic stays on loopback.
 //! Devices are added through the import API (`POST /devices/import`, CSV, up to 1,000 a
-//! request). Each size reports vigie's CPU, RSS, open file descriptors and their soft limit;
+//! request). Each size reports vigie's CPU (and its split per thread, in µs a poll: the poller,
+//! the store writer, the rest), RSS, open file descriptors and their soft limit;
 //! the benchmark raises its own soft limit to the hard one first (the in-process fleet holds
 //! one socket per agent). A million interfaces: `FLEET_SIZES=5000 FLEET_INTERFACES=200`; ten
 //! million: the README's "Ten million interfaces" (simulators in processes of their own).
@@ -319,7 +320,8 @@ fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
     println!("window starts: RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
     std::thread::sleep(Duration::from_secs(window));
     let after = status(&http);
-    let cpu = vigie.cpu().secs_since(&cpu_before);
+    let cpu_after = vigie.cpu();
+    let cpu = cpu_after.secs_since(&cpu_before);
     let (open, limit) = vigie.descriptors();
     println!(
         "window ends:   RSS {:.1} MB, data {:.1} MB, {open} file descriptors open (soft limit {limit})",
@@ -350,6 +352,10 @@ fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
             1000.0 * cpu / samples as f64,
             samples as f64 / cpu.max(1e-9)
         );
+        let threads = cpu_after.by_thread_since(&cpu_before);
+        let per_poll = |secs: f64| secs * 1e6 / measured.polls.max(1) as f64;
+        let split: Vec<String> = threads.iter().map(|(name, secs)| format!("{name} {:.1}", per_poll(*secs))).collect();
+        println!("  µs of CPU a poll, per thread: {}", split.join(", "));
     }
     println!(
         "  peak RSS {:.1} MB; raw samples on disk {:.1} bytes per interface-sample",

@@ -23,6 +23,8 @@ pub fn stat_fields(path: &str, a: usize, b: usize) -> f64 {
 pub struct CpuReading {
     ticks: f64,
     threads: std::collections::HashMap<u32, u64>,
+    /// Each live thread's name (`comm`: `vigie-poller`, `vigie-poll-writ`, ...).
+    names: std::collections::HashMap<u32, String>,
 }
 
 impl CpuReading {
@@ -36,6 +38,20 @@ impl CpuReading {
         }
         let ns: u64 = self.threads.iter().map(|(tid, ns)| ns - before.threads.get(tid).copied().unwrap_or(0)).sum();
         ns as f64 / 1e9
+    }
+
+    /// CPU seconds from `before` to this reading per thread name, most first (threads alive at
+    /// this reading, from their schedstat; one that ended meanwhile is left out).
+    pub fn by_thread_since(&self, before: &CpuReading) -> Vec<(String, f64)> {
+        let mut by_name = std::collections::BTreeMap::<&str, u64>::new();
+        for (tid, ns) in &self.threads {
+            let name = self.names.get(tid).map_or("?", String::as_str);
+            *by_name.entry(name).or_default() += ns - before.threads.get(tid).copied().unwrap_or(0);
+        }
+        let mut secs: Vec<(String, f64)> =
+            by_name.into_iter().map(|(name, ns)| (name.to_owned(), ns as f64 / 1e9)).collect();
+        secs.sort_by(|a, b| b.1.total_cmp(&a.1));
+        secs
     }
 }
 
@@ -91,15 +107,17 @@ impl Server {
     pub fn cpu(&self) -> CpuReading {
         let pid = self.child.id();
         let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().filter_map(Result::ok);
-        let threads = tasks
-            .filter_map(|task| {
-                let tid = task.file_name().to_str()?.parse().ok()?;
-                // schedstat's first field: nanoseconds this thread ran.
-                let ns = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
-                Some((tid, ns.split_whitespace().next()?.parse().ok()?))
-            })
-            .collect();
-        CpuReading { ticks: stat_fields(&format!("/proc/{pid}/stat"), 14, 15), threads }
+        let (mut threads, mut names) = (std::collections::HashMap::new(), std::collections::HashMap::new());
+        for task in tasks {
+            let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else { continue };
+            // schedstat's first field: nanoseconds this thread ran.
+            let schedstat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+            let Some(ns) = schedstat.split_whitespace().next().and_then(|ns| ns.parse().ok()) else { continue };
+            threads.insert(tid, ns);
+            let name = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            names.insert(tid, name.trim_end().to_owned());
+        }
+        CpuReading { ticks: stat_fields(&format!("/proc/{pid}/stat"), 14, 15), threads, names }
     }
 
     /// Context switches (voluntary and not) of every thread of the vigie process so far: about
