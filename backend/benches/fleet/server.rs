@@ -36,8 +36,17 @@ impl CpuReading {
         if before.threads.is_empty() || before.threads.keys().any(|tid| !self.threads.contains_key(tid)) {
             return self.ticks - before.ticks;
         }
-        let ns: u64 = self.threads.iter().map(|(tid, ns)| ns - before.threads.get(tid).copied().unwrap_or(0)).sum();
+        let ns: u64 = self.threads.iter().map(|(tid, ns)| Self::ran_since(before, *tid, *ns)).sum();
         ns as f64 / 1e9
+    }
+
+    /// Nanoseconds thread `tid` (`ns` now) ran since `before`: all of them for a thread born
+    /// since, or one that took the id of a thread that ended (its count starts lower).
+    fn ran_since(before: &CpuReading, tid: u32, ns: u64) -> u64 {
+        match before.threads.get(&tid) {
+            Some(&then) if then <= ns => ns - then,
+            _ => ns,
+        }
     }
 
     /// CPU seconds from `before` to this reading per thread name, most first (threads alive at
@@ -46,7 +55,7 @@ impl CpuReading {
         let mut by_name = std::collections::BTreeMap::<&str, u64>::new();
         for (tid, ns) in &self.threads {
             let name = self.names.get(tid).map_or("?", String::as_str);
-            *by_name.entry(name).or_default() += ns - before.threads.get(tid).copied().unwrap_or(0);
+            *by_name.entry(name).or_default() += Self::ran_since(before, *tid, *ns);
         }
         let mut secs: Vec<(String, f64)> =
             by_name.into_iter().map(|(name, ns)| (name.to_owned(), ns as f64 / 1e9)).collect();
