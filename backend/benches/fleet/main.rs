@@ -30,13 +30,15 @@
 //! idle row's figure. All traffic stays on loopback.
 //! Devices are added through the import API (`POST /devices/import`, CSV, up to 1,000 a
 //! request). Each size reports vigie's CPU (and its split per thread, in µs a poll: the poller,
-//! the store writer, the rest), RSS, open file descriptors and their soft limit;
+//! the store writer, the rest), RSS, open file descriptors and their soft limit, and how busy
+//! the whole machine was in the window (its CPUs, the share the host stole, the load average);
 //! the benchmark raises its own soft limit to the hard one first (the in-process fleet holds
 //! one socket per agent). A million interfaces: `FLEET_SIZES=5000 FLEET_INTERFACES=200`; ten
 //! million: the README's "Ten million interfaces" (simulators in processes of their own).
 
 mod agents;
 mod history;
+mod machine;
 mod server;
 
 use std::net::SocketAddr;
@@ -49,6 +51,7 @@ use vigie::snmp::{AuthProtocol, PrivProtocol};
 
 use agents::{V3_AUTH_PASSWORD, V3_PRIV_PASSWORD};
 use history::{dir_mb, now, raw_bytes_per_sample, synthesize_history};
+use machine::MachineReading;
 use server::Server;
 
 /// Above this many devices, the run reads who is down from `/status` rather than the whole
@@ -317,10 +320,12 @@ fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
     }
     let before = status(&http);
     let cpu_before = vigie.cpu();
+    let machine_before = MachineReading::now();
     println!("window starts: RSS {:.1} MB, data {:.1} MB", vigie.rss_mb("VmRSS:"), dir_mb(data.path()));
     std::thread::sleep(Duration::from_secs(window));
     let after = status(&http);
     let cpu_after = vigie.cpu();
+    let machine = MachineReading::now().summary_since(&machine_before);
     let cpu = cpu_after.secs_since(&cpu_before);
     let (open, limit) = vigie.descriptors();
     println!(
@@ -328,6 +333,7 @@ fn run_size(run: &Run, agents: &[SocketAddr]) -> Measured {
         vigie.rss_mb("VmRSS:"),
         dir_mb(data.path())
     );
+    println!("{machine}");
     let vigie_cpu = cpu.max(1e-9);
     let delta = |key: &str| after["poller"][key].as_u64().unwrap() - before["poller"][key].as_u64().unwrap();
     let samples = delta("interfaceSamplesTotal");
