@@ -37,6 +37,10 @@ EOF
 
 start() {
     local count=$1 first=$2 dir=$3 interfaces=${4:-48}
+    if compgen -G "$dir/*/pid" > /dev/null; then
+        echo "$dir holds agents already started: scripts/snmpd-fleet.sh stop $dir first" >&2
+        exit 1
+    fi
     mkdir -p "$dir"
     for ((port = first; port < first + count; port++)); do
         local agent="$dir/$port"
