@@ -127,6 +127,8 @@ impl Task {
                     }
                 }
             }
+            // Until its record is queued: the writer holds a burst's records for it.
+            let _under_way = self.writer.poll_under_way();
             let started = std::time::Instant::now();
             let result = tokio::select! {
                 _ = &mut cancelled => return,

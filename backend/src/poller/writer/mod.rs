@@ -4,27 +4,30 @@
 //! goes back to waiting for its next turn: it no longer waits for the write, and no thread of
 //! the blocking pool is woken (nor the poller's own thread woken back) per poll.
 //!
-//! One hand-off per turn of the caller's runtime, not one per poll: the records queued by the
-//! tasks that run together (polls that start on the same grid step end in bursts) are handed
-//! over as one batch, at the end of the turn, so this thread is woken once for all of them.
+//! One hand-off per burst of polls, not one per poll: records are held while polls are under
+//! way, at most [`hand_off::HOLD`], and handed over as one batch ([`hand_off`]), so this thread
+//! is woken once for a burst, whether its polls end together or one by one.
 //!
 //! Bounded in bytes: what waits for the writer is counted against [`MAX_QUEUED_BYTES`]; a poller
 //! that would go past it waits for room (the disk is behind), so nothing is dropped and no
 //! queue grows without bound. A device's records are written in its poll order (one thread,
 //! first in, first out).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::backlog::Backlog;
+use hand_off::HandOff;
+pub use hand_off::PollUnderWay;
 
 use crate::device::{DeviceId, EchoStatus};
 use crate::logs::Sink;
 use crate::shown::Shown;
 use crate::store::{DeviceSlot, PollRecord, Store, StoreError};
+
+mod hand_off;
 
 /// What may wait for the writer, in bytes (estimated: see [`Write::cost`]). A 48-interface poll
 /// is about 10 KB: room for some 3,000 polls behind a slow disk.
@@ -86,31 +89,8 @@ struct Job {
 
 /// The handle pollers and echo rounds send their records through.
 pub struct StoreWriter {
-    turn: Arc<Turn>,
+    hand_off: Arc<HandOff>,
     room: Arc<Semaphore>,
-}
-
-/// The records queued in the current turn of the callers' runtime, and the writer's queue they
-/// are handed to at its end.
-struct Turn {
-    queued: Mutex<Vec<Job>>,
-    jobs: mpsc::Sender<Vec<Job>>,
-    /// Batches handed to the writer's thread (each one wake-up of it at most).
-    handed: AtomicU64,
-}
-
-impl Turn {
-    /// Hands what was queued to the writer's thread, in order, as one batch.
-    fn hand_over(&self) {
-        let batch = std::mem::take(&mut *self.queued.lock().unwrap_or_else(|e| e.into_inner()));
-        if batch.is_empty() {
-            return;
-        }
-        self.handed.fetch_add(1, Ordering::Relaxed);
-        if let Err(mpsc::SendError(lost)) = self.jobs.send(batch) {
-            log::error!("{} poll(s) could not be recorded: the store writer has stopped.", lost.len());
-        }
-    }
 }
 
 impl StoreWriter {
@@ -144,8 +124,13 @@ impl StoreWriter {
                 }
             }
         })?;
-        let turn = Turn { queued: Mutex::default(), jobs, handed: AtomicU64::new(0) };
-        Ok(StoreWriter { turn: Arc::new(turn), room })
+        Ok(StoreWriter { hand_off: HandOff::new(jobs), room })
+    }
+
+    /// Counts a poll as under way until the guard is dropped: records are held for it (see
+    /// [`hand_off`]). Taken at a poll's turn, dropped once its record is queued.
+    pub(super) fn poll_under_way(&self) -> PollUnderWay {
+        self.hand_off.poll_under_way()
     }
 
     /// Queues a write of device `id`; waits only when the queue is full.
@@ -159,7 +144,7 @@ impl StoreWriter {
         self.queue(target.clone(), write, None).await;
     }
 
-    /// Queues a write and waits until it is done.
+    /// Queues a write, hands it over at once and waits until it is done.
     pub(super) async fn send_and_wait(&self, target: &Arc<Target>, write: Write) {
         let (done, written) = tokio::sync::oneshot::channel();
         if self.queue(target.clone(), write, Some(done)).await {
@@ -169,18 +154,19 @@ impl StoreWriter {
 
     /// Waits until everything queued before now is written, at most `deadline`; false if not.
     pub(super) async fn drained(&self, deadline: Duration) -> bool {
-        let (done, written) = tokio::sync::oneshot::channel();
         let marker = Write::Failure { at_secs: 0, took_ms: 0, error: String::new() };
-        let Ok(room) = self.room.clone().acquire_many_owned(1).await else { return false };
         let target = Arc::new(Target { id: DeviceId(String::new()), name: Arc::from(""), slot: None });
-        let job = Job { target, write: marker, _room: room, done: Some(done) };
-        // Handed over now, with whatever this turn queued before it (its runtime may be
-        // stopping: the pollers have been).
-        self.turn.queued.lock().unwrap_or_else(|e| e.into_inner()).push(job);
-        self.turn.hand_over();
+        let (done, written) = tokio::sync::oneshot::channel();
+        // Handed over now, with whatever is held before it (its runtime may be stopping: the
+        // pollers have been).
+        if !self.queue(target, marker, Some(done)).await {
+            return false;
+        }
         matches!(tokio::time::timeout(deadline, written).await, Ok(Ok(())))
     }
 
+    /// Queues a write, held for the next batch (see [`hand_off`]), or handed over at once with
+    /// what is held if someone waits for it (`done`). False if it could not be queued.
     async fn queue(&self, target: Arc<Target>, write: Write, done: Option<tokio::sync::oneshot::Sender<()>>) -> bool {
         let cost = write.cost().min(MAX_QUEUED_BYTES) as u32;
         let room = match self.room.clone().try_acquire_many_owned(cost) {
@@ -190,22 +176,11 @@ impl StoreWriter {
                 Err(_) => return false, // never closed
             },
         };
+        let waited_for = done.is_some();
         let job = Job { target, write, _room: room, done };
-        let first = {
-            let mut queued = self.turn.queued.lock().unwrap_or_else(|e| e.into_inner());
-            queued.push(job);
-            queued.len() == 1
-        };
-        if first {
-            // The hand-off runs after the tasks already woken in this turn (a task spawned
-            // goes to the back of the runtime's queue), so theirs go with it.
-            match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
-                    let turn = self.turn.clone();
-                    runtime.spawn(async move { turn.hand_over() });
-                }
-                Err(_) => self.turn.hand_over(),
-            }
+        match waited_for {
+            true => self.hand_off.queue_now(job),
+            false => self.hand_off.queue(job),
         }
         true
     }
@@ -271,69 +246,4 @@ fn note_failed_write(name: &str, what: &str, written: Result<(), StoreError>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::device::DeviceConfig;
-
-    #[tokio::test]
-    async fn records_are_written_in_poll_order_and_a_full_queue_makes_the_poller_wait() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
-        let device = store.add_device(DeviceConfig::v2c("r1", "127.0.0.1", 1161, "public")).unwrap();
-        let writer = StoreWriter::start(store.clone(), Sink::new()).unwrap();
-        let name: Arc<str> = Arc::from("r1");
-        let now = crate::store::now_secs();
-
-        // A poll, a failure, a poll: the last one written wins, whatever the threads do.
-        writer.send(&device.id, &name, Write::Poll(PollRecord::answered_at(now - 30))).await;
-        let failure = Write::Failure { at_secs: now - 20, took_ms: 5, error: "no SNMP answer".into() };
-        writer.send(&device.id, &name, failure).await;
-        writer.send(&device.id, &name, Write::Poll(PollRecord::answered_at(now - 10))).await;
-        assert!(writer.drained(Duration::from_secs(30)).await);
-        let status = store.latest(&device.id).unwrap().status;
-        assert_eq!((status.last_poll_at, status.last_error), (Some(now - 10), None));
-
-        // No room left (as behind a stalled disk): the poller waits, nothing is dropped.
-        let taken = writer.room.clone().acquire_many_owned(MAX_QUEUED_BYTES as u32).await.unwrap();
-        let waiting = writer.send(&device.id, &name, Write::Poll(PollRecord::answered_at(now - 5)));
-        tokio::pin!(waiting);
-        assert!(tokio::time::timeout(Duration::from_millis(200), &mut waiting).await.is_err(), "it waits");
-        assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 10));
-        drop(taken);
-        waiting.await;
-        assert!(writer.drained(Duration::from_secs(30)).await);
-        assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 5));
-    }
-
-    #[test]
-    fn records_queued_in_one_turn_are_handed_over_together() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Store::open(dir.path(), crate::store::Retention::default()).unwrap());
-        let devices: Vec<_> = (0..3)
-            .map(|i| store.add_device(DeviceConfig::v2c(&format!("r{i}"), "127.0.0.1", 1161 + i, "public")).unwrap())
-            .collect();
-        let writer = Arc::new(StoreWriter::start(store.clone(), Sink::new()).unwrap());
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let now = crate::store::now_secs();
-        runtime.block_on(async {
-            // Three polls ending in the same turn (tasks woken together), as after one grid step.
-            let polls: Vec<_> = devices
-                .iter()
-                .map(|device| {
-                    let (writer, id) = (writer.clone(), device.id.clone());
-                    tokio::spawn(async move {
-                        writer.send(&id, &Arc::from("r"), Write::Poll(PollRecord::answered_at(now - 10))).await;
-                    })
-                })
-                .collect();
-            for poll in polls {
-                poll.await.unwrap();
-            }
-            assert!(writer.drained(Duration::from_secs(30)).await);
-        });
-        assert_eq!(writer.turn.handed.load(Ordering::Relaxed), 2, "one batch of three polls, then the marker");
-        for device in &devices {
-            assert_eq!(store.latest(&device.id).unwrap().status.last_poll_at, Some(now - 10));
-        }
-    }
-}
+mod tests;
