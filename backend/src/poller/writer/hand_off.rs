@@ -8,7 +8,7 @@
 //! (0.97 times a poll against 0.11, README, Performance). So a batch is held while polls are
 //! under way, and handed over when none is left, or [`HOLD`] after its first record, or once it
 //! holds [`MOST_HELD`] records: the writer sees a poll at most [`HOLD`] later than it ended,
-//! and a burst as one batch. A write someone waits for ([`HandOff::now`]) goes at once with
+//! and a burst as one batch. A write someone waits for ([`HandOff::queue_now`]) goes at once with
 //! what was held before it.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
