@@ -97,6 +97,9 @@ impl HandOff {
     /// runs after the tasks already woken in this turn (a task spawned goes to the back of the
     /// runtime's queue), so the records of polls ending together go with it, as before holding.
     async fn hold(self: Arc<Self>) {
+        // Hands the batch over however the wait ends: as below, or cancelled with its runtime,
+        // or failed (a runtime without a timer): the next records would not start another.
+        let _hand_over = HandOverOnDrop(self.clone());
         let until = tokio::time::Instant::now() + HOLD;
         loop {
             let settled = self.settled.notified();
@@ -113,7 +116,6 @@ impl HandOff {
                 _ = tokio::time::sleep_until(until) => break,
             }
         }
-        self.now();
     }
 
     /// Hands what is held to the writer's thread, in order, as one batch.
@@ -126,5 +128,14 @@ impl HandOff {
         if let Err(mpsc::SendError(lost)) = self.jobs.send(batch) {
             log::error!("{} poll(s) could not be recorded: the store writer has stopped.", lost.len());
         }
+    }
+}
+
+/// Hands the held batch over when dropped: the end of a [`HandOff::hold`], whatever ended it.
+struct HandOverOnDrop(Arc<HandOff>);
+
+impl Drop for HandOverOnDrop {
+    fn drop(&mut self) {
+        self.0.now();
     }
 }

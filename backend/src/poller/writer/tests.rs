@@ -145,3 +145,22 @@ async fn a_write_someone_waits_for_goes_at_once_with_what_was_held() {
     waiting.await.unwrap();
     assert_eq!(store.latest(&devices[0].id).unwrap().status.last_poll_at, Some(now - 10));
 }
+
+#[test]
+fn a_hold_stopped_with_its_runtime_still_hands_its_batch_over() {
+    let (_dir, store, devices, writer) = fleet(1);
+    let now = crate::store::now_secs();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let slow = writer.poll_under_way();
+    runtime.block_on(async {
+        writer.send(&devices[0].id, &Arc::from("r0"), Write::Poll(PollRecord::answered_at(now - 10))).await;
+        tokio::task::yield_now().await; // the hold starts waiting for the slow poll
+    });
+    assert_eq!(handed(&writer), 0, "held while a poll is under way");
+    drop(runtime); // stops the hold mid-wait, as a shutdown does
+    assert_eq!(handed(&writer), 1, "the batch went when its hold stopped");
+    drop(slow);
+    let done = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert!(done.block_on(writer.drained(Duration::from_secs(30))));
+    assert_eq!(store.latest(&devices[0].id).unwrap().status.last_poll_at, Some(now - 10));
+}
