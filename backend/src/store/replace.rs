@@ -69,11 +69,14 @@ pub fn write_atomic_all(files: &[(PathBuf, Vec<u8>)]) -> Vec<io::Result<()>> {
 /// many. Called at start, before anything writes.
 pub fn remove_stale_temps(dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(dir) else { return 0 };
-    let stale = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.contains(TEMP_MARK)))
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()));
-    stale.filter(|e| fs::remove_file(e.path()).is_ok()).count()
+    entries.filter_map(Result::ok).filter(remove_if_stale_temp).count()
+}
+
+/// Deletes `entry` if it is a temp file a crash left; answers whether it did.
+pub fn remove_if_stale_temp(entry: &fs::DirEntry) -> bool {
+    entry.file_name().to_str().is_some_and(|n| n.contains(TEMP_MARK))
+        && entry.file_type().is_ok_and(|t| t.is_file())
+        && fs::remove_file(entry.path()).is_ok()
 }
 
 #[cfg(unix)]

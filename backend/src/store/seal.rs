@@ -33,7 +33,7 @@ mod compress;
 mod trailer;
 
 pub(super) use compress::{frame_encoder, with_context};
-use trailer::{cut_torn_tail, trailer_at, trailer_bytes};
+use trailer::{cut_torn_tail, cut_torn_tail_of, trailer_at, trailer_bytes};
 pub use trailer::{trailer, Trailer};
 
 /// What a segment holds, which says how its lines are sealed.
@@ -102,36 +102,62 @@ pub enum Then {
 /// between the append and the delete) are left out; torn or corrupt lines are dropped (they
 /// were never readable).
 pub fn seal(plain: &Path, content: Content, then: Then) -> io::Result<usize> {
-    let meta = match std::fs::metadata(plain) {
-        Ok(meta) => meta,
+    // One open of each file for the whole seal (its lines read, then emptied): each path looked
+    // up again was a good part of a seal's fixed cost.
+    let plain_file = match OpenOptions::new().read(true).write(true).open(plain) {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(e),
     };
+    let plain_bytes = plain_file.metadata()?.len();
     let sealed = sealed_path(plain);
-    let through = cut_torn_tail(&sealed)?.map_or(i64::MIN, |t| t.last_ms);
-    let sealed_lines = if meta.len() > 0 { append_frame(plain, meta.len(), &sealed, content, through)? } else { 0 };
+    let sealed_lines = if plain_bytes > 0 {
+        append_frame(Plain { file: &plain_file, path: plain, bytes: plain_bytes }, &sealed, content)?
+    } else {
+        cut_torn_tail(&sealed)?;
+        0
+    };
     match then {
         Then::Delete => std::fs::remove_file(plain)?,
-        Then::Empty if meta.len() > 0 => OpenOptions::new().write(true).open(plain)?.set_len(0)?,
+        Then::Empty if plain_bytes > 0 => plain_file.set_len(0)?,
         Then::Empty => {}
     }
     // An emptied file stays between seals; one still empty (no poll since) is not counted.
-    if meta.len() > 0 {
+    if plain_bytes > 0 {
         SEALED_FILES.fetch_add(1, Ordering::Relaxed);
     }
     SEALED_LINES.fetch_add(sealed_lines as u64, Ordering::Relaxed);
     Ok(sealed_lines)
 }
 
-/// Appends the lines of `plain` (`plain_bytes` long) newer than `through` (ms) to `sealed` as
-/// one frame and its trailer, fsynced; answers how many. A failed append is cut back (and if
-/// even that fails, the next seal cuts the torn tail).
-fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content, through: i64) -> io::Result<usize> {
-    let new = !sealed.exists();
-    let mut file = OpenOptions::new().write(true).create(true).truncate(false).open(sealed)?;
-    if new {
-        replace::restrict_permissions(&file)?;
+/// The plain file being sealed: open, its path (for the log) and its length when the seal began.
+#[derive(Clone, Copy)]
+struct Plain<'a> {
+    file: &'a File,
+    path: &'a Path,
+    bytes: u64,
+}
+
+/// Opens the sealed file for reading and writing, creating it (readable by the owner only) if
+/// there is none; answers it and whether it is new.
+fn open_sealed(sealed: &Path) -> io::Result<(File, bool)> {
+    match OpenOptions::new().read(true).write(true).open(sealed) {
+        Ok(file) => Ok((file, false)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let file = OpenOptions::new().read(true).write(true).create_new(true).open(sealed)?;
+            replace::restrict_permissions(&file)?;
+            Ok((file, true))
+        }
+        Err(e) => Err(e),
     }
+}
+
+/// Appends the lines of `plain` newer than the sealed file's last trailer (a torn tail after it
+/// cut off first) to `sealed` as one frame and its trailer, fsynced; answers how many. A failed
+/// append is cut back (and if even that fails, the next seal cuts the torn tail).
+fn append_frame(plain: Plain, sealed: &Path, content: Content) -> io::Result<usize> {
+    let (mut file, new) = open_sealed(sealed)?;
+    let through = cut_torn_tail_of(&mut file, sealed)?.map_or(i64::MIN, |t| t.last_ms);
     let start = file.seek(SeekFrom::End(0))?;
     let mut sealed_lines = 0usize;
     let written = with_context(|context| {
@@ -139,7 +165,7 @@ fn append_frame(plain: &Path, plain_bytes: u64, sealed: &Path, content: Content,
             Content::Polls => How::Copied,
             Content::Lines => How::Rollups,
         };
-        let frame = Frame { plain, plain_bytes, content, through };
+        let frame = Frame { plain, content, through };
         let (lines, last_ms) = match frame.write(&mut file, context, how)? {
             Some(done) => done,
             None => {
@@ -185,8 +211,7 @@ enum How {
 
 /// One frame to seal: the lines of `plain` newer than `through` (ms).
 struct Frame<'a> {
-    plain: &'a Path,
-    plain_bytes: u64,
+    plain: Plain<'a>,
     content: Content,
     through: i64,
 }
@@ -195,12 +220,16 @@ impl Frame<'_> {
     /// Writes the frame at `file`'s position, `how`; answers how many lines and the last one's
     /// timestamp (ms), or `None` if they cannot be [`How::Copied`] (the frame half written).
     fn write(&self, file: &mut File, context: &mut CCtx<'static>, how: How) -> io::Result<Option<(usize, i64)>> {
-        let mut zstd = frame_encoder(&mut *file, context, self.content, self.plain_bytes)?;
+        let mut zstd = frame_encoder(&mut *file, context, self.content, self.plain.bytes)?;
         let (mut last_ms, mut sealed_lines, mut written) = (self.through, 0usize, Ok(()));
         // Whether the line before went into the frame, and whether copying can go on.
         let (mut chained, mut copyable) = (false, true);
         let (mut decoder, mut encoder, mut text) = (Decoder::default(), Encoder::default(), Vec::new());
-        read_raw_lines(self.plain, |bytes| {
+        // Read from the start, up to the length the seal began with (the file is not appended
+        // to meanwhile: its writer is the one sealing).
+        let mut reader = self.plain.file;
+        reader.seek(SeekFrom::Start(0))?;
+        read_raw_lines_from(reader.take(self.plain.bytes), self.plain.path, |bytes| {
             if written.is_err() || !copyable {
                 return true;
             }
@@ -265,10 +294,11 @@ impl Frame<'_> {
 /// Seals every plain segment file in `dir` (and deletes temp files a crash left there): the
 /// newest is emptied and kept (the segment appended to), the older ones deleted.
 pub fn seal_dir(dir: &Path, content: Content) -> io::Result<usize> {
-    replace::remove_stale_temps(dir);
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(0) };
+    // One listing for both (a second was a tenth of a seal's CPU).
     let mut plain: Vec<PathBuf> = entries
         .filter_map(Result::ok)
+        .filter(|e| !replace::remove_if_stale_temp(e))
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();

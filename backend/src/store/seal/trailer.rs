@@ -58,13 +58,18 @@ fn parse_trailer(buf: &[u8], end: u64) -> Option<Trailer> {
 /// frame a crash cut short while it was appended: its lines are still in the plain file).
 /// Reads the file only when it does not end with a trailer.
 pub(super) fn cut_torn_tail(sealed: &Path) -> io::Result<Option<Trailer>> {
-    let mut file = match OpenOptions::new().read(true).write(true).open(sealed) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
+    match OpenOptions::new().read(true).write(true).open(sealed) {
+        Ok(mut file) => cut_torn_tail_of(&mut file, sealed),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`cut_torn_tail`] of the sealed file open as `file` (for reading and writing); `sealed`
+/// names it in the log.
+pub(super) fn cut_torn_tail_of(file: &mut File, sealed: &Path) -> io::Result<Option<Trailer>> {
     let len = file.metadata()?.len();
-    if let Some(t) = trailer_at(&mut file, len)? {
+    if let Some(t) = trailer_at(file, len)? {
         return Ok(Some(t));
     }
     if len == 0 {
