@@ -175,9 +175,8 @@ mod tests {
         let store = Store::open(dir.path(), Retention::default()).unwrap();
         let id = store.add_device(DeviceConfig::v2c("sw1", "127.0.0.1", 1161, "public")).unwrap().id;
         let now = crate::store::now_secs();
-        let start = (now - 7 * 3600).div_euclid(3600) * 3600;
-        // Seven hours of polls: a small device seals every 6 hours, so the first hours get
-        // sealed on the way and the last ones stay open.
+        let start = (now - 3 * 3600).div_euclid(3600) * 3600;
+        // Three hours of polls: the first two hours get sealed on the way, the third stays open.
         for (k, at) in (0..).map(|k| (k, start + k * 300)).take_while(|(_, at)| *at <= now) {
             store.record_poll(&id, record(at, k == 0)).unwrap();
         }

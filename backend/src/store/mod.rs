@@ -59,7 +59,6 @@ mod retention;
 mod rollup_line;
 mod rollup_pick;
 pub mod seal;
-mod seal_schedule;
 pub(crate) mod segments;
 pub mod series;
 mod series_read;

@@ -8,7 +8,6 @@ use super::poll_delta::Chain;
 use super::poll_line::PollLine;
 use super::query::StoredPoint;
 use super::rollup_line::RollupLine;
-use super::seal_schedule::SealSchedule;
 use super::tiers::Tier;
 use super::totals_line::{merge_points, TotalsLine};
 
@@ -41,8 +40,8 @@ pub struct OpenBuckets {
     /// The last write of closed lines failed (disk full): they are back in `closed`, and the
     /// next write leaves out those a file already holds.
     pub(super) retry: bool,
-    /// When the device's plain files are sealed next.
-    pub(super) seal: SealSchedule,
+    /// The sealing period of the last seal (`None` until the first poll after a start).
+    pub(super) sealed_period: Option<i64>,
     /// Where the samples file goes on from (its lines are deltas from the line before).
     pub(super) samples: Chain,
 }

@@ -227,11 +227,6 @@ impl Chain {
     pub fn written(&mut self, segment: i64, end: Option<u64>) {
         self.end = end.map(|end| (segment, end));
     }
-
-    /// Where the file ends after the last line written (0 after a start or a failed write).
-    pub fn end(&self) -> u64 {
-        self.end.map_or(0, |(_, end)| end)
-    }
 }
 
 /// The start of a samples line as [`Encoder`] writes it, read

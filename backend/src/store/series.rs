@@ -15,11 +15,10 @@
 //! samples, so nothing is counted twice or lost.
 //!
 //! Sealing: at the first poll of each hour past the device's own delay (the one its rollup lines
-//! wait for; every `VIGIE_TEST_SEAL_EVERY_SECS` seconds if that is set, for tests) once its
-//! plain samples file holds 512 KiB or 6 hours have passed since its last seal, and at the first
-//! poll after a start (see [`super::seal_schedule`]), the device's plain samples files are sealed
-//! into their `<date>.jsonl.zst` twins as one more zstd frame appended, written as deltas (see
-//! [`super::seal`]); its rollup files likewise at the first such poll of each UTC day.
+//! wait for; and at the first poll after a start; every `VIGIE_TEST_SEAL_EVERY_SECS` seconds if
+//! that is set, for tests), the device's plain samples files are sealed into their
+//! `<date>.jsonl.zst` twins as one more zstd frame appended, written as deltas (see
+//! [`super::seal`]); its rollup files likewise at the first poll of each UTC day past that delay.
 //! A fleet's seals thus spread over the hour: at ten million interfaces an hour's seals are
 //! several minutes of one core, which in the hour's first minute made the writer late. Readers read a segment's sealed lines, then its plain ones.
 //!
@@ -36,9 +35,9 @@ pub use super::tiers::{Retention, Tier, RAW_SEGMENT_SECS, SEAL_EVERY_SECS};
 use super::files::{Appender, KeptKind};
 use super::rollup_line::RollupLine;
 use super::seal::{self, Content};
-use super::seal_schedule::SealDue;
-use super::segments;
+use super::segments::{self, DAY_SECS};
 use super::series_read::newest_rollup;
+use super::tiers::seal_every_secs;
 
 /// Paths of one device's series.
 pub struct SeriesDir {
@@ -67,10 +66,18 @@ impl SeriesDir {
         line: &PollLine,
     ) -> std::io::Result<()> {
         let ts = line.timestamp.floor() as i64;
-        let sealed = match open.seal.due(ts, open.delay_secs(), open.samples.end()) {
-            SealDue::Nothing => Ok(()),
-            SealDue::Samples => self.seal(appender, &[]),
-            SealDue::SamplesAndRollups => self.seal(appender, tiers),
+        let every = seal_every_secs();
+        // Periods start at the device's own delay past the hour (the day): a fleet's seals
+        // spread over the hour instead of all falling in its first minute.
+        let shifted = ts - open.delay_secs().rem_euclid(every);
+        let period = shifted.div_euclid(every);
+        let sealed = match open.sealed_period.replace(period) {
+            Some(last) if last == period => Ok(()),
+            // Rollups once a day: a frame of a day's lines compresses better than an hour's.
+            Some(last) if (last * every).div_euclid(DAY_SECS) == shifted.div_euclid(DAY_SECS) => {
+                self.seal(appender, &[])
+            }
+            _ => self.seal(appender, tiers),
         };
         let segment = ts.div_euclid(RAW_SEGMENT_SECS);
         let path = || segments::path_for(&self.samples(), ts, RAW_SEGMENT_SECS);

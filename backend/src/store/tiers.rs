@@ -5,8 +5,8 @@ use super::segments::DAY_SECS;
 
 /// Raw samples: one file per day.
 pub const RAW_SEGMENT_SECS: i64 = DAY_SECS;
-/// Plain samples files may be sealed at the first poll of each period this long, when due (see
-/// `seal_schedule`; rollups at the first seal of each day).
+/// Plain samples files are sealed at the first poll of each period this long (rollups at the
+/// first poll of each day).
 pub const SEAL_EVERY_SECS: i64 = 3600;
 
 /// The sealing period: [`SEAL_EVERY_SECS`], or `VIGIE_TEST_SEAL_EVERY_SECS` (whole seconds
