@@ -47,16 +47,13 @@ pub enum KeptKind {
 impl Appender {
     /// Appends `lines` (one line, or several joined by newlines) in one write.
     pub fn append(&self, path: &Path, lines: &str) -> io::Result<()> {
-        let (mut file, torn) = self.open(path)?;
-        let before = file.metadata()?.len();
-        write_whole(&mut file, before, &line_bytes(lines, torn))
+        self.append_at(path, lines).map(drop)
     }
 
     /// Like [`Appender::append`]; answers the offset in the file where `lines` start (exact when
     /// one writer appends to the file).
     pub fn append_at(&self, path: &Path, lines: &str) -> io::Result<u64> {
-        let (mut file, torn) = self.open(path)?;
-        let before = file.metadata()?.len();
+        let (mut file, before, torn) = self.open(path)?;
         write_whole(&mut file, before, &line_bytes(lines, torn))?;
         Ok(before + u64::from(torn))
     }
@@ -85,8 +82,7 @@ impl Appender {
                 if path.exists() {
                     set.note_reopened();
                 }
-                let (mut file, torn) = self.open(&path)?;
-                let mut len = file.metadata()?.len();
+                let (mut file, mut len, torn) = self.open(&path)?;
                 if torn {
                     write_whole(&mut file, len, b"\n")?;
                     len += 1;
@@ -115,11 +111,11 @@ impl Appender {
         }
     }
 
-    /// Opens `path` for appending, creating it and its directory; answers whether a torn last
-    /// line needs a newline first. Remembering which files were checked would cost memory for
-    /// every rollup file ever written; the check is one read of one byte.
-    fn open(&self, path: &Path) -> io::Result<(File, bool)> {
-        let mut file = match OpenOptions::new().append(true).read(true).open(path) {
+    /// Opens `path` for appending, creating it and its directory; answers its length and
+    /// whether a torn last line needs a newline first. Remembering which files were checked
+    /// would cost memory for every rollup file ever written; the check is one read of one byte.
+    fn open(&self, path: &Path) -> io::Result<(File, u64, bool)> {
+        let file = match OpenOptions::new().append(true).read(true).open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::create_dir_all(path.parent().expect("store files live in a directory"))?;
@@ -127,14 +123,15 @@ impl Appender {
             }
             Err(e) => return Err(e),
         };
-        let torn = ends_torn(&mut file)?;
+        let len = file.metadata()?.len();
+        let torn = ends_torn(&file, len)?;
         if torn {
             log::warn!(
                 "{} ended with a torn line (crash?); it is skipped and appends start on a new line",
                 path.display()
             );
         }
-        Ok((file, torn))
+        Ok((file, len, torn))
     }
 
     /// Forgets (and closes) files of every kind below `dir` (before they are deleted).
@@ -167,14 +164,14 @@ fn line_bytes(lines: &str, torn: bool) -> Vec<u8> {
     buf
 }
 
-fn ends_torn(file: &mut File) -> io::Result<bool> {
-    let len = file.metadata()?.len();
+/// Whether `file`, `len` bytes long, ends without a newline (one `pread` of its last byte).
+fn ends_torn(file: &File, len: u64) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
     if len == 0 {
         return Ok(false);
     }
-    file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
-    file.read_exact(&mut last)?;
+    file.read_exact_at(&mut last, len - 1)?;
     Ok(last[0] != b'\n')
 }
 

@@ -1,12 +1,13 @@
 //! The samples files kept open between appends (one per device directory, see
 //! [`super::files::Appender::append_kept`]), bounded: past `max_open`, the least recently used
-//! is closed, whatever the fleet's size. A device whose file was closed opens it again at its
+//! are closed (down to seven eighths of it, so that a fleet larger than the bound does not look
+//! through them at every append), whatever the fleet's size. A device whose file was closed opens it again at its
 //! next append (counted: `/status` shows `storage.samplesFilesReopened`).
 
 use std::borrow::Borrow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fs::File;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -89,15 +90,45 @@ impl<'a> Borrow<dyn OwnerBytes + 'a> for Owner {
     }
 }
 
-/// The open files, and the order they were last used in. Owners are shared between the two
-/// maps, so a file goes in and out without allocating.
+/// Hashes an owner's bytes a word at a time (FxHash's step): owners are directories Vigie
+/// names, nothing an outsider picks, and SipHash's rounds were a visible share of each append.
+#[derive(Default)]
+struct OwnerHasher(u64);
+
+impl Hasher for OwnerHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The open files, each with when it was last used.
 #[derive(Default)]
 struct Open {
     /// Owner → (segment, file, length, when it was last used).
-    files: HashMap<Owner, (i64, File, u64, u64)>,
-    /// When last used → owner: the first entry is the least recently used.
-    by_use: BTreeMap<u64, Owner>,
+    files: HashMap<Owner, (i64, File, u64, u64), BuildHasherDefault<OwnerHasher>>,
     clock: u64,
+}
+
+impl Open {
+    /// Closes the least recently used files down to seven eighths of `max_open` (at least one
+    /// kept): past the bound, the map is looked through once every `max_open / 8` new files,
+    /// not at every append.
+    fn close_least_used(&mut self, max_open: usize) {
+        let keep = max_open - max_open / 8;
+        let Some(excess) = self.files.len().checked_sub(keep).filter(|n| *n > 0) else { return };
+        let mut used: Vec<u64> = self.files.values().map(|(.., used)| *used).collect();
+        let (_, last_closed, _) = used.select_nth_unstable(excess - 1);
+        let last_closed = *last_closed;
+        self.files.retain(|_, (.., used)| *used > last_closed);
+    }
 }
 
 /// A bounded set of open append handles, one per owner. The lock covers the maps only: a
@@ -142,8 +173,7 @@ impl KeptFiles {
     /// Takes out the file kept for `owner`.
     pub fn take(&self, owner: &Path) -> Option<Kept> {
         let mut open = self.open.lock().expect("kept files lock");
-        let (owner, (segment, file, len, used)) = open.files.remove_entry(&OwnerRef(owner) as &dyn OwnerBytes)?;
-        open.by_use.remove(&used);
+        let (owner, (segment, file, len, _)) = open.files.remove_entry(&OwnerRef(owner) as &dyn OwnerBytes)?;
         Some(Kept { owner: owner.0, segment, file, len })
     }
 
@@ -153,15 +183,10 @@ impl KeptFiles {
         let mut open = self.open.lock().expect("kept files lock");
         open.clock += 1;
         let used = open.clock;
-        let owner = Owner(kept.owner);
-        let Kept { segment, file, len, .. } = kept;
-        if let Some((_, _, _, old)) = open.files.insert(owner.clone(), (segment, file, len, used)) {
-            open.by_use.remove(&old);
-        }
-        open.by_use.insert(used, owner);
-        while open.files.len() > max_open {
-            let Some((_, lru)) = open.by_use.pop_first() else { break };
-            open.files.remove(&lru);
+        let Kept { owner, segment, file, len } = kept;
+        open.files.insert(Owner(owner), (segment, file, len, used));
+        if open.files.len() > max_open {
+            open.close_least_used(max_open);
         }
     }
 
@@ -169,12 +194,7 @@ impl KeptFiles {
     /// removed, not for every seal).
     pub fn forget_below(&self, dir: &Path) {
         let mut open = self.open.lock().expect("kept files lock");
-        let gone: Vec<(u64, Owner)> =
-            open.files.iter().filter(|(d, _)| d.0.starts_with(dir)).map(|(d, (.., used))| (*used, d.clone())).collect();
-        for (used, d) in gone {
-            open.files.remove(&d);
-            open.by_use.remove(&used);
-        }
+        open.files.retain(|d, _| !d.0.starts_with(dir));
     }
 }
 
@@ -183,6 +203,32 @@ mod tests {
     use crate::device::DeviceConfig;
     use crate::snmp::if_mib::{CounterBits, CounterRow, InterfaceInfo};
     use crate::store::{now_secs, InterfaceReading, PollRecord, Retention, Store};
+
+    use super::{Kept, KeptFiles};
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    #[test]
+    fn past_the_bound_the_least_recently_used_are_closed_down_to_seven_eighths() {
+        let kept = KeptFiles::default();
+        kept.set_max_open(16);
+        let owner = |n: usize| PathBuf::from(format!("/data/devices/d{n}"));
+        let put = |n: usize| {
+            let file = std::fs::File::open("/dev/null").unwrap();
+            kept.put(Kept { owner: Arc::from(owner(n).as_path()), segment: 0, file, len: 0 })
+        };
+        (0..16).for_each(put);
+        assert_eq!(kept.open_count(), 16);
+        let used_again = kept.take(&owner(0)).unwrap(); // d0 used again: d1 is now the least recent
+        kept.put(used_again);
+        put(16);
+        assert_eq!(kept.open_count(), 14, "16 - 16 / 8");
+        let open = |n: usize| kept.take(Path::new(&owner(n))).is_some();
+        assert_eq!([1, 2, 3].map(open), [false; 3], "the three least recently used closed");
+        assert_eq!([0, 4, 15, 16].map(open), [true; 4]);
+        kept.forget_below(Path::new("/data/devices"));
+        assert_eq!(kept.open_count(), 0);
+    }
 
     #[test]
     fn a_store_bounded_to_four_open_files_keeps_every_poll_of_twenty_devices() {

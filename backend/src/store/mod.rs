@@ -30,6 +30,8 @@ mod files;
 #[cfg(test)]
 pub(crate) mod footprint;
 #[cfg(test)]
+mod footprint_kept;
+#[cfg(test)]
 mod footprint_query;
 #[cfg(test)]
 mod footprint_seal;
