@@ -1,8 +1,8 @@
 //! The samples files kept open between appends (one per device directory, see
 //! [`super::files::Appender::append_kept`]), bounded: past `max_open`, the least recently used
 //! are closed (down to seven eighths of it, so that a fleet larger than the bound does not look
-//! through them at every append), whatever the fleet's size. A device whose file was closed opens it again at its
-//! next append (counted: `/status` shows `storage.samplesFilesReopened`).
+//! through them at every append), whatever the fleet's size. A device whose file was closed
+//! opens it again at its next append (counted: `/status` shows `storage.samplesFilesReopened`).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -90,8 +90,9 @@ impl<'a> Borrow<dyn OwnerBytes + 'a> for Owner {
     }
 }
 
-/// Hashes an owner's bytes a word at a time (FxHash's step): owners are directories Vigie
-/// names, nothing an outsider picks, and SipHash's rounds were a visible share of each append.
+/// Hashes an owner's bytes a word at a time (FxHash's step, and its final rotation so that the
+/// low bits the table indexes by are mixed too): owners are directories Vigie names, nothing an
+/// outsider picks, and SipHash's rounds were a visible share of each append.
 #[derive(Default)]
 struct OwnerHasher(u64);
 
@@ -105,7 +106,7 @@ impl Hasher for OwnerHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 }
 
