@@ -53,7 +53,7 @@ impl Appender {
     /// Like [`Appender::append`]; answers the offset in the file where `lines` start (exact when
     /// one writer appends to the file).
     pub fn append_at(&self, path: &Path, lines: &str) -> io::Result<u64> {
-        let (mut file, before, torn) = self.open(path)?;
+        let Opened { mut file, len: before, torn, .. } = self.open(path)?;
         write_whole(&mut file, before, &line_bytes(lines, torn))?;
         Ok(before + u64::from(torn))
     }
@@ -78,11 +78,10 @@ impl Appender {
         let mut kept = match set.take(owner) {
             Some(kept) if kept.segment == segment => kept,
             other => {
-                let path = path();
-                if path.exists() {
+                let Opened { mut file, mut len, torn, existed } = self.open(&path())?;
+                if existed {
                     set.note_reopened();
                 }
-                let (mut file, mut len, torn) = self.open(&path)?;
                 if torn {
                     write_whole(&mut file, len, b"\n")?;
                     len += 1;
@@ -111,15 +110,15 @@ impl Appender {
         }
     }
 
-    /// Opens `path` for appending, creating it and its directory; answers its length and
-    /// whether a torn last line needs a newline first. Remembering which files were checked
-    /// would cost memory for every rollup file ever written; the check is one read of one byte.
-    fn open(&self, path: &Path) -> io::Result<(File, u64, bool)> {
-        let file = match OpenOptions::new().append(true).read(true).open(path) {
-            Ok(file) => file,
+    /// Opens `path` for appending, creating it and its directory (see [`Opened`]). Remembering
+    /// which files were checked for a torn line would cost memory for every rollup file ever
+    /// written; the check is one read of one byte.
+    fn open(&self, path: &Path) -> io::Result<Opened> {
+        let (file, existed) = match OpenOptions::new().append(true).read(true).open(path) {
+            Ok(file) => (file, true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::create_dir_all(path.parent().expect("store files live in a directory"))?;
-                OpenOptions::new().append(true).read(true).create(true).open(path)?
+                (OpenOptions::new().append(true).read(true).create(true).open(path)?, false)
             }
             Err(e) => return Err(e),
         };
@@ -131,7 +130,7 @@ impl Appender {
                 path.display()
             );
         }
-        Ok((file, len, torn))
+        Ok(Opened { file, len, torn, existed })
     }
 
     /// Forgets (and closes) files of every kind below `dir` (before they are deleted).
@@ -139,6 +138,15 @@ impl Appender {
         self.kept.forget_below(dir);
         self.latency.forget_below(dir);
     }
+}
+
+/// A file [`Appender::open`] opened for appending: its length, whether a torn last line needs
+/// a newline first, and whether it was there before (not created by this open).
+struct Opened {
+    file: File,
+    len: u64,
+    torn: bool,
+    existed: bool,
 }
 
 /// Writes `bytes` at the end of `file` (opened for appending, `before` bytes long), or nothing:
