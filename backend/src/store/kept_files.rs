@@ -29,7 +29,6 @@ pub struct Kept {
 /// An owner's directory as the key of the open files: compared whole, hashed by its last bytes
 /// (a device's directory ends with its id). `Path`'s own hash walks every byte and its
 /// comparison every component: they were a visible share of each poll's append.
-#[derive(Clone)]
 struct Owner(Arc<Path>);
 
 /// What an owner is looked up by: its directory's bytes.
