@@ -48,8 +48,6 @@ pub const SOCKET_SETS: usize = 2;
 /// The receive buffer asked of the kernel for each shared socket (it caps it at
 /// `net.core.rmem_max`): a socket serves thousands of agents, whose replies may come at once.
 const RECEIVE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
-/// The receive buffer assumed if the kernel will not tell: Linux's default.
-const RECEIVE_BUFFER_FALLBACK: usize = 212_992;
 
 /// What came back for an exchange: its reply (in the buffer it lent), or an ICMP error for its
 /// destination.
@@ -120,8 +118,6 @@ impl Waiting {
 pub(super) struct SharedSocket {
     socket: UdpSocket,
     waiting: Mutex<Waiting>,
-    /// The receive buffer the kernel gave it, in bytes.
-    receive_buffer: usize,
 }
 
 /// What [`Ticket::finish`] gives back when no reply came: the lent buffer, and what else did
@@ -246,18 +242,11 @@ impl SharedSocket {
         };
         socket.bind(&any.into())?;
         socket.set_nonblocking(true)?;
-        let receive_buffer = socket.recv_buffer_size().unwrap_or(RECEIVE_BUFFER_FALLBACK);
         OPEN.fetch_add(1, Ordering::Relaxed);
         Ok(SharedSocket {
             socket: socket.into(),
             waiting: Mutex::new(Waiting { next_id: first_id(), ..Default::default() }),
-            receive_buffer,
         })
-    }
-
-    /// Whether an exchange on this socket still waits for its reply (or an error).
-    pub(super) fn awaits_replies(&self) -> bool {
-        lock(&self.waiting).by_source.values().flatten().any(|w| w.to.is_some())
     }
 
     /// A request id for an exchange with `target` that no exchange in flight on this socket

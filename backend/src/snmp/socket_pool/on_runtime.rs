@@ -49,79 +49,28 @@ async fn supervise(socket: Arc<SharedSocket>) {
     }
 }
 
-/// Waits for datagrams and errors and routes them, for as long as the runtime runs: registered
-/// with the reactor until datagrams arrive, then read on the beat while replies trickle in.
+/// Waits for datagrams and errors and routes them, for as long as the runtime runs.
 async fn serve(socket: Arc<SharedSocket>) -> io::Result<()> {
-    let mut batch = Batch::new();
-    let most_a_beat = socket.receive_buffer / 4;
-    loop {
-        first_arrival(&socket, &mut batch).await?;
-        // Not registered: what arrives waits in the socket until the next beat.
-        loop {
-            // The exchanges just answered run first, and send their next requests.
-            tokio::task::yield_now().await;
-            if !socket.awaits_replies() {
-                break;
-            }
-            tokio::time::sleep(beat()).await;
-            let bytes = drain(&socket, &mut batch).await;
-            if bytes == 0 || bytes > most_a_beat {
-                break;
-            }
-        }
-    }
-}
-
-fn beat() -> std::time::Duration {
-    static BEAT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
-    *BEAT.get_or_init(|| {
-        let ms = std::env::var("VIGIE_TEST_BEAT_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
-        std::time::Duration::from_millis(ms)
-    })
-}
-
-/// Waits, registered with the runtime's reactor, until datagrams arrive, and reads them all
-/// (ICMP errors are read as they come). Leaves the reactor on return.
-async fn first_arrival(socket: &Arc<SharedSocket>, batch: &mut Batch) -> io::Result<()> {
     let interest = Interest::READABLE | Interest::ERROR;
     // SAFETY: the socket's descriptor stays open and the same while registered: `Registered`
     // holds the socket, which closes it only when dropped.
     let registered = unsafe { AsyncFd::register_with_interest(Registered(socket.clone()), interest)? };
+    let mut batch = Batch::new();
     loop {
         let mut ready = registered.ready(interest).await?;
         if ready.ready().is_error() {
-            drain_errors(socket);
+            drain_errors(&socket);
             ready.clear_ready_matching(Ready::ERROR);
         }
         if !ready.ready().is_readable() {
             continue;
         }
-        let drained = receive_waiting(socket, batch, MOST_BATCHES);
-        if drained.emptied {
+        if receive_waiting(&socket, &mut batch, MOST_BATCHES) {
             // A datagram come since is a new readiness event, which this does not clear.
             ready.clear_ready();
+        } else {
+            drop(ready);
+            tokio::task::yield_now().await;
         }
-        drop(ready);
-        if !drained.emptied {
-            drain(socket, batch).await;
-            return Ok(());
-        }
-        if drained.bytes > 0 {
-            return Ok(());
-        }
-    }
-}
-
-/// Reads every datagram waiting, [`MOST_BATCHES`] batches a turn, the runtime's other tasks run
-/// between; answers the bytes read.
-async fn drain(socket: &SharedSocket, batch: &mut Batch) -> usize {
-    let mut bytes = 0;
-    loop {
-        let drained = receive_waiting(socket, batch, MOST_BATCHES);
-        bytes += drained.bytes;
-        if drained.emptied {
-            return bytes;
-        }
-        tokio::task::yield_now().await;
     }
 }

@@ -78,38 +78,25 @@ fn serve(socket: &SharedSocket) {
     }
 }
 
-/// What one [`receive_waiting`] read.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Drained {
-    /// Bytes of the datagrams routed.
-    pub bytes: usize,
-    /// The socket was left empty (a batch came short, or none was waiting).
-    pub emptied: bool,
-}
-
-/// Routes the datagrams waiting in the socket, a batch per system call, up to `most` batches.
-pub(super) fn receive_waiting(socket: &SharedSocket, batch: &mut Batch, most: usize) -> Drained {
+/// Routes the datagrams waiting in the socket, a batch per system call, up to `most` batches;
+/// answers whether the socket was left empty (a batch came short, or none was waiting).
+pub(super) fn receive_waiting(socket: &SharedSocket, batch: &mut Batch, most: usize) -> bool {
     let fd = socket.socket.as_raw_fd();
-    let (mut batches, mut bytes) = (0, 0);
-    let emptied = |bytes| Drained { bytes, emptied: true };
+    let mut batches = 0;
     while batches < most {
-        let route = |from, datagram: &[u8]| {
-            bytes += datagram.len();
-            socket.route(unmapped(from), datagram)
-        };
-        match batch.receive(fd, route) {
-            Ok(received) if received < BATCH => return emptied(bytes),
+        match batch.receive(fd, |from, datagram| socket.route(unmapped(from), datagram)) {
+            Ok(received) if received < BATCH => return true,
             Ok(_) => batches += 1,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return emptied(bytes),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
             Err(e) if is_icmp_error(&e) => drain_errors(socket),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => {
                 log::debug!("SNMP: a shared socket could not receive: {e}");
-                return emptied(bytes);
+                return true;
             }
         }
     }
-    Drained { bytes, emptied: false }
+    false
 }
 
 /// Whether `error` is an ICMP error the kernel reports on the next call on the socket.
