@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The shared SNMP sockets, IPv4 and IPv6: the process's and the poller thread's own.
 pub const SHARED_SOCKETS: u64 =
-    (2 * crate::snmp::socket_pool::SOCKETS_PER_FAMILY * crate::snmp::socket_pool::SOCKET_SETS) as u64;
+    (2 * (crate::snmp::socket_pool::SOCKETS_PER_FAMILY + crate::snmp::socket_pool::OWN_SOCKETS_PER_FAMILY)) as u64;
 /// Descriptors kept for everything else: HTTP clients, listeners, files opened for a moment.
 pub const RESERVED_FILES: u64 = 256;
 
@@ -133,12 +133,12 @@ mod tests {
         let mut now = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
         assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut now) }, 0);
         assert_eq!((limit, now.rlim_cur), (u64::from(now.rlim_max), now.rlim_max));
-        // With the default bounds of 2,048 samples and 2,048 latency files, and 8 shared sockets.
-        assert_eq!(devices_supported(1024), Some(380), "a samples and a latency file each");
+        // With the default bounds of 2,048 samples and 2,048 latency files, and 20 shared sockets.
+        assert_eq!(devices_supported(1024), Some(374), "a samples and a latency file each");
         assert_eq!(devices_supported(100), Some(0));
-        assert_eq!(files_needed(380), 1024);
-        assert_eq!(devices_supported(4359), Some(2047));
-        assert_eq!(devices_supported(4360), None, "room for every kept file: any fleet");
-        assert_eq!(files_needed(50_000), 4360, "the same as 2,048 devices");
+        assert_eq!(files_needed(374), 1024);
+        assert_eq!(devices_supported(4371), Some(2047));
+        assert_eq!(devices_supported(4372), None, "room for every kept file: any fleet");
+        assert_eq!(files_needed(50_000), 4372, "the same as 2,048 devices");
     }
 }

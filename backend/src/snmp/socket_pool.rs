@@ -16,8 +16,9 @@
 //! The process's sockets are received by threads rather than tasks of a runtime: the pool belongs
 //! to the process, not to one tokio runtime (tests, the CLI and `vigie serve` each run their own),
 //! and a thread outlives any of them. A thread that runs one single-threaded runtime for its whole
-//! life (the poller's, see [`receive_on_this_thread`]) has sockets of its own instead, received
-//! by a task of that runtime: a reply reaches its waiter without waking another thread. Either
+//! life (the poller's, see [`receive_on_this_thread`]) has sockets of its own instead
+//! ([`OWN_SOCKETS_PER_FAMILY`] per family), received by a task of that runtime: a reply reaches
+//! its waiter without waking another thread. Either
 //! way a receiver reads the datagrams waiting in a batch per system call (`recvmmsg`). The pool
 //! knows nothing of devices: it routes bytes by address and id.
 
@@ -43,8 +44,12 @@ pub(crate) use round::{Entering, RoundSignal, MOST_IN_ROUND};
 
 /// Shared sockets per address family; a device's socket is chosen by its agent's address.
 pub const SOCKETS_PER_FAMILY: usize = 2;
-/// Sets of shared sockets a process opens at most: the process's, and the poller thread's own.
-pub const SOCKET_SETS: usize = 2;
+/// The same for the poller thread's own sockets ([`receive_on_this_thread`]), which take the
+/// replies of a whole burst of polls at once (up to 100, about 6 KB each for 48 interfaces):
+/// spread over 8 sockets, a burst fits their receive buffers at a stock `net.core.rmem_max`
+/// (208 KB), where 2 sockets dropped replies on loopback (README, Performance, "Bursts of 100
+/// polls"). Its receiver is a task, not a thread: more sockets cost a descriptor each.
+pub const OWN_SOCKETS_PER_FAMILY: usize = 8;
 /// The receive buffer asked of the kernel for each shared socket (it caps it at
 /// `net.core.rmem_max`): a socket serves thousands of agents, whose replies may come at once.
 const RECEIVE_BUFFER_BYTES: usize = 4 * 1024 * 1024;
@@ -160,7 +165,7 @@ static V4: Slots = [const { Mutex::new(None) }; SOCKETS_PER_FAMILY];
 static V6: Slots = [const { Mutex::new(None) }; SOCKETS_PER_FAMILY];
 
 /// A thread's own sockets, IPv4 then IPv6.
-type OwnSockets = [[Option<Arc<SharedSocket>>; SOCKETS_PER_FAMILY]; 2];
+type OwnSockets = [[Option<Arc<SharedSocket>>; OWN_SOCKETS_PER_FAMILY]; 2];
 
 thread_local! {
     /// The sockets of a thread whose runtime receives on them ([`receive_on_this_thread`]); none
@@ -170,8 +175,8 @@ thread_local! {
 
 /// Makes the exchanges of this thread use sockets of its own, received by a task of the runtime
 /// that runs them, instead of the process's. For a thread that runs one single-threaded runtime
-/// for its whole life, and only one such thread per process: the bound on descriptors counts
-/// [`SOCKET_SETS`] sets.
+/// for its whole life, and only one such thread per process: the bound on descriptors counts one
+/// such set ([`OWN_SOCKETS_PER_FAMILY`]) beside the process's.
 pub fn receive_on_this_thread() {
     OWN.with(|own| {
         own.borrow_mut().get_or_insert_with(Default::default);
@@ -182,10 +187,11 @@ pub fn receive_on_this_thread() {
 /// thread's own if it has them (and runs a runtime), else the process's. A failure to open is
 /// not remembered: the next session tries again.
 pub(super) fn socket_for(target: SocketAddr) -> io::Result<Arc<SharedSocket>> {
-    let (v6, at) = (target.is_ipv6(), slot_of(target));
+    let v6 = target.is_ipv6();
     let own = OWN.with(|own| {
         let mut own = own.borrow_mut();
         let sockets = own.as_mut().filter(|_| tokio::runtime::Handle::try_current().is_ok())?;
+        let at = slot_of(target, OWN_SOCKETS_PER_FAMILY);
         Some(get_or_open(&mut sockets[usize::from(v6)][at], v6, |socket| {
             on_runtime::start(socket);
             Ok(())
@@ -195,7 +201,7 @@ pub(super) fn socket_for(target: SocketAddr) -> io::Result<Arc<SharedSocket>> {
         return socket;
     }
     let slots = if v6 { &V6 } else { &V4 };
-    get_or_open(&mut lock(&slots[at]), v6, receiver::start)
+    get_or_open(&mut lock(&slots[slot_of(target, SOCKETS_PER_FAMILY)]), v6, receiver::start)
 }
 
 /// The socket in `slot`, or a new one there, its receiver started by `start`.
@@ -213,10 +219,10 @@ fn get_or_open(
     Ok(socket)
 }
 
-/// Which of a family's sockets serves `target`: all exchanges with one agent use the same.
-fn slot_of(target: SocketAddr) -> usize {
+/// Which of a family's `sockets` serves `target`: all exchanges with one agent use the same.
+fn slot_of(target: SocketAddr, sockets: usize) -> usize {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
-    (BuildHasherDefault::<DefaultHasher>::default().hash_one(target) % SOCKETS_PER_FAMILY as u64) as usize
+    (BuildHasherDefault::<DefaultHasher>::default().hash_one(target) % sockets as u64) as usize
 }
 
 /// A poisoned lock (a panic while it was held) keeps its data: the table stays usable.
