@@ -12,13 +12,13 @@
 //! [`Phases::take_least`] gets the slot with the fewest devices, the soonest of those, and
 //! gives it back when it stops.
 //!
-//! A small fleet is not spread thinner than it needs: slots are opened a few at a time, and a
-//! slot takes up to [`POLLS_PER_STEP`] devices before more are opened. The first device of an
+//! A fleet is not spread thinner than it needs: slots are opened a few at a time, and a slot
+//! takes up to [`POLLS_PER_STEP`] devices before more are opened. The first device of an
 //! interval opens the slot it falls in; then 5, 10, 20, 60 slots evenly spaced from it (a
-//! 60-slot interval: the open slots of each stage are among the next's). 200 devices every 10 s
-//! are polled on 10 steps (5 of 32 polls, 5 of 8), 500 on 20, not 60 of 3 or 8: each wake-up of
-//! the poller, of the writer and for the replies serves a burst of polls, which halved the CPU
-//! of such a fleet (README, Performance). 1,920 devices and more fill every slot evenly.
+//! 60-slot interval: the open slots of each stage are among the next's). 500 devices are polled
+//! on 5 steps of 100, 2,000 on 20, not 60 of 8 or 33: each wake-up of the poller, of the writer
+//! and for the replies serves a burst of polls, and costs less a poll the more polls it serves
+//! (README, Performance). 6,000 devices and more fill every slot evenly.
 //!
 //! Before, each caller spread only its own devices: 50 imports of 1,000 devices within 30 s
 //! started them all within the first 50 s of a 60 s interval, a third of them in the same 20 s.
@@ -41,8 +41,12 @@ pub const COARSEST_GRID: Duration = Duration::from_secs(1);
 /// Grid steps per interval, between the finest and coarsest steps.
 const STEPS_PER_INTERVAL: u32 = 60;
 
-/// Devices a slot takes before more slots of its interval are opened.
-pub const POLLS_PER_STEP: u32 = 32;
+/// Devices a slot takes before more slots of its interval are opened. 32 before 2026-12-05:
+/// bursts of 100 cost less CPU a poll at 60 s (README, Performance, "Bursts of 100 polls"). A
+/// burst's replies, about 6 KB each for 48 interfaces, arrive at once; the poller's sockets
+/// (`snmp::socket_pool::OWN_SOCKETS_PER_FAMILY`) are enough for them at a stock
+/// `net.core.rmem_max` (208 KB each).
+pub const POLLS_PER_STEP: u32 = 100;
 
 /// The step of the grid the polls of every `interval` start on.
 pub fn grid(interval: Duration) -> Duration {
@@ -272,21 +276,29 @@ mod tests {
         for _ in 1..200 {
             phases.take_least(10, now);
         }
-        // 200 devices: 5 slots of 32 (a fifth of an interval apart), then 5 more between them.
+        // 200 devices: the first slot's 100, then the other 100 over the 4 more slots of the
+        // next stage (a fifth of an interval apart).
         let counts = phases.counts(10);
-        let ten: Vec<usize> = (0..10).map(|k| (anchor + 6 * k) % 60).collect();
-        let mut sorted = ten.clone();
+        let five: Vec<usize> = (0..5).map(|k| (anchor + 12 * k) % 60).collect();
+        let mut sorted = five.clone();
         sorted.sort();
         assert_eq!(open(&counts), sorted, "{counts:?}");
-        for (k, slot) in ten.iter().enumerate() {
-            assert_eq!(counts[*slot], if k % 2 == 0 { 32 } else { 8 }, "slot {slot}: {counts:?}");
+        for (k, slot) in five.iter().enumerate() {
+            assert_eq!(counts[*slot], if k == 0 { POLLS_PER_STEP } else { 25 }, "slot {slot}: {counts:?}");
         }
-        // Up to 2,000: every slot, 33 or 34 each.
+        // 2,000 devices: 20 slots of 100 (every third); past 6,000 every slot, evenly.
         for _ in 200..2000 {
             phases.take_least(10, now);
         }
         let counts = phases.counts(10);
-        assert!(counts.iter().all(|&c| (33..=34).contains(&c)), "{counts:?}");
+        let twenty: Vec<usize> = (0..20).map(|k| (anchor + 3 * k) % 60).collect();
+        assert!(twenty.iter().all(|&slot| counts[slot] == POLLS_PER_STEP), "{counts:?}");
+        assert_eq!(open(&counts).len(), 20, "{counts:?}");
+        for _ in 2000..6060 {
+            phases.take_least(10, now);
+        }
+        let counts = phases.counts(10);
+        assert!(counts.iter().all(|&c| c == 101), "{counts:?}");
         // A 300-slot interval opens 1, 5, 10, 20, 60, then 300 slots.
         let mut long = Phases::new();
         for _ in 0..(20 * POLLS_PER_STEP + 1) {
