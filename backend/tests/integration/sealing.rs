@@ -31,6 +31,17 @@ fn export(data_dir: &Path, id: &str, from: i64, to: i64) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The end of the reads compared across the kill: the second before the one of the newest
+/// samples line `vigie export` finds now. Every line before that one is on disk (a device's lines
+/// are written in order), and so is everything in the traffic read's last one-second step, where
+/// a poll timed before a fixed margin may still be on its way to the writer on a loaded machine.
+fn end_of_reads(data_dir: &Path, id: &str, from: i64) -> i64 {
+    let exported = export(data_dir, id, from, now_secs());
+    let last = exported.lines().last().expect("samples on disk");
+    let line: serde_json::Value = serde_json::from_str(last).expect("export prints JSON lines");
+    line["timestamp"].as_f64().expect("a line has its timestamp").floor() as i64 - 1
+}
+
 /// The lines `zstdcat` shows of a sealed file, each parsed.
 fn zstdcat(path: &Path) -> Vec<serde_json::Value> {
     let out = Command::new("zstdcat").arg(path).output().expect("run zstdcat (scripts/install-deps.sh installs it)");
@@ -56,7 +67,7 @@ fn sealed_samples_survive_a_kill_9_and_read_the_same_through_the_api_zstdcat_and
         let polled = v.get(&format!("/api/v1/devices/{id}/interfaces/1/counters")).body.as_array()?.len();
         (sealed_count(v) >= 3 && polled >= 10 && !sealed_files(&samples_dir).is_empty()).then_some(())
     });
-    let to = now_secs() - 2;
+    let to = end_of_reads(&data_dir, &id, start);
     let traffic = format!("/api/v1/devices/{id}/interfaces/1/traffic?from={start}&to={to}&maxPoints=1000");
     let before = vigie.get(&traffic).body;
     let points = before["points"].as_array().unwrap();
