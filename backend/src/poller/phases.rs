@@ -45,7 +45,7 @@ const STEPS_PER_INTERVAL: u32 = 60;
 /// bursts of 100 cost less CPU a poll at 60 s (README, Performance, "Bursts of 100 polls"). A
 /// burst's replies, about 6 KB each for 48 interfaces, arrive at once; the poller's sockets
 /// (`snmp::socket_pool::OWN_SOCKETS_PER_FAMILY`) are enough for them at a stock
-/// `net.core.rmem_max` (208 KB each).
+/// `net.core.rmem_max` (212,992 bytes each).
 pub const POLLS_PER_STEP: u32 = 100;
 
 /// The step of the grid the polls of every `interval` start on.

@@ -47,7 +47,7 @@ pub const SOCKETS_PER_FAMILY: usize = 2;
 /// The same for the poller thread's own sockets ([`receive_on_this_thread`]), which take the
 /// replies of a whole burst of polls at once (up to 100, about 6 KB each for 48 interfaces):
 /// spread over 8 sockets, a burst fits their receive buffers at a stock `net.core.rmem_max`
-/// (208 KB), where 2 sockets dropped replies on loopback (README, Performance, "Bursts of 100
+/// (212,992 bytes), where 2 sockets dropped replies on loopback (README, Performance, "Bursts of 100
 /// polls"). Its receiver is a task, not a thread: more sockets cost a descriptor each.
 pub const OWN_SOCKETS_PER_FAMILY: usize = 8;
 /// The receive buffer asked of the kernel for each shared socket (it caps it at
