@@ -2,7 +2,7 @@
 // net-snmp snmpd with made-up interfaces (backend/tests/fixtures/ifmib_pass.py), headless Chromium.
 // Access control is on, as shipped: the first check logs in with the initial admin password from the
 // data dir and changes it when asked; the test's own API calls use a session of their own (access.mjs).
-// Twenty-one named checks (four of them alerting's, alerts-checks.mjs), run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
+// Twenty-two named checks (four of them alerting's, alerts-checks.mjs), run in order; a screenshot after each in test-artifacts/e2e/. Any console error,
 // page error, failed request or unexpected HTTP error fails the run (except those a step expects: the
 // 409s of a duplicate device, a duplicate user and the last admin, the 401 of a visit without a session,
 // the 401s and the 429 of too many wrong passwords, tried last since they lock 127.0.0.1 out for a minute).
@@ -16,13 +16,14 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ALERT_CHECKS, alertsChecks } from "./alerts-checks.mjs";
 import { accessChecks, ADMIN_PASSWORD, firstLogin, restartEndsSessions, SESSION_401, tooManyLogins } from "./access-checks.mjs";
+import { chartPoints, deviceReadyMs, ifRows, listAnsweredBeforePoll } from "./device-page.mjs";
 import { api, apiSession, ARTIFACTS, base, browser, check, dataDir, expectedCount, expecting, expectNothing, expectOnly, newPage, openBrowser, page, problems, readmeShot, receivers, recordRequests, restartVigie, results, runTool, screenshot, SCREENSHOTS_DIR, setStepNo, startVigie, stepNo, vigie } from "./harness.mjs";
 import { exitAfter, killAll, log, removeTemps, sleep, started, waitFor } from "./processes.mjs";
 import { setRates, startSnmpd, SYS_NAME } from "./snmpd.mjs";
 
 const GLOBAL_TIMEOUT_MS = 180_000;
 const IN_RATE = 125_000; // B/s on ifIndex 1: 1 Mbit/s
-const CHECKS = 17 + ALERT_CHECKS;
+const CHECKS = 18 + ALERT_CHECKS;
 /** Seconds of varying live data before the README's graph is taken (zoomed to the last minute). */
 const LIVE_SHOT_SECS = 45;
 
@@ -48,25 +49,6 @@ function accessTest() {
   };
 }
 
-/**
- * Loads `url` fully and returns ms from navigation start until the interface table holds `rows` rows
- * (it says so, and draws them, or the first screenful of them: the table is virtual).
- */
-async function deviceReadyMs(url, rows) {
-  await page.goto(url);
-  return page
-    .waitForFunction(
-      (n) => {
-        const section = document.querySelector('section[aria-labelledby="interfaces-title"]');
-        const drawn = section?.querySelectorAll("table.data-table tbody tr:not(.spacer)").length ?? 0;
-        return section?.querySelector(".table-meta")?.textContent === `${n} interfaces` && drawn >= Math.min(n, 10) ? performance.now() : null;
-      },
-      rows,
-      { polling: "raf", timeout: 30_000 },
-    )
-    .then((h) => h.jsonValue());
-}
-
 /** Gives eth0 a varying rate for `secs` seconds, so the README's graph shows a line worth looking at. */
 async function varyTraffic(secs) {
   const end = Date.now() + secs * 1000;
@@ -78,9 +60,6 @@ async function varyTraffic(secs) {
 }
 
 const logRows = () => page.locator(".log-panel table.data-table tbody tr.log-row");
-
-const ifRows = () => page.locator('section[aria-labelledby="interfaces-title"] table.data-table tbody tr:not(.spacer)');
-const chartPoints = async () => Number((await page.locator("canvas[data-points]").getAttribute("data-points", { timeout: 1000 }).catch(() => "0")) ?? 0);
 
 // ---------------------------------------------------------------- the run
 
@@ -135,6 +114,10 @@ async function run() {
     // Page-ready time: a full load of the device page until its interface table is drawn.
     timings.device3 = await deviceReadyMs(deviceUrl, 3);
     log(`  online after ${timings.onlineSecs.toFixed(1)} s on the page; device page ready in ${timings.device3.toFixed(0)} ms (3 interfaces)`);
+  });
+
+  await check("an interface list answered before the first poll is fetched again at the next poll", async () => {
+    await listAnsweredBeforePoll(deviceUrl, 3);
   });
 
   await check("interface 1 graph has points", async () => {

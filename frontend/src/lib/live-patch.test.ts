@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DeviceView, InterfaceView, SampleEvent, StatusEvent } from "../api/client";
-import { applyStatuses, byIfIndex, FrameBatcher, interfacesStale, oncePerFrame, patchRates, utilization } from "./live-patch";
+import { applyStatuses, byIfIndex, FrameBatcher, interfacesStale, oncePerFrame, patchRates, rowTotals, utilization } from "./live-patch";
 import { matchesState, parseStateFilter, problemCount, problemsFirst, stateCounts } from "./problems-first";
 import { deviceView as device } from "./test-devices";
 
@@ -179,5 +179,20 @@ describe("interfacesStale", () => {
     expect(interfacesStale(totals(4000, 3990), totals(4000, 3991))).toBe(true);
     expect(interfacesStale(totals(4000, 3990), totals(4001, 3990))).toBe(true);
     expect(interfacesStale(totals(4000, 3990), totals(3999, 3990))).toBe(true);
+  });
+});
+
+describe("rowTotals", () => {
+  it("counts the rows and those operationally up, whatever their admin status", () => {
+    const down = { ...iface(2, null, null, null), operStatus: "down" };
+    const dormant = { ...iface(3, null, null, null), operStatus: "dormant" };
+    const adminDown = { ...iface(4, null, null, null), adminStatus: "down" };
+    expect(rowTotals([iface(1, null, null, null), down, dormant, adminDown])).toEqual({ interfaceCount: 4, interfacesUp: 2 });
+  });
+
+  it("holds an empty list, fetched before a new device's first poll, stale beside that poll's device", () => {
+    const polled: DeviceView = { ...device("d", "up"), interfaceCount: 3, interfacesUp: 2 };
+    expect(interfacesStale(rowTotals([]), polled)).toBe(true);
+    expect(interfacesStale(rowTotals([iface(1, null, null, null), iface(2, null, null, null), { ...iface(3, null, null, null), operStatus: "down" }]), polled)).toBe(false);
   });
 });

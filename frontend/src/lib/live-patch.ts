@@ -113,3 +113,13 @@ export type InterfaceTotals = { interfaceCount: number; interfacesUp: number };
 export function interfacesStale(loaded: InterfaceTotals | null, current: InterfaceTotals): boolean {
   return loaded === null || loaded.interfaceCount !== current.interfaceCount || loaded.interfacesUp !== current.interfacesUp;
 }
+
+/**
+ * The totals of an interface list as it was fetched: its rows, and those operationally up (as the
+ * device's `interfacesUp` counts them). Taken from the rows, never from the device fetched beside
+ * them: the two requests may fall on either side of a poll, and an empty list fetched just before a
+ * new device's first poll must not pass for that poll's three interfaces.
+ */
+export function rowTotals(rows: readonly InterfaceView[]): InterfaceTotals {
+  return { interfaceCount: rows.length, interfacesUp: rows.filter((row) => row.operStatus === "up").length };
+}

@@ -18,7 +18,7 @@ import { can } from "../lib/access";
 import { formatAvailability } from "../lib/device-state";
 import { withStatus } from "../lib/device-status";
 import { formatBps, formatDuration, formatTimestamp, MISSING } from "../lib/format";
-import { interfacesStale, type InterfaceTotals } from "../lib/live-patch";
+import { interfacesStale, rowTotals, type InterfaceTotals } from "../lib/live-patch";
 import { href as href, type DeviceTab, type Route } from "../lib/route";
 import { describeSnmp } from "../lib/snmp-labels";
 import type { ViewContext, ViewInstance } from "../router";
@@ -205,7 +205,7 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
     }
   }
 
-  /** The device's totals when the interface list shown was fetched (null: none shown yet). */
+  /** The totals of the interface list shown, counted from its rows (null: none shown yet). */
   let listTotals: InterfaceTotals | null = null;
   /** The next load fetches the interface list whatever the totals say (a new poll, a retry). */
   let listWanted = true;
@@ -215,11 +215,14 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
       (value) => ({ status: "fulfilled", value }),
       (reason: unknown) => ({ status: "rejected", reason }),
     );
-  /** Shows a fetched list; whether it is shown. */
-  const showList = (rows: PromiseSettledResult<InterfaceView[]>): boolean => {
-    if (rows.status === "fulfilled") interfaces.data(rows.value);
-    else if (!isAbort(rows.reason)) interfaces.error(rows.reason);
-    return rows.status === "fulfilled";
+  /** Shows a fetched list; the totals of the list shown (null: none). */
+  const showList = (rows: PromiseSettledResult<InterfaceView[]>): InterfaceTotals | null => {
+    if (rows.status === "fulfilled") {
+      interfaces.data(rows.value);
+      return rowTotals(rows.value);
+    }
+    if (!isAbort(rows.reason)) interfaces.error(rows.reason);
+    return null;
   };
   // The minute's check fetches the device (a few KB); its 4,000 interfaces (1.8 MB of JSON, tens of
   // milliseconds to parse and sort) only when one appeared, went away, or went up or down: the rates
@@ -241,10 +244,10 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
     snapshot = { device: device.value, now: Date.now() / 1000 };
     page.data(snapshot);
     const list = rows.status === "fulfilled" ? rows.value : null;
-    if (list) listTotals = showList(list) ? device.value : null;
+    if (list) listTotals = showList(list);
     else if (interfacesStale(listTotals, device.value)) {
       const fetched = await fetchList();
-      if (!ctx.signal.aborted) listTotals = showList(fetched) ? device.value : null;
+      if (!ctx.signal.aborted) listTotals = showList(fetched);
     }
   };
   const refresh = startAutoRefresh(load, DEVICE_REFRESH_MS, ctx.signal);
@@ -256,8 +259,11 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
     {
       sample: (event) => {
         if (!snapshot || event.deviceId !== id) return;
-        // A device just added shows its system group and interfaces after the poll that read them.
-        if (snapshot.device.system === null) reloadAll();
+        // A device just added shows its system group and interfaces after the poll that read them; a
+        // list fetched on the other side of a poll than the device (empty beside its first three
+        // interfaces) is fetched again now, not at the minute's check.
+        const listBehind = listTotals !== null && interfacesStale(listTotals, snapshot.device);
+        if (snapshot.device.system === null || listBehind) reloadAll();
         // The rates go into the rows now; the rows in view are redrawn once per frame.
         else table.patch(event);
       },
