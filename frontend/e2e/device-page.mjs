@@ -32,9 +32,9 @@ export async function deviceReadyMs(url, rows) {
 /**
  * The page fetches the device and its interface list side by side. Just after a device is added, the
  * list can be answered before its first poll (empty) and the device after it (its interfaces
- * counted): CI saw that page keep "No interfaces yet" for good. Replayed here on the device at `url`,
- * polled every second with `rows` interfaces: the page's first list is answered empty, and its
- * `rows` rows must come with the next poll's sample event, from a list fetched again.
+ * counted): CI saw that page keep "No interfaces yet" until its minute's check. Replayed here on
+ * the device at `url`, polled every second with `rows` interfaces: the page's first list is answered
+ * empty, and its `rows` rows must come with the next poll's sample event, from a list fetched again.
  */
 export async function listAnsweredBeforePoll(url, rows) {
   const list = /\/api\/v1\/devices\/[^/]+\/interfaces$/;

@@ -260,7 +260,7 @@ export function deviceView(ctx: ViewContext): ViewInstance | void {
       sample: (event) => {
         if (!snapshot || event.deviceId !== id) return;
         // A device just added shows its system group and interfaces after the poll that read them; a
-        // list fetched on the other side of a poll than the device (empty beside its first three
+        // list fetched on the other side of a poll than the device (empty beside its first
         // interfaces) is fetched again now, not at the minute's check.
         const listBehind = listTotals !== null && interfacesStale(listTotals, snapshot.device);
         if (snapshot.device.system === null || listBehind) reloadAll();
